@@ -1,0 +1,33 @@
+import type { LeafTask } from '../spec/model.js';
+
+/**
+ * An executor runs one task type. It gets a task whose templates are already
+ * resolved, a way to stream output, and an AbortSignal (timeout or cancel); it returns
+ * outputs or throws an ExecutorError. It knows nothing of the store or the graph.
+ */
+export interface Executor<T extends LeafTask = LeafTask> {
+  run(task: T, io: TaskIO, signal: AbortSignal): Promise<ExecutorResult>;
+}
+
+export interface TaskIO {
+  runId: string;
+  taskKey: string;
+  attempt: number;
+  /** `runId/taskKey`: the same across attempts and resumes, for deduping side effects. */
+  idempotencyKey: string;
+  /** Base environment for child processes (process env + workflow env + task env), already merged. */
+  env: Record<string, string>;
+  /** Folder relative paths are resolved against (the workflow file's folder). */
+  baseDir: string;
+  /** A private folder for temporary files of this attempt; created on demand, removed after. */
+  scratchDir: string;
+  /** Output as it arrives; the engine sends it to the log store (and the terminal if live). */
+  stdout(chunk: string): void;
+  stderr(chunk: string): void;
+}
+
+export interface ExecutorResult {
+  /** What dependants see as `tasks.<id>.outputs`. */
+  outputs: Record<string, unknown>;
+  exit_code?: number;
+}

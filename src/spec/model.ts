@@ -1,0 +1,178 @@
+/**
+ * The normalized workflow: what every layer above `spec` sees, whichever file shape
+ * (canonical YAML/JSON, `phases`, `workflow.stages`) it was written in.
+ *
+ * Glossary (one word per idea, used the same way in code, CLI output, API and UI):
+ * - workflow: a normalized definition, identified by name and content hash.
+ * - run: one execution of a workflow (see store/events.ts).
+ * - task: a node of a run's graph; static tasks come from the file, dynamic ones from
+ *   loops and conditionals. Every task has a stable key within its run.
+ * - attempt: one try of a task; retries make new attempts.
+ * - executor: the module that runs one task type (shell, http, script, noop, sleep).
+ * - callback: a task named in another task's on_success/on_failure; runs only then.
+ *
+ * Units: every duration here is in milliseconds, whatever the file said.
+ */
+
+export type Duration = number;
+
+export interface RetryPolicy {
+  /** Total tries including the first; 1 means no retry. */
+  attempts: number;
+  /** Wait before the first retry. */
+  delay: Duration;
+  /** How the wait grows: fixed (delay), linear (delay*n), exponential (delay*factor^(n-1)). */
+  backoff: 'fixed' | 'linear' | 'exponential';
+  /** Multiplier for exponential backoff; default 2. */
+  factor: number;
+  /** Upper bound on any single wait; default: none (Infinity is not JSON, so undefined). */
+  max_delay?: Duration;
+  /** Random spread applied to each wait, 0..1 (0.1 = ±10%); default 0.1. */
+  jitter: number;
+}
+
+/** Fields every task has, whatever its type. */
+export interface TaskBase {
+  /** Unique within the workflow. Generated (`parent[0]`, `loop[qa]`, `cond[then]`) when the file gives none. */
+  id: string;
+  /** True when `id` came from the file; only such ids may be referred to. */
+  explicit_id: boolean;
+  name?: string;
+  depends_on: string[];
+  /** Whole string is one expression (the `${ }` wrappers of the seed form are accepted). */
+  condition?: string;
+  timeout?: Duration;
+  retry?: RetryPolicy;
+  on_success: string[];
+  on_failure: string[];
+  /** Extra outputs: name -> template evaluated after the task ends, with `result` in context. */
+  outputs: Record<string, string>;
+  /** Echo the task's output to the terminal as it runs; default false. */
+  live_output: boolean;
+  /** A failure of this task does not fail the run or skip its dependants; default false. */
+  continue_on_error: boolean;
+  environment: Record<string, string>;
+  cwd?: string;
+}
+
+export interface ShellTask extends TaskBase {
+  type: 'shell';
+  command: string;
+  /** Program that runs `command`; default `sh` (run as `sh -c command`). */
+  shell?: string;
+}
+
+export interface HttpTask extends TaskBase {
+  type: 'http';
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Raw body (string) or JSON (anything else, sent with content-type application/json). */
+  body?: unknown;
+  auth?: { username: string; password: string } | { bearer: string };
+  /** Statuses that count as success; default 200-399. */
+  expect_status?: number[];
+}
+
+export interface ScriptTask extends TaskBase {
+  type: 'script';
+  language: 'javascript' | 'typescript' | 'python';
+  /** Path to a file (relative to the workflow file's folder) ... */
+  script?: string;
+  /** ... or inline source; exactly one of the two. */
+  code?: string;
+  args: string[];
+  /** Passed to the script as JSON. */
+  inputs: Record<string, unknown>;
+}
+
+export interface NoopTask extends TaskBase {
+  type: 'noop';
+}
+
+export interface SleepTask extends TaskBase {
+  type: 'sleep';
+  duration: Duration;
+}
+
+export interface ParallelTask extends TaskBase {
+  type: 'parallel';
+  tasks: TaskSpec[];
+  /** all: every child must succeed; any: done when one succeeds; first: the first to end decides. */
+  wait_for: 'all' | 'any' | 'first';
+  /** Children running at once; default unlimited (still bounded by the run's concurrency). */
+  max_concurrency?: number;
+}
+
+export interface LoopTask extends TaskBase {
+  type: 'loop';
+  /** A literal list, or a template (`${ fromJSON(tasks.list.outputs.items) }`) evaluated when the loop starts. */
+  items: unknown[] | string;
+  /** Template of each iteration; `item` and `index` are in its context. */
+  task: TaskSpec;
+  /** Run iterations at once; default false (one after another). */
+  parallel: boolean;
+  max_concurrency?: number;
+  /** Stop starting iterations after one fails; default true. */
+  stop_on_failure: boolean;
+}
+
+export interface ConditionalTask extends TaskBase {
+  type: 'conditional';
+  /** Decides the branch (unlike TaskBase.condition, which decides whether the task runs at all). */
+  if: string;
+  then?: TaskSpec;
+  else?: TaskSpec;
+}
+
+export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask;
+export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
+export type TaskSpec = LeafTask | CompositeTask;
+export type TaskType = TaskSpec['type'];
+
+export interface InputSpec {
+  type: 'string' | 'number' | 'boolean' | 'json';
+  description?: string;
+  default?: unknown;
+  required: boolean;
+}
+
+export interface Trigger {
+  type: 'manual' | 'schedule' | 'webhook' | 'file_change';
+  config: { schedule?: string; files?: string[]; webhook?: string };
+}
+
+export interface Notifications {
+  channels: string[];
+  on_completion: boolean;
+  on_failure: boolean;
+  on_success: boolean;
+}
+
+export interface Alert {
+  name: string;
+  condition: string;
+  channels: string[];
+  template?: string;
+}
+
+export interface Workflow {
+  name: string;
+  version?: string;
+  description?: string;
+  trigger?: Trigger;
+  environment: Record<string, string>;
+  inputs: Record<string, InputSpec>;
+  /** Top-level tasks in file order. Callbacks are here too (see `callbacks`). */
+  tasks: TaskSpec[];
+  /** Ids named in some on_success/on_failure: they run only as callbacks, never as roots. */
+  callbacks: string[];
+  /** Whole-run time limit. */
+  timeout?: Duration;
+  /** Default concurrency for `baton run` (the CLI flag wins). */
+  concurrency?: number;
+  notifications?: Notifications;
+  alerts: Alert[];
+  /** Where the workflow came from; `format` tells which importer, if any, produced it. */
+  source: { file: string; format: 'canonical' | 'phases' | 'stages' };
+}

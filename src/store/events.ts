@@ -1,0 +1,72 @@
+/**
+ * The run model and its event log. The log is the truth: run status, task states,
+ * history, resume and the UI are folds over these events (see engine/state.ts).
+ *
+ * Glossary:
+ * - run: one execution of a workflow, id a ULID (sortable by time).
+ * - task key: a task's stable name within its run (`deploy`, `envs[qa]`, `p[0]`).
+ * - attempt: one try of a task, numbered from 1.
+ * - event: one immutable fact about a run, numbered by `seq` within the run.
+ */
+
+export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type TaskStatus =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'retrying'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
+
+/** What a failure says: enough for a person to see why and what to do. */
+export interface TaskError {
+  /** Stable code, e.g. EXEC_EXIT_CODE, EXEC_TIMEOUT, HTTP_STATUS, EXPR_EVAL. */
+  code: string;
+  message: string;
+  exit_code?: number;
+  /** Last lines of stderr (bounded). */
+  stderr_tail?: string;
+}
+
+/** A task added while the run goes: a loop iteration, a conditional branch. */
+export interface DynamicTask {
+  key: string;
+  parent: string;
+  /** The normalized TaskSpec of this task (spec/model.ts), JSON. */
+  spec: unknown;
+  /** Loop iteration context. */
+  item?: unknown;
+  index?: number;
+  /** Keys this task waits for, besides its parent having started. */
+  after: string[];
+}
+
+export type RunEvent =
+  | { type: 'RunCreated'; workflow: unknown; inputs: Record<string, unknown>; env: Record<string, string> }
+  | { type: 'RunStarted' }
+  | { type: 'TaskReady'; task: string }
+  | { type: 'TaskStarted'; task: string; attempt: number; worker?: string }
+  | { type: 'TaskExpanded'; task: string; children: DynamicTask[] }
+  | { type: 'TaskSucceeded'; task: string; attempt: number; outputs: Record<string, unknown>; exit_code?: number }
+  | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean }
+  | { type: 'TaskRetryScheduled'; task: string; attempt: number; at: number }
+  | { type: 'TaskSkipped'; task: string; reason: string }
+  | { type: 'TaskCancelled'; task: string; reason: string }
+  | { type: 'RunCancelRequested'; reason: string }
+  | { type: 'RunSucceeded' }
+  | { type: 'RunFailed'; error: TaskError }
+  | { type: 'RunCancelled'; reason: string };
+
+export type RunEventType = RunEvent['type'];
+
+/** An event as stored: numbered within its run and stamped with the time it was recorded. */
+export type StoredEvent = RunEvent & { seq: number; at: number };
