@@ -48,17 +48,24 @@ export interface DynamicTask {
   index?: number;
   /** Keys this task waits for, besides its parent having started. */
   after: string[];
+  /** `after` only orders (a loop that goes on after a failed iteration); it does not gate. */
+  order_only?: boolean;
+  /** Static children of a composite inside the iteration (their keys, also in this event). */
+  children?: string[];
+  /** For a conditional's branch inside the iteration. */
+  branch?: 'then' | 'else';
 }
 
 export type RunEvent =
   | { type: 'RunCreated'; workflow: unknown; inputs: Record<string, unknown>; env: Record<string, string> }
   | { type: 'RunStarted' }
-  | { type: 'TaskReady'; task: string }
+  /** `trigger`: for a callback, the task whose end started it. */
+  | { type: 'TaskReady'; task: string; trigger?: string }
   | { type: 'TaskStarted'; task: string; attempt: number; worker?: string }
   | { type: 'TaskExpanded'; task: string; children: DynamicTask[] }
   | { type: 'TaskSucceeded'; task: string; attempt: number; outputs: Record<string, unknown>; exit_code?: number }
   | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean }
-  | { type: 'TaskRetryScheduled'; task: string; attempt: number; at: number }
+  | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number }
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }
   | { type: 'RunCancelRequested'; reason: string }
@@ -68,5 +75,8 @@ export type RunEvent =
 
 export type RunEventType = RunEvent['type'];
 
-/** An event as stored: numbered within its run and stamped with the time it was recorded. */
-export type StoredEvent = RunEvent & { seq: number; at: number };
+/** An event stamped by the engine with the time it happened (ms since epoch). */
+export type TimedEvent = RunEvent & { at: number };
+
+/** An event as stored: numbered (from 1) within its run. */
+export type StoredEvent = TimedEvent & { seq: number };

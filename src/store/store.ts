@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus, StoredEvent } from './events.js';
+import type { RunStatus, StoredEvent, TimedEvent } from './events.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -24,15 +24,20 @@ export interface RunFilter {
   limit?: number;
 }
 
+/**
+ * Runs and their event logs. A run's status follows its events (RunStarted -> running,
+ * RunSucceeded/Failed/Cancelled -> that status): stores keep it as a projection of the
+ * log and never take it from anywhere else.
+ */
 export interface RunStore {
   /** Creates the run with its first events. Fails with STORE_RUN_EXISTS if the id is taken. */
-  createRun(run: { id: string; workflow: string; created_at: number }, events: RunEvent[]): Promise<void>;
+  createRun(run: { id: string; workflow: string; created_at: number }, events: TimedEvent[]): Promise<StoredEvent[]>;
   /**
    * Appends events atomically: all of them are recorded, or none. The engine puts a
    * task's result and what it makes ready in one call, so a crash cannot split them.
    * Returns the stored events with their sequence numbers.
    */
-  append(runId: string, events: RunEvent[]): Promise<StoredEvent[]>;
+  append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]>;
   /** Events of a run in order, from `afterSeq` (exclusive) on. */
   readEvents(runId: string, afterSeq?: number): Promise<StoredEvent[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;

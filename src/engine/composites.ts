@@ -1,0 +1,194 @@
+import { evaluate, evaluateCondition, renderTemplate } from '../expr/index.js';
+import type { LoopTask, ParallelTask, TaskSpec } from '../spec/model.js';
+import { TERMINAL_TASK_STATUSES } from '../store/events.js';
+import { coerceError, errorCode } from '../observability/errors.js';
+import { expandLoop } from './expand.js';
+import type { Scheduler } from './scheduler.js';
+
+/**
+ * How parallel, loop and conditional tasks start and end. They run no executor: they
+ * start when ready, let their children go, and end when the children say so:
+ * - parallel, wait_for all: when every child has ended; fails if one failed.
+ *   any: succeeds with the first child that succeeds (the rest are cancelled), fails if none does.
+ *   first: the first child to succeed or fail decides; the rest are cancelled.
+ * - loop: iterations one after another (or at once, bounded by max_concurrency); fails if
+ *   one failed; with stop_on_failure no new iteration starts after a failure.
+ * - conditional: evaluates its `if`, skips the other branch, ends as its branch ends.
+ * Groups with max_concurrency hold their extra ready children here until a slot frees.
+ */
+export class Composites {
+  private readonly active = new Map<string, Set<string>>();
+  private readonly held = new Map<string, string[]>();
+  /** conditional key -> the branch it took. */
+  private readonly chosen = new Map<string, string | undefined>();
+
+  constructor(private readonly scheduler: Scheduler) {}
+
+  static isComposite(spec: TaskSpec): boolean {
+    return spec.type === 'parallel' || spec.type === 'loop' || spec.type === 'conditional';
+  }
+
+  childrenOf(key: string): readonly string[] {
+    const node = this.scheduler.state.nodes.get(key)!;
+    return node.spec.type === 'loop' ? (this.scheduler.state.loopChildren.get(key) ?? []) : node.children;
+  }
+
+  /** May this ready task start now, given its group's max_concurrency? If not, it is held. */
+  admit(key: string): boolean {
+    const parent = this.scheduler.state.nodes.get(key)!.parent;
+    if (parent === undefined) return true;
+    const limit = this.limitOf(this.scheduler.specOf(parent));
+    if (limit === undefined) return true;
+    let active = this.active.get(parent);
+    if (!active) this.active.set(parent, (active = new Set()));
+    if (active.size < limit) {
+      active.add(key);
+      return true;
+    }
+    let held = this.held.get(parent);
+    if (!held) this.held.set(parent, (held = []));
+    held.push(key);
+    return false;
+  }
+
+  /** Frees the group slot a task held (it ended, or waits for a retry). */
+  release(key: string): void {
+    const parent = this.scheduler.state.nodes.get(key)!.parent;
+    if (parent === undefined || !this.active.get(parent)?.delete(key)) return;
+    const next = this.held.get(parent)?.shift();
+    if (next !== undefined) this.scheduler.requeue(next);
+  }
+
+  started(key: string): void {
+    const s = this.scheduler;
+    const spec = s.specOf(key);
+    const timeout = spec.timeout;
+    if (timeout !== undefined) s.effects.timers.push({ key, at: s.now() + timeout, kind: 'timeout' });
+    if (spec.type === 'parallel') return this.startChildren(key, this.childrenOf(key));
+    if (spec.type === 'loop') return this.startLoop(key, spec);
+    if (spec.type !== 'conditional') return;
+    let taken: boolean;
+    try {
+      taken = evaluateCondition(spec.if, s.scopes.forTask(key, { success: true, failure: false, cancelled: false }));
+    } catch (err) {
+      return s.fail(key, 1, { code: errorCode(err), message: coerceError(err).message }, false);
+    }
+    const branch = taken ? 'then' : 'else';
+    let chosen: string | undefined;
+    for (const child of this.childrenOf(key)) {
+      if (s.state.nodes.get(child)!.branch === branch) chosen = child;
+    }
+    this.chosen.set(key, chosen);
+    for (const child of this.childrenOf(key)) {
+      if (child !== chosen) s.settle(child, 'TaskSkipped', `branch not taken: the condition is ${taken}`);
+    }
+    if (chosen === undefined) return s.succeedComposite(key, { branch: 'none', condition: taken });
+    this.startChildren(key, [chosen]);
+  }
+
+  childEnded(parent: string, child: string): void {
+    const s = this.scheduler;
+    this.release(child);
+    if (s.state.task(parent).status !== 'running') return;
+    const spec = s.specOf(parent);
+    const status = s.state.task(child).status;
+    if (spec.type === 'conditional') {
+      if (child !== this.chosen.get(parent)) return;
+      return this.mirror(parent, child, { branch: s.state.nodes.get(child)!.branch });
+    }
+    const children = this.childrenOf(parent);
+    if (spec.type === 'parallel' && spec.wait_for !== 'all') {
+      const decides = status === 'succeeded' || (spec.wait_for === 'first' && status === 'failed');
+      if (decides) {
+        for (const other of children) s.cancelTree(other, `${parent} finished: ${child} ${status} (wait_for: ${spec.wait_for})`);
+        return this.mirror(parent, child, { winner: child });
+      }
+    }
+    if (spec.type === 'loop' && spec.stop_on_failure && status === 'failed' && !s.failedButContinues(child)) {
+      for (const other of children) {
+        if (s.state.task(other).status !== 'running') s.cancelTree(other, `stopped: ${child} failed (stop_on_failure)`);
+      }
+    }
+    if (!children.every((key) => TERMINAL_TASK_STATUSES.has(s.state.task(key).status))) return;
+    this.endGroup(parent, spec as ParallelTask | LoopTask, children);
+  }
+
+  private endGroup(key: string, spec: ParallelTask | LoopTask, children: readonly string[]): void {
+    const s = this.scheduler;
+    const failed = children.filter((c) => s.state.task(c).status === 'failed' && !s.failedButContinues(c));
+    const cancelled = children.filter((c) => s.state.task(c).status === 'cancelled');
+    if (s.state.cancelRequested !== undefined && cancelled.length > 0 && failed.length === 0) {
+      return s.settle(key, 'TaskCancelled', s.state.cancelRequested);
+    }
+    const anyFailed = spec.type === 'parallel' && spec.wait_for === 'any' && children.length > 0;
+    if (failed.length > 0 || cancelled.length > 0 || anyFailed) {
+      const bad = failed.length > 0 ? failed : cancelled;
+      const what = spec.type === 'loop' ? 'iteration' : 'task';
+      const message = anyFailed && failed.length === 0 && cancelled.length === 0
+        ? `no task of ${key} succeeded (wait_for: any)`
+        : `${bad.length} of ${children.length} ${what}s ${failed.length > 0 ? 'failed' : 'were cancelled'}: ${bad.slice(0, 5).join(', ')}`;
+      return s.fail(key, 1, { code: spec.type === 'loop' ? 'LOOP_FAILED' : 'PARALLEL_FAILED', message }, false);
+    }
+    const outputs =
+      spec.type === 'loop'
+        ? { results: children.map((c) => s.state.task(c).outputs ?? {}) }
+        : { results: Object.fromEntries(children.map((c) => [c, s.state.task(c).outputs ?? {}])) };
+    s.succeedComposite(key, outputs);
+  }
+
+  /** The composite ends as `child` ended. */
+  private mirror(parent: string, child: string, extra: Record<string, unknown>): void {
+    const s = this.scheduler;
+    const task = s.state.task(child);
+    if (task.status === 'failed' && !s.failedButContinues(child)) {
+      const error = task.error ?? { code: 'TASK_FAILED', message: `${child} failed` };
+      return s.fail(parent, 1, { ...error, message: `${child}: ${error.message}` }, false);
+    }
+    if (task.status === 'cancelled') return s.settle(parent, 'TaskCancelled', task.reason ?? `${child} cancelled`);
+    s.succeedComposite(parent, { ...extra, ...(task.outputs ?? {}) });
+  }
+
+  private startLoop(key: string, spec: LoopTask): void {
+    const s = this.scheduler;
+    let items: unknown;
+    try {
+      items = Array.isArray(spec.items) ? spec.items : loopItems(spec.items, s.scopes.forTask(key));
+    } catch (err) {
+      return s.fail(key, 1, { code: errorCode(err), message: `${key}: ${coerceError(err).message}` }, false);
+    }
+    if (!Array.isArray(items)) {
+      const message = `${key}: items must be a list, got ${items === null ? 'null' : typeof items}`;
+      return s.fail(key, 1, { code: 'LOOP_ITEMS', message }, false);
+    }
+    const children = expandLoop(key, spec.task, items, !spec.parallel, !spec.stop_on_failure);
+    s.emit({ type: 'TaskExpanded', task: key, children });
+    for (const child of children) s.added(child.key);
+    if (children.length === 0) return s.succeedComposite(key, { results: [] });
+    for (const child of this.childrenOf(key)) if (s.state.task(child).waiting === 0) s.decide(child);
+  }
+
+  private startChildren(key: string, children: readonly string[]): void {
+    const s = this.scheduler;
+    if (children.length === 0) return s.succeedComposite(key, { results: {} });
+    for (const child of children) {
+      if (--s.state.task(child).waiting === 0) s.decide(child);
+    }
+  }
+
+  private limitOf(spec: TaskSpec): number | undefined {
+    if (spec.type === 'parallel') return spec.max_concurrency;
+    if (spec.type === 'loop' && spec.parallel) return spec.max_concurrency;
+    return undefined;
+  }
+}
+
+/** A loop's `items` template: a list, or a JSON list in a string (a command's output). */
+function loopItems(template: string, scope: Parameters<typeof evaluate>[1]): unknown {
+  const value = renderTemplate(template, scope);
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  }
+}

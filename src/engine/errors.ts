@@ -1,0 +1,3 @@
+import { BatonError } from '../observability/errors.js';
+
+export class EngineError extends BatonError {}

@@ -1,0 +1,79 @@
+import { renderShell, renderTemplate, type Scope } from '../expr/index.js';
+import type { LeafTask, TaskSpec } from '../spec/model.js';
+
+/**
+ * Renders a task's templates just before it runs, so executors get plain values.
+ * Shell commands go through renderShell, which quotes every value for where it lands,
+ * so data from outputs or inputs can never become shell syntax. Inline script `code` is
+ * never rendered: data reaches scripts through `inputs`, not by editing their source.
+ */
+export function resolveTask(spec: LeafTask, scope: Scope): LeafTask {
+  switch (spec.type) {
+    case 'shell':
+      return {
+        ...spec,
+        command: has(spec.command) ? renderShell(spec.command, scope) : spec.command,
+        cwd: renderString(spec.cwd, scope),
+        environment: renderStrings(spec.environment, scope),
+      };
+    case 'http':
+      return {
+        ...spec,
+        url: renderString(spec.url, scope)!,
+        headers: renderStrings(spec.headers, scope),
+        body: renderDeep(spec.body, scope),
+        auth: renderDeep(spec.auth, scope) as typeof spec.auth,
+        environment: renderStrings(spec.environment, scope),
+      };
+    case 'script':
+      return {
+        ...spec,
+        script: renderString(spec.script, scope),
+        args: spec.args.map((arg) => renderString(arg, scope)!),
+        inputs: renderDeep(spec.inputs, scope) as Record<string, unknown>,
+        cwd: renderString(spec.cwd, scope),
+        environment: renderStrings(spec.environment, scope),
+      };
+    default:
+      return spec;
+  }
+}
+
+/** The values of a task's `outputs:` templates, with `result` = what its executor returned. */
+export function declaredOutputs(spec: TaskSpec, scope: Scope): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, template] of Object.entries(spec.outputs)) out[name] = renderTemplate(template, scope);
+  return out;
+}
+
+export function renderStrings(values: Record<string, string>, scope: Scope): Record<string, string> {
+  let out: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(values)) {
+    if (!has(value)) continue;
+    out ??= { ...values };
+    out[key] = stringOf(renderTemplate(value, scope));
+  }
+  return out ?? values;
+}
+
+function renderString(value: string | undefined, scope: Scope): string | undefined {
+  return value !== undefined && has(value) ? stringOf(renderTemplate(value, scope)) : value;
+}
+
+function renderDeep(value: unknown, scope: Scope): unknown {
+  if (typeof value === 'string') return has(value) ? renderTemplate(value, scope) : value;
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, scope));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderDeep(v, scope)]));
+  }
+  return value;
+}
+
+function stringOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function has(template: string): boolean {
+  return template.includes('${');
+}

@@ -1,0 +1,355 @@
+import { evaluateCondition, usesStatusFunction } from '../expr/index.js';
+import type { TaskSpec } from '../spec/model.js';
+import type { RunEvent, TaskError } from '../store/events.js';
+import { TERMINAL_TASK_STATUSES } from '../store/events.js';
+import { coerceError, errorCode } from '../observability/errors.js';
+import { Composites } from './composites.js';
+import { retryDelay } from './retry.js';
+import type { ScopeBuilder } from './scope.js';
+import type { RunState } from './state.js';
+
+/**
+ * Decides what happens next in a run; does no I/O and reads no clock. Every decision is
+ * an event passed to `emit`, which stamps it, folds it into the state and queues it for
+ * the store. What needs the outside world (start an executor, abort one, set a timer) is
+ * left in `effects` for the runner to carry out.
+ *
+ * A task's life: pending -> (deps ended, parent started) decide: skipped | ready ->
+ * running -> succeeded | failed [-> retrying -> ready ...] | cancelled.
+ * Composites (parallel, loop, conditional) start without an executor and end when their
+ * children say so (engine/composites.ts).
+ */
+export interface Effects {
+  /** Leaf tasks whose TaskStarted was emitted: the runner starts their executors. */
+  launch: string[];
+  /** Running leaf tasks to stop. */
+  abort: Array<{ key: string; reason: 'cancel' | 'timeout' }>;
+  /** Timers to set: a retry coming due, or a composite's time limit. */
+  timers: Array<{ key: string; at: number; kind: 'retry' | 'timeout' }>;
+}
+
+export interface SchedulerDeps {
+  emit(event: RunEvent): void;
+  now(): number;
+  random(): number;
+}
+
+export class Scheduler {
+  readonly effects: Effects = { launch: [], abort: [], timers: [] };
+  /** Tasks not yet ended; the run ends when it reaches 0. */
+  open = 0;
+  /** Leaf tasks running (holding a concurrency slot). */
+  running = 0;
+  runTimedOut = false;
+  private readonly readyQueue: string[] = [];
+  private readyHead = 0;
+  private readonly composites: Composites;
+
+  constructor(
+    readonly state: RunState,
+    readonly scopes: ScopeBuilder,
+    private readonly deps: SchedulerDeps,
+    /** Leaf tasks running at once. */
+    private readonly concurrency: number,
+  ) {
+    this.composites = new Composites(this);
+  }
+
+  emit(event: RunEvent): void {
+    this.deps.emit(event);
+  }
+
+  now(): number {
+    return this.deps.now();
+  }
+
+  /** Starts a new run: every task is pending; roots are decided now. */
+  start(): void {
+    this.emit({ type: 'RunStarted' });
+    for (const [key, node] of this.state.nodes) {
+      const task = this.state.task(key);
+      task.waiting = node.deps.length + (node.parent ? 1 : 0);
+      task.triggersLeft = this.state.plan.triggerCount.get(key) ?? 0;
+      this.open++;
+    }
+    for (const [key, node] of this.state.nodes) {
+      if (!node.callback && this.state.task(key).waiting === 0) this.decide(key);
+    }
+  }
+
+  /** Counts a task created while the run goes (loop iterations and what they contain). */
+  added(key: string): void {
+    const node = this.state.nodes.get(key)!;
+    const parentStarted = node.parent !== undefined && this.state.task(node.parent).status === 'running';
+    this.state.task(key).waiting = node.deps.length + (node.parent && !parentStarted ? 1 : 0);
+    this.open++;
+  }
+
+  /** A pending task whose deps have ended and whose parent started: run it or skip it. */
+  decide(key: string): void {
+    const state = this.state;
+    const task = state.task(key);
+    if (task.status !== 'pending') return;
+    const node = state.nodes.get(key)!;
+    if (node.parent) {
+      const parent = state.task(node.parent);
+      if (parent.status !== 'running') return this.settle(key, 'TaskCancelled', `${node.parent} already ${parent.status}`);
+    }
+    let success = true;
+    let failure = false;
+    if (node.callback) {
+      failure = state.tasks.get(task.trigger!)?.status === 'failed';
+    } else if (!node.orderOnly) {
+      for (const dep of node.deps) {
+        const depState = state.task(dep);
+        if (depState.status === 'succeeded' || this.failedButContinues(dep)) continue;
+        success = false;
+        if (depState.status === 'failed' || this.upstreamFailed(dep)) failure = true;
+      }
+    }
+    const cancelled = state.cancelRequested !== undefined;
+    const condition = node.spec.condition;
+    let run: boolean;
+    let reason = '';
+    if (condition === undefined) {
+      run = success && !cancelled;
+      if (!run) reason = cancelled ? 'run cancelled' : this.blockedReason(key);
+    } else {
+      try {
+        run = evaluateCondition(condition, this.scopes.forTask(key, { success, failure, cancelled }));
+      } catch (err) {
+        return this.fail(key, 0, { code: errorCode(err), message: coerceError(err).message }, false);
+      }
+      if (!run) {
+        const implicit = !usesStatusFunction(condition);
+        reason = implicit && !success ? this.blockedReason(key) : `condition is false: ${condition}`;
+        if (cancelled && !success) reason = 'run cancelled';
+      }
+    }
+    if (!run) return this.settle(key, cancelled && reason === 'run cancelled' ? 'TaskCancelled' : 'TaskSkipped', reason);
+    this.emit({ type: 'TaskReady', task: key, ...(node.callback ? { trigger: task.trigger } : {}) });
+    this.readyQueue.push(key);
+  }
+
+  /**
+   * Starts ready tasks while slots are free. Composites start at once (they hold no
+   * slot); leaf tasks go to effects.launch.
+   */
+  dispatch(): void {
+    while (this.readyHead < this.readyQueue.length) {
+      const key = this.readyQueue[this.readyHead];
+      const node = this.state.nodes.get(key)!;
+      const isLeaf = !Composites.isComposite(node.spec);
+      if (isLeaf && this.running >= this.concurrency) break;
+      this.readyHead++;
+      if (this.state.task(key).status !== 'ready') continue;
+      if (!this.composites.admit(key)) continue;
+      const attempt = this.state.task(key).attempt + 1;
+      this.emit({ type: 'TaskStarted', task: key, attempt });
+      if (isLeaf) {
+        this.running++;
+        this.effects.launch.push(key);
+      } else {
+        this.composites.started(key);
+      }
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.readyQueue.length) {
+      this.readyQueue.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+
+  /** Puts a task (back) at the end of the ready queue, e.g. when a group slot frees. */
+  requeue(key: string): void {
+    this.readyQueue.push(key);
+  }
+
+  /** A leaf attempt succeeded. */
+  succeed(key: string, attempt: number, outputs: Record<string, unknown>, exitCode?: number): void {
+    if (this.state.task(key).attempt !== attempt || this.state.task(key).status !== 'running') return;
+    this.running--;
+    this.emit({ type: 'TaskSucceeded', task: key, attempt, outputs, ...(exitCode === undefined ? {} : { exit_code: exitCode }) });
+    this.ended(key);
+  }
+
+  /** A leaf attempt failed; schedules a retry when the policy and the error allow. */
+  failAttempt(key: string, attempt: number, error: TaskError, retryable: boolean): void {
+    const task = this.state.task(key);
+    if (task.attempt !== attempt || task.status !== 'running') return;
+    this.running--;
+    this.fail(key, attempt, error, retryable);
+  }
+
+  /** A leaf attempt was stopped because the run or its parent was cancelled. */
+  cancelAttempt(key: string, attempt: number, reason: string): void {
+    const task = this.state.task(key);
+    if (task.attempt !== attempt || task.status !== 'running') return;
+    this.settle(key, 'TaskCancelled', reason);
+  }
+
+  /** A retry's wait is over. */
+  retryDue(key: string): void {
+    if (this.state.task(key).status !== 'retrying') return;
+    this.emit({ type: 'TaskReady', task: key });
+    this.readyQueue.push(key);
+  }
+
+  /** Records a failure of any task (leaf or composite) and what follows from it. */
+  fail(key: string, attempt: number, error: TaskError, retryable: boolean): void {
+    const spec = this.state.nodes.get(key)!.spec;
+    this.emit({ type: 'TaskFailed', task: key, attempt, error, retryable });
+    const policy = spec.retry;
+    if (retryable && policy && attempt < policy.attempts && this.state.cancelRequested === undefined) {
+      const at = this.now() + retryDelay(policy, attempt, this.deps.random());
+      this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at });
+      this.effects.timers.push({ key, at, kind: 'retry' });
+      this.composites.release(key);
+      return;
+    }
+    this.ended(key);
+  }
+
+  /** Ends a task that will not run (more): skipped or cancelled. */
+  settle(key: string, type: 'TaskSkipped' | 'TaskCancelled', reason: string): void {
+    const status = this.state.task(key).status;
+    if (TERMINAL_TASK_STATUSES.has(status)) return;
+    if (status === 'running' && !Composites.isComposite(this.state.nodes.get(key)!.spec)) this.running--;
+    this.emit({ type, task: key, reason });
+    this.ended(key);
+  }
+
+  /** Composite-level success (leaf successes go through succeed()). */
+  succeedComposite(key: string, outputs: Record<string, unknown>): void {
+    if (this.state.task(key).status !== 'running') return;
+    this.emit({ type: 'TaskSucceeded', task: key, attempt: 1, outputs });
+    this.ended(key);
+  }
+
+  /** Stops a task and everything inside it: pending ones are cancelled, running ones aborted. */
+  cancelTree(key: string, reason: string, abortReason: 'cancel' | 'timeout' = 'cancel'): void {
+    const task = this.state.task(key);
+    const node = this.state.nodes.get(key)!;
+    if (TERMINAL_TASK_STATUSES.has(task.status)) return;
+    if (Composites.isComposite(node.spec)) {
+      for (const child of this.composites.childrenOf(key)) this.cancelTree(child, reason, abortReason);
+      if (task.status !== 'running') this.settle(key, 'TaskCancelled', reason);
+      return;
+    }
+    if (task.status === 'running') this.effects.abort.push({ key, reason: abortReason });
+    else this.settle(key, 'TaskCancelled', reason);
+  }
+
+  /** Cancels the run: nothing new starts (except always()/cancelled() tasks); running tasks stop. */
+  cancelRun(reason: string): void {
+    if (this.state.cancelRequested !== undefined) return;
+    this.emit({ type: 'RunCancelRequested', reason });
+    for (const [key, task] of this.state.tasks) {
+      if (task.status === 'running' && !Composites.isComposite(this.state.nodes.get(key)!.spec)) {
+        this.effects.abort.push({ key, reason: 'cancel' });
+      } else if (task.status === 'ready' || task.status === 'retrying') {
+        this.settle(key, 'TaskCancelled', reason);
+      }
+    }
+  }
+
+  /** A composite's time limit passed. */
+  compositeTimedOut(key: string): void {
+    if (this.state.task(key).status !== 'running') return;
+    const timeout = this.state.nodes.get(key)!.spec.timeout ?? 0;
+    for (const child of this.composites.childrenOf(key)) this.cancelTree(child, `${key} timed out`, 'timeout');
+    this.fail(key, 1, { code: 'EXEC_TIMEOUT', message: `${key} timed out after ${timeout} ms` }, false);
+  }
+
+  /** Ends the run once nothing is open. Returns true when it did. */
+  finishIfDone(): boolean {
+    if (this.open > 0 || this.state.status !== 'running') return false;
+    if (this.runTimedOut) {
+      this.emit({ type: 'RunFailed', error: { code: 'RUN_TIMEOUT', message: 'the run exceeded its time limit' } });
+    } else if (this.state.cancelRequested !== undefined) {
+      this.emit({ type: 'RunCancelled', reason: this.state.cancelRequested });
+    } else {
+      const failed = [...this.state.tasks].filter(([key, t]) => t.status === 'failed' && !this.failedButContinues(key));
+      if (failed.length === 0) this.emit({ type: 'RunSucceeded' });
+      else {
+        const names = failed.map(([key]) => key);
+        const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+        this.emit({
+          type: 'RunFailed',
+          error: { code: 'RUN_TASKS_FAILED', message: `${names.length} task${names.length === 1 ? '' : 's'} failed: ${shown}` },
+        });
+      }
+    }
+    return true;
+  }
+
+  /** Has the scheduler anything it could start now? */
+  hasReady(): boolean {
+    return this.readyHead < this.readyQueue.length;
+  }
+
+  /** A task reached its end: tell its dependants, callbacks and parent. */
+  private ended(key: string): void {
+    const state = this.state;
+    const task = state.task(key);
+    this.open--;
+    this.scopes.taskEnded(key, task);
+    const dependents = state.dependents.get(key);
+    if (dependents) {
+      for (const dependent of dependents) {
+        const next = state.task(dependent);
+        if (--next.waiting === 0) this.decide(dependent);
+      }
+    }
+    const callbacks = state.plan.callbacksOf.get(key);
+    if (callbacks) this.triggerCallbacks(key, callbacks.on_success, callbacks.on_failure);
+    const parent = state.nodes.get(key)!.parent;
+    if (parent) this.composites.childEnded(parent, key);
+  }
+
+  private triggerCallbacks(key: string, onSuccess: readonly string[], onFailure: readonly string[]): void {
+    const status = this.state.task(key).status;
+    const fire = status === 'succeeded' ? onSuccess : status === 'failed' ? onFailure : [];
+    for (const target of new Set([...onSuccess, ...onFailure])) {
+      const callback = this.state.task(target);
+      callback.triggersLeft--;
+      if (callback.status !== 'pending') continue;
+      if (fire.includes(target)) {
+        callback.trigger = key;
+        this.decide(target);
+      } else if (callback.triggersLeft <= 0) {
+        this.settle(target, 'TaskSkipped', `not triggered: ${key} ${status}`);
+      }
+    }
+  }
+
+  failedButContinues(key: string): boolean {
+    return this.state.task(key).status === 'failed' && this.state.nodes.get(key)!.spec.continue_on_error;
+  }
+
+  /** Did a task fail somewhere upstream of `key`, through skipped tasks? */
+  private upstreamFailed(key: string): boolean {
+    const seen = new Set<string>();
+    const stack = [key];
+    while (stack.length > 0) {
+      const at = stack.pop()!;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      const task = this.state.task(at);
+      if (task.status === 'failed' && !this.failedButContinues(at)) return true;
+      if (task.status === 'skipped' || task.status === 'cancelled') stack.push(...this.state.nodes.get(at)!.deps);
+    }
+    return false;
+  }
+
+  private blockedReason(key: string): string {
+    for (const dep of this.state.nodes.get(key)!.deps) {
+      const status = this.state.task(dep).status;
+      if (status !== 'succeeded' && !this.failedButContinues(dep)) return `dependency ${dep} ${status}`;
+    }
+    return 'dependencies did not succeed';
+  }
+
+  specOf(key: string): TaskSpec {
+    return this.state.nodes.get(key)!.spec;
+  }
+}

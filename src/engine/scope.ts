@@ -1,0 +1,73 @@
+import type { Scope } from '../expr/index.js';
+import type { TaskState, RunState } from './state.js';
+
+/**
+ * The expression contexts a task sees: env, inputs, tasks, run, workflow, and item/index
+ * inside a loop. `tasks` is kept up to date as tasks end (one small object per task), so
+ * building a scope costs the same however big the run is.
+ */
+export interface TaskContext {
+  status: string;
+  exit_code?: number;
+  outputs: Record<string, unknown>;
+  error?: string;
+  error_code?: string;
+  reason?: string;
+  attempts: number;
+  duration_ms?: number;
+}
+
+export class ScopeBuilder {
+  readonly tasks: Record<string, TaskContext> = Object.create(null);
+  private readonly run: { id: string };
+  private readonly workflow: { name: string; version?: string };
+
+  constructor(
+    private readonly state: RunState,
+    /** env context: process env, then workflow env, then --env; task env goes on top per task. */
+    readonly env: Record<string, string>,
+  ) {
+    this.run = { id: state.runId };
+    this.workflow = { name: state.plan.workflow.name, version: state.plan.workflow.version };
+  }
+
+  /** Records what dependants see of a task that has ended. */
+  taskEnded(key: string, task: TaskState): void {
+    this.tasks[key] = {
+      status: task.status,
+      exit_code: task.exitCode,
+      outputs: task.outputs ?? {},
+      error: task.error?.message,
+      error_code: task.error?.code,
+      reason: task.reason,
+      attempts: task.attempt,
+      duration_ms:
+        task.firstStartedAt !== undefined && task.endedAt !== undefined ? task.endedAt - task.firstStartedAt : undefined,
+    };
+  }
+
+  /** The scope of one task; `extra` adds contexts such as `result` for output templates. */
+  forTask(key: string, status?: Scope['status'], extra?: Record<string, unknown>): Scope {
+    const node = this.state.nodes.get(key);
+    const taskEnv = node?.spec.environment;
+    const contexts: Record<string, unknown> = {
+      env: taskEnv && Object.keys(taskEnv).length > 0 ? { ...this.env, ...taskEnv } : this.env,
+      inputs: this.state.inputs,
+      tasks: this.tasks,
+      run: this.run,
+      workflow: this.workflow,
+    };
+    // item/index come from the nearest loop iteration this task is in.
+    for (let at = node; at; at = at.parent ? this.state.nodes.get(at.parent) : undefined) {
+      if (at.index !== undefined) {
+        contexts.item = at.item;
+        contexts.index = at.index;
+        break;
+      }
+    }
+    const trigger = this.state.tasks.get(key)?.trigger;
+    if (trigger) contexts.trigger = { id: trigger, ...this.tasks[trigger] };
+    if (extra) Object.assign(contexts, extra);
+    return { contexts, status };
+  }
+}

@@ -1,0 +1,170 @@
+import type { TaskSpec } from '../spec/model.js';
+import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import type { Plan, PlanNode } from './plan.js';
+
+/**
+ * A run's state as a fold over its events: apply() is the only way it changes, so the
+ * live engine and a resumed one (which replays the log) see the same thing.
+ *
+ * Fields marked "derived" are not facts from the log but counters the scheduler keeps
+ * to decide quickly; it recomputes them from the facts when a run is resumed.
+ */
+export interface TaskState {
+  status: TaskStatus;
+  /** Number of the latest attempt; 0 before the first. */
+  attempt: number;
+  firstStartedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  outputs?: Record<string, unknown>;
+  exitCode?: number;
+  error?: TaskError;
+  /** Why it was skipped or cancelled. */
+  reason?: string;
+  retryAt?: number;
+  /** For a callback: the task whose end started it. */
+  trigger?: string;
+  /** derived: deps not yet ended, plus 1 while the parent has not started. */
+  waiting: number;
+  /** derived: callbacks only, triggers that have not ended yet. */
+  triggersLeft: number;
+}
+
+export class RunState {
+  status: RunStatus = 'pending';
+  readonly nodes: Map<string, PlanNode>;
+  /** key -> keys listing it in deps, static and dynamic. */
+  readonly dependents: Map<string, string[]>;
+  readonly tasks = new Map<string, TaskState>();
+  /** loop key -> its iterations, in order. */
+  readonly loopChildren = new Map<string, string[]>();
+  inputs: Record<string, unknown> = {};
+  env: Record<string, string> = {};
+  cancelRequested?: string;
+  createdAt = 0;
+  startedAt?: number;
+  endedAt?: number;
+  runError?: TaskError;
+  lastSeq = 0;
+
+  constructor(
+    readonly runId: string,
+    readonly plan: Plan,
+  ) {
+    this.nodes = new Map(plan.nodes);
+    this.dependents = new Map();
+    for (const [key, list] of plan.dependents) this.dependents.set(key, [...list]);
+    for (const key of this.nodes.keys()) this.tasks.set(key, newTaskState());
+  }
+
+  /** Adds a task created while the run goes (a loop iteration and what it contains). */
+  addNode(node: PlanNode): void {
+    this.nodes.set(node.key, node);
+    this.tasks.set(node.key, newTaskState());
+    if (node.parent !== undefined && this.nodes.get(node.parent)?.spec.type === 'loop') {
+      let list = this.loopChildren.get(node.parent);
+      if (!list) this.loopChildren.set(node.parent, (list = []));
+      list.push(node.key);
+    }
+    for (const dep of node.deps) {
+      let list = this.dependents.get(dep);
+      if (!list) this.dependents.set(dep, (list = []));
+      list.push(node.key);
+    }
+  }
+
+  task(key: string): TaskState {
+    const state = this.tasks.get(key);
+    if (!state) throw new Error(`unknown task key ${key} in run ${this.runId}`);
+    return state;
+  }
+
+  apply(event: TimedEvent | StoredEvent): void {
+    if ('seq' in event) this.lastSeq = event.seq;
+    switch (event.type) {
+      case 'RunCreated':
+        this.inputs = event.inputs;
+        this.env = event.env;
+        this.createdAt = event.at;
+        return;
+      case 'RunStarted':
+        this.status = 'running';
+        this.startedAt ??= event.at;
+        return;
+      case 'TaskReady': {
+        const task = this.task(event.task);
+        task.status = 'ready';
+        if (event.trigger) task.trigger = event.trigger;
+        return;
+      }
+      case 'TaskStarted': {
+        const task = this.task(event.task);
+        task.status = 'running';
+        task.attempt = event.attempt;
+        task.startedAt = event.at;
+        task.firstStartedAt ??= event.at;
+        return;
+      }
+      case 'TaskExpanded':
+        for (const child of event.children) {
+          this.addNode({
+            key: child.key,
+            spec: child.spec as TaskSpec,
+            parent: child.parent,
+            deps: child.after,
+            orderOnly: child.order_only === true,
+            children: child.children ?? [],
+            callback: false,
+            item: child.item,
+            index: child.index,
+            branch: child.branch,
+          });
+        }
+        return;
+      case 'TaskSucceeded': {
+        const task = this.task(event.task);
+        task.status = 'succeeded';
+        task.outputs = event.outputs;
+        task.exitCode = event.exit_code;
+        task.endedAt = event.at;
+        return;
+      }
+      case 'TaskFailed': {
+        const task = this.task(event.task);
+        task.status = 'failed';
+        task.error = event.error;
+        task.exitCode = event.error.exit_code;
+        task.endedAt = event.at;
+        return;
+      }
+      case 'TaskRetryScheduled': {
+        const task = this.task(event.task);
+        task.status = 'retrying';
+        task.retryAt = event.at_due;
+        return;
+      }
+      case 'TaskSkipped':
+      case 'TaskCancelled': {
+        const task = this.task(event.task);
+        task.status = event.type === 'TaskSkipped' ? 'skipped' : 'cancelled';
+        task.reason = event.reason;
+        task.endedAt = event.at;
+        return;
+      }
+      case 'RunCancelRequested':
+        this.cancelRequested = event.reason;
+        return;
+      case 'RunSucceeded':
+      case 'RunFailed':
+      case 'RunCancelled':
+        this.status = event.type === 'RunSucceeded' ? 'succeeded' : event.type === 'RunFailed' ? 'failed' : 'cancelled';
+        if (event.type === 'RunFailed') this.runError = event.error;
+        this.endedAt = event.at;
+        return;
+    }
+  }
+}
+
+function newTaskState(): TaskState {
+  return { status: 'pending', attempt: 0, waiting: 0, triggersLeft: 0 };
+}
