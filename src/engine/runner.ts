@@ -29,10 +29,12 @@ export interface RunOptions {
   concurrency?: number;
   /** Cancels the run (Ctrl-C): running tasks are stopped, the run ends `cancelled`. */
   signal?: AbortSignal;
-  /** Every event, as soon as it is recorded. */
-  onEvent?: (event: StoredEvent) => void;
-  /** Task output as it arrives (for live views); default: none. */
+  /** Every event, as soon as it is recorded, with the run's state after it. */
+  onEvent?: (event: StoredEvent, state: RunState) => void;
+  /** Output of tasks with `live_output` as it arrives (for live views); default: none. */
   onOutput?: (task: string, stream: 'stdout' | 'stderr', chunk: string) => void;
+  /** Send every task's output to onOutput, not only live_output tasks (`--follow`); default false. */
+  followAll?: boolean;
   /** Executors by type; default: the built-in registry. */
   executors?: (type: LeafTask['type']) => Executor;
   /** Environment of the processes tasks start; default process.env. */
@@ -196,7 +198,7 @@ class Runner {
 
   private io(key: string, attempt: number, spec: LeafTask): TaskIO {
     const logs = this.options.store.logs;
-    const onOutput = spec.live_output ? this.options.onOutput : undefined;
+    const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
     const needsEnv = spec.type === 'shell' || spec.type === 'script';
     return {
       runId: this.runId,
@@ -266,7 +268,7 @@ class Runner {
 
   private notifyEvents(events: StoredEvent[]): void {
     const onEvent = this.options.onEvent;
-    if (onEvent) for (const event of events) onEvent(event);
+    if (onEvent) for (const event of events) onEvent(event, this.state);
   }
 
   private wake(): void {

@@ -1,0 +1,25 @@
+import { BatonError } from '../observability/errors.js';
+
+/** Parses repeated `key=value` options (`--input`, `--env`) into a map. */
+export function parsePairs(values: string[] | undefined, option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of values ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new BatonError('CLI_BAD_PAIR', `${option} "${pair}" must look like key=value`, { details: { option } });
+    }
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+export function parsePositiveInt(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new BatonError('CLI_BAD_NUMBER', `${option} must be a whole number of at least 1, got "${value}"`, {
+      details: { option },
+    });
+  }
+  return n;
+}

@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { evaluate, renderTemplate } from '../../expr/index.js';
+import { BatonError } from '../../observability/errors.js';
+import { EXIT } from '../exit.js';
+
+/**
+ * Evaluates one expression (or a template with ${ } parts) and prints its value as JSON.
+ * Contexts come from --context (a JSON object of contexts); `env` defaults to the process env.
+ */
+export default async function evalCommand(expression: string, flags: { context?: string }): Promise<number> {
+  let contexts: Record<string, unknown> = {};
+  if (flags.context) {
+    let text: string;
+    try {
+      text = await readFile(flags.context, 'utf8');
+    } catch (err) {
+      process.stderr.write(`baton: cannot read --context ${flags.context}: ${(err as Error).message}\n`);
+      return EXIT.invalid;
+    }
+    try {
+      contexts = JSON.parse(text);
+    } catch (err) {
+      process.stderr.write(`baton: --context ${flags.context} is not JSON: ${(err as Error).message}\n`);
+      return EXIT.invalid;
+    }
+    if (contexts === null || typeof contexts !== 'object' || Array.isArray(contexts)) {
+      process.stderr.write(`baton: --context ${flags.context} must hold a JSON object such as {"inputs": {...}}\n`);
+      return EXIT.invalid;
+    }
+  }
+  contexts = { env: process.env, inputs: {}, tasks: {}, ...contexts };
+  try {
+    const value = expression.includes('${') ? renderTemplate(expression, { contexts }) : evaluate(expression, { contexts });
+    process.stdout.write(JSON.stringify(value ?? null, null, 2) + '\n');
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof BatonError) {
+      const col = typeof (err as { col?: number }).col === 'number' ? (err as unknown as { col: number }).col : undefined;
+      if (col !== undefined) process.stderr.write(`${expression}\n${' '.repeat(Math.max(0, col - 1))}^\n`);
+      process.stderr.write(`baton: ${err.message} [${err.code}]\n`);
+      return EXIT.invalid;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/index.js';
+import { EXIT } from '../exit.js';
+
+export default async function validate(files: string[], flags: { json?: boolean }): Promise<number> {
+  const isOnPath = programFinder(process.env.PATH ?? '');
+  const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] }> = [];
+  for (const file of files) {
+    const loaded = await loadWorkflowFile(file, { isOnPath });
+    results.push({ file, valid: loaded.workflow !== undefined, diagnostics: loaded.diagnostics });
+  }
+  const valid = results.every((r) => r.valid);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ valid, files: results }, null, 2) + '\n');
+  } else {
+    for (const result of results) {
+      for (const d of result.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');
+      const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+      const warnings = result.diagnostics.length - errors;
+      const extra = warnings > 0 ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : '';
+      process.stdout.write(
+        result.valid ? `${result.file}: valid${extra}\n` : `${result.file}: ${errors} error${errors === 1 ? '' : 's'}${extra}\n`,
+      );
+    }
+  }
+  return valid ? EXIT.ok : EXIT.failed;
+}
+
+/** Is a program on PATH? Cached, since a workflow names the same programs many times. */
+function programFinder(pathVariable: string): (program: string) => boolean {
+  const dirs = pathVariable.split(path.delimiter).filter(Boolean);
+  const cache = new Map<string, boolean>();
+  return (program) => {
+    let found = cache.get(program);
+    if (found !== undefined) return found;
+    found = program.includes('/') ? executable(program) : dirs.some((dir) => executable(path.join(dir, program)));
+    cache.set(program, found);
+    return found;
+  };
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,142 @@
+import type { RunState } from '../../engine/state.js';
+import type { StoredEvent } from '../../store/events.js';
+import { clock, duration, truncate, type Paint } from './format.js';
+import { colorStatus } from './summary.js';
+
+/** Shows a run while it goes. Both views are bounded: one line per task change at most. */
+export interface ProgressView {
+  event(event: StoredEvent, state: RunState): void;
+  /** A task's output, shown when it asked for live_output or the user for --follow. */
+  output(task: string, stream: 'stdout' | 'stderr', chunk: string): void;
+  close(): void;
+}
+
+/** One line per event, for logs and pipes (not a terminal). */
+export class PlainView implements ProgressView {
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly paint: Paint,
+  ) {}
+
+  event(event: StoredEvent, state: RunState): void {
+    const line = describe(event, state, this.paint);
+    if (line) this.write(`${this.paint.dim(clock(event.at))} ${line}\n`);
+  }
+
+  output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
+    this.write(prefixLines(chunk, `${task} ${stream === 'stderr' ? '!' : '|'} `));
+  }
+
+  close(): void {}
+}
+
+/** A compact table redrawn in place on a terminal: running tasks first, then the latest ends. */
+export class LiveView implements ProgressView {
+  private drawn = 0;
+  private timer?: NodeJS.Timeout;
+  private state?: RunState;
+  private readonly recent: string[] = [];
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly paint: Paint,
+  ) {
+    this.timer = setInterval(() => this.draw(), 100);
+    this.timer.unref();
+  }
+
+  event(event: StoredEvent, state: RunState): void {
+    this.state = state;
+    if ('task' in event && (event.type === 'TaskSucceeded' || event.type === 'TaskFailed' || event.type === 'TaskSkipped' || event.type === 'TaskCancelled')) {
+      this.recent.push(event.task);
+      if (this.recent.length > 200) this.recent.splice(0, 100);
+    }
+  }
+
+  output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
+    this.clear();
+    this.stream.write(prefixLines(chunk, `${task} ${stream === 'stderr' ? '!' : '|'} `));
+    this.draw();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.clear();
+  }
+
+  private clear(): void {
+    if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[0J`);
+    this.drawn = 0;
+  }
+
+  private draw(): void {
+    const state = this.state;
+    if (!state) return;
+    const rows = Math.max(5, (this.stream.rows ?? 24) - 6);
+    const width = Math.max(40, (this.stream.columns ?? 80) - 2);
+    const now = Date.now();
+    const lines: string[] = [];
+    let done = 0;
+    const running: string[] = [];
+    for (const [key, task] of state.tasks) {
+      if (task.status === 'succeeded' || task.status === 'failed' || task.status === 'skipped' || task.status === 'cancelled') done++;
+      else if (task.status === 'running' || task.status === 'retrying') running.push(key);
+    }
+    const elapsed = state.startedAt ? duration(now - state.startedAt) : '';
+    lines.push(this.paint.bold(`${state.plan.workflow.name}  ${done}/${state.tasks.size} done  ${elapsed}`));
+    for (const key of running.slice(0, rows)) {
+      const task = state.task(key);
+      const retry = task.attempt > 1 ? ` attempt ${task.attempt}` : '';
+      const since = task.startedAt ? duration(now - task.startedAt) : '';
+      lines.push(truncate(`  ${colorStatus(task.status, this.paint)} ${key} ${this.paint.dim(since + retry)}`, width + 20));
+    }
+    if (running.length > rows) lines.push(this.paint.dim(`  ... ${running.length - rows} more running`));
+    const room = Math.max(0, rows - running.length);
+    for (const key of this.recent.slice(-Math.min(room, 8))) {
+      const task = state.task(key);
+      lines.push(truncate(`  ${colorStatus(task.status, this.paint)} ${key} ${this.paint.dim(duration(task.endedAt && task.firstStartedAt ? task.endedAt - task.firstStartedAt : undefined))}`, width + 20));
+    }
+    this.clear();
+    this.stream.write(lines.join('\n') + '\n');
+    this.drawn = lines.length;
+  }
+}
+
+export class NoView implements ProgressView {
+  event(): void {}
+  output(): void {}
+  close(): void {}
+}
+
+function describe(event: StoredEvent, state: RunState, paint: Paint): string | undefined {
+  switch (event.type) {
+    case 'RunStarted':
+      return `run ${state.runId} started: ${state.plan.workflow.name} (${state.tasks.size} tasks)`;
+    case 'TaskStarted':
+      return `${event.task} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+    case 'TaskSucceeded': {
+      const task = state.task(event.task);
+      return `${event.task} ${paint.green('succeeded')} ${paint.dim(duration(task.endedAt! - (task.startedAt ?? task.endedAt!)))}`;
+    }
+    case 'TaskFailed':
+      return `${event.task} ${paint.red('failed')}: ${event.error.message.split('\n')[0]} [${event.error.code}]`;
+    case 'TaskRetryScheduled':
+      return `${event.task} ${paint.yellow('retrying')} in ${duration(event.at_due - event.at)} (attempt ${event.attempt})`;
+    case 'TaskSkipped':
+      return `${event.task} ${paint.dim('skipped')}: ${event.reason}`;
+    case 'TaskCancelled':
+      return `${event.task} ${paint.yellow('cancelled')}: ${event.reason}`;
+    case 'TaskExpanded':
+      return `${event.task} expanded into ${event.children.filter((c) => c.parent === event.task).length} iterations`;
+    case 'RunCancelRequested':
+      return paint.yellow(`cancelling: ${event.reason}`);
+    default:
+      return undefined;
+  }
+}
+
+function prefixLines(chunk: string, prefix: string): string {
+  const lines = chunk.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line) => prefix + line + '\n').join('');
+}

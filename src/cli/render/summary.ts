@@ -1,0 +1,94 @@
+import type { RunSummary, TaskSummary } from '../../engine/summary.js';
+import { duration, table, truncate, type Paint } from './format.js';
+
+/** Rows shown at most in the task table; the rest are counted, failures always shown. */
+export const MAX_TABLE_ROWS = 40;
+const STDERR_LINES = 10;
+
+const ORDER: Record<string, number> = { failed: 0, cancelled: 1, running: 2, retrying: 3, ready: 4, pending: 5, skipped: 6, succeeded: 7 };
+
+/** The human summary printed when a run ends: bounded however big the run. */
+export function renderSummary(summary: RunSummary, paint: Paint, file?: string): string {
+  const out: string[] = [];
+  const status = colorStatus(summary.status, paint);
+  out.push(
+    `${paint.bold(`Run ${summary.run_id}`)} ${summary.workflow.name}: ${status} in ${duration(summary.duration_ms)}`,
+  );
+  let shown = summary.tasks;
+  if (shown.length > MAX_TABLE_ROWS) {
+    shown = [...shown].sort((a, b) => ORDER[a.status] - ORDER[b.status]).slice(0, MAX_TABLE_ROWS);
+  }
+  const rows = [[paint.dim('TASK'), paint.dim('STATUS'), paint.dim('DURATION'), paint.dim('ATTEMPTS'), paint.dim('NOTE')]];
+  for (const task of shown) {
+    rows.push([
+      truncate(task.id, 48),
+      colorStatus(task.status, paint),
+      duration(task.duration_ms),
+      String(task.attempts),
+      truncate(note(task), 70),
+    ]);
+  }
+  out.push(table(rows));
+  const hidden = summary.tasks.length - shown.length;
+  if (hidden > 0) out.push(paint.dim(`  ... and ${hidden} more tasks (${countsLine(summary)})`));
+  else out.push(paint.dim(`  ${countsLine(summary)}`));
+
+  const failures = summary.tasks.filter((t) => t.status === 'failed' && t.error && !isComposite(t));
+  if (failures.length > 0) {
+    out.push('', paint.bold('Failures:'));
+    for (const task of failures.slice(0, 10)) out.push(renderFailure(task, paint));
+    if (failures.length > 10) out.push(paint.dim(`  ... and ${failures.length - 10} more failed tasks (see --json)`));
+    if (file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${file}`));
+  } else if (summary.error && summary.status === 'failed') {
+    out.push('', `${paint.red('error')}: ${summary.error.message} [${summary.error.code}]`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function renderFailure(task: TaskSummary, paint: Paint): string {
+  const error = task.error!;
+  const exit = error.exit_code !== undefined ? `exit code ${error.exit_code}, ` : '';
+  const tries = task.attempts > 1 ? ` after ${task.attempts} attempts` : '';
+  const lines = [`  ${paint.red('✖')} ${task.id}: ${exit}${error.message} [${error.code}]${tries}`];
+  const tail = error.stderr_tail?.trimEnd();
+  if (tail) {
+    const tailLines = tail.split('\n').slice(-STDERR_LINES);
+    for (const line of tailLines) lines.push(paint.dim(`      │ ${truncate(line, 200)}`));
+  }
+  return lines.join('\n');
+}
+
+function note(task: TaskSummary): string {
+  if (task.status === 'failed' && task.error) return task.error.message.split('\n')[0];
+  if (task.reason) return task.reason;
+  return '';
+}
+
+function isComposite(task: TaskSummary): boolean {
+  return task.type === 'parallel' || task.type === 'loop' || task.type === 'conditional';
+}
+
+export function countsLine(summary: RunSummary): string {
+  const parts: string[] = [];
+  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'pending'] as const) {
+    if (summary.counts[status] > 0) parts.push(`${summary.counts[status]} ${status}`);
+  }
+  return `${summary.counts.total} tasks: ${parts.join(', ')}`;
+}
+
+export function colorStatus(status: string, paint: Paint): string {
+  switch (status) {
+    case 'succeeded':
+      return paint.green(status);
+    case 'failed':
+      return paint.red(status);
+    case 'cancelled':
+    case 'retrying':
+      return paint.yellow(status);
+    case 'skipped':
+    case 'pending':
+      return paint.dim(status);
+    default:
+      return status;
+  }
+}
