@@ -1,7 +1,23 @@
 /**
- * Public face of the expression layer (stub; implementation follows).
+ * The expression layer: GitHub-Actions-compatible expressions (`${ ... }`) over a run's
+ * contexts, built on @actions/expressions. Pure: no I/O, no clock, no eval.
+ *
+ * - evaluate: one bare expression -> plain JS value.
+ * - templates (renderTemplate, renderShell, checkTemplate): strings with `${ }` parts.
+ * - conditions (evaluateCondition, checkCondition): the whole string is one expression.
+ * See docs/expressions.md for the user-facing rules.
  */
-export const KNOWN_CONTEXTS: readonly string[] = ['env', 'inputs', 'tasks', 'item', 'index', 'run', 'workflow', 'result', 'secrets'];
+import { TokenType } from '@actions/expressions/lexer';
+import { ExprError, clip } from './errors.js';
+import { evaluateAst, type EvalScope } from './evaluate.js';
+import { DEFAULT_STATUS, STATUS_FUNCTIONS } from './functions.js';
+import { isTruthy, toPlain, toText } from './lazy-data.js';
+import { lex, parseExpression, type Parsed } from './parse.js';
+import { ShellQuoter, UnsafeShellValue } from './shell.js';
+import { KNOWN_CONTEXTS, conditionToExpression, scanTemplate, type ExprPart, type ScanProblem } from './template.js';
+
+export { ExprError } from './errors.js';
+export { KNOWN_CONTEXTS } from './template.js';
 
 export interface ExprProblem {
   code: 'EXPR_SYNTAX';
@@ -11,21 +27,201 @@ export interface ExprProblem {
 }
 
 export interface Scope {
-  /** Plain JS/JSON values, converted lazily; may be huge. */
+  /** Plain JS/JSON values, converted lazily (only what an expression reads); may be huge. */
   contexts: Record<string, unknown>;
-  /** For success() failure() always() cancelled(); default success=true. */
+  /** For success() failure() always() cancelled(); default { success: true, failure: false, cancelled: false }. */
   status?: { success: boolean; failure: boolean; cancelled: boolean };
 }
 
-const todo = (): never => {
-  throw new Error('expr: not implemented yet');
-};
+const KNOWN = new Set(KNOWN_CONTEXTS);
+const isKnown = (name: string): boolean => KNOWN.has(name);
 
-export function checkTemplate(_src: string): ExprProblem[] { return todo(); }
-export function checkCondition(_src: string): ExprProblem[] { return todo(); }
-export function evaluate(_expression: string, _scope: Scope): unknown { return todo(); }
-export function evaluateCondition(_src: string, _scope: Scope): boolean { return todo(); }
-export function renderTemplate(_src: string, _scope: Scope): unknown { return todo(); }
-export function renderShell(_src: string, _scope: Scope): string { return todo(); }
-export function usesStatusFunction(_src: string): boolean { return todo(); }
-export function referencesContext(_src: string, _name: string): boolean { return todo(); }
+/** Context names an expression may use: the known ones plus whatever the scope holds. */
+function scopeNames(scope: Scope): (name: string) => boolean {
+  const ctx = scope.contexts;
+  return name => KNOWN.has(name) || Object.hasOwn(ctx, name) || Object.keys(ctx).some(k => k.toLowerCase() === name);
+}
+
+/** Re-anchors an error from an expression that starts at `offset` within `src`. */
+function relocate(e: unknown, src: string, offset: number, what: string): ExprError {
+  if (!(e instanceof ExprError)) return relocate(new ExprError('EXPR_EVAL', String(e), { col: 1, cause: e }), src, offset, what);
+  const col = offset + e.col;
+  const detail = (e.details?.detail as string | undefined) ?? e.message;
+  const hint = (e.details?.hint as string | undefined) ?? '';
+  return new ExprError(e.code, `${detail}, at column ${col} of ${what} "${clip(src)}". ${hint}`.trim(), {
+    col,
+    cause: e,
+    details: { ...e.details, source: clip(src) },
+  });
+}
+
+function problemError(p: ScanProblem, src: string, what: string): ExprError {
+  return new ExprError('EXPR_SYNTAX', `${p.message}, in ${what} "${clip(src)}".`, { col: p.col, details: { source: clip(src), phase: 'parsing' } });
+}
+
+export function evaluate(expression: string, scope: Scope): unknown {
+  const parsed = parseExpression(expression, scopeNames(scope));
+  return toPlain(evaluateAst(parsed.ast, expression, scope as EvalScope));
+}
+
+// ---------- templates
+
+export function checkTemplate(src: string): ExprProblem[] {
+  const scan = scanTemplate(src);
+  const problems: ExprProblem[] = scan.problems.map(p => ({ code: 'EXPR_SYNTAX', message: p.message, col: p.col }));
+  for (const part of scan.parts) {
+    if (part.kind !== 'expr' || part.body.trim() === '') continue;
+    try {
+      parseExpression(part.body, isKnown);
+    } catch (e) {
+      const err = relocate(e, src, part.offset, 'template');
+      problems.push({ code: 'EXPR_SYNTAX', message: err.message, col: err.col });
+    }
+  }
+  return problems.sort((a, b) => a.col - b.col);
+}
+
+function evalPart(part: ExprPart, src: string, scope: Scope, what: string) {
+  let parsed: Parsed;
+  try {
+    parsed = parseExpression(part.body, scopeNames(scope));
+    return evaluateAst(parsed.ast, part.body, scope as EvalScope);
+  } catch (e) {
+    throw relocate(e, src, part.offset, what);
+  }
+}
+
+export function renderTemplate(src: string, scope: Scope): unknown {
+  if (!src.includes('$')) return src;
+  const { parts, problems } = scanTemplate(src);
+  if (problems.length > 0) throw problemError(problems[0], src, 'template');
+  if (parts.length === 1 && parts[0].kind === 'expr') return toPlain(evalPart(parts[0], src, scope, 'template'));
+  let out = '';
+  for (const part of parts) out += part.kind === 'text' ? part.text : toText(evalPart(part, src, scope, 'template'));
+  return out;
+}
+
+export function renderShell(src: string, scope: Scope): string {
+  if (!src.includes('$')) return src;
+  const { parts, problems } = scanTemplate(src);
+  if (problems.length > 0) throw problemError(problems[0], src, 'command');
+  // `shadow` sees a neutral value at each part: if the real values ever leave the two
+  // machines in different states, a value changed how the shell reads the command.
+  const real = new ShellQuoter();
+  const shadow = new ShellQuoter();
+  let out = '';
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      real.feed(part.text);
+      shadow.feed(part.text);
+      out += part.text;
+      continue;
+    }
+    const value = toText(evalPart(part, src, scope, 'command'));
+    try {
+      if (real.signature() !== shadow.signature()) throw new UnsafeShellValue('an earlier value changed how the shell reads the command');
+      out += real.quote(value);
+      shadow.quote('\0');
+    } catch (e) {
+      if (!(e instanceof UnsafeShellValue)) throw e;
+      throw new ExprError(
+        'EXPR_EVAL',
+        `Cannot put the value of \${${part.body}} into the command at column ${part.start + 1} of "${clip(src)}": ${e.message}. ` +
+          'Pass it through the environment instead (env: { NAME: "${ ... }" }, then "$NAME" in the command).',
+        { col: part.start + 1, cause: e, details: { source: clip(src), expression: clip(part.body), phase: 'evaluation' } },
+      );
+    }
+  }
+  if (real.signature() !== shadow.signature()) {
+    throw new ExprError('EXPR_EVAL', `A value changed how the shell reads the command "${clip(src)}". Pass values through the environment instead.`, {
+      col: 1,
+      details: { source: clip(src), phase: 'evaluation' },
+    });
+  }
+  return out;
+}
+
+// ---------- conditions
+
+export function checkCondition(src: string): ExprProblem[] {
+  if (src.trim() === '') return [];
+  const { expr, problems } = conditionToExpression(src);
+  if (problems.length > 0) return problems.map(p => ({ code: 'EXPR_SYNTAX', message: p.message, col: p.col }));
+  try {
+    parseExpression(expr, isKnown);
+    return [];
+  } catch (e) {
+    const err = relocate(e, src, 0, 'condition');
+    return [{ code: 'EXPR_SYNTAX', message: err.message, col: err.col }];
+  }
+}
+
+/**
+ * True when the task should run. An empty condition means success(); a condition that
+ * calls none of the status functions means `success() && (condition)`, as on GitHub.
+ */
+export function evaluateCondition(src: string, scope: Scope): boolean {
+  const status = scope.status ?? DEFAULT_STATUS;
+  if (src.trim() === '') return status.success;
+  const { expr, problems } = conditionToExpression(src);
+  if (problems.length > 0) throw problemError(problems[0], src, 'condition');
+  let parsed: Parsed;
+  try {
+    parsed = parseExpression(expr, scopeNames(scope));
+  } catch (e) {
+    throw relocate(e, src, 0, 'condition');
+  }
+  if (!status.success && !usesStatusFunction(src)) return false;
+  try {
+    return isTruthy(evaluateAst(parsed.ast, expr, scope as EvalScope));
+  } catch (e) {
+    throw relocate(e, src, 0, 'condition');
+  }
+}
+
+const STATUS = new Set<string>(STATUS_FUNCTIONS);
+
+export function usesStatusFunction(src: string): boolean {
+  const tokens = safeLex(conditionToExpression(src).expr);
+  return tokens.some(
+    (t, i) =>
+      t.type === TokenType.IDENTIFIER &&
+      STATUS.has(t.lexeme.toLowerCase()) &&
+      tokens[i + 1]?.type === TokenType.LEFT_PAREN &&
+      tokens[i - 1]?.type !== TokenType.DOT,
+  );
+}
+
+// ---------- references
+
+/**
+ * Whether `src` reads context `name`: in any of its `${ }` parts, or, when the whole
+ * string is itself a valid expression (a bare condition such as `item == 'qa'`), in it.
+ */
+export function referencesContext(src: string, name: string): boolean {
+  const target = name.toLowerCase();
+  for (const part of scanTemplate(src).parts) {
+    if (part.kind === 'expr' && contextTokens(part.body).includes(target)) return true;
+  }
+  try {
+    return parseExpression(conditionToExpression(src).expr, () => true).contexts.some(c => c.name === target);
+  } catch {
+    return false;
+  }
+}
+
+/** Identifiers that stand where a context name would (not after `.`, not before `(`). */
+function contextTokens(expr: string): string[] {
+  const tokens = safeLex(expr);
+  return tokens
+    .filter((t, i) => t.type === TokenType.IDENTIFIER && tokens[i - 1]?.type !== TokenType.DOT && tokens[i + 1]?.type !== TokenType.LEFT_PAREN)
+    .map(t => t.lexeme.toLowerCase());
+}
+
+function safeLex(expr: string) {
+  try {
+    return lex(expr);
+  } catch {
+    return [];
+  }
+}

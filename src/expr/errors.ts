@@ -1,0 +1,35 @@
+import { BatonError } from '../observability/errors.js';
+
+/**
+ * EXPR_SYNTAX: the expression (or the `${ }` around it) cannot be read.
+ * EXPR_EVAL: it was read, but evaluating it failed (bad format string, bad JSON...).
+ */
+export type ExprErrorCode = 'EXPR_SYNTAX' | 'EXPR_EVAL';
+
+/** Where a syntax error came from; the conformance data tells lexing and parsing apart. */
+export type ExprPhase = 'lexing' | 'parsing' | 'evaluation';
+
+export class ExprError extends BatonError {
+  declare readonly code: ExprErrorCode;
+  /** 1-based column of the offending character within the string the caller passed in. */
+  readonly col: number;
+
+  constructor(
+    code: ExprErrorCode,
+    message: string,
+    options: { col: number; cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(code, message, { cause: options.cause, details: { ...options.details, col: options.col } });
+    this.col = options.col;
+  }
+
+  get phase(): ExprPhase {
+    const phase = this.details?.phase;
+    return phase === 'lexing' || phase === 'parsing' ? phase : 'evaluation';
+  }
+}
+
+/** Shortens a source string for messages so a 1 MB expression does not become a 1 MB message. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
