@@ -1,0 +1,74 @@
+/**
+ * Errors raised by executors. Each carries a stable code and says whether trying the
+ * same task again could help (`retryable`); the engine turns it into a TaskFailed event
+ * with toTaskError() and decides, with the task's retry policy, what happens next.
+ */
+import { BatonError } from '../observability/errors.js';
+import type { TaskError } from '../store/events.js';
+
+export type ExecutorErrorCode =
+  /** The process exited with a non-zero code. Retryable. */
+  | 'EXEC_EXIT_CODE'
+  /** The process was killed by a signal nobody in baton sent (OOM killer, kill -9). Retryable. */
+  | 'EXEC_SIGNAL'
+  /** The program or script could not be started (not found, not executable, no such cwd). Not retryable. */
+  | 'EXEC_SPAWN'
+  /** The AbortSignal fired; `cause` is signal.reason, so the engine tells timeout from cancel. */
+  | 'EXEC_ABORTED'
+  /** An executor was asked for a task type it does not know. Not retryable. */
+  | 'EXEC_UNKNOWN_TYPE'
+  /** An HTTP response had an unexpected status. Retryable for 408, 429 and 5xx only. */
+  | 'HTTP_STATUS'
+  /** The HTTP request could not be sent or its response not read (refused, reset, DNS). Retryable. */
+  | 'HTTP_NETWORK'
+  /** The HTTP request is malformed (bad URL, a body on GET, a bad header). Not retryable. */
+  | 'HTTP_REQUEST'
+  /** The outputs a process wrote ($BATON_OUTPUT) could not be parsed. Not retryable. */
+  | 'SCRIPT_OUTPUT';
+
+export interface ExecutorErrorOptions {
+  retryable: boolean;
+  exit_code?: number;
+  stderr_tail?: string;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class ExecutorError extends BatonError {
+  declare readonly code: ExecutorErrorCode;
+  readonly retryable: boolean;
+  readonly exit_code?: number;
+  readonly stderr_tail?: string;
+
+  constructor(code: ExecutorErrorCode, message: string, options: ExecutorErrorOptions) {
+    super(code, message, { cause: options.cause, details: options.details });
+    this.retryable = options.retryable;
+    if (options.exit_code !== undefined) this.exit_code = options.exit_code;
+    if (options.stderr_tail !== undefined && options.stderr_tail !== '') this.stderr_tail = options.stderr_tail;
+  }
+}
+
+/** The EXEC_ABORTED error for a signal that fired; its cause is the signal's reason. */
+export function abortedError(signal: AbortSignal, what: string): ExecutorError {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
+  return new ExecutorError('EXEC_ABORTED', `${what} was stopped: ${why}`, { retryable: false, cause: reason });
+}
+
+/** What a TaskFailed event records of any thrown value. */
+export function toTaskError(thrown: unknown): TaskError {
+  if (thrown instanceof ExecutorError) {
+    const error: TaskError = { code: thrown.code, message: thrown.message };
+    if (thrown.exit_code !== undefined) error.exit_code = thrown.exit_code;
+    if (thrown.stderr_tail !== undefined) error.stderr_tail = thrown.stderr_tail;
+    return error;
+  }
+  if (thrown instanceof BatonError) return { code: thrown.code, message: thrown.message };
+  if (thrown instanceof Error) return { code: 'UNKNOWN', message: thrown.message };
+  return { code: 'UNKNOWN', message: typeof thrown === 'string' ? thrown : String(thrown) };
+}
+
+/** Whether trying again could help; errors that are not ExecutorErrors are bugs, so no. */
+export function isRetryable(thrown: unknown): boolean {
+  return thrown instanceof ExecutorError && thrown.retryable;
+}

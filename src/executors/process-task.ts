@@ -1,0 +1,122 @@
+/**
+ * What shell and script tasks share: the environment baton gives a process, the
+ * $BATON_OUTPUT file, running it in a process group, and turning its end into a result
+ * or an ExecutorError.
+ */
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ExecutorError } from './errors.js';
+import { readOutputsFile } from './outputs-file.js';
+import { runProcessGroup, type ProcessResult } from './process-group.js';
+import type { Tail } from './tail.js';
+import type { ExecutorResult, TaskIO } from './types.js';
+
+export interface ProcessOptions {
+  /** Wait between SIGTERM and SIGKILL when a task is stopped; default KILL_GRACE_MS (5 s). */
+  killGraceMs?: number;
+}
+
+export interface ProcessTask {
+  program: string;
+  args: string[];
+  cwd: string;
+  /** Written to stdin; default: stdin is /dev/null. */
+  stdin?: string;
+  /** Variables on top of io.env and the BATON_* ones. */
+  env?: Record<string, string>;
+  /** `command` or `script`, for messages. */
+  what: string;
+  /** When $BATON_OUTPUT is empty, read the last stdout line as a JSON object; default false. */
+  stdoutJson?: boolean;
+}
+
+/** Characters of stdout put in outputs.stdout. */
+export const STDOUT_OUTPUT_CHARS = 4096;
+/** Lines, and characters at most, of stderr put in an error's stderr_tail. */
+export const STDERR_TAIL_LINES = 20;
+export const STDERR_TAIL_CHARS = 8192;
+
+let fileCounter = 0;
+
+/**
+ * A fresh file name in the attempt's scratch folder, creating the folder. Unique in this
+ * process even if the engine shares one folder between attempts; nothing is created
+ * at the path itself.
+ */
+export function scratchFile(io: TaskIO, prefix: string, extension = ''): string {
+  // mkdirSync of an existing folder is one ~3 µs syscall; the async form costs a
+  // thread-pool round trip (~80 µs) before every spawn.
+  mkdirSync(io.scratchDir, { recursive: true });
+  return join(io.scratchDir, `${prefix}-${process.pid}-${++fileCounter}${extension}`);
+}
+
+export function resolveCwd(cwd: string | undefined, io: TaskIO): string {
+  if (cwd === undefined || cwd === '') return io.baseDir;
+  return isAbsolute(cwd) ? cwd : resolve(io.baseDir, cwd);
+}
+
+export async function runProcessTask(
+  task: ProcessTask,
+  io: TaskIO,
+  signal: AbortSignal,
+  options: ProcessOptions,
+): Promise<ExecutorResult> {
+  const outputFile = scratchFile(io, 'output');
+  const env: Record<string, string> = {
+    ...io.env,
+    ...task.env,
+    BATON_OUTPUT: outputFile,
+    BATON_RUN_ID: io.runId,
+    BATON_TASK: io.taskKey,
+    BATON_ATTEMPT: String(io.attempt),
+    BATON_IDEMPOTENCY_KEY: io.idempotencyKey,
+  };
+  const result = await runProcessGroup(
+    { program: task.program, args: task.args, cwd: task.cwd, env, stdin: task.stdin, killGraceMs: options.killGraceMs },
+    io,
+    signal,
+  );
+  checkExit(result, task.what);
+  const parsed = (await readOutputsFile(outputFile)) ?? (task.stdoutJson ? lastLineJson(result.stdout) : undefined) ?? {};
+  const outputs = 'stdout' in parsed ? parsed : { ...parsed, stdout: lastChars(result.stdout, STDOUT_OUTPUT_CHARS).trim() };
+  return { outputs, exit_code: 0 };
+}
+
+function checkExit(result: ProcessResult, what: string): void {
+  if (result.exitCode === 0) return;
+  const stderr_tail = result.stderr.lastLines(STDERR_TAIL_LINES, STDERR_TAIL_CHARS);
+  if (result.exitCode === null) {
+    throw new ExecutorError('EXEC_SIGNAL', `${what} was killed by ${result.signal ?? 'a signal'}`, {
+      retryable: true,
+      stderr_tail,
+    });
+  }
+  const code = result.exitCode;
+  throw new ExecutorError('EXEC_EXIT_CODE', `${what} exited with code ${code}${EXIT_HINTS[code] ?? ''}`, {
+    retryable: true,
+    exit_code: code,
+    stderr_tail,
+  });
+}
+
+/** What the shell's conventional exit codes mean. */
+const EXIT_HINTS: Record<number, string> = {
+  126: ': a program it runs was found but could not be executed (check its permissions)',
+  127: ': a program it runs was not found (check its name and PATH; see stderr)',
+};
+
+function lastChars(tail: Tail, count: number): string {
+  const text = tail.toString();
+  return text.length > count ? text.slice(-count) : text;
+}
+
+function lastLineJson(stdout: Tail): Record<string, unknown> | undefined {
+  const line = stdout.lastLines(1).trim();
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Shared by this folder's tests (not by baton itself): a TaskIO over a fresh temporary
+ * folder that records what the task printed, and a liveness check that counts zombies
+ * (exited, never reaped: PID 1 here may not reap orphans) as dead.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TaskIO } from './types.js';
+
+export interface RecordingIO extends TaskIO {
+  out: string[];
+  err: string[];
+}
+
+export function testIO(overrides: Partial<TaskIO> = {}): RecordingIO {
+  const baseDir = mkdtempSync(join(tmpdir(), 'baton-exec-'));
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    runId: '01JTESTRUN',
+    taskKey: 'task-a',
+    attempt: 1,
+    idempotencyKey: '01JTESTRUN/task-a',
+    env: { ...process.env } as Record<string, string>,
+    baseDir,
+    scratchDir: join(baseDir, '.scratch', 'task-a.1'),
+    stdout: (chunk) => out.push(chunk),
+    stderr: (chunk) => err.push(chunk),
+    out,
+    err,
+    ...overrides,
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): kill(0) is all there is
+  }
+}
+
+/** Polls `check` every 20 ms until it holds or `ms` pass. */
+export async function waitFor(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The rejection of `promise`, failing if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & Record<string, unknown>;
+  }
+  throw new Error('expected a rejection, got a result');
+}
