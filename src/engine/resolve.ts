@@ -7,7 +7,9 @@ import type { LeafTask, TaskSpec } from '../spec/model.js';
  * so data from outputs or inputs can never become shell syntax. Inline script `code` is
  * never rendered: data reaches scripts through `inputs`, not by editing their source.
  */
-export function resolveTask(spec: LeafTask, scope: Scope): LeafTask {
+export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
+  if (spec.type === 'noop' || spec.type === 'sleep') return spec;
+  const scope = scopeOf();
   switch (spec.type) {
     case 'shell':
       return {

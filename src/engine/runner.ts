@@ -8,7 +8,7 @@ import { coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
-import type { Store } from '../store/store.js';
+import type { LogStore, Store } from '../store/store.js';
 import { resolveInputs } from './inputs.js';
 import { buildPlan } from './plan.js';
 import { declaredOutputs, renderStrings, resolveTask } from './resolve.js';
@@ -150,7 +150,9 @@ class Runner {
   private launch(key: string): void {
     const spec = this.state.nodes.get(key)!.spec as LeafTask;
     const attempt = this.state.task(key).attempt;
-    const controller = new AbortController();
+    // A noop ends on its own within a microtask, so it gets a signal that never fires
+    // instead of a fresh AbortController (the costliest allocation per task otherwise).
+    const controller = spec.type === 'noop' ? NEVER_ABORTED : new AbortController();
     this.controllers.set(key, controller);
     let timer: NodeJS.Timeout | undefined;
     if (spec.timeout !== undefined) timer = setTimeout(() => controller.abort('timeout'), spec.timeout);
@@ -162,7 +164,7 @@ class Runner {
     };
     let run: Promise<{ outputs: Record<string, unknown>; exit_code?: number }>;
     try {
-      const resolved = resolveTask(spec, this.scopes.forTask(key));
+      const resolved = resolveTask(spec, () => this.scopes.forTask(key));
       const executor = (this.options.executors ?? executorFor)(spec.type);
       run = executor.run(resolved, this.io(key, attempt, resolved), controller.signal);
     } catch (err) {
@@ -197,26 +199,10 @@ class Runner {
   }
 
   private io(key: string, attempt: number, spec: LeafTask): TaskIO {
-    const logs = this.options.store.logs;
     const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
     const needsEnv = spec.type === 'shell' || spec.type === 'script';
-    return {
-      runId: this.runId,
-      taskKey: key,
-      attempt,
-      idempotencyKey: `${this.runId}/${key}`,
-      env: needsEnv ? { ...this.processEnv, ...this.workflowEnv, ...spec.environment } : this.workflowEnv,
-      baseDir: this.options.baseDir ?? process.cwd(),
-      scratchDir: path.join(this.scratchDir, `${key.replace(/[^A-Za-z0-9_.-]/g, '_')}-${attempt}`),
-      stdout: (chunk) => {
-        logs.write(this.runId, key, attempt, 'stdout', chunk);
-        onOutput?.(key, 'stdout', chunk);
-      },
-      stderr: (chunk) => {
-        logs.write(this.runId, key, attempt, 'stderr', chunk);
-        onOutput?.(key, 'stderr', chunk);
-      },
-    };
+    const env = needsEnv ? { ...this.processEnv, ...this.workflowEnv, ...spec.environment } : this.workflowEnv;
+    return new RunnerIO(this.runId, key, attempt, env, this.options.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput);
   }
 
   private cancel(reason: string): void {
@@ -289,6 +275,40 @@ class Runner {
         resolve();
       };
     });
+  }
+}
+
+const NEVER_ABORTED = { signal: new AbortController().signal, abort() {} } as unknown as AbortController;
+
+/** What an executor sees of its run: identity, environment, folders, and where output goes. */
+class RunnerIO implements TaskIO {
+  readonly idempotencyKey: string;
+
+  constructor(
+    readonly runId: string,
+    readonly taskKey: string,
+    readonly attempt: number,
+    readonly env: Record<string, string>,
+    readonly baseDir: string,
+    private readonly runScratch: string,
+    private readonly logs: LogStore,
+    private readonly onOutput: RunOptions['onOutput'],
+  ) {
+    this.idempotencyKey = `${runId}/${taskKey}`;
+  }
+
+  get scratchDir(): string {
+    return path.join(this.runScratch, `${this.taskKey.replace(/[^A-Za-z0-9_.-]/g, '_')}-${this.attempt}`);
+  }
+
+  stdout(chunk: string): void {
+    this.logs.write(this.runId, this.taskKey, this.attempt, 'stdout', chunk);
+    this.onOutput?.(this.taskKey, 'stdout', chunk);
+  }
+
+  stderr(chunk: string): void {
+    this.logs.write(this.runId, this.taskKey, this.attempt, 'stderr', chunk);
+    this.onOutput?.(this.taskKey, 'stderr', chunk);
   }
 }
 

@@ -127,7 +127,7 @@ export class Scheduler {
       }
     }
     if (!run) return this.settle(key, cancelled && reason === 'run cancelled' ? 'TaskCancelled' : 'TaskSkipped', reason);
-    this.emit({ type: 'TaskReady', task: key, ...(node.callback ? { trigger: task.trigger } : {}) });
+    this.emit(node.callback ? { type: 'TaskReady', task: key, trigger: task.trigger } : { type: 'TaskReady', task: key });
     this.readyQueue.push(key);
   }
 
@@ -168,7 +168,11 @@ export class Scheduler {
   succeed(key: string, attempt: number, outputs: Record<string, unknown>, exitCode?: number): void {
     if (this.state.task(key).attempt !== attempt || this.state.task(key).status !== 'running') return;
     this.running--;
-    this.emit({ type: 'TaskSucceeded', task: key, attempt, outputs, ...(exitCode === undefined ? {} : { exit_code: exitCode }) });
+    this.emit(
+      exitCode === undefined
+        ? { type: 'TaskSucceeded', task: key, attempt, outputs }
+        : { type: 'TaskSucceeded', task: key, attempt, outputs, exit_code: exitCode },
+    );
     this.ended(key);
   }
 
@@ -290,9 +294,8 @@ export class Scheduler {
   /** A task reached its end: tell its dependants, callbacks and parent. */
   private ended(key: string): void {
     const state = this.state;
-    const task = state.task(key);
     this.open--;
-    this.scopes.taskEnded(key, task);
+    this.scopes.taskEnded(key);
     const dependents = state.dependents.get(key);
     if (dependents) {
       for (const dependent of dependents) {

@@ -18,7 +18,9 @@ export interface TaskContext {
 }
 
 export class ScopeBuilder {
-  readonly tasks: Record<string, TaskContext> = Object.create(null);
+  private readonly tasks: Record<string, TaskContext> = Object.create(null);
+  /** Tasks ended since the last scope was built: added to `tasks` only when a scope is needed. */
+  private readonly endedSince: string[] = [];
   private readonly run: { id: string };
   private readonly workflow: { name: string; version?: string };
 
@@ -31,9 +33,18 @@ export class ScopeBuilder {
     this.workflow = { name: state.plan.workflow.name, version: state.plan.workflow.version };
   }
 
-  /** Records what dependants see of a task that has ended. */
-  taskEnded(key: string, task: TaskState): void {
-    this.tasks[key] = {
+  /** Notes that a task ended; what dependants see of it is built when a scope is next needed. */
+  taskEnded(key: string): void {
+    this.endedSince.push(key);
+  }
+
+  private catchUp(): void {
+    for (const key of this.endedSince) this.tasks[key] = this.describe(this.state.task(key));
+    this.endedSince.length = 0;
+  }
+
+  private describe(task: TaskState): TaskContext {
+    return {
       status: task.status,
       exit_code: task.exitCode,
       outputs: task.outputs ?? {},
@@ -46,8 +57,15 @@ export class ScopeBuilder {
     };
   }
 
+  /** What `tasks.<key>` shows in expressions. */
+  taskContext(key: string): TaskContext | undefined {
+    this.catchUp();
+    return this.tasks[key];
+  }
+
   /** The scope of one task; `extra` adds contexts such as `result` for output templates. */
   forTask(key: string, status?: Scope['status'], extra?: Record<string, unknown>): Scope {
+    this.catchUp();
     const node = this.state.nodes.get(key);
     const taskEnv = node?.spec.environment;
     const contexts: Record<string, unknown> = {
