@@ -9,7 +9,8 @@ import { bareQueueMicrosPerTask, chain, engineMicrosPerTask, fanOut } from './en
 import { bareNodeMs, engineShellMs, xargsMs } from './shell-overhead.js';
 import { startupMedians } from './startup.js';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// This file runs bundled from dist/bench/.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rows: string[][] = [['measure', 'value', 'baseline', 'ratio', 'target']];
 const row = (name: string, value: string, baseline = '', ratio = '', target = '') => {
   rows.push([name, value, baseline, ratio, target]);
@@ -32,8 +33,7 @@ row('10k noop chain, µs/task', chainUs.toFixed(2), `${bareChain.toFixed(2)} bar
 row('10k noop fan-out, µs/task', fanUs.toFixed(2), `${bareFan.toFixed(2)} bare queue`, (fanUs / bareFan).toFixed(1) + 'x', '< 5 µs');
 
 process.stderr.write('100k-task DAG memory...\n');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-const mem = spawnSync(tsx, [path.join(root, 'bench', 'memory-100k.ts')], { encoding: 'utf8' });
+const mem = spawnSync(process.execPath, [path.join(root, 'dist', 'bench', 'memory-100k.js')], { encoding: 'utf8' });
 const memory = JSON.parse(mem.stdout.trim().split('\n').pop() ?? '{}');
 row('100k noop DAG, peak RSS', `${memory.peak_mb} MB (${memory.ms} ms, ${memory.status})`, '', '', '< 500 MB');
 

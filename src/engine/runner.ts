@@ -150,9 +150,15 @@ class Runner {
   private launch(key: string): void {
     const spec = this.state.nodes.get(key)!.spec as LeafTask;
     const attempt = this.state.task(key).attempt;
-    // A noop ends on its own within a microtask, so it gets a signal that never fires
-    // instead of a fresh AbortController (the costliest allocation per task otherwise).
-    const controller = spec.type === 'noop' ? NEVER_ABORTED : new AbortController();
+    let executor: Executor;
+    try {
+      executor = (this.options.executors ?? executorFor)(spec.type);
+    } catch (err) {
+      executor = { run: () => Promise.reject(err) };
+    }
+    // An instant executor ends on its own within a microtask: it gets a signal that never
+    // fires instead of a fresh AbortController (otherwise the costliest allocation per task).
+    const controller = executor.instant ? NEVER_ABORTED : new AbortController();
     this.controllers.set(key, controller);
     let timer: NodeJS.Timeout | undefined;
     if (spec.timeout !== undefined) timer = setTimeout(() => controller.abort('timeout'), spec.timeout);
@@ -165,7 +171,6 @@ class Runner {
     let run: Promise<{ outputs: Record<string, unknown>; exit_code?: number }>;
     try {
       const resolved = resolveTask(spec, () => this.scopes.forTask(key));
-      const executor = (this.options.executors ?? executorFor)(spec.type);
       run = executor.run(resolved, this.io(key, attempt, resolved), controller.signal);
     } catch (err) {
       run = Promise.reject(err);

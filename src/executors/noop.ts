@@ -11,4 +11,5 @@ const DONE = Promise.resolve(RESULT);
 
 export const noop: Executor<NoopTask> = {
   run: () => DONE,
+  instant: true,
 };

@@ -7,6 +7,11 @@ import type { LeafTask } from '../spec/model.js';
  */
 export interface Executor<T extends LeafTask = LeafTask> {
   run(task: T, io: TaskIO, signal: AbortSignal): Promise<ExecutorResult>;
+  /**
+   * The task ends within a microtask and cannot be interrupted, so the engine need not
+   * arm an AbortController for it (noop: tens of thousands per run). Default false.
+   */
+  readonly instant?: boolean;
 }
 
 export interface TaskIO {
