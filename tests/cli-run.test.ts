@@ -47,7 +47,7 @@ describe('baton run: the bundled examples', () => {
     expect(r.stdout).toMatch(/deploy\s+failed/);
     expect(r.stdout).toMatch(/rollback\s+succeeded/);
     expect(r.stdout).toMatch(/announce\s+skipped/);
-    expect(r.stdout).toContain('exit code 3');
+    expect(r.stdout).toContain('exited with code 3');
     expect(r.stdout).toContain('health check failed after deploy');
     const summary = JSON.parse(baton(['run', example('deploy-rollback.yaml'), '--input', 'break_deploy=true', '--json']).stdout);
     const rollback = summary.tasks.find((t: { id: string }) => t.id === 'rollback');

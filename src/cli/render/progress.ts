@@ -1,5 +1,5 @@
 import type { RunState } from '../../engine/state.js';
-import type { StoredEvent } from '../../store/events.js';
+import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
 
@@ -69,32 +69,44 @@ export class LiveView implements ProgressView {
     this.drawn = 0;
   }
 
+  /** One task line, cut to the terminal's width before colouring so escapes are never cut. */
+  private row(status: string, key: string, detail: string, width: number): string {
+    const room = Math.max(10, width - status.length - 3);
+    const name = truncate(key, room);
+    const rest = truncate(detail, Math.max(0, room - name.length - 1));
+    return `  ${colorStatus(status, this.paint)} ${name} ${this.paint.dim(rest)}`;
+  }
+
   private draw(): void {
     const state = this.state;
     if (!state) return;
-    const rows = Math.max(5, (this.stream.rows ?? 24) - 6);
-    const width = Math.max(40, (this.stream.columns ?? 80) - 2);
+    const rows = Math.max(5, (this.stream.rows || 24) - 6);
+    const width = Math.max(40, (this.stream.columns || 80) - 2);
     const now = Date.now();
     const lines: string[] = [];
     let done = 0;
     const running: string[] = [];
     for (const [key, task] of state.tasks) {
-      if (task.status === 'succeeded' || task.status === 'failed' || task.status === 'skipped' || task.status === 'cancelled') done++;
+      if (TERMINAL_TASK_STATUSES.has(task.status)) done++;
       else if (task.status === 'running' || task.status === 'retrying') running.push(key);
     }
     const elapsed = state.startedAt ? duration(now - state.startedAt) : '';
     lines.push(this.paint.bold(`${state.plan.workflow.name}  ${done}/${state.tasks.size} done  ${elapsed}`));
     for (const key of running.slice(0, rows)) {
       const task = state.task(key);
-      const retry = task.attempt > 1 ? ` attempt ${task.attempt}` : '';
-      const since = task.startedAt ? duration(now - task.startedAt) : '';
-      lines.push(truncate(`  ${colorStatus(task.status, this.paint)} ${key} ${this.paint.dim(since + retry)}`, width + 20));
+      const detail =
+        task.status === 'retrying'
+          ? `attempt ${task.attempt} failed, next in ${duration(Math.max(0, (task.retryAt ?? now) - now))}`
+          : `${task.startedAt ? duration(now - task.startedAt) : ''}${task.attempt > 1 ? ` attempt ${task.attempt}` : ''}`;
+      lines.push(this.row(task.status, key, detail, width));
     }
     if (running.length > rows) lines.push(this.paint.dim(`  ... ${running.length - rows} more running`));
     const room = Math.max(0, rows - running.length);
-    for (const key of this.recent.slice(-Math.min(room, 8))) {
+    const ended = [...new Set(this.recent)].filter((key) => TERMINAL_TASK_STATUSES.has(state.task(key).status));
+    for (const key of ended.slice(-Math.min(room, 8))) {
       const task = state.task(key);
-      lines.push(truncate(`  ${colorStatus(task.status, this.paint)} ${key} ${this.paint.dim(duration(task.endedAt && task.firstStartedAt ? task.endedAt - task.firstStartedAt : undefined))}`, width + 20));
+      const took = task.endedAt && task.firstStartedAt ? duration(task.endedAt - task.firstStartedAt) : task.reason ?? '';
+      lines.push(this.row(task.status, key, took, width));
     }
     this.clear();
     this.stream.write(lines.join('\n') + '\n');

@@ -47,7 +47,8 @@ export function renderSummary(summary: RunSummary, paint: Paint, file?: string):
 
 function renderFailure(task: TaskSummary, paint: Paint): string {
   const error = task.error!;
-  const exit = error.exit_code !== undefined ? `exit code ${error.exit_code}, ` : '';
+  const saysExit = error.exit_code === undefined || error.message.includes(`code ${error.exit_code}`);
+  const exit = saysExit ? '' : `exit code ${error.exit_code}, `;
   const tries = task.attempts > 1 ? ` after ${task.attempts} attempts` : '';
   const lines = [`  ${paint.red('✖')} ${task.id}: ${exit}${error.message} [${error.code}]${tries}`];
   const tail = error.stderr_tail?.trimEnd();
