@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, baton, batonAsync, ROOT, tempDir, until, writeWorkflow } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { alive, baton, BATON, batonAsync, ROOT, tempDir, until, writeWorkflow } from './helpers.js';
 
 const example = (name: string) => path.join('examples', name);
 
@@ -86,6 +87,20 @@ describe('baton run: behaviour', () => {
     expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} run [0-9A-Z]{26} started: hello \(2 tasks\)$/m);
     expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} greet started$/m);
     expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} report succeeded /m);
+  });
+
+  it('redraws a live view in place on a terminal, then prints the summary', () => {
+    // `script` gives the CLI a real pseudo-terminal.
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BATON} run examples/flaky-retry.yaml`, '/dev/null'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\x1b\[\d+A\x1b\[0J/);
+    expect(r.stdout).toContain('attempt 1 failed, next in');
+    expect(r.stdout).toMatch(/flaky-retry: succeeded/);
+    expect(r.stdout).not.toMatch(/^\d\d:\d\d:\d\d\.\d{3} /m);
   });
 
   it('--json prints one document with the documented shape', () => {
