@@ -41,17 +41,16 @@ export interface Plan {
   readonly triggerCount: ReadonlyMap<string, number>;
 }
 
+const NO_CHILDREN: readonly string[] = Object.freeze([]);
+
 export function buildPlan(workflow: Workflow): Plan {
   const nodes = new Map<string, PlanNode>();
   const callbacks = new Set(workflow.callbacks);
 
   const add = (spec: TaskSpec, parent: string | undefined, branch?: 'then' | 'else'): void => {
-    const children: string[] = [];
-    if (spec.type === 'parallel') for (const child of spec.tasks) children.push(child.id);
-    if (spec.type === 'conditional') {
-      if (spec.then) children.push(spec.then.id);
-      if (spec.else) children.push(spec.else.id);
-    }
+    let children: readonly string[] = NO_CHILDREN;
+    if (spec.type === 'parallel') children = spec.tasks.map((child) => child.id);
+    if (spec.type === 'conditional') children = [spec.then?.id, spec.else?.id].filter((id) => id !== undefined);
     nodes.set(spec.id, {
       key: spec.id,
       spec,

@@ -296,7 +296,7 @@ export class Scheduler {
     const state = this.state;
     this.open--;
     this.scopes.taskEnded(key);
-    const dependents = state.dependents.get(key);
+    const dependents = state.dependentsOf(key);
     if (dependents) {
       for (const dependent of dependents) {
         const next = state.task(dependent);

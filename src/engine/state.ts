@@ -33,8 +33,8 @@ export interface TaskState {
 export class RunState {
   status: RunStatus = 'pending';
   readonly nodes: Map<string, PlanNode>;
-  /** key -> keys listing it in deps, static and dynamic. */
-  readonly dependents: Map<string, string[]>;
+  /** key -> keys listing it in deps, for tasks added while the run goes (see dependentsOf). */
+  private readonly dynamicDependents = new Map<string, string[]>();
   readonly tasks = new Map<string, TaskState>();
   /** loop key -> its iterations, in order. */
   readonly loopChildren = new Map<string, string[]>();
@@ -52,8 +52,6 @@ export class RunState {
     readonly plan: Plan,
   ) {
     this.nodes = new Map(plan.nodes);
-    this.dependents = new Map();
-    for (const [key, list] of plan.dependents) this.dependents.set(key, [...list]);
     for (const key of this.nodes.keys()) this.tasks.set(key, newTaskState());
   }
 
@@ -67,10 +65,18 @@ export class RunState {
       list.push(node.key);
     }
     for (const dep of node.deps) {
-      let list = this.dependents.get(dep);
-      if (!list) this.dependents.set(dep, (list = []));
+      let list = this.dynamicDependents.get(dep);
+      if (!list) this.dynamicDependents.set(dep, (list = []));
       list.push(node.key);
     }
+  }
+
+  /**
+   * The tasks waiting for `key`. A task added while the run goes only ever waits for
+   * another such task (the previous loop iteration), so the two maps never mix.
+   */
+  dependentsOf(key: string): readonly string[] | undefined {
+    return this.plan.dependents.get(key) ?? this.dynamicDependents.get(key);
   }
 
   task(key: string): TaskState {
