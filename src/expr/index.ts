@@ -9,7 +9,8 @@
  */
 import { TokenType } from '@actions/expressions/lexer';
 import { ExprError, clip } from './errors.js';
-import { evaluateAst, type EvalScope } from './evaluate.js';
+import type { data } from '@actions/expressions';
+import { evalError, evaluateAst, type EvalScope } from './evaluate.js';
 import { DEFAULT_STATUS, STATUS_FUNCTIONS } from './functions.js';
 import { isTruthy, toPlain, toText } from './lazy-data.js';
 import { lex, parseExpression, type Parsed } from './parse.js';
@@ -32,6 +33,8 @@ export interface Scope {
   /** For success() failure() always() cancelled(); default { success: true, failure: false, cancelled: false }. */
   status?: { success: boolean; failure: boolean; cancelled: boolean };
 }
+
+type Data = data.ExpressionData;
 
 const KNOWN = new Set(KNOWN_CONTEXTS);
 const isKnown = (name: string): boolean => KNOWN.has(name);
@@ -61,7 +64,12 @@ function problemError(p: ScanProblem, src: string, what: string): ExprError {
 
 export function evaluate(expression: string, scope: Scope): unknown {
   const parsed = parseExpression(expression, scopeNames(scope));
-  return toPlain(evaluateAst(parsed.ast, expression, scope as EvalScope));
+  const value = evaluateAst(parsed.ast, expression, scope as EvalScope);
+  try {
+    return toPlain(value);
+  } catch (e) {
+    throw evalError(expression, e);
+  }
 }
 
 // ---------- templates
@@ -81,11 +89,17 @@ export function checkTemplate(src: string): ExprProblem[] {
   return problems.sort((a, b) => a.col - b.col);
 }
 
-function evalPart(part: ExprPart, src: string, scope: Scope, what: string) {
-  let parsed: Parsed;
+/** Evaluates one part and converts its value with `as` (toPlain or toText), which can
+ * also fail (self-referencing data, JSON nested too deeply). */
+function evalPart<T>(part: ExprPart, src: string, scope: Scope, what: string, as: (value: Data) => T): T {
   try {
-    parsed = parseExpression(part.body, scopeNames(scope));
-    return evaluateAst(parsed.ast, part.body, scope as EvalScope);
+    const parsed = parseExpression(part.body, scopeNames(scope));
+    const value = evaluateAst(parsed.ast, part.body, scope as EvalScope);
+    try {
+      return as(value);
+    } catch (e) {
+      throw evalError(part.body, e);
+    }
   } catch (e) {
     throw relocate(e, src, part.offset, what);
   }
@@ -95,9 +109,9 @@ export function renderTemplate(src: string, scope: Scope): unknown {
   if (!src.includes('$')) return src;
   const { parts, problems } = scanTemplate(src);
   if (problems.length > 0) throw problemError(problems[0], src, 'template');
-  if (parts.length === 1 && parts[0].kind === 'expr') return toPlain(evalPart(parts[0], src, scope, 'template'));
+  if (parts.length === 1 && parts[0].kind === 'expr') return evalPart(parts[0], src, scope, 'template', toPlain);
   let out = '';
-  for (const part of parts) out += part.kind === 'text' ? part.text : toText(evalPart(part, src, scope, 'template'));
+  for (const part of parts) out += part.kind === 'text' ? part.text : evalPart(part, src, scope, 'template', toText);
   return out;
 }
 
@@ -110,35 +124,40 @@ export function renderShell(src: string, scope: Scope): string {
   const real = new ShellQuoter();
   const shadow = new ShellQuoter();
   let out = '';
+  let last: ExprPart | undefined;
   for (const part of parts) {
     if (part.kind === 'text') {
-      real.feed(part.text);
-      shadow.feed(part.text);
+      // Compared line by line: a heredoc ends at a newline, so a value can end it early
+      // even though both machines agree again after the template's own delimiter line.
+      for (const line of part.text.split(/(?<=\n)/)) {
+        real.feed(line);
+        shadow.feed(line);
+        if (real.signature() !== shadow.signature()) throw unsafe(last, src, 'it changes how the shell reads the rest of the command');
+      }
       out += part.text;
       continue;
     }
-    const value = toText(evalPart(part, src, scope, 'command'));
+    last = part;
+    const value = evalPart(part, src, scope, 'command', toText);
     try {
-      if (real.signature() !== shadow.signature()) throw new UnsafeShellValue('an earlier value changed how the shell reads the command');
       out += real.quote(value);
       shadow.quote('\0');
     } catch (e) {
-      if (!(e instanceof UnsafeShellValue)) throw e;
-      throw new ExprError(
-        'EXPR_EVAL',
-        `Cannot put the value of \${${part.body}} into the command at column ${part.start + 1} of "${clip(src)}": ${e.message}. ` +
-          'Pass it through the environment instead (env: { NAME: "${ ... }" }, then "$NAME" in the command).',
-        { col: part.start + 1, cause: e, details: { source: clip(src), expression: clip(part.body), phase: 'evaluation' } },
-      );
+      if (e instanceof UnsafeShellValue) throw unsafe(part, src, e.message, e);
+      throw e;
     }
   }
-  if (real.signature() !== shadow.signature()) {
-    throw new ExprError('EXPR_EVAL', `A value changed how the shell reads the command "${clip(src)}". Pass values through the environment instead.`, {
-      col: 1,
-      details: { source: clip(src), phase: 'evaluation' },
-    });
-  }
   return out;
+}
+
+function unsafe(part: ExprPart | undefined, src: string, reason: string, cause?: unknown): ExprError {
+  const where = part ? `the value of \${${clip(part.body, 80)}} ` : 'a value ';
+  return new ExprError(
+    'EXPR_EVAL',
+    `Cannot put ${where}into the command "${clip(src)}": ${reason}. ` +
+      'Pass it through the environment instead (env: { NAME: "${ ... }" }, then "$NAME" in the command).',
+    { col: part ? part.start + 1 : 1, cause, details: { source: clip(src), phase: 'evaluation' } },
+  );
 }
 
 // ---------- conditions

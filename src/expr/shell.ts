@@ -8,18 +8,24 @@
  *   unquoted, `$( )`, `${X:- }`    'v'   with ' written '\''
  *   inside '...'                   v     with ' written '\''  (closes and reopens the quotes)
  *   inside "...", heredoc body     v     with \ " $ ` escaped by a backslash (" not in heredocs)
- *   inside "${X:- }"               as "..." and } escaped too
- *   inside $'...'                  v     with \ and ' escaped by a backslash
- *   comment                        v     with line breaks turned into spaces
+ *   inside "${X:- }"               "v"   nested double quotes, escaped as in "..."
+ *   comment                        'v'   as unquoted, line breaks turned into spaces
  *
- * Contexts where no quoting is safe are refused with an ExprError: inside backticks,
- * right after a backslash, and a value holding a heredoc's terminating line. As a last
- * guard, every quoted value is fed back through the machine, which must end in the
- * state it started in.
+ * It follows what both sh (dash) and bash agree on: nested `$( )` and `${ }`, case
+ * patterns, arithmetic, comments, heredocs (whose bodies end by line, whatever they hold).
+ * Where no quoting is safe it refuses (UnsafeShellValue): inside backticks, right after a
+ * backslash, a value holding its heredoc's end line, and inside $'...' (bash reads it as
+ * an escaped string, sh as `$` then '...'; after a `\'` in one, the shells disagree on
+ * everything that follows, so no later value goes in). Each quoted value is fed back
+ * through the machine, which must end where it started; renderShell also runs a second
+ * machine with neutral values and requires both to agree at every line.
  */
 type Frame =
   | { k: 'U' } // unquoted, top level
-  | { k: 'C'; depth: number } // inside $( ... ): unquoted rules, ends at the matching )
+  // inside $( ... ), $(( ... )) or (( ... )): unquoted rules, ends at the matching ).
+  // `cases` counts open case...esac, whose `pattern)` closes no paren; `arith` has no
+  // heredocs or comments; `sub` (a $ substitution) continues the word it is in.
+  | { k: 'C'; depth: number; cases: number; arith: boolean; sub: boolean }
   | { k: 'P'; dq: boolean } // inside ${ ... } (a shell expansion), within "..." when dq
   | { k: 'S' } // '...'
   | { k: 'D' } // "..."
@@ -37,22 +43,61 @@ export class UnsafeShellValue extends Error {}
 export class ShellQuoter {
   private stack: Frame[] = [{ k: 'U' }];
   private escaped = false;
+  /** Set once the command holds $'...\'...', which sh and bash split differently. */
+  private ambiguous = false;
   private prev = '\n';
   private pending: Heredoc[] = [];
-  /** Text of the current heredoc line so far. */
+  /** Text of the current heredoc body line so far, and whether it ends in a backslash. */
   private line = '';
+  private lineBackslash = false;
 
   private get top(): Frame {
     return this.stack[this.stack.length - 1];
   }
 
   feed(text: string): void {
-    for (let i = 0; i < text.length; i++) i = this.step(text, i);
+    for (let i = 0; i < text.length; i++) {
+      if (this.heredocLine(text[i])) continue;
+      const last = this.step(text, i);
+      if (last > i && this.stack.some(f => f.k === 'H')) this.line += text.slice(i + 1, last + 1);
+      i = last;
+    }
+  }
+
+  /**
+   * A heredoc body ends at the first line equal to its delimiter, whatever `$(`, `${` or
+   * quotes that body holds (the shell reads the lines before parsing them), so lines
+   * are tracked apart from the frames. Returns true when `c` ended the body.
+   */
+  private heredocLine(c: string): boolean {
+    const at = this.stack.findIndex(f => f.k === 'H');
+    if (at < 0) return false;
+    const h = this.stack[at] as Extract<Frame, { k: 'H' }>;
+    if (this.lineBackslash) {
+      this.lineBackslash = false;
+      if (c === '\n') this.line = this.line.slice(0, -1); // \-newline joins lines
+      else this.line += c;
+      return false;
+    }
+    if (c !== '\n') {
+      this.line += c;
+      this.lineBackslash = h.expand && c === '\\';
+      return false;
+    }
+    const line = h.strip ? this.line.replace(/^\t+/, '') : this.line;
+    this.line = '';
+    if (line !== h.delim) return false;
+    this.stack.length = at;
+    this.escaped = false;
+    this.prev = '\n';
+    if (this.pending.length > 0) this.startHeredoc();
+    return true;
   }
 
   /** The value written for the current context; throws UnsafeShellValue where none is safe. */
   quote(value: string): string {
     if (this.escaped) throw new UnsafeShellValue('it directly follows a backslash');
+    if (this.ambiguous) throw new UnsafeShellValue("an earlier $'...' holding \\' is read differently by sh and bash");
     const top = this.top;
     let out: string;
     switch (top.k) {
@@ -61,7 +106,8 @@ export class ShellQuoter {
         out = `'${value.replaceAll("'", "'\\''")}'`;
         break;
       case 'P':
-        out = top.dq ? value.replace(/[\\"$`}]/g, '\\$&') : `'${value.replaceAll("'", "'\\''")}'`;
+        // Within "${X:- }" bash wants single quotes paired; nested "..." work in bash and dash.
+        out = top.dq ? `"${value.replace(/[\\"$`]/g, '\\$&')}"` : `'${value.replaceAll("'", "'\\''")}'`;
         break;
       case 'S':
         out = value.replaceAll("'", "'\\''");
@@ -69,17 +115,16 @@ export class ShellQuoter {
       case 'D':
         out = value.replace(/[\\"$`]/g, '\\$&');
         break;
-      case 'A':
-        out = value.replace(/[\\']/g, '\\$&');
-        break;
       case 'H':
         out = top.expand ? value.replace(/[\\$`]/g, '\\$&') : value;
         break;
       case '#':
-        out = value.replace(/[\r\n]/g, ' ');
+        out = `'${value.replace(/[\r\n]/g, ' ').replaceAll("'", "'\\''")}'`;
         break;
       case 'B':
         throw new UnsafeShellValue('it is inside backticks; use $( ... ) instead');
+      case 'A':
+        throw new UnsafeShellValue("it is inside $'...', which sh and bash read differently; use '...' or \"...\"");
     }
     const before = this.signature();
     this.feed(out);
@@ -93,7 +138,8 @@ export class ShellQuoter {
 
   /** The quoting state, for comparing two machines or a machine before and after a value. */
   signature(): string {
-    return `${this.stack.map(f => f.k + ('depth' in f ? f.depth : '')).join('')}|${this.pending.length}|${this.escaped}`;
+    const frames = this.stack.map(f => (f.k === 'C' ? `C${f.depth}.${f.cases}` : f.k));
+    return `${frames.join('')}|${this.pending.length}|${this.escaped}|${this.ambiguous}|${this.lineBackslash}`;
   }
 
   /** Reads text[i]; returns the index of the last character consumed. */
@@ -102,8 +148,8 @@ export class ShellQuoter {
     const top = this.top;
     if (this.escaped) {
       this.escaped = false;
+      if (top.k === 'A' && c === "'") this.ambiguous = true;
       this.prev = 'x';
-      if (top.k === 'H') this.line += c;
       return i;
     }
     switch (top.k) {
@@ -144,17 +190,29 @@ export class ShellQuoter {
   private unquoted(text: string, i: number): number {
     const c = text[i];
     const top = this.top;
-    const wordStart = /[\s;&|()]/.test(this.prev);
+    const wordStart = /[\s;&|()<>]/.test(this.prev);
+    const code = top.k === 'U' || (top.k === 'C' && !top.arith); // where comments and heredocs exist
     this.prev = c;
     if (c === '\\') this.escaped = true;
     else if (c === "'") this.stack.push({ k: 'S' });
     else if (c === '"') this.stack.push({ k: 'D' });
     else if (c === '`') this.stack.push({ k: 'B' });
-    else if (c === '#' && wordStart && top.k !== 'P') this.stack.push({ k: '#' });
+    else if (c === '#' && wordStart && code) this.stack.push({ k: '#' });
     else if (c === '$') return this.dollar(text, i, false);
-    else if (c === '(' && top.k === 'C') top.depth++;
-    else if (c === ')' && top.k === 'C' && --top.depth === 0) this.stack.pop();
-    else if (c === '<' && text.startsWith('<<', i) && !text.startsWith('<<<', i)) return this.heredocStart(text, i);
+    else if (c === '(' && wordStart && text[i + 1] === '(') {
+      this.stack.push({ k: 'C', depth: 2, cases: 0, arith: true, sub: false });
+      return i + 1;
+    } else if (c === '(' && top.k === 'C') top.depth++;
+    else if (c === ')' && top.k === 'C') {
+      if (top.cases > 0 && top.depth === 1) return i; // a case pattern's )
+      if (--top.depth === 0) {
+        this.stack.pop();
+        if (top.sub) this.prev = 'x';
+      }
+    } else if (top.k === 'C' && wordStart && keyword(text, i, 'case')) top.cases++;
+    else if (top.k === 'C' && wordStart && top.cases > 0 && keyword(text, i, 'esac')) top.cases--;
+    else if (c === '<' && text.startsWith('<<<', i)) return i + 2;
+    else if (c === '<' && text.startsWith('<<', i) && code) return this.heredocStart(text, i);
     else if (c === '\n' && this.pending.length > 0) this.startHeredoc();
     return i;
   }
@@ -173,12 +231,14 @@ export class ShellQuoter {
   private dollar(text: string, i: number, dq: boolean): number {
     const next = text[i + 1];
     if (next === '(') {
-      this.stack.push({ k: 'C', depth: 1 });
+      const arith = text[i + 2] === '(';
+      this.stack.push({ k: 'C', depth: arith ? 2 : 1, cases: 0, arith, sub: true });
       this.prev = '(';
-      return i + 1;
+      return i + (arith ? 2 : 1);
     }
     if (next === '{') {
       this.stack.push({ k: 'P', dq });
+      this.prev = 'x';
       return i + 1;
     }
     if (next === "'" && !dq) {
@@ -212,7 +272,9 @@ export class ShellQuoter {
         j++;
       }
     }
-    if (delim) this.pending.push({ delim, strip, expand: !quoted });
+    // A heredoc inside a heredoc body (in a `$( )` there) is more than this machine follows.
+    if (this.stack.some(f => f.k === 'H')) this.ambiguous = true;
+    else if (delim) this.pending.push({ delim, strip, expand: !quoted });
     this.prev = 'x';
     return j - 1;
   }
@@ -221,24 +283,21 @@ export class ShellQuoter {
     const next = this.pending.shift()!;
     this.stack.push({ k: 'H', ...next });
     this.line = '';
+    this.lineBackslash = false;
   }
 
+  /** Lines are tracked by heredocLine; here only what expands in an unquoted body. */
   private inHeredoc(text: string, i: number, top: Extract<Frame, { k: 'H' }>): number {
     const c = text[i];
-    if (c === '\n') {
-      const line = top.strip ? this.line.replace(/^\t+/, '') : this.line;
-      this.line = '';
-      if (line === top.delim) {
-        this.stack.pop();
-        if (this.pending.length > 0) this.startHeredoc();
-      }
-      return i;
-    }
-    this.line += c;
     if (!top.expand) return i;
     if (c === '\\') this.escaped = true;
     else if (c === '`') this.stack.push({ k: 'B' });
     else if (c === '$') return this.dollar(text, i, true);
     return i;
   }
+}
+
+/** Whether `word` starts at text[i] as a whole word. */
+function keyword(text: string, i: number, word: string): boolean {
+  return text.startsWith(word, i) && (i + word.length === text.length || /[\s;&|()]/.test(text[i + word.length]));
 }

@@ -15,7 +15,8 @@
  */
 import { FUNCTION_NAMES } from './functions.js';
 
-export const KNOWN_CONTEXTS: readonly string[] = ['env', 'inputs', 'tasks', 'item', 'index', 'run', 'workflow', 'result', 'secrets'];
+/** Context names a workflow may use; `trigger` is the task that fired an on_success/on_failure callback. */
+export const KNOWN_CONTEXTS: readonly string[] = ['env', 'inputs', 'tasks', 'item', 'index', 'run', 'workflow', 'result', 'secrets', 'trigger'];
 
 const LITERALS = new Set(['true', 'false', 'null', 'NaN', 'Infinity']);
 
