@@ -1,0 +1,105 @@
+/**
+ * Loading a workflow file: text -> raw document (source.ts) -> canonical shape (the
+ * importers, for the `phases` and `workflow.stages` formats) -> schema check (zod) ->
+ * model (normalize.ts) -> graph rules. Every stage after parsing runs even when an
+ * earlier one found problems, so one `baton validate` shows them all.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { Reporter } from './diagnostics.js';
+import type { Diagnostic } from './diagnostics.js';
+import { checkGraph } from './graph-rules.js';
+import { importPhases, isPhasesFile } from './import-phases.js';
+import { importStages, isStagesFile } from './import-stages.js';
+import type { Workflow } from './model.js';
+import { normalize } from './normalize.js';
+import { isMap } from './raw.js';
+import type { RawMap } from './raw.js';
+import { WorkflowFile } from './schema.js';
+import { parseSource } from './source.js';
+import { describeValue, reportIssues } from './zod-issues.js';
+
+/** Largest file accepted, in bytes. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+export interface LoadResult {
+  /** Present if and only if there is no error (warnings allowed). */
+  workflow?: Workflow;
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** Whether a program is on PATH, for the SPEC_PROGRAM_NOT_FOUND warning. Default: no check. */
+  isOnPath?: (program: string) => boolean;
+}
+
+/** Parses and checks a workflow given as text; `file` is used in diagnostics and `source`. Never throws. */
+export function parseWorkflow(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  try {
+    return load(text, file, options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { diagnostics: [single(file, 'SPEC_INTERNAL', `could not check the file: ${message}`, 'this is a bug in baton; please report it with the file')] };
+  }
+}
+
+/** Reads a workflow file and parses it (see parseWorkflow). Never throws. */
+export async function loadWorkflowFile(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (info.size > MAX_FILE_BYTES) return { diagnostics: [tooLarge(file, info.size)] };
+    if (!info.isFile()) return { diagnostics: [single(file, 'SPEC_READ', 'not a file')] };
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
+    return { diagnostics: [single(file, 'SPEC_READ', `cannot read the file: ${message}`)] };
+  }
+  return parseWorkflow(text, file, options);
+}
+
+function load(input: string, file: string, options: LoadOptions): LoadResult {
+  const bytes = Buffer.byteLength(input, 'utf8');
+  if (bytes > MAX_FILE_BYTES) return { diagnostics: [tooLarge(file, bytes)] };
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const source = parseSource(text, file);
+  const rep = new Reporter(file, source.index);
+  for (const e of source.errors) rep.error(e.code, e.message, { offset: e.offset, path: '' }, e.hint);
+  if (source.errors.length > 0) return { diagnostics: rep.result() };
+  for (const p of source.problems) rep.error(p.code, p.message, { offset: p.offset, path: '' }, p.hint);
+  for (const w of source.warnings) rep.warning(w.code, w.message, { offset: w.offset, path: '' });
+  const raw = source.raw;
+  if (raw === undefined || raw === null) {
+    rep.error('SPEC_EMPTY', 'the file is empty', { offset: 0, path: '' }, 'a workflow needs at least `name` and `tasks`');
+    return { diagnostics: rep.result() };
+  }
+  if (!isMap(raw)) {
+    rep.error('SPEC_TYPE', `expected a mapping (name, tasks, ...) at the top level, got ${describeValue(raw)}`, { offset: 0, path: '' });
+    return { diagnostics: rep.result() };
+  }
+  const format = isPhasesFile(raw) ? 'phases' : isStagesFile(raw) ? 'stages' : 'canonical';
+  let canonical: RawMap;
+  if (format === 'phases') canonical = importPhases(raw, rep);
+  else if (format === 'stages') canonical = importStages(raw, rep);
+  else {
+    canonical = raw;
+    const checked = WorkflowFile.safeParse(raw);
+    if (!checked.success) reportIssues(checked.error.issues, raw, rep);
+  }
+  const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}) });
+  model.workflow.callbacks = checkGraph(model, rep);
+  const diagnostics = rep.result();
+  return rep.errorCount === 0 ? { workflow: model.workflow, diagnostics } : { diagnostics };
+}
+
+function single(file: string, code: string, message: string, hint?: string): Diagnostic {
+  const d: Diagnostic = { severity: 'error', code, message, file, line: 1, col: 1 };
+  if (hint !== undefined) d.hint = hint;
+  return d;
+}
+
+function tooLarge(file: string, bytes: number): Diagnostic {
+  const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return single(file, 'SPEC_FILE_TOO_LARGE', `the file is ${mb(bytes)}; the limit is ${mb(MAX_FILE_BYTES)}`, 'split it into smaller workflows');
+}
+

@@ -1,0 +1,156 @@
+/**
+ * Raw canonical document -> Workflow: defaults, units (every duration in ms), shorthands
+ * (`retry: 3`, `depends_on: x`, `inputs: {name: default}`). Runs even when zod found
+ * problems, reading wrongly-typed values as absent, so one pass reports everything.
+ */
+import type { Reporter } from './diagnostics.js';
+import { checkTemplateAt } from './exprs.js';
+import type { Alert, InputSpec, Notifications, Trigger, Workflow } from './model.js';
+import { durationOf } from './normalize-leaf.js';
+import { normalizeTask } from './normalize-task.js';
+import type { TaskContext, TaskNode } from './normalize-task.js';
+import { bool, isMap, map, num, scalarText, str, strings } from './raw.js';
+import type { RawMap } from './raw.js';
+
+export interface Normalized {
+  workflow: Workflow;
+  /** Every task at every level, parents before children, in file order. */
+  nodes: TaskNode[];
+  /** The top-level task nodes. */
+  top: TaskNode[];
+}
+
+export interface NormalizeOptions {
+  file: string;
+  format: Workflow['source']['format'];
+  isOnPath?: (program: string) => boolean;
+}
+
+export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions): Normalized {
+  const ctx: TaskContext = { rep, nodes: [], programs: new Map() };
+  if (options.isOnPath !== undefined) ctx.isOnPath = options.isOnPath;
+  const top: TaskNode[] = [];
+  if (Array.isArray(raw.tasks)) {
+    raw.tasks.forEach((task, index) => {
+      const node = normalizeTask(task, ctx, { slot: 'top', depth: 0, index });
+      if (node !== undefined) top.push(node);
+    });
+  }
+  const workflow: Workflow = {
+    name: str(raw, 'name') ?? '',
+    environment: environmentOf(raw, rep),
+    inputs: inputsOf(raw, rep),
+    tasks: top.map((n) => n.spec),
+    callbacks: [],
+    alerts: alertsOf(raw),
+    source: { file: options.file, format: options.format },
+  };
+  const version = versionOf(raw, rep);
+  if (version !== undefined) workflow.version = version;
+  const description = str(raw, 'description');
+  if (description !== undefined) workflow.description = description;
+  const trigger = triggerOf(raw, rep);
+  if (trigger !== undefined) workflow.trigger = trigger;
+  const timeout = durationOf(raw.timeout, 's');
+  if (timeout === 0) rep.error('SPEC_INVALID_VALUE', 'a timeout must be more than 0', rep.value(raw, 'timeout'));
+  if (timeout !== undefined && timeout > 0) workflow.timeout = timeout;
+  const concurrency = num(raw, 'concurrency');
+  if (concurrency !== undefined) workflow.concurrency = concurrency;
+  const notifications = notificationsOf(raw);
+  if (notifications !== undefined) workflow.notifications = notifications;
+  return { workflow, nodes: ctx.nodes, top };
+}
+
+/** `version: 1.0` is the number 1 to YAML; the text as written is what the author meant. */
+function versionOf(raw: RawMap, rep: Reporter): string | undefined {
+  const value = raw.version;
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'number') return undefined;
+  const span = rep.index.valueSpan(raw, 'version');
+  const written = span === undefined ? '' : rep.index.text.slice(span.start, span.end).trim();
+  return written !== '' && Number(written) === value ? written : String(value);
+}
+
+function environmentOf(raw: RawMap, rep: Reporter): Record<string, string> {
+  const out: Record<string, string> = {};
+  const environment = map(raw, 'environment');
+  for (const [name, value] of Object.entries(environment ?? {})) {
+    const text = scalarText(value);
+    if (text === undefined) continue;
+    out[name] = text;
+    checkTemplateAt(rep, environment!, name);
+  }
+  return out;
+}
+
+function kindOf(value: unknown): InputSpec['type'] {
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'string') return 'string';
+  return 'json';
+}
+
+function inputsOf(raw: RawMap, rep: Reporter): Record<string, InputSpec> {
+  const out: Record<string, InputSpec> = {};
+  const inputs = map(raw, 'inputs');
+  for (const [name, value] of Object.entries(inputs ?? {})) {
+    if (!isMap(value)) {
+      // Shorthand: `name: default` (`name:` alone: a required string).
+      out[name] = value === null || value === undefined ? { type: 'string', required: true } : { type: kindOf(value), default: value, required: false };
+      continue;
+    }
+    const declared = str(value, 'type') as InputSpec['type'] | undefined;
+    const spec: InputSpec = { type: declared ?? (value.default === undefined ? 'string' : kindOf(value.default)), required: bool(value, 'required') ?? value.default === undefined };
+    const description = str(value, 'description');
+    if (description !== undefined) spec.description = description;
+    if (value.default !== undefined) {
+      spec.default = value.default;
+      if (declared !== undefined && declared !== 'json' && kindOf(value.default) !== declared) {
+        rep.error('SPEC_TYPE', `the default of input '${name}' is a ${kindOf(value.default)}, but its type is ${declared}`, rep.value(value, 'default'));
+      }
+    }
+    out[name] = spec;
+  }
+  return out;
+}
+
+function triggerOf(raw: RawMap, rep: Reporter): Trigger | undefined {
+  const trigger = map(raw, 'trigger');
+  const type = trigger === undefined ? undefined : (str(trigger, 'type') as Trigger['type'] | undefined);
+  if (trigger === undefined || type === undefined) return undefined;
+  const config = map(trigger, 'config') ?? {};
+  const out: Trigger = { type, config: {} };
+  const schedule = str(config, 'schedule');
+  if (schedule !== undefined) out.config.schedule = schedule;
+  if (config.files !== undefined) out.config.files = strings(config, 'files');
+  const webhook = str(config, 'webhook');
+  if (webhook !== undefined) out.config.webhook = webhook;
+  if (type === 'schedule' && schedule === undefined) {
+    rep.error('SPEC_MISSING_FIELD', 'a schedule trigger needs `config.schedule` (a cron expression)', rep.value(trigger), "e.g. config: { schedule: '0 2 * * *' }");
+  }
+  if (type === 'file_change' && out.config.files === undefined) {
+    rep.error('SPEC_MISSING_FIELD', 'a file_change trigger needs `config.files` (globs to watch)', rep.value(trigger), 'e.g. config: { files: ["src/**/*"] }');
+  }
+  return out;
+}
+
+function notificationsOf(raw: RawMap): Notifications | undefined {
+  const n = map(raw, 'notifications');
+  if (n === undefined) return undefined;
+  return {
+    channels: strings(n, 'channels'),
+    on_completion: bool(n, 'on_completion') ?? false,
+    on_failure: bool(n, 'on_failure') ?? true,
+    on_success: bool(n, 'on_success') ?? false,
+  };
+}
+
+function alertsOf(raw: RawMap): Alert[] {
+  if (!Array.isArray(raw.alerts)) return [];
+  return raw.alerts.filter(isMap).map((a) => {
+    const alert: Alert = { name: str(a, 'name') ?? '', condition: str(a, 'condition') ?? '', channels: strings(a, 'channels') };
+    const template = str(a, 'template');
+    if (template !== undefined) alert.template = template;
+    return alert;
+  });
+}

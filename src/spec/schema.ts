@@ -1,0 +1,158 @@
+/**
+ * The canonical workflow file format as a zod schema, and its JSON Schema for editors.
+ * One task schema holds the fields of every task type (each optional); normalize.ts
+ * checks which fields a given type needs and allows, with clearer messages than a
+ * union of per-type schemas would give.
+ */
+import { z } from 'zod';
+import { bool, duration, envMap, expected, idList, positiveInt, str, strict, stringMap } from './schema-kit.js';
+
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'parallel', 'loop', 'conditional'] as const;
+/** `type: python` etc. (the seed's form) mean a script task in that language. */
+export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
+
+const retryObject = strict({
+  attempts: positiveInt('Total tries, counting the first; 1 means no retry. Default 1.'),
+  delay: duration('Wait before the first retry. Default 1s.', 'ms'),
+  backoff: z
+    .union([z.enum(['fixed', 'linear', 'exponential']), z.number().positive({ error: 'the backoff factor must be more than 0' })], expected('expected fixed, linear, exponential or a number (the exponential factor)'))
+    .describe('How the wait grows: fixed, linear (delay*n), exponential (delay*2^(n-1)), or a number: exponential with that factor. Default exponential.'),
+  max_delay: duration('Upper bound on any single wait. Default none.', 'ms'),
+  jitter: z.number(expected('expected a number from 0 to 1')).min(0, { error: 'jitter is a fraction from 0 to 1' }).max(1, { error: 'jitter is a fraction from 0 to 1' }).describe('Random spread of each wait, 0..1 (0.1 = ±10%). Default 0.1.'),
+}).partial();
+
+const auth = z
+  .union([strict({ username: str('User name.'), password: str('Password (use ${ secrets.NAME }).') }), strict({ bearer: str('Bearer token (use ${ secrets.NAME }).') })], expected('expected {username, password} or {bearer}'))
+  .describe('HTTP authentication: basic ({username, password}) or a bearer token.');
+
+const leafFields = {
+  id: str('Unique id (letters, digits, _ . -). Required on top-level tasks; tasks inside a composite get one generated if omitted.', 'expected a task id'),
+  name: str('Human-readable label.'),
+  type: z
+    .enum([...TASK_TYPES, ...SCRIPT_TYPE_ALIASES], { error: '[SPEC_UNKNOWN_TYPE] task type' })
+    .describe('What the task does. May be omitted when `command` is given (shell). javascript/typescript/python mean a script in that language.'),
+  command: str('Shell: the command line, run as `sh -c command`. May use ${ } templates.'),
+  shell: str('Shell: the program that runs `command`. Default sh.'),
+  cwd: str('Working directory, relative to the workflow file. May use ${ } templates.'),
+  environment: envMap('Extra environment variables for this task. May use ${ } templates.'),
+  depends_on: idList('Ids of tasks that must succeed before this one starts.'),
+  condition: str('Expression: the task runs only when it is true (otherwise it is skipped). For a conditional task: picks then/else.'),
+  if: str('Alias of condition.'),
+  timeout: duration('Time limit of one attempt.', 's'),
+  retry: z
+    .union([positiveInt('Total tries'), retryObject], expected('expected a number of attempts or a retry mapping'))
+    .describe('Retry policy: a number (total attempts) or {attempts, delay, backoff, max_delay, jitter}.'),
+  on_success: idList('Ids of top-level tasks to run when this task succeeds (callbacks).'),
+  on_failure: idList('Ids of top-level tasks to run when this task fails (callbacks).'),
+  outputs: stringMap('Extra outputs: name -> template evaluated after the task ends (`result` is in scope).', 'a template'),
+  live_output: bool('Echo the output to the terminal as it runs. Default false.'),
+  continue_on_error: bool('A failure does not fail the run nor skip dependants. Default false.'),
+  parallel: bool('Loop: run iterations at once. Default false. Accepted and ignored on other types.'),
+  method: str('HTTP: method. Default GET.'),
+  url: str('HTTP: URL. May use ${ } templates.'),
+  headers: envMap('HTTP: request headers. May use ${ } templates.'),
+  body: z.unknown().describe('HTTP: request body; a string is sent as is, anything else as JSON.'),
+  data: z.unknown().describe('HTTP: alias of body.'),
+  auth,
+  expect_status: z
+    .union([z.number().int(), z.array(z.number().int(expected('expected an HTTP status')))], expected('expected an HTTP status or a list of them'))
+    .describe('HTTP: statuses that count as success. Default 200-399.'),
+  language: z.enum(['javascript', 'typescript', 'python']).describe('Script: language; inferred from the script file extension if omitted.'),
+  script: str('Script: path of the script file, relative to the workflow file.'),
+  code: str('Script: inline source (instead of `script`).'),
+  args: z.array(z.union([z.string(), z.number(), z.boolean()], expected('expected a string')), expected('expected a list of arguments')).describe('Script: command-line arguments.'),
+  inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of name: value')).describe('Script: values passed to the script as JSON.'),
+  duration: duration('Sleep: how long.', 's'),
+  wait_for: z.enum(['all', 'any', 'first']).describe('Parallel: all (every child must succeed), any (done when one succeeds), first (the first to end decides). Default all.'),
+  max_concurrency: positiveInt('Parallel/loop: most children running at once. Default unlimited.'),
+  items: z
+    .union([z.array(z.unknown()), z.string()], expected('expected a list or a template string'))
+    .describe('Loop: a list, or a template evaluated when the loop starts (e.g. ${ fromJSON(tasks.list.outputs.items) }).'),
+  stop_on_failure: bool('Loop: stop starting iterations after one fails. Default true.'),
+};
+
+const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, schema]) => [key, schema.optional()])) as {
+  [K in keyof typeof leafFields]: z.ZodOptional<(typeof leafFields)[K]>;
+};
+
+/** One task; recursive through tasks (parallel), task (loop), then/else (conditional). */
+export const Task: z.ZodType = strict({
+  ...optionalFields,
+  get tasks() {
+    return z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a parallel task needs at least one task in `tasks`' }).describe('Parallel: the tasks to run at once.').optional();
+  },
+  get task() {
+    return Task.optional().describe('Loop: the task run for each item (`item` and `index` are in scope).');
+  },
+  get then() {
+    return Task.optional().describe('Conditional: the task run when the condition is true.');
+  },
+  get else() {
+    return Task.optional().describe('Conditional: the task run when the condition is false.');
+  },
+}).meta({ id: 'Task', title: 'Task', description: 'One task of a workflow.' });
+
+const inputSpec = strict({
+  type: z.enum(['string', 'number', 'boolean', 'json']).describe('Type of the value. Default: that of `default`, else string.'),
+  description: str('What the input is for.'),
+  default: z.unknown().describe('Value used when the run is started without this input.'),
+  required: bool('The run cannot start without it. Default: true when there is no default.'),
+}).partial();
+
+export const WorkflowFile = strict({
+  $schema: str('JSON Schema of this file, for editors.'),
+  name: z.string(expected('expected a string')).min(1, { error: 'the name cannot be empty' }).describe('Name of the workflow.'),
+  version: z.union([z.string(), z.number()], expected('expected a version string')).describe('Version label of the file (free text).'),
+  description: str('What the workflow does.'),
+  trigger: strict({
+    type: z.enum(['manual', 'schedule', 'webhook', 'file_change']).describe('What starts the workflow.'),
+    config: strict({
+      schedule: str('Cron expression, for type schedule.'),
+      files: z.union([z.string(), z.array(z.string())], expected('expected a glob or a list of globs')).describe('Globs to watch, for type file_change.'),
+      webhook: str('URL path, for type webhook.'),
+    })
+      .partial()
+      .describe('Settings of the trigger.'),
+  })
+    .partial({ config: true })
+    .describe('What starts runs besides `baton run`.'),
+  environment: envMap('Environment variables for every task. May use ${ } templates.'),
+  inputs: z
+    .record(z.string(), z.union([inputSpec, z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())], expected('expected an input definition or a default value')), expected('expected a mapping of input name: definition'))
+    .describe('Run inputs: name -> {type, description, default, required}, or name -> default value.'),
+  tasks: z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a workflow needs at least one task' }).describe('The tasks, in any order; depends_on sets the order.'),
+  timeout: duration('Time limit of the whole run.', 's'),
+  concurrency: positiveInt('Most tasks running at once (the --concurrency flag wins).'),
+  notifications: strict({
+    channels: z.array(z.string(expected('expected a channel name')), expected('expected a list of channel names')).describe('Channel names (configured in baton.config.yaml).'),
+    on_completion: bool('Notify when a run ends, whatever the result. Default false.'),
+    on_failure: bool('Notify when a run fails. Default true.'),
+    on_success: bool('Notify when a run succeeds. Default false.'),
+  })
+    .partial()
+    .describe('Who hears about runs.'),
+  alerts: z
+    .array(
+      strict({
+        name: str('Name of the alert.'),
+        condition: str('When to alert (kept as text for now).'),
+        channels: z.array(z.string(expected('expected a channel name')), expected('expected a list of channel names')).describe('Where to send it.'),
+        template: str('Message text.'),
+      }).partial({ channels: true, template: true }),
+      expected('expected a list of alerts'),
+    )
+    .describe('Alerts sent when their condition holds.'),
+})
+  .partial()
+  .required({ name: true, tasks: true })
+  .meta({ title: 'baton workflow', description: 'A baton workflow file (YAML or JSON). See docs/workflow-format.md.' });
+
+/** JSON Schema of the canonical file format (draft 2020-12). */
+export function workflowJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(WorkflowFile, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** The schema as committed in schema/workflow.schema.json (what `baton schema` prints). */
+export function workflowJsonSchemaText(): string {
+  return `${JSON.stringify(workflowJsonSchema(), null, 2)}\n`;
+}
