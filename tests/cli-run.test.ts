@@ -29,6 +29,29 @@ describe('baton run: the bundled examples', () => {
     },
   );
 
+  it.each([
+    ['seed-004.json', 18],
+    ['phases.json', 5],
+    ['stages.yaml', 10],
+  ])("the seeds' formats run: %s", (file, tasks) => {
+    const r = baton(['run', example(file), '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.counts.total).toBe(tasks);
+  });
+
+  it('seed-004: the summary lists loop iterations right after their loop', () => {
+    const ids = JSON.parse(baton(['run', example('seed-004.json'), '--json']).stdout).tasks.map((t: { id: string }) => t.id);
+    const at = ids.indexOf('deploy-multiple-envs');
+    expect(ids.slice(at, at + 4)).toEqual([
+      'deploy-multiple-envs',
+      'deploy-multiple-envs[staging]',
+      'deploy-multiple-envs[qa]',
+      'deploy-multiple-envs[production]',
+    ]);
+  });
+
   it('flaky-retry: the flaky task takes three attempts', () => {
     const summary = JSON.parse(baton(['run', example('flaky-retry.yaml'), '--json']).stdout);
     expect(summary.tasks.find((t: { id: string }) => t.id === 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });

@@ -47,7 +47,8 @@ export function summarize(state: RunState): RunSummary {
     total: 0,
   };
   const tasks: TaskSummary[] = [];
-  for (const [key, task] of state.tasks) {
+  for (const key of treeOrder(state)) {
+    const task = state.task(key);
     const node = state.nodes.get(key)!;
     counts[task.status]++;
     counts.total++;
@@ -73,4 +74,25 @@ export function summarize(state: RunState): RunSummary {
     counts,
     tasks,
   };
+}
+
+/** Task keys in file order, each composite followed by what it contains (loop iterations included). */
+function treeOrder(state: RunState): string[] {
+  const children = new Map<string, string[]>();
+  const roots: string[] = [];
+  for (const [key, node] of state.nodes) {
+    if (node.parent === undefined) roots.push(key);
+    else {
+      const list = children.get(node.parent);
+      if (list) list.push(key);
+      else children.set(node.parent, [key]);
+    }
+  }
+  const out: string[] = [];
+  const visit = (key: string) => {
+    out.push(key);
+    for (const child of children.get(key) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  return out;
 }
