@@ -8,6 +8,11 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
 
+// A workflow file is checked once per command: zod's JIT (which compiles each schema with
+// `new Function` on first use) costs more than it saves here, and baton allows no runtime
+// code generation.
+z.config({ jitless: true });
+
 /** Raw object -> the fields its strict schema allows (filled when zod reports unknown keys). */
 const allowed = new WeakMap<object, readonly string[]>();
 
