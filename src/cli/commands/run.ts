@@ -68,6 +68,9 @@ export default async function run(file: string, flags: RunFlags): Promise<number
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Tasks run in their own process groups, so nothing kills them with us: make sure.
+  const onExit = () => killAllProcessGroups('SIGKILL');
+  process.on('exit', onExit);
 
   const store = createMemoryStore();
   let state: Awaited<ReturnType<typeof runWorkflow>>['state'];
@@ -95,6 +98,7 @@ export default async function run(file: string, flags: RunFlags): Promise<number
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
   }
   view.close();
   const summary = summarize(state);
