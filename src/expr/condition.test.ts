@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExprError, checkCondition, evaluateCondition, usesStatusFunction, type Scope } from './index.js';
+import { ExprError, checkCondition, evaluateCondition, evaluateExpression, usesStatusFunction, type Scope } from './index.js';
 
 const contexts = {
   env: { DEPLOY_ENABLED: 'true', SKIP_TESTS: 'false' },
@@ -98,3 +98,17 @@ describe('usesStatusFunction', () => {
     expect(usesStatusFunction('tasks.always')).toBe(false);
   });
 });
+
+describe('evaluateExpression', () => {
+  it('reads the whole string as one expression and returns its raw value', () => {
+    expect(evaluateExpression("${tasks.test.exit_code} == 0 && ${env.DEPLOY_ENABLED} == 'true'", ok)).toBe(true);
+    expect(evaluateExpression('${ tasks.lint.exit_code }', ok)).toBe(2);
+    expect(evaluateExpression("format('{0}-{1}', 'a', 1)", ok)).toBe('a-1');
+    expect(evaluateExpression('tasks.test', failed)).toEqual({ status: 'succeeded', exit_code: 0 });
+  });
+
+  it('throws EXPR_SYNTAX for a template that is not one expression', () => {
+    expect(() => evaluateExpression('deploy ${ env.X }', ok)).toThrow(ExprError);
+  });
+});
+

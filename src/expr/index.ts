@@ -2,14 +2,15 @@
  * The expression layer: GitHub-Actions-compatible expressions (`${ ... }`) over a run's
  * contexts, built on @actions/expressions. Pure: no I/O, no clock, no eval.
  *
- * - evaluate: one bare expression -> plain JS value.
+ * - evaluate: one bare expression -> plain JS value; evaluateExpression: the same for a
+ *   whole condition-style string (`${ x } == 0` accepted).
  * - templates (renderTemplate, renderShell, checkTemplate): strings with `${ }` parts.
  * - conditions (evaluateCondition, checkCondition): the whole string is one expression.
  * See docs/expressions.md for the user-facing rules.
  */
+import type { data } from '@actions/expressions';
 import { TokenType } from '@actions/expressions/lexer';
 import { ExprError, clip } from './errors.js';
-import type { data } from '@actions/expressions';
 import { evalError, evaluateAst, type EvalScope } from './evaluate.js';
 import { DEFAULT_STATUS, STATUS_FUNCTIONS } from './functions.js';
 import { isTruthy, toPlain, toText } from './lazy-data.js';
@@ -125,7 +126,7 @@ export function renderShell(src: string, scope: Scope): string {
   const shadow = new ShellQuoter();
   let out = '';
   let last: ExprPart | undefined;
-  for (const part of parts) {
+  for (const [i, part] of parts.entries()) {
     if (part.kind === 'text') {
       // Compared line by line: a heredoc ends at a newline, so a value can end it early
       // even though both machines agree again after the template's own delimiter line.
@@ -140,8 +141,9 @@ export function renderShell(src: string, scope: Scope): string {
     last = part;
     const value = evalPart(part, src, scope, 'command', toText);
     try {
-      out += real.quote(value);
-      shadow.quote('\0');
+      const next = parts[i + 1]?.kind === 'text' ? (parts[i + 1] as { text: string }).text[0] : '';
+      out += real.quote(value, next);
+      shadow.quote('0', next);
     } catch (e) {
       if (e instanceof UnsafeShellValue) throw unsafe(part, src, e.message, e);
       throw e;
@@ -175,6 +177,25 @@ export function checkCondition(src: string): ExprProblem[] {
   }
 }
 
+/** Parses a condition-style string: the whole string is one expression, `${ x }` stands for `(x)`. */
+function parseWhole(src: string, scope: Scope): { expr: string; parsed: Parsed } {
+  const { expr, problems } = conditionToExpression(src);
+  if (problems.length > 0) throw problemError(problems[0], src, 'condition');
+  try {
+    return { expr, parsed: parseExpression(expr, scopeNames(scope)) };
+  } catch (e) {
+    throw relocate(e, src, 0, 'condition');
+  }
+}
+
+function evaluateWhole(src: string, expr: string, parsed: Parsed, scope: Scope): Data {
+  try {
+    return evaluateAst(parsed.ast, expr, scope as EvalScope);
+  } catch (e) {
+    throw relocate(e, src, 0, 'condition');
+  }
+}
+
 /**
  * True when the task should run. An empty condition means success(); a condition that
  * calls none of the status functions means `success() && (condition)`, as on GitHub.
@@ -182,19 +203,23 @@ export function checkCondition(src: string): ExprProblem[] {
 export function evaluateCondition(src: string, scope: Scope): boolean {
   const status = scope.status ?? DEFAULT_STATUS;
   if (src.trim() === '') return status.success;
-  const { expr, problems } = conditionToExpression(src);
-  if (problems.length > 0) throw problemError(problems[0], src, 'condition');
-  let parsed: Parsed;
-  try {
-    parsed = parseExpression(expr, scopeNames(scope));
-  } catch (e) {
-    throw relocate(e, src, 0, 'condition');
-  }
+  const { expr, parsed } = parseWhole(src, scope);
   if (!status.success && !usesStatusFunction(src)) return false;
+  return isTruthy(evaluateWhole(src, expr, parsed, scope));
+}
+
+/**
+ * The raw value of a whole string read as one expression, the way a condition is read
+ * (`${ x }` stands for `(x)`), without the boolean coercion or implicit success().
+ * For `baton eval` and similar: `"${tasks.a.exit_code} == 0"` gives true.
+ */
+export function evaluateExpression(src: string, scope: Scope): unknown {
+  const { expr, parsed } = parseWhole(src, scope);
+  const value = evaluateWhole(src, expr, parsed, scope);
   try {
-    return isTruthy(evaluateAst(parsed.ast, expr, scope as EvalScope));
+    return toPlain(value);
   } catch (e) {
-    throw relocate(e, src, 0, 'condition');
+    throw relocate(evalError(src, e), src, 0, 'expression');
   }
 }
 

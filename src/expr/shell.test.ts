@@ -77,6 +77,28 @@ describe.each(['sh', 'bash'])('renderShell with %s -c', shell => {
   });
 });
 
+describe('renderShell output', () => {
+  it('leaves a plain word unquoted, so previews read naturally', () => {
+    expect(render('deploy --env ${ inputs.v } --tag app:${ inputs.v }', 'qa-1.2/x')).toBe('deploy --env qa-1.2/x --tag app:qa-1.2/x');
+  });
+
+  it('quotes anything else, reserved words, and digits before a redirection', () => {
+    expect(render('echo ${ inputs.v }', 'a b')).toBe("echo 'a b'");
+    expect(render('echo ${ inputs.v }', '')).toBe("echo ''");
+    expect(render('${ inputs.v } true; fi', 'if')).toBe("'if' true; fi");
+    expect(render('echo ${ inputs.v }>out', '2')).toBe("echo '2'>out");
+    expect(render('echo x${ inputs.v }', '2')).toBe('echo x2');
+  });
+
+  it.each(['sh', 'bash'])('puts numbers, and only numbers, into arithmetic (%s)', shell => {
+    expect(run(shell, render('printf %s "$(( ${ inputs.v } * 2 ))"', '21'))).toBe('42');
+    expect(run(shell, render('printf %s $((${ inputs.v }+1))', '-3'))).toBe('-2');
+    for (const value of ['a[$(touch x)]', 'x', '1+1', '']) {
+      expect(() => render('echo $(( ${ inputs.v } ))', value)).toThrow(/not a number/);
+    }
+  });
+});
+
 describe('renderShell refuses where no quoting is safe', () => {
   function refusal(template: string, value = 'x'): ExprError {
     try {
@@ -98,7 +120,7 @@ describe('renderShell refuses where no quoting is safe', () => {
   it("inside $'...', and after a $'...' holding \\' (sh and bash disagree there)", () => {
     expect(refusal("printf %s $'<${ inputs.v }>'").message).toContain("$'...'");
     expect(refusal("printf %s $'it\\'s' ${ inputs.v }").message).toContain("$'...'");
-    expect(render("printf %s $'a\\tb' ${ inputs.v }", 'x')).toBe("printf %s $'a\\tb' 'x'");
+    expect(render("printf %s $'a\\tb' ${ inputs.v }", 'x y')).toBe("printf %s $'a\\tb' 'x y'");
   });
 
   it('right after a backslash', () => {
@@ -122,9 +144,9 @@ describe('renderShell over random commands', () => {
   // execute the values. Seeded, so a failure reproduces.
   const FRAGMENTS = ['echo ', '"', "'", '$(', ')', '`', '${X:-', '}', '\n', '# c ', 'cat <<EOF\n', '\nEOF\n', "cat <<'Q'\n",
     '\nQ\n', '$((1<<2))', ' ; ', ' | ', '\\', "$'", 'case a in a) ', ';; esac', '((', '))', '<<<', '$', 'x', ' ', '${V}',
-    '"$(', 'cat <<-EOF\n\t', '\n\tEOF\n', '"${X:-"', "'\\''", '$(( ', ' ))', '<(', '${#', '${!', 'EOF\n'];
+    '"$(', 'cat <<-EOF\n\t', '\n\tEOF\n', '"${X:-"', "'\\''", '$(( ', ' ))', '<(', '${#', '${!', 'EOF\n', '>', '<', ' 2', 'then '];
   const VALUES = [`;${touch};`, `$(${touch})`, `\`${touch}\``, `';${touch};'`, `";${touch};"`, `\n${touch}\n`,
-    `\nEOF\n${touch}\n`, `\nQ\n${touch}\n`, `)\n${touch}\n(`, `}\n${touch}\n`, `\\\n${touch}`, "'", '"', '\\', 'EOF'];
+    `\nEOF\n${touch}\n`, `\nQ\n${touch}\n`, `)\n${touch}\n(`, `}\n${touch}\n`, `\\\n${touch}`, "'", '"', '\\', 'EOF', '2', 'if', 'a-b.c', '-1'];
 
   it('never lets a value run as code, in sh or bash', () => {
     let seed = 20240601;

@@ -5,7 +5,8 @@
  * which quoting context the shell will be in; the value is then written in the one form
  * that context reads back verbatim:
  *
- *   unquoted, `$( )`, `${X:- }`    'v'   with ' written '\''
+ *   unquoted, `$( )`, `${X:- }`    'v'   with ' written '\'' (a plain word such as qa-1.2 as is)
+ *   inside $(( ))                  v     numbers only
  *   inside '...'                   v     with ' written '\''  (closes and reopens the quotes)
  *   inside "...", heredoc body     v     with \ " $ ` escaped by a backslash (" not in heredocs)
  *   inside "${X:- }"               "v"   nested double quotes, escaped as in "..."
@@ -94,8 +95,11 @@ export class ShellQuoter {
     return true;
   }
 
-  /** The value written for the current context; throws UnsafeShellValue where none is safe. */
-  quote(value: string): string {
+  /**
+   * The value written for the current context; throws UnsafeShellValue where none is safe.
+   * `next` is the character the command continues with after the value, if known.
+   */
+  quote(value: string, next = ''): string {
     if (this.escaped) throw new UnsafeShellValue('it directly follows a backslash');
     if (this.ambiguous) throw new UnsafeShellValue("an earlier $'...' holding \\' is read differently by sh and bash");
     const top = this.top;
@@ -103,11 +107,18 @@ export class ShellQuoter {
     switch (top.k) {
       case 'U':
       case 'C':
-        out = `'${value.replaceAll("'", "'\\''")}'`;
+        if (top.k === 'C' && top.arith) {
+          // Arithmetic evaluates names and subscripts (a[$(cmd)]): only numbers go in.
+          if (!/^[-+]?(?:[0-9]+|0[xX][0-9a-fA-F]+)$/.test(value)) throw new UnsafeShellValue('it is inside $(( )) and is not a number');
+          out = value;
+        } else {
+          out = plainWord(value, next) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+        }
         break;
       case 'P':
         // Within "${X:- }" bash wants single quotes paired; nested "..." work in bash and dash.
-        out = top.dq ? `"${value.replace(/[\\"$`]/g, '\\$&')}"` : `'${value.replaceAll("'", "'\\''")}'`;
+        if (top.dq) out = `"${value.replace(/[\\"$`]/g, '\\$&')}"`;
+        else out = plainWord(value, next) ? value : `'${value.replaceAll("'", "'\\''")}'`;
         break;
       case 'S':
         out = value.replaceAll("'", "'\\''");
@@ -295,6 +306,15 @@ export class ShellQuoter {
     else if (c === '$') return this.dollar(text, i, true);
     return i;
   }
+}
+
+const PLAIN = /^[A-Za-z0-9_@%+:,./-]+$/;
+const RESERVED = new Set('case coproc do done elif else esac fi for function if in select then time until while'.split(' '));
+
+/** A value that reads as itself unquoted: no shell syntax, no reserved word, and not
+ * digits right before `<` or `>` (`2>file` would be a redirection). */
+function plainWord(value: string, next: string): boolean {
+  return PLAIN.test(value) && !RESERVED.has(value) && !(/^[0-9]+$/.test(value) && (next === '<' || next === '>'));
 }
 
 /** Whether `word` starts at text[i] as a whole word. */
