@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { ExprError, renderShell } from './index.js';
 
 const marker = path.join(tmpdir(), `pwned-${process.pid}-${Math.random().toString(36).slice(2)}`);
 const touch = `touch ${marker}`;
+/** Random commands create files (`> if`, `cat > EOF`): run them in a folder of their own. */
+const scratch = mkdtempSync(path.join(tmpdir(), 'baton-shell-test-'));
 
 /** Values that would run `touch` (or change the command) if they reached the shell as code. */
 const HOSTILE = [
@@ -33,7 +35,11 @@ const HOSTILE = [
 ];
 
 function run(shell: string, command: string): string {
-  return execFileSync(shell, ['-c', command], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/nonexistent-home' } });
+  return execFileSync(shell, ['-c', command], {
+    encoding: 'utf8',
+    cwd: scratch,
+    env: { PATH: process.env.PATH, HOME: '/nonexistent-home' },
+  });
 }
 
 function render(template: string, value: string): string {
@@ -168,7 +174,7 @@ describe('renderShell over random commands', () => {
       rendered++;
       for (const shell of ['sh', 'bash']) {
         try {
-          execFileSync(shell, ['-c', command], { stdio: 'ignore', timeout: 5000 });
+          execFileSync(shell, ['-c', command], { stdio: 'ignore', timeout: 5000, cwd: scratch });
         } catch {
           // a syntax error in the random command is fine
         }

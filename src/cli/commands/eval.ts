@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { evaluate, renderTemplate } from '../../expr/index.js';
+import { evaluateExpression, renderTemplate } from '../../expr/index.js';
 import { BatonError } from '../../observability/errors.js';
 import { EXIT } from '../exit.js';
 
 /**
- * Evaluates one expression (or a template with ${ } parts) and prints its value as JSON.
+ * Evaluates one expression (or a string with ${ } parts) and prints its value as JSON.
  * Contexts come from --context (a JSON object of contexts); `env` defaults to the process env.
  */
 export default async function evalCommand(expression: string, flags: { context?: string }): Promise<number> {
@@ -30,7 +30,15 @@ export default async function evalCommand(expression: string, flags: { context?:
   }
   contexts = { env: process.env, inputs: {}, tasks: {}, ...contexts };
   try {
-    const value = expression.includes('${') ? renderTemplate(expression, { contexts }) : evaluate(expression, { contexts });
+    // Read like a condition (`${a} == 1 && ${b}`); a string that is not one expression
+    // (`deploy to ${ inputs.env }`) is rendered as a template instead.
+    let value: unknown;
+    try {
+      value = evaluateExpression(expression, { contexts });
+    } catch (err) {
+      if (!expression.includes('${') || (err as BatonError).code !== 'EXPR_SYNTAX') throw err;
+      value = renderTemplate(expression, { contexts });
+    }
     process.stdout.write(JSON.stringify(value ?? null, null, 2) + '\n');
     return EXIT.ok;
   } catch (err) {
