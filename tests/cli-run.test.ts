@@ -120,6 +120,7 @@ describe('baton run: behaviour', () => {
       env: { ...process.env, NO_COLOR: '1' },
     });
     expect(r.status).toBe(0);
+    // eslint-disable-next-line no-control-regex -- ANSI cursor codes are what this test looks for
     expect(r.stdout).toMatch(/\x1b\[\d+A\x1b\[0J/);
     expect(r.stdout).toContain('attempt 1 failed, next in');
     expect(r.stdout).toMatch(/flaky-retry: succeeded/);
