@@ -59,17 +59,5 @@ export async function until(check: () => boolean, timeoutMs = 10_000, what = 'co
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // PID 1 here may not reap orphans: a zombie is not alive.
-  try {
-    const stat = spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).stdout;
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return true;
-  }
-}
+/** Is a process alive (a zombie, exited but never reaped, is not)? */
+export { isAlive as alive } from '../src/executors/test-support.js';
