@@ -128,10 +128,11 @@ class Runner {
     for (;;) {
       this.scheduler.dispatch();
       const { launch, abort, timers } = this.scheduler.effects;
-      const toLaunch = launch.splice(0);
-      const toAbort = abort.splice(0);
-      const toTime = timers.splice(0);
-      await this.flush();
+      const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
+      const toAbort = abort.length > 0 ? abort.splice(0) : NOTHING;
+      const toTime = timers.length > 0 ? timers.splice(0) : NOTHING;
+      // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
+      if (this.outbox.length > 0) await this.flush();
       for (const key of toLaunch) this.launch(key);
       for (const { key, reason } of toAbort) this.controllers.get(key)?.abort(reason);
       for (const timer of toTime) {
@@ -282,6 +283,8 @@ class Runner {
     });
   }
 }
+
+const NOTHING: never[] = [];
 
 const NEVER_ABORTED = { signal: new AbortController().signal, abort() {} } as unknown as AbortController;
 

@@ -3,14 +3,19 @@
  * through the public `evaluate` with contexts as plain JSON, so the lazy conversion is
  * what gets tested. Cases GitHub's TypeScript evaluator skips are skipped here too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ExprError, evaluate } from './index.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const dir = path.resolve(repoRoot, '../shared/conformance/github-expressions');
+// GitHub's cases live beside the project, in ../shared (or where BATON_SHARED says).
+const shared = process.env.BATON_SHARED ?? path.resolve(repoRoot, '../shared');
+const dir = path.join(shared, 'conformance/github-expressions');
+if (!existsSync(dir)) {
+  throw new Error(`GitHub's expression conformance cases are not at ${dir}: set BATON_SHARED to the shared folder`);
+}
 
 interface Case {
   expr: string;

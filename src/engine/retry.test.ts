@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { RetryPolicy } from '../spec/model.js';
+import { retryDelay } from './retry.js';
+
+const policy = (extra: Partial<RetryPolicy>): RetryPolicy => ({
+  attempts: 5,
+  delay: 100,
+  backoff: 'exponential',
+  factor: 2,
+  jitter: 0,
+  ...extra,
+});
+
+describe('retryDelay', () => {
+  it('grows exponentially by the factor', () => {
+    expect([1, 2, 3, 4].map((n) => retryDelay(policy({}), n, 0.5))).toEqual([100, 200, 400, 800]);
+    expect([1, 2, 3].map((n) => retryDelay(policy({ factor: 3 }), n, 0.5))).toEqual([100, 300, 900]);
+  });
+
+  it('grows linearly or stays fixed', () => {
+    expect([1, 2, 3].map((n) => retryDelay(policy({ backoff: 'linear' }), n, 0.5))).toEqual([100, 200, 300]);
+    expect([1, 2, 3].map((n) => retryDelay(policy({ backoff: 'fixed' }), n, 0.5))).toEqual([100, 100, 100]);
+  });
+
+  it('is capped by max_delay', () => {
+    expect(retryDelay(policy({ max_delay: 250 }), 5, 0.5)).toBe(250);
+  });
+
+  it('spreads waits by the jitter fraction, both ways', () => {
+    const p = policy({ jitter: 0.1 });
+    expect(retryDelay(p, 1, 0)).toBe(90);
+    expect(retryDelay(p, 1, 0.5)).toBe(100);
+    expect(retryDelay(p, 1, 0.999999)).toBe(110);
+  });
+});
