@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['bench/run.ts', 'bench/memory-100k.ts', 'bench/probe.ts'].filter((f) => !f.includes('probe') || process.env.BATON_PROBE),
+  entryPoints: ['bench/run.ts', 'bench/memory-100k.ts'],
   outdir: 'dist/bench',
   bundle: true,
   format: 'esm',

@@ -24,7 +24,7 @@ export interface TaskIO {
   env: Record<string, string>;
   /** Folder relative paths are resolved against (the workflow file's folder). */
   baseDir: string;
-  /** A private folder for temporary files of this attempt; created on demand, removed after. */
+  /** A folder for temporary files, shared by the run's tasks (name files uniquely); created on demand, removed when the run ends. */
   scratchDir: string;
   /** Output as it arrives; the engine sends it to the log store (and the terminal if live). */
   stdout(chunk: string): void;
