@@ -201,7 +201,10 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
   if (timeout === 0) rep.error('SPEC_INVALID_VALUE', 'a timeout must be more than 0', rep.value(raw, 'timeout'));
   if (timeout !== undefined && timeout > 0) base.timeout = timeout;
   const retry = retryPolicy(rep, raw);
-  if (retry !== undefined) base.retry = retry;
+  if (retry !== undefined && (type === 'parallel' || type === 'loop' || type === 'conditional')) {
+    // A composite ends as its children end; retrying it would re-run what already succeeded.
+    rep.warning('SPEC_RETRY_ON_COMPOSITE', `retry has no effect on a ${type} task`, rep.key(raw, 'retry'), 'put `retry` on the tasks inside it');
+  } else if (retry !== undefined) base.retry = retry;
   const outputs = isMap(raw.outputs) ? raw.outputs : {};
   for (const [name, template] of Object.entries(outputs)) {
     if (typeof template !== 'string') continue;

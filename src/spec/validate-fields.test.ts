@@ -230,6 +230,20 @@ describe('shorthands and defaults', () => {
     expect(where(only(result, 'SPEC_RETRY_NO_ATTEMPTS'))).toBe('5:5 retry has no `attempts`, so the task is tried once');
   });
 
+  test('warns that retry on a composite does nothing, and drops it', () => {
+    const result = check(yaml`
+      name: w
+      tasks:
+        - id: p
+          type: parallel
+          retry: {attempts: 2}
+          tasks:
+            - command: echo
+    `);
+    expect(where(only(result, 'SPEC_RETRY_ON_COMPOSITE'))).toBe('5:5 retry has no effect on a parallel task');
+    expect(valid(result).tasks[0].retry).toBeUndefined();
+  });
+
   test('inputs: long form, shorthand default, and bare name', () => {
     const wf = valid(check(yaml`
       name: x
