@@ -20,17 +20,12 @@ import type { StoredEvent, TaskStatus } from '../store/events.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
 import { runWorkflow, type RunOptions } from './runner.js';
 import type { RunState } from './state.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 
 const base = (id: string, extra: Partial<TaskBase>): TaskBase => ({
   id,
   explicit_id: true,
-  depends_on: [],
-  on_success: [],
-  on_failure: [],
-  outputs: {},
-  live_output: false,
-  continue_on_error: false,
-  environment: {},
+  ...taskDefaults(),
   ...extra,
 });
 

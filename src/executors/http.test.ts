@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpTask } from '../spec/model.js';
 import { BODY_MAX_BYTES, http } from './http.js';
 import { rejection, testIO } from './test-support.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 
 /** Each path is one behaviour; every request is echoed back as `seen`. */
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: string) => void> = {
@@ -63,13 +64,7 @@ function task(path: string, extra: Partial<HttpTask> = {}): HttpTask {
     method: 'GET',
     url: base + path,
     headers: {},
-    depends_on: [],
-    on_success: [],
-    on_failure: [],
-    outputs: {},
-    live_output: false,
-    continue_on_error: false,
-    environment: {},
+    ...taskDefaults(),
     ...extra,
   };
 }

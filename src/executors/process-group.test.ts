@@ -5,6 +5,7 @@ import type { ShellTask } from '../spec/model.js';
 import { groupHasLiveMembers, killAllProcessGroups, liveProcessGroups } from './process-group.js';
 import { createShellExecutor } from './shell.js';
 import { isAlive, rejection, testIO, waitFor, type RecordingIO } from './test-support.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 
 function task(command: string): ShellTask {
   return {
@@ -12,13 +13,7 @@ function task(command: string): ShellTask {
     explicit_id: true,
     type: 'shell',
     command,
-    depends_on: [],
-    on_success: [],
-    on_failure: [],
-    outputs: {},
-    live_output: false,
-    continue_on_error: false,
-    environment: {},
+    ...taskDefaults(),
   };
 }
 

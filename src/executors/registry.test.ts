@@ -3,16 +3,11 @@ import type { NoopTask, SleepTask } from '../spec/model.js';
 import { ExecutorError, isRetryable, toTaskError } from './errors.js';
 import { createExecutors, executorFor, executors } from './registry.js';
 import { rejection, testIO } from './test-support.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 
 const base = {
   explicit_id: true,
-  depends_on: [],
-  on_success: [],
-  on_failure: [],
-  outputs: {},
-  live_output: false,
-  continue_on_error: false,
-  environment: {},
+  ...taskDefaults(),
 };
 const noopTask: NoopTask = { ...base, id: 'n', type: 'noop' };
 const sleepTask = (duration: number): SleepTask => ({ ...base, id: 's', type: 'sleep', duration });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScriptTask } from '../spec/model.js';
 import { createScriptExecutor, script } from './script.js';
 import { isAlive, rejection, testIO, waitFor } from './test-support.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 
 function task(language: ScriptTask['language'], source: { code?: string; script?: string }, extra: Partial<ScriptTask> = {}): ScriptTask {
   return {
@@ -14,13 +15,7 @@ function task(language: ScriptTask['language'], source: { code?: string; script?
     ...source,
     args: [],
     inputs: {},
-    depends_on: [],
-    on_success: [],
-    on_failure: [],
-    outputs: {},
-    live_output: false,
-    continue_on_error: false,
-    environment: {},
+    ...taskDefaults(),
     ...extra,
   };
 }

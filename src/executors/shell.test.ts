@@ -5,6 +5,7 @@ import { ExecutorError } from './errors.js';
 import { createShellExecutor, shell } from './shell.js';
 import type { ShellTask } from '../spec/model.js';
 import { rejection, testIO } from './test-support.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 
 function task(command: string, extra: Partial<ShellTask> = {}): ShellTask {
   return {
@@ -12,13 +13,7 @@ function task(command: string, extra: Partial<ShellTask> = {}): ShellTask {
     explicit_id: true,
     type: 'shell',
     command,
-    depends_on: [],
-    on_success: [],
-    on_failure: [],
-    outputs: {},
-    live_output: false,
-    continue_on_error: false,
-    environment: {},
+    ...taskDefaults(),
     ...extra,
   };
 }
