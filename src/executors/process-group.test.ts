@@ -1,21 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ShellTask } from '../spec/model.js';
 import { groupHasLiveMembers, killAllProcessGroups, liveProcessGroups } from './process-group.js';
 import { createShellExecutor } from './shell.js';
-import { isAlive, rejection, testIO, waitFor, type RecordingIO } from './test-support.js';
-import { taskDefaults } from '../spec/task-defaults.js';
+import { isAlive, rejection, shellTask, testIO, waitFor, type RecordingIO } from './test-support.js';
 
-function task(command: string): ShellTask {
-  return {
-    id: 't',
-    explicit_id: true,
-    type: 'shell',
-    command,
-    ...taskDefaults(),
-  };
-}
+const task = shellTask;
 
 /** Pids the command wrote, one per line, to the file `pids` in the workflow folder. */
 function pids(io: RecordingIO): number[] {

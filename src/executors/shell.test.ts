@@ -4,19 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ExecutorError } from './errors.js';
 import { createShellExecutor, shell } from './shell.js';
 import type { ShellTask } from '../spec/model.js';
-import { rejection, testIO } from './test-support.js';
-import { taskDefaults } from '../spec/task-defaults.js';
+import { rejection, shellTask, testIO } from './test-support.js';
 
-function task(command: string, extra: Partial<ShellTask> = {}): ShellTask {
-  return {
-    id: 't',
-    explicit_id: true,
-    type: 'shell',
-    command,
-    ...taskDefaults(),
-    ...extra,
-  };
-}
+const task = shellTask;
 
 const run = (command: string, extra: Partial<ShellTask> = {}, io = testIO()) =>
   shell.run(task(command, extra), io, new AbortController().signal);

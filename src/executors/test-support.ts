@@ -6,6 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ShellTask } from '../spec/model.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 import type { TaskIO } from './types.js';
 
 export interface RecordingIO extends TaskIO {
@@ -65,4 +67,9 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & Reco
     return err as Error & Record<string, unknown>;
   }
   throw new Error('expected a rejection, got a result');
+}
+
+/** A shell task with every other field at its default. */
+export function shellTask(command: string, extra: Partial<ShellTask> = {}): ShellTask {
+  return { id: 't', explicit_id: true, type: 'shell', command, ...taskDefaults(), ...extra };
 }
