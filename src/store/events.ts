@@ -57,12 +57,31 @@ export interface DynamicTask {
 }
 
 export type RunEvent =
-  | { type: 'RunCreated'; workflow: unknown; inputs: Record<string, unknown>; env: Record<string, string> }
+  | {
+      type: 'RunCreated';
+      /** The normalized workflow (spec/model.ts): the snapshot resume and retry use. */
+      workflow: unknown;
+      inputs: Record<string, unknown>;
+      env: Record<string, string>;
+      /** The file it came from and a hash of its text, to tell a resume that it changed. */
+      source?: { file: string; sha256: string };
+      /** The folder relative paths resolve against. */
+      base_dir?: string;
+    }
   | { type: 'RunStarted' }
+  /** A new owner picked the run up after its previous one was gone (`baton resume`). */
+  | { type: 'RunResumed'; owner: { host: string; pid: number }; interrupted: string[] }
+  /**
+   * `baton retry`: these tasks go back to pending for a new attempt; everything else keeps
+   * its result. The run is running again.
+   */
+  | { type: 'RunReopened'; tasks: string[]; from?: string }
   /** `trigger`: for a callback, the task whose end started it. */
   | { type: 'TaskReady'; task: string; trigger?: string }
   | { type: 'TaskStarted'; task: string; attempt: number; worker?: string }
   | { type: 'TaskExpanded'; task: string; children: DynamicTask[] }
+  /** A conditional evaluated its `if` and took a branch. */
+  | { type: 'TaskBranched'; task: string; branch: 'then' | 'else'; condition: boolean }
   | { type: 'TaskSucceeded'; task: string; attempt: number; outputs: Record<string, unknown>; exit_code?: number }
   | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean }
   | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number }

@@ -1,4 +1,5 @@
 import type { RunStatus, TimedEvent } from './events.js';
+import type { TaskRecord } from './store.js';
 
 /** The run status an event moves a run to, if it changes it. Shared by every store. */
 export function statusAfter(event: TimedEvent): RunStatus | undefined {
@@ -6,6 +7,7 @@ export function statusAfter(event: TimedEvent): RunStatus | undefined {
     case 'RunCreated':
       return 'pending';
     case 'RunStarted':
+    case 'RunReopened':
       return 'running';
     case 'RunSucceeded':
       return 'succeeded';
@@ -19,3 +21,57 @@ export function statusAfter(event: TimedEvent): RunStatus | undefined {
 }
 
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The task rows an event changes, as the projection keeps them. `get` returns the current
+ * row of a task (undefined before its first event); the result lists the rows to write.
+ * Every store folds events through this one function, so their projections agree, and
+ * rebuilding from the log gives the same rows as keeping them up to date.
+ */
+export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord | undefined): TaskRecord[] {
+  const row = (key: string): TaskRecord => get(key) ?? { key, status: 'pending', attempt: 0 };
+  switch (event.type) {
+    case 'TaskReady':
+      return [{ ...row(event.task), status: 'ready', retry_at: undefined }];
+    case 'TaskStarted': {
+      const task = row(event.task);
+      return [
+        {
+          ...task,
+          status: 'running',
+          attempt: event.attempt,
+          started_at: event.at,
+          first_started_at: task.first_started_at ?? event.at,
+          ended_at: undefined,
+          retry_at: undefined,
+        },
+      ];
+    }
+    case 'TaskExpanded':
+      return event.children.filter((c) => get(c.key) === undefined).map((c) => row(c.key));
+    case 'TaskSucceeded':
+      return [
+        { ...row(event.task), status: 'succeeded', outputs: event.outputs, exit_code: event.exit_code, error: undefined, ended_at: event.at },
+      ];
+    case 'TaskFailed':
+      return [{ ...row(event.task), status: 'failed', error: event.error, exit_code: event.error.exit_code, ended_at: event.at }];
+    case 'TaskRetryScheduled':
+      return [{ ...row(event.task), status: 'retrying', retry_at: event.at_due }];
+    case 'TaskSkipped':
+    case 'TaskCancelled':
+      return [{ ...row(event.task), status: event.type === 'TaskSkipped' ? 'skipped' : 'cancelled', reason: event.reason, ended_at: event.at }];
+    case 'RunReopened':
+      return event.tasks.map((key) => ({
+        ...row(key),
+        status: 'pending' as const,
+        ended_at: undefined,
+        error: undefined,
+        reason: undefined,
+        outputs: undefined,
+        exit_code: undefined,
+        retry_at: undefined,
+      }));
+    default:
+      return [];
+  }
+}

@@ -1,10 +1,18 @@
-import type { RunStatus, StoredEvent, TimedEvent } from './events.js';
+import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
- * PostgreSQL implement them and pass the same contract tests (tests/store-contract).
+ * PostgreSQL implement them and pass the same contract tests (src/store/contract.ts).
  * Domain verbs only: no connections or transactions leak out.
  */
+
+/** The process that drives a run. A run whose owner is gone shows as `interrupted`. */
+export interface RunOwner {
+  host: string;
+  pid: number;
+  /** When that process started (ms since epoch): tells a reused pid from the owner. */
+  started_at: number;
+}
 
 export interface RunRecord {
   id: string;
@@ -13,6 +21,12 @@ export interface RunRecord {
   created_at: number;
   updated_at: number;
   ended_at?: number;
+  /** Who drives the run now; none once it finished or its owner let go. */
+  owner?: RunOwner;
+  /** Last sign of life from the owner (ms since epoch). */
+  heartbeat_at?: number;
+  /** Set by `baton cancel` from another process; the owner sees it at its next heartbeat. */
+  cancel_requested?: string;
 }
 
 export interface RunFilter {
@@ -24,24 +38,78 @@ export interface RunFilter {
   limit?: number;
 }
 
+/** One task of a run as the projection keeps it (rebuilt from events at any time). */
+export interface TaskRecord {
+  key: string;
+  status: TaskStatus;
+  /** Latest attempt; 0 before the first. */
+  attempt: number;
+  /** First start of the first attempt, and latest start. */
+  first_started_at?: number;
+  started_at?: number;
+  ended_at?: number;
+  exit_code?: number;
+  outputs?: Record<string, unknown>;
+  error?: TaskError;
+  /** Why it was skipped or cancelled. */
+  reason?: string;
+  /** When a scheduled retry comes due. */
+  retry_at?: number;
+}
+
+export type ClaimResult =
+  | { claimed: true; record: RunRecord }
+  | { claimed: false; record: RunRecord };
+
 /**
  * Runs and their event logs. A run's status follows its events (RunStarted -> running,
  * RunSucceeded/Failed/Cancelled -> that status): stores keep it as a projection of the
  * log and never take it from anywhere else.
  */
 export interface RunStore {
-  /** Creates the run with its first events. Fails with STORE_RUN_EXISTS if the id is taken. */
-  createRun(run: { id: string; workflow: string; created_at: number }, events: TimedEvent[]): Promise<StoredEvent[]>;
   /**
-   * Appends events atomically: all of them are recorded, or none. The engine puts a
-   * task's result and what it makes ready in one call, so a crash cannot split them.
-   * Returns the stored events with their sequence numbers.
+   * Creates the run with its first events, owned by `owner` when given. Fails with
+   * STORE_RUN_EXISTS if the id is taken.
+   */
+  createRun(
+    run: { id: string; workflow: string; created_at: number; owner?: RunOwner },
+    events: TimedEvent[],
+  ): Promise<StoredEvent[]>;
+  /**
+   * Appends events atomically: all of them are recorded, or none, together with the task
+   * projection they change. The engine puts a task's result and what it makes ready in
+   * one call, so a crash cannot split them. Returns the stored events with their sequence
+   * numbers.
    */
   append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]>;
   /** Events of a run in order, from `afterSeq` (exclusive) on. */
   readEvents(runId: string, afterSeq?: number): Promise<StoredEvent[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  /** The run's tasks from the projection, in the order they first appeared in its events. */
+  listTasks(runId: string): Promise<TaskRecord[]>;
+  /**
+   * The full id of the one run whose id starts with `prefix` (case-insensitive), like git.
+   * STORE_RUN_NOT_FOUND when none does, STORE_RUN_AMBIGUOUS (listing some) when several do.
+   */
+  resolveRunId(prefix: string): Promise<string>;
+  /**
+   * Takes ownership of a run, atomically: it succeeds when the run has no owner, when
+   * `owner` already holds it, or when `isGone(record)` says the holder is gone. Of two
+   * processes claiming at once, exactly one succeeds. Sets heartbeat_at to `at`.
+   */
+  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult>;
+  /**
+   * The owner's sign of life. Returns the run as it is now: the owner sees a cancel
+   * request, or that another process took the run over (then `owner` differs).
+   */
+  heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord>;
+  /** Gives the run up (owner cleared) if `owner` holds it. */
+  releaseRun(runId: string, owner: RunOwner): Promise<void>;
+  /** Asks the owner of a running run to cancel it (`baton cancel` from another process). */
+  requestCancel(runId: string, reason: string): Promise<void>;
+  /** Rebuilds the task projection of a run (or of every run) from its events. */
+  rebuildProjection(runId?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,16 +120,51 @@ export interface LogLine {
   attempt: number;
   stream: LogStream;
   at: number;
+  /** One line of output, without its line break. */
   text: string;
 }
 
-/** Where task output goes: in full, streamed, never held whole in memory by the engine. */
+export interface LogQuery {
+  /** Only this task's lines. */
+  task?: string;
+  /** Only lines written at or after this time (ms since epoch). */
+  since?: number;
+  /** Only the last N lines (after the other filters). */
+  tail?: number;
+  /**
+   * Resume where an earlier read stopped (its `cursor`), for `baton logs --follow`:
+   * only lines written since are returned.
+   */
+  cursor?: LogCursor;
+}
+
+/** Where a read of a run's logs stopped; opaque to callers. */
+export type LogCursor = Readonly<Record<string, number>>;
+
+export interface LogPage {
+  lines: LogLine[];
+  cursor: LogCursor;
+}
+
+/**
+ * Where task output goes: in full, streamed to its destination as it arrives, never held
+ * whole in memory. Chunks may split lines anywhere; the store joins them into lines.
+ */
 export interface LogStore {
   write(runId: string, task: string, attempt: number, stream: LogStream, chunk: string): void;
-  read(runId: string, task?: string): Promise<LogLine[]>;
+  /** The attempt's output is complete: a partial last line is written out, files closed. */
+  end(runId: string, task: string, attempt: number): void;
+  /** Lines in time order. Bounded by the caller through `tail` / `cursor` for big logs. */
+  read(runId: string, query?: LogQuery): Promise<LogPage>;
+  /** Calls `each` for every line in time order, streamed (for export and huge logs). */
+  forEach(runId: string, each: (line: LogLine) => void, query?: Omit<LogQuery, 'tail'>): Promise<LogCursor>;
+  close(): Promise<void>;
 }
 
 export interface Store {
+  /** What it is, for messages: `memory`, or the SQLite file's path. */
+  readonly location: string;
   runs: RunStore;
   logs: LogStore;
+  close(): Promise<void>;
 }

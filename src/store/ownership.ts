@@ -1,0 +1,82 @@
+/**
+ * Who owns a run, and whether that owner is still there. A process driving a run records
+ * itself (host, pid, start time) and renews a heartbeat; a run whose owner is gone shows
+ * as `interrupted` and may be resumed by anyone.
+ *
+ * On the owner's own host the answer is exact: the pid must exist and have started when
+ * the owner did (a reused pid belongs to another process). From another host only the
+ * heartbeat tells, so the owner is taken for gone once it has been silent for STALE_MS.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { RunStatus } from './events.js';
+import type { RunOwner, RunRecord } from './store.js';
+
+/** How often an owner renews its heartbeat and looks for a cancel request. */
+export const HEARTBEAT_MS = 500;
+/** Silence after which an owner on another host is taken for gone. */
+export const STALE_MS = 30_000;
+/** Slack when comparing a process's start time as the kernel and as Node saw it. */
+const START_SLACK_MS = 5_000;
+
+/** What `history` and `status` show: the stored status, or `interrupted` when its owner is gone. */
+export type DisplayStatus = RunStatus | 'interrupted';
+
+let self: RunOwner | undefined;
+
+/** This process, as an owner. */
+export function currentOwner(): RunOwner {
+  self ??= { host: hostname(), pid: process.pid, started_at: Math.round(performance.timeOrigin) };
+  return self;
+}
+
+export function sameOwner(a: RunOwner | undefined, b: RunOwner | undefined): boolean {
+  return a !== undefined && b !== undefined && a.host === b.host && a.pid === b.pid && a.started_at === b.started_at;
+}
+
+/** Is the process that owns this run gone (or is nobody driving an unfinished run)? */
+export function isOwnerGone(record: RunRecord, now: number = Date.now()): boolean {
+  const owner = record.owner;
+  if (!owner) return true;
+  if (owner.host === currentOwner().host) return !processAlive(owner.pid, owner.started_at);
+  return record.heartbeat_at === undefined || now - record.heartbeat_at > STALE_MS;
+}
+
+export function displayStatus(record: RunRecord, now: number = Date.now()): DisplayStatus {
+  if (record.status !== 'running' && record.status !== 'pending') return record.status;
+  return isOwnerGone(record, now) ? 'interrupted' : record.status;
+}
+
+/** Does a process with this pid exist, and did it start when the owner did? */
+export function processAlive(pid: number, startedAt?: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (startedAt === undefined) return true;
+  const started = processStartTime(pid);
+  return started === undefined || Math.abs(started - startedAt) <= START_SLACK_MS;
+}
+
+let bootTime: number | undefined;
+
+/** When a process started, from /proc (Linux); undefined where that cannot be read. */
+function processStartTime(pid: number): number | undefined {
+  try {
+    if (bootTime === undefined) {
+      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+      if (!btime) return undefined;
+      bootTime = Number(btime[1]) * 1000;
+    }
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    // Linux reports clock ticks of 1/100 s (USER_HZ) on every architecture Node supports.
+    return Number.isFinite(ticks) ? bootTime + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
