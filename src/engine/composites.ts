@@ -19,8 +19,6 @@ import type { Scheduler } from './scheduler.js';
 export class Composites {
   private readonly active = new Map<string, Set<string>>();
   private readonly held = new Map<string, string[]>();
-  /** conditional key -> the branch it took. */
-  private readonly chosen = new Map<string, string | undefined>();
 
   constructor(private readonly scheduler: Scheduler) {}
 
@@ -31,6 +29,25 @@ export class Composites {
   childrenOf(key: string): readonly string[] {
     const node = this.scheduler.state.nodes.get(key)!;
     return node.spec.type === 'loop' ? (this.scheduler.state.loopChildren.get(key) ?? []) : node.children;
+  }
+
+  /** After a resume: the group slots held by children that are running. */
+  resume(): void {
+    const state = this.scheduler.state;
+    for (const [key, node] of state.nodes) {
+      if (node.parent === undefined || state.task(key).status !== 'running') continue;
+      if (this.limitOf(this.scheduler.specOf(node.parent)) === undefined) continue;
+      let active = this.active.get(node.parent);
+      if (!active) this.active.set(node.parent, (active = new Set()));
+      active.add(key);
+    }
+  }
+
+  /** The child a conditional chose (recorded by TaskBranched), if any. */
+  private chosen(key: string): string | undefined {
+    const branch = this.scheduler.state.task(key).branch;
+    if (branch === undefined) return undefined;
+    return this.childrenOf(key).find((child) => this.scheduler.state.nodes.get(child)!.branch === branch);
   }
 
   /** May this ready task start now, given its group's max_concurrency? If not, it is held. */
@@ -73,12 +90,8 @@ export class Composites {
     } catch (err) {
       return s.fail(key, 1, { code: errorCode(err), message: coerceError(err).message }, false);
     }
-    const branch = taken ? 'then' : 'else';
-    let chosen: string | undefined;
-    for (const child of this.childrenOf(key)) {
-      if (s.state.nodes.get(child)!.branch === branch) chosen = child;
-    }
-    this.chosen.set(key, chosen);
+    s.emit({ type: 'TaskBranched', task: key, branch: taken ? 'then' : 'else', condition: taken });
+    const chosen = this.chosen(key);
     for (const child of this.childrenOf(key)) {
       if (child !== chosen) s.settle(child, 'TaskSkipped', `branch not taken: the condition is ${taken}`);
     }
@@ -93,7 +106,7 @@ export class Composites {
     const spec = s.specOf(parent);
     const status = s.state.task(child).status;
     if (spec.type === 'conditional') {
-      if (child !== this.chosen.get(parent)) return;
+      if (child !== this.chosen(parent)) return;
       return this.mirror(parent, child, { branch: s.state.nodes.get(child)!.branch });
     }
     const children = this.childrenOf(parent);
@@ -150,6 +163,10 @@ export class Composites {
 
   private startLoop(key: string, spec: LoopTask): void {
     const s = this.scheduler;
+    if (s.state.loopChildren.has(key)) {
+      // Reopened by `baton retry`: the iterations exist; the ones reset to pending go again.
+      return this.startChildren(key, this.childrenOf(key));
+    }
     let items: unknown;
     try {
       items = Array.isArray(spec.items) ? spec.items : loopItems(spec.items, s.scopes.forTask(key));
@@ -172,6 +189,11 @@ export class Composites {
     if (children.length === 0) return s.succeedComposite(key, { results: {} });
     for (const child of children) {
       if (--s.state.task(child).waiting === 0) s.decide(child);
+    }
+    // Reopened by `baton retry` with nothing inside left to run: end as the children did.
+    const last = children[children.length - 1];
+    if (s.state.task(key).status === 'running' && children.every((c) => TERMINAL_TASK_STATUSES.has(s.state.task(c).status))) {
+      this.childEnded(key, last);
     }
   }
 

@@ -8,7 +8,10 @@ import { coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
-import type { LogStore, Store } from '../store/store.js';
+import { HEARTBEAT_MS, sameOwner } from '../store/ownership.js';
+import type { LogStore, RunOwner, RunRecord, Store } from '../store/store.js';
+import { EngineError } from './errors.js';
+import { LineMasker, Masker, secretValues } from './mask.js';
 import { resolveInputs } from './inputs.js';
 import { buildPlan } from './plan.js';
 import { declaredOutputs, renderStrings, resolveTask } from './resolve.js';
@@ -16,15 +19,15 @@ import { Scheduler } from './scheduler.js';
 import { ScopeBuilder } from './scope.js';
 import { RunState } from './state.js';
 
-export interface RunOptions {
+/** How a run is driven, whether it is new or resumed. */
+export interface DriveOptions {
   store: Store;
-  workflow: Workflow;
-  /** Folder relative paths resolve against; default: the workflow file's folder. */
-  baseDir?: string;
-  /** Inputs as given (strings from the CLI are converted by the declared types); default {}. */
-  inputs?: Record<string, unknown>;
-  /** Environment overrides for this run (`--env`), on top of the workflow's; default {}. */
-  env?: Record<string, string>;
+  /**
+   * The process driving the run, recorded with a heartbeat so others can tell when it is
+   * gone (src/store/ownership.ts); it also polls for `baton cancel` from other processes.
+   * Default: none (an in-memory run nobody else can see).
+   */
+  owner?: RunOwner;
   /** Leaf tasks running at once; default the workflow's `concurrency`, else 16. */
   concurrency?: number;
   /** Cancels the run (Ctrl-C): running tasks are stopped, the run ends `cancelled`. */
@@ -41,9 +44,21 @@ export interface RunOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** Where task scratch folders go; default the OS temp folder. Removed when the run ends. */
   scratchRoot?: string;
-  runId?: string;
   now?: () => number;
   random?: () => number;
+}
+
+export interface RunOptions extends DriveOptions {
+  workflow: Workflow;
+  /** Folder relative paths resolve against; default: the current folder. */
+  baseDir?: string;
+  /** The file the workflow came from and a hash of its text, recorded for resume. */
+  source?: { file: string; sha256: string };
+  /** Inputs as given (strings from the CLI are converted by the declared types); default {}. */
+  inputs?: Record<string, unknown>;
+  /** Environment overrides for this run (`--env`), on top of the workflow's; default {}. */
+  env?: Record<string, string>;
+  runId?: string;
 }
 
 export interface RunResult {
@@ -55,10 +70,28 @@ export interface RunResult {
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   const now = options.now ?? Date.now;
   const runId = options.runId ?? newRunId(now());
-  const inputs = resolveInputs(options.workflow.inputs, options.inputs ?? {});
-  const runner = new Runner(runId, options, inputs);
-  await runner.run();
+  const state = new RunState(runId, buildPlan(options.workflow));
+  state.inputs = resolveInputs(options.workflow.inputs, options.inputs ?? {});
+  state.env = options.env ?? {};
+  state.baseDir = options.baseDir;
+  state.source = options.source;
+  const runner = new Runner(state, options);
+  await runner.start();
   return { runId, state: runner.state };
+}
+
+/**
+ * Drives a run rebuilt from its events (engine/resume.ts): `reopened` events (a
+ * RunReopened from `baton retry`) are recorded first; `cancel` cancels it at once.
+ */
+export async function continueRun(
+  state: RunState,
+  options: DriveOptions,
+  how: { resumed: boolean; reopen?: RunEvent; cancel?: string },
+): Promise<RunResult> {
+  const runner = new Runner(state, options);
+  await runner.continue(how);
+  return { runId: state.runId, state: runner.state };
 }
 
 /**
@@ -68,7 +101,6 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
  * task's result always shares that append with whatever it makes ready.
  */
 class Runner {
-  readonly state: RunState;
   private readonly scheduler: Scheduler;
   private readonly scopes: ScopeBuilder;
   private outbox: TimedEvent[] = [];
@@ -78,54 +110,129 @@ class Runner {
   private readonly processEnv: Record<string, string>;
   private readonly workflowEnv: Record<string, string>;
   private readonly scratchDir: string;
+  private readonly runId: string;
+  private readonly workflow: Workflow;
   private signalled = false;
   private waiter?: () => void;
+  private heartbeat?: NodeJS.Timeout;
+  /** Hides the workflow's secrets in what is recorded and shown; none when it has none. */
+  private readonly masker?: Masker;
+  /** Another process took the run over: stop without recording anything more. */
+  private lost?: RunRecord['owner'];
 
   constructor(
-    readonly runId: string,
-    private readonly options: RunOptions,
-    inputs: Record<string, unknown>,
+    readonly state: RunState,
+    private readonly options: DriveOptions,
   ) {
+    this.runId = state.runId;
+    this.workflow = state.plan.workflow;
     this.now = options.now ?? Date.now;
-    this.state = new RunState(runId, buildPlan(options.workflow));
     this.processEnv = stringEnv(options.processEnv ?? process.env);
-    const runEnv = options.env ?? {};
-    this.state.inputs = inputs;
+    const runEnv = state.env;
     // The workflow's own env may use inputs and the process env: render it once, up front.
-    const early = new ScopeBuilder(this.state, { ...this.processEnv, ...runEnv });
-    this.workflowEnv = { ...renderStrings(options.workflow.environment, early.forTask('')), ...runEnv };
-    this.scopes = new ScopeBuilder(this.state, { ...this.processEnv, ...this.workflowEnv });
-    const concurrency = options.concurrency ?? options.workflow.concurrency ?? 16;
+    const secrets = secretValues(this.workflow.secrets, { ...this.processEnv, ...runEnv });
+    this.masker = Masker.of(Object.values(secrets));
+    const early = new ScopeBuilder(this.state, { ...this.processEnv, ...runEnv }, secrets);
+    this.workflowEnv = { ...renderStrings(this.workflow.environment, early.forTask('')), ...runEnv };
+    this.scopes = new ScopeBuilder(this.state, { ...this.processEnv, ...this.workflowEnv }, secrets);
+    const concurrency = options.concurrency ?? this.workflow.concurrency ?? 16;
     this.scheduler = new Scheduler(
       this.state,
       this.scopes,
       { emit: (event) => this.emit(event), now: this.now, random: options.random ?? Math.random },
       Math.max(1, concurrency),
     );
-    this.scratchDir = path.join(options.scratchRoot ?? tmpdir(), `baton-${runId}`);
+    this.scratchDir = path.join(options.scratchRoot ?? tmpdir(), `baton-${this.runId}`);
   }
 
-  async run(): Promise<void> {
-    const { workflow, store } = this.options;
-    const created = this.stamp({ type: 'RunCreated', workflow, inputs: this.state.inputs, env: this.options.env ?? {} });
-    this.state.apply(created);
-    this.notifyEvents(await store.runs.createRun({ id: this.runId, workflow: workflow.name, created_at: created.at }, [created]));
+  /** Records a new run and drives it. */
+  async start(): Promise<void> {
+    const { store, owner } = this.options;
+    const { workflow, state } = this;
+    const created = this.stamp({
+      type: 'RunCreated',
+      workflow,
+      inputs: this.masker ? this.masker.deep(state.inputs) : state.inputs,
+      env: this.masker ? this.masker.deep(state.env) : state.env,
+      ...(state.source ? { source: state.source } : {}),
+      ...(state.baseDir !== undefined ? { base_dir: state.baseDir } : {}),
+    });
+    state.apply(created);
+    const run = { id: this.runId, workflow: workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
+    this.notifyEvents(await store.runs.createRun(run, [created]));
+    await this.drive(() => this.scheduler.start());
+  }
+
+  /** Goes on with a run rebuilt from its events, which this process has claimed. */
+  async continue(how: { resumed: boolean; reopen?: RunEvent; cancel?: string }): Promise<void> {
+    const owner = this.options.owner;
+    await this.drive(() => {
+      if (how.reopen) this.emit(how.reopen);
+      if (how.resumed && owner) this.emit({ type: 'RunResumed', owner: { host: owner.host, pid: owner.pid } });
+      this.scheduler.resume();
+      if (how.cancel !== undefined) this.scheduler.cancelRun(how.cancel);
+    });
+  }
+
+  private async drive(begin: () => void): Promise<void> {
     const onAbort = () => this.cancel('cancelled by the user');
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (workflow.timeout !== undefined) this.setTimer(workflow.timeout, () => this.runTimeout(workflow.timeout!));
+    const limit = this.workflow.timeout;
+    if (limit !== undefined) {
+      const since = this.state.activeSince ?? this.now();
+      this.setTimer(since + limit - this.now(), () => this.runTimeout(limit));
+    }
+    this.startHeartbeat();
     try {
       if (this.options.signal?.aborted) this.scheduler.cancelRun('cancelled by the user');
-      this.scheduler.start();
+      begin();
       await this.loop();
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
       for (const timer of this.timers) clearTimeout(timer);
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      if (this.options.owner && !this.lost) await this.options.store.runs.releaseRun(this.runId, this.options.owner).catch(() => {});
       await rm(this.scratchDir, { recursive: true, force: true });
     }
+    if (this.lost) {
+      const by = this.lost;
+      throw new EngineError('RUN_TAKEN_OVER', `run ${this.runId} was taken over by pid ${by.pid} on ${by.host}; this process stopped driving it`, {
+        details: { run: this.runId },
+      });
+    }
+  }
+
+  /**
+   * Renews this process's claim on the run and looks for a cancel request from another
+   * process (`baton cancel`), so that one is seen within a second.
+   */
+  private startHeartbeat(): void {
+    const owner = this.options.owner;
+    if (!owner) return;
+    let busy = false;
+    this.heartbeat = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.options.store.runs
+        .heartbeat(this.runId, owner, this.now())
+        .then((record) => {
+          if (record.owner && !sameOwner(record.owner, owner) && record.status === 'running') {
+            this.lost = record.owner;
+            for (const controller of this.controllers.values()) controller.abort('cancel');
+            this.wake();
+          } else if (record.cancel_requested !== undefined && this.state.cancelRequested === undefined) {
+            this.cancel(record.cancel_requested);
+          }
+        })
+        .catch(() => {})
+        .finally(() => (busy = false));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   private async loop(): Promise<void> {
     for (;;) {
+      if (this.lost) return;
       this.scheduler.dispatch();
       const { launch, abort, timers } = this.scheduler.effects;
       const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
@@ -166,13 +273,16 @@ class Runner {
     const settle = (act: () => void) => {
       if (timer) clearTimeout(timer);
       this.controllers.delete(key);
+      io?.finish();
       act();
       this.wake();
     };
     let run: Promise<{ outputs: Record<string, unknown>; exit_code?: number }>;
+    let io: RunnerIO | undefined;
     try {
       const resolved = resolveTask(spec, () => this.scopes.forTask(key));
-      run = executor.run(resolved, this.io(key, attempt, resolved), controller.signal);
+      io = this.io(key, attempt, resolved);
+      run = executor.run(resolved, io, controller.signal);
     } catch (err) {
       run = Promise.reject(err);
     }
@@ -204,11 +314,11 @@ class Runner {
     );
   }
 
-  private io(key: string, attempt: number, spec: LeafTask): TaskIO {
+  private io(key: string, attempt: number, spec: LeafTask): RunnerIO {
     const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
     const needsEnv = spec.type === 'shell' || spec.type === 'script';
     const env = needsEnv ? { ...this.processEnv, ...this.workflowEnv, ...spec.environment } : this.workflowEnv;
-    return new RunnerIO(this.runId, key, attempt, env, this.options.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput);
+    return new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker);
   }
 
   private cancel(reason: string): void {
@@ -245,7 +355,7 @@ class Runner {
   }
 
   private emit(event: RunEvent): void {
-    const timed = this.stamp(event);
+    const timed = this.stamp(this.masker ? this.masker.deep(event) : event);
     this.state.apply(timed);
     this.outbox.push(timed);
   }
@@ -301,9 +411,17 @@ class RunnerIO implements TaskIO {
     private readonly runScratch: string,
     private readonly logs: LogStore,
     private readonly onOutput: RunOptions['onOutput'],
+    masker: Masker | undefined,
   ) {
     this.idempotencyKey = `${runId}/${taskKey}`;
+    if (masker) {
+      this.out = new LineMasker(masker, (chunk) => this.send('stdout', chunk));
+      this.err = new LineMasker(masker, (chunk) => this.send('stderr', chunk));
+    }
   }
+
+  private readonly out?: LineMasker;
+  private readonly err?: LineMasker;
 
   /**
    * One folder per run, shared by its tasks: executors name their files uniquely, and
@@ -314,13 +432,25 @@ class RunnerIO implements TaskIO {
   }
 
   stdout(chunk: string): void {
-    this.logs.write(this.runId, this.taskKey, this.attempt, 'stdout', chunk);
-    this.onOutput?.(this.taskKey, 'stdout', chunk);
+    if (this.out) this.out.write(chunk);
+    else this.send('stdout', chunk);
   }
 
   stderr(chunk: string): void {
-    this.logs.write(this.runId, this.taskKey, this.attempt, 'stderr', chunk);
-    this.onOutput?.(this.taskKey, 'stderr', chunk);
+    if (this.err) this.err.write(chunk);
+    else this.send('stderr', chunk);
+  }
+
+  /** The attempt ended: what is held for masking goes out, and the log store closes its files. */
+  finish(): void {
+    this.out?.flush();
+    this.err?.flush();
+    this.logs.end(this.runId, this.taskKey, this.attempt);
+  }
+
+  private send(stream: 'stdout' | 'stderr', chunk: string): void {
+    this.logs.write(this.runId, this.taskKey, this.attempt, stream, chunk);
+    this.onOutput?.(this.taskKey, stream, chunk);
   }
 }
 

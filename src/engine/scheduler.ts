@@ -77,6 +77,77 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Picks up a run rebuilt from its events (`baton resume`, `baton retry`): attempts that
+   * were running when the previous owner died are marked interrupted and run again; the
+   * counters a fresh start would have set are recomputed from the recorded facts; ready
+   * tasks queue again, retries and time limits keep their recorded due times.
+   */
+  resume(): void {
+    const state = this.state;
+    for (const [key, task] of state.tasks) {
+      if (task.status !== 'running' || Composites.isComposite(this.specOf(key))) continue;
+      const condition = this.specOf(key).condition;
+      // A task being stopped by a cancel stays stopped; a cleanup task (always()) runs again.
+      if (state.cancelRequested !== undefined && !(condition && usesStatusFunction(condition))) {
+        this.emit({ type: 'TaskCancelled', task: key, reason: state.cancelRequested });
+      } else {
+        this.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
+      }
+    }
+    const triggersLeft = new Map<string, number>();
+    for (const [trigger, callbacks] of state.plan.callbacksOf) {
+      if (TERMINAL_TASK_STATUSES.has(state.task(trigger).status)) continue;
+      for (const target of new Set([...callbacks.on_success, ...callbacks.on_failure])) {
+        triggersLeft.set(target, (triggersLeft.get(target) ?? 0) + 1);
+      }
+    }
+    this.open = 0;
+    this.running = 0;
+    for (const [key, node] of state.nodes) {
+      const task = state.task(key);
+      if (TERMINAL_TASK_STATUSES.has(task.status)) {
+        this.scopes.taskEnded(key);
+        continue;
+      }
+      this.open++;
+      let waiting = node.parent !== undefined && state.task(node.parent).status !== 'running' ? 1 : 0;
+      for (const dep of node.deps) if (!TERMINAL_TASK_STATUSES.has(state.task(dep).status)) waiting++;
+      task.waiting = waiting;
+      task.triggersLeft = triggersLeft.get(key) ?? 0;
+    }
+    this.composites.resume();
+    for (const [key, task] of state.tasks) {
+      if (task.status === 'ready') this.readyQueue.push(key);
+      else if (task.status === 'retrying') this.effects.timers.push({ key, at: task.retryAt ?? this.now(), kind: 'retry' });
+      else if (task.status === 'running') {
+        const timeout = this.specOf(key).timeout;
+        if (timeout !== undefined) this.effects.timers.push({ key, at: (task.startedAt ?? this.now()) + timeout, kind: 'timeout' });
+      }
+    }
+    for (const [key, node] of [...state.nodes]) {
+      const task = state.task(key);
+      if (task.status !== 'pending' || task.waiting > 0) continue;
+      if (!node.callback) this.decide(key);
+      else if (task.triggersLeft === 0) this.decideCallback(key);
+    }
+  }
+
+  /** A reopened callback whose triggers all ended earlier: run it if one of them fires it. */
+  private decideCallback(target: string): void {
+    let last: string | undefined;
+    for (const [trigger, callbacks] of this.state.plan.callbacksOf) {
+      const status = this.state.task(trigger).status;
+      const fires = status === 'succeeded' ? callbacks.on_success : status === 'failed' ? callbacks.on_failure : [];
+      if (fires.includes(target)) {
+        this.state.task(target).trigger = trigger;
+        return this.decide(target);
+      }
+      if (callbacks.on_success.includes(target) || callbacks.on_failure.includes(target)) last = `${trigger} ${status}`;
+    }
+    this.settle(target, 'TaskSkipped', `not triggered: ${last ?? 'no trigger ended'}`);
+  }
+
   /** Counts a task created while the run goes (loop iterations and what they contain). */
   added(key: string): void {
     const node = this.state.nodes.get(key)!;
@@ -203,8 +274,10 @@ export class Scheduler {
     const spec = this.state.nodes.get(key)!.spec;
     this.emit({ type: 'TaskFailed', task: key, attempt, error, retryable });
     const policy = spec.retry;
-    if (retryable && policy && attempt < policy.attempts && this.state.cancelRequested === undefined) {
-      const at = this.now() + retryDelay(policy, attempt, this.deps.random());
+    // Interrupted attempts, and those before a `baton retry`, do not count against the policy.
+    const counted = attempt - this.state.task(key).attemptOffset;
+    if (retryable && policy && counted < policy.attempts && this.state.cancelRequested === undefined) {
+      const at = this.now() + retryDelay(policy, counted, this.deps.random());
       this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at });
       this.effects.timers.push({ key, at, kind: 'retry' });
       this.composites.release(key);

@@ -28,6 +28,8 @@ export class ScopeBuilder {
     private readonly state: RunState,
     /** env context: process env, then workflow env, then --env; task env goes on top per task. */
     readonly env: Record<string, string>,
+    /** secrets context: the values of the workflow's `secrets:` (engine/mask.ts). */
+    private readonly secrets: Record<string, string> = {},
   ) {
     this.run = { id: state.runId };
     this.workflow = { name: state.plan.workflow.name, version: state.plan.workflow.version };
@@ -74,6 +76,7 @@ export class ScopeBuilder {
       tasks: this.tasks,
       run: this.run,
       workflow: this.workflow,
+      secrets: this.secrets,
     };
     // item/index come from the nearest loop iteration this task is in.
     for (let at = node; at; at = at.parent ? this.state.nodes.get(at.parent) : undefined) {

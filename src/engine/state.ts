@@ -24,6 +24,13 @@ export interface TaskState {
   retryAt?: number;
   /** For a callback: the task whose end started it. */
   trigger?: string;
+  /**
+   * Attempts that do not count against the retry policy: ones interrupted by a crash, and
+   * all of them before a `baton retry`.
+   */
+  attemptOffset: number;
+  /** For a conditional: the branch it took. */
+  branch?: 'then' | 'else';
   /** derived: deps not yet ended, plus 1 while the parent has not started. */
   waiting: number;
   /** derived: callbacks only, triggers that have not ended yet. */
@@ -43,8 +50,13 @@ export class RunState {
   cancelRequested?: string;
   createdAt = 0;
   startedAt?: number;
+  /** When the run last became active (started, or reopened by `baton retry`): its time limit counts from here. */
+  activeSince?: number;
   endedAt?: number;
   runError?: TaskError;
+  /** The file the workflow came from, and the folder relative paths resolve against. */
+  source?: { file: string; sha256: string };
+  baseDir?: string;
   lastSeq = 0;
 
   constructor(
@@ -92,10 +104,27 @@ export class RunState {
         this.inputs = event.inputs;
         this.env = event.env;
         this.createdAt = event.at;
+        this.source = event.source;
+        this.baseDir = event.base_dir;
         return;
       case 'RunStarted':
         this.status = 'running';
         this.startedAt ??= event.at;
+        this.activeSince = event.at;
+        return;
+      case 'RunResumed':
+        return;
+      case 'RunReopened':
+        this.status = 'running';
+        this.activeSince = event.at;
+        this.endedAt = undefined;
+        this.runError = undefined;
+        this.cancelRequested = undefined;
+        for (const key of event.tasks) {
+          const task = this.task(key);
+          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, trigger: undefined, branch: undefined });
+          task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = undefined;
+        }
         return;
       case 'TaskReady': {
         const task = this.task(event.task);
@@ -111,6 +140,15 @@ export class RunState {
         task.firstStartedAt ??= event.at;
         return;
       }
+      case 'TaskInterrupted': {
+        const task = this.task(event.task);
+        task.status = 'ready';
+        task.attemptOffset++;
+        return;
+      }
+      case 'TaskBranched':
+        this.task(event.task).branch = event.branch;
+        return;
       case 'TaskExpanded':
         for (const child of event.children) {
           this.addNode({
@@ -172,5 +210,5 @@ export class RunState {
 }
 
 function newTaskState(): TaskState {
-  return { status: 'pending', attempt: 0, waiting: 0, triggersLeft: 0 };
+  return { status: 'pending', attempt: 0, attemptOffset: 0, waiting: 0, triggersLeft: 0 };
 }

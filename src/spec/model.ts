@@ -162,6 +162,8 @@ export interface Workflow {
   description?: string;
   trigger?: Trigger;
   environment: Record<string, string>;
+  /** Names of environment variables holding secrets: `${ secrets.NAME }`, masked in logs and events. */
+  secrets?: string[];
   inputs: Record<string, InputSpec>;
   /** Top-level tasks in file order. Callbacks are here too (see `callbacks`). */
   tasks: TaskSpec[];

@@ -117,6 +117,9 @@ export const WorkflowFile = strict({
     .partial({ config: true })
     .describe('What starts runs besides `baton run`.'),
   environment: envMap('Environment variables for every task. May use ${ } templates.'),
+  secrets: z
+    .array(z.string(expected('expected an environment variable name')).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, _)' }), expected('expected a list of environment variable names'))
+    .describe('Names of environment variables that hold secrets: tasks see them as ${ secrets.NAME } and in their environment; their values are masked as *** in stored logs, events and the terminal.'),
   inputs: z
     .record(z.string(), z.union([inputSpec, z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())], expected('expected an input definition or a default value')), expected('expected a mapping of input name: definition'))
     .describe('Run inputs: name -> {type, description, default, required}, or name -> default value.'),

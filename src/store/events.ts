@@ -70,7 +70,7 @@ export type RunEvent =
     }
   | { type: 'RunStarted' }
   /** A new owner picked the run up after its previous one was gone (`baton resume`). */
-  | { type: 'RunResumed'; owner: { host: string; pid: number }; interrupted: string[] }
+  | { type: 'RunResumed'; owner: { host: string; pid: number } }
   /**
    * `baton retry`: these tasks go back to pending for a new attempt; everything else keeps
    * its result. The run is running again.
@@ -80,6 +80,11 @@ export type RunEvent =
   | { type: 'TaskReady'; task: string; trigger?: string }
   | { type: 'TaskStarted'; task: string; attempt: number; worker?: string }
   | { type: 'TaskExpanded'; task: string; children: DynamicTask[] }
+  /**
+   * The attempt was running when its owner died: the task is ready again and runs a new
+   * attempt (with the same idempotency key) that does not count against its retry policy.
+   */
+  | { type: 'TaskInterrupted'; task: string; attempt: number }
   /** A conditional evaluated its `if` and took a branch. */
   | { type: 'TaskBranched'; task: string; branch: 'then' | 'else'; condition: boolean }
   | { type: 'TaskSucceeded'; task: string; attempt: number; outputs: Record<string, unknown>; exit_code?: number }

@@ -32,6 +32,7 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
   const row = (key: string): TaskRecord => get(key) ?? { key, status: 'pending', attempt: 0 };
   switch (event.type) {
     case 'TaskReady':
+    case 'TaskInterrupted':
       return [{ ...row(event.task), status: 'ready', retry_at: undefined }];
     case 'TaskStarted': {
       const task = row(event.task);

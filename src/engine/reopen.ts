@@ -1,0 +1,58 @@
+import { TERMINAL_TASK_STATUSES } from '../store/events.js';
+import { EngineError } from './errors.js';
+import type { RunState } from './state.js';
+
+/**
+ * Which tasks `baton retry` sends back to pending, keeping everything else's result.
+ *
+ * Without `from`: the tasks that failed or were cancelled, and what did not succeed
+ * because of them (dependants skipped or cancelled, callbacks not triggered, the
+ * iterations of a loop stopped by a failure). With `from`: that task, everything inside
+ * it and everything after it, whether it succeeded or not.
+ *
+ * Either way the composites around a reset task run again (a loop keeps its iterations,
+ * and only the reset ones go again), and so does what depends on those composites.
+ */
+export function tasksToReopen(state: RunState, from?: string): string[] {
+  if (from !== undefined && !state.nodes.has(from)) {
+    const keys = [...state.nodes.keys()];
+    const near = keys.filter((key) => key.startsWith(from) || from.startsWith(key)).slice(0, 5);
+    throw new EngineError('RUN_UNKNOWN_TASK', `run ${state.runId} has no task "${from}"${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`, {
+      details: { run: state.runId, task: from },
+    });
+  }
+  const reset = new Set<string>();
+  const work: string[] = [];
+  const status = (key: string) => state.task(key).status;
+  /** The task, and (when `whole`) what is inside it, runs again. */
+  const add = (key: string, whole: boolean) => {
+    if (reset.has(key)) return;
+    if (whole && from === undefined && status(key) === 'succeeded') return;
+    reset.add(key);
+    work.push(key);
+    if (!whole) return;
+    const node = state.nodes.get(key)!;
+    const children = node.spec.type === 'loop' ? (state.loopChildren.get(key) ?? []) : node.children;
+    for (const child of children) add(child, true);
+  };
+  if (from !== undefined) add(from, true);
+  else {
+    for (const [key, task] of state.tasks) {
+      if (task.status === 'succeeded' || task.status === 'skipped') continue;
+      // A task cancelled because its parallel group was already decided stays as it is.
+      const parent = state.nodes.get(key)!.parent;
+      if (parent !== undefined && status(parent) === 'succeeded') continue;
+      add(key, true);
+    }
+  }
+  while (work.length > 0) {
+    const key = work.pop()!;
+    for (const dependent of state.dependentsOf(key) ?? []) add(dependent, true);
+    const callbacks = state.plan.callbacksOf.get(key);
+    if (callbacks) for (const target of [...callbacks.on_success, ...callbacks.on_failure]) add(target, true);
+    // The composites around a reset task start again; their other children keep their results.
+    const parent = state.nodes.get(key)!.parent;
+    if (parent !== undefined) add(parent, false);
+  }
+  return [...state.nodes.keys()].filter((key) => reset.has(key) && (TERMINAL_TASK_STATUSES.has(status(key)) || status(key) === 'pending'));
+}

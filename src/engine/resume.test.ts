@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { ExecutorError } from '../executors/errors.js';
+import type { Executor } from '../executors/types.js';
+import type { Workflow } from '../spec/model.js';
+import type { StoredEvent, TimedEvent } from '../store/events.js';
+import { createMemoryStore } from '../store/memory/memory-store.js';
+import type { RunOwner, Store } from '../store/store.js';
+import { continueStoredRun, replayRun, type ContinueMode } from './resume.js';
+import { runWorkflow } from './runner.js';
+import { conditional, loop, noop, parallel, workflow } from './test-dsl.js';
+
+const owner: RunOwner = { host: 'test-host', pid: 1, started_at: 1 };
+const other: RunOwner = { host: 'test-host', pid: 2, started_at: 2 };
+
+/**
+ * A scripted executor that records every attempt it starts. `fails` lists task keys that
+ * fail on their first attempt (a retry policy lets them go on); `broken` ones always fail.
+ */
+function scripted(log: string[], fails: Set<string> = new Set(), broken: Set<string> = new Set()): Executor {
+  return {
+    async run(_task, io) {
+      log.push(io.taskKey);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (broken.has(io.taskKey) || (fails.has(io.taskKey) && io.attempt === 1)) {
+        throw new ExecutorError('EXEC_EXIT_CODE', `${io.taskKey} failed`, { retryable: true, exit_code: 1 });
+      }
+      return { outputs: { key: io.taskKey, idem: io.idempotencyKey }, exit_code: 0 };
+    },
+  };
+}
+
+/** A workflow touching every part of the scheduler that resume must rebuild. */
+function rich(): Workflow {
+  return workflow([
+    noop('a'),
+    noop('b', { depends_on: ['a'] }),
+    parallel('fan', [noop('f1'), noop('f2'), noop('f3'), noop('f4')], { depends_on: ['b'], max_concurrency: 2 }),
+    loop('seq', ['x', 'y', 'z'], noop('step'), { depends_on: ['a'] }),
+    loop('par', [1, 2, 3, 4], noop('item'), { parallel: true, max_concurrency: 2, depends_on: ['a'] }),
+    conditional('choose', "inputs.mode == 'fast'", noop('quick'), noop('slow')),
+    noop('flaky', { depends_on: ['a'], retry: { attempts: 3, delay: 5, backoff: 'fixed', factor: 2, jitter: 0 } }),
+    noop('notify', { depends_on: ['fan', 'seq', 'par', 'choose', 'flaky'], on_success: ['done'] }),
+    noop('done'),
+    noop('cleanup', { depends_on: ['notify'], condition: 'always()' }),
+  ], { inputs: { mode: { type: 'string', default: 'fast', required: false } } } as Partial<Workflow>);
+}
+
+/** Records the events of each append, so a crash can be simulated at any commit. */
+function recordingStore(batches: TimedEvent[][]): Store {
+  const store = createMemoryStore();
+  const append = store.runs.append.bind(store.runs);
+  const create = store.runs.createRun.bind(store.runs);
+  store.runs.createRun = async (run, events) => {
+    batches.push(events.map((e) => ({ ...e })));
+    return create(run, events);
+  };
+  store.runs.append = async (runId, events) => {
+    batches.push(events.map((e) => ({ ...e })));
+    return append(runId, events);
+  };
+  return store;
+}
+
+/** A store holding what a run had committed when its process died after `count` commits. */
+async function crashedAt(batches: TimedEvent[][], count: number, runId: string, workflowName: string): Promise<Store> {
+  const store = createMemoryStore();
+  const [first, ...rest] = batches.slice(0, count);
+  await store.runs.createRun({ id: runId, workflow: workflowName, created_at: first[0].at, owner: other }, strip(first));
+  for (const batch of rest) await store.runs.append(runId, strip(batch));
+  return store;
+}
+
+const strip = (events: TimedEvent[]): TimedEvent[] => events.map(({ seq: _seq, ...e }: TimedEvent & { seq?: number }) => e as TimedEvent);
+
+async function resume(store: Store, runId: string, executor: Executor, mode: ContinueMode = { kind: 'resume' }) {
+  return continueStoredRun({ store, runId, owner, executors: () => executor, random: () => 0.5 }, mode);
+}
+
+describe('resume: a run rebuilt from its events goes on', () => {
+  it('finishes from a crash after every commit, never re-running a recorded success', async () => {
+    const batches: TimedEvent[][] = [];
+    const full: string[] = [];
+    const { runId, state } = await runWorkflow({
+      store: recordingStore(batches),
+      workflow: rich(),
+      executors: () => scripted(full, new Set(['flaky'])),
+      random: () => 0.5,
+    });
+    expect(state.status).toBe('succeeded');
+    const expected = Object.fromEntries([...state.tasks].map(([k, t]) => [k, t.status]));
+    expect(batches.length).toBeGreaterThan(10);
+
+    for (let count = 1; count < batches.length; count++) {
+      // A dead previous owner: claimable only because isOwnerGone says the pid is gone.
+      const store = await crashedAt(batches, count, runId, 'test');
+      const before = replayRun(runId, await store.runs.readEvents(runId));
+      const succeededBefore = [...before.tasks].filter(([, t]) => t.status === 'succeeded').map(([k]) => k);
+      const again: string[] = [];
+      const result = await continueStoredRun(
+        { store, runId, owner, executors: () => scripted(again, new Set(['flaky'])), random: () => 0.5 },
+        { kind: 'resume' },
+      ).catch((err: Error) => {
+        throw new Error(`resume after commit ${count} of ${batches.length}: ${err.message}`);
+      });
+      const context = `crash after commit ${count} of ${batches.length}`;
+      expect(result.state.status, context).toBe('succeeded');
+      expect(Object.fromEntries([...result.state.tasks].map(([k, t]) => [k, t.status])), context).toEqual(expected);
+      for (const key of succeededBefore) expect(again, `${context}: ${key} ran again`).not.toContain(key);
+      // The log replays to the same state the live engine ended with.
+      const replayed = replayRun(runId, await store.runs.readEvents(runId));
+      expect(replayed.status).toBe('succeeded');
+      for (const [key, task] of result.state.tasks) expect(replayed.task(key).status, `${context}: ${key}`).toBe(task.status);
+    }
+  });
+
+  it('runs an interrupted attempt again as a new attempt with the same idempotency key, outside the retry budget', async () => {
+    const batches: TimedEvent[][] = [];
+    const wf = workflow([noop('only', { retry: { attempts: 1, delay: 0, backoff: 'fixed', factor: 2, jitter: 0 } })]);
+    const { runId } = await runWorkflow({ store: recordingStore(batches), workflow: wf, executors: () => scripted([]) });
+    // Commits: RunCreated; RunStarted+Ready+Started; Succeeded+RunSucceeded. Crash while it ran.
+    const store = await crashedAt(batches, 2, runId, 'test');
+    const seen: string[] = [];
+    const keys: unknown[] = [];
+    const exec: Executor = {
+      async run(_t, io) {
+        seen.push(`${io.taskKey}#${io.attempt}`);
+        keys.push(io.idempotencyKey);
+        return { outputs: {} };
+      },
+    };
+    const { state } = await resume(store, runId, exec);
+    expect(state.status).toBe('succeeded');
+    expect(seen).toEqual(['only#2']);
+    expect(keys).toEqual([`${runId}/only`]);
+    const events = await store.runs.readEvents(runId);
+    expect(events.map((e) => e.type)).toContain('TaskInterrupted');
+    expect(events.map((e) => e.type)).toContain('RunResumed');
+  });
+
+  it('keeps a retry back-off due time across a resume', async () => {
+    const batches: TimedEvent[][] = [];
+    const wf = workflow([noop('slow', { retry: { attempts: 2, delay: 400, backoff: 'fixed', factor: 2, jitter: 0 } })]);
+    const store0 = recordingStore(batches);
+    const { runId } = await runWorkflow({ store: store0, workflow: wf, executors: () => scripted([], new Set(['slow'])) });
+    const index = batches.findIndex((b) => b.some((e) => e.type === 'TaskRetryScheduled'));
+    const due = (batches[index].find((e) => e.type === 'TaskRetryScheduled') as { at_due: number }).at_due;
+    const store = await crashedAt(batches, index + 1, runId, 'test');
+    let startedAt = 0;
+    const exec: Executor = {
+      async run() {
+        startedAt = Date.now();
+        return { outputs: {} };
+      },
+    };
+    const { state } = await resume(store, runId, exec);
+    expect(state.status).toBe('succeeded');
+    expect(startedAt).toBeGreaterThanOrEqual(due - 5);
+  });
+
+  it('refuses a run another live process holds, saying who', async () => {
+    const store = createMemoryStore();
+    const wf = workflow([noop('a')]);
+    await store.runs.createRun({ id: 'R1', workflow: 'test', created_at: 1, owner: { host: 'elsewhere', pid: 7, started_at: 1 } }, [
+      { type: 'RunCreated', workflow: wf, inputs: {}, env: {}, at: 1 },
+    ]);
+    await store.runs.heartbeat('R1', { host: 'elsewhere', pid: 7, started_at: 1 }, Date.now());
+    await expect(resume(store, 'R1', scripted([]))).rejects.toMatchObject({ code: 'RUN_HELD', message: expect.stringContaining('pid 7 on elsewhere') });
+  });
+
+  it('refuses to resume a finished run and points to retry', async () => {
+    const store = createMemoryStore();
+    const { runId } = await runWorkflow({ store, workflow: workflow([noop('a')]), executors: () => scripted([]) });
+    await expect(resume(store, runId, scripted([]))).rejects.toMatchObject({ code: 'RUN_FINISHED', message: expect.stringContaining('baton retry') });
+  });
+
+  it('cancels an interrupted run, letting always() cleanup run', async () => {
+    const batches: TimedEvent[][] = [];
+    const wf = workflow([noop('a'), noop('b', { depends_on: ['a'] }), noop('cleanup', { depends_on: ['b'], condition: 'always()' })]);
+    const { runId } = await runWorkflow({ store: recordingStore(batches), workflow: wf, executors: () => scripted([]) });
+    const store = await crashedAt(batches, 2, runId, 'test');
+    const ran: string[] = [];
+    const { state } = await resume(store, runId, scripted(ran), { kind: 'cancel', reason: 'cancelled by baton cancel' });
+    expect(state.status).toBe('cancelled');
+    expect(ran).toEqual(['cleanup']);
+    expect(state.task('a').status).toBe('cancelled');
+  });
+});
+
+describe('retry: a new attempt of a finished run', () => {
+  async function failedRun(wf: Workflow, broken: string[]) {
+    const store = createMemoryStore();
+    const first: string[] = [];
+    const { runId, state } = await runWorkflow({ store, workflow: wf, executors: () => scripted(first, new Set(), new Set(broken)) });
+    expect(state.status).toBe('failed');
+    return { store, runId, first };
+  }
+
+  it('re-runs what failed and what it blocked, keeping what succeeded', async () => {
+    const wf = workflow([noop('a'), noop('b', { depends_on: ['a'] }), noop('c', { depends_on: ['b'] }), noop('side', { depends_on: ['a'] })]);
+    const { store, runId } = await failedRun(wf, ['b']);
+    const again: string[] = [];
+    const { state } = await resume(store, runId, scripted(again), { kind: 'retry' });
+    expect(state.status).toBe('succeeded');
+    expect(again).toEqual(['b', 'c']);
+    expect(state.task('b').attempt).toBe(2);
+    const events: StoredEvent[] = await store.runs.readEvents(runId);
+    expect(events.find((e) => e.type === 'RunReopened')).toMatchObject({ tasks: ['b', 'c'] });
+  });
+
+  it('re-runs only the failed iterations of a loop', async () => {
+    const wf = workflow([loop('each', ['p', 'q', 'r'], noop('go'), { parallel: true }), noop('after', { depends_on: ['each'] })]);
+    const { store, runId } = await failedRun(wf, ['each[q]']);
+    const again: string[] = [];
+    const { state } = await resume(store, runId, scripted(again), { kind: 'retry' });
+    expect(state.status).toBe('succeeded');
+    expect(again.sort()).toEqual(['after', 'each[q]']);
+    expect(state.task('each').outputs).toMatchObject({ results: [{ key: 'each[p]' }, { key: 'each[q]' }, { key: 'each[r]' }] });
+  });
+
+  it('--from re-runs that task and everything after it, even what succeeded', async () => {
+    const store = createMemoryStore();
+    const wf = workflow([noop('a'), noop('b', { depends_on: ['a'] }), noop('c', { depends_on: ['b'] }), noop('other')]);
+    const { runId } = await runWorkflow({ store, workflow: wf, executors: () => scripted([]) });
+    const again: string[] = [];
+    const { state } = await resume(store, runId, scripted(again), { kind: 'retry', from: 'b' });
+    expect(state.status).toBe('succeeded');
+    expect(again).toEqual(['b', 'c']);
+    await expect(resume(store, runId, scripted([]), { kind: 'retry', from: 'nope' })).rejects.toMatchObject({ code: 'RUN_UNKNOWN_TASK' });
+    await expect(resume(store, runId, scripted([]), { kind: 'retry' })).rejects.toMatchObject({ code: 'RUN_NOTHING_TO_RETRY' });
+  });
+
+  it('gives a retried task its whole retry budget again', async () => {
+    const wf = workflow([noop('t', { retry: { attempts: 2, delay: 0, backoff: 'fixed', factor: 2, jitter: 0 } })]);
+    const { store, runId, first } = await failedRun(wf, ['t']);
+    expect(first).toEqual(['t', 't']);
+    const again: string[] = [];
+    const { state } = await resume(store, runId, scripted(again, new Set(['t'])), { kind: 'retry' });
+    expect(state.task('t').attempt).toBeGreaterThanOrEqual(3);
+    expect(state.status).toBe('succeeded');
+  });
+});

@@ -1,0 +1,108 @@
+import type { Workflow } from '../spec/model.js';
+import type { RunEvent, StoredEvent } from '../store/events.js';
+import { FINISHED_RUN_STATUSES } from '../store/projection.js';
+import { isOwnerGone } from '../store/ownership.js';
+import type { RunOwner, RunRecord, RunStore } from '../store/store.js';
+import { runNotFound } from '../store/errors.js';
+import { EngineError } from './errors.js';
+import { buildPlan } from './plan.js';
+import { tasksToReopen } from './reopen.js';
+import { continueRun, type DriveOptions, type RunResult } from './runner.js';
+import { RunState } from './state.js';
+
+/**
+ * Picking a stored run up again. The run's events are the whole truth: the workflow
+ * snapshot taken when it started, its inputs, and every decision since; replaying them
+ * rebuilds the state, and the scheduler goes on from there (Scheduler.resume).
+ */
+
+/** Rebuilds a run's state from its events. */
+export function replayRun(runId: string, events: readonly StoredEvent[]): RunState {
+  const created = events[0];
+  if (created?.type !== 'RunCreated') {
+    throw new EngineError('RUN_NO_SNAPSHOT', `run ${runId} has no RunCreated event to rebuild it from; its log is damaged`, {
+      details: { run: runId },
+    });
+  }
+  const state = new RunState(runId, buildPlan(created.workflow as Workflow));
+  for (const event of events) state.apply(event);
+  return state;
+}
+
+export async function loadRun(runs: RunStore, runId: string): Promise<RunState> {
+  return replayRun(runId, await runs.readEvents(runId));
+}
+
+export type ContinueMode =
+  /** `baton resume`: go on with an interrupted run. */
+  | { kind: 'resume' }
+  /** `baton retry`: a new attempt of what failed (or of `from` and what follows) in a finished run. */
+  | { kind: 'retry'; from?: string }
+  /** `baton cancel` of a run nobody drives: cancel it, letting cleanup (always()) tasks run. */
+  | { kind: 'cancel'; reason: string };
+
+export interface ContinueOptions extends DriveOptions {
+  runId: string;
+  owner: RunOwner;
+  /** Called with the rebuilt state before anything runs (to tell the user what will happen). */
+  onLoaded?: (state: RunState) => void;
+}
+
+/** Claims a stored run, rebuilds it from its events and drives it to its end. */
+export async function continueStoredRun(options: ContinueOptions, mode: ContinueMode): Promise<RunResult> {
+  const { store, runId, owner } = options;
+  const now = options.now ?? Date.now;
+  const record = await store.runs.getRun(runId);
+  if (!record) throw runNotFound(runId);
+  checkStatus(record, mode);
+  const claim = await store.runs.claimRun(runId, owner, now(), (current) => isOwnerGone(current, now()));
+  if (!claim.claimed) throw held(claim.record, now());
+  try {
+    // Read after claiming: nobody else appends from here on.
+    const state = await loadRun(store.runs, runId);
+    checkStatus({ ...record, status: state.status }, mode);
+    let reopen: RunEvent | undefined;
+    if (mode.kind === 'retry') {
+      const tasks = tasksToReopen(state, mode.from);
+      if (tasks.length === 0) {
+        throw new EngineError('RUN_NOTHING_TO_RETRY', `run ${runId} ${state.status} with nothing failed or cancelled to retry; re-run part of it with --from <task>`, {
+          details: { run: runId },
+        });
+      }
+      reopen = mode.from === undefined ? { type: 'RunReopened', tasks } : { type: 'RunReopened', tasks, from: mode.from };
+    }
+    options.onLoaded?.(state);
+    return await continueRun(state, options, {
+      resumed: mode.kind !== 'retry',
+      reopen,
+      cancel: mode.kind === 'cancel' ? mode.reason : undefined,
+    });
+  } catch (err) {
+    await store.runs.releaseRun(runId, owner).catch(() => {});
+    throw err;
+  }
+}
+
+function checkStatus(record: RunRecord, mode: ContinueMode): void {
+  const finished = FINISHED_RUN_STATUSES.has(record.status);
+  if (mode.kind === 'retry' && !finished) {
+    throw new EngineError('RUN_NOT_FINISHED', `run ${record.id} has not finished (${record.status}); resume it with \`baton resume ${record.id}\`, or cancel it first`, {
+      details: { run: record.id },
+    });
+  }
+  if (mode.kind !== 'retry' && finished) {
+    const hint = record.status === 'succeeded' ? `re-run part of it with \`baton retry ${record.id} --from <task>\`` : `retry what failed with \`baton retry ${record.id}\``;
+    throw new EngineError('RUN_FINISHED', `run ${record.id} already ${record.status}; nothing to ${mode.kind}: ${hint}`, {
+      details: { run: record.id, status: record.status },
+    });
+  }
+}
+
+function held(record: RunRecord, now: number): EngineError {
+  const owner = record.owner;
+  const seen = record.heartbeat_at !== undefined ? `, last heartbeat ${Math.max(0, Math.round((now - record.heartbeat_at) / 1000))}s ago` : '';
+  const who = owner ? `pid ${owner.pid} on ${owner.host}${seen}` : 'another process';
+  return new EngineError('RUN_HELD', `run ${record.id} is being driven by ${who}; stop that process first, or cancel the run with \`baton cancel ${record.id}\``, {
+    details: { run: record.id, owner },
+  });
+}
