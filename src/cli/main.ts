@@ -3,6 +3,7 @@
  * this file only wires commands; each command's code is imported when it runs.
  */
 import { Command, Option } from 'commander';
+import { storeOption } from './store.js';
 import { VERSION } from './version.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
@@ -36,6 +37,57 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
     .addOption(new Option('--view <mode>', 'progress display').choices(['auto', 'live', 'plain', 'none']).default('auto'))
     .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('history')
+    .alias('runs')
+    .description('list recent runs, most recent first (interrupted: the process running it is gone)')
+    .option('-w, --workflow <name>', 'only runs of this workflow')
+    .addOption(
+      new Option('-s, --status <status>', 'only runs with this status').choices(['running', 'pending', 'interrupted', 'succeeded', 'failed', 'cancelled']),
+    )
+    .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 1d) or a date (2026-11-22, 2026-11-22T15:40)')
+    .option('-n, --limit <n>', 'show at most this many runs (default 20)')
+    .option('--json', 'print a JSON array of runs (see docs/cli.md)')
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/history.js')));
+
+  program
+    .command('status')
+    .description('show a run and its tasks, and what to do next')
+    .argument('<run-id>', 'the run id, or any unique prefix of it')
+    .option('--watch', 'refresh until the run ends, then exit like it (0 succeeded, 1 failed, 130 cancelled)')
+    .option('--all', 'list every task (by default finished tasks inside big composites are folded)')
+    .option('--json', 'print the run and its tasks as JSON (see docs/cli.md)')
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/status.js')));
+
+  program
+    .command('logs')
+    .description("print a run's output, or one task's, in time order")
+    .argument('<run-id>', 'the run id, or any unique prefix of it')
+    .argument('[task]', 'only this task (its key, e.g. deploy or "envs[qa]")')
+    .option('-n, --tail <n>', 'only the last n lines')
+    .option('--since <when>', 'only lines since: a duration back from now (30m, 2h) or a date-time (2026-11-22T15:40)')
+    .option('-f, --follow', 'keep printing new lines until the run ends (Ctrl-C stops)')
+    .option('--json', 'print JSON Lines: {"task","attempt","stream","at","text"}')
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/logs.js')));
+
+  program
+    .command('export')
+    .description('write a run (header and every event) as JSON Lines, to move or keep it')
+    .argument('<run-id>', 'the run id, or any unique prefix of it')
+    .option('-o, --output <file>', 'write to this new file instead of stdout')
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/export.js')));
+
+  program
+    .command('import')
+    .description('read a run written by `baton export` into the store, and print its id')
+    .argument('<file>', 'the export file, or - for stdin')
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/import.js')));
 
   program
     .command('validate')

@@ -1,0 +1,105 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatonError } from '../../observability/errors.js';
+import { didYouMean } from '../../spec/suggest.js';
+import { displayStatus } from '../../store/ownership.js';
+import type { LogCursor, LogLine, Store } from '../../store/store.js';
+import { parsePositiveInt } from '../args.js';
+import { EXIT } from '../exit.js';
+import { paint, useColor } from '../render/format.js';
+import { LogFormatter } from '../render/logs.js';
+import { RunDigest } from '../render/run-view.js';
+import { parseSince } from '../render/time.js';
+import { openCliStore, type StoreFlags } from '../store.js';
+
+interface LogsFlags extends StoreFlags {
+  tail?: string;
+  since?: string;
+  follow?: boolean;
+  json?: boolean;
+}
+
+/** How often `--follow` looks for new lines. */
+const FOLLOW_MS = 250;
+
+export default async function logs(runArg: string, task: string | undefined, flags: LogsFlags): Promise<number> {
+  const tail = parsePositiveInt(flags.tail, '--tail');
+  const since = flags.since === undefined ? undefined : parseSince(flags.since, Date.now());
+  // `baton logs ... | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+  const store = await openCliStore(flags);
+  try {
+    const runId = await store.runs.resolveRunId(runArg);
+    if (task !== undefined) await checkTask(store, runId, task);
+    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined);
+    const print = (line: LogLine) => process.stdout.write((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
+    let cursor: LogCursor;
+    if (tail !== undefined) {
+      const page = await store.logs.read(runId, { task, since, tail });
+      page.lines.forEach(print);
+      cursor = page.cursor;
+    } else {
+      cursor = await store.logs.forEach(runId, print, { task, since });
+    }
+    return flags.follow ? await follow(store, runId, task, cursor, print) : EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Prints new lines as they come until the run is over and nothing more is left to read.
+ * The run's status is read before its logs, so lines written before it ended are never
+ * missed. Ctrl-C stops following (exit 130); the run itself goes on.
+ */
+async function follow(store: Store, runId: string, task: string | undefined, from: LogCursor, print: (line: LogLine) => void): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let cursor = from;
+  try {
+    for (;;) {
+      const record = await store.runs.getRun(runId);
+      const status = record === undefined ? 'failed' : displayStatus(record);
+      const page = await store.logs.read(runId, { task, cursor });
+      page.lines.forEach(print);
+      cursor = page.cursor;
+      if (page.lines.length === 0 && status !== 'running' && status !== 'pending') {
+        if (status === 'interrupted') {
+          process.stderr.write(`baton: run ${runId} is interrupted (the process running it is gone); go on with: baton resume ${runId}\n`);
+        }
+        return EXIT.ok;
+      }
+      if (page.lines.length > 0) continue;
+      try {
+        await sleep(FOLLOW_MS, undefined, { signal: stop.signal });
+      } catch {
+        return EXIT.cancelled;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * A task name that is not in the run gets a clear error (with a did-you-mean), not empty
+ * output. While the run goes on, a loop iteration may not exist yet: that is allowed.
+ */
+async function checkTask(store: Store, runId: string, task: string): Promise<void> {
+  const keys = new Set((await store.runs.listTasks(runId)).map((t) => t.key));
+  if (keys.has(task)) return;
+  const digest = new RunDigest();
+  digest.apply(await store.runs.readEvents(runId));
+  if (digest.nodes.has(task)) return;
+  const record = await store.runs.getRun(runId);
+  if (record !== undefined && (record.status === 'running' || record.status === 'pending') && displayStatus(record) !== 'interrupted') return;
+  for (const key of digest.nodes.keys()) keys.add(key);
+  throw new BatonError('CLI_TASK_NOT_FOUND', `run ${runId} has no task '${task}'${didYouMean(task, keys)}: see its tasks with \`baton status ${runId}\``, {
+    details: { run: runId, task },
+  });
+}

@@ -1,0 +1,132 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Store } from '../../store/store.js';
+import { EXIT } from '../exit.js';
+import { clock, duration, paint, useColor, type Paint } from '../render/format.js';
+import { countTasks, RunDigest, runJson, taskJson, type StatusJson } from '../render/run-view.js';
+import { nextSteps, renderStatus } from '../render/status.js';
+import { colorStatus } from '../render/summary.js';
+import { openCliStore, type StoreFlags } from '../store.js';
+
+interface StatusFlags extends StoreFlags {
+  json?: boolean;
+  watch?: boolean;
+  all?: boolean;
+}
+
+/** How often `--watch` looks again. */
+const WATCH_MS = 500;
+
+export default async function status(runArg: string, flags: StatusFlags): Promise<number> {
+  const store = await openCliStore(flags);
+  try {
+    const runId = await store.runs.resolveRunId(runArg);
+    const look = snapshotter(store, runId);
+    const out = process.stdout;
+    const colors = paint(useColor(out) && !flags.json);
+    if (!flags.watch) {
+      const view = await look();
+      out.write(flags.json ? JSON.stringify(view, null, 2) + '\n' : renderStatus(view, colors, Date.now(), { all: flags.all }));
+      return EXIT.ok;
+    }
+    return await watch(look, flags, colors);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Reads the run as it is now; events are read once each, across calls. */
+function snapshotter(store: Store, runId: string): () => Promise<StatusJson> {
+  const digest = new RunDigest();
+  return async () => {
+    const record = await store.runs.getRun(runId);
+    if (record === undefined) throw new Error(`run ${runId} disappeared from the store`);
+    digest.apply(await store.runs.readEvents(runId, digest.seq));
+    const tasks = taskJson(await store.runs.listTasks(runId), digest);
+    return { ...runJson(record, countTasks(tasks), Date.now(), digest), tasks };
+  };
+}
+
+/** Finished, or nobody is driving it any more. */
+function isOver(view: StatusJson): boolean {
+  return view.status !== 'running' && view.status !== 'pending';
+}
+
+/**
+ * Until the run ends: on a terminal the status redrawn in place, otherwise the initial
+ * status then one line per change. Exits like the run: 0 succeeded, 1 failed or
+ * interrupted, 130 cancelled (or when watching is stopped with Ctrl-C).
+ */
+async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors: Paint): Promise<number> {
+  const out = process.stdout;
+  const live = out.isTTY === true && !flags.json;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let drawn = 0;
+  let previous: StatusJson | undefined;
+  try {
+    for (;;) {
+      const view = await look();
+      const now = Date.now();
+      if (flags.json) {
+        // One document, when the run is over.
+      } else if (live) {
+        const rows = Math.max(5, (out.rows || 24) - 1);
+        let lines = renderStatus(view, colors, now, { all: flags.all }).trimEnd().split('\n');
+        if (lines.length > rows) lines = [...lines.slice(0, rows - 1), colors.dim(`… (${lines.length - rows + 1} more lines)`)];
+        out.write((drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '') + lines.join('\n') + '\n');
+        drawn = lines.length;
+      } else if (previous === undefined) {
+        out.write(renderStatus(view, colors, now, { all: flags.all }));
+      } else {
+        for (const line of changes(previous, view, colors, now)) out.write(line + '\n');
+      }
+      previous = view;
+      if (isOver(view)) return finish(view, flags, colors, live);
+      try {
+        await sleep(WATCH_MS, undefined, { signal: stop.signal });
+      } catch {
+        process.stderr.write(`\nbaton: stopped watching; run ${view.run_id} goes on (${view.status})\n`);
+        return EXIT.cancelled;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function finish(view: StatusJson, flags: StatusFlags, colors: Paint, live: boolean): number {
+  if (flags.json) process.stdout.write(JSON.stringify(view, null, 2) + '\n');
+  else if (!live) {
+    const took = view.duration_ms === undefined ? '' : ` in ${duration(view.duration_ms)}`;
+    process.stdout.write(`Run ${view.run_id} ${view.workflow.name}: ${colorStatus(view.status, colors)}${took}\n`);
+    for (const line of nextSteps(view)) process.stdout.write(colors.dim(line) + '\n');
+  }
+  switch (view.status) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'cancelled':
+      return EXIT.cancelled;
+    default:
+      return EXIT.failed;
+  }
+}
+
+/** `12:00:01.250 deploy running (attempt 2)`: what changed between two looks. */
+function changes(before: StatusJson, after: StatusJson, colors: Paint, now: number): string[] {
+  const lines: string[] = [];
+  const stamp = colors.dim(clock(now));
+  const old = new Map(before.tasks.map((t) => [t.id, t]));
+  for (const task of after.tasks) {
+    const was = old.get(task.id);
+    if (was !== undefined && was.status === task.status && was.attempts === task.attempts) continue;
+    if (was === undefined && task.status === 'pending') continue;
+    const attempt = task.attempts > 1 ? ` (attempt ${task.attempts})` : '';
+    const why = task.error ? `: ${task.error.message.split('\n')[0]} [${task.error.code}]` : task.reason ? `: ${task.reason}` : '';
+    lines.push(`${stamp} ${task.id} ${colorStatus(task.status, colors)}${attempt}${why}`);
+  }
+  if (before.status !== after.status) lines.push(`${stamp} run ${colorStatus(after.status, colors)}`);
+  return lines;
+}

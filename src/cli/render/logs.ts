@@ -1,0 +1,27 @@
+/** Log lines as `baton logs` prints them. */
+import type { LogLine } from '../../store/store.js';
+import type { Paint } from './format.js';
+
+/**
+ * With several tasks each line says whose it is and which stream: `deploy | text` for
+ * stdout, `deploy ! text` for stderr, `deploy#2 | ...` for a later attempt. Task names are
+ * padded to the widest seen so far, so columns line up as the output goes on.
+ */
+export class LogFormatter {
+  private width = 0;
+
+  constructor(
+    private readonly paint: Paint,
+    /** Print the task and stream before each line; false when showing one task. */
+    private readonly prefixed: boolean,
+  ) {}
+
+  format(line: LogLine): string {
+    const text = line.stream === 'stderr' ? this.paint.red(line.text) : line.text;
+    if (!this.prefixed) return text;
+    const who = line.attempt > 1 ? `${line.task}#${line.attempt}` : line.task;
+    this.width = Math.min(40, Math.max(this.width, who.length));
+    const marker = line.stream === 'stderr' ? this.paint.red('!') : this.paint.dim('|');
+    return `${this.paint.dim(who.padEnd(this.width))} ${marker} ${text}`;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * What `baton history` and `baton status` show of a run, as plain data: the `--json`
+ * documents, and what the human views are drawn from. The store gives the run record and
+ * the task projection; the run's events add what the projection does not keep (the
+ * workflow's version and file, which task is inside which, the run's error).
+ */
+import type { StoredEvent, TaskError, TaskStatus } from '../../store/events.js';
+import { displayStatus, type DisplayStatus } from '../../store/ownership.js';
+import type { RunRecord, TaskRecord } from '../../store/store.js';
+import { iso } from './time.js';
+
+export type TaskCounts = Record<TaskStatus, number> & { total: number };
+
+/** One run in `history --json` and the head of `status --json`. Fields are only ever added. */
+export interface RunJson {
+  run_id: string;
+  workflow: { name: string; version?: string };
+  /** The stored status, or `interrupted` when the process driving the run is gone. */
+  status: DisplayStatus;
+  /** The workflow file the run came from, when known. */
+  file?: string;
+  /** The process driving the run (while it runs). */
+  owner?: { host: string; pid: number };
+  created_at: string;
+  started_at?: string;
+  ended_at?: string;
+  /** From creation to end; absent while the run has not ended. */
+  duration_ms?: number;
+  /** Why the run failed. */
+  error?: TaskError;
+  /** A cancel asked for by `baton cancel`, not yet carried out. */
+  cancel_requested?: string;
+  counts: TaskCounts;
+}
+
+/** One task in `status --json`: the same fields as in `baton run --json`, plus times. */
+export interface TaskJson {
+  id: string;
+  name?: string;
+  type?: string;
+  /** The composite this task is inside, if any. */
+  parent?: string;
+  status: TaskStatus;
+  attempts: number;
+  started_at?: string;
+  ended_at?: string;
+  /** First start to end, retries included. */
+  duration_ms?: number;
+  exit_code?: number;
+  outputs?: Record<string, unknown>;
+  error?: TaskError;
+  /** Why it was skipped or cancelled. */
+  reason?: string;
+  /** When a scheduled retry comes due. */
+  retry_at?: string;
+}
+
+export interface StatusJson extends RunJson {
+  tasks: TaskJson[];
+}
+
+const STATUSES: readonly TaskStatus[] = ['pending', 'ready', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'];
+
+export function countTasks(tasks: ReadonlyArray<{ status: TaskStatus }>): TaskCounts {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as TaskCounts;
+  counts.total = 0;
+  for (const task of tasks) {
+    counts[task.status]++;
+    counts.total++;
+  }
+  return counts;
+}
+
+interface NodeInfo {
+  parent?: string;
+  type?: string;
+  name?: string;
+}
+
+/**
+ * What a run's events say beyond the projection. Fed incrementally (`apply` the events
+ * after `seq`), so `status --watch` reads each event once.
+ */
+export class RunDigest {
+  version?: string;
+  file?: string;
+  startedAt?: number;
+  error?: TaskError;
+  seq = 0;
+  /** Every task the run knows of, static ones in file order with children after their parent. */
+  readonly nodes = new Map<string, NodeInfo>();
+
+  apply(events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      this.seq = Math.max(this.seq, event.seq);
+      switch (event.type) {
+        case 'RunCreated': {
+          const workflow = asMap(event.workflow);
+          if (typeof workflow?.version === 'string') this.version = workflow.version;
+          this.file = event.source?.file ?? str(asMap(workflow?.source)?.file);
+          for (const spec of list(workflow?.tasks)) this.addStatic(spec, undefined);
+          break;
+        }
+        case 'RunStarted':
+          this.startedAt ??= event.at;
+          break;
+        case 'TaskExpanded':
+          for (const child of event.children) {
+            const spec = asMap(child.spec);
+            this.nodes.set(child.key, { parent: child.parent, type: str(spec?.type), name: str(spec?.name) });
+          }
+          break;
+        case 'RunFailed':
+          this.error = event.error;
+          break;
+        case 'RunReopened':
+          this.error = undefined;
+          break;
+      }
+    }
+  }
+
+  /** Parallel children and conditional branches are static; loop iterations come in TaskExpanded. */
+  private addStatic(raw: unknown, parent: string | undefined): void {
+    const spec = asMap(raw);
+    const id = str(spec?.id);
+    if (spec === undefined || id === undefined) return;
+    this.nodes.set(id, { parent, type: str(spec.type), name: str(spec.name) });
+    for (const child of list(spec.tasks)) this.addStatic(child, id);
+    if (spec.type === 'conditional') {
+      this.addStatic(spec.then, id);
+      this.addStatic(spec.else, id);
+    }
+  }
+}
+
+/** The run's head as JSON (history needs no events: pass no digest). */
+export function runJson(record: RunRecord, counts: TaskCounts, now: number, digest?: RunDigest): RunJson {
+  const status = displayStatus(record, now);
+  // Built field by field so the JSON keys come out in this order, absent ones left out.
+  const out = { run_id: record.id, workflow: { name: record.workflow }, status } as RunJson;
+  if (digest?.version !== undefined) out.workflow.version = digest.version;
+  if (digest?.file !== undefined) out.file = digest.file;
+  if (record.owner && (status === 'running' || status === 'pending')) out.owner = { host: record.owner.host, pid: record.owner.pid };
+  out.created_at = iso(record.created_at)!;
+  if (digest?.startedAt !== undefined) out.started_at = iso(digest.startedAt);
+  if (record.ended_at !== undefined) {
+    out.ended_at = iso(record.ended_at);
+    out.duration_ms = record.ended_at - record.created_at;
+  }
+  if (digest?.error !== undefined && record.status === 'failed') out.error = digest.error;
+  if (record.cancel_requested !== undefined && record.ended_at === undefined) out.cancel_requested = record.cancel_requested;
+  out.counts = counts;
+  return out;
+}
+
+/**
+ * The run's tasks in tree order (each composite followed by what is inside it): every task
+ * the run knows of, including static ones not reached yet (pending), with the projection's
+ * state where it has one.
+ */
+export function taskJson(rows: readonly TaskRecord[], digest: RunDigest): TaskJson[] {
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  const children = new Map<string, string[]>();
+  const roots: string[] = [];
+  const known = new Set<string>();
+  const place = (key: string, parent: string | undefined) => {
+    known.add(key);
+    if (parent === undefined || !digest.nodes.has(parent)) roots.push(key);
+    else {
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(key);
+      else children.set(parent, [key]);
+    }
+  };
+  for (const [key, node] of digest.nodes) place(key, node.parent);
+  for (const row of rows) if (!known.has(row.key)) place(row.key, undefined);
+
+  const out: TaskJson[] = [];
+  const visit = (key: string) => {
+    out.push(oneTask(key, byKey.get(key), digest.nodes.get(key)));
+    for (const child of children.get(key) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  return out;
+}
+
+function oneTask(key: string, row: TaskRecord | undefined, node: NodeInfo | undefined): TaskJson {
+  const task: TaskJson = { id: key, status: row?.status ?? 'pending', attempts: row?.attempt ?? 0 };
+  if (node?.name !== undefined) task.name = node.name;
+  if (node?.type !== undefined) task.type = node.type;
+  if (node?.parent !== undefined) task.parent = node.parent;
+  if (row === undefined) return task;
+  if (row.first_started_at !== undefined) task.started_at = iso(row.first_started_at);
+  if (row.ended_at !== undefined) task.ended_at = iso(row.ended_at);
+  if (row.first_started_at !== undefined && row.ended_at !== undefined) task.duration_ms = row.ended_at - row.first_started_at;
+  if (row.exit_code !== undefined) task.exit_code = row.exit_code;
+  if (row.outputs !== undefined && Object.keys(row.outputs).length > 0) task.outputs = row.outputs;
+  if (row.error !== undefined && row.status === 'failed') task.error = row.error;
+  if (row.reason !== undefined) task.reason = row.reason;
+  if (row.retry_at !== undefined && row.status === 'retrying') task.retry_at = iso(row.retry_at);
+  return task;
+}
+
+function asMap(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

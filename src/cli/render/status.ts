@@ -1,0 +1,183 @@
+/** The human views of `baton history` and `baton status`: bounded however big the run. */
+import { colorStatus } from './summary.js';
+import { duration, table, truncate, type Paint } from './format.js';
+import type { RunJson, StatusJson, TaskCounts, TaskJson } from './run-view.js';
+import { localTime, relativeTime } from './time.js';
+
+/** Task rows shown by `baton status` unless `--all`; finished tasks inside composites fold first. */
+export const MAX_STATUS_ROWS = 50;
+const STDERR_LINES = 5;
+
+export function renderHistory(runs: readonly RunJson[], paint: Paint, now: number): string {
+  const rows = [['RUN', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'TASKS'].map((h) => paint.dim(h))];
+  for (const run of runs) {
+    rows.push([
+      run.run_id,
+      truncate(run.workflow.name, 32),
+      colorStatus(run.status, paint),
+      relativeTime(Date.parse(run.created_at), now),
+      runDuration(run, now),
+      taskCounts(run.counts),
+    ]);
+  }
+  return table(rows, '') + '\n';
+}
+
+export interface StatusRenderOptions {
+  /** Show every task, however many; default false (at most MAX_STATUS_ROWS). */
+  all?: boolean;
+}
+
+export function renderStatus(view: StatusJson, paint: Paint, now: number, options: StatusRenderOptions = {}): string {
+  const out: string[] = [];
+  const version = view.workflow.version === undefined ? '' : ` ${view.workflow.version}`;
+  out.push(`${paint.bold(`Run ${view.run_id}`)}  ${view.workflow.name}${version}`);
+  const head: string[][] = [['status', colorStatus(view.status, paint)]];
+  if (view.file !== undefined) head.push(['file', view.file]);
+  if (view.owner !== undefined) head.push(['owner', `${view.owner.host} pid ${view.owner.pid}`]);
+  const created = Date.parse(view.created_at);
+  head.push(['started', `${localTime(created)} (${relativeTime(created, now)})`]);
+  if (view.ended_at !== undefined) head.push(['ended', localTime(Date.parse(view.ended_at))]);
+  head.push(['duration', runDuration(view, now)]);
+  if (view.cancel_requested !== undefined) head.push(['cancel', `requested: ${view.cancel_requested}`]);
+  if (view.error !== undefined) head.push(['error', `${paint.red(view.error.message)} [${view.error.code}]`]);
+  out.push(table(head));
+  out.push('');
+
+  const depths = depthsOf(view.tasks);
+  const shown: Row[] = options.all === true ? view.tasks.map((task) => ({ task })) : fold(view.tasks, depths);
+  const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION', 'EXIT', 'NOTE'].map((h) => paint.dim(h))];
+  for (const row of shown) {
+    if ('folded' in row) {
+      const text = row.overflow ? `… ${row.folded} more tasks (--all shows every one)` : `… ${row.folded} more ${row.what}`;
+      rows.push([paint.dim('  '.repeat(row.depth) + text), '', '', '', '', '']);
+      continue;
+    }
+    const task = row.task;
+    rows.push([
+      '  '.repeat(depths.get(task.id) ?? 0) + truncate(task.id, 48),
+      colorStatus(task.status, paint),
+      task.attempts === 0 ? '-' : String(task.attempts),
+      taskDuration(task, now),
+      task.exit_code === undefined ? '' : String(task.exit_code),
+      truncate(note(task, now), 72),
+    ]);
+  }
+  out.push(table(rows));
+  out.push(paint.dim(`  ${countsLine(view.counts)}`));
+
+  const failures = view.tasks.filter((t) => t.status === 'failed' && t.error?.stderr_tail && !isComposite(t));
+  for (const task of failures.slice(0, 3)) {
+    out.push('', `${paint.red('✖')} ${task.id}: ${task.error!.message} [${task.error!.code}]`);
+    for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(line, 200)}`));
+  }
+  const next = nextSteps(view);
+  if (next.length > 0) out.push('', ...next.map((line) => paint.dim(line)));
+  return out.join('\n') + '\n';
+}
+
+/** What to do next, by status: resume, retry, look at the output, watch. */
+export function nextSteps(view: StatusJson): string[] {
+  const id = view.run_id;
+  const failed = view.tasks.find((t) => t.status === 'failed' && !isComposite(t)) ?? view.tasks.find((t) => t.status === 'failed');
+  switch (view.status) {
+    case 'interrupted':
+      return [`The process running it is gone: baton resume ${id}`];
+    case 'failed':
+    case 'cancelled':
+      return [`Run the failed and cancelled tasks again: baton retry ${id}`, `See the output: baton logs ${id}${failed ? ` ${quoteArg(failed.id)}` : ''}`];
+    case 'running':
+    case 'pending':
+      return [`Watch it: baton status ${id} --watch   (output: baton logs ${id} --follow)`];
+    default:
+      return [];
+  }
+}
+
+type Row = { task: TaskJson } | { folded: number; depth: number; what: string; parent?: string; overflow?: boolean };
+
+/**
+ * Over MAX_STATUS_ROWS tasks, runs of succeeded/skipped tasks inside a composite fold into
+ * one `… N more` line, so what needs attention (failed, running) stays in view; past that,
+ * the rest is counted.
+ */
+function fold(tasks: readonly TaskJson[], depths: ReadonlyMap<string, number>): Row[] {
+  if (tasks.length <= MAX_STATUS_ROWS) return tasks.map((task) => ({ task }));
+  const quiet = (t: TaskJson) => t.parent !== undefined && (t.status === 'succeeded' || t.status === 'skipped');
+  const out: Row[] = [];
+  for (const task of tasks) {
+    const last = out[out.length - 1];
+    if (!quiet(task)) out.push({ task });
+    else if (last !== undefined && 'folded' in last && last.parent === task.parent) last.folded++;
+    else out.push({ folded: 1, depth: depths.get(task.id) ?? 0, what: 'finished', parent: task.parent });
+  }
+  if (out.length <= MAX_STATUS_ROWS) return out;
+  const kept = out.slice(0, MAX_STATUS_ROWS - 1);
+  const rest = out.slice(MAX_STATUS_ROWS - 1).reduce((n, row) => n + ('folded' in row ? row.folded : 1), 0);
+  kept.push({ folded: rest, depth: 0, what: 'tasks', overflow: true });
+  return kept;
+}
+
+function depthsOf(tasks: readonly TaskJson[]): Map<string, number> {
+  const depths = new Map<string, number>();
+  for (const task of tasks) depths.set(task.id, task.parent === undefined ? 0 : (depths.get(task.parent) ?? 0) + 1);
+  return depths;
+}
+
+function note(task: TaskJson, now: number): string {
+  if (task.error !== undefined) return `${task.error.message.split('\n')[0]} [${task.error.code}]`;
+  if (task.reason !== undefined) return task.reason;
+  if (task.retry_at !== undefined) return `retry ${relativeIn(Date.parse(task.retry_at), now)}`;
+  if (task.outputs !== undefined) return outputsLine(task.outputs);
+  return '';
+}
+
+/** `name=value, ...` on one line; `stdout` only when it is the sole output. */
+export function outputsLine(outputs: Record<string, unknown>): string {
+  const entries = Object.entries(outputs).filter(([k, v]) => !(k === 'stdout' && (v === '' || Object.keys(outputs).length > 1)));
+  return entries
+    .map(([k, v]) => `${k}=${truncate((typeof v === 'string' ? v : JSON.stringify(v)).replace(/\s*\n\s*/g, ' ⏎ '), 40)}`)
+    .join(', ');
+}
+
+function relativeIn(at: number, now: number): string {
+  return at <= now ? 'now' : `in ${duration(at - now)}`;
+}
+
+function runDuration(run: RunJson, now: number): string {
+  if (run.duration_ms !== undefined) return duration(run.duration_ms);
+  if (run.status === 'running' || run.status === 'pending') return `${duration(now - Date.parse(run.created_at))}…`;
+  return '-';
+}
+
+function taskDuration(task: TaskJson, now: number): string {
+  if (task.duration_ms !== undefined) return duration(task.duration_ms);
+  if (task.started_at !== undefined && (task.status === 'running' || task.status === 'retrying')) {
+    return `${duration(now - Date.parse(task.started_at))}…`;
+  }
+  return '-';
+}
+
+function taskCounts(counts: TaskCounts): string {
+  if (counts.total === 0) return '-';
+  const parts = [`${counts.succeeded}/${counts.total} ok`];
+  for (const status of ['failed', 'cancelled', 'running'] as const) if (counts[status] > 0) parts.push(`${counts[status]} ${status}`);
+  return parts.join(', ');
+}
+
+function countsLine(counts: TaskCounts): string {
+  const parts: string[] = [];
+  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'retrying', 'ready', 'pending'] as const) {
+    if (counts[status] > 0) parts.push(`${counts[status]} ${status}`);
+  }
+  return `${counts.total} task${counts.total === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
+function isComposite(task: TaskJson): boolean {
+  return task.type === 'parallel' || task.type === 'loop' || task.type === 'conditional';
+}
+
+/** A task key as one shell word (`deploy[qa]` would glob in some shells). */
+export function quoteArg(text: string): string {
+  return /^[A-Za-z0-9_.:/@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
