@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BATON = path.join(ROOT, 'bin', 'baton.js');
 
+/**
+ * Runs started by tests are recorded in a store of their own, never in the checkout's
+ * `.baton/` (a test may still pass BATON_HOME or --store).
+ */
+const TEST_HOME = mkdtempSync(path.join(tmpdir(), 'baton-home-'));
+
 export interface CliResult {
   status: number | null;
   stdout: string;
@@ -17,7 +23,7 @@ export interface CliResult {
 export function baton(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
   const result = spawnSync(process.execPath, [BATON, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', BATON_HOME: TEST_HOME, ...options.env },
     input: options.input,
     encoding: 'utf8',
     timeout: 60_000,
@@ -30,7 +36,7 @@ export function baton(args: string[], options: { cwd?: string; env?: NodeJS.Proc
 export function batonAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child = spawn(process.execPath, [BATON, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', BATON_HOME: TEST_HOME, ...options.env },
   });
   let stdout = '';
   let stderr = '';

@@ -15,6 +15,8 @@ function lazy(load: Loader) {
   };
 }
 
+const viewOption = () => new Option('--view <mode>', 'progress display').choices(['auto', 'live', 'plain', 'none']).default('auto');
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function buildProgram(): Command {
@@ -27,16 +29,54 @@ export function buildProgram(): Command {
   program
     .command('run')
     .alias('execute')
-    .description('run a workflow and print a summary (exit 0 succeeded, 1 failed, 2 invalid input, 130 cancelled)')
-    .argument('<file>', 'workflow file (.yaml, .yml or .json)')
+    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 invalid input, 130 cancelled)')
+    .argument('[file]', 'workflow file (.yaml, .yml or .json)')
     .option('-i, --input <key=value>', 'a workflow input (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
     .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16)')
     .option('--dry-run', 'print what would run, in order, with resolved commands; run nothing')
     .option('--json', 'print one JSON summary document (see docs/cli.md) instead of the human view')
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
-    .addOption(new Option('--view <mode>', 'progress display').choices(['auto', 'live', 'plain', 'none']).default('auto'))
+    .option('--resume-interrupted', 'resume every interrupted run in the store instead (see `baton resume`)')
+    .addOption(viewOption())
+    .addOption(storeOption())
     .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('resume')
+    .alias('recover')
+    .description('go on with an interrupted run: finished tasks are kept, interrupted ones run again (same idempotency key)')
+    .argument('<run-id>', 'the run (any unique prefix of its id)')
+    .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16)')
+    .option('--json', 'print one JSON summary document instead of the human view')
+    .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/resume.js')));
+
+  program
+    .command('retry')
+    .description('run the failed and cancelled tasks of a finished run again (and what they blocked), keeping what succeeded')
+    .argument('<run-id>', 'the run (any unique prefix of its id)')
+    .option('--from <task>', 're-run this task and everything after it, even what succeeded')
+    .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16)')
+    .option('--json', 'print one JSON summary document instead of the human view')
+    .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/retry.js')));
+
+  program
+    .command('cancel')
+    .description('cancel a run from another terminal: its process stops the tasks and runs always() cleanup; waits until it has')
+    .argument('<run-id>', 'the run (any unique prefix of its id)')
+    .option('--reason <text>', 'recorded as the reason', 'cancelled with baton cancel')
+    .option('--no-wait', 'return once the request is recorded')
+    .option('--timeout <seconds>', 'how long to wait for the run to end (default 60)')
+    .option('--json', 'print a JSON summary when this process finishes the cancel itself')
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/cancel.js')));
 
   program
     .command('history')

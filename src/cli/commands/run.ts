@@ -1,29 +1,38 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { resolveInputs } from '../../engine/inputs.js';
+import { MASK } from '../../engine/mask.js';
 import { previewRun } from '../../engine/preview.js';
 import { runWorkflow } from '../../engine/runner.js';
-import { summarize } from '../../engine/summary.js';
-import { resolveInputs } from '../../engine/inputs.js';
-import { killAllProcessGroups } from '../../executors/process-group.js';
 import { BatonError } from '../../observability/errors.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
-import { createMemoryStore } from '../../store/memory/memory-store.js';
+import { currentOwner } from '../../store/ownership.js';
 import { parsePairs, parsePositiveInt } from '../args.js';
+import { driveRun, type ViewFlags } from '../drive.js';
 import { EXIT } from '../exit.js';
-import { paint, useColor } from '../render/format.js';
-import { LiveView, NoView, PlainView, type ProgressView } from '../render/progress.js';
-import { renderSummary } from '../render/summary.js';
+import { openCliStore, type StoreFlags } from '../store.js';
 
-interface RunFlags {
+interface RunFlags extends ViewFlags, StoreFlags {
   input?: string[];
   env?: string[];
   concurrency?: string;
   dryRun?: boolean;
-  json?: boolean;
-  follow?: boolean;
-  view: 'auto' | 'live' | 'plain' | 'none';
+  resumeInterrupted?: boolean;
 }
 
-export default async function run(file: string, flags: RunFlags): Promise<number> {
+export default async function run(file: string | undefined, flags: RunFlags): Promise<number> {
+  if (flags.resumeInterrupted) {
+    if (file !== undefined) {
+      process.stderr.write('baton: --resume-interrupted resumes stored runs; it takes no workflow file (run the file separately)\n');
+      return EXIT.invalid;
+    }
+    return resumeInterrupted(flags);
+  }
+  if (file === undefined) {
+    process.stderr.write('baton: which workflow? usage: baton run <file> (or --resume-interrupted)\n');
+    return EXIT.invalid;
+  }
   const loaded = await loadWorkflowFile(file);
   for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (!loaded.workflow) {
@@ -47,64 +56,39 @@ export default async function run(file: string, flags: RunFlags): Promise<number
     throw err;
   }
 
-  const out = process.stdout;
-  const colors = paint(useColor(out) && !flags.json);
-  const viewMode = flags.json ? 'none' : flags.view === 'auto' ? (out.isTTY ? 'live' : 'plain') : flags.view;
-  const view: ProgressView =
-    viewMode === 'live' ? new LiveView(out, colors) : viewMode === 'plain' ? new PlainView((t) => out.write(t), colors) : new NoView();
-
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write(`\nbaton: cancelling (${signal}); press Ctrl-C again to force\n`);
-      controller.abort();
-      return;
-    }
-    killAllProcessGroups('SIGKILL');
-    process.stderr.write('baton: forced stop\n');
-    process.exit(EXIT.cancelled);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // Tasks run in their own process groups, so nothing kills them with us: make sure.
-  const onExit = () => killAllProcessGroups('SIGKILL');
-  process.on('exit', onExit);
-
-  const store = createMemoryStore();
-  let state: Awaited<ReturnType<typeof runWorkflow>>['state'];
+  const store = await openCliStore(flags, { create: true });
+  const durable = store.location !== 'memory';
   try {
-    const result = await runWorkflow({
-      store,
-      workflow,
-      baseDir: path.dirname(path.resolve(file)),
-      inputs,
-      env,
-      concurrency,
-      signal: controller.signal,
-      onEvent: (event, runState) => view.event(event, runState),
-      onOutput: (task, stream, chunk) => view.output(task, stream, chunk),
-      followAll: flags.follow === true,
-    });
-    state = result.state;
+    const source = { file: path.resolve(file), sha256: await fileHash(file) };
+    const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
+      runWorkflow({
+        store,
+        owner: currentOwner(),
+        workflow,
+        baseDir: path.dirname(source.file),
+        source,
+        inputs,
+        env,
+        concurrency,
+        ...hooks,
+      }),
+    );
+    return exitCode;
   } catch (err) {
-    view.close();
     if (err instanceof BatonError && err.code.startsWith('INPUT_')) {
       process.stderr.write(`baton: ${err.message}\n`);
       return EXIT.invalid;
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    await store.close();
   }
-  view.close();
-  const summary = summarize(state);
-  if (flags.json) out.write(JSON.stringify(summary, null, 2) + '\n');
-  else out.write('\n' + renderSummary(summary, colors, file));
-  return summary.status === 'succeeded' ? EXIT.ok : summary.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+}
+
+/** Resumes every interrupted run in the store, one after another (`baton run --resume-interrupted`). */
+async function resumeInterrupted(flags: RunFlags): Promise<number> {
+  const { resumeAll } = await import('./resume.js');
+  return resumeAll(flags);
 }
 
 function dryRun(
@@ -117,7 +101,13 @@ function dryRun(
   const inputs = resolveInputs(workflow.inputs, given);
   const envContext = { ...(process.env as Record<string, string>), ...workflow.environment, ...env };
   const steps = previewRun(workflow, {
-    contexts: { env: envContext, inputs, run: { id: '(dry run)' }, workflow: { name: workflow.name, version: workflow.version } },
+    contexts: {
+      env: envContext,
+      inputs,
+      run: { id: '(dry run)' },
+      workflow: { name: workflow.name, version: workflow.version },
+      secrets: Object.fromEntries((workflow.secrets ?? []).map((name) => [name, MASK])),
+    },
   });
   if (json) {
     process.stdout.write(JSON.stringify({ workflow: workflow.name, steps }, null, 2) + '\n');
@@ -134,4 +124,9 @@ function dryRun(
   });
   process.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
+}
+
+/** The hash recorded with a run, so a resume can tell the file changed since. */
+export async function fileHash(file: string): Promise<string> {
+  return createHash('sha256').update(await readFile(file)).digest('hex');
 }

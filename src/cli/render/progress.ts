@@ -142,6 +142,12 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
       return `${event.task} expanded into ${event.children.filter((c) => c.parent === event.task).length} iterations`;
     case 'RunCancelRequested':
       return paint.yellow(`cancelling: ${event.reason}`);
+    case 'RunResumed':
+      return `run ${state.runId} resumed by pid ${event.owner.pid} on ${event.owner.host}`;
+    case 'RunReopened':
+      return `run ${state.runId} reopened: ${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} to run again${event.from ? ` from ${event.from}` : ''}`;
+    case 'TaskInterrupted':
+      return `${event.task} ${paint.yellow('interrupted')} (attempt ${event.attempt} was running when the previous process stopped): it runs again`;
     default:
       return undefined;
   }

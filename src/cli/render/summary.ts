@@ -8,7 +8,7 @@ const STDERR_LINES = 10;
 const ORDER: Record<string, number> = { failed: 0, cancelled: 1, running: 2, retrying: 3, ready: 4, pending: 5, skipped: 6, succeeded: 7 };
 
 /** The human summary printed when a run ends: bounded however big the run. */
-export function renderSummary(summary: RunSummary, paint: Paint, file?: string): string {
+export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: string; durable?: boolean } = {}): string {
   const out: string[] = [];
   const status = colorStatus(summary.status, paint);
   out.push(
@@ -38,7 +38,10 @@ export function renderSummary(summary: RunSummary, paint: Paint, file?: string):
     out.push('', paint.bold('Failures:'));
     for (const task of failures.slice(0, 10)) out.push(renderFailure(task, paint));
     if (failures.length > 10) out.push(paint.dim(`  ... and ${failures.length - 10} more failed tasks (see --json)`));
-    if (file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${file}`));
+    if (hint.durable) {
+      const task = failures[0].id;
+      out.push('', paint.dim(`Output: baton logs ${summary.run_id} ${task}`), paint.dim(`Fix the cause, then retry what failed: baton retry ${summary.run_id}`));
+    } else if (hint.file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${hint.file}`));
   } else if (summary.error && summary.status === 'failed') {
     out.push('', `${paint.red('error')}: ${summary.error.message} [${summary.error.code}]`);
   }

@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
+import { HEARTBEAT_MS, isOwnerGone } from '../../store/ownership.js';
+import { EngineError } from '../../engine/errors.js';
+import { EXIT } from '../exit.js';
+import { openCliStore } from '../store.js';
+import { continueOne, type ContinueFlags } from './resume.js';
+
+interface CancelFlags extends ContinueFlags {
+  reason?: string;
+  wait: boolean;
+  timeout?: string;
+}
+
+/**
+ * `baton cancel <run-id>`. A run driven by a live process is asked to cancel (it sees the
+ * request at its next heartbeat, within a second, stops its tasks and runs its always()
+ * cleanup); by default this waits until it has. A run nobody drives (interrupted) is
+ * cancelled here, cleanup included.
+ */
+export default async function cancel(runId: string, flags: CancelFlags): Promise<number> {
+  const store = await openCliStore(flags);
+  try {
+    const id = await store.runs.resolveRunId(runId);
+    const reason = flags.reason ?? 'cancelled with baton cancel';
+    const record = (await store.runs.getRun(id))!;
+    if (FINISHED_RUN_STATUSES.has(record.status)) {
+      throw new EngineError('RUN_FINISHED', `run ${id} already ${record.status}; nothing to cancel`, { details: { run: id } });
+    }
+    if (isOwnerGone(record)) return await continueOne(store, id, flags, { kind: 'cancel', reason });
+    await store.runs.requestCancel(id, reason);
+    const owner = record.owner!;
+    process.stderr.write(`baton: asked pid ${owner.pid} on ${owner.host} to cancel run ${id}\n`);
+    if (!flags.wait) return EXIT.ok;
+    const limit = Date.now() + (flags.timeout !== undefined ? Number(flags.timeout) * 1000 : 60_000);
+    for (;;) {
+      const now = (await store.runs.getRun(id))!;
+      if (FINISHED_RUN_STATUSES.has(now.status)) {
+        process.stdout.write(`run ${id} ${now.status}\n`);
+        return now.status === 'cancelled' ? EXIT.ok : EXIT.failed;
+      }
+      if (isOwnerGone(now)) {
+        // The owner died before it could finish cancelling: finish here.
+        return await continueOne(store, id, flags, { kind: 'cancel', reason });
+      }
+      if (Date.now() > limit) {
+        process.stderr.write(`baton: run ${id} is still cancelling (its tasks are stopping); see \`baton status ${id}\`\n`);
+        return EXIT.failed;
+      }
+      await sleep(HEARTBEAT_MS / 2);
+    }
+  } finally {
+    await store.close();
+  }
+}

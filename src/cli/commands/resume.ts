@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { continueStoredRun, type ContinueMode } from '../../engine/resume.js';
+import type { RunState } from '../../engine/state.js';
+import { BatonError } from '../../observability/errors.js';
+import { currentOwner, displayStatus } from '../../store/ownership.js';
+import type { Store } from '../../store/store.js';
+import { parsePositiveInt } from '../args.js';
+import { driveRun, type ViewFlags } from '../drive.js';
+import { EXIT } from '../exit.js';
+import { openCliStore, type StoreFlags } from '../store.js';
+import { fileHash } from './run.js';
+
+export interface ContinueFlags extends ViewFlags, StoreFlags {
+  concurrency?: string;
+}
+
+/** `baton resume <run-id>` (alias `recover`): go on with an interrupted run. */
+export default async function resume(runId: string, flags: ContinueFlags): Promise<number> {
+  const store = await openCliStore(flags);
+  try {
+    return await continueOne(store, await store.runs.resolveRunId(runId), flags, { kind: 'resume' });
+  } finally {
+    await store.close();
+  }
+}
+
+/** `baton run --resume-interrupted`: every interrupted run, one after another. */
+export async function resumeAll(flags: ContinueFlags): Promise<number> {
+  const store = await openCliStore(flags);
+  try {
+    const runs = await store.runs.listRuns({ limit: 10_000 });
+    const interrupted = runs.filter((run) => displayStatus(run) === 'interrupted').reverse();
+    if (interrupted.length === 0) {
+      process.stderr.write('baton: no interrupted runs to resume\n');
+      return EXIT.ok;
+    }
+    process.stderr.write(`baton: resuming ${interrupted.length} interrupted run${interrupted.length === 1 ? '' : 's'}\n`);
+    let worst: number = EXIT.ok;
+    for (const run of interrupted) {
+      let code: number;
+      try {
+        code = await continueOne(store, run.id, flags, { kind: 'resume' });
+      } catch (err) {
+        // One run another process took meanwhile, or with a missing secret, must not stop the rest.
+        if (!(err instanceof BatonError)) throw err;
+        process.stderr.write(`baton: run ${run.id}: ${err.message} [${err.code}]\n`);
+        code = EXIT.failed;
+      }
+      if (worst === EXIT.ok || code === EXIT.failed) worst = code;
+    }
+    return worst;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Claims a stored run and drives it with the usual view and summary. */
+export async function continueOne(store: Store, runId: string, flags: ContinueFlags, mode: ContinueMode): Promise<number> {
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+  try {
+    const { exitCode } = await driveRun(flags, { durable: store.location !== 'memory' }, (hooks) =>
+      continueStoredRun(
+        {
+          store,
+          runId,
+          owner: currentOwner(),
+          ...(concurrency !== undefined ? { concurrency } : {}),
+          ...hooks,
+          onLoaded: (state) => noteChangedFile(state),
+        },
+        mode,
+      ),
+    );
+    return exitCode;
+  } catch (err) {
+    if (err instanceof BatonError && err.code.startsWith('INPUT_')) {
+      process.stderr.write(`baton: run ${runId}: ${err.message}\n`);
+      return EXIT.invalid;
+    }
+    throw err;
+  }
+}
+
+/** Resume runs the workflow as it was when the run started; say so when the file has changed since. */
+function noteChangedFile(state: RunState): void {
+  const source = state.source;
+  if (!source) return;
+  if (!existsSync(source.file)) {
+    process.stderr.write(`baton: note: ${source.file} no longer exists; going on with the workflow as it was when run ${state.runId} started\n`);
+    return;
+  }
+  void fileHash(source.file).then((hash) => {
+    if (hash !== source.sha256) {
+      process.stderr.write(
+        `baton: note: ${source.file} changed since run ${state.runId} started; going on with the workflow as it was then (start a new run to use the new version)\n`,
+      );
+    }
+  });
+}
