@@ -1,3 +1,4 @@
+import { stopLeftoverProcesses } from '../executors/leftovers.js';
 import type { Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent } from '../store/events.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
@@ -46,6 +47,11 @@ export interface ContinueOptions extends DriveOptions {
   owner: RunOwner;
   /** Called with the rebuilt state before anything runs (to tell the user what will happen). */
   onLoaded?: (state: RunState) => void;
+  /**
+   * Stops what the previous owner's tasks left running before they run again; default
+   * executors/leftovers.ts (processes carrying the run's id).
+   */
+  stopLeftovers?: (runId: string) => Promise<unknown>;
 }
 
 /** Claims a stored run, rebuilds it from its events and drives it to its end. */
@@ -72,6 +78,7 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       reopen = mode.from === undefined ? { type: 'RunReopened', tasks } : { type: 'RunReopened', tasks, from: mode.from };
     }
     options.onLoaded?.(state);
+    if (mode.kind !== 'retry') await (options.stopLeftovers ?? stopLeftoverProcesses)(runId);
     return await continueRun(state, options, {
       resumed: mode.kind !== 'retry',
       reopen,
