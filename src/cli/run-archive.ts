@@ -102,6 +102,9 @@ export class ArchiveReader {
       value = JSON.parse(text);
     } catch (error) {
       this.problem('IMPORT_JSON', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.headerLineNo === 0) this.headerLineNo = this.lineNo;
+      // Take it for the event that should be here, so the next lines are numbered as expected.
+      else this.seq++;
       return;
     }
     if (this.headerLineNo === 0) this.readHeader(value);
@@ -155,17 +158,22 @@ export class ArchiveReader {
   private readEvent(value: unknown): void {
     if (!isObject(value)) return this.problem('IMPORT_EVENT', 'expected an event object');
     const type = value.type;
-    if (typeof type !== 'string' || !Object.hasOwn(EVENT_FIELDS, type)) {
-      const known = Object.keys(EVENT_FIELDS).join(', ');
-      return this.problem('IMPORT_EVENT_TYPE', typeof type === 'string' ? `unknown event type '${type}' (known: ${known})` : 'the event has no `type`');
-    }
+    const named = typeof type === 'string' ? type : 'event';
+    // seq first, so one bad line does not make every later one look out of order.
     const seq = value.seq;
-    if (typeof seq !== 'number' || !Number.isInteger(seq)) return this.problem('IMPORT_SEQ', `${type}: \`seq\` must be a whole number`);
+    if (typeof seq !== 'number' || !Number.isInteger(seq)) {
+      this.seq++;
+      return this.problem('IMPORT_SEQ', `${named}: \`seq\` must be a whole number`);
+    }
     const expected = this.seq + 1;
     this.seq = seq;
     if (seq !== expected) {
       const what = seq < expected ? `repeats or goes back (expected ${expected})` : `leaves a gap (expected ${expected})`;
-      return this.problem('IMPORT_SEQ', `${type}: seq ${seq} ${what}: events must be numbered 1, 2, 3... in order`);
+      return this.problem('IMPORT_SEQ', `${named}: seq ${seq} ${what}: events must be numbered 1, 2, 3... in order`);
+    }
+    if (typeof type !== 'string' || !Object.hasOwn(EVENT_FIELDS, type)) {
+      const known = Object.keys(EVENT_FIELDS).join(', ');
+      return this.problem('IMPORT_EVENT_TYPE', typeof type === 'string' ? `unknown event type '${type}' (known: ${known})` : 'the event has no `type`');
     }
     if (typeof value.at !== 'number' || !Number.isFinite(value.at)) return this.problem('IMPORT_EVENT', `${type}: \`at\` must be a time (ms since epoch)`);
     if (seq === 1 && type !== 'RunCreated') return this.problem('IMPORT_EVENT', `the first event must be RunCreated, not ${type}`);
