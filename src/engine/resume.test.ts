@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ExecutorError } from '../executors/errors.js';
 import type { Executor } from '../executors/types.js';
@@ -10,7 +11,8 @@ import { runWorkflow } from './runner.js';
 import { conditional, loop, noop, parallel, workflow } from './test-dsl.js';
 
 const owner: RunOwner = { host: 'test-host', pid: 1, started_at: 1 };
-const other: RunOwner = { host: 'test-host', pid: 2, started_at: 2 };
+/** A previous owner that is gone: this host, but no process with that pid started then. */
+const other: RunOwner = { host: hostname(), pid: process.pid, started_at: 1 };
 
 /**
  * A scripted executor that records every attempt it starts. `fails` lists task keys that
@@ -72,8 +74,10 @@ async function crashedAt(batches: TimedEvent[][], count: number, runId: string, 
 
 const strip = (events: TimedEvent[]): TimedEvent[] => events.map(({ seq: _seq, ...e }: TimedEvent & { seq?: number }) => e as TimedEvent);
 
+const noLeftovers = async () => {};
+
 async function resume(store: Store, runId: string, executor: Executor, mode: ContinueMode = { kind: 'resume' }) {
-  return continueStoredRun({ store, runId, owner, executors: () => executor, random: () => 0.5 }, mode);
+  return continueStoredRun({ store, runId, owner, executors: () => executor, random: () => 0.5, stopLeftovers: noLeftovers }, mode);
 }
 
 describe('resume: a run rebuilt from its events goes on', () => {
@@ -97,7 +101,7 @@ describe('resume: a run rebuilt from its events goes on', () => {
       const succeededBefore = [...before.tasks].filter(([, t]) => t.status === 'succeeded').map(([k]) => k);
       const again: string[] = [];
       const result = await continueStoredRun(
-        { store, runId, owner, executors: () => scripted(again, new Set(['flaky'])), random: () => 0.5 },
+        { store, runId, owner, executors: () => scripted(again, new Set(['flaky'])), random: () => 0.5, stopLeftovers: noLeftovers },
         { kind: 'resume' },
       ).catch((err: Error) => {
         throw new Error(`resume after commit ${count} of ${batches.length}: ${err.message}`);

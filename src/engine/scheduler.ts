@@ -85,6 +85,8 @@ export class Scheduler {
    */
   resume(): void {
     const state = this.state;
+    // The owner died before the run got going: nothing was decided yet.
+    if (state.status === 'pending') this.emit({ type: 'RunStarted' });
     for (const [key, task] of state.tasks) {
       if (task.status !== 'running' || Composites.isComposite(this.specOf(key))) continue;
       const condition = this.specOf(key).condition;
@@ -320,13 +322,17 @@ export class Scheduler {
   cancelRun(reason: string): void {
     if (this.state.cancelRequested !== undefined) return;
     this.emit({ type: 'RunCancelRequested', reason });
+    // Decide the whole set first: settling one may make a cleanup (always()) task ready,
+    // which must then run, not be cancelled by this same sweep.
+    const waiting: string[] = [];
     for (const [key, task] of this.state.tasks) {
       if (task.status === 'running' && !Composites.isComposite(this.state.nodes.get(key)!.spec)) {
         this.effects.abort.push({ key, reason: 'cancel' });
       } else if (task.status === 'ready' || task.status === 'retrying') {
-        this.settle(key, 'TaskCancelled', reason);
+        waiting.push(key);
       }
     }
+    for (const key of waiting) this.settle(key, 'TaskCancelled', reason);
   }
 
   /** A composite's time limit passed. */
