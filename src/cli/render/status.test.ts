@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, test } from 'vitest';
-import type { StoredEvent, TimedEvent } from '../../store/events.js';
+import type { RunEvent, StoredEvent } from '../../store/events.js';
 import { currentOwner } from '../../store/ownership.js';
 import type { RunRecord, TaskRecord } from '../../store/store.js';
 import { paint } from './format.js';
@@ -15,7 +15,7 @@ const T0 = Date.parse('2026-11-22T15:40:00Z');
 const ID = '01KAQ3T6Y1A8N4W0V9C2M5XJ7B';
 
 /** Events numbered from 1, one ms apart. */
-function numbered(events: Array<Omit<TimedEvent, 'at'> & { at?: number }>): StoredEvent[] {
+function numbered(events: Array<RunEvent & { at?: number }>): StoredEvent[] {
   return events.map((e, i) => ({ at: T0 + i, ...e, seq: i + 1 }) as StoredEvent);
 }
 
