@@ -55,15 +55,17 @@ export function processAlive(pid: number, startedAt?: number): boolean {
     // EPERM: it exists but belongs to someone else.
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (startedAt === undefined) return true;
-  const started = processStartTime(pid);
-  return started === undefined || Math.abs(started - startedAt) <= START_SLACK_MS;
+  const stat = processStat(pid);
+  // A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0): it is gone.
+  if (stat?.state === 'Z' || stat?.state === 'X') return false;
+  if (startedAt === undefined || stat === undefined) return true;
+  return Math.abs(stat.startedAt - startedAt) <= START_SLACK_MS;
 }
 
 let bootTime: number | undefined;
 
-/** When a process started, from /proc (Linux); undefined where that cannot be read. */
-function processStartTime(pid: number): number | undefined {
+/** A process's state letter and start time, from /proc (Linux); undefined where that cannot be read. */
+function processStat(pid: number): { state: string; startedAt: number } | undefined {
   try {
     if (bootTime === undefined) {
       const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
@@ -75,7 +77,7 @@ function processStartTime(pid: number): number | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[19]);
     // Linux reports clock ticks of 1/100 s (USER_HZ) on every architecture Node supports.
-    return Number.isFinite(ticks) ? bootTime + ticks * 10 : undefined;
+    return Number.isFinite(ticks) ? { state: fields[0], startedAt: bootTime + ticks * 10 } : undefined;
   } catch {
     return undefined;
   }

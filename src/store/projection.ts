@@ -31,6 +31,8 @@ export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded
 export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord | undefined): TaskRecord[] {
   const row = (key: string): TaskRecord => get(key) ?? { key, status: 'pending', attempt: 0 };
   switch (event.type) {
+    case 'RunCreated':
+      return staticTaskKeys(event.workflow).map((key) => row(key));
     case 'TaskReady':
     case 'TaskInterrupted':
       return [{ ...row(event.task), status: 'ready', retry_at: undefined }];
@@ -75,4 +77,25 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
     default:
       return [];
   }
+}
+
+/**
+ * The keys of a workflow's static tasks in file order, parents before their children, so
+ * the projection lists every task from the start (loop iterations join when they expand).
+ * Read from the snapshot's JSON shape (spec/model.ts) without depending on the spec layer.
+ */
+function staticTaskKeys(workflow: unknown): string[] {
+  const keys: string[] = [];
+  type RawTask = { id?: unknown; tasks?: unknown; then?: unknown; else?: unknown };
+  const visit = (task: unknown) => {
+    if (task === null || typeof task !== 'object') return;
+    const t = task as RawTask;
+    if (typeof t.id === 'string') keys.push(t.id);
+    if (Array.isArray(t.tasks)) t.tasks.forEach(visit);
+    visit(t.then);
+    visit(t.else);
+  };
+  const tasks = (workflow as { tasks?: unknown } | null)?.tasks;
+  if (Array.isArray(tasks)) tasks.forEach(visit);
+  return keys;
 }
