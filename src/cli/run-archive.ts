@@ -8,8 +8,8 @@
  *
  * The events are the truth (shared/DESIGN.md): importing them into another store rebuilds
  * the run, its status and its task projection there. `run` is the RunRecord without its
- * owner (a process on another machine means nothing here), for readers that want the
- * summary without folding the events.
+ * owner and heartbeat (a process on another machine means nothing here), for readers that
+ * want the summary without folding the events.
  *
  * The reader checks every line and reports each problem with `file:line`; a file with any
  * problem imports nothing. A version newer than this baton knows is refused, not guessed at.
@@ -25,11 +25,11 @@ const MAX_PROBLEMS = 20;
 export interface ArchiveHeader {
   format: typeof ARCHIVE_FORMAT;
   version: number;
-  run: Omit<RunRecord, 'owner'>;
+  run: Omit<RunRecord, 'owner' | 'heartbeat_at'>;
 }
 
 export function headerLine(record: RunRecord): string {
-  const { owner: _owner, ...run } = record;
+  const { owner: _owner, heartbeat_at: _heartbeat, ...run } = record;
   const header: ArchiveHeader = { format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, run };
   return JSON.stringify(header);
 }

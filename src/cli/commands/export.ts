@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { runNotFound } from '../../store/errors.js';
 import { EXIT } from '../exit.js';
 import { eventLine, headerLine } from '../run-archive.js';
+import { stopQuietlyOnClosedStdout } from '../pipe.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface ExportFlags extends StoreFlags {
@@ -20,6 +21,7 @@ export default async function exportRun(runArg: string, flags: ExportFlags): Pro
     if (record === undefined) throw runNotFound(runId);
     const events = await store.runs.readEvents(runId);
     const toFile = flags.output !== undefined && flags.output !== '-';
+    if (!toFile) stopQuietlyOnClosedStdout();
     const out = toFile ? createWriteStream(flags.output!, { flags: 'wx' }) : process.stdout;
     try {
       const write = async (line: string) => {

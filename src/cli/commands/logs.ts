@@ -9,6 +9,7 @@ import { paint, useColor } from '../render/format.js';
 import { LogFormatter } from '../render/logs.js';
 import { RunDigest } from '../render/run-view.js';
 import { parseSince } from '../render/time.js';
+import { stopQuietlyOnClosedStdout } from '../pipe.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface LogsFlags extends StoreFlags {
@@ -24,16 +25,13 @@ const FOLLOW_MS = 250;
 export default async function logs(runArg: string, task: string | undefined, flags: LogsFlags): Promise<number> {
   const tail = parsePositiveInt(flags.tail, '--tail');
   const since = flags.since === undefined ? undefined : parseSince(flags.since, Date.now());
-  // `baton logs ... | head` closes the pipe early: that is not an error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(EXIT.ok);
-    throw err;
-  });
+  stopQuietlyOnClosedStdout();
   const store = await openCliStore(flags);
   try {
     const runId = await store.runs.resolveRunId(runArg);
-    if (task !== undefined) await checkTask(store, runId, task);
-    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined);
+    const keys = await taskKeys(store, runId);
+    if (task !== undefined) await checkTask(store, runId, task, keys);
+    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, keys);
     const print = (line: LogLine) => process.stdout.write((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
     let cursor: LogCursor;
     if (tail !== undefined) {
@@ -86,19 +84,23 @@ async function follow(store: Store, runId: string, task: string | undefined, fro
   }
 }
 
+/** Every task the run knows of: the projection's and the workflow's (reached or not). */
+async function taskKeys(store: Store, runId: string): Promise<Set<string>> {
+  const keys = new Set((await store.runs.listTasks(runId)).map((t) => t.key));
+  const digest = new RunDigest();
+  digest.apply(await store.runs.readEvents(runId));
+  for (const key of digest.nodes.keys()) keys.add(key);
+  return keys;
+}
+
 /**
  * A task name that is not in the run gets a clear error (with a did-you-mean), not empty
  * output. While the run goes on, a loop iteration may not exist yet: that is allowed.
  */
-async function checkTask(store: Store, runId: string, task: string): Promise<void> {
-  const keys = new Set((await store.runs.listTasks(runId)).map((t) => t.key));
+async function checkTask(store: Store, runId: string, task: string, keys: ReadonlySet<string>): Promise<void> {
   if (keys.has(task)) return;
-  const digest = new RunDigest();
-  digest.apply(await store.runs.readEvents(runId));
-  if (digest.nodes.has(task)) return;
   const record = await store.runs.getRun(runId);
   if (record !== undefined && (record.status === 'running' || record.status === 'pending') && displayStatus(record) !== 'interrupted') return;
-  for (const key of digest.nodes.keys()) keys.add(key);
   throw new BatonError('CLI_TASK_NOT_FOUND', `run ${runId} has no task '${task}'${didYouMean(task, keys)}: see its tasks with \`baton status ${runId}\``, {
     details: { run: runId, task },
   });

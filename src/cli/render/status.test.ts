@@ -245,10 +245,17 @@ describe('LogFormatter', () => {
 
   test('several tasks: task, a stream marker, padded as names grow', () => {
     const f = new LogFormatter(plain, true);
+    // Without the run's keys up front, the padding grows as longer names turn up.
     expect(f.format(line('build', 'compiling'))).toBe('build | compiling');
     expect(f.format(line('envs[qa]', 'oops', 'stderr'))).toBe('envs[qa] ! oops');
     expect(f.format(line('build', 'done'))).toBe('build    | done');
     expect(f.format(line('flaky', 'again', 'stdout', 2))).toBe('flaky#2  | again');
+  });
+
+  test("given the run's task keys, the columns line up from the first line", () => {
+    const f = new LogFormatter(plain, true, ['a', 'envs[prod]']);
+    expect(f.format(line('a', 'hello'))).toBe('a          | hello');
+    expect(f.format(line('envs[prod]', 'x', 'stderr'))).toBe('envs[prod] ! x');
   });
 
   test('one task: the text alone; stderr in red when colours are on', () => {
