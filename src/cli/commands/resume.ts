@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { continueStoredRun, type ContinueMode } from '../../engine/resume.js';
 import type { RunState } from '../../engine/state.js';
 import { BatonError } from '../../observability/errors.js';
@@ -8,7 +9,6 @@ import { parsePositiveInt } from '../args.js';
 import { driveRun, type ViewFlags } from '../drive.js';
 import { EXIT } from '../exit.js';
 import { openCliStore, type StoreFlags } from '../store.js';
-import { fileHash } from './run.js';
 
 export interface ContinueFlags extends ViewFlags, StoreFlags {
   concurrency?: string;
@@ -89,11 +89,13 @@ function noteChangedFile(state: RunState): void {
     process.stderr.write(`baton: note: ${source.file} no longer exists; going on with the workflow as it was when run ${state.runId} started\n`);
     return;
   }
-  void fileHash(source.file).then((hash) => {
-    if (hash !== source.sha256) {
-      process.stderr.write(
-        `baton: note: ${source.file} changed since run ${state.runId} started; going on with the workflow as it was then (start a new run to use the new version)\n`,
-      );
-    }
-  });
+  if (fileHashSync(source.file) !== source.sha256) {
+    process.stderr.write(
+      `baton: note: ${source.file} changed since run ${state.runId} started; going on with the workflow as it was then (start a new run to use the new version)\n`,
+    );
+  }
+}
+
+function fileHashSync(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
