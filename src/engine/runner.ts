@@ -187,6 +187,12 @@ class Runner {
       if (this.options.signal?.aborted) this.scheduler.cancelRun('cancelled by the user');
       begin();
       await this.loop();
+    } catch (err) {
+      // The store failed (disk full, say): stop the tasks, whose results could not be
+      // recorded anyway. The run stays unfinished, and shows as interrupted once this
+      // process lets go of it, to be resumed when the cause is fixed.
+      for (const controller of this.controllers.values()) controller.abort('cancel');
+      throw err;
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
       for (const timer of this.timers) clearTimeout(timer);
