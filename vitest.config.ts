@@ -1,6 +1,19 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/** `import text from './x.sql'` gives the file's text, as esbuild's `text` loader does in the bundle. */
+function sqlAsText(): Plugin {
+  return {
+    name: 'sql-as-text',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.split('?')[0].endsWith('.sql')) return undefined;
+      return { code: `export default ${JSON.stringify(code)};`, map: null };
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [sqlAsText()],
   test: {
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 30_000,

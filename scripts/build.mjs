@@ -35,6 +35,8 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Packages with native code or their own binaries stay in node_modules.
   external: ['tsx', 'better-sqlite3', 'pg'],
+  // SQL (migrations, queries) is kept in .sql files and bundled as text.
+  loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -7,3 +7,32 @@ export function runNotFound(runId: string): StoreError {
     details: { run: runId },
   });
 }
+
+export function runExists(runId: string): StoreError {
+  return new StoreError('STORE_RUN_EXISTS', `run ${runId} already exists`, { details: { run: runId } });
+}
+
+export function diskFull(file: string, cause?: unknown): StoreError {
+  return new StoreError(
+    'STORE_DISK_FULL',
+    `no space left on the disk holding ${file}: free some space and try again (resume an interrupted run with \`baton resume\`); everything recorded before is intact`,
+    { cause, details: { file } },
+  );
+}
+
+export function readOnly(file: string, cause?: unknown): StoreError {
+  return new StoreError(
+    'STORE_READONLY',
+    `${file} is read-only: runs there can be read but not recorded; make the file and its folder writable, or use another store (--store, BATON_STORE, BATON_HOME)`,
+    { cause, details: { file } },
+  );
+}
+
+/** A file-system error while writing `file`, as a StoreError that says what to do. */
+export function fileError(err: unknown, file: string): Error {
+  if (err instanceof StoreError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return diskFull(file, err);
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return readOnly(file, err);
+  return new StoreError('STORE_IO', `cannot write ${file}: ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { file } });
+}

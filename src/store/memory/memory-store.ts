@@ -1,19 +1,29 @@
-import { StoreError, runNotFound } from '../errors.js';
+import { runExists, runNotFound } from '../errors.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
-import { FINISHED_RUN_STATUSES, statusAfter } from '../projection.js';
-import type { LogLine, LogStore, LogStream, RunFilter, RunRecord, RunStore, Store } from '../store.js';
+import { sameOwner } from '../ownership.js';
+import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
+import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
+import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, Store, TaskRecord } from '../store.js';
+import { MemoryLogStore } from './memory-log-store.js';
+
+export { MemoryLogStore } from './memory-log-store.js';
+
+interface MemoryRun {
+  record: RunRecord;
+  events: StoredEvent[];
+  /** The task projection; a Map keeps first-appearance order. */
+  tasks: Map<string, TaskRecord>;
+}
 
 /**
  * The in-memory store: everything lives in this process and is gone when it exits.
  * Used by tests, benchmarks and `baton run --store memory`.
  */
 export class MemoryRunStore implements RunStore {
-  private readonly runs = new Map<string, { record: RunRecord; events: StoredEvent[] }>();
+  private readonly runs = new Map<string, MemoryRun>();
 
-  async createRun(run: { id: string; workflow: string; created_at: number }, events: TimedEvent[]): Promise<StoredEvent[]> {
-    if (this.runs.has(run.id)) {
-      throw new StoreError('STORE_RUN_EXISTS', `run ${run.id} already exists`, { details: { run: run.id } });
-    }
+  async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]): Promise<StoredEvent[]> {
+    if (this.runs.has(run.id)) throw runExists(run.id);
     const record: RunRecord = {
       id: run.id,
       workflow: run.workflow,
@@ -21,39 +31,27 @@ export class MemoryRunStore implements RunStore {
       created_at: run.created_at,
       updated_at: run.created_at,
     };
-    this.runs.set(run.id, { record, events: [] });
-    return this.append(run.id, events);
-  }
-
-  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
-    const entry = this.runs.get(runId);
-    if (!entry) throw runNotFound(runId);
-    const stored: StoredEvent[] = new Array(events.length);
-    let seq = entry.events.length;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i] as StoredEvent;
-      event.seq = ++seq;
-      stored[i] = event;
-      entry.events.push(event);
-      const status = statusAfter(event);
-      if (status) {
-        entry.record.status = status;
-        if (FINISHED_RUN_STATUSES.has(status)) entry.record.ended_at = event.at;
-      }
+    if (run.owner) {
+      record.owner = { ...run.owner };
+      record.heartbeat_at = run.created_at;
     }
-    if (events.length > 0) entry.record.updated_at = events[events.length - 1].at;
+    const entry: MemoryRun = { record, events: [], tasks: new Map() };
+    const stored = this.commit(entry, events);
+    this.runs.set(run.id, entry);
     return stored;
   }
 
+  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
+    return this.commit(this.entry(runId), events);
+  }
+
   async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
-    const entry = this.runs.get(runId);
-    if (!entry) throw runNotFound(runId);
-    return entry.events.slice(afterSeq);
+    return this.entry(runId).events.slice(Math.max(0, afterSeq));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const entry = this.runs.get(runId);
-    return entry ? { ...entry.record } : undefined;
+    return entry ? copyRecord(entry.record) : undefined;
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
@@ -66,41 +64,110 @@ export class MemoryRunStore implements RunStore {
           (filter.status === undefined || run.status === filter.status) &&
           (filter.since === undefined || run.created_at >= filter.since),
       )
-      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      .slice(0, limit)
-      .map((run) => ({ ...run }));
+      .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, Math.max(0, limit))
+      .map(copyRecord);
+  }
+
+  async listTasks(runId: string): Promise<TaskRecord[]> {
+    return [...this.entry(runId).tasks.values()].map(compactTask);
+  }
+
+  async resolveRunId(prefix: string): Promise<string> {
+    if (this.runs.has(prefix)) return prefix;
+    const wanted = asciiUpper(prefix);
+    const matches = [...this.runs.keys()].filter((id) => asciiUpper(id).startsWith(wanted)).sort();
+    return pickRunId(prefix, matches);
+  }
+
+  async claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
+    const record = this.entry(runId).record;
+    if (record.owner && !sameOwner(record.owner, owner) && !isGone(copyRecord(record))) {
+      return { claimed: false, record: copyRecord(record) };
+    }
+    record.owner = { ...owner };
+    record.heartbeat_at = at;
+    return { claimed: true, record: copyRecord(record) };
+  }
+
+  async heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
+    const record = this.entry(runId).record;
+    if (sameOwner(record.owner, owner)) record.heartbeat_at = at;
+    return copyRecord(record);
+  }
+
+  async releaseRun(runId: string, owner: RunOwner): Promise<void> {
+    const record = this.entry(runId).record;
+    if (sameOwner(record.owner, owner)) delete record.owner;
+  }
+
+  async requestCancel(runId: string, reason: string): Promise<void> {
+    const record = this.entry(runId).record;
+    if (!FINISHED_RUN_STATUSES.has(record.status)) record.cancel_requested = reason;
+  }
+
+  async rebuildProjection(runId?: string): Promise<void> {
+    const entries = runId === undefined ? [...this.runs.values()] : [this.entry(runId)];
+    for (const entry of entries) {
+      const record = entry.record;
+      record.status = 'pending';
+      delete record.ended_at;
+      record.updated_at = record.created_at;
+      entry.tasks = new Map();
+      for (const event of entry.events) {
+        foldStatus(record, event);
+        for (const row of projectTasks(event, (key) => entry.tasks.get(key))) entry.tasks.set(row.key, row);
+        record.updated_at = event.at;
+      }
+    }
   }
 
   async close(): Promise<void> {}
-}
 
-/** Keeps at most `maxBytesPerTask` of each task's output (the newest), since nothing here is on disk. */
-export class MemoryLogStore implements LogStore {
-  private readonly lines = new Map<string, LogLine[]>();
-  private readonly bytes = new Map<string, number>();
-
-  constructor(private readonly maxBytesPerTask = 1 << 20) {}
-
-  write(runId: string, task: string, attempt: number, stream: LogStream, chunk: string): void {
-    const id = `${runId}\u0000${task}`;
-    let list = this.lines.get(id);
-    if (!list) this.lines.set(id, (list = []));
-    list.push({ task, attempt, stream, at: Date.now(), text: chunk });
-    let size = (this.bytes.get(id) ?? 0) + chunk.length;
-    while (size > this.maxBytesPerTask && list.length > 1) size -= list.shift()!.text.length;
-    this.bytes.set(id, size);
+  private entry(runId: string): MemoryRun {
+    const entry = this.runs.get(runId);
+    if (!entry) throw runNotFound(runId);
+    return entry;
   }
 
-  async read(runId: string, task?: string): Promise<LogLine[]> {
-    const prefix = `${runId}\u0000`;
-    const out: LogLine[] = [];
-    for (const [id, list] of this.lines) {
-      if (id.startsWith(prefix) && (task === undefined || id === prefix + task)) out.push(...list);
+  /** Applies events to a run all together: nothing changes if one of them cannot be applied. */
+  private commit(entry: MemoryRun, events: TimedEvent[]): StoredEvent[] {
+    const record = { ...entry.record };
+    const changed = new Map<string, TaskRecord>();
+    const get = (key: string) => changed.get(key) ?? entry.tasks.get(key);
+    let moved = false;
+    for (const event of events) {
+      if (foldStatus(record, event)) moved = true;
+      for (const row of projectTasks(event, get)) changed.set(row.key, row);
     }
-    return out.sort((a, b) => a.at - b.at);
+    if (moved && FINISHED_RUN_STATUSES.has(record.status)) {
+      // A finished run has no owner, and nothing left to cancel.
+      delete record.owner;
+      delete record.cancel_requested;
+    }
+    let seq = entry.events.length;
+    for (const event of events) {
+      const stored = event as StoredEvent;
+      stored.seq = ++seq;
+      entry.events.push(stored);
+    }
+    for (const [key, row] of changed) entry.tasks.set(key, row);
+    if (events.length > 0) record.updated_at = events[events.length - 1].at;
+    entry.record = record;
+    return events as StoredEvent[];
   }
 }
 
 export function createMemoryStore(): Store {
-  return { runs: new MemoryRunStore(), logs: new MemoryLogStore() };
+  const runs = new MemoryRunStore();
+  const logs = new MemoryLogStore();
+  return {
+    location: 'memory',
+    runs,
+    logs,
+    async close() {
+      await logs.close();
+      await runs.close();
+    },
+  };
 }

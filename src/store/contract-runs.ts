@@ -1,0 +1,265 @@
+import { expect, it } from 'vitest';
+import { errorCode } from '../observability/errors.js';
+import { ev, expectedTasks, realisticRun, T0, useStore, type MakeStore } from './contract-fixtures.js';
+import type { TimedEvent } from './events.js';
+import type { RunOwner, RunRecord } from './store.js';
+
+async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return { code: errorCode(err), message: (err as Error).message };
+  }
+  throw new Error('expected a rejection');
+}
+
+const run = (id: string, created_at = T0, workflow = 'deploy') => ({ id, workflow, created_at });
+
+export function runContract(makeStore: MakeStore): void {
+  const store = useStore(makeStore);
+
+  it('creates a run with its first events, numbered from 1', async () => {
+    const stored = await store().runs.createRun(run('R1'), [ev.created(T0), ev.started(T0 + 5)]);
+    expect(stored.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'RunCreated'],
+      [2, 'RunStarted'],
+    ]);
+    const record = await store().runs.getRun('R1');
+    expect(record).toEqual({ id: 'R1', workflow: 'deploy', status: 'running', created_at: T0, updated_at: T0 + 5 });
+    expect(await store().runs.getRun('nope')).toBeUndefined();
+  });
+
+  it('refuses a second run with the same id and keeps the first', async () => {
+    await store().runs.createRun(run('R1'), [ev.created()]);
+    expect((await rejection(store().runs.createRun(run('R1', T0 + 1, 'other'), [ev.created(), ev.started()]))).code).toBe('STORE_RUN_EXISTS');
+    expect(await store().runs.readEvents('R1')).toHaveLength(1);
+    expect((await store().runs.getRun('R1'))?.workflow).toBe('deploy');
+  });
+
+  it('appends events in order and reads them back whole, from any point', async () => {
+    await store().runs.createRun(run('R1'), [ev.created()]);
+    const appended = await store().runs.append('R1', [ev.started(T0 + 1), ev.ready('a', T0 + 2)]);
+    expect(appended.map((e) => e.seq)).toEqual([2, 3]);
+    expect((await store().runs.append('R1', [ev.start('a', 1, T0 + 3)]))[0].seq).toBe(4);
+    expect(await store().runs.append('R1', [])).toEqual([]);
+    const events = await store().runs.readEvents('R1');
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(events[0]).toEqual({ ...ev.created(), seq: 1 });
+    expect(events[3]).toEqual({ type: 'TaskStarted', task: 'a', attempt: 1, at: T0 + 3, seq: 4 });
+    expect((await store().runs.readEvents('R1', 2)).map((e) => e.seq)).toEqual([3, 4]);
+    expect(await store().runs.readEvents('R1', 4)).toEqual([]);
+  });
+
+  it('says which run it cannot find', async () => {
+    for (const attempt of [
+      store().runs.append('R9', [ev.started()]),
+      store().runs.readEvents('R9'),
+      store().runs.listTasks('R9'),
+      store().runs.rebuildProjection('R9'),
+    ]) {
+      const error = await rejection(attempt);
+      expect(error.code).toBe('STORE_RUN_NOT_FOUND');
+      expect(error.message).toContain('R9');
+    }
+  });
+
+  it('appends all events of a batch or none', async () => {
+    await store().runs.createRun(run('R1'), [ev.created(), ev.started(), ev.ready('a')]);
+    // The second event cannot be projected (no children): the whole batch must fail.
+    const broken = { type: 'TaskExpanded', task: 'a', at: T0 } as unknown as TimedEvent;
+    await expect(store().runs.append('R1', [ev.start('a', 1), broken, ev.succeeded()])).rejects.toThrow();
+    expect((await store().runs.readEvents('R1')).map((e) => e.type)).toEqual(['RunCreated', 'RunStarted', 'TaskReady']);
+    expect(await store().runs.listTasks('R1')).toEqual([{ key: 'a', status: 'ready', attempt: 0 }]);
+    expect((await store().runs.getRun('R1'))?.status).toBe('running');
+    // No gap in the numbers after a failed batch.
+    expect((await store().runs.append('R1', [ev.start('a', 1)]))[0].seq).toBe(4);
+  });
+
+  it('keeps the run status as its events say', async () => {
+    const runs = store().runs;
+    await runs.createRun(run('R1'), [ev.created(T0)]);
+    expect((await runs.getRun('R1'))?.status).toBe('pending');
+    await runs.append('R1', [ev.started(T0 + 1)]);
+    expect((await runs.getRun('R1'))?.status).toBe('running');
+    await runs.append('R1', [ev.ready('a', T0 + 2), ev.failed(T0 + 3)]);
+    expect(await runs.getRun('R1')).toMatchObject({ status: 'failed', ended_at: T0 + 3, updated_at: T0 + 3 });
+    await runs.append('R1', [ev.reopened(['a'], T0 + 4)]);
+    const reopened = await runs.getRun('R1');
+    expect(reopened?.status).toBe('running');
+    expect(reopened?.ended_at).toBeUndefined();
+    await runs.append('R1', [ev.cancelled('stop', T0 + 5)]);
+    expect(await runs.getRun('R1')).toMatchObject({ status: 'cancelled', ended_at: T0 + 5 });
+    await runs.append('R1', [ev.reopened(['a'], T0 + 6), ev.succeeded(T0 + 7)]);
+    expect(await runs.getRun('R1')).toMatchObject({ status: 'succeeded', ended_at: T0 + 7, updated_at: T0 + 7 });
+  });
+
+  it('lists runs newest first, filtered and limited', async () => {
+    const runs = store().runs;
+    for (let i = 0; i < 25; i++) {
+      await runs.createRun(run(`R${String(i).padStart(2, '0')}`, T0 + i * 1000, i % 2 ? 'build' : 'deploy'), [ev.created(T0 + i * 1000)]);
+    }
+    await runs.append('R03', [ev.started(), ev.succeeded()]);
+    await runs.append('R04', [ev.started(), ev.failed()]);
+    const all = await runs.listRuns();
+    expect(all).toHaveLength(20);
+    expect(all[0].id).toBe('R24');
+    expect(all.map((r) => r.created_at)).toEqual([...all.map((r) => r.created_at)].sort((a, b) => b - a));
+    expect((await runs.listRuns({ limit: 3 })).map((r) => r.id)).toEqual(['R24', 'R23', 'R22']);
+    expect((await runs.listRuns({ limit: 100 })).length).toBe(25);
+    expect((await runs.listRuns({ workflow: 'build', limit: 100 })).every((r) => r.workflow === 'build')).toBe(true);
+    expect((await runs.listRuns({ workflow: 'build', limit: 100 })).length).toBe(12);
+    expect((await runs.listRuns({ status: 'succeeded' })).map((r) => r.id)).toEqual(['R03']);
+    expect((await runs.listRuns({ status: 'failed', workflow: 'deploy' })).map((r) => r.id)).toEqual(['R04']);
+    expect((await runs.listRuns({ since: T0 + 22_000 })).map((r) => r.id)).toEqual(['R24', 'R23', 'R22']);
+    expect(await runs.listRuns({ workflow: 'nothing' })).toEqual([]);
+  });
+
+  it('breaks ties in creation time by id, newest first', async () => {
+    await store().runs.createRun(run('RA'), [ev.created()]);
+    await store().runs.createRun(run('RB'), [ev.created()]);
+    expect((await store().runs.listRuns()).map((r) => r.id)).toEqual(['RB', 'RA']);
+  });
+
+  it('projects tasks in order of first appearance', async () => {
+    const runs = store().runs;
+    await runs.createRun(run('R1'), [ev.created(), ev.started(), ev.ready('b', T0 + 1), ev.ready('a', T0 + 2)]);
+    await runs.append('R1', [ev.start('a', 1, T0 + 3), ev.expand('a', ['a[0]', 'a[1]'], T0 + 3)]);
+    await runs.append('R1', [ev.fail('a[0]', 1, T0 + 4), ev.retry('a[0]', 1, T0 + 1004, T0 + 4)]);
+    expect(await runs.listTasks('R1')).toEqual([
+      { key: 'b', status: 'ready', attempt: 0 },
+      { key: 'a', status: 'running', attempt: 1, first_started_at: T0 + 3, started_at: T0 + 3 },
+      { key: 'a[0]', status: 'retrying', attempt: 0, ended_at: T0 + 4, exit_code: 2, retry_at: T0 + 1004, error: { code: 'EXEC_EXIT_CODE', message: 'exit 2', exit_code: 2 } },
+      { key: 'a[1]', status: 'pending', attempt: 0 },
+    ]);
+    await runs.append('R1', [ev.ready('a[0]', T0 + 1004), ev.start('a[0]', 2, T0 + 1005), ev.ok('a[0]', 2, T0 + 1006, { n: 1 }), ev.skip('a[1]', 'no', T0 + 1006)]);
+    const tasks = await runs.listTasks('R1');
+    expect(tasks[2]).toEqual({ key: 'a[0]', status: 'succeeded', attempt: 2, first_started_at: T0 + 1005, started_at: T0 + 1005, ended_at: T0 + 1006, exit_code: 0, outputs: { n: 1 } });
+    expect(tasks[3]).toEqual({ key: 'a[1]', status: 'skipped', attempt: 0, reason: 'no', ended_at: T0 + 1006 });
+  });
+
+  it('resets reopened tasks and keeps the others', async () => {
+    const runs = store().runs;
+    await runs.createRun(run('R1'), [ev.created(), ev.started(), ev.ready('a'), ev.start('a', 1, T0 + 1), ev.ok('a', 1, T0 + 2, { x: 1 })]);
+    await runs.append('R1', [ev.ready('b'), ev.start('b', 1, T0 + 3), ev.fail('b', 1, T0 + 4), ev.failed(T0 + 4)]);
+    await runs.append('R1', [ev.reopened(['b'], T0 + 10)]);
+    expect(await runs.listTasks('R1')).toEqual([
+      { key: 'a', status: 'succeeded', attempt: 1, first_started_at: T0 + 1, started_at: T0 + 1, ended_at: T0 + 2, exit_code: 0, outputs: { x: 1 } },
+      { key: 'b', status: 'pending', attempt: 1, first_started_at: T0 + 3, started_at: T0 + 3 },
+    ]);
+    await runs.append('R1', [ev.ready('b', T0 + 11), ev.start('b', 2, T0 + 12)]);
+    expect((await runs.listTasks('R1'))[1]).toMatchObject({ status: 'running', attempt: 2, first_started_at: T0 + 3, started_at: T0 + 12 });
+  });
+
+  it('projects a realistic run as the reference fold does, live and rebuilt', async () => {
+    const runs = store().runs;
+    const batches = realisticRun();
+    await runs.createRun(run('R1'), batches[0]);
+    await runs.createRun(run('R2', T0 + 1), batches[0].map((e) => ({ ...e })));
+    for (const batch of batches.slice(1)) {
+      await runs.append('R1', batch);
+      await runs.append('R2', batch.map((e) => ({ ...e })));
+    }
+    const expected = expectedTasks(batches.flat());
+    expect(await runs.listTasks('R1')).toEqual(expected);
+    const before = await runs.getRun('R1');
+    expect(before).toMatchObject({ status: 'succeeded', updated_at: batches.flat().at(-1)!.at });
+    await runs.rebuildProjection('R1');
+    expect(await runs.listTasks('R1')).toEqual(expected);
+    expect(await runs.getRun('R1')).toEqual(before);
+    await runs.rebuildProjection();
+    expect(await runs.listTasks('R1')).toEqual(expected);
+    expect(await runs.listTasks('R2')).toEqual(expected);
+    // Appending after a rebuild goes on from the rebuilt rows.
+    await runs.append('R1', [ev.reopened(['notify']), ev.ready('late')]);
+    expect((await runs.listTasks('R1')).map((t) => t.key)).toEqual([...expected.map((t) => t.key), 'late']);
+  });
+
+  it('resolves run ids by unique prefix, ignoring case', async () => {
+    const runs = store().runs;
+    for (const id of ['01JDABC000', '01JDABD111', '01JDXYZ222', 'SHORT', 'SHORTER']) await runs.createRun(run(id), [ev.created()]);
+    expect(await runs.resolveRunId('01JDXYZ222')).toBe('01JDXYZ222');
+    expect(await runs.resolveRunId('01JDX')).toBe('01JDXYZ222');
+    expect(await runs.resolveRunId('01jdabc')).toBe('01JDABC000');
+    // An exact id wins over longer ids it is a prefix of.
+    expect(await runs.resolveRunId('SHORT')).toBe('SHORT');
+    const ambiguous = await rejection(runs.resolveRunId('01jdab'));
+    expect(ambiguous.code).toBe('STORE_RUN_AMBIGUOUS');
+    expect(ambiguous.message).toContain('01JDABC000');
+    expect(ambiguous.message).toContain('01JDABD111');
+    expect((await rejection(runs.resolveRunId('02'))).code).toBe('STORE_RUN_NOT_FOUND');
+    expect((await rejection(runs.resolveRunId(''))).code).toBe('STORE_RUN_NOT_FOUND');
+  });
+}
+
+const me: RunOwner = { host: 'host-a', pid: 100, started_at: T0 - 5000 };
+const other: RunOwner = { host: 'host-b', pid: 200, started_at: T0 - 9000 };
+
+export function ownershipContract(makeStore: MakeStore): void {
+  const store = useStore(makeStore);
+
+  it('records the owner a run is created with', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created()]);
+    expect(await store().runs.getRun('R1')).toMatchObject({ owner: me, heartbeat_at: T0 });
+  });
+
+  it('claims a run that has no owner, or is already ours', async () => {
+    await store().runs.createRun(run('R1'), [ev.created()]);
+    const first = await store().runs.claimRun('R1', me, T0 + 10, () => false);
+    expect(first).toEqual({ claimed: true, record: expect.objectContaining({ id: 'R1', owner: me, heartbeat_at: T0 + 10 }) });
+    expect(await store().runs.getRun('R1')).toMatchObject({ owner: me, heartbeat_at: T0 + 10 });
+    expect((await store().runs.claimRun('R1', me, T0 + 20, () => false)).claimed).toBe(true);
+    expect((await store().runs.getRun('R1'))?.heartbeat_at).toBe(T0 + 20);
+  });
+
+  it('takes a run over only when its owner is gone', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created()]);
+    const seen: RunRecord[] = [];
+    const refused = await store().runs.claimRun('R1', other, T0 + 10, (record) => (seen.push(record), false));
+    expect(refused).toEqual({ claimed: false, record: expect.objectContaining({ owner: me, heartbeat_at: T0 }) });
+    expect(seen[0]).toMatchObject({ id: 'R1', owner: me });
+    expect((await store().runs.getRun('R1'))?.owner).toEqual(me);
+    const taken = await store().runs.claimRun('R1', other, T0 + 20, () => true);
+    expect(taken.claimed).toBe(true);
+    expect(await store().runs.getRun('R1')).toMatchObject({ owner: other, heartbeat_at: T0 + 20 });
+    expect((await rejection(store().runs.claimRun('R9', me, T0, () => true))).code).toBe('STORE_RUN_NOT_FOUND');
+  });
+
+  it('renews the heartbeat of the owner only, and shows it the run as it is', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created(), ev.started()]);
+    expect(await store().runs.heartbeat('R1', me, T0 + 500)).toMatchObject({ owner: me, heartbeat_at: T0 + 500 });
+    const notOwner = await store().runs.heartbeat('R1', other, T0 + 900);
+    expect(notOwner).toMatchObject({ owner: me, heartbeat_at: T0 + 500 });
+    await store().runs.requestCancel('R1', 'stopped by alice');
+    expect(await store().runs.heartbeat('R1', me, T0 + 1000)).toMatchObject({ cancel_requested: 'stopped by alice', heartbeat_at: T0 + 1000 });
+    expect((await rejection(store().runs.heartbeat('R9', me, T0))).code).toBe('STORE_RUN_NOT_FOUND');
+  });
+
+  it('lets only the owner release a run', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created()]);
+    await store().runs.releaseRun('R1', other);
+    expect((await store().runs.getRun('R1'))?.owner).toEqual(me);
+    await store().runs.releaseRun('R1', me);
+    expect((await store().runs.getRun('R1'))?.owner).toBeUndefined();
+    expect((await store().runs.claimRun('R1', other, T0 + 1, () => false)).claimed).toBe(true);
+  });
+
+  it('records cancel requests for unfinished runs only', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created(), ev.started()]);
+    await store().runs.requestCancel('R1', 'enough');
+    expect((await store().runs.getRun('R1'))?.cancel_requested).toBe('enough');
+    await store().runs.createRun(run('R2'), [ev.created(), ev.started(), ev.succeeded()]);
+    await store().runs.requestCancel('R2', 'too late');
+    expect((await store().runs.getRun('R2'))?.cancel_requested).toBeUndefined();
+    expect((await rejection(store().runs.requestCancel('R9', 'x'))).code).toBe('STORE_RUN_NOT_FOUND');
+  });
+
+  it('lets go of a run when it finishes, cancel request included', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created(), ev.started()]);
+    await store().runs.requestCancel('R1', 'stop');
+    await store().runs.append('R1', [ev.cancelled('stop', T0 + 9)]);
+    const record = await store().runs.getRun('R1');
+    expect(record?.owner).toBeUndefined();
+    expect(record?.cancel_requested).toBeUndefined();
+    expect(record?.status).toBe('cancelled');
+  });
+}

@@ -1,0 +1,96 @@
+import { LineJoiner } from '../logs/line-joiner.js';
+import type { LogCursor, LogLine, LogPage, LogQuery, LogStore, LogStream } from '../store.js';
+
+interface MemoryAttempt {
+  task: string;
+  attempt: number;
+  /** Kept lines are lines[head...]; lines before head were dropped for the size bound. */
+  lines: LogLine[];
+  head: number;
+  /** Lines ever written: what a cursor counts. */
+  written: number;
+  chars: number;
+  joiner: LineJoiner;
+}
+
+/**
+ * Task output in this process. Nothing is on disk, so each attempt keeps at most
+ * `maxCharsPerAttempt` of its newest output; otherwise it behaves like the file log store
+ * (lines joined from chunks, time order, since / tail / cursor).
+ */
+export class MemoryLogStore implements LogStore {
+  private readonly runs = new Map<string, Map<string, MemoryAttempt>>();
+
+  /** @param maxCharsPerAttempt output kept per attempt; default 1 MiB of text. */
+  constructor(private readonly maxCharsPerAttempt = 1 << 20) {}
+
+  write(runId: string, task: string, attempt: number, stream: LogStream, chunk: string): void {
+    let run = this.runs.get(runId);
+    if (!run) this.runs.set(runId, (run = new Map()));
+    const id = `${task}\u0000${attempt}`;
+    let entry = run.get(id);
+    if (!entry) run.set(id, (entry = { task, attempt, lines: [], head: 0, written: 0, chars: 0, joiner: new LineJoiner() }));
+    this.add(entry, stream, entry.joiner.push(stream, chunk));
+  }
+
+  end(runId: string, task: string, attempt: number): void {
+    const entry = this.runs.get(runId)?.get(`${task}\u0000${attempt}`);
+    if (!entry) return;
+    this.add(entry, 'stdout', entry.joiner.flush('stdout'));
+    this.add(entry, 'stderr', entry.joiner.flush('stderr'));
+  }
+
+  async read(runId: string, query: LogQuery = {}): Promise<LogPage> {
+    const { lines, cursor } = this.select(runId, query);
+    const tail = query.tail === undefined ? undefined : Math.max(0, Math.floor(query.tail));
+    return { lines: tail === undefined || lines.length <= tail ? lines : lines.slice(lines.length - tail), cursor };
+  }
+
+  async forEach(runId: string, each: (line: LogLine) => void, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
+    const { lines, cursor } = this.select(runId, query);
+    for (const line of lines) each(line);
+    return cursor;
+  }
+
+  async close(): Promise<void> {
+    for (const [runId, run] of this.runs) {
+      for (const entry of run.values()) this.end(runId, entry.task, entry.attempt);
+    }
+  }
+
+  private add(entry: MemoryAttempt, stream: LogStream, block: string | undefined): void {
+    if (block === undefined) return;
+    const at = Date.now();
+    for (const text of block.split('\n')) {
+      entry.lines.push({ task: entry.task, attempt: entry.attempt, stream, at, text });
+      entry.chars += text.length;
+      entry.written++;
+    }
+    while (entry.chars > this.maxCharsPerAttempt && entry.lines.length - entry.head > 1) {
+      entry.chars -= entry.lines[entry.head++].text.length;
+    }
+    if (entry.head > 1024 && entry.head * 2 > entry.lines.length) {
+      entry.lines = entry.lines.slice(entry.head);
+      entry.head = 0;
+    }
+  }
+
+  /** The run's lines matching task, since and cursor, in time order, and the cursor after them. */
+  private select(runId: string, query: LogQuery): LogPage {
+    const cursor: Record<string, number> = { ...query.cursor };
+    const out: LogLine[] = [];
+    for (const [id, entry] of this.runs.get(runId) ?? []) {
+      if (query.task !== undefined && entry.task !== query.task) continue;
+      const dropped = entry.written - (entry.lines.length - entry.head);
+      const from = entry.head + Math.max(0, (cursor[id] ?? 0) - dropped);
+      for (let i = from; i < entry.lines.length; i++) {
+        const line = entry.lines[i];
+        if (query.since === undefined || line.at >= query.since) out.push({ ...line });
+      }
+      cursor[id] = entry.written;
+    }
+    // Stable: equal times keep attempt order.
+    out.sort((a, b) => a.at - b.at);
+    return { lines: out, cursor };
+  }
+}

@@ -1,0 +1,50 @@
+/** Helpers every store shares, so their records agree field for field. */
+import { StoreError, runNotFound } from './errors.js';
+import type { TimedEvent } from './events.js';
+import { FINISHED_RUN_STATUSES, statusAfter } from './projection.js';
+import type { RunRecord, TaskRecord } from './store.js';
+
+/**
+ * Moves a run's status and end time as an event says (a reopened run has no end time);
+ * true if the status changed.
+ */
+export function foldStatus(record: Pick<RunRecord, 'status' | 'ended_at'>, event: TimedEvent): boolean {
+  const status = statusAfter(event);
+  if (!status) return false;
+  record.status = status;
+  if (FINISHED_RUN_STATUSES.has(status)) record.ended_at = event.at;
+  else delete record.ended_at;
+  return true;
+}
+
+export function copyRecord(record: RunRecord): RunRecord {
+  return record.owner ? { ...record, owner: { ...record.owner } } : { ...record };
+}
+
+/** A task row without its unset fields, as every store returns it. */
+export function compactTask(row: TaskRecord): TaskRecord {
+  const out = { ...row } as Record<string, unknown>;
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out as unknown as TaskRecord;
+}
+
+/** Upper-cases ASCII letters only, as SQL's upper() does, so every store matches ids alike. */
+export function asciiUpper(text: string): string {
+  return text.replace(/[a-z]+/g, (s) => s.toUpperCase());
+}
+
+/** The one id among `matches` (ids starting with `prefix`), or the error that says why not. */
+export function pickRunId(prefix: string, matches: string[]): string {
+  if (prefix === '' || matches.length === 0) throw runNotFound(prefix);
+  if (matches.length === 1) return matches[0];
+  const shown = matches.slice(0, 5);
+  return ambiguous(prefix, shown, matches.length > shown.length);
+}
+
+function ambiguous(prefix: string, shown: string[], more: boolean): never {
+  throw new StoreError(
+    'STORE_RUN_AMBIGUOUS',
+    `run id ${prefix} is ambiguous: it starts ${shown.join(', ')}${more ? ' and more' : ''}; give more characters`,
+    { details: { run: prefix, matches: shown } },
+  );
+}

@@ -1,0 +1,2 @@
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrate.js';

@@ -1,0 +1,36 @@
+/**
+ * Schema migrations: numbered .sql files, applied in order, each in its own transaction,
+ * the file's version then kept in `PRAGMA user_version`. Safe when two processes open a
+ * new file at once: a migration takes the write lock first (BEGIN IMMEDIATE) and looks at
+ * the version again, so the second process finds it done. Files are append-only: a shipped
+ * migration is never edited, a change is a new file.
+ */
+import type { Database } from './driver.js';
+import init from './migrations/001_init.sql';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001_init', sql: init }];
+
+/** The schema version this baton writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the schema up to `target` (default: the newest). */
+export function migrate(db: Database, target = SCHEMA_VERSION): void {
+  for (const migration of MIGRATIONS) {
+    if (migration.version > target) break;
+    db.transaction(() => {
+      if (schemaVersion(db) >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,91 @@
+-- The SQLite store's statements, each under a `-- name:` line (statements.ts prepares them
+-- by name). Parameters are positional `?` in the order the columns are listed, or `@name`.
+
+-- name: getRun
+SELECT * FROM runs WHERE id = ?;
+
+-- name: insertRun
+-- id, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at
+INSERT INTO runs (id, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at)
+VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?);
+
+-- name: lastSeq
+-- The run's last event number (0 before the first), or no row if the run does not exist.
+SELECT coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq FROM runs WHERE id = ?;
+
+-- name: insertEvent
+-- run_id, seq, type, at, data
+INSERT INTO events (run_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?);
+
+-- name: readEvents
+-- run_id, after seq
+SELECT seq, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq;
+
+-- name: insertTask
+-- run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
+-- exit_code, outputs, error, reason, retry_at
+INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
+                   exit_code, outputs, error, reason, retry_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: updateTask
+-- status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error,
+-- reason, retry_at, run_id, key. A task keeps its first position.
+UPDATE tasks SET status = ?, attempt = ?, first_started_at = ?, started_at = ?, ended_at = ?,
+  exit_code = ?, outputs = ?, error = ?, reason = ?, retry_at = ?
+WHERE run_id = ? AND key = ?;
+
+-- name: listTasks
+SELECT * FROM tasks WHERE run_id = ? ORDER BY position;
+
+-- name: deleteTasks
+DELETE FROM tasks WHERE run_id = ?;
+
+-- name: touchRun
+-- updated_at, id. Returns the run's last event number (no row if the run does not exist).
+UPDATE runs SET updated_at = ? WHERE id = ?
+RETURNING coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq;
+
+-- name: moveRun
+-- status, ended_at, updated_at, id
+UPDATE runs SET status = ?, ended_at = ?, updated_at = ? WHERE id = ?;
+
+-- name: finishRun
+-- status, ended_at, updated_at, id. A finished run has no owner and nothing to cancel.
+UPDATE runs SET status = ?, ended_at = ?, updated_at = ?,
+  owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, cancel_requested = NULL
+WHERE id = ?;
+
+-- name: listRuns
+SELECT * FROM runs
+WHERE (@workflow IS NULL OR workflow = @workflow)
+  AND (@status IS NULL OR status = @status)
+  AND (@since IS NULL OR created_at >= @since)
+ORDER BY created_at DESC, id DESC
+LIMIT @limit;
+
+-- name: allRunIds
+SELECT id FROM runs ORDER BY id;
+
+-- name: runsWithPrefix
+-- from (the upper-cased prefix), to (just past every id that starts with it), limit
+SELECT id FROM runs WHERE upper(id) >= ? AND upper(id) < ? ORDER BY id LIMIT ?;
+
+-- name: setOwner
+-- owner_host, owner_pid, owner_started_at, heartbeat_at, id
+UPDATE runs SET owner_host = ?, owner_pid = ?, owner_started_at = ?, heartbeat_at = ? WHERE id = ?;
+
+-- name: heartbeat
+-- heartbeat_at, id, owner_host, owner_pid, owner_started_at
+UPDATE runs SET heartbeat_at = ?
+WHERE id = ? AND owner_host = ? AND owner_pid = ? AND owner_started_at = ?;
+
+-- name: releaseRun
+-- id, owner_host, owner_pid, owner_started_at
+UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL
+WHERE id = ? AND owner_host = ? AND owner_pid = ? AND owner_started_at = ?;
+
+-- name: requestCancel
+-- reason, id. Only an unfinished run can be cancelled.
+UPDATE runs SET cancel_requested = ?
+WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled');

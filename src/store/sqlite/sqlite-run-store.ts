@@ -1,0 +1,343 @@
+/**
+ * Runs, events and the task projection in SQLite (schema in migrations/, statements in
+ * queries.sql). Every change is one transaction: events, the task rows they change and the
+ * run's status commit together or not at all.
+ *
+ * Appends are the hot path (one per task completion). To keep them cheap this process
+ * caches the task rows of the runs it appends to, so folding an event needs no SELECT.
+ * Only a run's owner appends to it, but the cache does not rely on that: it is tagged with
+ * the run's last event number, checked inside every append transaction, and reloaded from
+ * the table when another process has appended since.
+ */
+import { runExists, runNotFound } from '../errors.js';
+import type { RunStatus, StoredEvent, TimedEvent } from '../events.js';
+import { sameOwner } from '../ownership.js';
+import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
+import { asciiUpper, foldStatus, pickRunId } from '../records.js';
+import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
+import type { Database } from './driver.js';
+import { sqliteError } from './sqlite-errors.js';
+import { prepareStatements, type Statements } from './statements.js';
+
+/** Runs whose task rows are cached; the oldest is dropped beyond this. */
+const MAX_CACHED_RUNS = 64;
+
+interface RunRow {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_started_at: number | null;
+  heartbeat_at: number | null;
+  cancel_requested: string | null;
+}
+
+interface TaskRow {
+  key: string;
+  status: TaskRecord['status'];
+  attempt: number;
+  first_started_at: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  exit_code: number | null;
+  outputs: string | null;
+  error: string | null;
+  reason: string | null;
+  retry_at: number | null;
+}
+
+interface TaskCache {
+  /** The run's last event number these rows include. */
+  seq: number;
+  /** In position order: a task's position is its index. */
+  tasks: Map<string, TaskRecord>;
+}
+
+interface Appended {
+  seq: number;
+  changed: Map<string, TaskRecord>;
+  cache: TaskCache;
+  finished: boolean;
+}
+
+export class SqliteRunStore implements RunStore {
+  private readonly q: Statements;
+  private readonly cache = new Map<string, TaskCache>();
+  private readonly appendTx: (runId: string, events: TimedEvent[]) => Appended;
+  private readonly createTx: (run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => Appended;
+  private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean) => ClaimResult;
+  private readonly rebuildTx: (runId: string) => void;
+
+  constructor(
+    private readonly db: Database,
+    private readonly file: string,
+  ) {
+    this.q = prepareStatements(db);
+    const append = db.transaction((runId: string, events: TimedEvent[]) => this.appendNow(runId, events));
+    this.appendTx = append.immediate;
+    const create = db.transaction((run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => {
+      if (this.q.getRun.get(run.id)) throw runExists(run.id);
+      const owner = run.owner;
+      this.q.insertRun.run(run.id, run.workflow, run.created_at, run.created_at, owner?.host ?? null, owner?.pid ?? null, owner?.started_at ?? null, owner ? run.created_at : null);
+      return this.appendNow(run.id, events);
+    });
+    this.createTx = create.immediate;
+    this.claimTx = db.transaction((runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): ClaimResult => {
+      const record = this.record(runId);
+      if (record.owner && !sameOwner(record.owner, owner) && !isGone(record)) return { claimed: false, record };
+      this.q.setOwner.run(owner.host, owner.pid, owner.started_at, at, runId);
+      return { claimed: true, record: { ...record, owner: { ...owner }, heartbeat_at: at } };
+    }).immediate;
+    this.rebuildTx = db.transaction((runId: string) => this.rebuildNow(runId)).immediate;
+  }
+
+  createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]): Promise<StoredEvent[]> {
+    return this.guard(() => this.numbered(run.id, events, this.createTx(run, events)));
+  }
+
+  append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
+    return this.guard(() => this.numbered(runId, events, this.appendTx(runId, events)));
+  }
+
+  readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
+    return this.guard(() => {
+      const rows = this.q.readEvents.all(runId, afterSeq) as { seq: number; data: string }[];
+      if (rows.length === 0) this.record(runId);
+      return rows.map((row) => {
+        const event = JSON.parse(row.data) as StoredEvent;
+        event.seq = row.seq;
+        return event;
+      });
+    });
+  }
+
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.guard(() => {
+      const row = this.q.getRun.get(runId) as RunRow | undefined;
+      return row && toRecord(row);
+    });
+  }
+
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    return this.guard(() => {
+      const rows = this.q.listRuns.all({
+        workflow: filter.workflow ?? null,
+        status: filter.status ?? null,
+        since: filter.since ?? null,
+        limit: Math.max(0, filter.limit ?? 20),
+      }) as RunRow[];
+      return rows.map(toRecord);
+    });
+  }
+
+  listTasks(runId: string): Promise<TaskRecord[]> {
+    return this.guard(() => {
+      const rows = this.q.listTasks.all(runId) as TaskRow[];
+      if (rows.length === 0) this.record(runId);
+      return rows.map(toTask);
+    });
+  }
+
+  resolveRunId(prefix: string): Promise<string> {
+    return this.guard(() => {
+      if (prefix !== '' && this.q.getRun.get(prefix)) return prefix;
+      const from = asciiUpper(prefix);
+      const ids = prefix === '' ? [] : (this.q.runsWithPrefix.pluck().all(from, `${from}\u{10FFFF}`, 6) as string[]);
+      return pickRunId(prefix, ids);
+    });
+  }
+
+  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
+    return this.guard(() => this.claimTx(runId, owner, at, isGone));
+  }
+
+  heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
+    return this.guard(() => {
+      this.q.heartbeat.run(at, runId, owner.host, owner.pid, owner.started_at);
+      return this.record(runId);
+    });
+  }
+
+  releaseRun(runId: string, owner: RunOwner): Promise<void> {
+    return this.guard(() => {
+      const { changes } = this.q.releaseRun.run(runId, owner.host, owner.pid, owner.started_at);
+      if (changes === 0) this.record(runId);
+    });
+  }
+
+  requestCancel(runId: string, reason: string): Promise<void> {
+    return this.guard(() => {
+      const { changes } = this.q.requestCancel.run(reason, runId);
+      if (changes === 0) this.record(runId);
+    });
+  }
+
+  rebuildProjection(runId?: string): Promise<void> {
+    return this.guard(() => {
+      const ids = runId === undefined ? (this.q.allRunIds.pluck().all() as string[]) : [runId];
+      for (const id of ids) {
+        this.cache.delete(id);
+        this.rebuildTx(id);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs a statement-level operation, with driver errors turned into StoreErrors. */
+  private async guard<T>(fn: () => T): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      throw sqliteError(err, this.file);
+    }
+  }
+
+  private record(runId: string): RunRecord {
+    const row = this.q.getRun.get(runId) as RunRow | undefined;
+    if (!row) throw runNotFound(runId);
+    return toRecord(row);
+  }
+
+  /** Inside a transaction: records events and their projection. The cache changes only after commit. */
+  private appendNow(runId: string, events: TimedEvent[]): Appended {
+    // One statement: the run exists, its last event number, and its new updated_at.
+    const last = (events.length === 0 ? this.q.lastSeq.get(runId) : this.q.touchRun.get(events[events.length - 1].at, runId)) as
+      | { seq: number }
+      | undefined;
+    if (!last) throw runNotFound(runId);
+    let cache = this.cache.get(runId);
+    if (!cache || cache.seq !== last.seq) cache = this.loadCache(runId, last.seq);
+    const changed = new Map<string, TaskRecord>();
+    if (events.length === 0) return { seq: last.seq, changed, cache, finished: false };
+    const tasks = cache.tasks;
+    const get = (key: string) => changed.get(key) ?? tasks.get(key);
+    const run: { status: RunStatus; ended_at?: number } = { status: 'pending' };
+    let moved = false;
+    let seq = last.seq;
+    const insertEvent = this.q.insertEvent;
+    for (const event of events) {
+      insertEvent.run(runId, ++seq, event.type, event.at, JSON.stringify(event));
+      if (foldStatus(run, event)) moved = true;
+      for (const row of projectTasks(event, get)) changed.set(row.key, row);
+    }
+    let position = tasks.size;
+    for (const [key, row] of changed) {
+      if (tasks.has(key)) updateTask(this.q, runId, row);
+      else insertTask(this.q, runId, row, position++);
+    }
+    const at = events[events.length - 1].at;
+    const finished = moved && FINISHED_RUN_STATUSES.has(run.status);
+    if (moved) (finished ? this.q.finishRun : this.q.moveRun).run(run.status, run.ended_at ?? null, at, runId);
+    return { seq, changed, cache, finished };
+  }
+
+  /** After commit: numbers the caller's events and brings the cache up to date. */
+  private numbered(runId: string, events: TimedEvent[], done: Appended): StoredEvent[] {
+    let seq = done.seq - events.length;
+    for (const event of events) (event as StoredEvent).seq = ++seq;
+    this.cache.delete(runId);
+    if (!done.finished) {
+      for (const [key, row] of done.changed) done.cache.tasks.set(key, row);
+      done.cache.seq = done.seq;
+      this.cache.set(runId, done.cache);
+      if (this.cache.size > MAX_CACHED_RUNS) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return events as StoredEvent[];
+  }
+
+  private loadCache(runId: string, seq: number): TaskCache {
+    const tasks = new Map<string, TaskRecord>();
+    for (const row of this.q.listTasks.all(runId) as TaskRow[]) tasks.set(row.key, toTask(row));
+    return { seq, tasks };
+  }
+
+  /** Inside a transaction: the run's task rows and status folded again from its events. */
+  private rebuildNow(runId: string): void {
+    const record = this.record(runId);
+    const run: { status: RunStatus; ended_at?: number } = { status: 'pending' };
+    let updated = record.created_at;
+    const tasks = new Map<string, TaskRecord>();
+    const get = (key: string) => tasks.get(key);
+    for (const row of this.q.readEvents.iterate(runId, 0) as IterableIterator<{ data: string }>) {
+      const event = JSON.parse(row.data) as TimedEvent;
+      foldStatus(run, event);
+      for (const task of projectTasks(event, get)) tasks.set(task.key, task);
+      updated = event.at;
+    }
+    this.q.deleteTasks.run(runId);
+    let position = 0;
+    for (const row of tasks.values()) insertTask(this.q, runId, row, position++);
+    this.q.moveRun.run(run.status, run.ended_at ?? null, updated, runId);
+  }
+}
+
+function insertTask(q: Statements, runId: string, row: TaskRecord, position: number): void {
+  q.insertTask.run(
+    runId,
+    row.key,
+    position,
+    row.status,
+    row.attempt,
+    row.first_started_at ?? null,
+    row.started_at ?? null,
+    row.ended_at ?? null,
+    row.exit_code ?? null,
+    row.outputs === undefined ? null : JSON.stringify(row.outputs),
+    row.error === undefined ? null : JSON.stringify(row.error),
+    row.reason ?? null,
+    row.retry_at ?? null,
+  );
+}
+
+function updateTask(q: Statements, runId: string, row: TaskRecord): void {
+  q.updateTask.run(
+    row.status,
+    row.attempt,
+    row.first_started_at ?? null,
+    row.started_at ?? null,
+    row.ended_at ?? null,
+    row.exit_code ?? null,
+    row.outputs === undefined ? null : JSON.stringify(row.outputs),
+    row.error === undefined ? null : JSON.stringify(row.error),
+    row.reason ?? null,
+    row.retry_at ?? null,
+    runId,
+    row.key,
+  );
+}
+
+function toRecord(row: RunRow): RunRecord {
+  const record: RunRecord = {
+    id: row.id,
+    workflow: row.workflow,
+    status: row.status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+  if (row.ended_at !== null) record.ended_at = row.ended_at;
+  if (row.owner_host !== null) record.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
+  if (row.heartbeat_at !== null) record.heartbeat_at = row.heartbeat_at;
+  if (row.cancel_requested !== null) record.cancel_requested = row.cancel_requested;
+  return record;
+}
+
+function toTask(row: TaskRow): TaskRecord {
+  const task: TaskRecord = { key: row.key, status: row.status, attempt: row.attempt };
+  if (row.first_started_at !== null) task.first_started_at = row.first_started_at;
+  if (row.started_at !== null) task.started_at = row.started_at;
+  if (row.ended_at !== null) task.ended_at = row.ended_at;
+  if (row.exit_code !== null) task.exit_code = row.exit_code;
+  if (row.outputs !== null) task.outputs = JSON.parse(row.outputs) as Record<string, unknown>;
+  if (row.error !== null) task.error = JSON.parse(row.error) as TaskRecord['error'];
+  if (row.reason !== null) task.reason = row.reason;
+  if (row.retry_at !== null) task.retry_at = row.retry_at;
+  return task;
+}
