@@ -3,13 +3,14 @@
  * it writes output and events into a real SQLite store step by step, and checks that the
  * CLI (another process) shows each step and stops when the run ends.
  */
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { TimedEvent } from '../src/store/events.js';
 import { newRunId } from '../src/store/ids.js';
 import { openStore } from '../src/store/open.js';
 import { currentOwner } from '../src/store/ownership.js';
 import type { Store } from '../src/store/store.js';
-import { batonAsync, tempDir, until } from './helpers.js';
+import { BATON, batonAsync, tempDir, until } from './helpers.js';
 import { dbIn, workflowOf } from './runs-fixture.js';
 
 /** A run owned by this (live) process, started, with task `tick` running. */
@@ -113,6 +114,30 @@ describe('baton status --watch', () => {
       const r = await watch.done;
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ run_id: id, status: 'succeeded', tasks: [{ id: 'tick', status: 'succeeded', outputs: { n: 1 } }] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('on a terminal: redrawn in place until the run ends', async () => {
+    const { db, store, id, emit } = await liveRun();
+    try {
+      // `script` gives the CLI a real pseudo-terminal.
+      const child = spawn('script', ['-qec', `${process.execPath} ${BATON} status ${id} --watch --store ${db}`, '/dev/null'], {
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await until(() => /tick +ready/.test(out), 10_000, 'the first drawing');
+      await emit({ type: 'TaskStarted', task: 'tick', attempt: 1, at: now() });
+      await until(() => /tick +running/.test(out), 10_000, 'a redraw');
+      await emit({ type: 'TaskSucceeded', task: 'tick', attempt: 1, outputs: {}, at: now() }, { type: 'RunSucceeded', at: now() });
+      expect(await done).toBe(0);
+      // eslint-disable-next-line no-control-regex -- ANSI cursor codes are what this test looks for
+      expect(out).toMatch(/\x1b\[\d+A\x1b\[0J/);
+      expect(out).toMatch(/status +succeeded/);
+      expect(out).not.toMatch(/\d\d:\d\d:\d\d\.\d{3} tick/);
     } finally {
       await store.close();
     }
