@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baton, until } from '../helpers.js';
 import {
   chaosSeeds,
+  END,
   exited,
   finish,
   integrityCheck,
@@ -119,7 +120,7 @@ describe('chaos: kills at chosen moments', () => {
     const second = ofTask(events, 'flaky', 'TaskStarted').find((e) => e.attempt === 2);
     expect(second, because('the retry ran')).toBeDefined();
     expect(second!.at, because('retry started before its due time')).toBeGreaterThanOrEqual(scheduled.at_due!);
-    const mark = readMarks(box.marks).find((m) => m.key === 'flaky' && m.attempt === 2);
+    const mark = readMarks(box.marks).find((m) => m.key === 'flaky' && m.attempt === 2 && !m.end);
     expect(mark?.phase).toBe('resume');
     expect(mark!.at, because('the retry process ran before its due time')).toBeGreaterThanOrEqual(scheduled.at_due!);
     expect(onlyRun(box.db)?.status).toBe('succeeded');
@@ -255,7 +256,8 @@ describe('chaos: kills at chosen moments', () => {
       {
         name: 'contested',
         tasks: [
-          { id: 'slow', type: 'parallel', tasks: [1, 2, 3].map((i) => ({ id: `slow-${i}`, command: `${MARK}\nsleep 2` })) },
+          // Long enough that the killed run's copies are still going when the resumers start.
+          { id: 'slow', type: 'parallel', tasks: [1, 2, 3].map((i) => ({ id: `slow-${i}`, command: `${MARK}\nsleep 3\n${END}` })) },
           { id: 'after', depends_on: ['slow'], command: MARK },
         ],
       },
@@ -265,7 +267,9 @@ describe('chaos: kills at chosen moments', () => {
     const run = startRun(box);
     const runId = (t.runId = await runStarted(run));
     await untilEvents(box.db, runId, (events) => events.filter((e) => e.type === 'TaskStarted' && e.task?.startsWith('slow-')).length === 3, 20_000, 'the tasks to start');
+    await until(() => processesOfRun(runId).length >= 3, 10_000, 'the task processes');
     await killHard(run.child);
+    expect(processesOfRun(runId).length, because('the killed run leaves its tasks running')).toBeGreaterThan(0);
 
     const a = startResume(box, runId);
     const b = startResume(box, runId);
@@ -283,9 +287,12 @@ describe('chaos: kills at chosen moments', () => {
     expect(losers[0].stderr, because(all)).toContain(`pid ${winners[0].pid}`);
     expect(onlyRun(box.db)?.status).toBe('succeeded');
     // Each task ran once after the kill, not once per resumer.
+    const marks = readMarks(box.marks);
     for (const key of box.leaves) {
-      expect(readMarks(box.marks).filter((m) => m.key === key && m.phase === 'resume'), because(key)).toHaveLength(1);
+      expect(marks.filter((m) => m.key === key && m.phase === 'resume' && !m.end), because(key)).toHaveLength(1);
     }
+    // The resumer stopped what the killed run left running before running those tasks again.
+    expect(marks.filter((m) => m.phase === 'run' && m.end), because(readFileSync(box.marks, 'utf8'))).toEqual([]);
     expect(await leftoversAfter(runId)).toEqual([]);
     expect(integrityCheck(box.db)).toBe('ok');
     passed();

@@ -61,8 +61,10 @@ export interface Sandbox {
   leaves: string[];
 }
 
-/** The line each task appends: `<key> <phase> <attempt> <ms since epoch>`. */
+/** The line each task appends when it starts: `<key> <phase> <attempt> <ms since epoch>`. */
 export const MARK = 'echo "$BATON_TASK $PHASE $BATON_ATTEMPT $(date +%s%3N)" >> "$MARKS"';
+/** The line a task appends as its last act: the same, then `end`. */
+export const END = 'echo "$BATON_TASK $PHASE $BATON_ATTEMPT $(date +%s%3N) end" >> "$MARKS"';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -94,7 +96,7 @@ export function chaosFlow(rand: () => number): ChaosFlow {
   const shell = (id: string | undefined, extra: Record<string, unknown> = {}) => {
     const ms = nap();
     if (id !== undefined) leaves.push(id);
-    return { ...(id !== undefined ? { id } : {}), type: 'shell', command: `${MARK}\nsleep ${seconds(ms)}`, ...extra, _ms: ms };
+    return { ...(id !== undefined ? { id } : {}), type: 'shell', command: `${MARK}\nsleep ${seconds(ms)}\n${END}`, ...extra, _ms: ms };
   };
   const strip = (t: ReturnType<typeof shell>) => {
     const { _ms: _, ...rest } = t;
@@ -121,7 +123,7 @@ export function chaosFlow(rand: () => number): ChaosFlow {
     type: 'shell',
     depends_on: ['start'],
     // Fails its first attempt ever (the flag file outlives a kill, as a real side effect would).
-    command: `${MARK}\nif [ ! -e "$FLAGS/flaky.once" ]; then : > "$FLAGS/flaky.once"; sleep 0.05; echo "first attempt fails" >&2; exit 1; fi\nsleep 0.1`,
+    command: `${MARK}\nif [ ! -e "$FLAGS/flaky.once" ]; then : > "$FLAGS/flaky.once"; sleep 0.05; echo "first attempt fails" >&2; exit 1; fi\nsleep 0.1\n${END}`,
     retry: { attempts: 3, delay: '200ms' },
   });
 
@@ -231,6 +233,8 @@ export interface Mark {
   phase: string;
   attempt: number;
   at: number;
+  /** An END line (the command got to its end), not a start. */
+  end: boolean;
 }
 
 export function readMarks(file: string): Mark[] {
@@ -239,8 +243,8 @@ export function readMarks(file: string): Mark[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const [key, phase, attempt, at] = line.split(' ');
-      return { key, phase, attempt: Number(attempt), at: Number(at) };
+      const [key, phase, attempt, at, end] = line.split(' ');
+      return { key, phase, attempt: Number(attempt), at: Number(at), end: end === 'end' };
     });
 }
 
@@ -436,11 +440,14 @@ export async function killAndResume(seed: number): Promise<IterationReport> {
     for (const e of events) if (e.type === 'TaskSucceeded') successes.set(e.task!, (successes.get(e.task!) ?? 0) + 1);
     for (const [task, n] of successes) if (n > 1) fail(`${task} succeeded ${n} times in the log`);
 
-    const marks = readMarks(flow.marks);
+    const all = readMarks(flow.marks);
+    const marks = all.filter((m) => !m.end);
     const ran = new Set(marks.map((m) => m.key));
+    const ended = new Set(all.filter((m) => m.end).map((m) => m.key));
     const missing = flow.leaves.filter((key) => !ran.has(key));
     if (missing.length > 0) fail(`never ran: ${missing.join(', ')}`);
     for (const key of flow.leaves) if (!successes.has(key)) fail(`${key} has no TaskSucceeded`);
+    for (const key of flow.leaves) if (!ended.has(key)) fail(`${key} succeeded, yet no attempt of its command got to its end`);
     const rerun = marks.filter((m) => m.phase === 'resume' && doneBefore.has(m.key)).map((m) => m.key);
     if (rerun.length > 0) fail(`ran again after resume although recorded as succeeded before the kill: ${rerun.join(', ')}`);
 
