@@ -73,12 +73,12 @@ async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors
         // One document, when the run is over.
       } else if (live) {
         const rows = Math.max(5, (out.rows || 24) - 1);
-        let lines = renderStatus(view, colors, now, { all: flags.all }).trimEnd().split('\n');
+        let lines = renderStatus(view, colors, now, { all: flags.all, hints: false }).trimEnd().split('\n');
         if (lines.length > rows) lines = [...lines.slice(0, rows - 1), colors.dim(`… (${lines.length - rows + 1} more lines)`)];
         out.write((drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '') + lines.join('\n') + '\n');
         drawn = lines.length;
       } else if (previous === undefined) {
-        out.write(renderStatus(view, colors, now, { all: flags.all }));
+        out.write(renderStatus(view, colors, now, { all: flags.all, hints: false }));
       } else {
         for (const line of changes(previous, view, colors, now)) out.write(line + '\n');
       }
@@ -99,9 +99,10 @@ async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors
 
 function finish(view: StatusJson, flags: StatusFlags, colors: Paint, live: boolean): number {
   if (flags.json) process.stdout.write(JSON.stringify(view, null, 2) + '\n');
-  else if (!live) {
+  else {
     const took = view.duration_ms === undefined ? '' : ` in ${duration(view.duration_ms)}`;
-    process.stdout.write(`Run ${view.run_id} ${view.workflow.name}: ${colorStatus(view.status, colors)}${took}\n`);
+    // On a terminal the last drawing already says how it ended.
+    if (!live) process.stdout.write(`Run ${view.run_id} ${view.workflow.name}: ${colorStatus(view.status, colors)}${took}\n`);
     for (const line of nextSteps(view)) process.stdout.write(colors.dim(line) + '\n');
   }
   switch (view.status) {

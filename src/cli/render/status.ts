@@ -26,6 +26,8 @@ export function renderHistory(runs: readonly RunJson[], paint: Paint, now: numbe
 export interface StatusRenderOptions {
   /** Show every task, however many; default false (at most MAX_STATUS_ROWS). */
   all?: boolean;
+  /** End with what to do next; default true (off while watching: the run is not done). */
+  hints?: boolean;
 }
 
 export function renderStatus(view: StatusJson, paint: Paint, now: number, options: StatusRenderOptions = {}): string {
@@ -71,7 +73,7 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
     out.push('', `${paint.red('✖')} ${task.id}: ${task.error!.message} [${task.error!.code}]`);
     for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(line, 200)}`));
   }
-  const next = nextSteps(view);
+  const next = options.hints === false ? [] : nextSteps(view);
   if (next.length > 0) out.push('', ...next.map((line) => paint.dim(line)));
   return out.join('\n') + '\n';
 }
