@@ -1,0 +1,106 @@
+/**
+ * Real processes claiming the same run in the same file at the same moment: exactly one
+ * may win. Each child opens the store, says it is ready, and claims when the test says go
+ * (to all of them at once, through stdin).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { ev, T0 } from '../contract-fixtures.js';
+import { openSqliteStore } from './index.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'baton-sqlite-claim-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const storeModule = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.ts')).href;
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+// tsx runs the TypeScript; this hook gives it .sql files as text, as the bundle does.
+writeFileSync(
+  path.join(root, 'sql-hooks.mjs'),
+  `import { readFile } from 'node:fs/promises';
+export async function load(url, context, next) {
+  if (!url.endsWith('.sql')) return next(url, context);
+  return { format: 'module', shortCircuit: true, source: 'export default ' + JSON.stringify(await readFile(new URL(url), 'utf8')) };
+}
+`,
+);
+writeFileSync(path.join(root, 'sql-text.mjs'), `import { register } from 'node:module';\nregister('./sql-hooks.mjs', import.meta.url);\n`);
+writeFileSync(
+  path.join(root, 'claim.mjs'),
+  `const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
+const [file, runId] = process.argv.slice(2);
+const store = openSqliteStore(file);
+const owner = { host: 'test-host', pid: process.pid, started_at: 1 };
+process.stdout.write('ready\\n');
+process.stdin.once('data', async () => {
+  const result = await store.runs.claimRun(runId, owner, Date.now(), () => false);
+  process.stdout.write(JSON.stringify({ pid: process.pid, claimed: result.claimed, owner: result.record.owner }) + '\\n');
+  await store.close();
+  process.exit(0);
+});
+`,
+);
+
+interface Claimant {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  next(): Promise<string>;
+}
+
+function claimant(file: string, runId: string): Claimant {
+  const child = spawn(process.execPath, ['--import', tsx, '--import', path.join(root, 'sql-text.mjs'), path.join(root, 'claim.mjs'), file, runId]);
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let buffered = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buffered += d;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const exited = new Promise<string>((_, reject) => child.on('exit', (code) => reject(new Error(`claimant exited ${code}: ${stderr}`))));
+  exited.catch(() => {}); // Only an error while a line is awaited.
+  return {
+    child,
+    lines,
+    next: () => {
+      const line = lines.shift();
+      return line !== undefined ? Promise.resolve(line) : Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), exited]);
+    },
+  };
+}
+
+it('lets exactly one of several processes claiming at once take the run', { timeout: 120_000 }, async () => {
+  const file = path.join(root, 'baton.db');
+  const store = openSqliteStore(file);
+  const rounds = 4;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const runId = `R${round}`;
+      await store.runs.createRun({ id: runId, workflow: 'w', created_at: T0 }, [ev.created(), ev.started()]);
+      const claimants = Array.from({ length: 4 }, () => claimant(file, runId));
+      for (const c of claimants) expect(await c.next()).toBe('ready');
+      for (const c of claimants) c.child.stdin.write('go\n');
+      const results = (await Promise.all(claimants.map((c) => c.next()))).map((line) => JSON.parse(line) as { pid: number; claimed: boolean; owner: { pid: number } });
+      const winners = results.filter((r) => r.claimed);
+      expect(winners).toHaveLength(1);
+      // The losers saw the winner as the owner.
+      for (const r of results) expect(r.owner.pid).toBe(winners[0].pid);
+      expect((await store.runs.getRun(runId))?.owner?.pid).toBe(winners[0].pid);
+    }
+  } finally {
+    await store.close();
+  }
+});
