@@ -126,6 +126,18 @@ describe('where the store is', () => {
     expect(readFileSync(garbage).equals(bytes)).toBe(true);
   });
 
+  it('a store written by a newer baton: one line saying to upgrade, exit 2', async () => {
+    const newer = dbIn(tempDir());
+    await withStore(newer, async () => {});
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(newer);
+    raw.pragma('user_version = 999');
+    raw.close();
+    const r = baton(['history', '--store', newer]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^baton: .*newer baton.*upgrade baton.*\[STORE_SCHEMA_TOO_NEW\]\n$/);
+  });
+
   it('BATON_STORE, then --store over it; relative paths from the working folder', () => {
     const cwd = tempDir();
     const env = { BATON_STORE: path.relative(cwd, db) };
