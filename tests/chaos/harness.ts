@@ -387,7 +387,11 @@ export function removeSandbox(box: Sandbox): void {
 export interface IterationReport {
   seed: number;
   runId: string;
+  /** When the kill came: after the run started, or (`during start-up`) after baton was started. */
   killAfterMs: number;
+  duringStartup: boolean;
+  /** The kill came before baton recorded the run at all. */
+  nothingRecorded: boolean;
   /** The run had already ended when the kill came. */
   finishedBeforeKill: boolean;
   succeededBeforeKill: number;
@@ -395,31 +399,41 @@ export interface IterationReport {
 }
 
 /**
- * Runs the chaos workflow, kills baton at a random moment after the run started, resumes
- * it, and checks what must hold afterwards. Throws (with the seed and the outputs) on the
- * first thing that does not.
+ * Runs the chaos workflow, kills baton at a random moment, resumes the run, and checks what
+ * must hold afterwards. Throws (with the seed and the outputs) on the first thing that does
+ * not. Most kills land while the run goes (50 ms to its expected length after it started);
+ * one in five lands during start-up (10-250 ms after baton was started: opening or creating
+ * the store, recording the run), where there may be nothing to resume: then the store must
+ * still be readable and take a new run.
  */
 export async function killAndResume(seed: number): Promise<IterationReport> {
   const rand = prng(seed);
   const flow = chaosFlow(rand);
-  const killAfterMs = Math.round(50 + rand() * Math.max(0, flow.expectedMs - 50));
+  const duringStartup = rand() < 0.2;
+  const killAfterMs = duringStartup ? Math.round(10 + rand() * 240) : Math.round(50 + rand() * Math.max(0, flow.expectedMs - 50));
   let runId = '';
   const transcript: string[] = [];
   const fail = (message: string): never => {
-    throw new Error(
-      `${message}\n${replayHint(seed)}; kill after ${killAfterMs} ms of ~${flow.expectedMs} ms; run ${runId}; sandbox kept at ${flow.dir}\n` +
-        transcript.join('\n'),
-    );
+    const when = duringStartup ? `${killAfterMs} ms after baton started` : `${killAfterMs} ms after the run started (of ~${flow.expectedMs} ms)`;
+    throw new Error(`${message}\n${replayHint(seed)}; killed ${when}; run ${runId}; sandbox kept at ${flow.dir}\n` + transcript.join('\n'));
   };
   try {
     const run = startRun(flow);
-    runId = await runStarted(run);
+    if (!duringStartup) await runStarted(run);
     await sleep(killAfterMs);
     await killHard(run.child);
     transcript.push(`--- baton run (killed) ---\n${run.output()}`);
 
-    const before = onlyRun(flow.db) ?? fail('no run recorded before the kill');
-    if (before.id !== runId) fail(`the store holds run ${before.id}, the view said ${runId}`);
+    const before = onlyRun(flow.db);
+    if (!before) {
+      if (!duringStartup) fail('no run recorded, although the view said it started');
+      await checkUsableAfterEarlyKill(flow, fail, transcript);
+      removeSandbox(flow);
+      return { seed, runId, killAfterMs, duringStartup, nothingRecorded: true, finishedBeforeKill: false, succeededBeforeKill: 0, resumeExit: null };
+    }
+    runId = before.id;
+    const viewed = /run ([0-9A-Z]{26}) started/.exec(run.output())?.[1];
+    if (viewed !== undefined && viewed !== runId) fail(`the store holds run ${runId}, the view said ${viewed}`);
     const eventsBefore = readEvents(flow.db, runId);
     const doneBefore = new Set(eventsBefore.filter((e) => e.type === 'TaskSucceeded').map((e) => e.task!));
     const finishedBeforeKill = before.status !== 'running' && before.status !== 'pending';
@@ -457,10 +471,41 @@ export async function killAndResume(seed: number): Promise<IterationReport> {
     if (left.length > 0) fail(`processes of the run still alive: ${left.join(', ')}`);
 
     removeSandbox(flow);
-    return { seed, runId, killAfterMs, finishedBeforeKill, succeededBeforeKill: doneBefore.size, resumeExit: resume.status };
+    return {
+      seed,
+      runId,
+      killAfterMs,
+      duringStartup,
+      nothingRecorded: false,
+      finishedBeforeKill,
+      succeededBeforeKill: doneBefore.size,
+      resumeExit: resume.status,
+    };
   } catch (err) {
     if (runId) killRunProcesses(runId);
     if (err instanceof Error && err.message.includes(replayHint(seed))) throw err;
     return fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
   }
+}
+
+/**
+ * Baton was killed before it recorded the run: nothing ran, the store (if the file got
+ * created at all) is intact and lists no run, and a new run on it succeeds.
+ */
+async function checkUsableAfterEarlyKill(flow: ChaosFlow, fail: (message: string) => never, transcript: string[]): Promise<void> {
+  const marks = readMarks(flow.marks);
+  if (marks.length > 0) fail(`tasks ran although no run was recorded: ${marks.map((m) => m.key).join(', ')}`);
+  if (existsSync(flow.db)) {
+    const integrity = integrityCheck(flow.db);
+    if (integrity !== 'ok' && !integrity.startsWith('cannot open')) fail(`PRAGMA integrity_check: ${integrity}`);
+  }
+  const history = await finish(startBaton(flow, ['history', '--store', flow.db, '--json'], 'history'), 30_000, 'baton history');
+  transcript.push(`--- baton history (exit ${history.status}) ---\n${history.stdout}${history.stderr}`);
+  if (history.status !== 0) fail(`baton history on the store left by the kill exited ${history.status}`);
+  if ((JSON.parse(history.stdout) as unknown[]).length !== 0) fail('baton history lists a run no event recorded');
+  const again = await finish(startRun(flow), 60_000, 'a new baton run on the same store');
+  transcript.push(`--- baton run again (exit ${again.status}) ---\n${again.stdout}${again.stderr}`);
+  if (again.status !== 0) fail(`a new run on the store left by the kill exited ${again.status}`);
+  if (onlyRun(flow.db)?.status !== 'succeeded') fail('the new run is not recorded as succeeded');
+  if (integrityCheck(flow.db) !== 'ok') fail(`PRAGMA integrity_check after the new run: ${integrityCheck(flow.db)}`);
 }
