@@ -120,9 +120,12 @@ export async function resumeCliMs(baton: string, n: number): Promise<ResumeFigur
     const env = { ...process.env, BATON_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
     const first = spawnSync(process.execPath, [baton, 'run', flow, '--store', db, '--view', 'none'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
     if (first.signal !== 'SIGKILL') throw new Error(`the run was meant to be killed by its last task; it ended ${first.status}: ${first.stderr}`);
-    const history = spawnSync(process.execPath, [baton, 'history', '--store', db, '--json'], { env, encoding: 'utf8' });
-    const runId = (JSON.parse(history.stdout) as { id?: string; run_id?: string }[]).map((r) => r.id ?? r.run_id)[0];
-    if (!runId) throw new Error(`no run in ${db}: ${history.stdout}${history.stderr}`);
+    const store = openStore(db);
+    const runId = await store.runs
+      .listRuns({ limit: 1 })
+      .then((runs) => runs[0]?.id)
+      .finally(() => store.close());
+    if (!runId) throw new Error(`no run in ${db}: ${first.stderr}`);
     const start = performance.now();
     const resume = spawnSync(process.execPath, [baton, 'resume', runId, '--store', db, '--view', 'none'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
     const resumeMs = performance.now() - start;
