@@ -1,5 +1,6 @@
 -- The SQLite store's statements, each under a `-- name:` line (statements.ts prepares them
 -- by name). Parameters are positional `?` in the order the columns are listed, or `@name`.
+-- An insert of many rows names them once; its VALUES row is repeated for the row count.
 
 -- name: getRun
 SELECT * FROM runs WHERE id = ?;
@@ -13,27 +14,32 @@ VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?);
 -- The run's last event number (0 before the first), or no row if the run does not exist.
 SELECT coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq FROM runs WHERE id = ?;
 
--- name: insertEvent
--- run_id, seq, type, at, data
+-- name: insertEvents
+-- run_id, seq, type, at, data; the VALUES row repeats once per event (statements.ts).
 INSERT INTO events (run_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?);
 
 -- name: readEvents
 -- run_id, after seq
 SELECT seq, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq;
 
--- name: insertTask
+-- name: upsertTasks
 -- run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
--- exit_code, outputs, error, reason, retry_at
+-- exit_code, outputs, error, reason, retry_at; the VALUES row repeats once per task.
+-- A task keeps the position it was first written with.
 INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
                    exit_code, outputs, error, reason, retry_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-
--- name: updateTask
--- status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error,
--- reason, retry_at, run_id, key. A task keeps its first position.
-UPDATE tasks SET status = ?, attempt = ?, first_started_at = ?, started_at = ?, ended_at = ?,
-  exit_code = ?, outputs = ?, error = ?, reason = ?, retry_at = ?
-WHERE run_id = ? AND key = ?;
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run_id, key) DO UPDATE SET
+  status = excluded.status,
+  attempt = excluded.attempt,
+  first_started_at = excluded.first_started_at,
+  started_at = excluded.started_at,
+  ended_at = excluded.ended_at,
+  exit_code = excluded.exit_code,
+  outputs = excluded.outputs,
+  error = excluded.error,
+  reason = excluded.reason,
+  retry_at = excluded.retry_at;
 
 -- name: listTasks
 SELECT * FROM tasks WHERE run_id = ? ORDER BY position;

@@ -17,7 +17,7 @@ import { asciiUpper, foldStatus, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
-import { prepareStatements, type Statements } from './statements.js';
+import { prepareStatements, RowInserter, type Statements } from './statements.js';
 
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 64;
@@ -66,6 +66,8 @@ interface Appended {
 
 export class SqliteRunStore implements RunStore {
   private readonly q: Statements;
+  private readonly eventRows: RowInserter;
+  private readonly taskRows: RowInserter;
   private readonly cache = new Map<string, TaskCache>();
   private readonly appendTx: (runId: string, events: TimedEvent[]) => Appended;
   private readonly createTx: (run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => Appended;
@@ -77,6 +79,8 @@ export class SqliteRunStore implements RunStore {
     private readonly file: string,
   ) {
     this.q = prepareStatements(db);
+    this.eventRows = new RowInserter(db, 'insertEvents', 5);
+    this.taskRows = new RowInserter(db, 'upsertTasks', 13);
     const append = db.transaction((runId: string, events: TimedEvent[]) => this.appendNow(runId, events));
     this.appendTx = append.immediate;
     const create = db.transaction((run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => {
@@ -222,17 +226,18 @@ export class SqliteRunStore implements RunStore {
     const run: { status: RunStatus; ended_at?: number } = { status: 'pending' };
     let moved = false;
     let seq = last.seq;
-    const insertEvent = this.q.insertEvent;
+    const eventRows = this.eventRows;
+    eventRows.begin();
     for (const event of events) {
-      insertEvent.run(runId, ++seq, event.type, event.at, JSON.stringify(event));
+      eventRows.add(runId, ++seq, event.type, event.at, JSON.stringify(event));
       if (foldStatus(run, event)) moved = true;
       for (const row of projectTasks(event, get)) changed.set(row.key, row);
     }
+    eventRows.flush();
     let position = tasks.size;
-    for (const [key, row] of changed) {
-      if (tasks.has(key)) updateTask(this.q, runId, row);
-      else insertTask(this.q, runId, row, position++);
-    }
+    this.taskRows.begin();
+    for (const [key, row] of changed) addTask(this.taskRows, runId, row, tasks.has(key) ? 0 : position++);
+    this.taskRows.flush();
     const at = events[events.length - 1].at;
     const finished = moved && FINISHED_RUN_STATUSES.has(run.status);
     if (moved) (finished ? this.q.finishRun : this.q.moveRun).run(run.status, run.ended_at ?? null, at, runId);
@@ -274,13 +279,16 @@ export class SqliteRunStore implements RunStore {
     }
     this.q.deleteTasks.run(runId);
     let position = 0;
-    for (const row of tasks.values()) insertTask(this.q, runId, row, position++);
+    this.taskRows.begin();
+    for (const row of tasks.values()) addTask(this.taskRows, runId, row, position++);
+    this.taskRows.flush();
     this.q.moveRun.run(run.status, run.ended_at ?? null, updated, runId);
   }
 }
 
-function insertTask(q: Statements, runId: string, row: TaskRecord, position: number): void {
-  q.insertTask.run(
+/** Adds a task row to write; `position` counts only for a task new to the run. */
+function addTask(rows: RowInserter, runId: string, row: TaskRecord, position: number): void {
+  rows.add(
     runId,
     row.key,
     position,
@@ -294,23 +302,6 @@ function insertTask(q: Statements, runId: string, row: TaskRecord, position: num
     row.error === undefined ? null : JSON.stringify(row.error),
     row.reason ?? null,
     row.retry_at ?? null,
-  );
-}
-
-function updateTask(q: Statements, runId: string, row: TaskRecord): void {
-  q.updateTask.run(
-    row.status,
-    row.attempt,
-    row.first_started_at ?? null,
-    row.started_at ?? null,
-    row.ended_at ?? null,
-    row.exit_code ?? null,
-    row.outputs === undefined ? null : JSON.stringify(row.outputs),
-    row.error === undefined ? null : JSON.stringify(row.error),
-    row.reason ?? null,
-    row.retry_at ?? null,
-    runId,
-    row.key,
   );
 }
 

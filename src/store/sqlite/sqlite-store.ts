@@ -25,6 +25,8 @@ export interface SqliteStoreOptions {
 
 /** How long a statement waits for another process's write lock before STORE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
+/** Pages in the write-ahead log before it is copied back into the database file. */
+const CHECKPOINT_PAGES = 10_000;
 
 /** Opens (creating it and its folder if needed) the SQLite store in `file`. */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
@@ -86,7 +88,12 @@ function openDatabase(file: string, readonly: boolean): Database {
     if (version > SCHEMA_VERSION) throw schemaTooNew(file, version, SCHEMA_VERSION);
     if (!db.readonly) {
       db.pragma('journal_mode = WAL');
+      // Commits write the log without syncing it; checkpoints sync. SQLite's default
+      // checkpoint every 1,000 pages made those syncs a third of the cost of a
+      // one-completion append; every 10,000 (a write-ahead log of up to ~40 MB) they are noise.
       db.pragma('synchronous = NORMAL');
+      db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${CHECKPOINT_PAGES * 4096 * 2}`);
     }
     if (version < SCHEMA_VERSION) {
       if (db.readonly) throw readOnly(file);
