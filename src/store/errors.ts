@@ -1,5 +1,12 @@
 import { BatonError } from '../observability/errors.js';
 
+/**
+ * The store's errors. Codes: STORE_RUN_NOT_FOUND, STORE_RUN_EXISTS, STORE_RUN_AMBIGUOUS;
+ * and for a store that cannot be used as it is: STORE_CORRUPT, STORE_READONLY,
+ * STORE_DISK_FULL, STORE_SCHEMA_TOO_NEW, STORE_BUSY, STORE_CANT_OPEN, STORE_NOT_FOUND,
+ * STORE_IO, STORE_SQLITE, STORE_DRIVER, STORE_UNSUPPORTED. Their messages name the file
+ * and say what to do; none of them means something recorded was lost.
+ */
 export class StoreError extends BatonError {}
 
 export function runNotFound(runId: string): StoreError {

@@ -19,13 +19,18 @@ export interface RunRecord {
   workflow: string;
   status: RunStatus;
   created_at: number;
+  /** Time of the run's last event (its creation time before any). */
   updated_at: number;
+  /** When it finished; unset while it runs (again, after `baton retry`). */
   ended_at?: number;
   /** Who drives the run now; none once it finished or its owner let go. */
   owner?: RunOwner;
   /** Last sign of life from the owner (ms since epoch). */
   heartbeat_at?: number;
-  /** Set by `baton cancel` from another process; the owner sees it at its next heartbeat. */
+  /**
+   * Set by `baton cancel` from another process; the owner sees it at its next heartbeat.
+   * Cleared when the run finishes.
+   */
   cancel_requested?: string;
 }
 
@@ -34,7 +39,7 @@ export interface RunFilter {
   status?: RunStatus;
   /** Only runs created at or after this time (ms since epoch). */
   since?: number;
-  /** Most recent first; default 20. */
+  /** How many, most recent (created_at, then id) first; default 20. */
   limit?: number;
 }
 
@@ -79,7 +84,9 @@ export interface RunStore {
    * Appends events atomically: all of them are recorded, or none, together with the task
    * projection they change. The engine puts a task's result and what it makes ready in
    * one call, so a crash cannot split them. Returns the stored events with their sequence
-   * numbers.
+   * numbers (stores may number the given objects in place rather than copy them). When the
+   * events finish the run, its owner and any cancel request are cleared with them.
+   * STORE_RUN_NOT_FOUND for an unknown run.
    */
   append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]>;
   /** Events of a run in order, from `afterSeq` (exclusive) on. */
@@ -89,26 +96,35 @@ export interface RunStore {
   /** The run's tasks from the projection, in the order they first appeared in its events. */
   listTasks(runId: string): Promise<TaskRecord[]>;
   /**
-   * The full id of the one run whose id starts with `prefix` (case-insensitive), like git.
-   * STORE_RUN_NOT_FOUND when none does, STORE_RUN_AMBIGUOUS (listing some) when several do.
+   * The full id of the one run whose id starts with `prefix` (case-insensitive), like git;
+   * an id given in full wins over longer ids it starts. STORE_RUN_NOT_FOUND when none does
+   * (or the prefix is empty), STORE_RUN_AMBIGUOUS (listing some) when several do.
    */
   resolveRunId(prefix: string): Promise<string>;
   /**
    * Takes ownership of a run, atomically: it succeeds when the run has no owner, when
    * `owner` already holds it, or when `isGone(record)` says the holder is gone. Of two
-   * processes claiming at once, exactly one succeeds. Sets heartbeat_at to `at`.
+   * processes claiming at once, exactly one succeeds. Sets heartbeat_at to `at`. The
+   * record returned is the run as claimed, or, when refused, as its holder has it.
    */
   claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult>;
   /**
-   * The owner's sign of life. Returns the run as it is now: the owner sees a cancel
-   * request, or that another process took the run over (then `owner` differs).
+   * The owner's sign of life: heartbeat_at becomes `at` if `owner` still holds the run.
+   * Returns the run as it is now: the owner sees a cancel request, or that another process
+   * took the run over (then `owner` differs).
    */
   heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord>;
   /** Gives the run up (owner cleared) if `owner` holds it. */
   releaseRun(runId: string, owner: RunOwner): Promise<void>;
-  /** Asks the owner of a running run to cancel it (`baton cancel` from another process). */
+  /**
+   * Asks the owner of a running run to cancel it (`baton cancel` from another process).
+   * Does nothing to a finished run.
+   */
   requestCancel(runId: string, reason: string): Promise<void>;
-  /** Rebuilds the task projection of a run (or of every run) from its events. */
+  /**
+   * Rebuilds the task projection of a run (or of every run), and its status, from its
+   * events; the rows come out exactly as appending kept them.
+   */
   rebuildProjection(runId?: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -125,7 +141,7 @@ export interface LogLine {
 }
 
 export interface LogQuery {
-  /** Only this task's lines. */
+  /** Only this task's lines (all its attempts). */
   task?: string;
   /** Only lines written at or after this time (ms since epoch). */
   since?: number;
@@ -133,12 +149,16 @@ export interface LogQuery {
   tail?: number;
   /**
    * Resume where an earlier read stopped (its `cursor`), for `baton logs --follow`:
-   * only lines written since are returned.
+   * only lines written since are returned. A line still being written (no line break yet)
+   * is returned by the first read after it is complete, never in part.
    */
   cursor?: LogCursor;
 }
 
-/** Where a read of a run's logs stopped; opaque to callers. */
+/**
+ * Where a read of a run's logs stopped; opaque to callers, but plain JSON, so another
+ * process (or a later command) can follow on from it.
+ */
 export type LogCursor = Readonly<Record<string, number>>;
 
 export interface LogPage {
@@ -151,6 +171,11 @@ export interface LogPage {
  * whole in memory. Chunks may split lines anywhere; the store joins them into lines.
  */
 export interface LogStore {
+  /**
+   * Adds output of an attempt. Lines are stamped with the time their last chunk arrived;
+   * an unterminated line longer than 64 KiB is cut into lines of that size. Throws a
+   * StoreError (STORE_DISK_FULL, STORE_READONLY...) if it cannot be kept.
+   */
   write(runId: string, task: string, attempt: number, stream: LogStream, chunk: string): void;
   /** The attempt's output is complete: a partial last line is written out, files closed. */
   end(runId: string, task: string, attempt: number): void;

@@ -3,36 +3,19 @@
  * may win. Each child opens the store, says it is ready, and claims when the test says go
  * (to all of them at once, through stdin).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { ev, T0 } from '../contract-fixtures.js';
+import { spawnStoreScript } from './child-script.js';
 import { openSqliteStore } from './index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'baton-sqlite-claim-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const storeModule = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.ts')).href;
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-// tsx runs the TypeScript; this hook gives it .sql files as text, as the bundle does.
-writeFileSync(
-  path.join(root, 'sql-hooks.mjs'),
-  `import { readFile } from 'node:fs/promises';
-export async function load(url, context, next) {
-  if (!url.endsWith('.sql')) return next(url, context);
-  return { format: 'module', shortCircuit: true, source: 'export default ' + JSON.stringify(await readFile(new URL(url), 'utf8')) };
-}
-`,
-);
-writeFileSync(path.join(root, 'sql-text.mjs'), `import { register } from 'node:module';\nregister('./sql-hooks.mjs', import.meta.url);\n`);
-writeFileSync(
-  path.join(root, 'claim.mjs'),
-  `const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
+const script = `const { openSqliteStore } = await import(STORE);
 const [file, runId] = process.argv.slice(2);
 const store = openSqliteStore(file);
 const owner = { host: 'test-host', pid: process.pid, started_at: 1 };
@@ -43,8 +26,7 @@ process.stdin.once('data', async () => {
   await store.close();
   process.exit(0);
 });
-`,
-);
+`;
 
 interface Claimant {
   child: ChildProcessWithoutNullStreams;
@@ -53,7 +35,7 @@ interface Claimant {
 }
 
 function claimant(file: string, runId: string): Claimant {
-  const child = spawn(process.execPath, ['--import', tsx, '--import', path.join(root, 'sql-text.mjs'), path.join(root, 'claim.mjs'), file, runId]);
+  const child = spawnStoreScript(root, 'claim.mjs', script, [file, runId]) as ChildProcessWithoutNullStreams;
   const lines: string[] = [];
   const waiting: ((line: string) => void)[] = [];
   let buffered = '';

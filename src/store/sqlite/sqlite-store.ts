@@ -79,7 +79,8 @@ function openDatabase(file: string, readonly: boolean): Database {
     } catch (err) {
       // A WAL database in a folder this process cannot write (its -shm file cannot be
       // created) opens only as immutable: readable, never written.
-      const fallback = (err as { code?: string }).code === 'SQLITE_CANTOPEN' ? openImmutable(Driver, file) : undefined;
+      const code = (err as { code?: string }).code ?? '';
+      const fallback = code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY') ? openImmutable(Driver, file) : undefined;
       if (!fallback) throw err;
       db.close();
       db = fallback;
