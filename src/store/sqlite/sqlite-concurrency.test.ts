@@ -1,7 +1,7 @@
 /**
- * Real processes claiming the same run in the same file at the same moment: exactly one
- * may win. Each child opens the store, says it is ready, and claims when the test says go
- * (to all of them at once, through stdin).
+ * Real processes using one file at the same moment: claiming the same run (exactly one may
+ * win), and opening a new file (each must find it set up, none may fail). Each child says
+ * it is ready, and acts when the test says go (to all of them at once, through stdin).
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,8 +34,20 @@ interface Claimant {
   next(): Promise<string>;
 }
 
-function claimant(file: string, runId: string): Claimant {
-  const child = spawnStoreScript(root, 'claim.mjs', script, [file, runId]) as ChildProcessWithoutNullStreams;
+const opener = `const { openSqliteStore } = await import(STORE);
+const [file, runId] = process.argv.slice(2);
+process.stdout.write('ready\\n');
+process.stdin.once('data', async () => {
+  const store = openSqliteStore(file);
+  await store.runs.createRun({ id: runId, workflow: 'w', created_at: Date.now() }, [{ type: 'RunStarted', at: Date.now() }]);
+  process.stdout.write(JSON.stringify((await store.runs.listTasks(runId)).length) + '\\n');
+  await store.close();
+  process.exit(0);
+});
+`;
+
+function claimant(file: string, runId: string, code = script): Claimant {
+  const child = spawnStoreScript(root, code === script ? 'claim.mjs' : 'open.mjs', code, [file, runId]) as ChildProcessWithoutNullStreams;
   const lines: string[] = [];
   const waiting: ((line: string) => void)[] = [];
   let buffered = '';
@@ -84,5 +96,21 @@ it('lets exactly one of several processes claiming at once take the run', { time
     }
   } finally {
     await store.close();
+  }
+});
+
+it('lets several processes open a new file at once, each finding it set up', { timeout: 120_000 }, async () => {
+  for (let round = 0; round < 3; round++) {
+    const file = path.join(root, `new-${round}`, 'baton.db');
+    const openers = Array.from({ length: 4 }, (_, i) => claimant(file, `R${i}`, opener));
+    for (const o of openers) expect(await o.next()).toBe('ready');
+    for (const o of openers) o.child.stdin.write('go\n');
+    expect(await Promise.all(openers.map((o) => o.next()))).toEqual(['0', '0', '0', '0']);
+    const store = openSqliteStore(file);
+    try {
+      expect((await store.runs.listRuns()).map((r) => r.id).sort()).toEqual(['R0', 'R1', 'R2', 'R3']);
+    } finally {
+      await store.close();
+    }
   }
 });
