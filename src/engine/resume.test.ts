@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ExecutorError } from '../executors/errors.js';
 import type { Executor } from '../executors/types.js';
-import type { Workflow } from '../spec/model.js';
+import type { TaskSpec, Workflow } from '../spec/model.js';
 import type { StoredEvent, TimedEvent } from '../store/events.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
 import type { RunOwner, Store } from '../store/store.js';
@@ -159,6 +159,20 @@ describe('resume: a run rebuilt from its events goes on', () => {
     const { state } = await resume(store, runId, exec);
     expect(state.status).toBe('succeeded');
     expect(startedAt).toBeGreaterThanOrEqual(due - 5);
+  });
+
+  it('lets an interrupted sleep wait only for what was left of it', async () => {
+    const batches: TimedEvent[][] = [];
+    const nap = { ...noop('nap'), type: 'sleep', duration: 800 } as unknown as TaskSpec;
+    const { runId } = await runWorkflow({ store: recordingStore(batches), workflow: workflow([nap]) });
+    const started = batches.flat().find((e) => e.type === 'TaskStarted')!.at;
+    const store = await crashedAt(batches, 2, runId, 'test');
+    const before = Date.now();
+    const { state } = await continueStoredRun({ store, runId, owner, stopLeftovers: noLeftovers }, { kind: 'resume' });
+    expect(state.status).toBe('succeeded');
+    // The first attempt started over 800 ms ago: its due time has passed, so no new wait.
+    expect(before - started).toBeGreaterThanOrEqual(790);
+    expect(Date.now() - before).toBeLessThan(400);
   });
 
   it('refuses a run another live process holds, saying who', async () => {

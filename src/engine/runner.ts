@@ -324,7 +324,10 @@ class Runner {
     const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
     const needsEnv = spec.type === 'shell' || spec.type === 'script';
     const env = needsEnv ? { ...this.processEnv, ...this.workflowEnv, ...spec.environment } : this.workflowEnv;
-    return new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker);
+    const io = new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker);
+    const continuesFrom = this.state.task(key).continuesFrom;
+    if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
+    return io;
   }
 
   private cancel(reason: string): void {
@@ -407,6 +410,7 @@ const NEVER_ABORTED = { signal: new AbortController().signal, abort() {} } as un
 /** What an executor sees of its run: identity, environment, folders, and where output goes. */
 class RunnerIO implements TaskIO {
   readonly idempotencyKey: string;
+  continuesFrom?: number;
 
   constructor(
     readonly runId: string,

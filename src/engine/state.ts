@@ -29,6 +29,8 @@ export interface TaskState {
    * all of them before a `baton retry`.
    */
   attemptOffset: number;
+  /** Start of the first of a row of interrupted attempts the current one continues (see TaskIO.continuesFrom). */
+  continuesFrom?: number;
   /** For a conditional: the branch it took. */
   branch?: 'then' | 'else';
   /** derived: deps not yet ended, plus 1 while the parent has not started. */
@@ -122,7 +124,7 @@ export class RunState {
         this.cancelRequested = undefined;
         for (const key of event.tasks) {
           const task = this.task(key);
-          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, trigger: undefined, branch: undefined });
+          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, trigger: undefined, branch: undefined, continuesFrom: undefined });
           task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = undefined;
         }
         return;
@@ -144,6 +146,7 @@ export class RunState {
         const task = this.task(event.task);
         task.status = 'ready';
         task.attemptOffset++;
+        task.continuesFrom ??= task.startedAt;
         return;
       }
       case 'TaskBranched':
@@ -168,6 +171,7 @@ export class RunState {
       case 'TaskSucceeded': {
         const task = this.task(event.task);
         task.status = 'succeeded';
+        task.continuesFrom = undefined;
         task.outputs = event.outputs;
         task.exitCode = event.exit_code;
         task.endedAt = event.at;
@@ -176,6 +180,7 @@ export class RunState {
       case 'TaskFailed': {
         const task = this.task(event.task);
         task.status = 'failed';
+        task.continuesFrom = undefined;
         task.error = event.error;
         task.exitCode = event.error.exit_code;
         task.endedAt = event.at;
@@ -191,6 +196,7 @@ export class RunState {
       case 'TaskCancelled': {
         const task = this.task(event.task);
         task.status = event.type === 'TaskSkipped' ? 'skipped' : 'cancelled';
+        task.continuesFrom = undefined;
         task.reason = event.reason;
         task.endedAt = event.at;
         return;

@@ -26,6 +26,12 @@ export interface TaskIO {
   baseDir: string;
   /** A folder for temporary files, shared by the run's tasks (name files uniquely); created on demand, removed when the run ends. */
   scratchDir: string;
+  /**
+   * When this attempt continues an interrupted one (its owner died and the run was
+   * resumed): when that one started (ms since epoch). A sleep counts from there, so a
+   * resume does not start a wait over. Undefined for a fresh attempt.
+   */
+  continuesFrom?: number;
   /** Output as it arrives; the engine sends it to the log store (and the terminal if live). */
   stdout(chunk: string): void;
   stderr(chunk: string): void;
