@@ -15,7 +15,7 @@ async function rejection(promise: Promise<unknown>): Promise<{ code: string; mes
 
 const run = (id: string, created_at = T0, workflow = 'deploy') => ({ id, workflow, created_at });
 
-export function runContract(makeStore: MakeStore): void {
+export function runContract(makeStore: MakeStore, options: { projectsOnAppend: boolean }): void {
   const store = useStore(makeStore);
 
   it('creates a run with its first events, numbered from 1', async () => {
@@ -63,7 +63,7 @@ export function runContract(makeStore: MakeStore): void {
     }
   });
 
-  it('appends all events of a batch or none', async () => {
+  it.runIf(options.projectsOnAppend)('appends all events of a batch or none', async () => {
     await store().runs.createRun(run('R1'), [ev.created(), ev.started(), ev.ready('a')]);
     // The second event cannot be projected (no children): the whole batch must fail.
     const broken = { type: 'TaskExpanded', task: 'a', at: T0 } as unknown as TimedEvent;

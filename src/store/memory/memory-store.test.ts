@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../contract.js';
 import { createMemoryStore, MemoryLogStore } from './memory-store.js';
 
-describeStoreContract('memory', () => createMemoryStore());
+describeStoreContract('memory', () => createMemoryStore(), { projectsOnAppend: false });
 
 describe('memory log store', () => {
   it('keeps only the newest output of an attempt beyond its bound', async () => {
