@@ -57,7 +57,7 @@ function stripCR(text: string, terminated: boolean): string {
 
 /** Cuts lines longer than MAX_LINE (lines are separated by '\n'). */
 function capLines(block: string): string {
-  if (block.length <= MAX_LINE) return block;
+  if (block.length <= MAX_LINE || !hasLongLine(block)) return block;
   let out = '';
   let start = 0;
   while (start <= block.length) {
@@ -75,6 +75,16 @@ function capLines(block: string): string {
     start = end + 1;
   }
   return out;
+}
+
+function hasLongLine(block: string): boolean {
+  let start = 0;
+  for (;;) {
+    const end = block.indexOf('\n', start);
+    if ((end < 0 ? block.length : end) - start > MAX_LINE) return true;
+    if (end < 0) return false;
+    start = end + 1;
+  }
 }
 
 function isHighSurrogate(code: number): boolean {
