@@ -119,7 +119,10 @@ export async function forEachLine(
   const bufferSize = Math.min(MAX_BUFFER, Math.floor(READ_BUDGET / Math.max(1, files.length)));
   const sources: FileLines[] = [];
   for (const file of files) {
-    const source = new FileLines(file, cursor[path.basename(file)] ?? 0, bufferSize);
+    const from = cursor[path.basename(file)] ?? 0;
+    // Following: most files have nothing new since the cursor.
+    if (from > 0 && from >= fileSize(file)) continue;
+    const source = new FileLines(file, from, bufferSize);
     if (source.open() && (query.task === undefined || source.task === query.task)) sources.push(source);
   }
   let count = 0;
