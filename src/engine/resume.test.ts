@@ -8,7 +8,8 @@ import { createMemoryStore } from '../store/memory/memory-store.js';
 import type { RunOwner, Store } from '../store/store.js';
 import { continueStoredRun, replayRun, type ContinueMode } from './resume.js';
 import { runWorkflow } from './runner.js';
-import { conditional, loop, noop, parallel, workflow } from './test-dsl.js';
+import { StoreError } from '../store/errors.js';
+import { conditional, loop, noop, parallel, shell, workflow } from './test-dsl.js';
 
 const owner: RunOwner = { host: 'test-host', pid: 1, started_at: 1 };
 /** A previous owner that is gone: this host, but no process with that pid started then. */
@@ -255,5 +256,23 @@ describe('retry: a new attempt of a finished run', () => {
     const { state } = await resume(store, runId, scripted(again, new Set(['t'])), { kind: 'retry' });
     expect(state.task('t').attempt).toBeGreaterThanOrEqual(3);
     expect(state.status).toBe('succeeded');
+  });
+});
+
+describe('a store that fails under a run', () => {
+  it('stops the run when output cannot be stored, leaving it to be resumed', async () => {
+    const store = createMemoryStore();
+    store.logs.write = () => {
+      throw new StoreError('STORE_DISK_FULL', 'no space left for the logs');
+    };
+    const wf = workflow([shell('talk', 'echo hello; sleep 5'), shell('after', 'true', { depends_on: ['talk'] })]);
+    const before = Date.now();
+    let runId = '';
+    await expect(
+      runWorkflow({ store, workflow: wf, onEvent: (e, state) => (runId = state.runId) }),
+    ).rejects.toMatchObject({ code: 'STORE_DISK_FULL' });
+    // The task was stopped, not waited for.
+    expect(Date.now() - before).toBeLessThan(4000);
+    expect((await store.runs.getRun(runId))?.status).toBe('running');
   });
 });

@@ -117,6 +117,8 @@ class Runner {
   private heartbeat?: NodeJS.Timeout;
   /** Hides the workflow's secrets in what is recorded and shown; none when it has none. */
   private readonly masker?: Masker;
+  /** Task output could not be stored (a full disk, say): the run stops as if the store had failed. */
+  private logFailure?: unknown;
   /** Another process took the run over: stop without recording anything more. */
   private lost?: RunRecord['owner'];
 
@@ -239,6 +241,7 @@ class Runner {
   private async loop(): Promise<void> {
     for (;;) {
       if (this.lost) return;
+      if (this.logFailure !== undefined) throw this.logFailure;
       this.scheduler.dispatch();
       const { launch, abort, timers } = this.scheduler.effects;
       const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
@@ -324,7 +327,11 @@ class Runner {
     const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
     const needsEnv = spec.type === 'shell' || spec.type === 'script';
     const env = needsEnv ? { ...this.processEnv, ...this.workflowEnv, ...spec.environment } : this.workflowEnv;
-    const io = new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker);
+    const onLogFailure = (err: unknown) => {
+      this.logFailure ??= err;
+      this.wake();
+    };
+    const io = new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker, onLogFailure);
     const continuesFrom = this.state.task(key).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
     return io;
@@ -422,6 +429,7 @@ class RunnerIO implements TaskIO {
     private readonly logs: LogStore,
     private readonly onOutput: RunOptions['onOutput'],
     masker: Masker | undefined,
+    private readonly onLogFailure: (err: unknown) => void,
   ) {
     this.idempotencyKey = `${runId}/${taskKey}`;
     if (masker) {
@@ -455,11 +463,20 @@ class RunnerIO implements TaskIO {
   finish(): void {
     this.out?.flush();
     this.err?.flush();
-    this.logs.end(this.runId, this.taskKey, this.attempt);
+    try {
+      this.logs.end(this.runId, this.taskKey, this.attempt);
+    } catch (err) {
+      this.onLogFailure(err);
+    }
   }
 
   private send(stream: 'stdout' | 'stderr', chunk: string): void {
-    this.logs.write(this.runId, this.taskKey, this.attempt, stream, chunk);
+    // Called from a child's output stream: a throw here would crash the process.
+    try {
+      this.logs.write(this.runId, this.taskKey, this.attempt, stream, chunk);
+    } catch (err) {
+      this.onLogFailure(err);
+    }
     this.onOutput?.(this.taskKey, stream, chunk);
   }
 }
