@@ -171,8 +171,7 @@ class Runner {
     await this.drive(() => {
       if (how.reopen) this.emit(how.reopen);
       if (how.resumed && owner) this.emit({ type: 'RunResumed', owner: { host: owner.host, pid: owner.pid } });
-      this.scheduler.resume();
-      if (how.cancel !== undefined) this.scheduler.cancelRun(how.cancel);
+      this.scheduler.resume(how.cancel);
     });
   }
 

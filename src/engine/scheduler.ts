@@ -83,19 +83,20 @@ export class Scheduler {
    * counters a fresh start would have set are recomputed from the recorded facts; ready
    * tasks queue again, retries and time limits keep their recorded due times.
    */
-  resume(): void {
+  resume(cancel?: string): void {
     const state = this.state;
     // The owner died before the run got going: nothing was decided yet.
     if (state.status === 'pending') this.emit({ type: 'RunStarted' });
+    if (cancel !== undefined && state.cancelRequested === undefined) this.emit({ type: 'RunCancelRequested', reason: cancel });
+    // Under a cancel, a task being stopped stays stopped; cleanup (always()) goes on.
+    const stopped = (key: string) => {
+      const condition = this.specOf(key).condition;
+      return state.cancelRequested !== undefined && !(condition && usesStatusFunction(condition));
+    };
     for (const [key, task] of state.tasks) {
       if (task.status !== 'running' || Composites.isComposite(this.specOf(key))) continue;
-      const condition = this.specOf(key).condition;
-      // A task being stopped by a cancel stays stopped; a cleanup task (always()) runs again.
-      if (state.cancelRequested !== undefined && !(condition && usesStatusFunction(condition))) {
-        this.emit({ type: 'TaskCancelled', task: key, reason: state.cancelRequested });
-      } else {
-        this.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
-      }
+      if (stopped(key)) this.emit({ type: 'TaskCancelled', task: key, reason: state.cancelRequested! });
+      else this.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
     }
     const triggersLeft = new Map<string, number>();
     for (const [trigger, callbacks] of state.plan.callbacksOf) {
@@ -119,8 +120,9 @@ export class Scheduler {
       task.triggersLeft = triggersLeft.get(key) ?? 0;
     }
     this.composites.resume();
-    for (const [key, task] of state.tasks) {
-      if (task.status === 'ready') this.readyQueue.push(key);
+    for (const [key, task] of [...state.tasks]) {
+      if ((task.status === 'ready' || task.status === 'retrying') && stopped(key)) this.settle(key, 'TaskCancelled', state.cancelRequested!);
+      else if (task.status === 'ready') this.readyQueue.push(key);
       else if (task.status === 'retrying') this.effects.timers.push({ key, at: task.retryAt ?? this.now(), kind: 'retry' });
       else if (task.status === 'running') {
         const timeout = this.specOf(key).timeout;

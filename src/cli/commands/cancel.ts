@@ -27,7 +27,7 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
     if (FINISHED_RUN_STATUSES.has(record.status)) {
       throw new EngineError('RUN_FINISHED', `run ${id} already ${record.status}; nothing to cancel`, { details: { run: id } });
     }
-    if (isOwnerGone(record)) return await continueOne(store, id, flags, { kind: 'cancel', reason });
+    if (isOwnerGone(record)) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
     await store.runs.requestCancel(id, reason);
     const owner = record.owner!;
     process.stderr.write(`baton: asked pid ${owner.pid} on ${owner.host} to cancel run ${id}\n`);
@@ -41,7 +41,7 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
       }
       if (isOwnerGone(now)) {
         // The owner died before it could finish cancelling: finish here.
-        return await continueOne(store, id, flags, { kind: 'cancel', reason });
+        return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
       }
       if (Date.now() > limit) {
         process.stderr.write(`baton: run ${id} is still cancelling (its tasks are stopping); see \`baton status ${id}\`\n`);
@@ -52,4 +52,9 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
   } finally {
     await store.close();
   }
+}
+
+/** This command cancelled the run itself: that is its success (the summary says `cancelled`). */
+function cancelledHere(exitCode: number): number {
+  return exitCode === EXIT.cancelled ? EXIT.ok : exitCode;
 }
