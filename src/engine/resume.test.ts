@@ -81,17 +81,37 @@ async function resume(store: Store, runId: string, executor: Executor, mode: Con
   return continueStoredRun({ store, runId, owner, executors: () => executor, random: () => 0.5, stopLeftovers: noLeftovers }, mode);
 }
 
+/** Failures of every kind: skips, callbacks, cleanup, continue_on_error, a stopped loop, a failed group. */
+function failing(): Workflow {
+  return workflow([
+    noop('a'),
+    noop('bad', { depends_on: ['a'], on_failure: ['alert'] }),
+    noop('blocked', { depends_on: ['bad'] }),
+    noop('tolerated', { depends_on: ['a'], continue_on_error: true }),
+    noop('goes-on', { depends_on: ['tolerated'] }),
+    loop('each', ['p', 'q', 'r'], noop('go'), { depends_on: ['a'] }),
+    parallel('group', [noop('g1'), noop('g2'), noop('g3')], { depends_on: ['a'] }),
+    noop('cleanup', { depends_on: ['blocked', 'each', 'group'], condition: 'always()' }),
+    noop('alert'),
+  ]);
+}
+
+const BROKEN = new Set(['bad', 'tolerated', 'each[q]', 'g2']);
+
 describe('resume: a run rebuilt from its events goes on', () => {
-  it('finishes from a crash after every commit, never re-running a recorded success', async () => {
+  it.each([
+    { name: 'a succeeding run', make: rich, fails: new Set(['flaky']), broken: new Set<string>(), status: 'succeeded' },
+    { name: 'a failing run', make: failing, fails: new Set<string>(), broken: BROKEN, status: 'failed' },
+  ])('ends $name as it would have without a crash after any commit, never re-running a recorded end', async ({ make, fails, broken, status }) => {
     const batches: TimedEvent[][] = [];
     const full: string[] = [];
     const { runId, state } = await runWorkflow({
       store: recordingStore(batches),
-      workflow: rich(),
-      executors: () => scripted(full, new Set(['flaky'])),
+      workflow: make(),
+      executors: () => scripted(full, fails, broken),
       random: () => 0.5,
     });
-    expect(state.status).toBe('succeeded');
+    expect(state.status).toBe(status);
     const expected = Object.fromEntries([...state.tasks].map(([k, t]) => [k, t.status]));
     expect(batches.length).toBeGreaterThan(10);
 
@@ -99,21 +119,26 @@ describe('resume: a run rebuilt from its events goes on', () => {
       // A dead previous owner: claimable only because isOwnerGone says the pid is gone.
       const store = await crashedAt(batches, count, runId, 'test');
       const before = replayRun(runId, await store.runs.readEvents(runId));
-      const succeededBefore = [...before.tasks].filter(([, t]) => t.status === 'succeeded').map(([k]) => k);
+      const endedBefore = [...before.tasks].filter(([, t]) => t.status === 'succeeded' || t.status === 'failed').map(([k]) => k);
       const again: string[] = [];
       const result = await continueStoredRun(
-        { store, runId, owner, executors: () => scripted(again, new Set(['flaky'])), random: () => 0.5, stopLeftovers: noLeftovers },
+        { store, runId, owner, executors: () => scripted(again, fails, broken), random: () => 0.5, stopLeftovers: noLeftovers },
         { kind: 'resume' },
       ).catch((err: Error) => {
         throw new Error(`resume after commit ${count} of ${batches.length}: ${err.message}`);
       });
       const context = `crash after commit ${count} of ${batches.length}`;
-      expect(result.state.status, context).toBe('succeeded');
+      expect(result.state.status, context).toBe(status);
       expect(Object.fromEntries([...result.state.tasks].map(([k, t]) => [k, t.status])), context).toEqual(expected);
-      for (const key of succeededBefore) expect(again, `${context}: ${key} ran again`).not.toContain(key);
+      for (const key of endedBefore) {
+        const task = before.task(key);
+        // A failure with retries left goes on; anything else that ended is never run again.
+        if (task.status === 'failed' && fails.has(key)) continue;
+        expect(again, `${context}: ${key} ran again`).not.toContain(key);
+      }
       // The log replays to the same state the live engine ended with.
       const replayed = replayRun(runId, await store.runs.readEvents(runId));
-      expect(replayed.status).toBe('succeeded');
+      expect(replayed.status).toBe(status);
       for (const [key, task] of result.state.tasks) expect(replayed.task(key).status, `${context}: ${key}`).toBe(task.status);
     }
   });
@@ -246,6 +271,14 @@ describe('retry: a new attempt of a finished run', () => {
     expect(again).toEqual(['b', 'c']);
     await expect(resume(store, runId, scripted([]), { kind: 'retry', from: 'nope' })).rejects.toMatchObject({ code: 'RUN_UNKNOWN_TASK' });
     await expect(resume(store, runId, scripted([]), { kind: 'retry' })).rejects.toMatchObject({ code: 'RUN_NOTHING_TO_RETRY' });
+  });
+
+  it('retries a run that failed in every way, running only what did not succeed', async () => {
+    const { store, runId } = await failedRun(failing(), [...BROKEN]);
+    const again: string[] = [];
+    const { state } = await resume(store, runId, scripted(again), { kind: 'retry' });
+    expect(state.status).toBe('succeeded');
+    expect(again.sort()).toEqual(['bad', 'blocked', 'each[q]', 'each[r]', 'g2', 'tolerated']);
   });
 
   it('gives a retried task its whole retry budget again', async () => {
