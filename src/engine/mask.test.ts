@@ -61,6 +61,23 @@ describe('secrets in a run', () => {
     expect(live.join('')).not.toContain(SECRET);
   });
 
+  it('masks a secret defined by the workflow itself, and never records one given with --env', async () => {
+    const store = createMemoryStore();
+    const wf = workflow([shell('show', 'echo "$DB_URL $API_TOKEN"')], {
+      secrets: ['DB_URL', 'API_TOKEN'],
+      environment: { DB_URL: 'postgres://app:${ env.DB_PASS }@db/app' },
+    });
+    const processEnv = { PATH: process.env.PATH ?? '', DB_PASS: 'pa55word' };
+    const { runId } = await runWorkflow({ store, workflow: wf, processEnv, env: { API_TOKEN: SECRET } });
+    const events = JSON.stringify(await store.runs.readEvents(runId));
+    const logs = (await store.logs.read(runId)).lines.map((l) => l.text).join('\n');
+    expect(logs).toBe('*** ***');
+    expect(events).not.toContain('pa55word');
+    expect(events).not.toContain(SECRET);
+    const created = (await store.runs.readEvents(runId))[0];
+    expect(created.type === 'RunCreated' && created.env).toEqual({});
+  });
+
   it('refuses to start when a declared secret is not set, naming it', async () => {
     const never: Executor = { run: () => Promise.reject(new Error('must not run')) };
     await expect(

@@ -131,11 +131,13 @@ class Runner {
     this.now = options.now ?? Date.now;
     this.processEnv = stringEnv(options.processEnv ?? process.env);
     const runEnv = state.env;
-    // The workflow's own env may use inputs and the process env: render it once, up front.
-    const secrets = secretValues(this.workflow.secrets, { ...this.processEnv, ...runEnv });
-    this.masker = Masker.of(Object.values(secrets));
-    const early = new ScopeBuilder(this.state, { ...this.processEnv, ...runEnv }, secrets);
+    // The workflow's own env may use inputs, the process env and secrets already in it:
+    // render it once, up front. A secret may also be one of the workflow's own variables.
+    const outside = { ...this.processEnv, ...runEnv };
+    const early = new ScopeBuilder(this.state, outside, pickDefined(this.workflow.secrets, outside));
     this.workflowEnv = { ...renderStrings(this.workflow.environment, early.forTask('')), ...runEnv };
+    const secrets = secretValues(this.workflow.secrets, { ...this.processEnv, ...this.workflowEnv });
+    this.masker = Masker.of(Object.values(secrets));
     this.scopes = new ScopeBuilder(this.state, { ...this.processEnv, ...this.workflowEnv }, secrets);
     const concurrency = options.concurrency ?? this.workflow.concurrency ?? 16;
     this.scheduler = new Scheduler(
@@ -155,7 +157,8 @@ class Runner {
       type: 'RunCreated',
       workflow,
       inputs: this.masker ? this.masker.deep(state.inputs) : state.inputs,
-      env: this.masker ? this.masker.deep(state.env) : state.env,
+      // Secrets given with --env are not recorded at all: a resume takes them from its environment.
+      env: this.masker ? this.masker.deep(omit(state.env, workflow.secrets)) : state.env,
       ...(state.source ? { source: state.source } : {}),
       ...(state.baseDir !== undefined ? { base_dir: state.baseDir } : {}),
     });
@@ -478,6 +481,19 @@ class RunnerIO implements TaskIO {
     }
     this.onOutput?.(this.taskKey, stream, chunk);
   }
+}
+
+function omit(env: Record<string, string>, names: readonly string[] | undefined): Record<string, string> {
+  const out = { ...env };
+  for (const name of names ?? []) delete out[name];
+  return out;
+}
+
+/** The variables of `env` named in `names`, where set. */
+function pickDefined(names: readonly string[] | undefined, env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names ?? []) if (env[name] !== undefined) out[name] = env[name];
+  return out;
 }
 
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
