@@ -31,7 +31,7 @@ export default async function logs(runArg: string, task: string | undefined, fla
     const runId = await store.runs.resolveRunId(runArg);
     const keys = await taskKeys(store, runId);
     if (task !== undefined) await checkTask(store, runId, task, keys);
-    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, keys);
+    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, await labels(store, runId, keys));
     const print = (line: LogLine) => process.stdout.write((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
     let cursor: LogCursor;
     if (tail !== undefined) {
@@ -85,6 +85,13 @@ async function follow(store: Store, runId: string, task: string | undefined, fro
 }
 
 /** Every task the run knows of: the projection's and the workflow's (reached or not). */
+/** What prefixes lines: task keys, and `key#N` for tasks with later attempts, so columns line up from the start. */
+async function labels(store: Store, runId: string, keys: Iterable<string>): Promise<string[]> {
+  const out = [...keys];
+  for (const task of await store.runs.listTasks(runId)) if (task.attempt > 1) out.push(`${task.key}#${task.attempt}`);
+  return out;
+}
+
 async function taskKeys(store: Store, runId: string): Promise<Set<string>> {
   const keys = new Set((await store.runs.listTasks(runId)).map((t) => t.key));
   const digest = new RunDigest();
