@@ -119,6 +119,10 @@ class Runner {
   private readonly masker?: Masker;
   /** Task output could not be stored (a full disk, say): the run stops as if the store had failed. */
   private logFailure?: unknown;
+  private readonly onLogFailure = (err: unknown) => {
+    this.logFailure ??= err;
+    this.wake();
+  };
   /** Another process took the run over: stop without recording anything more. */
   private lost?: RunRecord['owner'];
 
@@ -329,11 +333,7 @@ class Runner {
     const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
     const needsEnv = spec.type === 'shell' || spec.type === 'script';
     const env = needsEnv ? { ...this.processEnv, ...this.workflowEnv, ...spec.environment } : this.workflowEnv;
-    const onLogFailure = (err: unknown) => {
-      this.logFailure ??= err;
-      this.wake();
-    };
-    const io = new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker, onLogFailure);
+    const io = new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratchDir, this.options.store.logs, onOutput, this.masker, this.onLogFailure);
     const continuesFrom = this.state.task(key).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
     return io;
