@@ -3,20 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExecutorError, toTaskError } from '../executors/errors.js';
 import { executorFor } from '../executors/registry.js';
-import type { Executor, TaskIO } from '../executors/types.js';
+import type { Executor } from '../executors/types.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
 import { HEARTBEAT_MS, sameOwner } from '../store/ownership.js';
-import type { LogStore, RunOwner, RunRecord, Store } from '../store/store.js';
+import type { RunOwner, RunRecord, Store } from '../store/store.js';
 import { EngineError } from './errors.js';
-import { LineMasker, Masker, secretValues } from './mask.js';
 import { resolveInputs } from './inputs.js';
+import { Masker, secretValues } from './mask.js';
 import { buildPlan } from './plan.js';
 import { declaredOutputs, renderStrings, resolveTask } from './resolve.js';
 import { Scheduler } from './scheduler.js';
 import { ScopeBuilder } from './scope.js';
+import { RunnerIO } from './task-io.js';
 import { RunState } from './state.js';
 
 /** How a run is driven, whether it is new or resumed. */
@@ -415,73 +416,6 @@ class Runner {
 const NOTHING: never[] = [];
 
 const NEVER_ABORTED = { signal: new AbortController().signal, abort() {} } as unknown as AbortController;
-
-/** What an executor sees of its run: identity, environment, folders, and where output goes. */
-class RunnerIO implements TaskIO {
-  readonly idempotencyKey: string;
-  continuesFrom?: number;
-
-  constructor(
-    readonly runId: string,
-    readonly taskKey: string,
-    readonly attempt: number,
-    readonly env: Record<string, string>,
-    readonly baseDir: string,
-    private readonly runScratch: string,
-    private readonly logs: LogStore,
-    private readonly onOutput: RunOptions['onOutput'],
-    masker: Masker | undefined,
-    private readonly onLogFailure: (err: unknown) => void,
-  ) {
-    this.idempotencyKey = `${runId}/${taskKey}`;
-    if (masker) {
-      this.out = new LineMasker(masker, (chunk) => this.send('stdout', chunk));
-      this.err = new LineMasker(masker, (chunk) => this.send('stderr', chunk));
-    }
-  }
-
-  private readonly out?: LineMasker;
-  private readonly err?: LineMasker;
-
-  /**
-   * One folder per run, shared by its tasks: executors name their files uniquely, and
-   * creating a folder per attempt cost more than a tenth of a millisecond per task here.
-   */
-  get scratchDir(): string {
-    return this.runScratch;
-  }
-
-  stdout(chunk: string): void {
-    if (this.out) this.out.write(chunk);
-    else this.send('stdout', chunk);
-  }
-
-  stderr(chunk: string): void {
-    if (this.err) this.err.write(chunk);
-    else this.send('stderr', chunk);
-  }
-
-  /** The attempt ended: what is held for masking goes out, and the log store closes its files. */
-  finish(): void {
-    this.out?.flush();
-    this.err?.flush();
-    try {
-      this.logs.end(this.runId, this.taskKey, this.attempt);
-    } catch (err) {
-      this.onLogFailure(err);
-    }
-  }
-
-  private send(stream: 'stdout' | 'stderr', chunk: string): void {
-    // Called from a child's output stream: a throw here would crash the process.
-    try {
-      this.logs.write(this.runId, this.taskKey, this.attempt, stream, chunk);
-    } catch (err) {
-      this.onLogFailure(err);
-    }
-    this.onOutput?.(this.taskKey, stream, chunk);
-  }
-}
 
 function omit(env: Record<string, string>, names: readonly string[] | undefined): Record<string, string> {
   const out = { ...env };
