@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExecutorError, toTaskError } from '../executors/errors.js';
 import { executorFor } from '../executors/registry.js';
-import type { Executor } from '../executors/types.js';
+import type { Executor, ExecutorResult } from '../executors/types.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
@@ -280,21 +280,18 @@ class Runner {
     } catch (err) {
       executor = { run: () => Promise.reject(err) };
     }
-    // An instant executor ends on its own within a microtask: it gets a signal that never
-    // fires instead of a fresh AbortController (otherwise the costliest allocation per task).
-    const controller = executor.instant ? NEVER_ABORTED : new AbortController();
+    if (executor.runNow) return this.launchNow(key, attempt, spec, executor.runNow);
+    const controller = new AbortController();
     this.controllers.set(key, controller);
     let timer: NodeJS.Timeout | undefined;
     if (spec.timeout !== undefined) timer = setTimeout(() => controller.abort('timeout'), spec.timeout);
-    const settle = (act: () => void) => {
+    let io: RunnerIO | undefined;
+    const settle = () => {
       if (timer) clearTimeout(timer);
       this.controllers.delete(key);
       io?.finish();
-      act();
-      this.wake();
     };
-    let run: Promise<{ outputs: Record<string, unknown>; exit_code?: number }>;
-    let io: RunnerIO | undefined;
+    let run: Promise<ExecutorResult>;
     try {
       const resolved = resolveTask(spec, () => this.scopes.forTask(key));
       io = this.io(key, attempt, resolved);
@@ -303,31 +300,54 @@ class Runner {
       run = Promise.reject(err);
     }
     run.then(
-      (result) =>
-        settle(() => {
-          let outputs = result.outputs;
-          if (Object.keys(spec.outputs).length > 0) {
-            try {
-              const scope = this.scopes.forTask(key, undefined, { result: { ...outputs, exit_code: result.exit_code } });
-              outputs = { ...outputs, ...declaredOutputs(spec, scope) };
-            } catch (err) {
-              return this.scheduler.failAttempt(key, attempt, { code: errorCode(err), message: coerceError(err).message }, false);
-            }
-          }
-          this.scheduler.succeed(key, attempt, outputs, result.exit_code);
-        }),
-      (err) =>
-        settle(() => {
-          const reason = controller.signal.aborted ? controller.signal.reason : undefined;
-          if (reason === 'timeout') {
-            const message = `${key} timed out after ${formatMs(spec.timeout!)}`;
-            return this.scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
-          }
-          if (reason !== undefined) return this.scheduler.cancelAttempt(key, attempt, this.state.cancelRequested ?? 'cancelled');
-          const error = err instanceof ExecutorError ? toTaskError(err) : { code: errorCode(err), message: coerceError(err).message };
-          this.scheduler.failAttempt(key, attempt, error, err instanceof ExecutorError ? err.retryable : false);
-        }),
+      (result) => {
+        settle();
+        this.succeeded(key, attempt, spec, result);
+      },
+      (err) => {
+        settle();
+        this.failed(key, attempt, spec, err, controller.signal);
+      },
     );
+  }
+
+  /** A task type that ends at once (noop): no controller, promise or timer, same records. */
+  private launchNow(key: string, attempt: number, spec: LeafTask, runNow: NonNullable<Executor['runNow']>): void {
+    let result: ExecutorResult;
+    try {
+      result = runNow(resolveTask(spec, () => this.scopes.forTask(key)));
+    } catch (err) {
+      return this.failed(key, attempt, spec, err);
+    }
+    this.succeeded(key, attempt, spec, result);
+  }
+
+  /** An attempt's executor returned: declared outputs are evaluated, then the success recorded. */
+  private succeeded(key: string, attempt: number, spec: LeafTask, result: ExecutorResult): void {
+    this.wake();
+    let outputs = result.outputs;
+    if (Object.keys(spec.outputs).length > 0) {
+      try {
+        const scope = this.scopes.forTask(key, undefined, { result: { ...outputs, exit_code: result.exit_code } });
+        outputs = { ...outputs, ...declaredOutputs(spec, scope) };
+      } catch (err) {
+        return this.scheduler.failAttempt(key, attempt, { code: errorCode(err), message: coerceError(err).message }, false);
+      }
+    }
+    this.scheduler.succeed(key, attempt, outputs, result.exit_code);
+  }
+
+  /** An attempt's executor failed, timed out (signal reason `timeout`) or was stopped by a cancel. */
+  private failed(key: string, attempt: number, spec: LeafTask, err: unknown, signal?: AbortSignal): void {
+    this.wake();
+    const reason = signal?.aborted ? signal.reason : undefined;
+    if (reason === 'timeout') {
+      const message = `${key} timed out after ${formatMs(spec.timeout!)}`;
+      return this.scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
+    }
+    if (reason !== undefined) return this.scheduler.cancelAttempt(key, attempt, this.state.cancelRequested ?? 'cancelled');
+    const error = err instanceof ExecutorError ? toTaskError(err) : { code: errorCode(err), message: coerceError(err).message };
+    this.scheduler.failAttempt(key, attempt, error, err instanceof ExecutorError ? err.retryable : false);
   }
 
   private io(key: string, attempt: number, spec: LeafTask): RunnerIO {
@@ -415,7 +435,6 @@ class Runner {
 
 const NOTHING: never[] = [];
 
-const NEVER_ABORTED = { signal: new AbortController().signal, abort() {} } as unknown as AbortController;
 
 function omit(env: Record<string, string>, names: readonly string[] | undefined): Record<string, string> {
   const out = { ...env };

@@ -1,7 +1,8 @@
 /**
  * noop: succeeds at once with no outputs. Benchmarks run tens of thousands of these, so
- * every call returns the same frozen result in the same settled promise: nothing is
- * allocated. Callers must not mutate the result (it is frozen; strict mode would throw).
+ * every call returns the same frozen result (the engine calls runNow, with no promise):
+ * nothing is allocated. Callers must not mutate the result (it is frozen; strict mode
+ * would throw).
  */
 import type { NoopTask } from '../spec/model.js';
 import type { Executor, ExecutorResult } from './types.js';
@@ -11,5 +12,5 @@ const DONE = Promise.resolve(RESULT);
 
 export const noop: Executor<NoopTask> = {
   run: () => DONE,
-  instant: true,
+  runNow: () => RESULT,
 };

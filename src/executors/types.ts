@@ -8,10 +8,11 @@ import type { LeafTask } from '../spec/model.js';
 export interface Executor<T extends LeafTask = LeafTask> {
   run(task: T, io: TaskIO, signal: AbortSignal): Promise<ExecutorResult>;
   /**
-   * The task ends within a microtask and cannot be interrupted, so the engine need not
-   * arm an AbortController for it (noop: tens of thousands per run). Default false.
+   * For a task type that ends at once, without output or waiting (noop: tens of thousands
+   * per run): the engine calls this instead of `run`, and arms no AbortController, promise
+   * or timer for it. Returns the result or throws like `run` would reject.
    */
-  readonly instant?: boolean;
+  runNow?(task: T): ExecutorResult;
 }
 
 export interface TaskIO {
