@@ -267,7 +267,10 @@ class Runner {
         this.stuck();
         return this.flush();
       }
-      await this.nextWake();
+      // Woken while busy (a task that ended at once, say): go round again without a
+      // round trip through the microtask queue; the flush above is where the loop yields.
+      if (this.signalled) this.signalled = false;
+      else await this.nextWake();
     }
   }
 
