@@ -12,9 +12,10 @@ import { HEARTBEAT_MS, sameOwner } from '../store/ownership.js';
 import type { RunOwner, RunRecord, Store } from '../store/store.js';
 import { EngineError } from './errors.js';
 import { resolveInputs } from './inputs.js';
-import { Masker, secretValues } from './mask.js';
+import type { Masker } from './mask.js';
 import { buildPlan } from './plan.js';
-import { declaredOutputs, renderStrings, resolveTask } from './resolve.js';
+import { declaredOutputs, resolveTask } from './resolve.js';
+import { runEnvironment, withoutSecrets } from './run-env.js';
 import { Scheduler } from './scheduler.js';
 import { ScopeBuilder } from './scope.js';
 import { RunnerIO } from './task-io.js';
@@ -134,16 +135,11 @@ class Runner {
     this.runId = state.runId;
     this.workflow = state.plan.workflow;
     this.now = options.now ?? Date.now;
-    this.processEnv = stringEnv(options.processEnv ?? process.env);
-    const runEnv = state.env;
-    // The workflow's own env may use inputs, the process env and secrets already in it:
-    // render it once, up front. A secret may also be one of the workflow's own variables.
-    const outside = { ...this.processEnv, ...runEnv };
-    const early = new ScopeBuilder(this.state, outside, pickDefined(this.workflow.secrets, outside));
-    this.workflowEnv = { ...renderStrings(this.workflow.environment, early.forTask('')), ...runEnv };
-    const secrets = secretValues(this.workflow.secrets, { ...this.processEnv, ...this.workflowEnv });
-    this.masker = Masker.of(Object.values(secrets));
-    this.scopes = new ScopeBuilder(this.state, { ...this.processEnv, ...this.workflowEnv }, secrets);
+    const env = runEnvironment(state, options.processEnv ?? process.env);
+    this.processEnv = env.processEnv;
+    this.workflowEnv = env.workflowEnv;
+    this.masker = env.masker;
+    this.scopes = new ScopeBuilder(this.state, { ...this.processEnv, ...this.workflowEnv }, env.secrets);
     const concurrency = options.concurrency ?? this.workflow.concurrency ?? 16;
     this.scheduler = new Scheduler(
       this.state,
@@ -163,7 +159,7 @@ class Runner {
       workflow,
       inputs: this.masker ? this.masker.deep(state.inputs) : state.inputs,
       // Secrets given with --env are not recorded at all: a resume takes them from its environment.
-      env: this.masker ? this.masker.deep(omit(state.env, workflow.secrets)) : state.env,
+      env: this.masker ? this.masker.deep(withoutSecrets(state.env, workflow.secrets)) : state.env,
       ...(state.source ? { source: state.source } : {}),
       ...(state.baseDir !== undefined ? { base_dir: state.baseDir } : {}),
     });
@@ -438,25 +434,6 @@ class Runner {
 
 const NOTHING: never[] = [];
 
-
-function omit(env: Record<string, string>, names: readonly string[] | undefined): Record<string, string> {
-  const out = { ...env };
-  for (const name of names ?? []) delete out[name];
-  return out;
-}
-
-/** The variables of `env` named in `names`, where set. */
-function pickDefined(names: readonly string[] | undefined, env: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names ?? []) if (env[name] !== undefined) out[name] = env[name];
-  return out;
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
-}
 
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
