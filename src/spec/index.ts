@@ -9,6 +9,7 @@ export type { Diagnostic } from './diagnostics.js';
 export { formatDiagnostic } from './diagnostics.js';
 export type { LoadOptions, LoadResult } from './load.js';
 export { MAX_FILE_BYTES, loadWorkflowFile, parseWorkflow } from './load.js';
+export { workflowTextHash } from './text-hash.js';
 export { parseDuration } from './duration.js';
 export { workflowJsonSchema, workflowJsonSchemaText } from './schema.js';
 export { toDot, toMermaid } from './render-graph.js';

@@ -13,6 +13,7 @@ import { importStages, isStagesFile } from './import-stages.js';
 import type { Workflow } from './model.js';
 import { normalize } from './normalize.js';
 import { isMap } from './raw.js';
+import { workflowTextHash } from './text-hash.js';
 import type { RawMap } from './raw.js';
 import { WorkflowFile } from './schema.js';
 import { parseSource } from './source.js';
@@ -25,7 +26,10 @@ export interface LoadResult {
   /** Present if and only if there is no error (warnings allowed). */
   workflow?: Workflow;
   diagnostics: Diagnostic[];
+  /** SHA-256 of the file's text (loadWorkflowFile), recorded with a run to tell later that the file changed. */
+  sha256?: string;
 }
+
 
 export interface LoadOptions {
   /** Whether a program is on PATH, for the SPEC_PROGRAM_NOT_FOUND warning. Default: no check. */
@@ -55,7 +59,7 @@ export async function loadWorkflowFile(file: string, options: LoadOptions = {}):
     const message = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
     return { diagnostics: [single(file, 'SPEC_READ', `cannot read the file: ${message}`)] };
   }
-  return parseWorkflow(text, file, options);
+  return { ...parseWorkflow(text, file, options), sha256: workflowTextHash(text) };
 }
 
 function load(input: string, file: string, options: LoadOptions): LoadResult {

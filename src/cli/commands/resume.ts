@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { continueStoredRun, type ContinueMode } from '../../engine/resume.js';
 import type { RunState } from '../../engine/state.js';
 import { BatonError } from '../../observability/errors.js';
+import { workflowTextHash } from '../../spec/text-hash.js';
 import { currentOwner, displayStatus } from '../../store/ownership.js';
 import type { Store } from '../../store/store.js';
 import { parsePositiveInt } from '../args.js';
@@ -89,13 +89,9 @@ function noteChangedFile(state: RunState): void {
     process.stderr.write(`baton: note: ${source.file} no longer exists; going on with the workflow as it was when run ${state.runId} started\n`);
     return;
   }
-  if (fileHashSync(source.file) !== source.sha256) {
+  if (workflowTextHash(readFileSync(source.file, 'utf8')) !== source.sha256) {
     process.stderr.write(
       `baton: note: ${source.file} changed since run ${state.runId} started; going on with the workflow as it was then (start a new run to use the new version)\n`,
     );
   }
-}
-
-function fileHashSync(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveInputs } from '../../engine/inputs.js';
 import { MASK } from '../../engine/mask.js';
@@ -59,7 +57,7 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
   const store = await openCliStore(flags, { create: true });
   const durable = store.location !== 'memory';
   try {
-    const source = { file: path.resolve(file), sha256: await fileHash(file) };
+    const source = { file: path.resolve(file), sha256: loaded.sha256! };
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
       runWorkflow({
         store,
@@ -124,9 +122,4 @@ function dryRun(
   });
   process.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
-}
-
-/** The hash recorded with a run, so a resume can tell the file changed since. */
-export async function fileHash(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
 }
