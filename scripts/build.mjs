@@ -3,6 +3,7 @@
 // chunk so `baton --version` loads none of them.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { nodeBundle } from './esbuild-node.mjs';
 
 /**
  * zod's classic entry re-exports every locale as a namespace (`z.locales`), which no
@@ -22,21 +23,12 @@ const dropZodLocales = {
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
+  ...nodeBundle,
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist',
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   minify: true,
   plugins: [dropZodLocales],
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  // Packages with native code or their own binaries stay in node_modules.
-  external: ['tsx', 'better-sqlite3', 'pg'],
-  // SQL (migrations, queries) is kept in .sql files and bundled as text.
-  loader: { '.sql': 'text' },
-  banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
-  logLevel: 'warning',
 });

@@ -1,0 +1,14 @@
+// What every esbuild bundle of baton shares (the CLI, the benchmarks): ES modules for
+// Node 20, packages with native code or their own binaries left in node_modules, SQL
+// bundled as text, and a `require` for the CommonJS code bundled into ES modules.
+export const nodeBundle = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['tsx', 'better-sqlite3', 'pg'],
+  // SQL (migrations, queries) is kept in .sql files and bundled as text.
+  loader: { '.sql': 'text' },
+  banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
+  logLevel: 'warning',
+};
