@@ -3,32 +3,21 @@
  * with one clear line (STORE_DISK_FULL), leave nothing half-recorded, show as interrupted,
  * and finish with `baton resume` once there is room again (the tmpfs is grown).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { useSmallTmpfs } from '../src/store/test-tmpfs.js';
 import { baton } from './helpers.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-const mountPoint = mkdtempSync(path.join(tmpdir(), 'baton-run-disk-full-'));
-let mounted = false;
-let why = '';
-
-beforeAll(() => {
-  const result = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint], { encoding: 'utf8' });
-  mounted = result.status === 0;
-  why = result.stderr || result.error?.message || '';
-});
-afterAll(() => {
-  if (mounted) spawnSync('umount', [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
+const disk = useSmallTmpfs('baton-run-disk-full-', '2m');
 
 it('stops a run when the disk fills, then resumes it once there is room', (context) => {
-  if (!mounted) {
-    context.skip(`cannot mount a small tmpfs here (needs root): ${why}`);
+  const skip = disk.skipReason();
+  if (skip !== undefined) {
+    context.skip(skip);
     return;
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'baton-disk-full-flow-'));
@@ -46,7 +35,7 @@ tasks:
     command: echo done
 `,
   );
-  const store = path.join(mountPoint, 'baton.db');
+  const store = path.join(disk.dir, 'baton.db');
   const full = baton(['run', 'flow.yaml', '--store', store, '--view', 'none'], { cwd: dir });
   expect(full.status).toBe(2);
   expect(full.stderr).toContain('STORE_DISK_FULL');
@@ -56,7 +45,7 @@ tasks:
   expect(history[0].status).toBe('interrupted');
   const id = history[0].run_id as string;
 
-  expect(spawnSync('mount', ['-o', 'remount,size=64m', mountPoint]).status).toBe(0);
+  disk.resize('64m');
   const db = new Database(store, { readonly: true });
   expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   db.close();

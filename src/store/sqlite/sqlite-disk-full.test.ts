@@ -3,31 +3,19 @@
  * must fail with STORE_DISK_FULL, and once space is freed everything recorded before must
  * be there, intact.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { errorCode } from '../../observability/errors.js';
 import { ev, expectedTasks, T0 } from '../contract-fixtures.js';
 import type { TimedEvent } from '../events.js';
+import { useSmallTmpfs } from '../test-tmpfs.js';
 import { openSqliteStore } from './index.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-const mountPoint = mkdtempSync(path.join(tmpdir(), 'baton-disk-full-'));
-let mounted = false;
-let why = '';
-
-beforeAll(() => {
-  const result = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { encoding: 'utf8' });
-  mounted = result.status === 0;
-  why = result.stderr || result.error?.message || '';
-});
-afterAll(() => {
-  if (mounted) spawnSync('umount', [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
+const disk = useSmallTmpfs('baton-disk-full-', '1m');
+const mountPoint = disk.dir;
 
 /** Writes a file until the disk is full. */
 function fill(file: string): void {
@@ -52,8 +40,9 @@ async function code(fn: () => unknown): Promise<string> {
 }
 
 it('fails writes with STORE_DISK_FULL and loses nothing recorded before', async (context) => {
-  if (!mounted) {
-    context.skip(`cannot mount a small tmpfs here (needs root): ${why}`);
+  const skip = disk.skipReason();
+  if (skip !== undefined) {
+    context.skip(skip);
     return;
   }
   const file = path.join(mountPoint, 'baton.db');
