@@ -90,6 +90,23 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
   }
 }
 
+/**
+ * The first half of cancelling a stored run, for every front end: a run driven by a live
+ * process gets a cancel request, which that owner sees at its next heartbeat; returns the
+ * owner asked. Returns undefined when nobody drives the run: the caller then cancels it
+ * itself with continueStoredRun({ kind: 'cancel' }). A finished run is RUN_FINISHED.
+ */
+export async function requestCancel(runs: RunStore, runId: string, reason: string, now: number = Date.now()): Promise<RunOwner | undefined> {
+  const record = await runs.getRun(runId);
+  if (!record) throw runNotFound(runId);
+  if (FINISHED_RUN_STATUSES.has(record.status)) {
+    throw new EngineError('RUN_FINISHED', `run ${runId} already ${record.status}; nothing to cancel`, { details: { run: runId } });
+  }
+  if (isOwnerGone(record, now)) return undefined;
+  await runs.requestCancel(runId, reason);
+  return record.owner;
+}
+
 function checkStatus(record: RunRecord, mode: ContinueMode): void {
   const finished = FINISHED_RUN_STATUSES.has(record.status);
   if (mode.kind === 'retry' && !finished) {

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
 import { HEARTBEAT_MS, isOwnerGone } from '../../store/ownership.js';
-import { EngineError } from '../../engine/errors.js';
+import { requestCancel } from '../../engine/resume.js';
+import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore } from '../store.js';
 import { continueOne, type ContinueFlags } from './resume.js';
@@ -21,18 +22,14 @@ interface CancelFlags extends ContinueFlags {
 export default async function cancel(runId: string, flags: CancelFlags): Promise<number> {
   const store = await openCliStore(flags);
   try {
+    const timeout = parsePositiveInt(flags.timeout, '--timeout') ?? 60;
     const id = await store.runs.resolveRunId(runId);
     const reason = flags.reason ?? 'cancelled with baton cancel';
-    const record = (await store.runs.getRun(id))!;
-    if (FINISHED_RUN_STATUSES.has(record.status)) {
-      throw new EngineError('RUN_FINISHED', `run ${id} already ${record.status}; nothing to cancel`, { details: { run: id } });
-    }
-    if (isOwnerGone(record)) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
-    await store.runs.requestCancel(id, reason);
-    const owner = record.owner!;
+    const owner = await requestCancel(store.runs, id, reason);
+    if (owner === undefined) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
     process.stderr.write(`baton: asked pid ${owner.pid} on ${owner.host} to cancel run ${id}\n`);
     if (!flags.wait) return EXIT.ok;
-    const limit = Date.now() + (flags.timeout !== undefined ? Number(flags.timeout) * 1000 : 60_000);
+    const limit = Date.now() + timeout * 1000;
     for (;;) {
       const now = (await store.runs.getRun(id))!;
       if (FINISHED_RUN_STATUSES.has(now.status)) {
