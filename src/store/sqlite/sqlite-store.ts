@@ -88,7 +88,7 @@ function openDatabase(file: string, readonly: boolean): Database {
     }
     if (version > SCHEMA_VERSION) throw schemaTooNew(file, version, SCHEMA_VERSION);
     if (!db.readonly) {
-      db.pragma('journal_mode = WAL');
+      useWal(db);
       // Commits write the log without syncing it; checkpoints sync. SQLite's default
       // checkpoint every 1,000 pages made those syncs a third of the cost of a
       // one-completion append; every 10,000 (a write-ahead log of up to ~40 MB) they are noise.
@@ -127,3 +127,27 @@ function walSize(file: string): number {
     return 0;
   }
 }
+
+/**
+ * Puts the file in WAL mode (a setting kept in the file). Switching takes the file's
+ * exclusive lock, and SQLite answers SQLITE_BUSY at once rather than waiting when another
+ * process holds it: so when several processes open a new file together (two `baton run`
+ * in a fresh project) the switch is tried again until one of them has made it.
+ */
+function useWal(db: Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(PAUSE, 0, 0, 10);
+    }
+  }
+}
+
+/** Something to wait on synchronously (a store opens synchronously). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
