@@ -1,0 +1,224 @@
+/**
+ * One table of every error code baton uses, its category, and what each category means
+ * to a shell (exit code) and to HTTP (status). Every front end asks this file, so the CLI,
+ * the server and MCP can never disagree on what an error means. Categories:
+ *
+ * - usage: bad arguments, options or input (a bad --input, a bad export/import file,
+ *   a bad baton.config.yaml); the caller can fix the call.
+ * - invalid_workflow: the workflow file has problems (`baton validate` lists them).
+ * - run_failed: a task or the run failed; what TaskFailed and RunFailed events record.
+ * - not_found: a run, a task of a run, a file or a store that does not exist.
+ * - conflict: the thing exists but is in the wrong state for the request (held by a
+ *   live process, already finished, already there).
+ * - unavailable: baton could not do its job because the store or the environment
+ *   cannot be used now (locked, disk full, read-only, corrupt, driver missing).
+ * - internal: a bug in baton; any code this table does not know lands here too.
+ *
+ * Adding a code: put it in CODES below under its category; error-categories.test.ts
+ * scans src/ and fails for a code that is used but not listed.
+ */
+import { BatonError } from './errors.js';
+
+export type ErrorCategory = 'usage' | 'invalid_workflow' | 'run_failed' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+
+/** Exit codes of every baton command; errors get theirs from their category (exitCodeOf). */
+export const EXIT = {
+  ok: 0,
+  /** A run failed, or `validate` found problems. */
+  failed: 1,
+  /** The caller can fix it: bad usage or input, an invalid workflow, not found, conflict. */
+  invalid: 2,
+  /** baton could not do its job: the store or environment is unavailable, or a bug. */
+  unavailable: 3,
+  /** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
+  cancelled: 130,
+} as const;
+
+export const EXIT_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
+  usage: EXIT.invalid,
+  invalid_workflow: EXIT.invalid,
+  run_failed: EXIT.failed,
+  not_found: EXIT.invalid,
+  conflict: EXIT.invalid,
+  unavailable: EXIT.unavailable,
+  internal: EXIT.unavailable,
+};
+
+export const HTTP_STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
+  usage: 400,
+  invalid_workflow: 422,
+  // A failed run is not a failed request: the request that asked for the run (or for
+  // its status) was served, and the body says `status: failed`, as `baton run --json`
+  // does with exit 1. So a run_failed code never turns a response into an HTTP error.
+  run_failed: 200,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
+  usage: [
+    // command-line arguments
+    'CLI_BAD_NUMBER',
+    'CLI_BAD_PAIR',
+    'CLI_BAD_SINCE',
+    'CLI_USAGE',
+    'EXPORT_EXISTS',
+    // inputs and secrets given to a run
+    'INPUT_MISSING',
+    'INPUT_SECRET_MISSING',
+    'INPUT_TYPE',
+    'INPUT_UNKNOWN',
+    // an expression given to `baton eval` (in a workflow file they are SPEC_ problems)
+    'EXPR_EVAL',
+    'EXPR_SYNTAX',
+    // baton.config.yaml and BATON_HOME
+    'CONFIG_AMBIGUOUS',
+    'CONFIG_HOME_NOT_FOLDER',
+    'CONFIG_INVALID',
+    'CONFIG_READ',
+    'CONFIG_TOO_LARGE',
+    'CONFIG_TYPE',
+    'CONFIG_UNKNOWN_FIELD',
+    // a file given to `baton import`
+    'IMPORT_EMPTY',
+    'IMPORT_EVENT',
+    'IMPORT_EVENT_TYPE',
+    'IMPORT_HEADER',
+    'IMPORT_JSON',
+    'IMPORT_NO_EVENTS',
+    'IMPORT_NO_HEADER',
+    'IMPORT_READ',
+    'IMPORT_SEQ',
+    'IMPORT_VERSION',
+    'IMPORT_VERSION_TOO_NEW',
+    // a run id prefix that fits several runs: give more characters
+    'STORE_RUN_AMBIGUOUS',
+  ],
+  invalid_workflow: [
+    'SPEC_CALLBACK_DEPENDS',
+    'SPEC_CALLBACK_IN_LOOP',
+    'SPEC_CALLBACK_NOT_TOP_LEVEL',
+    'SPEC_CALLBACK_SELF',
+    'SPEC_CALLBACK_UNREACHABLE',
+    'SPEC_CONFLICT',
+    'SPEC_CYCLE',
+    'SPEC_DEPENDS_IN_TEMPLATE',
+    'SPEC_DEPENDS_ON_TEMPLATE',
+    'SPEC_DUPLICATE_ID',
+    'SPEC_DUPLICATE_KEY',
+    'SPEC_DURATION',
+    'SPEC_EMPTY',
+    'SPEC_EXPR_SYNTAX',
+    'SPEC_FIELD_NOT_ALLOWED',
+    'SPEC_FILE_TOO_LARGE',
+    'SPEC_INVALID',
+    'SPEC_INVALID_ID',
+    'SPEC_INVALID_VALUE',
+    'SPEC_JSON_SYNTAX',
+    'SPEC_MISSING_FIELD',
+    'SPEC_MISSING_ID',
+    'SPEC_NESTED_DEPENDENCY',
+    'SPEC_PROGRAM_NOT_FOUND',
+    'SPEC_RETRY_NO_ATTEMPTS',
+    'SPEC_RETRY_ON_COMPOSITE',
+    'SPEC_SELF_DEPENDENCY',
+    'SPEC_STAGE_CONDITION',
+    'SPEC_TOO_DEEP',
+    'SPEC_TOO_MANY_PROBLEMS',
+    'SPEC_TYPE',
+    'SPEC_UNKNOWN_AGENT',
+    'SPEC_UNKNOWN_FIELD',
+    'SPEC_UNKNOWN_STAGE',
+    'SPEC_UNKNOWN_TASK',
+    'SPEC_UNUSED_AGENT',
+    'SPEC_URL_HOST',
+    'SPEC_YAML_SYNTAX',
+    'SPEC_YAML_WARNING',
+  ],
+  run_failed: [
+    // a task's attempt (executors)
+    'EXEC_ABORTED',
+    'EXEC_EXIT_CODE',
+    'EXEC_SIGNAL',
+    'EXEC_SPAWN',
+    'EXEC_TIMEOUT',
+    'HTTP_NETWORK',
+    'HTTP_REQUEST',
+    'HTTP_STATUS',
+    'SCRIPT_OUTPUT',
+    // a value that would change a URL's scheme or host, found as the task runs
+    'EXPR_URL',
+    // composites and the run as a whole (engine)
+    'LOOP_FAILED',
+    'LOOP_ITEMS',
+    'PARALLEL_FAILED',
+    'RUN_TASKS_FAILED',
+    'RUN_TASK_FAILED',
+    'RUN_TIMEOUT',
+    'TASK_FAILED',
+  ],
+  not_found: [
+    'CLI_TASK_NOT_FOUND',
+    'RUN_UNKNOWN_TASK',
+    'SPEC_READ',
+    'STORE_NOT_FOUND',
+    'STORE_RUN_NOT_FOUND',
+  ],
+  conflict: [
+    'RUN_FINISHED',
+    'RUN_HELD',
+    'RUN_NOTHING_TO_RETRY',
+    'RUN_NOT_FINISHED',
+    'RUN_TAKEN_OVER',
+    'STORE_RUN_EXISTS',
+  ],
+  unavailable: [
+    'STORE_BUSY',
+    'STORE_CANT_OPEN',
+    'STORE_CORRUPT',
+    'STORE_DISK_FULL',
+    'STORE_DRIVER',
+    'STORE_IO',
+    'STORE_READONLY',
+    'STORE_SCHEMA_TOO_NEW',
+    'STORE_SQLITE',
+    'STORE_UNSUPPORTED',
+  ],
+  internal: [
+    // the engine found no task it could start: a bug in planning
+    'ENGINE_STUCK',
+    // validation lets no unknown task type through, so reaching the executor is a bug
+    'EXEC_UNKNOWN_TYPE',
+    // a run's log has no RunCreated event: its history was damaged outside baton
+    'RUN_NO_SNAPSHOT',
+    'SPEC_INTERNAL',
+    'UNKNOWN',
+  ],
+};
+
+/** Every known code and its category. */
+export const CATEGORY_OF_CODE: ReadonlyMap<string, ErrorCategory> = new Map(
+  (Object.entries(CODES) as [ErrorCategory, readonly string[]][]).flatMap(([category, codes]) => codes.map((code) => [code, category] as const)),
+);
+
+/** The category of an error code, or of anything thrown: not a coded error, or a code nobody listed, is internal. */
+export function categoryOf(codeOrError: unknown): ErrorCategory {
+  const code = typeof codeOrError === 'string' ? codeOrError : codeOf(codeOrError);
+  return (code !== undefined && CATEGORY_OF_CODE.get(code)) || 'internal';
+}
+
+/** The exit code a command ends with when `codeOrError` stops it. */
+export function exitCodeOf(codeOrError: unknown): number {
+  return EXIT_OF_CATEGORY[categoryOf(codeOrError)];
+}
+
+/** The HTTP status of a response that failed with `codeOrError`. */
+export function httpStatusOf(codeOrError: unknown): number {
+  return HTTP_STATUS_OF_CATEGORY[categoryOf(codeOrError)];
+}
+
+function codeOf(thrown: unknown): string | undefined {
+  return thrown instanceof BatonError ? thrown.code : undefined;
+}
