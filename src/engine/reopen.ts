@@ -24,16 +24,20 @@ export function tasksToReopen(state: RunState, from?: string): string[] {
   const reset = new Set<string>();
   const work: string[] = [];
   const status = (key: string) => state.task(key).status;
-  /** The task, and (when `whole`) what is inside it, runs again. */
-  const add = (key: string, whole: boolean) => {
+  /**
+   * The task, and (when `whole`) what is inside it, runs again. `again`: even if it
+   * succeeded (everything under `from`; a callback of a task that runs again, whose
+   * trigger ends anew; what depends on a task that runs again although it succeeded).
+   */
+  const add = (key: string, whole: boolean, again = from !== undefined) => {
     if (reset.has(key)) return;
-    if (whole && from === undefined && status(key) === 'succeeded') return;
+    if (whole && !again && status(key) === 'succeeded') return;
     reset.add(key);
     work.push(key);
     if (!whole) return;
     const node = state.nodes.get(key)!;
     const children = node.spec.type === 'loop' ? (state.loopChildren.get(key) ?? []) : node.children;
-    for (const child of children) add(child, true);
+    for (const child of children) add(child, true, again);
   };
   if (from !== undefined) add(from, true);
   else {
@@ -47,9 +51,12 @@ export function tasksToReopen(state: RunState, from?: string): string[] {
   }
   while (work.length > 0) {
     const key = work.pop()!;
-    for (const dependent of state.dependentsOf(key) ?? []) add(dependent, true);
+    const succeeded = status(key) === 'succeeded';
+    for (const dependent of state.dependentsOf(key) ?? []) add(dependent, true, succeeded || from !== undefined);
+    // The trigger ends again, so its callbacks are decided again: a rollback that ran after
+    // the first failure runs after the next one too.
     const callbacks = state.plan.callbacksOf.get(key);
-    if (callbacks) for (const target of [...callbacks.on_success, ...callbacks.on_failure]) add(target, true);
+    if (callbacks) for (const target of [...callbacks.on_success, ...callbacks.on_failure]) add(target, true, true);
     // The composites around a reset task start again; their other children keep their results.
     const parent = state.nodes.get(key)!.parent;
     if (parent !== undefined) add(parent, false);

@@ -137,9 +137,12 @@ export class Scheduler {
     }
   }
 
-  /** A reopened callback whose triggers all ended earlier: run it if one of them fires it. */
-  private decideCallback(target: string): void {
-    let last: string | undefined;
+  /**
+   * A pending callback whose triggers have all ended (reopened by `baton retry`, or not
+   * fired by `lastEnded`, the last to end): run it if one of them fires it, else skip it.
+   */
+  private decideCallback(target: string, lastEnded?: string): void {
+    let last = lastEnded === undefined ? undefined : `${lastEnded} ${this.state.task(lastEnded).status}`;
     for (const [trigger, callbacks] of this.state.plan.callbacksOf) {
       const status = this.state.task(trigger).status;
       const fires = status === 'succeeded' ? callbacks.on_success : status === 'failed' ? callbacks.on_failure : [];
@@ -147,7 +150,7 @@ export class Scheduler {
         this.state.task(target).trigger = trigger;
         return this.decide(target);
       }
-      if (callbacks.on_success.includes(target) || callbacks.on_failure.includes(target)) last = `${trigger} ${status}`;
+      if (lastEnded === undefined && (callbacks.on_success.includes(target) || callbacks.on_failure.includes(target))) last = `${trigger} ${status}`;
     }
     this.settle(target, 'TaskSkipped', `not triggered: ${last ?? 'no trigger ended'}`);
   }
@@ -401,7 +404,8 @@ export class Scheduler {
         callback.trigger = key;
         this.decide(target);
       } else if (callback.triggersLeft <= 0) {
-        this.settle(target, 'TaskSkipped', `not triggered: ${key} ${status}`);
+        // After `baton retry`, another trigger may have ended (and fired it) before.
+        this.decideCallback(target, key);
       }
     }
   }
