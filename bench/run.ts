@@ -9,6 +9,7 @@ import { bareQueueMicrosPerTask, chain, engineMicrosPerTask, fanOut } from './en
 import { bestSqlite, loadFinishedRunMs, outputRss, resumeCliMs } from './sqlite-overhead.js';
 import { bareNodeMs, engineShellMs, xargsMs } from './shell-overhead.js';
 import { startupMedians } from './startup.js';
+import { wholeProcessMs } from './whole-process.js';
 
 // This file runs bundled from dist/bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -99,6 +100,14 @@ const bare = await best(2, () => bareNodeMs(SHELL));
 const xargs = Math.min(xargsMs(SHELL), xargsMs(SHELL));
 row('500 `true` tasks, concurrency 2', `${engineShell.toFixed(0)} ms`, `${bare.toFixed(0)} ms bare node`, (engineShell / bare).toFixed(2) + 'x', '<= 1.2x', engineShell / bare <= 1.2);
 row('  against xargs -P2', `${engineShell.toFixed(0)} ms`, `${xargs.toFixed(0)} ms xargs`, (engineShell / xargs).toFixed(2) + 'x', '(reported)');
+
+process.stderr.write('whole process: baton run on the default store, a bare node loop, xargs -P2...\n');
+for (const [count, rounds] of [[300, 5], [3000, 3]]) {
+  const whole = wholeProcessMs(path.join(root, 'bin', 'baton.js'), count, rounds);
+  const ratio = whole.baton / whole.bare;
+  row(`baton run, ${thousands(count)} \`true\` tasks, concurrency 2`, `${whole.baton.toFixed(0)} ms`, `${whole.bare.toFixed(0)} ms bare node`, ratio.toFixed(2) + 'x', '<= 1.3x', ratio <= 1.3);
+  row('  against xargs -P2', `${whole.baton.toFixed(0)} ms`, `${whole.xargs.toFixed(0)} ms xargs`, (whole.baton / whole.xargs).toFixed(2) + 'x', '(reported)');
+}
 
 process.stderr.write('start-up...\n');
 const baton = path.join(root, 'bin', 'baton.js');
