@@ -1,10 +1,11 @@
-import { renderShell, renderTemplate, type Scope } from '../expr/index.js';
+import { renderShell, renderTemplate, renderUrl, type Scope } from '../expr/index.js';
 import type { LeafTask, TaskSpec } from '../spec/model.js';
 
 /**
  * Renders a task's templates just before it runs, so executors get plain values.
  * Shell commands go through renderShell, which quotes every value for where it lands,
- * so data from outputs or inputs can never become shell syntax. Inline script `code` is
+ * so data from outputs or inputs can never become shell syntax; HTTP URLs go through
+ * renderUrl, which percent-encodes values so they can never change the URL's host. Inline script `code` is
  * never rendered: data reaches scripts through `inputs`, not by editing their source.
  */
 export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
@@ -21,7 +22,7 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
     case 'http':
       return {
         ...spec,
-        url: renderString(spec.url, scope)!,
+        url: has(spec.url) ? renderUrl(spec.url, scope) : spec.url,
         headers: renderStrings(spec.headers, scope),
         body: renderDeep(spec.body, scope),
         auth: renderDeep(spec.auth, scope) as typeof spec.auth,

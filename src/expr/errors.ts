@@ -3,8 +3,9 @@ import { BatonError } from '../observability/errors.js';
 /**
  * EXPR_SYNTAX: the expression (or the `${ }` around it) cannot be read.
  * EXPR_EVAL: it was read, but evaluating it failed (bad format string, bad JSON...).
+ * EXPR_URL: a value would land where it could change a URL's scheme, host or path (url.ts).
  */
-export type ExprErrorCode = 'EXPR_SYNTAX' | 'EXPR_EVAL';
+export type ExprErrorCode = 'EXPR_SYNTAX' | 'EXPR_EVAL' | 'EXPR_URL';
 
 /** Where a syntax error came from; the conformance data tells lexing and parsing apart. */
 export type ExprPhase = 'lexing' | 'parsing' | 'evaluation';

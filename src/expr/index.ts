@@ -17,6 +17,7 @@ import { isTruthy, toPlain, toText } from './lazy-data.js';
 import { lex, parseExpression, type Parsed } from './parse.js';
 import { ShellQuoter, UnsafeShellValue } from './shell.js';
 import { KNOWN_CONTEXTS, conditionToExpression, scanTemplate, type ExprPart, type ScanProblem } from './template.js';
+import { UnsafeUrlValue, UrlBuilder, UrlReader, asFormat } from './url.js';
 
 export { ExprError } from './errors.js';
 export { KNOWN_CONTEXTS } from './template.js';
@@ -150,6 +151,82 @@ export function renderShell(src: string, scope: Scope): string {
     }
   }
   return out;
+}
+
+/**
+ * A URL template with each value percent-encoded for the part of the URL it lands in
+ * (url.ts); a value that would land in the scheme or host is refused. A template that is
+ * one whole expression is the URL as it evaluates.
+ */
+export function renderUrl(src: string, scope: Scope): string {
+  if (!src.includes('$')) return src;
+  const { parts, problems } = scanTemplate(src);
+  if (problems.length > 0) throw problemError(problems[0], src, 'URL');
+  if (parts.length === 1 && parts[0].kind === 'expr') return evalPart(parts[0], src, scope, 'URL', toText);
+  const url = new UrlBuilder();
+  let last: ExprPart | undefined;
+  try {
+    for (const [i, part] of parts.entries()) {
+      if (part.kind === 'text') url.text(part.text);
+      else if (i === 0 && isBaseUrl(parts)) url.text(evalPart(part, src, scope, 'URL', toText));
+      else {
+        last = part;
+        url.value(evalPart(part, src, scope, 'URL', toText));
+      }
+    }
+    return url.finish();
+  } catch (e) {
+    if (!(e instanceof UnsafeUrlValue)) throw e;
+    const where = last ? `the value of \${${clip(last.body, 80)}} ` : 'a value ';
+    throw new ExprError('EXPR_URL', `Cannot put ${where}into the URL "${clip(src)}": ${e.message}. ${urlHint(parts)}`, {
+      col: last ? last.start + 1 : 1,
+      cause: e,
+      details: { source: clip(src), phase: 'evaluation' },
+    });
+  }
+}
+
+export interface UrlProblem {
+  code: 'EXPR_URL';
+  message: string;
+  hint: string;
+  /** 1-based column within the source string. */
+  col: number;
+}
+
+/** `${ }` parts that would land in a URL's scheme or host (refused by renderUrl whatever their value). */
+export function checkUrl(src: string): UrlProblem[] {
+  const { parts, problems } = scanTemplate(src);
+  if (problems.length > 0 || (parts.length === 1 && parts[0].kind === 'expr')) return [];
+  const reader = new UrlReader();
+  const out: UrlProblem[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (part.kind === 'text') reader.feed(part.text);
+    else if (i === 0 && isBaseUrl(parts)) reader.feed('http://base');
+    else if (reader.place === 'scheme' || reader.place === 'authority') {
+      out.push({
+        code: 'EXPR_URL',
+        col: part.start + 1,
+        message: `\${${clip(part.body, 80)}} is in the ${reader.place === 'scheme' ? 'scheme' : 'host'} part of the URL, where a value could send the request (and its credentials) to another server`,
+        hint: urlHint(parts),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * `${ inputs.url }/health`: a first expression followed by a path, query or fragment gives
+ * the whole base URL, as deliberately as a whole-expression URL does; what follows it is
+ * encoded as usual. (`${ x }.example.com` or `${ x }://...` is not a base: refused.)
+ */
+function isBaseUrl(parts: readonly { kind: string; text?: string }[]): boolean {
+  const next = parts[1];
+  return parts[0].kind === 'expr' && next?.kind === 'text' && /^[/?#]/.test(next.text ?? '');
+}
+
+function urlHint(parts: Parameters<typeof asFormat>[0]): string {
+  return `Values in a URL's path, query and fragment are percent-encoded; a URL whose host or scheme comes from data must be one whole expression: url: "${asFormat(parts)}"`;
 }
 
 function unsafe(part: ExprPart | undefined, src: string, reason: string, cause?: unknown): ExprError {

@@ -4,7 +4,7 @@
  * expression language itself lives in src/expr; this maps its 1-based columns (within
  * the string) to positions in the file.
  */
-import { checkCondition, checkTemplate } from '../expr/index.js';
+import { checkCondition, checkTemplate, checkUrl } from '../expr/index.js';
 import type { Reporter } from './diagnostics.js';
 import type { Key } from './positions.js';
 
@@ -31,5 +31,14 @@ export function checkConditionAt(rep: Reporter, container: object, key: Key): vo
   if (typeof value !== 'string') return;
   for (const problem of checkCondition(value)) {
     rep.error('SPEC_EXPR_SYNTAX', problem.message, rep.index.charLoc(container, key, problem.col - 1));
+  }
+}
+
+/** An HTTP task's `url`: no `${ }` may land in its scheme or host, unless the whole URL is one. */
+export function checkUrlAt(rep: Reporter, container: object, key: Key): void {
+  const value = (container as Record<Key, unknown>)[key];
+  if (typeof value !== 'string' || !value.includes('${')) return;
+  for (const problem of checkUrl(value)) {
+    rep.error('SPEC_URL_HOST', problem.message, rep.index.charLoc(container, key, problem.col - 1), problem.hint);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { parseDuration } from './duration.js';
 import type { Reporter } from './diagnostics.js';
-import { checkTemplateAt, checkTemplatesIn } from './exprs.js';
+import { checkTemplateAt, checkTemplatesIn, checkUrlAt } from './exprs.js';
 import type { HttpTask, RetryPolicy, ScriptTask, ShellTask, SleepTask, TaskBase } from './model.js';
 import { checkProgram } from './program-check.js';
 import { has, isMap, map, num, scalarText, str } from './raw.js';
@@ -39,6 +39,7 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
   const url = str(raw, 'url');
   if (!has(raw, 'url')) missing(rep, raw, 'an http task', 'url');
   checkTemplateAt(rep, raw, 'url');
+  checkUrlAt(rep, raw, 'url');
   const method = (str(raw, 'method') ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) rep.error('SPEC_INVALID_VALUE', `invalid HTTP method '${method}'`, rep.value(raw, 'method'), 'use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS');
   const headers: Record<string, string> = {};
