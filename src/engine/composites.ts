@@ -140,14 +140,31 @@ export class Composites {
       const message = anyFailed && failed.length === 0 && cancelled.length === 0
         ? `no task of ${key} succeeded (wait_for: any)`
         : `${bad.length} of ${children.length} ${what}s ${failed.length > 0 ? 'failed' : 'were cancelled'}: ${bad.slice(0, 5).join(', ')}`;
-      return s.fail(key, 1, { code: spec.type === 'loop' ? 'LOOP_FAILED' : 'PARALLEL_FAILED', message }, false);
+      return s.fail(key, 1, { code: spec.type === 'loop' ? 'LOOP_FAILED' : 'PARALLEL_FAILED', message }, false, this.groupOutputs(spec, children));
     }
-    const outputs =
-      spec.type === 'loop'
-        ? { results: children.map((c) => s.state.task(c).outputs ?? {}) }
-        : { results: Object.fromEntries(children.map((c) => [c, s.state.task(c).outputs ?? {}])) };
-    s.succeedComposite(key, outputs);
+    s.succeedComposite(key, this.groupOutputs(spec, children));
   }
+
+  /**
+   * What a parallel or loop gives, whether it succeeded or failed (a report task can then
+   * say which hosts were patched): `results`, each child's outputs ({} for one that gave
+   * none); for a loop also `iterations`, each one's item and status (and error).
+   */
+  private groupOutputs(spec: ParallelTask | LoopTask, children: readonly string[]): Record<string, unknown> {
+    const state = this.scheduler.state;
+    if (spec.type === 'parallel') return { results: Object.fromEntries(children.map((c) => [c, state.task(c).outputs ?? {}])) };
+    const results: unknown[] = [];
+    const iterations: unknown[] = [];
+    for (const child of children) {
+      const task = state.task(child);
+      results.push(task.outputs ?? {});
+      const iteration: Record<string, unknown> = { item: state.nodes.get(child)!.item, status: task.status };
+      if (task.status === 'failed' && task.error) iteration.error = { code: task.error.code, message: task.error.message };
+      iterations.push(iteration);
+    }
+    return { results, iterations };
+  }
+
 
   /** The composite ends as `child` ended. */
   private mirror(parent: string, child: string, extra: Record<string, unknown>): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '../spec/model.js';
-import { retryDelay } from './retry.js';
+import { notRetried, retryDelay } from './retry.js';
 
 const policy = (extra: Partial<RetryPolicy>): RetryPolicy => ({
   attempts: 5,
@@ -31,5 +31,26 @@ describe('retryDelay', () => {
     expect(retryDelay(p, 1, 0)).toBe(90);
     expect(retryDelay(p, 1, 0.5)).toBe(100);
     expect(retryDelay(p, 1, 0.999999)).toBe(110);
+  });
+});
+
+describe('notRetried: why a failure is not tried again', () => {
+  const error = (code: string, message = 'x') => ({ code, message });
+  const decide = (extra: Partial<Parameters<typeof notRetried>[0]>) =>
+    notRetried({ error: error('EXEC_EXIT_CODE'), retryable: true, policy: policy({ attempts: 3 }), counted: 1, cancelled: false, ...extra });
+
+  it('says nothing when a retry follows', () => {
+    expect(decide({})).toBeUndefined();
+  });
+
+  it('names the reason: no policy, not retryable, cancelled, exhausted', () => {
+    expect(decide({ policy: undefined })).toBe('no retry configured');
+    expect(decide({ retryable: false, error: error('HTTP_STATUS', 'GET http://h/x -> 404 Not Found, expected 200-399') })).toBe(
+      'HTTP 404 is not retryable (only 408, 429 and 5xx are)',
+    );
+    expect(decide({ retryable: false, error: error('EXPR_EVAL') })).toBe('an expression error is not retryable');
+    expect(decide({ retryable: false, error: error('EXEC_SPAWN') })).toBe('a program that cannot be started is not retryable');
+    expect(decide({ cancelled: true })).toBe('the run is being cancelled');
+    expect(decide({ counted: 3 })).toBe('attempts exhausted (3 of 3)');
   });
 });

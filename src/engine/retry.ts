@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '../spec/model.js';
+import type { TaskError } from '../store/events.js';
 
 /**
  * The wait before retry number `retry` (1 = the first retry), from the task's policy.
@@ -21,4 +22,50 @@ export function retryDelay(policy: RetryPolicy, retry: number, random: number): 
   if (policy.max_delay !== undefined) delay = Math.min(delay, policy.max_delay);
   const spread = delay * policy.jitter * (random * 2 - 1);
   return Math.max(0, Math.round(delay + spread));
+}
+
+/** What `notRetried` needs to know about a failed attempt. */
+export interface RetryDecision {
+  error: TaskError;
+  /** What the executor said: could the same attempt again help? */
+  retryable: boolean;
+  policy?: RetryPolicy;
+  /** Attempts that count against the policy, this one included. */
+  counted: number;
+  cancelled: boolean;
+}
+
+/**
+ * Why a failed attempt is not tried again, in words for the summary (`HTTP 404 is not
+ * retryable`, `attempts exhausted (3 of 3)`), or undefined when it will be retried. The one
+ * place the decision is made: the scheduler retries exactly when this says nothing.
+ */
+export function notRetried(d: RetryDecision): string | undefined {
+  if (d.policy === undefined) return 'no retry configured';
+  if (!d.retryable) return notRetryable(d.error);
+  if (d.cancelled) return 'the run is being cancelled';
+  if (d.counted >= d.policy.attempts) return `attempts exhausted (${d.counted} of ${d.policy.attempts})`;
+  return undefined;
+}
+
+/** `HTTP 404 is not retryable (...)`: the kind of failure, named as a person would. */
+function notRetryable(error: TaskError): string {
+  switch (error.code) {
+    case 'HTTP_STATUS': {
+      const status = /-> (\d{3})\b/.exec(error.message)?.[1];
+      return `${status === undefined ? 'this HTTP status' : `HTTP ${status}`} is not retryable (only 408, 429 and 5xx are)`;
+    }
+    case 'HTTP_REQUEST':
+      return 'a malformed request is not retryable';
+    case 'EXEC_SPAWN':
+      return 'a program that cannot be started is not retryable';
+    case 'SCRIPT_OUTPUT':
+      return 'unreadable outputs ($BATON_OUTPUT) are not retryable';
+    case 'EXEC_UNKNOWN_TYPE':
+      return 'an unknown task type is not retryable';
+    case 'EXEC_ABORTED':
+      return 'a stopped task is not retryable';
+    default:
+      return `${error.code.startsWith('EXPR_') ? 'an expression error' : error.code} is not retryable`;
+  }
 }

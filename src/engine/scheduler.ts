@@ -4,7 +4,7 @@ import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import { Composites } from './composites.js';
-import { retryDelay } from './retry.js';
+import { notRetried, retryDelay } from './retry.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
 
@@ -276,14 +276,23 @@ export class Scheduler {
     this.readyQueue.push(key);
   }
 
-  /** Records a failure of any task (leaf or composite) and what follows from it. */
-  fail(key: string, attempt: number, error: TaskError, retryable: boolean): void {
+  /**
+   * Records a failure of any task (leaf or composite) and what follows from it. A
+   * composite's failure may keep `outputs` (what its children gave).
+   */
+  fail(key: string, attempt: number, error: TaskError, retryable: boolean, outputs?: Record<string, unknown>): void {
     const spec = this.state.nodes.get(key)!.spec;
-    this.emit({ type: 'TaskFailed', task: key, attempt, error, retryable });
     const policy = spec.retry;
     // Interrupted attempts, and those before a `baton retry`, do not count against the policy.
     const counted = attempt - this.state.task(key).attemptOffset;
-    if (retryable && policy && counted < policy.attempts && this.state.cancelRequested === undefined) {
+    const cancelled = this.state.cancelRequested !== undefined;
+    // Composites are never retried as a whole (their tasks are): no reason to give.
+    const why = Composites.isComposite(spec) ? undefined : notRetried({ error, retryable, policy, counted, cancelled });
+    if (why !== undefined) error = { ...error, not_retried: why };
+    this.emit(outputs === undefined
+      ? { type: 'TaskFailed', task: key, attempt, error, retryable }
+      : { type: 'TaskFailed', task: key, attempt, error, retryable, outputs });
+    if (why === undefined && policy !== undefined && !Composites.isComposite(spec)) {
       const at = this.now() + retryDelay(policy, counted, this.deps.random());
       this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at });
       this.effects.timers.push({ key, at, kind: 'retry' });

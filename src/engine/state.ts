@@ -181,6 +181,7 @@ export class RunState {
         const task = this.task(event.task);
         task.status = 'failed';
         task.continuesFrom = undefined;
+        task.outputs = event.outputs;
         task.error = event.error;
         task.exitCode = event.error.exit_code;
         task.endedAt = event.at;

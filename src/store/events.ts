@@ -35,6 +35,11 @@ export interface TaskError {
   exit_code?: number;
   /** Last lines of stderr (bounded). */
   stderr_tail?: string;
+  /**
+   * On a task's last failure: why it was not tried again (`HTTP 404 is not retryable ...`,
+   * `no retry configured`, `attempts exhausted (3 of 3)`). Absent when a retry follows.
+   */
+  not_retried?: string;
 }
 
 /** A task added while the run goes: a loop iteration, a conditional branch. */
@@ -88,7 +93,8 @@ export type RunEvent =
   /** A conditional evaluated its `if` and took a branch. */
   | { type: 'TaskBranched'; task: string; branch: 'then' | 'else'; condition: boolean }
   | { type: 'TaskSucceeded'; task: string; attempt: number; outputs: Record<string, unknown>; exit_code?: number }
-  | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean }
+  /** `outputs`: what a failed composite keeps of its children (a loop's `results`). */
+  | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean; outputs?: Record<string, unknown> }
   | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number }
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }

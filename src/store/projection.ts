@@ -57,7 +57,7 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
         { ...row(event.task), status: 'succeeded', outputs: event.outputs, exit_code: event.exit_code, error: undefined, ended_at: event.at },
       ];
     case 'TaskFailed':
-      return [{ ...row(event.task), status: 'failed', error: event.error, exit_code: event.error.exit_code, ended_at: event.at }];
+      return [{ ...row(event.task), status: 'failed', error: event.error, exit_code: event.error.exit_code, outputs: event.outputs, ended_at: event.at }];
     case 'TaskRetryScheduled':
       return [{ ...row(event.task), status: 'retrying', retry_at: event.at_due }];
     case 'TaskSkipped':

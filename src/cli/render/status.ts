@@ -70,7 +70,8 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
 
   const failures = view.tasks.filter((t) => t.status === 'failed' && t.error?.stderr_tail && !isComposite(t));
   for (const task of failures.slice(0, 3)) {
-    out.push('', `${paint.red('✖')} ${task.id}: ${task.error!.message} [${task.error!.code}]`);
+    const why = task.error!.not_retried === undefined ? '' : paint.dim(`; not retried: ${task.error!.not_retried}`);
+    out.push('', `${paint.red('✖')} ${task.id}: ${task.error!.message} [${task.error!.code}]${why}`);
     for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(line, 200)}`));
   }
   const next = options.hints === false ? [] : nextSteps(view);

@@ -52,8 +52,9 @@ function renderFailure(task: TaskSummary, paint: Paint): string {
   const error = task.error!;
   const saysExit = error.exit_code === undefined || error.message.includes(`code ${error.exit_code}`);
   const exit = saysExit ? '' : `exit code ${error.exit_code}, `;
-  const tries = task.attempts > 1 ? ` after ${task.attempts} attempts` : '';
-  const lines = [`  ${paint.red('✖')} ${task.id}: ${exit}${error.message} [${error.code}]${tries}`];
+  const tries = task.attempts > 1 && !error.not_retried?.startsWith('attempts exhausted') ? ` after ${task.attempts} attempts` : '';
+  const why = error.not_retried === undefined ? '' : paint.dim(`; not retried: ${error.not_retried}`);
+  const lines = [`  ${paint.red('✖')} ${task.id}: ${exit}${error.message} [${error.code}]${tries}${why}`];
   const tail = error.stderr_tail?.trimEnd();
   if (tail) {
     const tailLines = tail.split('\n').slice(-STDERR_LINES);

@@ -1,0 +1,95 @@
+/**
+ * What an SRE expects from retry, counts and output, end to end on the built CLI with a
+ * real SQLite store, real processes and a real HTTP server on loopback.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baton, batonAsync, tempDir, writeWorkflow } from './helpers.js';
+
+/** A store of its own per test, so run ids and prefixes do not mix. */
+function project(): { store: string; run: (args: string[]) => ReturnType<typeof baton> } {
+  const store = path.join(tempDir(), 'baton.db');
+  return { store, run: (args) => baton([...args, '--store', store]) };
+}
+
+const runIdOf = (stdout: string) => /Run ([0-9A-Z]{26})/.exec(stdout)![1];
+
+describe('why a failure was not retried', () => {
+  let server: http.Server;
+  let url = '';
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      res.statusCode = req.url === '/flaky' ? 503 : 404;
+      res.end('nope');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('says so in the summary and in --json, per failure', async () => {
+    const file = writeWorkflow(`
+name: reasons
+tasks:
+  - id: missing
+    type: http
+    url: ${url}/missing
+    retry: { attempts: 3, delay: 1 }
+  - id: flaky
+    type: http
+    url: ${url}/flaky
+    retry: { attempts: 2, delay: 1 }
+  - id: once
+    command: exit 2
+`);
+    const store = path.join(tempDir(), 'baton.db');
+    const human = await batonAsync(['run', file, '--store', store]).done;
+    expect(human.status).toBe(1);
+    expect(human.stdout).toMatch(/missing: .*404.*\[HTTP_STATUS\]; not retried: HTTP 404 is not retryable \(only 408, 429 and 5xx are\)/);
+    expect(human.stdout).toMatch(/flaky: .*503.*\[HTTP_STATUS\]; not retried: attempts exhausted \(2 of 2\)/);
+    expect(human.stdout).toMatch(/once: .*\[EXEC_EXIT_CODE\]; not retried: no retry configured/);
+
+    const json = await batonAsync(['run', file, '--store', store, '--json']).done;
+    const tasks = JSON.parse(json.stdout).tasks as Array<{ id: string; attempts: number; error?: { not_retried?: string } }>;
+    expect(tasks.find((t) => t.id === 'missing')).toMatchObject({ attempts: 1, error: { not_retried: expect.stringContaining('HTTP 404') } });
+    expect(tasks.find((t) => t.id === 'flaky')).toMatchObject({ attempts: 2, error: { not_retried: 'attempts exhausted (2 of 2)' } });
+
+    // status reads it back from the store.
+    const status = baton(['status', JSON.parse(json.stdout).run_id, '--store', store, '--json']);
+    expect(JSON.parse(status.stdout).tasks.find((t: { id: string }) => t.id === 'once').error.not_retried).toBe('no retry configured');
+  });
+});
+
+describe('a failed loop keeps its iterations', () => {
+  it('so a cleanup task can say which hosts succeeded', () => {
+    const { run } = project();
+    const file = writeWorkflow(`
+name: patch
+tasks:
+  - id: patch
+    type: loop
+    items: [web1, web2, web3]
+    stop_on_failure: false
+    task:
+      command: 'test "\${ item }" != web2 && echo "host=\${ item }" >> "$BATON_OUTPUT"'
+  - id: report
+    depends_on: [patch]
+    condition: always()
+    command: echo '\${ toJSON(tasks.patch.outputs.iterations) }'
+`);
+    const r = run(['run', file, '--json']);
+    expect(r.status).toBe(1);
+    const tasks = JSON.parse(r.stdout).tasks as Array<{ id: string; status: string; outputs?: Record<string, unknown> }>;
+    const patch = tasks.find((t) => t.id === 'patch')!;
+    expect(patch.status).toBe('failed');
+    expect(patch.outputs).toMatchObject({
+      results: [{ host: 'web1' }, {}, { host: 'web3' }],
+      iterations: [{ item: 'web1', status: 'succeeded' }, { item: 'web2', status: 'failed' }, { item: 'web3', status: 'succeeded' }],
+    });
+    const report = tasks.find((t) => t.id === 'report')!;
+    expect(report.status).toBe('succeeded');
+    expect(JSON.parse(String(report.outputs!.stdout))).toMatchObject([{ item: 'web1', status: 'succeeded' }, { item: 'web2', status: 'failed' }, { item: 'web3' }]);
+  });
+});
