@@ -1,6 +1,8 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { Alias } from 'yaml';
 import { parseWorkflow } from './load.js';
 import { MAX_TASK_DEPTH } from './normalize-task.js';
+import { MAX_ALIAS_VALUES } from './source.js';
 import { check, codes, only, valid, where } from './test-support.js';
 
 describe('syntax errors', () => {
@@ -113,6 +115,36 @@ describe('limits', () => {
     const json = parseWorkflow(`{"name": "x", "tasks": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'deep.json');
     expect(json.workflow).toBeUndefined();
     expect(json.diagnostics.length).toBeGreaterThan(0);
+  });
+
+  test('a 140 KB file with thousands of aliases in depends_on validates quickly, without a document walk per alias', () => {
+    const resolve = vi.spyOn(Alias.prototype, 'resolve');
+    const ids = Array.from({ length: 100 }, (_, i) => `base${i}`);
+    const lines = ['name: aliases', 'tasks:', ...ids.map((id) => `  - { id: ${id}, command: "true" }`), `  - { id: gate, command: "true", depends_on: &deps [${ids.join(', ')}] }`];
+    for (let i = 0; i < 2000; i++) lines.push(`  - { id: task${i}, command: "true", depends_on: *deps }`);
+    const text = lines.join('\n');
+    expect(text.length).toBeGreaterThan(100_000);
+    const started = Date.now();
+    const wf = valid(parseWorkflow(text, 'aliases.yaml'));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(wf.tasks.at(-1)!.depends_on).toHaveLength(100);
+    expect(resolve).not.toHaveBeenCalled();
+    resolve.mockRestore();
+  }, 30_000);
+
+  test('aliases that expand past the limit are refused with a clear error', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `t${i}`);
+    const lines = ['name: aliases', `x-ids: &ids [${ids.join(', ')}]`, 'tasks:'];
+    for (let i = 0; i < 300; i++) lines.push(`  - { id: task${i}, command: "true", depends_on: *ids }`);
+    const d = only(parseWorkflow(lines.join('\n'), 'aliases.yaml'), 'SPEC_FILE_TOO_LARGE');
+    expect(d.message).toBe(`the YAML aliases (*name) in this file expand to more than ${MAX_ALIAS_VALUES} values`);
+    // Each use adds the list and its 1,000 ids; the task on line 4 + i is the (i + 1)th use.
+    expect(d.line).toBe(4 + Math.floor(MAX_ALIAS_VALUES / 1001));
+  });
+
+  test('an alias with no anchor before it, or inside its own anchor', () => {
+    expect(where(only(check('name: x\ntasks: [{ id: a, command: echo, depends_on: *nope }]\n'), 'SPEC_YAML_ALIAS'))).toBe('2:45 the alias *nope refers to no anchor &nope before it');
+    expect(where(only(check('name: x\ndescription: &d [*d]\ntasks: [{ id: a, command: echo }]\n'), 'SPEC_YAML_ALIAS'))).toBe('2:18 the alias *d is inside the value it refers to');
   });
 
   test('an alias bomb is refused', () => {

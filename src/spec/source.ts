@@ -6,7 +6,7 @@
  * Nesting deeper than MAX_YAML_DEPTH and alias bombs are refused, never recursed into.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { jsonSyntaxError } from './json-syntax.js';
 import { SourceIndex, defineOwn, formatPath } from './positions.js';
 import type { Key, Span } from './positions.js';
@@ -15,6 +15,8 @@ import type { Key, Span } from './positions.js';
 export const MAX_YAML_DEPTH = 128;
 /** Most values a file may expand to (aliases count each time they are used). */
 export const MAX_VALUES = 3_000_000;
+/** Most values aliases may add, all uses together: far more than sharing a retry policy or an env map needs. */
+export const MAX_ALIAS_VALUES = 250_000;
 
 export interface SourceProblem {
   code: string;
@@ -64,14 +66,14 @@ export function parseSource(text: string, file: string): ParsedSource {
   }
   for (const w of doc.warnings) result.warnings.push({ code: 'SPEC_YAML_WARNING', message: w.message, offset: w.pos[0] });
   if (result.errors.length > 0 || doc.contents === null) return result;
-  const converter = new Converter(doc, index, result);
+  const converter = new Converter(index, result);
   try {
     result.raw = converter.convert(doc.contents, '', 0);
   } catch (error) {
     if (!(error instanceof TooManyValues)) throw error;
     result.errors.push({
       code: 'SPEC_FILE_TOO_LARGE',
-      message: `the file expands to more than ${MAX_VALUES} values`,
+      message: error.by === 'alias' ? `the YAML aliases (*name) in this file expand to more than ${MAX_ALIAS_VALUES} values` : `the file expands to more than ${MAX_VALUES} values`,
       offset: error.offset,
       hint: 'a YAML alias (*name) used many times repeats its whole anchor each time; write the values out or shrink them',
     });
@@ -80,7 +82,10 @@ export function parseSource(text: string, file: string): ParsedSource {
 }
 
 class TooManyValues extends Error {
-  constructor(readonly offset: number) {
+  constructor(
+    readonly offset: number,
+    readonly by: 'alias' | 'values' = 'values',
+  ) {
     super('too many values');
   }
 }
@@ -113,36 +118,56 @@ function tooDeepOr(error: unknown, offset: number): SourceProblem {
 
 class Converter {
   private values = 0;
+  /** Values that aliases added (each use counts its anchor's whole size). */
+  private aliased = 0;
   /** Anchored nodes already converted, with how many values they hold (for alias counting). */
   private readonly anchors = new Map<YamlNode, { value: unknown; size: number }>();
+  /** Anchor name -> the last node seen so far with it. */
+  private readonly named = new Map<string, YamlNode>();
 
   constructor(
-    private readonly doc: Document.Parsed,
     private readonly index: SourceIndex,
     private readonly result: ParsedSource,
   ) {}
 
   convert(node: YamlNode | null, path: string, depth: number): unknown {
     if (node === null) return null;
-    if (isAlias(node)) {
-      const target = node.resolve(this.doc);
-      const seen = target === undefined ? undefined : this.anchors.get(target);
-      if (seen === undefined) return target === undefined ? null : this.convert(target, path, depth);
-      this.count(seen.size, node.range?.[0] ?? 0);
-      return seen.value;
-    }
+    if (isAlias(node)) return this.alias(node);
     const before = this.values;
     this.count(1, node.range?.[0] ?? 0);
+    if (node.anchor !== undefined) this.named.set(node.anchor, node);
     let value: unknown;
     if (isScalar(node)) value = node.value;
     else if (depth >= MAX_YAML_DEPTH) {
       this.result.problems.push(tooDeep(node.range?.[0] ?? 0));
-      return null;
+      value = null;
     } else if (isMap(node)) value = this.convertMap(node.items, path, depth, node.range);
     else if (isSeq(node)) value = this.convertSeq(node.items as (YamlNode | null)[], path, depth, node.range);
     else value = null;
     if (node.anchor !== undefined) this.anchors.set(node, { value, size: this.values - before });
     return value;
+  }
+
+  /**
+   * The value of the last node anchored with this name before the alias (YAML's rule).
+   * Looked up in `named`, filled as the walk goes in document order: the library's own
+   * `Alias.resolve` walks the whole document for every alias, which made a file with
+   * thousands of aliases take quadratic time.
+   */
+  private alias(node: Alias): unknown {
+    const offset = node.range?.[0] ?? 0;
+    const target = this.named.get(node.source);
+    const seen = target === undefined ? undefined : this.anchors.get(target);
+    if (seen === undefined) {
+      // No such anchor before the alias, or the alias sits inside its own anchor.
+      const message = target === undefined ? `the alias *${node.source} refers to no anchor &${node.source} before it` : `the alias *${node.source} is inside the value it refers to`;
+      this.result.problems.push({ code: 'SPEC_YAML_ALIAS', message, offset, hint: 'an alias repeats a value anchored earlier in the file with &name' });
+      return null;
+    }
+    this.aliased += seen.size;
+    if (this.aliased > MAX_ALIAS_VALUES) throw new TooManyValues(offset, 'alias');
+    this.count(seen.size, offset);
+    return seen.value;
   }
 
   private convertMap(items: unknown[], path: string, depth: number, range: YamlNode['range']): Record<string, unknown> {
@@ -153,7 +178,13 @@ class Converter {
       const keyNode = item.key as YamlNode | null;
       let key: string;
       if (keyNode === null) key = '';
-      else if (isScalar(keyNode)) key = keyNode.value === null ? '' : String(keyNode.value);
+      else if (isScalar(keyNode)) {
+        key = keyNode.value === null ? '' : String(keyNode.value);
+        if (keyNode.anchor !== undefined) {
+          this.named.set(keyNode.anchor, keyNode);
+          this.anchors.set(keyNode, { value: keyNode.value, size: 1 });
+        }
+      }
       else {
         this.result.problems.push({ code: 'SPEC_TYPE', message: 'a key must be a plain string, not a mapping or list', offset: keyNode.range?.[0] ?? 0 });
         continue;
