@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { Reporter } from './diagnostics.js';
+import { decodeUtf8 } from './encoding.js';
 import type { Diagnostic } from './diagnostics.js';
 import { checkGraph } from './graph-rules.js';
 import { importPhases, isPhasesFile } from './import-phases.js';
@@ -53,7 +54,12 @@ export async function loadWorkflowFile(file: string, options: LoadOptions = {}):
     const info = await stat(file);
     if (info.size > MAX_FILE_BYTES) return { diagnostics: [tooLarge(file, info.size)] };
     if (!info.isFile()) return { diagnostics: [single(file, 'SPEC_READ', 'not a file')] };
-    text = await readFile(file, 'utf8');
+    const decoded = decodeUtf8(await readFile(file));
+    if ('problem' in decoded) {
+      const { message, hint, line, col } = decoded.problem;
+      return { diagnostics: [{ severity: 'error', code: 'SPEC_ENCODING', message, hint, file, line, col }] };
+    }
+    text = decoded.text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
