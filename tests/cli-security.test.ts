@@ -3,10 +3,11 @@
  * move an HTTP request to another server, terminal control sequences, JSON nested deep
  * enough to overflow a stack, CR/LF and NUL bytes in values.
  */
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baton, batonAsync, writeWorkflow } from './helpers.js';
+import { baton, BATON, batonAsync, tempDir, writeWorkflow } from './helpers.js';
 
 interface Listener {
   url: string;
@@ -121,5 +122,62 @@ tasks:
     const r = await run([file, '--input', `host=127.0.0.1:${target.port}`]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(target.seen.map((s) => s.line)).toEqual(['GET /whole']);
+  });
+});
+
+describe('terminal escapes in names and output are shown, never acted on', () => {
+  // A title change (OSC 0), a screen clear (CSI 2J), a bell, and a colour (SGR).
+  const FLOW = `name: "evil\\e]0;pwned\\a\\e[2J"
+tasks:
+  - id: loud
+    command: printf '\\033]0;pwned\\007\\033[2J\\033[31mred\\033[0m\\n'; printf '\\033]0;t\\007 boom\\n' >&2; exit 3
+`;
+  const home = tempDir();
+  const env = { BATON_HOME: home };
+  /** Raw control characters other than line breaks, tabs and the SGR colours `allowed`. */
+  // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
+  const raw = (text: string, allowed = /(?!)/g) => text.replace(allowed, '').match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g) ?? [];
+  const SGR = new RegExp(String.raw`\x1b\[[0-9;]*m`, 'g');
+  let runId: string;
+
+  beforeAll(() => {
+    const file = writeWorkflow(FLOW);
+    const r = baton(['run', file], { env });
+    expect(r.status).toBe(1);
+    runId = /Run ([0-9A-Z]{26})/.exec(r.stdout)![1];
+    // the plain progress lines, the summary table, the stderr tail
+    expect(raw(r.stdout + r.stderr)).toEqual([]);
+    expect(r.stdout).toContain('started: evil\\x1b]0;pwned\\x07\\x1b[2J (1 tasks)');
+    expect(r.stdout).toContain(`Run ${runId} evil\\x1b]0;pwned\\x07\\x1b[2J: failed`);
+    expect(r.stdout).toContain('│ \\x1b]0;t\\x07 boom');
+  });
+
+  it('status, history and --follow show them as escapes', () => {
+    for (const args of [['status', runId], ['history'], ['status', runId, '--watch']]) {
+      const r = baton(args, { env });
+      expect(raw(r.stdout + r.stderr), args.join(' ')).toEqual([]);
+      expect(r.stdout, args.join(' ')).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J');
+    }
+    const followed = baton(['run', writeWorkflow(FLOW), '--follow'], { env });
+    expect(raw(followed.stdout + followed.stderr, SGR)).toEqual([]);
+    expect(followed.stdout).toContain('loud | \\x1b]0;pwned\\x07\\x1b[2J\x1b[31mred\x1b[0m');
+  });
+
+  it('baton logs keeps colours (SGR) and nothing else', () => {
+    const r = baton(['logs', runId], { env });
+    expect(raw(r.stdout + r.stderr, SGR)).toEqual([]);
+    expect(r.stdout).toContain('\\x1b]0;pwned\\x07\\x1b[2J\x1b[31mred\x1b[0m');
+    expect(r.stdout).toContain('loud ! \\x1b]0;t\\x07 boom');
+  });
+
+  it('the live view on a terminal neither retitles nor clears it', () => {
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BATON} run ${writeWorkflow(FLOW)}`, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', BATON_HOME: home },
+    });
+    expect(r.stdout).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(r.stdout).not.toContain('\x1b]');
+    expect(r.stdout).not.toContain('\x07');
+    expect(r.stdout).not.toContain('\x1b[2J');
   });
 });

@@ -1,17 +1,52 @@
+import { CommanderError } from 'commander';
+import { categoryOf, exitCodeOf, EXIT } from '../observability/error-categories.js';
 import { BatonError } from '../observability/errors.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
-import { EXIT } from './exit.js';
+import { visible } from './render/visible.js';
 
-/** Prints an error that escaped a command; user errors briefly, bugs with their stack. */
-export function reportFatal(err: unknown): number {
+/**
+ * Prints an error that escaped a command and returns the exit code the category table
+ * gives it: user errors in one line with their code, bugs with their stack. With `json`
+ * the error is also printed on stdout as `{"error": {code, category, message, details}}`,
+ * so a program that reads the --json output always gets a document.
+ */
+export function reportFatal(err: unknown, options: { json?: boolean } = {}): number {
+  if (err instanceof CommanderError) return reportUsage(err, options);
+  if (options.json) printJsonError(err);
   if (err instanceof BatonError) {
     // A bad file (baton.config.yaml) lists its problems with file:line:col first.
     const diagnostics = err.details?.diagnostics;
-    if (Array.isArray(diagnostics)) for (const d of diagnostics as Diagnostic[]) process.stderr.write(formatDiagnostic(d) + '\n');
-    process.stderr.write(`baton: ${err.message} [${err.code}]\n`);
-    return EXIT.invalid;
+    if (Array.isArray(diagnostics)) for (const d of diagnostics as Diagnostic[]) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
+    process.stderr.write(`baton: ${visible(err.message, { lines: true })} [${err.code}]\n`);
+    return exitCodeOf(err);
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`baton: internal error, please report it:\n${message}\n`);
-  return EXIT.failed;
+  process.stderr.write(`baton: internal error, please report it:\n${visible(message, { lines: true })}\n`);
+  return exitCodeOf(err);
+}
+
+/**
+ * Commander has printed its message already (unknown option or command, a missing
+ * argument, a bad choice); `--help` and `--version` end here too, with exit code 0.
+ */
+function reportUsage(err: CommanderError, options: { json?: boolean }): number {
+  if (err.exitCode === 0) return EXIT.ok;
+  if (options.json) printJsonError(new BatonError('CLI_USAGE', err.message.replace(/^error: /, ''), { details: { commander: err.code } }));
+  return exitCodeOf('CLI_USAGE');
+}
+
+/** `{"error": {code, category, message, details}}` on stdout, for commands run with --json. */
+export function printJsonError(err: unknown): void {
+  const error =
+    err instanceof BatonError
+      ? { code: err.code, category: categoryOf(err), message: err.message, ...(err.details ? { details: err.details } : {}) }
+      : { code: 'UNKNOWN', category: categoryOf(err), message: err instanceof Error ? err.message : String(err) };
+  let text: string;
+  try {
+    text = JSON.stringify({ error }, null, 2);
+  } catch {
+    // Details that cannot be serialised (a cycle) must not hide the error itself.
+    text = JSON.stringify({ error: { ...error, details: undefined } }, null, 2);
+  }
+  process.stdout.write(text + '\n');
 }

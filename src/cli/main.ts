@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { storeOption } from './store.js';
 import { VERSION } from './version.js';
+import { visible } from './render/visible.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
 
@@ -24,7 +25,13 @@ export function buildProgram(): Command {
     .description('A durable workflow engine: run multi-step automation from YAML/JSON workflow files.')
     .version(VERSION, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Usage errors (unknown option or command, a missing argument, a bad choice) throw
+    // instead of exiting 1, so reportFatal gives them the table's exit code (2). Set
+    // before the commands are added: they inherit it.
+    .exitOverride()
+    // Commander's messages start `error: `; baton's all start `baton: `.
+    .configureOutput({ outputError: (text, write) => write(visible(text.replace(/^error: /, 'baton: '), { lines: true })) });
 
   program
     .command('run')
@@ -73,7 +80,7 @@ export function buildProgram(): Command {
     .option('--reason <text>', 'recorded as the reason', 'cancelled with baton cancel')
     .option('--no-wait', 'return once the request is recorded')
     .option('--timeout <seconds>', 'how long to wait for the run to end (default 60)')
-    .option('--json', 'print a JSON summary when this process finishes the cancel itself')
+    .option('--json', "print the run's JSON summary once it has ended (with --no-wait: the request made)")
     .addOption(viewOption())
     .addOption(storeOption())
     .action(lazy(() => import('./commands/cancel.js')));
@@ -119,6 +126,7 @@ export function buildProgram(): Command {
     .description('write a run (header and every event) as JSON Lines, to move or keep it')
     .argument('<run-id>', 'the run id, or any unique prefix of it')
     .option('-o, --output <file>', 'write to this new file instead of stdout')
+    .option('--force', 'overwrite the --output file if it exists')
     .addOption(storeOption())
     .action(lazy(() => import('./commands/export.js')));
 
@@ -162,5 +170,5 @@ buildProgram()
   .parseAsync(process.argv)
   .catch(async (err: unknown) => {
     const { reportFatal } = await import('./fatal.js');
-    process.exitCode = reportFatal(err);
+    process.exitCode = reportFatal(err, { json: process.argv.slice(2).includes('--json') });
   });

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { evaluateExpression, renderTemplate } from '../../expr/index.js';
 import { BatonError } from '../../observability/errors.js';
-import { EXIT } from '../exit.js';
+import { EXIT, exitCodeOf } from '../exit.js';
+import { visible } from '../render/visible.js';
 
 /**
  * Evaluates one expression (or a string with ${ } parts) and prints its value as JSON.
@@ -45,8 +46,8 @@ export default async function evalCommand(expression: string, flags: { context?:
     if (err instanceof BatonError) {
       const col = typeof (err as { col?: number }).col === 'number' ? (err as unknown as { col: number }).col : undefined;
       if (col !== undefined) process.stderr.write(`${expression}\n${' '.repeat(Math.max(0, col - 1))}^\n`);
-      process.stderr.write(`baton: ${err.message} [${err.code}]\n`);
-      return EXIT.invalid;
+      process.stderr.write(`baton: ${visible(err.message, { lines: true })} [${err.code}]\n`);
+      return exitCodeOf(err);
     }
     throw err;
   }

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { BatonError } from '../../observability/errors.js';
 import { StoreError } from '../../store/errors.js';
 import { EXIT } from '../exit.js';
+import { visible } from '../render/visible.js';
 import { ArchiveReader } from '../run-archive.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
@@ -29,7 +30,7 @@ export default async function importRun(file: string, flags: StoreFlags): Promis
   }
   const result = reader.finish();
   if ('problems' in result) {
-    for (const p of result.problems) process.stderr.write(`${name}:${p.line}: error ${p.code}: ${p.message}\n`);
+    for (const p of result.problems) process.stderr.write(visible(`${name}:${p.line}: error ${p.code}: ${p.message}`) + '\n');
     const more = reader.full ? ' (stopped looking after these)' : '';
     process.stderr.write(`baton: ${name} was not imported: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}${more}\n`);
     return EXIT.invalid;
@@ -48,7 +49,7 @@ export default async function importRun(file: string, flags: StoreFlags): Promis
     await store.close();
   }
   process.stdout.write(`${header.run.id}\n`);
-  process.stderr.write(`Imported run ${header.run.id} (${header.run.workflow}, ${events.length} events) into ${store.location}\n`);
+  process.stderr.write(visible(`Imported run ${header.run.id} (${header.run.workflow}, ${events.length} events) into ${store.location}`) + '\n');
   return EXIT.ok;
 }
 

@@ -7,7 +7,8 @@ import { currentOwner, displayStatus } from '../../store/ownership.js';
 import type { Store } from '../../store/store.js';
 import { parsePositiveInt } from '../args.js';
 import { driveRun, type ViewFlags } from '../drive.js';
-import { EXIT } from '../exit.js';
+import { EXIT, exitCodeOf } from '../exit.js';
+import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 export interface ContinueFlags extends ViewFlags, StoreFlags {
@@ -43,10 +44,11 @@ export async function resumeAll(flags: ContinueFlags): Promise<number> {
       } catch (err) {
         // One run another process took meanwhile, or with a missing secret, must not stop the rest.
         if (!(err instanceof BatonError)) throw err;
-        process.stderr.write(`baton: run ${run.id}: ${err.message} [${err.code}]\n`);
-        code = EXIT.failed;
+        process.stderr.write(`baton: run ${run.id}: ${visible(err.message, { lines: true })} [${err.code}]\n`);
+        code = exitCodeOf(err);
       }
-      if (worst === EXIT.ok || code === EXIT.failed) worst = code;
+      // A run that failed, or could not be resumed, outweighs one that succeeded or was cancelled.
+      if (worst === EXIT.ok || (code !== EXIT.ok && code !== EXIT.cancelled)) worst = code;
     }
     return worst;
   } finally {
@@ -74,8 +76,8 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
     return exitCode;
   } catch (err) {
     if (err instanceof BatonError && err.code.startsWith('INPUT_')) {
-      process.stderr.write(`baton: run ${runId}: ${err.message}\n`);
-      return EXIT.invalid;
+      process.stderr.write(`baton: run ${runId}: ${visible(err.message, { lines: true })}\n`);
+      return exitCodeOf(err);
     }
     throw err;
   }

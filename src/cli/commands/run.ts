@@ -3,12 +3,14 @@ import { resolveInputs } from '../../engine/inputs.js';
 import { MASK } from '../../engine/mask.js';
 import { previewRun } from '../../engine/preview.js';
 import { runWorkflow } from '../../engine/runner.js';
-import { BatonError } from '../../observability/errors.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
+import { WorkflowInvalidError } from '../../spec/errors.js';
 import { currentOwner } from '../../store/ownership.js';
 import { parsePairs, parsePositiveInt } from '../args.js';
 import { driveRun, type ViewFlags } from '../drive.js';
-import { EXIT } from '../exit.js';
+import { EXIT, exitCodeOf } from '../exit.js';
+import { printJsonError } from '../fatal.js';
+import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface RunFlags extends ViewFlags, StoreFlags {
@@ -32,27 +34,19 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
     return EXIT.invalid;
   }
   const loaded = await loadWorkflowFile(file);
-  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
   if (!loaded.workflow) {
-    process.stderr.write(`baton: ${file} is not a valid workflow; nothing ran (check it with: baton validate ${file})\n`);
-    return EXIT.invalid;
+    process.stderr.write(visible(`baton: ${file} is not a valid workflow; nothing ran (check it with: baton validate ${file})`) + '\n');
+    const invalid = new WorkflowInvalidError(file, loaded.diagnostics);
+    if (flags.json) printJsonError(invalid);
+    return exitCodeOf(invalid);
   }
   const workflow = loaded.workflow;
-  let inputs: Record<string, string>;
-  let env: Record<string, string>;
-  let concurrency: number | undefined;
-  try {
-    inputs = parsePairs(flags.input, '--input');
-    env = parsePairs(flags.env, '--env');
-    concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
-    if (flags.dryRun) return dryRun(file, workflow, inputs, env, flags.json === true);
-  } catch (err) {
-    if (err instanceof BatonError) {
-      process.stderr.write(`baton: ${err.message}\n`);
-      return EXIT.invalid;
-    }
-    throw err;
-  }
+  // A bad --input or --concurrency throws: reportFatal says so, with its code (and in --json).
+  const inputs = parsePairs(flags.input, '--input');
+  const env = parsePairs(flags.env, '--env');
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+  if (flags.dryRun) return dryRun(file, workflow, inputs, env, flags.json === true);
 
   const store = await openCliStore(flags, { create: true });
   const durable = store.location !== 'memory';
@@ -72,12 +66,6 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
       }),
     );
     return exitCode;
-  } catch (err) {
-    if (err instanceof BatonError && err.code.startsWith('INPUT_')) {
-      process.stderr.write(`baton: ${err.message}\n`);
-      return EXIT.invalid;
-    }
-    throw err;
   } finally {
     await store.close();
   }
@@ -120,6 +108,6 @@ function dryRun(
     if (step.note) lines.push(`${indent}   ${step.note}`);
     if (step.action) lines.push(`${indent}   $ ${step.action.split('\n').join(`\n${indent}     `)}`);
   });
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(visible(lines.join('\n'), { lines: true }) + '\n');
   return EXIT.ok;
 }

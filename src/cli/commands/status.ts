@@ -5,6 +5,7 @@ import { clock, duration, paint, useColor, type Paint } from '../render/format.j
 import { countTasks, RunDigest, runJson, taskJson, type StatusJson } from '../render/run-view.js';
 import { nextSteps, renderStatus } from '../render/status.js';
 import { colorStatus } from '../render/summary.js';
+import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface StatusFlags extends StoreFlags {
@@ -102,7 +103,7 @@ function finish(view: StatusJson, flags: StatusFlags, colors: Paint, live: boole
   else {
     const took = view.duration_ms === undefined ? '' : ` in ${duration(view.duration_ms)}`;
     // On a terminal the last drawing already says how it ended.
-    if (!live) process.stdout.write(`Run ${view.run_id} ${view.workflow.name}: ${colorStatus(view.status, colors)}${took}\n`);
+    if (!live) process.stdout.write(`Run ${view.run_id} ${visible(view.workflow.name)}: ${colorStatus(view.status, colors)}${took}\n`);
     for (const line of nextSteps(view)) process.stdout.write(colors.dim(line) + '\n');
   }
   switch (view.status) {
@@ -125,8 +126,8 @@ function changes(before: StatusJson, after: StatusJson, colors: Paint, now: numb
     if (was !== undefined && was.status === task.status && was.attempts === task.attempts) continue;
     if (was === undefined && task.status === 'pending') continue;
     const attempt = task.attempts > 1 ? ` (attempt ${task.attempts})` : '';
-    const why = task.error ? `: ${task.error.message.split('\n')[0]} [${task.error.code}]` : task.reason ? `: ${task.reason}` : '';
-    lines.push(`${stamp} ${task.id} ${colorStatus(task.status, colors)}${attempt}${why}`);
+    const why = task.error ? `: ${visible(task.error.message.split('\n')[0])} [${task.error.code}]` : task.reason ? `: ${visible(task.reason)}` : '';
+    lines.push(`${stamp} ${visible(task.id)} ${colorStatus(task.status, colors)}${attempt}${why}`);
   }
   if (before.status !== after.status) lines.push(`${stamp} run ${colorStatus(after.status, colors)}`);
   return lines;

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/index.js';
 import { EXIT } from '../exit.js';
+import { visible } from '../render/visible.js';
 
 export default async function validate(files: string[], flags: { json?: boolean }): Promise<number> {
   const isOnPath = programFinder(process.env.PATH ?? '');
@@ -15,12 +16,12 @@ export default async function validate(files: string[], flags: { json?: boolean 
     process.stdout.write(JSON.stringify({ valid, files: results }, null, 2) + '\n');
   } else {
     for (const result of results) {
-      for (const d of result.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');
+      for (const d of result.diagnostics) process.stdout.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
       const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
       const warnings = result.diagnostics.length - errors;
       const extra = warnings > 0 ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : '';
       process.stdout.write(
-        result.valid ? `${result.file}: valid${extra}\n` : `${result.file}: ${errors} error${errors === 1 ? '' : 's'}${extra}\n`,
+        result.valid ? `${visible(result.file)}: valid${extra}\n` : `${visible(result.file)}: ${errors} error${errors === 1 ? '' : 's'}${extra}\n`,
       );
     }
   }

@@ -1,6 +1,7 @@
 /** Log lines as `baton logs` prints them. */
 import type { LogLine } from '../../store/store.js';
 import type { Paint } from './format.js';
+import { visible } from './visible.js';
 
 /** Task names longer than this are not padded to. */
 const MAX_WIDTH = 40;
@@ -23,10 +24,13 @@ export class LogFormatter {
     for (const task of tasks) this.width = Math.min(MAX_WIDTH, Math.max(this.width, task.length));
   }
 
+  /** Output printed on request keeps its colours; every other control sequence is made visible. */
   format(line: LogLine): string {
-    const text = line.stream === 'stderr' ? this.paint.red(line.text) : line.text;
+    const shown = visible(line.text, { lines: true, colors: true });
+    const text = line.stream === 'stderr' ? this.paint.red(shown) : shown;
     if (!this.prefixed) return text;
-    const who = line.attempt > 1 ? `${line.task}#${line.attempt}` : line.task;
+    const task = visible(line.task);
+    const who = line.attempt > 1 ? `${task}#${line.attempt}` : task;
     this.width = Math.min(MAX_WIDTH, Math.max(this.width, who.length));
     const marker = line.stream === 'stderr' ? this.paint.red('!') : this.paint.dim('|');
     return `${this.paint.dim(who.padEnd(this.width))} ${marker} ${text}`;

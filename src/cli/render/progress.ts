@@ -2,6 +2,7 @@ import type { RunState } from '../../engine/state.js';
 import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
+import { visible } from './visible.js';
 
 /** Shows a run while it goes. Both views are bounded: one line per task change at most. */
 export interface ProgressView {
@@ -24,7 +25,7 @@ export class PlainView implements ProgressView {
   }
 
   output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
-    this.write(prefixLines(chunk, `${task} ${stream === 'stderr' ? '!' : '|'} `));
+    this.write(prefixLines(chunk, task, stream));
   }
 
   close(): void {}
@@ -55,7 +56,7 @@ export class LiveView implements ProgressView {
 
   output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
     this.clear();
-    this.stream.write(prefixLines(chunk, `${task} ${stream === 'stderr' ? '!' : '|'} `));
+    this.stream.write(prefixLines(chunk, task, stream));
     this.draw();
   }
 
@@ -72,8 +73,8 @@ export class LiveView implements ProgressView {
   /** One task line, cut to the terminal's width before colouring so escapes are never cut. */
   private row(status: string, key: string, detail: string, width: number): string {
     const room = Math.max(10, width - status.length - 3);
-    const name = truncate(key, room);
-    const rest = truncate(detail, Math.max(0, room - name.length - 1));
+    const name = truncate(visible(key), room);
+    const rest = truncate(visible(detail), Math.max(0, room - name.length - 1));
     return `  ${colorStatus(status, this.paint)} ${name} ${this.paint.dim(rest)}`;
   }
 
@@ -91,7 +92,7 @@ export class LiveView implements ProgressView {
       else if (task.status === 'running' || task.status === 'retrying') running.push(key);
     }
     const elapsed = state.startedAt ? duration(now - state.startedAt) : '';
-    lines.push(this.paint.bold(`${state.plan.workflow.name}  ${done}/${state.tasks.size} done  ${elapsed}`));
+    lines.push(this.paint.bold(`${visible(state.plan.workflow.name)}  ${done}/${state.tasks.size} done  ${elapsed}`));
     for (const key of running.slice(0, rows)) {
       const task = state.task(key);
       const detail =
@@ -121,40 +122,43 @@ export class NoView implements ProgressView {
 }
 
 function describe(event: StoredEvent, state: RunState, paint: Paint): string | undefined {
+  const task = 'task' in event ? visible(event.task) : '';
   switch (event.type) {
     case 'RunStarted':
-      return `run ${state.runId} started: ${state.plan.workflow.name} (${state.tasks.size} tasks)`;
+      return `run ${state.runId} started: ${visible(state.plan.workflow.name)} (${state.tasks.size} tasks)`;
     case 'TaskStarted':
-      return `${event.task} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+      return `${task} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
     case 'TaskSucceeded': {
-      const task = state.task(event.task);
-      return `${event.task} ${paint.green('succeeded')} ${paint.dim(duration(task.endedAt! - (task.startedAt ?? task.endedAt!)))}`;
+      const record = state.task(event.task);
+      return `${task} ${paint.green('succeeded')} ${paint.dim(duration(record.endedAt! - (record.startedAt ?? record.endedAt!)))}`;
     }
     case 'TaskFailed':
-      return `${event.task} ${paint.red('failed')}: ${event.error.message.split('\n')[0]} [${event.error.code}]`;
+      return `${task} ${paint.red('failed')}: ${visible(event.error.message.split('\n')[0])} [${event.error.code}]`;
     case 'TaskRetryScheduled':
-      return `${event.task} ${paint.yellow('retrying')} in ${duration(event.at_due - event.at)} (attempt ${event.attempt})`;
+      return `${task} ${paint.yellow('retrying')} in ${duration(event.at_due - event.at)} (attempt ${event.attempt})`;
     case 'TaskSkipped':
-      return `${event.task} ${paint.dim('skipped')}: ${event.reason}`;
+      return `${task} ${paint.dim('skipped')}: ${visible(event.reason)}`;
     case 'TaskCancelled':
-      return `${event.task} ${paint.yellow('cancelled')}: ${event.reason}`;
+      return `${task} ${paint.yellow('cancelled')}: ${visible(event.reason)}`;
     case 'TaskExpanded':
-      return `${event.task} expanded into ${event.children.filter((c) => c.parent === event.task).length} iterations`;
+      return `${task} expanded into ${event.children.filter((c) => c.parent === event.task).length} iterations`;
     case 'RunCancelRequested':
-      return paint.yellow(`cancelling: ${event.reason}`);
+      return paint.yellow(`cancelling: ${visible(event.reason)}`);
     case 'RunResumed':
-      return `run ${state.runId} resumed by pid ${event.owner.pid} on ${event.owner.host}`;
+      return `run ${state.runId} resumed by pid ${event.owner.pid} on ${visible(event.owner.host)}`;
     case 'RunReopened':
-      return `run ${state.runId} reopened: ${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} to run again${event.from ? ` from ${event.from}` : ''}`;
+      return `run ${state.runId} reopened: ${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} to run again${event.from ? ` from ${visible(event.from)}` : ''}`;
     case 'TaskInterrupted':
-      return `${event.task} ${paint.yellow('interrupted')} (attempt ${event.attempt} was running when the previous process stopped): it runs again`;
+      return `${task} ${paint.yellow('interrupted')} (attempt ${event.attempt} was running when the previous process stopped): it runs again`;
     default:
       return undefined;
   }
 }
 
-function prefixLines(chunk: string, prefix: string): string {
-  const lines = chunk.split('\n');
+/** Task output shown live: colours kept, as `baton logs` keeps them; other control sequences made visible. */
+function prefixLines(chunk: string, task: string, stream: 'stdout' | 'stderr'): string {
+  const prefix = `${visible(task)} ${stream === 'stderr' ? '!' : '|'} `;
+  const lines = visible(chunk, { lines: true, colors: true }).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.map((line) => prefix + line + '\n').join('');
 }

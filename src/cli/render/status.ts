@@ -1,8 +1,10 @@
 /** The human views of `baton history` and `baton status`: bounded however big the run. */
 import { colorStatus } from './summary.js';
+import { shellWord } from './shell-word.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import type { RunJson, StatusJson, TaskCounts, TaskJson } from './run-view.js';
 import { localTime, relativeTime } from './time.js';
+import { visible } from './visible.js';
 
 /** Task rows shown by `baton status` unless `--all`; finished tasks inside composites fold first. */
 export const MAX_STATUS_ROWS = 50;
@@ -13,7 +15,7 @@ export function renderHistory(runs: readonly RunJson[], paint: Paint, now: numbe
   for (const run of runs) {
     rows.push([
       run.run_id,
-      truncate(run.workflow.name, 32),
+      truncate(visible(run.workflow.name), 32),
       colorStatus(run.status, paint),
       relativeTime(Date.parse(run.created_at), now),
       runDuration(run, now),
@@ -33,16 +35,16 @@ export interface StatusRenderOptions {
 export function renderStatus(view: StatusJson, paint: Paint, now: number, options: StatusRenderOptions = {}): string {
   const out: string[] = [];
   const version = view.workflow.version === undefined ? '' : ` ${view.workflow.version}`;
-  out.push(`${paint.bold(`Run ${view.run_id}`)}  ${view.workflow.name}${version}`);
+  out.push(`${paint.bold(`Run ${view.run_id}`)}  ${visible(view.workflow.name)}${visible(version)}`);
   const head: string[][] = [['status', colorStatus(view.status, paint)]];
-  if (view.file !== undefined) head.push(['file', view.file]);
-  if (view.owner !== undefined) head.push(['owner', `${view.owner.host} pid ${view.owner.pid}`]);
+  if (view.file !== undefined) head.push(['file', visible(view.file)]);
+  if (view.owner !== undefined) head.push(['owner', `${visible(view.owner.host)} pid ${view.owner.pid}`]);
   const created = Date.parse(view.created_at);
   head.push(['started', `${localTime(created)} (${relativeTime(created, now)})`]);
   if (view.ended_at !== undefined) head.push(['ended', localTime(Date.parse(view.ended_at))]);
   head.push(['duration', runDuration(view, now)]);
-  if (view.cancel_requested !== undefined) head.push(['cancel', `requested: ${view.cancel_requested}`]);
-  if (view.error !== undefined) head.push(['error', `${paint.red(view.error.message)} [${view.error.code}]`]);
+  if (view.cancel_requested !== undefined) head.push(['cancel', `requested: ${visible(view.cancel_requested)}`]);
+  if (view.error !== undefined) head.push(['error', `${paint.red(visible(view.error.message))} [${view.error.code}]`]);
   out.push(table(head));
   out.push('');
 
@@ -57,7 +59,7 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
     }
     const task = row.task;
     rows.push([
-      '  '.repeat(depths.get(task.id) ?? 0) + truncate(task.id, 48),
+      '  '.repeat(depths.get(task.id) ?? 0) + truncate(visible(task.id), 48),
       colorStatus(task.status, paint),
       task.attempts === 0 ? '-' : String(task.attempts),
       taskDuration(task, now),
@@ -70,9 +72,9 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
 
   const failures = view.tasks.filter((t) => t.status === 'failed' && t.error?.stderr_tail && !isComposite(t));
   for (const task of failures.slice(0, 3)) {
-    const why = task.error!.not_retried === undefined ? '' : paint.dim(`; not retried: ${task.error!.not_retried}`);
-    out.push('', `${paint.red('✖')} ${task.id}: ${task.error!.message} [${task.error!.code}]${why}`);
-    for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(line, 200)}`));
+    const why = task.error!.not_retried === undefined ? '' : paint.dim(`; not retried: ${visible(task.error!.not_retried)}`);
+    out.push('', `${paint.red('✖')} ${visible(task.id)}: ${visible(task.error!.message, { lines: true })} [${task.error!.code}]${why}`);
+    for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(visible(line), 200)}`));
   }
   const next = options.hints === false ? [] : nextSteps(view);
   if (next.length > 0) out.push('', ...next.map((line) => paint.dim(line)));
@@ -88,7 +90,7 @@ export function nextSteps(view: StatusJson): string[] {
       return [`The process running it is gone: baton resume ${id}`];
     case 'failed':
     case 'cancelled':
-      return [`Run the failed and cancelled tasks again: baton retry ${id}`, `See the output: baton logs ${id}${failed ? ` ${quoteArg(failed.id)}` : ''}`];
+      return [`Run the failed and cancelled tasks again: baton retry ${id}`, `See the output: baton logs ${id}${failed ? ` ${visible(shellWord(failed.id))}` : ''}`];
     case 'running':
     case 'pending':
       return [`Watch it: baton status ${id} --watch   (output: baton logs ${id} --follow)`];
@@ -128,8 +130,8 @@ function depthsOf(tasks: readonly TaskJson[]): Map<string, number> {
 }
 
 function note(task: TaskJson, now: number): string {
-  if (task.error !== undefined) return `${task.error.message.split('\n')[0]} [${task.error.code}]`;
-  if (task.reason !== undefined) return task.reason;
+  if (task.error !== undefined) return `${visible(task.error.message.split('\n')[0])} [${task.error.code}]`;
+  if (task.reason !== undefined) return visible(task.reason);
   if (task.retry_at !== undefined) return `retry ${relativeIn(Date.parse(task.retry_at), now)}`;
   if (task.outputs !== undefined) return outputsLine(task.outputs);
   return '';
@@ -139,7 +141,7 @@ function note(task: TaskJson, now: number): string {
 export function outputsLine(outputs: Record<string, unknown>): string {
   const entries = Object.entries(outputs).filter(([k, v]) => !(k === 'stdout' && (v === '' || Object.keys(outputs).length > 1)));
   return entries
-    .map(([k, v]) => `${k}=${truncate((typeof v === 'string' ? v : JSON.stringify(v)).replace(/\s*\n\s*/g, ' ⏎ '), 40)}`)
+    .map(([k, v]) => `${visible(k)}=${truncate(visible((typeof v === 'string' ? v : JSON.stringify(v)).replace(/\s*\n\s*/g, ' ⏎ ')), 40)}`)
     .join(', ');
 }
 
@@ -178,9 +180,4 @@ function countsLine(counts: TaskCounts): string {
 
 function isComposite(task: TaskJson): boolean {
   return task.type === 'parallel' || task.type === 'loop' || task.type === 'conditional';
-}
-
-/** A task key as one shell word (`deploy[qa]` would glob in some shells). */
-export function quoteArg(text: string): string {
-  return /^[A-Za-z0-9_.:/@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,5 +1,7 @@
 import type { RunSummary, TaskSummary } from '../../engine/summary.js';
 import { duration, table, truncate, type Paint } from './format.js';
+import { visible } from './visible.js';
+import { shellWord } from './shell-word.js';
 
 /** Rows shown at most in the task table; the rest are counted, failures always shown. */
 export const MAX_TABLE_ROWS = 40;
@@ -12,7 +14,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
   const out: string[] = [];
   const status = colorStatus(summary.status, paint);
   out.push(
-    `${paint.bold(`Run ${summary.run_id}`)} ${summary.workflow.name}: ${status} in ${duration(summary.duration_ms)}`,
+    `${paint.bold(`Run ${summary.run_id}`)} ${visible(summary.workflow.name)}: ${status} in ${duration(summary.duration_ms)}`,
   );
   let shown = summary.tasks;
   if (shown.length > MAX_TABLE_ROWS) {
@@ -21,7 +23,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
   const rows = [[paint.dim('TASK'), paint.dim('STATUS'), paint.dim('DURATION'), paint.dim('ATTEMPTS'), paint.dim('NOTE')]];
   for (const task of shown) {
     rows.push([
-      truncate(task.id, 48),
+      truncate(visible(task.id), 48),
       colorStatus(task.status, paint),
       duration(task.duration_ms),
       String(task.attempts),
@@ -39,11 +41,11 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
     for (const task of failures.slice(0, 10)) out.push(renderFailure(task, paint));
     if (failures.length > 10) out.push(paint.dim(`  ... and ${failures.length - 10} more failed tasks (see --json)`));
     if (hint.durable) {
-      const task = failures[0].id;
-      out.push('', paint.dim(`Output: baton logs ${summary.run_id} ${task}`), paint.dim(`Fix the cause, then retry what failed: baton retry ${summary.run_id}`));
-    } else if (hint.file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${hint.file}`));
+      const task = visible(failures[0].id);
+      out.push('', paint.dim(`Output: baton logs ${summary.run_id} ${shellWord(task)}`), paint.dim(`Fix the cause, then retry what failed: baton retry ${summary.run_id}`));
+    } else if (hint.file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${shellWord(visible(hint.file))}`));
   } else if (summary.error && summary.status === 'failed') {
-    out.push('', `${paint.red('error')}: ${summary.error.message} [${summary.error.code}]`);
+    out.push('', `${paint.red('error')}: ${visible(summary.error.message, { lines: true })} [${summary.error.code}]`);
   }
   return out.join('\n') + '\n';
 }
@@ -53,19 +55,19 @@ function renderFailure(task: TaskSummary, paint: Paint): string {
   const saysExit = error.exit_code === undefined || error.message.includes(`code ${error.exit_code}`);
   const exit = saysExit ? '' : `exit code ${error.exit_code}, `;
   const tries = task.attempts > 1 && !error.not_retried?.startsWith('attempts exhausted') ? ` after ${task.attempts} attempts` : '';
-  const why = error.not_retried === undefined ? '' : paint.dim(`; not retried: ${error.not_retried}`);
-  const lines = [`  ${paint.red('✖')} ${task.id}: ${exit}${error.message} [${error.code}]${tries}${why}`];
+  const why = error.not_retried === undefined ? '' : paint.dim(`; not retried: ${visible(error.not_retried)}`);
+  const lines = [`  ${paint.red('✖')} ${visible(task.id)}: ${exit}${visible(error.message, { lines: true })} [${error.code}]${tries}${why}`];
   const tail = error.stderr_tail?.trimEnd();
   if (tail) {
     const tailLines = tail.split('\n').slice(-STDERR_LINES);
-    for (const line of tailLines) lines.push(paint.dim(`      │ ${truncate(line, 200)}`));
+    for (const line of tailLines) lines.push(paint.dim(`      │ ${truncate(visible(line), 200)}`));
   }
   return lines.join('\n');
 }
 
 function note(task: TaskSummary): string {
-  if (task.status === 'failed' && task.error) return task.error.message.split('\n')[0];
-  if (task.reason) return task.reason;
+  if (task.status === 'failed' && task.error) return visible(task.error.message.split('\n')[0]);
+  if (task.reason) return visible(task.reason);
   return '';
 }
 
