@@ -68,7 +68,7 @@ describe('baton run keeps every run', () => {
     expect(p.lines().sort()).toEqual(['a', 'b', 'b', 'c', 'c', 'side']);
     const unknown = p.run(['retry', id, '--from', 'nope']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('has no task "nope"');
+    expect(unknown.stderr).toContain("has no task 'nope'");
   });
 
   it('refuses to resume a finished run or retry one with nothing failed, saying what to do', () => {

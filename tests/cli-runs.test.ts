@@ -133,7 +133,7 @@ describe('baton status', () => {
     expect(r.stdout).toMatch(/^ {4}envs\[qa\] +succeeded +1 +\S+ +0 +stdout=deployed qa$/m);
     expect(r.stdout).toMatch(/^ {4}envs\[prod\] +failed +1 +\S+ +3 +command exited with code 3 \[EXEC_EXIT_CODE\]$/m);
     expect(r.stdout).toMatch(/^ {2}report +skipped +- +- +\S.*$/m);
-    expect(r.stdout).toContain('✖ envs[prod]: command exited with code 3 [EXEC_EXIT_CODE]\n    │ refused: prod.db:5432');
+    expect(r.stdout).toContain('✖ envs[prod]: command exited with code 3 [EXEC_EXIT_CODE]; not retried: no retry configured\n    │ refused: prod.db:5432');
     expect(r.stdout).toContain(`baton retry ${ids.deploy}`);
     expect(r.stdout).toContain(`baton logs ${ids.deploy} 'envs[prod]'`);
   });

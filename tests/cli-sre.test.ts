@@ -93,3 +93,111 @@ tasks:
     expect(JSON.parse(String(report.outputs!.stdout))).toMatchObject([{ item: 'web1', status: 'succeeded' }, { item: 'web2', status: 'failed' }, { item: 'web3' }]);
   });
 });
+
+describe('hints and messages an operator can use as they are', () => {
+  it('quotes task keys a shell would mangle in every printed command', () => {
+    const { run, store } = project();
+    const file = writeWorkflow(`
+name: quoting
+tasks:
+  - id: patch
+    type: loop
+    items: [web3]
+    task:
+      command: exit 3
+`);
+    const r = run(['run', file]);
+    expect(r.status).toBe(1);
+    const id = runIdOf(r.stdout);
+    expect(r.stdout).toContain(`Output: baton logs ${id} 'patch[web3]'`);
+    const status = baton(['status', id, '--store', store]);
+    expect(status.stdout).toContain(`See the output: baton logs ${id} 'patch[web3]'`);
+  });
+
+  it('shortens a skip reason that names many dependencies', () => {
+    const { run } = project();
+    const many = Array.from({ length: 40 }, (_, i) => `t${i}`);
+    const file = writeWorkflow(`
+name: fan-in
+tasks:
+${many.map((id) => `  - id: ${id}\n    command: exit 1`).join('\n')}
+  - id: join
+    depends_on: [${many.join(', ')}]
+    command: 'true'
+`);
+    const r = run(['run', file, '--json']);
+    const join = JSON.parse(r.stdout).tasks.find((t: { id: string }) => t.id === 'join');
+    expect(join).toMatchObject({ status: 'skipped', reason: 'dependencies t0, t1, t2, ... (37 more) failed' });
+  });
+
+  it('says when a task has no output, and names an unknown one with a did-you-mean', () => {
+    const { run, store } = project();
+    const file = writeWorkflow(`
+name: quiet
+tasks:
+  - id: silent
+    command: 'true'
+  - id: talk
+    command: echo hi
+  - id: never
+    depends_on: [silent]
+    condition: "false"
+    command: echo no
+`);
+    const id = runIdOf(run(['run', file]).stdout);
+    const silent = baton(['logs', id, 'silent', '--store', store]);
+    expect(silent).toMatchObject({ status: 0, stdout: '', stderr: 'baton: task silent produced no output\n' });
+    const never = baton(['logs', id, 'never', '--store', store]);
+    expect(never.status).toBe(0);
+    expect(never.stderr).toMatch(/task never did not run \(skipped: condition is false: false\)/);
+    const typo = baton(['logs', id, 'slient', '--store', store]);
+    expect(typo.status).not.toBe(0);
+    expect(typo.stderr).toContain(`has no task 'slient' (did you mean 'silent'?)`);
+    const talk = baton(['logs', id, 'talk', '--store', store]);
+    expect(talk).toMatchObject({ status: 0, stderr: '' });
+    expect(talk.stdout).toContain('hi');
+  });
+
+  it('retry --from a task the run does not have gets a did-you-mean', () => {
+    const { run, store } = project();
+    const file = writeWorkflow(`
+name: from
+tasks:
+  - id: deploy
+    command: exit 1
+`);
+    const id = runIdOf(run(['run', file]).stdout);
+    const r = baton(['retry', id, '--from', 'deplyo', '--store', store]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`has no task 'deplyo' (did you mean 'deploy'?)`);
+    expect(r.stderr).toContain('[RUN_UNKNOWN_TASK]');
+  });
+
+  it('cancel --json prints the summary of a run another process was driving', async () => {
+    const store = path.join(tempDir(), 'baton.db');
+    const file = writeWorkflow(`
+name: long
+tasks:
+  - id: wait
+    command: sleep 30
+  - id: cleanup
+    depends_on: [wait]
+    condition: always()
+    command: 'true'
+`);
+    const running = batonAsync(['run', file, '--store', store, '--view', 'plain']);
+    let id = '';
+    const deadline = Date.now() + 15_000;
+    while (id === '' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      id = /run ([0-9A-Z]{26}) started/.exec(running.output())?.[1] ?? '';
+    }
+    expect(id).not.toBe('');
+    const cancel = await batonAsync(['cancel', id, '--json', '--store', store]).done;
+    expect(cancel.status).toBe(0);
+    const summary = JSON.parse(cancel.stdout);
+    expect(summary).toMatchObject({ run_id: id, status: 'cancelled' });
+    expect(summary.tasks.find((t: { id: string }) => t.id === 'cleanup').status).toBe('succeeded');
+    await running.done;
+  });
+});

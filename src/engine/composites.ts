@@ -3,6 +3,7 @@ import type { LoopTask, ParallelTask, TaskSpec } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import { expandLoop } from './expand.js';
+import { listKeys } from './reasons.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -139,7 +140,7 @@ export class Composites {
       const what = spec.type === 'loop' ? 'iteration' : 'task';
       const message = anyFailed && failed.length === 0 && cancelled.length === 0
         ? `no task of ${key} succeeded (wait_for: any)`
-        : `${bad.length} of ${children.length} ${what}s ${failed.length > 0 ? 'failed' : 'were cancelled'}: ${bad.slice(0, 5).join(', ')}`;
+        : `${bad.length} of ${children.length} ${what}s ${failed.length > 0 ? 'failed' : 'were cancelled'}: ${listKeys(bad, 5)}`;
       return s.fail(key, 1, { code: spec.type === 'loop' ? 'LOOP_FAILED' : 'PARALLEL_FAILED', message }, false, this.groupOutputs(spec, children));
     }
     s.succeedComposite(key, this.groupOutputs(spec, children));

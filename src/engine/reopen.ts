@@ -1,5 +1,7 @@
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
+import { didYouMean } from '../spec/suggest.js';
 import { EngineError } from './errors.js';
+import { listKeys } from './reasons.js';
 import type { RunState } from './state.js';
 
 /**
@@ -16,8 +18,9 @@ import type { RunState } from './state.js';
 export function tasksToReopen(state: RunState, from?: string): string[] {
   if (from !== undefined && !state.nodes.has(from)) {
     const keys = [...state.nodes.keys()];
-    const near = keys.filter((key) => key.startsWith(from) || from.startsWith(key)).slice(0, 5);
-    throw new EngineError('RUN_UNKNOWN_TASK', `run ${state.runId} has no task "${from}"${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`, {
+    const near = keys.filter((key) => key.startsWith(from) || from.startsWith(key));
+    const guess = didYouMean(from, keys) || (near.length > 0 ? ` (did you mean ${listKeys(near.map((key) => `'${key}'`))}?)` : '');
+    throw new EngineError('RUN_UNKNOWN_TASK', `run ${state.runId} has no task '${from}'${guess}: see its tasks with \`baton status ${state.runId}\``, {
       details: { run: state.runId, task: from },
     });
   }

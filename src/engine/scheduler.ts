@@ -4,6 +4,7 @@ import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import { Composites } from './composites.js';
+import { blockedBy, listKeys, quoted } from './reasons.js';
 import { notRetried, retryDelay } from './retry.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
@@ -200,7 +201,7 @@ export class Scheduler {
       }
       if (!run) {
         const implicit = !usesStatusFunction(condition);
-        reason = implicit && !success ? this.blockedReason(key) : `condition is false: ${condition}`;
+        reason = implicit && !success ? this.blockedReason(key) : `condition is false: ${quoted(condition)}`;
         if (cancelled && !success) reason = 'run cancelled';
       }
     }
@@ -369,7 +370,7 @@ export class Scheduler {
       if (failed.length === 0) this.emit({ type: 'RunSucceeded' });
       else {
         const names = failed.map(([key]) => key);
-        const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+        const shown = listKeys(names, 5);
         this.emit({
           type: 'RunFailed',
           error: { code: 'RUN_TASKS_FAILED', message: `${names.length} task${names.length === 1 ? '' : 's'} failed: ${shown}` },
@@ -439,11 +440,12 @@ export class Scheduler {
   }
 
   private blockedReason(key: string): string {
+    const blocking: Array<{ key: string; status: string }> = [];
     for (const dep of this.state.nodes.get(key)!.deps) {
       const status = this.state.task(dep).status;
-      if (status !== 'succeeded' && !this.failedButContinues(dep)) return `dependency ${dep} ${status}`;
+      if (status !== 'succeeded' && !this.failedButContinues(dep)) blocking.push({ key: dep, status });
     }
-    return 'dependencies did not succeed';
+    return blockedBy(blocking);
   }
 
   specOf(key: string): TaskSpec {

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
 import { HEARTBEAT_MS, isOwnerGone } from '../../store/ownership.js';
-import { requestCancel } from '../../engine/resume.js';
+import { loadRun, requestCancel } from '../../engine/resume.js';
+import { summarize } from '../../engine/summary.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore } from '../store.js';
@@ -28,12 +29,16 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
     const owner = await requestCancel(store.runs, id, reason);
     if (owner === undefined) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
     process.stderr.write(`baton: asked pid ${owner.pid} on ${owner.host} to cancel run ${id}\n`);
-    if (!flags.wait) return EXIT.ok;
+    if (!flags.wait) {
+      if (flags.json) process.stdout.write(JSON.stringify({ run_id: id, cancel_requested: reason, owner: { host: owner.host, pid: owner.pid } }, null, 2) + '\n');
+      return EXIT.ok;
+    }
     const limit = Date.now() + timeout * 1000;
     for (;;) {
       const now = (await store.runs.getRun(id))!;
       if (FINISHED_RUN_STATUSES.has(now.status)) {
-        process.stdout.write(`run ${id} ${now.status}\n`);
+        // --json: the same summary document as when this process cancels the run itself.
+        process.stdout.write(flags.json ? JSON.stringify(summarize(await loadRun(store.runs, id)), null, 2) + '\n' : `run ${id} ${now.status}\n`);
         return now.status === 'cancelled' ? EXIT.ok : EXIT.failed;
       }
       if (isOwnerGone(now)) {

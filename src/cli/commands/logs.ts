@@ -32,7 +32,11 @@ export default async function logs(runArg: string, task: string | undefined, fla
     const keys = await taskKeys(store, runId);
     if (task !== undefined) await checkTask(store, runId, task, keys);
     const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, await labels(store, runId, keys));
-    const print = (line: LogLine) => process.stdout.write((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
+    let printed = 0;
+    const print = (line: LogLine) => {
+      printed++;
+      process.stdout.write((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
+    };
     let cursor: LogCursor;
     if (tail !== undefined) {
       const page = await store.logs.read(runId, { task, since, tail });
@@ -41,7 +45,10 @@ export default async function logs(runArg: string, task: string | undefined, fla
     } else {
       cursor = await store.logs.forEach(runId, print, { task, since });
     }
-    return flags.follow ? await follow(store, runId, task, cursor, print) : EXIT.ok;
+    if (flags.follow) return await follow(store, runId, task, cursor, print);
+    // Empty output would look like a wrong id or a broken store: say what is going on.
+    if (printed === 0) process.stderr.write(`baton: ${await nothingPrinted(store, runId, task, flags.since)}\n`);
+    return EXIT.ok;
   } finally {
     await store.close();
   }
@@ -84,7 +91,18 @@ async function follow(store: Store, runId: string, task: string | undefined, fro
   }
 }
 
-/** Every task the run knows of: the projection's and the workflow's (reached or not). */
+/** Why `baton logs` printed nothing: no output at all, none since, or the task did not run. */
+async function nothingPrinted(store: Store, runId: string, task: string | undefined, since: string | undefined): Promise<string> {
+  const when = since === undefined ? '' : ` since ${since}`;
+  if (task === undefined) return `run ${runId} produced no output${when}`;
+  const row = (await store.runs.listTasks(runId)).find((t) => t.key === task);
+  if (row === undefined || row.attempt === 0) {
+    const status = row?.status ?? 'pending';
+    return `task ${task} did not run (${status}${row?.reason !== undefined ? `: ${row.reason}` : ''}), so it has no output`;
+  }
+  return `task ${task} produced no output${when}`;
+}
+
 /** What prefixes lines: task keys, and `key#N` for tasks with later attempts, so columns line up from the start. */
 async function labels(store: Store, runId: string, keys: Iterable<string>): Promise<string[]> {
   const out = [...keys];
@@ -92,6 +110,7 @@ async function labels(store: Store, runId: string, keys: Iterable<string>): Prom
   return out;
 }
 
+/** Every task the run knows of: the projection's and the workflow's (reached or not). */
 async function taskKeys(store: Store, runId: string): Promise<Set<string>> {
   const keys = new Set((await store.runs.listTasks(runId)).map((t) => t.key));
   const digest = new RunDigest();
