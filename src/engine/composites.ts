@@ -1,4 +1,5 @@
 import { evaluate, evaluateCondition, renderTemplate } from '../expr/index.js';
+import { DataError, parseJson } from '../expr/safe-json.js';
 import type { LoopTask, ParallelTask, TaskSpec } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
@@ -20,6 +21,14 @@ import type { Scheduler } from './scheduler.js';
 export class Composites {
   private readonly active = new Map<string, Set<string>>();
   private readonly held = new Map<string, string[]>();
+  /**
+   * Children of a parallel or loop that have not ended yet, counted once (on the first end
+   * this process sees) and then counted down, so the group's end is found in constant
+   * time per child rather than by scanning every child each time one ends.
+   */
+  private readonly unended = new Map<string, number>();
+  /** Loops that already stopped their iterations after a failure (stop_on_failure). */
+  private readonly stopped = new Set<string>();
 
   constructor(private readonly scheduler: Scheduler) {}
 
@@ -101,8 +110,15 @@ export class Composites {
   }
 
   childEnded(parent: string, child: string): void {
-    const s = this.scheduler;
     this.release(child);
+    const left = this.unended.get(parent);
+    this.unended.set(parent, left === undefined ? this.countUnended(parent) : left - 1);
+    this.judge(parent, child);
+  }
+
+  /** After `child` ended (or, on a reopened group, with nothing left to run): does `parent` end? */
+  private judge(parent: string, child: string): void {
+    const s = this.scheduler;
     if (s.state.task(parent).status !== 'running') return;
     const spec = s.specOf(parent);
     const status = s.state.task(child).status;
@@ -118,13 +134,26 @@ export class Composites {
         return this.mirror(parent, child, { winner: child });
       }
     }
-    if (spec.type === 'loop' && spec.stop_on_failure && status === 'failed' && !s.failedButContinues(child)) {
+    if (spec.type === 'loop' && spec.stop_on_failure && status === 'failed' && !s.failedButContinues(child) && !this.stopped.has(parent)) {
+      // Once is enough: what is not running now is cancelled, and nothing new starts after.
+      this.stopped.add(parent);
       for (const other of children) {
         if (s.state.task(other).status !== 'running') s.cancelTree(other, `stopped: ${child} failed (stop_on_failure)`);
       }
+      // Those cancels may have ended the loop already (through their own childEnded).
+      if (s.state.task(parent).status !== 'running') return;
     }
-    if (!children.every((key) => TERMINAL_TASK_STATUSES.has(s.state.task(key).status))) return;
+    const left = this.unended.get(parent) ?? this.countUnended(parent);
+    if (left > 0) return;
     this.endGroup(parent, spec as ParallelTask | LoopTask, children);
+  }
+
+  /** Children of `parent` that have not ended: counted in full once, then kept by childEnded. */
+  private countUnended(parent: string): number {
+    const s = this.scheduler;
+    let left = 0;
+    for (const key of this.childrenOf(parent)) if (!TERMINAL_TASK_STATUSES.has(s.state.task(key).status)) left++;
+    return left;
   }
 
   private endGroup(key: string, spec: ParallelTask | LoopTask, children: readonly string[]): void {
@@ -165,7 +194,6 @@ export class Composites {
     }
     return { results, iterations };
   }
-
 
   /** The composite ends as `child` ended. */
   private mirror(parent: string, child: string, extra: Record<string, unknown>): void {
@@ -211,7 +239,7 @@ export class Composites {
     // Reopened by `baton retry` with nothing inside left to run: end as the children did.
     const last = children[children.length - 1];
     if (s.state.task(key).status === 'running' && children.every((c) => TERMINAL_TASK_STATUSES.has(s.state.task(c).status))) {
-      this.childEnded(key, last);
+      this.judge(key, last);
     }
   }
 
@@ -227,8 +255,9 @@ function loopItems(template: string, scope: Parameters<typeof evaluate>[1]): unk
   const value = renderTemplate(template, scope);
   if (typeof value !== 'string') return value;
   try {
-    return JSON.parse(value);
-  } catch {
+    return parseJson(value, 'the loop items');
+  } catch (err) {
+    if (err instanceof DataError) throw err;
     return value.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
   }
 }
