@@ -37,13 +37,15 @@ tasks:
   );
   const store = path.join(disk.dir, 'baton.db');
   const full = baton(['run', 'flow.yaml', '--store', store, '--view', 'none'], { cwd: dir });
-  expect(full.status).toBe(2);
+  expect(full.status).toBe(3);
   expect(full.stderr).toContain('STORE_DISK_FULL');
   expect(full.stderr.trim().split('\n')).toHaveLength(1);
 
   const history = JSON.parse(baton(['history', '--json', '--store', store]).stdout);
   expect(history[0].status).toBe('interrupted');
   const id = history[0].run_id as string;
+  // The one line says which run stopped and how to go on.
+  expect(full.stderr).toMatch(new RegExp(`^baton: run ${id} stopped: no space left .*; go on with \`baton resume ${id}\` once that is fixed \\[STORE_DISK_FULL\\]\\n$`));
 
   disk.resize('64m');
   const db = new Database(store, { readonly: true });

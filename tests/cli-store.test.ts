@@ -113,20 +113,20 @@ describe('baton export and import', () => {
 });
 
 describe('where the store is', () => {
-  it('a file that is not a store: one clear line, exit 2, the file left alone', () => {
+  it('a file that is not a store: one clear line, exit 3 (baton could not do its job), the file left alone', () => {
     const garbage = path.join(tempDir(), 'garbage.db');
     const bytes = Buffer.from('this is not a database, just some text that goes on for a while\n'.repeat(200));
     writeFileSync(garbage, bytes);
     for (const args of [['history'], ['status', 'X'], ['logs', 'X'], ['export', 'X']]) {
       const r = baton([...args, '--store', garbage]);
-      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.status, args.join(' ')).toBe(3);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^baton: .*garbage\.db.*\[STORE_CORRUPT\]\n$/);
     }
     expect(readFileSync(garbage).equals(bytes)).toBe(true);
   });
 
-  it('a store written by a newer baton: one line saying to upgrade, exit 2', async () => {
+  it('a store written by a newer baton: one line saying to upgrade, exit 3', async () => {
     const newer = dbIn(tempDir());
     await withStore(newer, async () => {});
     const Database = (await import('better-sqlite3')).default;
@@ -134,7 +134,7 @@ describe('where the store is', () => {
     raw.pragma('user_version = 999');
     raw.close();
     const r = baton(['history', '--store', newer]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^baton: .*newer baton.*upgrade baton.*\[STORE_SCHEMA_TOO_NEW\]\n$/);
   });
 

@@ -164,3 +164,20 @@ describe('ensureHome', () => {
     expect(existsSync(path.join(root, '.baton/.gitignore'))).toBe(false);
   });
 });
+
+describe('baton home', () => {
+  test('a home that is a file is an error that names it, not an empty store', () => {
+    const root = tree({ 'not-a-folder': 'x' });
+    const file = path.join(root, 'not-a-folder');
+    const project = loadProject({ cwd: root, env: { BATON_HOME: file } });
+    expect(() => resolveStoreLocation(project, { cwd: root, env: { BATON_HOME: file } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_HOME_NOT_FOLDER', message: expect.stringMatching(/^BATON_HOME is .*not-a-folder, which is a file, not a folder/) }),
+    );
+    const dotBaton = tree({ '.baton': 'x' });
+    expect(() => resolveStoreLocation(loadProject({ cwd: dotBaton, env: noEnv }), { cwd: dotBaton, env: {} })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_HOME_NOT_FOLDER', message: expect.stringContaining('.baton is a file, not a folder') }),
+    );
+    // A store given elsewhere does not need the home.
+    expect(resolveStoreLocation(project, { cwd: root, env: { BATON_HOME: file }, flag: 'memory' }).location).toBe('memory');
+  });
+});

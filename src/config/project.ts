@@ -141,7 +141,26 @@ export function resolveStoreLocation(project: Project, options: { flag?: string 
   const fromEnv = nonEmpty(env.BATON_STORE);
   if (fromEnv !== undefined) return { location: given(fromEnv), source: 'env', inHome: false };
   if (project.config.store !== undefined) return { location: project.config.store, source: 'config', inHome: false };
+  checkHomeIsFolder(project.home, nonEmpty(env.BATON_HOME) !== undefined);
   return { location: path.join(project.home, 'baton.db'), source: 'default', inHome: true };
+}
+
+/**
+ * baton's home must be a folder. A file there would otherwise read as an empty store
+ * ("No runs yet") and fail obscurely on the first write.
+ */
+function checkHomeIsFolder(home: string, fromEnv: boolean): void {
+  let info;
+  try {
+    info = statSync(home);
+  } catch {
+    return; // missing: created on the first run
+  }
+  if (info.isDirectory()) return;
+  const message = fromEnv
+    ? `BATON_HOME is ${home}, which is a file, not a folder: point BATON_HOME at a folder (baton creates it when missing), or unset it`
+    : `${home} is a file, not a folder: baton keeps its runs in that folder; move the file aside, or set BATON_HOME to another folder`;
+  throw new ConfigError('CONFIG_HOME_NOT_FOLDER', message, { details: { home } });
 }
 
 /**

@@ -64,7 +64,7 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CLI_BAD_PAIR',
     'CLI_BAD_SINCE',
     'CLI_USAGE',
-    'EXPORT_EXISTS',
+    'EXPORT_WRITE',
     // inputs and secrets given to a run
     'INPUT_MISSING',
     'INPUT_SECRET_MISSING',
@@ -75,6 +75,14 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'EXPR_SYNTAX',
     // baton.config.yaml and BATON_HOME
     'CONFIG_AMBIGUOUS',
+    // the file's syntax problems: the SPEC_ codes of source.ts renamed by parseConfig
+    'CONFIG_DUPLICATE_KEY',
+    'CONFIG_FILE_TOO_LARGE',
+    'CONFIG_JSON_SYNTAX',
+    'CONFIG_TOO_DEEP',
+    'CONFIG_YAML_SYNTAX',
+    'CONFIG_YAML_WARNING',
+    'CONFIG_YAML_ALIAS',
     'CONFIG_HOME_NOT_FOLDER',
     'CONFIG_INVALID',
     'CONFIG_READ',
@@ -136,6 +144,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_URL_HOST',
     'SPEC_YAML_SYNTAX',
     'SPEC_YAML_WARNING',
+    'SPEC_YAML_ALIAS',
+    'SPEC_ENCODING',
   ],
   run_failed: [
     // a task's attempt (executors)
@@ -150,6 +160,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SCRIPT_OUTPUT',
     // a value that would change a URL's scheme or host, found as the task runs
     'EXPR_URL',
+    // JSON from a task, a response or fromJSON() nested too deeply or too big to keep
+    'DATA_TOO_DEEP',
+    'DATA_TOO_LARGE',
     // composites and the run as a whole (engine)
     'LOOP_FAILED',
     'LOOP_ITEMS',
@@ -167,6 +180,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_NOT_FOUND',
   ],
   conflict: [
+    // `baton export -o FILE` of a file that exists, without --force
+    'EXPORT_EXISTS',
     'RUN_FINISHED',
     'RUN_HELD',
     'RUN_NOTHING_TO_RETRY',
@@ -175,6 +190,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_EXISTS',
   ],
   unavailable: [
+    // SIGTERM or SIGHUP stopped the process driving a run (the CLI exits 128 + the signal)
+    'RUN_INTERRUPTED',
     'STORE_BUSY',
     'STORE_CANT_OPEN',
     'STORE_CORRUPT',

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import { BatonError } from '../../observability/errors.js';
 import { runNotFound } from '../../store/errors.js';
 import { EXIT } from '../exit.js';
 import { eventLine, headerLine } from '../run-archive.js';
@@ -10,6 +10,8 @@ import { openCliStore, type StoreFlags } from '../store.js';
 interface ExportFlags extends StoreFlags {
   /** `-o, --output <file>`; default stdout. */
   output?: string;
+  /** `--force`: overwrite the output file when it exists; default false. */
+  force?: boolean;
 }
 
 /** Writes a run as JSON Lines (see run-archive.ts), one line at a time. */
@@ -22,7 +24,7 @@ export default async function exportRun(runArg: string, flags: ExportFlags): Pro
     const events = await store.runs.readEvents(runId);
     const toFile = flags.output !== undefined && flags.output !== '-';
     if (!toFile) stopQuietlyOnClosedStdout();
-    const out = toFile ? createWriteStream(flags.output!, { flags: 'wx' }) : process.stdout;
+    const out = toFile ? (await openOutput(flags.output!, flags.force === true)).createWriteStream() : process.stdout;
     try {
       const write = async (line: string) => {
         if (!out.write(line + '\n')) await once(out, 'drain');
@@ -42,5 +44,21 @@ export default async function exportRun(runArg: string, flags: ExportFlags): Pro
     return EXIT.ok;
   } finally {
     await store.close();
+  }
+}
+
+/** Opens the export file; one that exists is kept unless --force says to overwrite it. */
+async function openOutput(file: string, force: boolean) {
+  try {
+    return await open(file, force ? 'w' : 'wx');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw new BatonError('EXPORT_EXISTS', `${file} already exists; nothing was written (add --force to overwrite it, or choose another file)`, {
+        details: { file },
+      });
+    }
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new BatonError('EXPORT_WRITE', `cannot write ${file}: ${why}`, { cause: error, details: { file } });
   }
 }
