@@ -4,8 +4,10 @@
  * enough to overflow a stack, CR/LF and NUL bytes in values.
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baton, BATON, batonAsync, tempDir, writeWorkflow } from './helpers.js';
 
@@ -179,5 +181,77 @@ tasks:
     expect(r.stdout).not.toContain('\x1b]');
     expect(r.stdout).not.toContain('\x07');
     expect(r.stdout).not.toContain('\x1b[2J');
+  });
+});
+
+describe('JSON nested too deeply fails the task or refuses the input; the run stays usable', () => {
+  const DEPTH = 100_000;
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  let server: Listener;
+  beforeAll(async () => {
+    server = await listen((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(deep(DEPTH));
+    });
+  });
+  afterAll(() => server.close());
+
+  it('from $BATON_OUTPUT, a script task\'s stdout and an HTTP body: each task fails with DATA_TOO_DEEP; status, export and resume work', async () => {
+    const dir = tempDir();
+    const writer = path.join(dir, 'deep.mjs');
+    // A depth from the command line; a script's stdout is read from its last few KB, so 2,000 there.
+    writeFileSync(writer, "const n = Number(process.argv[2]); process.stdout.write('{\"x\":' + '['.repeat(n) + ']'.repeat(n) + '}\\n');\n");
+    const file = writeWorkflow(`name: deep
+tasks:
+  - id: outputs
+    command: '"${process.execPath}" ${writer} ${DEPTH} > "$BATON_OUTPUT"'
+  - id: stdout
+    type: script
+    script: ${writer}
+    args: ['2000']
+  - id: body
+    type: http
+    url: ${server.url}/deep
+  - id: after
+    depends_on: [outputs]
+    command: echo never
+`);
+    const home = tempDir();
+    const r = await batonAsync(['run', file, '--json'], { env: { BATON_HOME: home } }).done;
+    expect(r.status, r.stderr).toBe(1);
+    const summary = JSON.parse(r.stdout);
+    const byId = Object.fromEntries(summary.tasks.map((t: { id: string }) => [t.id, t]));
+    for (const id of ['outputs', 'stdout', 'body']) {
+      expect(byId[id].status, id).toBe('failed');
+      expect(byId[id].error.code, id).toBe('DATA_TOO_DEEP');
+    }
+    expect(byId.outputs.error.message).toContain('the outputs file ($BATON_OUTPUT) holds JSON nested more than 128 levels deep');
+    expect(byId.after.status).toBe('skipped');
+    const env = { BATON_HOME: home };
+    const status = baton(['status', summary.run_id], { env });
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/outputs +failed/);
+    const exported = baton(['export', summary.run_id], { env });
+    expect(exported.status, exported.stderr).toBe(0);
+    const resumed = baton(['resume', summary.run_id], { env });
+    expect(resumed.stderr).not.toMatch(/internal error|RangeError/);
+    expect(resumed.status).toBe(2); // already finished: nothing to resume
+    const retried = await batonAsync(['retry', summary.run_id, '--json'], { env }).done;
+    expect(retried.stderr).not.toMatch(/internal error|RangeError/);
+    expect(JSON.parse(retried.stdout).tasks.find((t: { id: string }) => t.id === 'body').error.code).toBe('DATA_TOO_DEEP');
+  });
+
+  it('--input of type json nested too deeply is refused before the run starts (exit 2)', () => {
+    const file = writeWorkflow(`name: deep-input
+inputs:
+  j: { type: json }
+tasks:
+  - id: t
+    command: echo ok
+`);
+    const r = baton(['run', file, '--input', `j=${deep(50_000)}`]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^baton: input "j" holds JSON nested more than 128 levels deep.*\[INPUT_TYPE\]$/m);
+    expect(r.stderr).not.toMatch(/RangeError|internal error/);
   });
 });

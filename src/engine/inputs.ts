@@ -1,5 +1,6 @@
 import type { InputSpec } from '../spec/model.js';
 import { EngineError } from './errors.js';
+import { DataError, parseJson } from '../expr/safe-json.js';
 
 /**
  * Checks and converts the inputs given to a run (`--input key=value` gives strings)
@@ -45,8 +46,9 @@ function convert(name: string, spec: InputSpec, value: unknown): unknown {
       throw bad('true or false');
     case 'json':
       try {
-        return JSON.parse(value);
-      } catch {
+        return parseJson(value, `input "${name}"`);
+      } catch (err) {
+        if (err instanceof DataError) throw new EngineError('INPUT_TYPE', err.message, { cause: err, details: { input: name } });
         throw bad('JSON');
       }
   }

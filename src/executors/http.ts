@@ -4,6 +4,7 @@
  * and at most BODY_MAX_BYTES of it is read.
  */
 import type { HttpTask } from '../spec/model.js';
+import { DataError, parseJson } from '../expr/safe-json.js';
 import { abortedError, ExecutorError } from './errors.js';
 import type { Executor, TaskIO } from './types.js';
 
@@ -107,8 +108,10 @@ async function readBody(response: Response, io: TaskIO): Promise<{ text: string;
 function parseBody(text: string, contentType: string | null): unknown {
   if (contentType === null || !/\bjson\b/i.test(contentType)) return text;
   try {
-    return JSON.parse(text);
-  } catch {
+    return parseJson(text, 'the response body');
+  } catch (err) {
+    // Not JSON after all: kept as text. JSON too deep to keep: the task fails (DATA_TOO_DEEP).
+    if (err instanceof DataError) throw err;
     return text;
   }
 }

@@ -10,6 +10,7 @@
  */
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { DataError, parseJson } from '../expr/safe-json.js';
 import { ExecutorError } from './errors.js';
 
 /** Largest outputs file read: 1 MiB. Outputs are stored in events; big data belongs in files. */
@@ -38,8 +39,9 @@ export function parseOutputs(text: string): Record<string, unknown> {
 function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text, 'the outputs file ($BATON_OUTPUT)');
   } catch (err) {
+    if (err instanceof DataError) throw err;
     throw outputError(`the outputs file ($BATON_OUTPUT) is not valid JSON: ${(err as Error).message}`, err);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DataError, parseJson } from '../expr/safe-json.js';
 import { ExecutorError } from './errors.js';
 import { readOutputsFile } from './outputs-file.js';
 import { runProcessGroup, type ProcessResult } from './process-group.js';
@@ -114,9 +115,11 @@ function lastLineJson(stdout: Tail): Record<string, unknown> | undefined {
   const line = stdout.lastLines(1).trim();
   if (!line.startsWith('{')) return undefined;
   try {
-    const value: unknown = JSON.parse(line);
+    const value: unknown = parseJson(line, 'the last line of stdout');
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
+  } catch (err) {
+    // Not JSON: the line is plain output. JSON too deep or too big to keep: the task fails.
+    if (err instanceof DataError) throw err;
     return undefined;
   }
 }

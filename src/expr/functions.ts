@@ -7,6 +7,7 @@
 import { data, wellKnownFunctions } from '@actions/expressions';
 import type { FunctionDefinition, FunctionInfo } from '@actions/expressions/funcs/info';
 import type { Converter } from './lazy-data.js';
+import { DataError, parseJson } from './safe-json.js';
 
 export interface RunStatus {
   success: boolean;
@@ -49,8 +50,9 @@ export function buildFunctions(status: RunStatus, conv: Converter): Map<string, 
       if (text.trim() === '') throw new Error('empty input');
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        parsed = parseJson(text, 'the text given to fromJSON');
       } catch (e) {
+        if (e instanceof DataError) throw e;
         throw new Error(`Error parsing JSON when evaluating fromJson: ${(e as Error).message}`, { cause: e });
       }
       return conv.toData(parsed);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { evaluateExpression, renderTemplate } from '../../expr/index.js';
+import { DataError, parseJson } from '../../expr/safe-json.js';
 import { BatonError } from '../../observability/errors.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { visible } from '../render/visible.js';
@@ -19,9 +20,10 @@ export default async function evalCommand(expression: string, flags: { context?:
       return EXIT.invalid;
     }
     try {
-      contexts = JSON.parse(text);
+      contexts = parseJson(text, `--context ${flags.context}`) as Record<string, unknown>;
     } catch (err) {
-      process.stderr.write(`baton: --context ${flags.context} is not JSON: ${(err as Error).message}\n`);
+      if (err instanceof DataError) process.stderr.write(`baton: ${visible(err.message)} [${err.code}]\n`);
+      else process.stderr.write(`baton: --context ${flags.context} is not JSON: ${(err as Error).message}\n`);
       return EXIT.invalid;
     }
     if (contexts === null || typeof contexts !== 'object' || Array.isArray(contexts)) {
