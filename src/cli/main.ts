@@ -36,7 +36,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .alias('execute')
-    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 invalid input, 130 cancelled)')
+    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store unavailable, 130 cancelled)')
     .argument('[file]', 'workflow file (.yaml, .yml or .json)')
     .option('-i, --input <key=value>', 'a workflow input (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
@@ -103,7 +103,7 @@ export function buildProgram(): Command {
     .command('status')
     .description('show a run and its tasks, and what to do next')
     .argument('<run-id>', 'the run id, or any unique prefix of it')
-    .option('--watch', 'refresh until the run ends, then exit like it (0 succeeded, 1 failed, 130 cancelled)')
+    .option('--watch', 'refresh until the run ends, then exit like it (0 succeeded, 1 failed, 130 cancelled; 3 if the store fails)')
     .option('--all', 'list every task (by default finished tasks inside big composites are folded)')
     .option('--json', 'print the run and its tasks as JSON (see docs/cli.md)')
     .addOption(storeOption())
