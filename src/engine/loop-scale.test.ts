@@ -58,7 +58,7 @@ describe('engine: large loops', () => {
       { 'l[2]': ['fail-permanent'] },
     );
     expect(run.status('l')).toBe('failed');
-    expect(run.events.filter((e) => e.task === 'l' && (e.type === 'TaskFailed' || e.type === 'TaskSucceeded'))).toHaveLength(1);
+    expect(run.events.filter((e) => (e.type === 'TaskFailed' || e.type === 'TaskSucceeded') && e.task === 'l')).toHaveLength(1);
     expect(['l[3]', 'l[4]', 'l[5]'].map((k) => run.status(k))).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 });

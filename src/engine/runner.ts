@@ -34,6 +34,12 @@ export interface DriveOptions {
   concurrency?: number;
   /** Cancels the run (Ctrl-C): running tasks are stopped, the run ends `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * Stops driving the run without ending it (SIGTERM, SIGHUP): running tasks are stopped,
+   * nothing more is recorded, and the run is left interrupted for `baton resume`, which
+   * runs those tasks again. The drive then fails with RUN_INTERRUPTED. Default: none.
+   */
+  interrupt?: AbortSignal;
   /** Every event, as soon as it is recorded, with the run's state after it. */
   onEvent?: (event: StoredEvent, state: RunState) => void;
   /** Output of tasks with `live_output` as it arrives (for live views); default: none. */
@@ -127,6 +133,10 @@ class Runner {
   };
   /** Another process took the run over: stop without recording anything more. */
   private lost?: RunRecord['owner'];
+  /** options.interrupt fired: stop the tasks, record nothing more (see DriveOptions.interrupt). */
+  private interrupted = false;
+  /** When the loop last let the event loop run timers, signals and I/O (see breathe). */
+  private lastBreath = performance.now();
 
   constructor(
     readonly state: RunState,
@@ -182,6 +192,12 @@ class Runner {
   private async drive(begin: () => void): Promise<void> {
     const onAbort = () => this.cancel('cancelled by the user');
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onInterrupt = () => {
+      this.interrupted = true;
+      for (const controller of this.controllers.values()) controller.abort('interrupt');
+      this.wake();
+    };
+    this.options.interrupt?.addEventListener('abort', onInterrupt, { once: true });
     const limit = this.workflow.timeout;
     if (limit !== undefined) {
       const since = this.state.activeSince ?? this.now();
@@ -190,6 +206,7 @@ class Runner {
     this.startHeartbeat();
     try {
       if (this.options.signal?.aborted) this.scheduler.cancelRun('cancelled by the user');
+      if (this.options.interrupt?.aborted) onInterrupt();
       begin();
       await this.loop();
     } catch (err) {
@@ -200,6 +217,7 @@ class Runner {
       throw err;
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
+      this.options.interrupt?.removeEventListener('abort', onInterrupt);
       for (const timer of this.timers) clearTimeout(timer);
       if (this.heartbeat) clearInterval(this.heartbeat);
       if (this.options.owner && !this.lost) await this.options.store.runs.releaseRun(this.runId, this.options.owner).catch(() => {});
@@ -208,6 +226,11 @@ class Runner {
     if (this.lost) {
       const by = this.lost;
       throw new EngineError('RUN_TAKEN_OVER', `run ${this.runId} was taken over by pid ${by.pid} on ${by.host}; this process stopped driving it`, {
+        details: { run: this.runId },
+      });
+    }
+    if (this.interrupted) {
+      throw new EngineError('RUN_INTERRUPTED', `run ${this.runId} was stopped before it ended and is left interrupted: go on with \`baton resume ${this.runId}\``, {
         details: { run: this.runId },
       });
     }
@@ -244,6 +267,12 @@ class Runner {
   private async loop(): Promise<void> {
     for (;;) {
       if (this.lost) return;
+      if (this.interrupted) {
+        // Wait for the stopped tasks' processes to be gone; what they say is not recorded.
+        if (this.controllers.size === 0) return;
+        await this.nextWake();
+        continue;
+      }
       if (this.logFailure !== undefined) throw this.logFailure;
       this.scheduler.dispatch();
       const { launch, abort, timers } = this.scheduler.effects;
@@ -252,6 +281,7 @@ class Runner {
       const toTime = timers.length > 0 ? timers.splice(0) : NOTHING;
       // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
       if (this.outbox.length > 0) await this.flush();
+      if (this.interrupted) continue;
       for (const key of toLaunch) this.launch(key);
       for (const { key, reason } of toAbort) this.controllers.get(key)?.abort(reason);
       for (const timer of toTime) {
@@ -267,7 +297,19 @@ class Runner {
       // round trip through the microtask queue; the flush above is where the loop yields.
       if (this.signalled) this.signalled = false;
       else await this.nextWake();
+      await this.breathe();
     }
+  }
+
+  /**
+   * Lets timers, signals and I/O in (heartbeat, `baton cancel`, Ctrl-C) at least every
+   * BREATH_MS. Appends to SQLite and tasks that end at once (noop) resolve as microtasks,
+   * so without this a long run of them would hold the event loop until the run ended.
+   */
+  private async breathe(): Promise<void> {
+    if (performance.now() - this.lastBreath < BREATH_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastBreath = performance.now();
   }
 
   private launch(key: string): void {
@@ -340,6 +382,7 @@ class Runner {
   private failed(key: string, attempt: number, spec: LeafTask, err: unknown, signal?: AbortSignal): void {
     this.wake();
     const reason = signal?.aborted ? signal.reason : undefined;
+    if (reason === 'interrupt') return;
     if (reason === 'timeout') {
       const message = `${key} timed out after ${formatMs(spec.timeout!)}`;
       return this.scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
@@ -398,11 +441,28 @@ class Runner {
     this.outbox.push(timed);
   }
 
+  /**
+   * Appends what was decided. A big outbox (a large loop that expanded, or cancelled, at
+   * once) goes in slices of about FLUSH_ROWS rows, with a breath between, so no single
+   * append holds the event loop long. A slice may end between a task's result and what it
+   * made ready: a crash there leaves those tasks pending, and a resume decides them again.
+   */
   private async flush(): Promise<void> {
-    while (this.outbox.length > 0) {
-      const batch = this.outbox;
+    while (this.outbox.length > 0 && !this.interrupted && !this.lost) {
+      const events = this.outbox;
       this.outbox = [];
-      this.notifyEvents(await this.options.store.runs.append(this.runId, batch));
+      let from = 0;
+      while (from < events.length) {
+        let to = from;
+        for (let rows = 0; to < events.length && rows < FLUSH_ROWS; to++) rows += rowsOf(events[to]);
+        const batch = from === 0 && to === events.length ? events : events.slice(from, to);
+        this.notifyEvents(await this.options.store.runs.append(this.runId, batch));
+        from = to;
+        if (from < events.length) {
+          await this.breathe();
+          if (this.interrupted || this.lost) return;
+        }
+      }
     }
   }
 
@@ -433,6 +493,15 @@ class Runner {
 }
 
 const NOTHING: never[] = [];
+/** Longest stretch the run loop keeps the event loop to itself. */
+const BREATH_MS = 50;
+/** Rows (events, and tasks they add) per append when the outbox is big. */
+const FLUSH_ROWS = 2_000;
+
+/** What an event weighs in an append: a loop's expansion adds a task row per iteration. */
+function rowsOf(event: TimedEvent): number {
+  return event.type === 'TaskExpanded' ? 1 + event.children.length : 1;
+}
 
 
 export function formatMs(ms: number): string {
