@@ -62,8 +62,8 @@ describe('baton history', () => {
     const order = lines.slice(1).map((l) => l.split(/\s+/)[0]);
     expect(order).toEqual([ids.interrupted, ids.hello2, ids.paced, ids.deploy, ids.hello1, ids.old]);
     expect(lines[1]).toMatch(/ nightly +interrupted +just now /);
-    expect(lines[4]).toMatch(/ deploy +failed +(just now|\d+s ago) +\S+ +2\/5 ok, 2 failed$/);
-    expect(lines[6]).toMatch(/ archive +succeeded +3d ago +6ms +1\/1 ok$/);
+    expect(lines[4]).toMatch(/ deploy +failed +(just now|\d+s ago) +\S+ +2 ok, 2 failed, 1 skipped$/);
+    expect(lines[6]).toMatch(/ archive +succeeded +3d ago +6ms +1 ok$/);
   });
 
   it('the runs alias, and filters: --workflow, --status (interrupted too), --since, --limit', () => {

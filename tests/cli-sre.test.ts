@@ -201,3 +201,59 @@ tasks:
     await running.done;
   });
 });
+
+describe('one task count everywhere', () => {
+  it('the start line, the summary, status and history count the same tasks', () => {
+    const { run, store } = project();
+    const r = run(['run', 'examples/seed-004.json', '--view', 'plain']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/started: deployment-workflow \(18 tasks\)/);
+    expect(r.stdout).toMatch(/^ {2}18 tasks: \d+ succeeded, \d+ skipped$/m);
+    const id = runIdOf(r.stdout);
+    expect(JSON.parse(baton(['status', id, '--store', store, '--json']).stdout).counts.total).toBe(18);
+    const history = JSON.parse(baton(['history', '--store', store, '--json']).stdout);
+    expect(history[0].counts.total).toBe(18);
+  });
+
+  it('a loop whose items come from a task is announced as such', () => {
+    const { run } = project();
+    const file = writeWorkflow(`
+name: dynamic
+tasks:
+  - id: list
+    command: echo '["a","b"]'
+  - id: each
+    type: loop
+    depends_on: [list]
+    items: \${ fromJSON(tasks.list.outputs.stdout) }
+    task:
+      command: echo \${ item }
+`);
+    const r = run(['run', file, '--view', 'plain']);
+    expect(r.stdout).toMatch(/started: dynamic \(2 tasks \+ the iterations of 1 loop\)/);
+    expect(r.stdout).toMatch(/^ {2}4 tasks: 4 succeeded$/m);
+  });
+
+  it('history shows skipped tasks apart from those that succeeded', () => {
+    const { run, store } = project();
+    const file = writeWorkflow(`
+name: callbacks
+tasks:
+  - id: a
+    command: 'true'
+  - id: b
+    depends_on: [a]
+    command: 'true'
+    on_failure: [alert]
+  - id: c
+    depends_on: [b]
+    command: 'true'
+  - id: alert
+    command: 'true'
+`);
+    expect(run(['run', file]).status).toBe(0);
+    const history = baton(['history', '--store', store]);
+    expect(history.stdout).toMatch(/callbacks +succeeded .* 3 ok, 1 skipped$/m);
+    expect(history.stdout).not.toContain('3/4');
+  });
+});

@@ -1,4 +1,5 @@
 import type { RunStatus, TaskError, TaskStatus } from '../store/events.js';
+import type { TaskSpec } from '../spec/model.js';
 import type { RunState } from './state.js';
 
 /**
@@ -14,7 +15,7 @@ export interface RunSummary {
   ended_at?: string;
   duration_ms?: number;
   error?: TaskError;
-  counts: Record<TaskStatus, number> & { total: number };
+  counts: TaskCounts;
   tasks: TaskSummary[];
 }
 
@@ -34,24 +35,59 @@ export interface TaskSummary {
   reason?: string;
 }
 
-export function summarize(state: RunState): RunSummary {
-  const counts = {
-    pending: 0,
-    ready: 0,
-    running: 0,
-    retrying: 0,
-    succeeded: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    total: 0,
+/**
+ * How many tasks a run has, by status: every task that can appear in its summary (static
+ * tasks, callbacks included, and loop iterations once their loop has started). The one
+ * count behind the summary, `history`, `status` and their `--json`.
+ */
+export type TaskCounts = Record<TaskStatus, number> & { total: number };
+
+export function countTasks(tasks: Iterable<{ status: TaskStatus }>): TaskCounts {
+  const counts: TaskCounts = { pending: 0, ready: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, total: 0 };
+  for (const task of tasks) {
+    counts[task.status]++;
+    counts.total++;
+  }
+  return counts;
+}
+
+/**
+ * The tasks a run will have, as far as can be told before it goes: what countTasks counts
+ * now, plus the iterations of loops not started yet whose items are written in the file.
+ * `openLoops`: loops whose items are computed when they start (their iterations are not
+ * in `count`).
+ */
+export function plannedTasks(state: RunState): { count: number; openLoops: number } {
+  let count = state.nodes.size;
+  let openLoops = 0;
+  /** Tasks one copy of `spec` adds, the task itself included. */
+  const size = (spec: TaskSpec): number => {
+    switch (spec.type) {
+      case 'parallel':
+        return 1 + spec.tasks.reduce((n, child) => n + size(child), 0);
+      case 'conditional':
+        return 1 + (spec.then ? size(spec.then) : 0) + (spec.else ? size(spec.else) : 0);
+      case 'loop':
+        if (!Array.isArray(spec.items)) {
+          openLoops++;
+          return 1;
+        }
+        return 1 + spec.items.length * size(spec.task);
+      default:
+        return 1;
+    }
   };
+  for (const [key, node] of state.nodes) {
+    if (node.spec.type === 'loop' && !state.loopChildren.has(key)) count += size(node.spec) - 1;
+  }
+  return { count, openLoops };
+}
+
+export function summarize(state: RunState): RunSummary {
   const tasks: TaskSummary[] = [];
   for (const key of treeOrder(state)) {
     const task = state.task(key);
     const node = state.nodes.get(key)!;
-    counts[task.status]++;
-    counts.total++;
     const summary: TaskSummary = { id: key, type: node.spec.type, status: task.status, attempts: task.attempt };
     if (node.spec.name) summary.name = node.spec.name;
     if (node.parent) summary.parent = node.parent;
@@ -71,7 +107,7 @@ export function summarize(state: RunState): RunSummary {
     ended_at: iso(state.endedAt),
     duration_ms: state.startedAt !== undefined && state.endedAt !== undefined ? state.endedAt - state.startedAt : undefined,
     error: state.runError,
-    counts,
+    counts: countTasks(tasks),
     tasks,
   };
 }

@@ -1,4 +1,5 @@
 import type { RunState } from '../../engine/state.js';
+import { plannedTasks } from '../../engine/summary.js';
 import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
@@ -92,7 +93,9 @@ export class LiveView implements ProgressView {
       else if (task.status === 'running' || task.status === 'retrying') running.push(key);
     }
     const elapsed = state.startedAt ? duration(now - state.startedAt) : '';
-    lines.push(this.paint.bold(`${visible(state.plan.workflow.name)}  ${done}/${state.tasks.size} done  ${elapsed}`));
+    const planned = plannedTasks(state);
+    const of = `${planned.count}${planned.openLoops > 0 ? '+' : ''}`;
+    lines.push(this.paint.bold(`${visible(state.plan.workflow.name)}  ${done}/${of} done  ${elapsed}`));
     for (const key of running.slice(0, rows)) {
       const task = state.task(key);
       const detail =
@@ -125,7 +128,7 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
   const task = 'task' in event ? visible(event.task) : '';
   switch (event.type) {
     case 'RunStarted':
-      return `run ${state.runId} started: ${visible(state.plan.workflow.name)} (${state.tasks.size} tasks)`;
+      return `run ${state.runId} started: ${visible(state.plan.workflow.name)} (${plannedLine(state)})`;
     case 'TaskStarted':
       return `${task} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
     case 'TaskSucceeded': {
@@ -161,4 +164,11 @@ function prefixLines(chunk: string, task: string, stream: 'stdout' | 'stderr'): 
   const lines = visible(chunk, { lines: true, colors: true }).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.map((line) => prefix + line + '\n').join('');
+}
+
+/** `18 tasks`, or `5 tasks + the iterations of 1 loop` when a loop's items are known only once it starts. */
+function plannedLine(state: RunState): string {
+  const { count, openLoops } = plannedTasks(state);
+  const tasks = `${count} task${count === 1 ? '' : 's'}`;
+  return openLoops === 0 ? tasks : `${tasks} + the iterations of ${openLoops} loop${openLoops === 1 ? '' : 's'}`;
 }

@@ -7,9 +7,11 @@
 import type { StoredEvent, TaskError, TaskStatus } from '../../store/events.js';
 import { displayStatus, type DisplayStatus } from '../../store/ownership.js';
 import type { RunRecord, TaskRecord } from '../../store/store.js';
+import type { TaskCounts } from '../../engine/summary.js';
 import { iso } from './time.js';
 
-export type TaskCounts = Record<TaskStatus, number> & { total: number };
+// The counts are the engine's, so every view counts the same tasks.
+export { countTasks, type TaskCounts } from '../../engine/summary.js';
 
 /** One run in `history --json` and the head of `status --json`. Fields are only ever added. */
 export interface RunJson {
@@ -59,17 +61,6 @@ export interface StatusJson extends RunJson {
   tasks: TaskJson[];
 }
 
-const STATUSES: readonly TaskStatus[] = ['pending', 'ready', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'];
-
-export function countTasks(tasks: ReadonlyArray<{ status: TaskStatus }>): TaskCounts {
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as TaskCounts;
-  counts.total = 0;
-  for (const task of tasks) {
-    counts[task.status]++;
-    counts.total++;
-  }
-  return counts;
-}
 
 interface NodeInfo {
   parent?: string;

@@ -204,8 +204,8 @@ describe('renderHistory', () => {
     const out = renderHistory([running, failed], plain, T0 + 90_000);
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN +WORKFLOW +STATUS +STARTED +DURATION +TASKS$/);
-    expect(lines[1]).toMatch(new RegExp(`^${ID} +deploy +running +1m ago +1m30s… +5/10 ok, 2 failed$`));
-    expect(lines[2]).toMatch(new RegExp(`^${ID} +deploy +failed +1m ago +2\\.1s +5/10 ok, 2 failed$`));
+    expect(lines[1]).toMatch(new RegExp(`^${ID} +deploy +running +1m ago +1m30s… +5 ok, 2 failed, 1 skipped, 2 waiting$`));
+    expect(lines[2]).toMatch(new RegExp(`^${ID} +deploy +failed +1m ago +2\\.1s +5 ok, 2 failed, 1 skipped, 2 waiting$`));
   });
 });
 

@@ -1,8 +1,8 @@
 /** The human views of `baton history` and `baton status`: bounded however big the run. */
-import { colorStatus } from './summary.js';
+import { colorStatus, countsLine, shortCounts } from './summary.js';
 import { shellWord } from './shell-word.js';
 import { duration, table, truncate, type Paint } from './format.js';
-import type { RunJson, StatusJson, TaskCounts, TaskJson } from './run-view.js';
+import type { RunJson, StatusJson, TaskJson } from './run-view.js';
 import { localTime, relativeTime } from './time.js';
 import { visible } from './visible.js';
 
@@ -19,7 +19,7 @@ export function renderHistory(runs: readonly RunJson[], paint: Paint, now: numbe
       colorStatus(run.status, paint),
       relativeTime(Date.parse(run.created_at), now),
       runDuration(run, now),
-      taskCounts(run.counts),
+      shortCounts(run.counts),
     ]);
   }
   return table(rows, '') + '\n';
@@ -161,21 +161,6 @@ function taskDuration(task: TaskJson, now: number): string {
     return `${duration(now - Date.parse(task.started_at))}…`;
   }
   return '-';
-}
-
-function taskCounts(counts: TaskCounts): string {
-  if (counts.total === 0) return '-';
-  const parts = [`${counts.succeeded}/${counts.total} ok`];
-  for (const status of ['failed', 'cancelled', 'running'] as const) if (counts[status] > 0) parts.push(`${counts[status]} ${status}`);
-  return parts.join(', ');
-}
-
-function countsLine(counts: TaskCounts): string {
-  const parts: string[] = [];
-  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'retrying', 'ready', 'pending'] as const) {
-    if (counts[status] > 0) parts.push(`${counts[status]} ${status}`);
-  }
-  return `${counts.total} task${counts.total === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
 }
 
 function isComposite(task: TaskJson): boolean {

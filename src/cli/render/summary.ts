@@ -1,4 +1,4 @@
-import type { RunSummary, TaskSummary } from '../../engine/summary.js';
+import type { RunSummary, TaskCounts, TaskSummary } from '../../engine/summary.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import { visible } from './visible.js';
 import { shellWord } from './shell-word.js';
@@ -32,8 +32,8 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
   }
   out.push(table(rows));
   const hidden = summary.tasks.length - shown.length;
-  if (hidden > 0) out.push(paint.dim(`  ... and ${hidden} more tasks (${countsLine(summary)})`));
-  else out.push(paint.dim(`  ${countsLine(summary)}`));
+  if (hidden > 0) out.push(paint.dim(`  ... and ${hidden} more tasks (${countsLine(summary.counts)})`));
+  else out.push(paint.dim(`  ${countsLine(summary.counts)}`));
 
   const failures = summary.tasks.filter((t) => t.status === 'failed' && t.error && !isComposite(t));
   if (failures.length > 0) {
@@ -75,12 +75,30 @@ function isComposite(task: TaskSummary): boolean {
   return task.type === 'parallel' || task.type === 'loop' || task.type === 'conditional';
 }
 
-export function countsLine(summary: RunSummary): string {
+/** `18 tasks: 15 succeeded, 3 skipped`: the counts line of the summary and of `status`. */
+export function countsLine(counts: TaskCounts): string {
   const parts: string[] = [];
-  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'pending'] as const) {
-    if (summary.counts[status] > 0) parts.push(`${summary.counts[status]} ${status}`);
+  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'retrying', 'ready', 'pending'] as const) {
+    if (counts[status] > 0) parts.push(`${counts[status]} ${status}`);
   }
-  return `${summary.counts.total} tasks: ${parts.join(', ')}`;
+  return `${counts.total} task${counts.total === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/**
+ * `3 ok, 1 skipped`: the TASKS column of `history`. Skipped tasks are counted apart from
+ * the ones that succeeded, never as missing from them (`3/4 ok` read as a failure).
+ */
+export function shortCounts(counts: TaskCounts): string {
+  if (counts.total === 0) return '-';
+  const parts = [`${counts.succeeded} ok`];
+  if (counts.failed > 0) parts.push(`${counts.failed} failed`);
+  if (counts.cancelled > 0) parts.push(`${counts.cancelled} cancelled`);
+  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
+  const running = counts.running + counts.retrying;
+  if (running > 0) parts.push(`${running} running`);
+  const waiting = counts.pending + counts.ready;
+  if (waiting > 0) parts.push(`${waiting} waiting`);
+  return parts.join(', ');
 }
 
 export function colorStatus(status: string, paint: Paint): string {
