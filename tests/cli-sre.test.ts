@@ -2,11 +2,12 @@
  * What an SRE expects from retry, counts and output, end to end on the built CLI with a
  * real SQLite store, real processes and a real HTTP server on loopback.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baton, batonAsync, tempDir, writeWorkflow } from './helpers.js';
+import { baton, batonAsync, ROOT, tempDir, writeWorkflow } from './helpers.js';
 
 /** A store of its own per test, so run ids and prefixes do not mix. */
 function project(): { store: string; run: (args: string[]) => ReturnType<typeof baton> } {
@@ -255,5 +256,33 @@ tasks:
     const history = baton(['history', '--store', store]);
     expect(history.stdout).toMatch(/callbacks +succeeded .* 3 ok, 1 skipped$/m);
     expect(history.stdout).not.toContain('3/4');
+  });
+});
+
+describe('the examples in the README and the docs', () => {
+  /** Fenced yaml/json blocks that are whole workflows (a top-level name, or an imported shape). */
+  function workflowBlocks(file: string): Array<{ text: string; ext: string; line: number }> {
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    const out: Array<{ text: string; ext: string; line: number }> = [];
+    for (const m of text.matchAll(/^```(yaml|yml|json)\n([\s\S]*?)^```/gm)) {
+      const body = m[2];
+      const whole = /^(name|workflow):/m.test(body) || /^\{\s*"(name|workflow_id)"/.test(body);
+      if (file === 'README.md' || whole) out.push({ text: body, ext: m[1] === 'json' ? 'json' : 'yaml', line: text.slice(0, m.index).split('\n').length });
+    }
+    return out;
+  }
+
+  const files = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const blocks = files.flatMap((file) => workflowBlocks(file).map((b) => ({ file, ...b })));
+
+  it('finds the README workflow', () => {
+    expect(blocks.filter((b) => b.file === 'README.md').length).toBeGreaterThan(0);
+  });
+
+  it.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))('%s validates', (_where, block) => {
+    const file = writeWorkflow(block.text, `example.${block.ext}`);
+    const r = baton(['validate', file]);
+    expect(r.stdout + r.stderr, `${block.file}:${block.line}`).toMatch(/: valid/);
+    expect(r.status).toBe(0);
   });
 });

@@ -186,6 +186,8 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
     expect(ambiguous.code).toBe('STORE_RUN_AMBIGUOUS');
     expect(ambiguous.message).toContain('01JDABC000');
     expect(ambiguous.message).toContain('01JDABD111');
+    // 01JDAB is shared: the seventh character tells them apart.
+    expect(ambiguous.message).toContain('use at least 7 characters of the id');
     expect((await rejection(runs.resolveRunId('02'))).code).toBe('STORE_RUN_NOT_FOUND');
     expect((await rejection(runs.resolveRunId(''))).code).toBe('STORE_RUN_NOT_FOUND');
   });

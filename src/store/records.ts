@@ -38,13 +38,30 @@ export function pickRunId(prefix: string, matches: string[]): string {
   if (prefix === '' || matches.length === 0) throw runNotFound(prefix);
   if (matches.length === 1) return matches[0];
   const shown = matches.slice(0, 5);
-  return ambiguous(prefix, shown, matches.length > shown.length);
+  return ambiguous(prefix, shown, matches.length > shown.length, charactersApart(matches));
 }
 
-function ambiguous(prefix: string, shown: string[], more: boolean): never {
+/**
+ * How many leading characters tell these ids apart: one more than the longest prefix two
+ * of them share (ids sorted, so neighbours share the most). Runs started minutes apart
+ * share about 6 characters of their ULIDs, so a 6-character prefix is often not enough.
+ */
+export function charactersApart(ids: readonly string[]): number {
+  const sorted = ids.map(asciiUpper).sort();
+  let shared = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1], sorted[i]];
+    let n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    shared = Math.max(shared, n);
+  }
+  return shared + 1;
+}
+
+function ambiguous(prefix: string, shown: string[], more: boolean, apart: number): never {
   throw new StoreError(
     'STORE_RUN_AMBIGUOUS',
-    `run id ${prefix} is ambiguous: it starts ${shown.join(', ')}${more ? ' and more' : ''}; give more characters`,
-    { details: { run: prefix, matches: shown } },
+    `run id ${prefix} is ambiguous: it starts ${shown.join(', ')}${more ? ' and more' : ''}; use at least ${apart} characters of the id`,
+    { details: { run: prefix, matches: shown, characters: apart } },
   );
 }
