@@ -255,3 +255,60 @@ tasks:
     expect(r.stderr).not.toMatch(/RangeError|internal error/);
   });
 });
+
+describe('CR/LF and NUL bytes in values get coded errors naming the field and the task', () => {
+  let server: Listener;
+  beforeAll(async () => {
+    server = await listen();
+  });
+  afterAll(() => server.close());
+
+  it('from another task\'s outputs: a header with CRLF or NUL, an environment value, a command with NUL', async () => {
+    const file = writeWorkflow(`name: bad-bytes
+tasks:
+  - id: source
+    command: |
+      printf '{"crlf": "a\\\\r\\\\nX-Injected: 1", "nul": "a\\\\u0000b"}' > "$BATON_OUTPUT"
+  - id: crlf-header
+    depends_on: [source]
+    type: http
+    url: ${server.url}/crlf
+    headers: { X-Value: "\${ tasks.source.outputs.crlf }" }
+  - id: nul-header
+    depends_on: [source]
+    type: http
+    url: ${server.url}/nul
+    headers: { X-Value: "\${ tasks.source.outputs.nul }" }
+  - id: nul-env
+    depends_on: [source]
+    environment: { VALUE: "\${ tasks.source.outputs.nul }" }
+    command: echo "$VALUE"
+  - id: nul-command
+    depends_on: [source]
+    command: echo \${ tasks.source.outputs.nul }
+`);
+    const r = await batonAsync(['run', file, '--json']).done;
+    expect(r.status, r.stderr).toBe(1);
+    const byId = Object.fromEntries(JSON.parse(r.stdout).tasks.map((t: { id: string }) => [t.id, t]));
+    expect(byId['crlf-header'].error).toMatchObject({ code: 'HTTP_REQUEST', message: expect.stringMatching(/^header "X-Value" of task crlf-header holds a line break/) });
+    expect(byId['nul-header'].error).toMatchObject({ code: 'HTTP_REQUEST', message: expect.stringMatching(/^header "X-Value" of task nul-header holds a NUL byte/) });
+    expect(byId['nul-env'].error).toMatchObject({ code: 'EXEC_NUL_BYTE', message: expect.stringMatching(/^environment variable "VALUE" of task nul-env holds a NUL byte/) });
+    expect(byId['nul-command'].error).toMatchObject({ code: 'EXEC_NUL_BYTE', message: expect.stringMatching(/^the command of task nul-command holds a NUL byte/) });
+    expect(r.stdout).not.toContain('ERR_INVALID_ARG_VALUE');
+    expect(server.seen).toEqual([]);
+  });
+
+  it('a literal header value with a line break is refused by validate', () => {
+    const file = writeWorkflow(`name: literal-crlf
+tasks:
+  - id: call
+    type: http
+    url: http://127.0.0.1:9/
+    headers:
+      X-Value: "a\\r\\nX-Injected: 1"
+`);
+    const r = baton(['validate', file]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`${file}:7:16: error SPEC_INVALID_VALUE: header "X-Value" holds a line break (CR or LF), which no header value may hold`);
+  });
+});

@@ -13,6 +13,8 @@ export type ExecutorErrorCode =
   | 'EXEC_SIGNAL'
   /** The program or script could not be started (not found, not executable, no such cwd). Not retryable. */
   | 'EXEC_SPAWN'
+  /** A command, argument, cwd or environment value holds a NUL byte, which no process can receive. Not retryable. */
+  | 'EXEC_NUL_BYTE'
   /** The AbortSignal fired; `cause` is signal.reason, so the engine tells timeout from cancel. */
   | 'EXEC_ABORTED'
   /** An executor was asked for a task type it does not know. Not retryable. */

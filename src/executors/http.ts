@@ -16,7 +16,7 @@ const SNIPPET_CHARS = 500;
 export const http: Executor<HttpTask> = {
   async run(task, io, signal) {
     if (signal.aborted) throw abortedError(signal, `${task.method} ${task.url}`);
-    const request = buildRequest(task, signal);
+    const request = buildRequest(task, io.taskKey, signal);
     const what = `${request.method} ${task.url}`;
     const started = performance.now();
     let response: Response;
@@ -51,8 +51,20 @@ export const http: Executor<HttpTask> = {
   },
 };
 
-function buildRequest(task: HttpTask, signal: AbortSignal): Request {
-  const headers = new Headers(task.headers);
+function buildRequest(task: HttpTask, taskKey: string, signal: AbortSignal): Request {
+  for (const [name, value] of Object.entries(task.headers)) checkHeader(`header "${name}"`, value, taskKey);
+  if (task.auth) {
+    for (const [field, value] of Object.entries(task.auth)) checkHeader(`auth.${field}`, String(value), taskKey);
+  }
+  let headers: Headers;
+  try {
+    headers = new Headers(task.headers);
+  } catch (err) {
+    throw new ExecutorError('HTTP_REQUEST', `task ${taskKey}: ${(err as Error).message}: a header name is a token (letters, digits, - and _)`, {
+      retryable: false,
+      cause: err,
+    });
+  }
   let body: string | undefined;
   if (typeof task.body === 'string') body = task.body;
   else if (task.body !== undefined) {
@@ -114,6 +126,20 @@ function parseBody(text: string, contentType: string | null): unknown {
     if (err instanceof DataError) throw err;
     return text;
   }
+}
+
+/**
+ * A line break in a header value would end the header and start another (CRLF injection);
+ * a NUL byte cannot be sent at all. Values come from templates, so each is checked before
+ * any request is built, and the message names the header and the task, never the value.
+ */
+function checkHeader(field: string, value: string, taskKey: string): void {
+  const bad = /[\r\n]/.test(value) ? 'a line break (CR or LF), which would end the header and start another' : value.includes('\0') ? 'a NUL byte, which no header may hold' : undefined;
+  if (bad === undefined) return;
+  throw new ExecutorError('HTTP_REQUEST', `${field} of task ${taskKey} holds ${bad}: remove it from the value`, {
+    retryable: false,
+    details: { task: taskKey, field },
+  });
 }
 
 function statusExpected(status: number, expected: number[] | undefined): boolean {

@@ -72,6 +72,7 @@ export async function runProcessTask(
     BATON_ATTEMPT: String(io.attempt),
     BATON_IDEMPOTENCY_KEY: io.idempotencyKey,
   };
+  checkNulBytes(task, env, io.taskKey);
   const result = await runProcessGroup(
     { program: task.program, args: task.args, cwd: task.cwd, env, stdin: task.stdin, killGraceMs: options.killGraceMs },
     io,
@@ -81,6 +82,26 @@ export async function runProcessTask(
   const parsed = (await readOutputsFile(outputFile)) ?? (task.stdoutJson ? lastLineJson(result.stdout) : undefined) ?? {};
   const outputs = 'stdout' in parsed ? parsed : { ...parsed, stdout: lastChars(result.stdout, STDOUT_OUTPUT_CHARS).trim() };
   return { outputs, exit_code: 0 };
+}
+
+/**
+ * A process receives its command line and environment as C strings, which end at a NUL
+ * byte; Node refuses such values with a bare ERR_INVALID_ARG_VALUE. Values from templates
+ * (another task's output) can hold one, so the field and the task are named here instead.
+ */
+function checkNulBytes(task: ProcessTask, env: Record<string, string>, taskKey: string): void {
+  let field: string | undefined;
+  if (task.cwd.includes('\0')) field = 'the working directory (cwd)';
+  const argIndex = task.args.findIndex((arg) => arg.includes('\0'));
+  if (argIndex >= 0) field = task.what === 'command' ? 'the command' : `argument ${argIndex + 1} of the ${task.what}`;
+  for (const [name, value] of Object.entries(env)) {
+    if (name.includes('\0') || value.includes('\0')) field = `environment variable ${JSON.stringify(name.replaceAll('\0', '\\0'))}`;
+  }
+  if (field === undefined) return;
+  throw new ExecutorError('EXEC_NUL_BYTE', `${field} of task ${taskKey} holds a NUL byte (\\0), which cannot be passed to a process: remove it, or hand the data over in a file`, {
+    retryable: false,
+    details: { task: taskKey, field },
+  });
 }
 
 function checkExit(result: ProcessResult, what: string): void {

@@ -151,6 +151,7 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // a task's attempt (executors)
     'EXEC_ABORTED',
     'EXEC_EXIT_CODE',
+    'EXEC_NUL_BYTE',
     'EXEC_SIGNAL',
     'EXEC_SPAWN',
     'EXEC_TIMEOUT',

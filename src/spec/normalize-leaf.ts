@@ -49,6 +49,11 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
     if (text === undefined) continue;
     headers[name] = text;
     checkTemplateAt(rep, rawHeaders!, name);
+    // A line break would end the header and start another; a NUL byte cannot be sent.
+    if (/[\r\n\0]/.test(text)) {
+      const what = text.includes('\0') ? 'a NUL byte' : 'a line break (CR or LF)';
+      rep.error('SPEC_INVALID_VALUE', `header "${name}" holds ${what}, which no header value may hold`, rep.value(rawHeaders!, name), 'write the value on one line');
+    }
   }
   const task: HttpTask = { ...base, type: 'http', method, url: url ?? '', headers };
   if (has(raw, 'body') && has(raw, 'data')) rep.error('SPEC_CONFLICT', 'give either `body` or `data` (its alias), not both', rep.key(raw, 'data'));
