@@ -30,6 +30,8 @@ describe('reportFatal', () => {
     const r = report(new StoreError('STORE_BUSY', 'x.db stayed locked', { details: { file: 'x.db' } }), true);
     expect(r.stderr).toBe('baton: x.db stayed locked [STORE_BUSY]\n');
     expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'STORE_BUSY', category: 'unavailable', message: 'x.db stayed locked', details: { file: 'x.db' } } });
+    // One line: JSON, and JSON Lines for `logs --json`.
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(report(new StoreError('STORE_BUSY', 'locked')).stdout).toBe('');
   });
 

@@ -35,7 +35,10 @@ function reportUsage(err: CommanderError, options: { json?: boolean }): number {
   return exitCodeOf('CLI_USAGE');
 }
 
-/** `{"error": {code, category, message, details}}` on stdout, for commands run with --json. */
+/**
+ * `{"error": {code, category, message, details}}` on stdout, for commands run with --json;
+ * on one line, so it reads as JSON and as JSON Lines (`baton logs --json`) alike.
+ */
 export function printJsonError(err: unknown): void {
   const error =
     err instanceof BatonError
@@ -43,10 +46,10 @@ export function printJsonError(err: unknown): void {
       : { code: 'UNKNOWN', category: categoryOf(err), message: err instanceof Error ? err.message : String(err) };
   let text: string;
   try {
-    text = JSON.stringify({ error }, null, 2);
+    text = JSON.stringify({ error });
   } catch {
     // Details that cannot be serialised (a cycle) must not hide the error itself.
-    text = JSON.stringify({ error: { ...error, details: undefined } }, null, 2);
+    text = JSON.stringify({ error: { ...error, details: undefined } });
   }
   process.stdout.write(text + '\n');
 }
