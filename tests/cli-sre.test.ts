@@ -286,3 +286,41 @@ describe('the examples in the README and the docs', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('--dry-run inside loops', () => {
+  const flow = `
+name: envs
+inputs:
+  release: "1.0"
+tasks:
+  - id: list
+    command: echo '["x"]'
+  - id: deploy
+    type: loop
+    items: [qa, prod]
+    task:
+      command: ./deploy.sh "\${ inputs.release }" "\${ item }"
+  - id: later
+    type: loop
+    depends_on: [list]
+    items: \${ fromJSON(tasks.list.outputs.stdout) }
+    task:
+      command: ./check.sh "\${ inputs.release }" "\${ item }"
+`;
+
+  it('resolves inputs in loop bodies, shows each known item, and counts what would run', () => {
+    const file = writeWorkflow(flow);
+    const r = baton(['run', file, '--dry-run', '--input', 'release=2.5', '--store', 'memory']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('(envs): 5 tasks + the iterations of 1 loop, nothing will run');
+    expect(r.stdout).toContain('deploy[qa]: $ ./deploy.sh "2.5" "qa"');
+    expect(r.stdout).toContain('deploy[prod]: $ ./deploy.sh "2.5" "prod"');
+    expect(r.stdout).toContain('$ ./check.sh "2.5" "${ item }"');
+    const json = JSON.parse(baton(['run', file, '--dry-run', '--json', '--store', 'memory']).stdout);
+    expect(json).toMatchObject({ tasks: 5, open_loops: 1 });
+    expect(json.steps.find((s: { key: string }) => s.key === 'deploy[item]').iterations).toEqual([
+      { key: 'deploy[qa]', action: './deploy.sh "1.0" "qa"' },
+      { key: 'deploy[prod]', action: './deploy.sh "1.0" "prod"' },
+    ]);
+  });
+});

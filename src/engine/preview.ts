@@ -1,11 +1,17 @@
 import { referencesContext, renderShell, renderTemplate, type Scope } from '../expr/index.js';
-import type { TaskSpec, Workflow } from '../spec/model.js';
+import { KNOWN_CONTEXTS, scanTemplate } from '../expr/template.js';
+import type { LoopTask, TaskSpec, Workflow } from '../spec/model.js';
+import { iterationLabels } from './expand.js';
 import { buildPlan } from './plan.js';
+import { RunState } from './state.js';
+import { plannedTasks } from './summary.js';
 
 /**
  * What `--dry-run` shows: every task in an order it could run in, with its templates
- * resolved where they depend only on what is known before the run (env, inputs, run,
- * workflow). Templates that read task outputs are shown as written.
+ * resolved as far as what is known before the run allows (env, inputs, run, workflow, and
+ * `item`/`index` of a loop whose items are written in the file). The parts that read what
+ * only the run knows (task outputs, `result`, `trigger`, the items of a loop computed when
+ * it starts) are shown as written.
  */
 export interface PreviewStep {
   key: string;
@@ -18,9 +24,31 @@ export interface PreviewStep {
   depends_on: readonly string[];
   /** Loop items, callback triggers, branches. */
   note?: string;
+  /** Inside a loop whose items are known: the action of each iteration (at most MAX_ITERATIONS). */
+  iterations?: Array<{ key: string; action?: string }>;
+  /** Iterations not listed in `iterations`. */
+  more_iterations?: number;
 }
 
-export function previewRun(workflow: Workflow, scope: Scope): PreviewStep[] {
+export interface Preview {
+  steps: PreviewStep[];
+  /** The tasks the run will have, counted as `baton run` announces them (engine/summary.ts plannedTasks). */
+  tasks: number;
+  /** Loops whose items are known only when they start: their iterations are not in `tasks`. */
+  open_loops: number;
+}
+
+/** Iterations shown per task; the rest are counted. */
+const MAX_ITERATIONS = 10;
+
+/** The iterations of the nearest loop with items written in the file. */
+interface KnownLoop {
+  key: string;
+  items: readonly unknown[];
+  labels: string[];
+}
+
+export function previewRun(workflow: Workflow, scope: Scope): Preview {
   const plan = buildPlan(workflow);
   const order: string[] = [];
   const seen = new Set<string>();
@@ -39,56 +67,95 @@ export function previewRun(workflow: Workflow, scope: Scope): PreviewStep[] {
   for (const task of workflow.tasks) visit(task.id);
 
   const steps: PreviewStep[] = [];
-  const add = (spec: TaskSpec, depth: number, extra?: string) => {
+  /** `inLoop`: item/index exist for this task (known or not); `known`: their values, when written in the file. */
+  const add = (spec: TaskSpec, depth: number, extra: string | undefined, inLoop: boolean, known: KnownLoop | undefined) => {
     const note = [extra, ...(triggeredBy.get(spec.id) ?? []).map((t) => `runs only as ${t}`)].filter(Boolean).join('; ');
-    steps.push({
+    const step: PreviewStep = {
       key: spec.id,
       type: spec.type,
       depth,
-      action: describeAction(spec, scope),
+      action: describeAction(spec, scope, inLoop),
       condition: spec.condition,
       depends_on: spec.depends_on,
       note: note || undefined,
-    });
-    if (spec.type === 'parallel') for (const child of spec.tasks) add(child, depth + 1);
+    };
+    if (known !== undefined && step.action !== undefined && step.action !== describeAction(spec, withItem(scope, 0, known), true)) {
+      const shown = known.items.slice(0, MAX_ITERATIONS);
+      step.iterations = shown.map((_, index) => ({ key: `${known.key}[${known.labels[index]}]`, action: describeAction(spec, withItem(scope, index, known), true) }));
+      if (known.items.length > shown.length) step.more_iterations = known.items.length - shown.length;
+    }
+    steps.push(step);
+    if (spec.type === 'parallel') for (const child of spec.tasks) add(child, depth + 1, undefined, inLoop, known);
     if (spec.type === 'conditional') {
-      if (spec.then) add(spec.then, depth + 1, `if ${spec.if}`);
-      if (spec.else) add(spec.else, depth + 1, `else (${spec.if} is false)`);
+      if (spec.then) add(spec.then, depth + 1, `if ${spec.if}`, inLoop, known);
+      if (spec.else) add(spec.else, depth + 1, `else (${spec.if} is false)`, inLoop, known);
     }
     if (spec.type === 'loop') {
       const items = Array.isArray(spec.items) ? JSON.stringify(spec.items) : spec.items;
-      add(spec.task, depth + 1, `for each item of ${items}${spec.parallel ? ' (in parallel)' : ''}`);
+      add(spec.task, depth + 1, `for each item of ${items}${spec.parallel ? ' (in parallel)' : ''}`, true, knownLoop(spec));
     }
   };
   for (const key of order) {
     const node = plan.nodes.get(key)!;
-    if (node.parent === undefined) add(node.spec, 0);
+    if (node.parent === undefined) add(node.spec, 0, undefined, false, undefined);
   }
-  return steps;
+  const { count, openLoops } = plannedTasks(new RunState('dry-run', plan));
+  return { steps, tasks: count, open_loops: openLoops };
 }
 
-function describeAction(spec: TaskSpec, scope: Scope): string | undefined {
-  const resolve = (template: string, shell = false) => {
-    if (!template.includes('${') || ['tasks', 'item', 'index', 'result', 'trigger'].some((c) => referencesContext(template, c))) {
-      return template;
-    }
-    try {
-      return shell ? renderShell(template, scope) : String(renderTemplate(template, scope) ?? '');
-    } catch {
-      return template;
-    }
-  };
+function knownLoop(spec: LoopTask): KnownLoop | undefined {
+  if (!Array.isArray(spec.items)) return undefined;
+  return { key: spec.id, items: spec.items, labels: iterationLabels(spec.items) };
+}
+
+function withItem(scope: Scope, index: number, loop: KnownLoop): Scope {
+  return { ...scope, contexts: { ...scope.contexts, item: loop.items[index], index } };
+}
+
+function describeAction(spec: TaskSpec, scope: Scope, inLoop: boolean): string | undefined {
   switch (spec.type) {
     case 'shell':
-      return resolve(spec.command, true);
+      return resolve(spec.command, scope, inLoop, true);
     case 'http':
-      return `${spec.method} ${resolve(spec.url)}`;
+      return `${spec.method} ${resolve(spec.url, scope, inLoop, false)}`;
     case 'script':
       return `${spec.language} ${spec.script ?? '(inline code)'}`;
     case 'sleep':
       return `sleep ${spec.duration}ms`;
     default:
       return undefined;
+  }
+}
+
+/**
+ * A template with the parts the scope can give resolved (quoted for the shell in a
+ * command, as the run will), and the others (task outputs, item of an unknown loop...)
+ * left as written. A template that cannot be rendered is shown as written.
+ */
+function resolve(template: string, scope: Scope, inLoop: boolean, shell: boolean): string {
+  if (!template.includes('${')) return template;
+  const has = (name: string) => Object.hasOwn(scope.contexts, name) || (inLoop && (name === 'item' || name === 'index'));
+  try {
+    const { parts } = scanTemplate(template, { has });
+    const unknown = KNOWN_CONTEXTS.filter((name) => !Object.hasOwn(scope.contexts, name));
+    // Parts the scope cannot give become placeholders (plain words to the shell quoter),
+    // put back as written once the rest is rendered.
+    const held: string[] = [];
+    let src = '';
+    let at = 0;
+    for (const part of parts) {
+      if (part.kind !== 'expr') continue;
+      const text = template.slice(part.start, part.end);
+      if (!unknown.some((name) => referencesContext(text, name, { has }))) continue;
+      src += `${template.slice(at, part.start)}BATONDRYRUN${held.length}X`;
+      held.push(text);
+      at = part.end;
+    }
+    src += template.slice(at);
+    const rendered = shell ? renderShell(src, scope) : String(renderTemplate(src, scope) ?? '');
+    return rendered.replace(/BATONDRYRUN(\d+)X/g, (_, i: string) => held[Number(i)]);
+  } catch {
+    return template;
   }
 }
 

@@ -86,7 +86,7 @@ function dryRun(
 ): number {
   const inputs = resolveInputs(workflow.inputs, given);
   const envContext = { ...(process.env as Record<string, string>), ...workflow.environment, ...env };
-  const steps = previewRun(workflow, {
+  const { steps, tasks, open_loops } = previewRun(workflow, {
     contexts: {
       env: envContext,
       inputs,
@@ -96,17 +96,21 @@ function dryRun(
     },
   });
   if (json) {
-    process.stdout.write(JSON.stringify({ workflow: workflow.name, steps }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ workflow: workflow.name, tasks, open_loops, steps }, null, 2) + '\n');
     return EXIT.ok;
   }
-  const lines = [`Dry run of ${file} (${workflow.name}): ${steps.length} tasks, nothing will run`];
+  const loops = open_loops === 0 ? '' : ` + the iterations of ${open_loops} loop${open_loops === 1 ? '' : 's'}`;
+  const lines = [`Dry run of ${file} (${workflow.name}): ${tasks} task${tasks === 1 ? '' : 's'}${loops}, nothing will run`];
   steps.forEach((step, i) => {
     const indent = '  '.repeat(step.depth + 1);
     const deps = step.depends_on.length > 0 ? ` after ${step.depends_on.join(', ')}` : '';
     lines.push(`${indent}${i + 1}. ${step.key} [${step.type}]${deps}`);
     if (step.condition) lines.push(`${indent}   if: ${step.condition}`);
     if (step.note) lines.push(`${indent}   ${step.note}`);
-    if (step.action) lines.push(`${indent}   $ ${step.action.split('\n').join(`\n${indent}     `)}`);
+    if (step.iterations) {
+      for (const it of step.iterations) lines.push(`${indent}   ${it.key}: $ ${(it.action ?? '').split('\n').join(`\n${indent}     `)}`);
+      if (step.more_iterations) lines.push(`${indent}   ... and ${step.more_iterations} more`);
+    } else if (step.action) lines.push(`${indent}   $ ${step.action.split('\n').join(`\n${indent}     `)}`);
   });
   process.stdout.write(visible(lines.join('\n'), { lines: true }) + '\n');
   return EXIT.ok;
