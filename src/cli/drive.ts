@@ -142,6 +142,7 @@ function ignoreWriteErrors(): void {
  */
 function withResumeHint(err: unknown, runId: string): unknown {
   if (!(err instanceof BatonError) || categoryOf(err) !== 'unavailable' || err.code === 'STORE_CORRUPT') return err;
+  if (err.message.includes(`baton resume ${runId}`)) return err;
   return new BatonError(err.code, `run ${runId} stopped: ${err.message}; go on with \`baton resume ${runId}\` once that is fixed`, {
     cause: err,
     details: { ...err.details, run: runId },
