@@ -1,4 +1,3 @@
-import { CommanderError } from 'commander';
 import { categoryOf, exitCodeOf, EXIT } from '../observability/error-categories.js';
 import { BatonError } from '../observability/errors.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
@@ -11,7 +10,7 @@ import { visible } from './render/visible.js';
  * so a program that reads the --json output always gets a document.
  */
 export function reportFatal(err: unknown, options: { json?: boolean } = {}): number {
-  if (err instanceof CommanderError) return reportUsage(err, options);
+  if (isCommanderError(err)) return reportUsage(err, options);
   if (options.json) printJsonError(err);
   if (err instanceof BatonError) {
     // A bad file (baton.config.yaml) lists its problems with file:line:col first.
@@ -29,10 +28,24 @@ export function reportFatal(err: unknown, options: { json?: boolean } = {}): num
  * Commander has printed its message already (unknown option or command, a missing
  * argument, a bad choice); `--help` and `--version` end here too, with exit code 0.
  */
-function reportUsage(err: CommanderError, options: { json?: boolean }): number {
+function reportUsage(err: CommanderErrorShape, options: { json?: boolean }): number {
   if (err.exitCode === 0) return EXIT.ok;
   if (options.json) printJsonError(new BatonError('CLI_USAGE', err.message.replace(/^error: /, ''), { details: { commander: err.code } }));
   return exitCodeOf('CLI_USAGE');
+}
+
+/** What commander throws under exitOverride(): codes such as `commander.unknownOption`. */
+interface CommanderErrorShape {
+  code: string;
+  exitCode: number;
+  message: string;
+}
+
+// By shape rather than `instanceof CommanderError`: the light `validate` bundle shares this
+// file and must not load commander for it.
+function isCommanderError(err: unknown): err is CommanderErrorShape {
+  const e = err as Partial<CommanderErrorShape> | undefined;
+  return err instanceof Error && typeof e?.code === 'string' && e.code.startsWith('commander.') && typeof e.exitCode === 'number';
 }
 
 /**
