@@ -13,7 +13,11 @@
  *
  * The reader checks every line and reports each problem with `file:line`; a file with any
  * problem imports nothing. A version newer than this baton knows is refused, not guessed at.
+ * Once every line reads, the events are checked against the run's own workflow snapshot
+ * (engine/check-log.ts): unknown tasks and impossible orders are refused the same way.
  */
+import { checkRunLog } from '../engine/check-log.js';
+import { DataError, parseJson } from '../expr/safe-json.js';
 import type { RunEventType, StoredEvent, TimedEvent } from '../store/events.js';
 import type { RunRecord } from '../store/store.js';
 
@@ -84,6 +88,8 @@ export interface ReadArchive {
 export class ArchiveReader {
   private header?: ArchiveHeader;
   private readonly events: TimedEvent[] = [];
+  /** The line each event was read from. */
+  private readonly eventLines: number[] = [];
   private readonly problems: ArchiveProblem[] = [];
   private lineNo = 0;
   private headerLineNo = 0;
@@ -99,9 +105,10 @@ export class ArchiveReader {
     if (this.full || text.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJson(text, 'the line');
     } catch (error) {
-      this.problem('IMPORT_JSON', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof DataError) this.problem(error.code, error.message);
+      else this.problem('IMPORT_JSON', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
       if (this.headerLineNo === 0) this.headerLineNo = this.lineNo;
       // Take it for the event that should be here, so the next lines are numbered as expected.
       else this.seq++;
@@ -116,6 +123,9 @@ export class ArchiveReader {
       this.problems.push({ line: Math.max(1, this.lineNo), code: 'IMPORT_EMPTY', message: 'the file is empty: expected a run exported by `baton export`' });
     } else if (this.header !== undefined && this.events.length === 0 && this.problems.length === 0) {
       this.problems.push({ line: this.lineNo, code: 'IMPORT_NO_EVENTS', message: 'the header is not followed by any event' });
+    }
+    if (this.problems.length === 0 && this.header !== undefined) {
+      for (const p of checkRunLog(this.events, MAX_PROBLEMS)) this.problems.push({ line: this.eventLines[p.index], code: p.code, message: p.message });
     }
     if (this.problems.length > 0 || this.header === undefined) return { problems: this.problems };
     return { run: { header: this.header, events: this.events } };
@@ -182,6 +192,7 @@ export class ArchiveReader {
     }
     const { seq: _seq, ...event } = value;
     this.events.push(event as unknown as TimedEvent);
+    this.eventLines.push(this.lineNo);
   }
 
   private problem(code: string, message: string): void {
