@@ -16,11 +16,12 @@ import { DEFAULT_STATUS, STATUS_FUNCTIONS } from './functions.js';
 import { isTruthy, toPlain, toText } from './lazy-data.js';
 import { lex, parseExpression, type Parsed } from './parse.js';
 import { ShellQuoter, UnsafeShellValue } from './shell.js';
-import { KNOWN_CONTEXTS, conditionToExpression, scanTemplate, type ExprPart, type ScanProblem } from './template.js';
+import { ALL_CONTEXTS, KNOWN_CONTEXTS, conditionToExpression, scanTemplate, type ContextNames, type ExprPart, type ScanProblem } from './template.js';
 import { UnsafeUrlValue, UrlBuilder, UrlReader, asFormat } from './url.js';
 
 export { ExprError } from './errors.js';
-export { KNOWN_CONTEXTS } from './template.js';
+export { inspectCondition, inspectTemplate, literalInShell, type ContextRead, type Inspection, type Name } from './reads.js';
+export { ALL_CONTEXTS, BARE_CONTEXTS, KNOWN_CONTEXTS, isBareContext, type ContextNames } from './template.js';
 
 export interface ExprProblem {
   code: 'EXPR_SYNTAX';
@@ -45,6 +46,12 @@ const isKnown = (name: string): boolean => KNOWN.has(name);
 function scopeNames(scope: Scope): (name: string) => boolean {
   const ctx = scope.contexts;
   return name => KNOWN.has(name) || Object.hasOwn(ctx, name) || Object.keys(ctx).some(k => k.toLowerCase() === name);
+}
+
+/** The contexts a scope has, which decides what a bare `${name}` is (template.ts, isBareContext). */
+function contextsOf(scope: Scope): ContextNames {
+  const ctx = scope.contexts;
+  return { has: (name) => Object.hasOwn(ctx, name) };
 }
 
 /** Re-anchors an error from an expression that starts at `offset` within `src`. */
@@ -76,8 +83,9 @@ export function evaluate(expression: string, scope: Scope): unknown {
 
 // ---------- templates
 
-export function checkTemplate(src: string): ExprProblem[] {
-  const scan = scanTemplate(src);
+/** Syntax problems of a template, for a task having `contexts` (default: all of them). */
+export function checkTemplate(src: string, contexts: ContextNames = ALL_CONTEXTS): ExprProblem[] {
+  const scan = scanTemplate(src, contexts);
   const problems: ExprProblem[] = scan.problems.map(p => ({ code: 'EXPR_SYNTAX', message: p.message, col: p.col }));
   for (const part of scan.parts) {
     if (part.kind !== 'expr' || part.body.trim() === '') continue;
@@ -109,7 +117,7 @@ function evalPart<T>(part: ExprPart, src: string, scope: Scope, what: string, as
 
 export function renderTemplate(src: string, scope: Scope): unknown {
   if (!src.includes('$')) return src;
-  const { parts, problems } = scanTemplate(src);
+  const { parts, problems } = scanTemplate(src, contextsOf(scope));
   if (problems.length > 0) throw problemError(problems[0], src, 'template');
   if (parts.length === 1 && parts[0].kind === 'expr') return evalPart(parts[0], src, scope, 'template', toPlain);
   let out = '';
@@ -119,7 +127,7 @@ export function renderTemplate(src: string, scope: Scope): unknown {
 
 export function renderShell(src: string, scope: Scope): string {
   if (!src.includes('$')) return src;
-  const { parts, problems } = scanTemplate(src);
+  const { parts, problems } = scanTemplate(src, contextsOf(scope));
   if (problems.length > 0) throw problemError(problems[0], src, 'command');
   // `shadow` sees a neutral value at each part: if the real values ever leave the two
   // machines in different states, a value changed how the shell reads the command.
@@ -160,7 +168,7 @@ export function renderShell(src: string, scope: Scope): string {
  */
 export function renderUrl(src: string, scope: Scope): string {
   if (!src.includes('$')) return src;
-  const { parts, problems } = scanTemplate(src);
+  const { parts, problems } = scanTemplate(src, contextsOf(scope));
   if (problems.length > 0) throw problemError(problems[0], src, 'URL');
   if (parts.length === 1 && parts[0].kind === 'expr') return evalPart(parts[0], src, scope, 'URL', toText);
   const url = new UrlBuilder();
@@ -319,9 +327,9 @@ export function usesStatusFunction(src: string): boolean {
  * Whether `src` reads context `name`: in any of its `${ }` parts, or, when the whole
  * string is itself a valid expression (a bare condition such as `item == 'qa'`), in it.
  */
-export function referencesContext(src: string, name: string): boolean {
+export function referencesContext(src: string, name: string, contexts: ContextNames = ALL_CONTEXTS): boolean {
   const target = name.toLowerCase();
-  for (const part of scanTemplate(src).parts) {
+  for (const part of scanTemplate(src, contexts).parts) {
     if (part.kind === 'expr' && contextTokens(part.body).includes(target)) return true;
   }
   try {

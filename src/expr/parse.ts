@@ -146,6 +146,7 @@ function hintFor(detail: string): string {
     return `Contexts are: ${KNOWN_CONTEXTS.join(', ')}; write $\${ for a literal \${.`;
   }
   if (detail.startsWith('Unrecognized function')) return `Functions are: ${FUNCTION_DISPLAY}.`;
+  if (detail === "Unexpected symbol: '='") return 'Compare with == or != (there is no =, === or !==).';
   return 'Fix the expression (see docs/expressions.md).';
 }
 

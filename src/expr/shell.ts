@@ -147,6 +147,12 @@ export class ShellQuoter {
     return out;
   }
 
+  /** Whether the shell takes the text here as it is, `$` included: in '...' or a heredoc with a quoted delimiter. */
+  get literal(): boolean {
+    const top = this.top;
+    return top.k === 'S' || (top.k === 'H' && !top.expand);
+  }
+
   /** The quoting state, for comparing two machines or a machine before and after a value. */
   signature(): string {
     const frames = this.stack.map(f => (f.k === 'C' ? `C${f.depth}.${f.cases}` : f.k));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ExprError, checkTemplate, referencesContext, renderTemplate, type Scope } from './index.js';
+import { ExprError, checkTemplate, inspectCondition, inspectTemplate, referencesContext, renderShell, renderTemplate, type Scope } from './index.js';
+import { scanTemplate } from './template.js';
 
 const scope: Scope = {
   contexts: {
@@ -132,5 +133,63 @@ describe('referencesContext', () => {
   it('reads a bare condition too', () => {
     expect(referencesContext("item == 'qa'", 'item')).toBe(true);
     expect(referencesContext("${ tasks.test.exit_code } == 0 && ${env.X} == 'true'", 'env')).toBe(true);
+  });
+});
+
+describe('a bare ${name} is an expression only where the task has that context', () => {
+  const outside: Scope = { contexts: { env: {}, inputs: {}, tasks: {}, run: { id: 'r1' }, workflow: { name: 'w' }, secrets: {} } };
+  const inLoop: Scope = { contexts: { ...outside.contexts, item: 'qa', index: 2 } };
+
+  it('leaves shell variables named like contexts to the shell', () => {
+    const command = 'result=hello; index=1; echo "${result} ${index} ${item} ${run} ${env} ${inputs}"';
+    expect(renderShell(command, outside)).toBe(command);
+    expect(renderTemplate('${result}', outside)).toBe('${result}');
+    expect(checkTemplate(command, new Set(['env']))).toEqual([]);
+  });
+
+  it('reads item and index inside a loop, spaced or not', () => {
+    expect(renderShell('echo ${item} ${ index } ${run}', inLoop)).toBe('echo qa 2 ${run}');
+    expect(renderTemplate('${item}', inLoop)).toBe('qa');
+  });
+
+  it('reads result where the scope has it (outputs templates)', () => {
+    expect(renderTemplate('${result}', { contexts: { ...outside.contexts, result: { v: 1 } } })).toEqual({ v: 1 });
+  });
+
+  it('a context with a property or an operator is always an expression', () => {
+    expect(renderShell('echo ${run.id} ${ run.id }', outside)).toBe('echo r1 r1');
+    expect(renderTemplate('${item.name}', outside)).toBeNull();
+    expect(renderTemplate('${ true }', outside)).toBe(true);
+  });
+
+  it('scanTemplate lists where each ${ left for the shell starts', () => {
+    expect(scanTemplate('a ${HOME} ${ env.X } $${ x } ${result}', new Set()).shell).toEqual([2, 29]);
+    expect(scanTemplate('${result}', new Set(['result'])).shell).toEqual([]);
+  });
+});
+
+describe('inspectTemplate and inspectCondition', () => {
+  it('list the contexts read, with their first two properties and offsets', () => {
+    const src = "echo ${ input.release } ${ tasks.build.outputs.v } ${ inputs['relase'] }";
+    const seen = inspectTemplate(src);
+    expect(seen.problems).toEqual([]);
+    expect(seen.reads).toEqual([
+      { name: 'tasks', at: 27, path: [{ name: 'build', at: 33 }, { name: 'outputs', at: 39 }] },
+      { name: 'inputs', at: 54, path: [{ name: 'relase', at: 62 }] },
+    ]);
+    expect(src.slice(62, 68)).toBe('relase');
+    // `input` is no context, so that part is the shell's; `baton validate` looks at those.
+    expect(seen.shell).toEqual([5]);
+  });
+
+  it('look inside function arguments, index expressions and filters', () => {
+    const names = inspectCondition("contains(tasks.*.status, 'x') && env[inputs.k] == ${ item }").reads.map((r) => `${r.name}:${r.path.map((p) => p.name).join('.')}`);
+    expect(names).toEqual(['tasks:', 'env:', 'inputs:k', 'item:']);
+  });
+
+  it('report bare parts and syntax problems', () => {
+    // `${ index }` with spaces says the context is meant: no warning needed, so not listed.
+    expect(inspectTemplate('a ${item} ${ index } b', new Set(['item', 'index'])).bare).toEqual([{ name: 'item', at: 4 }]);
+    expect(inspectTemplate('a ${ 1 + }').problems).toMatchObject([{ col: 8 }]);
   });
 });

@@ -6,7 +6,12 @@
  * - `${` (or GitHub's `${{`) starts an expression unless it looks like a shell
  *   parameter expansion: `${HOME}`, `${PATH:-x}`, `${#arr}`, `${1}`, `${!ref}` are text,
  *   because their first identifier is not a context (lower-case), a function followed by
- *   `(`, or a literal. With a space after `${`, it is always an expression.
+ *   `(`, or a literal. With a space after `${` and no word, it is always an expression.
+ * - A name alone between the braces (`${item}`, `${ index }`) is an expression only when
+ *   it is a context the task has and that is used whole: `item`/`index` inside a loop,
+ *   `result` in `outputs:`. Anywhere else `${result}`, `${run}`, `${item}` are the
+ *   shell's (`result=$(cmd); echo "${result}"`). isBareContext decides, for the engine
+ *   (given the task's scope) and for `baton validate` (given where the field is) alike.
  * - The expression ends at the first `}` (`}}` for `${{`) outside a string literal, so
  *   `${ format('{0}', x) }` is one part.
  *
@@ -19,6 +24,22 @@ import { FUNCTION_NAMES } from './functions.js';
 export const KNOWN_CONTEXTS: readonly string[] = ['env', 'inputs', 'tasks', 'item', 'index', 'run', 'workflow', 'result', 'secrets', 'trigger'];
 
 const LITERALS = new Set(['true', 'false', 'null', 'NaN', 'Infinity']);
+
+/** Contexts whose value is used whole, so `${name}` alone may mean them (see isBareContext). */
+export const BARE_CONTEXTS: readonly string[] = ['item', 'index', 'result'];
+
+/** The contexts a task has: a Set of names, or a scope's contexts seen through `has`. */
+export interface ContextNames {
+  has(name: string): boolean;
+}
+
+/** Every context present: what a caller that cannot tell assumes (the widest reading). */
+export const ALL_CONTEXTS: ContextNames = { has: () => true };
+
+/** Whether `${name}`, with nothing but the name between the braces, is an expression for a task having `contexts`. */
+export function isBareContext(name: string, contexts: ContextNames): boolean {
+  return BARE_CONTEXTS.includes(name) && contexts.has(name);
+}
 
 export interface TextPart {
   kind: 'text';
@@ -47,23 +68,39 @@ export interface ScanProblem {
 export interface Scan {
   parts: Part[];
   problems: ScanProblem[];
+  /** Offsets of each `${` left for the shell (not `$${`), for `baton validate` to look at. */
+  shell: number[];
 }
 
-const cache = new Map<string, Scan>();
+/** One cache per set of bare contexts present (a bit each, see bareBits). */
+const caches = new Map<number, Map<string, Scan>>();
 
-export function scanTemplate(src: string): Scan {
+/** `contexts`: the contexts the task has, which decides what a bare `${name}` is (isBareContext). */
+export function scanTemplate(src: string, contexts: ContextNames = ALL_CONTEXTS): Scan {
+  const bits = bareBits(contexts);
+  let cache = caches.get(bits);
+  if (!cache) caches.set(bits, (cache = new Map()));
   let scan = cache.get(src);
   if (!scan) {
-    scan = scanUncached(src);
+    scan = scanUncached(src, bits);
     if (cache.size >= 5000) cache.clear();
     cache.set(src, scan);
   }
   return scan;
 }
 
-function scanUncached(src: string): Scan {
+function bareBits(contexts: ContextNames): number {
+  let bits = 0;
+  BARE_CONTEXTS.forEach((name, i) => {
+    if (isBareContext(name, contexts)) bits |= 1 << i;
+  });
+  return bits;
+}
+
+function scanUncached(src: string, bare: number): Scan {
   const parts: Part[] = [];
   const problems: ScanProblem[] = [];
+  const shell: number[] = [];
   let text = '';
   let i = 0;
   for (;;) {
@@ -81,7 +118,8 @@ function scanUncached(src: string): Scan {
     }
     const double = src[dollar + 2] === '{';
     const bodyStart = dollar + (double ? 3 : 2);
-    if (!double && !startsExpression(src, bodyStart)) {
+    if (!double && !startsExpression(src, bodyStart, bare)) {
+      shell.push(dollar);
       text += src.slice(i, dollar + 2);
       i = dollar + 2;
       continue;
@@ -105,18 +143,23 @@ function scanUncached(src: string): Scan {
   }
   text += src.slice(i);
   if (text) parts.push({ kind: 'text', text });
-  return { parts, problems };
+  return { parts, problems, shell };
 }
 
 /** Whether the text after `${` (at `at`) is an expression rather than a shell expansion. */
-function startsExpression(src: string, at: number): boolean {
+function startsExpression(src: string, at: number, bare: number): boolean {
   let p = at;
   while (p < src.length && /\s/.test(src[p])) p++;
   const spaced = p > at;
   const c = src[p] ?? '';
   if (/[A-Za-z_]/.test(c)) {
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(p, p + 64))![0];
-    if (KNOWN_CONTEXTS.includes(id) || LITERALS.has(id)) return true;
+    if (LITERALS.has(id)) return true;
+    if (/^\s*\}/.test(src.slice(p + id.length, p + id.length + 64))) {
+      const i = BARE_CONTEXTS.indexOf(id);
+      return i >= 0 && (bare & (1 << i)) !== 0;
+    }
+    if (KNOWN_CONTEXTS.includes(id)) return true;
     return FUNCTION_NAMES.has(id.toLowerCase()) && /^\s*\(/.test(src.slice(p + id.length, p + id.length + 64));
   }
   if (spaced) return true;

@@ -150,6 +150,14 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_YAML_WARNING',
     'SPEC_YAML_ALIAS',
     'SPEC_ENCODING',
+    // what expressions read (spec/expr-check.ts)
+    'SPEC_UNKNOWN_CONTEXT',
+    'SPEC_CONTEXT_UNAVAILABLE',
+    'SPEC_UNKNOWN_INPUT',
+    'SPEC_UNKNOWN_SECRET',
+    'SPEC_UNKNOWN_PROPERTY',
+    'SPEC_MISSING_DEPENDENCY',
+    'SPEC_SHELL_VARIABLE_IS_CONTEXT',
   ],
   run_failed: [
     // a task's attempt (executors)

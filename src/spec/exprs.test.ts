@@ -80,6 +80,7 @@ describe('expressions are checked at load time, with file positions', () => {
           condition: "\${env.SKIP_TESTS} != 'true'"
         - id: c
           type: conditional
+          depends_on: [test]
           condition: "\${tasks.test.exit_code} == 0 && \${env.DEPLOY_ENABLED} == 'true'"
           then: { command: "echo deploy" }
       alerts:

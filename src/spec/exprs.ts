@@ -3,29 +3,60 @@
  * fails at `baton validate` with its line:col rather than halfway through a run. The
  * expression language itself lives in src/expr; this maps its 1-based columns (within
  * the string) to positions in the file.
+ *
+ * While a file is normalized, every field that holds expressions is recorded as a site,
+ * with the task it belongs to. They are checked once the graph is known (expr-check.ts),
+ * because what an expression may read depends on it: `item` only inside a loop,
+ * `trigger` only in a callback, `tasks.x` only after x.
  */
-import { checkCondition, checkTemplate, checkUrl } from '../expr/index.js';
+import { checkCondition, checkUrl } from '../expr/index.js';
 import type { Reporter } from './diagnostics.js';
 import type { Key } from './positions.js';
+import type { RawMap } from './raw.js';
 
-/** A string field that may hold `${ }` parts. */
-export function checkTemplateAt(rep: Reporter, container: object, key: Key): void {
-  const value = (container as Record<Key, unknown>)[key];
-  if (typeof value !== 'string' || !value.includes('${')) return;
-  for (const problem of checkTemplate(value)) {
-    rep.error('SPEC_EXPR_SYNTAX', problem.message, rep.index.charLoc(container, key, problem.col - 1));
+/** template: `${ }` parts in text; command: the same, in a shell command; outputs: a template that also sees `result`; condition: one expression. */
+export type SiteKind = 'template' | 'command' | 'outputs' | 'condition';
+
+export interface ExprSite {
+  /** The task the field belongs to; undefined for the workflow's own `environment`. */
+  task?: RawMap;
+  container: object;
+  key: Key;
+  kind: SiteKind;
+}
+
+export class ExprSites {
+  readonly list: ExprSite[] = [];
+  /** The task being normalized (normalizeTask sets and restores it). */
+  task: RawMap | undefined;
+
+  /** A string field that may hold `${ }` parts. */
+  template(container: object, key: Key, kind: Exclude<SiteKind, 'condition'> = 'template'): void {
+    const value = (container as Record<Key, unknown>)[key];
+    if (typeof value === 'string' && value.includes('${')) this.add(container, key, kind);
+  }
+
+  /** Every string inside a value (an HTTP body, script inputs), at any depth. */
+  deep(container: object, key: Key): void {
+    const value = (container as Record<Key, unknown>)[key];
+    if (typeof value === 'string') this.template(container, key);
+    else if (Array.isArray(value)) value.forEach((_, i) => this.deep(value, i));
+    else if (typeof value === 'object' && value !== null) for (const k of Object.keys(value)) this.deep(value, k);
+  }
+
+  /** A field whose whole string is one expression (`condition`, `if`). */
+  condition(container: object, key: Key): void {
+    if (typeof (container as Record<Key, unknown>)[key] === 'string') this.add(container, key, 'condition');
+  }
+
+  private add(container: object, key: Key, kind: SiteKind): void {
+    const site: ExprSite = { container, key, kind };
+    if (this.task !== undefined) site.task = this.task;
+    this.list.push(site);
   }
 }
 
-/** Every string inside a value (an HTTP body, script inputs), at any depth. */
-export function checkTemplatesIn(rep: Reporter, container: object, key: Key): void {
-  const value = (container as Record<Key, unknown>)[key];
-  if (typeof value === 'string') return checkTemplateAt(rep, container, key);
-  if (Array.isArray(value)) value.forEach((_, i) => checkTemplatesIn(rep, value, i));
-  else if (typeof value === 'object' && value !== null) for (const k of Object.keys(value)) checkTemplatesIn(rep, value, k);
-}
-
-/** A field whose whole string is one expression (`condition`, `if`). */
+/** The syntax of a condition alone, for importers that check one before it becomes a task's. */
 export function checkConditionAt(rep: Reporter, container: object, key: Key): void {
   const value = (container as Record<Key, unknown>)[key];
   if (typeof value !== 'string') return;

@@ -113,13 +113,13 @@ export function checkGraph(model: Normalized, rep: Reporter): string[] {
   return [...triggers.keys()].sort((a, b) => number.get(a)! - number.get(b)!).map((n) => n.spec.id);
 }
 
-function isAncestor(maybe: TaskNode, of: TaskNode): boolean {
+export function isAncestor(maybe: TaskNode, of: TaskNode): boolean {
   for (let at = of.parent; at !== undefined; at = at.parent) if (at === maybe) return true;
   return false;
 }
 
 /** The nearest loop whose template holds this task. */
-function inLoop(node: TaskNode): TaskNode | undefined {
+export function inLoop(node: TaskNode): TaskNode | undefined {
   for (let at: TaskNode | undefined = node; at?.parent !== undefined; at = at.parent) {
     if (at.slot === 'template') return at.parent;
   }

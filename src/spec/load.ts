@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Reporter } from './diagnostics.js';
 import { decodeUtf8 } from './encoding.js';
+import { checkExpressions } from './expr-check.js';
 import type { Diagnostic } from './diagnostics.js';
 import { checkGraph } from './graph-rules.js';
 import { importPhases, isPhasesFile } from './import-phases.js';
@@ -98,6 +99,7 @@ function load(input: string, file: string, options: LoadOptions): LoadResult {
   }
   const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}) });
   model.workflow.callbacks = checkGraph(model, rep);
+  checkExpressions(model, rep);
   const diagnostics = rep.result();
   return rep.errorCount === 0 ? { workflow: model.workflow, diagnostics } : { diagnostics };
 }

@@ -6,7 +6,8 @@
  */
 import { parseDuration } from './duration.js';
 import type { Reporter } from './diagnostics.js';
-import { checkTemplateAt, checkTemplatesIn, checkUrlAt } from './exprs.js';
+import { checkUrlAt } from './exprs.js';
+import type { ExprSites } from './exprs.js';
 import type { HttpTask, RetryPolicy, ScriptTask, ShellTask, SleepTask, TaskBase } from './model.js';
 import { checkProgram } from './program-check.js';
 import { has, isMap, map, num, scalarText, str } from './raw.js';
@@ -14,6 +15,8 @@ import type { RawMap } from './raw.js';
 
 export interface LeafContext {
   rep: Reporter;
+  /** Fields holding expressions, checked once the graph is known. */
+  exprs: ExprSites;
   isOnPath?: (program: string) => boolean;
   programs: Map<string, boolean>;
 }
@@ -26,7 +29,7 @@ export function shellTask(base: TaskBase, raw: RawMap, ctx: LeafContext): ShellT
   const command = str(raw, 'command');
   if (command === undefined && !has(raw, 'command')) missing(ctx.rep, raw, 'a shell task', 'command');
   if (command !== undefined && command.trim() === '') ctx.rep.error('SPEC_INVALID_VALUE', 'the command is empty', ctx.rep.value(raw, 'command'));
-  checkTemplateAt(ctx.rep, raw, 'command');
+  ctx.exprs.template(raw, 'command', 'command');
   checkProgram(ctx.rep, raw, ctx.isOnPath, ctx.programs);
   const task: ShellTask = { ...base, type: 'shell', command: command ?? '' };
   const shell = str(raw, 'shell');
@@ -38,7 +41,7 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
   const { rep } = ctx;
   const url = str(raw, 'url');
   if (!has(raw, 'url')) missing(rep, raw, 'an http task', 'url');
-  checkTemplateAt(rep, raw, 'url');
+  ctx.exprs.template(raw, 'url');
   checkUrlAt(rep, raw, 'url');
   const method = (str(raw, 'method') ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) rep.error('SPEC_INVALID_VALUE', `invalid HTTP method '${method}'`, rep.value(raw, 'method'), 'use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS');
@@ -48,7 +51,7 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
     const text = scalarText(value);
     if (text === undefined) continue;
     headers[name] = text;
-    checkTemplateAt(rep, rawHeaders!, name);
+    ctx.exprs.template(rawHeaders!, name);
     // A line break would end the header and start another; a NUL byte cannot be sent.
     if (/[\r\n\0]/.test(text)) {
       const what = text.includes('\0') ? 'a NUL byte' : 'a line break (CR or LF)';
@@ -60,7 +63,7 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
   const bodyKey = has(raw, 'body') ? 'body' : has(raw, 'data') ? 'data' : undefined;
   if (bodyKey !== undefined) {
     task.body = raw[bodyKey];
-    checkTemplatesIn(rep, raw, bodyKey);
+    ctx.exprs.deep(raw, bodyKey);
   }
   const auth = map(raw, 'auth');
   if (auth !== undefined) {
@@ -69,7 +72,7 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
     const password = str(auth, 'password');
     if (bearer !== undefined) task.auth = { bearer };
     else if (username !== undefined && password !== undefined) task.auth = { username, password };
-    for (const key of ['bearer', 'username', 'password']) checkTemplateAt(rep, auth, key);
+    for (const key of ['bearer', 'username', 'password']) ctx.exprs.template(auth, key);
   }
   const status = raw.expect_status;
   const statuses = typeof status === 'number' ? [status] : Array.isArray(status) ? status.filter((s): s is number => typeof s === 'number') : undefined;
@@ -115,6 +118,9 @@ export function scriptTask(base: TaskBase, raw: RawMap, ctx: LeafContext, typeAl
     missing(rep, raw, 'an inline script', 'language', 'add `language: javascript`, `typescript` or `python`');
   }
   const args = Array.isArray(raw.args) ? raw.args.flatMap((a) => (scalarText(a) === undefined ? [] : [scalarText(a)!])) : [];
+  ctx.exprs.template(raw, 'script');
+  if (Array.isArray(raw.args)) raw.args.forEach((_, i) => ctx.exprs.template(raw.args as unknown[], i));
+  ctx.exprs.deep(raw, 'inputs');
   const task: ScriptTask = { ...base, type: 'script', language: language ?? 'javascript', args, inputs: map(raw, 'inputs') ?? {} };
   if (script !== undefined) task.script = script;
   if (code !== undefined) task.code = code;

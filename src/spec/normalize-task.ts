@@ -7,7 +7,7 @@
  * naming it do not each get a second, misleading "unknown task" error.
  */
 import type { Reporter } from './diagnostics.js';
-import { checkConditionAt, checkTemplateAt } from './exprs.js';
+
 import type { ConditionalTask, LoopTask, ParallelTask, ScriptTask, TaskBase, TaskSpec, TaskType } from './model.js';
 import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, sleepTask } from './normalize-leaf.js';
 import type { LeafContext } from './normalize-leaf.js';
@@ -52,6 +52,16 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
 
 export function normalizeTask(raw: unknown, ctx: TaskContext, at: { slot: Slot; parent?: TaskNode; genId?: string; depth: number; index: number }): TaskNode | undefined {
   if (!isMap(raw)) return undefined;
+  const outer = ctx.exprs.task;
+  ctx.exprs.task = raw;
+  try {
+    return normalizeIn(raw, ctx, at);
+  } finally {
+    ctx.exprs.task = outer;
+  }
+}
+
+function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: TaskNode; genId?: string; depth: number; index: number }): TaskNode {
   const { rep } = ctx;
   const { type, alias } = resolveType(raw, rep);
   if (type !== undefined) checkFields(raw, type, rep);
@@ -97,7 +107,7 @@ export function normalizeTask(raw: unknown, ctx: TaskContext, at: { slot: Slot; 
     case 'loop': {
       const items = Array.isArray(raw.items) ? raw.items : str(raw, 'items') ?? [];
       if (!has(raw, 'items')) missing(rep, raw, 'a loop', 'items', 'a list, or a template such as ${ fromJSON(tasks.list.outputs.items) }');
-      checkTemplateAt(rep, raw, 'items');
+      ctx.exprs.template(raw, 'items');
       if (typeof raw.items === 'string' && !raw.items.includes('${')) {
         rep.error('SPEC_INVALID_VALUE', 'loop items must be a list, or a ${ } template that gives one', rep.value(raw, 'items'), 'e.g. items: [a, b] or items: "${ fromJSON(tasks.list.outputs.stdout) }"');
       }
@@ -113,7 +123,7 @@ export function normalizeTask(raw: unknown, ctx: TaskContext, at: { slot: Slot; 
     case 'conditional': {
       const key = has(raw, 'condition') ? 'condition' : 'if';
       if (!has(raw, key)) missing(rep, raw, 'a conditional task', 'condition', 'the expression that picks `then` or `else`');
-      checkConditionAt(rep, raw, key);
+      ctx.exprs.condition(raw, key);
       const spec: ConditionalTask = { ...base, type: 'conditional', if: str(raw, key) ?? '' };
       delete spec.condition;
       if (!has(raw, 'then') && !has(raw, 'else')) missing(rep, raw, 'a conditional task', 'then', 'give `then`, `else` or both: each is one task');
@@ -195,7 +205,7 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
     const key = has(raw, 'condition') ? 'condition' : 'if';
     const condition = str(raw, key);
     if (condition !== undefined) base.condition = condition;
-    checkConditionAt(rep, raw, key);
+    ctx.exprs.condition(raw, key);
   }
   const timeout = durationOf(raw.timeout, 's');
   if (timeout === 0) rep.error('SPEC_INVALID_VALUE', 'a timeout must be more than 0', rep.value(raw, 'timeout'));
@@ -209,19 +219,19 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
   for (const [name, template] of Object.entries(outputs)) {
     if (typeof template !== 'string') continue;
     base.outputs[name] = template;
-    checkTemplateAt(rep, outputs, name);
+    ctx.exprs.template(outputs, name, 'outputs');
   }
   const environment = isMap(raw.environment) ? raw.environment : {};
   for (const [name, value] of Object.entries(environment)) {
     const text = scalarText(value);
     if (text === undefined) continue;
     base.environment[name] = text;
-    checkTemplateAt(rep, environment, name);
+    ctx.exprs.template(environment, name);
   }
   const cwd = str(raw, 'cwd');
   if (cwd !== undefined) {
     base.cwd = cwd;
-    checkTemplateAt(rep, raw, 'cwd');
+    ctx.exprs.template(raw, 'cwd');
   }
   return base;
 }

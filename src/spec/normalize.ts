@@ -4,7 +4,7 @@
  * problems, reading wrongly-typed values as absent, so one pass reports everything.
  */
 import type { Reporter } from './diagnostics.js';
-import { checkTemplateAt } from './exprs.js';
+import { ExprSites } from './exprs.js';
 import type { Alert, InputSpec, Notifications, Trigger, Workflow } from './model.js';
 import { durationOf } from './normalize-leaf.js';
 import { normalizeTask } from './normalize-task.js';
@@ -18,6 +18,8 @@ export interface Normalized {
   nodes: TaskNode[];
   /** The top-level task nodes. */
   top: TaskNode[];
+  /** Every field holding expressions, to check once the graph is known. */
+  exprs: ExprSites;
 }
 
 export interface NormalizeOptions {
@@ -27,7 +29,8 @@ export interface NormalizeOptions {
 }
 
 export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions): Normalized {
-  const ctx: TaskContext = { rep, nodes: [], programs: new Map() };
+  const exprs = new ExprSites();
+  const ctx: TaskContext = { rep, exprs, nodes: [], programs: new Map() };
   if (options.isOnPath !== undefined) ctx.isOnPath = options.isOnPath;
   const top: TaskNode[] = [];
   if (Array.isArray(raw.tasks)) {
@@ -38,7 +41,7 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   }
   const workflow: Workflow = {
     name: str(raw, 'name') ?? '',
-    environment: environmentOf(raw, rep),
+    environment: environmentOf(raw, exprs),
     inputs: inputsOf(raw, rep),
     tasks: top.map((n) => n.spec),
     callbacks: [],
@@ -62,7 +65,7 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   if (concurrency !== undefined) workflow.concurrency = concurrency;
   const notifications = notificationsOf(raw);
   if (notifications !== undefined) workflow.notifications = notifications;
-  return { workflow, nodes: ctx.nodes, top };
+  return { workflow, nodes: ctx.nodes, top, exprs };
 }
 
 /** `version: 1.0` is the number 1 to YAML; the text as written is what the author meant. */
@@ -75,14 +78,14 @@ function versionOf(raw: RawMap, rep: Reporter): string | undefined {
   return written !== '' && Number(written) === value ? written : String(value);
 }
 
-function environmentOf(raw: RawMap, rep: Reporter): Record<string, string> {
+function environmentOf(raw: RawMap, exprs: ExprSites): Record<string, string> {
   const out: Record<string, string> = {};
   const environment = map(raw, 'environment');
   for (const [name, value] of Object.entries(environment ?? {})) {
     const text = scalarText(value);
     if (text === undefined) continue;
     out[name] = text;
-    checkTemplateAt(rep, environment!, name);
+    exprs.template(environment!, name);
   }
   return out;
 }

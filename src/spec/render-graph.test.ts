@@ -4,6 +4,7 @@ import { check, valid, yaml } from './test-support.js';
 
 const wf = valid(check(yaml`
   name: 'say "hi" <now>'
+  inputs: { go: true }
   tasks:
     - { id: build, name: 'Build "all" <fast>', command: echo }
     - id: tests

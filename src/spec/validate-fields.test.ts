@@ -204,6 +204,7 @@ describe('shorthands and defaults', () => {
       version: 1.10
       environment: { PORT: 8080, DEBUG: true }
       timeout: 1h
+      inputs: { go: true }
       tasks:
         - id: a
           command: echo
@@ -270,6 +271,8 @@ describe('shorthands and defaults', () => {
   test('http task normalization', () => {
     const wf = valid(check(yaml`
       name: x
+      inputs: { path: health }
+      secrets: [TOKEN]
       tasks:
         - id: ping
           type: http
