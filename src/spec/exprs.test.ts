@@ -115,6 +115,21 @@ describe('command-not-on-PATH warning', () => {
     expect(codes(result)).toEqual([]);
   });
 
+  test.each([
+    ['f="/tmp/${ inputs.host }"; echo "$f"'],
+    ["msg='a b' x=\"${ inputs.host } y\" printf '%s' \"$msg\""],
+    ['${ inputs.host } --flag'],
+    ['A=$(echo a b) B=${ format(\'{0} {1}\', inputs.host, 1) } echo'],
+  ])('an expression with spaces inside an assignment is one word: %s', (command) => {
+    const result = check(`name: x\ninputs: { host: h }\ntasks:\n  - id: a\n    command: '${command.replaceAll("'", "''")}'\n`, 'flow.yaml', { isOnPath });
+    expect(result.diagnostics).toEqual([]);
+  });
+
+  test('the program after quoted assignments is still checked', () => {
+    const result = check(`name: x\ninputs: { host: h }\ntasks:\n  - id: a\n    command: 'f="/tmp/\${ inputs.host } x" nmp run'\n`, 'flow.yaml', { isOnPath });
+    expect(where(only(result, 'SPEC_PROGRAM_NOT_FOUND'))).toBe("5:43 program 'nmp' is not on PATH");
+  });
+
   test('without isOnPath there is no check', () => {
     expect(codes(check('name: x\ntasks:\n  - { id: a, command: nosuchprogram }\n'))).toEqual([]);
   });
