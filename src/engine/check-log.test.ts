@@ -14,7 +14,7 @@ const events = (run: { events: StoredEvent[] }): TimedEvent[] => run.events.map(
 /** A workflow with every kind of event: loops (nested, parallel), callbacks, retries, a conditional. */
 const everything = () =>
   workflow([
-    noop('build', { retry: { attempts: 3, delay_ms: 1, backoff: 'fixed', factor: 2, max_delay_ms: 1 } }),
+    noop('build', { retry: { attempts: 3, delay: 1, backoff: 'fixed', factor: 2, jitter: 0 } }),
     loop('envs', ['qa', 'prod'], parallel('p', [noop('a'), loop('inner', [1, 2], noop('i'))]), { depends_on: ['build'] }),
     loop('hosts', ['h1', 'h2', 'h3'], noop('h'), { depends_on: ['build'], parallel: true, stop_on_failure: false }),
     conditional('when', "${{ 'x' == 'x' }}", noop('yes'), noop('no')),
