@@ -52,6 +52,14 @@ describe('engine: large loops', () => {
     expect(ratio).toBeLessThan(6);
   });
 
+  it('a sequential loop of 30,000 whose first iteration fails ends the rest without overflowing the stack', async () => {
+    const items = Array.from({ length: 30_000 }, (_, i) => i);
+    const run = await runTest(workflow([loop('l', items, noop('l[item]'))]), { 'l[0]': ['fail-permanent'] });
+    expect(run.status('l')).toBe('failed');
+    expect(run.status('l[29999]')).toBe('skipped');
+    expect(run.state.status).toBe('failed');
+  });
+
   it('a stopped loop (stop_on_failure, max_concurrency 1) ends once, with the rest cancelled', async () => {
     const run = await runTest(
       workflow([loop('l', [1, 2, 3, 4, 5], noop('l[item]'), { parallel: true, max_concurrency: 1 })]),

@@ -35,6 +35,9 @@ export interface SchedulerDeps {
   random(): number;
 }
 
+/** Nested task ends handled at once before the rest is queued (see Scheduler.ended). */
+const MAX_END_DEPTH = 100;
+
 export class Scheduler {
   readonly effects: Effects = { launch: [], abort: [], timers: [] };
   /** Tasks not yet ended; the run ends when it reaches 0. */
@@ -43,6 +46,11 @@ export class Scheduler {
   running = 0;
   runTimedOut = false;
   private readonly readyQueue: string[] = [];
+  /** Depth of nested ended() calls, and the ends left for the outermost one (see ended). */
+  private endDepth = 0;
+  private readonly endQueue: string[] = [];
+  /** Kept answers of upstreamFailed(), for tasks that ended. */
+  private readonly failedUpstream = new Map<string, boolean>();
   private readyHead = 0;
   private readonly composites: Composites;
 
@@ -387,9 +395,30 @@ export class Scheduler {
 
   /** A task reached its end: tell its dependants, callbacks and parent. */
   private ended(key: string): void {
-    const state = this.state;
     this.open--;
     this.scopes.taskEnded(key);
+    // An end can end the next task, which ends the next... (a failed or cancelled task at
+    // the head of a long chain or sequential loop). Past a depth the rest is queued and
+    // handled by the outermost call, so a chain of any length cannot overflow the stack.
+    if (this.endDepth >= MAX_END_DEPTH) {
+      this.endQueue.push(key);
+      return;
+    }
+    this.endDepth++;
+    try {
+      this.propagateEnd(key);
+      if (this.endDepth === 1) {
+        for (let i = 0; i < this.endQueue.length; i++) this.propagateEnd(this.endQueue[i]);
+        this.endQueue.length = 0;
+      }
+    } finally {
+      this.endDepth--;
+    }
+  }
+
+  /** What a task's end means for its dependants, callbacks and parent. */
+  private propagateEnd(key: string): void {
+    const state = this.state;
     const dependents = state.dependentsOf(key);
     if (dependents) {
       for (const dependent of dependents) {
@@ -424,19 +453,29 @@ export class Scheduler {
     return this.state.task(key).status === 'failed' && this.state.nodes.get(key)!.spec.continue_on_error;
   }
 
-  /** Did a task fail somewhere upstream of `key`, through skipped tasks? */
+  /**
+   * Did a task fail somewhere upstream of `key`, through skipped tasks? Asked only of tasks
+   * that ended, whose answer cannot change, so it is kept: down a long chain of skips each
+   * task asks its predecessor's kept answer instead of walking back to the head.
+   */
   private upstreamFailed(key: string): boolean {
+    const known = this.failedUpstream.get(key);
+    if (known !== undefined) return known;
     const seen = new Set<string>();
     const stack = [key];
-    while (stack.length > 0) {
+    let found = false;
+    while (stack.length > 0 && !found) {
       const at = stack.pop()!;
       if (seen.has(at)) continue;
       seen.add(at);
       const task = this.state.task(at);
-      if (task.status === 'failed' && !this.failedButContinues(at)) return true;
-      if (task.status === 'skipped' || task.status === 'cancelled') stack.push(...this.state.nodes.get(at)!.deps);
+      const kept = at === key ? undefined : this.failedUpstream.get(at);
+      if (kept !== undefined) found = kept;
+      else if (task.status === 'failed' && !this.failedButContinues(at)) found = true;
+      else if (task.status === 'skipped' || task.status === 'cancelled') stack.push(...this.state.nodes.get(at)!.deps);
     }
-    return false;
+    this.failedUpstream.set(key, found);
+    return found;
   }
 
   private blockedReason(key: string): string {
