@@ -13,6 +13,31 @@ describe('syntax errors', () => {
     expect(where(check('a: [1, 2\nb: 3\n').diagnostics[0])).toBe('2:1 Flow sequence in block collection must be sufficiently indented and end with a ]');
   });
 
+  test('an unquoted `: ` in a command: quote the command', () => {
+    const d = only(check('name: x\ntasks:\n  - id: a\n    command: echo note: this breaks\n'), 'SPEC_YAML_SYNTAX');
+    expect(where(d)).toBe('4:23 `: ` inside the value of `command` starts a mapping, which YAML does not allow there');
+    expect(d.hint).toBe("quote the command: command: 'echo note: this breaks'");
+    expect(only(check("name: x\ntasks:\n  - id: a\n    command: echo it's: here\n"), 'SPEC_YAML_SYNTAX').hint).toBe('quote the command: command: "echo it\'s: here"');
+  });
+
+  test('a key dedented out of the empty key it belongs to: indent it under that key', () => {
+    const d = only(check('name: x\ntasks:\n  - id: a\n    command: echo hi\n    retry:\n  attempts: 3\n'), 'SPEC_YAML_SYNTAX');
+    expect(where(d)).toBe('6:3 `attempts` is not lined up with the keys around it');
+    expect(d.hint).toBe('if it belongs to `retry:` (line 5), indent it under `retry:`, by more than 4 spaces');
+  });
+
+  test('a key one column off its neighbours: line it up', () => {
+    const d = only(check('name: x\ntasks:\n  - id: a\n    command: echo hi\n    retry:\n      attempts: 3\n     delay: 2s\n'), 'SPEC_YAML_SYNTAX');
+    expect(where(d)).toBe('7:6 `delay` is not lined up with the keys around it');
+    expect(d.hint).toBe('keys of one mapping start at the same column: line it up with `attempts:` on line 6 (column 7)');
+  });
+
+  test('a key at the same column as the empty key above it: the schema problems say to indent it', () => {
+    const result = check('name: x\ntasks:\n  - id: a\n    command: echo hi\n    retry:\n    attempts: 3\n');
+    expect(only(result, 'SPEC_UNKNOWN_FIELD').hint).toBe('if it belongs to `retry:` (empty just above it), indent it under `retry:`');
+    expect(only(result, 'SPEC_TYPE').hint).toBe('if the lines below belong to `retry:`, indent them under it');
+  });
+
   test('a duplicate key', () => {
     expect(where(only(check('name: x\nname: y\ntasks: []\n'), 'SPEC_DUPLICATE_KEY'))).toBe('2:1 duplicate key: each key may appear once in a mapping');
   });

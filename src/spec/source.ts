@@ -8,6 +8,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { jsonSyntaxError } from './json-syntax.js';
+import { yamlHint } from './yaml-hints.js';
 import { SourceIndex, defineOwn, formatPath } from './positions.js';
 import type { Key, Span } from './positions.js';
 
@@ -99,6 +100,8 @@ function yamlError(code: string, message: string, offset: number, text: string):
     if (opening !== -1) return { code: 'SPEC_YAML_SYNTAX', message: `this ${quote === '"' ? 'double' : 'single'}-quoted string is never closed`, offset: opening };
   }
   if (code === 'DUPLICATE_KEY') return { code: 'SPEC_DUPLICATE_KEY', message: 'duplicate key: each key may appear once in a mapping', offset };
+  const hinted = yamlHint(code, offset, text);
+  if (hinted !== undefined) return { code: 'SPEC_YAML_SYNTAX', ...hinted };
   return { code: 'SPEC_YAML_SYNTAX', message: message.replace(/\s+at line \d+, column \d+[\s\S]*$/, ''), offset };
 }
 

@@ -25,12 +25,15 @@ function reportIssue(issue: Issue, raw: unknown, rep: Reporter, base: readonly K
       const known = allowedKeys(container) ?? [];
       for (const key of issue.keys) {
         const suggestion = closest(key, known);
+        const opener = emptyKeyBefore(container, key);
         const hint =
-          suggestion !== undefined || known.length === 0
-            ? undefined
-            : known.length <= 12
-              ? `allowed here: ${known.join(', ')}`
-              : 'see docs/workflow-format.md for the fields allowed here';
+          opener !== undefined
+            ? `if it belongs to \`${opener}:\` (empty just above it), indent it under \`${opener}:\``
+            : suggestion !== undefined || known.length === 0
+              ? undefined
+              : known.length <= 12
+                ? `allowed here: ${known.join(', ')}`
+                : 'see docs/workflow-format.md for the fields allowed here';
         rep.error('SPEC_UNKNOWN_FIELD', `unknown field '${key}'${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}`, rep.index.pathLoc(raw, [...path, key], 'key'), hint);
       }
       return;
@@ -58,6 +61,13 @@ function reportIssue(issue: Issue, raw: unknown, rep: Reporter, base: readonly K
   }
 }
 
+/** The key just before `key` in `container` when its value was left empty (`retry:`, then `attempts: 3` not indented under it). */
+function emptyKeyBefore(container: object, key: string): string | undefined {
+  const keys = Object.keys(container);
+  const previous = keys[keys.indexOf(key) - 1];
+  return previous !== undefined && (container as Record<string, unknown>)[previous] === null ? previous : undefined;
+}
+
 function typeProblem(path: Key[], value: unknown, raw: unknown, rep: Reporter, tagged: string | undefined, text: string, values: string[]): void {
   if (value === undefined && path.length > 0) {
     const field = path[path.length - 1];
@@ -65,7 +75,9 @@ function typeProblem(path: Key[], value: unknown, raw: unknown, rep: Reporter, t
     return;
   }
   const suggestion = typeof value === 'string' && values.length > 0 ? didYouMean(value, values) : '';
-  rep.error(tagged ?? 'SPEC_TYPE', `${text}, got ${describeValue(value)}${suggestion}`, rep.index.pathLoc(raw, path));
+  const field = path[path.length - 1];
+  const hint = value === null && typeof field === 'string' ? `if the lines below belong to \`${field}:\`, indent them under it` : undefined;
+  rep.error(tagged ?? 'SPEC_TYPE', `${text}, got ${describeValue(value)}${suggestion}`, rep.index.pathLoc(raw, path), hint);
 }
 
 /**
