@@ -4,12 +4,61 @@
  */
 import { StoreError, diskFull, readOnly } from '../errors.js';
 
+/** Opening the file found it is not a database, or a damaged one; nothing was written. */
 export function corrupt(file: string, cause?: unknown): StoreError {
   return new StoreError(
     'STORE_CORRUPT',
     `${file} is not a usable baton database (corrupted, or not SQLite): move it aside to start afresh, or restore it from a backup; baton did not change it`,
     { cause, details: { file } },
   );
+}
+
+/** What to do with a damaged store, for every message that says it is. */
+function whatToDo(file: string): string {
+  return (
+    `check it with \`sqlite3 ${file} 'PRAGMA integrity_check'\`, then restore it from a backup, or move it aside and ` +
+    `copy the runs that still read well into a new store (\`baton export RUN --store ${file} | baton import - --store NEW.db\`)`
+  );
+}
+
+function sqliteMessage(cause: unknown): string {
+  return cause instanceof Error ? cause.message : 'database disk image is malformed';
+}
+
+/**
+ * SQLite found the file damaged while baton used it. A failed write rolled back whole, so
+ * what was recorded before it is intact as far as the damage allows; that write is not.
+ */
+export function damaged(file: string, cause: unknown, how: { write: boolean; run?: string }): StoreError {
+  const what = how.write
+    ? `while recording ${how.run === undefined ? 'a change' : `run ${how.run}`}: that change was not recorded, and baton writes nothing more to this file; what was recorded before it is still in the file`
+    : 'while reading it: baton changed nothing';
+  return new StoreError('STORE_CORRUPT', `SQLite reports ${file} damaged (${sqliteMessage(cause)}) ${what}. ${capitalize(whatToDo(file))}`, {
+    cause,
+    details: { file, run: how.run, written: false, checked: true },
+  });
+}
+
+/** A write after SQLite reported the file damaged (in this process): refused before it starts. */
+export function writesRefused(file: string, damage: StoreError, run?: string): StoreError {
+  return new StoreError(
+    'STORE_CORRUPT',
+    `${file} is damaged (SQLite reported it earlier: ${sqliteMessage(damage.cause ?? damage)}), so baton writes nothing more to it${run === undefined ? '' : `; run ${run} was not changed`}. ${capitalize(whatToDo(file))}`,
+    { cause: damage, details: { file, run, written: false, checked: true } },
+  );
+}
+
+/** PRAGMA quick_check found problems before a stored run went on; nothing was written. */
+export function checkFailed(file: string, run: string, problems: readonly string[]): StoreError {
+  return new StoreError(
+    'STORE_CORRUPT',
+    `${file} is damaged (PRAGMA quick_check: ${problems.join('; ')}): baton will not go on with run ${run} in it, and changed nothing. ${capitalize(whatToDo(file))}`,
+    { details: { file, run, problems: [...problems], written: false, checked: true } },
+  );
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function schemaTooNew(file: string, version: number, known: number): StoreError {

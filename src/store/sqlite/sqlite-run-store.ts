@@ -9,15 +9,19 @@
  * the run's last event number, checked inside every append transaction, and reloaded from
  * the table when another process has appended since.
  */
-import { runExists, runNotFound } from '../errors.js';
+import { statSync } from 'node:fs';
+import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { RunStatus, StoredEvent, TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, foldStatus, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
-import { sqliteError } from './sqlite-errors.js';
+import { checkFailed, corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
+
+/** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
+const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 64;
@@ -69,6 +73,8 @@ export class SqliteRunStore implements RunStore {
   private readonly eventRows: RowInserter;
   private readonly taskRows: RowInserter;
   private readonly cache = new Map<string, TaskCache>();
+  /** Set once SQLite reports the file damaged: every later write is refused. */
+  private damage?: StoreError;
   private readonly appendTx: (runId: string, events: TimedEvent[]) => Appended;
   private readonly createTx: (run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => Appended;
   private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean) => ClaimResult;
@@ -100,11 +106,11 @@ export class SqliteRunStore implements RunStore {
   }
 
   createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]): Promise<StoredEvent[]> {
-    return this.guard(() => this.numbered(run.id, events, this.createTx(run, events)));
+    return this.write(run.id, () => this.numbered(run.id, events, this.createTx(run, events)));
   }
 
   append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
-    return this.guard(() => this.numbered(runId, events, this.appendTx(runId, events)));
+    return this.write(runId, () => this.numbered(runId, events, this.appendTx(runId, events)));
   }
 
   readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
@@ -112,7 +118,7 @@ export class SqliteRunStore implements RunStore {
       const rows = this.q.readEvents.all(runId, afterSeq) as { seq: number; data: string }[];
       if (rows.length === 0) this.record(runId);
       return rows.map((row) => {
-        const event = JSON.parse(row.data) as StoredEvent;
+        const event = parseRow(row.data, this.file) as StoredEvent;
         event.seq = row.seq;
         return event;
       });
@@ -156,32 +162,35 @@ export class SqliteRunStore implements RunStore {
   }
 
   claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
-    return this.guard(() => this.claimTx(runId, owner, at, isGone));
+    return this.write(runId, () => {
+      this.checkBeforeContinuing(runId);
+      return this.claimTx(runId, owner, at, isGone);
+    });
   }
 
   heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
-    return this.guard(() => {
+    return this.write(runId, () => {
       this.q.heartbeat.run(at, runId, owner.host, owner.pid, owner.started_at);
       return this.record(runId);
     });
   }
 
   releaseRun(runId: string, owner: RunOwner): Promise<void> {
-    return this.guard(() => {
+    return this.write(runId, () => {
       const { changes } = this.q.releaseRun.run(runId, owner.host, owner.pid, owner.started_at);
       if (changes === 0) this.record(runId);
     });
   }
 
   requestCancel(runId: string, reason: string): Promise<void> {
-    return this.guard(() => {
+    return this.write(runId, () => {
       const { changes } = this.q.requestCancel.run(reason, runId);
       if (changes === 0) this.record(runId);
     });
   }
 
   rebuildProjection(runId?: string): Promise<void> {
-    return this.guard(() => {
+    return this.write(runId, () => {
       const ids = runId === undefined ? (this.q.allRunIds.pluck().all() as string[]) : [runId];
       for (const id of ids) {
         this.cache.delete(id);
@@ -200,8 +209,47 @@ export class SqliteRunStore implements RunStore {
     try {
       return fn();
     } catch (err) {
-      throw sqliteError(err, this.file);
+      throw this.noteDamage(sqliteError(err, this.file), { write: false });
     }
+  }
+
+  /**
+   * Runs an operation that changes the file. Once SQLite has reported the file damaged,
+   * nothing more is written to it from this process: writing on would bury the damage
+   * under new runs (and `resume` would finish a run inside it).
+   */
+  private async write<T>(runId: string | undefined, fn: () => T): Promise<T> {
+    if (this.damage !== undefined) throw writesRefused(this.file, this.damage, runId);
+    try {
+      return fn();
+    } catch (err) {
+      throw this.noteDamage(sqliteError(err, this.file), { write: true, run: runId });
+    }
+  }
+
+  /** A STORE_CORRUPT from SQLite: remembered (see write()), and said the way it happened. */
+  private noteDamage(err: unknown, how: { write: boolean; run?: string }): unknown {
+    if (!(err instanceof StoreError) || err.code !== 'STORE_CORRUPT' || err.details?.checked === true) return err;
+    this.damage ??= err;
+    return damaged(this.file, err.cause, how);
+  }
+
+  /**
+   * Before a stored run goes on (resume, retry, cancel of an unowned run): PRAGMA
+   * quick_check, so a file that was damaged (say the run stopped on SQLITE_CORRUPT) is not
+   * written to again. It reads every page: ~4 ms per MB here, so files over
+   * QUICK_CHECK_MAX_BYTES skip it (reading the run itself still finds damage there).
+   */
+  private checkBeforeContinuing(runId: string): void {
+    if (this.db.memory || fileSize(this.file) > QUICK_CHECK_MAX_BYTES) return;
+    const rows = this.db.pragma('quick_check(5)') as { quick_check: string }[];
+    const problems = rows
+      .map((row) => row.quick_check.replace(/\*\*\* in database \w+ \*\*\*/, '').replace(/\s+/g, ' ').trim())
+      .filter((text) => text !== 'ok');
+    if (problems.length === 0) return;
+    const err = checkFailed(this.file, runId, problems);
+    this.damage ??= err;
+    throw err;
   }
 
   private record(runId: string): RunRecord {
@@ -272,7 +320,7 @@ export class SqliteRunStore implements RunStore {
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
     for (const row of this.q.readEvents.iterate(runId, 0) as IterableIterator<{ data: string }>) {
-      const event = JSON.parse(row.data) as TimedEvent;
+      const event = parseRow(row.data, this.file) as TimedEvent;
       foldStatus(run, event);
       for (const task of projectTasks(event, get)) tasks.set(task.key, task);
       updated = event.at;
@@ -331,4 +379,21 @@ function toTask(row: TaskRow): TaskRecord {
   if (row.reason !== null) task.reason = row.reason;
   if (row.retry_at !== null) task.retry_at = row.retry_at;
   return task;
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** A stored JSON column; text that does not parse means damaged pages (SQLite does not check inside overflow pages). */
+function parseRow(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw corrupt(file, err);
+  }
 }
