@@ -14,7 +14,14 @@ const record: RunRecord = {
 };
 
 const events: StoredEvent[] = [
-  { seq: 1, at: 1000, type: 'RunCreated', workflow: { name: 'hello', tasks: [] }, inputs: {}, env: {} },
+  {
+    seq: 1,
+    at: 1000,
+    type: 'RunCreated',
+    workflow: { name: 'hello', tasks: [{ id: 'greet', type: 'noop', depends_on: [], on_success: [], on_failure: [] }], callbacks: [] },
+    inputs: {},
+    env: {},
+  },
   { seq: 2, at: 1001, type: 'RunStarted' },
   { seq: 3, at: 1002, type: 'TaskReady', task: 'greet' },
   { seq: 4, at: 1003, type: 'TaskStarted', task: 'greet', attempt: 1 },
