@@ -34,3 +34,23 @@ export class ExprError extends BatonError {
 export function clip(text: string, max = 200): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
+
+/**
+ * The part of `text` around 1-based column `col`, for messages about a problem there: the
+ * whole text when it is short, else `max` characters centred on the column with `…` where
+ * cut. `col` is the column within the excerpt (for a caret under it).
+ */
+export function excerpt(text: string, col: number, max = 120): { text: string; col: number } {
+  if (text.length <= max) return { text, col };
+  const at = Math.min(Math.max(col - 1, 0), text.length);
+  const start = Math.max(0, Math.min(at - (max >> 1), text.length - max));
+  const end = Math.min(text.length, start + max);
+  const head = start > 0 ? '…' : '';
+  return { text: `${head}${text.slice(start, end)}${end < text.length ? '…' : ''}`, col: at - start + head.length + 1 };
+}
+
+/** `"…around the column…" (N characters)` for a long text, `"text"` for a short one. */
+export function quoteAround(text: string, col: number): string {
+  const { text: shown } = excerpt(text, col);
+  return shown === text ? `"${text}"` : `"${shown}" (${text.length} characters)`;
+}

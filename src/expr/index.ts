@@ -10,7 +10,7 @@
  */
 import type { data } from '@actions/expressions';
 import { TokenType } from '@actions/expressions/lexer';
-import { ExprError, clip } from './errors.js';
+import { ExprError, clip, quoteAround } from './errors.js';
 import { evalError, evaluateAst, type EvalScope } from './evaluate.js';
 import { DEFAULT_STATUS, STATUS_FUNCTIONS } from './functions.js';
 import { isTruthy, toPlain, toText } from './lazy-data.js';
@@ -19,7 +19,7 @@ import { ShellQuoter, UnsafeShellValue } from './shell.js';
 import { ALL_CONTEXTS, KNOWN_CONTEXTS, conditionToExpression, scanTemplate, type ContextNames, type ExprPart, type ScanProblem } from './template.js';
 import { UnsafeUrlValue, UrlBuilder, UrlReader, asFormat } from './url.js';
 
-export { ExprError } from './errors.js';
+export { ExprError, excerpt } from './errors.js';
 export { inspectCondition, inspectTemplate, literalInShell, type ContextRead, type Inspection, type Name } from './reads.js';
 export { ALL_CONTEXTS, BARE_CONTEXTS, KNOWN_CONTEXTS, isBareContext, type ContextNames } from './template.js';
 
@@ -60,7 +60,7 @@ function relocate(e: unknown, src: string, offset: number, what: string): ExprEr
   const col = offset + e.col;
   const detail = (e.details?.detail as string | undefined) ?? e.message;
   const hint = (e.details?.hint as string | undefined) ?? '';
-  return new ExprError(e.code, `${detail}, at column ${col} of ${what} "${clip(src)}". ${hint}`.trim(), {
+  return new ExprError(e.code, `${clip(detail)}, at column ${col} of ${what} ${quoteAround(src, col)}. ${hint}`.trim(), {
     col,
     cause: e,
     details: { ...e.details, source: clip(src) },
@@ -68,7 +68,7 @@ function relocate(e: unknown, src: string, offset: number, what: string): ExprEr
 }
 
 function problemError(p: ScanProblem, src: string, what: string): ExprError {
-  return new ExprError('EXPR_SYNTAX', `${p.message}, in ${what} "${clip(src)}".`, { col: p.col, details: { source: clip(src), phase: 'parsing' } });
+  return new ExprError('EXPR_SYNTAX', `${p.message}, in ${what} ${quoteAround(src, p.col)}.`, { col: p.col, details: { source: clip(src), phase: 'parsing' } });
 }
 
 export function evaluate(expression: string, scope: Scope): unknown {

@@ -17,7 +17,7 @@ import { Lexer, Parser, ExpressionError, type Expr } from '@actions/expressions'
 import { ContextAccess, FunctionCall, Binary, Grouping, IndexAccess, Logical, Unary } from '@actions/expressions/ast';
 import { TokenType, type Token } from '@actions/expressions/lexer';
 import { MAX_EXPRESSION_LENGTH } from '@actions/expressions/errors';
-import { ExprError, clip, type ExprPhase } from './errors.js';
+import { ExprError, clip, excerpt, type ExprPhase } from './errors.js';
 import { EXTENSION_FUNCTIONS, FUNCTION_NAMES } from './functions.js';
 import { KNOWN_CONTEXTS } from './template.js';
 
@@ -132,9 +132,13 @@ function fromLibrary(expr: string, e: unknown): ExprError {
   return syntaxError(expr, (e as Error)?.message ?? String(e), 1, 'parsing', e);
 }
 
-export function syntaxError(expr: string, detail: string, pos: number, phase: ExprPhase, cause?: unknown): ExprError {
+export function syntaxError(expr: string, long: string, pos: number, phase: ExprPhase, cause?: unknown): ExprError {
+  // A token can be as long as the expression (a 20,000-character string literal).
+  const detail = clip(long);
   const hint = hintFor(detail);
-  return new ExprError('EXPR_SYNTAX', `${detail}. Located at position ${pos} within expression: ${clip(expr)}. ${hint}`, {
+  const shown = excerpt(expr, pos).text;
+  const where = shown === expr ? expr : `${shown} (${expr.length} characters)`;
+  return new ExprError('EXPR_SYNTAX', `${detail}. Located at position ${pos} within expression: ${where}. ${hint}`, {
     col: pos,
     cause,
     details: { expression: clip(expr), phase, detail, hint },

@@ -8,7 +8,7 @@
  */
 import { data, type Expr } from '@actions/expressions';
 import { Binary, ContextAccess, FunctionCall, Grouping, IndexAccess, Literal, Logical, Unary } from '@actions/expressions/ast';
-import { ExprError, clip } from './errors.js';
+import { ExprError, clip, quoteAround } from './errors.js';
 import { parseExpression } from './parse.js';
 import { ShellQuoter } from './shell.js';
 import { ALL_CONTEXTS, conditionToExpression, scanTemplate, type ContextNames } from './template.js';
@@ -69,7 +69,7 @@ function readsOf(expr: string, offset: number, out: Inspection, src: string, wha
     const detail = (e.details?.detail as string | undefined) ?? e.message;
     const hint = (e.details?.hint as string | undefined) ?? '';
     const col = offset + e.col;
-    const problem: Inspection['problems'][number] = { message: `${detail}, at column ${col} of ${what} "${clip(src)}"`, col };
+    const problem: Inspection['problems'][number] = { message: `${clip(detail)}, at column ${col} of ${what} ${quoteAround(src, col)}`, col };
     if (hint !== '') problem.hint = hint;
     out.problems.push(problem);
     return;

@@ -107,6 +107,23 @@ describe('template errors', () => {
     expect(checkTemplate('a ${ }')).toMatchObject([{ col: 3 }]);
   });
 
+  it('shows a bounded excerpt around the problem, not a whole 100 KB expression', () => {
+    const long = `echo \${ 'a' == ${'1 + '.repeat(25_000)}}`;
+    const [tooLong] = checkTemplate(long);
+    expect(tooLong.message.length).toBeLessThan(600);
+    expect(tooLong.message).toContain(`(${long.length} characters)`);
+    // A 20,000-character token that is the problem, and a problem far into the text.
+    const token = `x \${ 1 '${'b'.repeat(20_000)}' }`;
+    expect(checkTemplate(token)[0].message.length).toBeLessThan(600);
+    const far = `${'y'.repeat(50_000)} \${ 1 2 } ${'z'.repeat(50_000)}`;
+    const [p] = checkTemplate(far);
+    expect(p.col).toBe(50_007);
+    expect(p.message.length).toBeLessThan(600);
+    expect(p.message).toContain('…yyy');
+    expect(p.message).toContain('${ 1 2 } zzz');
+    expect(thrown(() => renderTemplate(far, scope)).message.length).toBeLessThan(600);
+  });
+
   it('throws ExprError with the same column when rendering', () => {
     const e = thrown(() => renderTemplate('echo ${ env.X == }', scope));
     expect(e.code).toBe('EXPR_SYNTAX');

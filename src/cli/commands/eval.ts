@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { evaluateExpression, renderTemplate } from '../../expr/index.js';
+import { evaluateExpression, excerpt, renderTemplate } from '../../expr/index.js';
 import { DataError, parseJson } from '../../expr/safe-json.js';
 import { BatonError } from '../../observability/errors.js';
 import { EXIT, exitCodeOf } from '../exit.js';
@@ -47,7 +47,11 @@ export default async function evalCommand(expression: string, flags: { context?:
   } catch (err) {
     if (err instanceof BatonError) {
       const col = typeof (err as { col?: number }).col === 'number' ? (err as unknown as { col: number }).col : undefined;
-      if (col !== undefined) process.stderr.write(`${expression}\n${' '.repeat(Math.max(0, col - 1))}^\n`);
+      if (col !== undefined) {
+        // A bounded piece around the column: a 100 KB expression is not printed whole.
+        const shown = excerpt(expression, col);
+        process.stderr.write(`${visible(shown.text)}\n${' '.repeat(Math.max(0, shown.col - 1))}^\n`);
+      }
       process.stderr.write(`baton: ${visible(err.message, { lines: true })} [${err.code}]\n`);
       return exitCodeOf(err);
     }
