@@ -16,6 +16,7 @@ import type { StoredEvent } from '../store/events.js';
 import { categoryOf } from '../observability/error-categories.js';
 import { BatonError } from '../observability/errors.js';
 import { EXIT } from './exit.js';
+import { LiveOutput } from './pipe.js';
 import { paint, useColor } from './render/format.js';
 import { LiveView, NoView, PlainView, type ProgressView } from './render/progress.js';
 import { renderSummary } from './render/summary.js';
@@ -54,8 +55,11 @@ export async function driveRun(
   const out = process.stdout;
   const colors = paint(useColor(out) && !flags.json);
   const viewMode = flags.json ? 'none' : flags.view === 'auto' ? (out.isTTY ? 'live' : 'plain') : flags.view;
+  let runId: string | undefined;
+  // A slow reader of a pipe gets fewer lines, never a slower run (see LiveOutput).
+  const live = new LiveOutput(out, () => (runId === undefined ? '`baton logs`' : `\`baton logs ${runId}\``));
   const view: ProgressView =
-    viewMode === 'live' ? new LiveView(out, colors) : viewMode === 'plain' ? new PlainView((t) => out.write(t), colors) : new NoView();
+    viewMode === 'live' ? new LiveView(out, colors) : viewMode === 'plain' ? new PlainView((t) => live.write(t), colors) : new NoView();
 
   const controller = new AbortController();
   const interrupter = new AbortController();
@@ -85,7 +89,6 @@ export async function driveRun(
   const onExit = () => killAllProcessGroups('SIGKILL');
   process.on('exit', onExit);
   let result: RunResult;
-  let runId: string | undefined;
   try {
     result = await go({
       signal: controller.signal,
@@ -100,12 +103,14 @@ export async function driveRun(
   } catch (err) {
     if (err instanceof BatonError && err.code === 'RUN_INTERRUPTED' && stoppedBy !== undefined) {
       view.close();
+      live.close();
       say(`baton: stopped by ${stoppedBy}: ${err.message}\n`);
       return { exitCode: signalExitCode(stoppedBy) };
     }
     throw hint.durable && runId !== undefined ? withResumeHint(err, runId) : err;
   } finally {
     view.close();
+    live.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);

@@ -23,6 +23,12 @@ export interface RunRecord {
   updated_at: number;
   /** When it finished; unset while it runs (again, after `baton retry`). */
   ended_at?: number;
+  /**
+   * Its active time (store/active-time.ts): the closed stretches' total, and when the open
+   * one began. Both unset for a run recorded before baton kept them.
+   */
+  active_ms?: number;
+  active_since?: number;
   /** Who drives the run now; none once it finished or its owner let go. */
   owner?: RunOwner;
   /** Last sign of life from the owner (ms since epoch). */
@@ -181,8 +187,11 @@ export interface LogStore {
   end(runId: string, task: string, attempt: number): void;
   /** Lines in time order. Bounded by the caller through `tail` / `cursor` for big logs. */
   read(runId: string, query?: LogQuery): Promise<LogPage>;
-  /** Calls `each` for every line in time order, streamed (for export and huge logs). */
-  forEach(runId: string, each: (line: LogLine) => void, query?: Omit<LogQuery, 'tail'>): Promise<LogCursor>;
+  /**
+   * Calls `each` for every line in time order, streamed (for export and huge logs). When
+   * `each` returns a promise (its reader is behind), the next line waits for it.
+   */
+  forEach(runId: string, each: (line: LogLine) => unknown, query?: Omit<LogQuery, 'tail'>): Promise<LogCursor>;
   close(): Promise<void>;
 }
 

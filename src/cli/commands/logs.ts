@@ -9,7 +9,7 @@ import { paint, useColor } from '../render/format.js';
 import { LogFormatter } from '../render/logs.js';
 import { RunDigest } from '../render/run-view.js';
 import { parseSince } from '../render/time.js';
-import { stopQuietlyOnClosedStdout } from '../pipe.js';
+import { stopQuietlyOnClosedStdout, writeOrWait } from '../pipe.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface LogsFlags extends StoreFlags {
@@ -33,14 +33,16 @@ export default async function logs(runArg: string, task: string | undefined, fla
     if (task !== undefined) await checkTask(store, runId, task, keys);
     const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, await labels(store, runId, keys));
     let printed = 0;
+    // A reader slower than the store (a pipe) is waited for: baton never holds more than a
+    // pipe's worth of lines, however big the log.
     const print = (line: LogLine) => {
       printed++;
-      process.stdout.write((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
+      return writeOrWait((flags.json ? JSON.stringify(line) : formatter.format(line)) + '\n');
     };
     let cursor: LogCursor;
     if (tail !== undefined) {
       const page = await store.logs.read(runId, { task, since, tail });
-      page.lines.forEach(print);
+      for (const line of page.lines) await print(line);
       cursor = page.cursor;
     } else {
       cursor = await store.logs.forEach(runId, print, { task, since });
@@ -59,7 +61,13 @@ export default async function logs(runArg: string, task: string | undefined, fla
  * The run's status is read before its logs, so lines written before it ended are never
  * missed. Ctrl-C stops following (exit 130); the run itself goes on.
  */
-async function follow(store: Store, runId: string, task: string | undefined, from: LogCursor, print: (line: LogLine) => void): Promise<number> {
+async function follow(
+  store: Store,
+  runId: string,
+  task: string | undefined,
+  from: LogCursor,
+  print: (line: LogLine) => Promise<void> | undefined,
+): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);
@@ -69,16 +77,23 @@ async function follow(store: Store, runId: string, task: string | undefined, fro
     for (;;) {
       const record = await store.runs.getRun(runId);
       const status = record === undefined ? 'failed' : displayStatus(record);
-      const page = await store.logs.read(runId, { task, cursor });
-      page.lines.forEach(print);
-      cursor = page.cursor;
-      if (page.lines.length === 0 && status !== 'running' && status !== 'pending') {
+      // Streamed, not read as one page: a fast run and a slow reader must not pile lines up here.
+      let printed = 0;
+      cursor = await store.logs.forEach(
+        runId,
+        (line) => {
+          printed++;
+          return print(line);
+        },
+        { task, cursor },
+      );
+      if (printed === 0 && status !== 'running' && status !== 'pending') {
         if (status === 'interrupted') {
           process.stderr.write(`baton: run ${runId} is interrupted (the process running it is gone); go on with: baton resume ${runId}\n`);
         }
         return EXIT.ok;
       }
-      if (page.lines.length > 0) continue;
+      if (printed > 0) continue;
       try {
         await sleep(FOLLOW_MS, undefined, { signal: stop.signal });
       } catch {

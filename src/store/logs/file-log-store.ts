@@ -77,7 +77,7 @@ export class FileLogStore implements LogStore {
     return { lines, cursor };
   }
 
-  forEach(runId: string, each: (line: LogLine) => void, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
+  forEach(runId: string, each: (line: LogLine) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
     return forEachLine(this.logsDir, runId, query, each);
   }
 

@@ -112,7 +112,7 @@ export async function forEachLine(
   logsDir: string,
   runId: string,
   query: Omit<LogQuery, 'tail'>,
-  each: (line: LogLine) => void,
+  each: (line: LogLine) => unknown,
 ): Promise<LogCursor> {
   const cursor: Record<string, number> = { ...query.cursor };
   const files = runLogFiles(logsDir, runId, query.task);
@@ -127,7 +127,10 @@ export async function forEachLine(
   }
   let count = 0;
   for (const line of merge(sources)) {
-    if (query.since === undefined || line.at >= query.since) each(line);
+    if (query.since === undefined || line.at >= query.since) {
+      const behind = each(line);
+      if (behind instanceof Promise) await behind;
+    }
     if (++count % 50_000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   for (const source of sources) cursor[path.basename(source.file)] = source.offset;

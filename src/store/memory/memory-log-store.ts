@@ -46,9 +46,12 @@ export class MemoryLogStore implements LogStore {
     return { lines: tail === undefined || lines.length <= tail ? lines : lines.slice(lines.length - tail), cursor };
   }
 
-  async forEach(runId: string, each: (line: LogLine) => void, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
+  async forEach(runId: string, each: (line: LogLine) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
     const { lines, cursor } = this.select(runId, query);
-    for (const line of lines) each(line);
+    for (const line of lines) {
+      const behind = each(line);
+      if (behind instanceof Promise) await behind;
+    }
     return cursor;
   }
 
