@@ -149,7 +149,7 @@ tasks:
     runId = /Run ([0-9A-Z]{26})/.exec(r.stdout)![1];
     // the plain progress lines, the summary table, the stderr tail
     expect(raw(r.stdout + r.stderr)).toEqual([]);
-    expect(r.stdout).toContain('started: evil\\x1b]0;pwned\\x07\\x1b[2J (1 tasks)');
+    expect(r.stdout).toContain('started: evil\\x1b]0;pwned\\x07\\x1b[2J (1 task');
     expect(r.stdout).toContain(`Run ${runId} evil\\x1b]0;pwned\\x07\\x1b[2J: failed`);
     expect(r.stdout).toContain('│ \\x1b]0;t\\x07 boom');
   });
