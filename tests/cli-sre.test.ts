@@ -324,3 +324,43 @@ tasks:
     ]);
   });
 });
+
+describe('durations count the attempts, not the idle time around them', () => {
+  it('a retry three minutes later adds only its own running time, in the summary, status and history', async () => {
+    const { openStore } = await import('../src/store/open.js');
+    const { runWorkflow } = await import('../src/engine/runner.js');
+    const { continueStoredRun } = await import('../src/engine/resume.js');
+    const { summarize } = await import('../src/engine/summary.js');
+    const { shell, workflow } = await import('../src/engine/test-dsl.js');
+    const file = path.join(tempDir(), 'baton.db');
+    const marker = path.join(tempDir(), 'fixed');
+    // Fails until the marker exists.
+    const wf = workflow([shell('quick', `test -e ${marker}`), shell('after', 'true', { depends_on: ['quick'] })]);
+    const started = Date.now();
+    // The retry happens "three minutes later": the clock it sees is three minutes ahead.
+    const clock = (ahead: number) => () => Date.now() + ahead;
+    const store = openStore(file);
+    let runId: string;
+    try {
+      ({ runId } = await runWorkflow({ store, workflow: wf, now: clock(0) }));
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(marker, '');
+      const owner = { host: 'test', pid: process.pid, started_at: started };
+      const { state } = await continueStoredRun({ store, runId, owner, now: clock(180_000), stopLeftovers: async () => {} }, { kind: 'retry' });
+      const summary = summarize(state);
+      expect(summary.status).toBe('succeeded');
+      const quick = summary.tasks.find((t) => t.id === 'quick')!;
+      expect(quick.attempts).toBe(2);
+      // Two short attempts, far from the three minutes between them.
+      expect(quick.duration_ms).toBeLessThan(60_000);
+      expect(summary.duration_ms).toBeLessThan(60_000);
+      const status = JSON.parse(baton(['status', runId, '--store', file, '--json']).stdout);
+      expect(status.duration_ms).toBe(summary.duration_ms);
+      expect(status.tasks.find((t: { id: string }) => t.id === 'quick').duration_ms).toBe(quick.duration_ms);
+      const history = JSON.parse(baton(['history', '--store', file, '--json']).stdout);
+      expect(history[0].duration_ms).toBe(summary.duration_ms);
+    } finally {
+      await store.close();
+    }
+  });
+});

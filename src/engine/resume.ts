@@ -83,6 +83,8 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       resumed: mode.kind !== 'retry',
       reopen,
       cancel: mode.kind === 'cancel' ? mode.reason : undefined,
+      // The previous owner's last sign of life: the time after it is not the run's.
+      ranUntil: Math.max(record.heartbeat_at ?? 0, state.lastAt),
     });
   } catch (err) {
     await store.runs.releaseRun(runId, owner).catch(() => {});

@@ -88,6 +88,15 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   return { runId, state: runner.state };
 }
 
+/** How continueRun goes on: see engine/resume.ts. */
+export interface ContinueHow {
+  resumed: boolean;
+  reopen?: RunEvent;
+  cancel?: string;
+  /** For a resume: the previous owner's last sign of life, where its stretch of the run's time ends. */
+  ranUntil?: number;
+}
+
 /**
  * Drives a run rebuilt from its events (engine/resume.ts): `reopened` events (a
  * RunReopened from `baton retry`) are recorded first; `cancel` cancels it at once.
@@ -95,7 +104,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 export async function continueRun(
   state: RunState,
   options: DriveOptions,
-  how: { resumed: boolean; reopen?: RunEvent; cancel?: string },
+  how: ContinueHow,
 ): Promise<RunResult> {
   const runner = new Runner(state, options);
   await runner.continue(how);
@@ -180,11 +189,14 @@ class Runner {
   }
 
   /** Goes on with a run rebuilt from its events, which this process has claimed. */
-  async continue(how: { resumed: boolean; reopen?: RunEvent; cancel?: string }): Promise<void> {
+  async continue(how: ContinueHow): Promise<void> {
     const owner = this.options.owner;
     await this.drive(() => {
       if (how.reopen) this.emit(how.reopen);
-      if (how.resumed && owner) this.emit({ type: 'RunResumed', owner: { host: owner.host, pid: owner.pid } });
+      if (how.resumed && owner) {
+        const until = how.ranUntil === undefined ? {} : { ran_until: how.ranUntil };
+        this.emit({ type: 'RunResumed', owner: { host: owner.host, pid: owner.pid }, ...until });
+      }
       this.scheduler.resume(how.cancel);
     });
   }

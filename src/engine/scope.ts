@@ -1,5 +1,6 @@
 import type { Scope } from '../expr/index.js';
 import type { TaskState, RunState } from './state.js';
+import { taskDurationMs } from './summary.js';
 
 /**
  * The expression contexts a task sees: env, inputs, tasks, run, workflow, and item/index
@@ -54,8 +55,7 @@ export class ScopeBuilder {
       error_code: task.error?.code,
       reason: task.reason,
       attempts: task.attempt,
-      duration_ms:
-        task.firstStartedAt !== undefined && task.endedAt !== undefined ? task.endedAt - task.firstStartedAt : undefined,
+      duration_ms: taskDurationMs(task),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { TaskSpec } from '../spec/model.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
 import type { Plan, PlanNode } from './plan.js';
 
 /**
@@ -33,6 +34,9 @@ export interface TaskState {
   continuesFrom?: number;
   /** For a conditional: the branch it took. */
   branch?: 'then' | 'else';
+  /** Running time of its ended attempts, and the start of the one running (store/active-time.ts). */
+  active_ms?: number;
+  active_since?: number;
   /** derived: deps not yet ended, plus 1 while the parent has not started. */
   waiting: number;
   /** derived: callbacks only, triggers that have not ended yet. */
@@ -55,6 +59,12 @@ export class RunState {
   /** When the run last became active (started, or reopened by `baton retry`): its time limit counts from here. */
   activeSince?: number;
   endedAt?: number;
+  /** The run's active time: its run/resume/retry sessions (store/active-time.ts). */
+  readonly activity: Activity = {};
+  /** Time of the last event applied. */
+  lastAt = 0;
+  /** The end of the previous owner's stretch, from the latest RunResumed: where its interrupted attempts ended. */
+  private ranUntil?: number;
   runError?: TaskError;
   /** The file the workflow came from, and the folder relative paths resolve against. */
   source?: { file: string; sha256: string };
@@ -101,6 +111,8 @@ export class RunState {
 
   apply(event: TimedEvent | StoredEvent): void {
     if ('seq' in event) this.lastSeq = event.seq;
+    this.lastAt = event.at;
+    if (foldRunActivity(this.activity, event) && event.type === 'RunResumed') this.ranUntil = Math.min(event.ran_until ?? event.at, event.at);
     switch (event.type) {
       case 'RunCreated':
         this.inputs = event.inputs;
@@ -140,6 +152,7 @@ export class RunState {
         task.attempt = event.attempt;
         task.startedAt = event.at;
         task.firstStartedAt ??= event.at;
+        startStretch(task, event.at);
         return;
       }
       case 'TaskInterrupted': {
@@ -147,6 +160,7 @@ export class RunState {
         task.status = 'ready';
         task.attemptOffset++;
         task.continuesFrom ??= task.startedAt;
+        endStretch(task, this.ranUntil ?? event.at);
         return;
       }
       case 'TaskBranched':
@@ -175,6 +189,7 @@ export class RunState {
         task.outputs = event.outputs;
         task.exitCode = event.exit_code;
         task.endedAt = event.at;
+        endStretch(task, event.at);
         return;
       }
       case 'TaskFailed': {
@@ -185,6 +200,7 @@ export class RunState {
         task.error = event.error;
         task.exitCode = event.error.exit_code;
         task.endedAt = event.at;
+        endStretch(task, event.at);
         return;
       }
       case 'TaskRetryScheduled': {
@@ -200,6 +216,7 @@ export class RunState {
         task.continuesFrom = undefined;
         task.reason = event.reason;
         task.endedAt = event.at;
+        endStretch(task, event.at);
         return;
       }
       case 'RunCancelRequested':

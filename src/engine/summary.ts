@@ -1,6 +1,7 @@
 import type { RunStatus, TaskError, TaskStatus } from '../store/events.js';
 import type { TaskSpec } from '../spec/model.js';
-import type { RunState } from './state.js';
+import { activeMs } from '../store/active-time.js';
+import type { RunState, TaskState } from './state.js';
 
 /**
  * The one document a run is summed up in: what `baton run --json` prints and what the
@@ -83,6 +84,15 @@ export function plannedTasks(state: RunState): { count: number; openLoops: numbe
   return { count, openLoops };
 }
 
+/**
+ * A task's duration once it ended: the running time of its attempts (store/active-time.ts),
+ * not the waits between them. Undefined for a task that never started or has not ended.
+ */
+export function taskDurationMs(task: TaskState): number | undefined {
+  if (task.firstStartedAt === undefined || task.endedAt === undefined) return undefined;
+  return activeMs(task, task.endedAt);
+}
+
 export function summarize(state: RunState): RunSummary {
   const tasks: TaskSummary[] = [];
   for (const key of treeOrder(state)) {
@@ -91,7 +101,8 @@ export function summarize(state: RunState): RunSummary {
     const summary: TaskSummary = { id: key, type: node.spec.type, status: task.status, attempts: task.attempt };
     if (node.spec.name) summary.name = node.spec.name;
     if (node.parent) summary.parent = node.parent;
-    if (task.firstStartedAt !== undefined && task.endedAt !== undefined) summary.duration_ms = task.endedAt - task.firstStartedAt;
+    const took = taskDurationMs(task);
+    if (took !== undefined) summary.duration_ms = took;
     if (task.exitCode !== undefined) summary.exit_code = task.exitCode;
     if (task.outputs && Object.keys(task.outputs).length > 0) summary.outputs = task.outputs;
     if (task.error && task.status === 'failed') summary.error = task.error;
@@ -105,7 +116,7 @@ export function summarize(state: RunState): RunSummary {
     status: state.status,
     started_at: iso(state.startedAt),
     ended_at: iso(state.endedAt),
-    duration_ms: state.startedAt !== undefined && state.endedAt !== undefined ? state.endedAt - state.startedAt : undefined,
+    duration_ms: state.endedAt !== undefined ? activeMs(state.activity, state.endedAt) : undefined,
     error: state.runError,
     counts: countTasks(tasks),
     tasks,

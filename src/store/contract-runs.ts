@@ -25,8 +25,26 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
       [2, 'RunStarted'],
     ]);
     const record = await store().runs.getRun('R1');
-    expect(record).toEqual({ id: 'R1', workflow: 'deploy', status: 'running', created_at: T0, updated_at: T0 + 5 });
+    expect(record).toEqual({ id: 'R1', workflow: 'deploy', status: 'running', created_at: T0, updated_at: T0 + 5, active_ms: 0, active_since: T0 + 5 });
     expect(await store().runs.getRun('nope')).toBeUndefined();
+  });
+
+  it("keeps a run's active time: its sessions, not the idle time between them", async () => {
+    const runs = store().runs;
+    await runs.createRun(run('R1'), [ev.created(T0), ev.started(T0 + 10)]);
+    await runs.append('R1', [ev.failed(T0 + 110)]);
+    expect(await runs.getRun('R1')).toMatchObject({ active_ms: 100, ended_at: T0 + 110 });
+    expect((await runs.getRun('R1'))?.active_since).toBeUndefined();
+    // `baton retry` three minutes later: the gap is not the run's time.
+    await runs.append('R1', [ev.reopened([], T0 + 180_000)]);
+    expect(await runs.getRun('R1')).toMatchObject({ active_ms: 100, active_since: T0 + 180_000 });
+    // The retrying process dies after its last heartbeat at +40 ms; a resume a minute later.
+    await runs.append('R1', [{ type: 'RunResumed', owner: { host: 'h', pid: 2 }, ran_until: T0 + 180_040, at: T0 + 240_000 }]);
+    await runs.append('R1', [ev.succeeded(T0 + 240_060)]);
+    const ended = await runs.getRun('R1');
+    expect(ended).toMatchObject({ status: 'succeeded', active_ms: 200 });
+    await runs.rebuildProjection('R1');
+    expect(await runs.getRun('R1')).toEqual(ended);
   });
 
   it('refuses a second run with the same id and keeps the first', async () => {

@@ -74,8 +74,12 @@ export type RunEvent =
       base_dir?: string;
     }
   | { type: 'RunStarted' }
-  /** A new owner picked the run up after its previous one was gone (`baton resume`). */
-  | { type: 'RunResumed'; owner: { host: string; pid: number } }
+  /**
+   * A new owner picked the run up after its previous one was gone (`baton resume`).
+   * `ran_until`: the previous owner's last sign of life (its last heartbeat or event), where
+   * its stretch of the run's time ends (store/active-time.ts).
+   */
+  | { type: 'RunResumed'; owner: { host: string; pid: number }; ran_until?: number }
   /**
    * `baton retry`: these tasks go back to pending for a new attempt; everything else keeps
    * its result. The run is running again.

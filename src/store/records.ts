@@ -1,24 +1,34 @@
 /** Helpers every store shares, so their records agree field for field. */
+import { foldRunActivity } from './active-time.js';
 import { StoreError, runNotFound } from './errors.js';
 import type { TimedEvent } from './events.js';
 import { FINISHED_RUN_STATUSES, statusAfter } from './projection.js';
 import type { RunRecord, TaskRecord } from './store.js';
 
 /**
- * Moves a run's status and end time as an event says (a reopened run has no end time);
- * true if the status changed.
+ * Moves a run's status, end time and active time as an event says (a reopened run has no
+ * end time); true if any of them changed.
  */
-export function foldStatus(record: Pick<RunRecord, 'status' | 'ended_at'>, event: TimedEvent): boolean {
+export function foldStatus(record: Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_since'>, event: TimedEvent): boolean {
+  const active = foldRunActivity(record, event);
   const status = statusAfter(event);
-  if (!status) return false;
+  if (!status) return active;
   record.status = status;
   if (FINISHED_RUN_STATUSES.has(status)) record.ended_at = event.at;
   else delete record.ended_at;
   return true;
 }
 
+/** Events that change a run record's status or active time (foldStatus returns true for them). */
+export function movesRun(event: TimedEvent): boolean {
+  return event.type === 'RunResumed' || statusAfter(event) !== undefined;
+}
+
 export function copyRecord(record: RunRecord): RunRecord {
-  return record.owner ? { ...record, owner: { ...record.owner } } : { ...record };
+  const copy = record.owner ? { ...record, owner: { ...record.owner } } : { ...record };
+  // A closed stretch leaves active_since undefined: records list only what is set.
+  if (copy.active_since === undefined) delete copy.active_since;
+  return copy;
 }
 
 /** A task row without its unset fields, as every store returns it. */

@@ -42,8 +42,9 @@ function snapshotter(store: Store, runId: string): () => Promise<StatusJson> {
     const record = await store.runs.getRun(runId);
     if (record === undefined) throw new Error(`run ${runId} disappeared from the store`);
     digest.apply(await store.runs.readEvents(runId, digest.seq));
-    const tasks = taskJson(await store.runs.listTasks(runId), digest);
-    return { ...runJson(record, countTasks(tasks), Date.now(), digest), tasks };
+    const now = Date.now();
+    const tasks = taskJson(await store.runs.listTasks(runId), digest, now);
+    return { ...runJson(record, countTasks(tasks), now, digest), tasks };
   };
 }
 

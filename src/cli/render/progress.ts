@@ -1,5 +1,6 @@
 import type { RunState } from '../../engine/state.js';
-import { plannedTasks } from '../../engine/summary.js';
+import { plannedTasks, taskDurationMs } from '../../engine/summary.js';
+import { activeMs } from '../../store/active-time.js';
 import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
@@ -92,7 +93,8 @@ export class LiveView implements ProgressView {
       if (TERMINAL_TASK_STATUSES.has(task.status)) done++;
       else if (task.status === 'running' || task.status === 'retrying') running.push(key);
     }
-    const elapsed = state.startedAt ? duration(now - state.startedAt) : '';
+    // The run's active time: after `baton retry`, the time since its first start is not.
+    const elapsed = state.startedAt ? duration(activeMs(state.activity, now)) : '';
     const planned = plannedTasks(state);
     const of = `${planned.count}${planned.openLoops > 0 ? '+' : ''}`;
     lines.push(this.paint.bold(`${visible(state.plan.workflow.name)}  ${done}/${of} done  ${elapsed}`));
@@ -109,7 +111,8 @@ export class LiveView implements ProgressView {
     const ended = [...new Set(this.recent)].filter((key) => TERMINAL_TASK_STATUSES.has(state.task(key).status));
     for (const key of ended.slice(-Math.min(room, 8))) {
       const task = state.task(key);
-      const took = task.endedAt && task.firstStartedAt ? duration(task.endedAt - task.firstStartedAt) : task.reason ?? '';
+      const ms = taskDurationMs(task);
+      const took = ms !== undefined ? duration(ms) : task.reason ?? '';
       lines.push(this.row(task.status, key, took, width));
     }
     this.clear();

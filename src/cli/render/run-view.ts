@@ -8,6 +8,7 @@ import type { StoredEvent, TaskError, TaskStatus } from '../../store/events.js';
 import { displayStatus, type DisplayStatus } from '../../store/ownership.js';
 import type { RunRecord, TaskRecord } from '../../store/store.js';
 import type { TaskCounts } from '../../engine/summary.js';
+import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from '../../store/active-time.js';
 import { iso } from './time.js';
 
 // The counts are the engine's, so every view counts the same tasks.
@@ -26,8 +27,13 @@ export interface RunJson {
   created_at: string;
   started_at?: string;
   ended_at?: string;
-  /** From creation to end; absent while the run has not ended. */
+  /**
+   * Its active time (the sum of its run, resume and retry sessions; docs/cli.md), once it
+   * ended; absent while it has not.
+   */
   duration_ms?: number;
+  /** While it runs: its active time so far. */
+  elapsed_ms?: number;
   /** Why the run failed. */
   error?: TaskError;
   /** A cancel asked for by `baton cancel`, not yet carried out. */
@@ -46,8 +52,10 @@ export interface TaskJson {
   attempts: number;
   started_at?: string;
   ended_at?: string;
-  /** First start to end, retries included. */
+  /** The running time of its attempts, once it ended (not the waits between them). */
   duration_ms?: number;
+  /** While it runs or waits for a retry: the running time of its attempts so far. */
+  elapsed_ms?: number;
   exit_code?: number;
   outputs?: Record<string, unknown>;
   error?: TaskError;
@@ -80,10 +88,15 @@ export class RunDigest {
   seq = 0;
   /** Every task the run knows of, static ones in file order with children after their parent. */
   readonly nodes = new Map<string, NodeInfo>();
+  /** Tasks' running time (store/active-time.ts), folded as the engine folds it. */
+  readonly activity = new Map<string, Activity>();
+  /** The end of the previous owner's stretch, from the latest RunResumed. */
+  private ranUntil?: number;
 
   apply(events: readonly StoredEvent[]): void {
     for (const event of events) {
       this.seq = Math.max(this.seq, event.seq);
+      this.foldActivity(event);
       switch (event.type) {
         case 'RunCreated': {
           const workflow = asMap(event.workflow);
@@ -109,6 +122,30 @@ export class RunDigest {
           break;
       }
     }
+  }
+
+  private foldActivity(event: StoredEvent): void {
+    switch (event.type) {
+      case 'RunResumed':
+        this.ranUntil = Math.min(event.ran_until ?? event.at, event.at);
+        return;
+      case 'TaskStarted': {
+        let activity = this.activity.get(event.task);
+        if (!activity) this.activity.set(event.task, (activity = {}));
+        return startStretch(activity, event.at);
+      }
+      case 'TaskInterrupted':
+        return this.endActivity(event.task, this.ranUntil ?? event.at);
+      case 'TaskSucceeded':
+      case 'TaskFailed':
+      case 'TaskCancelled':
+        return this.endActivity(event.task, event.at);
+    }
+  }
+
+  private endActivity(task: string, at: number): void {
+    const activity = this.activity.get(task);
+    if (activity) endStretch(activity, at);
   }
 
   /** Parallel children and conditional branches are static; loop iterations come in TaskExpanded. */
@@ -137,7 +174,9 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
   if (digest?.startedAt !== undefined) out.started_at = iso(digest.startedAt);
   if (record.ended_at !== undefined) {
     out.ended_at = iso(record.ended_at);
-    out.duration_ms = record.ended_at - record.created_at;
+    out.duration_ms = runDurationMs(record);
+  } else if ((status === 'running' || status === 'pending') && (record.active_ms !== undefined || record.active_since !== undefined)) {
+    out.elapsed_ms = activeMs(record, now);
   }
   if (digest?.error !== undefined && record.status === 'failed') out.error = digest.error;
   if (record.cancel_requested !== undefined && record.ended_at === undefined) out.cancel_requested = record.cancel_requested;
@@ -150,7 +189,7 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
  * the run knows of, including static ones not reached yet (pending), with the projection's
  * state where it has one.
  */
-export function taskJson(rows: readonly TaskRecord[], digest: RunDigest): TaskJson[] {
+export function taskJson(rows: readonly TaskRecord[], digest: RunDigest, now: number): TaskJson[] {
   const byKey = new Map(rows.map((row) => [row.key, row]));
   const children = new Map<string, string[]>();
   const roots: string[] = [];
@@ -169,14 +208,14 @@ export function taskJson(rows: readonly TaskRecord[], digest: RunDigest): TaskJs
 
   const out: TaskJson[] = [];
   const visit = (key: string) => {
-    out.push(oneTask(key, byKey.get(key), digest.nodes.get(key)));
+    out.push(oneTask(key, byKey.get(key), digest.nodes.get(key), digest.activity.get(key), now));
     for (const child of children.get(key) ?? []) visit(child);
   };
   roots.forEach(visit);
   return out;
 }
 
-function oneTask(key: string, row: TaskRecord | undefined, node: NodeInfo | undefined): TaskJson {
+function oneTask(key: string, row: TaskRecord | undefined, node: NodeInfo | undefined, activity: Activity | undefined, now: number): TaskJson {
   const task: TaskJson = { id: key, status: row?.status ?? 'pending', attempts: row?.attempt ?? 0 };
   if (node?.name !== undefined) task.name = node.name;
   if (node?.type !== undefined) task.type = node.type;
@@ -184,7 +223,11 @@ function oneTask(key: string, row: TaskRecord | undefined, node: NodeInfo | unde
   if (row === undefined) return task;
   if (row.first_started_at !== undefined) task.started_at = iso(row.first_started_at);
   if (row.ended_at !== undefined) task.ended_at = iso(row.ended_at);
-  if (row.first_started_at !== undefined && row.ended_at !== undefined) task.duration_ms = row.ended_at - row.first_started_at;
+  if (activity !== undefined) {
+    const ended = row.status !== 'running' && row.status !== 'retrying' && row.ended_at !== undefined;
+    if (ended) task.duration_ms = activeMs(activity, row.ended_at!);
+    else if (row.status === 'running' || row.status === 'retrying') task.elapsed_ms = activeMs(activity, now);
+  }
   if (row.exit_code !== undefined) task.exit_code = row.exit_code;
   if (row.outputs !== undefined && Object.keys(row.outputs).length > 0) task.outputs = row.outputs;
   if (row.error !== undefined && row.status === 'failed') task.error = row.error;

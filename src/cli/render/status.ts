@@ -62,7 +62,7 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
       '  '.repeat(depths.get(task.id) ?? 0) + truncate(visible(task.id), 48),
       colorStatus(task.status, paint),
       task.attempts === 0 ? '-' : String(task.attempts),
-      taskDuration(task, now),
+      taskDuration(task),
       task.exit_code === undefined ? '' : String(task.exit_code),
       truncate(note(task, now), 72),
     ]);
@@ -151,15 +151,15 @@ function relativeIn(at: number, now: number): string {
 
 function runDuration(run: RunJson, now: number): string {
   if (run.duration_ms !== undefined) return duration(run.duration_ms);
+  if (run.elapsed_ms !== undefined) return `${duration(run.elapsed_ms)}…`;
+  // A run recorded before baton kept active time.
   if (run.status === 'running' || run.status === 'pending') return `${duration(now - Date.parse(run.created_at))}…`;
   return '-';
 }
 
-function taskDuration(task: TaskJson, now: number): string {
+function taskDuration(task: TaskJson): string {
   if (task.duration_ms !== undefined) return duration(task.duration_ms);
-  if (task.started_at !== undefined && (task.status === 'running' || task.status === 'retrying')) {
-    return `${duration(now - Date.parse(task.started_at))}…`;
-  }
+  if (task.elapsed_ms !== undefined) return `${duration(task.elapsed_ms)}…`;
   return '-';
 }
 

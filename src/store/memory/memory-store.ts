@@ -121,6 +121,8 @@ export class MemoryRunStore implements RunStore {
       const record = entry.record;
       record.status = 'pending';
       delete record.ended_at;
+      delete record.active_ms;
+      delete record.active_since;
       record.updated_at = record.created_at;
       entry.tasks = new Map();
       entry.projected = 0;

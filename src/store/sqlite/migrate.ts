@@ -7,6 +7,7 @@
  */
 import type { Database } from './driver.js';
 import init from './migrations/001_init.sql';
+import activeTime from './migrations/002_active_time.sql';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001_init', sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001_init', sql: init },
+  { version: 2, name: '002_active_time', sql: activeTime },
+];
 
 /** The schema version this baton writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

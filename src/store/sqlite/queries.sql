@@ -53,12 +53,13 @@ UPDATE runs SET updated_at = ? WHERE id = ?
 RETURNING coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq;
 
 -- name: moveRun
--- status, ended_at, updated_at, id
-UPDATE runs SET status = ?, ended_at = ?, updated_at = ? WHERE id = ?;
+-- status, ended_at, active_ms, active_since, updated_at, id
+UPDATE runs SET status = ?, ended_at = ?, active_ms = ?, active_since = ?, updated_at = ? WHERE id = ?;
 
 -- name: finishRun
--- status, ended_at, updated_at, id. A finished run has no owner and nothing to cancel.
-UPDATE runs SET status = ?, ended_at = ?, updated_at = ?,
+-- status, ended_at, active_ms, active_since, updated_at, id. A finished run has no owner
+-- and nothing to cancel.
+UPDATE runs SET status = ?, ended_at = ?, active_ms = ?, active_since = ?, updated_at = ?,
   owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, cancel_requested = NULL
 WHERE id = ?;
 
