@@ -72,4 +72,22 @@ describe('sqlite store: a damaged page', () => {
       await again.close();
     }
   });
+
+  it('a stored value that no longer parses (a damaged overflow page) is STORE_CORRUPT, not a crash', async () => {
+    const file = path.join(mkdtempSync(path.join(root, 'store-')), 'baton.db');
+    const store = openSqliteStore(file);
+    await store.runs.createRun({ id: 'R1', workflow: 'w', created_at: 1 }, [created(1), { type: 'RunStarted', at: 2 }]);
+    await store.close();
+    const conn = new (loadDriver())(file);
+    conn.prepare("UPDATE events SET data = '{\"type\": \"RunSta' WHERE run_id = 'R1' AND seq = 2").run();
+    conn.close();
+    const reopened = openSqliteStore(file);
+    try {
+      const err = await rejection(reopened.runs.readEvents('R1'));
+      expect(err.code).toBe('STORE_CORRUPT');
+      expect(err.message).toMatch(/damaged \(.*JSON.*\) while reading it: baton changed nothing/);
+    } finally {
+      await reopened.close();
+    }
+  });
 });
