@@ -6,6 +6,7 @@ import { summarize } from '../../engine/summary.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore } from '../store.js';
+import { visible } from '../render/visible.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 
 interface CancelFlags extends ContinueFlags {
@@ -28,7 +29,7 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
     const reason = flags.reason ?? 'cancelled with baton cancel';
     const owner = await requestCancel(store.runs, id, reason);
     if (owner === undefined) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
-    process.stderr.write(`baton: asked pid ${owner.pid} on ${owner.host} to cancel run ${id}\n`);
+    process.stderr.write(`baton: asked pid ${owner.pid} on ${visible(owner.host)} to cancel run ${id}\n`);
     if (!flags.wait) {
       if (flags.json) process.stdout.write(JSON.stringify({ run_id: id, cancel_requested: reason, owner: { host: owner.host, pid: owner.pid } }, null, 2) + '\n');
       return EXIT.ok;
