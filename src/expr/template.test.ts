@@ -169,6 +169,12 @@ describe('a bare ${name} is an expression only where the task has that context',
     expect(renderTemplate('${item}', inLoop)).toBe('qa');
   });
 
+  it('spaced, ${ name } is no shell syntax: any context the task has is read', () => {
+    expect(renderTemplate('${ inputs }', { contexts: { ...outside.contexts, inputs: { a: 1 } } })).toEqual({ a: 1 });
+    expect(renderTemplate('${ run }', outside)).toEqual({ id: 'r1' });
+    expect(renderTemplate('${ item }', outside)).toBe('${ item }');
+  });
+
   it('reads result where the scope has it (outputs templates)', () => {
     expect(renderTemplate('${result}', { contexts: { ...outside.contexts, result: { v: 1 } } })).toEqual({ v: 1 });
   });

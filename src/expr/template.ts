@@ -7,11 +7,13 @@
  *   parameter expansion: `${HOME}`, `${PATH:-x}`, `${#arr}`, `${1}`, `${!ref}` are text,
  *   because their first identifier is not a context (lower-case), a function followed by
  *   `(`, or a literal. With a space after `${` and no word, it is always an expression.
- * - A name alone between the braces (`${item}`, `${ index }`) is an expression only when
- *   it is a context the task has and that is used whole: `item`/`index` inside a loop,
- *   `result` in `outputs:`. Anywhere else `${result}`, `${run}`, `${item}` are the
- *   shell's (`result=$(cmd); echo "${result}"`). isBareContext decides, for the engine
- *   (given the task's scope) and for `baton validate` (given where the field is) alike.
+ * - A name alone between the braces is an expression only when it is a context the task
+ *   has. Written shell-style, `${name}`, only the contexts used whole count: `item`/`index`
+ *   inside a loop, `result` in `outputs:`; so `${result}`, `${run}` (and `${item}` outside
+ *   a loop) are the shell's (`result=$(cmd); echo "${result}"`). Spaced, `${ name }` is no
+ *   shell syntax, so any context the task has counts (`body: ${ inputs }`). isBareContext
+ *   decides, for the engine (given the task's scope) and for `baton validate` (given where
+ *   the field is) alike.
  * - The expression ends at the first `}` (`}}` for `${{`) outside a string literal, so
  *   `${ format('{0}', x) }` is one part.
  *
@@ -25,7 +27,7 @@ export const KNOWN_CONTEXTS: readonly string[] = ['env', 'inputs', 'tasks', 'ite
 
 const LITERALS = new Set(['true', 'false', 'null', 'NaN', 'Infinity']);
 
-/** Contexts whose value is used whole, so `${name}` alone may mean them (see isBareContext). */
+/** Contexts whose value is used whole, so `${name}` alone, unspaced, may mean them (see isBareContext). */
 export const BARE_CONTEXTS: readonly string[] = ['item', 'index', 'result'];
 
 /** The contexts a task has: a Set of names, or a scope's contexts seen through `has`. */
@@ -36,9 +38,12 @@ export interface ContextNames {
 /** Every context present: what a caller that cannot tell assumes (the widest reading). */
 export const ALL_CONTEXTS: ContextNames = { has: () => true };
 
-/** Whether `${name}`, with nothing but the name between the braces, is an expression for a task having `contexts`. */
-export function isBareContext(name: string, contexts: ContextNames): boolean {
-  return BARE_CONTEXTS.includes(name) && contexts.has(name);
+/**
+ * Whether a name alone between the braces is an expression for a task having `contexts`:
+ * `spaced` is `${ name }`, not `${name}` (see the header).
+ */
+export function isBareContext(name: string, contexts: ContextNames, spaced = false): boolean {
+  return (spaced ? KNOWN_CONTEXTS : BARE_CONTEXTS).includes(name) && contexts.has(name);
 }
 
 export interface TextPart {
@@ -72,12 +77,12 @@ export interface Scan {
   shell: number[];
 }
 
-/** One cache per set of bare contexts present (a bit each, see bareBits). */
+/** One cache per set of contexts present (a bit each, see contextBits). */
 const caches = new Map<number, Map<string, Scan>>();
 
 /** `contexts`: the contexts the task has, which decides what a bare `${name}` is (isBareContext). */
 export function scanTemplate(src: string, contexts: ContextNames = ALL_CONTEXTS): Scan {
-  const bits = bareBits(contexts);
+  const bits = contextBits(contexts);
   let cache = caches.get(bits);
   if (!cache) caches.set(bits, (cache = new Map()));
   let scan = cache.get(src);
@@ -89,15 +94,15 @@ export function scanTemplate(src: string, contexts: ContextNames = ALL_CONTEXTS)
   return scan;
 }
 
-function bareBits(contexts: ContextNames): number {
+function contextBits(contexts: ContextNames): number {
   let bits = 0;
-  BARE_CONTEXTS.forEach((name, i) => {
-    if (isBareContext(name, contexts)) bits |= 1 << i;
+  KNOWN_CONTEXTS.forEach((name, i) => {
+    if (contexts.has(name)) bits |= 1 << i;
   });
   return bits;
 }
 
-function scanUncached(src: string, bare: number): Scan {
+function scanUncached(src: string, bits: number): Scan {
   const parts: Part[] = [];
   const problems: ScanProblem[] = [];
   const shell: number[] = [];
@@ -118,7 +123,7 @@ function scanUncached(src: string, bare: number): Scan {
     }
     const double = src[dollar + 2] === '{';
     const bodyStart = dollar + (double ? 3 : 2);
-    if (!double && !startsExpression(src, bodyStart, bare)) {
+    if (!double && !startsExpression(src, bodyStart, bits)) {
       shell.push(dollar);
       text += src.slice(i, dollar + 2);
       i = dollar + 2;
@@ -147,7 +152,7 @@ function scanUncached(src: string, bare: number): Scan {
 }
 
 /** Whether the text after `${` (at `at`) is an expression rather than a shell expansion. */
-function startsExpression(src: string, at: number, bare: number): boolean {
+function startsExpression(src: string, at: number, bits: number): boolean {
   let p = at;
   while (p < src.length && /\s/.test(src[p])) p++;
   const spaced = p > at;
@@ -156,8 +161,8 @@ function startsExpression(src: string, at: number, bare: number): boolean {
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(p, p + 64))![0];
     if (LITERALS.has(id)) return true;
     if (/^\s*\}/.test(src.slice(p + id.length, p + id.length + 64))) {
-      const i = BARE_CONTEXTS.indexOf(id);
-      return i >= 0 && (bare & (1 << i)) !== 0;
+      const i = KNOWN_CONTEXTS.indexOf(id);
+      return isBareContext(id, { has: () => i >= 0 && (bits & (1 << i)) !== 0 }, spaced);
     }
     if (KNOWN_CONTEXTS.includes(id)) return true;
     return FUNCTION_NAMES.has(id.toLowerCase()) && /^\s*\(/.test(src.slice(p + id.length, p + id.length + 64));

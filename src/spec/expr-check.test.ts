@@ -261,6 +261,10 @@ describe('a bare ${name} in a command', () => {
     `));
   });
 
+  test('spaced, a whole context is read: an http body of all the inputs', () => {
+    valid(check('name: x\ninputs: { a: 1 }\ntasks:\n  - { id: h, type: http, method: POST, url: "http://127.0.0.1/x", body: "${ inputs }" }\n'));
+  });
+
   test('inside a loop, a bare ${item} the command also sets is a warning', () => {
     const result = check(yaml`
       name: x

@@ -9,7 +9,7 @@
  * What is an expression and what is left for the shell is decided by the same function as
  * at run time (src/expr, isBareContext), given the contexts the task has here.
  */
-import { BARE_CONTEXTS, KNOWN_CONTEXTS, inspectCondition, inspectTemplate, literalInShell, type ContextRead, type Name } from '../expr/index.js';
+import { KNOWN_CONTEXTS, inspectCondition, inspectTemplate, literalInShell, type ContextRead, type Name } from '../expr/index.js';
 import type { Reporter } from './diagnostics.js';
 import type { ExprSite } from './exprs.js';
 import { checkOrder, Ordering, type TaskRead } from './expr-order.js';
@@ -66,7 +66,7 @@ class Checker {
     const at = (index: number): Loc => this.rep.index.charLoc(site.container, site.key, index);
     for (const p of seen.problems) this.rep.error('SPEC_EXPR_SYNTAX', p.message, at(p.col - 1), p.hint);
     for (const read of seen.reads) this.read(read, node, contexts, at);
-    for (const offset of seen.shell) this.shellText(value, offset, site, contexts, node, at);
+    for (const offset of seen.shell) this.shellText(value, offset, site, node, at);
     if (site.kind === 'command') for (const bare of seen.bare) this.assigned(value, bare, at);
   }
 
@@ -149,7 +149,7 @@ class Checker {
    * field other than a command, `${word.x}` is text that may be meant for another tool,
    * so it is reported only when the word is close to a context's name.
    */
-  private shellText(value: string, offset: number, site: ExprSite, contexts: Set<string>, node: TaskNode | undefined, at: (i: number) => Loc): void {
+  private shellText(value: string, offset: number, site: ExprSite, node: TaskNode | undefined, at: (i: number) => Loc): void {
     const m = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*)(.?)/.exec(value.slice(offset + 2, offset + 200));
     if (m === null) return;
     const [, space, word, after, next] = m;
@@ -157,11 +157,8 @@ class Checker {
     if (!spaced && !(after === '' && next === '.')) return;
     if (site.kind === 'command' && literalInShell(value, offset)) return;
     const loc = at(offset + 2 + space.length);
-    if (BARE_CONTEXTS.includes(word) && !contexts.has(word)) return this.unavailable(word, node, loc);
-    if (KNOWN_CONTEXTS.includes(word)) {
-      this.rep.error('SPEC_EXPR_SYNTAX', `\`${word}\` alone is not a value: read one of its properties`, loc, `e.g. \${ ${word}.${word === 'env' ? 'HOME' : 'name'} }`);
-      return;
-    }
+    // A context the task has would have made the part an expression: this one it lacks.
+    if (KNOWN_CONTEXTS.includes(word)) return this.unavailable(word, node, loc);
     const match = closest(word, KNOWN_CONTEXTS);
     if (!spaced && site.kind !== 'command' && match === undefined) return;
     const mean = match === undefined ? '' : ` (did you mean '${match}'?)`;
