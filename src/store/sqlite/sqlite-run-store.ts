@@ -14,7 +14,7 @@ import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { RunStatus, StoredEvent, TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
-import { asciiUpper, foldStatus, pickRunId } from '../records.js';
+import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { checkFailed, corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
@@ -33,6 +33,8 @@ interface RunRow {
   created_at: number;
   updated_at: number;
   ended_at: number | null;
+  active_ms: number | null;
+  active_since: number | null;
   owner_host: string | null;
   owner_pid: number | null;
   owner_started_at: number | null;
@@ -274,14 +276,15 @@ export class SqliteRunStore implements RunStore {
     if (events.length === 0) return { seq: last.seq, changed, cache, finished: false };
     const tasks = cache.tasks;
     const get = (key: string) => changed.get(key) ?? tasks.get(key);
-    const run: { status: RunStatus; ended_at?: number } = { status: 'pending' };
-    let moved = false;
+    // The run's row, read only when an event changes it (a few times per run): its active
+    // time adds up across sessions.
+    let run: RunFold | undefined;
     let seq = last.seq;
     const eventRows = this.eventRows;
     eventRows.begin();
     for (const event of events) {
       eventRows.add(runId, ++seq, event.type, event.at, JSON.stringify(event));
-      if (foldStatus(run, event)) moved = true;
+      if (movesRun(event)) foldStatus((run ??= runFold(this.record(runId))), event);
       for (const row of projectTasks(event, get)) changed.set(row.key, row);
     }
     eventRows.flush();
@@ -290,8 +293,8 @@ export class SqliteRunStore implements RunStore {
     for (const [key, row] of changed) addTask(this.taskRows, runId, row, tasks.has(key) ? 0 : position++);
     this.taskRows.flush();
     const at = events[events.length - 1].at;
-    const finished = moved && FINISHED_RUN_STATUSES.has(run.status);
-    if (moved) (finished ? this.q.finishRun : this.q.moveRun).run(run.status, run.ended_at ?? null, at, runId);
+    const finished = run !== undefined && FINISHED_RUN_STATUSES.has(run.status);
+    if (run) (finished ? this.q.finishRun : this.q.moveRun).run(run.status, run.ended_at ?? null, run.active_ms ?? null, run.active_since ?? null, at, runId);
     return { seq, changed, cache, finished };
   }
 
@@ -318,7 +321,7 @@ export class SqliteRunStore implements RunStore {
   /** Inside a transaction: the run's task rows and status folded again from its events. */
   private rebuildNow(runId: string): void {
     const record = this.record(runId);
-    const run: { status: RunStatus; ended_at?: number } = { status: 'pending' };
+    const run: RunFold = { status: 'pending' };
     let updated = record.created_at;
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
@@ -333,8 +336,15 @@ export class SqliteRunStore implements RunStore {
     this.taskRows.begin();
     for (const row of tasks.values()) addTask(this.taskRows, runId, row, position++);
     this.taskRows.flush();
-    this.q.moveRun.run(run.status, run.ended_at ?? null, updated, runId);
+    this.q.moveRun.run(run.status, run.ended_at ?? null, run.active_ms ?? null, run.active_since ?? null, updated, runId);
   }
+}
+
+/** What foldStatus changes of a run's row. */
+type RunFold = Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_since'>;
+
+function runFold(record: RunRecord): RunFold {
+  return { status: record.status, ended_at: record.ended_at, active_ms: record.active_ms, active_since: record.active_since };
 }
 
 /** Adds a task row to write; `position` counts only for a task new to the run. */
@@ -365,6 +375,8 @@ function toRecord(row: RunRow): RunRecord {
     updated_at: row.updated_at,
   };
   if (row.ended_at !== null) record.ended_at = row.ended_at;
+  if (row.active_ms !== null) record.active_ms = row.active_ms;
+  if (row.active_since !== null) record.active_since = row.active_since;
   if (row.owner_host !== null) record.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
   if (row.heartbeat_at !== null) record.heartbeat_at = row.heartbeat_at;
   if (row.cancel_requested !== null) record.cancel_requested = row.cancel_requested;
