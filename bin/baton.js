@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -16,12 +16,20 @@ v8.setFlagsFromString('--semi-space-growth-factor=1');
 // Node >= 22.1 can keep compiled code between runs; start-up is most of a short command.
 module.enableCompileCache?.();
 
+/** The commands of src/cli/main.ts and their aliases; each keeps its own compiled code. */
+const COMMANDS = {
+  run: 'run', execute: 'run', resume: 'resume', recover: 'resume', retry: 'retry', cancel: 'cancel',
+  history: 'history', runs: 'history', status: 'status', logs: 'logs', export: 'export', import: 'import',
+  validate: 'validate', graph: 'graph', eval: 'eval', schema: 'schema',
+};
+
 const args = process.argv.slice(2);
 if (isPlainValidate(args)) {
-  const { main } = loadScript(fileURLToPath(new URL('../dist/validate.cjs', import.meta.url)));
+  const { main } = loadScript(fileURLToPath(new URL('../dist/validate.cjs', import.meta.url)), 'validate');
   process.exitCode = await main(args.slice(1));
 } else {
-  await import('../dist/cli.js');
+  // The whole CLI (src/cli/main.ts) parses process.argv as it loads.
+  loadScript(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), commandOf(args));
 }
 
 /**
@@ -34,43 +42,80 @@ function isPlainValidate(args) {
   return rest.every((arg) => arg === '--json' || !arg.startsWith('-')) && rest.some((arg) => arg !== '--json');
 }
 
+/** Which command a command line runs, to name its code cache; `cli` for help, version and mistakes. */
+function commandOf(args) {
+  return Object.hasOwn(COMMANDS, args[0] ?? '') ? COMMANDS[args[0]] : 'cli';
+}
+
 /**
  * Loads a CommonJS bundle. On Node 20, which has no compile cache, V8's compiled code for
  * it is kept in the user's cache folder and reused, which saves most of the time spent
- * compiling it (~0.7 MB of zod, yaml and baton's spec). The cache file is named by the
- * bundle's size and time and by the Node version, as V8 itself checks little more than
- * the source's length; any trouble with it just means compiling as usual.
+ * compiling it (zod, yaml, commander, baton). V8 caches what a process compiled by its
+ * end, which depends on the command: `tag` names the command, so `baton run` finds the
+ * engine's code in its cache, not only what `baton --version` needed. The cache file is
+ * also named by the bundle's path, size and time and by the Node version, as V8 itself
+ * checks little more than the source's length; writing one removes those of older builds.
+ * Any trouble with the cache just means compiling as usual.
  */
-function loadScript(file) {
+function loadScript(file, tag) {
   const require = module.createRequire(file);
   if (module.enableCompileCache) return require(file);
   const source = readFileSync(file, 'utf8');
+  let dir;
+  let prefix;
   let cacheFile;
   let cached;
   try {
     const { size, mtimeMs } = statSync(file);
-    const dir = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'baton');
-    cacheFile = path.join(dir, `${path.basename(file)}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.v8`);
+    dir = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'baton');
+    prefix = `${path.basename(file)}-${tag}-${hashOf(file)}-`;
+    cacheFile = path.join(dir, `${prefix}${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.v8`);
     cached = readFileSync(cacheFile);
   } catch {
     // No cache yet (or no home): compile, and try to keep the result below.
   }
   const script = new vm.Script(module.wrap(source), { filename: file, cachedData: cached });
+  if (cacheFile && (cached === undefined || script.cachedDataRejected)) {
+    // At exit, so the code compiled while running (not only at load) is kept too.
+    process.once('exit', () => writeCache(dir, prefix, cacheFile, script));
+  }
   const exports = {};
   const wrapper = { exports };
   script.runInThisContext()(exports, require, wrapper, file, path.dirname(file));
-  if (cacheFile && (cached === undefined || script.cachedDataRejected)) {
-    // At exit, so the code compiled while running (not only at load) is kept too.
-    process.once('exit', () => {
-      try {
-        mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-        const temporary = `${cacheFile}.${process.pid}`;
-        writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
-        renameSync(temporary, cacheFile);
-      } catch {
-        // A read-only home: the next run compiles again.
-      }
-    });
-  }
   return wrapper.exports;
+}
+
+/** Writes the cache file whole (or not at all), and removes those it replaces. */
+function writeCache(dir, prefix, cacheFile, script) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const temporary = `${cacheFile}.${process.pid}`;
+    writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+    renameSync(temporary, cacheFile);
+    // The same command's cache from an older build (or Node) of this copy of baton, and
+    // caches named as before commands had their own (`validate.cjs-<size>-...`).
+    const name = path.basename(cacheFile);
+    const legacy = `${prefix.slice(0, prefix.indexOf('-'))}-`;
+    for (const other of readdirSync(dir)) {
+      const stale = other.startsWith(prefix) || (other.startsWith(legacy) && /^\d/.test(other.slice(legacy.length)));
+      if (other !== name && stale && other.endsWith('.v8')) removeQuietly(path.join(dir, other));
+    }
+  } catch {
+    // A read-only home, or another baton removing the same file: the next run compiles again.
+  }
+}
+
+function removeQuietly(file) {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Another baton removed it first.
+  }
+}
+
+/** A short hash of a path (FNV-1a), so two copies of baton keep apart caches. */
+function hashOf(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
 }

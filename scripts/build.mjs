@@ -1,8 +1,9 @@
-// Bundles the CLI into dist/ with esbuild. One bundle loads far faster than hundreds of
-// separate ES modules (start-up is a benchmarked target); each command stays a separate
-// chunk so `baton --version` loads none of them. `baton validate` gets a bundle of its own
-// (dist/validate.cjs, see src/cli/validate-entry.ts): CommonJS, because on Node 20 only
-// scripts, not ES modules, can reuse V8's compiled code between runs (bin/baton.js).
+// Bundles the CLI into dist/ with esbuild: one bundle loads far faster than hundreds of
+// separate ES modules (start-up is a benchmarked target). Both bundles are CommonJS,
+// because on Node 20 only scripts, not ES modules, can reuse V8's compiled code between
+// runs (bin/baton.js keeps it in the user's cache folder): dist/cli.cjs is the whole CLI,
+// in which each command's modules still run only when that command does;
+// dist/validate.cjs is `baton validate` alone (see src/cli/validate-entry.ts).
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { nodeBundle } from './esbuild-node.mjs';
@@ -36,28 +37,26 @@ const noCommander = {
   },
 };
 
+/**
+ * CommonJS for Node 20: `import()` of baton's own modules (each command, loaded when it
+ * runs) becomes a require of code in the same file, and `import.meta.url` (which
+ * CommonJS lacks; used to find packages such as better-sqlite3) the bundle's own URL.
+ * CommonJS has its own `require`: no banner making one.
+ */
+const cjsBundle = {
+  ...nodeBundle,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  banner: { js: "const __batonImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__batonImportMetaUrl' },
+  outExtension: { '.js': '.cjs' },
+  outdir: 'dist',
+  minify: true,
+  sourcemap: 'linked',
+};
+
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await Promise.all([
-  build({
-    ...nodeBundle,
-    entryPoints: { cli: 'src/cli/main.ts' },
-    outdir: 'dist',
-    splitting: true,
-    minify: true,
-    plugins: [dropZodLocales],
-    sourcemap: 'linked',
-    chunkNames: 'chunks/[name]-[hash]',
-  }),
-  build({
-    ...nodeBundle,
-    format: 'cjs',
-    // CommonJS has its own `require`: no banner making one.
-    banner: {},
-    entryPoints: { validate: 'src/cli/validate-entry.ts' },
-    outExtension: { '.js': '.cjs' },
-    outdir: 'dist',
-    minify: true,
-    plugins: [dropZodLocales, noCommander],
-    sourcemap: 'linked',
-  }),
+  build({ ...cjsBundle, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [dropZodLocales] }),
+  build({ ...cjsBundle, entryPoints: { validate: 'src/cli/validate-entry.ts' }, plugins: [dropZodLocales, noCommander] }),
 ]);
