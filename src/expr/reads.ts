@@ -107,9 +107,19 @@ function visit(node: Expr, offset: number, reads: ContextRead[]): void {
   }
 }
 
-/** Whether a shell reading `command` takes the text at `offset` as it is (inside '...', or a heredoc with a quoted delimiter). */
-export function literalInShell(command: string, offset: number): boolean {
+/**
+ * Whether a shell reading `command` takes the text at an offset as it is (inside '...',
+ * or a heredoc with a quoted delimiter). Asked for offsets in increasing order, it reads
+ * the command once however many are asked.
+ */
+export function literalInShell(command: string): (offset: number) => boolean {
   const quoter = new ShellQuoter();
-  quoter.feed(command.slice(0, offset));
-  return quoter.literal;
+  let fed = 0;
+  return (offset) => {
+    if (offset > fed) {
+      quoter.feed(command.slice(fed, offset));
+      fed = offset;
+    }
+    return quoter.literal;
+  };
 }

@@ -66,8 +66,10 @@ class Checker {
     const at = (index: number): Loc => this.rep.index.charLoc(site.container, site.key, index);
     for (const p of seen.problems) this.rep.error('SPEC_EXPR_SYNTAX', p.message, at(p.col - 1), p.hint);
     for (const read of seen.reads) this.read(read, node, contexts, at);
-    for (const offset of seen.shell) this.shellText(value, offset, site, node, at);
-    if (site.kind === 'command') for (const bare of seen.bare) this.assigned(value, bare, at);
+    const literal = site.kind === 'command' ? literalInShell(value) : () => false;
+    for (const offset of seen.shell) this.shellText(value, offset, site, literal, node, at);
+    const sets = new Map<string, boolean>();
+    if (site.kind === 'command') for (const bare of seen.bare) this.assigned(value, bare, sets, at);
   }
 
   private read(read: ContextRead, node: TaskNode | undefined, contexts: Set<string>, at: (i: number) => Loc): void {
@@ -149,13 +151,13 @@ class Checker {
    * field other than a command, `${word.x}` is text that may be meant for another tool,
    * so it is reported only when the word is close to a context's name.
    */
-  private shellText(value: string, offset: number, site: ExprSite, node: TaskNode | undefined, at: (i: number) => Loc): void {
+  private shellText(value: string, offset: number, site: ExprSite, literal: (offset: number) => boolean, node: TaskNode | undefined, at: (i: number) => Loc): void {
     const m = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*)(.?)/.exec(value.slice(offset + 2, offset + 200));
     if (m === null) return;
     const [, space, word, after, next] = m;
     const spaced = space !== '';
     if (!spaced && !(after === '' && next === '.')) return;
-    if (site.kind === 'command' && literalInShell(value, offset)) return;
+    if (literal(offset)) return;
     const loc = at(offset + 2 + space.length);
     // A context the task has would have made the part an expression: this one it lacks.
     if (KNOWN_CONTEXTS.includes(word)) return this.unavailable(word, node, loc);
@@ -167,10 +169,14 @@ class Checker {
   }
 
   /** `${item}` alone in a command that also sets a shell variable `item`: the variable is not what the command gets. */
-  private assigned(command: string, bare: Name, at: (i: number) => Loc): void {
+  private assigned(command: string, bare: Name, sets: Map<string, boolean>, at: (i: number) => Loc): void {
     const name = bare.name;
-    const sets = new RegExp(`(?:^|[\\s;&|(])${name}=|\\bfor\\s+${name}\\s+in\\b|\\bread\\s+(?:-\\S+\\s+)*${name}\\b`).test(command);
-    if (!sets) return;
+    let set = sets.get(name);
+    if (set === undefined) {
+      set = new RegExp(`(?:^|[\\s;&|(])${name}=|\\bfor\\s+${name}\\s+in\\b|\\bread\\s+(?:-\\S+\\s+)*${name}\\b`).test(command);
+      sets.set(name, set);
+    }
+    if (!set) return;
     this.rep.warning(
       'SPEC_SHELL_VARIABLE_IS_CONTEXT',
       `\${${name}} is the ${name === 'result' ? 'result' : `loop's ${name}`} here, not the shell variable ${name} this command sets`,

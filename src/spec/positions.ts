@@ -35,6 +35,8 @@ export function formatPath(parent: string, key: Key): string {
 
 export class SourceIndex {
   private readonly containers = new WeakMap<object, Container>();
+  /** Per string value: where each of its characters is (charMap), built when first asked. */
+  private readonly charMaps = new WeakMap<Span, Int32Array | null>();
   private lineStarts: number[] | undefined;
 
   constructor(readonly text: string) {}
@@ -120,8 +122,15 @@ export class SourceIndex {
     const span = this.valueSpan(container, key);
     const value = (container as Record<Key, unknown>)[key];
     if (span === undefined || typeof value !== 'string') return loc;
-    const offset = mapChar(this.text, span, value, index);
-    return offset === undefined ? loc : { offset, path: loc.path };
+    if (index <= 0) return { offset: span.start + (span.style?.startsWith('QUOTE') ? 1 : 0), path: loc.path };
+    if (index >= value.length) return loc;
+    let map = this.charMaps.get(span);
+    if (map === undefined) this.charMaps.set(span, (map = charMap(this.text, span, value)));
+    if (map === null || map[index] < 0) return loc;
+    // Checked against the text: a mapping gone wrong falls back to the value's start.
+    const absolute = span.start + map[index];
+    const ch = this.text[absolute];
+    return ch === value[index] || ch === '\\' || ch === "'" ? { offset: absolute, path: loc.path } : loc;
   }
 
   /** Walks `path` from `root` and returns the deepest position on the way. */
@@ -150,59 +159,60 @@ export function defineOwn(target: Record<string, unknown> | unknown[], key: Key,
   else (target as Record<Key, unknown>)[key] = value;
 }
 
-/** Source offset of character `index` of `value`, checked against the text; undefined if unsure. */
-function mapChar(text: string, span: Span, value: string, index: number): number | undefined {
-  if (index <= 0 || index >= value.length) return index <= 0 ? span.start + (span.style?.startsWith('QUOTE') ? 1 : 0) : undefined;
+/**
+ * Source offset (from the span's start) of each character of `value`, for the styles whose
+ * characters can be placed; null for the others. Built once per string, so a field with
+ * thousands of problems costs one pass, not one pass per problem.
+ */
+function charMap(text: string, span: Span, value: string): Int32Array | null {
   const source = text.slice(span.start, span.end);
-  let offset: number | undefined;
   switch (span.style) {
     case 'PLAIN':
-      offset = source.includes('\n') ? undefined : index;
-      break;
+      return source.includes('\n') ? null : Int32Array.from({ length: value.length }, (_, i) => i);
     case 'QUOTE_SINGLE':
-      offset = source.includes('\n') ? undefined : mapQuoted(source, index, false);
-      break;
     case 'QUOTE_DOUBLE':
-      offset = source.includes('\n') ? undefined : mapQuoted(source, index, true);
-      break;
+      return source.includes('\n') ? null : quotedMap(source, value.length, span.style === 'QUOTE_DOUBLE');
     case 'BLOCK_LITERAL':
-      offset = mapLiteral(source, value, index);
-      break;
+      return literalMap(source, value);
     default:
-      offset = undefined;
+      return null;
   }
-  if (offset === undefined) return undefined;
-  const absolute = span.start + offset;
-  const ch = text[absolute];
-  return ch === value[index] || ch === '\\' || ch === "'" ? absolute : undefined;
 }
 
-/** Offset within a one-line quoted scalar's source of value character `index`. */
-function mapQuoted(source: string, index: number, double: boolean): number | undefined {
+/** Offsets within a one-line quoted scalar's source of each value character. */
+function quotedMap(source: string, length: number, double: boolean): Int32Array | null {
+  const map = new Int32Array(length);
   let at = 1;
-  for (let i = 0; i < index; i++) {
-    if (at >= source.length - 1) return undefined;
+  for (let i = 0; i < length; i++) {
+    if (at >= source.length - 1) return null;
+    map[i] = at;
     if (double && source[at] === '\\') {
       const next = source[at + 1];
       at += next === 'x' ? 4 : next === 'u' ? 6 : next === 'U' ? 10 : 2;
     } else if (!double && source[at] === "'" && source[at + 1] === "'") at += 2;
     else at += 1;
   }
-  return at;
+  return map;
 }
 
-/** Offset within a literal block scalar's source (`|` header line, then indented lines). */
-function mapLiteral(source: string, value: string, index: number): number | undefined {
-  const before = value.slice(0, index);
-  const lineNo = before.split('\n').length - 1;
-  const column = index - (before.lastIndexOf('\n') + 1);
+/** Offsets within a literal block scalar's source (`|` header line, then indented lines). */
+function literalMap(source: string, value: string): Int32Array | null {
   const lines = source.split('\n');
-  const content = lines.slice(1);
-  const firstText = content.find((l) => l.trim() !== '');
-  if (firstText === undefined) return undefined;
+  const firstText = lines.slice(1).find((l) => l.trim() !== '');
+  if (firstText === undefined) return null;
   const indent = firstText.length - firstText.trimStart().length;
-  if (lineNo >= content.length) return undefined;
-  let offset = lines[0].length + 1;
-  for (let i = 0; i < lineNo; i++) offset += content[i].length + 1;
-  return offset + indent + column;
+  const map = new Int32Array(value.length).fill(-1);
+  let lineStart = lines[0].length + 1;
+  let lineNo = 1;
+  let column = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (lineNo >= lines.length) break;
+    map[i] = lineStart + indent + column;
+    if (value[i] === '\n') {
+      lineStart += lines[lineNo].length + 1;
+      lineNo++;
+      column = 0;
+    } else column++;
+  }
+  return map;
 }
