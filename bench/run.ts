@@ -9,6 +9,7 @@ import { bareQueueMicrosPerTask, chain, engineMicrosPerTask, fanOut } from './en
 import { bestSqlite, loadFinishedRunMs, outputRss, resumeCliMs } from './sqlite-overhead.js';
 import { bareNodeMs, engineShellMs, xargsMs } from './shell-overhead.js';
 import { startupMedians } from './startup.js';
+import { LOOP_ITEMS, loopAgainstTasks } from './loop-100k.js';
 import { wholeProcessMs } from './whole-process.js';
 
 // This file runs bundled from dist/bench/.
@@ -64,6 +65,20 @@ process.stderr.write('100k-task DAG memory...\n');
 const mem = spawnSync(process.execPath, [path.join(root, 'dist', 'bench', 'memory-100k.js')], { encoding: 'utf8' });
 const memory = JSON.parse(mem.stdout.trim().split('\n').pop() ?? '{}');
 row('100k noop DAG, peak RSS', `${memory.peak_mb} MB (${memory.ms} ms, ${memory.status})`, '', '', '< 500 MB', memory.peak_mb < 500);
+
+process.stderr.write('100k-item loops against 100k top-level tasks (SQLite)...\n');
+for (const parallel of [false, true]) {
+  const { loopUs, tasksUs } = await loopAgainstTasks(LOOP_ITEMS, parallel);
+  const ratio = loopUs / tasksUs;
+  row(
+    parallel ? '100k-item parallel loop, µs/item' : '100k-item sequential loop, µs/item',
+    loopUs.toFixed(1),
+    `${tasksUs.toFixed(1)} ${parallel ? '100k tasks' : '100k-task chain'}`,
+    ratio.toFixed(2) + 'x',
+    '<= 1.2x',
+    ratio <= 1.2,
+  );
+}
 
 process.stderr.write('baton resume of an interrupted 10k-task run...\n');
 const resumeSmall = await resumeCliMs(path.join(root, 'bin', 'baton.js'), 10);

@@ -291,6 +291,8 @@ class Runner {
       const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
       const toAbort = abort.length > 0 ? abort.splice(0) : NOTHING;
       const toTime = timers.length > 0 ? timers.splice(0) : NOTHING;
+      // A long decision (a large loop expanding) is not followed at once by its long append.
+      await this.breathe();
       // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
       if (this.outbox.length > 0) await this.flush();
       if (this.interrupted) continue;
