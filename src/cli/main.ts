@@ -36,7 +36,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .alias('execute')
-    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store unavailable, 130 cancelled)')
+    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store unavailable, 130 cancelled, 143/129 stopped by SIGTERM/SIGHUP: resume it)')
     .argument('[file]', 'workflow file (.yaml, .yml or .json)')
     .option('-i, --input <key=value>', 'a workflow input (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
