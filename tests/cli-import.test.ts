@@ -119,11 +119,11 @@ describe('baton import checks the events against the snapshot', () => {
 
     const expanded = lineOf(lines, (e) => e.type === 'TaskExpanded');
     const event = JSON.parse(lines[expanded - 1]);
-    event.children[1].key = 'envs[staging]';
+    event.labels = 'index';
     const forged = [...lines];
     forged[expanded - 1] = JSON.stringify(event);
     const e = importLines(forged);
     expect(e.status).toBe(2);
-    expect(e.stderr).toContain(`:${expanded}: error IMPORT_EXPANSION: the iterations of envs are not what its loop in the snapshot makes: task 2 is 'envs[staging]', where the loop makes 'envs[prod]'`);
+    expect(e.stderr).toContain(`:${expanded}: error IMPORT_EXPANSION: the iterations of envs are not what its loop in the snapshot makes: \`labels\` is "index", where the loop makes "item"`);
   });
 });

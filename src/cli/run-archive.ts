@@ -55,7 +55,8 @@ const EVENT_FIELDS = {
   RunReopened: { tasks: 'array' },
   TaskReady: { task: 'string' },
   TaskStarted: { task: 'string', attempt: 'number' },
-  TaskExpanded: { task: 'string', children: 'array' },
+  // `items` (compact) or `children` (recorded before): checked against the snapshot by engine/check-log.ts.
+  TaskExpanded: { task: 'string' },
   TaskInterrupted: { task: 'string', attempt: 'number' },
   TaskBranched: { task: 'string', branch: 'string', condition: 'boolean' },
   TaskSucceeded: { task: 'string', attempt: 'number', outputs: 'object' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent, TimedEvent } from '../store/events.js';
+import type { DynamicTask, StoredEvent, TimedEvent } from '../store/events.js';
 import { checkRunLog } from './check-log.js';
 import { ExecutorError } from '../executors/errors.js';
 import { executorFor } from '../executors/registry.js';
@@ -7,7 +7,7 @@ import type { Executor } from '../executors/types.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
 import { continueStoredRun } from './resume.js';
 import { runWorkflow } from './runner.js';
-import { conditional, loop, noop, parallel, runTest, workflow } from './test-dsl.js';
+import { conditional, legacyExpansion, loop, noop, parallel, runTest, workflow } from './test-dsl.js';
 
 const events = (run: { events: StoredEvent[] }): TimedEvent[] => run.events.map(({ seq: _seq, ...e }) => e as TimedEvent);
 
@@ -93,12 +93,28 @@ describe('checkRunLog: logs the engine could not have written are refused', () =
     expect(checkRunLog([log[0], log[0]])[0].message).toBe('a second RunCreated: a run is created once');
   });
 
-  it('loop iterations the snapshot\'s loop would not make', async () => {
+  it('a compact expansion the snapshot\'s loop would not make', async () => {
     const log = events(await runTest(workflow([loop('envs', ['qa', 'prod'], noop('deploy'))])));
     const expanded = log.findIndex((e) => e.type === 'TaskExpanded');
-    const forge = (change: (children: Extract<TimedEvent, { type: 'TaskExpanded' }>['children']) => void) => {
+    expect(log[expanded]).toMatchObject({ items: ['qa', 'prod'], labels: 'item', sequential: true, order_only: false });
+    expect(checkRunLog(log)).toEqual([]);
+    const forge = (change: Record<string, unknown>) => checkRunLog(log.map((e, i) => (i === expanded ? ({ ...e, ...change } as TimedEvent) : e)));
+    expect(forge({ labels: 'index' })[0]).toMatchObject({ index: expanded, code: 'IMPORT_EXPANSION', message: expect.stringContaining('`labels` is "index", where the loop makes "item"') });
+    expect(forge({ sequential: false })[0].message).toContain('`sequential` is false');
+    expect(forge({ nested: ['[0]'] })[0].message).toContain('`nested` is ["[0]"], where the loop makes none');
+    expect(forge({ items: 'qa' })[0].message).toContain('`items` is not a list');
+    // Iterations of a different list are still what the loop makes of it: the later events then name unknown tasks.
+    expect(forge({ items: ['qa', 'dev'] })[0]).toMatchObject({ code: 'IMPORT_UNKNOWN_TASK', message: expect.stringContaining("'envs[prod]'") });
+  });
+
+  it('loop iterations the snapshot\'s loop would not make (a run recorded with every child)', async () => {
+    const run = await runTest(workflow([loop('envs', ['qa', 'prod'], noop('deploy'))]));
+    const log = events(run).map((e) => (e.type === 'TaskExpanded' ? legacyExpansion(e, run.state.nodes.get('envs')!.spec) : e));
+    expect(checkRunLog(log)).toEqual([]);
+    const expanded = log.findIndex((e) => e.type === 'TaskExpanded');
+    const forge = (change: (children: DynamicTask[]) => void) => {
       const copy = structuredClone(log);
-      change((copy[expanded] as Extract<TimedEvent, { type: 'TaskExpanded' }>).children);
+      change((copy[expanded] as { children: DynamicTask[] }).children);
       return checkRunLog(copy);
     };
     expect(forge((c) => (c[1].key = 'envs[ghost]'))[0]).toMatchObject({ index: expanded, code: 'IMPORT_EXPANSION', message: expect.stringContaining("task 2 is 'envs[ghost]', where the loop makes 'envs[prod]'") });

@@ -19,8 +19,9 @@
  * every later event of the same task look wrong too.
  */
 import type { TaskSpec, Workflow } from '../spec/model.js';
-import type { DynamicTask, TaskStatus, TimedEvent } from '../store/events.js';
-import { expandLoop } from './expand.js';
+import type { DynamicTask, LoopExpansion, TaskStatus, TimedEvent } from '../store/events.js';
+import { compactExpansion, recordedChildren } from '../store/expansion.js';
+import { expandedTasks, expandLoop, planExpansion } from './expand.js';
 import { buildPlan } from './plan.js';
 
 export interface LogProblem {
@@ -156,12 +157,13 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         if (task.expanded) problem('IMPORT_EXPANSION', `${event.task} is expanded twice`);
         else if (was !== 'running') order('a loop expands once started');
         task.expanded = true;
-        const mismatch = checkExpansion(event.task, task.spec, event.children);
+        const compact = compactExpansion(event);
+        const mismatch = compact ? checkCompact(task.spec, compact) : checkExpansion(event.task, task.spec, recordedChildren(event)!);
         if (mismatch !== undefined) {
           problem('IMPORT_EXPANSION', `the iterations of ${event.task} are not what its loop in the snapshot makes: ${mismatch}`);
           break;
         }
-        for (const child of event.children) {
+        for (const child of expandedTasks(event, task.spec)) {
           if (tasks.has(child.key)) problem('IMPORT_EXPANSION', `TaskExpanded adds ${child.key}, which the run already has`);
           else tasks.set(child.key, { spec: child.spec as TaskSpec, status: 'pending', attempt: 0, expanded: false });
         }
@@ -217,12 +219,23 @@ function badSpec(spec: unknown, template = false): string | undefined {
   return undefined;
 }
 
-/** Whether `children` is what expandLoop makes of the loop's template for the items they name. */
+/** Whether a compact expansion is what the loop records for its items (labels, order, the template's shape). */
+function checkCompact(spec: TaskSpec, got: LoopExpansion): string | undefined {
+  if (spec.type !== 'loop') return 'not a loop';
+  if (!Array.isArray(got.items)) return '`items` is not a list';
+  const want = planExpansion(spec, got.items);
+  for (const field of ['labels', 'sequential', 'order_only', 'nested'] as const) {
+    if (!sameJson(got[field], want[field])) return `\`${field}\` is ${JSON.stringify(got[field]) ?? 'missing'}, where the loop makes ${JSON.stringify(want[field]) ?? 'none'}`;
+  }
+  return undefined;
+}
+
+/** Whether `children` (a run recorded before expansions were compact) is what the loop makes of the items they name. */
 function checkExpansion(loopKey: string, spec: TaskSpec, children: readonly DynamicTask[]): string | undefined {
   if (spec.type !== 'loop') return 'not a loop';
   if (!Array.isArray(children) || !children.every((c) => typeof c === 'object' && c !== null && typeof c.key === 'string')) return 'a child is not a task';
   const items = children.filter((child) => child.parent === loopKey).map((child) => child.item ?? null);
-  const expected = expandLoop(loopKey, spec.task, items, !spec.parallel, !spec.stop_on_failure);
+  const expected = expandLoop(loopKey, spec.task, planExpansion(spec, items));
   if (expected.length !== children.length) return `${children.length} tasks for ${items.length} items, where the loop makes ${expected.length}`;
   for (let i = 0; i < expected.length; i++) {
     const want = expected[i];

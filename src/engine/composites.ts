@@ -3,7 +3,7 @@ import { DataError, parseJson } from '../expr/safe-json.js';
 import type { LoopTask, ParallelTask, TaskSpec } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
-import { expandLoop } from './expand.js';
+import { planExpansion } from './expand.js';
 import { listKeys } from './reasons.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -223,10 +223,10 @@ export class Composites {
       const message = `${key}: items must be a list, got ${items === null ? 'null' : typeof items}`;
       return s.fail(key, 1, { code: 'LOOP_ITEMS', message }, false);
     }
-    const children = expandLoop(key, spec.task, items, !spec.parallel, !spec.stop_on_failure);
-    s.emit({ type: 'TaskExpanded', task: key, children });
-    for (const child of children) s.added(child.key);
-    if (children.length === 0) return s.succeedComposite(key, { results: [] });
+    s.emit({ type: 'TaskExpanded', task: key, ...planExpansion(spec, items) });
+    // The tasks it added were derived from the loop's template as the event was applied.
+    for (const child of s.state.lastExpanded) s.added(child);
+    if (items.length === 0) return s.succeedComposite(key, { results: [] });
     for (const child of this.childrenOf(key)) if (s.state.task(child).waiting === 0) s.decide(child);
   }
 

@@ -9,7 +9,7 @@ import type { RunOwner, Store } from '../store/store.js';
 import { continueStoredRun, replayRun, type ContinueMode } from './resume.js';
 import { runWorkflow } from './runner.js';
 import { StoreError } from '../store/errors.js';
-import { conditional, loop, noop, parallel, shell, workflow } from './test-dsl.js';
+import { conditional, legacyExpansion, loop, noop, parallel, shell, workflow } from './test-dsl.js';
 
 const owner: RunOwner = { host: 'test-host', pid: 1, started_at: 1 };
 /** A previous owner that is gone: this host, but no process with that pid started then. */
@@ -140,6 +140,33 @@ describe('resume: a run rebuilt from its events goes on', () => {
       const replayed = replayRun(runId, await store.runs.readEvents(runId));
       expect(replayed.status).toBe(status);
       for (const [key, task] of result.state.tasks) expect(replayed.task(key).status, `${context}: ${key}`).toBe(task.status);
+    }
+  });
+
+  it('goes on with a run recorded before expansions were compact (every iteration with its spec), after any commit', async () => {
+    const batches: TimedEvent[][] = [];
+    const make = () =>
+      workflow([
+        noop('a'),
+        loop('envs', ['qa', 'prod'], parallel('p', [noop('x'), loop('inner', [1, 2], noop('i'))]), { depends_on: ['a'] }),
+        loop('hosts', ['h1', 'h2', 'h3'], conditional('c', 'true', noop('yes'), noop('no')), { parallel: true, max_concurrency: 2 }),
+        noop('after', { depends_on: ['envs', 'hosts'] }),
+      ]);
+    const { runId, state } = await runWorkflow({ store: recordingStore(batches), workflow: make(), executors: () => scripted([]) });
+    expect(state.status).toBe('succeeded');
+    const legacy = batches.map((batch) => batch.map((e) => legacyExpansion(e, state.nodes.get((e as { task?: string }).task ?? '')?.spec ?? noop('x'))));
+    const expanded = legacy.flat().filter((e) => e.type === 'TaskExpanded');
+    expect(expanded).toHaveLength(4);
+    expect(expanded.every((e) => 'children' in e && !('items' in e))).toBe(true);
+    const expected = Object.fromEntries([...state.tasks].map(([k, t]) => [k, t.status]));
+    for (let count = 1; count < legacy.length; count++) {
+      const store = await crashedAt(legacy, count, runId, 'test');
+      const result = await resume(store, runId, scripted([]));
+      const context = `crash after commit ${count} of ${legacy.length}`;
+      expect(result.state.status, context).toBe('succeeded');
+      expect(Object.fromEntries([...result.state.tasks].map(([k, t]) => [k, t.status])), context).toEqual(expected);
+      // The store's task rows come from the recorded children as they did.
+      expect(new Set((await store.runs.listTasks(runId)).map((t) => t.key)), context).toEqual(new Set(state.tasks.keys()));
     }
   });
 

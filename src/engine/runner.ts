@@ -7,6 +7,7 @@ import type { Executor, ExecutorResult } from '../executors/types.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
+import { expansionSize } from '../store/expansion.js';
 import { newRunId } from '../store/ids.js';
 import { HEARTBEAT_MS, sameOwner } from '../store/ownership.js';
 import type { RunOwner, RunRecord, Store } from '../store/store.js';
@@ -514,7 +515,7 @@ const FLUSH_ROWS = 2_000;
 
 /** What an event weighs in an append: a loop's expansion adds a task row per iteration. */
 function rowsOf(event: TimedEvent): number {
-  return event.type === 'TaskExpanded' ? 1 + event.children.length : 1;
+  return event.type === 'TaskExpanded' ? 1 + expansionSize(event) : 1;
 }
 
 

@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../spec/model.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
+import { expandedTasks } from './expand.js';
 import type { Plan, PlanNode } from './plan.js';
 
 /**
@@ -49,6 +50,8 @@ export class RunState {
   /** key -> keys listing it in deps, for tasks added while the run goes (see dependentsOf). */
   private readonly dynamicDependents = new Map<string, string[]>();
   readonly tasks = new Map<string, TaskState>();
+  /** The keys the latest TaskExpanded added, for the scheduler that emitted it. */
+  lastExpanded: readonly string[] = [];
   /** loop key -> its iterations, in order. */
   readonly loopChildren = new Map<string, string[]>();
   inputs: Record<string, unknown> = {};
@@ -166,8 +169,12 @@ export class RunState {
       case 'TaskBranched':
         this.task(event.task).branch = event.branch;
         return;
-      case 'TaskExpanded':
-        for (const child of event.children) {
+      case 'TaskExpanded': {
+        // Derived from the loop's template (or, in a run recorded before, as recorded).
+        const added: string[] = [];
+        this.lastExpanded = added;
+        for (const child of expandedTasks(event, this.nodes.get(event.task)!.spec)) {
+          added.push(child.key);
           this.addNode({
             key: child.key,
             spec: child.spec as TaskSpec,
@@ -182,6 +189,7 @@ export class RunState {
           });
         }
         return;
+      }
       case 'TaskSucceeded': {
         const task = this.task(event.task);
         task.status = 'succeeded';

@@ -16,7 +16,8 @@ import type {
   TaskSpec,
   Workflow,
 } from '../spec/model.js';
-import type { StoredEvent, TaskStatus } from '../store/events.js';
+import type { LoopExpansion, StoredEvent, TaskStatus } from '../store/events.js';
+import { expandLoop } from './expand.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
 import { runWorkflow, type RunOptions } from './runner.js';
 import type { RunState } from './state.js';
@@ -141,4 +142,15 @@ function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
       reject(new ExecutorError('EXEC_ABORTED', 'aborted', { retryable: false, cause: signal.reason }));
     }, { once: true });
   });
+}
+
+/**
+ * An expansion as baton recorded it before expansions were compact: every iteration with
+ * its spec (`children`), made by the same expandLoop. For tests that old runs still read.
+ */
+export function legacyExpansion<E extends { type: string }>(event: E, loopSpec: TaskSpec): E {
+  if (event.type !== 'TaskExpanded' || 'children' in event) return event;
+  const { items, labels, sequential, order_only, nested: _nested, ...rest } = event as unknown as LoopExpansion & { task: string };
+  if (loopSpec.type !== 'loop') throw new Error(`${rest.task} is not a loop`);
+  return { ...rest, children: expandLoop(rest.task, loopSpec.task, { items, labels, sequential, order_only }) } as unknown as E;
 }

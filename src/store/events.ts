@@ -42,6 +42,28 @@ export interface TaskError {
   not_retried?: string;
 }
 
+/**
+ * How a loop expanded, as recorded: its items and how they were laid out, not its tasks.
+ * The iterations are a pure function of this and the loop's task template in the run's
+ * snapshot (engine/expand.ts), which every reader uses to derive them; recording one copy
+ * of the template per item made a 100k-item loop a 30 MB event.
+ */
+export interface LoopExpansion {
+  items: unknown[];
+  /** Iteration keys: `loop[<item>]` (`item`: short unique names) or `loop[<index>]` (`index`). */
+  labels: 'item' | 'index';
+  /** Each iteration waits for the one before (a loop without `parallel`). */
+  sequential: boolean;
+  /** That wait only orders, it does not gate (stop_on_failure off). */
+  order_only: boolean;
+  /**
+   * The keys of the tasks inside the template, relative to an iteration's key (`[0]`,
+   * `[0][then]`), in the order the iterations list them; absent when there are none. Lets
+   * a store list every task of the expansion without the snapshot (store/expansion.ts).
+   */
+  nested?: string[];
+}
+
 /** A task added while the run goes: a loop iteration, a conditional branch. */
 export interface DynamicTask {
   key: string;
@@ -88,7 +110,11 @@ export type RunEvent =
   /** `trigger`: for a callback, the task whose end started it. */
   | { type: 'TaskReady'; task: string; trigger?: string }
   | { type: 'TaskStarted'; task: string; attempt: number; worker?: string }
-  | { type: 'TaskExpanded'; task: string; children: DynamicTask[] }
+  /**
+   * A loop's iterations. Runs recorded before the compact form (LoopExpansion) carry
+   * `children` (every iteration with its spec) instead; readers take both.
+   */
+  | ({ type: 'TaskExpanded'; task: string } & (LoopExpansion | { children: DynamicTask[] }))
   /**
    * The attempt was running when its owner died: the task is ready again and runs a new
    * attempt (with the same idempotency key) that does not count against its retry policy.

@@ -1,4 +1,5 @@
 import type { RunStatus, TimedEvent } from './events.js';
+import { expansionKeys } from './expansion.js';
 import type { TaskRecord } from './store.js';
 
 /** The run status an event moves a run to, if it changes it. Shared by every store. */
@@ -51,7 +52,7 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
       ];
     }
     case 'TaskExpanded':
-      return event.children.filter((c) => get(c.key) === undefined).map((c) => row(c.key));
+      return expansionKeys(event).filter((key) => get(key) === undefined).map((key) => row(key));
     case 'TaskSucceeded':
       return [
         { ...row(event.task), status: 'succeeded', outputs: event.outputs, exit_code: event.exit_code, error: undefined, ended_at: event.at },

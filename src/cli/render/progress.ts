@@ -1,6 +1,7 @@
 import type { RunState } from '../../engine/state.js';
 import { plannedTasks, taskDurationMs } from '../../engine/summary.js';
 import { activeMs } from '../../store/active-time.js';
+import { iterationCount } from '../../store/expansion.js';
 import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
@@ -147,7 +148,7 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
     case 'TaskCancelled':
       return `${task} ${paint.yellow('cancelled')}: ${visible(event.reason)}`;
     case 'TaskExpanded':
-      return `${task} expanded into ${event.children.filter((c) => c.parent === event.task).length} iterations`;
+      return `${task} expanded into ${iterationCount(event)} iterations`;
     case 'RunCancelRequested':
       return paint.yellow(`cancelling: ${visible(event.reason)}`);
     case 'RunResumed':

@@ -10,6 +10,9 @@ import type { RunRecord, TaskRecord } from '../../store/store.js';
 import type { TaskCounts } from '../../engine/summary.js';
 import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from '../../store/active-time.js';
 import { iso } from './time.js';
+import { expandedTasks } from '../../engine/expand.js';
+import { expansionKeys } from '../../store/expansion.js';
+import type { TaskSpec } from '../../spec/model.js';
 
 // The counts are the engine's, so every view counts the same tasks.
 export { countTasks, type TaskCounts } from '../../engine/summary.js';
@@ -88,6 +91,8 @@ export class RunDigest {
   seq = 0;
   /** Every task the run knows of, static ones in file order with children after their parent. */
   readonly nodes = new Map<string, NodeInfo>();
+  /** The loops' specs, by key. */
+  private readonly loops = new Map<string, unknown>();
   /** Tasks' running time (store/active-time.ts), folded as the engine folds it. */
   readonly activity = new Map<string, Activity>();
   /** The end of the previous owner's stretch, from the latest RunResumed. */
@@ -109,10 +114,7 @@ export class RunDigest {
           this.startedAt ??= event.at;
           break;
         case 'TaskExpanded':
-          for (const child of event.children) {
-            const spec = asMap(child.spec);
-            this.nodes.set(child.key, { parent: child.parent, type: str(spec?.type), name: str(spec?.name) });
-          }
+          this.addExpansion(event);
           break;
         case 'RunFailed':
           this.error = event.error;
@@ -148,12 +150,30 @@ export class RunDigest {
     if (activity) endStretch(activity, at);
   }
 
+  private addExpansion(event: Extract<StoredEvent, { type: 'TaskExpanded' }>): void {
+    let children: { key: string; parent: string; spec?: unknown }[];
+    try {
+      children = expandedTasks(event, (this.loops.get(event.task) ?? {}) as TaskSpec);
+    } catch {
+      // No loop spec to derive them from (a damaged log): the keys alone still show.
+      children = expansionKeys(event).map((key) => ({ key, parent: event.task }));
+    }
+    for (const child of children) this.addNode(child.key, child.parent, child.spec);
+  }
+
+  private addNode(key: string, parent: string | undefined, raw: unknown): void {
+    const spec = asMap(raw);
+    this.nodes.set(key, { parent, type: str(spec?.type), name: str(spec?.name) });
+    // A loop's template is what its TaskExpanded is derived from.
+    if (spec?.type === 'loop') this.loops.set(key, spec);
+  }
+
   /** Parallel children and conditional branches are static; loop iterations come in TaskExpanded. */
   private addStatic(raw: unknown, parent: string | undefined): void {
     const spec = asMap(raw);
     const id = str(spec?.id);
     if (spec === undefined || id === undefined) return;
-    this.nodes.set(id, { parent, type: str(spec.type), name: str(spec.name) });
+    this.addNode(id, parent, spec);
     for (const child of list(spec.tasks)) this.addStatic(child, id);
     if (spec.type === 'conditional') {
       this.addStatic(spec.then, id);
