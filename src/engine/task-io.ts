@@ -15,7 +15,8 @@ export class RunnerIO implements TaskIO {
     readonly attempt: number,
     readonly env: Record<string, string>,
     readonly baseDir: string,
-    private readonly runScratch: string,
+    /** The run's scratch folder, made on first use. */
+    private readonly runScratch: () => string,
     private readonly logs: LogStore,
     private readonly onOutput: OutputListener | undefined,
     masker: Masker | undefined,
@@ -34,9 +35,10 @@ export class RunnerIO implements TaskIO {
   /**
    * One folder per run, shared by its tasks: executors name their files uniquely, and
    * creating a folder per attempt cost more than a tenth of a millisecond per task here.
+   * It exists once read, made by the first task that needs it.
    */
   get scratchDir(): string {
-    return this.runScratch;
+    return this.runScratch();
   }
 
   stdout(chunk: string): void {

@@ -70,11 +70,17 @@ export function liveProcessGroups(): number[] {
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // Asked after every task whose group is gone, so usually ESRCH: its error, thrown away,
+  // need not capture a stack trace (most of the cost of the call).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, signal);
     return true;
   } catch {
     return false; // ESRCH: the group is gone
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

@@ -3,7 +3,6 @@
  * $BATON_OUTPUT file, running it in a process group, and turning its end into a result
  * or an ExecutorError.
  */
-import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DataError, parseJson } from '../expr/safe-json.js';
 import { ExecutorError } from './errors.js';
@@ -40,14 +39,11 @@ export const STDERR_TAIL_CHARS = 8192;
 let fileCounter = 0;
 
 /**
- * A fresh file name in the attempt's scratch folder, creating the folder. Unique in this
- * process even if the engine shares one folder between attempts; nothing is created
+ * A fresh file name in the run's scratch folder (which exists: TaskIO.scratchDir). Unique
+ * in this process, as the engine shares one folder between attempts; nothing is created
  * at the path itself.
  */
 export function scratchFile(io: TaskIO, prefix: string, extension = ''): string {
-  // mkdirSync of an existing folder is one ~3 µs syscall; the async form costs a
-  // thread-pool round trip (~80 µs) before every spawn.
-  mkdirSync(io.scratchDir, { recursive: true });
   return join(io.scratchDir, `${prefix}-${process.pid}-${++fileCounter}${extension}`);
 }
 
@@ -63,18 +59,8 @@ export async function runProcessTask(
   options: ProcessOptions,
 ): Promise<ExecutorResult> {
   const outputFile = scratchFile(io, 'output');
-  const env: Record<string, string> = {
-    ...io.env,
-    ...task.env,
-    BATON_OUTPUT: outputFile,
-    BATON_RUN_ID: io.runId,
-    BATON_TASK: io.taskKey,
-    BATON_ATTEMPT: String(io.attempt),
-    BATON_IDEMPOTENCY_KEY: io.idempotencyKey,
-  };
-  checkNulBytes(task, env, io.taskKey);
   const result = await runProcessGroup(
-    { program: task.program, args: task.args, cwd: task.cwd, env, stdin: task.stdin, killGraceMs: options.killGraceMs },
+    { program: task.program, args: task.args, cwd: task.cwd, env: processEnv(task, io, outputFile), stdin: task.stdin, killGraceMs: options.killGraceMs },
     io,
     signal,
   );
@@ -82,6 +68,28 @@ export async function runProcessTask(
   const parsed = (await readOutputsFile(outputFile)) ?? (task.stdoutJson ? lastLineJson(result.stdout) : undefined) ?? {};
   const outputs = 'stdout' in parsed ? parsed : { ...parsed, stdout: lastChars(result.stdout, STDOUT_OUTPUT_CHARS).trim() };
   return { outputs, exit_code: 0 };
+}
+
+/**
+ * The process's environment: io.env, then the task's own variables and the BATON_* ones.
+ * io.env is the prototype of the object made here, not copied into it: Node's spawn reads
+ * inherited variables too (`for...in`), and a copy of ~50 variables per task, kept for the
+ * task's life, was most of what a run of short tasks left for the garbage collector (and
+ * a bigger baton process forks more slowly).
+ */
+function processEnv(task: ProcessTask, io: TaskIO, outputFile: string): Record<string, string> {
+  const own = {
+    ...task.env,
+    BATON_OUTPUT: outputFile,
+    BATON_RUN_ID: io.runId,
+    BATON_TASK: io.taskKey,
+    BATON_ATTEMPT: String(io.attempt),
+    BATON_IDEMPOTENCY_KEY: io.idempotencyKey,
+  };
+  // Defined, not assigned: a read-only variable of io.env (a frozen object) is shadowed all the same.
+  const env = Object.create(io.env, Object.getOwnPropertyDescriptors(own)) as Record<string, string>;
+  checkNulBytes(task, env, io.taskKey);
+  return env;
 }
 
 /**
@@ -94,8 +102,9 @@ function checkNulBytes(task: ProcessTask, env: Record<string, string>, taskKey: 
   if (task.cwd.includes('\0')) field = 'the working directory (cwd)';
   const argIndex = task.args.findIndex((arg) => arg.includes('\0'));
   if (argIndex >= 0) field = task.what === 'command' ? 'the command' : `argument ${argIndex + 1} of the ${task.what}`;
-  for (const [name, value] of Object.entries(env)) {
-    if (name.includes('\0') || value.includes('\0')) field = `environment variable ${JSON.stringify(name.replaceAll('\0', '\\0'))}`;
+  // Inherited variables included, as spawn passes them on.
+  for (const name in env) {
+    if (name.includes('\0') || env[name].includes('\0')) field = `environment variable ${JSON.stringify(name.replaceAll('\0', '\\0'))}`;
   }
   if (field === undefined) return;
   throw new ExecutorError('EXEC_NUL_BYTE', `${field} of task ${taskKey} holds a NUL byte (\\0), which cannot be passed to a process: remove it, or hand the data over in a file`, {

@@ -99,6 +99,21 @@ describe('shell executor', () => {
     expect(result.outputs.stdout).toBe('hi there|01JTESTRUN|task-a|2|01JTESTRUN/task-a|ok');
   });
 
+  it('leaves io.env as it was, and its BATON_* variables (baton inside a baton task) give way to the task\'s own', async () => {
+    // io.env is shared by the run's tasks (and inherited by each process's environment, not copied).
+    const env = { ...(process.env as Record<string, string>), BATON_TASK: 'outer-task', BATON_OUTPUT: '/outer/output', OUTER: 'kept' };
+    const io = testIO({ env: Object.freeze({ ...env }) });
+    const result = await run('printf "%s|" "$BATON_TASK" "$OUTER"; [ "$BATON_OUTPUT" != /outer/output ] && echo own', {}, io);
+    expect(result.outputs.stdout).toBe('task-a|kept|own');
+    expect(io.env).toEqual(env);
+  });
+
+  it('refuses a NUL byte in a variable of io.env (the workflow environment), naming it', async () => {
+    const err = await rejection(run('true', {}, testIO({ env: { ...(process.env as Record<string, string>), BAD: 'a\0b' } })));
+    expect(err).toMatchObject({ code: 'EXEC_NUL_BYTE', retryable: false });
+    expect(err.message).toMatch(/^environment variable "BAD" of task task-a holds a NUL byte/);
+  });
+
   describe('working directory', () => {
     it('defaults to the workflow folder and resolves relative cwd against it', async () => {
       const io = testIO();

@@ -3,7 +3,7 @@
  * folder that records what the task printed, and a liveness check that counts zombies
  * (exited, never reaped: PID 1 here may not reap orphans) as dead.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ShellTask } from '../spec/model.js';
@@ -17,6 +17,8 @@ export interface RecordingIO extends TaskIO {
 
 export function testIO(overrides: Partial<TaskIO> = {}): RecordingIO {
   const baseDir = mkdtempSync(join(tmpdir(), 'baton-exec-'));
+  const scratchDir = join(baseDir, '.scratch', 'task-a.1');
+  mkdirSync(scratchDir, { recursive: true });
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -26,7 +28,7 @@ export function testIO(overrides: Partial<TaskIO> = {}): RecordingIO {
     idempotencyKey: '01JTESTRUN/task-a',
     env: { ...process.env } as Record<string, string>,
     baseDir,
-    scratchDir: join(baseDir, '.scratch', 'task-a.1'),
+    scratchDir,
     stdout: (chunk) => out.push(chunk),
     stderr: (chunk) => err.push(chunk),
     out,

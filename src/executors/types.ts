@@ -21,11 +21,14 @@ export interface TaskIO {
   attempt: number;
   /** `runId/taskKey`: the same across attempts and resumes, for deduping side effects. */
   idempotencyKey: string;
-  /** Base environment for child processes (process env + workflow env + task env), already merged. */
+  /**
+   * Base environment for child processes (process env + workflow env + task env), already
+   * merged. Read only: tasks without an `environment:` of their own share one object.
+   */
   env: Record<string, string>;
   /** Folder relative paths are resolved against (the workflow file's folder). */
   baseDir: string;
-  /** A folder for temporary files, shared by the run's tasks (name files uniquely); created on demand, removed when the run ends. */
+  /** A folder for temporary files, shared by the run's tasks (name files uniquely); it exists once read, and is removed when the run ends. */
   scratchDir: string;
   /**
    * When this attempt continues an interrupted one (its owner died and the run was
