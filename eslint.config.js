@@ -15,4 +15,10 @@ export default tseslint.config(
       'no-implied-eval': 'error',
     },
   },
+  {
+    // The launcher is CommonJS (bin/package.json): Node starts it without its ES module loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

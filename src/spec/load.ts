@@ -66,7 +66,10 @@ export async function loadWorkflowFile(file: string, options: LoadOptions = {}):
     const message = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
     return { diagnostics: [single(file, 'SPEC_READ', `cannot read the file: ${message}`)] };
   }
-  return { ...parseWorkflow(text, file, options), sha256: workflowTextHash(text) };
+  const result = parseWorkflow(text, file, options);
+  // Hashed when read (by run): validate never shows the hash.
+  let sha256: string | undefined;
+  return Object.defineProperty(result, 'sha256', { get: () => (sha256 ??= workflowTextHash(text)), enumerable: true });
 }
 
 function load(input: string, file: string, options: LoadOptions): LoadResult {
