@@ -60,9 +60,10 @@ function commandOf(args) {
  * compiling it (zod, yaml, commander, baton). V8 caches what a process compiled by its
  * end, which depends on the command: `tag` names the command, so `baton run` finds the
  * engine's code in its cache, not only what `baton --version` needed. The cache file is
- * also named by the bundle's path, size and time and by the Node version, as V8 itself
- * checks little more than the source's length; writing one removes those of older builds.
- * Any trouble with the cache just means compiling as usual.
+ * also named by the bundle's size and time and by the Node version, as V8 itself checks
+ * little more than the source's length; writing one removes the same command's others
+ * (older builds, other copies of baton), so the folder holds one file per command. Any
+ * trouble with the cache just means compiling as usual.
  */
 function loadScript(file, tag) {
   const requireFromBundle = Module.createRequire(file);
@@ -75,7 +76,7 @@ function loadScript(file, tag) {
   try {
     const { size, mtimeMs } = statSync(file);
     dir = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'baton');
-    prefix = `${path.basename(file)}-${tag}-${hashOf(file)}-`;
+    prefix = `${path.basename(file)}-${tag}-`;
     cacheFile = path.join(dir, `${prefix}${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.v8`);
     cached = readFileSync(cacheFile);
   } catch {
@@ -99,8 +100,8 @@ function writeCache(dir, prefix, cacheFile, script) {
     const temporary = `${cacheFile}.${process.pid}`;
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
-    // The same command's cache from an older build (or Node) of this copy of baton, and
-    // caches named as before commands had their own (`validate.cjs-<size>-...`).
+    // The same command's cache from another build (or Node), and caches named as before
+    // commands had their own (`validate.cjs-<size>-...`).
     const name = path.basename(cacheFile);
     const legacy = `${prefix.slice(0, prefix.indexOf('-'))}-`;
     for (const other of readdirSync(dir)) {
@@ -118,11 +119,4 @@ function removeQuietly(file) {
   } catch {
     // Another baton removed it first.
   }
-}
-
-/** A short hash of a path (FNV-1a), so two copies of baton keep apart caches. */
-function hashOf(text) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash.toString(36);
 }
