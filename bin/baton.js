@@ -60,10 +60,11 @@ function commandOf(args) {
  * compiling it (zod, yaml, commander, baton). V8 caches what a process compiled by its
  * end, which depends on the command: `tag` names the command, so `baton run` finds the
  * engine's code in its cache, not only what `baton --version` needed. The cache file is
- * also named by the bundle's size and time and by the Node version, as V8 itself checks
- * little more than the source's length; writing one removes the same command's others
- * (older builds, other copies of baton), so the folder holds one file per command. Any
- * trouble with the cache just means compiling as usual.
+ * also named by the bundle's path (two installed copies of baton do not take turns
+ * replacing each other's), size and time and by the Node version, as V8 itself checks
+ * little more than the source's length. Writing one removes what it replaces, and caches
+ * unused for a month (of copies since removed). Any trouble with the cache just means
+ * compiling as usual.
  */
 function loadScript(file, tag) {
   const requireFromBundle = Module.createRequire(file);
@@ -76,7 +77,7 @@ function loadScript(file, tag) {
   try {
     const { size, mtimeMs } = statSync(file);
     dir = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'baton');
-    prefix = `${path.basename(file)}-${tag}-`;
+    prefix = `${path.basename(file)}-${tag}-${hashOf(file)}-`;
     cacheFile = path.join(dir, `${prefix}${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.v8`);
     cached = readFileSync(cacheFile);
   } catch {
@@ -100,16 +101,27 @@ function writeCache(dir, prefix, cacheFile, script) {
     const temporary = `${cacheFile}.${process.pid}`;
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
-    // The same command's cache from another build (or Node), and caches named as before
-    // commands had their own (`validate.cjs-<size>-...`).
+    // The same command's cache from an older build (or Node) of this copy of baton, caches
+    // named as before commands had their own (`validate.cjs-<size>-...`), and any not
+    // used for a month. (A cache in use is read, not written: its time is when it was made.)
     const name = path.basename(cacheFile);
     const legacy = `${prefix.slice(0, prefix.indexOf('-'))}-`;
+    const monthAgo = Date.now() - 30 * 24 * 3600 * 1000;
     for (const other of readdirSync(dir)) {
-      const stale = other.startsWith(prefix) || (other.startsWith(legacy) && /^\d/.test(other.slice(legacy.length)));
-      if (other !== name && stale && other.endsWith('.v8')) removeQuietly(path.join(dir, other));
+      if (other === name || !other.endsWith('.v8')) continue;
+      const replaced = other.startsWith(prefix) || (other.startsWith(legacy) && /^\d/.test(other.slice(legacy.length)));
+      if (replaced || modifiedBefore(path.join(dir, other), monthAgo)) removeQuietly(path.join(dir, other));
     }
   } catch {
     // A read-only home, or another baton removing the same file: the next run compiles again.
+  }
+}
+
+function modifiedBefore(file, time) {
+  try {
+    return statSync(file).mtimeMs < time;
+  } catch {
+    return false;
   }
 }
 
@@ -119,4 +131,11 @@ function removeQuietly(file) {
   } catch {
     // Another baton removed it first.
   }
+}
+
+/** A short hash of a path (FNV-1a), so two copies of baton keep apart caches. */
+function hashOf(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
 }

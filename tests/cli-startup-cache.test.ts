@@ -4,7 +4,7 @@
  * the engine's code already compiled. The cache never changes what a command does, and
  * does not pile up: a new build's cache replaces the old one's.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,7 +43,7 @@ describe.skipIf('enableCompileCache' in module)('compiled code cache of the CLI 
     expect(first).toEqual({ status: 'succeeded', outputs: [['hello', 'hello from sh'], ['typed', 'answer 42']] });
     const files = cacheFiles(home);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^cli\.cjs-run-\d+-\d+-v[\d.]+-\w+\.v8$/);
+    expect(files[0]).toMatch(/^cli\.cjs-run-\w+-\d+-\d+-v[\d.]+-\w+\.v8$/);
     const written = readFileSync(path.join(home, 'baton', files[0]));
     expect(written.length).toBeGreaterThan(10_000);
 
@@ -72,21 +72,26 @@ describe.skipIf('enableCompileCache' in module)('compiled code cache of the CLI 
     expect(cacheFiles(home)).toEqual([file]);
   });
 
-  test("writing a cache removes the same command's caches of other builds, and only those: one file per command", () => {
+  test("writing a cache removes the same command's caches of older builds, and caches unused for a month", () => {
     const home = cacheHome();
     const env = { XDG_CACHE_HOME: home };
     runFlow(env);
     const [file] = cacheFiles(home);
-    // cli.cjs-<command>-<size>-<mtime>-<node>-<arch>.v8
-    const olderBuild = 'cli.cjs-run-123-456-v20.0.0-x64.v8';
+    // cli.cjs-run-<hash of the bundle's path>-<size>-<mtime>-<node>-<arch>.v8
+    const [, , hash] = file.split('-');
+    const olderBuild = `cli.cjs-run-${hash}-123-456-v20.0.0-x64.v8`;
     const otherNode = file.replace(/-v[\d.]+-/, '-v20.0.1-');
-    const otherCommand = 'cli.cjs-history-123-456-v20.0.0-x64.v8';
+    const otherCommand = `cli.cjs-history-${hash}-123-456-v20.0.0-x64.v8`;
+    const otherCopy = 'cli.cjs-run-zzzzzz-123-456-v20.0.0-x64.v8';
+    const goneCopy = 'cli.cjs-run-yyyyyy-123-456-v20.0.0-x64.v8';
     const legacy = 'cli.cjs-123-456-v20.0.0-x64.v8';
     const unrelated = 'notes.txt';
-    for (const name of [olderBuild, otherNode, otherCommand, legacy, unrelated]) writeFileSync(path.join(home, 'baton', name), 'x');
+    for (const name of [olderBuild, otherNode, otherCommand, otherCopy, goneCopy, legacy, unrelated]) writeFileSync(path.join(home, 'baton', name), 'x');
+    const fortyDaysAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    utimesSync(path.join(home, 'baton', goneCopy), fortyDaysAgo, fortyDaysAgo);
     // A damaged cache is written again, and that write clears out what it replaces.
     writeFileSync(path.join(home, 'baton', file), 'damaged');
     runFlow(env);
-    expect(cacheFiles(home)).toEqual([file, otherCommand, unrelated].sort());
+    expect(cacheFiles(home)).toEqual([file, otherCommand, otherCopy, unrelated].sort());
   });
 });

@@ -62,7 +62,7 @@ describe('baton validate, light path', () => {
     expect(first).toMatchObject({ status: 0, stderr: '' });
     const files = readdirSync(path.join(home, 'baton'));
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^validate\.cjs-validate-\d+-\d+-v[\d.]+-\w+\.v8$/);
+    expect(files[0]).toMatch(/^validate\.cjs-validate-\w+-\d+-\d+-v[\d.]+-\w+\.v8$/);
     const cache = path.join(home, 'baton', files[0]);
     expect(readFileSync(cache).length).toBeGreaterThan(1000);
 
