@@ -1,4 +1,4 @@
-/** Start-up: `baton --version` and `baton validate` on a small file, against `node -e 0`. */
+/** Start-up: `baton --version`, `baton validate` and `baton run` on a small file, against `node -e 0`. */
 import { spawnSync } from 'node:child_process';
 
 function once(args: string[]): number {
