@@ -112,6 +112,23 @@ describe('baton run: behaviour', () => {
     expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} report succeeded /m);
   });
 
+  it('--follow shows a line written in pieces as one line, and a last line with no line break', () => {
+    const flow = writeWorkflow(
+      [
+        'name: pieces',
+        'tasks:',
+        '  - id: talk',
+        '    command: printf "hel"; sleep 0.3; printf "lo\\n"; printf "to err" >&2; sleep 0.3; printf " and on\\n" >&2; printf "no newline"',
+      ].join('\n'),
+    );
+    const r = baton(['run', flow, '--follow']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const shown = r.stdout.split('\n').filter((line) => line.startsWith('talk '));
+    expect(shown).toEqual(['talk | hello', 'talk ! to err and on', 'talk | no newline']);
+    // The task's last line comes before the line saying it ended.
+    expect(r.stdout.indexOf('talk | no newline')).toBeLessThan(r.stdout.indexOf('talk succeeded'));
+  });
+
   it('redraws a live view in place on a terminal, then prints the summary', () => {
     // `script` gives the CLI a real pseudo-terminal.
     const r = spawnSync('script', ['-qec', `${process.execPath} ${BATON} run examples/flaky-retry.yaml`, '/dev/null'], {

@@ -3,6 +3,7 @@ import { plannedTasks, taskDurationMs } from '../../engine/summary.js';
 import { activeMs } from '../../store/active-time.js';
 import { iterationCount } from '../../store/expansion.js';
 import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
+import { LineJoiner } from '../../store/logs/line-joiner.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
 import { visible } from './visible.js';
@@ -17,26 +18,33 @@ export interface ProgressView {
 
 /** One line per event, for logs and pipes (not a terminal). */
 export class PlainView implements ProgressView {
+  private readonly lines = new LiveLines();
+
   constructor(
     private readonly write: (text: string) => void,
     private readonly paint: Paint,
   ) {}
 
   event(event: StoredEvent, state: RunState): void {
+    // A task's last unterminated line goes out before the line saying how it ended.
+    if ('task' in event && event.type !== 'TaskStarted') this.write(this.lines.end(event.task));
     const line = describe(event, state, this.paint);
     if (line) this.write(`${this.paint.dim(clock(event.at))} ${line}\n`);
   }
 
   output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
-    this.write(prefixLines(chunk, task, stream));
+    this.write(this.lines.push(task, stream, chunk));
   }
 
-  close(): void {}
+  close(): void {
+    this.write(this.lines.endAll());
+  }
 }
 
 /** A compact table redrawn in place on a terminal: running tasks first, then the latest ends. */
 export class LiveView implements ProgressView {
   private drawn = 0;
+  private readonly lines = new LiveLines();
   private timer?: NodeJS.Timeout;
   private state?: RunState;
   private readonly recent: string[] = [];
@@ -51,6 +59,13 @@ export class LiveView implements ProgressView {
 
   event(event: StoredEvent, state: RunState): void {
     this.state = state;
+    if ('task' in event && event.type !== 'TaskStarted') {
+      const rest = this.lines.end(event.task);
+      if (rest !== '') {
+        this.clear();
+        this.stream.write(rest);
+      }
+    }
     if ('task' in event && (event.type === 'TaskSucceeded' || event.type === 'TaskFailed' || event.type === 'TaskSkipped' || event.type === 'TaskCancelled')) {
       this.recent.push(event.task);
       if (this.recent.length > 200) this.recent.splice(0, 100);
@@ -58,14 +73,17 @@ export class LiveView implements ProgressView {
   }
 
   output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
+    const text = this.lines.push(task, stream, chunk);
+    if (text === '') return;
     this.clear();
-    this.stream.write(prefixLines(chunk, task, stream));
+    this.stream.write(text);
     this.draw();
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.clear();
+    this.stream.write(this.lines.endAll());
   }
 
   private clear(): void {
@@ -162,12 +180,43 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
   }
 }
 
-/** Task output shown live: colours kept, as `baton logs` keeps them; other control sequences made visible. */
-function prefixLines(chunk: string, task: string, stream: 'stdout' | 'stderr'): string {
+/**
+ * Task output shown live, one prefixed line per line the task wrote. Output arrives in
+ * chunks that split lines anywhere, so each task's unterminated tail waits for the rest of
+ * its line (or for the attempt to end) instead of showing as two lines. Colours are kept,
+ * as `baton logs` keeps them; other control sequences are made visible.
+ */
+class LiveLines {
+  private readonly joiners = new Map<string, LineJoiner>();
+
+  /** The complete lines in `chunk` and what was held before it, prefixed; '' if none. */
+  push(task: string, stream: 'stdout' | 'stderr', chunk: string): string {
+    let joiner = this.joiners.get(task);
+    if (!joiner) this.joiners.set(task, (joiner = new LineJoiner()));
+    const block = joiner.push(stream, chunk);
+    return block === undefined ? '' : prefixLines(block, task, stream);
+  }
+
+  /** What a task left unterminated, once its attempt has ended. */
+  end(task: string): string {
+    const joiner = this.joiners.get(task);
+    if (!joiner) return '';
+    this.joiners.delete(task);
+    return (['stdout', 'stderr'] as const).map((stream) => {
+      const tail = joiner.flush(stream);
+      return tail === undefined ? '' : prefixLines(tail, task, stream);
+    }).join('');
+  }
+
+  endAll(): string {
+    return [...this.joiners.keys()].map((task) => this.end(task)).join('');
+  }
+}
+
+/** `block`: lines joined by '\n', with no final line break. */
+function prefixLines(block: string, task: string, stream: 'stdout' | 'stderr'): string {
   const prefix = `${visible(task)} ${stream === 'stderr' ? '!' : '|'} `;
-  const lines = visible(chunk, { lines: true, colors: true }).split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line) => prefix + line + '\n').join('');
+  return visible(block, { lines: true, colors: true }).split('\n').map((line) => prefix + line + '\n').join('');
 }
 
 /** `18 tasks`, or `5 tasks + the iterations of 1 loop` when a loop's items are known only once it starts. */
