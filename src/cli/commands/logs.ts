@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError } from '../../observability/errors.js';
 import { didYouMean } from '../../spec/suggest.js';
 import { displayStatus } from '../../store/ownership.js';
-import type { LogCursor, LogLine, Store } from '../../store/store.js';
+import type { LogCursor, LogLine, Store, TaskRecord } from '../../store/store.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { paint, useColor } from '../render/format.js';
@@ -29,9 +29,16 @@ export default async function logs(runArg: string, task: string | undefined, fla
   const store = await openCliStore(flags);
   try {
     const runId = await store.runs.resolveRunId(runArg);
-    const keys = await taskKeys(store, runId);
-    if (task !== undefined) await checkTask(store, runId, task, keys);
-    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, await labels(store, runId, keys));
+    const rows = await store.runs.listTasks(runId);
+    // The workflow's tasks not reached yet are read from the events only when they matter:
+    // a task name to check, or columns to line up for lines still to come. A finished run
+    // of 100k tasks is otherwise read twice over for nothing.
+    const keys = new Set(rows.map((t) => t.key));
+    let planned: Promise<Set<string>> | undefined;
+    const complete = () => (planned ??= addPlannedKeys(store, runId, keys));
+    if (task !== undefined && !keys.has(task)) await checkTask(store, runId, task, await complete());
+    if (flags.follow) await complete();
+    const formatter = new LogFormatter(paint(useColor(process.stdout) && !flags.json), task === undefined, labels(rows, keys));
     let printed = 0;
     // A reader slower than the store (a pipe) is waited for: baton never holds more than a
     // pipe's worth of lines, however big the log.
@@ -49,7 +56,7 @@ export default async function logs(runArg: string, task: string | undefined, fla
     }
     if (flags.follow) return await follow(store, runId, task, cursor, print);
     // Empty output would look like a wrong id or a broken store: say what is going on.
-    if (printed === 0) process.stderr.write(`baton: ${await nothingPrinted(store, runId, task, flags.since)}\n`);
+    if (printed === 0) process.stderr.write(`baton: ${nothingPrinted(rows, runId, task, flags.since)}\n`);
     return EXIT.ok;
   } finally {
     await store.close();
@@ -107,10 +114,10 @@ async function follow(
 }
 
 /** Why `baton logs` printed nothing: no output at all, none since, or the task did not run. */
-async function nothingPrinted(store: Store, runId: string, task: string | undefined, since: string | undefined): Promise<string> {
+function nothingPrinted(rows: readonly TaskRecord[], runId: string, task: string | undefined, since: string | undefined): string {
   const when = since === undefined ? '' : ` since ${since}`;
   if (task === undefined) return `run ${runId} produced no output${when}`;
-  const row = (await store.runs.listTasks(runId)).find((t) => t.key === task);
+  const row = rows.find((t) => t.key === task);
   if (row === undefined || row.attempt === 0) {
     const status = row?.status ?? 'pending';
     return `task ${task} did not run (${status}${row?.reason !== undefined ? `: ${row.reason}` : ''}), so it has no output`;
@@ -119,15 +126,14 @@ async function nothingPrinted(store: Store, runId: string, task: string | undefi
 }
 
 /** What prefixes lines: task keys, and `key#N` for tasks with later attempts, so columns line up from the start. */
-async function labels(store: Store, runId: string, keys: Iterable<string>): Promise<string[]> {
+function labels(rows: readonly TaskRecord[], keys: Iterable<string>): string[] {
   const out = [...keys];
-  for (const task of await store.runs.listTasks(runId)) if (task.attempt > 1) out.push(`${task.key}#${task.attempt}`);
+  for (const task of rows) if (task.attempt > 1) out.push(`${task.key}#${task.attempt}`);
   return out;
 }
 
-/** Every task the run knows of: the projection's and the workflow's (reached or not). */
-async function taskKeys(store: Store, runId: string): Promise<Set<string>> {
-  const keys = new Set((await store.runs.listTasks(runId)).map((t) => t.key));
+/** Adds the workflow's tasks (reached or not) to the projection's `keys`; returns them. */
+async function addPlannedKeys(store: Store, runId: string, keys: Set<string>): Promise<Set<string>> {
   const digest = new RunDigest();
   digest.apply(await store.runs.readEvents(runId));
   for (const key of digest.nodes.keys()) keys.add(key);
