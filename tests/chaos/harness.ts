@@ -171,10 +171,10 @@ export interface RunRow {
 }
 
 /** Opens the store read-only, or undefined while it does not exist yet (or is not set up yet). */
-export function openDb(file: string): Database.Database | undefined {
+export function openDb(file: string, options: { readonly?: boolean } = {}): Database.Database | undefined {
   if (!existsSync(file)) return undefined;
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5_000 });
+    const db = new Database(file, { readonly: options.readonly ?? true, fileMustExist: true, timeout: 5_000 });
     return db;
   } catch {
     return undefined;
@@ -216,7 +216,10 @@ export function onlyRun(file: string): RunRow | undefined {
 }
 
 export function integrityCheck(file: string): string {
-  const db = openDb(file);
+  // Read-write: a kill during the store's first transaction (before it switches to WAL)
+  // leaves a hot rollback journal, which SQLite rolls back on the next open as any reader
+  // would; a read-only connection cannot, and answers "attempt to write a readonly database".
+  const db = openDb(file, { readonly: false });
   if (!db) return `cannot open ${file}`;
   try {
     return (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
