@@ -10,13 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { ExprError, evaluate } from './index.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-// GitHub's cases are vendored in tests/conformance/ (with their licence), so a fresh clone
-// runs them; BATON_SHARED may point at another copy (a folder holding conformance/).
-const dir = process.env.BATON_SHARED
-  ? path.join(process.env.BATON_SHARED, 'conformance/github-expressions')
-  : path.join(repoRoot, 'tests/conformance/github-expressions');
+// GitHub's cases are vendored in tests/conformance/ with their licence, so every clone
+// runs them from its own files.
+const dir = path.join(repoRoot, 'tests/conformance/github-expressions');
 if (!existsSync(dir)) {
-  throw new Error(`GitHub's expression conformance cases are not at ${dir}: ${process.env.BATON_SHARED ? 'check BATON_SHARED' : 'restore tests/conformance/ from git'}`);
+  throw new Error(`GitHub's expression conformance cases are not at ${dir}: restore tests/conformance/ from git`);
 }
 
 interface Case {
