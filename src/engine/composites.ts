@@ -134,7 +134,7 @@ export class Composites {
         return this.mirror(parent, child, { winner: child });
       }
     }
-    if (spec.type === 'loop' && spec.stop_on_failure && status === 'failed' && !s.failedButContinues(child) && !this.stopped.has(parent)) {
+    if (spec.type === 'loop' && spec.stop_on_failure && status === 'failed' && !s.upstream.failedButContinues(child) && !this.stopped.has(parent)) {
       // Once is enough: what is not running now is cancelled, and nothing new starts after.
       this.stopped.add(parent);
       for (const other of children) {
@@ -158,7 +158,7 @@ export class Composites {
 
   private endGroup(key: string, spec: ParallelTask | LoopTask, children: readonly string[]): void {
     const s = this.scheduler;
-    const failed = children.filter((c) => s.state.task(c).status === 'failed' && !s.failedButContinues(c));
+    const failed = children.filter((c) => s.state.task(c).status === 'failed' && !s.upstream.failedButContinues(c));
     const cancelled = children.filter((c) => s.state.task(c).status === 'cancelled');
     if (s.state.cancelRequested !== undefined && cancelled.length > 0 && failed.length === 0) {
       return s.settle(key, 'TaskCancelled', s.state.cancelRequested);
@@ -199,7 +199,7 @@ export class Composites {
   private mirror(parent: string, child: string, extra: Record<string, unknown>): void {
     const s = this.scheduler;
     const task = s.state.task(child);
-    if (task.status === 'failed' && !s.failedButContinues(child)) {
+    if (task.status === 'failed' && !s.upstream.failedButContinues(child)) {
       const error = task.error ?? { code: 'TASK_FAILED', message: `${child} failed` };
       return s.fail(parent, 1, { ...error, message: `${child}: ${error.message}` }, false);
     }

@@ -1,26 +1,20 @@
-import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ExecutorError, toTaskError } from '../executors/errors.js';
-import { executorFor } from '../executors/registry.js';
-import type { Executor, ExecutorResult } from '../executors/types.js';
-import { coerceError, errorCode } from '../observability/errors.js';
+import type { Executor } from '../executors/types.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { expansionSize } from '../store/expansion.js';
 import { newRunId } from '../store/ids.js';
-import { HEARTBEAT_MS, sameOwner } from '../store/ownership.js';
 import type { RunOwner, RunRecord, Store } from '../store/store.js';
+import { Attempts, formatMs } from './attempts.js';
 import { EngineError } from './errors.js';
+import { startHeartbeat } from './heartbeat.js';
 import { resolveInputs } from './inputs.js';
 import type { Masker } from './mask.js';
 import { buildPlan } from './plan.js';
-import { declaredOutputs, resolveTask } from './resolve.js';
 import { runEnvironment, withoutSecrets } from './run-env.js';
 import { Scheduler } from './scheduler.js';
 import { ScopeBuilder } from './scope.js';
-import { RunnerIO } from './task-io.js';
 import { RunState } from './state.js';
 
 /** How a run is driven, whether it is new or resumed. */
@@ -123,39 +117,18 @@ class Runner {
   private readonly scheduler: Scheduler;
   private readonly scopes: ScopeBuilder;
   private outbox: TimedEvent[] = [];
-  private readonly controllers = new Map<string, AbortController>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
-  private readonly processEnv: Record<string, string>;
-  private readonly workflowEnv: Record<string, string>;
-  /**
-   * What a shell or script task without `environment:` starts from (processEnv, then
-   * workflowEnv): one object shared by them all, rather than a copy of ~50 variables per task.
-   */
-  private readonly taskEnv: Record<string, string>;
-  private readonly scratchDir: string;
-  /** The scratch folder exists: made on first use, once per drive, not once per task. */
-  private scratchMade = false;
-  private readonly scratch = (): string => {
-    if (!this.scratchMade) {
-      mkdirSync(this.scratchDir, { recursive: true });
-      this.scratchMade = true;
-    }
-    return this.scratchDir;
-  };
+  private readonly attempts: Attempts;
   private readonly runId: string;
   private readonly workflow: Workflow;
   private signalled = false;
   private waiter?: () => void;
-  private heartbeat?: NodeJS.Timeout;
+  private stopHeartbeat?: () => void;
   /** Hides the workflow's secrets in what is recorded and shown; none when it has none. */
   private readonly masker?: Masker;
   /** Task output could not be stored (a full disk, say): the run stops as if the store had failed. */
   private logFailure?: unknown;
-  private readonly onLogFailure = (err: unknown) => {
-    this.logFailure ??= err;
-    this.wake();
-  };
   /** Another process took the run over: stop without recording anything more. */
   private lost?: RunRecord['owner'];
   /** options.interrupt fired: stop the tasks, record nothing more (see DriveOptions.interrupt). */
@@ -171,11 +144,9 @@ class Runner {
     this.workflow = state.plan.workflow;
     this.now = options.now ?? Date.now;
     const env = runEnvironment(state, options.processEnv ?? process.env);
-    this.processEnv = env.processEnv;
-    this.workflowEnv = env.workflowEnv;
-    this.taskEnv = { ...this.processEnv, ...this.workflowEnv };
+    const taskEnv = { ...env.processEnv, ...env.workflowEnv };
     this.masker = env.masker;
-    this.scopes = new ScopeBuilder(this.state, this.taskEnv, env.secrets);
+    this.scopes = new ScopeBuilder(this.state, taskEnv, env.secrets);
     const concurrency = options.concurrency ?? this.workflow.concurrency ?? 16;
     this.scheduler = new Scheduler(
       this.state,
@@ -183,7 +154,25 @@ class Runner {
       { emit: (event) => this.emit(event), now: this.now, random: options.random ?? Math.random },
       Math.max(1, concurrency),
     );
-    this.scratchDir = path.join(options.scratchRoot ?? tmpdir(), `baton-${this.runId}`);
+    this.attempts = new Attempts({
+      runId: this.runId,
+      state,
+      scheduler: this.scheduler,
+      scopes: this.scopes,
+      logs: options.store.logs,
+      executors: options.executors,
+      onOutput: options.onOutput,
+      followAll: options.followAll,
+      workflowEnv: env.workflowEnv,
+      taskEnv,
+      masker: this.masker,
+      scratchDir: path.join(options.scratchRoot ?? tmpdir(), `baton-${this.runId}`),
+      onLogFailure: (err) => {
+        this.logFailure ??= err;
+        this.wake();
+      },
+      wake: () => this.wake(),
+    });
   }
 
   /** Records a new run and drives it. */
@@ -223,7 +212,7 @@ class Runner {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     const onInterrupt = () => {
       this.interrupted = true;
-      for (const controller of this.controllers.values()) controller.abort('interrupt');
+      this.attempts.abortAll('interrupt');
       this.wake();
     };
     this.options.interrupt?.addEventListener('abort', onInterrupt, { once: true });
@@ -242,16 +231,15 @@ class Runner {
       // The store failed (disk full, say): stop the tasks, whose results could not be
       // recorded anyway. The run stays unfinished, and shows as interrupted once this
       // process lets go of it, to be resumed when the cause is fixed.
-      for (const controller of this.controllers.values()) controller.abort('cancel');
+      this.attempts.abortAll('cancel');
       throw err;
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
       this.options.interrupt?.removeEventListener('abort', onInterrupt);
       for (const timer of this.timers) clearTimeout(timer);
-      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.stopHeartbeat?.();
       if (this.options.owner && !this.lost) await this.options.store.runs.releaseRun(this.runId, this.options.owner).catch(() => {});
-      await rm(this.scratchDir, { recursive: true, force: true });
-      this.scratchMade = false;
+      await this.attempts.cleanUp();
     }
     if (this.lost) {
       const by = this.lost;
@@ -266,32 +254,19 @@ class Runner {
     }
   }
 
-  /**
-   * Renews this process's claim on the run and looks for a cancel request from another
-   * process (`baton cancel`), so that one is seen within a second.
-   */
   private startHeartbeat(): void {
     const owner = this.options.owner;
     if (!owner) return;
-    let busy = false;
-    this.heartbeat = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      this.options.store.runs
-        .heartbeat(this.runId, owner, this.now())
-        .then((record) => {
-          if (record.owner && !sameOwner(record.owner, owner) && record.status === 'running') {
-            this.lost = record.owner;
-            for (const controller of this.controllers.values()) controller.abort('cancel');
-            this.wake();
-          } else if (record.cancel_requested !== undefined && this.state.cancelRequested === undefined) {
-            this.cancel(record.cancel_requested);
-          }
-        })
-        .catch(() => {})
-        .finally(() => (busy = false));
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.stopHeartbeat = startHeartbeat(this.options.store, this.runId, owner, this.now, {
+      lost: (by) => {
+        this.lost = by;
+        this.attempts.abortAll('cancel');
+        this.wake();
+      },
+      cancelRequested: (reason) => {
+        if (this.state.cancelRequested === undefined) this.cancel(reason);
+      },
+    });
   }
 
   private async loop(): Promise<void> {
@@ -299,7 +274,7 @@ class Runner {
       if (this.lost) return;
       if (this.interrupted) {
         // Wait for the stopped tasks' processes to be gone; what they say is not recorded.
-        if (this.controllers.size === 0) return;
+        if (this.attempts.running === 0) return;
         await this.nextWake();
         continue;
       }
@@ -314,14 +289,14 @@ class Runner {
       // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
       if (this.outbox.length > 0) await this.flush();
       if (this.interrupted) continue;
-      for (const key of toLaunch) this.launch(key);
-      for (const { key, reason } of toAbort) this.controllers.get(key)?.abort(reason);
+      for (const key of toLaunch) this.attempts.launch(key);
+      for (const { key, reason } of toAbort) this.attempts.abort(key, reason);
       for (const timer of toTime) {
         const onDue = timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);
         this.setTimer(timer.at - this.now(), onDue);
       }
       if (this.scheduler.finishIfDone()) return this.flush();
-      if (this.controllers.size === 0 && this.timers.size === 0 && !this.scheduler.hasReady() && !this.signalled) {
+      if (this.attempts.running === 0 && this.timers.size === 0 && !this.scheduler.hasReady() && !this.signalled) {
         this.stuck();
         return this.flush();
       }
@@ -342,96 +317,6 @@ class Runner {
     if (performance.now() - this.lastBreath < BREATH_MS) return;
     await new Promise((resolve) => setImmediate(resolve));
     this.lastBreath = performance.now();
-  }
-
-  private launch(key: string): void {
-    const spec = this.state.nodes.get(key)!.spec as LeafTask;
-    const attempt = this.state.task(key).attempt;
-    let executor: Executor;
-    try {
-      executor = (this.options.executors ?? executorFor)(spec.type);
-    } catch (err) {
-      executor = { run: () => Promise.reject(err) };
-    }
-    if (executor.runNow) return this.launchNow(key, attempt, spec, executor.runNow);
-    const controller = new AbortController();
-    this.controllers.set(key, controller);
-    let timer: NodeJS.Timeout | undefined;
-    if (spec.timeout !== undefined) timer = setTimeout(() => controller.abort('timeout'), spec.timeout);
-    let io: RunnerIO | undefined;
-    const settle = () => {
-      if (timer) clearTimeout(timer);
-      this.controllers.delete(key);
-      io?.finish();
-    };
-    let run: Promise<ExecutorResult>;
-    try {
-      const resolved = resolveTask(spec, () => this.scopes.forTask(key));
-      io = this.io(key, attempt, resolved);
-      run = executor.run(resolved, io, controller.signal);
-    } catch (err) {
-      run = Promise.reject(err);
-    }
-    run.then(
-      (result) => {
-        settle();
-        this.succeeded(key, attempt, spec, result);
-      },
-      (err) => {
-        settle();
-        this.failed(key, attempt, spec, err, controller.signal);
-      },
-    );
-  }
-
-  /** A task type that ends at once (noop): no controller, promise or timer, same records. */
-  private launchNow(key: string, attempt: number, spec: LeafTask, runNow: NonNullable<Executor['runNow']>): void {
-    let result: ExecutorResult;
-    try {
-      result = runNow(resolveTask(spec, () => this.scopes.forTask(key)));
-    } catch (err) {
-      return this.failed(key, attempt, spec, err);
-    }
-    this.succeeded(key, attempt, spec, result);
-  }
-
-  /** An attempt's executor returned: declared outputs are evaluated, then the success recorded. */
-  private succeeded(key: string, attempt: number, spec: LeafTask, result: ExecutorResult): void {
-    this.wake();
-    let outputs = result.outputs;
-    if (Object.keys(spec.outputs).length > 0) {
-      try {
-        const scope = this.scopes.forTask(key, undefined, { result: { ...outputs, exit_code: result.exit_code } });
-        outputs = { ...outputs, ...declaredOutputs(spec, scope) };
-      } catch (err) {
-        return this.scheduler.failAttempt(key, attempt, { code: errorCode(err), message: coerceError(err).message }, false);
-      }
-    }
-    this.scheduler.succeed(key, attempt, outputs, result.exit_code);
-  }
-
-  /** An attempt's executor failed, timed out (signal reason `timeout`) or was stopped by a cancel. */
-  private failed(key: string, attempt: number, spec: LeafTask, err: unknown, signal?: AbortSignal): void {
-    this.wake();
-    const reason = signal?.aborted ? signal.reason : undefined;
-    if (reason === 'interrupt') return;
-    if (reason === 'timeout') {
-      const message = `${key} timed out after ${formatMs(spec.timeout!)}`;
-      return this.scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
-    }
-    if (reason !== undefined) return this.scheduler.cancelAttempt(key, attempt, this.state.cancelRequested ?? 'cancelled');
-    const error = err instanceof ExecutorError ? toTaskError(err) : { code: errorCode(err), message: coerceError(err).message };
-    this.scheduler.failAttempt(key, attempt, error, err instanceof ExecutorError ? err.retryable : false);
-  }
-
-  private io(key: string, attempt: number, spec: LeafTask): RunnerIO {
-    const onOutput = spec.live_output || this.options.followAll ? this.options.onOutput : undefined;
-    const needsEnv = spec.type === 'shell' || spec.type === 'script';
-    const env = !needsEnv ? this.workflowEnv : hasEntries(spec.environment) ? { ...this.taskEnv, ...spec.environment } : this.taskEnv;
-    const io = new RunnerIO(this.runId, key, attempt, env, this.state.baseDir ?? process.cwd(), this.scratch, this.options.store.logs, onOutput, this.masker, this.onLogFailure);
-    const continuesFrom = this.state.task(key).continuesFrom;
-    if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
-    return io;
   }
 
   private cancel(reason: string): void {
@@ -526,10 +411,6 @@ class Runner {
 
 const NOTHING: never[] = [];
 
-function hasEntries(record: Record<string, string> | undefined): boolean {
-  for (const _ in record) return true;
-  return false;
-}
 /** Longest stretch the run loop keeps the event loop to itself. */
 const BREATH_MS = 50;
 /** Rows (events, and tasks they add) per append when the outbox is big. */
@@ -540,10 +421,3 @@ function rowsOf(event: TimedEvent): number {
   return event.type === 'TaskExpanded' ? 1 + expansionSize(event) : 1;
 }
 
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
-  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)}m`;
-  return `${+(ms / 3_600_000).toFixed(1)}h`;
-}

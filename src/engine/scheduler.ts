@@ -4,10 +4,11 @@ import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import { Composites } from './composites.js';
-import { blockedBy, listKeys, quoted } from './reasons.js';
+import { listKeys, quoted } from './reasons.js';
 import { notRetried, retryDelay } from './retry.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
+import { Upstream } from './upstream.js';
 
 /**
  * Decides what happens next in a run; does no I/O and reads no clock. Every decision is
@@ -49,10 +50,9 @@ export class Scheduler {
   /** Depth of nested ended() calls, and the ends left for the outermost one (see ended). */
   private endDepth = 0;
   private readonly endQueue: string[] = [];
-  /** Kept answers of upstreamFailed(), for tasks that ended. */
-  private readonly failedUpstream = new Map<string, boolean>();
   private readyHead = 0;
   private readonly composites: Composites;
+  readonly upstream: Upstream;
 
   constructor(
     readonly state: RunState,
@@ -61,6 +61,7 @@ export class Scheduler {
     /** Leaf tasks running at once. */
     private readonly concurrency: number,
   ) {
+    this.upstream = new Upstream(state);
     this.composites = new Composites(this);
   }
 
@@ -189,9 +190,9 @@ export class Scheduler {
     } else if (!node.orderOnly) {
       for (const dep of node.deps) {
         const depState = state.task(dep);
-        if (depState.status === 'succeeded' || this.failedButContinues(dep)) continue;
+        if (depState.status === 'succeeded' || this.upstream.failedButContinues(dep)) continue;
         success = false;
-        if (depState.status === 'failed' || this.upstreamFailed(dep)) failure = true;
+        if (depState.status === 'failed' || this.upstream.failed(dep)) failure = true;
       }
     }
     const cancelled = state.cancelRequested !== undefined;
@@ -200,7 +201,7 @@ export class Scheduler {
     let reason = '';
     if (condition === undefined) {
       run = success && !cancelled;
-      if (!run) reason = cancelled ? 'run cancelled' : this.blockedReason(key);
+      if (!run) reason = cancelled ? 'run cancelled' : this.upstream.blockedReason(key);
     } else {
       try {
         run = evaluateCondition(condition, this.scopes.forTask(key, { success, failure, cancelled }));
@@ -209,7 +210,7 @@ export class Scheduler {
       }
       if (!run) {
         const implicit = !usesStatusFunction(condition);
-        reason = implicit && !success ? this.blockedReason(key) : `condition is false: ${quoted(condition)}`;
+        reason = implicit && !success ? this.upstream.blockedReason(key) : `condition is false: ${quoted(condition)}`;
         if (cancelled && !success) reason = 'run cancelled';
       }
     }
@@ -374,7 +375,7 @@ export class Scheduler {
     } else if (this.state.cancelRequested !== undefined) {
       this.emit({ type: 'RunCancelled', reason: this.state.cancelRequested });
     } else {
-      const failed = [...this.state.tasks].filter(([key, t]) => t.status === 'failed' && !this.failedButContinues(key));
+      const failed = [...this.state.tasks].filter(([key, t]) => t.status === 'failed' && !this.upstream.failedButContinues(key));
       if (failed.length === 0) this.emit({ type: 'RunSucceeded' });
       else {
         const names = failed.map(([key]) => key);
@@ -447,44 +448,6 @@ export class Scheduler {
         this.decideCallback(target, key);
       }
     }
-  }
-
-  failedButContinues(key: string): boolean {
-    return this.state.task(key).status === 'failed' && this.state.nodes.get(key)!.spec.continue_on_error;
-  }
-
-  /**
-   * Did a task fail somewhere upstream of `key`, through skipped tasks? Asked only of tasks
-   * that ended, whose answer cannot change, so it is kept: down a long chain of skips each
-   * task asks its predecessor's kept answer instead of walking back to the head.
-   */
-  private upstreamFailed(key: string): boolean {
-    const known = this.failedUpstream.get(key);
-    if (known !== undefined) return known;
-    const seen = new Set<string>();
-    const stack = [key];
-    let found = false;
-    while (stack.length > 0 && !found) {
-      const at = stack.pop()!;
-      if (seen.has(at)) continue;
-      seen.add(at);
-      const task = this.state.task(at);
-      const kept = at === key ? undefined : this.failedUpstream.get(at);
-      if (kept !== undefined) found = kept;
-      else if (task.status === 'failed' && !this.failedButContinues(at)) found = true;
-      else if (task.status === 'skipped' || task.status === 'cancelled') stack.push(...this.state.nodes.get(at)!.deps);
-    }
-    this.failedUpstream.set(key, found);
-    return found;
-  }
-
-  private blockedReason(key: string): string {
-    const blocking: Array<{ key: string; status: string }> = [];
-    for (const dep of this.state.nodes.get(key)!.deps) {
-      const status = this.state.task(dep).status;
-      if (status !== 'succeeded' && !this.failedButContinues(dep)) blocking.push({ key: dep, status });
-    }
-    return blockedBy(blocking);
   }
 
   specOf(key: string): TaskSpec {

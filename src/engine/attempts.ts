@@ -1,0 +1,188 @@
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { ExecutorError, toTaskError } from '../executors/errors.js';
+import { executorFor } from '../executors/registry.js';
+import type { Executor, ExecutorResult } from '../executors/types.js';
+import { coerceError, errorCode } from '../observability/errors.js';
+import type { LeafTask } from '../spec/model.js';
+import type { LogStore } from '../store/store.js';
+import type { Masker } from './mask.js';
+import { declaredOutputs, resolveTask } from './resolve.js';
+import type { Scheduler } from './scheduler.js';
+import type { ScopeBuilder } from './scope.js';
+import type { RunState } from './state.js';
+import { RunnerIO } from './task-io.js';
+
+/** What the attempts of one run share: the run, where output goes, and their environment. */
+export interface AttemptsContext {
+  runId: string;
+  state: RunState;
+  scheduler: Scheduler;
+  scopes: ScopeBuilder;
+  logs: LogStore;
+  /** Executors by type; default: the built-in registry. */
+  executors?: (type: LeafTask['type']) => Executor;
+  /** Output of tasks with `live_output` (or of every task with `followAll`) as it arrives. */
+  onOutput?: (task: string, stream: 'stdout' | 'stderr', chunk: string) => void;
+  followAll?: boolean;
+  /** The environment of tasks that start no process (the workflow's own variables). */
+  workflowEnv: Record<string, string>;
+  /**
+   * What a shell or script task without `environment:` starts from (the process's, then
+   * the workflow's): one object shared by them all, rather than a copy of ~50 variables per task.
+   */
+  taskEnv: Record<string, string>;
+  masker?: Masker;
+  /** The run's scratch folder, made on first use. */
+  scratchDir: string;
+  /** Task output could not be stored (a full disk, say). */
+  onLogFailure: (err: unknown) => void;
+  /** An attempt ended: the run loop has something to decide. */
+  wake: () => void;
+}
+
+/**
+ * The attempts of a run that are running: starts each one's executor, stops them on
+ * request (cancel, timeout, interrupt), and turns how each ended into a scheduler call.
+ */
+export class Attempts {
+  private readonly controllers = new Map<string, AbortController>();
+  /** The scratch folder exists: made on first use, once per drive, not once per task. */
+  private scratchMade = false;
+  private readonly scratch = (): string => {
+    if (!this.scratchMade) {
+      mkdirSync(this.run.scratchDir, { recursive: true });
+      this.scratchMade = true;
+    }
+    return this.run.scratchDir;
+  };
+
+  constructor(private readonly run: AttemptsContext) {}
+
+  /** How many attempts are running. */
+  get running(): number {
+    return this.controllers.size;
+  }
+
+  abort(key: string, reason: 'cancel' | 'timeout'): void {
+    this.controllers.get(key)?.abort(reason);
+  }
+
+  /** Stops every running attempt; `interrupt`: what they say is not recorded. */
+  abortAll(reason: 'cancel' | 'interrupt'): void {
+    for (const controller of this.controllers.values()) controller.abort(reason);
+  }
+
+  /** Removes the scratch folder once the drive is over. */
+  async cleanUp(): Promise<void> {
+    await rm(this.run.scratchDir, { recursive: true, force: true });
+    this.scratchMade = false;
+  }
+
+  /** Starts the attempt of `key` that the scheduler recorded as started. */
+  launch(key: string): void {
+    const { state, scopes } = this.run;
+    const spec = state.nodes.get(key)!.spec as LeafTask;
+    const attempt = state.task(key).attempt;
+    let executor: Executor;
+    try {
+      executor = (this.run.executors ?? executorFor)(spec.type);
+    } catch (err) {
+      executor = { run: () => Promise.reject(err) };
+    }
+    if (executor.runNow) return this.launchNow(key, attempt, spec, executor.runNow);
+    const controller = new AbortController();
+    this.controllers.set(key, controller);
+    let timer: NodeJS.Timeout | undefined;
+    if (spec.timeout !== undefined) timer = setTimeout(() => controller.abort('timeout'), spec.timeout);
+    let io: RunnerIO | undefined;
+    const settle = () => {
+      if (timer) clearTimeout(timer);
+      this.controllers.delete(key);
+      io?.finish();
+    };
+    let run: Promise<ExecutorResult>;
+    try {
+      const resolved = resolveTask(spec, () => scopes.forTask(key));
+      io = this.io(key, attempt, resolved);
+      run = executor.run(resolved, io, controller.signal);
+    } catch (err) {
+      run = Promise.reject(err);
+    }
+    run.then(
+      (result) => {
+        settle();
+        this.succeeded(key, attempt, spec, result);
+      },
+      (err) => {
+        settle();
+        this.failed(key, attempt, spec, err, controller.signal);
+      },
+    );
+  }
+
+  /** A task type that ends at once (noop): no controller, promise or timer, same records. */
+  private launchNow(key: string, attempt: number, spec: LeafTask, runNow: NonNullable<Executor['runNow']>): void {
+    let result: ExecutorResult;
+    try {
+      result = runNow(resolveTask(spec, () => this.run.scopes.forTask(key)));
+    } catch (err) {
+      return this.failed(key, attempt, spec, err);
+    }
+    this.succeeded(key, attempt, spec, result);
+  }
+
+  /** An attempt's executor returned: declared outputs are evaluated, then the success recorded. */
+  private succeeded(key: string, attempt: number, spec: LeafTask, result: ExecutorResult): void {
+    const { scheduler, scopes } = this.run;
+    this.run.wake();
+    let outputs = result.outputs;
+    if (Object.keys(spec.outputs).length > 0) {
+      try {
+        const scope = scopes.forTask(key, undefined, { result: { ...outputs, exit_code: result.exit_code } });
+        outputs = { ...outputs, ...declaredOutputs(spec, scope) };
+      } catch (err) {
+        return scheduler.failAttempt(key, attempt, { code: errorCode(err), message: coerceError(err).message }, false);
+      }
+    }
+    scheduler.succeed(key, attempt, outputs, result.exit_code);
+  }
+
+  /** An attempt's executor failed, timed out (signal reason `timeout`) or was stopped by a cancel. */
+  private failed(key: string, attempt: number, spec: LeafTask, err: unknown, signal?: AbortSignal): void {
+    const { scheduler, state } = this.run;
+    this.run.wake();
+    const reason = signal?.aborted ? signal.reason : undefined;
+    if (reason === 'interrupt') return;
+    if (reason === 'timeout') {
+      const message = `${key} timed out after ${formatMs(spec.timeout!)}`;
+      return scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
+    }
+    if (reason !== undefined) return scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
+    const error = err instanceof ExecutorError ? toTaskError(err) : { code: errorCode(err), message: coerceError(err).message };
+    scheduler.failAttempt(key, attempt, error, err instanceof ExecutorError ? err.retryable : false);
+  }
+
+  private io(key: string, attempt: number, spec: LeafTask): RunnerIO {
+    const { state, taskEnv } = this.run;
+    const onOutput = spec.live_output || this.run.followAll ? this.run.onOutput : undefined;
+    const needsEnv = spec.type === 'shell' || spec.type === 'script';
+    const env = !needsEnv ? this.run.workflowEnv : hasEntries(spec.environment) ? { ...taskEnv, ...spec.environment } : taskEnv;
+    const io = new RunnerIO(this.run.runId, key, attempt, env, state.baseDir ?? process.cwd(), this.scratch, this.run.logs, onOutput, this.run.masker, this.run.onLogFailure);
+    const continuesFrom = state.task(key).continuesFrom;
+    if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
+    return io;
+  }
+}
+
+function hasEntries(record: Record<string, string> | undefined): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)}m`;
+  return `${+(ms / 3_600_000).toFixed(1)}h`;
+}
