@@ -112,13 +112,13 @@ export class ShellQuoter {
           if (!/^[-+]?(?:[0-9]+|0[xX][0-9a-fA-F]+)$/.test(value)) throw new UnsafeShellValue('it is inside $(( )) and is not a number');
           out = value;
         } else {
-          out = plainWord(value, next) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+          out = asWord(value, next);
         }
         break;
       case 'P':
         // Within "${X:- }" bash wants single quotes paired; nested "..." work in bash and dash.
         if (top.dq) out = `"${value.replace(/[\\"$`]/g, '\\$&')}"`;
-        else out = plainWord(value, next) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+        else out = asWord(value, next);
         break;
       case 'S':
         out = value.replaceAll("'", "'\\''");
@@ -321,6 +321,20 @@ const RESERVED = new Set('case coproc do done elif else esac fi for function if 
  * digits right before `<` or `>` (`2>file` would be a redirection). */
 function plainWord(value: string, next: string): boolean {
   return PLAIN.test(value) && !RESERVED.has(value) && !(/^[0-9]+$/.test(value) && (next === '<' || next === '>'));
+}
+
+/** `value` as one shell word: as it is when plain, else in single quotes. */
+function asWord(value: string, next: string): string {
+  return plainWord(value, next) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * A value as one shell word, for the commands baton prints as hints (`baton logs RUN
+ * 'patch[web3]'`): a task key with `[ ] * ? $`, a space or a quote would be globbed, split
+ * or expanded by the shell the hint is pasted into.
+ */
+export function shellWord(value: string): string {
+  return asWord(value, '');
 }
 
 /** Whether `word` starts at text[i] as a whole word. */

@@ -1,6 +1,6 @@
 /** The human views of `baton history` and `baton status`: bounded however big the run. */
 import { colorStatus, countsLine, shortCounts } from './summary.js';
-import { shellWord } from './shell-word.js';
+import { shellWord } from '../../expr/shell.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import type { RunJson, StatusJson, TaskJson } from './run-view.js';
 import { localTime, relativeTime } from './time.js';

@@ -1,7 +1,7 @@
 import type { RunSummary, TaskCounts, TaskSummary } from '../../engine/summary.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import { visible } from './visible.js';
-import { shellWord } from './shell-word.js';
+import { shellWord } from '../../expr/shell.js';
 
 /** Rows shown at most in the task table; the rest are counted, failures always shown. */
 export const MAX_TABLE_ROWS = 40;
