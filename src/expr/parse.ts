@@ -108,20 +108,18 @@ function walk(node: Expr, expr: string, contexts: Parsed['contexts']): void {
     if (!FUNCTION_NAMES.has(name.lexeme.toLowerCase())) {
       throw syntaxError(expr, `Unrecognized function: '${name.lexeme}'`, name.range.start.column + 1, 'parsing');
     }
-    for (const arg of node.args) walk(arg, expr, contexts);
-  } else if (node instanceof Logical) {
-    for (const arg of node.args) walk(arg, expr, contexts);
-  } else if (node instanceof Binary) {
-    walk(node.left, expr, contexts);
-    walk(node.right, expr, contexts);
-  } else if (node instanceof Unary) {
-    walk(node.expr, expr, contexts);
-  } else if (node instanceof Grouping) {
-    walk(node.group, expr, contexts);
-  } else if (node instanceof IndexAccess) {
-    walk(node.expr, expr, contexts);
-    walk(node.index, expr, contexts);
   }
+  for (const child of childrenOf(node)) walk(child, expr, contexts);
+}
+
+/** The expressions directly inside `node`, for walks over the syntax tree. */
+export function childrenOf(node: Expr): readonly Expr[] {
+  if (node instanceof FunctionCall || node instanceof Logical) return node.args;
+  if (node instanceof Binary) return [node.left, node.right];
+  if (node instanceof Unary) return [node.expr];
+  if (node instanceof Grouping) return [node.group];
+  if (node instanceof IndexAccess) return [node.expr, node.index];
+  return [];
 }
 
 function fromLibrary(expr: string, e: unknown): ExprError {

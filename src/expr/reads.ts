@@ -7,9 +7,9 @@
  * the rest.
  */
 import { data, type Expr } from '@actions/expressions';
-import { Binary, ContextAccess, FunctionCall, Grouping, IndexAccess, Literal, Logical, Unary } from '@actions/expressions/ast';
+import { ContextAccess, IndexAccess, Literal } from '@actions/expressions/ast';
 import { ExprError, clip, quoteAround } from './errors.js';
-import { parseExpression } from './parse.js';
+import { childrenOf, parseExpression } from './parse.js';
 import { ShellQuoter } from './shell.js';
 import { ALL_CONTEXTS, conditionToExpression, scanTemplate, type ContextNames } from './template.js';
 
@@ -95,15 +95,8 @@ function visit(node: Expr, offset: number, reads: ContextRead[]): void {
       reads.push({ name: base.name.lexeme, at: offset + base.name.range.start.column, path });
     } else visit(base, offset, reads);
     for (const index of indexes) if (!(index instanceof Literal)) visit(index, offset, reads);
-  } else if (node instanceof FunctionCall || node instanceof Logical) {
-    for (const arg of node.args) visit(arg, offset, reads);
-  } else if (node instanceof Binary) {
-    visit(node.left, offset, reads);
-    visit(node.right, offset, reads);
-  } else if (node instanceof Unary) {
-    visit(node.expr, offset, reads);
-  } else if (node instanceof Grouping) {
-    visit(node.group, offset, reads);
+  } else {
+    for (const child of childrenOf(node)) visit(child, offset, reads);
   }
 }
 
