@@ -211,9 +211,7 @@ export class SqliteRunStore implements RunStore {
     try {
       return fn();
     } catch (err) {
-      // A stored JSON column that does not parse (outputs, error): damaged overflow pages.
-      const mapped = err instanceof SyntaxError ? corrupt(this.file, err) : sqliteError(err, this.file);
-      throw this.noteDamage(mapped, { write: false });
+      throw this.failure(err, { write: false });
     }
   }
 
@@ -227,13 +225,17 @@ export class SqliteRunStore implements RunStore {
     try {
       return fn();
     } catch (err) {
-      const mapped = err instanceof SyntaxError ? corrupt(this.file, err) : sqliteError(err, this.file);
-      throw this.noteDamage(mapped, { write: true, run: runId });
+      throw this.failure(err, { write: true, run: runId });
     }
   }
 
-  /** A STORE_CORRUPT from SQLite: remembered (see write()), and said the way it happened. */
-  private noteDamage(err: unknown, how: { write: boolean; run?: string }): unknown {
+  /**
+   * A driver error as a StoreError; a STORE_CORRUPT is remembered (see write()) and said
+   * the way it happened. A stored JSON column that does not parse (outputs, error) means
+   * damaged overflow pages.
+   */
+  private failure(thrown: unknown, how: { write: boolean; run?: string }): unknown {
+    const err = thrown instanceof SyntaxError ? corrupt(this.file, thrown) : sqliteError(thrown, this.file);
     if (!(err instanceof StoreError) || err.code !== 'STORE_CORRUPT' || err.details?.checked === true) return err;
     this.damage ??= err;
     return damaged(this.file, err.cause, how);
