@@ -21,6 +21,7 @@
 import type { TaskSpec, Workflow } from '../spec/model.js';
 import type { DynamicTask, LoopExpansion, TaskStatus, TimedEvent } from '../store/events.js';
 import { compactExpansion, recordedChildren } from '../store/expansion.js';
+import { isWait } from '../store/projection.js';
 import { expandedTasks, expandLoop, planExpansion } from './expand.js';
 import { buildPlan } from './plan.js';
 
@@ -48,6 +49,8 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
   const problems: LogProblem[] = [];
   const tasks = new Map<string, TaskTrack>();
   let phase: RunPhase = 'new';
+  /** A code run: its tasks join as they start (TaskStarted with `step`), with no TaskReady before. */
+  let code = false;
   let index = 0;
   const problem = (code: string, message: string) => {
     if (problems.length < max) problems.push({ index, code, message });
@@ -67,6 +70,7 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         continue;
       }
       phase = 'pending';
+      code = event.kind === 'code';
       const snapshot = readSnapshot(event.workflow);
       if (typeof snapshot === 'string') {
         problem('IMPORT_SNAPSHOT', `the workflow snapshot in RunCreated cannot be used: ${snapshot}`);
@@ -88,6 +92,11 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
       case 'RunCancelRequested':
         if (phase === 'ended') problem('IMPORT_ORDER', `${event.type} after the run ended`);
         continue;
+      case 'RunWaiting':
+      case 'RunWoke':
+        if (!code) problem('IMPORT_ORDER', `${event.type} in a run that is not a code run`);
+        else if (phase !== 'running') problem('IMPORT_ORDER', `${event.type}, but the run is ${phase === 'ended' ? 'over' : 'not started'}`);
+        continue;
       case 'RunSucceeded':
       case 'RunFailed':
       case 'RunCancelled':
@@ -104,6 +113,9 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         continue;
     }
     // Task events.
+    if (code && event.type === 'TaskStarted' && event.step !== undefined && !tasks.has(event.task)) {
+      tasks.set(event.task, { spec: { type: 'noop' } as TaskSpec, status: 'ready', attempt: 0, expanded: false });
+    }
     const task = known(event.task, event.type);
     if (phase !== 'running') problem('IMPORT_ORDER', `${event.type} of ${event.task} while the run is ${phase === 'ended' ? 'over' : 'not started'}`);
     if (task === undefined) continue;
@@ -116,18 +128,19 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         task.status = 'ready';
         break;
       case 'TaskStarted':
-        if (was !== 'ready') order('a task starts after TaskReady');
+        // A code run's step starts again without TaskReady: after its retry's wait, or a `baton retry`.
+        if (was !== 'ready' && !(code && (was === 'pending' || was === 'retrying'))) order('a task starts after TaskReady');
         else if (!(event.attempt > task.attempt)) order('each attempt is numbered higher than the last');
-        task.status = 'running';
+        task.status = event.step && isWait(event.step.kind) ? 'waiting' : 'running';
         task.attempt = Math.max(task.attempt, event.attempt);
         break;
       case 'TaskSucceeded':
-        if (was !== 'running') order('a task succeeds only after TaskStarted');
+        if (was !== 'running' && was !== 'waiting') order('a task succeeds only after TaskStarted');
         else if (event.attempt < 1 || event.attempt > task.attempt) order('it must be an attempt that started');
         task.status = 'succeeded';
         break;
       case 'TaskFailed':
-        if (was !== 'running' && !(was === 'pending' && event.attempt === 0)) order('a task fails only after TaskStarted');
+        if (was !== 'running' && was !== 'waiting' && !(was === 'pending' && event.attempt === 0)) order('a task fails only after TaskStarted');
         else if (event.attempt > task.attempt) order('it must be an attempt that started');
         task.status = 'failed';
         break;
@@ -137,13 +150,18 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         task.status = 'retrying';
         break;
       case 'TaskInterrupted':
-        if (was !== 'running') order('only a running task is interrupted');
+        if (was !== 'running' && was !== 'waiting') order('only a running task is interrupted');
         task.status = 'ready';
         break;
       case 'TaskSkipped':
       case 'TaskCancelled':
         if (ENDED.has(was)) order('a task that ended is not skipped or cancelled');
         task.status = event.type === 'TaskSkipped' ? 'skipped' : 'cancelled';
+        break;
+      case 'WaitAnswered':
+        // An answer to a wait that already ended is recorded and changes nothing.
+        if (!code) problem('IMPORT_ORDER', `WaitAnswered in a run that is not a code run`);
+        else if (was === 'waiting') task.status = 'succeeded';
         break;
       case 'TaskBranched':
         if (task.spec.type !== 'conditional') problem('IMPORT_ORDER', `TaskBranched of ${event.task}, which is not a conditional`);

@@ -21,7 +21,7 @@ export function startHeartbeat(store: Store, runId: string, owner: RunOwner, now
     store.runs
       .heartbeat(runId, owner, now())
       .then((record) => {
-        if (record.owner && !sameOwner(record.owner, owner) && record.status === 'running') listener.lost(record.owner);
+        if (record.owner && !sameOwner(record.owner, owner) && (record.status === 'running' || record.status === 'waiting')) listener.lost(record.owner);
         else if (record.cancel_requested !== undefined) listener.cancelRequested(record.cancel_requested);
       })
       .catch(() => {})

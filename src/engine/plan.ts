@@ -1,4 +1,5 @@
 import type { TaskSpec, Workflow } from '../spec/model.js';
+import type { StepInfo } from '../store/events.js';
 
 /**
  * The graph of a run, built once from a validated workflow. Static nodes come from the
@@ -23,6 +24,8 @@ export interface PlanNode {
   readonly index?: number;
   /** The branch a conditional child is: decides whether it runs when its parent starts. */
   readonly branch?: 'then' | 'else';
+  /** In a code run: what the task is (a step, a map, a wait), as its TaskStarted said. */
+  readonly step?: StepInfo;
 }
 
 export interface CallbackTargets {

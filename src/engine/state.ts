@@ -1,5 +1,6 @@
 import type { TaskSpec } from '../spec/model.js';
-import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import type { CodeSnapshot, RunStatus, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import { answerOutcome, isWait } from '../store/projection.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
 import { expandedTasks } from './expand.js';
 import type { Plan, PlanNode } from './plan.js';
@@ -71,6 +72,13 @@ export class RunState {
   runError?: TaskError;
   /** The file the workflow came from, and the folder relative paths resolve against. */
   source?: { file: string; sha256: string };
+  /** A code run's code (RunCreated, or the RunReopened of `baton retry --new-code`); none for a graph run. */
+  code?: CodeSnapshot;
+  /** What a waiting run waits for (its latest RunWaiting); empty once it runs again. */
+  waits: readonly RunWait[] = [];
+  /** What a code run reported back when it ended (RunSucceeded, RunFailed). */
+  summary?: string;
+  result?: unknown;
   baseDir?: string;
   lastSeq = 0;
 
@@ -106,6 +114,17 @@ export class RunState {
     return this.plan.dependents.get(key) ?? this.dynamicDependents.get(key);
   }
 
+  /** Adds a code run's task when its first TaskStarted says what it is (a code run has no plan to list it before). */
+  private addStep(key: string, step: StepInfo): void {
+    if (this.nodes.has(key)) {
+      // Started anew after `baton retry` reopened it: what it is now (a sleep's new wake time).
+      this.nodes.set(key, { ...this.nodes.get(key)!, step });
+      return;
+    }
+    const spec: TaskSpec = { ...STEP_SPEC, id: key };
+    this.addNode({ key, spec, parent: step.parent, deps: [], orderOnly: false, children: [], callback: false, step });
+  }
+
   task(key: string): TaskState {
     const state = this.tasks.get(key);
     if (!state) throw new Error(`unknown task key ${key} in run ${this.runId}`);
@@ -118,6 +137,7 @@ export class RunState {
     if (foldRunActivity(this.activity, event) && event.type === 'RunResumed') this.ranUntil = Math.min(event.ran_until ?? event.at, event.at);
     switch (event.type) {
       case 'RunCreated':
+        this.code = event.code;
         this.inputs = event.inputs;
         this.env = event.env;
         this.createdAt = event.at;
@@ -130,9 +150,18 @@ export class RunState {
         this.activeSince = event.at;
         return;
       case 'RunResumed':
+      case 'RunWoke':
+        if (this.status === 'waiting') this.status = 'running';
+        this.waits = [];
+        return;
+      case 'RunWaiting':
+        this.status = 'waiting';
+        this.waits = event.waits;
         return;
       case 'RunReopened':
+        if (event.code) this.code = event.code;
         this.status = 'running';
+        this.summary = this.result = undefined;
         this.activeSince = event.at;
         this.endedAt = undefined;
         this.runError = undefined;
@@ -150,8 +179,10 @@ export class RunState {
         return;
       }
       case 'TaskStarted': {
+        if (event.step) this.addStep(event.task, event.step);
         const task = this.task(event.task);
-        task.status = 'running';
+        const step = this.nodes.get(event.task)!.step;
+        task.status = step && isWait(step.kind) ? 'waiting' : 'running';
         task.attempt = event.attempt;
         task.startedAt = event.at;
         task.firstStartedAt ??= event.at;
@@ -211,6 +242,17 @@ export class RunState {
         endStretch(task, event.at);
         return;
       }
+      case 'WaitAnswered': {
+        const task = this.tasks.get(event.task);
+        if (task?.status !== 'waiting') return;
+        const outcome = answerOutcome(event.answer);
+        task.status = outcome.ok ? 'succeeded' : 'failed';
+        if (outcome.ok) task.outputs = outcome.outputs;
+        else task.error = outcome.error;
+        task.endedAt = event.at;
+        endStretch(task, event.at);
+        return;
+      }
       case 'TaskRetryScheduled': {
         const task = this.task(event.task);
         task.status = 'retrying';
@@ -235,11 +277,27 @@ export class RunState {
       case 'RunCancelled':
         this.status = event.type === 'RunSucceeded' ? 'succeeded' : event.type === 'RunFailed' ? 'failed' : 'cancelled';
         if (event.type === 'RunFailed') this.runError = event.error;
+        if (event.type !== 'RunCancelled') this.summary = event.summary;
+        if (event.type === 'RunSucceeded') this.result = event.result;
+        this.waits = [];
         this.endedAt = event.at;
         return;
     }
   }
 }
+
+/** A code run's task as a task spec: the views and the projection need one; the step driver never reads it. */
+const STEP_SPEC: Omit<TaskSpec & { type: 'noop' }, 'id'> = {
+  type: 'noop',
+  explicit_id: true,
+  depends_on: [],
+  on_success: [],
+  on_failure: [],
+  outputs: {},
+  live_output: false,
+  continue_on_error: false,
+  environment: {},
+};
 
 function newTaskState(): TaskState {
   return { status: 'pending', attempt: 0, attemptOffset: 0, waiting: 0, triggersLeft: 0 };

@@ -44,7 +44,7 @@ export interface TaskSummary {
 export type TaskCounts = Record<TaskStatus, number> & { total: number };
 
 export function countTasks(tasks: Iterable<{ status: TaskStatus }>): TaskCounts {
-  const counts: TaskCounts = { pending: 0, ready: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, total: 0 };
+  const counts: TaskCounts = { pending: 0, ready: 0, running: 0, waiting: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, total: 0 };
   for (const task of tasks) {
     counts[task.status]++;
     counts.total++;

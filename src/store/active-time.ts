@@ -10,7 +10,9 @@ import type { TimedEvent } from './events.js';
  * - A run's duration is the sum of its active stretches: each `run`, `resume` and `retry`
  *   session from its start (RunStarted, RunResumed, RunReopened) to its end (the run's
  *   end, or the last sign of life of a process that died). Back-off waits inside a session
- *   are in it (the run was going); the time between a run's end and its retry is not.
+ *   are in it (the run was going); the time between a run's end and its retry is not,
+ *   nor the time a code run spends waiting (RunWaiting to RunWoke or RunResumed) for a
+ *   sleep, an approval or an event.
  *
  * An `Activity` holds the closed stretches' total and when the open one began. The run's
  * is kept by every store (records.ts) and by the engine's state; a task's by the engine's
@@ -61,6 +63,10 @@ export function foldRunActivity(activity: Activity, event: TimedEvent): boolean 
       endStretch(activity, Math.min(event.ran_until ?? event.at, event.at));
       startStretch(activity, event.at);
       return true;
+    case 'RunWoke':
+      startStretch(activity, event.at);
+      return true;
+    case 'RunWaiting':
     case 'RunSucceeded':
     case 'RunFailed':
     case 'RunCancelled':

@@ -9,11 +9,17 @@
  * - event: one immutable fact about a run, numbered by `seq` within the run.
  */
 
-export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `waiting`: a code run blocked on a sleep, an approval or an event, with nothing running
+ * (RunWaiting); whoever fires the timer or delivers the answer continues it.
+ */
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export type TaskStatus =
   | 'pending'
   | 'ready'
   | 'running'
+  /** A code run's sleep, approval or event wait (StepInfo): open, with nothing to run. */
+  | 'waiting'
   | 'retrying'
   | 'succeeded'
   | 'failed'
@@ -83,11 +89,78 @@ export interface DynamicTask {
   branch?: 'then' | 'else';
 }
 
+/**
+ * What a code run's task is (engine/steps/): a step of the code, a map over items (its
+ * iterations are steps under it), or a durable wait. Recorded on the TaskStarted that
+ * brings the task into the run, since a code run has no graph to list its tasks before.
+ */
+export interface StepInfo {
+  kind: 'step' | 'map' | 'sleep' | 'approval' | 'event' | 'run';
+  /** The map a step belongs to (`renew` for `renew[web1]`). */
+  parent?: string;
+  /** sleep: when it wakes (ms since epoch). */
+  until?: number;
+  /** approval and event: when the wait gives up (ms since epoch). */
+  timeout_at?: number;
+  /** approval: the question asked. */
+  prompt?: string;
+  /** event: the name of the event it waits for. */
+  event?: string;
+  /** run: the id of the child run it drives, chosen before it starts so a resume finds it. */
+  child?: string;
+}
+
+/** One open wait of a waiting run, as `baton status`, `approve` and `emit` show it. */
+export interface RunWait {
+  task: string;
+  kind: 'sleep' | 'approval' | 'event';
+  until?: number;
+  timeout_at?: number;
+  prompt?: string;
+  event?: string;
+}
+
+/** What answered a wait: an approval (approved or not), or an event's data. */
+export interface WaitAnswer {
+  approved?: boolean;
+  comment?: string;
+  /** Who answered (user@host), for the record. */
+  by?: string;
+  /** The event's name and data. */
+  event?: string;
+  data?: unknown;
+}
+
+/**
+ * The code a code run runs: a TypeScript/JavaScript workflow bundled with what it imports
+ * from the project (sdk/load.ts), or a script in any language run as it was (`baton run
+ * script.sh`). Resume and retry run this snapshot, not the file as it is now.
+ */
+export interface CodeSnapshot {
+  language: 'js' | 'script';
+  /** Absolute path of the file it came from. */
+  file: string;
+  /** Hash of that file's text when the run started, to tell a resume that it changed. */
+  sha256: string;
+  /** The bundle (js) or the script's text. */
+  text: string;
+  /** js: hash of the bundle. */
+  bundle_sha256?: string;
+  /** script: the command that runs it (the interpreter from its #! line, or from its extension). */
+  interpreter?: string[];
+}
+
 export type RunEvent =
   | {
       type: 'RunCreated';
-      /** The normalized workflow (spec/model.ts): the snapshot resume and retry use. */
+      /**
+       * The normalized workflow (spec/model.ts): the snapshot resume and retry use. For a
+       * code run, its name and inputs with no tasks (steps join the run as they start).
+       */
       workflow: unknown;
+      /** What drives the run: the graph of `workflow` (absent), or code (`code`). */
+      kind?: 'code';
+      code?: CodeSnapshot;
       inputs: Record<string, unknown>;
       env: Record<string, string>;
       /** The file it came from and a hash of its text, to tell a resume that it changed. */
@@ -106,10 +179,17 @@ export type RunEvent =
    * `baton retry`: these tasks go back to pending for a new attempt; everything else keeps
    * its result. The run is running again.
    */
-  | { type: 'RunReopened'; tasks: string[]; from?: string }
+  | {
+      type: 'RunReopened';
+      tasks: string[];
+      from?: string;
+      /** A code run retried on its file's new code (`baton retry --new-code`): runs this from now on. */
+      code?: CodeSnapshot;
+    }
   /** `trigger`: for a callback, the task whose end started it. */
   | { type: 'TaskReady'; task: string; trigger?: string }
-  | { type: 'TaskStarted'; task: string; attempt: number; worker?: string }
+  /** `step`: in a code run, what the task is (on the attempt that brought it into the run). */
+  | { type: 'TaskStarted'; task: string; attempt: number; worker?: string; step?: StepInfo }
   /**
    * A loop's iterations. Runs recorded before the compact form (LoopExpansion) carry
    * `children` (every iteration with its spec) instead; readers take both.
@@ -129,8 +209,23 @@ export type RunEvent =
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }
   | { type: 'RunCancelRequested'; reason: string }
-  | { type: 'RunSucceeded' }
-  | { type: 'RunFailed'; error: TaskError }
+  /**
+   * A code run has nothing running and only waits open: its active time stops. With only
+   * approvals and events left, its process lets it go (`baton approve`, `baton emit` or a
+   * daemon continue it); with a sleep, the process stays and sleeps.
+   */
+  | { type: 'RunWaiting'; waits: RunWait[] }
+  /**
+   * `baton approve` or `baton emit` answered an approval or delivered an event to a wait
+   * that was open. Recorded by whoever answers (the run's owner may be another process);
+   * an answer to a wait that has already ended (timed out, cancelled) changes nothing.
+   */
+  | { type: 'WaitAnswered'; task: string; answer: WaitAnswer }
+  /** A wait of a waiting run ended (a sleep came due, an answer arrived): it runs again. */
+  | { type: 'RunWoke' }
+  /** A code run's end: `summary` is what it reports back, `result` what its function returned. */
+  | { type: 'RunSucceeded'; summary?: string; result?: unknown }
+  | { type: 'RunFailed'; error: TaskError; summary?: string }
   | { type: 'RunCancelled'; reason: string };
 
 export type RunEventType = RunEvent['type'];

@@ -1,4 +1,4 @@
-import type { RunStatus, TimedEvent } from './events.js';
+import type { RunStatus, StepInfo, TaskError, TimedEvent, WaitAnswer } from './events.js';
 import { expansionKeys } from './expansion.js';
 import type { TaskRecord } from './store.js';
 
@@ -9,7 +9,11 @@ export function statusAfter(event: TimedEvent): RunStatus | undefined {
       return 'pending';
     case 'RunStarted':
     case 'RunReopened':
+    case 'RunResumed':
+    case 'RunWoke':
       return 'running';
+    case 'RunWaiting':
+      return 'waiting';
     case 'RunSucceeded':
       return 'succeeded';
     case 'RunFailed':
@@ -19,6 +23,25 @@ export function statusAfter(event: TimedEvent): RunStatus | undefined {
     default:
       return undefined;
   }
+}
+
+/** The kinds of code-run tasks that wait rather than run (StepInfo). */
+export function isWait(kind: StepInfo['kind']): kind is 'sleep' | 'approval' | 'event' {
+  return kind === 'sleep' || kind === 'approval' || kind === 'event';
+}
+
+/**
+ * What an answer makes of the wait it answers: a rejected approval fails it, anything else
+ * succeeds with these outputs. One rule for the projection and the engine's state.
+ */
+export function answerOutcome(answer: WaitAnswer): { ok: true; outputs: Record<string, unknown> } | { ok: false; error: TaskError } {
+  if (answer.approved === false) {
+    const by = answer.by ? ` by ${answer.by}` : '';
+    const comment = answer.comment ? `: ${answer.comment}` : '';
+    return { ok: false, error: { code: 'APPROVAL_REJECTED', message: `rejected${by}${comment}` } };
+  }
+  if (answer.approved === true) return { ok: true, outputs: { approved: true, ...(answer.comment ? { comment: answer.comment } : {}), ...(answer.by ? { by: answer.by } : {}) } };
+  return { ok: true, outputs: { event: answer.event, data: answer.data } };
 }
 
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -42,7 +65,7 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
       return [
         {
           ...task,
-          status: 'running',
+          status: event.step && isWait(event.step.kind) ? 'waiting' : 'running',
           attempt: event.attempt,
           started_at: event.at,
           first_started_at: task.first_started_at ?? event.at,
@@ -59,6 +82,12 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
       ];
     case 'TaskFailed':
       return [{ ...row(event.task), status: 'failed', error: event.error, exit_code: event.error.exit_code, outputs: event.outputs, ended_at: event.at }];
+    case 'WaitAnswered': {
+      const task = row(event.task);
+      if (task.status !== 'waiting') return [];
+      const outcome = answerOutcome(event.answer);
+      return [outcome.ok ? { ...task, status: 'succeeded', outputs: outcome.outputs, ended_at: event.at } : { ...task, status: 'failed', error: outcome.error, ended_at: event.at }];
+    }
     case 'TaskRetryScheduled':
       return [{ ...row(event.task), status: 'retrying', retry_at: event.at_due }];
     case 'TaskSkipped':

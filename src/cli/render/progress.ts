@@ -2,7 +2,7 @@ import type { RunState } from '../../engine/state.js';
 import { plannedTasks, taskDurationMs } from '../../engine/summary.js';
 import { activeMs } from '../../store/active-time.js';
 import { iterationCount } from '../../store/expansion.js';
-import { TERMINAL_TASK_STATUSES, type StoredEvent } from '../../store/events.js';
+import { TERMINAL_TASK_STATUSES, type RunWait, type StoredEvent } from '../../store/events.js';
 import { LineJoiner } from '../../store/logs/line-joiner.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
@@ -152,7 +152,12 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
     case 'RunStarted':
       return `run ${state.runId} started: ${visible(state.plan.workflow.name)} (${plannedLine(state)})`;
     case 'TaskStarted':
+      if (event.step && event.step.kind !== 'step' && event.step.kind !== 'map' && event.step.kind !== 'run') return `${task} ${waitLine({ task: event.task, ...event.step } as RunWait, state.runId)}`;
       return `${task} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+    case 'RunWaiting':
+      return paint.yellow(`waiting: ${event.waits.map((wait) => `${visible(wait.task)} (${wait.kind})`).join(', ')}`);
+    case 'RunWoke':
+      return 'running again';
     case 'TaskSucceeded': {
       const record = state.task(event.task);
       return `${task} ${paint.green('succeeded')} ${paint.dim(duration(record.endedAt! - (record.startedAt ?? record.endedAt!)))}`;
@@ -177,6 +182,19 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
       return `${task} ${paint.yellow('interrupted')} (attempt ${event.attempt} was running when the previous process stopped): it runs again`;
     default:
       return undefined;
+  }
+}
+
+/** What a wait waits for, and how to end it: `sleeps until 15:40:00`, `waits for approval: ... (baton approve <run>)`. */
+export function waitLine(wait: RunWait, runId: string): string {
+  const timeout = wait.timeout_at === undefined ? '' : `, times out at ${clock(wait.timeout_at)}`;
+  switch (wait.kind) {
+    case 'sleep':
+      return `sleeps until ${clock(wait.until ?? 0)}`;
+    case 'approval':
+      return `waits for approval${wait.prompt ? `: ${visible(wait.prompt)}` : ''} (\`baton approve ${runId} ${visible(wait.task)}\`, or --reject${timeout})`;
+    case 'event':
+      return `waits for event ${visible(wait.event ?? '')} (\`baton emit ${visible(wait.event ?? '')}\`${timeout})`;
   }
 }
 

@@ -1,0 +1,126 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Attempts } from './attempts.js';
+import type { Masker } from './mask.js';
+import { runEnvironment } from './run-env.js';
+import { Scheduler } from './scheduler.js';
+import { ScopeBuilder } from './scope.js';
+import type { RunDriver, RunSession } from './session.js';
+import type { RunState } from './state.js';
+import type { DriveOptions } from './runner.js';
+
+/**
+ * Drives a workflow file's run: it asks the Scheduler what to do, has the session record
+ * the resulting events, and only then acts on them (starts executors, aborts them, sets
+ * timers). Completions that arrive together are recorded in one append (group commit),
+ * and a task's result always shares that append with whatever it makes ready.
+ */
+export class GraphDriver implements RunDriver {
+  private readonly scheduler: Scheduler;
+  private readonly attempts: Attempts;
+
+  constructor(
+    private readonly session: RunSession,
+    readonly state: RunState,
+    options: DriveOptions,
+    env: ReturnType<typeof runEnvironment>,
+    /** What to do first: start a new run, or pick a stored one up. */
+    private readonly first: (scheduler: Scheduler) => void,
+  ) {
+    const taskEnv = { ...env.processEnv, ...env.workflowEnv };
+    const scopes = new ScopeBuilder(state, taskEnv, env.secrets);
+    const concurrency = options.concurrency ?? state.plan.workflow.concurrency ?? 16;
+    this.scheduler = new Scheduler(
+      state,
+      scopes,
+      { emit: (event) => session.emit(event), now: session.now, random: options.random ?? Math.random },
+      Math.max(1, concurrency),
+    );
+    this.attempts = new Attempts({
+      runId: state.runId,
+      state,
+      scheduler: this.scheduler,
+      scopes,
+      logs: options.store.logs,
+      executors: options.executors,
+      onOutput: options.onOutput,
+      followAll: options.followAll,
+      workflowEnv: env.workflowEnv,
+      taskEnv,
+      masker: env.masker as Masker | undefined,
+      scratchDir: path.join(options.scratchRoot ?? tmpdir(), `baton-${state.runId}`),
+      onLogFailure: (err) => {
+        session.logFailure ??= err;
+        session.wake();
+      },
+      wake: () => session.wake(),
+    });
+  }
+
+  begin(): void {
+    this.first(this.scheduler);
+  }
+
+  cancel(reason: string, timedOut = false): void {
+    if (timedOut) this.scheduler.runTimedOut = true;
+    this.scheduler.cancelRun(reason);
+  }
+
+  stopAll(reason: 'cancel' | 'interrupt'): void {
+    this.attempts.abortAll(reason);
+  }
+
+  cleanUp(): Promise<void> {
+    return this.attempts.cleanUp();
+  }
+
+  async loop(): Promise<void> {
+    const session = this.session;
+    for (;;) {
+      if (session.lost) return;
+      if (session.interrupted) {
+        // Wait for the stopped tasks' processes to be gone; what they say is not recorded.
+        if (this.attempts.running === 0) return;
+        await session.nextWake();
+        continue;
+      }
+      session.checkLogs();
+      this.scheduler.dispatch();
+      const { launch, abort, timers } = this.scheduler.effects;
+      const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
+      const toAbort = abort.length > 0 ? abort.splice(0) : NOTHING;
+      const toTime = timers.length > 0 ? timers.splice(0) : NOTHING;
+      // A long decision (a large loop expanding) is not followed at once by its long append.
+      await session.breathe();
+      // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
+      if (session.unflushed > 0) await session.flush();
+      if (session.interrupted) continue;
+      for (const key of toLaunch) this.attempts.launch(key);
+      for (const { key, reason } of toAbort) this.attempts.abort(key, reason);
+      for (const timer of toTime) {
+        const onDue = timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);
+        session.setTimer(timer.at - session.now(), onDue);
+      }
+      if (this.scheduler.finishIfDone()) return session.flush();
+      if (this.attempts.running === 0 && session.pendingTimers === 0 && !this.scheduler.hasReady() && !session.woken) {
+        this.stuck();
+        return session.flush();
+      }
+      // Woken while busy (a task that ended at once, say): go round again without a
+      // round trip through the microtask queue; the flush above is where the loop yields.
+      if (!session.takeSignal()) await session.nextWake();
+      await session.breathe();
+    }
+  }
+
+  /** Nothing runs, nothing waits, yet tasks are open: a bug, reported rather than hung on. */
+  private stuck(): void {
+    const open = [...this.state.tasks].filter(([, t]) => t.status === 'pending' || t.status === 'ready').map(([k]) => k);
+    this.session.emit({
+      type: 'RunFailed',
+      error: { code: 'ENGINE_STUCK', message: `no task can start; still open: ${open.slice(0, 10).join(', ')}` },
+    });
+  }
+}
+
+const NOTHING: never[] = [];

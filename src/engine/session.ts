@@ -1,0 +1,295 @@
+import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
+import { expansionSize } from '../store/expansion.js';
+import type { RunRecord } from '../store/store.js';
+import { formatMs } from './attempts.js';
+import { EngineError } from './errors.js';
+import { startHeartbeat } from './heartbeat.js';
+import type { Masker } from './mask.js';
+import type { DriveOptions } from './runner.js';
+import type { RunState } from './state.js';
+
+/**
+ * What decides what a run does next: the graph driver for a workflow file
+ * (engine/graph-driver.ts), the step driver for code (engine/steps/driver.ts). The session
+ * calls it; it records through the session.
+ */
+export interface RunDriver {
+  /** The first decisions of a new run, or picking a stored one up (after RunResumed/RunReopened). */
+  begin(): void;
+  /** Drives the run until it ended, must stop (session.stopping), or waits with nothing to do here. */
+  loop(): Promise<void>;
+  /** Cancels the run: Ctrl-C, `baton cancel`, or its time limit (`timedOut`). */
+  cancel(reason: string, timedOut?: boolean): void;
+  /**
+   * Stops everything running. `interrupt`: the run is left as it is, nothing they say is
+   * recorded; `cancel`: the store failed or another process took the run over.
+   */
+  stopAll(reason: 'cancel' | 'interrupt'): void;
+  /** After the drive, whatever it ended like (scratch folders, sockets). */
+  cleanUp(): Promise<void>;
+}
+
+/**
+ * What every run needs whoever decides its steps: recording (stamp, mask, outbox, group
+ * commit in slices), the owner's heartbeat and what it sees (a cancel request, a takeover),
+ * Ctrl-C and SIGTERM, the run's time limit, store and log failures, the wake-up the loop
+ * sleeps on, and letting go of the run at the end.
+ */
+export class RunSession {
+  readonly runId: string;
+  readonly now: () => number;
+  private outbox: TimedEvent[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private signalled = false;
+  private waiter?: () => void;
+  private stopHeartbeat?: () => void;
+  /** Task output could not be stored (a full disk, say): the run stops as if the store had failed. */
+  logFailure?: unknown;
+  /** Another process took the run over: stop without recording anything more. */
+  lost?: RunRecord['owner'];
+  /** options.interrupt fired: stop the tasks, record nothing more (see DriveOptions.interrupt). */
+  interrupted = false;
+  /** When the loop last let the event loop run timers, signals and I/O (see breathe). */
+  private lastBreath = performance.now();
+
+  constructor(
+    readonly state: RunState,
+    readonly options: DriveOptions,
+    /** Hides the workflow's secrets in what is recorded and shown; none when it has none. */
+    readonly masker?: Masker,
+  ) {
+    this.runId = state.runId;
+    this.now = options.now ?? Date.now;
+    this.seenSeq = state.lastSeq;
+  }
+
+  /** Records a new run with its RunCreated (already applied to the state). */
+  async create(created: TimedEvent): Promise<void> {
+    const owner = this.options.owner;
+    const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
+    this.notifyEvents(await this.options.store.runs.createRun(run, [created]));
+  }
+
+  /** The drive stops here: interrupted, taken over, or its output cannot be stored. */
+  get stopping(): boolean {
+    return this.interrupted || this.lost !== undefined;
+  }
+
+  /**
+   * Drives the run with `driver` until it ends or must stop, then lets go of it. Fails with
+   * RUN_TAKEN_OVER or RUN_INTERRUPTED when it stopped for those, and with the store's
+   * error when recording failed (the run stays unfinished, to be resumed).
+   */
+  async drive(driver: RunDriver): Promise<void> {
+    const onAbort = () => this.cancel(driver, 'cancelled by the user');
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onInterrupt = () => {
+      this.interrupted = true;
+      driver.stopAll('interrupt');
+      this.wake();
+    };
+    this.options.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+    const limit = this.state.plan.workflow.timeout;
+    if (limit !== undefined) {
+      const since = this.state.activeSince ?? this.now();
+      this.setTimer(since + limit - this.now(), () => driver.cancel(`the run timed out after ${formatMs(limit)}`, true));
+    }
+    this.startHeartbeat(driver);
+    try {
+      if (this.options.signal?.aborted) driver.cancel('cancelled by the user');
+      if (this.options.interrupt?.aborted) onInterrupt();
+      driver.begin();
+      await driver.loop();
+    } catch (err) {
+      // The store failed (disk full, say): stop the tasks, whose results could not be
+      // recorded anyway. The run stays unfinished, and shows as interrupted once this
+      // process lets go of it, to be resumed when the cause is fixed.
+      driver.stopAll('cancel');
+      throw err;
+    } finally {
+      this.options.signal?.removeEventListener('abort', onAbort);
+      this.options.interrupt?.removeEventListener('abort', onInterrupt);
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      this.stopHeartbeat?.();
+      if (this.options.owner && !this.lost) await this.options.store.runs.releaseRun(this.runId, this.options.owner).catch(() => {});
+      await driver.cleanUp();
+    }
+    if (this.lost) {
+      const by = this.lost;
+      throw new EngineError('RUN_TAKEN_OVER', `run ${this.runId} was taken over by pid ${by.pid} on ${by.host}; this process stopped driving it`, {
+        details: { run: this.runId },
+      });
+    }
+    if (this.interrupted) {
+      throw new EngineError('RUN_INTERRUPTED', `run ${this.runId} was stopped before it ended and is left interrupted: go on with \`baton resume ${this.runId}\``, {
+        details: { run: this.runId },
+      });
+    }
+  }
+
+  private cancel(driver: RunDriver, reason: string): void {
+    driver.cancel(reason);
+    this.wake();
+  }
+
+  private startHeartbeat(driver: RunDriver): void {
+    const owner = this.options.owner;
+    if (!owner) return;
+    this.stopHeartbeat = startHeartbeat(this.options.store, this.runId, owner, this.now, {
+      lost: (by) => {
+        this.lost = by;
+        driver.stopAll('cancel');
+        this.wake();
+      },
+      cancelRequested: (reason) => {
+        if (this.state.cancelRequested === undefined) this.cancel(driver, reason);
+      },
+    });
+  }
+
+  /** Throws what went wrong writing task output, if anything did. */
+  checkLogs(): void {
+    if (this.logFailure !== undefined) throw this.logFailure;
+  }
+
+  /**
+   * Lets timers, signals and I/O in (heartbeat, `baton cancel`, Ctrl-C) at least every
+   * BREATH_MS. Appends to SQLite and tasks that end at once (noop) resolve as microtasks,
+   * so without this a long run of them would hold the event loop until the run ended.
+   */
+  async breathe(): Promise<void> {
+    if (performance.now() - this.lastBreath < BREATH_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastBreath = performance.now();
+  }
+
+  setTimer(delay: number, fire: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fire();
+      this.wake();
+    }, Math.max(0, delay));
+    this.timers.add(timer);
+  }
+
+  /** Timers set and not yet fired. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  stamp(event: RunEvent): TimedEvent {
+    (event as TimedEvent).at = this.now();
+    return event as TimedEvent;
+  }
+
+  /** Decides `event`: stamped, masked, folded into the state, queued for the next flush. */
+  emit(event: RunEvent): void {
+    const timed = this.stamp(this.masker ? this.masker.deep(event) : event);
+    this.state.apply(timed);
+    this.outbox.push(timed);
+  }
+
+  get unflushed(): number {
+    return this.outbox.length;
+  }
+
+  /**
+   * Appends what was decided. A big outbox (a large loop that expanded, or cancelled, at
+   * once) goes in slices of about FLUSH_ROWS rows, with a breath between, so no single
+   * append holds the event loop long. A slice may end between a task's result and what it
+   * made ready: a crash there leaves those tasks pending, and a resume decides them again.
+   */
+  async flush(): Promise<void> {
+    while (this.outbox.length > 0 && !this.stopping) {
+      const events = this.outbox;
+      this.outbox = [];
+      let from = 0;
+      while (from < events.length) {
+        let to = from;
+        for (let rows = 0; to < events.length && rows < FLUSH_ROWS; to++) rows += rowsOf(events[to]);
+        const batch = from === 0 && to === events.length ? events : events.slice(from, to);
+        this.notifyEvents(await this.options.store.runs.append(this.runId, batch));
+        from = to;
+        if (from < events.length) {
+          await this.breathe();
+          if (this.stopping) return;
+        }
+      }
+    }
+  }
+
+  /** Highest sequence number this session appended or read; where foreignEvents reads from. */
+  private seenSeq: number;
+  /** While tracked (answers awaited), the sequence numbers this session appended past seenSeq. */
+  private ownSeqs?: Set<number>;
+
+  trackOwnEvents(on: boolean): void {
+    this.ownSeqs = on ? (this.ownSeqs ?? new Set()) : undefined;
+  }
+
+  /**
+   * Events of the run that another process appended since this session last looked (an
+   * answer to a wait, recorded by `baton approve`), in order.
+   */
+  async foreignEvents(): Promise<StoredEvent[]> {
+    const events = await this.options.store.runs.readEvents(this.runId, this.seenSeq);
+    const own = this.ownSeqs;
+    const foreign = events.filter((event) => !own?.has(event.seq));
+    if (events.length > 0) this.seenSeq = events[events.length - 1].seq;
+    if (own) for (const seq of own) if (seq <= this.seenSeq) own.delete(seq);
+    return foreign;
+  }
+
+  private notifyEvents(events: StoredEvent[]): void {
+    if (events.length > 0) {
+      const last = events[events.length - 1].seq;
+      if (this.ownSeqs) for (const event of events) this.ownSeqs.add(event.seq);
+      else if (last > this.seenSeq) this.seenSeq = last;
+    }
+    const onEvent = this.options.onEvent;
+    if (onEvent) for (const event of events) onEvent(event, this.state);
+  }
+
+  /** Something happened that the loop must look at. */
+  wake(): void {
+    this.signalled = true;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+
+  /** Woken since the loop last looked (and clears it). */
+  takeSignal(): boolean {
+    const was = this.signalled;
+    this.signalled = false;
+    return was;
+  }
+
+  get woken(): boolean {
+    return this.signalled;
+  }
+
+  nextWake(): Promise<void> {
+    if (this.signalled) {
+      this.signalled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiter = () => {
+        this.signalled = false;
+        resolve();
+      };
+    });
+  }
+}
+
+/** Longest stretch the run loop keeps the event loop to itself. */
+const BREATH_MS = 50;
+/** Rows (events, and tasks they add) per append when the outbox is big. */
+const FLUSH_ROWS = 2_000;
+
+/** What an event weighs in an append: a loop's expansion adds a task row per iteration. */
+function rowsOf(event: TimedEvent): number {
+  return event.type === 'TaskExpanded' ? 1 + expansionSize(event) : 1;
+}

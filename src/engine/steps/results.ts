@@ -1,0 +1,59 @@
+import type { TaskError } from '../../store/events.js';
+
+/**
+ * A step ended without a result: it failed after its retries, was cancelled, or (for a
+ * wait) was rejected or timed out. What the code's `await` throws, on the first run as on
+ * a replay of the recorded failure.
+ */
+export class StepFailed extends Error {
+  readonly code: string;
+  constructor(
+    readonly key: string,
+    readonly taskError: TaskError,
+  ) {
+    super(`step ${key} failed: ${taskError.message}`);
+    this.name = 'StepFailed';
+    this.code = taskError.code;
+  }
+}
+
+/**
+ * A step's result as it is recorded and handed to the code: its JSON, read back, so the
+ * first run sees exactly what a replay will. Not JSON, or bigger than `limit` bytes: the
+ * step fails, and trying again would give the same.
+ */
+export function recordable(key: string, value: unknown, limit: number): { ok: true; value: unknown } | { ok: false; error: TaskError & { retryable: false } } {
+  if (value === undefined) return { ok: true, value: undefined };
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    return notJson(key, (err as Error).message);
+  }
+  if (json === undefined) return notJson(key, `a ${typeof value} has no JSON form`);
+  const bytes = json.length <= limit / 3 ? json.length : Buffer.byteLength(json);
+  if (bytes > limit) {
+    return {
+      ok: false,
+      error: {
+        code: 'STEP_RESULT_TOO_LARGE',
+        message: `the result of step ${key} is ${size(bytes)} of JSON, over the limit of ${size(limit)}: return less (an id, a path, a count) and keep the bulk in a file, or raise the limit with step_result_limit`,
+        retryable: false,
+      },
+    };
+  }
+  return { ok: true, value: JSON.parse(json) };
+}
+
+function notJson(key: string, why: string): { ok: false; error: TaskError & { retryable: false } } {
+  return {
+    ok: false,
+    error: { code: 'STEP_RESULT_NOT_JSON', message: `the result of step ${key} cannot be recorded as JSON (${why}): return plain data`, retryable: false },
+  };
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
+  return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
