@@ -15,52 +15,87 @@ const SNIPPET_CHARS = 500;
 
 export const http: Executor<HttpTask> = {
   async run(task, io, signal) {
-    if (signal.aborted) throw abortedError(signal, `${task.method} ${task.url}`);
-    const request = buildRequest(task, io.taskKey, signal);
-    const what = `${request.method} ${task.url}`;
-    const started = performance.now();
-    let response: Response;
-    let body: { text: string; truncated: boolean };
-    try {
-      response = await fetch(request);
-      body = await readBody(response, io);
-    } catch (err) {
-      if (signal.aborted) throw abortedError(signal, what);
-      throw new ExecutorError('HTTP_NETWORK', `${what} failed: ${describeNetworkError(err)}`, { retryable: true, cause: err });
-    }
-    const ms = Math.round(performance.now() - started);
-    io.stderr(`${what} -> ${response.status} (${ms} ms)\n`);
-
-    if (!statusExpected(response.status, task.expect_status)) {
-      const expected = task.expect_status?.length ? task.expect_status.join(', ') : '200-399';
-      const snippet = body.text.length > SNIPPET_CHARS ? `${body.text.slice(0, SNIPPET_CHARS)}...` : body.text;
-      throw new ExecutorError(
-        'HTTP_STATUS',
-        `${what} -> ${response.status} ${response.statusText}, expected ${expected}${snippet ? `; body: ${snippet}` : ''}`,
-        { retryable: response.status >= 500 || response.status === 429 || response.status === 408, details: { status: response.status } },
-      );
-    }
-
+    const reply = await sendHttp(task, `task ${io.taskKey}`, io, signal);
     const outputs: Record<string, unknown> = {
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: parseBody(body.text, response.headers.get('content-type')),
+      status: reply.status,
+      headers: reply.headers,
+      body: parseBody(reply.text, reply.headers['content-type'] ?? null),
     };
-    if (body.truncated) outputs.body_truncated = true;
+    if (reply.truncated) outputs.body_truncated = true;
     return { outputs };
   },
 };
 
-function buildRequest(task: HttpTask, taskKey: string, signal: AbortSignal): Request {
-  for (const [name, value] of Object.entries(task.headers)) checkHeader(`header "${name}"`, value, taskKey);
+/** One HTTP request, as an http task or a TypeScript workflow's ctx.http describes it. */
+export type HttpCall = Pick<HttpTask, 'method' | 'url' | 'headers' | 'body' | 'auth' | 'expect_status'>;
+
+/** A response as every caller sees it: lower-cased headers and at most BODY_MAX_BYTES of body text. */
+export interface HttpReply {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  text: string;
+  /** Whether the body was longer than BODY_MAX_BYTES (the rest was discarded). */
+  truncated: boolean;
+}
+
+export interface SendOptions {
+  /** Resolve whatever the status; default false: a status expect_status (or 200-399) does not allow rejects with HTTP_STATUS. */
+  anyStatus?: boolean;
+}
+
+/**
+ * The rules every HTTP request of baton follows, whoever asks: headers checked for
+ * injection, a JSON body and auth header built the same way, the body read up to
+ * BODY_MAX_BYTES and logged to io.stdout as it arrives, one line `GET url -> 200 (12 ms)`
+ * to io.stderr, and the same errors: HTTP_REQUEST, HTTP_NETWORK, HTTP_STATUS and
+ * EXEC_ABORTED. `where` names who asked in messages (`task deploy`, `ctx.http`).
+ */
+export async function sendHttp(
+  call: HttpCall,
+  where: string,
+  io: Pick<TaskIO, 'stdout' | 'stderr'>,
+  signal: AbortSignal,
+  options: SendOptions = {},
+): Promise<HttpReply> {
+  if (signal.aborted) throw abortedError(signal, `${call.method} ${call.url}`);
+  const request = buildRequest(call, where, signal);
+  const what = `${request.method} ${call.url}`;
+  const started = performance.now();
+  let response: Response;
+  let body: { text: string; truncated: boolean };
+  try {
+    response = await fetch(request);
+    body = await readBody(response, io);
+  } catch (err) {
+    if (signal.aborted) throw abortedError(signal, what);
+    throw new ExecutorError('HTTP_NETWORK', `${what} failed: ${describeNetworkError(err)}`, { retryable: true, cause: err });
+  }
+  const ms = Math.round(performance.now() - started);
+  io.stderr(`${what} -> ${response.status} (${ms} ms)\n`);
+
+  if (!options.anyStatus && !statusExpected(response.status, call.expect_status)) {
+    const expected = call.expect_status?.length ? call.expect_status.join(', ') : '200-399';
+    const snippet = body.text.length > SNIPPET_CHARS ? `${body.text.slice(0, SNIPPET_CHARS)}...` : body.text;
+    throw new ExecutorError(
+      'HTTP_STATUS',
+      `${what} -> ${response.status} ${response.statusText}, expected ${expected}${snippet ? `; body: ${snippet}` : ''}`,
+      { retryable: response.status >= 500 || response.status === 429 || response.status === 408, details: { status: response.status } },
+    );
+  }
+  return { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers), text: body.text, truncated: body.truncated };
+}
+
+function buildRequest(task: HttpCall, where: string, signal: AbortSignal): Request {
+  for (const [name, value] of Object.entries(task.headers)) checkHeader(`header "${name}"`, value, where);
   if (task.auth) {
-    for (const [field, value] of Object.entries(task.auth)) checkHeader(`auth.${field}`, String(value), taskKey);
+    for (const [field, value] of Object.entries(task.auth)) checkHeader(`auth.${field}`, String(value), where);
   }
   let headers: Headers;
   try {
     headers = new Headers(task.headers);
   } catch (err) {
-    throw new ExecutorError('HTTP_REQUEST', `task ${taskKey}: ${(err as Error).message}: a header name is a token (letters, digits, - and _)`, {
+    throw new ExecutorError('HTTP_REQUEST', `${where}: ${(err as Error).message}: a header name is a token (letters, digits, - and _)`, {
       retryable: false,
       cause: err,
     });
@@ -90,7 +125,7 @@ function buildRequest(task: HttpTask, taskKey: string, signal: AbortSignal): Req
 }
 
 /** Reads up to BODY_MAX_BYTES, logging it to io.stdout as it arrives. */
-async function readBody(response: Response, io: TaskIO): Promise<{ text: string; truncated: boolean }> {
+async function readBody(response: Response, io: Pick<TaskIO, 'stdout'>): Promise<{ text: string; truncated: boolean }> {
   if (response.body === null) return { text: '', truncated: false };
   const decoder = new TextDecoder();
   const reader = response.body.getReader();
@@ -131,14 +166,14 @@ function parseBody(text: string, contentType: string | null): unknown {
 /**
  * A line break in a header value would end the header and start another (CRLF injection);
  * a NUL byte cannot be sent at all. Values come from templates, so each is checked before
- * any request is built, and the message names the header and the task, never the value.
+ * any request is built, and the message names the header and who asked, never the value.
  */
-function checkHeader(field: string, value: string, taskKey: string): void {
+function checkHeader(field: string, value: string, where: string): void {
   const bad = /[\r\n]/.test(value) ? 'a line break (CR or LF), which would end the header and start another' : value.includes('\0') ? 'a NUL byte, which no header may hold' : undefined;
   if (bad === undefined) return;
-  throw new ExecutorError('HTTP_REQUEST', `${field} of task ${taskKey} holds ${bad}: remove it from the value`, {
+  throw new ExecutorError('HTTP_REQUEST', `${field} of ${where} holds ${bad}: remove it from the value`, {
     retryable: false,
-    details: { task: taskKey, field },
+    details: { where, field },
   });
 }
 

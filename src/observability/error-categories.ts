@@ -158,6 +158,12 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_UNKNOWN_PROPERTY',
     'SPEC_MISSING_DEPENDENCY',
     'SPEC_SHELL_VARIABLE_IS_CONTEXT',
+    // a TypeScript/JavaScript workflow's code (sdk/load.ts): it does not bundle, an import
+    // does not resolve, its top level threw, or it exports no workflow()
+    'CODE_EVAL',
+    'CODE_IMPORT',
+    'CODE_NO_WORKFLOW',
+    'CODE_SYNTAX',
   ],
   run_failed: [
     // a task's attempt (executors)
@@ -173,6 +179,14 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SCRIPT_OUTPUT',
     // a value that would change a URL's scheme or host, found as the task runs
     'EXPR_URL',
+    // ctx.sh and ctx.http in a TypeScript workflow's step (sdk/): a command that failed,
+    // output that is not JSON; and SH_BAD_VALUE, a value the script put in a command
+    // (null, an object...): the script author's mistake, but found only as the step runs,
+    // so it fails that step like any other run-time error rather than being usage
+    'HTTP_JSON',
+    'SH_BAD_VALUE',
+    'SH_EXIT',
+    'SH_JSON',
     // JSON from a task, a response or fromJSON() nested too deeply or too big to keep
     'DATA_TOO_DEEP',
     'DATA_TOO_LARGE',
@@ -187,6 +201,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   ],
   not_found: [
     'CLI_TASK_NOT_FOUND',
+    // a workflow's code file (sdk/load.ts) that is missing, or cannot be read (as SPEC_READ)
+    'CODE_NOT_FOUND',
+    'CODE_READ',
     'RUN_UNKNOWN_TASK',
     'SPEC_READ',
     'STORE_NOT_FOUND',
