@@ -1,3 +1,6 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { coerceError, errorCode } from '../../observability/errors.js';
 import type { RunWait, TaskError } from '../../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
@@ -39,7 +42,8 @@ export class StepDriver implements RunDriver, StepHost {
   private retrying = 0;
   /** Uses of each step id in this execution of the code, for `id#2` keys. */
   private readonly uses = new Map<string, number>();
-  private readonly determinism: Determinism;
+  /** Made when the code starts, after a `baton retry` reopened what it reopens. */
+  private determinism!: Determinism;
   private readonly answers: Answers;
   private programEnd?: { ok: true; end: ProgramEnd } | { ok: false; error: unknown };
   private summaryText?: string;
@@ -59,7 +63,6 @@ export class StepDriver implements RunDriver, StepHost {
   ) {
     this.runId = state.runId;
     this.inputs = state.inputs;
-    this.determinism = new Determinism(state);
     this.answers = new Answers(session, state, (key) => this.answered(key));
     this.resultLimit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
   }
@@ -67,6 +70,10 @@ export class StepDriver implements RunDriver, StepHost {
   /** The environment steps' commands start from (the process's, then the workflow's). */
   get taskEnv(): Record<string, string> {
     return { ...this.env.processEnv, ...this.env.workflowEnv };
+  }
+
+  get scratchDir(): string {
+    return path.join(this.options.scratchRoot ?? tmpdir(), `baton-${this.runId}`);
   }
 
   get baseDir(): string {
@@ -98,6 +105,7 @@ export class StepDriver implements RunDriver, StepHost {
     if (state.cancelRequested !== undefined) {
       // Cancelled with nobody driving it (`baton cancel`): the code does not run again.
       this.cancelOpenTasks(state.cancelRequested);
+      this.determinism = new Determinism(state);
       this.programEnd = { ok: false, error: cancelled('run', state.cancelRequested) };
       return;
     }
@@ -105,6 +113,7 @@ export class StepDriver implements RunDriver, StepHost {
   }
 
   private launchProgram(): void {
+    this.determinism = new Determinism(this.state);
     let run: Promise<ProgramEnd>;
     try {
       run = this.program.run(this);
@@ -156,6 +165,7 @@ export class StepDriver implements RunDriver, StepHost {
     this.answers.stop();
     for (const key of [...this.waits.keys()]) this.clearWait(key);
     await this.program.cleanUp?.();
+    await rm(this.scratchDir, { recursive: true, force: true });
   }
 
   async loop(): Promise<void> {

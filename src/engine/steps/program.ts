@@ -66,6 +66,12 @@ export interface StepHost {
   readonly runId: string;
   /** The run's inputs, as recorded. */
   readonly inputs: Record<string, unknown>;
+  /** The environment commands of steps start from: baton's, then the workflow's `environment`. */
+  readonly taskEnv: Record<string, string>;
+  /** The folder commands start in: the workflow file's. */
+  readonly baseDir: string;
+  /** Where the run's scratch files go (made on first use, removed when the drive ends). */
+  readonly scratchDir: string;
   /**
    * The key for the next use of `id` in this execution of the code: `id`, then `id#2`,
    * `id#3`... (by the order the code asks, never the order steps end in).

@@ -1,0 +1,215 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { format } from 'node:util';
+import { iterationLabels } from '../engine/expand.js';
+import type { StepAttempt, StepHost } from '../engine/steps/program.js';
+import { StepFailed } from '../engine/steps/results.js';
+import { BatonError } from '../observability/errors.js';
+import { makeHttp, type Http } from './http.js';
+import { makeSh, type Sh } from './sh.js';
+import { durationOr, retryOf, type RetryOption } from './workflow.js';
+
+/** Options of one step. */
+export interface StepOptions {
+  /** Tries in all (`3`), or `{ attempts, delay, backoff, max_delay, jitter }` as in a workflow file. */
+  retry?: RetryOption;
+  /** Per attempt: '30s', or milliseconds. The step's `signal` is aborted and the attempt fails (retryable). */
+  timeout?: string | number;
+}
+
+export interface MapOptions<T> extends StepOptions {
+  /** Items running at once; default 10. */
+  concurrency?: number;
+  /** The item's part of its step key (`renew[<key>]`); default the item itself when items are short unique names, else its index. */
+  key?: (item: T, index: number) => string;
+}
+
+/** What a step's function gets: its attempt, its cancellation signal and its idempotency key. */
+export interface StepContext {
+  readonly key: string;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  /** `<run id>/<step key>`: the same on every attempt and after a resume; pass it to APIs that dedupe. */
+  readonly idempotencyKey: string;
+}
+
+/** What `ctx.summary()` returns: returned from the workflow function, it is what the run reports. */
+export interface Summary {
+  readonly summary: string;
+}
+
+export interface ApprovalAnswer {
+  approved: true;
+  comment?: string;
+  by?: string;
+}
+
+/** The `ctx` a workflow function gets. */
+export interface Context {
+  readonly runId: string;
+  /** Runs `fn` once as the step `id` and records its (JSON) result; a resume returns the record. */
+  step<T>(id: string, fn: (step: StepContext) => T): Promise<Awaited<T>>;
+  step<T>(id: string, options: StepOptions, fn: (step: StepContext) => T): Promise<Awaited<T>>;
+  /** One step per item (`id[<item>]`), `concurrency` at a time; results in the items' order. */
+  map<T, R>(id: string, items: readonly T[], fn: (item: T, step: StepContext, index: number) => R): Promise<Array<Awaited<R>>>;
+  map<T, R>(id: string, items: readonly T[], options: MapOptions<T>, fn: (item: T, step: StepContext, index: number) => R): Promise<Array<Awaited<R>>>;
+  /** A durable sleep: a run resumed after a restart wakes at the time first set. */
+  sleep(id: string, duration: string | number): Promise<void>;
+  /** Waits for `baton approve <run> <id>`; a rejection or the timeout throws. */
+  approval(id: string, options?: { prompt?: string; timeout?: string | number }): Promise<ApprovalAnswer>;
+  /** Waits for `baton emit <event>` and returns its data; the timeout throws. */
+  waitForEvent<T = unknown>(id: string, options: { event: string; timeout?: string | number }): Promise<T>;
+  /** Sets what the run reports back; return it from the workflow function. */
+  summary(text: string): Summary;
+  /** Runs a command inside a step: interpolated values are quoted as single words. */
+  readonly sh: Sh;
+  /** An HTTP request inside a step, with the http task's rules. */
+  readonly http: Http;
+  /** A line in the current step's log (or the run's own, outside steps). */
+  log(...args: unknown[]): void;
+  /** The current step's idempotency key (inside a step only). */
+  readonly idempotencyKey: string;
+}
+
+const SUMMARY = Symbol.for('baton.summary');
+
+/** The step whose function is running, for ctx.sh/http/log called from it. */
+const current = new AsyncLocalStorage<StepAttempt>();
+
+/** The environment commands run in, and the folder they start from. */
+export interface CommandSetting {
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export function makeContext(host: StepHost, setting: CommandSetting): Context {
+  const inStep = (what: string): StepAttempt => {
+    const attempt = current.getStore();
+    if (!attempt) {
+      throw new BatonError('STEP_REQUIRED', `${what} runs inside a step, so that it is recorded: ctx.step('name', () => ${what === 'ctx.sh' ? 'ctx.sh`...`' : `${what}(...)`})`);
+    }
+    return attempt;
+  };
+  const commandEnv = (attempt: StepAttempt) => ({
+    ...setting.env,
+    BATON_RUN_ID: host.runId,
+    BATON_STEP: attempt.key,
+    BATON_ATTEMPT: String(attempt.attempt),
+    BATON_IDEMPOTENCY_KEY: attempt.idempotencyKey,
+  });
+  const sh = makeSh(() => {
+    const attempt = inStep('ctx.sh');
+    return {
+      cwd: setting.cwd,
+      env: commandEnv(attempt),
+      signal: attempt.signal,
+      output: attempt.output,
+      started: (line) => attempt.output('stderr', `$ ${line}\n`),
+    };
+  });
+  const http = makeHttp(() => {
+    const attempt = inStep('ctx.http');
+    return { signal: attempt.signal, output: attempt.output, where: `step ${attempt.key}` };
+  });
+
+  const runStep = (key: string, options: StepOptions, fn: (step: StepContext) => unknown, parent?: string) =>
+    host.step(key, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout), ...(parent === undefined ? {} : { parent }) }, (attempt) =>
+      current.run(attempt, () => fn(stepContext(attempt))),
+    );
+
+  const ctx: Context = {
+    runId: host.runId,
+    step(id: string, a: unknown, b?: unknown) {
+      const [options, fn] = typeof a === 'function' ? [{}, a] : [(a ?? {}) as StepOptions, b];
+      if (typeof fn !== 'function') return Promise.reject(usage(`ctx.step('${id}', ...) needs a function to run: ctx.step('${id}', async () => ...)`));
+      return runStep(host.keyFor(stepId(id)), options, fn as (step: StepContext) => unknown) as Promise<never>;
+    },
+    async map(id: string, items: readonly unknown[], a: unknown, b?: unknown) {
+      const [options, fn] = typeof a === 'function' ? [{} as MapOptions<unknown>, a] : [(a ?? {}) as MapOptions<unknown>, b];
+      if (typeof fn !== 'function') throw usage(`ctx.map('${id}', items, ...) needs a function to run per item`);
+      if (!Array.isArray(items)) throw usage(`ctx.map('${id}', items, ...): items must be an array`);
+      const concurrency = options.concurrency ?? 10;
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw usage(`ctx.map('${id}'): concurrency must be a whole number from 1`);
+      const key = host.keyFor(stepId(id));
+      const labels = options.key ? items.map((item, index) => String(options.key!(item, index))) : iterationLabels(items);
+      if (new Set(labels).size !== labels.length) throw usage(`ctx.map('${id}'): the key function gives two items the same key; each item needs its own`);
+      const group = host.openMap(key, items.length);
+      const results: unknown[] = new Array(items.length);
+      let next = 0;
+      let failure: unknown;
+      const worker = async () => {
+        while (next < items.length && failure === undefined) {
+          const index = next++;
+          try {
+            results[index] = await runStep(`${key}[${labels[index]}]`, options, (step) => (fn as (item: unknown, step: StepContext, index: number) => unknown)(items[index], step, index), key);
+          } catch (err) {
+            failure ??= err;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+      if (failure !== undefined) {
+        group.close(failure instanceof StepFailed ? failure.taskError : { code: 'STEP_FAILED', message: String((failure as Error)?.message ?? failure) });
+        throw failure;
+      }
+      group.close();
+      return results as never;
+    },
+    async sleep(id, duration) {
+      const key = host.keyFor(stepId(id));
+      const ms = durationOr(duration, 0, () => usage(`ctx.sleep('${id}', ...): ${JSON.stringify(duration)} is not a duration ('10m', '1h', or milliseconds)`));
+      await host.wait(key, { kind: 'sleep', until: Date.now() + ms });
+    },
+    async approval(id, options = {}) {
+      const key = host.keyFor(stepId(id));
+      const timeout = options.timeout === undefined ? undefined : Date.now() + durationOr(options.timeout, 0, () => usage(`ctx.approval('${id}'): timeout is not a duration`));
+      const outputs = await host.wait(key, { kind: 'approval', ...(options.prompt === undefined ? {} : { prompt: options.prompt }), ...(timeout === undefined ? {} : { timeout_at: timeout }) });
+      return outputs as unknown as ApprovalAnswer;
+    },
+    async waitForEvent(id, options) {
+      const key = host.keyFor(stepId(id));
+      if (!options || typeof options.event !== 'string' || options.event === '') throw usage(`ctx.waitForEvent('${id}', { event: 'name' }) needs the event's name`);
+      const timeout = options.timeout === undefined ? undefined : Date.now() + durationOr(options.timeout, 0, () => usage(`ctx.waitForEvent('${id}'): timeout is not a duration`));
+      const outputs = await host.wait(key, { kind: 'event', event: options.event, ...(timeout === undefined ? {} : { timeout_at: timeout }) });
+      return outputs.data as never;
+    },
+    summary(text) {
+      const summary = String(text);
+      host.summary(summary);
+      return { [SUMMARY]: true, summary } as Summary;
+    },
+    sh,
+    http,
+    log(...args) {
+      const line = format(...args) + '\n';
+      const attempt = current.getStore();
+      if (attempt) attempt.output('stdout', line);
+      else host.output('stdout', line);
+    },
+    get idempotencyKey() {
+      return inStep('ctx.idempotencyKey').idempotencyKey;
+    },
+  };
+  return ctx;
+}
+
+/** The summary a workflow function's return value carries, if it is ctx.summary(...). */
+export function summaryOf(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[SUMMARY] === true ? (value as Summary).summary : undefined;
+}
+
+function stepContext(attempt: StepAttempt): StepContext {
+  return { key: attempt.key, attempt: attempt.attempt, signal: attempt.signal, idempotencyKey: attempt.idempotencyKey };
+}
+
+function stepId(id: unknown): string {
+  if (typeof id !== 'string' || id === '') throw usage(`a step needs an id, a non-empty string (got ${typeof id === 'string' ? 'an empty one' : typeof id})`);
+  return id;
+}
+
+function timeoutOf(step: string, timeout: string | number | undefined): number | undefined {
+  return timeout === undefined ? undefined : durationOr(timeout, 0, () => usage(`step ${step}: timeout is not a duration ('30s', or milliseconds)`));
+}
+
+function usage(message: string): BatonError {
+  return new BatonError('STEP_BAD_OPTIONS', message);
+}

@@ -1,0 +1,47 @@
+import type { StepHost, StepProgram } from '../engine/steps/program.js';
+import { recordable } from '../engine/steps/results.js';
+import { DEFAULT_RESULT_LIMIT } from '../engine/steps/driver.js';
+import type { RunState } from '../engine/state.js';
+import type { CodeSnapshot } from '../store/events.js';
+import { makeContext, summaryOf } from './context.js';
+import { SDK_GLOBAL } from './exports.js';
+import { loadSnapshot, type CodeSnapshot as JsSnapshot } from './load.js';
+import { workflow, type WorkflowDefinition } from './workflow.js';
+
+/** The object `import ... from 'baton'` gives a workflow file (see exports.ts: SDK_EXPORTS lists its fields). */
+export const sdk = { workflow };
+
+/** Puts the SDK where a workflow's bundle looks for it; before any workflow code is imported. */
+export function installSdk(): void {
+  (globalThis as Record<symbol, unknown>)[SDK_GLOBAL] = sdk;
+}
+
+/**
+ * The program a code run's snapshot runs (DriveOptions.programs): a TypeScript/JavaScript
+ * workflow's function, or a script run with `baton step` inside it.
+ */
+export async function programFor(code: CodeSnapshot, state: RunState): Promise<StepProgram> {
+  if (code.language === 'script') {
+    const { scriptProgram } = await import('./script-program.js');
+    return scriptProgram(code, state);
+  }
+  installSdk();
+  const definition = (await loadSnapshot(code as JsSnapshot)) as WorkflowDefinition;
+  return functionProgram(definition, state);
+}
+
+/** A workflow function as a program: called with the ctx and the run's inputs. */
+export function functionProgram(definition: WorkflowDefinition, state: RunState): StepProgram {
+  const limit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
+  return {
+    async run(host: StepHost) {
+      const ctx = makeContext(host, { env: host.taskEnv, cwd: host.baseDir });
+      const value = await definition.fn(ctx, host.inputs as never);
+      const summary = summaryOf(value);
+      if (summary !== undefined) return { summary };
+      const checked = recordable('(the workflow function)', value, limit);
+      if (!checked.ok) throw Object.assign(new Error(checked.error.message), { error: { code: checked.error.code, message: checked.error.message.replace('step (the workflow function)', 'the workflow function') } });
+      return checked.value === undefined ? {} : { result: checked.value };
+    },
+  };
+}
