@@ -6,7 +6,7 @@ export const nodeBundle = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['tsx', 'better-sqlite3', 'pg'],
+  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg'],
   // SQL (migrations, queries) is kept in .sql files and bundled as text.
   loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },

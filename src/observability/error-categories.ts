@@ -164,8 +164,26 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CODE_IMPORT',
     'CODE_NO_WORKFLOW',
     'CODE_SYNTAX',
+    // a script baton cannot tell how to run; a workflow() call with bad settings
+    'CODE_NO_INTERPRETER',
+    'CODE_BAD_WORKFLOW',
   ],
   run_failed: [
+    // a code run (engine/steps/): a step failed or was given bad options, its result cannot
+    // be recorded, the code threw, took another path on a resume, or a wait ended unanswered
+    'STEP_ERROR',
+    'STEP_FAILED',
+    'STEP_CANCELLED',
+    'STEP_KEY_INVALID',
+    'STEP_BAD_OPTIONS',
+    'STEP_REQUIRED',
+    'STEP_RESULT_TOO_LARGE',
+    'STEP_RESULT_NOT_JSON',
+    'CODE_FAILED',
+    'RUN_NONDETERMINISTIC',
+    'APPROVAL_REJECTED',
+    'APPROVAL_TIMEOUT',
+    'EVENT_TIMEOUT',
     // a task's attempt (executors)
     'EXEC_ABORTED',
     'EXEC_EXIT_CODE',
@@ -234,6 +252,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_UNSUPPORTED',
   ],
   internal: [
+    // a code run reached a front end that was not given a way to load code
+    'RUN_CODE_UNSUPPORTED',
     // the engine found no task it could start: a bug in planning
     'ENGINE_STUCK',
     // validation lets no unknown task type through, so reaching the executor is a bug

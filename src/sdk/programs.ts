@@ -6,7 +6,7 @@ import type { CodeSnapshot } from '../store/events.js';
 import { makeContext, summaryOf } from './context.js';
 import { SDK_GLOBAL } from './exports.js';
 import { loadSnapshot, type CodeSnapshot as JsSnapshot } from './load.js';
-import { workflow, type WorkflowDefinition } from './workflow.js';
+import { workflow, type AnyWorkflow } from './workflow.js';
 
 /** The object `import ... from 'baton'` gives a workflow file (see exports.ts: SDK_EXPORTS lists its fields). */
 export const sdk = { workflow };
@@ -26,12 +26,12 @@ export async function programFor(code: CodeSnapshot, state: RunState): Promise<S
     return scriptProgram(code, state);
   }
   installSdk();
-  const definition = (await loadSnapshot(code as JsSnapshot)) as WorkflowDefinition;
+  const definition = (await loadSnapshot(code as JsSnapshot)) as AnyWorkflow;
   return functionProgram(definition, state);
 }
 
 /** A workflow function as a program: called with the ctx and the run's inputs. */
-export function functionProgram(definition: WorkflowDefinition, state: RunState): StepProgram {
+export function functionProgram(definition: AnyWorkflow, state: RunState): StepProgram {
   const limit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
   return {
     async run(host: StepHost) {

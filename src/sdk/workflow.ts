@@ -41,6 +41,10 @@ export interface WorkflowMeta<I extends Record<string, InputDecl> = Record<strin
 
 export type WorkflowFunction<I extends Record<string, InputDecl>> = (ctx: Context, inputs: InputsOf<I>) => unknown;
 
+/** A workflow whatever its inputs, as the runner handles it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorkflow = WorkflowDefinition<any>;
+
 /** What `workflow()` returns: the default export of a workflow file. */
 export interface WorkflowDefinition<I extends Record<string, InputDecl> = Record<string, InputDecl>> {
   readonly [WORKFLOW_BRAND]: true;
@@ -67,12 +71,12 @@ export function workflow<I extends Record<string, InputDecl>>(meta: WorkflowMeta
  * The workflow a code run records in RunCreated: its name, inputs and settings in the
  * normalized form every view reads, with no tasks (steps join the run as they start).
  */
-export function describeWorkflow(definition: WorkflowDefinition, file: string): Workflow & { step_result_limit?: number } {
+export function describeWorkflow(definition: AnyWorkflow, file: string): Workflow & { step_result_limit?: number } {
   const meta = definition.meta;
   const bad = (field: string, why: string) => new BatonError('CODE_BAD_WORKFLOW', `workflow ${meta.name}: ${field} ${why}`, { details: { file, field } });
   const inputs: Record<string, InputSpec> = {};
-  for (const [name, decl] of Object.entries(meta.inputs ?? {})) {
-    const spec = typeof decl === 'string' ? { type: decl } : decl;
+  for (const [name, decl] of Object.entries((meta.inputs ?? {}) as Record<string, InputDecl>)) {
+    const spec: Exclude<InputDecl, string> = typeof decl === 'string' ? { type: decl } : decl;
     if (!spec || !['string', 'number', 'boolean', 'json'].includes(spec.type)) throw bad(`inputs.${name}`, "must be 'string', 'number', 'boolean' or 'json' (or { type, default, description })");
     inputs[name] = {
       type: spec.type,

@@ -10,6 +10,7 @@ import { driveRun, type ViewFlags } from '../drive.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { programs } from '../code-run.js';
 
 export interface ContinueFlags extends ViewFlags, StoreFlags {
   concurrency?: string;
@@ -68,6 +69,7 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
           owner: currentOwner(),
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...hooks,
+          programs,
           onLoaded: (state) => noteChangedFile(state),
         },
         mode,
@@ -85,15 +87,15 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
 
 /** Resume runs the workflow as it was when the run started; say so when the file has changed since. */
 function noteChangedFile(state: RunState): void {
-  const source = state.source;
+  const source = state.code ?? state.source;
   if (!source) return;
+  const what = state.code ? 'code' : 'workflow';
   if (!existsSync(source.file)) {
-    process.stderr.write(`baton: note: ${source.file} no longer exists; going on with the workflow as it was when run ${state.runId} started\n`);
+    process.stderr.write(`baton: note: ${source.file} no longer exists; going on with the ${what} as it was when run ${state.runId} started\n`);
     return;
   }
   if (workflowTextHash(readFileSync(source.file, 'utf8')) !== source.sha256) {
-    process.stderr.write(
-      `baton: note: ${source.file} changed since run ${state.runId} started; going on with the workflow as it was then (start a new run to use the new version)\n`,
-    );
+    const newer = state.code ? '`baton retry --new-code` to take the new version' : 'start a new run to use the new version';
+    process.stderr.write(`baton: note: ${source.file} changed since run ${state.runId} started; going on with the ${what} as it was then (${newer})\n`);
   }
 }

@@ -33,6 +33,15 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
     process.stderr.write('baton: which workflow? usage: baton run <file> (or --resume-interrupted)\n');
     return EXIT.invalid;
   }
+  const kind = codeKind(file);
+  if (kind !== undefined) {
+    if (flags.dryRun) {
+      process.stderr.write(`baton: --dry-run previews a workflow file's tasks; ${file} is code, whose steps are known only as it runs (check it with: baton validate ${file})\n`);
+      return EXIT.invalid;
+    }
+    const { runCode } = await import('../code-run.js');
+    return runCode(file, kind, flags);
+  }
   const loaded = await loadWorkflowFile(file);
   for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
   if (!loaded.workflow) {
@@ -69,6 +78,19 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
   } finally {
     await store.close();
   }
+}
+
+const WORKFLOW_FILE = /\.(ya?ml|json)$/i;
+const CODE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/i;
+
+/**
+ * What `baton run <file>` runs: a workflow file (.yaml, .yml, .json: undefined), a
+ * TypeScript/JavaScript workflow (`js`), or any other file as a script (`script`: bash,
+ * python, or whatever its #! line names).
+ */
+export function codeKind(file: string): 'js' | 'script' | undefined {
+  if (WORKFLOW_FILE.test(file)) return undefined;
+  return CODE_FILE.test(file) ? 'js' : 'script';
 }
 
 /** Resumes every interrupted run in the store, one after another (`baton run --resume-interrupted`). */

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ExecutorError, toTaskError as executorTaskError } from '../../executors/errors.js';
 import { coerceError, errorCode } from '../../observability/errors.js';
 import type { RunWait, TaskError } from '../../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
@@ -563,12 +564,14 @@ function isRetryable(error: unknown): boolean {
 
 function toTaskError(error: unknown): TaskError {
   if (error instanceof StepFailed) return error.taskError;
+  if (error instanceof ExecutorError) return executorTaskError(error);
   const err = coerceError(error);
   const code = (error as { code?: unknown } | null)?.code;
   const out: TaskError = { code: typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : errorCode(error) === 'INTERNAL' ? 'STEP_ERROR' : errorCode(error), message: err.message };
-  const exitCode = (error as { exitCode?: unknown } | null)?.exitCode;
+  const details = (error as { details?: Record<string, unknown> } | null)?.details;
+  const exitCode = (error as { exitCode?: unknown } | null)?.exitCode ?? details?.exit_code;
   if (typeof exitCode === 'number') out.exit_code = exitCode;
-  const stderr = (error as { stderrTail?: unknown } | null)?.stderrTail;
+  const stderr = (error as { stderrTail?: unknown } | null)?.stderrTail ?? details?.stderr_tail;
   if (typeof stderr === 'string' && stderr !== '') out.stderr_tail = stderr;
   return out;
 }
