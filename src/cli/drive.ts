@@ -119,7 +119,8 @@ export async function driveRun(
   const summary = summarize(result.state);
   if (flags.json) out.write(JSON.stringify(summary, null, 2) + '\n');
   else out.write('\n' + renderSummary(summary, colors, hint));
-  const exitCode = summary.status === 'succeeded' ? EXIT.ok : summary.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+  const exitCode =
+    summary.status === 'succeeded' ? EXIT.ok : summary.status === 'cancelled' ? EXIT.cancelled : summary.status === 'waiting' ? EXIT.waiting : EXIT.failed;
   return { exitCode, state: result.state };
 }
 

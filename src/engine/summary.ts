@@ -1,4 +1,4 @@
-import type { RunStatus, TaskError, TaskStatus } from '../store/events.js';
+import type { RunStatus, RunWait, TaskError, TaskStatus } from '../store/events.js';
 import type { TaskSpec } from '../spec/model.js';
 import { activeMs } from '../store/active-time.js';
 import type { RunState, TaskState } from './state.js';
@@ -18,6 +18,28 @@ export interface RunSummary {
   error?: TaskError;
   counts: TaskCounts;
   tasks: TaskSummary[];
+  /** A code run: what it runs (a workflow's code, or a script). */
+  code?: { language: 'js' | 'script'; file: string };
+  /** What a code run reports back: what it set (ctx.summary, `baton summary`), or a script's last lines; at most SUMMARY_LIMIT bytes. */
+  summary?: string;
+  /** What a code run's function returned (JSON), when it is small enough to show (at most SUMMARY_LIMIT bytes of JSON). */
+  result?: unknown;
+  /** A waiting run: what it waits for. */
+  waits?: RunWait[];
+}
+
+/** Bytes of a code run's summary (and result) shown at most: BATON_SUMMARY_LIMIT, default 4 KiB. */
+export function summaryLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.BATON_SUMMARY_LIMIT);
+  return Number.isInteger(value) && value > 0 ? value : 4096;
+}
+
+/** `text` cut to `limit` bytes of UTF-8, keeping its end (a script's last lines matter most). */
+export function boundedText(text: string, limit: number): string {
+  if (Buffer.byteLength(text) <= limit) return text;
+  const bytes = Buffer.from(text);
+  const kept = bytes.subarray(bytes.length - limit).toString('utf8').replace(/^\uFFFD+/, '');
+  return `[... ${bytes.length - Buffer.byteLength(kept)} bytes cut]\n${kept}`;
 }
 
 export interface TaskSummary {
@@ -98,7 +120,7 @@ export function summarize(state: RunState): RunSummary {
   for (const key of treeOrder(state)) {
     const task = state.task(key);
     const node = state.nodes.get(key)!;
-    const summary: TaskSummary = { id: key, type: node.spec.type, status: task.status, attempts: task.attempt };
+    const summary: TaskSummary = { id: key, type: node.step?.kind ?? node.spec.type, status: task.status, attempts: task.attempt };
     if (node.spec.name) summary.name = node.spec.name;
     if (node.parent) summary.parent = node.parent;
     const took = taskDurationMs(task);
@@ -120,7 +142,22 @@ export function summarize(state: RunState): RunSummary {
     error: state.runError,
     counts: countTasks(tasks),
     tasks,
+    ...codeParts(state),
   };
+}
+
+/** What a code run adds to its summary, bounded. */
+function codeParts(state: RunState): Partial<RunSummary> {
+  if (state.code === undefined) return {};
+  const limit = summaryLimit();
+  const out: Partial<RunSummary> = { code: { language: state.code.language, file: state.code.file } };
+  if (state.summary !== undefined) out.summary = boundedText(state.summary, limit);
+  if (state.result !== undefined) {
+    const json = JSON.stringify(state.result);
+    if (json !== undefined && Buffer.byteLength(json) <= limit) out.result = state.result;
+  }
+  if (state.status === 'waiting' && state.waits.length > 0) out.waits = [...state.waits];
+  return out;
 }
 
 /** Task keys in file order, each composite followed by what it contains (loop iterations included). */

@@ -30,6 +30,11 @@ export const EXIT = {
   invalid: 2,
   /** baton could not do its job: the store or environment is unavailable, or a bug. */
   unavailable: 3,
+  /**
+   * Not an error: the run waits for an approval or an event, and this process let it go
+   * (`baton approve`, `baton emit` or a daemon continue it). Neither done nor failed.
+   */
+  waiting: 4,
   /** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
   cancelled: 130,
 } as const;

@@ -1,21 +1,28 @@
 import type { RunSummary, TaskCounts, TaskSummary } from '../../engine/summary.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import { visible } from './visible.js';
+import { waitLine } from './progress.js';
 import { shellWord } from '../../expr/shell.js';
 
 /** Rows shown at most in the task table; the rest are counted, failures always shown. */
 export const MAX_TABLE_ROWS = 40;
 const STDERR_LINES = 10;
 
-const ORDER: Record<string, number> = { failed: 0, cancelled: 1, running: 2, retrying: 3, ready: 4, pending: 5, skipped: 6, succeeded: 7 };
+const ORDER: Record<string, number> = { failed: 0, cancelled: 1, running: 2, waiting: 3, retrying: 3, ready: 4, pending: 5, skipped: 6, succeeded: 7 };
 
 /** The human summary printed when a run ends: bounded however big the run. */
 export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: string; durable?: boolean } = {}): string {
   const out: string[] = [];
   const status = colorStatus(summary.status, paint);
   out.push(
-    `${paint.bold(`Run ${summary.run_id}`)} ${visible(summary.workflow.name)}: ${status} in ${duration(summary.duration_ms)}`,
+    `${paint.bold(`Run ${summary.run_id}`)} ${visible(summary.workflow.name)}: ${status}${summary.status === 'waiting' ? ` after ${duration(summary.duration_ms)}` : ` in ${duration(summary.duration_ms)}`}`,
   );
+  if (summary.summary !== undefined && summary.summary.trim() !== '') {
+    for (const line of visible(summary.summary.trimEnd(), { lines: true }).split('\n')) out.push(`  ${line}`);
+  } else if (summary.result !== undefined) {
+    out.push(`  ${truncate(visible(JSON.stringify(summary.result)), 200)}`);
+  }
+  if (summary.tasks.length === 0 && summary.code) out.push(paint.dim('  (no steps)'));
   let shown = summary.tasks;
   if (shown.length > MAX_TABLE_ROWS) {
     shown = [...shown].sort((a, b) => ORDER[a.status] - ORDER[b.status]).slice(0, MAX_TABLE_ROWS);
@@ -30,7 +37,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
       truncate(note(task), 70),
     ]);
   }
-  out.push(table(rows));
+  if (summary.tasks.length > 0 || !summary.code) out.push(table(rows));
   const hidden = summary.tasks.length - shown.length;
   if (hidden > 0) out.push(paint.dim(`  ... and ${hidden} more tasks (${countsLine(summary.counts)})`));
   else out.push(paint.dim(`  ${countsLine(summary.counts)}`));
@@ -46,7 +53,14 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
     } else if (hint.file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${shellWord(visible(hint.file))}`));
   } else if (summary.error && summary.status === 'failed') {
     out.push('', `${paint.red('error')}: ${visible(summary.error.message, { lines: true })} [${summary.error.code}]`);
+    const tail = summary.error.stderr_tail?.trimEnd();
+    if (tail) for (const line of tail.split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`      │ ${truncate(visible(line), 200)}`));
   }
+  if (summary.waits && summary.waits.length > 0) {
+    out.push('', paint.bold('Waiting for:'));
+    for (const wait of summary.waits) out.push(`  ${visible(wait.task)} ${waitLine(wait, summary.run_id)}`);
+  }
+  if (summary.code && hint.durable && summary.status !== 'succeeded') out.push('', paint.dim(`Output: baton logs ${summary.run_id}`));
   return out.join('\n') + '\n';
 }
 
@@ -109,6 +123,7 @@ export function colorStatus(status: string, paint: Paint): string {
       return paint.red(status);
     case 'cancelled':
     case 'retrying':
+    case 'waiting':
       return paint.yellow(status);
     case 'skipped':
     case 'pending':
