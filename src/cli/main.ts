@@ -36,8 +36,8 @@ export function buildProgram(): Command {
   program
     .command('run')
     .alias('execute')
-    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store unavailable, 130 cancelled, 143/129 stopped by SIGTERM/SIGHUP: resume it)')
-    .argument('[file]', 'workflow file (.yaml, .yml or .json)')
+    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store unavailable, 4 waiting for an approval or event, 130 cancelled, 143/129 stopped by SIGTERM/SIGHUP: resume it)')
+    .argument('[file]', 'workflow file (.yaml, .yml, .json), TypeScript/JavaScript workflow (.ts, .mts, .js, .mjs), or a script in any language (with `baton step` inside)')
     .option('-i, --input <key=value>', 'a workflow input (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
     .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16)')
@@ -66,12 +66,38 @@ export function buildProgram(): Command {
     .description('run the failed and cancelled tasks of a finished run again (and what they blocked), keeping what succeeded')
     .argument('<run-id>', 'the run (any unique prefix of its id)')
     .option('--from <task>', 're-run this task and everything after it, even what succeeded')
+    .option('--new-code', "a code run: run its file's current code from now on, instead of the snapshot it started with")
     .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16)')
     .option('--json', 'print one JSON summary document instead of the human view')
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
     .action(lazy(() => import('./commands/retry.js')));
+
+  program
+    .command('approve')
+    .description("answer a code run's approval (ctx.approval); a run nobody drives goes on here, to its end or its next wait")
+    .argument('<run-id>', 'the run (any unique prefix of its id)')
+    .argument('[step]', 'the approval step (needed when several are open)')
+    .option('--reject', 'reject instead: the step fails with APPROVAL_REJECTED')
+    .option('--comment <text>', 'recorded with the answer')
+    .option('--json', 'print one JSON summary document of the run instead of the human view')
+    .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/approve.js')));
+
+  program
+    .command('emit')
+    .description('deliver an event to the code runs waiting for it (ctx.waitForEvent); runs nobody drives go on here')
+    .argument('<event>', "the event's name")
+    .option('--data <json>', "the event's data, JSON (default null)")
+    .option('--run <run-id>', 'only to this run')
+    .option('--json', 'print one JSON summary document per run continued instead of the human view')
+    .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/emit.js')));
 
   program
     .command('cancel')

@@ -16,14 +16,8 @@ import type { RunState } from './state.js';
  * and only the reset ones go again), and so does what depends on those composites.
  */
 export function tasksToReopen(state: RunState, from?: string): string[] {
-  if (from !== undefined && !state.nodes.has(from)) {
-    const keys = [...state.nodes.keys()];
-    const near = keys.filter((key) => key.startsWith(from) || from.startsWith(key));
-    const guess = didYouMean(from, keys) || (near.length > 0 ? ` (did you mean ${listKeys(near.map((key) => `'${key}'`))}?)` : '');
-    throw new EngineError('RUN_UNKNOWN_TASK', `run ${state.runId} has no task '${from}'${guess}: see its tasks with \`baton status ${state.runId}\``, {
-      details: { run: state.runId, task: from },
-    });
-  }
+  if (from !== undefined) checkTask(state, from);
+  if (state.code !== undefined) return stepsToReopen(state, from);
   const reset = new Set<string>();
   const work: string[] = [];
   const status = (key: string) => state.task(key).status;
@@ -65,4 +59,40 @@ export function tasksToReopen(state: RunState, from?: string): string[] {
     if (parent !== undefined) add(parent, false);
   }
   return [...state.nodes.keys()].filter((key) => reset.has(key) && (TERMINAL_TASK_STATUSES.has(status(key)) || status(key) === 'pending'));
+}
+
+function checkTask(state: RunState, from: string): void {
+  if (state.nodes.has(from)) return;
+  const keys = [...state.nodes.keys()];
+  const near = keys.filter((key) => key.startsWith(from) || from.startsWith(key));
+  const guess = didYouMean(from, keys) || (near.length > 0 ? ` (did you mean ${listKeys(near.map((key) => `'${key}'`))}?)` : '');
+  throw new EngineError('RUN_UNKNOWN_TASK', `run ${state.runId} has no task '${from}'${guess}: see its tasks with \`baton status ${state.runId}\``, {
+    details: { run: state.runId, task: from },
+  });
+}
+
+/**
+ * A code run's steps to run again: its code runs from the top, and a step that is reset is
+ * no longer in its history, so it runs anew. Without `from`: the steps that failed or were
+ * cancelled (an approval rejected, a wait timed out). With `from`: that step and every step
+ * that started after it, since the code after it may take another path. Either way the maps
+ * around a reset step are reset too.
+ */
+function stepsToReopen(state: RunState, from?: string): string[] {
+  const reset = new Set<string>();
+  if (from === undefined) {
+    for (const [key, task] of state.tasks) if (task.status === 'failed' || task.status === 'cancelled') reset.add(key);
+  } else {
+    const since = state.task(from).firstStartedAt ?? 0;
+    for (const [key, task] of state.tasks) {
+      if (key === from || (task.firstStartedAt !== undefined && task.firstStartedAt >= since) || (task.status !== 'pending' && task.firstStartedAt === undefined)) reset.add(key);
+    }
+    // Its items too, when `from` is a map.
+    for (const [key, node] of state.nodes) if (node.parent === from) reset.add(key);
+  }
+  for (const key of [...reset]) {
+    const parent = state.nodes.get(key)?.parent;
+    if (parent !== undefined) reset.add(parent);
+  }
+  return [...reset];
 }

@@ -1,6 +1,6 @@
 import { stopLeftoverProcesses } from '../executors/leftovers.js';
 import type { Workflow } from '../spec/model.js';
-import type { RunEvent, StoredEvent } from '../store/events.js';
+import type { CodeSnapshot, RunEvent, StoredEvent } from '../store/events.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import { isOwnerGone } from '../store/ownership.js';
 import type { RunOwner, RunRecord, RunStore } from '../store/store.js';
@@ -37,8 +37,12 @@ export async function loadRun(runs: RunStore, runId: string): Promise<RunState> 
 export type ContinueMode =
   /** `baton resume`: go on with an interrupted run. */
   | { kind: 'resume' }
-  /** `baton retry`: a new attempt of what failed (or of `from` and what follows) in a finished run. */
-  | { kind: 'retry'; from?: string }
+  /**
+   * `baton retry`: a new attempt of what failed (or of `from` and what follows) in a finished
+   * run. `newCode`: a code run takes its file's code as it is now (`--new-code`), which this
+   * function, given the run's snapshot, loads.
+   */
+  | { kind: 'retry'; from?: string; newCode?: (code: CodeSnapshot) => Promise<CodeSnapshot> }
   /** `baton cancel` of a run nobody drives: cancel it, letting cleanup (always()) tasks run. */
   | { kind: 'cancel'; reason: string };
 
@@ -67,7 +71,7 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
     // Read after claiming: nobody else appends from here on.
     const state = await loadRun(store.runs, runId);
     checkStatus({ ...record, status: state.status }, mode);
-    let reopen: RunEvent | undefined;
+    let reopen: Extract<RunEvent, { type: 'RunReopened' }> | undefined;
     if (mode.kind === 'retry') {
       const tasks = tasksToReopen(state, mode.from);
       if (tasks.length === 0) {
@@ -76,6 +80,12 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
         });
       }
       reopen = mode.from === undefined ? { type: 'RunReopened', tasks } : { type: 'RunReopened', tasks, from: mode.from };
+      if (mode.newCode) {
+        if (state.code === undefined) {
+          throw new EngineError('RUN_NOT_CODE', `run ${runId} runs a workflow file, not code: --new-code is for code runs (start a new run to use a changed file)`, { details: { run: runId } });
+        }
+        reopen.code = await mode.newCode(state.code);
+      }
     }
     options.onLoaded?.(state);
     if (mode.kind !== 'retry') await (options.stopLeftovers ?? stopLeftoverProcesses)(runId);

@@ -64,6 +64,9 @@ export const HTTP_STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = 
 
 const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   usage: [
+    // `baton emit --data` that is not JSON; `baton approve` of a run with several approvals open, none named
+    'USAGE_BAD_DATA',
+    'WAIT_AMBIGUOUS',
     // command-line arguments
     'CLI_BAD_NUMBER',
     'CLI_BAD_PAIR',
@@ -185,6 +188,7 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STEP_RESULT_TOO_LARGE',
     'STEP_RESULT_NOT_JSON',
     'CODE_FAILED',
+    'CODE_STALLED',
     'RUN_NONDETERMINISTIC',
     'APPROVAL_REJECTED',
     'APPROVAL_TIMEOUT',
@@ -223,6 +227,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'TASK_FAILED',
   ],
   not_found: [
+    // `baton approve` of a run with no such approval open
+    'WAIT_NOT_FOUND',
     'CLI_TASK_NOT_FOUND',
     // a workflow's code file (sdk/load.ts) that is missing, or cannot be read (as SPEC_READ)
     'CODE_NOT_FOUND',
@@ -239,6 +245,7 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'RUN_HELD',
     'RUN_NOTHING_TO_RETRY',
     'RUN_NOT_FINISHED',
+    'RUN_NOT_CODE',
     'RUN_TAKEN_OVER',
     'STORE_RUN_EXISTS',
   ],

@@ -1,8 +1,11 @@
+import type { CodeSnapshot } from '../../store/events.js';
+import { loadCode } from '../code-run.js';
 import { openCliStore } from '../store.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 
 interface RetryFlags extends ContinueFlags {
   from?: string;
+  newCode?: boolean;
 }
 
 /**
@@ -14,8 +17,15 @@ export default async function retry(runId: string, flags: RetryFlags): Promise<n
   const store = await openCliStore(flags);
   try {
     const id = await store.runs.resolveRunId(runId);
-    return await continueOne(store, id, flags, flags.from === undefined ? { kind: 'retry' } : { kind: 'retry', from: flags.from });
+    const newCode = flags.newCode ? { newCode: reloadCode } : {};
+    return await continueOne(store, id, flags, { kind: 'retry', ...(flags.from === undefined ? {} : { from: flags.from }), ...newCode });
   } finally {
     await store.close();
   }
+}
+
+/** `--new-code`: the code of the run's file as it is now (checked: it must still load). */
+async function reloadCode(code: CodeSnapshot): Promise<CodeSnapshot> {
+  process.stderr.write(`baton: taking the current code of ${code.file} for this retry\n`);
+  return (await loadCode(code.file, code.language)).code;
 }

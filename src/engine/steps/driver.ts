@@ -170,6 +170,25 @@ export class StepDriver implements RunDriver, StepHost {
   }
 
   async loop(): Promise<void> {
+    // Code that awaits a promise nothing will ever settle (outside any step) would let the
+    // event loop drain and the process exit as if all were well: fail the run instead.
+    const stalled = () => {
+      if (this.programEnd !== undefined || this.detached || this.divergence !== undefined) return;
+      this.divergence = {
+        code: 'CODE_STALLED',
+        message: 'the workflow function is waiting for something that can never happen: a promise outside any step that nothing settles (await every step, and keep timers and I/O inside steps)',
+      };
+      this.session.wake();
+    };
+    process.on('beforeExit', stalled);
+    try {
+      await this.drive();
+    } finally {
+      process.off('beforeExit', stalled);
+    }
+  }
+
+  private async drive(): Promise<void> {
     const session = this.session;
     for (;;) {
       if (session.stopping) return;
@@ -314,7 +333,10 @@ export class StepDriver implements RunDriver, StepHost {
     const task = this.state.tasks.get(key);
     const recorded = task !== undefined && task.status !== 'pending';
     if (recorded) this.determinism.asked(key);
-    else if (this.state.cancelRequested === undefined) this.session.emit({ type: 'TaskStarted', task: key, attempt: (task?.attempt ?? 0) + 1, step: { kind: 'map' } });
+    else if (this.state.cancelRequested === undefined) {
+      this.session.emit({ type: 'TaskStarted', task: key, attempt: (task?.attempt ?? 0) + 1, step: { kind: 'map' } });
+      this.session.wake();
+    }
     return {
       close: (failed) => {
         const now = this.state.tasks.get(key);
@@ -338,12 +360,16 @@ export class StepDriver implements RunDriver, StepHost {
       if (this.state.cancelRequested !== undefined) return Promise.reject(cancelled(key, this.state.cancelRequested));
       // Open when the run stopped: it keeps what was recorded (a sleep its wake time).
       const recordedSpec = { ...spec, ...this.state.nodes.get(key)!.step } as WaitSpec;
-      return new Promise((resolve, reject) => this.openWait(key, recordedSpec, settler(resolve, reject)));
+      return new Promise((resolve, reject) => {
+        this.openWait(key, recordedSpec, settler(resolve, reject));
+        this.session.wake();
+      });
     }
     return this.startNew(key, () =>
       new Promise((resolve, reject) => {
         this.session.emit({ type: 'TaskStarted', task: key, attempt: (task?.attempt ?? 0) + 1, step: spec });
         this.openWait(key, spec, settler(resolve, reject));
+        this.session.wake();
       }),
     ) as Promise<Record<string, unknown>>;
   }
@@ -388,6 +414,7 @@ export class StepDriver implements RunDriver, StepHost {
   ): void {
     if (this.state.cancelRequested !== undefined) return promise.reject(cancelled(key, this.state.cancelRequested));
     this.session.emit(step === undefined ? { type: 'TaskStarted', task: key, attempt } : { type: 'TaskStarted', task: key, attempt, step });
+    this.session.wake();
     const controller = new AbortController();
     this.running.set(key, controller);
     let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,33 @@
+import { answerApproval, answeredBy } from '../../engine/steps/answer.js';
+import { visible } from '../render/visible.js';
+import { openCliStore } from '../store.js';
+import { continueOne, type ContinueFlags } from './resume.js';
+
+interface ApproveFlags extends ContinueFlags {
+  reject?: boolean;
+  comment?: string;
+}
+
+/**
+ * `baton approve <run> [step] [--reject] [--comment text]`: answers a code run's approval.
+ * A run nobody drives goes on here, to its end or its next wait; one driven by a live
+ * process is left to it.
+ */
+export default async function approve(runId: string, step: string | undefined, flags: ApproveFlags): Promise<number> {
+  const store = await openCliStore(flags);
+  try {
+    const id = await store.runs.resolveRunId(runId);
+    const answer = { approved: flags.reject !== true, by: answeredBy(), ...(flags.comment === undefined ? {} : { comment: flags.comment }) };
+    const done = await answerApproval(store.runs, id, step, answer);
+    const verb = answer.approved ? 'approved' : 'rejected';
+    if (!done.continueHere) {
+      const who = done.owner ? `pid ${done.owner.pid} on ${visible(done.owner.host)}` : 'its owner';
+      process.stderr.write(`baton: ${verb} ${visible(done.tasks[0])} of run ${id}; ${who} drives the run and goes on with it\n`);
+      return 0;
+    }
+    process.stderr.write(`baton: ${verb} ${visible(done.tasks[0])} of run ${id}; going on with the run\n`);
+    return await continueOne(store, id, flags, { kind: 'resume' });
+  } finally {
+    await store.close();
+  }
+}

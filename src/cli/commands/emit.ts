@@ -1,0 +1,52 @@
+import { emitEvent } from '../../engine/steps/answer.js';
+import { parseJson } from '../../expr/safe-json.js';
+import { BatonError } from '../../observability/errors.js';
+import { EXIT } from '../exit.js';
+import { visible } from '../render/visible.js';
+import { openCliStore } from '../store.js';
+import { continueOne, type ContinueFlags } from './resume.js';
+
+interface EmitFlags extends ContinueFlags {
+  data?: string;
+  run?: string;
+}
+
+/**
+ * `baton emit <event> [--data json] [--run id]`: delivers an event to the code runs waiting
+ * for it (ctx.waitForEvent). Runs nobody drives go on here, one after another.
+ */
+export default async function emit(name: string, flags: EmitFlags): Promise<number> {
+  let data: unknown = null;
+  if (flags.data !== undefined) {
+    try {
+      data = parseJson(flags.data, '--data');
+    } catch (err) {
+      throw new BatonError('USAGE_BAD_DATA', `--data is not JSON: ${(err as Error).message} (quote it for the shell: --data '{"ok": true}')`, { cause: err });
+    }
+  }
+  const store = await openCliStore(flags);
+  try {
+    const only = flags.run === undefined ? undefined : await store.runs.resolveRunId(flags.run);
+    const reached = await emitEvent(store.runs, name, data, only);
+    if (reached.length === 0) {
+      const where = only === undefined ? 'no run waits' : `run ${only} does not wait`;
+      process.stderr.write(`baton: ${where} for event ${visible(name)}; nothing was delivered (an event reaches only waits already open)\n`);
+      return only === undefined ? EXIT.ok : EXIT.invalid;
+    }
+    let worst: number = EXIT.ok;
+    for (const done of reached) {
+      const steps = done.tasks.map((task) => visible(task)).join(', ');
+      if (!done.continueHere) {
+        const who = done.owner ? `pid ${done.owner.pid} on ${visible(done.owner.host)}` : 'its owner';
+        process.stderr.write(`baton: event ${visible(name)} delivered to ${steps} of run ${done.runId}; ${who} goes on with it\n`);
+        continue;
+      }
+      process.stderr.write(`baton: event ${visible(name)} delivered to ${steps} of run ${done.runId}; going on with the run\n`);
+      const code = await continueOne(store, done.runId, flags, { kind: 'resume' });
+      if (worst === EXIT.ok || (code !== EXIT.ok && code !== EXIT.cancelled)) worst = code;
+    }
+    return worst;
+  } finally {
+    await store.close();
+  }
+}
