@@ -4,17 +4,9 @@ import { DEFAULT_RESULT_LIMIT } from '../engine/steps/driver.js';
 import type { RunState } from '../engine/state.js';
 import type { CodeSnapshot } from '../store/events.js';
 import { makeContext, summaryOf } from './context.js';
-import { SDK_GLOBAL } from './exports.js';
 import { loadSnapshot, type CodeSnapshot as JsSnapshot } from './load.js';
-import { workflow, type AnyWorkflow } from './workflow.js';
-
-/** The object `import ... from 'baton'` gives a workflow file (see exports.ts: SDK_EXPORTS lists its fields). */
-export const sdk = { workflow };
-
-/** Puts the SDK where a workflow's bundle looks for it; before any workflow code is imported. */
-export function installSdk(): void {
-  (globalThis as Record<symbol, unknown>)[SDK_GLOBAL] = sdk;
-}
+import { installSdk } from './install.js';
+import type { AnyWorkflow } from './workflow.js';
 
 /**
  * The program a code run's snapshot runs (DriveOptions.programs): a TypeScript/JavaScript

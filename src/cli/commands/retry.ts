@@ -1,5 +1,5 @@
 import type { CodeSnapshot } from '../../store/events.js';
-import { loadCode } from '../code-run.js';
+import { loadCode } from '../../sdk/load-code.js';
 import { openCliStore } from '../store.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 

@@ -12,6 +12,7 @@ import { EXIT, exitCodeOf } from '../exit.js';
 import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { codeKind } from '../file-kind.js';
 
 interface RunFlags extends ViewFlags, StoreFlags {
   input?: string[];
@@ -78,19 +79,6 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
   } finally {
     await store.close();
   }
-}
-
-const WORKFLOW_FILE = /\.(ya?ml|json)$/i;
-const CODE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/i;
-
-/**
- * What `baton run <file>` runs: a workflow file (.yaml, .yml, .json: undefined), a
- * TypeScript/JavaScript workflow (`js`), or any other file as a script (`script`: bash,
- * python, or whatever its #! line names).
- */
-export function codeKind(file: string): 'js' | 'script' | undefined {
-  if (WORKFLOW_FILE.test(file)) return undefined;
-  return CODE_FILE.test(file) ? 'js' : 'script';
 }
 
 /** Resumes every interrupted run in the store, one after another (`baton run --resume-interrupted`). */

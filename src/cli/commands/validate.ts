@@ -2,12 +2,20 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/index.js';
 import { EXIT } from '../exit.js';
+import { codeKind } from '../file-kind.js';
+import type { CodeCheck } from './validate-code.js';
 import { visible } from '../render/visible.js';
 
 export default async function validate(files: string[], flags: { json?: boolean }): Promise<number> {
   const isOnPath = programFinder(process.env.PATH ?? '');
-  const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] }> = [];
+  const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] } & Partial<CodeCheck>> = [];
   for (const file of files) {
+    const kind = codeKind(file);
+    if (kind !== undefined) {
+      const { checkCode } = await import('./validate-code.js');
+      results.push(await checkCode(file, kind));
+      continue;
+    }
     const loaded = await loadWorkflowFile(file, { isOnPath });
     results.push({ file, valid: loaded.workflow !== undefined, diagnostics: loaded.diagnostics });
   }
@@ -21,11 +29,19 @@ export default async function validate(files: string[], flags: { json?: boolean 
       const warnings = result.diagnostics.length - errors;
       const extra = warnings > 0 ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : '';
       process.stdout.write(
-        result.valid ? `${visible(result.file)}: valid${extra}\n` : `${visible(result.file)}: ${errors} error${errors === 1 ? '' : 's'}${extra}\n`,
+        result.valid ? `${visible(result.file)}: valid${extra}${describeCode(result)}\n` : `${visible(result.file)}: ${errors} error${errors === 1 ? '' : 's'}${extra}\n`,
       );
     }
   }
   return valid ? EXIT.ok : EXIT.failed;
+}
+
+/** `: workflow rotate-certs, inputs env (string, required)`, or the script's interpreter. */
+function describeCode(result: Partial<CodeCheck>): string {
+  if (result.interpreter) return `: a script run by ${visible(result.interpreter.join(' '))}`;
+  if (!result.workflow) return '';
+  const inputs = Object.entries(result.workflow.inputs).map(([name, spec]) => `${visible(name)} (${spec.type}${spec.required ? ', required' : ''})`);
+  return `: workflow ${visible(result.workflow.name)}, ${inputs.length === 0 ? 'no inputs' : `inputs ${inputs.join(', ')}`}`;
 }
 
 /** Is a program on PATH? Cached, since a workflow names the same programs many times. */
