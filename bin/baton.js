@@ -14,7 +14,7 @@ Module.enableCompileCache?.();
 const COMMANDS = {
   run: 'run', execute: 'run', resume: 'resume', recover: 'resume', retry: 'retry', cancel: 'cancel',
   history: 'history', runs: 'history', status: 'status', logs: 'logs', export: 'export', import: 'import',
-  validate: 'validate', graph: 'graph', eval: 'eval', schema: 'schema',
+  validate: 'validate', graph: 'graph', eval: 'eval', schema: 'schema', step: 'step', summary: 'summary',
 };
 /** The commands that run tasks (cancel may run a run's cleanup tasks itself). */
 const RUNS_TASKS = new Set(['run', 'resume', 'retry', 'cancel']);
@@ -34,19 +34,37 @@ if (RUNS_TASKS.has(commandOf(args))) {
 if (isPlainValidate(args)) {
   const { main } = loadScript(path.join(__dirname, '..', 'dist', 'validate.cjs'), 'validate');
   main(args.slice(1)).then((code) => (process.exitCode = code));
+} else if (isStepCall(args)) {
+  const { main } = loadScript(path.join(__dirname, '..', 'dist', 'step.cjs'), args[0]);
+  main(args).then((code) => (process.exitCode = code));
 } else {
   // The whole CLI (src/cli/main.ts) parses process.argv as it loads.
   loadScript(path.join(__dirname, '..', 'dist', 'cli.cjs'), commandOf(args));
 }
 
 /**
- * `validate` with workflow files and at most `--json`: the light path
- * (src/cli/validate-entry.ts). Help, other options and mistakes go to the full CLI.
+ * `validate` with workflow files (.yaml, .yml, .json) and at most `--json`: the light path
+ * (src/cli/validate-entry.ts). Code files (flow.ts, a script), which load the code bundler,
+ * help, other options and mistakes go to the full CLI.
  */
 function isPlainValidate(args) {
   if (args[0] !== 'validate') return false;
   const rest = args.slice(1);
-  return rest.every((arg) => arg === '--json' || !arg.startsWith('-')) && rest.some((arg) => arg !== '--json');
+  const workflowFile = (arg) => /\.(ya?ml|json)$/i.test(arg);
+  return rest.every((arg) => arg === '--json' || (!arg.startsWith('-') && workflowFile(arg))) && rest.some((arg) => arg !== '--json');
+}
+
+/**
+ * `step` and `summary` (called by scripts, once per step): the light path
+ * (src/cli/step-entry.ts), except `--help` before the command (`--` ends baton's
+ * options: `baton step x -- grep --help` runs grep) and `baton summary --help` alone.
+ */
+function isStepCall(args) {
+  const help = (arg) => arg === '--help' || arg === '-h';
+  if (args[0] === 'summary') return !(args.length === 2 && help(args[1]));
+  if (args[0] !== 'step') return false;
+  const end = args.indexOf('--');
+  return !args.slice(1, end === -1 ? undefined : end).some(help);
 }
 
 /** Which command a command line runs, to name its code cache; `cli` for help, version and mistakes. */

@@ -6,14 +6,14 @@
  * code can be cached between runs. Anything else (`--help`, a misspelt option, no file)
  * goes to the full CLI, so usage errors and help read exactly as elsewhere.
  */
-import validate from './commands/validate.js';
+import { validateFiles } from './commands/validate.js';
 import { reportFatal } from './fatal.js';
 
 /** Runs `baton validate <args>`; resolves with the exit code. */
 export async function main(args: string[]): Promise<number> {
   const json = args.includes('--json');
   try {
-    return await validate(
+    return await validateFiles(
       args.filter((arg) => arg !== '--json'),
       { json },
     );

@@ -6,13 +6,22 @@ import { codeKind } from '../file-kind.js';
 import type { CodeCheck } from './validate-code.js';
 import { visible } from '../render/visible.js';
 
-export default async function validate(files: string[], flags: { json?: boolean }): Promise<number> {
+/** `baton validate`, with code files (sdk/load-code.ts) checked too. */
+export default function validate(files: string[], flags: { json?: boolean }): Promise<number> {
+  return validateFiles(files, flags, async (file, kind) => (await import('./validate-code.js')).checkCode(file, kind));
+}
+
+/**
+ * Validates `files`. `checkCode` checks code files (flow.ts, a script); the light entry
+ * (validate-entry.ts), which gets workflow files only, has none, so the code bundler is not
+ * in its bundle.
+ */
+export async function validateFiles(files: string[], flags: { json?: boolean }, checkCode?: (file: string, kind: 'js' | 'script') => Promise<CodeCheck>): Promise<number> {
   const isOnPath = programFinder(process.env.PATH ?? '');
   const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] } & Partial<CodeCheck>> = [];
   for (const file of files) {
     const kind = codeKind(file);
-    if (kind !== undefined) {
-      const { checkCode } = await import('./validate-code.js');
+    if (kind !== undefined && checkCode) {
       results.push(await checkCode(file, kind));
       continue;
     }
