@@ -138,7 +138,8 @@ export function summarize(state: RunState): RunSummary {
     status: state.status,
     started_at: iso(state.startedAt),
     ended_at: iso(state.endedAt),
-    duration_ms: state.endedAt !== undefined ? activeMs(state.activity, state.endedAt) : undefined,
+    // A waiting run's active time so far (its waits are not in it).
+    duration_ms: state.endedAt !== undefined ? activeMs(state.activity, state.endedAt) : state.status === 'waiting' ? activeMs(state.activity, state.lastAt) : undefined,
     error: state.runError,
     counts: countTasks(tasks),
     tasks,

@@ -150,6 +150,7 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
   const task = 'task' in event ? visible(event.task) : '';
   switch (event.type) {
     case 'RunStarted':
+      if (state.code) return `run ${state.runId} started: ${visible(state.plan.workflow.name)} (${state.code.language === 'script' ? 'a script' : 'code'}: ${visible(state.code.file)})`;
       return `run ${state.runId} started: ${visible(state.plan.workflow.name)} (${plannedLine(state)})`;
     case 'TaskStarted':
       if (event.step && event.step.kind !== 'step' && event.step.kind !== 'map' && event.step.kind !== 'run') return `${task} ${waitLine({ task: event.task, ...event.step } as RunWait, state.runId)}`;

@@ -4,10 +4,10 @@
  * the task projection; the run's events add what the projection does not keep (the
  * workflow's version and file, which task is inside which, the run's error).
  */
-import type { StoredEvent, TaskError, TaskStatus } from '../../store/events.js';
+import type { RunWait, StoredEvent, TaskError, TaskStatus } from '../../store/events.js';
 import { displayStatus, type DisplayStatus } from '../../store/ownership.js';
 import type { RunRecord, TaskRecord } from '../../store/store.js';
-import type { TaskCounts } from '../../engine/summary.js';
+import { boundedText, summaryLimit, type TaskCounts } from '../../engine/summary.js';
 import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from '../../store/active-time.js';
 import { iso } from './time.js';
 import { expandedTasks } from '../../engine/expand.js';
@@ -41,6 +41,10 @@ export interface RunJson {
   error?: TaskError;
   /** A cancel asked for by `baton cancel`, not yet carried out. */
   cancel_requested?: string;
+  /** A waiting code run: what it waits for. */
+  waits?: RunWait[];
+  /** What a code run reported back (bounded, as in the run's summary). */
+  summary?: string;
   counts: TaskCounts;
 }
 
@@ -89,6 +93,10 @@ export class RunDigest {
   startedAt?: number;
   error?: TaskError;
   seq = 0;
+  /** A waiting code run's waits (its latest RunWaiting), until it runs again. */
+  waits: RunWait[] = [];
+  /** What a code run reported back when it ended. */
+  summary?: string;
   /** Every task the run knows of, static ones in file order with children after their parent. */
   readonly nodes = new Map<string, NodeInfo>();
   /** The loops' specs, by key. */
@@ -113,11 +121,28 @@ export class RunDigest {
         case 'RunStarted':
           this.startedAt ??= event.at;
           break;
+        case 'TaskStarted':
+          // A code run's steps join as they start.
+          if (event.step && !this.nodes.has(event.task)) this.nodes.set(event.task, { parent: event.step.parent, type: event.step.kind });
+          break;
+        case 'RunWaiting':
+          this.waits = event.waits;
+          break;
+        case 'RunWoke':
+        case 'RunResumed':
+          this.waits = [];
+          break;
+        case 'RunSucceeded':
+          this.summary = event.summary;
+          this.waits = [];
+          break;
         case 'TaskExpanded':
           this.addExpansion(event);
           break;
         case 'RunFailed':
           this.error = event.error;
+          this.summary = event.summary;
+          this.waits = [];
           break;
         case 'RunReopened':
           this.error = undefined;
@@ -195,11 +220,13 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
   if (record.ended_at !== undefined) {
     out.ended_at = iso(record.ended_at);
     out.duration_ms = runDurationMs(record);
-  } else if ((status === 'running' || status === 'pending') && (record.active_ms !== undefined || record.active_since !== undefined)) {
+  } else if ((status === 'running' || status === 'pending' || status === 'waiting') && (record.active_ms !== undefined || record.active_since !== undefined)) {
     out.elapsed_ms = activeMs(record, now);
   }
   if (digest?.error !== undefined && record.status === 'failed') out.error = digest.error;
   if (record.cancel_requested !== undefined && record.ended_at === undefined) out.cancel_requested = record.cancel_requested;
+  if (digest && status === 'waiting' && digest.waits.length > 0) out.waits = digest.waits;
+  if (digest?.summary !== undefined) out.summary = boundedText(digest.summary, summaryLimit());
   out.counts = counts;
   return out;
 }

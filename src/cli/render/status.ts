@@ -5,6 +5,7 @@ import { duration, table, truncate, type Paint } from './format.js';
 import type { RunJson, StatusJson, TaskJson } from './run-view.js';
 import { localTime, relativeTime } from './time.js';
 import { visible } from './visible.js';
+import { waitLine } from './progress.js';
 
 /** Task rows shown by `baton status` unless `--all`; finished tasks inside composites fold first. */
 export const MAX_STATUS_ROWS = 50;
@@ -69,6 +70,9 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
   }
   out.push(table(rows));
   out.push(paint.dim(`  ${countsLine(view.counts)}`));
+  if (view.summary !== undefined && view.summary.trim() !== '') {
+    out.push('', paint.bold('Summary:'), ...visible(view.summary.trimEnd(), { lines: true }).split('\n').map((line) => `  ${line}`));
+  }
 
   const failures = view.tasks.filter((t) => t.status === 'failed' && t.error?.stderr_tail && !isComposite(t));
   for (const task of failures.slice(0, 3)) {
@@ -88,6 +92,10 @@ export function nextSteps(view: StatusJson): string[] {
   switch (view.status) {
     case 'interrupted':
       return [`The process running it is gone: baton resume ${id}`];
+    case 'waiting':
+      return (view.waits ?? []).map((wait) => `${visible(wait.task)} ${waitLine(wait, id)}`).concat(
+        (view.waits ?? []).some((wait) => wait.kind === 'sleep') ? [`Nobody may be driving it: baton resume ${id} (it sleeps until the time set)`] : [],
+      );
     case 'failed':
     case 'cancelled':
       return [`Run the failed and cancelled tasks again: baton retry ${id}`, `See the output: baton logs ${id}${failed ? ` ${visible(shellWord(failed.id))}` : ''}`];

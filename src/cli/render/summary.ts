@@ -92,7 +92,7 @@ function isComposite(task: TaskSummary): boolean {
 /** `18 tasks: 15 succeeded, 3 skipped`: the counts line of the summary and of `status`. */
 export function countsLine(counts: TaskCounts): string {
   const parts: string[] = [];
-  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'retrying', 'ready', 'pending'] as const) {
+  for (const status of ['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'waiting', 'retrying', 'ready', 'pending'] as const) {
     if (counts[status] > 0) parts.push(`${counts[status]} ${status}`);
   }
   return `${counts.total} task${counts.total === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
