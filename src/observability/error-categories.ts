@@ -189,6 +189,7 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STEP_RESULT_NOT_JSON',
     'CODE_FAILED',
     'CODE_STALLED',
+    'RUN_CHILD_FAILED',
     'RUN_NONDETERMINISTIC',
     'APPROVAL_REJECTED',
     'APPROVAL_TIMEOUT',

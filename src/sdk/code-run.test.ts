@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunState } from '../engine/state.js';
 import { loadRun } from '../engine/resume.js';
 import { continueRun, runWorkflow } from '../engine/runner.js';
 import type { StepProgram } from '../engine/steps/program.js';
@@ -91,6 +95,26 @@ describe('code runs (in process)', () => {
     }));
     expect(state.status).toBe('succeeded');
     expect(state.result).toBe(3);
+  });
+
+  it('runs a workflow file as a child run and returns its outputs; a retry goes on with the same child', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'baton-child-'));
+    writeFileSync(path.join(dir, 'child.yaml'), 'name: child\ninputs:\n  who: {type: string}\ntasks:\n  - id: greet\n    command: echo "hello ${{ inputs.who }}" && test -f ' + path.join(dir, 'ok') + '\n    outputs:\n      said: ${{ result.exit_code }}\n');
+    const store = createMemoryStore();
+    const definition = workflow({ name: 'parent' }, async (ctx) => ctx.run('child.yaml', { who: 'world' }));
+    const programs = async (_c: unknown, s: RunState) => functionProgram(definition, s);
+    const first = await runWorkflow({ store, owner: OWNER, workflow: describeWorkflow(definition, path.join(dir, 'p.ts')), baseDir: dir, code: { language: 'js', file: path.join(dir, 'p.ts'), sha256: 'x', text: '' }, programs });
+    expect(first.state.status).toBe('failed');
+    expect(first.state.runError?.code).toBe('RUN_CHILD_FAILED');
+    const childId = first.state.nodes.get('child.yaml')!.step!.child!;
+    expect((await store.runs.getRun(childId))?.status).toBe('failed');
+    writeFileSync(path.join(dir, 'ok'), '');
+    const { tasksToReopen } = await import('../engine/reopen.js');
+    const state = await loadRun(store.runs, first.runId);
+    await continueRun(state, { store, owner: OWNER, programs }, { resumed: false, reopen: { type: 'RunReopened', tasks: tasksToReopen(state) } });
+    expect(state.status).toBe('succeeded');
+    expect(state.result).toEqual({ run_id: childId, status: 'succeeded', outputs: { greet: { said: 0, stdout: 'hello world' } } });
+    expect((await store.runs.listRuns()).length).toBe(2);
   });
 
   it('fails with the determinism error when a resumed run asks for another step', async () => {

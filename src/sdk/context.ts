@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import path from 'node:path';
 import { format } from 'node:util';
+import type { ChildRunResult } from '../engine/steps/child-run.js';
 import { iterationLabels } from '../engine/expand.js';
 import type { StepAttempt, StepHost } from '../engine/steps/program.js';
 import { StepFailed } from '../engine/steps/results.js';
@@ -58,6 +60,12 @@ export interface Context {
   approval(id: string, options?: { prompt?: string; timeout?: string | number }): Promise<ApprovalAnswer>;
   /** Waits for `baton emit <event>` and returns its data; the timeout throws. */
   waitForEvent<T = unknown>(id: string, options: { event: string; timeout?: string | number }): Promise<T>;
+  /**
+   * Runs a workflow file (relative to this file's folder) as a child run, in a step named
+   * after the file; resolves with its id, status and its tasks' outputs. A failed child
+   * throws RUN_CHILD_FAILED. After a crash or a retry the step goes on with the same child run.
+   */
+  run(file: string, inputs?: Record<string, unknown>, options?: StepOptions): Promise<ChildRunResult>;
   /** Sets what the run reports back; return it from the workflow function. */
   summary(text: string): Summary;
   /** Runs a command inside a step: interpolated values are quoted as single words. */
@@ -171,6 +179,11 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
       const timeout = options.timeout === undefined ? undefined : Date.now() + durationOr(options.timeout, 0, () => usage(`ctx.waitForEvent('${id}'): timeout is not a duration`));
       const outputs = await host.wait(key, { kind: 'event', event: options.event, ...(timeout === undefined ? {} : { timeout_at: timeout }) });
       return outputs.data as never;
+    },
+    run(file, inputs = {}, options = {}) {
+      if (typeof file !== 'string' || file === '') return Promise.reject(usage("ctx.run('deploy.yaml', inputs) needs the workflow file to run"));
+      const key = host.keyFor(stepId(path.basename(file)));
+      return host.child(key, file, inputs, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout) }) as Promise<ChildRunResult>;
     },
     summary(text) {
       const summary = String(text);

@@ -16,7 +16,9 @@ import type { RunState } from '../state.js';
 import { Answers } from './answers.js';
 import { Determinism } from './determinism.js';
 import { MAIN_KEY, type MapHandle, type ProgramEnd, type StepAttempt, type StepHost, type StepOptions, type StepProgram, type WaitSpec } from './program.js';
-import { recordable, StepFailed } from './results.js';
+import { recordable, StepError, StepFailed } from './results.js';
+import { runChild } from './child-run.js';
+import { newRunId } from '../../store/ids.js';
 
 /**
  * Drives a code run: runs its program (engine/steps/program.ts) from the top and records
@@ -328,6 +330,14 @@ export class StepDriver implements RunDriver, StepHost {
     );
   }
 
+  child(key: string, file: string, inputs: Record<string, unknown>, options: StepOptions): Promise<unknown> {
+    checkKey(key);
+    // Chosen once, recorded with the step: every attempt, and a resume, go on with the same child.
+    const childId = this.state.nodes.get(key)?.step?.child ?? newRunId(this.session.now());
+    const absolute = path.resolve(this.baseDir, file);
+    return this.step(key, { ...options, kind: 'run', child: childId }, (attempt) => runChild(this.options, childId, absolute, inputs, attempt));
+  }
+
   openMap(key: string, items: number): MapHandle {
     checkKey(key);
     const task = this.state.tasks.get(key);
@@ -572,17 +582,6 @@ export class StepDriver implements RunDriver, StepHost {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-/** An error a step's work can throw to say whether trying again could help. */
-export class StepError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
 
 function isRetryable(error: unknown): boolean {
   const flag = (error as { retryable?: unknown } | null)?.retryable;

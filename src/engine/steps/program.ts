@@ -83,6 +83,11 @@ export interface StepHost {
    * A failure (after retries) rejects with a StepFailed.
    */
   step(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown): Promise<unknown>;
+  /**
+   * Runs the workflow file `file` (relative to baseDir) as a child run in a step `key`;
+   * resolves with the child's id, status and its tasks' outputs (child-run.ts).
+   */
+  child(key: string, file: string, inputs: Record<string, unknown>, options: StepOptions): Promise<unknown>;
   /** Opens the map `key` (its items are steps with `parent: key`); `close` records how it ended. */
   openMap(key: string, items: number): MapHandle;
   /** A durable wait: a sleep, an approval or an event. Resolves with the answer's outputs. */

@@ -57,3 +57,15 @@ function size(bytes: number): string {
   if (bytes < 1024 * 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
   return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** An error a step's work can throw to say whether trying again could help. */
+export class StepError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
