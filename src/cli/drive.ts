@@ -85,6 +85,11 @@ export async function driveRun(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  // `baton run ... | head` closes the pipe early: the reader has seen enough; the run goes on.
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  };
+  out.on('error', onStdoutError);
   // Tasks run in their own process groups, so nothing kills them with us: make sure.
   const onExit = () => killAllProcessGroups('SIGKILL');
   process.on('exit', onExit);
@@ -115,6 +120,7 @@ export async function driveRun(
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
     process.off('exit', onExit);
+    // Left on: the summary below may still meet the closed pipe.
   }
   const summary = summarize(result.state);
   if (flags.json) out.write(JSON.stringify(summary, null, 2) + '\n');

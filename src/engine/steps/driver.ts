@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExecutorError, toTaskError as executorTaskError } from '../../executors/errors.js';
-import { coerceError, errorCode } from '../../observability/errors.js';
+import { BatonError, coerceError, errorCode } from '../../observability/errors.js';
 import type { RunWait, TaskError } from '../../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
 import { isWait } from '../../store/projection.js';
@@ -290,9 +290,9 @@ export class StepDriver implements RunDriver, StepHost {
     const failure = error as { error?: TaskError } | undefined;
     if (failure && typeof failure === 'object' && failure.error && typeof failure.error.code === 'string') return failure.error;
     const err = coerceError(error);
-    const code = errorCode(error);
+    const code = error instanceof BatonError ? errorCode(error) : 'CODE_FAILED';
     const where = err.stack?.split('\n').slice(1, 4).map((line) => line.trim()).join('; ');
-    return { code: code === 'INTERNAL' ? 'CODE_FAILED' : code, message: where ? `${err.message} (${where})` : err.message };
+    return { code, message: where ? `${err.message} (${where})` : err.message };
   }
 
   // ---- StepHost ----
@@ -593,7 +593,8 @@ function toTaskError(error: unknown): TaskError {
   if (error instanceof ExecutorError) return executorTaskError(error);
   const err = coerceError(error);
   const code = (error as { code?: unknown } | null)?.code;
-  const out: TaskError = { code: typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : errorCode(error) === 'INTERNAL' ? 'STEP_ERROR' : errorCode(error), message: err.message };
+  // An error of the code's own (a plain Error) is STEP_ERROR; one with a stable code keeps it.
+  const out: TaskError = { code: typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : error instanceof BatonError ? errorCode(error) : 'STEP_ERROR', message: err.message };
   const details = (error as { details?: Record<string, unknown> } | null)?.details;
   const exitCode = (error as { exitCode?: unknown } | null)?.exitCode ?? details?.exit_code;
   if (typeof exitCode === 'number') out.exit_code = exitCode;
