@@ -16,6 +16,15 @@ function lazy(load: Loader) {
   };
 }
 
+/**
+ * `step` and `summary` run from their own light bundle (bin/baton.js sends them there);
+ * this CLI has them for `--help`, and runs the same code if they reach it.
+ */
+async function lightEntry() {
+  const { main } = await import('./step-entry.js');
+  process.exitCode = await main(process.argv.slice(2));
+}
+
 const viewOption = () => new Option('--view <mode>', 'progress display').choices(['auto', 'live', 'plain', 'none']).default('auto');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -164,6 +173,24 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/import.js')));
 
   program
+    .command('step')
+    .description('inside a script run by `baton run`: run a command as a durable step of the run (on a resume, a step that succeeded prints its recorded stdout and is not run again); exits with the command\'s exit code')
+    .usage('<id> [options] -- <command...>')
+    .argument('<id>', 'the step\'s id, unique in the script (repeats become id#2, id#3...)')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('--retry <n>', 'tries in all, the first counted (default 1: no retry); a non-zero exit or a timeout is tried again')
+    .option('--delay <duration>', 'wait before the first retry: 500ms, 2s, 1m (a bare number is in ms; default 1s)')
+    .addOption(new Option('--backoff <kind>', 'how the wait grows between retries (default exponential, x2)').choices(['fixed', 'linear', 'exponential']))
+    .option('--timeout <duration>', 'stop the command (its whole process group) after this long, per attempt: 30s, 5m (a bare number is in seconds)')
+    .action(lightEntry);
+
+  program
+    .command('summary')
+    .description('inside a script run by `baton run`: set what the run reports back when it ends (instead of the script\'s last lines of output)')
+    .argument('<text...>', 'the summary, or - to read it from stdin')
+    .action(lightEntry);
+
+  program
     .command('validate')
     .description('check workflow files; every problem at once, with file:line:col (exit 0 valid, 1 invalid)')
     .argument('<files...>', 'workflow files')
@@ -172,9 +199,10 @@ export function buildProgram(): Command {
 
   program
     .command('graph')
-    .description('print the task graph of a workflow as Mermaid or DOT')
-    .argument('<file>', 'workflow file')
+    .description("print the task graph of a workflow as Mermaid or DOT; of a stored run, its workflow's (a code run: its steps as they ran)")
+    .argument('<file-or-run>', 'workflow file, or a run id (any unique prefix)')
     .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot']).default('mermaid'))
+    .addOption(storeOption())
     .action(lazy(() => import('./commands/graph.js')));
 
   program
