@@ -3,7 +3,8 @@
 // because on Node 20 only scripts, not ES modules, can reuse V8's compiled code between
 // runs (bin/baton.js keeps it in the user's cache folder): dist/cli.cjs is the whole CLI,
 // in which each command's modules still run only when that command does;
-// dist/validate.cjs is `baton validate` alone (see src/cli/validate-entry.ts).
+// dist/validate.cjs is `baton validate` alone (see src/cli/validate-entry.ts), and
+// dist/step.cjs `baton step` and `baton summary` (src/cli/step-entry.ts).
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { nodeBundle } from './esbuild-node.mjs';
@@ -25,7 +26,7 @@ const dropZodLocales = {
 };
 
 /**
- * The validate bundle meets commander only through `err instanceof CommanderError` in
+ * The validate and step bundles meet commander only through `err instanceof CommanderError` in
  * fatal.ts, and no commander error can arise on that path (bin/baton.js sends only plain
  * command lines there). Loading commander would load node:child_process (~15 ms) with it.
  */
@@ -59,4 +60,5 @@ await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await Promise.all([
   build({ ...cjsBundle, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [dropZodLocales] }),
   build({ ...cjsBundle, entryPoints: { validate: 'src/cli/validate-entry.ts' }, plugins: [dropZodLocales, noCommander] }),
+  build({ ...cjsBundle, entryPoints: { step: 'src/cli/step-entry.ts' }, plugins: [noCommander] }),
 ]);

@@ -115,6 +115,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'IMPORT_VERSION_TOO_NEW',
     // a run id prefix that fits several runs: give more characters
     'STORE_RUN_AMBIGUOUS',
+    // `baton step` / `baton summary` called outside a script that `baton run` runs
+    'STEP_NO_RUN',
   ],
   invalid_workflow: [
     'SPEC_CALLBACK_DEPENDS',
@@ -187,6 +189,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STEP_REQUIRED',
     'STEP_RESULT_TOO_LARGE',
     'STEP_RESULT_NOT_JSON',
+    // the `baton step` process of a script's step died before saying how its command ended
+    'STEP_CLIENT_LOST',
     'CODE_FAILED',
     'CODE_STALLED',
     'RUN_CHILD_FAILED',
@@ -253,6 +257,10 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   unavailable: [
     // SIGTERM or SIGHUP stopped the process driving a run (the CLI exits 128 + the signal)
     'RUN_INTERRUPTED',
+    // `baton step` in a script whose baton process is gone (killed): resume the run
+    'STEP_SERVER_GONE',
+    // no folder gives the step socket a path short enough (TMPDIR too long)
+    'STEP_SOCKET_PATH',
     'STORE_BUSY',
     'STORE_CANT_OPEN',
     'STORE_CORRUPT',
@@ -267,6 +275,10 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   internal: [
     // a code run reached a front end that was not given a way to load code
     'RUN_CODE_UNSUPPORTED',
+    // `baton step` and the baton running the script disagree on their protocol (two
+    // installs), or this copy of baton has no bin/baton.js for scripts to call
+    'STEP_PROTOCOL',
+    'STEP_NO_LAUNCHER',
     // the engine found no task it could start: a bug in planning
     'ENGINE_STUCK',
     // validation lets no unknown task type through, so reaching the executor is a bug

@@ -3,16 +3,24 @@
  * run's snapshot, and a resume runs that text again from the top. Its output goes to the
  * run's `main` log; `baton step` inside it makes a command a durable step of the run
  * (sdk/step-server.ts), `baton summary` sets what the run reports back.
+ *
+ * The script runs in a process group of its own, as a shell task does: stopping the run
+ * (cancel, SIGTERM) sends the group SIGTERM, then SIGKILL after the grace, and baton's
+ * exit takes it down (executors/process-group.ts).
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunState } from '../engine/state.js';
 import { ProgramFailure, type StepHost, type StepProgram } from '../engine/steps/program.js';
+import { ExecutorError } from '../executors/errors.js';
+import { runProcessGroup } from '../executors/process-group.js';
+import type { TaskIO } from '../executors/types.js';
 import { workflowTextHash } from '../spec/text-hash.js';
 import type { Workflow } from '../spec/model.js';
 import type { CodeSnapshot } from '../store/events.js';
 import { CodeLoadError } from './load-errors.js';
+import { SOCKET_ENV } from './step-protocol.js';
+import { startStepServer, type StepServer } from './step-server.js';
 
 /** Interpreters by extension, for a script without a #! line. */
 const INTERPRETERS: Record<string, string[]> = {
@@ -68,71 +76,53 @@ export function scriptWorkflow(code: CodeSnapshot): Workflow {
   };
 }
 
-/** Lines of output kept as the run's summary when the script sets none. */
+/** Lines of output kept as the run's summary when the script sets none, and of stderr when it fails. */
 const SUMMARY_LINES = 10;
 
 export function scriptProgram(code: CodeSnapshot, state: RunState): StepProgram {
-  let child: ReturnType<typeof spawn> | undefined;
+  const stopper = new AbortController();
+  let server: StepServer | undefined;
   return {
-    run(host: StepHost) {
-      return new Promise((resolve, reject) => {
-        mkdirSync(host.scratchDir, { recursive: true });
-        const file = path.join(host.scratchDir, `script-${path.basename(code.file)}`);
-        writeFileSync(file, code.text);
-        chmodSync(file, 0o700);
-        const [command, ...args] = [...(code.interpreter ?? []), file];
-        const last = new LastLines(SUMMARY_LINES);
-        const stderrTail = new LastLines(SUMMARY_LINES);
-        child = spawn(command, args, {
-          cwd: host.baseDir,
-          env: { ...host.taskEnv, BATON_RUN_ID: host.runId },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          detached: true,
-        });
-        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-          host.output('stdout', chunk);
-          last.push(chunk);
-        });
-        child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-          host.output('stderr', chunk);
-          stderrTail.push(chunk);
-        });
-        child.on('error', (err) => reject(new ProgramFailure({ code: 'EXEC_SPAWN', message: `cannot start ${command}: ${err.message}` })));
-        child.on('close', (exitCode, signal) => {
-          if (exitCode === 0) return resolve({ summary: last.text() });
-          const code = exitCode ?? 128;
-          const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          reject(new ProgramFailure({ code: 'EXEC_EXIT_CODE', message: `${state.plan.workflow.name} ${why}`, exit_code: code, stderr_tail: stderrTail.text() }));
-        });
+    async run(host: StepHost) {
+      mkdirSync(host.scratchDir, { recursive: true });
+      const file = path.join(host.scratchDir, `script-${path.basename(code.file)}`);
+      writeFileSync(file, code.text);
+      chmodSync(file, 0o700);
+      server = await startStepServer(host);
+      const [command, ...args] = [...(code.interpreter ?? []), file];
+      const env: Record<string, string> = {
+        ...host.taskEnv,
+        BATON_RUN_ID: host.runId,
+        [SOCKET_ENV]: server.socket,
+        PATH: [server.binDir, host.taskEnv.PATH].filter((p) => p !== undefined && p !== '').join(path.delimiter),
+      };
+      // runProcessGroup reads only stdout and stderr of a TaskIO.
+      const io = { stdout: (chunk: string) => host.output('stdout', chunk), stderr: (chunk: string) => host.output('stderr', chunk) } as TaskIO;
+      let ended;
+      try {
+        ended = await runProcessGroup({ program: command, args, cwd: host.baseDir, env }, io, stopper.signal);
+      } catch (err) {
+        if (err instanceof ExecutorError && err.code === 'EXEC_SPAWN') throw new ProgramFailure({ code: 'EXEC_SPAWN', message: err.message });
+        throw err;
+      }
+      if (ended.exitCode === 0) return server.summarySet ? {} : { summary: ended.stdout.lastLines(SUMMARY_LINES).trimEnd() };
+      const exitCode = ended.exitCode ?? 128;
+      const failed = server.lastFailure;
+      // `set -e` after a failed step: the script's exit code is the step's; say which step.
+      const after = failed !== undefined && failed.exit_code === exitCode ? ` after ${failed.message}` : '';
+      const why = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${exitCode}${after}`;
+      throw new ProgramFailure({
+        code: 'EXEC_EXIT_CODE',
+        message: `${state.plan.workflow.name} ${why}`,
+        exit_code: exitCode,
+        stderr_tail: ended.stderr.lastLines(SUMMARY_LINES),
       });
     },
-    stop() {
-      if (child?.pid !== undefined && child.exitCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // Already gone.
-        }
-      }
+    stop(reason) {
+      stopper.abort(reason);
+    },
+    async cleanUp() {
+      server?.close();
     },
   };
-}
-
-/** The last lines of a stream, bounded. */
-class LastLines {
-  private lines: string[] = [''];
-  constructor(private readonly max: number) {}
-
-  push(chunk: string): void {
-    const parts = chunk.split('\n');
-    this.lines[this.lines.length - 1] += parts[0];
-    for (let i = 1; i < parts.length; i++) this.lines.push(parts[i]);
-    if (this.lines.length > this.max + 1) this.lines = this.lines.slice(-(this.max + 1));
-    const lastIndex = this.lines.length - 1;
-    if (this.lines[lastIndex].length > 4096) this.lines[lastIndex] = this.lines[lastIndex].slice(-4096);
-  }
-
-  text(): string {
-    return this.lines.join('\n').trimEnd().split('\n').slice(-this.max).join('\n');
-  }
 }

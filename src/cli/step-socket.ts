@@ -1,0 +1,40 @@
+/**
+ * How `baton step` and `baton summary` reach the baton running their script: the unix
+ * socket named by $BATON_STEP_SOCKET (sdk/step-server.ts listens on it).
+ */
+import net from 'node:net';
+import { BatonError } from '../observability/errors.js';
+import { SOCKET_ENV } from '../sdk/step-protocol.js';
+
+/** Connects to the run's step server; throws STEP_NO_RUN outside a run, STEP_SERVER_GONE when nobody listens. */
+export function connectToRun(command: 'step' | 'summary'): Promise<net.Socket> {
+  const socketPath = process.env[SOCKET_ENV];
+  if (socketPath === undefined || socketPath === '') {
+    throw new BatonError(
+      'STEP_NO_RUN',
+      `baton ${command} works only inside a script that baton runs ($${SOCKET_ENV} is not set): run the script with \`baton run <script>\``,
+      { details: { command } },
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection(socketPath);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => reject(serverGone(err.code ?? err.message)));
+  });
+}
+
+/**
+ * The baton process that ran the script is gone (killed, or it ended while the script went
+ * on): the run is interrupted, and resuming it runs the script again.
+ */
+export function serverGone(why: string): BatonError {
+  const run = process.env.BATON_RUN_ID;
+  return new BatonError(
+    'STEP_SERVER_GONE',
+    `the baton process running this script is gone (${why}): nothing more can be recorded; go on with \`baton resume ${run ?? '<run>'}\`, which runs the script again and skips the steps it recorded`,
+    { details: run === undefined ? {} : { run } },
+  );
+}
