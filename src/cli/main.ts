@@ -126,7 +126,7 @@ export function buildProgram(): Command {
     .description('list recent runs, most recent first (interrupted: the process running it is gone)')
     .option('-w, --workflow <name>', 'only runs of this workflow')
     .addOption(
-      new Option('-s, --status <status>', 'only runs with this status').choices(['running', 'pending', 'interrupted', 'succeeded', 'failed', 'cancelled']),
+      new Option('-s, --status <status>', 'only runs with this status').choices(['running', 'pending', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']),
     )
     .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 1d) or a date (2026-11-22, 2026-11-22T15:40)')
     .option('-n, --limit <n>', 'show at most this many runs (default 20)')

@@ -74,7 +74,8 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
     let reopen: Extract<RunEvent, { type: 'RunReopened' }> | undefined;
     if (mode.kind === 'retry') {
       const tasks = tasksToReopen(state, mode.from);
-      if (tasks.length === 0) {
+      // A code run that failed without a failed step (its code threw, or took another path) runs its code again.
+      if (tasks.length === 0 && state.code === undefined) {
         throw new EngineError('RUN_NOTHING_TO_RETRY', `run ${runId} ${state.status} with nothing failed or cancelled to retry; re-run part of it with --from <task>`, {
           details: { run: runId },
         });

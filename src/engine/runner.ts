@@ -122,6 +122,8 @@ export async function continueRun(
   options: DriveOptions,
   how: ContinueHow,
 ): Promise<RunResult> {
+  // `baton retry --new-code`: the program is the new code's (the reopen records it below).
+  if (how.reopen?.type === 'RunReopened' && how.reopen.code) state.code = how.reopen.code;
   const env = runEnvironment(state, options.processEnv ?? process.env);
   const session = new RunSession(state, options, env.masker);
   const owner = options.owner;

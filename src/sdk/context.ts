@@ -101,6 +101,7 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
     ...setting.env,
     BATON_RUN_ID: host.runId,
     BATON_STEP: attempt.key,
+    BATON_TASK: attempt.key,
     BATON_ATTEMPT: String(attempt.attempt),
     BATON_IDEMPOTENCY_KEY: attempt.idempotencyKey,
   });

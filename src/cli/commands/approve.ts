@@ -1,4 +1,5 @@
 import { answerApproval, answeredBy } from '../../engine/steps/answer.js';
+import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore } from '../store.js';
 import { continueOne, type ContinueFlags } from './resume.js';
@@ -20,6 +21,10 @@ export default async function approve(runId: string, step: string | undefined, f
     const answer = { approved: flags.reject !== true, by: answeredBy(), ...(flags.comment === undefined ? {} : { comment: flags.comment }) };
     const done = await answerApproval(store.runs, id, step, answer);
     const verb = answer.approved ? 'approved' : 'rejected';
+    if (done.timedOut) {
+      process.stderr.write(`baton: ${visible(done.tasks[0])} of run ${id} timed out before this answer; nothing was recorded, and the run goes on with the timeout (APPROVAL_TIMEOUT)\n`);
+      return done.continueHere ? await continueOne(store, id, flags, { kind: 'resume' }) : EXIT.invalid;
+    }
     if (!done.continueHere) {
       const who = done.owner ? `pid ${done.owner.pid} on ${visible(done.owner.host)}` : 'its owner';
       process.stderr.write(`baton: ${verb} ${visible(done.tasks[0])} of run ${id}; ${who} drives the run and goes on with it\n`);

@@ -53,7 +53,7 @@ async function findRuns(
   now: number,
 ): Promise<RunRecord[]> {
   const { status, ...rest } = filter;
-  if (status === undefined || status === 'succeeded' || status === 'failed' || status === 'cancelled') {
+  if (status === undefined || status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'waiting') {
     return store.runs.listRuns({ ...rest, status });
   }
   // running, pending and interrupted are display statuses: a stored running or pending run is

@@ -32,6 +32,9 @@ export async function resumeAll(flags: ContinueFlags): Promise<number> {
   try {
     const runs = await store.runs.listRuns({ limit: 10_000 });
     const interrupted = runs.filter((run) => displayStatus(run) === 'interrupted').reverse();
+    // And code runs left waiting for a sleep, or past a wait's timeout, that nobody drives.
+    const { dueWaitingRuns } = await import('../../engine/steps/answer.js');
+    for (const id of (await dueWaitingRuns(store.runs)).reverse()) interrupted.push((await store.runs.getRun(id))!);
     if (interrupted.length === 0) {
       process.stderr.write('baton: no interrupted runs to resume\n');
       return EXIT.ok;

@@ -60,7 +60,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
     out.push('', paint.bold('Waiting for:'));
     for (const wait of summary.waits) out.push(`  ${visible(wait.task)} ${waitLine(wait, summary.run_id)}`);
   }
-  if (summary.code && hint.durable && summary.status !== 'succeeded') out.push('', paint.dim(`Output: baton logs ${summary.run_id}`));
+  if (summary.code && hint.durable && summary.status !== 'succeeded' && failures.length === 0) out.push('', paint.dim(`Output: baton logs ${summary.run_id}`));
   return out.join('\n') + '\n';
 }
 

@@ -36,6 +36,21 @@ function pick(step: NonNullable<ReturnType<RunState['nodes']['get']>>['step']): 
   return out;
 }
 
+/**
+ * Waiting runs nobody drives that a process should pick up now, for `baton run
+ * --resume-interrupted`: one with a sleep (the process sleeps until it is due), or with a
+ * wait whose timeout has passed.
+ */
+export async function dueWaitingRuns(runs: RunStore, now = Date.now()): Promise<string[]> {
+  const out: string[] = [];
+  for (const run of await runs.listRuns({ status: 'waiting', limit: 10_000 })) {
+    if (!isOwnerGone(run, now)) continue;
+    const waits = openWaits(await loadRun(runs, run.id));
+    if (waits.some((w) => w.kind === 'sleep' || (w.timeout_at !== undefined && w.timeout_at <= now))) out.push(run.id);
+  }
+  return out;
+}
+
 /** Who answers, for the record: user@host. */
 export function answeredBy(): string {
   let user = 'unknown';
@@ -50,6 +65,8 @@ export function answeredBy(): string {
 export interface Delivered {
   runId: string;
   tasks: string[];
+  /** The approval's timeout had passed: no answer was recorded, and the run, going on, times it out. */
+  timedOut?: boolean;
   /** Nobody drives the run: the caller continues it. Otherwise its owner goes on with it. */
   continueHere: boolean;
   owner?: RunRecord['owner'];
@@ -83,6 +100,10 @@ export async function answerApproval(runs: RunStore, runId: string, task: string
     const named = task === undefined ? 'no approval' : `no approval ${task}`;
     throw new EngineError('WAIT_NOT_FOUND', `run ${runId} has ${named} open: ${what}`, { details: { run: runId, ...(task === undefined ? {} : { task }) } });
   }
+  if (chosen.timeout_at !== undefined && chosen.timeout_at <= now) {
+    // Too late: the run is continued (by the caller or its owner), which records the timeout.
+    return { ...(await delivered(runs, runId, [chosen.task])), timedOut: true };
+  }
   await runs.append(runId, [{ type: 'WaitAnswered', task: chosen.task, answer, at: now }]);
   return delivered(runs, runId, [chosen.task]);
 }
@@ -97,7 +118,8 @@ export async function emitEvent(runs: RunStore, name: string, data: unknown, onl
   const out: Delivered[] = [];
   for (const runId of candidates) {
     const state = await loadRun(runs, runId);
-    const tasks = openWaits(state).filter((w) => w.kind === 'event' && w.event === name).map((w) => w.task);
+    // A wait whose timeout has passed gets nothing: the run, when it goes on, times it out.
+    const tasks = openWaits(state).filter((w) => w.kind === 'event' && w.event === name && !(w.timeout_at !== undefined && w.timeout_at <= now)).map((w) => w.task);
     if (tasks.length === 0) continue;
     await runs.append(runId, tasks.map((task) => ({ type: 'WaitAnswered' as const, task, answer: { event: name, data }, at: now })));
     out.push(await delivered(runs, runId, tasks));

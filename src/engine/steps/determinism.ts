@@ -59,7 +59,7 @@ export class Determinism {
       message:
         `the code asked for step ${key}, which this run's history does not have, while the history has step ${recorded} that the code has not asked for: ` +
         `it took another path than when the run started (new code, or code that reads a clock, random numbers or the environment outside steps). ` +
-        `Start the steps over from one with \`baton retry ${runId} --from ${recorded}\`, or finish the run on its old code`,
+        `Run the steps again from the one it recorded with \`baton retry ${runId} --from ${recorded}\`; if the code changed on purpose, add --new-code`,
     };
   }
 }

@@ -488,7 +488,7 @@ export class StepDriver implements RunDriver, StepHost {
         this.acks.push(() => promise.resolve(checked.value));
         return;
       }
-      outcome = { ok: false, error: checked.error };
+      outcome = { ok: false, error: new StepError(checked.error.code, checked.error.message, false) };
     }
     const error = toTaskError(outcome.error);
     const retryable = isRetryable(outcome.error);
@@ -521,9 +521,10 @@ export class StepDriver implements RunDriver, StepHost {
     const entry: { spec: WaitSpec; settle: (outcome: Outcome) => void; timer?: NodeJS.Timeout } = { spec, settle };
     this.waits.set(key, entry);
     if (spec.kind !== 'sleep') this.answers.watch();
-    if (due !== undefined) {
-      entry.timer = setTimeout(() => this.waitDue(key), Math.max(0, due - this.session.now()));
-    }
+    if (due === undefined) return;
+    // Already due (a run picked up after its sleep's time, or after a wait's timeout): now.
+    if (due <= this.session.now()) return this.waitDue(key);
+    entry.timer = setTimeout(() => this.waitDue(key), due - this.session.now());
   }
 
   private clearWait(key: string): void {
@@ -546,7 +547,7 @@ export class StepDriver implements RunDriver, StepHost {
     } else {
       const what = wait.spec.kind === 'approval' ? 'approval' : `event ${wait.spec.event}`;
       const code = wait.spec.kind === 'approval' ? 'APPROVAL_TIMEOUT' : 'EVENT_TIMEOUT';
-      const error: TaskError = { code, message: `${key}: no ${what} arrived before its timeout`, not_retried: 'a wait that timed out is not retried' };
+      const error: TaskError = { code, message: `no ${what} arrived before its timeout`, not_retried: 'a wait that timed out is not retried' };
       this.session.emit({ type: 'TaskFailed', task: key, attempt: task.attempt, error, retryable: false });
       this.acks.push(() => wait.settle({ ok: false, error: new StepFailed(key, error) }));
     }
