@@ -49,7 +49,7 @@ export function buildProgram(): Command {
     .argument('[file]', 'workflow file (.yaml, .yml, .json), TypeScript/JavaScript workflow (.ts, .mts, .js, .mjs), or a script in any language (with `baton step` inside)')
     .option('-i, --input <key=value>', 'a workflow input (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
-    .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16)')
+    .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16; a code run\'s steps: no limit)')
     .option('--dry-run', 'print what would run, in order, with resolved commands; run nothing')
     .option('--json', 'print one JSON summary document (see docs/cli.md) instead of the human view')
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')

@@ -86,6 +86,22 @@ describe('code runs (in process)', () => {
     expect(state.runError?.message).toMatch(/step big .*2 MiB.*1 MiB/);
   });
 
+  it('runs at most --concurrency steps at once', async () => {
+    const store = createMemoryStore();
+    let now = 0;
+    let most = 0;
+    const definition = workflow({ name: 'c' }, async (ctx) =>
+      ctx.map('m', [1, 2, 3, 4, 5, 6], { concurrency: 6 }, async () => {
+        most = Math.max(most, ++now);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        now--;
+      }),
+    );
+    const { state } = await runWorkflow({ store, owner: OWNER, concurrency: 2, workflow: describeWorkflow(definition, '/tmp/c.ts'), code: { language: 'js', file: '/tmp/c.ts', sha256: 'x', text: '' }, programs: async (_c, s) => functionProgram(definition, s) });
+    expect(state.status).toBe('succeeded');
+    expect(most).toBe(2);
+  });
+
   it('retries a step by its policy', async () => {
     const store = createMemoryStore();
     let tries = 0;

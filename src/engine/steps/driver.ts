@@ -41,6 +41,8 @@ export class StepDriver implements RunDriver, StepHost {
   private readonly running = new Map<string, AbortController>();
   /** Open waits, by key: how to end each one. */
   private readonly waits = new Map<string, { spec: WaitSpec; settle: (outcome: Outcome) => void; timer?: NodeJS.Timeout }>();
+  /** Attempts waiting for a slot under `--concurrency`. */
+  private readonly queued: Array<() => void> = [];
   /** Steps waiting for a retry's delay. */
   private retrying = 0;
   /** Uses of each step id in this execution of the code, for `id#2` keys. */
@@ -230,7 +232,7 @@ export class StepDriver implements RunDriver, StepHost {
 
   /** Nothing runs and the code waits only on durable waits: the run is waiting. */
   private shouldWait(): boolean {
-    if (this.waits.size === 0 || this.running.size > 0 || this.retrying > 0 || this.acks.length > 0) return false;
+    if (this.waits.size === 0 || this.running.size > 0 || this.queued.length > 0 || this.retrying > 0 || this.acks.length > 0) return false;
     if (this.programEnd !== undefined || this.state.cancelRequested !== undefined || this.determinism.checking) return false;
     if (this.state.status === 'waiting') return this.onlyAnswers();
     // A short sleep is not worth two records.
@@ -423,6 +425,11 @@ export class StepDriver implements RunDriver, StepHost {
     promise: { resolve: (value: unknown) => void; reject: (err: unknown) => void },
   ): void {
     if (this.state.cancelRequested !== undefined) return promise.reject(cancelled(key, this.state.cancelRequested));
+    // `--concurrency`: a step past the limit starts when a running one ends.
+    if (this.options.concurrency !== undefined && this.running.size >= this.options.concurrency) {
+      this.queued.push(() => this.attempt(key, options, work, attempt, step, promise));
+      return;
+    }
     this.session.emit(step === undefined ? { type: 'TaskStarted', task: key, attempt } : { type: 'TaskStarted', task: key, attempt, step });
     this.session.wake();
     const controller = new AbortController();
@@ -434,6 +441,7 @@ export class StepDriver implements RunDriver, StepHost {
       settled = true;
       if (timer) clearTimeout(timer);
       this.running.delete(key);
+      this.queued.shift()?.();
       this.options.store.logs.end(this.runId, key, attempt);
       this.attemptEnded(key, options, work, attempt, outcome, controller.signal, promise);
     };
