@@ -7,6 +7,8 @@ import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { paint, useColor } from '../render/format.js';
 import { LogFormatter } from '../render/logs.js';
+import { MAIN_KEY } from '../../engine/steps/program.js';
+import { MAIN_KEY } from '../../engine/steps/program.js';
 import { RunDigest } from '../render/run-view.js';
 import { parseSince } from '../render/time.js';
 import { stopQuietlyOnClosedStdout, writeOrWait } from '../pipe.js';
@@ -137,6 +139,8 @@ async function addPlannedKeys(store: Store, runId: string, keys: Set<string>): P
   const digest = new RunDigest();
   digest.apply(await store.runs.readEvents(runId));
   for (const key of digest.nodes.keys()) keys.add(key);
+  // A code run's own output, outside its steps.
+  if (digest.code) keys.add(MAIN_KEY);
   return keys;
 }
 

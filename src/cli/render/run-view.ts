@@ -97,6 +97,8 @@ export class RunDigest {
   waits: RunWait[] = [];
   /** What a code run reported back when it ended. */
   summary?: string;
+  /** A code run: true. */
+  code = false;
   /** Every task the run knows of, static ones in file order with children after their parent. */
   readonly nodes = new Map<string, NodeInfo>();
   /** The loops' specs, by key. */
@@ -115,6 +117,7 @@ export class RunDigest {
           const workflow = asMap(event.workflow);
           if (typeof workflow?.version === 'string') this.version = workflow.version;
           this.file = event.source?.file ?? str(asMap(workflow?.source)?.file);
+          this.code = event.kind === 'code';
           for (const spec of list(workflow?.tasks)) this.addStatic(spec, undefined);
           break;
         }
