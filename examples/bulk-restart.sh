@@ -29,24 +29,22 @@ restart() {
     sh -c 'sleep "$2"; echo "$1" >> "$3"; echo "restarted $1"' restart "$1" "$RESTART_PAUSE" "$MARKER"
 }
 
-# At most $PARALLEL restarts at once; with `set -e`, the first that fails stops the script.
-running=0
+# $PARALLEL restarts at a time; with `set -e`, one that failed (after its retries) stops
+# the script. (Batches rather than `wait -n`, which the bash 3.2 of macOS lacks.)
+batch=()
 for host in $hosts; do
   restart "$host" &
-  running=$((running + 1))
-  if [ "$running" -ge "$PARALLEL" ]; then
-    wait -n
-    running=$((running - 1))
+  batch+=("$!")
+  if [ "${#batch[@]}" -ge "$PARALLEL" ]; then
+    for pid in "${batch[@]}"; do wait "$pid"; done
+    batch=()
   fi
 done
-while [ "$running" -gt 0 ]; do
-  wait -n
-  running=$((running - 1))
-done
+for pid in ${batch[@]+"${batch[@]}"}; do wait "$pid"; done
 
 # Every host restarted: each name in the marker file (sort -u: a restart that was running
 # when baton was killed may have run twice, which is what its idempotency key is for).
-missing=$(baton step verify -- sh -c 'printf "%s\n" $1 | sort > "$3.want"; sort -u "$2" > "$3.got"; comm -23 "$3.want" "$3.got"; rm -f "$3.want" "$3.got"' verify "$hosts" "$MARKER" "$MARKER")
+missing=$(baton step verify -- sh -c 'printf "%s\n" $1 | sort > "$2.want"; sort -u "$2" | comm -23 "$2.want" -; rm -f "$2.want"' verify "$hosts" "$MARKER")
 if [ -n "$missing" ]; then
   echo "not restarted: $missing" >&2
   exit 1
