@@ -8,7 +8,6 @@ import { EXIT } from '../exit.js';
 import { paint, useColor } from '../render/format.js';
 import { LogFormatter } from '../render/logs.js';
 import { MAIN_KEY } from '../../engine/steps/program.js';
-import { MAIN_KEY } from '../../engine/steps/program.js';
 import { RunDigest } from '../render/run-view.js';
 import { parseSince } from '../render/time.js';
 import { stopQuietlyOnClosedStdout, writeOrWait } from '../pipe.js';
