@@ -291,8 +291,10 @@ class StepCall {
 
   private async ended(attempt: Attempt, exit: AttemptExit): Promise<void> {
     const stderrTail = attempt.stderr.lastLines(STDERR_TAIL_LINES, STDERR_TAIL_CHARS);
-    const fail = (code: string, message: string, retryable: boolean, exitCode?: number) =>
+    const fail = (code: string, message: string, retryable: boolean, exitCode?: number) => {
+      rmSync(attempt.outputFile, { force: true });
       attempt.reject(new StepCommandError(code, message, retryable, exitCode, stderrTail === '' ? undefined : stderrTail));
+    };
     if (exit.spawn_error !== undefined) return fail('EXEC_SPAWN', `cannot start ${JSON.stringify(this.request.command[0] ?? '')}: ${exit.spawn_error}`, false, 127);
     if (exit.timed_out) return fail('EXEC_TIMEOUT', `${this.key} timed out after ${formatMs(this.request.timeout_ms ?? 0)}`, true, exit.code ?? undefined);
     if (exit.stopped_by !== undefined) {
