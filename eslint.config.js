@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'schema/', '.baton/', 'examples/**/*.js', 'coverage/'] },
+  { ignores: ['dist/', 'dist-next/', 'dist-old/', 'types/', 'node_modules/', 'schema/', '.baton/', 'examples/**/*.js', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,7 +6,7 @@
 // dist/validate.cjs is `baton validate` alone (see src/cli/validate-entry.ts), and
 // dist/step.cjs `baton step` and `baton summary` (src/cli/step-entry.ts).
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { nodeBundle } from './esbuild-node.mjs';
 
 /**
@@ -56,9 +56,23 @@ const cjsBundle = {
   sourcemap: 'linked',
 };
 
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Built next to dist/ and swapped in at the end, so a baton started meanwhile (a test, a
+// run in another terminal) finds the old build or the new one, never half of one.
+const next = new URL('../dist-next', import.meta.url);
+await rm(next, { recursive: true, force: true });
+const outdir = 'dist-next';
 await Promise.all([
-  build({ ...cjsBundle, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [dropZodLocales] }),
-  build({ ...cjsBundle, entryPoints: { validate: 'src/cli/validate-entry.ts' }, plugins: [dropZodLocales, noCommander] }),
-  build({ ...cjsBundle, entryPoints: { step: 'src/cli/step-entry.ts' }, plugins: [noCommander] }),
+  build({ ...cjsBundle, outdir, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [dropZodLocales] }),
+  build({ ...cjsBundle, outdir, entryPoints: { validate: 'src/cli/validate-entry.ts' }, plugins: [dropZodLocales, noCommander] }),
+  build({ ...cjsBundle, outdir, entryPoints: { step: 'src/cli/step-entry.ts' }, plugins: [noCommander] }),
+  // `import { workflow } from 'baton'` outside `baton run` (a test of a workflow's definition).
+  build({ ...nodeBundle, outdir, entryPoints: { sdk: 'src/sdk/index.ts' }, minify: true, sourcemap: 'linked' }),
 ]);
+const dist = new URL('../dist', import.meta.url);
+const old = new URL('../dist-old', import.meta.url);
+await rm(old, { recursive: true, force: true });
+await rename(dist, old).catch((err) => {
+  if (err.code !== 'ENOENT') throw err;
+});
+await rename(next, dist);
+await rm(old, { recursive: true, force: true });
