@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../spec/model.js';
 import type { CodeSnapshot, RunStatus, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
 import { answerOutcome, isWait } from '../store/projection.js';
+import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
 import { expandedTasks } from './expand.js';
 import type { Plan, PlanNode } from './plan.js';
@@ -287,17 +288,7 @@ export class RunState {
 }
 
 /** A code run's task as a task spec: the views and the projection need one; the step driver never reads it. */
-const STEP_SPEC: Omit<TaskSpec & { type: 'noop' }, 'id'> = {
-  type: 'noop',
-  explicit_id: true,
-  depends_on: [],
-  on_success: [],
-  on_failure: [],
-  outputs: {},
-  live_output: false,
-  continue_on_error: false,
-  environment: {},
-};
+const STEP_SPEC: Omit<TaskSpec & { type: 'noop' }, 'id'> = { type: 'noop', explicit_id: true, ...taskDefaults() };
 
 function newTaskState(): TaskState {
   return { status: 'pending', attempt: 0, attemptOffset: 0, waiting: 0, triggersLeft: 0 };

@@ -2,22 +2,16 @@ import path from 'node:path';
 import { resolveInputs } from '../../engine/inputs.js';
 import { MASK } from '../../engine/mask.js';
 import { previewRun } from '../../engine/preview.js';
-import { runWorkflow } from '../../engine/runner.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
-import { currentOwner } from '../../store/ownership.js';
-import { parsePairs, parsePositiveInt } from '../args.js';
-import { driveRun, type ViewFlags } from '../drive.js';
+import { parsePairs } from '../args.js';
+import { driveNewRun, type NewRunFlags } from '../new-run.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
-import { openCliStore, type StoreFlags } from '../store.js';
 import { codeKind } from '../file-kind.js';
 
-interface RunFlags extends ViewFlags, StoreFlags {
-  input?: string[];
-  env?: string[];
-  concurrency?: string;
+interface RunFlags extends NewRunFlags {
   dryRun?: boolean;
   resumeInterrupted?: boolean;
 }
@@ -52,33 +46,11 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
     return exitCodeOf(invalid);
   }
   const workflow = loaded.workflow;
-  // A bad --input or --concurrency throws: reportFatal says so, with its code (and in --json).
-  const inputs = parsePairs(flags.input, '--input');
-  const env = parsePairs(flags.env, '--env');
-  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
-  if (flags.dryRun) return dryRun(file, workflow, inputs, env, flags.json === true);
-
-  const store = await openCliStore(flags, { create: true });
-  const durable = store.location !== 'memory';
-  try {
-    const source = { file: path.resolve(file), sha256: loaded.sha256! };
-    const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({
-        store,
-        owner: currentOwner(),
-        workflow,
-        baseDir: path.dirname(source.file),
-        source,
-        inputs,
-        env,
-        concurrency,
-        ...hooks,
-      }),
-    );
-    return exitCode;
-  } finally {
-    await store.close();
+  if (flags.dryRun) {
+    // A bad --input throws: reportFatal says so, with its code (and in --json).
+    return dryRun(file, workflow, parsePairs(flags.input, '--input'), parsePairs(flags.env, '--env'), flags.json === true);
   }
+  return driveNewRun(file, flags, { workflow, source: { file: path.resolve(file), sha256: loaded.sha256! } });
 }
 
 /** Resumes every interrupted run in the store, one after another (`baton run --resume-interrupted`). */

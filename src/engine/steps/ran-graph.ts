@@ -1,4 +1,5 @@
 import type { TaskSpec, Workflow } from '../../spec/model.js';
+import { taskDefaults } from '../../spec/task-defaults.js';
 import type { RunState } from '../state.js';
 
 /**
@@ -27,18 +28,7 @@ export function stepsAsWorkflow(state: RunState): Workflow {
     }
     const took = task.endedAt === undefined ? '' : ` in ${task.endedAt - started} ms`;
     const attempts = task.attempt > 1 ? `, ${task.attempt} attempts` : '';
-    const base = {
-      id: key,
-      explicit_id: true,
-      name: `${task.status}${took}${attempts}`,
-      depends_on: before === undefined ? [] : [before],
-      on_success: [],
-      on_failure: [],
-      outputs: {},
-      live_output: false,
-      continue_on_error: false,
-      environment: {},
-    };
+    const base = { ...taskDefaults(), id: key, explicit_id: true, name: `${task.status}${took}${attempts}`, depends_on: before === undefined ? [] : [before] };
     if (step.kind === 'map') {
       const items = byParent.get(key) ?? [];
       return { ...base, type: 'parallel', wait_for: 'all', tasks: items.map((item) => specOf(item, items)) };
