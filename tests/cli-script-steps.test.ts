@@ -221,6 +221,28 @@ printf 'deployed 3 services\\nall healthy\\n' | baton summary -
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).summary).toBe('deployed 3 services\nall healthy');
   });
+
+  it("logs a step's output once, under the step, whether the script captures it or not", () => {
+    const p = project();
+    const script = p.script(
+      'logs.sh',
+      `#!/bin/bash
+set -e
+echo "from the script"
+baton step shown -- echo "from a step"
+got=$(baton step captured -- echo "captured value")
+echo "the script got: $got"
+`,
+    );
+    expect(p.run(['run', script, '--view', 'none']).status).toBe(0);
+    const logs = p.run(['logs', p.onlyRun()]).stdout.split('\n').filter((line) => line !== '');
+    expect(logs.map((line) => line.replace(/ +\| /, ' | '))).toEqual([
+      'main | from the script',
+      'shown | from a step',
+      'captured | captured value',
+      'main | the script got: captured value',
+    ]);
+  });
 });
 
 describe('baton step outside a run', () => {

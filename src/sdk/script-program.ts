@@ -115,7 +115,8 @@ export function scriptProgram(code: CodeSnapshot, state: RunState): StepProgram 
         code: 'EXEC_EXIT_CODE',
         message: `${state.plan.workflow.name} ${why}`,
         exit_code: exitCode,
-        stderr_tail: ended.stderr.lastLines(SUMMARY_LINES),
+        // A step's stderr is in its own log, not the script's: the failed step's tail says why.
+        stderr_tail: (after !== '' ? failed?.stderr_tail : undefined) ?? ended.stderr.lastLines(SUMMARY_LINES),
       });
     },
     stop(reason) {

@@ -48,6 +48,8 @@ export interface StepFailure {
   exit_code: number;
   code: string;
   message: string;
+  /** The end of the step's stderr (its log), for the run's error when the script stops on it. */
+  stderr_tail?: string;
 }
 
 /** A step's result, as recorded. */
@@ -339,7 +341,7 @@ function failure(key: string, err: unknown): StepFailure {
     const exitCode = error.exit_code ?? (error.code === 'STEP_CANCELLED' ? 130 : error.code === 'EXEC_TIMEOUT' ? 124 : 1);
     // "no retry configured" is the rule for a step without --retry, not news.
     const why = error.not_retried === undefined || error.not_retried === 'no retry configured' ? '' : `; not retried: ${error.not_retried}`;
-    return { key, exit_code: exitCode, code: error.code, message: `step ${key} failed: ${error.message}${why}` };
+    return { key, exit_code: exitCode, code: error.code, message: `step ${key} failed: ${error.message}${why}`, ...(error.stderr_tail ? { stderr_tail: error.stderr_tail } : {}) };
   }
   const code = err instanceof BatonError ? err.code : 'STEP_ERROR';
   return { key, exit_code: 1, code, message: `step ${key} failed: ${(err as Error)?.message ?? String(err)}` };

@@ -12,6 +12,7 @@
  * signal sent to this process (passed on: Ctrl-C, SIGTERM) reaches whatever it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fstatSync, readFileSync, statSync } from 'node:fs';
 import type net from 'node:net';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
@@ -142,7 +143,8 @@ class StepClient {
     if (typeof message.kill === 'string') return this.stopCommand();
     const done = message.done as { stdout?: string } | undefined;
     if (done !== undefined) {
-      if (!this.ran && typeof done.stdout === 'string') process.stdout.write(done.stdout);
+      // A replay prints what the step printed, for a script that reads it (`x=$(baton step ...)`).
+      if (!this.ran && typeof done.stdout === 'string' && !isScriptStream(1)) process.stdout.write(done.stdout);
       return this.end(0);
     }
     const failed = message.failed as { exit_code: number; code: string; message: string } | undefined;
@@ -221,9 +223,12 @@ class StepClient {
   private pipe(child: ChildProcess, stream: 'stdout' | 'stderr'): void {
     const decoder = new StringDecoder('utf8');
     const ours = stream === 'stdout' ? process.stdout : process.stderr;
+    // Not echoed where baton already logs it as the script's own output: it would be in
+    // the run's logs twice (once under the step, once under `main`).
+    const echo = !isScriptStream(stream === 'stdout' ? 1 : 2);
     const source = child[stream]!;
     source.on('data', (chunk: Buffer) => {
-      ours.write(chunk);
+      if (echo) ours.write(chunk);
       const text = decoder.write(chunk);
       if (text !== '') this.send(stream === 'stdout' ? { out: text } : { err: text });
       // The baton process reads slower than the command writes: let the command wait.
@@ -292,4 +297,24 @@ function spawnError(err: NodeJS.ErrnoException): string {
   if (err.code === 'ENOENT') return 'program not found; check that it is installed and on PATH';
   if (err.code === 'EACCES') return 'permission denied; check that it is executable';
   return err.message;
+}
+
+/**
+ * Is our stdout (1) or stderr (2) the script's own pipe, which baton logs as the run's
+ * `main`? The script leads the process group every process it starts is in, so its pid is
+ * our process group id; compare what its fd and ours point at. Linux (/proc) only;
+ * elsewhere, and when in doubt, no.
+ */
+function isScriptStream(fd: 1 | 2): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    if (!Number.isInteger(group) || group <= 1 || group === process.pid) return false;
+    const ours = fstatSync(fd);
+    const script = statSync(`/proc/${group}/fd/${fd}`);
+    // Node gives a child's stdio as a socket pair, a shell's pipes are FIFOs.
+    return (ours.isFIFO() || ours.isSocket()) && ours.ino === script.ino && ours.dev === script.dev;
+  } catch {
+    return false;
+  }
 }
