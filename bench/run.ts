@@ -11,6 +11,8 @@ import { bareNodeMs, engineShellMs, xargsMs } from './shell-overhead.js';
 import { startupMedians } from './startup.js';
 import { LOOP_ITEMS, loopAgainstTasks } from './loop-100k.js';
 import { wholeProcessMs } from './whole-process.js';
+import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
+import { restateMicrosPerStep } from './restate-steps.js';
 
 // This file runs bundled from dist/bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -134,6 +136,45 @@ const startup = startupMedians(
 row('baton --version', `${startup.version.toFixed(0)} ms`, `${startup.node.toFixed(0)} ms node -e 0`, (startup.version / startup.node).toFixed(2) + 'x', '<= 1.5x', startup.version / startup.node <= 1.5);
 row('baton validate hello.yaml', `${startup.validate.toFixed(0)} ms`, `${startup.node.toFixed(0)} ms node -e 0`, (startup.validate / startup.node).toFixed(2) + 'x', '<= 1.5x', startup.validate / startup.node <= 1.5);
 row('baton run hello.yaml (memory store)', `${startup.run.toFixed(0)} ms`, `${startup.node.toFixed(0)} ms node -e 0`, (startup.run / startup.node).toFixed(2) + 'x', '(reported)');
+
+process.stderr.write('durable steps (code runs)...\n');
+const STEPS = 10_000;
+await bestCodeSteps(1, STEPS, 'sequential'); // warm-up
+const sequentialUs = await bestCodeSteps(3, STEPS, 'sequential');
+const mapUs = await bestCodeSteps(3, STEPS, 'map');
+row('10k sequential ctx.step on SQLite, µs/step', sequentialUs.toFixed(1), '', '', '< 100 µs', sequentialUs < 100);
+row(`10k ctx.map steps (concurrency ${MAP_CONCURRENCY}) on SQLite, µs/step`, mapUs.toFixed(1), '', '', '< 100 µs', mapUs < 100);
+const cliSteps = await cliCodeSteps(baton, STEPS, 3);
+row(
+  '  baton run flow.ts (10k steps, whole process), µs/step',
+  cliSteps.usPerStep.toFixed(1),
+  `${sequentialUs.toFixed(1)} in process`,
+  (cliSteps.usPerStep / sequentialUs).toFixed(2) + 'x',
+  '(reported)',
+);
+const RESTATE_STEPS = 1000;
+const batonSmallUs = await bestCodeSteps(3, RESTATE_STEPS, 'sequential');
+const restate = await restateMicrosPerStep(RESTATE_STEPS, 3);
+const fasterThanRestate = restate.usPerStep / batonSmallUs;
+row(
+  '1k sequential steps against Restate, µs/step',
+  batonSmallUs.toFixed(1),
+  `${restate.usPerStep.toFixed(0)} Restate ${restate.version}`,
+  fasterThanRestate.toFixed(1) + 'x faster',
+  '>= 5x faster',
+  fasterThanRestate >= 5,
+);
+const STEP_CALLS = 50;
+const calls = await stepCallMs(baton, STEP_CALLS, 3);
+row(
+  `baton step from bash (${STEP_CALLS} calls), ms/call`,
+  calls.batonStepMs.toFixed(1),
+  `${calls.shMs.toFixed(1)} sh -c`,
+  (calls.batonStepMs / calls.shMs).toFixed(1) + 'x',
+  '(reported)',
+);
+// Most of a call is Node starting: the start-up section's `node -e 0` shows how much.
+row('  against Node start-up', calls.batonStepMs.toFixed(1), `${startup.node.toFixed(1)} node -e 0`, (calls.batonStepMs / startup.node).toFixed(2) + 'x', '(reported)');
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 process.stdout.write('\n' + rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n') + '\n');
