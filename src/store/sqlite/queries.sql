@@ -3,7 +3,8 @@
 -- An insert of many rows names them once; its VALUES row is repeated for the row count.
 
 -- name: getRun
-SELECT * FROM runs WHERE id = ?;
+-- updated_at is the time of the run's last event: appends do not rewrite the run's row.
+SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs WHERE id = ?;
 
 -- name: insertRun
 -- id, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at
@@ -47,11 +48,6 @@ SELECT * FROM tasks WHERE run_id = ? ORDER BY position;
 -- name: deleteTasks
 DELETE FROM tasks WHERE run_id = ?;
 
--- name: touchRun
--- updated_at, id. Returns the run's last event number (no row if the run does not exist).
-UPDATE runs SET updated_at = ? WHERE id = ?
-RETURNING coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq;
-
 -- name: moveRun
 -- status, ended_at, active_ms, active_since, updated_at, id
 UPDATE runs SET status = ?, ended_at = ?, active_ms = ?, active_since = ?, updated_at = ? WHERE id = ?;
@@ -64,7 +60,7 @@ UPDATE runs SET status = ?, ended_at = ?, active_ms = ?, active_since = ?, updat
 WHERE id = ?;
 
 -- name: listRuns
-SELECT * FROM runs
+SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs
 WHERE (@workflow IS NULL OR workflow = @workflow)
   AND (@status IS NULL OR status = @status)
   AND (@since IS NULL OR created_at >= @since)

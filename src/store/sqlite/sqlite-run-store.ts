@@ -32,6 +32,7 @@ interface RunRow {
   status: RunStatus;
   created_at: number;
   updated_at: number;
+  last_at: number | null;
   ended_at: number | null;
   active_ms: number | null;
   active_since: number | null;
@@ -267,10 +268,9 @@ export class SqliteRunStore implements RunStore {
 
   /** Inside a transaction: records events and their projection. The cache changes only after commit. */
   private appendNow(runId: string, events: TimedEvent[]): Appended {
-    // One statement: the run exists, its last event number, and its new updated_at.
-    const last = (events.length === 0 ? this.q.lastSeq.get(runId) : this.q.touchRun.get(events[events.length - 1].at, runId)) as
-      | { seq: number }
-      | undefined;
+    // The run exists, and its last event number. Its row is not rewritten (updated_at is read
+    // from its last event): a step of a code run is one event row and one task row.
+    const last = this.q.lastSeq.get(runId) as { seq: number } | undefined;
     if (!last) throw runNotFound(runId);
     let cache = this.cache.get(runId);
     if (!cache || cache.seq !== last.seq) cache = this.loadCache(runId, last.seq);
@@ -374,7 +374,8 @@ function toRecord(row: RunRow): RunRecord {
     workflow: row.workflow,
     status: row.status,
     created_at: row.created_at,
-    updated_at: row.updated_at,
+    // The run's last event (the column is kept up to date only when the status moves).
+    updated_at: row.last_at ?? row.updated_at,
   };
   if (row.ended_at !== null) record.ended_at = row.ended_at;
   if (row.active_ms !== null) record.active_ms = row.active_ms;

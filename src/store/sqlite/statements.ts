@@ -10,7 +10,6 @@ const NAMES = [
   'readEvents',
   'listTasks',
   'deleteTasks',
-  'touchRun',
   'moveRun',
   'finishRun',
   'listRuns',
