@@ -264,10 +264,17 @@ describe('the examples in the README and the docs', () => {
   function workflowBlocks(file: string): Array<{ text: string; ext: string; line: number }> {
     const text = readFileSync(path.join(ROOT, file), 'utf8');
     const out: Array<{ text: string; ext: string; line: number }> = [];
-    for (const m of text.matchAll(/^```(yaml|yml|json)\n([\s\S]*?)^```/gm)) {
+    for (const m of text.matchAll(/^```(yaml|yml|json|ts)\n([\s\S]*?)^```/gm)) {
       const body = m[2];
+      const line = text.slice(0, m.index).split('\n').length;
+      // A TypeScript block is a whole workflow when it has its default export (and imports
+      // nothing of its own project, which the block does not show).
+      if (m[1] === 'ts') {
+        if (/^export default workflow\(/m.test(body) && !/from '\.\.?\//.test(body)) out.push({ text: body, ext: 'ts', line });
+        continue;
+      }
       const whole = /^(name|workflow):/m.test(body) || /^\{\s*"(name|workflow_id)"/.test(body);
-      if (file === 'README.md' || whole) out.push({ text: body, ext: m[1] === 'json' ? 'json' : 'yaml', line: text.slice(0, m.index).split('\n').length });
+      if (file === 'README.md' || whole) out.push({ text: body, ext: m[1] === 'json' ? 'json' : 'yaml', line });
     }
     return out;
   }
