@@ -182,8 +182,8 @@ export class RunState {
       case 'TaskStarted': {
         if (event.step) this.addStep(event.task, event.step);
         const task = this.task(event.task);
-        const step = this.nodes.get(event.task)!.step;
-        task.status = step && isWait(step.kind) ? 'waiting' : 'running';
+        // A wait is started once, with its StepInfo (a retried step's later attempts run).
+        task.status = event.step && isWait(event.step.kind) ? 'waiting' : 'running';
         task.attempt = event.attempt;
         task.startedAt = event.at;
         task.firstStartedAt ??= event.at;
