@@ -1,13 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpTask } from '../spec/model.js';
 import { BODY_MAX_BYTES, http } from './http.js';
-import { rejection, testIO } from './test-support.js';
+import { rejection, routeServer, testIO, type Route } from './test-support.js';
 import { taskDefaults } from '../spec/task-defaults.js';
 
 /** Each path is one behaviour; every request is echoed back as `seen`. */
-const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: string) => void> = {
+const routes: Record<string, Route> = {
   '/json': (req, res, body) => {
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('X-Request-Id', 'abc');
@@ -38,22 +38,10 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: s
   '/hang': () => {}, // never answers
 };
 
-let server: Server;
-let base: string;
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => routes[new URL(req.url ?? '/', 'http://x').pathname]?.(req, res, body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+const server = routeServer(routes);
+let base = '';
+beforeAll(() => {
+  base = server.base();
 });
 
 function task(path: string, extra: Partial<HttpTask> = {}): HttpTask {

@@ -1,12 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BODY_MAX_BYTES } from '../executors/http.js';
-import { rejection } from '../executors/test-support.js';
+import { rejection, routeServer, type Route } from '../executors/test-support.js';
 import { makeHttp, type HttpIO, type HttpRequest } from './http.js';
 
 /** Each path is one behaviour; /echo answers with what it was sent. */
-const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: string) => void> = {
+const routes: Record<string, Route> = {
   '/echo': (req, res, body) => {
     res.setHeader('content-type', 'application/json');
     res.setHeader('X-Request-Id', 'abc');
@@ -30,22 +30,10 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: s
   '/hang': () => {}, // never answers
 };
 
-let server: Server;
-let base: string;
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => routes[new URL(req.url ?? '/', 'http://x').pathname]?.(req, res, body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+const server = routeServer(routes);
+let base = '';
+beforeAll(() => {
+  base = server.base();
 });
 
 /** ctx.http over `io`, recording what it streams. */
