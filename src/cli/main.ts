@@ -108,6 +108,23 @@ export function buildProgram(): Command {
     .addOption(storeOption())
     .action(lazy(() => import('./commands/emit.js')));
 
+  const skills = program.command('skills').description('skills in the Agent Skills format (SKILL.md): the project\'s skills/ and .agents/skills/');
+  skills
+    .command('list')
+    .description('the project\'s skills with their descriptions')
+    .option('--json', 'print the skills, and the problems of skill files, as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      process.exitCode = await (await import('./commands/skills.js')).list(flags);
+    });
+  skills
+    .command('validate')
+    .description('check skills against the Agent Skills rules: a skill folder, or every skill in a folder (default: the project\'s)')
+    .argument('[dir]', 'a skill folder (holding SKILL.md), or a folder of them')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string | undefined, flags: { json?: boolean }) => {
+      process.exitCode = await (await import('./commands/skills.js')).validate(dir, flags);
+    });
+
   program
     .command('cancel')
     .description('cancel a run from another terminal: its process stops the tasks and runs always() cleanup; waits until it has')

@@ -174,6 +174,16 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CODE_IMPORT',
     'CODE_NO_WORKFLOW',
     'CODE_SYNTAX',
+    // a skill's SKILL.md (skills/skill-file.ts): the Agent Skills standard's rules
+    'SKILL_NO_FRONT_MATTER',
+    'SKILL_YAML',
+    'SKILL_NAME',
+    'SKILL_NAME_FOLDER',
+    'SKILL_DESCRIPTION',
+    'SKILL_FIELD_TYPE',
+    'SKILL_UNKNOWN_FIELD',
+    'SKILL_NOT_PORTABLE',
+    'SKILL_NOT_FOUND',
     // a script baton cannot tell how to run; a workflow() call with bad settings
     'CODE_NO_INTERPRETER',
     'CODE_BAD_WORKFLOW',

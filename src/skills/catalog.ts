@@ -1,0 +1,97 @@
+/**
+ * Where skills come from: folders of skill folders (each holding a SKILL.md), read in
+ * order; a skill found earlier hides a later one of the same name, and says so. The
+ * project's are `skills/` and `.agents/skills/` (the folder the Agent Skills standard
+ * suggests) at its root.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../spec/diagnostics.js';
+import { parseSkillFile, type Skill } from './skill-file.js';
+
+export const SKILL_FILE = 'SKILL.md';
+
+/** A folder of skill folders, and what it is, for messages. */
+export interface SkillRoot {
+  dir: string;
+  origin: string;
+}
+
+/** The project's skill folders: `skills/` and `.agents/skills/` at its root. */
+export function projectSkillRoots(projectRoot: string): SkillRoot[] {
+  return [
+    { dir: path.join(projectRoot, 'skills'), origin: 'the project' },
+    { dir: path.join(projectRoot, '.agents', 'skills'), origin: 'the project (.agents)' },
+  ];
+}
+
+/** One skill folder: its SKILL.md read and checked. */
+export function loadSkillDir(dir: string): { skill?: Skill; diagnostics: Diagnostic[] } {
+  const file = path.join(dir, SKILL_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${SKILL_FILE} in it` : (err as Error).message;
+    return { diagnostics: [{ severity: 'error', code: 'SKILL_NOT_FOUND', message: `${dir} is not a skill: ${why}`, file, line: 1, col: 1 }] };
+  }
+  return parseSkillFile(file, text, path.basename(dir), dir);
+}
+
+export interface Catalog {
+  skills: Skill[];
+  /** Problems of the skill files read (a skill with errors is left out of `skills`). */
+  diagnostics: Diagnostic[];
+  /** Skills hidden by an earlier one of the same name. */
+  hidden: Array<{ name: string; dir: string; by: string }>;
+}
+
+/** Every skill under `roots`, in order; folders without a SKILL.md are not skills and are skipped. */
+export function loadCatalog(roots: readonly SkillRoot[]): Catalog {
+  const catalog: Catalog = { skills: [], diagnostics: [], hidden: [] };
+  const byName = new Map<string, Skill>();
+  for (const root of roots) {
+    if (!existsSync(root.dir)) continue;
+    for (const entry of readdirSync(root.dir).sort()) {
+      const dir = path.join(root.dir, entry);
+      if (!isDir(dir) || !existsSync(path.join(dir, SKILL_FILE))) continue;
+      const { skill, diagnostics } = loadSkillDir(dir);
+      catalog.diagnostics.push(...diagnostics);
+      if (!skill) continue;
+      const earlier = byName.get(skill.name);
+      if (earlier) {
+        catalog.hidden.push({ name: skill.name, dir, by: earlier.dir });
+        continue;
+      }
+      byName.set(skill.name, skill);
+      catalog.skills.push(skill);
+    }
+  }
+  return catalog;
+}
+
+/**
+ * What `baton skills validate <dir>` checks: `dir` itself when it holds a SKILL.md, else
+ * every skill folder in it.
+ */
+export function validateSkills(dir: string): { checked: string[]; diagnostics: Diagnostic[] } {
+  if (existsSync(path.join(dir, SKILL_FILE))) return { checked: [dir], diagnostics: loadSkillDir(dir).diagnostics };
+  if (!isDir(dir)) return { checked: [], diagnostics: [{ severity: 'error', code: 'SKILL_NOT_FOUND', message: `${dir}: no such folder`, file: dir, line: 1, col: 1 }] };
+  const checked: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const sub = path.join(dir, entry);
+    if (!isDir(sub) || !existsSync(path.join(sub, SKILL_FILE))) continue;
+    checked.push(sub);
+    diagnostics.push(...loadSkillDir(sub).diagnostics);
+  }
+  return { checked, diagnostics };
+}
+
+function isDir(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
