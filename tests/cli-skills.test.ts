@@ -45,4 +45,32 @@ describe('baton skills', () => {
     expect(all.valid).toBe(false);
     expect(all.checked.map((d: string) => path.basename(d))).toEqual(['bad', 'workflow-orchestrator']);
   });
+
+  it('search ranks skills for a task; show prints one with its files; new scaffolds one that validates', () => {
+    const root = project({
+      'skills/k8s-crashloop-restart': '---\nname: k8s-crashloop-restart\ndescription: Restarts the pods of a deployment that are crash-looping (CrashLoopBackOff).\nmetadata:\n  tags: kubernetes, pods\n---\n# Restart\n\nRuns scripts/restart.sh.\n',
+      'skills/wait-for-port': '---\nname: wait-for-port\ndescription: Waits until a TCP port accepts connections.\n---\n',
+    });
+    mkdirSync(path.join(root, 'skills', 'k8s-crashloop-restart', 'scripts'));
+    writeFileSync(path.join(root, 'skills', 'k8s-crashloop-restart', 'scripts', 'restart.sh'), '#!/bin/sh\n');
+    const found = baton(['skills', 'search', 'restart', 'crashing', 'pods'], { cwd: root });
+    expect(found.stdout.split('\n')[0]).toMatch(/^k8s-crashloop-restart {2}Restarts the pods/);
+    expect(found.stdout).not.toContain('wait-for-port');
+    const json = JSON.parse(baton(['skills', 'search', 'port', '--json'], { cwd: root }).stdout);
+    expect(json.skills.map((s: { name: string }) => s.name)).toEqual(['wait-for-port']);
+    expect(baton(['skills', 'search', 'quantum'], { cwd: root }).stdout).toMatch(/^No skill matches "quantum" \(2 skills searched/);
+
+    const shown = baton(['skills', 'show', 'k8s-crashloop-restart'], { cwd: root });
+    expect(shown.stdout).toContain('files          scripts/restart.sh');
+    expect(shown.stdout).toContain('metadata.tags  kubernetes, pods');
+    expect(shown.stdout).toMatch(/# Restart\n\nRuns scripts\/restart.sh.\n$/);
+    const missing = baton(['skills', 'show', 'wait-for-prot'], { cwd: root });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no skill wait-for-prot in this project \(did you mean .*wait-for-port.*\).*\[SKILL_NOT_FOUND\]/);
+
+    expect(baton(['skills', 'new', 'disk-check', '--description', 'Checks free disk space. Use before a deploy.'], { cwd: root }).status).toBe(0);
+    expect(baton(['skills', 'validate', 'skills/disk-check'], { cwd: root }).stdout).toBe('1 skill: valid\n');
+    expect(baton(['skills', 'new', 'disk-check'], { cwd: root }).stderr).toMatch(/already exists.*\[SKILL_EXISTS\]/);
+    expect(baton(['skills', 'new', 'Disk Check'], { cwd: root }).stderr).toMatch(/not a skill name.*try disk-check.*\[SKILL_NAME\]/);
+  });
 });

@@ -117,6 +117,31 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./commands/skills.js')).list(flags);
     });
   skills
+    .command('search')
+    .description('the project\'s skills ranked for a task, over names, tags, descriptions and instructions')
+    .argument('<words...>', 'what the task is, e.g. "restart crashing pods"')
+    .option('--limit <n>', 'how many at most (default 10)')
+    .option('--json', 'print the ranked skills as JSON, with scores and the words matched')
+    .action(async (words: string[], flags: { json?: boolean; limit?: string }) => {
+      process.exitCode = await (await import('./commands/skills.js')).search(words, flags);
+    });
+  skills
+    .command('show')
+    .description('a skill: its fields, the files beside it and its instructions')
+    .argument('<name>', 'the skill\'s name')
+    .option('--json', 'print it as JSON')
+    .action(async (name: string, flags: { json?: boolean }) => {
+      process.exitCode = await (await import('./commands/skills.js')).show(name, flags);
+    });
+  skills
+    .command('new')
+    .description('create a skill in the project\'s skills/ folder, with a SKILL.md that validates')
+    .argument('<name>', 'the skill\'s name: lowercase letters, digits and hyphens')
+    .option('--description <text>', 'what it does and when to use it')
+    .action(async (name: string, flags: { description?: string }) => {
+      process.exitCode = await (await import('./commands/skills.js')).create(name, flags);
+    });
+  skills
     .command('validate')
     .description('check skills against the Agent Skills rules: a skill folder, or every skill in a folder (default: the project\'s)')
     .argument('[dir]', 'a skill folder (holding SKILL.md), or a folder of them')

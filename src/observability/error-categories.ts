@@ -183,7 +183,6 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SKILL_FIELD_TYPE',
     'SKILL_UNKNOWN_FIELD',
     'SKILL_NOT_PORTABLE',
-    'SKILL_NOT_FOUND',
     // a script baton cannot tell how to run; a workflow() call with bad settings
     'CODE_NO_INTERPRETER',
     'CODE_BAD_WORKFLOW',
@@ -242,6 +241,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'TASK_FAILED',
   ],
   not_found: [
+    // a skill folder without SKILL.md; `baton skills show` of a skill the project has not
+    'SKILL_NOT_FOUND',
     // `baton approve` of a run with no such approval open
     'WAIT_NOT_FOUND',
     'CLI_TASK_NOT_FOUND',
@@ -254,6 +255,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_NOT_FOUND',
   ],
   conflict: [
+    // `baton skills new` of a skill that exists
+    'SKILL_EXISTS',
     // `baton export -o FILE` of a file that exists, without --force
     'EXPORT_EXISTS',
     'RUN_FINISHED',

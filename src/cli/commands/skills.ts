@@ -1,7 +1,11 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../../config/project.js';
 import { formatDiagnostic } from '../../spec/diagnostics.js';
 import { loadCatalog, projectSkillRoots, validateSkills } from '../../skills/catalog.js';
+import { BatonError } from '../../observability/errors.js';
+import { didYouMean } from '../../spec/suggest.js';
+import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { truncate } from '../render/format.js';
 import { visible } from '../render/visible.js';
@@ -50,4 +54,77 @@ export async function validate(dir: string | undefined, flags: { json?: boolean 
     process.stdout.write(valid ? `${what}: valid${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n` : `${what}: ${errors} error${errors === 1 ? '' : 's'}\n`);
   }
   return valid ? EXIT.ok : EXIT.failed;
+}
+
+/** `baton skills search <words...>`: the project's skills ranked for a task. */
+export async function search(words: string[], flags: { json?: boolean; limit?: string }): Promise<number> {
+  const { searchSkills } = await import('../../skills/search.js');
+  const limit = parsePositiveInt(flags.limit, '--limit') ?? 10;
+  const catalog = loadCatalog(projectSkillRoots(loadProject().root));
+  const hits = searchSkills(catalog.skills, words.join(' '), limit);
+  if (flags.json) {
+    const out = hits.map((h) => ({ name: h.skill.name, description: h.skill.description, score: Math.round(h.score * 100) / 100, dir: h.skill.dir, matched: h.matched }));
+    process.stdout.write(JSON.stringify({ query: words.join(' '), skills: out }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  if (hits.length === 0) {
+    process.stdout.write(`No skill matches "${visible(words.join(' '))}" (${catalog.skills.length} skill${catalog.skills.length === 1 ? '' : 's'} searched; see them with baton skills list)\n`);
+    return EXIT.ok;
+  }
+  const width = Math.min(40, Math.max(...hits.map((h) => h.skill.name.length)));
+  for (const hit of hits) process.stdout.write(`${visible(hit.skill.name).padEnd(width)}  ${truncate(visible(hit.skill.description.replace(/\s+/g, ' ')), 100)}\n`);
+  return EXIT.ok;
+}
+
+/** `baton skills show <name>`: a skill's fields, its files and its instructions. */
+export async function show(name: string, flags: { json?: boolean }): Promise<number> {
+  const catalog = loadCatalog(projectSkillRoots(loadProject().root));
+  const skill = catalog.skills.find((s) => s.name === name);
+  if (!skill) {
+    const names = catalog.skills.map((s) => s.name);
+    throw new BatonError('SKILL_NOT_FOUND', `no skill ${name} in this project${didYouMean(name, names)}: see them with \`baton skills list\``, { details: { skill: name } });
+  }
+  const files = skillFiles(skill.dir);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ ...skill, files }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const lines = [`${visible(skill.name)}  ${visible(skill.file)}`, '', ...visible(skill.description, { lines: true }).split('\n').map((l) => `  ${l}`), ''];
+  if (skill.license) lines.push(`license        ${visible(skill.license)}`);
+  if (skill.compatibility) lines.push(`compatibility  ${visible(skill.compatibility)}`);
+  if (skill.allowedTools) lines.push(`allowed-tools  ${visible(skill.allowedTools.join(' '))}`);
+  for (const [key, value] of Object.entries(skill.metadata)) lines.push(`${visible(`metadata.${key}`).padEnd(14)} ${visible(value)}`);
+  if (files.length > 0) lines.push(`files          ${files.map((f) => visible(f)).join(', ')}`);
+  if (skill.body !== '') lines.push('', visible(skill.body, { lines: true }));
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}
+
+/** `baton skills new <name>`: a skill folder in the project's skills/, with a SKILL.md that validates. */
+export async function create(name: string, flags: { description?: string }): Promise<number> {
+  const { suggestName } = await import('../../skills/skill-file.js');
+  if (suggestName(name) !== name) {
+    throw new BatonError('SKILL_NAME', `${JSON.stringify(name)} is not a skill name: 1 to 64 lowercase letters, digits and single hyphens (try ${suggestName(name)})`, { details: { skill: name } });
+  }
+  const dir = path.join(loadProject().root, 'skills', name);
+  if (existsSync(dir)) throw new BatonError('SKILL_EXISTS', `${dir} already exists: pick another name, or edit that skill`, { details: { skill: name } });
+  const description = flags.description ?? `What ${name} does, and when to use it (an agent picks skills by this line).`;
+  mkdirSync(path.join(dir, 'scripts'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'SKILL.md'),
+    `---\nname: ${name}\ndescription: ${JSON.stringify(description)}\nmetadata:\n  tags: ""\n---\n# ${name}\n\nThe instructions an agent follows: what the skill needs, the steps, what it reports.\nScripts it runs go in scripts/.\n`,
+  );
+  process.stdout.write(`Created ${path.join(dir, 'SKILL.md')}: write its description and instructions, then check it with baton skills validate ${path.relative(process.cwd(), dir) || '.'}\n`);
+  return EXIT.ok;
+}
+
+/** The files a skill ships beside SKILL.md (scripts/, references/, assets/), relative to its folder. */
+function skillFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const sub of ['scripts', 'references', 'assets']) {
+    const where = path.join(dir, sub);
+    if (!existsSync(where)) continue;
+    for (const entry of readdirSync(where).sort()) out.push(`${sub}/${entry}`);
+  }
+  return out;
 }
