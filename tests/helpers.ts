@@ -11,7 +11,7 @@ export const BATON = path.join(ROOT, 'bin', 'baton.js');
  * Runs started by tests are recorded in a store of their own, never in the checkout's
  * `.baton/` (a test may still pass BATON_HOME or --store).
  */
-const TEST_HOME = mkdtempSync(path.join(tmpdir(), 'baton-home-'));
+export const TEST_HOME = mkdtempSync(path.join(tmpdir(), 'baton-home-'));
 
 export interface CliResult {
   status: number | null;

@@ -5,7 +5,7 @@
  */
 import type { DriveOptions } from '../engine/runner.js';
 import { loadCode } from '../sdk/load-code.js';
-import { driveNewRun, type NewRunFlags } from './new-run.js';
+import { driveNewRun, type NewRunFlags, type Placement } from './new-run.js';
 
 /** The program of a code run's snapshot, for every command that drives one (DriveOptions.programs). */
 export const programs: NonNullable<DriveOptions['programs']> = async (code, state) => {
@@ -13,7 +13,7 @@ export const programs: NonNullable<DriveOptions['programs']> = async (code, stat
   return programFor(code, state);
 };
 
-export async function runCode(file: string, kind: 'js' | 'script', flags: NewRunFlags): Promise<number> {
+export async function runCode(file: string, kind: 'js' | 'script', flags: NewRunFlags, placement?: Placement): Promise<number> {
   const { workflow, code } = await loadCode(file, kind);
-  return driveNewRun(file, flags, { workflow, code, programs, source: { file: code.file, sha256: code.sha256 } });
+  return driveNewRun(file, flags, { workflow, code, programs, source: { file: code.file, sha256: code.sha256 } }, placement);
 }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { runWorkflow, type RunOptions } from '../engine/runner.js';
 import { currentOwner } from '../store/ownership.js';
 import { parsePairs, parsePositiveInt } from './args.js';
+import { BatonError } from '../observability/errors.js';
+import { parseDuration } from '../spec/duration.js';
 import { driveRun, type ViewFlags } from './drive.js';
 import { openCliStore, type StoreFlags } from './store.js';
 
@@ -9,6 +11,16 @@ export interface NewRunFlags extends ViewFlags, StoreFlags {
   input?: string[];
   env?: string[];
   concurrency?: string;
+  /** The run's time limit, over the workflow's own (`30m`; a bare number is seconds). */
+  timeout?: string;
+}
+
+/** How `baton run` places a run it starts itself (`baton run -`). */
+export interface Placement {
+  /** The folder the run works in, instead of its file's. */
+  baseDir?: string;
+  /** The time limit when neither the workflow nor `--timeout` sets one (ms). */
+  defaultTimeout?: number;
 }
 
 /**
@@ -19,7 +31,11 @@ export async function driveNewRun(
   file: string,
   flags: NewRunFlags,
   what: Pick<RunOptions, 'workflow' | 'code' | 'programs'> & { source: { file: string; sha256: string } },
+  placement: Placement = {},
 ): Promise<number> {
+  const timeout = flags.timeout === undefined ? undefined : durationFlag(flags.timeout, '--timeout');
+  const limit = timeout ?? what.workflow.timeout ?? placement.defaultTimeout;
+  const workflow = limit === what.workflow.timeout ? what.workflow : { ...what.workflow, timeout: limit };
   // A bad --input or --concurrency throws: reportFatal says so, with its code (and in --json).
   const inputs = parsePairs(flags.input, '--input');
   const env = parsePairs(flags.env, '--env');
@@ -28,10 +44,21 @@ export async function driveNewRun(
   const durable = store.location !== 'memory';
   try {
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({ store, owner: currentOwner(), ...what, baseDir: path.dirname(what.source.file), inputs, env, concurrency, ...hooks }),
+      runWorkflow({ store, owner: currentOwner(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, ...hooks }),
     );
     return exitCode;
   } finally {
     await store.close();
   }
+}
+
+/** A duration flag in ms (`30m`, `2h`; a bare number is seconds). USAGE_BAD_DURATION otherwise. */
+function durationFlag(value: string, flag: string): number {
+  try {
+    const ms = parseDuration(value, 's');
+    if (ms > 0) return ms;
+  } catch {
+    // Said below.
+  }
+  throw new BatonError('USAGE_BAD_DURATION', `${flag} ${JSON.stringify(value)} is not a duration: write 90s, 30m, 2h (a bare number is seconds)`, { details: { flag } });
 }

@@ -66,6 +66,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   usage: [
     // `baton emit --data` that is not JSON; `baton approve` of a run with several approvals open, none named
     'USAGE_BAD_DATA',
+    // `baton run -` with nothing (or too much) on standard input; a --timeout that is not a duration
+    'USAGE_STDIN',
+    'USAGE_BAD_DURATION',
     'WAIT_AMBIGUOUS',
     // command-line arguments
     'CLI_BAD_NUMBER',

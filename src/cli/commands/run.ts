@@ -5,7 +5,7 @@ import { previewRun } from '../../engine/preview.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
 import { parsePairs } from '../args.js';
-import { driveNewRun, type NewRunFlags } from '../new-run.js';
+import { driveNewRun, type NewRunFlags, type Placement } from '../new-run.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
@@ -13,10 +13,16 @@ import { codeKind } from '../file-kind.js';
 
 interface RunFlags extends NewRunFlags {
   dryRun?: boolean;
+  keepScratch?: boolean;
   resumeInterrupted?: boolean;
 }
 
-export default async function run(file: string | undefined, flags: RunFlags): Promise<number> {
+export default function run(file: string | undefined, flags: RunFlags): Promise<number> {
+  return runFile(file, flags, {});
+}
+
+/** `placement`: where a run baton starts itself works (`baton run -`). */
+async function runFile(file: string | undefined, flags: RunFlags, placement: Placement): Promise<number> {
   if (flags.resumeInterrupted) {
     if (file !== undefined) {
       process.stderr.write('baton: --resume-interrupted resumes stored runs; it takes no workflow file (run the file separately)\n');
@@ -28,6 +34,7 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
     process.stderr.write('baton: which workflow? usage: baton run <file> (or --resume-interrupted)\n');
     return EXIT.invalid;
   }
+  if (file === '-') return runStdin(flags);
   const kind = codeKind(file);
   if (kind !== undefined) {
     if (flags.dryRun) {
@@ -35,7 +42,7 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
       return EXIT.invalid;
     }
     const { runCode } = await import('../code-run.js');
-    return runCode(file, kind, flags);
+    return runCode(file, kind, flags, placement);
   }
   const loaded = await loadWorkflowFile(file);
   for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
@@ -50,7 +57,26 @@ export default async function run(file: string | undefined, flags: RunFlags): Pr
     // A bad --input throws: reportFatal says so, with its code (and in --json).
     return dryRun(file, workflow, parsePairs(flags.input, '--input'), parsePairs(flags.env, '--env'), flags.json === true);
   }
-  return driveNewRun(file, flags, { workflow, source: { file: path.resolve(file), sha256: loaded.sha256! } });
+  return driveNewRun(file, flags, { workflow, source: { file: path.resolve(file), sha256: loaded.sha256! } }, placement);
+}
+
+/**
+ * `baton run -`: what standard input holds, from a scratch file (cli/stdin-run.ts), in the
+ * current folder, with the ad-hoc time limit.
+ */
+async function runStdin(flags: RunFlags): Promise<number> {
+  const { readStdin, writeScratch, STDIN_TIMEOUT_MS } = await import('../stdin-run.js');
+  const scratch = writeScratch(await readStdin());
+  let code: number | undefined;
+  try {
+    code = await runFile(scratch.file, flags, { baseDir: process.cwd(), defaultTimeout: STDIN_TIMEOUT_MS });
+    return code;
+  } finally {
+    // Not a valid workflow: its diagnostics name the file, which stays to be looked at.
+    if (code === EXIT.invalid) process.stderr.write(`baton: kept ${scratch.file}: what standard input held, for the diagnostics above\n`);
+    else if (flags.keepScratch) process.stderr.write(`baton: kept ${scratch.file}\n`);
+    else scratch.remove();
+  }
 }
 
 /** Resumes every interrupted run in the store, one after another (`baton run --resume-interrupted`). */
