@@ -11,6 +11,7 @@ import { bareNodeMs, engineShellMs, xargsMs } from './shell-overhead.js';
 import { startupMedians } from './startup.js';
 import { LOOP_ITEMS, loopAgainstTasks } from './loop-100k.js';
 import { wholeProcessMs } from './whole-process.js';
+import { skillSearchFigures } from './skill-search.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
 
@@ -175,6 +176,10 @@ row(
 );
 // Most of a call is Node starting: the start-up section's `node -e 0` shows how much.
 row('  against Node start-up', calls.batonStepMs.toFixed(1), `${startup.node.toFixed(1)} node -e 0`, (calls.batonStepMs / startup.node).toFixed(2) + 'x', '(reported)');
+
+process.stderr.write('skill search...\n');
+const search = skillSearchFigures(1000, 400);
+row('skill search over 1,000 skills, p50 per query', `${search.p50Ms.toFixed(2)} ms`, `p95 ${search.p95Ms.toFixed(2)} ms; index built in ${search.indexMs.toFixed(0)} ms`, '', '< 5 ms', search.p50Ms < 5);
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 process.stdout.write('\n' + rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n') + '\n');

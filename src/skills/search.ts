@@ -17,15 +17,27 @@ export interface SkillHit {
 /** Fields searched and how much a word found in each counts. */
 const BOOST = { name: 3, tags: 2.5, description: 2, body: 1 };
 
-export function searchSkills(skills: readonly Skill[], query: string, limit = 10): SkillHit[] {
-  const index = new MiniSearch<{ id: number; name: string; tags: string; description: string; body: string }>({
+/** The skills of a catalog, indexed once and searched many times. */
+export class SkillIndex {
+  private readonly index = new MiniSearch<{ id: number; name: string; tags: string; description: string; body: string }>({
     fields: ['name', 'tags', 'description', 'body'],
     tokenize: (text) => text.split(/[^\p{L}\p{N}]+/u).filter((word) => word !== ''),
     processTerm: (term) => stem(term.toLowerCase()),
   });
-  index.addAll(skills.map((skill, id) => ({ id, name: skill.name, tags: skill.tags.join(' '), description: skill.description, body: skill.body })));
-  const hits = index.search(query, { boost: BOOST, prefix: (term) => term.length >= 3, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), combineWith: 'OR' });
-  return hits.slice(0, limit).map((hit) => ({ skill: skills[hit.id as number], score: hit.score, matched: hit.match }));
+
+  constructor(private readonly skills: readonly Skill[]) {
+    this.index.addAll(skills.map((skill, id) => ({ id, name: skill.name, tags: skill.tags.join(' '), description: skill.description, body: skill.body })));
+  }
+
+  search(query: string, limit = 10): SkillHit[] {
+    const hits = this.index.search(query, { boost: BOOST, prefix: (term) => term.length >= 3, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), combineWith: 'OR' });
+    return hits.slice(0, limit).map((hit) => ({ skill: this.skills[hit.id as number], score: hit.score, matched: hit.match }));
+  }
+}
+
+/** One search over `skills` (the index is built for it). */
+export function searchSkills(skills: readonly Skill[], query: string, limit = 10): SkillHit[] {
+  return new SkillIndex(skills).search(query, limit);
 }
 
 /** A light English stemmer: enough that restarting, restarts and restarted meet restart, pods pod. */
