@@ -73,4 +73,30 @@ describe('baton skills', () => {
     expect(baton(['skills', 'new', 'disk-check'], { cwd: root }).stderr).toMatch(/already exists.*\[SKILL_EXISTS\]/);
     expect(baton(['skills', 'new', 'Disk Check'], { cwd: root }).stderr).toMatch(/not a skill name.*try disk-check.*\[SKILL_NAME\]/);
   });
+
+  it("skill run: a workflow entry gets --with as its typed inputs, a script entry as INPUT_ variables; both run in the current folder", () => {
+    const root = project({
+      'skills/greet': '---\nname: greet\ndescription: Greets someone.\nmetadata:\n  baton.entry: workflow.yaml\n---\n',
+      'skills/count-files': '---\nname: count-files\ndescription: Counts the files of a folder.\nmetadata:\n  baton.entry: scripts/count.sh\n---\n',
+      'skills/read-only': '---\nname: read-only\ndescription: Instructions only.\n---\n',
+      'skills/lost-entry': '---\nname: lost-entry\ndescription: Its entry is missing.\nmetadata:\n  baton.entry: nowhere.yaml\n---\n',
+    });
+    writeFileSync(path.join(root, 'skills', 'greet', 'workflow.yaml'), 'name: greet\ninputs:\n  who: {type: string}\n  times: {type: number, default: 1}\ntasks:\n  - id: say\n    command: echo "hello ${{ inputs.who }} x${{ inputs.times }} in $(pwd) from $(basename $BATON_SKILL_DIR)"\n');
+    mkdirSync(path.join(root, 'skills', 'count-files', 'scripts'));
+    writeFileSync(path.join(root, 'skills', 'count-files', 'scripts', 'count.sh'), '#!/bin/sh\nset -e\nn=$(baton step count -- sh -c "ls -1 $INPUT_DIR | wc -l")\nbaton summary "$INPUT_DIR has $(echo $n) files"\n');
+    mkdirSync(path.join(root, 'data'));
+    writeFileSync(path.join(root, 'data', 'a'), '');
+    writeFileSync(path.join(root, 'data', 'b'), '');
+    const greet = baton(['skill', 'run', 'greet', '--with', 'who=ops', '--with', 'times=2', '--json'], { cwd: root });
+    expect(greet.status).toBe(0);
+    expect(JSON.parse(greet.stdout).tasks[0].outputs.stdout).toBe(`hello ops x2 in ${root} from greet`);
+    const badInput = baton(['skill', 'run', 'greet', '--with', 'who=ops', '--with', 'times=many'], { cwd: root });
+    expect(badInput.status).toBe(2);
+    expect(badInput.stderr).toMatch(/input "times" must be a number/);
+    const count = baton(['skill', 'run', 'count-files', '--with', 'dir=data', '--json'], { cwd: root });
+    expect(JSON.parse(count.stdout).summary).toBe('data has 2 files');
+    expect(baton(['skill', 'run', 'read-only'], { cwd: root }).stderr).toMatch(/no entry to run.*\[SKILL_NOT_RUNNABLE\]/);
+    expect(baton(['skill', 'run', 'lost-entry'], { cwd: root }).stderr).toMatch(/SKILL_ENTRY: the skill's entry nowhere.yaml/);
+    expect(baton(['skills', 'validate', 'skills/lost-entry'], { cwd: root }).status).toBe(1);
+  });
 });

@@ -110,6 +110,21 @@ export function buildProgram(): Command {
     .addOption(storeOption())
     .action(lazy(() => import('./commands/emit.js')));
 
+  program
+    .command('skill')
+    .description('run a skill')
+    .command('run')
+    .description("run a skill's entry (metadata baton.entry: a workflow or a script in its folder) as a run, in the current folder")
+    .argument('<name>', "the skill's name (baton skills list)")
+    .option('-w, --with <key=value>', "an input: a workflow entry's declared input, a script's INPUT_<KEY> variable (repeatable)", collect)
+    .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
+    .option('--timeout <duration>', "the run's time limit, over the entry's own: 30m, 2h (a bare number is seconds)")
+    .option('--json', 'print one JSON summary document instead of the human view')
+    .option('-f, --follow', "stream every task's output to the terminal as it runs")
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/skill-run.js')));
+
   const skills = program.command('skills').description('skills in the Agent Skills format (SKILL.md): the project\'s skills/ and .agents/skills/');
   skills
     .command('list')

@@ -186,6 +186,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SKILL_FIELD_TYPE',
     'SKILL_UNKNOWN_FIELD',
     'SKILL_NOT_PORTABLE',
+    'SKILL_ENTRY',
+    // `baton skill run` of a skill with no runnable entry
+    'SKILL_NOT_RUNNABLE',
     // a script baton cannot tell how to run; a workflow() call with bad settings
     'CODE_NO_INTERPRETER',
     'CODE_BAD_WORKFLOW',

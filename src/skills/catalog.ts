@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { parseSkillFile, type Skill } from './skill-file.js';
+import { ENTRY_KEY, parseSkillFile, type Skill } from './skill-file.js';
 
 export const SKILL_FILE = 'SKILL.md';
 
@@ -35,7 +35,13 @@ export function loadSkillDir(dir: string): { skill?: Skill; diagnostics: Diagnos
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${SKILL_FILE} in it` : (err as Error).message;
     return { diagnostics: [{ severity: 'error', code: 'SKILL_NOT_FOUND', message: `${dir} is not a skill: ${why}`, file, line: 1, col: 1 }] };
   }
-  return parseSkillFile(file, text, path.basename(dir), dir);
+  const parsed = parseSkillFile(file, text, path.basename(dir), dir);
+  const entry = parsed.skill?.entry;
+  if (entry !== undefined && !existsSync(path.join(dir, entry))) {
+    parsed.diagnostics.push({ severity: 'error', code: 'SKILL_ENTRY', message: `the skill's entry ${entry} (metadata.${ENTRY_KEY}) is not in ${dir}`, file, line: 1, col: 1, hint: 'add the file, or fix the path (relative to the skill\'s folder)' });
+    return { diagnostics: parsed.diagnostics };
+  }
+  return parsed;
 }
 
 export interface Catalog {

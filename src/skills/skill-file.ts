@@ -25,10 +25,18 @@ export interface Skill {
   tags: string[];
   /** The Markdown after the front matter: the instructions an agent reads. */
   body: string;
+  /**
+   * What runs the skill (`metadata.baton.entry`, relative to its folder): a workflow file,
+   * a TypeScript workflow or a script. None: a skill an agent reads, not one baton runs.
+   */
+  entry?: string;
   /** The skill's folder and its SKILL.md. */
   dir: string;
   file: string;
 }
+
+/** The metadata key naming a skill's runnable entry (docs/decisions/0009-skill-entry.md). */
+export const ENTRY_KEY = 'baton.entry';
 
 /** Name rule of the standard: 1-64 lowercase letters, digits and single hyphens inside. */
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -131,12 +139,17 @@ export function parseSkillFile(file: string, text: string, folder: string, dir: 
   const license = text_('license');
   const tools = text_('allowed-tools');
 
+  const entry = metadata[ENTRY_KEY];
+  if (entry !== undefined && (entry.trim() === '' || entry.startsWith('/') || entry.split(/[\\/]/).includes('..'))) {
+    at('error', 'SKILL_ENTRY', `metadata.${ENTRY_KEY} must be a path inside the skill's folder (got ${JSON.stringify(entry)})`, ...meta!.node, `e.g. ${ENTRY_KEY}: workflow.yaml, or scripts/run.sh`);
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const tags = (metadata.tags ?? '').split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
   const skill: Skill = { name: name!, description: description!, metadata, tags, body: front.body, dir, file };
   if (license !== undefined) skill.license = license;
   if (compatibility !== undefined) skill.compatibility = compatibility;
   if (tools !== undefined) skill.allowedTools = tools.split(/\s+/).filter((tool) => tool !== '');
+  if (entry !== undefined) skill.entry = entry;
   return { skill, diagnostics };
 }
 

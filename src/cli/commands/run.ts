@@ -11,7 +11,7 @@ import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
 import { codeKind } from '../file-kind.js';
 
-interface RunFlags extends NewRunFlags {
+export interface RunFlags extends NewRunFlags {
   dryRun?: boolean;
   keepScratch?: boolean;
   resumeInterrupted?: boolean;
@@ -21,8 +21,8 @@ export default function run(file: string | undefined, flags: RunFlags): Promise<
   return runFile(file, flags, {});
 }
 
-/** `placement`: where a run baton starts itself works (`baton run -`). */
-async function runFile(file: string | undefined, flags: RunFlags, placement: Placement): Promise<number> {
+/** `placement`: where a run baton starts itself works (`baton run -`, `baton skill run`). */
+export async function runFile(file: string | undefined, flags: RunFlags, placement: Placement): Promise<number> {
   if (flags.resumeInterrupted) {
     if (file !== undefined) {
       process.stderr.write('baton: --resume-interrupted resumes stored runs; it takes no workflow file (run the file separately)\n');
