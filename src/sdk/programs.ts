@@ -1,4 +1,4 @@
-import type { StepHost, StepProgram } from '../engine/steps/program.js';
+import { ProgramFailure, type StepHost, type StepProgram } from '../engine/steps/program.js';
 import { recordable } from '../engine/steps/results.js';
 import { DEFAULT_RESULT_LIMIT } from '../engine/steps/driver.js';
 import type { RunState } from '../engine/state.js';
@@ -31,8 +31,8 @@ export function functionProgram(definition: AnyWorkflow, state: RunState): StepP
       const value = await definition.fn(ctx, host.inputs as never);
       const summary = summaryOf(value);
       if (summary !== undefined) return { summary };
-      const checked = recordable('(the workflow function)', value, limit);
-      if (!checked.ok) throw Object.assign(new Error(checked.error.message), { error: { code: checked.error.code, message: checked.error.message.replace('step (the workflow function)', 'the workflow function') } });
+      const checked = recordable('the workflow function', value, limit);
+      if (!checked.ok) throw new ProgramFailure({ code: checked.error.code, message: checked.error.message });
       return checked.value === undefined ? {} : { result: checked.value };
     },
   };

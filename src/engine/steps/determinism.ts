@@ -38,7 +38,7 @@ export class Determinism {
   }
 
   /** Calls `then` once the replays now under way have had their turn. */
-  check(_key: string, then: () => void): void {
+  check(then: () => void): void {
     if (this.waiting.length === 0) {
       setImmediate(() => {
         const waiting = this.waiting;

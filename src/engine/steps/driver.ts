@@ -1,14 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ExecutorError, toTaskError as executorTaskError } from '../../executors/errors.js';
 import { BatonError, coerceError, errorCode } from '../../observability/errors.js';
-import type { RunWait, TaskError } from '../../store/events.js';
+import type { StepInfo, TaskError } from '../../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
 import { isWait } from '../../store/projection.js';
-import { formatMs } from '../attempts.js';
-import { EngineError } from '../errors.js';
-import { notRetried, retryDelay } from '../retry.js';
 import type { runEnvironment } from '../run-env.js';
 import type { DriveOptions } from '../runner.js';
 import type { RunDriver, RunSession } from '../session.js';
@@ -16,7 +12,10 @@ import type { RunState } from '../state.js';
 import { Answers } from './answers.js';
 import { Determinism } from './determinism.js';
 import { MAIN_KEY, type MapHandle, type ProgramEnd, type StepAttempt, type StepHost, type StepOptions, type StepProgram, type WaitSpec } from './program.js';
-import { recordable, StepError, StepFailed } from './results.js';
+import { StepFailed } from './results.js';
+import { cancelled, checkKey, type Outcome } from './outcomes.js';
+import { OpenWaits } from './open-waits.js';
+import { StepAttempts } from './step-attempts.js';
 import { runChild } from './child-run.js';
 import { newRunId } from '../../store/ids.js';
 
@@ -37,14 +36,8 @@ export class StepDriver implements RunDriver, StepHost {
   readonly inputs: Record<string, unknown>;
   /** Results recorded but not yet durable: handed to the code after the next flush. */
   private acks: Array<() => void> = [];
-  /** Steps whose work is running, by key. */
-  private readonly running = new Map<string, AbortController>();
-  /** Open waits, by key: how to end each one. */
-  private readonly waits = new Map<string, { spec: WaitSpec; settle: (outcome: Outcome) => void; timer?: NodeJS.Timeout }>();
-  /** Attempts waiting for a slot under `--concurrency`. */
-  private readonly queued: Array<() => void> = [];
-  /** Steps waiting for a retry's delay. */
-  private retrying = 0;
+  private readonly attempts: StepAttempts;
+  private readonly waits: OpenWaits;
   /** Uses of each step id in this execution of the code, for `id#2` keys. */
   private readonly uses = new Map<string, number>();
   /** Made when the code starts, after a `baton retry` reopened what it reopens. */
@@ -56,7 +49,6 @@ export class StepDriver implements RunDriver, StepHost {
   private divergence?: TaskError;
   /** The run has only approvals and events open: this process lets it go. */
   private detached = false;
-  private readonly resultLimit: number;
 
   constructor(
     private readonly session: RunSession,
@@ -68,8 +60,11 @@ export class StepDriver implements RunDriver, StepHost {
   ) {
     this.runId = state.runId;
     this.inputs = state.inputs;
-    this.answers = new Answers(session, state, (key) => this.answered(key));
-    this.resultLimit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
+    this.answers = new Answers(session, state, (key) => this.waits.answered(key));
+    const ack = (settle: () => void) => this.acks.push(settle);
+    const resultLimit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
+    this.attempts = new StepAttempts(session, state, options, resultLimit, ack);
+    this.waits = new OpenWaits(session, state, this.answers, ack);
   }
 
   /** The environment steps' commands start from (the process's, then the workflow's). */
@@ -140,7 +135,7 @@ export class StepDriver implements RunDriver, StepHost {
     if (this.state.cancelRequested !== undefined) return;
     if (timedOut) this.timedOut = true;
     this.session.emit({ type: 'RunCancelRequested', reason });
-    for (const controller of this.running.values()) controller.abort('cancel');
+    this.attempts.stopAll('cancel');
     this.cancelOpenTasks(reason);
     this.program.stop?.('cancel');
     this.session.wake();
@@ -150,10 +145,9 @@ export class StepDriver implements RunDriver, StepHost {
 
   /** Ends the waits and retry delays of a run being cancelled; their code gets a cancellation. */
   private cancelOpenTasks(reason: string): void {
-    for (const [key, wait] of [...this.waits]) {
+    for (const key of this.waits.keys()) {
       this.session.emit({ type: 'TaskCancelled', task: key, reason });
-      this.clearWait(key);
-      wait.settle({ ok: false, error: cancelled(key, reason) });
+      this.waits.remove(key)!.settle({ ok: false, error: cancelled(key, reason) });
     }
     for (const [key, task] of this.state.tasks) {
       if (task.status === 'retrying' || task.status === 'ready' || task.status === 'waiting') this.session.emit({ type: 'TaskCancelled', task: key, reason });
@@ -161,14 +155,14 @@ export class StepDriver implements RunDriver, StepHost {
   }
 
   stopAll(reason: 'cancel' | 'interrupt'): void {
-    for (const controller of this.running.values()) controller.abort(reason);
-    for (const key of [...this.waits.keys()]) this.clearWait(key);
+    this.attempts.stopAll(reason);
+    for (const key of this.waits.keys()) this.waits.remove(key);
     this.program.stop?.(reason);
   }
 
   async cleanUp(): Promise<void> {
     this.answers.stop();
-    for (const key of [...this.waits.keys()]) this.clearWait(key);
+    for (const key of this.waits.keys()) this.waits.remove(key);
     await this.program.cleanUp?.();
     await rm(this.scratchDir, { recursive: true, force: true });
   }
@@ -206,9 +200,9 @@ export class StepDriver implements RunDriver, StepHost {
         this.acks = [];
         for (const ack of acks) ack();
       }
-      if (this.divergence !== undefined && this.running.size === 0) return this.fail(this.divergence);
+      if (this.divergence !== undefined && this.attempts.running.size === 0) return this.fail(this.divergence);
       if (this.programEnd !== undefined && this.acks.length === 0 && session.unflushed === 0) return this.finish();
-      if (this.state.cancelRequested !== undefined && this.running.size === 0 && this.programEnd === undefined && this.idleAfterCancel()) return this.finish();
+      if (this.state.cancelRequested !== undefined && this.attempts.running.size === 0 && this.programEnd === undefined && this.idleAfterCancel()) return this.finish();
       if (this.shouldWait()) {
         await this.markWaiting();
         if (this.detached) return;
@@ -232,17 +226,13 @@ export class StepDriver implements RunDriver, StepHost {
 
   /** Nothing runs and the code waits only on durable waits: the run is waiting. */
   private shouldWait(): boolean {
-    if (this.waits.size === 0 || this.running.size > 0 || this.queued.length > 0 || this.retrying > 0 || this.acks.length > 0) return false;
+    if (this.waits.size === 0 || !this.attempts.idle || this.acks.length > 0) return false;
     if (this.programEnd !== undefined || this.state.cancelRequested !== undefined || this.determinism.checking) return false;
-    if (this.state.status === 'waiting') return this.onlyAnswers();
+    if (this.state.status === 'waiting') return this.waits.onlyAnswers;
     // A short sleep is not worth two records.
-    const soonest = Math.min(...[...this.waits.values()].map((w) => (w.spec.kind === 'sleep' ? w.spec.until : Infinity)));
-    return soonest - this.session.now() >= WAITING_AFTER_MS;
+    return this.waits.soonestSleep - this.session.now() >= WAITING_AFTER_MS;
   }
 
-  private onlyAnswers(): boolean {
-    return [...this.waits.values()].every((w) => w.spec.kind !== 'sleep');
-  }
 
   /**
    * Records that the run waits. With only approvals and events open, this process lets the
@@ -251,11 +241,10 @@ export class StepDriver implements RunDriver, StepHost {
    */
   private async markWaiting(): Promise<void> {
     if (this.state.status !== 'waiting') {
-      const waits: RunWait[] = [...this.waits].map(([task, w]) => ({ task, ...w.spec }) as RunWait);
-      this.session.emit({ type: 'RunWaiting', waits });
+      this.session.emit({ type: 'RunWaiting', waits: this.waits.list() });
       await this.session.flush();
     }
-    if (!this.onlyAnswers()) return;
+    if (!this.waits.onlyAnswers) return;
     if (await this.answers.poll()) return;
     this.detached = true;
     this.program.stop?.('interrupt');
@@ -310,7 +299,7 @@ export class StepDriver implements RunDriver, StepHost {
   }
 
   output(stream: 'stdout' | 'stderr', chunk: string): void {
-    this.log(MAIN_KEY, 0, stream, chunk);
+    this.attempts.log(MAIN_KEY, 0, stream, chunk);
   }
 
   step(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown): Promise<unknown> {
@@ -322,13 +311,13 @@ export class StepDriver implements RunDriver, StepHost {
       if (this.state.cancelRequested !== undefined) return Promise.reject(cancelled(key, this.state.cancelRequested));
       // Was running (interrupted) or waiting for a retry: it goes on, its attempts counted on.
       return new Promise((resolve, reject) => {
-        const go = () => this.attempt(key, options, work, task.attempt + 1, undefined, { resolve, reject });
-        if (task.status === 'retrying') this.afterDelay((task.retryAt ?? 0) - this.session.now(), go);
+        const go = () => this.attempts.run(key, options, work, task.attempt + 1, undefined, { resolve, reject });
+        if (task.status === 'retrying') this.attempts.afterDelay((task.retryAt ?? 0) - this.session.now(), go);
         else go();
       });
     }
     return this.startNew(key, () =>
-      new Promise((resolve, reject) => this.attempt(key, options, work, (task?.attempt ?? 0) + 1, stepInfo(options), { resolve, reject })),
+      new Promise((resolve, reject) => this.attempts.run(key, options, work, (task?.attempt ?? 0) + 1, stepInfo(options), { resolve, reject })),
     );
   }
 
@@ -373,14 +362,14 @@ export class StepDriver implements RunDriver, StepHost {
       // Open when the run stopped: it keeps what was recorded (a sleep its wake time).
       const recordedSpec = { ...spec, ...this.state.nodes.get(key)!.step } as WaitSpec;
       return new Promise((resolve, reject) => {
-        this.openWait(key, recordedSpec, settler(resolve, reject));
+        this.waits.add(key, recordedSpec, settler(resolve, reject));
         this.session.wake();
       });
     }
     return this.startNew(key, () =>
       new Promise((resolve, reject) => {
         this.session.emit({ type: 'TaskStarted', task: key, attempt: (task?.attempt ?? 0) + 1, step: spec });
-        this.openWait(key, spec, settler(resolve, reject));
+        this.waits.add(key, spec, settler(resolve, reject));
         this.session.wake();
       }),
     ) as Promise<Record<string, unknown>>;
@@ -397,7 +386,7 @@ export class StepDriver implements RunDriver, StepHost {
     if (this.state.cancelRequested !== undefined) return Promise.reject(cancelled(key, this.state.cancelRequested));
     if (this.divergence !== undefined) return new Promise(() => {});
     if (!this.determinism.outstanding) return go();
-    return new Promise<void>((resolve) => this.determinism.check(key, resolve)).then(() => {
+    return new Promise<void>((resolve) => this.determinism.check(resolve)).then(() => {
       const recorded = this.determinism.divergence(key);
       if (recorded === undefined) return go();
       this.divergence = recorded;
@@ -416,203 +405,9 @@ export class StepDriver implements RunDriver, StepHost {
     return Promise.reject(cancelled(key, task.reason ?? 'cancelled'));
   }
 
-  private attempt(
-    key: string,
-    options: StepOptions,
-    work: (attempt: StepAttempt) => unknown,
-    attempt: number,
-    step: ReturnType<typeof stepInfo> | undefined,
-    promise: { resolve: (value: unknown) => void; reject: (err: unknown) => void },
-  ): void {
-    if (this.state.cancelRequested !== undefined) return promise.reject(cancelled(key, this.state.cancelRequested));
-    // `--concurrency`: a step past the limit starts when a running one ends.
-    if (this.options.concurrency !== undefined && this.running.size >= this.options.concurrency) {
-      this.queued.push(() => this.attempt(key, options, work, attempt, step, promise));
-      return;
-    }
-    this.session.emit(step === undefined ? { type: 'TaskStarted', task: key, attempt } : { type: 'TaskStarted', task: key, attempt, step });
-    this.session.wake();
-    const controller = new AbortController();
-    this.running.set(key, controller);
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const done = (outcome: Outcome) => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      this.running.delete(key);
-      this.queued.shift()?.();
-      this.options.store.logs.end(this.runId, key, attempt);
-      this.attemptEnded(key, options, work, attempt, outcome, controller.signal, promise);
-    };
-    if (options.timeout !== undefined) {
-      timer = setTimeout(() => {
-        controller.abort('timeout');
-        done({ ok: false, error: new StepError('EXEC_TIMEOUT', `${key} timed out after ${formatMs(options.timeout!)}`, true) });
-      }, options.timeout);
-    }
-    const io: StepAttempt = {
-      key,
-      attempt,
-      signal: controller.signal,
-      idempotencyKey: `${this.runId}/${key}`,
-      output: (stream, chunk) => this.log(key, attempt, stream, chunk),
-    };
-    let result: unknown;
-    try {
-      result = work(io);
-    } catch (error) {
-      return done({ ok: false, error });
-    }
-    if (result instanceof Promise || (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function')) {
-      (result as Promise<unknown>).then(
-        (value) => done({ ok: true, value }),
-        (error) => done({ ok: false, error }),
-      );
-    } else done({ ok: true, value: result });
-  }
-
-  private attemptEnded(
-    key: string,
-    options: StepOptions,
-    work: (attempt: StepAttempt) => unknown,
-    attempt: number,
-    outcome: Outcome,
-    signal: AbortSignal,
-    promise: { resolve: (value: unknown) => void; reject: (err: unknown) => void },
-  ): void {
-    const session = this.session;
-    session.wake();
-    if (signal.aborted && signal.reason === 'interrupt') return;
-    if (signal.aborted && signal.reason === 'cancel') {
-      const reason = this.state.cancelRequested ?? 'cancelled';
-      if (this.state.task(key).status === 'running') session.emit({ type: 'TaskCancelled', task: key, reason });
-      return promise.reject(cancelled(key, reason));
-    }
-    if (outcome.ok) {
-      const checked = recordable(key, outcome.value, this.resultLimit);
-      if (checked.ok) {
-        session.emit({ type: 'TaskSucceeded', task: key, attempt, outputs: checked.value === undefined ? {} : { value: checked.value } });
-        this.acks.push(() => promise.resolve(checked.value));
-        return;
-      }
-      outcome = { ok: false, error: new StepError(checked.error.code, checked.error.message, false) };
-    }
-    const error = toTaskError(outcome.error);
-    const retryable = isRetryable(outcome.error);
-    const task = this.state.task(key);
-    const why = notRetried({ error, retryable, policy: options.retry, counted: attempt - task.attemptOffset, cancelled: this.state.cancelRequested !== undefined });
-    session.emit({ type: 'TaskFailed', task: key, attempt, error: why === undefined ? error : { ...error, not_retried: why }, retryable });
-    if (why === undefined) {
-      const delay = retryDelay(options.retry!, attempt - task.attemptOffset, (this.options.random ?? Math.random)());
-      session.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: session.now() + delay });
-      this.afterDelay(delay, () => this.attempt(key, options, work, attempt + 1, undefined, promise));
-      return;
-    }
-    const failure = new StepFailed(key, { ...error, ...(why === undefined ? {} : { not_retried: why }) });
-    this.acks.push(() => promise.reject(failure));
-  }
-
-  /** Runs `go` after a retry's delay (counted, so the run is not taken for waiting meanwhile). */
-  private afterDelay(delay: number, go: () => void): void {
-    this.retrying++;
-    this.session.setTimer(delay, () => {
-      this.retrying--;
-      go();
-    });
-  }
-
-  // ---- waits ----
-
-  private openWait(key: string, spec: WaitSpec, settle: (outcome: Outcome) => void): void {
-    const due = spec.kind === 'sleep' ? spec.until : spec.timeout_at;
-    const entry: { spec: WaitSpec; settle: (outcome: Outcome) => void; timer?: NodeJS.Timeout } = { spec, settle };
-    this.waits.set(key, entry);
-    if (spec.kind !== 'sleep') this.answers.watch();
-    if (due === undefined) return;
-    // Already due (a run picked up after its sleep's time, or after a wait's timeout): now.
-    if (due <= this.session.now()) return this.waitDue(key);
-    entry.timer = setTimeout(() => this.waitDue(key), due - this.session.now());
-  }
-
-  private clearWait(key: string): void {
-    const wait = this.waits.get(key);
-    if (wait?.timer) clearTimeout(wait.timer);
-    this.waits.delete(key);
-    if (![...this.waits.values()].some((w) => w.spec.kind !== 'sleep')) this.answers.unwatch();
-  }
-
-  /** A sleep came due, or an approval or event wait timed out. */
-  private waitDue(key: string): void {
-    const wait = this.waits.get(key);
-    const task = this.state.tasks.get(key);
-    if (!wait || task?.status !== 'waiting') return;
-    this.wakeRun();
-    this.clearWait(key);
-    if (wait.spec.kind === 'sleep') {
-      this.session.emit({ type: 'TaskSucceeded', task: key, attempt: task.attempt, outputs: {} });
-      this.acks.push(() => wait.settle({ ok: true, value: {} }));
-    } else {
-      const what = wait.spec.kind === 'approval' ? 'approval' : `event ${wait.spec.event}`;
-      const code = wait.spec.kind === 'approval' ? 'APPROVAL_TIMEOUT' : 'EVENT_TIMEOUT';
-      const error: TaskError = { code, message: `no ${what} arrived before its timeout`, not_retried: 'a wait that timed out is not retried' };
-      this.session.emit({ type: 'TaskFailed', task: key, attempt: task.attempt, error, retryable: false });
-      this.acks.push(() => wait.settle({ ok: false, error: new StepFailed(key, error) }));
-    }
-    this.session.wake();
-  }
-
-  /** An answer (recorded by another process, or found in the store) ended the wait `key`. */
-  private answered(key: string): void {
-    const wait = this.waits.get(key);
-    if (!wait) return;
-    this.wakeRun();
-    this.clearWait(key);
-    // The answer is already in the log: no ack to wait for.
-    wait.settle(this.state.task(key).status === 'succeeded' ? { ok: true, value: this.state.task(key).outputs ?? {} } : { ok: false, error: new StepFailed(key, this.state.task(key).error!) });
-    this.session.wake();
-  }
-
-  private wakeRun(): void {
-    if (this.state.status === 'waiting') this.session.emit({ type: 'RunWoke' });
-  }
-
-  private log(key: string, attempt: number, stream: 'stdout' | 'stderr', chunk: string): void {
-    const masked = this.session.masker ? this.session.masker.text(chunk) : chunk;
-    try {
-      this.options.store.logs.write(this.runId, key, attempt, stream, masked);
-    } catch (err) {
-      this.session.logFailure ??= err;
-      this.session.wake();
-      return;
-    }
-    if (this.options.followAll) this.options.onOutput?.(key, stream, masked);
-  }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-function isRetryable(error: unknown): boolean {
-  const flag = (error as { retryable?: unknown } | null)?.retryable;
-  return typeof flag === 'boolean' ? flag : true;
-}
-
-function toTaskError(error: unknown): TaskError {
-  if (error instanceof StepFailed) return error.taskError;
-  if (error instanceof ExecutorError) return executorTaskError(error);
-  const err = coerceError(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  // An error of the code's own (a plain Error) is STEP_ERROR; one with a stable code keeps it.
-  const out: TaskError = { code: typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : error instanceof BatonError ? errorCode(error) : 'STEP_ERROR', message: err.message };
-  const details = (error as { details?: Record<string, unknown> } | null)?.details;
-  const exitCode = (error as { exitCode?: unknown } | null)?.exitCode ?? details?.exit_code;
-  if (typeof exitCode === 'number') out.exit_code = exitCode;
-  const stderr = (error as { stderrTail?: unknown } | null)?.stderrTail ?? details?.stderr_tail;
-  if (typeof stderr === 'string' && stderr !== '') out.stderr_tail = stderr;
-  return out;
-}
-
-function stepInfo(options: StepOptions): { kind: 'step' | 'run'; parent?: string; child?: string } {
+function stepInfo(options: StepOptions): StepInfo {
   return {
     kind: options.kind ?? 'step',
     ...(options.parent === undefined ? {} : { parent: options.parent }),
@@ -630,30 +425,9 @@ function outputsOfWait(state: RunState, key: string, outputs: Record<string, unk
   return kind !== undefined && isWait(kind) ? (outputs ?? {}) : undefined;
 }
 
-function cancelled(key: string, reason: string): StepFailed {
-  return new StepFailed(key, { code: 'STEP_CANCELLED', message: reason });
-}
-
-/** Keys name tasks in commands (`baton logs <run> <key>`): printable, bounded, not the code's own log. */
-function checkKey(key: string): void {
-  if (key === MAIN_KEY || key.length === 0 || key.length > 200 || hasControl(key)) {
-    const why = key === MAIN_KEY ? `"${MAIN_KEY}" is the key of the code's own output` : 'a step id is 1 to 200 printable characters';
-    throw new EngineError('STEP_KEY_INVALID', `step id ${JSON.stringify(key.slice(0, 60))} cannot be used: ${why}`, { details: { step: key.slice(0, 200) } });
-  }
-}
-
-function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
-
 /** Default largest step result (JSON), configurable per workflow. */
 export const DEFAULT_RESULT_LIMIT = 1024 * 1024;
 /** A run whose only open waits are sleeps records that it waits only when the nearest is this far off. */
 const WAITING_AFTER_MS = 1000;
 /** How long code that goes on after a cancel (with no step running) has before the run ends anyway. */
 const CANCEL_GRACE_MS = 2000;
-

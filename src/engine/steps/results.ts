@@ -20,24 +20,24 @@ export class StepFailed extends Error {
 /**
  * A step's result as it is recorded and handed to the code: its JSON, read back, so the
  * first run sees exactly what a replay will. Not JSON, or bigger than `limit` bytes: the
- * step fails, and trying again would give the same.
+ * step fails, and trying again would give the same. `what` names it in messages (`step deploy`).
  */
-export function recordable(key: string, value: unknown, limit: number): { ok: true; value: unknown } | { ok: false; error: TaskError & { retryable: false } } {
+export function recordable(what: string, value: unknown, limit: number): { ok: true; value: unknown } | { ok: false; error: TaskError & { retryable: false } } {
   if (value === undefined) return { ok: true, value: undefined };
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
   } catch (err) {
-    return notJson(key, (err as Error).message);
+    return notJson(what, (err as Error).message);
   }
-  if (json === undefined) return notJson(key, `a ${typeof value} has no JSON form`);
+  if (json === undefined) return notJson(what, `a ${typeof value} has no JSON form`);
   const bytes = json.length <= limit / 3 ? json.length : Buffer.byteLength(json);
   if (bytes > limit) {
     return {
       ok: false,
       error: {
         code: 'STEP_RESULT_TOO_LARGE',
-        message: `the result of step ${key} is ${size(bytes)} of JSON, over the limit of ${size(limit)}: return less (an id, a path, a count) and keep the bulk in a file, or raise the limit with step_result_limit`,
+        message: `the result of ${what} is ${size(bytes)} of JSON, over the limit of ${size(limit)}: return less (an id, a path, a count) and keep the bulk in a file, or raise the limit with step_result_limit`,
         retryable: false,
       },
     };
@@ -45,10 +45,10 @@ export function recordable(key: string, value: unknown, limit: number): { ok: tr
   return { ok: true, value: JSON.parse(json) };
 }
 
-function notJson(key: string, why: string): { ok: false; error: TaskError & { retryable: false } } {
+function notJson(what: string, why: string): { ok: false; error: TaskError & { retryable: false } } {
   return {
     ok: false,
-    error: { code: 'STEP_RESULT_NOT_JSON', message: `the result of step ${key} cannot be recorded as JSON (${why}): return plain data`, retryable: false },
+    error: { code: 'STEP_RESULT_NOT_JSON', message: `the result of ${what} cannot be recorded as JSON (${why}): return plain data`, retryable: false },
   };
 }
 

@@ -1,0 +1,147 @@
+import type { StepInfo } from '../../store/events.js';
+import { formatMs } from '../attempts.js';
+import { notRetried, retryDelay } from '../retry.js';
+import type { DriveOptions } from '../runner.js';
+import type { RunSession } from '../session.js';
+import type { RunState } from '../state.js';
+import { cancelled, isRetryable, toTaskError, type Outcome, type Settle } from './outcomes.js';
+import type { StepAttempt, StepOptions } from './program.js';
+import { recordable, StepError, StepFailed } from './results.js';
+
+/**
+ * The attempts of a code run's steps: each one recorded as started, its work run with a
+ * signal and a time limit, its end recorded (a result that is JSON and small enough, or a
+ * failure that the retry policy may try again after a delay), and its promise settled once
+ * that end is durable (`ack`: after the driver's next flush).
+ */
+export class StepAttempts {
+  /** Steps whose work is running, by key. */
+  readonly running = new Map<string, AbortController>();
+  /** Attempts waiting for a slot under `--concurrency`. */
+  readonly queued: Array<() => void> = [];
+  /** Steps waiting for a retry's delay. */
+  retrying = 0;
+
+  constructor(
+    private readonly session: RunSession,
+    private readonly state: RunState,
+    private readonly options: DriveOptions,
+    private readonly resultLimit: number,
+    /** Settles a promise after the next flush, once what it reports is recorded. */
+    private readonly ack: (settle: () => void) => void,
+  ) {}
+
+  /** Nothing running, queued or waiting for a retry. */
+  get idle(): boolean {
+    return this.running.size === 0 && this.queued.length === 0 && this.retrying === 0;
+  }
+
+  stopAll(reason: 'cancel' | 'interrupt'): void {
+    for (const controller of this.running.values()) controller.abort(reason);
+  }
+
+  /** Runs attempt `attempt` of `key` (`step`: what it is, on the attempt that brings it into the run). */
+  run(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown, attempt: number, step: StepInfo | undefined, promise: Settle): void {
+    if (this.state.cancelRequested !== undefined) return promise.reject(cancelled(key, this.state.cancelRequested));
+    // `--concurrency`: a step past the limit starts when a running one ends.
+    if (this.options.concurrency !== undefined && this.running.size >= this.options.concurrency) {
+      this.queued.push(() => this.run(key, options, work, attempt, step, promise));
+      return;
+    }
+    this.session.emit(step === undefined ? { type: 'TaskStarted', task: key, attempt } : { type: 'TaskStarted', task: key, attempt, step });
+    this.session.wake();
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const done = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      this.running.delete(key);
+      this.queued.shift()?.();
+      this.options.store.logs.end(this.state.runId, key, attempt);
+      this.ended(key, options, work, attempt, outcome, controller.signal, promise);
+    };
+    if (options.timeout !== undefined) {
+      timer = setTimeout(() => {
+        controller.abort('timeout');
+        done({ ok: false, error: new StepError('EXEC_TIMEOUT', `${key} timed out after ${formatMs(options.timeout!)}`, true) });
+      }, options.timeout);
+    }
+    const io: StepAttempt = {
+      key,
+      attempt,
+      signal: controller.signal,
+      idempotencyKey: `${this.state.runId}/${key}`,
+      output: (stream, chunk) => this.log(key, attempt, stream, chunk),
+    };
+    let result: unknown;
+    try {
+      result = work(io);
+    } catch (error) {
+      return done({ ok: false, error });
+    }
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      (result as Promise<unknown>).then(
+        (value) => done({ ok: true, value }),
+        (error) => done({ ok: false, error }),
+      );
+    } else done({ ok: true, value: result });
+  }
+
+  /** Output of a step (or of the code outside steps, attempt 0), masked, to the log store. */
+  log(key: string, attempt: number, stream: 'stdout' | 'stderr', chunk: string): void {
+    const masked = this.session.masker ? this.session.masker.text(chunk) : chunk;
+    try {
+      this.options.store.logs.write(this.state.runId, key, attempt, stream, masked);
+    } catch (err) {
+      this.session.logFailure ??= err;
+      this.session.wake();
+      return;
+    }
+    if (this.options.followAll) this.options.onOutput?.(key, stream, masked);
+  }
+
+  private ended(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown, attempt: number, outcome: Outcome, signal: AbortSignal, promise: Settle): void {
+    const session = this.session;
+    session.wake();
+    if (signal.aborted && signal.reason === 'interrupt') return;
+    if (signal.aborted && signal.reason === 'cancel') {
+      const reason = this.state.cancelRequested ?? 'cancelled';
+      if (this.state.task(key).status === 'running') session.emit({ type: 'TaskCancelled', task: key, reason });
+      return promise.reject(cancelled(key, reason));
+    }
+    if (outcome.ok) {
+      const checked = recordable(`step ${key}`, outcome.value, this.resultLimit);
+      if (checked.ok) {
+        session.emit({ type: 'TaskSucceeded', task: key, attempt, outputs: checked.value === undefined ? {} : { value: checked.value } });
+        this.ack(() => promise.resolve(checked.value));
+        return;
+      }
+      outcome = { ok: false, error: new StepError(checked.error.code, checked.error.message, false) };
+    }
+    const error = toTaskError(outcome.error);
+    const retryable = isRetryable(outcome.error);
+    const task = this.state.task(key);
+    const why = notRetried({ error, retryable, policy: options.retry, counted: attempt - task.attemptOffset, cancelled: this.state.cancelRequested !== undefined });
+    session.emit({ type: 'TaskFailed', task: key, attempt, error: why === undefined ? error : { ...error, not_retried: why }, retryable });
+    if (why === undefined) {
+      const delay = retryDelay(options.retry!, attempt - task.attemptOffset, (this.options.random ?? Math.random)());
+      session.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: session.now() + delay });
+      this.afterDelay(delay, () => this.run(key, options, work, attempt + 1, undefined, promise));
+      return;
+    }
+    const failure = new StepFailed(key, { ...error, not_retried: why });
+    this.ack(() => promise.reject(failure));
+  }
+
+  /** Runs `go` after a retry's delay (counted, so the run is not taken for waiting meanwhile). */
+  afterDelay(delay: number, go: () => void): void {
+    this.retrying++;
+    this.session.setTimer(delay, () => {
+      this.retrying--;
+      go();
+    });
+  }
+}
