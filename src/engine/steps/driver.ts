@@ -192,6 +192,9 @@ export class StepDriver implements RunDriver, StepHost {
       if (session.stopping) return;
       session.checkLogs();
       if (session.unflushed > 0) {
+        // A wait that leaves the run with nothing to do is recorded with the RunWaiting it
+        // causes, in one append: a kill between the two would show the run interrupted.
+        if (this.state.status !== 'waiting' && this.shouldWait()) session.emit({ type: 'RunWaiting', waits: this.waits.list() });
         await session.flush();
         if (session.stopping) return;
       }
