@@ -109,10 +109,9 @@ describe('the config file is checked like a workflow file', () => {
   });
 
   test('an unknown setting gets file:line:col and a did-you-mean', () => {
-    expect(check('# settings\nstor: x.db\n')).toEqual([
-      "baton.config.yaml:2:1: error CONFIG_UNKNOWN_FIELD: unknown setting 'stor' (did you mean 'store'?)\n" +
-        '  hint: the settings are: store (where runs are kept: `memory` or a SQLite file path (relative to this file))',
-    ]);
+    const [line] = check('# settings\nstor: x.db\n');
+    expect(line).toMatch(/^baton\.config\.yaml:2:1: error CONFIG_UNKNOWN_FIELD: unknown setting 'stor' \(did you mean 'store'\?\)\n/);
+    expect(line).toContain('hint: the settings are: store (where runs are kept: `memory` or a SQLite file path (relative to this file)); skills (');
   });
 
   test('every problem at once', () => {
@@ -140,6 +139,37 @@ describe('the config file is checked like a workflow file', () => {
     const error = thrown as ConfigInvalidError;
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.diagnostics[0]).toMatchObject({ code: 'CONFIG_UNKNOWN_FIELD', file: path.join(root, 'baton.config.yaml'), line: 1, col: 1 });
+  });
+
+  test('skills, scripts, limits, sandbox and mcp settings are read; relative folders resolve against the file', () => {
+    const text = 'skills: [../shared-skills]\nscripts:\n  timeout: 2m\n  allowed_extensions: [.sh, .PY]\nlimits:\n  summary_bytes: 8192\n  step_result_bytes: 65536\nsandbox:\n  network: true\n  writable: [out]\nmcp:\n  approvals: true\n';
+    expect(parseConfig(text, 'c.yaml')).toEqual({
+      config: {
+        skills: ['../shared-skills'],
+        scripts: { timeout: 120_000, allowed_extensions: ['.sh', '.py'] },
+        limits: { summary_bytes: 8192, step_result_bytes: 65536 },
+        sandbox: { mode: 'workspace-write', network: true, writable: ['out'] },
+        mcp: { approvals: true },
+      },
+      diagnostics: [],
+    });
+    expect(parseConfig('sandbox: workspace-write\n', 'c.yaml').config).toEqual({ sandbox: { mode: 'workspace-write', network: false, writable: [] } });
+    const root = tree({ 'baton.config.yaml': 'skills: [team-skills]\nsandbox: {writable: [out]}\n', 'sub/': '' });
+    const project = loadProject({ cwd: path.join(root, 'sub'), env: noEnv });
+    expect(project.config.skills).toEqual([path.join(root, 'team-skills')]);
+    expect(project.config.sandbox?.writable).toEqual([path.join(root, 'out')]);
+  });
+
+  test('each wrong setting is reported where it is, with what to write', () => {
+    const lines = check('skills: shared\nscripts:\n  timeout: soon\n  allowed: [.sh]\nlimits:\n  summary_bytes: -1\nsandbox: workspace-wrte\nmcp:\n  approvals: yes please\n');
+    expect(lines.map((l) => l.split('\n')[0])).toEqual([
+      'baton.config.yaml:1:9: error CONFIG_TYPE: `skills` must be a list of folders, e.g. [../shared-skills]',
+      'baton.config.yaml:3:12: error CONFIG_TYPE: `scripts.timeout` must be a duration such as 300s, 5m or 1h (a bare number is seconds)',
+      "baton.config.yaml:4:3: error CONFIG_UNKNOWN_FIELD: unknown setting 'scripts.allowed'",
+      'baton.config.yaml:6:18: error CONFIG_TYPE: `limits.summary_bytes` must be a whole number of bytes, at least 64',
+      "baton.config.yaml:7:10: error CONFIG_TYPE: `sandbox` is 'workspace-wrte' (did you mean 'workspace-write'?)",
+      'baton.config.yaml:9:14: error CONFIG_TYPE: `mcp.approvals` must be true or false',
+    ]);
   });
 
   test('a folder named baton.config.yaml is not a config file', () => {

@@ -18,20 +18,19 @@ import { Reporter, type Diagnostic } from '../spec/diagnostics.js';
 import { parseSource } from '../spec/source.js';
 import { didYouMean } from '../spec/suggest.js';
 import { ConfigError, ConfigInvalidError } from './errors.js';
+import { parseSettings, SETTING_HELP, type Settings } from './settings.js';
 
 export const CONFIG_FILE_NAMES = ['baton.config.yaml', 'baton.config.yml'] as const;
 /** A config file is a few lines; anything this big is not one. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** What `baton.config.yaml` may say (it grows as features need settings). */
-export interface ProjectConfig {
+/** What `baton.config.yaml` may say (it grows as features need settings; settings.ts has the rest). */
+export interface ProjectConfig extends Settings {
   /** Where runs are kept: `memory`, a SQLite file path, later a database URL; default `<home>/baton.db`. */
   store?: string;
 }
 
-const FIELDS: Record<keyof ProjectConfig, string> = {
-  store: 'where runs are kept: `memory` or a SQLite file path (relative to this file)',
-};
+const FIELDS: Record<keyof ProjectConfig, string> = SETTING_HELP;
 
 export interface Project {
   /** The folder of the config file, else the working folder. */
@@ -79,6 +78,8 @@ export function loadProject(options: ProjectOptions = {}): Project {
   const config = parsed.config!;
   // A relative path in the file means relative to the file, wherever baton runs from.
   if (config.store !== undefined && isFilePath(config.store)) config.store = path.resolve(root, config.store);
+  if (config.skills) config.skills = config.skills.map((dir) => path.resolve(root, dir));
+  if (config.sandbox) config.sandbox.writable = config.sandbox.writable.map((dir) => path.resolve(root, dir));
   return { root, home, configFile, config };
 }
 
@@ -116,6 +117,7 @@ export function parseConfig(input: string, file: string): { config?: ProjectConf
       rep.error('CONFIG_TYPE', '`store` must be a non-empty string: `memory` or a SQLite file path', rep.value(map, 'store'));
     } else config.store = store;
   }
+  parseSettings(map, rep, config);
   const diagnostics = rep.result();
   return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { config, diagnostics };
 }

@@ -1,0 +1,176 @@
+/**
+ * The settings of `baton.config.yaml` past `store:`: where skills come from, what ad-hoc
+ * scripts may be and how long they may run (seed 003), the size limits of what a run
+ * reports, the sandbox, and what an agent may do over MCP. Each setting is checked with
+ * file:line:col and a hint, like a workflow file's fields; pure.
+ */
+import type { Reporter } from '../spec/diagnostics.js';
+import { parseDuration } from '../spec/duration.js';
+import { didYouMean } from '../spec/suggest.js';
+
+export type SandboxMode = 'off' | 'workspace-write';
+export const SANDBOX_MODES: readonly SandboxMode[] = ['off', 'workspace-write'];
+
+export interface SandboxSettings {
+  /** `workspace-write`: the project folder writable, the rest read-only, no network unless `network`. */
+  mode: SandboxMode;
+  /** Let sandboxed processes use the network (default false). */
+  network: boolean;
+  /** More folders a sandboxed process may write (absolute after loading), beside the project. */
+  writable: string[];
+}
+
+export interface ScriptSettings {
+  /** Time limit of a run from standard input (`baton run -`) when it sets none, ms; default 300 s. */
+  timeout?: number;
+  /** Kinds of file `baton run -` accepts, as extensions (`.sh`, `.py`, `.ts`, `.yaml`...); default all. */
+  allowed_extensions?: string[];
+}
+
+export interface LimitSettings {
+  /** Bytes of a run's summary (and result) shown; default 4096 (BATON_SUMMARY_LIMIT overrides). */
+  summary_bytes?: number;
+  /** Bytes of JSON a code step may return; default 1 MiB (a workflow's step_result_limit overrides). */
+  step_result_bytes?: number;
+}
+
+export interface McpSettings {
+  /** Let agents answer approvals over MCP (default false: a person answers them). */
+  approvals?: boolean;
+}
+
+export interface Settings {
+  /** Folders of skill folders, after the project's `skills/` and `.agents/skills/` (absolute after loading). */
+  skills?: string[];
+  scripts?: ScriptSettings;
+  limits?: LimitSettings;
+  sandbox?: SandboxSettings;
+  mcp?: McpSettings;
+}
+
+/** Every setting, with what it is for (the hint of an unknown setting lists them). */
+export const SETTING_HELP = {
+  store: 'where runs are kept: `memory` or a SQLite file path (relative to this file)',
+  skills: 'more folders of skills (relative to this file), searched after skills/ and .agents/skills/',
+  scripts: '`baton run -` limits: timeout (default 300s), allowed_extensions (default all)',
+  limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
+  sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
+  mcp: 'what agents may do over `baton mcp`: approvals (default false)',
+} as const;
+
+type Map = Record<string, unknown>;
+
+/** Reads the settings of `map` (the config file's top level) into `into`, reporting problems. */
+export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
+  if (Object.hasOwn(map, 'skills')) {
+    const folders = stringList(map, 'skills', rep, 'a list of folders, e.g. [../shared-skills]');
+    if (folders) into.skills = folders;
+  }
+  const scripts = section(map, 'scripts', rep, ['timeout', 'allowed_extensions']);
+  if (scripts) {
+    const out: ScriptSettings = {};
+    if (Object.hasOwn(scripts, 'timeout')) {
+      const ms = duration(scripts, 'timeout', rep);
+      if (ms !== undefined) out.timeout = ms;
+    }
+    if (Object.hasOwn(scripts, 'allowed_extensions')) {
+      const list = stringList(scripts, 'allowed_extensions', rep, 'a list of extensions, e.g. [.sh, .py, .ts, .yaml]');
+      if (list) {
+        const bad = list.findIndex((e) => !/^\.[A-Za-z0-9]+$/.test(e));
+        if (bad >= 0) rep.error('CONFIG_TYPE', `\`scripts.allowed_extensions\`: '${list[bad]}' is not an extension`, rep.value(scripts.allowed_extensions as unknown[], bad), 'write it with its dot: .sh, .py, .ts, .yaml');
+        else out.allowed_extensions = list.map((e) => e.toLowerCase());
+      }
+    }
+    into.scripts = out;
+  }
+  const limits = section(map, 'limits', rep, ['summary_bytes', 'step_result_bytes']);
+  if (limits) {
+    const out: LimitSettings = {};
+    for (const key of ['summary_bytes', 'step_result_bytes'] as const) {
+      if (!Object.hasOwn(limits, key)) continue;
+      const value = limits[key];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 64) {
+        rep.error('CONFIG_TYPE', `\`limits.${key}\` must be a whole number of bytes, at least 64`, rep.value(limits, key), `e.g. ${key}: ${key === 'summary_bytes' ? 4096 : 1048576}`);
+      } else out[key] = value;
+    }
+    into.limits = out;
+  }
+  if (Object.hasOwn(map, 'sandbox')) {
+    const sandbox = parseSandbox(map, rep);
+    if (sandbox) into.sandbox = sandbox;
+  }
+  const mcp = section(map, 'mcp', rep, ['approvals']);
+  if (mcp) {
+    const out: McpSettings = {};
+    if (Object.hasOwn(mcp, 'approvals')) {
+      if (typeof mcp.approvals !== 'boolean') rep.error('CONFIG_TYPE', '`mcp.approvals` must be true or false', rep.value(mcp, 'approvals'));
+      else out.approvals = mcp.approvals;
+    }
+    into.mcp = out;
+  }
+}
+
+function parseSandbox(map: Map, rep: Reporter): SandboxSettings | undefined {
+  const raw = map.sandbox;
+  if (typeof raw === 'string') {
+    if (!isMode(raw)) {
+      rep.error('CONFIG_TYPE', `\`sandbox\` is '${raw}'${didYouMean(raw, SANDBOX_MODES)}`, rep.value(map, 'sandbox'), `one of: ${SANDBOX_MODES.join(', ')}`);
+      return undefined;
+    }
+    return { mode: raw, network: false, writable: [] };
+  }
+  const section_ = section(map, 'sandbox', rep, ['mode', 'network', 'writable']);
+  if (!section_) return undefined;
+  const mode = section_.mode ?? 'workspace-write';
+  if (typeof mode !== 'string' || !isMode(mode)) {
+    rep.error('CONFIG_TYPE', `\`sandbox.mode\` must be one of: ${SANDBOX_MODES.join(', ')}`, rep.value(section_, 'mode'));
+    return undefined;
+  }
+  const network = section_.network ?? false;
+  if (typeof network !== 'boolean') {
+    rep.error('CONFIG_TYPE', '`sandbox.network` must be true or false', rep.value(section_, 'network'));
+    return undefined;
+  }
+  const writable = Object.hasOwn(section_, 'writable') ? stringList(section_, 'writable', rep, 'a list of folders, e.g. [/tmp]') : [];
+  if (writable === undefined) return undefined;
+  return { mode, network, writable };
+}
+
+function isMode(value: string): value is SandboxMode {
+  return (SANDBOX_MODES as readonly string[]).includes(value);
+}
+
+/** A nested mapping of settings with only `known` keys, or undefined (reported) when absent or wrong. */
+function section(map: Map, key: string, rep: Reporter, known: readonly string[]): Map | undefined {
+  if (!Object.hasOwn(map, key)) return undefined;
+  const value = map[key];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    rep.error('CONFIG_TYPE', `\`${key}\` must be a mapping of settings: ${known.join(', ')}`, rep.value(map, key));
+    return undefined;
+  }
+  const section_ = value as Map;
+  for (const name of Object.keys(section_)) {
+    if (!known.includes(name)) rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting '${key}.${name}'${didYouMean(name, known)}`, rep.key(section_, name), `the settings of \`${key}\` are: ${known.join(', ')}`);
+  }
+  return section_;
+}
+
+function stringList(map: Map, key: string, rep: Reporter, example: string): string[] | undefined {
+  const value = map[key];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
+    rep.error('CONFIG_TYPE', `\`${key}\` must be ${example}`, rep.value(map, key));
+    return undefined;
+  }
+  return value as string[];
+}
+
+function duration(map: Map, key: string, rep: Reporter): number | undefined {
+  try {
+    const ms = parseDuration(map[key], 's');
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  rep.error('CONFIG_TYPE', `\`scripts.${key}\` must be a duration such as 300s, 5m or 1h (a bare number is seconds)`, rep.value(map, key));
+  return undefined;
+}
