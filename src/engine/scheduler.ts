@@ -1,4 +1,4 @@
-import { evaluateCondition, usesStatusFunction } from '../expr/index.js';
+import { evaluateCondition, renderTemplate, usesStatusFunction } from '../expr/index.js';
 import type { TaskSpec } from '../spec/model.js';
 import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
@@ -376,7 +376,7 @@ export class Scheduler {
       this.emit({ type: 'RunCancelled', reason: this.state.cancelRequested });
     } else {
       const failed = [...this.state.tasks].filter(([key, t]) => t.status === 'failed' && !this.upstream.failedButContinues(key));
-      if (failed.length === 0) this.emit({ type: 'RunSucceeded' });
+      if (failed.length === 0) this.runSucceeded();
       else {
         const names = failed.map(([key]) => key);
         const shown = listKeys(names, 5);
@@ -387,6 +387,27 @@ export class Scheduler {
       }
     }
     return true;
+  }
+
+  /**
+   * Ends the run succeeded, with the workflow's `outputs:` as its result. An output that
+   * cannot be evaluated (fromJSON of text that is not JSON) fails the run instead: a
+   * caller must never read a result that is quietly missing a value.
+   */
+  private runSucceeded(): void {
+    const templates = this.state.plan.workflow.outputs;
+    if (templates === undefined) return this.emit({ type: 'RunSucceeded' });
+    const scope = this.scopes.forTask('');
+    const result: Record<string, unknown> = {};
+    for (const [name, template] of Object.entries(templates)) {
+      try {
+        result[name] = renderTemplate(template, scope);
+      } catch (error) {
+        const message = `the workflow's output '${name}' could not be evaluated: ${error instanceof Error ? error.message : String(error)}`;
+        return this.emit({ type: 'RunFailed', error: { code: 'RUN_OUTPUTS', message } });
+      }
+    }
+    this.emit({ type: 'RunSucceeded', result });
   }
 
   /** Has the scheduler anything it could start now? */

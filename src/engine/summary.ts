@@ -22,7 +22,7 @@ export interface RunSummary {
   code?: { language: 'js' | 'script'; file: string };
   /** What a code run reports back: what it set (ctx.summary, `baton summary`), or a script's last lines; at most SUMMARY_LIMIT bytes. */
   summary?: string;
-  /** What a code run's function returned (JSON), when it is small enough to show (at most SUMMARY_LIMIT bytes of JSON). */
+  /** What a code run's function returned, or a workflow's `outputs:` (JSON), when it is small enough to show (at most SUMMARY_LIMIT bytes of JSON). */
   result?: unknown;
   /** A waiting run: what it waits for. */
   waits?: RunWait[];
@@ -143,20 +143,24 @@ export function summarize(state: RunState): RunSummary {
     error: state.runError,
     counts: countTasks(tasks),
     tasks,
-    ...codeParts(state),
+    ...reportedParts(state),
   };
 }
 
-/** What a code run adds to its summary, bounded. */
-function codeParts(state: RunState): Partial<RunSummary> {
-  if (state.code === undefined) return {};
+/**
+ * What a run reports back, bounded: its result (a code run's return value, a workflow's
+ * `outputs:`), and for a code run its summary and what it waits for.
+ */
+function reportedParts(state: RunState): Partial<RunSummary> {
   const limit = summaryLimit();
-  const out: Partial<RunSummary> = { code: { language: state.code.language, file: state.code.file } };
-  if (state.summary !== undefined) out.summary = boundedText(state.summary, limit);
+  const out: Partial<RunSummary> = {};
   if (state.result !== undefined) {
     const json = JSON.stringify(state.result);
     if (json !== undefined && Buffer.byteLength(json) <= limit) out.result = state.result;
   }
+  if (state.code === undefined) return out;
+  out.code = { language: state.code.language, file: state.code.file };
+  if (state.summary !== undefined) out.summary = boundedText(state.summary, limit);
   if (state.status === 'waiting' && state.waits.length > 0) out.waits = [...state.waits];
   return out;
 }

@@ -243,6 +243,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'PARALLEL_FAILED',
     'RUN_TASKS_FAILED',
     'RUN_TASK_FAILED',
+    // the workflow's `outputs:` could not be evaluated once its tasks ended
+    'RUN_OUTPUTS',
     'RUN_TIMEOUT',
     'TASK_FAILED',
   ],

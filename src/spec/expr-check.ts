@@ -65,14 +65,16 @@ class Checker {
     const seen = site.kind === 'condition' ? inspectCondition(value) : inspectTemplate(value, contexts);
     const at = (index: number): Loc => this.rep.index.charLoc(site.container, site.key, index);
     for (const p of seen.problems) this.rep.error('SPEC_EXPR_SYNTAX', p.message, at(p.col - 1), p.hint);
-    for (const read of seen.reads) this.read(read, node, contexts, at);
+    // The workflow's outputs are read when every task has ended: no order to check.
+    const ordered = site.kind !== 'run-outputs';
+    for (const read of seen.reads) this.read(read, node, contexts, at, ordered);
     const literal = site.kind === 'command' ? literalInShell(value) : () => false;
     for (const offset of seen.shell) this.shellText(value, offset, site, literal, node, at);
     const sets = new Map<string, boolean>();
     if (site.kind === 'command') for (const bare of seen.bare) this.assigned(value, bare, sets, at);
   }
 
-  private read(read: ContextRead, node: TaskNode | undefined, contexts: Set<string>, at: (i: number) => Loc): void {
+  private read(read: ContextRead, node: TaskNode | undefined, contexts: Set<string>, at: (i: number) => Loc, ordered: boolean): void {
     const name = read.name.toLowerCase();
     if (!KNOWN_CONTEXTS.includes(name)) return this.unknownContext(read, at);
     if (!contexts.has(name)) return this.unavailable(name, node, at(read.at));
@@ -88,7 +90,7 @@ class Checker {
         }
         return;
       case 'tasks':
-        return this.taskRead(first, second, node, at);
+        return this.taskRead(first, second, node, at, ordered);
       case 'run':
       case 'workflow':
       case 'trigger':
@@ -96,7 +98,7 @@ class Checker {
     }
   }
 
-  private taskRead(first: Name, second: Name | undefined, node: TaskNode | undefined, at: (i: number) => Loc): void {
+  private taskRead(first: Name, second: Name | undefined, node: TaskNode | undefined, at: (i: number) => Loc, ordered: boolean): void {
     const target = this.byId.get(first.name.toLowerCase());
     if (target === undefined) {
       // `tasks['loop[qa]']`: an iteration of a loop, known only when the loop starts.
@@ -112,6 +114,7 @@ class Checker {
       return;
     }
     if (second !== undefined) this.field(`tasks.${first.name}`, second, TASK_FIELDS, at);
+    if (!ordered) return;
     const read: TaskRead = { target, loc: at(first.at) };
     if (node !== undefined) read.reader = node;
     this.taskReads.push(read);

@@ -14,8 +14,12 @@ import type { Reporter } from './diagnostics.js';
 import type { Key } from './positions.js';
 import type { RawMap } from './raw.js';
 
-/** template: `${ }` parts in text; command: the same, in a shell command; outputs: a template that also sees `result`; condition: one expression. */
-export type SiteKind = 'template' | 'command' | 'outputs' | 'condition';
+/**
+ * template: `${ }` parts in text; command: the same, in a shell command; outputs: a
+ * template that also sees `result`; run-outputs: a template of the workflow's `outputs:`,
+ * evaluated once every task has ended; condition: one expression.
+ */
+export type SiteKind = 'template' | 'command' | 'outputs' | 'run-outputs' | 'condition';
 
 export interface ExprSite {
   /** The task the field belongs to; undefined for the workflow's own `environment`. */

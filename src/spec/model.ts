@@ -165,6 +165,12 @@ export interface Workflow {
   /** Names of environment variables holding secrets: `${ secrets.NAME }`, masked in logs and events. */
   secrets?: string[];
   inputs: Record<string, InputSpec>;
+  /**
+   * What a run gives back when it succeeds (a skill's outputs to its caller): name ->
+   * template over the run's contexts (`${ tasks.check.outputs.status }`), evaluated once
+   * every task has ended; the values become RunSucceeded's `result`.
+   */
+  outputs?: Record<string, string>;
   /** Top-level tasks in file order. Callbacks are here too (see `callbacks`). */
   tasks: TaskSpec[];
   /** Ids named in some on_success/on_failure: they run only as callbacks, never as roots. */

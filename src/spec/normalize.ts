@@ -63,6 +63,8 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   }
   const concurrency = num(raw, 'concurrency');
   if (concurrency !== undefined) workflow.concurrency = concurrency;
+  const outputs = outputsOf(raw, exprs);
+  if (outputs !== undefined) workflow.outputs = outputs;
   const notifications = notificationsOf(raw);
   if (notifications !== undefined) workflow.notifications = notifications;
   return { workflow, nodes: ctx.nodes, top, exprs };
@@ -86,6 +88,20 @@ function environmentOf(raw: RawMap, exprs: ExprSites): Record<string, string> {
     if (text === undefined) continue;
     out[name] = text;
     exprs.template(environment!, name);
+  }
+  return out;
+}
+
+/** The workflow's `outputs:`: templates over the run's contexts, checked like the environment's. */
+function outputsOf(raw: RawMap, exprs: ExprSites): Record<string, string> | undefined {
+  const outputs = map(raw, 'outputs');
+  if (outputs === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(outputs)) {
+    const text = scalarText(value);
+    if (text === undefined) continue;
+    out[name] = text;
+    exprs.template(outputs, name, 'run-outputs');
   }
   return out;
 }

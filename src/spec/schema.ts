@@ -123,6 +123,9 @@ export const WorkflowFile = strict({
   inputs: z
     .record(z.string(), z.union([inputSpec, z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())], expected('expected an input definition or a default value')), expected('expected a mapping of input name: definition'))
     .describe('Run inputs: name -> {type, description, default, required}, or name -> default value.'),
+  outputs: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]), expected('expected a mapping of output name: template'))
+    .describe('What a successful run gives back (a skill\'s outputs to its caller): name -> template, e.g. "${ tasks.check.outputs.status }". Evaluated when every task has ended.'),
   tasks: z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a workflow needs at least one task' }).describe('The tasks, in any order; depends_on sets the order.'),
   timeout: duration('Time limit of the whole run.', 's'),
   concurrency: positiveInt('Most tasks running at once (the --concurrency flag wins).'),
