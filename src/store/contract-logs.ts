@@ -138,4 +138,29 @@ export function logContract(makeStore: MakeStore): void {
     expect((await logs.read('R1', { cursor })).lines.map((l) => l.text)).toEqual(['after']);
     expect(now).toBe(T0 + 49);
   });
+
+  it('stops forEach before the line its callback refuses, and resumes there with the cursor', async () => {
+    const logs = store().logs;
+    for (let i = 0; i < 30; i++) {
+      clock(T0 + i);
+      logs.write('R1', `t${i % 3}`, 1 + (i % 2), 'stdout', `${i}\n`);
+    }
+    // Pages of at most 7 lines, each read from the cursor the one before returned.
+    const pages: number[][] = [];
+    let cursor: Awaited<ReturnType<typeof logs.forEach>> | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page: number[] = [];
+      cursor = await logs.forEach('R1', (line) => (page.length === 7 ? false : page.push(Number(line.text))), cursor === undefined ? {} : { cursor });
+      if (page.length === 0) break;
+      pages.push(page);
+    }
+    expect(pages.map((p) => p.length)).toEqual([7, 7, 7, 7, 2]);
+    expect(pages.flat()).toEqual([...Array(30).keys()]);
+    // A task's lines, paged the same way.
+    const first: string[] = [];
+    const at = await logs.forEach('R1', (line) => (first.length === 2 ? false : first.push(line.text)), { task: 't1' });
+    const rest: string[] = [];
+    await logs.forEach('R1', (line) => rest.push(line.text), { task: 't1', cursor: at });
+    expect([...first, ...rest]).toEqual(['1', '4', '7', '10', '13', '16', '19', '22', '25', '28']);
+  });
 }

@@ -189,7 +189,9 @@ export interface LogStore {
   read(runId: string, query?: LogQuery): Promise<LogPage>;
   /**
    * Calls `each` for every line in time order, streamed (for export and huge logs). When
-   * `each` returns a promise (its reader is behind), the next line waits for it.
+   * `each` returns a promise (its reader is behind), the next line waits for it. When it
+   * returns `false`, the read stops before that line, and the cursor returned resumes at
+   * it (reading a log a page at a time).
    */
   forEach(runId: string, each: (line: LogLine) => unknown, query?: Omit<LogQuery, 'tail'>): Promise<LogCursor>;
   close(): Promise<void>;

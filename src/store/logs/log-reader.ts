@@ -21,6 +21,11 @@ class FileLines {
   attempt = 0;
   /** Where the next unread line starts: the cursor for this file. */
   offset: number;
+  /**
+   * Where the line `next()` returned last starts, while the merge holds it unread (a reader
+   * that stops before it resumes there); undefined once the file has no more lines.
+   */
+  held?: number;
   private buf: Buffer;
   private bufStart: number;
   private bufLen = 0;
@@ -50,10 +55,17 @@ class FileLines {
 
   next(): LogLine | undefined {
     for (;;) {
+      const start = this.offset;
       const raw = this.rawLine();
-      if (raw === undefined) return undefined;
+      if (raw === undefined) {
+        this.held = undefined;
+        return undefined;
+      }
       const line = parseLine(raw);
-      if (line) return { task: this.task, attempt: this.attempt, stream: line.stream, at: line.at, text: line.text };
+      if (line) {
+        this.held = start;
+        return { task: this.task, attempt: this.attempt, stream: line.stream, at: line.at, text: line.text };
+      }
     }
   }
 
@@ -107,6 +119,8 @@ export function runLogFiles(logsDir: string, runId: string, task?: string): stri
 /**
  * Reads lines in time order: calls `each` for every line matching `query` (task, since,
  * cursor) and returns the new cursor. Yields to the event loop now and then on big logs.
+ * `each` returning `false` stops the read before that line: the cursor then points at it
+ * in its file, and at the first line not yet given in every other file (a page of a log).
  */
 export async function forEachLine(
   logsDir: string,
@@ -126,14 +140,20 @@ export async function forEachLine(
     if (source.open() && (query.task === undefined || source.task === query.task)) sources.push(source);
   }
   let count = 0;
+  let stopped = false;
   for (const line of merge(sources)) {
     if (query.since === undefined || line.at >= query.since) {
       const behind = each(line);
+      if (behind === false) {
+        stopped = true;
+        break;
+      }
       if (behind instanceof Promise) await behind;
     }
     if (++count % 50_000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  for (const source of sources) cursor[path.basename(source.file)] = source.offset;
+  // Stopped: each file's line the merge holds (read, not given) is where that file resumes.
+  for (const source of sources) cursor[path.basename(source.file)] = stopped && source.held !== undefined ? source.held : source.offset;
   return cursor;
 }
 

@@ -47,12 +47,21 @@ export class MemoryLogStore implements LogStore {
   }
 
   async forEach(runId: string, each: (line: LogLine) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
-    const { lines, cursor } = this.select(runId, query);
-    for (const line of lines) {
+    const { lines, cursor, marks } = this.select(runId, query);
+    for (const [i, line] of lines.entries()) {
       const behind = each(line);
+      // Stopped before this line: it, and every attempt's first line not yet given, come next.
+      if (behind === false) return { ...cursor, ...this.resumeAt(marks.slice(i)) };
       if (behind instanceof Promise) await behind;
     }
     return cursor;
+  }
+
+  /** For each attempt, the count of its lines written before the first of `rest` that is its. */
+  private resumeAt(marks: { id: string; seq: number }[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const mark of marks) if (!Object.hasOwn(out, mark.id)) out[mark.id] = mark.seq;
+    return out;
   }
 
   async close(): Promise<void> {
@@ -78,22 +87,26 @@ export class MemoryLogStore implements LogStore {
     }
   }
 
-  /** The run's lines matching task, since and cursor, in time order, and the cursor after them. */
-  private select(runId: string, query: LogQuery): LogPage {
+  /**
+   * The run's lines matching task, since and cursor, in time order, and the cursor after
+   * them; `marks` says, line by line, which attempt it is of and how many of that attempt's
+   * lines were written before it (where a cursor resumes at it).
+   */
+  private select(runId: string, query: LogQuery): LogPage & { marks: { id: string; seq: number }[] } {
     const cursor: Record<string, number> = { ...query.cursor };
-    const out: LogLine[] = [];
+    const out: { line: LogLine; mark: { id: string; seq: number } }[] = [];
     for (const [id, entry] of this.runs.get(runId) ?? []) {
       if (query.task !== undefined && entry.task !== query.task) continue;
       const dropped = entry.written - (entry.lines.length - entry.head);
       const from = entry.head + Math.max(0, (cursor[id] ?? 0) - dropped);
       for (let i = from; i < entry.lines.length; i++) {
         const line = entry.lines[i];
-        if (query.since === undefined || line.at >= query.since) out.push({ ...line });
+        if (query.since === undefined || line.at >= query.since) out.push({ line: { ...line }, mark: { id, seq: dropped + i - entry.head } });
       }
       cursor[id] = entry.written;
     }
     // Stable: equal times keep attempt order.
-    out.sort((a, b) => a.at - b.at);
-    return { lines: out, cursor };
+    out.sort((a, b) => a.line.at - b.line.at);
+    return { lines: out.map((o) => o.line), cursor, marks: out.map((o) => o.mark) };
   }
 }
