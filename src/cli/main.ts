@@ -168,6 +168,37 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('init')
+    .description('make a baton project here (or in [dir]): baton.config.yaml, .baton/ in .gitignore, skills/, example workflows hello.yaml and hello.ts; files that exist are skipped')
+    .argument('[dir]', 'the project folder (created if missing; default: the current folder)')
+    .option('--force', 'overwrite the files init writes when they exist')
+    .option('--json', 'print what was written and skipped as JSON')
+    .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('create')
+    .description('write a new workflow <name>.yaml (or .ts) from a built-in template, with the workflow named <name>')
+    .argument('[name]', 'the new workflow\'s name, also its file name (may include a folder: ops/deploy-web)')
+    .option('-t, --template <template>', 'the template (see --list): ci-cd, deploy, backup, health-check, etl, hello, hello-ts')
+    .option('--list', 'list the templates with what each does')
+    .option('--force', 'overwrite the file if it exists')
+    .option('--json', 'print what was written (with --list: the templates) as JSON')
+    .action(async (name: string | undefined, flags: { template?: string; list?: boolean; force?: boolean; json?: boolean }) => {
+      process.exitCode = await (await import('./commands/create.js')).create(name, flags);
+    });
+
+  program
+    .command('generate')
+    .description('write the workflow of a built-in template as it is (seed 004\'s types: ci-cd, deploy, backup, health-check, etl; any template of baton create --list)')
+    .requiredOption('--type <type>', 'the template: ci-cd, deploy, backup, health-check, etl, hello, hello-ts')
+    .option('-o, --output <file>', 'the file to write (default <type>.yaml, or .ts); - prints it to standard output')
+    .option('--force', 'overwrite the file if it exists')
+    .option('--json', 'print what was written as JSON')
+    .action(async (flags: { type: string; output?: string; force?: boolean; json?: boolean }) => {
+      process.exitCode = await (await import('./commands/create.js')).generate(flags);
+    });
+
+  program
     .command('cancel')
     .description('cancel a run from another terminal: its process stops the tasks and runs always() cleanup; waits until it has')
     .argument('<run-id>', 'the run (any unique prefix of its id)')

@@ -120,6 +120,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_AMBIGUOUS',
     // `baton step` / `baton summary` called outside a script that `baton run` runs
     'STEP_NO_RUN',
+    // `baton create`/`generate`/`init`: a name that cannot name a workflow file, a file that cannot be written
+    'TEMPLATE_NAME',
+    'TEMPLATE_WRITE',
   ],
   invalid_workflow: [
     'SPEC_CALLBACK_DEPENDS',
@@ -253,6 +256,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SKILL_NOT_FOUND',
     // `baton approve` of a run with no such approval open
     'WAIT_NOT_FOUND',
+    // `baton create --template` / `generate --type` of a template baton does not have
+    'TEMPLATE_NOT_FOUND',
     'CLI_TASK_NOT_FOUND',
     // a workflow's code file (sdk/load.ts) that is missing, or cannot be read (as SPEC_READ)
     'CODE_NOT_FOUND',
@@ -267,6 +272,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SKILL_EXISTS',
     // `baton export -o FILE` of a file that exists, without --force
     'EXPORT_EXISTS',
+    // `baton create`/`generate` of a file that exists, without --force
+    'TEMPLATE_EXISTS',
     'RUN_FINISHED',
     'RUN_HELD',
     'RUN_NOTHING_TO_RETRY',
@@ -300,6 +307,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // installs), or this copy of baton has no bin/baton.js for scripts to call
     'STEP_PROTOCOL',
     'STEP_NO_LAUNCHER',
+    // this copy of baton has no templates/ folder, or a template baton cannot rename
+    'TEMPLATE_MISSING',
+    'TEMPLATE_BROKEN',
     // the engine found no task it could start: a bug in planning
     'ENGINE_STUCK',
     // validation lets no unknown task type through, so reaching the executor is a bug
