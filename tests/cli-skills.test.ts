@@ -23,9 +23,15 @@ describe('baton skills', () => {
     mkdirSync(path.join(root, 'deep', 'er'), { recursive: true });
     const r = baton(['skills', 'list'], { cwd: path.join(root, 'deep', 'er') });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('disk-check  Checks free disk space on a host. Use before a deploy.\nport-wait   Waits until a TCP port accepts connections.\n');
+    // The project's first, then baton's built-in skills, marked as such.
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^disk-check +Checks free disk space on a host\. Use before a deploy\.$/);
+    expect(lines[1]).toMatch(/^port-wait +Waits until a TCP port accepts connections\.$/);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines.slice(2)) expect(line).toMatch(/ \(built in\)$/);
     const json = JSON.parse(baton(['skills', 'list', '--json'], { cwd: root }).stdout);
-    expect(json.skills.map((s: { name: string }) => s.name)).toEqual(['disk-check', 'port-wait']);
+    const own = json.skills.filter((s: { origin: string }) => s.origin !== 'built in');
+    expect(own.map((s: { name: string; origin: string }) => [s.name, s.origin])).toEqual([['disk-check', 'the project'], ['port-wait', 'the project (.agents)']]);
   });
 
   it('validate: file:line:col problems, exit 1; the seed format is read with notes on making it portable, exit 0', () => {
@@ -57,8 +63,13 @@ describe('baton skills', () => {
     expect(found.stdout.split('\n')[0]).toMatch(/^k8s-crashloop-restart {2}Restarts the pods/);
     expect(found.stdout).not.toContain('wait-for-port');
     const json = JSON.parse(baton(['skills', 'search', 'port', '--json'], { cwd: root }).stdout);
-    expect(json.skills.map((s: { name: string }) => s.name)).toEqual(['wait-for-port']);
-    expect(baton(['skills', 'search', 'quantum'], { cwd: root }).stdout).toMatch(/^No skill matches "quantum" \(2 skills searched/);
+    // The project's wait-for-port overrides the built-in one of the same name, and says so.
+    expect(json.skills[0]).toMatchObject({ name: 'wait-for-port', dir: path.join(root, 'skills', 'wait-for-port') });
+    expect(json.skills.filter((s: { name: string }) => s.name === 'wait-for-port')).toHaveLength(1);
+    const listed = baton(['skills', 'list'], { cwd: root });
+    expect(listed.stderr).toContain(`baton: note: skill wait-for-port from the project (${path.join(root, 'skills', 'wait-for-port')}) overrides the built-in one`);
+    const total = JSON.parse(baton(['skills', 'list', '--json'], { cwd: root }).stdout).skills.length;
+    expect(baton(['skills', 'search', 'quantum'], { cwd: root }).stdout).toBe(`No skill matches "quantum" (${total} skills searched; see them with baton skills list)\n`);
 
     const shown = baton(['skills', 'show', 'k8s-crashloop-restart'], { cwd: root });
     expect(shown.stdout).toContain('files          scripts/restart.sh');
@@ -66,7 +77,7 @@ describe('baton skills', () => {
     expect(shown.stdout).toMatch(/# Restart\n\nRuns scripts\/restart.sh.\n$/);
     const missing = baton(['skills', 'show', 'wait-for-prot'], { cwd: root });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/no skill wait-for-prot in this project \(did you mean .*wait-for-port.*\).*\[SKILL_NOT_FOUND\]/);
+    expect(missing.stderr).toMatch(/no skill wait-for-prot \(did you mean .*wait-for-port.*\).*\[SKILL_NOT_FOUND\]/);
 
     expect(baton(['skills', 'new', 'disk-check', '--description', 'Checks free disk space. Use before a deploy.'], { cwd: root }).status).toBe(0);
     expect(baton(['skills', 'validate', 'skills/disk-check'], { cwd: root }).stdout).toBe('1 skill: valid\n');

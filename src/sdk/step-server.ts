@@ -13,7 +13,7 @@
  * ended; a step's result is `{exit_code, stdout, outputs}`, stdout cut at
  * RECORDED_STDOUT_CHARS.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,7 @@ import { STDERR_TAIL_CHARS, STDERR_TAIL_LINES } from '../executors/process-task.
 import { Tail } from '../executors/tail.js';
 import { RETRY_DEFAULTS } from '../spec/normalize-leaf.js';
 import type { RetryPolicy } from '../spec/model.js';
+import { installDir } from '../config/install-dir.js';
 import { BatonError } from '../observability/errors.js';
 import { encode, LineReader, PROTOCOL_VERSION, RECORDED_STDOUT_CHARS, type AttemptExit, type ServerMessage, type StepRequest } from './step-protocol.js';
 
@@ -149,14 +150,10 @@ function writeShim(dir: string): void {
   writeFileSync(path.join(dir, 'baton'), `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(launcher())} "$@"\n`, { mode: 0o755 });
 }
 
-/** bin/baton.js of the running baton: up from this module (dist/cli.cjs in a build, src/sdk/ in tests). */
+/** bin/baton.js of the running baton. */
 function launcher(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++) {
-    const candidate = path.join(dir, 'bin', 'baton.js');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
+  const dir = installDir();
+  if (dir !== undefined) return path.join(dir, 'bin', 'baton.js');
   throw new BatonError('STEP_NO_LAUNCHER', `cannot find bin/baton.js above ${fileURLToPath(import.meta.url)}: this copy of baton is incomplete; reinstall it`);
 }
 

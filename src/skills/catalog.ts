@@ -1,11 +1,15 @@
 /**
  * Where skills come from: folders of skill folders (each holding a SKILL.md), read in
- * order; a skill found earlier hides a later one of the same name, and says so. The
- * project's are `skills/` and `.agents/skills/` (the folder the Agent Skills standard
- * suggests) at its root.
+ * order; a skill found earlier hides a later one of the same name, and says so. In order:
+ * the project's `skills/` and `.agents/skills/` (the folder the Agent Skills standard
+ * suggests) at its root, the folders listed under `skills:` in baton.config.yaml, and the
+ * skills built into baton (`builtin-skills/` of its installation), so a project's skill
+ * overrides a built-in one of the same name.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { installDir } from '../config/install-dir.js';
+import type { Project } from '../config/project.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { ENTRY_KEY, parseSkillFile, type Skill } from './skill-file.js';
 
@@ -23,6 +27,23 @@ export function projectSkillRoots(projectRoot: string): SkillRoot[] {
     { dir: path.join(projectRoot, 'skills'), origin: 'the project' },
     { dir: path.join(projectRoot, '.agents', 'skills'), origin: 'the project (.agents)' },
   ];
+}
+
+export const BUILT_IN = 'built in';
+
+/** The skills that ship with baton, or undefined in an incomplete copy. */
+export function builtinSkillRoot(): SkillRoot | undefined {
+  const dir = installDir();
+  return dir === undefined ? undefined : { dir: path.join(dir, 'builtin-skills'), origin: BUILT_IN };
+}
+
+/** Every folder of skills a project sees, in the order a name is looked up. */
+export function skillRoots(project: Pick<Project, 'root' | 'config' | 'configFile'>): SkillRoot[] {
+  const roots = projectSkillRoots(project.root);
+  for (const dir of project.config.skills ?? []) roots.push({ dir, origin: `${path.basename(project.configFile ?? 'baton.config.yaml')} skills: ${dir}` });
+  const builtin = builtinSkillRoot();
+  if (builtin !== undefined) roots.push(builtin);
+  return roots;
 }
 
 /** One skill folder: its SKILL.md read and checked. */
@@ -48,8 +69,8 @@ export interface Catalog {
   skills: Skill[];
   /** Problems of the skill files read (a skill with errors is left out of `skills`). */
   diagnostics: Diagnostic[];
-  /** Skills hidden by an earlier one of the same name. */
-  hidden: Array<{ name: string; dir: string; by: string }>;
+  /** Skills hidden by an earlier one of the same name: `dir` (from `origin`) is hidden by `by` (from `byOrigin`). */
+  hidden: Array<{ name: string; dir: string; origin: string; by: string; byOrigin: string }>;
 }
 
 /** Every skill under `roots`, in order; folders without a SKILL.md are not skills and are skipped. */
@@ -64,9 +85,10 @@ export function loadCatalog(roots: readonly SkillRoot[]): Catalog {
       const { skill, diagnostics } = loadSkillDir(dir);
       catalog.diagnostics.push(...diagnostics);
       if (!skill) continue;
+      skill.origin = root.origin;
       const earlier = byName.get(skill.name);
       if (earlier) {
-        catalog.hidden.push({ name: skill.name, dir, by: earlier.dir });
+        catalog.hidden.push({ name: skill.name, dir, origin: root.origin, by: earlier.dir, byOrigin: earlier.origin ?? '' });
         continue;
       }
       byName.set(skill.name, skill);

@@ -114,7 +114,7 @@ describe('skill catalog', () => {
       ['disk-check', 'Checks disks.'],
       ['port-wait', 'Waits for a port.'],
     ]);
-    expect(catalog.hidden).toEqual([{ name: 'disk-check', dir: path.join(root, 'agents', 'disk-check'), by: path.join(root, 'skills', 'disk-check') }]);
+    expect(catalog.hidden).toEqual([{ name: 'disk-check', dir: path.join(root, 'agents', 'disk-check'), origin: 'agents', by: path.join(root, 'skills', 'disk-check'), byOrigin: 'project' }]);
     expect(catalog.diagnostics.map((d) => d.code)).toEqual(['SKILL_NAME_FOLDER']);
     expect(validateSkills(path.join(root, 'skills')).checked.map((d) => path.basename(d))).toEqual(['broken', 'disk-check']);
     expect(validateSkills(path.join(root, 'skills', 'disk-check')).diagnostics).toEqual([]);

@@ -33,6 +33,8 @@ export interface Skill {
   /** The skill's folder and its SKILL.md. */
   dir: string;
   file: string;
+  /** Where it comes from, for messages: `the project`, a folder of baton.config.yaml, `built in`. */
+  origin?: string;
 }
 
 /** The metadata key naming a skill's runnable entry (docs/decisions/0009-skill-entry.md). */

@@ -9,7 +9,7 @@ import { driveNewRun, type NewRunFlags, type Placement } from '../new-run.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
-import { codeKind } from '../file-kind.js';
+import { codeKind } from '../../spec/file-kind.js';
 
 export interface RunFlags extends NewRunFlags {
   dryRun?: boolean;

@@ -1,11 +1,6 @@
-import path from 'node:path';
-import { loadProject } from '../../config/project.js';
-import { BatonError } from '../../observability/errors.js';
-import { loadCatalog, projectSkillRoots } from '../../skills/catalog.js';
-import { ENTRY_KEY } from '../../skills/skill-file.js';
-import { didYouMean } from '../../spec/suggest.js';
 import { parsePairs } from '../args.js';
-import { codeKind } from '../file-kind.js';
+import { runnableSkill, skillEnvironment } from '../../skills/resolve.js';
+import { projectCatalog } from './skills.js';
 import { runFile, type RunFlags } from './run.js';
 
 interface SkillRunFlags extends RunFlags {
@@ -19,23 +14,9 @@ interface SkillRunFlags extends RunFlags {
  * as INPUT_<NAME> environment variables. Every entry gets BATON_SKILL_DIR, the skill's folder.
  */
 export default async function skillRun(name: string, flags: SkillRunFlags): Promise<number> {
-  const catalog = loadCatalog(projectSkillRoots(loadProject().root));
-  const skill = catalog.skills.find((s) => s.name === name);
-  if (!skill) {
-    const broken = catalog.diagnostics.find((d) => path.basename(path.dirname(d.file)) === name);
-    const why = broken ? `: its SKILL.md has problems (${broken.code}: ${broken.message}); see baton skills validate` : didYouMean(name, catalog.skills.map((s) => s.name));
-    throw new BatonError('SKILL_NOT_FOUND', `no skill ${name} in this project${why}`, { details: { skill: name } });
-  }
-  if (skill.entry === undefined) {
-    throw new BatonError('SKILL_NOT_RUNNABLE', `skill ${name} has no entry to run: it is instructions for an agent to read (baton skills show ${name}); to make it runnable, set metadata.${ENTRY_KEY} to a workflow or a script in its folder`, {
-      details: { skill: name },
-    });
-  }
-  const entry = path.join(skill.dir, skill.entry);
+  const runnable = runnableSkill(projectCatalog(), name);
   const given = parsePairs(flags.with, '--with');
-  const env = [...(flags.env ?? []), `BATON_SKILL_DIR=${skill.dir}`];
-  const script = codeKind(entry) === 'script';
-  const inputs = Object.entries(given).map(([key, value]) => `${key}=${value}`);
-  if (script) env.push(...Object.entries(given).map(([key, value]) => `INPUT_${key.toUpperCase().replace(/[^A-Z0-9]/g, '_')}=${value}`));
-  return runFile(entry, { ...flags, env, input: script ? flags.input : [...(flags.input ?? []), ...inputs] }, { baseDir: process.cwd() });
+  const env = [...(flags.env ?? []), ...Object.entries(skillEnvironment(runnable, given)).map(([key, value]) => `${key}=${value}`)];
+  const inputs = runnable.kind === 'script' ? flags.input : [...(flags.input ?? []), ...Object.entries(given).map(([key, value]) => `${key}=${value}`)];
+  return runFile(runnable.entry, { ...flags, env, ...(inputs ? { input: inputs } : {}) }, { baseDir: process.cwd() });
 }

@@ -2,39 +2,51 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../../config/project.js';
 import { formatDiagnostic } from '../../spec/diagnostics.js';
-import { loadCatalog, projectSkillRoots, validateSkills } from '../../skills/catalog.js';
+import { BUILT_IN, loadCatalog, skillRoots, validateSkills, type Catalog } from '../../skills/catalog.js';
+import { findSkill } from '../../skills/resolve.js';
 import { BatonError } from '../../observability/errors.js';
-import { didYouMean } from '../../spec/suggest.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { truncate } from '../render/format.js';
 import { visible } from '../render/visible.js';
 
-/** `baton skills list`: the project's skills (skills/, .agents/skills/), with their descriptions. */
+/** The skills this project sees: its own, those of baton.config.yaml's `skills:`, and baton's built-in ones. */
+export function projectCatalog(): Catalog {
+  return loadCatalog(skillRoots(loadProject()));
+}
+
+/** `baton skills list`: every skill the project sees, with its description; built-in ones marked. */
 export async function list(flags: { json?: boolean }): Promise<number> {
   const project = loadProject();
-  const catalog = loadCatalog(projectSkillRoots(project.root));
+  const catalog = loadCatalog(skillRoots(project));
   if (flags.json) {
-    const skills = catalog.skills.map((s) => ({ name: s.name, description: s.description, tags: s.tags, dir: s.dir, ...(s.license ? { license: s.license } : {}) }));
+    const skills = catalog.skills.map((s) => ({ name: s.name, description: s.description, tags: s.tags, dir: s.dir, origin: s.origin, runnable: s.entry !== undefined, ...(s.license ? { license: s.license } : {}) }));
     process.stdout.write(JSON.stringify({ skills, hidden: catalog.hidden, problems: catalog.diagnostics }, null, 2) + '\n');
     return EXIT.ok;
   }
   for (const d of catalog.diagnostics.filter((d) => d.severity === 'error')) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
-  for (const hidden of catalog.hidden) process.stderr.write(`baton: note: skill ${visible(hidden.name)} in ${visible(hidden.dir)} is hidden by the one in ${visible(hidden.by)}\n`);
+  for (const hidden of catalog.hidden) process.stderr.write(hiddenNote(hidden) + '\n');
   if (catalog.skills.length === 0) {
     process.stdout.write(`No skills in ${visible(path.join(project.root, 'skills'))} or ${visible(path.join(project.root, '.agents', 'skills'))}\n`);
     return EXIT.ok;
   }
   const width = Math.min(40, Math.max(...catalog.skills.map((s) => s.name.length)));
   for (const skill of catalog.skills) {
-    process.stdout.write(`${visible(skill.name).padEnd(width)}  ${truncate(visible(skill.description.replace(/\s+/g, ' ')), 100)}\n`);
+    const mark = skill.origin === BUILT_IN ? ' (built in)' : '';
+    process.stdout.write(`${visible(skill.name).padEnd(width)}  ${truncate(visible(skill.description.replace(/\s+/g, ' ')), 100)}${mark}\n`);
   }
   return EXIT.ok;
 }
 
+/** A project's skill that overrides a built-in one (or any earlier one hiding a later) says so. */
+export function hiddenNote(hidden: Catalog['hidden'][number]): string {
+  const what = hidden.origin === BUILT_IN ? 'the built-in one' : `the one in ${visible(hidden.dir)} (${visible(hidden.origin)})`;
+  return `baton: note: skill ${visible(hidden.name)} from ${visible(hidden.byOrigin)} (${visible(hidden.by)}) overrides ${what}`;
+}
+
 /** `baton skills validate [dir]`: a skill folder, or every skill in a folder (default: the project's). */
 export async function validate(dir: string | undefined, flags: { json?: boolean }): Promise<number> {
-  const dirs = dir !== undefined ? [path.resolve(dir)] : projectSkillRoots(loadProject().root).map((root) => root.dir);
+  const dirs = dir !== undefined ? [path.resolve(dir)] : skillRoots(loadProject()).filter((root) => root.origin !== BUILT_IN).map((root) => root.dir);
   const checked: string[] = [];
   const diagnostics = [];
   for (const one of dirs) {
@@ -60,7 +72,7 @@ export async function validate(dir: string | undefined, flags: { json?: boolean 
 export async function search(words: string[], flags: { json?: boolean; limit?: string }): Promise<number> {
   const { searchSkills } = await import('../../skills/search.js');
   const limit = parsePositiveInt(flags.limit, '--limit') ?? 10;
-  const catalog = loadCatalog(projectSkillRoots(loadProject().root));
+  const catalog = projectCatalog();
   const hits = searchSkills(catalog.skills, words.join(' '), limit);
   if (flags.json) {
     const out = hits.map((h) => ({ name: h.skill.name, description: h.skill.description, score: Math.round(h.score * 100) / 100, dir: h.skill.dir, matched: h.matched }));
@@ -78,12 +90,8 @@ export async function search(words: string[], flags: { json?: boolean; limit?: s
 
 /** `baton skills show <name>`: a skill's fields, its files and its instructions. */
 export async function show(name: string, flags: { json?: boolean }): Promise<number> {
-  const catalog = loadCatalog(projectSkillRoots(loadProject().root));
-  const skill = catalog.skills.find((s) => s.name === name);
-  if (!skill) {
-    const names = catalog.skills.map((s) => s.name);
-    throw new BatonError('SKILL_NOT_FOUND', `no skill ${name} in this project${didYouMean(name, names)}: see them with \`baton skills list\``, { details: { skill: name } });
-  }
+  const catalog = projectCatalog();
+  const skill = findSkill(catalog, name);
   const files = skillFiles(skill.dir);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ ...skill, files }, null, 2) + '\n');

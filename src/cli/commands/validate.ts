@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/index.js';
 import { EXIT } from '../exit.js';
-import { codeKind } from '../file-kind.js';
+import { codeKind } from '../../spec/file-kind.js';
 import type { CodeCheck } from './validate-code.js';
 import { visible } from '../render/visible.js';
 
