@@ -81,6 +81,7 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
         });
       }
       reopen = mode.from === undefined ? { type: 'RunReopened', tasks } : { type: 'RunReopened', tasks, from: mode.from };
+      if (options.origin !== undefined) reopen.origin = options.origin;
       if (mode.newCode) {
         if (state.code === undefined) {
           throw new EngineError('RUN_NOT_CODE', `run ${runId} runs a workflow file, not code: --new-code is for code runs (start a new run to use a changed file)`, { details: { run: runId } });

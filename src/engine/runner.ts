@@ -1,6 +1,6 @@
 import type { Executor } from '../executors/types.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
-import type { CodeSnapshot, RunEvent, StoredEvent } from '../store/events.js';
+import type { CodeSnapshot, RequestOrigin, RunEvent, StoredEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
 import type { RunOwner, Store } from '../store/store.js';
 import { EngineError } from './errors.js';
@@ -50,6 +50,12 @@ export interface DriveOptions {
    * engine does not load code itself.
    */
   programs?: (code: CodeSnapshot, state: RunState) => Promise<StepProgram>;
+  /**
+   * Who asked for this run, resume, retry or cancel (`mcp`), recorded on the event that
+   * says so: RunCreated, RunResumed, RunReopened, RunCancelRequested. Default: none, a
+   * person at the command line.
+   */
+  origin?: RequestOrigin;
   now?: () => number;
   random?: () => number;
 }
@@ -91,6 +97,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
     type: 'RunCreated',
     workflow: options.workflow,
     ...(options.code ? { kind: 'code' as const, code: options.code } : {}),
+    ...(options.origin !== undefined ? { origin: options.origin } : {}),
     inputs: masker ? masker.deep(state.inputs) : state.inputs,
     // Secrets given with --env are not recorded at all: a resume takes them from its environment.
     env: masker ? masker.deep(withoutSecrets(state.env, options.workflow.secrets)) : state.env,
@@ -127,11 +134,17 @@ export async function continueRun(
   const env = runEnvironment(state, options.processEnv ?? process.env);
   const session = new RunSession(state, options, env.masker);
   const owner = options.owner;
+  const origin = options.origin === undefined ? {} : { origin: options.origin };
   const driver = await driverFor(session, env, options, (_start, resume) => {
     if (how.reopen) session.emit(how.reopen);
     if (how.resumed && owner) {
       const until = how.ranUntil === undefined ? {} : { ran_until: how.ranUntil };
-      session.emit({ type: 'RunResumed', owner: { host: owner.host, pid: owner.pid }, ...until });
+      session.emit({ type: 'RunResumed', owner: { host: owner.host, pid: owner.pid }, ...until, ...origin });
+    }
+    // A cancel asked for from elsewhere than the command line is recorded here, with who
+    // asked; the driver then finds it requested (otherwise the driver records it).
+    if (how.cancel !== undefined && options.origin !== undefined && state.cancelRequested === undefined) {
+      session.emit({ type: 'RunCancelRequested', reason: how.cancel, ...origin });
     }
     resume(how.cancel);
   });

@@ -120,12 +120,20 @@ export interface RunWait {
   event?: string;
 }
 
+/**
+ * Who asked for what an event records, when not a person at the command line: `mcp`, an
+ * agent over `baton mcp`. Absent on events the CLI's own commands record.
+ */
+export type RequestOrigin = 'mcp';
+
 /** What answered a wait: an approval (approved or not), or an event's data. */
 export interface WaitAnswer {
   approved?: boolean;
   comment?: string;
   /** Who answered (user@host), for the record. */
   by?: string;
+  /** Where the answer came from (`mcp`); absent: the command line. */
+  origin?: RequestOrigin;
   /** The event's name and data. */
   event?: string;
   data?: unknown;
@@ -163,6 +171,8 @@ export type RunEvent =
       code?: CodeSnapshot;
       inputs: Record<string, unknown>;
       env: Record<string, string>;
+      /** Who started the run (`mcp`); absent: the command line. */
+      origin?: RequestOrigin;
       /** The file it came from and a hash of its text, to tell a resume that it changed. */
       source?: { file: string; sha256: string };
       /** The folder relative paths resolve against. */
@@ -174,7 +184,7 @@ export type RunEvent =
    * `ran_until`: the previous owner's last sign of life (its last heartbeat or event), where
    * its stretch of the run's time ends (store/active-time.ts).
    */
-  | { type: 'RunResumed'; owner: { host: string; pid: number }; ran_until?: number }
+  | { type: 'RunResumed'; owner: { host: string; pid: number }; ran_until?: number; origin?: RequestOrigin }
   /**
    * `baton retry`: these tasks go back to pending for a new attempt; everything else keeps
    * its result. The run is running again.
@@ -185,6 +195,8 @@ export type RunEvent =
       from?: string;
       /** A code run retried on its file's new code (`baton retry --new-code`): runs this from now on. */
       code?: CodeSnapshot;
+      /** Who asked for the retry (`mcp`); absent: the command line. */
+      origin?: RequestOrigin;
     }
   /** `trigger`: for a callback, the task whose end started it. */
   | { type: 'TaskReady'; task: string; trigger?: string }
@@ -208,7 +220,8 @@ export type RunEvent =
   | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number }
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }
-  | { type: 'RunCancelRequested'; reason: string }
+  /** `origin`: who asked (`mcp`), when the process that took the request records it. */
+  | { type: 'RunCancelRequested'; reason: string; origin?: RequestOrigin }
   /**
    * A code run has nothing running and only waits open: its active time stops. With only
    * approvals and events left, its process lets it go (`baton approve`, `baton emit` or a
