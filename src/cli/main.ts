@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { storeOption } from './store.js';
 import { VERSION } from './version.js';
 import { visible } from './render/visible.js';
+import { originOption } from './origin.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
 
@@ -58,6 +59,8 @@ export function buildProgram(): Command {
     .option('--resume-interrupted', 'resume every interrupted run in the store instead (see `baton resume`)')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
+    .addOption(new Option('--run-id <id>', 'the new run\'s id (chosen by baton mcp)').hideHelp())
     .action(lazy(() => import('./commands/run.js')));
 
   program
@@ -70,6 +73,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
     .action(lazy(() => import('./commands/resume.js')));
 
   program
@@ -83,6 +87,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
     .action(lazy(() => import('./commands/retry.js')));
 
   program
@@ -96,6 +101,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
     .action(lazy(() => import('./commands/approve.js')));
 
   program
@@ -108,6 +114,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
     .action(lazy(() => import('./commands/emit.js')));
 
   program
@@ -208,6 +215,7 @@ export function buildProgram(): Command {
     .option('--json', "print the run's JSON summary once it has ended (with --no-wait: the request made)")
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
     .action(lazy(() => import('./commands/cancel.js')));
 
   program

@@ -6,13 +6,16 @@ import { BatonError } from '../observability/errors.js';
 import { parseDuration } from '../spec/duration.js';
 import { driveRun, type ViewFlags } from './drive.js';
 import { openCliStore, type StoreFlags } from './store.js';
+import { originOf, type OriginFlags } from './origin.js';
 
-export interface NewRunFlags extends ViewFlags, StoreFlags {
+export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   input?: string[];
   env?: string[];
   concurrency?: string;
   /** The run's time limit, over the workflow's own (`30m`; a bare number is seconds). */
   timeout?: string;
+  /** Hidden `--run-id`: the new run's id, chosen by whoever started this process (`baton mcp`); default a new one. */
+  runId?: string;
 }
 
 /** How `baton run` places a run it starts itself (`baton run -`). */
@@ -40,16 +43,23 @@ export async function driveNewRun(
   const inputs = parsePairs(flags.input, '--input');
   const env = parsePairs(flags.env, '--env');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+  const runId = flags.runId === undefined ? {} : { runId: checkRunId(flags.runId) };
   const store = await openCliStore(flags, { create: true });
   const durable = store.location !== 'memory';
   try {
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({ store, owner: currentOwner(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, ...hooks }),
+      runWorkflow({ store, owner: currentOwner(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, ...hooks, ...runId, ...originOf(flags) }),
     );
     return exitCode;
   } finally {
     await store.close();
   }
+}
+
+/** A run id given with `--run-id`: a ULID (26 characters of Crockford base32), as baton makes them. */
+function checkRunId(id: string): string {
+  if (/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) return id;
+  throw new BatonError('CLI_BAD_RUN_ID', `--run-id ${JSON.stringify(id)} is not a run id: 26 characters of Crockford base32, as baton makes them`, { details: { flag: '--run-id' } });
 }
 
 /** A duration flag in ms (`30m`, `2h`; a bare number is seconds). USAGE_BAD_DURATION otherwise. */

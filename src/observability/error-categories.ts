@@ -72,6 +72,7 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'WAIT_AMBIGUOUS',
     // command-line arguments
     'CLI_BAD_NUMBER',
+    'CLI_BAD_RUN_ID',
     'CLI_BAD_PAIR',
     'CLI_BAD_SINCE',
     'CLI_USAGE',

@@ -2,6 +2,7 @@ import { answerApproval, answeredBy } from '../../engine/steps/answer.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore } from '../store.js';
+import { originOf } from '../origin.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 
 interface ApproveFlags extends ContinueFlags {
@@ -18,7 +19,7 @@ export default async function approve(runId: string, step: string | undefined, f
   const store = await openCliStore(flags);
   try {
     const id = await store.runs.resolveRunId(runId);
-    const answer = { approved: flags.reject !== true, by: answeredBy(), ...(flags.comment === undefined ? {} : { comment: flags.comment }) };
+    const answer = { approved: flags.reject !== true, by: answeredBy(), ...(flags.comment === undefined ? {} : { comment: flags.comment }), ...originOf(flags) };
     const done = await answerApproval(store.runs, id, step, answer);
     const verb = answer.approved ? 'approved' : 'rejected';
     if (done.timedOut) {

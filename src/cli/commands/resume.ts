@@ -11,8 +11,9 @@ import { EXIT, exitCodeOf } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 import { programs } from '../code-run.js';
+import { originOf, type OriginFlags } from '../origin.js';
 
-export interface ContinueFlags extends ViewFlags, StoreFlags {
+export interface ContinueFlags extends ViewFlags, StoreFlags, OriginFlags {
   concurrency?: string;
 }
 
@@ -73,6 +74,7 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...hooks,
           programs,
+          ...originOf(flags),
           onLoaded: (state) => noteChangedFile(state),
         },
         mode,
