@@ -4,6 +4,7 @@
  * command actually opens a store.
  */
 import { Option } from 'commander';
+import type { OpenOptions } from '../runs/project-store.js';
 import type { Store } from '../store/store.js';
 
 export interface StoreFlags {
@@ -19,31 +20,8 @@ export function storeOption(): Option {
   );
 }
 
-export interface OpenOptions {
-  /**
-   * Create the store (and baton's home) when it does not exist yet; default false. Commands
-   * that only read open a missing store as an empty one instead, so looking leaves no trace.
-   */
-  create?: boolean;
-  /** Default process.cwd() / process.env. */
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** Finds the project, works out the store location and opens it. Errors are BatonErrors for reportFatal. */
-export async function openCliStore(flags: StoreFlags, options: OpenOptions = {}): Promise<Store> {
-  const [{ loadProject, resolveStoreLocation, ensureHome, isFilePath }, { existsSync }, { openStore }] = await Promise.all([
-    import('../config/project.js'),
-    import('node:fs'),
-    import('../store/open.js'),
-  ]);
-  const context = { cwd: options.cwd, env: options.env };
-  const project = loadProject(context);
-  const { location, inHome } = resolveStoreLocation(project, { ...context, flag: flags.store });
-  if (isFilePath(location) && !existsSync(location) && options.create !== true) {
-    const empty = await openStore('memory');
-    return { location, runs: empty.runs, logs: empty.logs, close: () => empty.close() };
-  }
-  if (inHome && options.create === true) ensureHome(project.home);
-  return openStore(location);
+/** Finds the project, works out the store location and opens it (runs/project-store.ts). Errors are BatonErrors for reportFatal. */
+export async function openCliStore(flags: StoreFlags, options: Omit<OpenOptions, 'flag'> = {}): Promise<Store> {
+  const { openProjectStore } = await import('../runs/project-store.js');
+  return openProjectStore({ ...options, flag: flags.store });
 }

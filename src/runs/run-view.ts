@@ -1,21 +1,20 @@
 /**
  * What `baton history` and `baton status` show of a run, as plain data: the `--json`
- * documents, and what the human views are drawn from. The store gives the run record and
+ * documents, what the human views are drawn from, and what `baton mcp` answers. The store gives the run record and
  * the task projection; the run's events add what the projection does not keep (the
  * workflow's version and file, which task is inside which, the run's error).
  */
-import type { RunWait, StoredEvent, TaskError, TaskStatus } from '../../store/events.js';
-import { displayStatus, type DisplayStatus } from '../../store/ownership.js';
-import type { RunRecord, TaskRecord } from '../../store/store.js';
-import { boundedText, summaryLimit, type TaskCounts } from '../../engine/summary.js';
-import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from '../../store/active-time.js';
-import { iso } from './time.js';
-import { expandedTasks } from '../../engine/expand.js';
-import { expansionKeys } from '../../store/expansion.js';
-import type { TaskSpec } from '../../spec/model.js';
+import type { RunWait, StoredEvent, TaskError, TaskStatus } from '../store/events.js';
+import { displayStatus, type DisplayStatus } from '../store/ownership.js';
+import type { RunRecord, TaskRecord } from '../store/store.js';
+import { boundedText, summaryLimit, type TaskCounts } from '../engine/summary.js';
+import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from '../store/active-time.js';
+import { expandedTasks } from '../engine/expand.js';
+import { expansionKeys } from '../store/expansion.js';
+import type { TaskSpec } from '../spec/model.js';
 
 // The counts are the engine's, so every view counts the same tasks.
-export { countTasks, type TaskCounts } from '../../engine/summary.js';
+export { countTasks, type TaskCounts } from '../engine/summary.js';
 
 /** One run in `history --json` and the head of `status --json`. Fields are only ever added. */
 export interface RunJson {
@@ -296,4 +295,8 @@ function list(value: unknown): unknown[] {
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+function iso(at: number | undefined): string | undefined {
+  return at === undefined ? undefined : new Date(at).toISOString();
 }

@@ -8,7 +8,7 @@ import { EXIT } from '../exit.js';
 import { paint, useColor } from '../render/format.js';
 import { LogFormatter } from '../render/logs.js';
 import { MAIN_KEY } from '../../engine/steps/program.js';
-import { RunDigest } from '../render/run-view.js';
+import { RunDigest } from '../../runs/run-view.js';
 import { parseSince } from '../render/time.js';
 import { stopQuietlyOnClosedStdout, writeOrWait } from '../pipe.js';
 import { openCliStore, type StoreFlags } from '../store.js';

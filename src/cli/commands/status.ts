@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Store } from '../../store/store.js';
 import { EXIT } from '../exit.js';
 import { clock, duration, paint, useColor, type Paint } from '../render/format.js';
-import { countTasks, RunDigest, runJson, taskJson, type StatusJson } from '../render/run-view.js';
+import type { StatusJson } from '../../runs/run-view.js';
+import { snapshotter } from '../../runs/views.js';
 import { nextSteps, renderStatus } from '../render/status.js';
 import { colorStatus } from '../render/summary.js';
 import { visible } from '../render/visible.js';
@@ -33,19 +33,6 @@ export default async function status(runArg: string, flags: StatusFlags): Promis
   } finally {
     await store.close();
   }
-}
-
-/** Reads the run as it is now; events are read once each, across calls. */
-function snapshotter(store: Store, runId: string): () => Promise<StatusJson> {
-  const digest = new RunDigest();
-  return async () => {
-    const record = await store.runs.getRun(runId);
-    if (record === undefined) throw new Error(`run ${runId} disappeared from the store`);
-    digest.apply(await store.runs.readEvents(runId, digest.seq));
-    const now = Date.now();
-    const tasks = taskJson(await store.runs.listTasks(runId), digest, now);
-    return { ...runJson(record, countTasks(tasks), now, digest), tasks };
-  };
 }
 
 /** Finished, or nobody is driving it any more. */

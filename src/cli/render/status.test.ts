@@ -6,7 +6,7 @@ import { currentOwner } from '../../store/ownership.js';
 import type { RunRecord, TaskRecord } from '../../store/store.js';
 import { paint } from './format.js';
 import { LogFormatter } from './logs.js';
-import { countTasks, RunDigest, runJson, taskJson, type StatusJson } from './run-view.js';
+import { countTasks, RunDigest, runJson, taskJson, type StatusJson } from '../../runs/run-view.js';
 import { MAX_STATUS_ROWS, outputsLine, renderHistory, renderStatus } from './status.js';
 import { localTime, parseSince, relativeTime } from './time.js';
 

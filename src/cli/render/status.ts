@@ -2,7 +2,7 @@
 import { colorStatus, countsLine, shortCounts } from './summary.js';
 import { shellWord } from '../../expr/shell.js';
 import { duration, table, truncate, type Paint } from './format.js';
-import type { RunJson, StatusJson, TaskJson } from './run-view.js';
+import type { RunJson, StatusJson, TaskJson } from '../../runs/run-view.js';
 import { localTime, relativeTime } from './time.js';
 import { visible } from './visible.js';
 import { waitLine } from './progress.js';
