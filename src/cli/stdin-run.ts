@@ -5,11 +5,10 @@
  * run unless `--keep-scratch`; the run keeps its own snapshot, so `baton resume` works
  * without the file. An ad-hoc run has a time limit (STDIN_TIMEOUT_MS unless `--timeout`).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { ensureHome, loadProject } from '../config/project.js';
 import { BatonError } from '../observability/errors.js';
+
+// The scratch file is written below the front ends: baton mcp writes one to validate text.
+export { extensionFor, writeScratch } from '../runs/scratch.js';
 
 /** The longest text read from standard input. */
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
@@ -29,29 +28,6 @@ export async function readStdin(stream: NodeJS.ReadStream = process.stdin): Prom
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw usage('standard input is empty: nothing to run');
   return text;
-}
-
-/**
- * The extension that makes `baton run` read `text` as what it is: a script (`#!` line), a
- * TypeScript workflow (it imports 'baton' or exports a workflow), JSON, or YAML.
- */
-export function extensionFor(text: string): string {
-  const start = text.replace(/^\uFEFF/, '');
-  if (start.startsWith('#!')) return '.script';
-  if (/^\s*import\s[^;]*from\s+['"]baton['"]/m.test(start) || /^\s*export\s+default\s+workflow\s*\(/m.test(start)) return '.ts';
-  if (start.trimStart().startsWith('{')) return '.json';
-  return '.yaml';
-}
-
-/** Writes `text` to a new file in the project's scratch folder; returns its path and how to remove it. */
-export function writeScratch(text: string): { file: string; remove: () => void } {
-  const home = loadProject().home;
-  ensureHome(home);
-  const dir = path.join(home, 'scratch');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `stdin-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}${extensionFor(text)}`);
-  writeFileSync(file, text, { mode: 0o600 });
-  return { file, remove: () => rmSync(file, { force: true }) };
 }
 
 function usage(message: string): BatonError {
