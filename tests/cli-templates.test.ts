@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -284,4 +285,13 @@ describe('baton create and generate: refusals', () => {
     expect(readFileSync(path.join(dir, 'true.yaml'), 'utf8')).toMatch(/^name: "true"$/m);
     expect(json(baton(['validate', '--json', 'true.yaml'], { cwd: dir })).valid).toBe(true);
   });
+});
+
+describe('the TypeScript template', () => {
+  it("type-checks against the 'baton' package's declarations", () => {
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'templates/hello-ts.ts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
 });

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installDir } from '../config/install-dir.js';
 import { BatonError } from '../observability/errors.js';
 import { didYouMean } from '../spec/suggest.js';
 
@@ -34,15 +34,12 @@ const WRITABLE_EXTENSIONS: Record<TemplateKind, readonly string[]> = { yaml: ['.
 /** A workflow name that is also a file name anywhere: letters, digits, `_`, `.`, `-`. */
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 
-/** The package's templates/ folder: up from this module (dist/cli.cjs in a build, src/cli/ in tests). */
+/** The package's templates/ folder. */
 export function templatesDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++) {
-    const candidate = path.join(dir, 'templates');
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new BatonError('TEMPLATE_MISSING', `cannot find baton's templates/ folder above ${fileURLToPath(import.meta.url)}: this copy of baton is incomplete; reinstall it`);
+  const root = installDir();
+  const dir = root === undefined ? undefined : path.join(root, 'templates');
+  if (dir !== undefined && existsSync(dir)) return dir;
+  throw new BatonError('TEMPLATE_MISSING', `cannot find baton's templates/ folder${root === undefined ? '' : ` in ${root}`}: this copy of baton is incomplete; reinstall it`);
 }
 
 /** Every built-in template, by name. */
