@@ -99,6 +99,12 @@ describe('baton init', () => {
     expect(baton(['init'], { cwd: ignores }).stdout).toMatch(/^ {2}unchanged +\.gitignore \(already ignores \.baton\/\)$/m);
     expect(readFileSync(path.join(ignores, '.gitignore'), 'utf8')).toBe('dist\n/.baton\n');
 
+    const yml = tempDir('baton-init-');
+    writeFileSync(path.join(yml, 'baton.config.yml'), 'store: memory\n');
+    expect(json(baton(['init', '--force', '--json'], { cwd: yml })).files[0]).toEqual({ file: 'baton.config.yml', action: 'skipped' });
+    expect(existsSync(path.join(yml, 'baton.config.yaml'))).toBe(false);
+    expect(baton(['skills', 'list'], { cwd: yml }).status).toBe(0);
+
     const file = path.join(parent, 'a-file');
     writeFileSync(file, '');
     const refused = baton(['init', file]);

@@ -83,7 +83,9 @@ export default async function init(dirArg: string | undefined, flags: InitFlags)
     if (existsSync(file) && !force) files.push({ file: name, action: 'skipped' });
     else files.push({ file: name, action: writeNewFile(file, text, force).action });
   };
-  put('baton.config.yaml', CONFIG_TEXT);
+  // The other spelling counts as the config: writing both would make the project ambiguous (CONFIG_AMBIGUOUS).
+  if (existsSync(path.join(dir, 'baton.config.yml'))) files.push({ file: 'baton.config.yml', action: 'skipped' });
+  else put('baton.config.yaml', CONFIG_TEXT);
   files.push({ file: '.gitignore', action: ignoreHome(path.join(dir, '.gitignore')) });
   put(path.join('skills', 'README.md'), SKILLS_README);
   put('hello.yaml', renderTemplate(findTemplate('hello', templates), { file: 'hello.yaml' }));
@@ -97,7 +99,7 @@ export default async function init(dirArg: string | undefined, flags: InitFlags)
   }
   const lines = [`baton project in ${visible(dir)}:`];
   for (const { file, action } of files) lines.push(`  ${action.padEnd(9)}  ${visible(file)}${note(file, action)}`);
-  if (files.some((f) => f.action === 'skipped')) lines.push('Files that exist were left as they are (--force overwrites them).');
+  if (!force && files.some((f) => f.action === 'skipped')) lines.push('Files that exist were left as they are (--force overwrites them).');
   lines.push(`Next: ${visible(next)}   (then baton run hello.ts; more workflows: baton create --list)`);
   process.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
