@@ -5,8 +5,10 @@ import { parsePairs, parsePositiveInt } from './args.js';
 import { BatonError } from '../observability/errors.js';
 import { parseDuration } from '../spec/duration.js';
 import { driveRun, type ViewFlags } from './drive.js';
+import { sandboxHere } from './sandbox.js';
 import { openCliStore, type StoreFlags } from './store.js';
 import { originOf, type OriginFlags } from './origin.js';
+import { driveExtras } from './code-run.js';
 
 export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   input?: string[];
@@ -33,7 +35,7 @@ export interface Placement {
 export async function driveNewRun(
   file: string,
   flags: NewRunFlags,
-  what: Pick<RunOptions, 'workflow' | 'code' | 'programs'> & { source: { file: string; sha256: string } },
+  what: Pick<RunOptions, 'workflow' | 'code'> & { source: { file: string; sha256: string } },
   placement: Placement = {},
 ): Promise<number> {
   const timeout = flags.timeout === undefined ? undefined : durationFlag(flags.timeout, '--timeout');
@@ -44,11 +46,13 @@ export async function driveNewRun(
   const env = parsePairs(flags.env, '--env');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
   const runId = flags.runId === undefined ? {} : { runId: checkRunId(flags.runId) };
+  // Recorded with the run, so resume and retry go on in the same sandbox (cli/sandbox.ts).
+  const sandbox = sandboxHere();
   const store = await openCliStore(flags, { create: true });
   const durable = store.location !== 'memory';
   try {
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({ store, owner: currentOwner(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, ...hooks, ...runId, ...originOf(flags) }),
+      runWorkflow({ store, owner: currentOwner(), ...driveExtras(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, sandbox, ...hooks, ...runId, ...originOf(flags) }),
     );
     return exitCode;
   } finally {

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { ExecutorError, toTaskError } from '../executors/errors.js';
 import { executorFor } from '../executors/registry.js';
@@ -39,6 +40,8 @@ export interface AttemptsContext {
   onLogFailure: (err: unknown) => void;
   /** An attempt ended: the run loop has something to decide. */
   wake: () => void;
+  /** Runs a skill task's skill as a child run (graph-driver.ts); absent: skill tasks fail with EXEC_NO_SKILLS. */
+  runSkill?: (key: string, name: string, inputs: Record<string, unknown>, baseDir: string, signal: AbortSignal) => Promise<{ runId: string; outputs: Record<string, unknown> }>;
 }
 
 /**
@@ -171,6 +174,11 @@ export class Attempts {
     const io = new RunnerIO(this.run.runId, key, attempt, env, state.baseDir ?? process.cwd(), this.scratch, this.run.logs, onOutput, this.run.masker, this.run.onLogFailure);
     const continuesFrom = state.task(key).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
+    const runSkill = this.run.runSkill;
+    if (spec.type === 'skill' && runSkill) {
+      const baseDir = spec.cwd ? path.resolve(io.baseDir, spec.cwd) : io.baseDir;
+      io.runSkill = (name, inputs, signal) => runSkill(key, name, inputs, baseDir, signal);
+    }
     return io;
   }
 }

@@ -122,6 +122,18 @@ describe('checkRunLog: logs the engine could not have written are refused', () =
     expect(forge((c) => c.push({ ...c[0], key: 'x' }))[0].code).toBe('IMPORT_EXPANSION');
   });
 
+  it('a sandbox that resume could not enter as recorded; a good one passes, as does none (runs recorded before it)', () => {
+    const created = (sandbox?: unknown): TimedEvent => ({ type: 'RunCreated', workflow: { tasks: [] }, inputs: {}, env: {}, at: 1, ...(sandbox === undefined ? {} : { sandbox }) }) as TimedEvent;
+    expect(checkRunLog([created()])).toEqual([]);
+    expect(checkRunLog([created({ mode: 'workspace-write', network: false, writable: ['/work/app'] })])).toEqual([]);
+    const bad = (sandbox: unknown) => checkRunLog([created(sandbox)])[0];
+    expect(bad({ mode: 'off', network: false, writable: ['/a'] })).toMatchObject({ index: 0, code: 'IMPORT_SANDBOX', message: 'the sandbox in RunCreated cannot be used: its mode is "off", not "workspace-write"' });
+    expect(bad({ mode: 'workspace-write', network: 'yes', writable: ['/a'] })?.message).toContain('`network` is not true or false');
+    expect(bad({ mode: 'workspace-write', network: false, writable: ['relative'] })?.message).toContain('`writable` is not a list of absolute folders');
+    expect(bad({ mode: 'workspace-write', network: false, writable: [] })?.code).toBe('IMPORT_SANDBOX');
+    expect(bad('workspace-write')?.message).toContain('it is not an object');
+  });
+
   it('a snapshot that cannot be used', () => {
     expect(checkRunLog([{ type: 'RunCreated', workflow: { tasks: [{ id: 'a' }] }, inputs: {}, env: {}, at: 1 }])[0]).toMatchObject({
       code: 'IMPORT_SNAPSHOT',

@@ -20,6 +20,7 @@
  */
 import type { TaskSpec, Workflow } from '../spec/model.js';
 import type { DynamicTask, LoopExpansion, TaskStatus, TimedEvent } from '../store/events.js';
+import { sandboxProblem } from '../executors/sandbox.js';
 import { compactExpansion, recordedChildren } from '../store/expansion.js';
 import { isWait } from '../store/projection.js';
 import { expandedTasks, expandLoop, planExpansion } from './expand.js';
@@ -28,7 +29,7 @@ import { buildPlan } from './plan.js';
 export interface LogProblem {
   /** Index of the event in the list given. */
   index: number;
-  /** IMPORT_SNAPSHOT, IMPORT_UNKNOWN_TASK, IMPORT_ORDER or IMPORT_EXPANSION. */
+  /** IMPORT_SNAPSHOT, IMPORT_SANDBOX, IMPORT_UNKNOWN_TASK, IMPORT_ORDER or IMPORT_EXPANSION. */
   code: string;
   message: string;
 }
@@ -77,6 +78,8 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         return problems;
       }
       for (const [key, node] of snapshot) tasks.set(key, { spec: node, status: 'pending', attempt: 0, expanded: false });
+      const sandbox = event.sandbox === undefined ? undefined : sandboxProblem(event.sandbox);
+      if (sandbox !== undefined) problem('IMPORT_SANDBOX', `the sandbox in RunCreated cannot be used: ${sandbox}`);
       continue;
     }
     if (phase === 'new') {
@@ -221,7 +224,7 @@ function readSnapshot(workflow: unknown): Map<string, TaskSpec> | string {
   return out;
 }
 
-const TYPES = new Set(['shell', 'http', 'script', 'sleep', 'noop', 'parallel', 'loop', 'conditional']);
+const TYPES = new Set(['shell', 'http', 'script', 'sleep', 'noop', 'skill', 'parallel', 'loop', 'conditional']);
 
 function badSpec(spec: unknown, template = false): string | undefined {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return 'a task is not an object';

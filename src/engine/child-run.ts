@@ -1,53 +1,74 @@
 import path from 'node:path';
-import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
-import { WorkflowInvalidError } from '../../spec/errors.js';
-import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
-import type { TaskError } from '../../store/events.js';
-import { continueStoredRun, type ContinueMode } from '../resume.js';
-import { runWorkflow, type DriveOptions } from '../runner.js';
-import type { RunState } from '../state.js';
-import type { StepAttempt } from './program.js';
-import { StepError } from './results.js';
+import type { Workflow } from '../spec/model.js';
+import { formatDiagnostic, loadWorkflowFile } from '../spec/index.js';
+import { WorkflowInvalidError } from '../spec/errors.js';
+import { FINISHED_RUN_STATUSES } from '../store/projection.js';
+import type { CodeSnapshot, TaskError } from '../store/events.js';
+import { continueStoredRun, type ContinueMode } from './resume.js';
+import { runWorkflow, type DriveOptions } from './runner.js';
+import type { RunState } from './state.js';
+import { StepError } from './steps/results.js';
 
-/** What `ctx.run` gives back: the child run, how it ended, and its tasks' outputs. */
+/** What a child run gives back: its id, how it ended, its result and its tasks' outputs. */
 export interface ChildRunResult {
   run_id: string;
   status: string;
+  /** The workflow's `outputs:`, or what a TypeScript workflow returned; undefined when it has none. */
+  result?: unknown;
   outputs: Record<string, Record<string, unknown>>;
 }
 
+/** What a child run runs: a workflow file, a TypeScript workflow or a script, and how. */
+export interface ChildTarget {
+  file: string;
+  kind: 'workflow' | 'js' | 'script';
+  /** The folder its tasks run in (and relative paths resolve against). */
+  baseDir: string;
+  /** Environment for its processes, on top of the workflow's (a skill's BATON_SKILL_DIR, INPUT_*). */
+  env?: Record<string, string>;
+  /** What to call it in messages (`deploy.yaml`, `skill http-health-check`). */
+  label: string;
+}
+
+/** A code file loaded for a run (sdk/load-code.ts); the front end passes it, as it does `programs`. */
+export type CodeLoader = (file: string, kind: 'js' | 'script') => Promise<{ workflow: Workflow; code: CodeSnapshot }>;
+
 /**
- * Runs a workflow file as a child run of a code run's step (`ctx.run('deploy.yaml', inputs)`),
- * in the same store. The child's id is chosen when the step first starts and recorded with
- * it, so an attempt after a crash or a retry goes on with the same child run (resumed, or
- * its failures retried) instead of starting another; a child that already succeeded gives
- * its result at once.
+ * Runs a child run in the same store: a code run's `ctx.run` and `ctx.skill`, a workflow's
+ * `uses:`. The caller chooses the child's id before it starts and keeps it (recorded with
+ * the step, or derived from the task), so an attempt after a crash or a retry goes on with
+ * the same child run (resumed, or its failures retried) instead of starting another; a
+ * child that already succeeded gives its result at once. The inputs are checked against
+ * what the child declares before anything of it is recorded.
  */
 export async function runChild(
   options: DriveOptions,
   childId: string,
-  file: string,
+  target: ChildTarget,
   inputs: Record<string, unknown>,
-  attempt: StepAttempt,
+  signal: AbortSignal,
 ): Promise<ChildRunResult> {
   const store = options.store;
   const record = await store.runs.getRun(childId);
-  const signals = childSignals(attempt.signal);
-  const drive: DriveOptions = { store, ...(options.owner ? { owner: options.owner } : {}), ...(options.programs ? { programs: options.programs } : {}), ...signals };
+  const drive: DriveOptions = { ...inherited(options), ...childSignals(signal) };
   let state: RunState;
   if (record === undefined) {
-    const loaded = await loadWorkflowFile(file);
-    if (!loaded.workflow) {
-      const first = loaded.diagnostics.find((d) => d.severity === 'error');
-      throw Object.assign(new WorkflowInvalidError(file, loaded.diagnostics), {
-        retryable: false,
-        message: `${file} is not a valid workflow${first ? `: ${formatDiagnostic(first)}` : ''}`,
-      });
-    }
-    const source = { file: path.resolve(file), sha256: loaded.sha256! };
-    state = (await runWorkflow({ ...drive, runId: childId, workflow: loaded.workflow, baseDir: path.dirname(source.file), source, inputs })).state;
+    const loaded = await loadTarget(options, target);
+    const source = { file: path.resolve(loaded.file), sha256: loaded.sha256 };
+    state = (
+      await runWorkflow({
+        ...drive,
+        runId: childId,
+        workflow: loaded.workflow,
+        ...(loaded.code ? { code: loaded.code } : {}),
+        baseDir: target.baseDir,
+        source,
+        inputs,
+        ...(target.env ? { env: target.env } : {}),
+      })
+    ).state;
   } else if (record.status === 'succeeded') {
-    const { loadRun } = await import('../resume.js');
+    const { loadRun } = await import('./resume.js');
     state = await loadRun(store.runs, childId);
   } else {
     const mode: ContinueMode = FINISHED_RUN_STATUSES.has(record.status) ? { kind: 'retry' } : { kind: 'resume' };
@@ -57,9 +78,37 @@ export async function runChild(
   for (const [key, task] of state.tasks) if (task.outputs && Object.keys(task.outputs).length > 0) outputs[key] = task.outputs;
   if (state.status !== 'succeeded') {
     const error: TaskError = state.runError ?? { code: 'RUN_CHILD_FAILED', message: `child run ${childId} ${state.status}` };
-    throw new StepError('RUN_CHILD_FAILED', `child run ${childId} (${path.basename(file)}) ${state.status}: ${error.message}`, false);
+    throw new StepError('RUN_CHILD_FAILED', `child run ${childId} (${target.label}) ${state.status}: ${error.message}`, false);
   }
-  return { run_id: childId, status: state.status, outputs };
+  return { run_id: childId, status: state.status, ...(state.result === undefined ? {} : { result: state.result }), outputs };
+}
+
+/** What a child drives with from its parent: the store, the owner, how code is loaded and skills found. */
+function inherited(options: DriveOptions): DriveOptions {
+  const out: DriveOptions = { store: options.store };
+  if (options.owner) out.owner = options.owner;
+  if (options.programs) out.programs = options.programs;
+  if (options.loadCode) out.loadCode = options.loadCode;
+  if (options.skills) out.skills = options.skills;
+  if (options.processEnv) out.processEnv = options.processEnv;
+  return out;
+}
+
+async function loadTarget(options: DriveOptions, target: ChildTarget): Promise<{ file: string; sha256: string; workflow: Workflow; code?: CodeSnapshot }> {
+  if (target.kind !== 'workflow') {
+    if (!options.loadCode) throw new StepError('RUN_CHILD_CODE', `${target.label} is code (${path.basename(target.file)}), and this baton was started without a code loader`, false);
+    const { workflow, code } = await options.loadCode(target.file, target.kind);
+    return { file: code.file, sha256: code.sha256, workflow, code };
+  }
+  const loaded = await loadWorkflowFile(target.file, options.skills ? { skills: options.skills.lookup() } : {});
+  if (!loaded.workflow) {
+    const first = loaded.diagnostics.find((d) => d.severity === 'error');
+    throw Object.assign(new WorkflowInvalidError(target.file, loaded.diagnostics), {
+      retryable: false,
+      message: `${target.file} is not a valid workflow${first ? `: ${formatDiagnostic(first)}` : ''}`,
+    });
+  }
+  return { file: target.file, sha256: loaded.sha256!, workflow: loaded.workflow };
 }
 
 /** The step's signal as the child's: a cancel cancels it, an interrupt leaves it interrupted. */

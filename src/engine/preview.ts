@@ -122,6 +122,8 @@ function describeAction(spec: TaskSpec, scope: Scope, inLoop: boolean): string |
       return `${spec.language} ${spec.script ?? '(inline code)'}`;
     case 'sleep':
       return `sleep ${spec.duration}ms`;
+    case 'skill':
+      return `skill ${spec.skill}${Object.keys(spec.with).length > 0 ? ` with ${Object.keys(spec.with).join(', ')}` : ''}`;
     default:
       return undefined;
   }

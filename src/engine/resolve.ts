@@ -37,6 +37,8 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
         cwd: renderString(spec.cwd, scope),
         environment: renderStrings(spec.environment, scope),
       };
+    case 'skill':
+      return { ...spec, with: renderDeep(spec.with, scope) as Record<string, unknown>, cwd: renderString(spec.cwd, scope) };
     default:
       return spec;
   }

@@ -244,6 +244,20 @@ describe('resume: a run rebuilt from its events goes on', () => {
     await expect(resume(store, runId, scripted([]))).rejects.toMatchObject({ code: 'RUN_FINISHED', message: expect.stringContaining('baton retry') });
   });
 
+  it('keeps the sandbox a run was created in, for resume and retry to enter again', async () => {
+    const store = createMemoryStore();
+    const sandbox = { mode: 'workspace-write' as const, network: false, writable: ['/work/app', '/work/out'] };
+    const { runId, state } = await runWorkflow({ store, workflow: workflow([noop('a')]), executors: () => scripted([]), sandbox });
+    expect(state.sandbox).toEqual(sandbox);
+    const [created] = await store.runs.readEvents(runId);
+    expect(created).toMatchObject({ type: 'RunCreated', sandbox });
+    expect(replayRun(runId, await store.runs.readEvents(runId)).sandbox).toEqual(sandbox);
+    // Unsandboxed: no field at all, as in the runs recorded before sandboxes.
+    const plain = await runWorkflow({ store, workflow: workflow([noop('a')]), executors: () => scripted([]) });
+    expect(Object.keys((await store.runs.readEvents(plain.runId))[0])).not.toContain('sandbox');
+    expect(plain.state.sandbox).toBeUndefined();
+  });
+
   it('cancels an interrupted run, letting always() cleanup run', async () => {
     const batches: TimedEvent[][] = [];
     const wf = workflow([noop('a'), noop('b', { depends_on: ['a'] }), noop('cleanup', { depends_on: ['b'], condition: 'always()' })]);

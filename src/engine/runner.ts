@@ -1,6 +1,8 @@
 import type { Executor } from '../executors/types.js';
+import type { SkillResolver } from '../skills/resolver.js';
+import type { CodeLoader } from './child-run.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
-import type { CodeSnapshot, RequestOrigin, RunEvent, StoredEvent } from '../store/events.js';
+import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, StoredEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
 import type { RunOwner, Store } from '../store/store.js';
 import { EngineError } from './errors.js';
@@ -50,6 +52,10 @@ export interface DriveOptions {
    * engine does not load code itself.
    */
   programs?: (code: CodeSnapshot, state: RunState) => Promise<StepProgram>;
+  /** Loads a code file for a child run (a skill whose entry is TypeScript or a script); the front end passes it, like `programs`. */
+  loadCode?: CodeLoader;
+  /** The skills `uses:`, `ctx.skill` and `baton skill run` inside a run may name; without it, running a skill fails with SKILL_NOT_FOUND. */
+  skills?: SkillResolver;
   /**
    * Who asked for this run, resume, retry or cancel (`mcp`), recorded on the event that
    * says so: RunCreated, RunResumed, RunReopened, RunCancelRequested. Default: none, a
@@ -73,6 +79,8 @@ export interface RunOptions extends DriveOptions {
   /** Environment overrides for this run (`--env`), on top of the workflow's; default {}. */
   env?: Record<string, string>;
   runId?: string;
+  /** The sandbox the process driving it runs in, recorded so resume and retry re-enter it; default none. */
+  sandbox?: RunSandbox;
 }
 
 export interface RunResult {
@@ -103,6 +111,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
     env: masker ? masker.deep(withoutSecrets(state.env, options.workflow.secrets)) : state.env,
     ...(state.source ? { source: state.source } : {}),
     ...(state.baseDir !== undefined ? { base_dir: state.baseDir } : {}),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
   });
   state.apply(created);
   const driver = await driverFor(session, env, options, (start) => start());

@@ -1,5 +1,5 @@
 import type { TaskSpec } from '../spec/model.js';
-import type { CodeSnapshot, RunStatus, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import type { CodeSnapshot, RunSandbox, RunStatus, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
 import { answerOutcome, isWait } from '../store/projection.js';
 import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
@@ -33,6 +33,8 @@ export interface TaskState {
    * all of them before a `baton retry`.
    */
   attemptOffset: number;
+  /** How many times `baton retry` set it back to pending: a `uses:` task's child run is new each time (skill-run.ts). */
+  reopens?: number;
   /** Start of the first of a row of interrupted attempts the current one continues (see TaskIO.continuesFrom). */
   continuesFrom?: number;
   /** For a conditional: the branch it took. */
@@ -81,6 +83,8 @@ export class RunState {
   summary?: string;
   result?: unknown;
   baseDir?: string;
+  /** The sandbox the run runs in (RunCreated); none when it runs unsandboxed. */
+  sandbox?: RunSandbox;
   lastSeq = 0;
 
   constructor(
@@ -144,6 +148,7 @@ export class RunState {
         this.createdAt = event.at;
         this.source = event.source;
         this.baseDir = event.base_dir;
+        this.sandbox = event.sandbox;
         return;
       case 'RunStarted':
         this.status = 'running';
@@ -169,7 +174,7 @@ export class RunState {
         this.cancelRequested = undefined;
         for (const key of event.tasks) {
           const task = this.task(key);
-          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, trigger: undefined, branch: undefined, continuesFrom: undefined });
+          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, reopens: (task.reopens ?? 0) + 1, trigger: undefined, branch: undefined, continuesFrom: undefined });
           task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = undefined;
         }
         return;

@@ -8,6 +8,7 @@ export type OutputListener = (task: string, stream: 'stdout' | 'stderr', chunk: 
 export class RunnerIO implements TaskIO {
   readonly idempotencyKey: string;
   continuesFrom?: number;
+  runSkill?: TaskIO['runSkill'];
 
   constructor(
     readonly runId: string,

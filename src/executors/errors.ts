@@ -19,6 +19,8 @@ export type ExecutorErrorCode =
   | 'EXEC_ABORTED'
   /** An executor was asked for a task type it does not know. Not retryable. */
   | 'EXEC_UNKNOWN_TYPE'
+  /** A skill task outside a run that can start child runs. Not retryable. */
+  | 'EXEC_NO_SKILLS'
   /** An HTTP response had an unexpected status. Retryable for 408, 429 and 5xx only. */
   | 'HTTP_STATUS'
   /** The HTTP request could not be sent or its response not read (refused, reset, DNS). Retryable. */
@@ -73,4 +75,25 @@ export function toTaskError(thrown: unknown): TaskError {
 /** Whether trying again could help; errors that are not ExecutorErrors are bugs, so no. */
 export function isRetryable(thrown: unknown): boolean {
   return thrown instanceof ExecutorError && thrown.retryable;
+}
+
+export type SandboxErrorCode =
+  /** bwrap is missing or cannot make a sandbox here (no user namespaces); or it failed to set one up. */
+  | 'SANDBOX_UNAVAILABLE'
+  /** A `--sandbox` value that is not a mode. */
+  | 'SANDBOX_MODE'
+  /** A folder the sandbox would make writable is missing, not a folder, or `/`. */
+  | 'SANDBOX_WRITABLE'
+  /** The store is reached over the network (a URL), and the sandbox has none. */
+  | 'SANDBOX_STORE_NETWORK'
+  /** BATON_SANDBOX says this process is in a sandbox, and it is not (or the value is not baton's). */
+  | 'SANDBOX_NOT_INSIDE';
+
+/** Why a run cannot be put in the sandbox it asks for (executors/sandbox.ts, cli/sandbox.ts); nothing has run. */
+export class SandboxError extends BatonError {
+  declare readonly code: SandboxErrorCode;
+
+  constructor(code: SandboxErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(code, message, options);
+  }
 }

@@ -15,7 +15,7 @@ const never = new AbortController().signal;
 
 describe('registry', () => {
   it('maps every leaf task type to its executor', () => {
-    expect(Object.keys(executors).sort()).toEqual(['http', 'noop', 'script', 'shell', 'sleep']);
+    expect(Object.keys(executors).sort()).toEqual(['http', 'noop', 'script', 'shell', 'skill', 'sleep']);
     expect(executorFor('shell')).toBe(executors.shell);
     expect(Object.keys(createExecutors({ killGraceMs: 1 }))).toEqual(Object.keys(executors));
   });

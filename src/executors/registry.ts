@@ -9,6 +9,7 @@ import { noop } from './noop.js';
 import type { ProcessOptions } from './process-task.js';
 import { createScriptExecutor, script, type ScriptOptions } from './script.js';
 import { createShellExecutor, shell } from './shell.js';
+import { skill } from './skill.js';
 import { sleep } from './sleep.js';
 import type { Executor } from './types.js';
 
@@ -16,11 +17,11 @@ export type LeafType = LeafTask['type'];
 export type Executors = { [K in LeafType]: Executor<Extract<LeafTask, { type: K }>> };
 
 /** Executors with every option at its default. */
-export const executors: Executors = { shell, http, script, noop, sleep };
+export const executors: Executors = { shell, http, script, noop, sleep, skill };
 
 /** Executors with options, e.g. from baton.config.yaml. */
 export function createExecutors(options: ProcessOptions & ScriptOptions = {}): Executors {
-  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep };
+  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill };
 }
 
 export function executorFor<K extends LeafType>(type: K, from?: Executors): Executors[K];

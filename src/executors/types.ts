@@ -36,6 +36,11 @@ export interface TaskIO {
    * resume does not start a wait over. Undefined for a fresh attempt.
    */
   continuesFrom?: number;
+  /**
+   * Runs a skill as a child run of this task, resolving with the child's id and the
+   * skill's outputs. Given by the engine to skill tasks; absent where no run drives the task.
+   */
+  runSkill?(name: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<{ runId: string; outputs: Record<string, unknown> }>;
   /** Output as it arrives; the engine sends it to the log store (and the terminal if live). */
   stdout(chunk: string): void;
   stderr(chunk: string): void;

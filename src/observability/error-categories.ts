@@ -112,6 +112,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'IMPORT_NO_HEADER',
     'IMPORT_ORDER',
     'IMPORT_READ',
+    // a recorded sandbox that resume could not enter as written
+    'IMPORT_SANDBOX',
     'IMPORT_SEQ',
     'IMPORT_SNAPSHOT',
     'IMPORT_UNKNOWN_TASK',
@@ -119,6 +121,12 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'IMPORT_VERSION_TOO_NEW',
     // a run id prefix that fits several runs: give more characters
     'STORE_RUN_AMBIGUOUS',
+    // the sandbox (cli/sandbox.ts): a --sandbox value that is no mode, a writable folder that
+    // is missing (or /), a store over the network with none, a BATON_SANDBOX that lies
+    'SANDBOX_MODE',
+    'SANDBOX_WRITABLE',
+    'SANDBOX_STORE_NETWORK',
+    'SANDBOX_NOT_INSIDE',
     // `baton step` / `baton summary` called outside a script that `baton run` runs
     'STEP_NO_RUN',
     // `baton create`/`generate`/`init`: a name that cannot name a workflow file, a file that cannot be written
@@ -175,6 +183,11 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_UNKNOWN_PROPERTY',
     'SPEC_MISSING_DEPENDENCY',
     'SPEC_SHELL_VARIABLE_IS_CONTEXT',
+    // `uses:` of a skill that is not there, has nothing to run, or is given inputs it does
+    // not declare (spec/normalize-skill.ts, when the loader is given the skills)
+    'SPEC_UNKNOWN_SKILL',
+    'SPEC_SKILL_NOT_RUNNABLE',
+    'SPEC_SKILL_INPUT',
     // a TypeScript/JavaScript workflow's code (sdk/load.ts): it does not bundle, an import
     // does not resolve, its top level threw, or it exports no workflow()
     'CODE_EVAL',
@@ -284,6 +297,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_EXISTS',
   ],
   unavailable: [
+    // bubblewrap is missing, or cannot make a sandbox on this machine: a run that asks for
+    // one refuses to start (never runs unsandboxed)
+    'SANDBOX_UNAVAILABLE',
     // SIGTERM or SIGHUP stopped the process driving a run (the CLI exits 128 + the signal)
     'RUN_INTERRUPTED',
     // `baton step` in a script whose baton process is gone (killed): resume the run
@@ -315,6 +331,10 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'ENGINE_STUCK',
     // validation lets no unknown task type through, so reaching the executor is a bug
     'EXEC_UNKNOWN_TYPE',
+    // a skill task, or a child run of code, driven by something that cannot run them (a
+    // front end that passed no skill catalog or code loader): a bug
+    'EXEC_NO_SKILLS',
+    'RUN_CHILD_CODE',
     // a run's log has no RunCreated event: its history was damaged outside baton
     'RUN_NO_SNAPSHOT',
     'SPEC_INTERNAL',

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { format } from 'node:util';
-import type { ChildRunResult } from '../engine/steps/child-run.js';
+import type { ChildRunResult } from '../engine/child-run.js';
 import { iterationLabels } from '../engine/expand.js';
 import type { StepAttempt, StepHost } from '../engine/steps/program.js';
 import { StepFailed } from '../engine/steps/results.js';
@@ -184,7 +184,7 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
     run(file, inputs = {}, options = {}) {
       if (typeof file !== 'string' || file === '') return Promise.reject(usage("ctx.run('deploy.yaml', inputs) needs the workflow file to run"));
       const key = host.keyFor(stepId(path.basename(file)));
-      return host.child(key, file, inputs, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout) }) as Promise<ChildRunResult>;
+      return host.child(key, { file }, inputs, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout) }) as Promise<ChildRunResult>;
     },
     summary(text) {
       const summary = String(text);

@@ -7,6 +7,6 @@
 export { workflow } from './workflow.js';
 export type { AnyWorkflow, InputDecl, InputsOf, RetryOption, WorkflowDefinition, WorkflowFunction, WorkflowMeta } from './workflow.js';
 export type { ApprovalAnswer, Context, MapOptions, StepContext, StepOptions, Summary } from './context.js';
-export type { ChildRunResult } from '../engine/steps/child-run.js';
+export type { ChildRunResult } from '../engine/child-run.js';
 export type { CommandResult, Sh } from './sh.js';
 export type { Http, HttpRequest, HttpResponse } from './http.js';

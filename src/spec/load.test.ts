@@ -57,7 +57,7 @@ describe('loadWorkflowFile', () => {
     writeFileSync(file, JSON.stringify({ name: 'x', tasks: [{ id: 'docker-build', type: 'docker', config: { dockerfile: 'Dockerfile' } }] }, null, 2));
     const result = await loadWorkflowFile(file);
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
-      `${file}:6:15: error SPEC_UNKNOWN_TYPE: unknown task type 'docker'\n  hint: known: shell, http, script, noop, sleep, parallel, loop, conditional, javascript, typescript, python`,
+      `${file}:6:15: error SPEC_UNKNOWN_TYPE: unknown task type 'docker'\n  hint: known: shell, http, script, noop, sleep, skill, parallel, loop, conditional, javascript, typescript, python`,
       `${file}:7:7: error SPEC_UNKNOWN_FIELD: unknown field 'config'\n  hint: see docs/workflow-format.md for the fields allowed here`,
     ]);
   });

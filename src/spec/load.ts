@@ -17,6 +17,7 @@ import type { Workflow } from './model.js';
 import { normalize } from './normalize.js';
 import { isMap } from './raw.js';
 import { workflowTextHash } from './text-hash.js';
+import type { SkillLookup } from './normalize-skill.js';
 import type { RawMap } from './raw.js';
 import { WorkflowFile } from './schema.js';
 import { parseSource } from './source.js';
@@ -37,6 +38,8 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Whether a program is on PATH, for the SPEC_PROGRAM_NOT_FOUND warning. Default: no check. */
   isOnPath?: (program: string) => boolean;
+  /** The skills `uses:` may name: unknown skills and wrong inputs are reported at load time. Default: checked when the task runs. */
+  skills?: SkillLookup;
 }
 
 /** Parses and checks a workflow given as text; `file` is used in diagnostics and `source`. Never throws. */
@@ -101,7 +104,7 @@ function load(input: string, file: string, options: LoadOptions): LoadResult {
     const checked = WorkflowFile.safeParse(raw);
     if (!checked.success) reportIssues(checked.error.issues, raw, rep);
   }
-  const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}) });
+  const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}), ...(options.skills ? { skills: options.skills } : {}) });
   model.workflow.callbacks = checkGraph(model, rep);
   checkExpressions(model, rep);
   const diagnostics = rep.result();

@@ -8,7 +8,7 @@
  * - task: a node of a run's graph; static tasks come from the file, dynamic ones from
  *   loops and conditionals. Every task has a stable key within its run.
  * - attempt: one try of a task; retries make new attempts.
- * - executor: the module that runs one task type (shell, http, script, noop, sleep).
+ * - executor: the module that runs one task type (shell, http, script, noop, sleep, skill).
  * - callback: a task named in another task's on_success/on_failure; runs only then.
  *
  * Units: every duration here is in milliseconds, whatever the file said.
@@ -125,7 +125,16 @@ export interface ConditionalTask extends TaskBase {
   else?: TaskSpec;
 }
 
-export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask;
+/** `uses: <skill>` with `with: {...}`: runs a skill's entry as a child run; its outputs are this task's. */
+export interface SkillTask extends TaskBase {
+  type: 'skill';
+  /** The skill's name (skills/resolve.ts finds it). */
+  skill: string;
+  /** The skill's inputs; strings may hold templates. */
+  with: Record<string, unknown>;
+}
+
+export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask;
 export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
 export type TaskSpec = LeafTask | CompositeTask;
 export type TaskType = TaskSpec['type'];

@@ -12,6 +12,7 @@ import type { HttpTask, RetryPolicy, ScriptTask, ShellTask, SleepTask, TaskBase 
 import { checkProgram } from './program-check.js';
 import { has, isMap, map, num, scalarText, str } from './raw.js';
 import type { RawMap } from './raw.js';
+import type { SkillLookup } from './normalize-skill.js';
 
 export interface LeafContext {
   rep: Reporter;
@@ -19,6 +20,8 @@ export interface LeafContext {
   exprs: ExprSites;
   isOnPath?: (program: string) => boolean;
   programs: Map<string, boolean>;
+  /** The skills `uses:` may name, to check them at load time (normalize-skill.ts). */
+  skills?: SkillLookup;
 }
 
 export function missing(rep: Reporter, raw: RawMap, what: string, field: string, hint?: string): void {

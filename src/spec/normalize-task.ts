@@ -10,6 +10,7 @@ import type { Reporter } from './diagnostics.js';
 
 import type { ConditionalTask, LoopTask, ParallelTask, ScriptTask, TaskBase, TaskSpec, TaskType } from './model.js';
 import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, sleepTask } from './normalize-leaf.js';
+import { skillTask } from './normalize-skill.js';
 import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
@@ -45,6 +46,7 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   script: ['language', 'script', 'code', 'args', 'inputs'],
   noop: [],
   sleep: ['duration'],
+  skill: ['uses', 'with'],
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
   conditional: ['then', 'else'],
@@ -91,6 +93,9 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
       break;
     case 'sleep':
       node.spec = sleepTask(base, raw, ctx);
+      break;
+    case 'skill':
+      node.spec = skillTask(base, raw, ctx);
       break;
     case 'parallel': {
       const spec: ParallelTask = { ...base, type: 'parallel', tasks: [], wait_for: (str(raw, 'wait_for') as ParallelTask['wait_for']) ?? 'all' };
@@ -159,7 +164,8 @@ function resolveType(raw: RawMap, rep: Reporter): { type?: TaskType; alias?: Scr
   }
   if (type !== undefined) return {};
   if (has(raw, 'command')) return { type: 'shell' };
-  rep.error('SPEC_MISSING_FIELD', 'task has no `type` (nor a `command`, which would make it a shell task)', rep.value(raw), `add \`type:\`, one of: ${TASK_TYPES.join(', ')}`);
+  if (has(raw, 'uses')) return { type: 'skill' };
+  rep.error('SPEC_MISSING_FIELD', 'task has no `type` (nor a `command`, which would make it a shell task, nor `uses`, which would make it a skill)', rep.value(raw), `add \`type:\`, one of: ${TASK_TYPES.join(', ')}`);
   return {};
 }
 

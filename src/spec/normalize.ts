@@ -9,6 +9,7 @@ import type { Alert, InputSpec, Notifications, Trigger, Workflow } from './model
 import { durationOf } from './normalize-leaf.js';
 import { normalizeTask } from './normalize-task.js';
 import type { TaskContext, TaskNode } from './normalize-task.js';
+import type { SkillLookup } from './normalize-skill.js';
 import { bool, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
 
@@ -26,12 +27,14 @@ export interface NormalizeOptions {
   file: string;
   format: Workflow['source']['format'];
   isOnPath?: (program: string) => boolean;
+  skills?: SkillLookup;
 }
 
 export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions): Normalized {
   const exprs = new ExprSites();
   const ctx: TaskContext = { rep, exprs, nodes: [], programs: new Map() };
   if (options.isOnPath !== undefined) ctx.isOnPath = options.isOnPath;
+  if (options.skills !== undefined) ctx.skills = options.skills;
   const top: TaskNode[] = [];
   if (Array.isArray(raw.tasks)) {
     raw.tasks.forEach((task, index) => {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { bool, duration, envMap, expected, idList, positiveInt, str, strict, stringMap } from './schema-kit.js';
 
-export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'parallel', 'loop', 'conditional'] as const;
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
 export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
 
@@ -63,6 +63,8 @@ const leafFields = {
   args: z.array(z.union([z.string(), z.number(), z.boolean()], expected('expected a string')), expected('expected a list of arguments')).describe('Script: command-line arguments.'),
   inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of name: value')).describe('Script: values passed to the script as JSON.'),
   duration: duration('Sleep: how long.', 's'),
+  uses: str('Skill: the name of the skill to run (baton skills list); its run is a child run, and its outputs are this task\'s outputs. Implies type: skill.'),
+  with: z.record(z.string(), z.unknown(), expected('expected a mapping of input name: value')).describe('Skill: its inputs, checked against the types its entry declares; strings may use ${ } templates.'),
   wait_for: z.enum(['all', 'any', 'first']).describe('Parallel: all (every child must succeed), any (done when one succeeds), first (the first to end decides). Default all.'),
   max_concurrency: positiveInt('Parallel/loop: most children running at once. Default unlimited.'),
   items: z

@@ -83,7 +83,7 @@ describe('field validation', () => {
     const found = result.diagnostics.filter((d) => d.code === 'SPEC_UNKNOWN_TYPE').map(where);
     expect(found).toEqual(["4:11 unknown task type 'docker'", "6:11 unknown task type 'shel' (did you mean 'shell'?)"]);
     expect(result.diagnostics.find((d) => d.code === 'SPEC_UNKNOWN_TYPE')!.hint).toBe(
-      'known: shell, http, script, noop, sleep, parallel, loop, conditional, javascript, typescript, python',
+      'known: shell, http, script, noop, sleep, skill, parallel, loop, conditional, javascript, typescript, python',
     );
   });
 
@@ -100,7 +100,7 @@ describe('field validation', () => {
 
   test('a task without type or command', () => {
     const d = only(check('name: x\ntasks:\n  - id: a\n    name: nothing\n'), 'SPEC_MISSING_FIELD');
-    expect(where(d)).toBe('3:5 task has no `type` (nor a `command`, which would make it a shell task)');
+    expect(where(d)).toBe('3:5 task has no `type` (nor a `command`, which would make it a shell task, nor `uses`, which would make it a skill)');
   });
 
   test('type-specific required fields', () => {

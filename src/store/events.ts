@@ -158,6 +158,24 @@ export interface CodeSnapshot {
   interpreter?: string[];
 }
 
+/**
+ * The sandbox a run runs in (docs/sandbox.md): recorded in RunCreated, so that `baton
+ * resume` and `baton retry` run it in the same sandbox, whatever the configuration says by
+ * then. Runs recorded without it ran unsandboxed.
+ */
+export interface RunSandbox {
+  /** The project folder (and `writable`) writable, the rest of the file system read-only. */
+  mode: 'workspace-write';
+  /** Its processes may use the network. */
+  network: boolean;
+  /**
+   * The folders its processes may write, absolute: the project's first, then the config's
+   * `sandbox.writable`. baton's own store is not among them: it is made writable wherever
+   * it is when the run goes on.
+   */
+  writable: string[];
+}
+
 export type RunEvent =
   | {
       type: 'RunCreated';
@@ -177,6 +195,8 @@ export type RunEvent =
       source?: { file: string; sha256: string };
       /** The folder relative paths resolve against. */
       base_dir?: string;
+      /** The sandbox it runs in; absent: none. */
+      sandbox?: RunSandbox;
     }
   | { type: 'RunStarted' }
   /**

@@ -2,7 +2,7 @@
  * Run ids are ULIDs: 48 bits of time then 80 random bits, in Crockford base32, so ids
  * sort by creation time and abbreviate well (`baton status 01JD...`).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -17,4 +17,17 @@ export function newRunId(now: number = Date.now()): string {
   let random = '';
   for (let i = 0; i < 16; i++) random += ALPHABET[bytes[i] & 31];
   return time + random;
+}
+
+/**
+ * A run id derived from another and a salt: the same every time for the same pair. A
+ * workflow task that runs a child run (`uses:`) gets its child's id this way, so a resume
+ * after a crash finds the child it started instead of starting a second one. It sorts
+ * with its parent (same time part) and is a ULID like any other.
+ */
+export function derivedRunId(parentId: string, salt: string): string {
+  const digest = createHash('sha256').update(`${parentId}\0${salt}`).digest();
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += ALPHABET[digest[i] & 31];
+  return parentId.slice(0, 10) + tail;
 }

@@ -10,8 +10,10 @@ import { driveRun, type ViewFlags } from '../drive.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
-import { programs } from '../code-run.js';
+import { driveExtras } from '../code-run.js';
 import { originOf, type OriginFlags } from '../origin.js';
+import { runInSandbox, sandboxHere } from '../sandbox.js';
+import type { RunSandbox } from '../../store/events.js';
 
 export interface ContinueFlags extends ViewFlags, StoreFlags, OriginFlags {
   concurrency?: string;
@@ -61,9 +63,18 @@ export async function resumeAll(flags: ContinueFlags): Promise<number> {
   }
 }
 
-/** Claims a stored run and drives it with the usual view and summary. */
+/**
+ * Claims a stored run and drives it with the usual view and summary. A run that started in
+ * the sandbox goes on in it (cli/sandbox.ts): seen once its events are read, before anything
+ * of it runs, this process lets it go and a baton in that sandbox takes it up.
+ */
 export async function continueOne(store: Store, runId: string, flags: ContinueFlags, mode: ContinueMode): Promise<number> {
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+  const outside = sandboxHere() === undefined;
+  let enter: RunSandbox | undefined;
+  // `--new-code` loads the file's code, top level included, before the events are looked at: look first.
+  if (outside && mode.kind === 'retry' && mode.newCode) enter = (await store.runs.readEvents(runId)).find((e) => e.type === 'RunCreated')?.sandbox;
+  if (enter) return continueInSandbox(enter, store, runId, flags, mode);
   try {
     const { exitCode } = await driveRun(flags, { durable: store.location !== 'memory' }, (hooks) =>
       continueStoredRun(
@@ -73,21 +84,49 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
           owner: currentOwner(),
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...hooks,
-          programs,
+          ...driveExtras(),
           ...originOf(flags),
-          onLoaded: (state) => noteChangedFile(state),
+          onLoaded: (state) => {
+            if (outside && state.sandbox) {
+              enter = state.sandbox;
+              throw new GoInside();
+            }
+            noteChangedFile(state);
+          },
         },
         mode,
       ),
     );
     return exitCode;
   } catch (err) {
+    if (err instanceof GoInside) return continueInSandbox(enter!, store, runId, flags, mode);
     if (err instanceof BatonError && err.code.startsWith('INPUT_')) {
       process.stderr.write(`baton: run ${runId}: ${visible(err.message, { lines: true })}\n`);
       return exitCodeOf(err);
     }
     throw err;
   }
+}
+
+/** Thrown by continueOne's onLoaded to let a sandboxed run go, before anything of it runs. */
+class GoInside extends Error {}
+
+/** `baton resume`, `retry` or `cancel` of the run, in `sandbox`, with these flags; its exit code. */
+function continueInSandbox(sandbox: RunSandbox, store: Store, runId: string, flags: ContinueFlags, mode: ContinueMode): Promise<number> {
+  const args =
+    mode.kind === 'resume'
+      ? ['resume', runId]
+      : mode.kind === 'retry'
+        ? ['retry', runId, ...(mode.from === undefined ? [] : ['--from', mode.from]), ...(mode.newCode ? ['--new-code'] : [])]
+        : ['cancel', runId, '--reason', mode.reason];
+  if (flags.concurrency !== undefined) args.push('--concurrency', flags.concurrency);
+  if (flags.json) args.push('--json');
+  if (flags.follow) args.push('--follow');
+  if (flags.origin !== undefined) args.push('--origin', flags.origin);
+  args.push('--view', flags.view, '--store', store.location);
+  const network = sandbox.network ? 'with network' : 'no network';
+  process.stderr.write(`baton: run ${runId} started in the sandbox (${visible(sandbox.writable.join(', '))} writable, ${network}); going on in it\n`);
+  return runInSandbox(sandbox, args, { store: store.location });
 }
 
 /** Resume runs the workflow as it was when the run started; say so when the file has changed since. */

@@ -3,7 +3,9 @@ import { resolveInputs } from '../../engine/inputs.js';
 import { MASK } from '../../engine/mask.js';
 import { previewRun } from '../../engine/preview.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
+import { projectSkillResolver } from '../../skills/resolver.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
+import { BatonError } from '../../observability/errors.js';
 import { parsePairs } from '../args.js';
 import { driveNewRun, type NewRunFlags, type Placement } from '../new-run.js';
 import { EXIT, exitCodeOf } from '../exit.js';
@@ -15,9 +17,21 @@ export interface RunFlags extends NewRunFlags {
   dryRun?: boolean;
   keepScratch?: boolean;
   resumeInterrupted?: boolean;
+  /** `--sandbox [mode]`: true for `--sandbox` alone (cli/sandbox.ts). */
+  sandbox?: string | boolean;
 }
 
-export default function run(file: string | undefined, flags: RunFlags): Promise<number> {
+export default async function run(given: string | undefined, flags: RunFlags): Promise<number> {
+  const { enterSandbox, sandboxFlag } = await import('../sandbox.js');
+  const { mode, argument: file } = sandboxFlag(flags.sandbox, given);
+  if (flags.resumeInterrupted && flags.sandbox !== undefined) {
+    throw new BatonError('CLI_USAGE', '--sandbox is for new runs: --resume-interrupted goes on with each run in the sandbox it started in (or none)');
+  }
+  // A dry run runs nothing; resumed runs keep the sandbox they started in (commands/resume.ts).
+  if (!flags.dryRun && !flags.resumeInterrupted) {
+    const code = await enterSandbox(mode, flags, { home: file === '-' });
+    if (code !== undefined) return code;
+  }
   return runFile(file, flags, {});
 }
 
@@ -44,7 +58,8 @@ export async function runFile(file: string | undefined, flags: RunFlags, placeme
     const { runCode } = await import('../code-run.js');
     return runCode(file, kind, flags, placement);
   }
-  const loaded = await loadWorkflowFile(file);
+  // `uses:` is checked before anything runs: the skill is there, and takes these inputs.
+  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup() });
   for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
   if (!loaded.workflow) {
     process.stderr.write(visible(`baton: ${file} is not a valid workflow; nothing ran (check it with: baton validate ${file})`) + '\n');

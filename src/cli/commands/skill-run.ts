@@ -1,3 +1,4 @@
+import { BatonError } from '../../observability/errors.js';
 import { parsePairs } from '../args.js';
 import { runnableSkill, skillEnvironment } from '../../skills/resolve.js';
 import { projectCatalog } from './skills.js';
@@ -13,7 +14,12 @@ interface SkillRunFlags extends RunFlags {
  * gets `--with` as its inputs, checked against the types it declares; a script gets them
  * as INPUT_<NAME> environment variables. Every entry gets BATON_SKILL_DIR, the skill's folder.
  */
-export default async function skillRun(name: string, flags: SkillRunFlags): Promise<number> {
+export default async function skillRun(nameArg: string | undefined, flags: SkillRunFlags): Promise<number> {
+  const { enterSandbox, sandboxFlag } = await import('../sandbox.js');
+  const { mode, argument: name } = sandboxFlag(flags.sandbox, nameArg);
+  if (name === undefined) throw new BatonError('CLI_USAGE', 'which skill? usage: baton skill run <name> [--with key=value]... (baton skills list shows them)');
+  const sandboxed = await enterSandbox(mode, flags);
+  if (sandboxed !== undefined) return sandboxed;
   const runnable = runnableSkill(projectCatalog(), name);
   const given = parsePairs(flags.with, '--with');
   const env = [...(flags.env ?? []), ...Object.entries(skillEnvironment(runnable, given)).map(([key, value]) => `${key}=${value}`)];

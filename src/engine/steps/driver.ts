@@ -11,12 +11,14 @@ import type { RunDriver, RunSession } from '../session.js';
 import type { RunState } from '../state.js';
 import { Answers } from './answers.js';
 import { Determinism } from './determinism.js';
-import { MAIN_KEY, type MapHandle, type ProgramEnd, type StepAttempt, type StepHost, type StepOptions, type StepProgram, type WaitSpec } from './program.js';
+import { MAIN_KEY, type ChildTarget, type MapHandle, type ProgramEnd, type StepAttempt, type StepHost, type StepOptions, type StepProgram, type WaitSpec } from './program.js';
 import { StepFailed } from './results.js';
 import { cancelled, checkKey, type Outcome } from './outcomes.js';
 import { OpenWaits } from './open-waits.js';
 import { StepAttempts } from './step-attempts.js';
-import { runChild } from './child-run.js';
+import { fileKind } from '../../spec/file-kind.js';
+import { runChild } from '../child-run.js';
+import { runSkill, skillOutputs } from '../skill-run.js';
 import { newRunId } from '../../store/ids.js';
 
 /**
@@ -324,12 +326,17 @@ export class StepDriver implements RunDriver, StepHost {
     );
   }
 
-  child(key: string, file: string, inputs: Record<string, unknown>, options: StepOptions): Promise<unknown> {
+  child(key: string, what: ChildTarget, inputs: Record<string, unknown>, options: StepOptions): Promise<unknown> {
     checkKey(key);
     // Chosen once, recorded with the step: every attempt, and a resume, go on with the same child.
     const childId = this.state.nodes.get(key)?.step?.child ?? newRunId(this.session.now());
-    const absolute = path.resolve(this.baseDir, file);
-    return this.step(key, { ...options, kind: 'run', child: childId }, (attempt) => runChild(this.options, childId, absolute, inputs, attempt));
+    if ('skill' in what) {
+      const call = { childId, name: what.skill, inputs, baseDir: this.baseDir };
+      return this.step(key, { ...options, kind: 'run', child: childId }, async (attempt) => skillOutputs(await runSkill(this.options, { ...call, signal: attempt.signal })));
+    }
+    const file = path.resolve(this.baseDir, what.file);
+    const target = { file, kind: fileKind(file), baseDir: path.dirname(file), label: path.basename(file) };
+    return this.step(key, { ...options, kind: 'run', child: childId }, (attempt) => runChild(this.options, childId, target, inputs, attempt.signal));
   }
 
   openMap(key: string, items: number): MapHandle {

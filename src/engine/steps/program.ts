@@ -56,6 +56,9 @@ export interface StepOptions {
   child?: string;
 }
 
+/** What a child-run step runs: a file, or a skill by name. */
+export type ChildTarget = { file: string } | { skill: string };
+
 export type WaitSpec =
   | { kind: 'sleep'; until: number }
   | { kind: 'approval'; prompt?: string; timeout_at?: number }
@@ -84,10 +87,12 @@ export interface StepHost {
    */
   step(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown): Promise<unknown>;
   /**
-   * Runs the workflow file `file` (relative to baseDir) as a child run in a step `key`;
-   * resolves with the child's id, status and its tasks' outputs (child-run.ts).
+   * Runs a child run in a step `key` (engine/child-run.ts): the workflow, TypeScript
+   * workflow or script `file` (relative to baseDir), resolving with the child's id, status,
+   * result and its tasks' outputs; or the skill `skill` (engine/skill-run.ts), resolving
+   * with its outputs.
    */
-  child(key: string, file: string, inputs: Record<string, unknown>, options: StepOptions): Promise<unknown>;
+  child(key: string, what: ChildTarget, inputs: Record<string, unknown>, options: StepOptions): Promise<unknown>;
   /** Opens the map `key` (its items are steps with `parent: key`); `close` records how it ended. */
   openMap(key: string, items: number): MapHandle;
   /** A durable wait: a sleep, an approval or an event. Resolves with the answer's outputs. */
