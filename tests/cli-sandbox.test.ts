@@ -171,6 +171,14 @@ export default workflow({ name: 'ts-sandboxed' }, async (ctx) => {
       expect(existsSync(path.join(p.dir, 'inside.txt'))).toBe(true);
       expect(existsSync(p.escaped)).toBe(false);
     }
+    // A workflow's `uses:` runs the skill as a child run: sandboxed with its parent, and recorded so.
+    p.file('flow.yaml', 'name: parent\ntasks:\n  - id: write\n    uses: write-out\n');
+    const parent = p.run(['run', 'flow.yaml', '--sandbox', '--view', 'none'], { env: { PRIVATE: '/tmp/x' } });
+    expect(parent.status, parent.stderr).toBe(1);
+    expect(existsSync(p.escaped)).toBe(false);
+    const child = p.runs().find((r) => r.status === 'failed' && r.run_id !== p.runs()[0].run_id && p.created(r.run_id).sandbox !== undefined);
+    expect(child).toBeDefined();
+    expect(p.runs().every((r) => p.created(r.run_id).sandbox !== undefined)).toBe(true);
   });
 });
 

@@ -91,6 +91,7 @@ function inherited(options: DriveOptions): DriveOptions {
   if (options.loadCode) out.loadCode = options.loadCode;
   if (options.skills) out.skills = options.skills;
   if (options.processEnv) out.processEnv = options.processEnv;
+  if (options.sandbox) out.sandbox = options.sandbox;
   return out;
 }
 

@@ -62,6 +62,12 @@ export interface DriveOptions {
    * person at the command line.
    */
   origin?: RequestOrigin;
+  /**
+   * The sandbox the process driving runs is in (cli/sandbox.ts), recorded in the RunCreated
+   * of each run it creates (a new run, a child run), so resume and retry re-enter it.
+   * Default: none.
+   */
+  sandbox?: RunSandbox;
   now?: () => number;
   random?: () => number;
 }
@@ -79,8 +85,6 @@ export interface RunOptions extends DriveOptions {
   /** Environment overrides for this run (`--env`), on top of the workflow's; default {}. */
   env?: Record<string, string>;
   runId?: string;
-  /** The sandbox the process driving it runs in, recorded so resume and retry re-enter it; default none. */
-  sandbox?: RunSandbox;
 }
 
 export interface RunResult {

@@ -86,6 +86,8 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
           ...hooks,
           ...driveExtras(),
           ...originOf(flags),
+          // Child runs it creates record the sandbox this process is in.
+          ...(outside ? {} : { sandbox: sandboxHere() }),
           onLoaded: (state) => {
             if (outside && state.sandbox) {
               enter = state.sandbox;
