@@ -11,9 +11,11 @@ main(async () => {
   const base = revision('base', 'HEAD~1');
   const head = revision('head', 'HEAD');
   const filter = input('diff_filter', '').trim();
-  if (!/^[ACDMRTUXB]*$/i.test(filter)) throw badInput(`input diff_filter: ${JSON.stringify(filter)} is not made of git's status letters (A added, C copied, D deleted, M modified, R renamed, T type changed; lowercase excludes)`);
+  if (!/^[ADMTUXB]*$/i.test(filter)) throw badInput(`input diff_filter: ${JSON.stringify(filter)} is not made of git's status letters (A added, D deleted, M modified, T type changed; lowercase excludes; a rename counts as D and A)`);
   const paths = input('paths', '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const args = ['-C', repo, 'diff', '--name-only', '-z', '--no-color'];
+  // A renamed file is listed under both names (a deletion and an addition): a move out of a
+  // folder is a change to that folder.
+  const args = ['-C', repo, 'diff', '--name-only', '-z', '--no-renames'];
   if (filter !== '') args.push(`--diff-filter=${filter}`);
   args.push(`${base}...${head}`, '--', ...paths.map((p) => `:(glob)${p}`));
   // Outside a repository, git diff would compare two folders instead (--no-index): ask first.

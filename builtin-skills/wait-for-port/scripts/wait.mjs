@@ -20,6 +20,7 @@ main(async () => {
     if (last === 'connected') return { waited_ms: Date.now() - started, tries, host, port };
     const wait = Math.min(intervalMs, timeoutMs - (Date.now() - started));
     if (wait <= 0) break;
+    if (tries === 1) process.stdout.write(`${host}:${port} does not accept connections yet (${last}): trying every ${seconds(intervalMs)} for up to ${seconds(timeoutMs)}\n`);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   throw new SkillError('PORT_TIMEOUT', `nothing accepted a connection on ${host}:${port} within ${seconds(timeoutMs)} (${tries} tr${tries === 1 ? 'y' : 'ies'}, last: ${last}); check that the service is started and listens on that address and port, or give it a longer timeout`);
