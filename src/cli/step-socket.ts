@@ -7,7 +7,7 @@ import { BatonError } from '../observability/errors.js';
 import { SOCKET_ENV } from '../sdk/step-protocol.js';
 
 /** Connects to the run's step server; throws STEP_NO_RUN outside a run, STEP_SERVER_GONE when nobody listens. */
-export function connectToRun(command: 'step' | 'summary'): Promise<net.Socket> {
+export function connectToRun(command: 'step' | 'summary' | 'skill run'): Promise<net.Socket> {
   const socketPath = process.env[SOCKET_ENV];
   if (socketPath === undefined || socketPath === '') {
     throw new BatonError(

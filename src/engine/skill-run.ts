@@ -27,7 +27,13 @@ export async function runSkill(options: DriveOptions, call: SkillCall): Promise<
   const runnable = options.skills.resolve(call.name);
   const env = skillEnvironment(runnable, call.inputs);
   const inputs = runnable.kind === 'script' ? {} : call.inputs;
-  return runChild(options, call.childId, { file: runnable.entry, kind: runnable.kind, baseDir: call.baseDir, env, label: `skill ${call.name}` }, inputs, call.signal);
+  try {
+    return await runChild(options, call.childId, { file: runnable.entry, kind: runnable.kind, baseDir: call.baseDir, env, label: `skill ${call.name}` }, inputs, call.signal);
+  } catch (err) {
+    // Inputs the skill does not take are found before its run starts: say whose inputs they are.
+    if (err instanceof BatonError && err.code.startsWith('INPUT_')) err.message = `skill ${call.name}: ${err.message}`;
+    throw err;
+  }
 }
 
 /** What a skill gives its caller: its result when that is a mapping, else `{ result }` (none: `{}`). */

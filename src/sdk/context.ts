@@ -66,6 +66,13 @@ export interface Context {
    * throws RUN_CHILD_FAILED. After a crash or a retry the step goes on with the same child run.
    */
   run(file: string, inputs?: Record<string, unknown>, options?: StepOptions): Promise<ChildRunResult>;
+  /**
+   * Runs a skill (`baton skills list`) as a child run, in a step named after it, with
+   * `inputs` checked against what it declares; resolves with its outputs (its workflow's
+   * `outputs:`, or what its TypeScript entry returned). A failed skill throws
+   * RUN_CHILD_FAILED. After a crash or a retry the step goes on with the same child run.
+   */
+  skill<T extends Record<string, unknown> = Record<string, unknown>>(name: string, inputs?: Record<string, unknown>, options?: StepOptions): Promise<T>;
   /** Sets what the run reports back; return it from the workflow function. */
   summary(text: string): Summary;
   /** Runs a command inside a step: interpolated values are quoted as single words. */
@@ -185,6 +192,11 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
       if (typeof file !== 'string' || file === '') return Promise.reject(usage("ctx.run('deploy.yaml', inputs) needs the workflow file to run"));
       const key = host.keyFor(stepId(path.basename(file)));
       return host.child(key, { file }, inputs, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout) }) as Promise<ChildRunResult>;
+    },
+    skill(name, inputs = {}, options = {}) {
+      if (typeof name !== 'string' || name === '') return Promise.reject(usage("ctx.skill('http-health-check', inputs) needs the skill's name"));
+      const key = host.keyFor(stepId(name));
+      return host.child(key, { skill: name }, inputs, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout) }) as Promise<never>;
     },
     summary(text) {
       const summary = String(text);

@@ -15,6 +15,9 @@
  *
  * and the server may send {kill: reason} while an attempt runs (the run is cancelled or
  * stopped): the client stops the command's process group and reports its exit.
+ * `baton skill run` inside a script is one request and one answer: the server runs the
+ * skill as a child-run step of the script's run and answers {done} with its outputs as
+ * JSON in `stdout`, or {failed}; `baton summary` is {summary} and {ok}.
  * This file holds only types and framing: both bundles (the CLI and the light `step`
  * entry) share it.
  */
@@ -42,8 +45,15 @@ export interface StepRequest {
   timeout_ms?: number;
 }
 
+/** `baton skill run <name> --with k=v` inside a script: a durable step that runs the skill. */
+export interface SkillRequest {
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
 export type ClientMessage =
   | { v: number; step: StepRequest }
+  | { v: number; skill: SkillRequest }
   | { v: number; summary: string }
   | { started: { pid: number } }
   | { out: string }

@@ -28,7 +28,7 @@ import { RETRY_DEFAULTS } from '../spec/normalize-leaf.js';
 import type { RetryPolicy } from '../spec/model.js';
 import { installDir } from '../config/install-dir.js';
 import { BatonError } from '../observability/errors.js';
-import { encode, LineReader, PROTOCOL_VERSION, RECORDED_STDOUT_CHARS, type AttemptExit, type ServerMessage, type StepRequest } from './step-protocol.js';
+import { encode, LineReader, PROTOCOL_VERSION, RECORDED_STDOUT_CHARS, type AttemptExit, type ServerMessage, type SkillRequest, type StepRequest } from './step-protocol.js';
 
 export interface StepServer {
   /** The socket's path, for $BATON_STEP_SOCKET. */
@@ -178,6 +178,8 @@ function serve(connection: net.Socket, host: StepHost, groups: Set<number>, seen
       seen.summarySet = true;
       return send({ ok: true }, true);
     }
+    const skill = message.skill as SkillRequest | undefined;
+    if (skill !== undefined) return runSkillStep(host, skill, send, (failure) => (seen.lastFailure = failure));
     const request = message.step as StepRequest | undefined;
     if (request === undefined || typeof request.id !== 'string' || !Array.isArray(request.command)) {
       return send({ error: { code: 'STEP_PROTOCOL', message: 'the first message of a connection must be a step or a summary' } }, true);
@@ -194,6 +196,33 @@ function serve(connection: net.Socket, host: StepHost, groups: Set<number>, seen
       connection.destroy();
     }
   });
+}
+
+/**
+ * `baton skill run` inside the script: the skill runs as a child-run step of this run (the
+ * same as a TypeScript workflow's ctx.skill), recorded, and replayed on a resume.
+ */
+function runSkillStep(host: StepHost, request: SkillRequest, send: (message: ServerMessage, last?: boolean) => void, onFailure: (failure: StepFailure) => void): void {
+  if (typeof request.name !== 'string' || request.name === '' || request.inputs === null || typeof request.inputs !== 'object') {
+    return send({ error: { code: 'STEP_PROTOCOL', message: 'a skill request needs a name and inputs' } }, true);
+  }
+  let key: string;
+  let ended: Promise<unknown>;
+  try {
+    key = host.keyFor(request.name);
+    ended = host.child(key, { skill: request.name }, request.inputs, {});
+  } catch (err) {
+    const code = err instanceof BatonError ? err.code : 'STEP_ERROR';
+    return send({ error: { code, message: (err as Error).message } }, true);
+  }
+  ended.then(
+    (outputs) => send({ done: { key, exit_code: 0, stdout: `${JSON.stringify(outputs)}\n` } }, true),
+    (err: unknown) => {
+      const failed = failure(key, err);
+      onFailure(failed);
+      send({ failed }, true);
+    },
+  );
 }
 
 interface Attempt {

@@ -20,6 +20,7 @@ import { checkConditionAt } from './exprs.js';
 import { StagesFile, WORKFLOW_FIELDS } from './import-stages-schema.js';
 import { has, isMap, str } from './raw.js';
 import type { RawMap } from './raw.js';
+import type { SkillLookup } from './normalize-skill.js';
 import { didYouMean } from './suggest.js';
 import { reportIssues } from './zod-issues.js';
 
@@ -36,7 +37,7 @@ interface Target {
 const STAGE_TYPES = ['sequential', 'parallel', 'conditional'];
 const KNOWN_WORDS = new Set(['true', 'false', 'null', 'env', 'inputs', 'tasks', 'run', 'workflow', 'secrets']);
 
-export function importStages(raw: RawMap, rep: Reporter): RawMap {
+export function importStages(raw: RawMap, rep: Reporter, skills?: SkillLookup): RawMap {
   const checked = StagesFile.safeParse(raw);
   if (!checked.success) reportIssues(checked.error.issues, raw, rep);
   const { index } = rep;
@@ -84,7 +85,7 @@ export function importStages(raw: RawMap, rep: Reporter): RawMap {
   const conditions = new Map(stages.filter((s) => has(s, 'condition')).map((s) => [s, conditionOf(s, stages, rep)]));
   const all = [...stages, ...extra];
   all.forEach((stage, i) => {
-    const task = stageTask(stage, agents, used, rep);
+    const task = stageTask(stage, agents, used, rep, skills);
     const target = targets.get(stage);
     if (target !== undefined) {
       index.put(task, 'depends_on', list(rep, [target.conditional.name], target.conditional, target.branch), target.conditional, target.branch);
@@ -116,7 +117,7 @@ function list(rep: Reporter, values: unknown[], src: object, key?: string): unkn
   return out;
 }
 
-function stageTask(stage: RawMap, agents: RawMap, used: Set<string>, rep: Reporter): RawMap {
+function stageTask(stage: RawMap, agents: RawMap, used: Set<string>, rep: Reporter, skills: SkillLookup | undefined): RawMap {
   const { index } = rep;
   const name = stage.name as string;
   const declared = str(stage, 'type');
@@ -146,7 +147,7 @@ function stageTask(stage: RawMap, agents: RawMap, used: Set<string>, rep: Report
     seen.set(ref.agent, count);
     const id = refs.length === 1 ? name : `${name}.${ref.agent}${count > 1 ? `.${count}` : ''}`;
     used.add(ref.agent);
-    return agentTask(ref, id, agents, rep);
+    return agentTask(ref, id, agents, rep, skills);
   });
   if (children.length === 1) return children[0];
   if (type === 'sequential') {
@@ -162,17 +163,25 @@ function stageTask(stage: RawMap, agents: RawMap, used: Set<string>, rep: Report
   return group;
 }
 
-/** A copy of the agent's task definition, with the id the stage gives it. */
-function agentTask(ref: { agent: string; container: object; key: string | number }, id: string, agents: RawMap, rep: Reporter): RawMap {
+/**
+ * A copy of the agent's task definition, with the id the stage gives it. An agent not
+ * declared under `agents:` is a skill of that name (seed 002's agents are skills): the task
+ * `uses:` it. With the skills known (LoadOptions.skills), one that is neither is reported here.
+ */
+function agentTask(ref: { agent: string; container: object; key: string | number }, id: string, agents: RawMap, rep: Reporter, skills: SkillLookup | undefined): RawMap {
   const { index } = rep;
   const def = agents[ref.agent];
   const task = index.derive<RawMap>({}, isMap(def) ? def : ref.container);
   if (isMap(def)) {
     for (const key of Object.keys(def)) if (key !== 'id' && key !== 'depends_on') index.put(task, key, def[key], def, key);
     if (!has(def, 'name')) index.put(task, 'name', ref.agent, ref.container, ref.key);
+  } else if (skills === undefined || skills.find(ref.agent) !== undefined) {
+    index.put(task, 'uses', ref.agent, ref.container, ref.key);
+    index.put(task, 'name', ref.agent, ref.container, ref.key);
   } else {
-    const hint = 'declare it under the top-level `agents:` map, e.g. agents: { ' + ref.agent + ': { command: "..." } } (skills will resolve agents later)';
-    rep.error('SPEC_UNKNOWN_AGENT', `agent '${ref.agent}' is not declared in this file${didYouMean(ref.agent, Object.keys(agents))}`, rep.value(ref.container, ref.key), hint);
+    const hint = 'declare it under the top-level `agents:` map, e.g. agents: { ' + ref.agent + ': { command: "..." } }, or add a skill of that name (baton skills new ' + ref.agent + ')';
+    const known = [...Object.keys(agents), ...skills.names()];
+    rep.error('SPEC_UNKNOWN_AGENT', `agent '${ref.agent}' is neither declared under \`agents:\` nor a skill${didYouMean(ref.agent, known)}`, rep.value(ref.container, ref.key), hint);
     index.put(task, 'type', 'noop', ref.container, ref.key);
   }
   index.put(task, 'id', id, ref.container, ref.key);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { ParallelTask, ShellTask } from './model.js';
+import type { SkillLookup } from './normalize-skill.js';
 import { check, codes, only, valid, where, yaml } from './test-support.js';
 
 const fixture = (name: string): [string, string] => {
@@ -78,7 +79,12 @@ describe('stages importer (seed 002)', () => {
     ]);
   });
 
-  test('an undeclared agent, with position and did-you-mean', () => {
+  const skills: SkillLookup = {
+    find: (name) => (name === 'http-health-check' ? { runnable: true, inputs: { url: { type: 'string', required: true } } } : undefined),
+    names: () => ['http-health-check'],
+  };
+
+  test('an agent that is neither declared nor a skill, with position and did-you-mean over both', () => {
     const result = check(yaml`
       workflow:
         name: w
@@ -87,11 +93,27 @@ describe('stages importer (seed 002)', () => {
             agents: [setup_agnet]
       agents:
         setup_agent: { command: echo }
-    `);
+    `, 'flow.yaml', { skills });
     const d = only(result, 'SPEC_UNKNOWN_AGENT');
-    expect(where(d)).toBe("5:16 agent 'setup_agnet' is not declared in this file (did you mean 'setup_agent'?)");
+    expect(where(d)).toBe("5:16 agent 'setup_agnet' is neither declared under `agents:` nor a skill (did you mean 'setup_agent'?)");
     expect(d.hint).toContain('declare it under the top-level `agents:` map');
-    expect(d.hint).toContain('skills will resolve agents later');
+    expect(d.hint).toContain('baton skills new setup_agnet');
+  });
+
+  test('an agent not declared under agents: is the skill of that name (uses:)', () => {
+    const text = yaml`
+      workflow:
+        name: w
+        stages:
+          - name: check
+            agent: http-health-check
+      agents: {}
+    `;
+    const task = valid(check(text)).tasks[0];
+    expect(task).toMatchObject({ id: 'check', type: 'skill', skill: 'http-health-check' });
+    // With the skills known, its inputs are checked like any `uses:`.
+    const result = check(text, 'flow.yaml', { skills });
+    expect(only(result, 'SPEC_SKILL_INPUT').message).toBe("skill http-health-check needs 'url'");
   });
 
   test('an unknown stage target, and a bare-word condition with nothing before it', () => {

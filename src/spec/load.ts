@@ -98,7 +98,7 @@ function load(input: string, file: string, options: LoadOptions): LoadResult {
   const format = isPhasesFile(raw) ? 'phases' : isStagesFile(raw) ? 'stages' : 'canonical';
   let canonical: RawMap;
   if (format === 'phases') canonical = importPhases(raw, rep);
-  else if (format === 'stages') canonical = importStages(raw, rep);
+  else if (format === 'stages') canonical = importStages(raw, rep, options.skills);
   else {
     canonical = raw;
     const checked = WorkflowFile.safeParse(raw);

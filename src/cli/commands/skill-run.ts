@@ -1,5 +1,6 @@
 import { BatonError } from '../../observability/errors.js';
 import { parsePairs } from '../args.js';
+import { SOCKET_ENV } from '../../sdk/step-protocol.js';
 import { runnableSkill, skillEnvironment } from '../../skills/resolve.js';
 import { projectCatalog } from './skills.js';
 import { runFile, type RunFlags } from './run.js';
@@ -18,6 +19,11 @@ export default async function skillRun(nameArg: string | undefined, flags: Skill
   const { enterSandbox, sandboxFlag } = await import('../sandbox.js');
   const { mode, argument: name } = sandboxFlag(flags.sandbox, nameArg);
   if (name === undefined) throw new BatonError('CLI_USAGE', 'which skill? usage: baton skill run <name> [--with key=value]... (baton skills list shows them)');
+  // Inside a script that baton runs: a durable step of that run (in its sandbox, if any), not a run of its own.
+  if (process.env[SOCKET_ENV] && flags.sandbox === undefined) {
+    const { skillStep } = await import('../skill-step.js');
+    return skillStep(name, parsePairs(flags.with, '--with'));
+  }
   const sandboxed = await enterSandbox(mode, flags);
   if (sandboxed !== undefined) return sandboxed;
   const runnable = runnableSkill(projectCatalog(), name);
