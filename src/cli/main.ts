@@ -46,7 +46,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .alias('execute')
-    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store unavailable, 4 waiting for an approval or event, 130 cancelled, 143/129 stopped by SIGTERM/SIGHUP: resume it)')
+    .description('run a workflow, recording it in the store, and print a summary (exit 0 succeeded, 1 failed, 2 bad usage, input or workflow, 3 store or sandbox unavailable, 4 waiting for an approval or event, 130 cancelled, 143/129 stopped by SIGTERM/SIGHUP: resume it)')
     .argument('[file]', 'workflow file (.yaml, .yml, .json), TypeScript/JavaScript workflow (.ts, .mts, .js, .mjs), a script in any language (with `baton step` inside), or - for any of them on standard input')
     .option('-i, --input <key=value>', 'a workflow input (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
