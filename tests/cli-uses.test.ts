@@ -64,6 +64,16 @@ describe('uses: in a workflow file', () => {
     expect(json(baton(['status', child.id, '--json'], { cwd: root }).stdout).status).toBe('succeeded');
   });
 
+  it('skills show says how to run a skill: its inputs, as its entry declares them, and its outputs', () => {
+    const root = project();
+    const shown = baton(['skills', 'show', 'greet'], { cwd: root }).stdout;
+    expect(shown).toContain('Run it: baton skill run greet --with name=value ...   (in a workflow: uses: greet)\ninputs\n  who    string, required\n  times  number, default 1\noutputs        text, times\n');
+    const interfaceOf = JSON.parse(baton(['skills', 'show', 'greet', '--json'], { cwd: root }).stdout).interface;
+    expect(interfaceOf).toMatchObject({ kind: 'workflow', inputs: { who: { type: 'string', required: true } }, outputs: ['text', 'times'] });
+    expect(baton(['skills', 'show', 'notes'], { cwd: root }).stdout).toContain('Not runnable: instructions for an agent to read');
+    expect(baton(['skills', 'show', 'flaky'], { cwd: root }).stdout).toContain('a script: its inputs are whatever it reads from INPUT_<NAME>');
+  });
+
   it('an unknown skill, an unknown or missing input, a wrong literal: errors with line:col before anything runs', () => {
     const root = project();
     writeFileSync(path.join(root, 'bad.yaml'), 'name: bad\ntasks:\n  - id: a\n    uses: gret\n  - id: b\n    uses: greet\n    with: { whom: x, times: many }\n  - id: c\n    uses: notes\n');

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseWorkflow } from '../spec/load.js';
 import type { SkillInfo, SkillLookup } from '../spec/normalize-skill.js';
+import type { InputSpec, Workflow } from '../spec/model.js';
 import { loadProject } from '../config/project.js';
 import { loadCatalog, skillRoots, type Catalog } from './catalog.js';
 import { runnableSkill, type RunnableSkill } from './resolve.js';
@@ -42,13 +43,48 @@ function describe(catalog: Catalog, name: string): SkillInfo | undefined {
 
 /** A workflow file entry's declared inputs; other entries are checked when they run. */
 export function declaredInputs(runnable: RunnableSkill): Pick<SkillInfo, 'inputs'> {
-  if (runnable.kind !== 'workflow') return {};
+  const workflow = runnable.kind === 'workflow' ? entryWorkflow(runnable.entry) : undefined;
+  return workflow ? { inputs: workflow.inputs } : {};
+}
+
+function entryWorkflow(file: string): Workflow | undefined {
   try {
-    const loaded = parseWorkflow(readFileSync(runnable.entry, 'utf8'), runnable.entry);
-    return loaded.workflow ? { inputs: loaded.workflow.inputs } : {};
+    return parseWorkflow(readFileSync(file, 'utf8'), file).workflow;
   } catch {
-    return {}; // unreadable: the run says why when it starts
+    return undefined; // unreadable: the run says why when it starts
   }
+}
+
+/** What a caller needs to know to run a skill: its entry, the inputs it takes, what it gives back. */
+export interface SkillInterface {
+  entry: string;
+  kind: RunnableSkill['kind'];
+  /** Declared by the entry (a workflow's `inputs:`, a TypeScript workflow's); undefined for a script. */
+  inputs?: Record<string, InputSpec>;
+  /** The names of a workflow entry's `outputs:`. */
+  outputs?: string[];
+  /** How a script entry gets its inputs, or why they could not be read. */
+  note?: string;
+}
+
+/**
+ * A runnable skill's interface. A TypeScript entry is loaded (bundled, its top level run)
+ * by `loadCode`, given by the front end; without it, or when it fails, the note says so.
+ */
+export async function skillInterface(runnable: RunnableSkill, loadCode?: (file: string) => Promise<{ inputs: Record<string, InputSpec> }>): Promise<SkillInterface> {
+  const out: SkillInterface = { entry: runnable.entry, kind: runnable.kind };
+  if (runnable.kind === 'script') return { ...out, note: 'a script: its inputs are whatever it reads from INPUT_<NAME> environment variables (--with name=value); see its instructions' };
+  if (runnable.kind === 'js') {
+    if (!loadCode) return { ...out, note: 'a TypeScript workflow: its inputs are declared in its workflow() call' };
+    try {
+      return { ...out, inputs: (await loadCode(runnable.entry)).inputs, note: 'gives back what its workflow function returns' };
+    } catch (err) {
+      return { ...out, note: `its entry could not be loaded: ${(err as Error).message}` };
+    }
+  }
+  const workflow = entryWorkflow(runnable.entry);
+  if (!workflow) return { ...out, note: `its entry is not a valid workflow: baton validate ${runnable.entry}` };
+  return { ...out, inputs: workflow.inputs, outputs: Object.keys(workflow.outputs ?? {}) };
 }
 
 /** The skills of the project baton runs in (skillRoots), read when first needed. */

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { loadProject } from '../../config/project.js';
 import { formatDiagnostic } from '../../spec/diagnostics.js';
 import { BUILT_IN, loadCatalog, skillRoots, validateSkills, type Catalog } from '../../skills/catalog.js';
-import { findSkill } from '../../skills/resolve.js';
+import { findSkill, runnableSkill } from '../../skills/resolve.js';
+import { skillInterface, type SkillInterface } from '../../skills/resolver.js';
+import { loadCode } from '../../sdk/load-code.js';
 import { BatonError } from '../../observability/errors.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
@@ -93,8 +95,9 @@ export async function show(name: string, flags: { json?: boolean }): Promise<num
   const catalog = projectCatalog();
   const skill = findSkill(catalog, name);
   const files = skillFiles(skill.dir);
+  const runs = skill.entry === undefined ? undefined : await skillInterface(runnableSkill(catalog, name), async (file) => (await loadCode(file, 'js')).workflow);
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ ...skill, files }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...skill, files, ...(runs ? { interface: runs } : {}) }, null, 2) + '\n');
     return EXIT.ok;
   }
   const lines = [`${visible(skill.name)}  ${visible(skill.file)}`, '', ...visible(skill.description, { lines: true }).split('\n').map((l) => `  ${l}`), ''];
@@ -103,9 +106,29 @@ export async function show(name: string, flags: { json?: boolean }): Promise<num
   if (skill.allowedTools) lines.push(`allowed-tools  ${visible(skill.allowedTools.join(' '))}`);
   for (const [key, value] of Object.entries(skill.metadata)) lines.push(`${visible(`metadata.${key}`).padEnd(14)} ${visible(value)}`);
   if (files.length > 0) lines.push(`files          ${files.map((f) => visible(f)).join(', ')}`);
+  if (skill.origin) lines.push(`from           ${visible(skill.origin)}`);
+  lines.push(...interfaceLines(name, runs));
   if (skill.body !== '') lines.push('', visible(skill.body, { lines: true }));
   process.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
+}
+
+/** How to run a skill, and with what: its entry, its inputs (type, default, required), its outputs. */
+function interfaceLines(name: string, runs: SkillInterface | undefined): string[] {
+  if (runs === undefined) return ['', 'Not runnable: instructions for an agent to read (no metadata baton.entry).'];
+  const lines = ['', `Run it: baton skill run ${name} --with name=value ...   (in a workflow: uses: ${name})`];
+  const inputs = Object.entries(runs.inputs ?? {});
+  if (inputs.length > 0) {
+    lines.push('inputs');
+    const width = Math.min(30, Math.max(...inputs.map(([input]) => input.length)));
+    for (const [input, spec] of inputs) {
+      const given = spec.default !== undefined ? `default ${JSON.stringify(spec.default)}` : spec.required ? 'required' : 'optional';
+      lines.push(`  ${visible(input).padEnd(width)}  ${spec.type}, ${given}${spec.description ? `: ${visible(spec.description)}` : ''}`);
+    }
+  } else if (runs.inputs) lines.push('inputs         none');
+  if (runs.outputs && runs.outputs.length > 0) lines.push(`outputs        ${runs.outputs.map((o) => visible(o)).join(', ')}`);
+  if (runs.note) lines.push(visible(runs.note));
+  return lines;
 }
 
 /** `baton skills new <name>`: a skill folder in the project's skills/, with a SKILL.md that validates. */
