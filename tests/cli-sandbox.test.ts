@@ -271,6 +271,38 @@ echo finished > finished.txt
     expect(existsSync(p.escaped)).toBe(true);
   }, 60_000);
 
+  it('approve and cancel of a waiting sandboxed run go on with it in its sandbox', () => {
+    const p = project('sandbox: workspace-write\n');
+    p.file(
+      'ask.ts',
+      `import { writeFileSync } from 'node:fs';
+import { workflow } from 'baton';
+
+export default workflow({ name: 'ask' }, async (ctx) => {
+  await ctx.approval('go', { prompt: 'write outside?' });
+  await ctx.step('outside', () => writeFileSync(process.env.OUTSIDE + '/escaped.txt', 'escaped'));
+});
+`,
+    );
+    const asked = p.run(['run', 'ask.ts', '--json']);
+    expect(asked.status, asked.stderr).toBe(4);
+    const id = (JSON.parse(asked.stdout) as RunView).run_id;
+    p.config('sandbox: off\n');
+    const approved = p.run(['approve', id, '--json']);
+    expect(approved.status, approved.stderr).toBe(1);
+    expect(approved.stderr).toContain(`run ${id} started in the sandbox`);
+    expect((JSON.parse(approved.stdout) as RunView).tasks.find((t) => t.id === 'outside')?.error?.message).toContain('EROFS');
+    expect(existsSync(p.escaped)).toBe(false);
+
+    p.config('sandbox: workspace-write\n');
+    const other = (JSON.parse(p.run(['run', 'ask.ts', '--json']).stdout) as RunView).run_id;
+    p.config('sandbox: off\n');
+    const cancelled = p.run(['cancel', other, '--view', 'none']);
+    expect(cancelled.status, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toContain(`run ${other} started in the sandbox`);
+    expect(p.status(other).status).toBe('cancelled');
+  });
+
   const SLEEPERS = `name: sleepers
 tasks:
   - id: a
