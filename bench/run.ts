@@ -12,6 +12,7 @@ import { startupMedians } from './startup.js';
 import { LOOP_ITEMS, loopAgainstTasks } from './loop-100k.js';
 import { wholeProcessMs } from './whole-process.js';
 import { skillSearchFigures } from './skill-search.js';
+import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
 
@@ -180,6 +181,17 @@ row('  against Node start-up', calls.batonStepMs.toFixed(1), `${startup.node.toF
 process.stderr.write('skill search...\n');
 const search = skillSearchFigures(1000, 400);
 row('skill search over 1,000 skills, p50 per query', `${search.p50Ms.toFixed(2)} ms`, `p95 ${search.p95Ms.toFixed(2)} ms; index built in ${search.indexMs.toFixed(0)} ms`, '', '< 5 ms', search.p50Ms < 5);
+
+process.stderr.write('built-in skill find-errors over a generated 1 GB log...\n');
+const scan = findErrorsFigures(path.join(root, 'builtin-skills', 'find-errors', 'scripts', 'find-errors.mjs'), 1024 ** 3);
+row(
+  'find-errors over a 1 GB log',
+  `${scan.seconds.toFixed(1)} s (${scan.mbPerSecond.toFixed(0)} MB/s)`,
+  scan.grepSeconds === undefined ? '' : `${scan.grepSeconds.toFixed(1)} s grep -c`,
+  scan.grepSeconds === undefined ? '' : (scan.seconds / scan.grepSeconds).toFixed(1) + 'x',
+  '(reported)',
+);
+row('  its peak RSS', `${scan.peakMb.toFixed(0)} MB`, `${scan.baselineMb.toFixed(0)} MB one-line log`, `+${(scan.peakMb - scan.baselineMb).toFixed(0)} MB`, '<= +50 MB', scan.peakMb - scan.baselineMb <= 50);
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 process.stdout.write('\n' + rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n') + '\n');
