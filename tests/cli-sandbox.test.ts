@@ -353,7 +353,7 @@ describe('where the sandbox cannot be made, nothing runs', () => {
     return file;
   }
 
-  it('bwrap that cannot create namespaces: exit 3, SANDBOX_UNAVAILABLE with its message and what to do; --json says so too', () => {
+  it('bwrap that cannot create namespaces (or fails after the probe): exit 3, SANDBOX_UNAVAILABLE with its message and what to do; --json says so too', () => {
     const p = project('sandbox: workspace-write\n');
     const fake = fakeBwrap(
       tempDir('baton-fake-bwrap-'),
@@ -371,6 +371,14 @@ describe('where the sandbox cannot be made, nothing runs', () => {
     expect(json.status).toBe(3);
     expect((JSON.parse(json.stdout) as { error: { code: string } }).error.code).toBe('SANDBOX_UNAVAILABLE');
     expect(existsSync(path.join(p.dir, 'inside.txt'))).toBe(false);
+    expect(p.runs()).toEqual([]);
+
+    // One that passes the probe (a sandbox running `true`) and then fails: caught all the same.
+    const late = fakeBwrap(tempDir('baton-fake-bwrap-'), 'for last; do :; done\n[ "$last" = true ] && exit 0\necho "bwrap: Can\'t find source path /gone: No such file or directory" >&2\nexit 1');
+    const failed = p.run(['run', 'write.sh'], { env: { BATON_BWRAP: late } });
+    expect(failed.status).toBe(3);
+    expect(failed.stderr).toContain("bwrap: Can't find source path /gone");
+    expect(failed.stderr).toContain(`bubblewrap (${late}) could not set up the sandbox (it exited with code 1; its message is above)`);
     expect(p.runs()).toEqual([]);
 
     const missing = p.run(['run', 'write.sh'], { env: { BATON_BWRAP: '/nonexistent/bwrap' } });
