@@ -75,6 +75,15 @@ describe('the built-in skills', () => {
     }
     const files = NAMES.map((name) => path.join('builtin-skills', name, 'workflow.yaml'));
     expect(baton(['validate', ...files]).stdout).toBe(files.map((file) => `${file}: valid\n`).join(''));
+    // The YAML example of each SKILL.md validates (skill names and inputs included) in a project holding the skills.
+    const project = tempDir('baton-builtin-examples-');
+    writeFileSync(path.join(project, 'baton.config.yaml'), 'store: memory\n');
+    symlinkSync(SKILLS, path.join(project, 'skills'));
+    for (const name of NAMES) {
+      const example = /```yaml\n([\s\S]*?)```/.exec(readFileSync(path.join(SKILLS, name, 'SKILL.md'), 'utf8'))![1];
+      writeFileSync(path.join(project, `${name}.yaml`), `name: ${name}-example\n${example}`);
+      expect(baton(['validate', `${name}.yaml`], { cwd: project }).stdout, name).toBe(`${name}.yaml: valid\n`);
+    }
     // find-errors' script falls back to the same pattern the workflow declares as the default.
     const script = readFileSync(path.join(SKILLS, 'find-errors', 'scripts', 'find-errors.mjs'), 'utf8');
     const declared = parse(readFileSync(path.join(SKILLS, 'find-errors', 'workflow.yaml'), 'utf8')).inputs.pattern.default;
