@@ -48,3 +48,37 @@ describe('baton run - (a workflow or a script on standard input)', () => {
     expect(invalid.stderr).toContain(`baton: kept ${named}: what standard input held, for the diagnostics above`);
   });
 });
+
+describe("baton.config.yaml's limits for ad-hoc runs (seed 003)", () => {
+  it('scripts.timeout is the time limit of `baton run -`; allowed_extensions refuses other kinds; limits.summary_bytes bounds the summary', () => {
+    const p = project();
+    writeFileSync(
+      path.join(p.dir, 'baton.config.yaml'),
+      'store: .baton/baton.db\nscripts:\n  timeout: 1s\n  allowed_extensions: [.sh, .yaml]\nlimits:\n  summary_bytes: 100\n',
+    );
+    const slow = p.run('#!/bin/sh\nsleep 5\n', '--json');
+    expect(slow.status).toBe(1);
+    expect(JSON.parse(slow.stdout).error.code).toBe('RUN_TIMEOUT');
+    const python = p.run('#!/usr/bin/env python3\nprint("hi")\n');
+    expect(python.status).toBe(2);
+    expect(python.stderr).toContain('standard input holds a .py file, and baton.config.yaml allows only .sh, .yaml (scripts.allowed_extensions): write it as one of those, or add .py to the list [SCRIPT_NOT_ALLOWED]');
+    const ts = p.run('import { workflow } from "baton";\nexport default workflow({ name: "t" }, async () => 1);\n');
+    expect(ts.stderr).toContain('standard input holds a .ts file');
+    const long = p.run(`#!/bin/bash\nbaton summary "${'x'.repeat(300)}end"\n`, '--json');
+    expect(long.status, long.stderr).toBe(0);
+    const summary = JSON.parse(long.stdout).summary as string;
+    expect(summary.endsWith('xend')).toBe(true);
+    expect(Buffer.byteLength(summary)).toBeLessThan(160);
+  });
+});
+
+describe("baton.config.yaml's limits.step_result_bytes", () => {
+  it("is a code step's result limit when the workflow sets none", () => {
+    const p = project();
+    writeFileSync(path.join(p.dir, 'baton.config.yaml'), 'store: .baton/baton.db\nlimits:\n  step_result_bytes: 1024\n');
+    writeFileSync(path.join(p.dir, 'big.ts'), "import { workflow } from 'baton';\nexport default workflow({ name: 'big' }, async (ctx) => ctx.step('blob', () => 'x'.repeat(2000)));\n");
+    const r = baton(['run', 'big.ts', '--json'], { cwd: p.dir });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).tasks[0].error).toMatchObject({ code: 'STEP_RESULT_TOO_LARGE', message: expect.stringContaining('over the limit of 1 KiB') });
+  });
+});

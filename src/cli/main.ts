@@ -3,6 +3,8 @@
  * this file only wires commands; each command's code is imported when it runs.
  */
 import { Command, Option } from 'commander';
+import { loadProject } from '../config/project.js';
+import { applyLimits } from '../config/settings.js';
 import { storeOption } from './store.js';
 import { VERSION } from './version.js';
 import { visible } from './render/visible.js';
@@ -12,9 +14,23 @@ type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | n
 
 function lazy(load: Loader) {
   return async (...args: unknown[]) => {
+    projectLimits();
     const command = await load();
     process.exitCode = await (command.default as (...a: unknown[]) => Promise<number> | number)(...args);
   };
+}
+
+/**
+ * baton.config.yaml's `limits:` for every command (the summary's size, a step's result):
+ * as environment defaults the engine reads. A config file with problems is reported by
+ * the command that reads it, with file:line:col; not here.
+ */
+function projectLimits(): void {
+  try {
+    applyLimits(loadProject().config.limits);
+  } catch {
+    // the command's own loadProject says what is wrong
+  }
 }
 
 /**
@@ -132,6 +148,8 @@ export function buildProgram(): Command {
     .option('-f, --follow', "stream every task's output to the terminal as it runs")
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(originOption())
+    .addOption(new Option('--run-id <id>', 'the new run\'s id (chosen by baton mcp)').hideHelp())
     .action(lazy(() => import('./commands/skill-run.js')));
 
   const skills = program.command('skills').description('skills in the Agent Skills format (SKILL.md): the project\'s skills/ and .agents/skills/');
@@ -296,6 +314,13 @@ export function buildProgram(): Command {
     .argument('<files...>', 'workflow files')
     .option('--json', 'print the problems as JSON')
     .action(lazy(() => import('./commands/validate.js')));
+
+  program
+    .command('mcp')
+    .description('serve the Model Context Protocol on stdin/stdout, for AI agents: find skills, check workflows, start runs and read them back, every answer bounded (see docs/agents.md)')
+    .option('-C, --dir <folder>', "the project's folder (default: the current folder)")
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/mcp.js')));
 
   program
     .command('graph')

@@ -5,7 +5,9 @@
  * run unless `--keep-scratch`; the run keeps its own snapshot, so `baton resume` works
  * without the file. An ad-hoc run has a time limit (STDIN_TIMEOUT_MS unless `--timeout`).
  */
+import path from 'node:path';
 import { BatonError } from '../observability/errors.js';
+import { extensionFor } from '../runs/scratch.js';
 
 // The scratch file is written below the front ends: baton mcp writes one to validate text.
 export { extensionFor, writeScratch } from '../runs/scratch.js';
@@ -28,6 +30,33 @@ export async function readStdin(stream: NodeJS.ReadStream = process.stdin): Prom
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw usage('standard input is empty: nothing to run');
   return text;
+}
+
+/**
+ * What kind of file `text` is, as an extension for `scripts.allowed_extensions` (seed
+ * 003's list, `[.py, .sh, .js]`): a script by its `#!` line's program (sh, bash, dash,
+ * zsh: .sh; python: .py; node: .js; others: their name), else .ts, .json or .yaml.
+ */
+export function adhocExtension(text: string): string {
+  const kind = extensionFor(text);
+  if (kind !== '.script') return kind;
+  const line = text.replace(/^\uFEFF/, '').split('\n', 1)[0].slice(2).trim().split(/\s+/);
+  const program = path.basename(line[0] === '/usr/bin/env' || line[0] === 'env' ? (line.find((w, i) => i > 0 && !w.startsWith('-')) ?? '') : (line[0] ?? ''));
+  if (/^(sh|bash|dash|zsh|ksh)$/.test(program)) return '.sh';
+  if (/^python[0-9.]*$/.test(program)) return '.py';
+  if (/^(node|nodejs)$/.test(program)) return '.js';
+  return `.${program.replace(/[^A-Za-z0-9]/g, '') || 'script'}`;
+}
+
+/** Refuses text whose kind baton.config.yaml's `scripts.allowed_extensions` does not list (USAGE_STDIN, exit 2). */
+export function checkAllowed(text: string, allowed: readonly string[] | undefined): void {
+  if (allowed === undefined) return;
+  const kind = adhocExtension(text);
+  const same = (a: string) => a === kind || (kind === '.yaml' && a === '.yml');
+  if (allowed.some(same)) return;
+  throw new BatonError('SCRIPT_NOT_ALLOWED', `standard input holds a ${kind} file, and baton.config.yaml allows only ${allowed.join(', ')} (scripts.allowed_extensions): write it as one of those, or add ${kind} to the list`, {
+    details: { kind, allowed },
+  });
 }
 
 function usage(message: string): BatonError {

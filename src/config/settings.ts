@@ -60,6 +60,17 @@ export const SETTING_HELP = {
 
 type Map = Record<string, unknown>;
 
+/**
+ * The `limits:` of baton.config.yaml as the environment variables the engine reads
+ * (BATON_SUMMARY_LIMIT, BATON_STEP_RESULT_LIMIT), set only where the environment does not
+ * already: a variable set by hand wins over the file, and the processes a run starts see
+ * the same limits.
+ */
+export function applyLimits(limits: LimitSettings | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  if (limits?.summary_bytes !== undefined && !env.BATON_SUMMARY_LIMIT) env.BATON_SUMMARY_LIMIT = String(limits.summary_bytes);
+  if (limits?.step_result_bytes !== undefined && !env.BATON_STEP_RESULT_LIMIT) env.BATON_STEP_RESULT_LIMIT = String(limits.step_result_bytes);
+}
+
 /** Reads the settings of `map` (the config file's top level) into `into`, reporting problems. */
 export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
   if (Object.hasOwn(map, 'skills')) {

@@ -69,6 +69,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // `baton run -` with nothing (or too much) on standard input; a --timeout that is not a duration
     'USAGE_STDIN',
     'USAGE_BAD_DURATION',
+    // `baton run -` of a kind of file baton.config.yaml's scripts.allowed_extensions does not list
+    'SCRIPT_NOT_ALLOWED',
     'WAIT_AMBIGUOUS',
     // command-line arguments
     'CLI_BAD_NUMBER',
@@ -129,6 +131,10 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SANDBOX_NOT_INSIDE',
     // `baton step` / `baton summary` called outside a script that `baton run` runs
     'STEP_NO_RUN',
+    // `baton mcp`: a tool's arguments that do not go together (file and text); a get_logs
+    // offset that no page gave
+    'MCP_BAD_ARGUMENTS',
+    'LOG_BAD_OFFSET',
     // `baton create`/`generate`/`init`: a name that cannot name a workflow file, a file that cannot be written
     'TEMPLATE_NAME',
     'TEMPLATE_WRITE',
@@ -306,6 +312,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STEP_SERVER_GONE',
     // no folder gives the step socket a path short enough (TMPDIR too long)
     'STEP_SOCKET_PATH',
+    // `baton mcp` could not start a baton process for a run, or it exited before recording the run
+    'RUN_LAUNCH',
+    'RUN_NOT_STARTED',
     'STORE_BUSY',
     'STORE_CANT_OPEN',
     'STORE_CORRUPT',

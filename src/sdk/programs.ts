@@ -1,6 +1,6 @@
 import { ProgramFailure, type StepHost, type StepProgram } from '../engine/steps/program.js';
 import { recordable } from '../engine/steps/results.js';
-import { DEFAULT_RESULT_LIMIT } from '../engine/steps/driver.js';
+import { stepResultLimit } from '../engine/steps/driver.js';
 import type { RunState } from '../engine/state.js';
 import type { CodeSnapshot } from '../store/events.js';
 import { makeContext, summaryOf } from './context.js';
@@ -24,7 +24,7 @@ export async function programFor(code: CodeSnapshot, state: RunState): Promise<S
 
 /** A workflow function as a program: called with the ctx and the run's inputs. */
 export function functionProgram(definition: AnyWorkflow, state: RunState): StepProgram {
-  const limit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
+  const limit = stepResultLimit(state.plan.workflow);
   return {
     async run(host: StepHost) {
       const ctx = makeContext(host, { env: host.taskEnv, cwd: host.baseDir });

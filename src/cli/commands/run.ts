@@ -1,3 +1,4 @@
+import { loadProject } from '../../config/project.js';
 import path from 'node:path';
 import { resolveInputs } from '../../engine/inputs.js';
 import { MASK } from '../../engine/mask.js';
@@ -80,11 +81,14 @@ export async function runFile(file: string | undefined, flags: RunFlags, placeme
  * current folder, with the ad-hoc time limit.
  */
 async function runStdin(flags: RunFlags): Promise<number> {
-  const { readStdin, writeScratch, STDIN_TIMEOUT_MS } = await import('../stdin-run.js');
-  const scratch = writeScratch(await readStdin());
+  const { checkAllowed, readStdin, writeScratch, STDIN_TIMEOUT_MS } = await import('../stdin-run.js');
+  const { scripts } = loadProject().config;
+  const text = await readStdin();
+  checkAllowed(text, scripts?.allowed_extensions);
+  const scratch = writeScratch(text);
   let code: number | undefined;
   try {
-    code = await runFile(scratch.file, flags, { baseDir: process.cwd(), defaultTimeout: STDIN_TIMEOUT_MS });
+    code = await runFile(scratch.file, flags, { baseDir: process.cwd(), defaultTimeout: scripts?.timeout ?? STDIN_TIMEOUT_MS });
     return code;
   } finally {
     // Not a valid workflow: its diagnostics name the file, which stays to be looked at.

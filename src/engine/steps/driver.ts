@@ -64,7 +64,7 @@ export class StepDriver implements RunDriver, StepHost {
     this.inputs = state.inputs;
     this.answers = new Answers(session, state, (key) => this.waits.answered(key));
     const ack = (settle: () => void) => this.acks.push(settle);
-    const resultLimit = (state.plan.workflow as { step_result_limit?: number }).step_result_limit ?? DEFAULT_RESULT_LIMIT;
+    const resultLimit = stepResultLimit(state.plan.workflow);
     this.attempts = new StepAttempts(session, state, options, resultLimit, ack);
     this.waits = new OpenWaits(session, state, this.answers, ack);
   }
@@ -437,6 +437,17 @@ function outputsOfWait(state: RunState, key: string, outputs: Record<string, unk
 
 /** Default largest step result (JSON), configurable per workflow. */
 export const DEFAULT_RESULT_LIMIT = 1024 * 1024;
+
+/**
+ * The largest step result of a workflow that sets none: BATON_STEP_RESULT_LIMIT (the CLI
+ * sets it from baton.config.yaml's limits.step_result_bytes), else DEFAULT_RESULT_LIMIT.
+ */
+export function stepResultLimit(workflow: object, env: NodeJS.ProcessEnv = process.env): number {
+  const own = (workflow as { step_result_limit?: number }).step_result_limit;
+  if (own !== undefined) return own;
+  const value = Number(env.BATON_STEP_RESULT_LIMIT);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_RESULT_LIMIT;
+}
 /** A run whose only open waits are sleeps records that it waits only when the nearest is this far off. */
 const WAITING_AFTER_MS = 1000;
 /** How long code that goes on after a cancel (with no step running) has before the run ends anyway. */

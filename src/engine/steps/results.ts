@@ -37,7 +37,7 @@ export function recordable(what: string, value: unknown, limit: number): { ok: t
       ok: false,
       error: {
         code: 'STEP_RESULT_TOO_LARGE',
-        message: `the result of ${what} is ${size(bytes)} of JSON, over the limit of ${size(limit)}: return less (an id, a path, a count) and keep the bulk in a file, or raise the limit with step_result_limit`,
+        message: `the result of ${what} is ${size(bytes)} of JSON, over the limit of ${size(limit)}: return less (an id, a path, a count) and keep the bulk in a file, or raise the limit with step_result_limit (in workflow()), or limits.step_result_bytes in baton.config.yaml`,
         retryable: false,
       },
     };
