@@ -6,7 +6,8 @@ export const nodeBundle = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg'],
+  // The MCP SDK is big and only `baton mcp` needs it: it loads from node_modules then.
+  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', '@modelcontextprotocol/server', '@modelcontextprotocol/client'],
   // SQL (migrations, queries) is kept in .sql files and bundled as text.
   loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
