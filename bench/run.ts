@@ -12,6 +12,7 @@ import { startupMedians } from './startup.js';
 import { LOOP_ITEMS, loopAgainstTasks } from './loop-100k.js';
 import { wholeProcessMs } from './whole-process.js';
 import { skillSearchFigures } from './skill-search.js';
+import { mcpFigures } from './mcp.js';
 import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
@@ -181,6 +182,11 @@ row('  against Node start-up', calls.batonStepMs.toFixed(1), `${startup.node.toF
 process.stderr.write('skill search...\n');
 const search = skillSearchFigures(1000, 400);
 row('skill search over 1,000 skills, p50 per query', `${search.p50Ms.toFixed(2)} ms`, `p95 ${search.p95Ms.toFixed(2)} ms; index built in ${search.indexMs.toFixed(0)} ms`, '', '< 5 ms', search.p50Ms < 5);
+
+process.stderr.write('baton mcp...\n');
+const mcp = await mcpFigures(path.join(root, 'bin', 'baton.js'), 7);
+row('baton mcp start-up to its first answer (initialize, tools/list)', `${mcp.startupMs.toFixed(0)} ms`, `${startup.node.toFixed(0)} ms node -e 0`, (mcp.startupMs / startup.node).toFixed(2) + 'x', '(reported)');
+row('MCP start_run of a 10-step workflow, request to answer', `${mcp.startRunMs.toFixed(0)} ms`, `${mcp.cliRunMs.toFixed(0)} ms baton run`, (mcp.startRunMs / mcp.cliRunMs).toFixed(2) + 'x', '(reported)');
 
 process.stderr.write('built-in skill find-errors over a generated 1 GB log...\n');
 const scan = findErrorsFigures(path.join(root, 'builtin-skills', 'find-errors', 'scripts', 'find-errors.mjs'), 1024 ** 3);
