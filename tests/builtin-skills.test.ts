@@ -100,6 +100,7 @@ describe('http-health-check', () => {
     if (req.url === '/flaky') res.statusCode = ++flaky < 3 ? 503 : 200;
     else if (req.url === '/down') res.statusCode = 503;
     else if (req.url === '/moved') res.writeHead(301, { location: '/ok' });
+    else if (req.url === '/private') res.statusCode = req.headers.authorization === `Basic ${Buffer.from('ops:pa55').toString('base64')}` ? 200 : 401;
     res.end('body');
   });
   beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => ((base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`), resolve()))));
@@ -115,6 +116,10 @@ describe('http-health-check', () => {
     expect(seen.filter((r) => r === 'GET /flaky')).toHaveLength(3);
     const redirect = await runSkill('http-health-check', { url: `${base}/moved`, expect_status: 301, follow_redirects: false, method: 'HEAD' });
     expect(redirect.result).toMatchObject({ healthy: true, status: 301 });
+    // Credentials in the URL are sent as Basic auth, and masked in what the run records.
+    const authed = await runSkill('http-health-check', { url: `${base.replace('//', '//ops:pa55@')}/private` });
+    expect(authed.result).toMatchObject({ healthy: true, status: 200 });
+    expect(authed.json.tasks[0].outputs!.url).toBe(`${base.replace('//', '//ops:***@')}/private`);
   });
 
   it('an unhealthy URL fails the skill naming the URL and the last status, or gives healthy=false when not required', async () => {
@@ -133,7 +138,7 @@ describe('http-health-check', () => {
   });
 });
 
-describe('find-errors', () => {
+describe.concurrent('find-errors', () => {
   const SCRIPT = path.join(SKILLS, 'find-errors', 'scripts', 'find-errors.mjs');
 
   it('groups error lines by exception name or normalised message, with first and last occurrence, across a glob (.gz too)', async () => {
@@ -227,7 +232,7 @@ describe('find-errors', () => {
   }, 60_000);
 });
 
-describe('Kubernetes skills, against a fake kubectl', () => {
+describe.concurrent('Kubernetes skills, against a fake kubectl', () => {
   /** Runs a k8s skill with the fake kubectl first on PATH; returns its run and the kubectl calls made. */
   async function withFakeKubectl(name: string, inputs: Inputs, env: NodeJS.ProcessEnv = {}) {
     const log = path.join(tempDir('baton-kubectl-'), 'calls.jsonl');
@@ -241,7 +246,7 @@ describe('Kubernetes skills, against a fake kubectl', () => {
     const r = await withFakeKubectl('k8s-crashloop-restart', { namespace: 'shop' });
     expect(r.calls).toEqual([
       ['get', 'pods', '-n', 'shop', '-o', 'json'],
-      ['delete', 'pod', 'web-7d9f-abcde', 'worker-5c4b-klmno', '-n', 'shop'],
+      ['delete', 'pod', 'web-7d9f-abcde', 'worker-5c4b-klmno', '-n', 'shop', '--ignore-not-found'],
     ]);
     expect(r.result).toEqual({
       restarted: ['web-7d9f-abcde', 'worker-5c4b-klmno'],

@@ -5,7 +5,7 @@
 import { SkillError, badInput, booleanInput, durationInput, input, main, numberInput, seconds } from './lib.mjs';
 
 main(async () => {
-  const url = parseUrl(input('url'));
+  const { url, shown, authorization } = parseUrl(input('url'));
   const expected = numberInput('expect_status', 200, { min: 100, max: 599, integer: true });
   const attempts = numberInput('attempts', 3, { min: 1, max: 100, integer: true });
   const timeoutMs = durationInput('timeout', '5s');
@@ -18,7 +18,7 @@ main(async () => {
 
   let last;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    last = await probe(url, method, timeoutMs, followRedirects);
+    last = await probe(url, authorization, method, timeoutMs, followRedirects);
     last.attempt = attempt;
     if (last.status === expected) break;
     last.error ??= `answered ${last.status}, expected ${expected}`;
@@ -26,9 +26,9 @@ main(async () => {
   }
   const healthy = last.status === expected;
   if (!healthy && requireHealthy) {
-    throw new SkillError('UNHEALTHY', `${url} is not healthy after ${last.attempt} attempt${last.attempt === 1 ? '' : 's'}: ${last.error}; check the service, or pass require_healthy: false to get healthy=false instead of a failure`);
+    throw new SkillError('UNHEALTHY', `${shown} is not healthy after ${last.attempt} attempt${last.attempt === 1 ? '' : 's'}: ${last.error}; check the service, or pass require_healthy: false to get healthy=false instead of a failure`);
   }
-  return { url: String(url), status: last.status, latency_ms: last.latencyMs, healthy, attempts: last.attempt, error: healthy ? '' : last.error };
+  return { url: shown, status: last.status, latency_ms: last.latencyMs, healthy, attempts: last.attempt, error: healthy ? '' : last.error };
 });
 
 function parseUrl(text) {
@@ -39,14 +39,23 @@ function parseUrl(text) {
     throw badInput(`input url: ${JSON.stringify(text)} is not a URL: write it whole, e.g. https://example.com/healthz`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`input url: ${url.protocol} is not http: or https:`);
-  return url;
+  // fetch refuses a URL with credentials: they go in an Authorization header, and out of
+  // messages and outputs, which are recorded and shown.
+  const shown = url.password === '' ? String(url) : String(Object.assign(new URL(url), { password: '***' }));
+  let authorization;
+  if (url.username !== '' || url.password !== '') {
+    authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { url, shown, authorization };
 }
 
 /** One request: its status (0 when no answer came) and how long it took. */
-async function probe(url, method, timeoutMs, followRedirects) {
+async function probe(url, authorization, method, timeoutMs, followRedirects) {
   const started = performance.now();
   try {
-    const response = await fetch(url, { method, redirect: followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'baton-http-health-check' } });
+    const response = await fetch(url, { method, redirect: followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'baton-http-health-check', ...(authorization ? { authorization } : {}) } });
     const latencyMs = Math.round(performance.now() - started);
     // The status is the answer; the body (which may be large, or endless) is not read.
     await response.body?.cancel().catch(() => undefined);

@@ -19,7 +19,8 @@ main(async () => {
   const restart = crashing.filter((pod) => (pod.metadata?.ownerReferences ?? []).some((owner) => owner.controller));
   const skipped = crashing.filter((pod) => !restart.includes(pod)).map((pod) => ({ pod: pod.metadata.name, reason: 'not deleted: no controller owns it, so it would not come back' }));
   const names = restart.map((pod) => pod.metadata.name);
-  if (names.length > 0 && !dryRun) await kubectl(['delete', 'pod', ...names, '-n', namespace]);
+  // A pod its controller replaced between the two calls is not an error.
+  if (names.length > 0 && !dryRun) await kubectl(['delete', 'pod', ...names, '-n', namespace, '--ignore-not-found']);
   return { restarted: names, count: names.length, skipped, dry_run: dryRun, namespace, pods: pods.length };
 });
 
