@@ -5,7 +5,8 @@
  * and the docs an agent needs as resources. Standard output is the protocol's: nothing
  * else may write there, which is why runs go on in processes of their own.
  */
-import { loadProject } from '../config/project.js';
+import { loadProject, resolveStoreLocation } from '../config/project.js';
+import { BatonError } from '../observability/errors.js';
 import { VERSION } from '../cli/version.js';
 import type { McpContext } from './context.js';
 import { docResources, readDoc } from './resources.js';
@@ -34,6 +35,9 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   const cwd = options.cwd ?? process.cwd();
   // Read once: the tools an agent sees do not change while it is connected.
   const project = loadProject({ cwd });
+  if (resolveStoreLocation(project, { cwd, flag: options.store }).location === 'memory') {
+    throw new BatonError('MCP_MEMORY_STORE', 'baton mcp starts each run in a process of its own, and a memory store lives in one process: keep runs in a SQLite file (no --store memory, no BATON_STORE=memory)');
+  }
   const ctx: McpContext = { cwd, approvals: project.config.mcp?.approvals === true, launched: new Map(), ...(options.store === undefined ? {} : { store: options.store }) };
   const tools: ToolDefinition[] = [...readTools(ctx), ...actTools(ctx)];
   const docs = docResources();

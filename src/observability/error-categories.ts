@@ -135,6 +135,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // offset that no page gave
     'MCP_BAD_ARGUMENTS',
     'LOG_BAD_OFFSET',
+    // `baton mcp` with a memory store, which the runs it starts could not share
+    'MCP_MEMORY_STORE',
     // `baton create`/`generate`/`init`: a name that cannot name a workflow file, a file that cannot be written
     'TEMPLATE_NAME',
     'TEMPLATE_WRITE',
