@@ -106,6 +106,8 @@ describe('uses: in a workflow file', () => {
     writeFileSync(path.join(root, 'flow.yaml'), `name: caller\ntasks:\n  - id: f\n    uses: flaky\n    with: { marker: ${JSON.stringify(marker)} }\n    retry: { attempts: 2, delay: 10ms }\n`);
     const first = baton(['run', 'flow.yaml'], { cwd: root });
     expect(first.status).toBe(1);
+    // The caller sees the skill's own words, and the code of a failed child.
+    expect(first.stdout).toMatch(/f: child run \w+ \(skill flaky\) failed: .*no marker yet.*\[RUN_CHILD_FAILED\]/);
     const children = () => history(root).filter((h) => h.workflow === 'flaky.sh');
     expect(children()).toHaveLength(1); // attempt 2 retried the child, did not start another
     writeFileSync(marker, '');

@@ -162,7 +162,10 @@ export class Attempts {
       return scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
     }
     if (reason !== undefined) return scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
-    const error = err instanceof ExecutorError ? toTaskError(err) : { code: errorCode(err), message: coerceError(err).message };
+    // A skill task's child run fails with the engine's RUN_CHILD_FAILED (a coded error that is no BatonError).
+    const code = (err as { code?: unknown } | null)?.code;
+    const stable = typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : errorCode(err);
+    const error = err instanceof ExecutorError ? toTaskError(err) : { code: stable, message: coerceError(err).message };
     scheduler.failAttempt(key, attempt, error, err instanceof ExecutorError ? err.retryable : false);
   }
 

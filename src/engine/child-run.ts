@@ -78,9 +78,24 @@ export async function runChild(
   for (const [key, task] of state.tasks) if (task.outputs && Object.keys(task.outputs).length > 0) outputs[key] = task.outputs;
   if (state.status !== 'succeeded') {
     const error: TaskError = state.runError ?? { code: 'RUN_CHILD_FAILED', message: `child run ${childId} ${state.status}` };
-    throw new StepError('RUN_CHILD_FAILED', `child run ${childId} (${target.label}) ${state.status}: ${error.message}`, false);
+    throw new StepError('RUN_CHILD_FAILED', `child run ${childId} (${target.label}) ${state.status}: ${error.message}${firstFailure(state)}`, false);
   }
   return { run_id: childId, status: state.status, ...(state.result === undefined ? {} : { result: state.result }), outputs };
+}
+
+/**
+ * The first failed task of a child, as the caller needs it: its own words (the last line
+ * of its stderr, where a skill's script says what went wrong and its code) rather than
+ * only "1 task failed".
+ */
+function firstFailure(state: RunState): string {
+  for (const [key, task] of state.tasks) {
+    if (task.status !== 'failed' || task.error === undefined) continue;
+    const said = task.error.stderr_tail?.trimEnd().split('\n').at(-1)?.trim();
+    const why = said ? said : `${task.error.message} [${task.error.code}]`;
+    return ` (${key}: ${why.length > 500 ? `${why.slice(0, 500)}...` : why})`;
+  }
+  return '';
 }
 
 /** What a child drives with from its parent: the store, the owner, how code is loaded and skills found. */
