@@ -89,13 +89,15 @@ export async function runChild(
  * only "1 task failed".
  */
 function firstFailure(state: RunState): string {
+  const said = (error: TaskError) => error.stderr_tail?.trimEnd().split('\n').at(-1)?.trim();
+  const cut = (text: string) => (text.length > 500 ? `${text.slice(0, 500)}...` : text);
   for (const [key, task] of state.tasks) {
     if (task.status !== 'failed' || task.error === undefined) continue;
-    const said = task.error.stderr_tail?.trimEnd().split('\n').at(-1)?.trim();
-    const why = said ? said : `${task.error.message} [${task.error.code}]`;
-    return ` (${key}: ${why.length > 500 ? `${why.slice(0, 500)}...` : why})`;
+    return ` (${key}: ${cut(said(task.error) || `${task.error.message} [${task.error.code}]`)})`;
   }
-  return '';
+  // A script's run fails as a whole: its own last words are the run's.
+  const last = state.runError && said(state.runError);
+  return last ? ` (${cut(last)})` : '';
 }
 
 /** What a child drives with from its parent: the store, the owner, how code is loaded and skills found. */
