@@ -31,18 +31,25 @@ export function projectSkillRoots(projectRoot: string): SkillRoot[] {
 
 export const BUILT_IN = 'built in';
 
-/** The skills that ship with baton, or undefined in an incomplete copy. */
-export function builtinSkillRoot(): SkillRoot | undefined {
+/**
+ * The skills that ship with baton: the operations skills of `builtin-skills/`, and
+ * `skills/baton`, which teaches an agent baton itself; none in an incomplete copy.
+ */
+export function builtinSkillRoots(): SkillRoot[] {
   const dir = installDir();
-  return dir === undefined ? undefined : { dir: path.join(dir, 'builtin-skills'), origin: BUILT_IN };
+  if (dir === undefined) return [];
+  return [
+    { dir: path.join(dir, 'builtin-skills'), origin: BUILT_IN },
+    { dir: path.join(dir, 'skills'), origin: BUILT_IN },
+  ];
 }
 
 /** Every folder of skills a project sees, in the order a name is looked up. */
 export function skillRoots(project: Pick<Project, 'root' | 'config' | 'configFile'>): SkillRoot[] {
   const roots = projectSkillRoots(project.root);
   for (const dir of project.config.skills ?? []) roots.push({ dir, origin: `${path.basename(project.configFile ?? 'baton.config.yaml')} skills: ${dir}` });
-  const builtin = builtinSkillRoot();
-  if (builtin !== undefined) roots.push(builtin);
+  // baton's own repository: its skills/ is the project's, not seen twice.
+  for (const builtin of builtinSkillRoots()) if (!roots.some((r) => r.dir === builtin.dir)) roots.push(builtin);
   return roots;
 }
 
