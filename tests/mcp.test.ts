@@ -221,6 +221,29 @@ describe('baton mcp', () => {
     expect(p.events(doc.run_id).filter((e) => e.type === 'RunResumed')).toEqual([expect.objectContaining({ origin: 'mcp' })]);
   }, 40_000);
 
+  it('retry_run runs what failed again once it is fixed; resume_run goes on with a run whose process was killed', async () => {
+    const failing = await call(client, 'start_run', { text: 'name: needs-file\ntasks:\n  - id: check\n    type: shell\n    command: cat ready.txt\n' });
+    expect(failing.doc.status).toBe('failed');
+    expect(failing.doc.next.join(' ')).toMatch(/get_logs .*"task": "check".*retry_run/s);
+    writeFileSync(path.join(p.dir, 'ready.txt'), 'ready\n');
+    const retried = await call(client, 'retry_run', { run_id: failing.doc.run_id, wait_seconds: 60 });
+    expect(retried.doc.status).toBe('succeeded');
+    expect(p.events(failing.doc.run_id).find((e) => e.type === 'RunReopened')).toMatchObject({ origin: 'mcp', tasks: ['check'] });
+
+    // The first attempt sleeps; its process is killed; the resumed one finds the marker.
+    const slow = 'name: slow\ntasks:\n  - id: work\n    type: shell\n    command: if [ -f marker ]; then echo second; else touch marker; sleep 30; fi\n';
+    const started = await call(client, 'start_run', { text: slow, wait_seconds: 2 });
+    expect(started.doc).toMatchObject({ status: 'running', still_running: true });
+    process.kill(started.doc.owner.pid, 'SIGKILL');
+    await until(() => JSON.parse(baton(['status', started.doc.run_id, '--json'], { cwd: p.dir, env: p.env }).stdout).status === 'interrupted', 10_000, 'the run to show interrupted');
+    const interrupted = await call(client, 'get_run', { run_id: started.doc.run_id });
+    expect(interrupted.doc.next.join(' ')).toContain('resume_run');
+    const resumed = await call(client, 'resume_run', { run_id: started.doc.run_id, wait_seconds: 60 });
+    expect(resumed.doc.status).toBe('succeeded');
+    expect((await call(client, 'get_logs', { run_id: started.doc.run_id, task: 'work' })).text).toContain('second');
+    expect(p.events(started.doc.run_id).find((e) => e.type === 'RunResumed')).toMatchObject({ origin: 'mcp' });
+  }, 40_000);
+
   it('runs text an agent wrote (a script), and a run outlives the client that started it', async () => {
     const { doc } = await call(client, 'start_run', { text: '#!/bin/sh\nsleep 1\necho done from a script\n', wait_seconds: 0 });
     const runId: string = doc.run_id;
