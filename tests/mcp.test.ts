@@ -139,6 +139,20 @@ describe('baton mcp', () => {
     expect(missing.doc.error.message).toContain('disk-cleanup');
   });
 
+  it("lists the project's workflow files, and serves the docs an agent needs as resources", async () => {
+    const { doc } = await call(client, 'list_workflows', {});
+    expect(doc.files).toEqual(
+      expect.arrayContaining([
+        { file: 'big.yaml', kind: 'yaml', name: 'big-output' },
+        { file: 'flow-event.ts', kind: 'code', name: 'dns-switch' },
+      ]),
+    );
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['baton://docs/workflow-format', 'baton://docs/expressions', 'baton://docs/code-workflows', 'baton://docs/skills', 'baton://docs/agents']));
+    const read = await client.readResource({ uri: 'baton://docs/workflow-format' });
+    expect((read.contents[0] as { text: string }).text).toMatch(/depends_on/);
+  });
+
   it('validates a broken workflow: every problem at file:line:col, from a file or from text', async () => {
     const { doc } = await call(client, 'validate_workflow', { file: 'broken.yaml' });
     expect(doc.valid).toBe(false);
