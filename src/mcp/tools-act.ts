@@ -183,13 +183,22 @@ function approvalTool(ctx: McpContext): ToolDefinition {
   };
 }
 
-/** Starts `baton <args>` for run `runId` in the background, remembered for later answers. */
+/**
+ * Starts `baton <args>` for run `runId` in the background, remembered until it has exited
+ * as a run's command does (0 succeeded, 1 failed, 4 waiting, 130 cancelled): one that stopped
+ * on an error is kept, so that the error answers for the run later.
+ */
 function launch(ctx: McpContext, runId: string, args: string[], stdin?: string): Launched {
   const launched = launchBaton(args, { cwd: ctx.cwd, ...(stdin === undefined ? {} : { stdin }) });
   ctx.launched.get(runId)?.release();
   ctx.launched.set(runId, launched);
+  void launched.exited.then((code) => {
+    if (RUN_EXITS.has(code) && commandError(launched) === undefined) forget(ctx, runId, launched);
+  });
   return launched;
 }
+
+const RUN_EXITS: ReadonlySet<number> = new Set([0, 1, 4, 130]);
 
 /** Continues a stored run with a CLI command (resume, retry, cancel), waits, answers. */
 async function continueWith(ctx: McpContext, runId: string, args: string[], seconds: number | undefined, call: CallContext): Promise<ToolAnswer> {

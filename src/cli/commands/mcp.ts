@@ -8,5 +8,8 @@ interface McpFlags extends StoreFlags {
 /** `baton mcp`: serves the Model Context Protocol on stdin/stdout until the client closes it (src/mcp/). */
 export default async function mcp(flags: McpFlags): Promise<number> {
   const { serve } = await import('../../mcp/server.js');
-  return serve({ cwd: path.resolve(flags.dir ?? process.cwd()), ...(flags.store === undefined ? {} : { store: flags.store }) });
+  const code = await serve({ cwd: path.resolve(flags.dir ?? process.cwd()), ...(flags.store === undefined ? {} : { store: flags.store }) });
+  // The client is gone: a tool still waiting for a run has nobody to answer (the runs go on).
+  setTimeout(() => process.exit(code), 1000).unref();
+  return code;
 }
