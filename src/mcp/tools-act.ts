@@ -40,7 +40,7 @@ export function actTools(ctx: McpContext): ToolDefinition[] {
     {
       name: 'start_run',
       description:
-        'Run a workflow in the project and wait up to wait_seconds for it: a workflow `file`, a workflow written inline as `text` (YAML, JSON, a TypeScript workflow importing "baton", or a script in any language starting with #!, run from .baton/scratch/ with a 300 s limit, as `baton run -` does), or a runnable `skill` by name. ' +
+        'Run a workflow in the project and wait up to wait_seconds for it: a workflow `file`, a workflow written inline as `text` (YAML, JSON, a TypeScript workflow importing "baton", or a script in any language starting with #!; as `baton run -` does, it is kept in .baton/scratch/ and runs in the project\'s folder, with a 300 s time limit unless `timeout` says otherwise), or a runnable `skill` by name. ' +
         'Runs in the background, recorded: its output goes to the log store, never into this answer. ' +
         RUN_ANSWER +
         ' A run that ends waiting for an event or an approval answers with status waiting. Errors before anything runs (an invalid workflow with file:line:col problems, a wrong input) come back as tool errors.',
