@@ -271,6 +271,20 @@ describe('baton mcp', () => {
   }, 30_000);
 });
 
+describe("baton run's hidden options for baton mcp", () => {
+  it('--run-id must be a run id, --origin one baton knows; baton mcp refuses a memory store', () => {
+    const p = project({ 'flow.yaml': 'name: x\ntasks:\n  - id: a\n    type: noop\n' });
+    const bad = baton(['run', 'flow.yaml', '--run-id', 'nope', '--json'], { cwd: p.dir, env: p.env });
+    expect(bad.status).toBe(2);
+    expect(JSON.parse(bad.stdout).error).toMatchObject({ code: 'CLI_BAD_RUN_ID' });
+    expect(baton(['run', 'flow.yaml', '--origin', 'someone'], { cwd: p.dir, env: p.env }).status).toBe(2);
+    const memory = baton(['mcp', '--store', 'memory'], { cwd: p.dir, env: p.env, input: '' });
+    expect(memory.status).toBe(2);
+    expect(memory.stderr).toContain('MCP_MEMORY_STORE');
+    expect(baton(['run', '--help']).stdout).not.toContain('--run-id');
+  });
+});
+
 describe('baton mcp with mcp.approvals: true', () => {
   it('lists answer_approval, and an agent can approve; the answer is recorded as from MCP', async () => {
     const p = project({ 'baton.config.yaml': 'mcp:\n  approvals: true\n', 'flow.ts': WAITS_FOR_APPROVAL });
