@@ -29,15 +29,18 @@ interface RunJson {
   tasks: Array<{ exit_code?: number; outputs?: Record<string, unknown>; error?: { stderr_tail?: string } }>;
 }
 
-/** `baton run` of a built-in skill's entry, as `baton skill run` does it: BATON_SKILL_DIR set, inputs typed. */
+/** `baton skill run NAME --with key=value...`: a built-in skill, found wherever baton runs. */
 function skillArgs(name: string, inputs: Inputs): string[] {
-  const pairs = Object.entries(inputs).flatMap(([key, value]) => ['-i', `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`]);
-  return ['run', path.join(SKILLS, name, 'workflow.yaml'), ...pairs, '-e', `BATON_SKILL_DIR=${path.join(SKILLS, name)}`];
+  const pairs = Object.entries(inputs).flatMap(([key, value]) => ['--with', `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`]);
+  return ['skill', 'run', name, ...pairs];
 }
+
+/** A folder that is no project of its own: what a built-in skill is run from unless a test says otherwise. */
+const ELSEWHERE = tempDir('baton-builtin-cwd-');
 
 /** Runs a skill and reads its --json summary; not spawnSync, so servers in this process can answer. */
 async function runSkill(name: string, inputs: Inputs, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const done = await batonAsync([...skillArgs(name, inputs), '--store', 'memory', '--json'], options).done;
+  const done = await batonAsync([...skillArgs(name, inputs), '--store', 'memory', '--json'], { cwd: ELSEWHERE, ...options }).done;
   const json = JSON.parse(done.stdout) as RunJson;
   return { exit: done.status, json, result: json.result ?? {}, stderr: json.tasks[0]?.error?.stderr_tail ?? '', taskExit: json.tasks[0]?.exit_code };
 }
@@ -75,10 +78,8 @@ describe('the built-in skills', () => {
     }
     const files = NAMES.map((name) => path.join('builtin-skills', name, 'workflow.yaml'));
     expect(baton(['validate', ...files]).stdout).toBe(files.map((file) => `${file}: valid\n`).join(''));
-    // The YAML example of each SKILL.md validates (skill names and inputs included) in a project holding the skills.
+    // The YAML example of each SKILL.md validates (skill names and inputs included) in any project.
     const project = tempDir('baton-builtin-examples-');
-    writeFileSync(path.join(project, 'baton.config.yaml'), 'store: memory\n');
-    symlinkSync(SKILLS, path.join(project, 'skills'));
     for (const name of NAMES) {
       const example = /```yaml\n([\s\S]*?)```/.exec(readFileSync(path.join(SKILLS, name, 'SKILL.md'), 'utf8'))![1];
       writeFileSync(path.join(project, `${name}.yaml`), `name: ${name}-example\n${example}`);
@@ -161,10 +162,10 @@ describe.concurrent('find-errors', () => {
       gzipSync('2026-11-22T15:00:00.000Z ERROR db-proxy connection timeout after 100ms host=10.0.0.1:5432\r\n{"ts":"2026-11-22T15:00:01Z","level":"error","msg":"payment 0f8fad5b-d9cb-469f-a165-70867728950e declined for \'eve\'"}\n'),
     );
     writeFileSync(path.join(dir, 'logs', 'notes.txt'), 'ERROR not a log\n');
-    const run = await runSkill('find-errors', { path: path.join(dir, 'logs', '*.log*') });
+    const run = await runSkill('find-errors', { path: 'logs/*.log*' }, { cwd: dir });
     expect(run.json.status).toBe('succeeded');
-    const a = path.join(dir, 'logs', 'a.log');
-    const b = path.join(dir, 'logs', 'b.log.gz');
+    const a = 'logs/a.log';
+    const b = 'logs/b.log.gz';
     expect(run.result).toEqual({
       total: 7,
       distinct: 4,
@@ -191,9 +192,9 @@ describe.concurrent('find-errors', () => {
     expect([out.total, out.distinct, out.other, out.truncated, out.groups.map((g: { type: string; count: number }) => `${g.count} ${g.type}`)]).toEqual([
       5, 3, 2, true, ['2 db-proxy connection timeout after <n>ms host=<ip>', '2 (other)'],
     ]);
-    const none = await runSkill('find-errors', { path: path.join(dir, 'logs', '*.json') });
-    expect([none.taskExit, none.stderr]).toEqual([2, `find-errors: no file matches ${JSON.stringify(path.join(dir, 'logs', '*.json'))} in ${path.join(SKILLS, 'find-errors')}: give a file or a glob (logs/*.log, /var/log/app/**/*.log.gz) relative to the folder the skill runs in [NO_FILES]`]);
-    const badPattern = await runSkill('find-errors', { path: a, pattern: 'ERROR(' });
+    const none = await runSkill('find-errors', { path: 'logs/*.json' }, { cwd: dir });
+    expect([none.taskExit, none.stderr]).toEqual([2, `find-errors: no file matches "logs/*.json" in ${dir}: give a file or a glob (logs/*.log, /var/log/app/**/*.log.gz) relative to the folder the skill runs in [NO_FILES]`]);
+    const badPattern = await runSkill('find-errors', { path: path.join(dir, a), pattern: 'ERROR(' });
     expect(badPattern.stderr).toMatch(/^find-errors: input pattern is not a valid regular expression: .* \[BAD_INPUT\]$/);
   });
 
@@ -361,15 +362,17 @@ describe('git-changed-files', () => {
     const repo = tempDir('baton-git-');
     git(repo, 'init', '-q', '-b', 'main');
     commit(repo, { 'README.md': 'v1', 'src/app/main.ts': 'v1', 'docs/guide.md': 'v1' }, 'first');
-    expect((await runSkill('git-changed-files', { repo })).stderr).toMatch(/^git-changed-files: HEAD~1\.\.\.HEAD cannot be compared in .*a repository with one commit has no HEAD~1.*\[GIT_FAILED\]$/);
+    expect((await runSkill('git-changed-files', {}, { cwd: repo })).stderr).toMatch(/^git-changed-files: HEAD~1\.\.\.HEAD cannot be compared in \. .*a repository with one commit has no HEAD~1.*\[GIT_FAILED\]$/);
     git(repo, 'checkout', '-q', '-b', 'feature');
     commit(repo, { 'src/app/main.ts': 'v2', 'src/lib/new file.ts': 'v1', 'README.md': null }, 'feature');
     commit(repo, { 'docs/guide.md': 'v2' }, 'docs');
     git(repo, 'checkout', '-q', 'main');
     commit(repo, { 'CHANGELOG.md': 'later on main' }, 'main moves on');
 
-    const last = await runSkill('git-changed-files', { repo, base: 'feature~1', head: 'feature' });
+    git(repo, 'checkout', '-q', 'feature');
+    const last = await runSkill('git-changed-files', {}, { cwd: repo });
     expect(last.result).toEqual({ files: ['docs/guide.md'], count: 1, truncated: false });
+    git(repo, 'checkout', '-q', 'main');
     // README.md became src/lib/new file.ts (same content): a rename is listed under both names.
     const branch = await runSkill('git-changed-files', { repo, base: 'main', head: 'feature' });
     expect(branch.result.files).toEqual(['README.md', 'docs/guide.md', 'src/app/main.ts', 'src/lib/new file.ts']);
