@@ -136,7 +136,7 @@ export function actTools(ctx: McpContext): ToolDefinition[] {
       handler: async (args: { event: string; data?: unknown; run_id?: string; wait_seconds?: number }, call: CallContext) => {
         const { only, reached } = await withStore(ctx, async (store) => {
           const id = args.run_id === undefined ? undefined : await store.runs.resolveRunId(args.run_id);
-          return { only: id, reached: await emitEvent(store.runs, args.event, args.data ?? null, id) };
+          return { only: id, reached: await emitEvent(store.runs, args.event, args.data ?? null, id, Date.now(), 'mcp') };
         });
         if (reached.length === 0) {
           if (only !== undefined) {

@@ -27,7 +27,7 @@ export default async function emit(name: string, flags: EmitFlags): Promise<numb
   const store = await openCliStore(flags);
   try {
     const only = flags.run === undefined ? undefined : await store.runs.resolveRunId(flags.run);
-    const reached = await emitEvent(store.runs, name, data, only);
+    const reached = await emitEvent(store.runs, name, data, only, Date.now(), flags.origin);
     if (reached.length === 0) {
       const where = only === undefined ? 'no run waits' : `run ${only} does not wait`;
       process.stderr.write(`baton: ${where} for event ${visible(name)}; nothing was delivered (an event reaches only waits already open)\n`);

@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
 import { isOwnerGone } from '../../store/ownership.js';
 import type { RunRecord, RunStore } from '../../store/store.js';
-import type { RunWait, WaitAnswer } from '../../store/events.js';
+import type { RequestOrigin, RunWait, WaitAnswer } from '../../store/events.js';
 import { runNotFound } from '../../store/errors.js';
 import { EngineError } from '../errors.js';
 import { loadRun } from '../resume.js';
@@ -112,8 +112,9 @@ export async function answerApproval(runs: RunStore, runId: string, task: string
  * Delivers the event `name` to every open wait for it: in the run `onlyRun`, or in every
  * run that waits for it (waiting runs, and running ones with such a wait). Returns the
  * runs it reached; none is not an error (nobody was waiting), the caller says so.
+ * `origin` (`mcp`) is recorded with each answer.
  */
-export async function emitEvent(runs: RunStore, name: string, data: unknown, onlyRun?: string, now = Date.now()): Promise<Delivered[]> {
+export async function emitEvent(runs: RunStore, name: string, data: unknown, onlyRun?: string, now = Date.now(), origin?: RequestOrigin): Promise<Delivered[]> {
   const candidates = onlyRun !== undefined ? [onlyRun] : await waitingRunIds(runs);
   const out: Delivered[] = [];
   for (const runId of candidates) {
@@ -121,7 +122,8 @@ export async function emitEvent(runs: RunStore, name: string, data: unknown, onl
     // A wait whose timeout has passed gets nothing: the run, when it goes on, times it out.
     const tasks = openWaits(state).filter((w) => w.kind === 'event' && w.event === name && !(w.timeout_at !== undefined && w.timeout_at <= now)).map((w) => w.task);
     if (tasks.length === 0) continue;
-    await runs.append(runId, tasks.map((task) => ({ type: 'WaitAnswered' as const, task, answer: { event: name, data }, at: now })));
+    const answer = { event: name, data, ...(origin ? { origin } : {}) };
+    await runs.append(runId, tasks.map((task) => ({ type: 'WaitAnswered' as const, task, answer, at: now })));
     out.push(await delivered(runs, runId, tasks));
   }
   return out;
