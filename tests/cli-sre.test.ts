@@ -274,7 +274,8 @@ describe('the examples in the README and the docs', () => {
         continue;
       }
       const whole = /^(name|workflow):/m.test(body) || /^\{\s*"(name|workflow_id)"/.test(body);
-      if (file === 'README.md' || whole) out.push({ text: body, ext: m[1] === 'json' ? 'json' : 'yaml', line });
+      // Every YAML block of the README is a workflow; a JSON one may be a client's settings.
+      if ((file === 'README.md' && m[1] !== 'json') || whole) out.push({ text: body, ext: m[1] === 'json' ? 'json' : 'yaml', line });
     }
     return out;
   }
