@@ -61,7 +61,7 @@ describe('uses: in a workflow file', () => {
     const child = runs.find((h) => h.workflow === 'greet')!;
     expect(child.status).toBe('succeeded');
     expect(logs).toContain(`hi    | skill greet: run ${child.id} succeeded`);
-    expect(json(baton(['status', child.id, '--json'], { cwd: root }).stdout).status).toBe('succeeded');
+    expect(json(baton(['status', child.id, '--json'], { cwd: root }).stdout)).toMatchObject({ status: 'succeeded', result: { times: 2 } });
   });
 
   it('skills show says how to run a skill: its inputs, as its entry declares them, and its outputs', () => {

@@ -44,6 +44,8 @@ export interface RunJson {
   waits?: RunWait[];
   /** What a code run reported back (bounded, as in the run's summary). */
   summary?: string;
+  /** A succeeded run's result: a workflow's `outputs:`, a code run's return value (when at most the summary limit of JSON). */
+  result?: unknown;
   counts: TaskCounts;
 }
 
@@ -96,6 +98,8 @@ export class RunDigest {
   waits: RunWait[] = [];
   /** What a code run reported back when it ended. */
   summary?: string;
+  /** What a succeeded run gave back (RunSucceeded's result). */
+  result?: unknown;
   /** A code run: true. */
   code = false;
   /** Every task the run knows of, static ones in file order with children after their parent. */
@@ -136,6 +140,7 @@ export class RunDigest {
           break;
         case 'RunSucceeded':
           this.summary = event.summary;
+          this.result = event.result;
           this.waits = [];
           break;
         case 'TaskExpanded':
@@ -147,7 +152,7 @@ export class RunDigest {
           this.waits = [];
           break;
         case 'RunReopened':
-          this.error = undefined;
+          this.error = this.result = undefined;
           break;
       }
     }
@@ -229,6 +234,10 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
   if (record.cancel_requested !== undefined && record.ended_at === undefined) out.cancel_requested = record.cancel_requested;
   if (digest && status === 'waiting' && digest.waits.length > 0) out.waits = digest.waits;
   if (digest?.summary !== undefined) out.summary = boundedText(digest.summary, summaryLimit());
+  if (digest?.result !== undefined && record.status === 'succeeded') {
+    const json = JSON.stringify(digest.result);
+    if (json !== undefined && Buffer.byteLength(json) <= summaryLimit()) out.result = digest.result;
+  }
   out.counts = counts;
   return out;
 }
