@@ -182,7 +182,8 @@ export function buildProgram(): Command {
     .description('create a skill in the project\'s skills/ folder, with a SKILL.md that validates')
     .argument('<name>', 'the skill\'s name: lowercase letters, digits and hyphens')
     .option('--description <text>', 'what it does and when to use it')
-    .action(async (name: string, flags: { description?: string }) => {
+    .option('--json', 'print {"created": dir, "file": SKILL.md} instead')
+    .action(async (name: string, flags: { description?: string; json?: boolean }) => {
       process.exitCode = await (await import('./commands/skills.js')).create(name, flags);
     });
   skills

@@ -132,7 +132,7 @@ function interfaceLines(name: string, runs: SkillInterface | undefined): string[
 }
 
 /** `baton skills new <name>`: a skill folder in the project's skills/, with a SKILL.md that validates. */
-export async function create(name: string, flags: { description?: string }): Promise<number> {
+export async function create(name: string, flags: { description?: string; json?: boolean }): Promise<number> {
   const { suggestName } = await import('../../skills/skill-file.js');
   if (suggestName(name) !== name) {
     throw new BatonError('SKILL_NAME', `${JSON.stringify(name)} is not a skill name: 1 to 64 lowercase letters, digits and single hyphens (try ${suggestName(name)})`, { details: { skill: name } });
@@ -145,7 +145,8 @@ export async function create(name: string, flags: { description?: string }): Pro
     path.join(dir, 'SKILL.md'),
     `---\nname: ${name}\ndescription: ${JSON.stringify(description)}\nmetadata:\n  tags: ""\n---\n# ${name}\n\nThe instructions an agent follows: what the skill needs, the steps, what it reports.\nScripts it runs go in scripts/.\n`,
   );
-  process.stdout.write(`Created ${path.join(dir, 'SKILL.md')}: write its description and instructions, then check it with baton skills validate ${path.relative(process.cwd(), dir) || '.'}\n`);
+  if (flags.json) process.stdout.write(JSON.stringify({ created: dir, file: path.join(dir, 'SKILL.md') }, null, 2) + '\n');
+  else process.stdout.write(`Created ${path.join(dir, 'SKILL.md')}: write its description and instructions, then check it with baton skills validate ${path.relative(process.cwd(), dir) || '.'}\n`);
   return EXIT.ok;
 }
 
