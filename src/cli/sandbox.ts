@@ -21,6 +21,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { ensureHome, isFilePath, loadProject, resolveStoreLocation, type Project } from '../config/project.js';
+import { installDir } from '../config/install-dir.js';
 import { SANDBOX_MODES, type SandboxMode } from '../config/settings.js';
 import { SandboxError } from '../executors/errors.js';
 import { bwrapArgs, bwrapProgram, notInSandbox, outermost, probeSandbox, sandboxProblem, unavailable, within } from '../executors/sandbox.js';
@@ -127,7 +128,9 @@ export async function runInSandbox(sandbox: RunSandbox, args: readonly string[],
   const binds = outermost([...writable, ...own]);
   const cwd = visible(process.cwd(), binds, sandbox.network) ? process.cwd() : writable[0];
   const command = [process.execPath, ...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), process.argv[1], ...args];
-  return spawnSandboxed(program, bwrapArgs({ writable: binds, network: sandbox.network, cwd, infoFd: 3 }, command), innerEnv(sandbox, binds));
+  // baton itself and the Node running it stay readable where the sandbox hides a folder (a clone under /tmp).
+  const readable = [installDir(), path.dirname(process.execPath)].filter((dir): dir is string => dir !== undefined);
+  return spawnSandboxed(program, bwrapArgs({ writable: binds, readable, network: sandbox.network, cwd, infoFd: 3 }, command), innerEnv(sandbox, binds));
 }
 
 /** A folder a sandbox makes writable must exist (bwrap binds it), be a folder, and not be `/`. */

@@ -25,6 +25,15 @@ describe('bwrapArgs: the command line of a sandboxed process', () => {
     expect(line).toContain('--chdir / -- true');
   });
 
+  it('keeps readable what the private /tmp would hide (baton installed under /tmp), read-only, before the writable folders', () => {
+    const args = bwrapArgs({ writable: ['/tmp/project'], readable: ['/tmp/ci/baton', '/usr/bin', '/tmp'], network: false }, ['node']);
+    const line = args.join(' ');
+    expect(line).toContain('--ro-bind /tmp/ci/baton /tmp/ci/baton --bind /tmp/project /tmp/project');
+    // Only what is hidden is bound again: /usr/bin is visible already, and /tmp itself stays private.
+    expect(line).not.toContain('--ro-bind /usr/bin');
+    expect(line).not.toContain('--ro-bind /tmp /tmp');
+  });
+
   it('binds each folder once, parents first, none inside another', () => {
     expect(outermost(['/work/app/out', '/work/app', '/srv/x/', '/work/app', '/work/apple'])).toEqual(['/srv/x', '/work/app', '/work/apple']);
   });

@@ -23,6 +23,12 @@ export interface SandboxMounts {
   writable: readonly string[];
   /** Let processes inside use the network (default: no network). */
   network: boolean;
+  /**
+   * Absolute folders to keep readable where the sandbox would hide them (a private /tmp, a
+   * hidden /run): the program that runs inside, when it is installed there (baton in a
+   * clone under /tmp). Bound read-only, before the writable ones.
+   */
+  readable?: readonly string[];
   /** The working folder inside; default `/`. */
   cwd?: string;
   /** A file descriptor bwrap writes `{"child-pid": ...}` to once the sandbox is made; default none. */
@@ -38,7 +44,15 @@ export function bwrapProgram(env: NodeJS.ProcessEnv = process.env): string {
 /** bwrap's arguments that run `command` in the sandbox `mounts` describes. */
 export function bwrapArgs(mounts: SandboxMounts, command: readonly string[]): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-  if (!mounts.network) for (const dir of hiddenRunFolders()) args.push('--tmpfs', dir);
+  const hidden = ['/tmp'];
+  if (!mounts.network) {
+    for (const dir of hiddenRunFolders()) {
+      args.push('--tmpfs', dir);
+      hidden.push(dir);
+    }
+  }
+  const hiddenByUs = (dir: string) => hidden.some((h) => within(dir, h) && path.resolve(dir) !== h);
+  for (const dir of outermost((mounts.readable ?? []).filter(hiddenByUs))) args.push('--ro-bind', dir, dir);
   for (const dir of outermost(mounts.writable)) args.push('--bind', dir, dir);
   if (!mounts.network) args.push('--unshare-net');
   args.push('--unshare-ipc', '--cap-drop', 'ALL', '--new-session', '--die-with-parent');
