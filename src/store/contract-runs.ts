@@ -68,6 +68,27 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
     expect(await store().runs.readEvents('R1', 4)).toEqual([]);
   });
 
+  it("waits for a run's new events: at once when there are some, until an append when not, none after the time or an abort", async () => {
+    await store().runs.createRun(run('R1'), [ev.created(), ev.started(T0 + 1)]);
+    // Already there: no waiting.
+    expect((await store().runs.waitForEvents('R1', 1, { timeoutMs: 60_000 })).map((e) => e.seq)).toEqual([2]);
+    // Not yet: the append wakes the waiter, which gets only what is new.
+    const waiting = store().runs.waitForEvents('R1', 2, { timeoutMs: 60_000 });
+    await new Promise((resolve) => setImmediate(resolve));
+    await store().runs.append('R1', [ev.ready('a', T0 + 2), ev.start('a', 1, T0 + 3)]);
+    expect((await waiting).map((e) => [e.seq, e.type])).toEqual([
+      [3, 'TaskReady'],
+      [4, 'TaskStarted'],
+    ]);
+    // Nothing comes: none, when the time is up or the signal fires.
+    expect(await store().runs.waitForEvents('R1', 4, { timeoutMs: 20 })).toEqual([]);
+    const stop = new AbortController();
+    const stopped = store().runs.waitForEvents('R1', 4, { timeoutMs: 60_000, signal: stop.signal });
+    stop.abort();
+    expect(await stopped).toEqual([]);
+    expect((await rejection(store().runs.waitForEvents('R9', 0, { timeoutMs: 10 }))).code).toBe('STORE_RUN_NOT_FOUND');
+  });
+
   it('says which run it cannot find', async () => {
     for (const attempt of [
       store().runs.append('R9', [ev.started()]),

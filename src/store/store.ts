@@ -1,3 +1,4 @@
+import type { WaitOptions } from './event-waits.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
 
 /**
@@ -97,6 +98,13 @@ export interface RunStore {
   append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]>;
   /** Events of a run in order, from `afterSeq` (exclusive) on. */
   readEvents(runId: string, afterSeq?: number): Promise<StoredEvent[]>;
+  /**
+   * The run's events after `afterSeq` as soon as there are any (at once when there are
+   * already), whoever appends them, this process or another sharing the store; none when
+   * `timeoutMs` passes or the signal fires first. For watching a run without polling it
+   * (store/event-waits.ts). STORE_RUN_NOT_FOUND for an unknown run.
+   */
+  waitForEvents(runId: string, afterSeq: number, options: WaitOptions): Promise<StoredEvent[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** The run's tasks from the projection, in the order they first appeared in its events. */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
 import { HEARTBEAT_MS, isOwnerGone } from '../../store/ownership.js';
 import { loadRun, requestCancel } from '../../engine/resume.js';
@@ -35,6 +34,9 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
       return EXIT.ok;
     }
     const limit = Date.now() + timeout * 1000;
+    // The owner records the cancel as soon as its tasks stop: wake on its events, and look
+    // at its heartbeat between them (an owner that died cannot record anything).
+    let seen = 0;
     for (;;) {
       const now = (await store.runs.getRun(id))!;
       if (FINISHED_RUN_STATUSES.has(now.status)) {
@@ -50,7 +52,8 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
         process.stderr.write(`baton: run ${id} is still cancelling (its tasks are stopping); see \`baton status ${id}\`\n`);
         return EXIT.failed;
       }
-      await sleep(HEARTBEAT_MS / 2);
+      const fresh = await store.runs.waitForEvents(id, seen, { timeoutMs: HEARTBEAT_MS / 2 });
+      if (fresh.length > 0) seen = fresh[fresh.length - 1].seq;
     }
   } finally {
     await store.close();

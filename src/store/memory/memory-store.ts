@@ -1,4 +1,5 @@
 import { runExists, runNotFound } from '../errors.js';
+import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
@@ -26,6 +27,7 @@ interface MemoryRun {
  */
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, MemoryRun>();
+  private readonly waiters = new EventWaiters();
 
   async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
@@ -52,6 +54,10 @@ export class MemoryRunStore implements RunStore {
 
   async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
     return this.entry(runId).events.slice(Math.max(0, afterSeq));
+  }
+
+  waitForEvents(runId: string, afterSeq: number, options: WaitOptions): Promise<StoredEvent[]> {
+    return this.waiters.wait(runId, afterSeq, () => this.readEvents(runId, afterSeq), options);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -162,7 +168,10 @@ export class MemoryRunStore implements RunStore {
       stored.seq = ++seq;
       entry.events.push(stored);
     }
-    if (events.length > 0) record.updated_at = events[events.length - 1].at;
+    if (events.length > 0) {
+      record.updated_at = events[events.length - 1].at;
+      this.waiters.notify(record.id);
+    }
     return events as StoredEvent[];
   }
 }

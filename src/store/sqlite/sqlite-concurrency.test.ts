@@ -114,3 +114,25 @@ it('lets several processes open a new file at once, each finding it set up', { t
     }
   }
 });
+
+it("a waiter wakes when another process appends to the run (SQLite's data_version), not on a timer of its own", async () => {
+  const file = path.join(root, 'waits.db');
+  const store = openSqliteStore(file);
+  try {
+    await store.runs.createRun({ id: 'W1', workflow: 'w', created_at: T0 }, [ev.created(T0)]);
+    const waiting = store.runs.waitForEvents('W1', 1, { timeoutMs: 60_000 });
+    // Another process appends: this store's own appends never happen.
+    const appender = `const { openSqliteStore } = await import(STORE);
+const [file] = process.argv.slice(2);
+const store = openSqliteStore(file);
+await store.runs.append('W1', [{ type: 'RunStarted', at: ${T0 + 1} }]);
+await store.close();
+`;
+    const child = spawnStoreScript(root, 'append.mjs', appender, [file]);
+    await new Promise((resolve) => child.on('exit', resolve));
+    const events = await waiting;
+    expect(events.map((e) => [e.seq, e.type])).toEqual([[2, 'RunStarted']]);
+  } finally {
+    await store.close();
+  }
+});

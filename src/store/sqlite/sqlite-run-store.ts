@@ -9,6 +9,7 @@
  * the run's last event number, checked inside every append transaction, and reloaded from
  * the table when another process has appended since.
  */
+import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import { statSync } from 'node:fs';
 import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { RunStatus, StoredEvent, TimedEvent } from '../events.js';
@@ -82,6 +83,7 @@ export class SqliteRunStore implements RunStore {
   private readonly createTx: (run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => Appended;
   private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean) => ClaimResult;
   private readonly rebuildTx: (runId: string) => void;
+  private readonly waiters = new EventWaiters();
 
   constructor(
     private readonly db: Database,
@@ -112,8 +114,35 @@ export class SqliteRunStore implements RunStore {
     return this.write(run.id, () => this.numbered(run.id, events, this.createTx(run, events)));
   }
 
-  append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
-    return this.write(runId, () => this.numbered(runId, events, this.appendTx(runId, events)));
+  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
+    const stored = await this.write(runId, () => this.numbered(runId, events, this.appendTx(runId, events)));
+    if (stored.length > 0) this.waiters.notify(runId);
+    return stored;
+  }
+
+  /**
+   * Appends of this process wake a waiter at once; another process's commits change
+   * SQLite's data_version, which a waiter reads every few ms (a pragma, no query of the
+   * events) and reads the events again only when it moved.
+   */
+  waitForEvents(runId: string, afterSeq: number, options: WaitOptions): Promise<StoredEvent[]> {
+    let version = this.dataVersion();
+    const changedElsewhere = () => {
+      const now = this.dataVersion();
+      if (now === version) return false;
+      version = now;
+      return true;
+    };
+    return this.waiters.wait(runId, afterSeq, () => this.readEvents(runId, afterSeq), options, changedElsewhere);
+  }
+
+  /** Changes when another connection commits to the file (SQLite's PRAGMA data_version). */
+  private dataVersion(): number {
+    try {
+      return this.db.pragma('data_version', { simple: true }) as number;
+    } catch {
+      return -1; // closed or failing: the next read says why
+    }
   }
 
   readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {

@@ -1,0 +1,66 @@
+/**
+ * Waiting for a run's new events, for every store (RunStore.waitForEvents): whoever
+ * watches a run (a cancel waiting for the run to stop, `status --watch`, MCP, the server's
+ * live streams) sleeps until something is appended instead of polling on a timer. An
+ * append in this process wakes the waiters of its run at once; a store shared with other
+ * processes also gives a cheap sign that another one wrote (SQLite's data_version), checked
+ * at a short interval while someone waits, and the events are read again only then.
+ */
+import type { StoredEvent } from './events.js';
+
+export interface WaitOptions {
+  /** Give up after this long (ms): the answer is then no events. */
+  timeoutMs: number;
+  /** Give up when it fires: the answer is then no events. */
+  signal?: AbortSignal;
+}
+
+/** How often a waiter looks for another process's writes (SQLite: one PRAGMA, no query of events). */
+export const CROSS_PROCESS_CHECK_MS = 25;
+
+export class EventWaiters {
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  /** Events were appended to `runId` in this process: its waiters look again. */
+  notify(runId: string): void {
+    const set = this.waiting.get(runId);
+    if (set === undefined) return;
+    this.waiting.delete(runId);
+    for (const wake of set) wake();
+  }
+
+  /**
+   * The events of `runId` after `afterSeq` as soon as there are any, or none when the time
+   * is up or the signal fires. `read` reads them; `changedElsewhere`, when given, says
+   * cheaply whether another process may have written since it was last asked.
+   */
+  async wait(runId: string, afterSeq: number, read: () => Promise<StoredEvent[]>, options: WaitOptions, changedElsewhere?: () => boolean): Promise<StoredEvent[]> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      const events = await read();
+      if (events.length > 0) return events.filter((e) => e.seq > afterSeq);
+      const left = deadline - Date.now();
+      if (left <= 0 || options.signal?.aborted) return [];
+      await this.sleep(runId, left, options.signal, changedElsewhere);
+    }
+  }
+
+  /** Until an append here, a write elsewhere (looked for every CROSS_PROCESS_CHECK_MS), `ms`, or the signal. */
+  private sleep(runId: string, ms: number, signal: AbortSignal | undefined, changedElsewhere?: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(limit);
+        if (check) clearInterval(check);
+        signal?.removeEventListener('abort', done);
+        this.waiting.get(runId)?.delete(done);
+        resolve();
+      };
+      const limit = setTimeout(done, ms);
+      const check = changedElsewhere ? setInterval(() => changedElsewhere() && done(), CROSS_PROCESS_CHECK_MS) : undefined;
+      let set = this.waiting.get(runId);
+      if (set === undefined) this.waiting.set(runId, (set = new Set()));
+      set.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
