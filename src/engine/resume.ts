@@ -44,7 +44,9 @@ export type ContinueMode =
    */
   | { kind: 'retry'; from?: string; newCode?: (code: CodeSnapshot) => Promise<CodeSnapshot> }
   /** `baton cancel` of a run nobody drives: cancel it, letting cleanup (always()) tasks run. */
-  | { kind: 'cancel'; reason: string };
+  | { kind: 'cancel'; reason: string }
+  /** A run recorded by createRun, never driven: start it. */
+  | { kind: 'start' };
 
 export interface ContinueOptions extends DriveOptions {
   runId: string;
@@ -90,6 +92,12 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       }
     }
     options.onLoaded?.(state);
+    if (mode.kind === 'start') {
+      if (state.startedAt !== undefined) {
+        throw new EngineError('RUN_ALREADY_STARTED', `run ${runId} has started already (${state.status}); resume it with \`baton resume ${runId}\` if nothing drives it`, { details: { run: runId } });
+      }
+      return await continueRun(state, options, { resumed: false, start: true });
+    }
     if (mode.kind !== 'retry') await (options.stopLeftovers ?? stopLeftoverProcesses)(runId);
     return await continueRun(state, options, {
       resumed: mode.kind !== 'retry',

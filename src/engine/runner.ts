@@ -94,6 +94,27 @@ export interface RunResult {
 
 /** Sets up a new run and drives it to its end. */
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
+  const { state, session, env, created } = prepareRun(options);
+  const driver = await driverFor(session, env, options, (start) => start());
+  await session.create(created);
+  await session.drive(driver);
+  return { runId: state.runId, state };
+}
+
+/**
+ * Records a new run and returns at once, driving nothing: the run waits, `pending` and
+ * owned by nobody, until a driver starts it (continueStoredRun with `{ kind: 'start' }`).
+ * The inputs are checked first; a run that cannot start is never recorded. For whatever
+ * must answer with a run's id before it runs (an API request, a trigger firing).
+ */
+export async function createRun(options: Omit<RunOptions, 'owner'>): Promise<RunResult> {
+  const { state, session, created } = prepareRun(options);
+  await session.create(created);
+  return { runId: state.runId, state };
+}
+
+/** A new run's state, session and RunCreated, not yet recorded. */
+function prepareRun(options: RunOptions) {
   const now = options.now ?? Date.now;
   const runId = options.runId ?? newRunId(now());
   const state = new RunState(runId, buildPlan(options.workflow));
@@ -118,15 +139,14 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
   });
   state.apply(created);
-  const driver = await driverFor(session, env, options, (start) => start());
-  await session.create(created);
-  await session.drive(driver);
-  return { runId, state };
+  return { state, session, env, created };
 }
 
 /** How continueRun goes on: see engine/resume.ts. */
 export interface ContinueHow {
   resumed: boolean;
+  /** A run recorded by createRun that nothing has driven yet: it starts, as runWorkflow's would. */
+  start?: boolean;
   reopen?: RunEvent;
   cancel?: string;
   /** For a resume: the previous owner's last sign of life, where its stretch of the run's time ends. */
@@ -148,7 +168,8 @@ export async function continueRun(
   const session = new RunSession(state, options, env.masker);
   const owner = options.owner;
   const origin = options.origin === undefined ? {} : { origin: options.origin };
-  const driver = await driverFor(session, env, options, (_start, resume) => {
+  const driver = await driverFor(session, env, options, (start, resume) => {
+    if (how.start) return start();
     if (how.reopen) session.emit(how.reopen);
     if (how.resumed && owner) {
       const until = how.ranUntil === undefined ? {} : { ran_until: how.ranUntil };

@@ -290,6 +290,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_NOT_FOUND',
   ],
   conflict: [
+    // starting a run created to be started later (engine createRun) that has started already
+    'RUN_ALREADY_STARTED',
     // `baton skills new` of a skill that exists
     'SKILL_EXISTS',
     // `baton export -o FILE` of a file that exists, without --force

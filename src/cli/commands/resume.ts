@@ -68,7 +68,7 @@ export async function resumeAll(flags: ContinueFlags): Promise<number> {
  * the sandbox goes on in it (cli/sandbox.ts): seen once its events are read, before anything
  * of it runs, this process lets it go and a baton in that sandbox takes it up.
  */
-export async function continueOne(store: Store, runId: string, flags: ContinueFlags, mode: ContinueMode): Promise<number> {
+export async function continueOne(store: Store, runId: string, flags: ContinueFlags, mode: CliMode): Promise<number> {
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
   const outside = sandboxHere() === undefined;
   let enter: RunSandbox | undefined;
@@ -113,8 +113,11 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
 /** Thrown by continueOne's onLoaded to let a sandboxed run go, before anything of it runs. */
 class GoInside extends Error {}
 
+/** What the commands go on with: a run they start is one they create (commands/run.ts). */
+type CliMode = Exclude<ContinueMode, { kind: 'start' }>;
+
 /** `baton resume`, `retry` or `cancel` of the run, in `sandbox`, with these flags; its exit code. */
-function continueInSandbox(sandbox: RunSandbox, store: Store, runId: string, flags: ContinueFlags, mode: ContinueMode): Promise<number> {
+function continueInSandbox(sandbox: RunSandbox, store: Store, runId: string, flags: ContinueFlags, mode: CliMode): Promise<number> {
   const args =
     mode.kind === 'resume'
       ? ['resume', runId]
