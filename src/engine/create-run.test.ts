@@ -45,6 +45,14 @@ describe('creating a run apart from driving it', () => {
     expect(await store.runs.listRuns()).toEqual([]);
   });
 
+  it('resuming a run that never started starts it (nothing to go on with yet)', async () => {
+    const store = createMemoryStore();
+    const { runId } = await createRun({ store, workflow: workflow([noop('a')]) });
+    const { state } = await continueStoredRun({ store, runId, owner }, { kind: 'resume' });
+    expect(state.status).toBe('succeeded');
+    expect((await store.runs.readEvents(runId)).map((e) => e.type)).not.toContain('RunResumed');
+  });
+
   it('a run that started (and was interrupted) is resumed, not started again', async () => {
     const store = createMemoryStore();
     const { runId } = await createRun({ store, workflow: workflow([noop('a')]) });

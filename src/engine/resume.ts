@@ -92,8 +92,11 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       }
     }
     options.onLoaded?.(state);
-    if (mode.kind === 'start') {
-      if (state.startedAt !== undefined) {
+    // A run recorded and never started (created to start later, or its process died right
+    // after recording it) starts when it is resumed: there is nothing to go on with yet.
+    const neverStarted = state.startedAt === undefined && state.status === 'pending';
+    if (mode.kind === 'start' || (mode.kind === 'resume' && neverStarted)) {
+      if (!neverStarted) {
         throw new EngineError('RUN_ALREADY_STARTED', `run ${runId} has started already (${state.status}); resume it with \`baton resume ${runId}\` if nothing drives it`, { details: { run: runId } });
       }
       return await continueRun(state, options, { resumed: false, start: true });
