@@ -3,7 +3,7 @@ import { open, rm } from 'node:fs/promises';
 import { BatonError } from '../../observability/errors.js';
 import { runNotFound } from '../../store/errors.js';
 import { EXIT } from '../exit.js';
-import { eventLine, headerLine } from '../run-archive.js';
+import { eventLine, headerLine } from '../../runs/archive.js';
 import { stopQuietlyOnClosedStdout } from '../pipe.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
@@ -14,7 +14,7 @@ interface ExportFlags extends StoreFlags {
   force?: boolean;
 }
 
-/** Writes a run as JSON Lines (see run-archive.ts), one line at a time. */
+/** Writes a run as JSON Lines (see runs/archive.ts), one line at a time. */
 export default async function exportRun(runArg: string, flags: ExportFlags): Promise<number> {
   const store = await openCliStore(flags);
   try {

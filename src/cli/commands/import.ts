@@ -4,7 +4,7 @@ import { BatonError } from '../../observability/errors.js';
 import { StoreError } from '../../store/errors.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
-import { ArchiveReader } from '../run-archive.js';
+import { ArchiveReader } from '../../runs/archive.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 /**
