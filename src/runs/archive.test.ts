@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredEvent } from '../store/events.js';
 import type { RunRecord } from '../store/store.js';
-import { ArchiveReader, eventLine, headerLine } from './run-archive.js';
+import { ArchiveReader, eventLine, headerLine } from './archive.js';
 
 const record: RunRecord = {
   id: '01KAQ3T6Y1A8N4W0V9C2M5XJ7B',

@@ -1,6 +1,7 @@
 /**
- * The run export format (`baton export` / `baton import`): JSON Lines, a header then the
- * run's events in seq order.
+ * The run export format (`baton export` / `baton import`; below the front ends, so the
+ * server's export will be the same): JSON Lines, a header then the run's events in seq
+ * order.
  *
  *   {"format":"baton-run","version":1,"run":{"id":"01K...","workflow":"deploy",...}}
  *   {"seq":1,"type":"RunCreated","at":1763826001123,...}
