@@ -1,5 +1,4 @@
-import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
-import { HEARTBEAT_MS, isOwnerGone } from '../../store/ownership.js';
+import { waitForCancel } from '../../runs/cancel.js';
 import { loadRun, requestCancel } from '../../engine/resume.js';
 import { summarize } from '../../engine/summary.js';
 import { parsePositiveInt } from '../args.js';
@@ -33,28 +32,16 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
       if (flags.json) process.stdout.write(JSON.stringify({ run_id: id, cancel_requested: reason, owner: { host: owner.host, pid: owner.pid } }, null, 2) + '\n');
       return EXIT.ok;
     }
-    const limit = Date.now() + timeout * 1000;
-    // The owner records the cancel as soon as its tasks stop: wake on its events, and look
-    // at its heartbeat between them (an owner that died cannot record anything).
-    let seen = 0;
-    for (;;) {
-      const now = (await store.runs.getRun(id))!;
-      if (FINISHED_RUN_STATUSES.has(now.status)) {
-        // --json: the same summary document as when this process cancels the run itself.
-        process.stdout.write(flags.json ? JSON.stringify(summarize(await loadRun(store.runs, id)), null, 2) + '\n' : `run ${id} ${now.status}\n`);
-        return now.status === 'cancelled' ? EXIT.ok : EXIT.failed;
-      }
-      if (isOwnerGone(now)) {
-        // The owner died before it could finish cancelling: finish here.
-        return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
-      }
-      if (Date.now() > limit) {
-        process.stderr.write(`baton: run ${id} is still cancelling (its tasks are stopping); see \`baton status ${id}\`\n`);
-        return EXIT.failed;
-      }
-      const fresh = await store.runs.waitForEvents(id, seen, { timeoutMs: HEARTBEAT_MS / 2 });
-      if (fresh.length > 0) seen = fresh[fresh.length - 1].seq;
+    const waited = await waitForCancel(store, id, timeout * 1000);
+    if (waited.ended) {
+      // --json: the same summary document as when this process cancels the run itself.
+      process.stdout.write(flags.json ? JSON.stringify(summarize(await loadRun(store.runs, id)), null, 2) + '\n' : `run ${id} ${waited.record.status}\n`);
+      return waited.record.status === 'cancelled' ? EXIT.ok : EXIT.failed;
     }
+    // The owner died before it could finish cancelling: finish here.
+    if (waited.why === 'owner-gone') return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
+    process.stderr.write(`baton: run ${id} is still cancelling (its tasks are stopping); see \`baton status ${id}\`\n`);
+    return EXIT.failed;
   } finally {
     await store.close();
   }
