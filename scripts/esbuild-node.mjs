@@ -6,8 +6,9 @@ export const nodeBundle = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // The MCP SDK is big and only `baton mcp` needs it: it loads from node_modules then.
-  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', '@modelcontextprotocol/server', '@modelcontextprotocol/client'],
+  // The MCP SDK and the HTTP server (Hono) are big and only `baton mcp` and `baton serve` need
+  // them: they load from node_modules then.
+  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', '@modelcontextprotocol/server', '@modelcontextprotocol/client', 'hono', '@hono/node-server', '@hono/zod-openapi'],
   // SQL (migrations, queries) is kept in .sql files and bundled as text.
   loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },

@@ -1,4 +1,5 @@
-import { categoryOf, exitCodeOf, EXIT } from '../observability/error-categories.js';
+import { errorDocumentText } from '../observability/error-document.js';
+import { exitCodeOf, EXIT } from '../observability/error-categories.js';
 import { BatonError } from '../observability/errors.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
 import { visible } from './render/visible.js';
@@ -53,16 +54,5 @@ function isCommanderError(err: unknown): err is CommanderErrorShape {
  * on one line, so it reads as JSON and as JSON Lines (`baton logs --json`) alike.
  */
 export function printJsonError(err: unknown): void {
-  const error =
-    err instanceof BatonError
-      ? { code: err.code, category: categoryOf(err), message: err.message, ...(err.details ? { details: err.details } : {}) }
-      : { code: 'UNKNOWN', category: categoryOf(err), message: err instanceof Error ? err.message : String(err) };
-  let text: string;
-  try {
-    text = JSON.stringify({ error });
-  } catch {
-    // Details that cannot be serialised (a cycle) must not hide the error itself.
-    text = JSON.stringify({ error: { ...error, details: undefined } });
-  }
-  process.stdout.write(text + '\n');
+  process.stdout.write(errorDocumentText(err) + '\n');
 }

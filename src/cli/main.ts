@@ -324,6 +324,16 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/mcp.js')));
 
   program
+    .command('serve')
+    .description('run the daemon: the HTTP API (docs/server.md) that starts and drives runs of the workflows in a folder, and takes over interrupted runs on start; SIGTERM or Ctrl-C lets runs end within --grace, then leaves the rest interrupted for the next start')
+    .option('-p, --port <port>', 'the port to listen on (0: any free one, said on stderr)', '8377')
+    .option('--host <host>', 'the address to listen on: loopback only until baton has access control (127.0.0.1, ::1, localhost)', '127.0.0.1')
+    .option('-w, --workflows <folder>', "the folder of workflow files (default: the project's root)")
+    .option('--grace <seconds>', 'on SIGTERM, how long running runs have to end before they are left interrupted', '10')
+    .addOption(storeOption())
+    .action(lazy(() => import('./commands/serve.js')));
+
+  program
     .command('graph')
     .description("print the task graph of a workflow as Mermaid or DOT; of a stored run, its workflow's (a code run: its steps as they ran)")
     .argument('<file-or-run>', 'workflow file, or a run id (any unique prefix)')
@@ -341,6 +351,7 @@ export function buildProgram(): Command {
   program
     .command('schema')
     .description('print the JSON Schema of workflow files (for editors: see docs/workflow-format.md)')
+    .option('--openapi', "print the OpenAPI 3.1 document of baton serve's HTTP API instead (docs/server.md)")
     .action(lazy(() => import('./commands/schema.js')));
 
   return program;

@@ -64,6 +64,12 @@ export const HTTP_STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = 
 
 const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   usage: [
+    // the HTTP API (server/api.ts): a request that does not match its schema, a body too big,
+    // a method a route does not take; baton serve on an address other than loopback (no access control yet)
+    'API_BAD_REQUEST',
+    'API_BODY_TOO_LARGE',
+    'API_METHOD_NOT_ALLOWED',
+    'SERVER_NOT_LOOPBACK',
     // `baton emit --data` that is not JSON; `baton approve` of a run with several approvals open, none named
     'USAGE_BAD_DATA',
     // `baton run -` with nothing (or too much) on standard input; a --timeout that is not a duration
@@ -274,6 +280,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'TASK_FAILED',
   ],
   not_found: [
+    // a route the API does not have; a workflow the served folder does not have
+    'API_NOT_FOUND',
+    'WORKFLOW_NOT_FOUND',
     // a skill folder without SKILL.md; `baton skills show` of a skill the project has not
     'SKILL_NOT_FOUND',
     // `baton approve` of a run with no such approval open
@@ -307,6 +316,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_EXISTS',
   ],
   unavailable: [
+    // baton serve stopping (it takes no new runs), or unable to listen on its port
+    'SERVER_STOPPING',
+    'SERVER_LISTEN',
     // bubblewrap is missing, or cannot make a sandbox on this machine: a run that asks for
     // one refuses to start (never runs unsandboxed)
     'SANDBOX_UNAVAILABLE',

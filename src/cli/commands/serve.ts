@@ -1,0 +1,73 @@
+/**
+ * `baton serve`: the daemon (server/daemon.ts) and its HTTP API (server/api.ts) in one
+ * process. It loads the workflows of a folder, takes over the store's interrupted runs,
+ * starts runs asked for over HTTP and drives them. On SIGTERM or Ctrl-C it stops taking
+ * requests, lets running runs end within the grace period, and leaves the rest
+ * interrupted for the next start to resume.
+ */
+import path from 'node:path';
+import { loadProject } from '../../config/project.js';
+import { BatonError } from '../../observability/errors.js';
+import { currentOwner } from '../../store/ownership.js';
+import { parsePositiveInt } from '../args.js';
+import { EXIT } from '../exit.js';
+import { openCliStore, type StoreFlags } from '../store.js';
+
+interface ServeFlags extends StoreFlags {
+  port?: string;
+  host: string;
+  workflows?: string;
+  grace?: string;
+}
+
+/** Until tokens exist (the access issue), the API is for this machine only. */
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export default async function serve(flags: ServeFlags): Promise<number> {
+  if (!LOOPBACK.has(flags.host)) {
+    throw new BatonError(
+      'SERVER_NOT_LOOPBACK',
+      `--host ${flags.host} would let anyone who can reach it start runs, and baton has no access control yet: listen on 127.0.0.1 (the default), ::1 or localhost, and reach it from elsewhere through an SSH tunnel or a proxy that checks who asks`,
+    );
+  }
+  const port = flags.port === '0' ? 0 : (parsePositiveInt(flags.port, '--port') ?? 8377);
+  const graceMs = (flags.grace === undefined ? 10 : flags.grace === '0' ? 0 : parsePositiveInt(flags.grace, '--grace')!) * 1000;
+  const workflowsDir = path.resolve(flags.workflows ?? loadProject().root);
+  const [{ serve: listen }, { createApi }, { Daemon }] = await Promise.all([import('@hono/node-server'), import('../../server/api.js'), import('../../server/daemon.js')]);
+  const store = await openCliStore(flags, { create: true });
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log });
+  await daemon.loadWorkflows();
+  await daemon.takeOver();
+  const app = createApi(daemon);
+  return new Promise((resolve, reject) => {
+    const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      log(`listening on http://${host}:${info.port} (store ${store.location})`);
+    });
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? `port ${port} is in use: pick another with --port` : err.message;
+      void store.close().finally(() => reject(new BatonError('SERVER_LISTEN', `cannot listen on ${flags.host}:${port}: ${why}`)));
+    });
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: taking no more requests; runs have ${graceMs / 1000}s to end`);
+      server.close();
+      void daemon
+        .stop(graceMs)
+        .then(() => {
+          // Event streams stay open until their run ends: the runs are stopped, so are they.
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          return store.close();
+        })
+        .then(
+          () => resolve(EXIT.ok),
+          (err: unknown) => reject(err),
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

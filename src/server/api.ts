@@ -1,0 +1,205 @@
+/**
+ * The HTTP API of `baton serve`, on Hono (docs/decisions/0012-http-server.md): JSON under
+ * /api, validated by the same zod schemas the OpenAPI 3.1 document at /api/openapi.json is
+ * made from; errors in one shape (`{"error": {code, category, message}}`) with the status
+ * of their category (observability/error-categories.ts); a run's events live over
+ * server-sent events, resumable with Last-Event-ID.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import { httpStatusOf } from '../observability/error-categories.js';
+import { errorDocument } from '../observability/error-document.js';
+import { BatonError } from '../observability/errors.js';
+import { runViews, statusView } from '../runs/views.js';
+import { FINISHED_RUN_STATUSES } from '../store/projection.js';
+import { VERSION } from '../cli/version.js';
+import type { Daemon } from './daemon.js';
+
+/** The largest request body read: runs are started with inputs, not data. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** A comment line to an idle event stream this often, so proxies keep it open. */
+const KEEP_ALIVE_MS = 15_000;
+
+const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), category: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
+  .openapi('Error');
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: ErrorBody } } }]));
+const STATUS_TEXT: Record<number, string> = { 400: 'bad request: the field and the reason', 404: 'no such workflow or run', 409: 'conflict', 503: 'unavailable' };
+
+const RunId = z
+  .string()
+  .regex(/^[0-9A-Za-z]{1,26}$/, 'a run id (or a unique prefix of one): letters and digits')
+  .openapi({ param: { name: 'id', in: 'path' }, example: '01KAQ3T6Y1N2' });
+const WorkflowName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\\0]+$/, 'a workflow name')
+  .openapi({ param: { name: 'name', in: 'path' }, example: 'deploy' });
+const Json = z.record(z.string(), z.unknown());
+
+const routes = {
+  health: createRoute({ method: 'get', path: '/healthz', summary: 'The server is up', responses: { 200: { description: 'up', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), version: z.string() }) } } } } }),
+  ready: createRoute({
+    method: 'get',
+    path: '/readyz',
+    summary: 'The server can take work: its store answers',
+    responses: { 200: { description: 'ready', content: { 'application/json': { schema: z.object({ status: z.literal('ready') }) } } }, ...errors(503) },
+  }),
+  workflows: createRoute({
+    method: 'get',
+    path: '/api/workflows',
+    summary: 'The workflows of the served folder, and the files that do not load',
+    responses: {
+      200: {
+        description: 'workflows',
+        content: {
+          'application/json': {
+            schema: z.object({
+              workflows: z.array(z.object({ name: z.string(), file: z.string(), description: z.string().optional(), inputs: Json })),
+              problems: z.array(z.object({ file: z.string(), message: z.string() })),
+            }),
+          },
+        },
+      },
+    },
+  }),
+  startRun: createRoute({
+    method: 'post',
+    path: '/api/workflows/{name}/runs',
+    summary: 'Start a run of a workflow; answers with its id at once, the run goes on in the server',
+    request: {
+      params: z.object({ name: WorkflowName }),
+      body: { required: false, content: { 'application/json': { schema: z.object({ inputs: Json.optional().describe("the workflow's inputs by name, checked against their declared types") }).strict() } } },
+    },
+    responses: {
+      201: { description: 'recorded; the server drives it', content: { 'application/json': { schema: z.object({ run_id: z.string(), status: z.string(), links: z.object({ run: z.string(), events: z.string() }) }) } } },
+      ...errors(400, 404, 503),
+    },
+  }),
+  runs: createRoute({
+    method: 'get',
+    path: '/api/runs',
+    summary: 'Runs, newest first',
+    request: {
+      query: z.object({
+        workflow: z.string().min(1).optional(),
+        status: z.enum(['pending', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']).optional(),
+        limit: z.coerce.number().int().min(1).max(1000).optional(),
+      }),
+    },
+    responses: { 200: { description: 'runs', content: { 'application/json': { schema: z.object({ runs: z.array(Json) }) } } }, ...errors(400) },
+  }),
+  run: createRoute({
+    method: 'get',
+    path: '/api/runs/{id}',
+    summary: 'A run with its tasks, as `baton status --json` shows it',
+    request: { params: z.object({ id: RunId }) },
+    responses: { 200: { description: 'the run', content: { 'application/json': { schema: Json } } }, ...errors(400, 404) },
+  }),
+  events: createRoute({
+    method: 'get',
+    path: '/api/runs/{id}/events',
+    summary: "A run's events as server-sent events, live until it ends; resumable with Last-Event-ID (an event's seq)",
+    request: { params: z.object({ id: RunId }), headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }) },
+    responses: { 200: { description: 'one SSE event per run event: id is its seq, event its type, data the event as JSON', content: { 'text/event-stream': { schema: z.string() } } }, ...errors(400, 404) },
+  }),
+};
+
+const DOCUMENT = { openapi: '3.1.0', info: { title: 'baton', version: VERSION, description: 'The HTTP API of `baton serve`. See docs/server.md.' } };
+
+/**
+ * The OpenAPI 3.1 document of the API, as /api/openapi.json serves it (`baton schema
+ * --openapi`, committed as schema/openapi.json). Made from the routes alone: no handler runs.
+ */
+export function openApiDocument(): unknown {
+  return createApi(undefined as unknown as Daemon).getOpenAPI31Document(DOCUMENT);
+}
+
+export function createApi(daemon: Daemon): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return undefined;
+      const issue = result.error.issues[0];
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'the request';
+      return c.json(errorDocument(new BatonError('API_BAD_REQUEST', `${where}: ${issue.message}`, { details: { field: issue.path.join('.') } })), 400);
+    },
+  });
+
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorDocument(new BatonError('API_BODY_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`)), 413) }));
+
+  app.openapi(routes.health, (c) => c.json({ status: 'ok' as const, version: VERSION }, 200));
+  app.openapi(routes.ready, async (c) => {
+    await daemon.store.runs.listRuns({ limit: 1 });
+    return c.json({ status: 'ready' as const }, 200);
+  });
+  app.openapi(routes.workflows, (c) =>
+    c.json(
+      {
+        workflows: [...daemon.workflows.values()].map((w) => ({ name: w.name, file: w.file, ...(w.workflow.description ? { description: w.workflow.description } : {}), inputs: w.workflow.inputs as Record<string, unknown> })),
+        problems: daemon.problems.map((p) => ({ file: p.file, message: p.message })),
+      },
+      200,
+    ),
+  );
+  app.openapi(routes.startRun, async (c) => {
+    const { name } = c.req.valid('param');
+    const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : c.req.valid('json');
+    const runId = await daemon.start(name, body?.inputs ?? {});
+    c.header('Location', `/api/runs/${runId}`);
+    return c.json({ run_id: runId, status: 'pending', links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } }, 201);
+  });
+  app.openapi(routes.runs, async (c) => {
+    const query = c.req.valid('query');
+    const runs = await runViews(daemon.store, { workflow: query.workflow, status: query.status, limit: query.limit ?? 20 });
+    return c.json({ runs: runs as unknown as Record<string, unknown>[] }, 200);
+  });
+  app.openapi(routes.run, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    return c.json((await statusView(daemon.store, id)) as unknown as Record<string, unknown>, 200);
+  });
+  app.openapi(routes.events, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const last = c.req.valid('header')['last-event-id'];
+    return streamSSE(c, async (stream) => {
+      const stop = new AbortController();
+      stream.onAbort(() => stop.abort());
+      let seq = last === undefined ? 0 : Number(last);
+      while (!stop.signal.aborted) {
+        const events = await daemon.store.runs.waitForEvents(id, seq, { timeoutMs: KEEP_ALIVE_MS, signal: stop.signal });
+        // Each write waits for the client to take it: a slow reader slows this loop, not the server's memory.
+        for (const event of events) await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+        if (events.length > 0) seq = events[events.length - 1].seq;
+        else if (!stop.signal.aborted) await stream.write(': keep-alive\n\n');
+        const record = await daemon.store.runs.getRun(id);
+        if (record && FINISHED_RUN_STATUSES.has(record.status) && (await daemon.store.runs.readEvents(id, seq)).length === 0) break;
+      }
+    }) as never;
+  });
+
+  app.doc31('/api/openapi.json', DOCUMENT);
+
+  app.notFound((c) => {
+    const allowed = methodsFor(app, c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      return c.json(errorDocument(new BatonError('API_METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(' or ')}`)), 405);
+    }
+    return c.json(errorDocument(new BatonError('API_NOT_FOUND', `no route ${c.req.method} ${c.req.path}: see /api/openapi.json`)), 404);
+  });
+  app.onError((err, c) => c.json(errorDocument(err), httpStatusOf(err) as 400));
+  return app;
+}
+
+/** The methods the app serves on `path` (for a 405's Allow header). */
+function methodsFor(app: OpenAPIHono, path: string): string[] {
+  const out = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL') continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\{[^/]+?\\\}|:[^/]+/g, '[^/]+')}$`);
+    if (pattern.test(path)) out.add(route.method);
+  }
+  return [...out].sort();
+}

@@ -1,0 +1,194 @@
+/**
+ * The long-running side of baton (`baton serve`): the workflows of a folder, loaded and
+ * kept by name; runs started by name (recorded at once, driven in this process); on start,
+ * the interrupted runs of the store taken over; on stop, every drive interrupted, so the
+ * next start resumes what was left. The HTTP API (api.ts) is one front end over it.
+ */
+import path from 'node:path';
+import { createRun, type DriveOptions } from '../engine/runner.js';
+import { continueStoredRun, type ContinueMode } from '../engine/resume.js';
+import { BatonError } from '../observability/errors.js';
+import { driveExtras } from '../runs/drive-options.js';
+import { findWorkflowFiles } from '../runs/workflow-files.js';
+import { loadCode } from '../sdk/load-code.js';
+import type { Diagnostic } from '../spec/diagnostics.js';
+import { fileKind } from '../spec/file-kind.js';
+import { loadWorkflowFile } from '../spec/load.js';
+import type { Workflow } from '../spec/model.js';
+import { didYouMean } from '../spec/suggest.js';
+import type { CodeSnapshot } from '../store/events.js';
+import { displayStatus } from '../store/ownership.js';
+import type { RunOwner, Store } from '../store/store.js';
+
+/** A workflow the daemon can start: its definition as loaded from its file. */
+export interface LoadedWorkflow {
+  name: string;
+  /** Absolute. */
+  file: string;
+  workflow: Workflow;
+  code?: CodeSnapshot;
+  sha256: string;
+}
+
+/** A file of the folder that does not load, and why. */
+export interface WorkflowProblem {
+  file: string;
+  message: string;
+  diagnostics?: Diagnostic[];
+}
+
+export interface DaemonOptions {
+  store: Store;
+  /** The folder of workflow files. */
+  workflowsDir: string;
+  owner: RunOwner;
+  /** A line for the daemon's log (stderr). */
+  log: (line: string) => void;
+}
+
+/** Unfinished runs looked at on start, at most (they are few: interrupted or waiting ones). */
+const TAKE_OVER_SCAN = 10_000;
+
+export class Daemon {
+  readonly workflows = new Map<string, LoadedWorkflow>();
+  problems: WorkflowProblem[] = [];
+  private readonly drives = new Map<string, Promise<void>>();
+  private readonly interrupt = new AbortController();
+  private readonly extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills'> = driveExtras();
+  private stopping = false;
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /** Runs this process drives now. */
+  get driving(): string[] {
+    return [...this.drives.keys()];
+  }
+
+  /**
+   * Loads every workflow of the folder. A file that does not load is kept as a problem
+   * (shown by the API); two files with one name: the first (by path) wins, the other is a problem.
+   */
+  async loadWorkflows(): Promise<void> {
+    const dir = this.options.workflowsDir;
+    const scan = findWorkflowFiles(dir);
+    const workflows = new Map<string, LoadedWorkflow>();
+    const problems: WorkflowProblem[] = [];
+    const skills = this.extras.skills?.lookup();
+    for (const found of scan.files) {
+      const file = path.join(dir, found.file);
+      try {
+        const loaded = await loadOne(file, skills);
+        if ('problem' in loaded) {
+          problems.push(loaded.problem);
+          continue;
+        }
+        const earlier = workflows.get(loaded.name);
+        if (earlier) {
+          problems.push({ file, message: `workflow ${loaded.name} is also defined in ${earlier.file}, which is the one started by that name: rename one of them` });
+          continue;
+        }
+        workflows.set(loaded.name, loaded);
+      } catch (err) {
+        problems.push({ file, message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    this.workflows.clear();
+    for (const [name, loaded] of workflows) this.workflows.set(name, loaded);
+    this.problems = problems;
+    this.options.log(`loaded ${workflows.size} workflow${workflows.size === 1 ? '' : 's'} from ${dir}${problems.length > 0 ? `; ${problems.length} file${problems.length === 1 ? '' : 's'} with problems` : ''}`);
+    for (const problem of problems) this.options.log(`${problem.file}: ${problem.message}`);
+  }
+
+  /** The workflow named `name`; WORKFLOW_NOT_FOUND (with a near name) when the folder has none. */
+  workflow(name: string): LoadedWorkflow {
+    const loaded = this.workflows.get(name);
+    if (loaded) return loaded;
+    const broken = this.problems.find((p) => path.basename(p.file).replace(/\.[^.]+$/, '') === name);
+    const why = broken ? `: ${broken.file} has problems (${broken.message})` : didYouMean(name, [...this.workflows.keys()]);
+    throw new BatonError('WORKFLOW_NOT_FOUND', `no workflow ${name} in ${this.options.workflowsDir}${why}`, { details: { workflow: name } });
+  }
+
+  /**
+   * Records a new run of the workflow `name` and starts driving it; returns its id at once.
+   * Inputs are checked first: a run that cannot start is never recorded.
+   */
+  async start(name: string, inputs: Record<string, unknown>): Promise<string> {
+    if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new runs: start it again, or use another one');
+    const loaded = this.workflow(name);
+    const { runId } = await createRun({
+      store: this.store,
+      workflow: loaded.workflow,
+      ...(loaded.code ? { code: loaded.code } : {}),
+      source: { file: loaded.file, sha256: loaded.sha256 },
+      baseDir: path.dirname(loaded.file),
+      inputs,
+      origin: 'api',
+    });
+    this.drive(runId, { kind: 'start' });
+    return runId;
+  }
+
+  /** Takes over the store's interrupted runs (their process is gone), each driven here. */
+  async takeOver(): Promise<number> {
+    let taken = 0;
+    for (const status of ['running', 'pending'] as const) {
+      for (const record of await this.store.runs.listRuns({ status, limit: TAKE_OVER_SCAN })) {
+        if (displayStatus(record) !== 'interrupted' || this.drives.has(record.id)) continue;
+        this.drive(record.id, { kind: 'resume' });
+        taken++;
+      }
+    }
+    if (taken > 0) this.options.log(`took over ${taken} interrupted run${taken === 1 ? '' : 's'}`);
+    return taken;
+  }
+
+  /** Drives a stored run in the background; its end (or why it stopped) goes to the log. */
+  private drive(runId: string, mode: ContinueMode): void {
+    const options = { store: this.store, runId, owner: this.options.owner, interrupt: this.interrupt.signal, ...this.extras };
+    const drive = continueStoredRun(options, mode).then(
+      ({ state }) => this.options.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`),
+      (err: unknown) => this.options.log(`run ${runId}: ${err instanceof BatonError ? `${err.message} [${err.code}]` : String(err)}`),
+    );
+    this.drives.set(runId, drive);
+    void drive.finally(() => this.drives.delete(runId));
+  }
+
+  /**
+   * Stops taking runs; lets the runs it drives end within `graceMs`, then interrupts the
+   * rest, which are left interrupted (recorded as such) for the next start to resume.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const all = () => Promise.all([...this.drives.values()]);
+    if (this.drives.size > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    if (this.drives.size > 0) {
+      this.options.log(`interrupting ${this.drives.size} run${this.drives.size === 1 ? '' : 's'}: the next start resumes ${this.drives.size === 1 ? 'it' : 'them'}`);
+      this.interrupt.abort();
+      await all();
+    }
+  }
+}
+
+async function loadOne(file: string, skills: ReturnType<NonNullable<DriveOptions['skills']>['lookup']> | undefined): Promise<LoadedWorkflow | { problem: WorkflowProblem }> {
+  const kind = fileKind(file);
+  if (kind !== 'workflow') {
+    const { workflow, code } = await loadCode(file, kind);
+    return { name: workflow.name, file, workflow, code, sha256: code.sha256 };
+  }
+  const loaded = await loadWorkflowFile(file, skills ? { skills } : {});
+  if (!loaded.workflow) {
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0];
+    const message = `${errors.length} problem${errors.length === 1 ? '' : 's'}${first ? `, first at line ${first.line}:${first.col}: ${first.message} [${first.code}]` : ''}`;
+    return { problem: { file, message, diagnostics: loaded.diagnostics } };
+  }
+  return { name: loaded.workflow.name, file, workflow: loaded.workflow, sha256: loaded.sha256! };
+}

@@ -1,0 +1,187 @@
+/**
+ * `baton serve` end to end: a real daemon process on an ephemeral loopback port, real HTTP.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BATON, ROOT, tempDir, TEST_HOME } from './helpers.js';
+
+interface Served {
+  child: ChildProcess;
+  base: string;
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+const running: Served[] = [];
+afterEach(() => {
+  for (const s of running.splice(0)) s.child.kill('SIGKILL');
+});
+
+/** Starts `baton serve --port 0` in `dir` and resolves once it says where it listens. */
+function serve(dir: string, ...args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [BATON, 'serve', '--port', '0', ...args], { cwd: dir, env: { ...process.env, BATON_HOME: TEST_HOME, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`baton serve did not listen:\n${log}`)), 15_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        const served = { child, base: match[1], log: () => log, exited };
+        running.push(served);
+        resolve(served);
+      }
+    });
+    child.on('exit', () => reject(new Error(`baton serve exited:\n${log}`)));
+  });
+}
+
+function project(files: Record<string, string>): string {
+  const dir = tempDir('baton-serve-');
+  writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const HELLO = 'name: hello\ninputs:\n  who: {type: string, default: world}\noutputs:\n  said: "${ tasks.say.outputs.stdout }"\ntasks:\n  - id: say\n    command: echo "hello $WHO"\n    environment: { WHO: "${ inputs.who }" }\n';
+const SLOW = 'name: slow\ntasks:\n  - id: nap\n    command: sleep 2 && echo rested\n  - id: after\n    depends_on: [nap]\n    command: echo after\n';
+
+async function json(res: Response): Promise<{ status: number; body: Record<string, unknown> }> {
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The SSE events of a stream until it ends: [id, event, data]. */
+async function sse(url: string, headers: Record<string, string> = {}): Promise<Array<{ id: string; event: string; data: Record<string, unknown> }>> {
+  const res = await fetch(url, { headers });
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data:'))
+    .map((block) => {
+      const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? '';
+      return { id: field('id'), event: field('event'), data: JSON.parse(field('data')) as Record<string, unknown> };
+    });
+}
+
+describe('baton serve', () => {
+  it('starts a run over HTTP (201 with its id at once), drives it, and streams its events, resumable with Last-Event-ID', async () => {
+    const dir = project({ 'hello.yaml': HELLO, 'broken.yaml': 'name: broken\ntasks:\n  - id: a\n    comand: x\n' });
+    const s = await serve(dir);
+    expect(await json(await fetch(`${s.base}/healthz`))).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect((await fetch(`${s.base}/readyz`)).status).toBe(200);
+    const workflows = await json(await fetch(`${s.base}/api/workflows`));
+    expect((workflows.body.workflows as Array<{ name: string }>).map((w) => w.name)).toEqual(['hello']);
+    expect(workflows.body.problems).toEqual([{ file: path.join(dir, 'broken.yaml'), message: expect.stringMatching(/^2 problems, first at line 3:5: .*\[SPEC_MISSING_FIELD\]$/) }]);
+
+    const started = await fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { who: 'api' } }) });
+    const { status, body } = await json(started);
+    expect(status).toBe(201);
+    const runId = body.run_id as string;
+    expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
+
+    const events = await sse(`${s.base}/api/runs/${runId}/events`);
+    expect(events.map((e) => e.event)).toEqual(['RunCreated', 'RunStarted', 'TaskReady', 'TaskStarted', 'TaskSucceeded', 'RunSucceeded']);
+    expect(events.map((e) => Number(e.id))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(events[0].data).toMatchObject({ origin: 'api', inputs: { who: 'api' } });
+    // Resumed after the 4th: only what came after it.
+    expect((await sse(`${s.base}/api/runs/${runId}/events`, { 'Last-Event-ID': '4' })).map((e) => e.id)).toEqual(['5', '6']);
+
+    const run = await json(await fetch(`${s.base}/api/runs/${runId.slice(0, 12)}`));
+    expect(run.body).toMatchObject({ run_id: runId, status: 'succeeded', result: { said: 'hello api' } });
+    const list = await json(await fetch(`${s.base}/api/runs?workflow=hello`));
+    expect((list.body.runs as Array<{ run_id: string }>).map((r) => r.run_id)).toEqual([runId]);
+  });
+
+  it('answers bad requests with one error shape and the status of its category', async () => {
+    const s = await serve(project({ 'hello.yaml': HELLO }));
+    const post = (name: string, body: string) => fetch(`${s.base}/api/workflows/${name}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(await json(await post('hello', '{"inputs":"x"}'))).toMatchObject({ status: 400, body: { error: { code: 'API_BAD_REQUEST', category: 'usage', details: { field: 'inputs' } } } });
+    expect(await json(await post('hello', '{"inputs":{},"extra":1}'))).toMatchObject({ status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+    expect(await json(await post('hello', '{"inputs":{"whom":"x"}}'))).toMatchObject({ status: 400, body: { error: { code: 'INPUT_UNKNOWN', message: 'unknown input "whom": it accepts: who' } } });
+    expect(await json(await post('helo', '{}'))).toMatchObject({ status: 404, body: { error: { code: 'WORKFLOW_NOT_FOUND', message: expect.stringContaining("did you mean 'hello'?") } } });
+    expect(await tooLarge(`${s.base}/api/workflows/hello/runs`, 2 * 1024 * 1024)).toMatchObject({ status: 413, body: { error: { code: 'API_BODY_TOO_LARGE' } } });
+    expect(await json(await fetch(`${s.base}/api/runs/NOPE`))).toMatchObject({ status: 404, body: { error: { code: 'STORE_RUN_NOT_FOUND' } } });
+    expect(await json(await fetch(`${s.base}/api/runs/..%2F..%2Fetc`))).toMatchObject({ status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+    expect(await json(await fetch(`${s.base}/api/nothing`))).toMatchObject({ status: 404, body: { error: { code: 'API_NOT_FOUND' } } });
+    const wrong = await fetch(`${s.base}/api/runs`, { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET');
+    // No run was recorded by any of them.
+    expect((await json(await fetch(`${s.base}/api/runs`))).body.runs).toEqual([]);
+  });
+
+  it('SIGTERM leaves a running run interrupted; the next start takes it over and finishes it', async () => {
+    const dir = project({ 'slow.yaml': SLOW });
+    const first = await serve(dir, '--grace', '0');
+    const { body } = await json(await fetch(`${first.base}/api/workflows/slow/runs`, { method: 'POST' }));
+    const runId = body.run_id as string;
+    // Its first task is running: stop the server.
+    await until(`${first.base}/api/runs/${runId}/events`, 'TaskStarted');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.log()).toContain('SIGTERM: taking no more requests');
+    const second = await serve(dir);
+    expect(second.log()).toContain('took over 1 interrupted run');
+    const events = await sse(`${second.base}/api/runs/${runId}/events`);
+    expect(events.at(-1)?.event).toBe('RunSucceeded');
+    expect(events.map((e) => e.event)).toContain('RunResumed');
+  });
+
+  it('listens on loopback only until baton has access control', () => {
+    const r = batonSync(['serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('SERVER_NOT_LOOPBACK');
+  });
+
+  it('serves the OpenAPI 3.1 document its handlers validate with, as committed in schema/openapi.json', async () => {
+    const s = await serve(project({}));
+    const doc = (await (await fetch(`${s.base}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/workflows/{name}/runs', '/api/runs/{id}/events']));
+    const committed = readFileSync(path.join(ROOT, 'schema', 'openapi.json'), 'utf8');
+    expect(JSON.stringify(doc, null, 2) + '\n', 'schema/openapi.json is out of date: run `npm run schema`').toBe(committed);
+  });
+});
+
+/**
+ * POSTs `bytes` of JSON and reads the answer: the server answers 413 from the length alone
+ * and may close before the body is sent, which fetch reports as a failure, not a response.
+ */
+function tooLarge(url: string, bytes: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const body = `{"inputs":{"who":"${'x'.repeat(bytes)}"}}`;
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+    req.end(body);
+  });
+}
+
+function batonSync(args: string[]) {
+  const r = spawnSync(process.execPath, [BATON, ...args], { encoding: 'utf8', env: { ...process.env, BATON_HOME: TEST_HOME } });
+  return { status: r.status, stderr: r.stderr };
+}
+
+/** Reads a run's event stream until an event of `type` arrives, then lets it go. */
+async function until(url: string, type: string): Promise<void> {
+  const stop = new AbortController();
+  const res = await fetch(url, { signal: stop.signal });
+  const reader = res.body!.getReader();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the stream ended without ${type}:\n${text}`);
+    text += Buffer.from(value).toString();
+    if (text.includes(`event: ${type}\n`)) break;
+  }
+  stop.abort();
+}
