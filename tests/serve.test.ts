@@ -133,6 +133,50 @@ describe('baton serve', () => {
     expect(events.map((e) => e.event)).toContain('RunResumed');
   });
 
+  it('cancels, retries, answers approvals and delivers events over the API; runs nobody drives go on in the server', async () => {
+    const dir = project({
+      'slow.yaml': SLOW,
+      'flaky.yaml': 'name: flaky\ntasks:\n  - id: check\n    command: test -f marker\n',
+      'gate.ts': "import { workflow } from 'baton';\nexport default workflow({ name: 'gate' }, async (ctx) => {\n  await ctx.approval('go-live', { prompt: 'Ship it?' });\n  const dns = await ctx.waitForEvent<{ ok: boolean }>('dns', { event: 'dns.propagated' });\n  return ctx.summary(`shipped, dns ${dns.ok}`);\n});\n",
+    });
+    const s = await serve(dir);
+    const post = async (url: string, body?: unknown) =>
+      json(await fetch(`${s.base}${url}`, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) }));
+    const status = async (id: string) => (await json(await fetch(`${s.base}/api/runs/${id}`))).body.status as string;
+    const settle = async (id: string, want: string) => {
+      for (let i = 0; i < 200 && (await status(id)) !== want; i++) await new Promise((r) => setTimeout(r, 50));
+      return status(id);
+    };
+
+    // Cancel a running run: its driver, this server, carries it out.
+    const slow = (await post('/api/workflows/slow/runs')).body.run_id as string;
+    await until(`${s.base}/api/runs/${slow}/events`, 'TaskStarted');
+    expect(await post(`/api/runs/${slow}/cancel`, { reason: 'not now' })).toMatchObject({ status: 202, body: { status: 'cancel_requested' } });
+    expect(await settle(slow, 'cancelled')).toBe('cancelled');
+    // Retry it, and a failed one once its cause is fixed; refused while it runs.
+    const flaky = (await post('/api/workflows/flaky/runs')).body.run_id as string;
+    expect(await settle(flaky, 'failed')).toBe('failed');
+    writeFileSync(path.join(dir, 'marker'), '');
+    expect(await post(`/api/runs/${flaky}/retry`)).toMatchObject({ status: 202 });
+    expect(await settle(flaky, 'succeeded')).toBe('succeeded');
+    expect(await post(`/api/runs/${flaky}/resume`)).toMatchObject({ status: 409, body: { error: { code: 'RUN_FINISHED' } } });
+
+    // An approval, then an event.
+    const gate = (await post('/api/workflows/gate/runs')).body.run_id as string;
+    expect(await settle(gate, 'waiting')).toBe('waiting');
+    const approvals = (await json(await fetch(`${s.base}/api/approvals`))).body.approvals;
+    expect(approvals).toEqual([{ run_id: gate, workflow: 'gate', task: 'go-live', prompt: 'Ship it?' }]);
+    expect(await post(`/api/runs/${gate}/approvals/go-live`, { approved: 'yes' })).toMatchObject({ status: 400, body: { error: { details: { field: 'approved' } } } });
+    expect(await post(`/api/runs/${gate}/approvals/go-live`, { approved: true, comment: 'ok' })).toMatchObject({ status: 200, body: { approved: true } });
+    for (let i = 0; i < 200; i++) {
+      const reached = await post('/api/events/dns.propagated', { data: { ok: true } });
+      if ((reached.body.delivered as unknown[]).length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await settle(gate, 'succeeded')).toBe('succeeded');
+    expect((await json(await fetch(`${s.base}/api/runs/${gate}`))).body.summary).toBe('shipped, dns true');
+  });
+
   it('listens on loopback only until baton has access control', () => {
     const r = batonSync(['serve', '--host', '0.0.0.0', '--port', '0']);
     expect(r.status).toBe(2);

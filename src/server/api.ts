@@ -11,6 +11,8 @@ import { streamSSE } from 'hono/streaming';
 import { httpStatusOf } from '../observability/error-categories.js';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
+import { loadRun } from '../engine/resume.js';
+import { openWaits } from '../engine/steps/answer.js';
 import { runViews, statusView } from '../runs/views.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import { VERSION } from '../cli/version.js';
@@ -39,6 +41,11 @@ const WorkflowName = z
   .regex(/^[^/\\\0]+$/, 'a workflow name')
   .openapi({ param: { name: 'name', in: 'path' }, example: 'deploy' });
 const Json = z.record(z.string(), z.unknown());
+
+const Accepted = z.object({ run_id: z.string(), status: z.string() });
+const accepted = (what: string) => ({ 202: { description: what, content: { 'application/json': { schema: Accepted } } }, ...errors(400, 404, 409, 503) });
+const RunParams = z.object({ id: RunId });
+const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, content: { 'application/json': { schema: z.object(shape).strict() } } });
 
 const routes = {
   health: createRoute({ method: 'get', path: '/healthz', summary: 'The server is up', responses: { 200: { description: 'up', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), version: z.string() }) } } } } }),
@@ -98,6 +105,64 @@ const routes = {
     summary: 'A run with its tasks, as `baton status --json` shows it',
     request: { params: z.object({ id: RunId }) },
     responses: { 200: { description: 'the run', content: { 'application/json': { schema: Json } } }, ...errors(400, 404) },
+  }),
+  cancel: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/cancel',
+    summary: 'Cancel a run: the process driving it is asked to (it stops its tasks and runs their always() cleanup); one nobody drives is cancelled here',
+    request: { params: RunParams, body: optionalBody({ reason: z.string().max(1000).optional() }) },
+    responses: accepted('cancel_requested (its driver carries it out) or cancelling (this server does)'),
+  }),
+  retry: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/retry',
+    summary: "Run a finished run's failed and cancelled tasks again (or `from` a task on), keeping what succeeded",
+    request: { params: RunParams, body: optionalBody({ from: z.string().min(1).max(500).optional() }) },
+    responses: accepted('the run goes on in this server'),
+  }),
+  resume: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/resume',
+    summary: 'Go on with an interrupted run (its process is gone): finished tasks are kept',
+    request: { params: RunParams },
+    responses: accepted('the run goes on in this server'),
+  }),
+  emit: createRoute({
+    method: 'post',
+    path: '/api/events/{name}',
+    summary: 'Deliver an event to the waits open for it (waitForEvent), in every run or in `run_id`',
+    request: {
+      params: z.object({ name: z.string().min(1).max(200).openapi({ param: { name: 'name', in: 'path' }, example: 'dns.propagated' }) }),
+      body: optionalBody({ data: z.unknown().optional(), run_id: RunId.optional() }),
+    },
+    responses: {
+      200: { description: 'the runs it reached (none is not an error)', content: { 'application/json': { schema: z.object({ event: z.string(), delivered: z.array(z.object({ run_id: z.string(), tasks: z.array(z.string()) })) }) } } },
+      ...errors(400, 404),
+    },
+  }),
+  approvals: createRoute({
+    method: 'get',
+    path: '/api/approvals',
+    summary: 'The approvals open in waiting runs',
+    responses: {
+      200: {
+        description: 'open approvals',
+        content: { 'application/json': { schema: z.object({ approvals: z.array(z.object({ run_id: z.string(), workflow: z.string(), task: z.string(), prompt: z.string().optional(), timeout_at: z.number().optional() })) }) } },
+      },
+    },
+  }),
+  approve: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/approvals/{task}',
+    summary: 'Answer an approval of a run: approve or reject it',
+    request: {
+      params: z.object({ id: RunId, task: z.string().min(1).max(500).openapi({ param: { name: 'task', in: 'path' }, example: 'go-live' }) }),
+      body: { required: true, content: { 'application/json': { schema: z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict() } } },
+    },
+    responses: {
+      200: { description: 'recorded', content: { 'application/json': { schema: z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() }) } } },
+      ...errors(400, 404, 409),
+    },
   }),
   events: createRoute({
     method: 'get',
@@ -160,6 +225,40 @@ export function createApi(daemon: Daemon): OpenAPIHono {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
     return c.json((await statusView(daemon.store, id)) as unknown as Record<string, unknown>, 200);
   });
+  const bodyOf = <T>(c: { req: { header: (name: string) => string | undefined } }, read: () => T): T | undefined =>
+    c.req.header('content-length') === '0' || !c.req.header('content-type') ? undefined : read();
+  app.openapi(routes.cancel, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const body = bodyOf(c, () => c.req.valid('json'));
+    const how = await daemon.cancel(id, body?.reason ?? 'cancelled over the API');
+    return c.json({ run_id: id, status: how === 'requested' ? 'cancel_requested' : 'cancelling' }, 202);
+  });
+  app.openapi(routes.retry, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const from = bodyOf(c, () => c.req.valid('json'))?.from;
+    await daemon.act(id, { kind: 'retry', ...(from === undefined ? {} : { from }) });
+    return c.json({ run_id: id, status: 'running' }, 202);
+  });
+  app.openapi(routes.resume, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    await daemon.act(id, { kind: 'resume' });
+    return c.json({ run_id: id, status: 'running' }, 202);
+  });
+  app.openapi(routes.emit, async (c) => {
+    const { name } = c.req.valid('param');
+    const body = bodyOf(c, () => c.req.valid('json'));
+    const only = body?.run_id === undefined ? undefined : await daemon.store.runs.resolveRunId(body.run_id);
+    const reached = await daemon.emit(name, body?.data ?? null, only);
+    return c.json({ event: name, delivered: reached.map((d) => ({ run_id: d.runId, tasks: d.tasks })) }, 200);
+  });
+  app.openapi(routes.approvals, async (c) => c.json({ approvals: await openApprovals(daemon) }, 200));
+  app.openapi(routes.approve, async (c) => {
+    const { id: given, task } = c.req.valid('param');
+    const id = await daemon.store.runs.resolveRunId(given);
+    const { approved, comment } = c.req.valid('json');
+    const delivered = await daemon.approve(id, task, { approved, ...(comment === undefined ? {} : { comment }) });
+    return c.json({ run_id: id, task, approved, timed_out: delivered.timedOut === true }, 200);
+  });
   app.openapi(routes.events, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
     const last = c.req.valid('header')['last-event-id'];
@@ -191,6 +290,18 @@ export function createApi(daemon: Daemon): OpenAPIHono {
   });
   app.onError((err, c) => c.json(errorDocument(err), httpStatusOf(err) as 400));
   return app;
+}
+
+/** The approvals open in the store's waiting runs. */
+async function openApprovals(daemon: Daemon) {
+  const out: Array<{ run_id: string; workflow: string; task: string; prompt?: string; timeout_at?: number }> = [];
+  for (const run of await daemon.store.runs.listRuns({ status: 'waiting', limit: 1000 })) {
+    for (const wait of openWaits(await loadRun(daemon.store.runs, run.id))) {
+      if (wait.kind !== 'approval') continue;
+      out.push({ run_id: run.id, workflow: run.workflow, task: wait.task, ...(wait.prompt ? { prompt: wait.prompt } : {}), ...(wait.timeout_at ? { timeout_at: wait.timeout_at } : {}) });
+    }
+  }
+  return out;
 }
 
 /** The methods the app serves on `path` (for a 405's Allow header). */

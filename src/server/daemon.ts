@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { createRun, type DriveOptions } from '../engine/runner.js';
-import { continueStoredRun, type ContinueMode } from '../engine/resume.js';
+import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
+import { answerApproval, answeredBy, dueWaitingRuns, emitEvent, type Delivered } from '../engine/steps/answer.js';
 import { BatonError } from '../observability/errors.js';
 import { driveExtras } from '../runs/drive-options.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
@@ -146,12 +147,71 @@ export class Daemon {
     return taken;
   }
 
+  /**
+   * Goes on with a stored run here (resume, retry, cancel of a run nobody drives):
+   * resolves once the run is claimed and checked, and rejects with why when it is refused
+   * (RUN_FINISHED, RUN_NOT_FINISHED, RUN_HELD...); the run then goes on in the background.
+   */
+  act(runId: string, mode: ContinueMode): Promise<void> {
+    if (this.stopping) return Promise.reject(new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new work: start it again, or use another one'));
+    if (this.drives.has(runId)) return Promise.reject(new BatonError('RUN_HELD', `run ${runId} is being driven by this server already`, { details: { run: runId } }));
+    return new Promise((resolve, reject) => this.drive(runId, mode, { loaded: resolve, refused: reject }));
+  }
+
+  /** Cancels a run: one this server (or another live process) drives is asked to; one nobody drives is cancelled here. */
+  async cancel(runId: string, reason: string): Promise<'requested' | 'cancelling'> {
+    const owner = await requestCancel(this.store.runs, runId, reason);
+    if (owner !== undefined) return 'requested';
+    await this.act(runId, { kind: 'cancel', reason });
+    return 'cancelling';
+  }
+
+  /** Delivers an event to the waits open for it; runs nobody drives go on here. */
+  async emit(name: string, data: unknown, runId?: string): Promise<Delivered[]> {
+    const reached = await emitEvent(this.store.runs, name, data, runId, Date.now(), 'api');
+    for (const one of reached) if (one.continueHere && !this.drives.has(one.runId)) this.drive(one.runId, { kind: 'resume' });
+    return reached;
+  }
+
+  /** Answers an approval; a run nobody drives goes on here. */
+  async approve(runId: string, task: string | undefined, answer: { approved: boolean; comment?: string }): Promise<Delivered> {
+    const delivered = await answerApproval(this.store.runs, runId, task, { ...answer, by: answeredBy(), origin: 'api' });
+    if (delivered.continueHere && !this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
+    return delivered;
+  }
+
+  /**
+   * Looks every `everyMs` for waiting runs nobody drives whose sleep or timeout is due (or
+   * that sleep: this server waits for them) and goes on with them: timers that came due
+   * while no process was there fire here.
+   */
+  watchTimers(everyMs = 1000): void {
+    const look = async () => {
+      if (this.stopping) return;
+      for (const runId of await dueWaitingRuns(this.store.runs)) if (!this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
+    };
+    const timer = setInterval(() => void look().catch((err: unknown) => this.options.log(`looking for due timers: ${String(err)}`)), everyMs);
+    this.interrupt.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    this.stopTimers = () => clearInterval(timer);
+    void look().catch(() => {});
+  }
+
+  private stopTimers = () => {};
+
   /** Drives a stored run in the background; its end (or why it stopped) goes to the log. */
-  private drive(runId: string, mode: ContinueMode): void {
-    const options = { store: this.store, runId, owner: this.options.owner, interrupt: this.interrupt.signal, ...this.extras };
+  private drive(runId: string, mode: ContinueMode, told?: { loaded: () => void; refused: (err: unknown) => void }): void {
+    let loaded = false;
+    const onLoaded = () => {
+      loaded = true;
+      told?.loaded();
+    };
+    const options = { store: this.store, runId, owner: this.options.owner, interrupt: this.interrupt.signal, ...this.extras, origin: 'api' as const, onLoaded };
     const drive = continueStoredRun(options, mode).then(
       ({ state }) => this.options.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`),
-      (err: unknown) => this.options.log(`run ${runId}: ${err instanceof BatonError ? `${err.message} [${err.code}]` : String(err)}`),
+      (err: unknown) => {
+        if (!loaded && told) return told.refused(err);
+        this.options.log(`run ${runId}: ${err instanceof BatonError ? `${err.message} [${err.code}]` : String(err)}`);
+      },
     );
     this.drives.set(runId, drive);
     void drive.finally(() => this.drives.delete(runId));
@@ -163,6 +223,7 @@ export class Daemon {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.stopTimers();
     const all = () => Promise.all([...this.drives.values()]);
     if (this.drives.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;

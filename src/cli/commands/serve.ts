@@ -39,6 +39,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log });
   await daemon.loadWorkflows();
   await daemon.takeOver();
+  daemon.watchTimers();
   const app = createApi(daemon);
   return new Promise((resolve, reject) => {
     const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
