@@ -94,6 +94,14 @@ describe('baton serve', () => {
 
     const run = await json(await fetch(`${s.base}/api/runs/${runId.slice(0, 12)}`));
     expect(run.body).toMatchObject({ run_id: runId, status: 'succeeded', result: { said: 'hello api' } });
+    // Its output, a page at a time.
+    const logs = await json(await fetch(`${s.base}/api/runs/${runId}/logs`));
+    expect(logs.body).toMatchObject({ text: 'say | hello api\n', truncated: false });
+    const first = await json(await fetch(`${s.base}/api/runs/${runId}/logs?offset=0&limit_bytes=6`));
+    expect(first.body).toMatchObject({ text: 'say | ', truncated: true });
+    const rest = await json(await fetch(`${s.base}/api/runs/${runId}/logs?offset=${encodeURIComponent(first.body.next as string)}`));
+    expect(rest.body.text).toBe('hello api\n');
+    expect((await json(await fetch(`${s.base}/api/runs/${runId}/logs?offset=garbage`))).status).toBe(400);
     const list = await json(await fetch(`${s.base}/api/runs?workflow=hello`));
     expect((list.body.runs as Array<{ run_id: string }>).map((r) => r.run_id)).toEqual([runId]);
   });

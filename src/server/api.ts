@@ -13,6 +13,7 @@ import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
 import { loadRun } from '../engine/resume.js';
 import { openWaits } from '../engine/steps/answer.js';
+import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import { VERSION } from '../cli/version.js';
@@ -164,6 +165,26 @@ const routes = {
       ...errors(400, 404, 409),
     },
   }),
+  logs: createRoute({
+    method: 'get',
+    path: '/api/runs/{id}/logs',
+    summary: "A run's output a page at a time: the tail by default, or forward from `offset` (a page's `next`, or 0 for the start); every page at most `limit_bytes`",
+    request: {
+      params: RunParams,
+      query: z.object({
+        task: z.string().min(1).max(500).optional(),
+        offset: z.string().max(200).optional(),
+        limit_bytes: z.coerce.number().int().min(1).max(1024 * 1024).optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'one page: its text (lines as `baton logs` prints them), whether output was left out, and where the next page starts',
+        content: { 'application/json': { schema: z.object({ text: z.string(), bytes: z.number(), truncated: z.boolean(), next: z.string() }) } },
+      },
+      ...errors(400, 404),
+    },
+  }),
   events: createRoute({
     method: 'get',
     path: '/api/runs/{id}/events',
@@ -258,6 +279,12 @@ export function createApi(daemon: Daemon): OpenAPIHono {
     const { approved, comment } = c.req.valid('json');
     const delivered = await daemon.approve(id, task, { approved, ...(comment === undefined ? {} : { comment }) });
     return c.json({ run_id: id, task, approved, timed_out: delivered.timedOut === true }, 200);
+  });
+  app.openapi(routes.logs, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const query = c.req.valid('query');
+    const page = await readLogPage(daemon.store.logs, id, { ...(query.task ? { task: query.task } : {}), ...(query.offset !== undefined ? { offset: query.offset } : {}), limitBytes: query.limit_bytes ?? 64 * 1024 });
+    return c.json(page, 200);
   });
   app.openapi(routes.events, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
