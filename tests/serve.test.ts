@@ -104,6 +104,21 @@ describe('baton serve', () => {
     expect((await json(await fetch(`${s.base}/api/runs/${runId}/logs?offset=garbage`))).status).toBe(400);
     const list = await json(await fetch(`${s.base}/api/runs?workflow=hello`));
     expect((list.body.runs as Array<{ run_id: string }>).map((r) => r.run_id)).toEqual([runId]);
+
+    // Paging: every run once, newest first, page after page.
+    for (let i = 0; i < 4; i++) await fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST' });
+    const everyRun = ((await json(await fetch(`${s.base}/api/runs?limit=100`))).body.runs as Array<{ run_id: string }>).map((r) => r.run_id);
+    expect(everyRun).toHaveLength(5);
+    const paged: string[] = [];
+    let cursor = '';
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await json(await fetch(`${s.base}/api/runs?limit=2${cursor}`));
+      paged.push(...(page.body.runs as Array<{ run_id: string }>).map((r) => r.run_id));
+      if (page.body.next_cursor === undefined) break;
+      cursor = `&cursor=${page.body.next_cursor as string}`;
+    }
+    expect(paged).toEqual(everyRun);
+    expect((await json(await fetch(`${s.base}/api/runs?cursor=bad`))).body).toMatchObject({ error: { code: 'API_BAD_REQUEST', details: { field: 'cursor' } } });
   });
 
   it('answers bad requests with one error shape and the status of its category', async () => {

@@ -35,6 +35,8 @@ export interface RunQuery {
   /** Only runs created at or after this time (ms since epoch). */
   since?: number;
   limit: number;
+  /** Only runs older than this one (the last of the previous page). */
+  before?: { created_at: number; id: string };
 }
 
 /** Unfinished runs are few, so telling live ones from interrupted ones after the query is cheap. */

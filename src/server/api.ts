@@ -96,9 +96,17 @@ const routes = {
         workflow: z.string().min(1).optional(),
         status: z.enum(['pending', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']).optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
+        cursor: z
+          .string()
+          .regex(/^\d{1,16}\.[0-9A-Za-z]{1,26}$/, 'a next_cursor from an earlier page')
+          .optional()
+          .describe('where the page starts: the next_cursor of the page before'),
       }),
     },
-    responses: { 200: { description: 'runs', content: { 'application/json': { schema: z.object({ runs: z.array(Json) }) } } }, ...errors(400) },
+    responses: {
+      200: { description: 'runs, and next_cursor when there may be more', content: { 'application/json': { schema: z.object({ runs: z.array(Json), next_cursor: z.string().optional() }) } } },
+      ...errors(400),
+    },
   }),
   run: createRoute({
     method: 'get',
@@ -239,8 +247,13 @@ export function createApi(daemon: Daemon): OpenAPIHono {
   });
   app.openapi(routes.runs, async (c) => {
     const query = c.req.valid('query');
-    const runs = await runViews(daemon.store, { workflow: query.workflow, status: query.status, limit: query.limit ?? 20 });
-    return c.json({ runs: runs as unknown as Record<string, unknown>[] }, 200);
+    const limit = query.limit ?? 20;
+    const before = query.cursor === undefined ? undefined : { created_at: Number(query.cursor.slice(0, query.cursor.indexOf('.'))), id: query.cursor.slice(query.cursor.indexOf('.') + 1) };
+    const runs = await runViews(daemon.store, { workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}) });
+    const last = runs.at(-1);
+    // The page is full: there may be more, from after its last run.
+    const next = runs.length === limit && last ? { next_cursor: `${Date.parse(last.created_at)}.${last.run_id}` } : {};
+    return c.json({ runs: runs as unknown as Record<string, unknown>[], ...next }, 200);
   });
   app.openapi(routes.run, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);

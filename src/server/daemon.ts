@@ -18,7 +18,8 @@ import { loadWorkflowFile } from '../spec/load.js';
 import type { Workflow } from '../spec/model.js';
 import { didYouMean } from '../spec/suggest.js';
 import type { CodeSnapshot } from '../store/events.js';
-import { displayStatus } from '../store/ownership.js';
+import { displayStatus, isOwnerGone } from '../store/ownership.js';
+import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import type { RunOwner, Store } from '../store/store.js';
 
 /** A workflow the daemon can start: its definition as loaded from its file. */
@@ -152,9 +153,17 @@ export class Daemon {
    * resolves once the run is claimed and checked, and rejects with why when it is refused
    * (RUN_FINISHED, RUN_NOT_FINISHED, RUN_HELD...); the run then goes on in the background.
    */
-  act(runId: string, mode: ContinueMode): Promise<void> {
-    if (this.stopping) return Promise.reject(new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new work: start it again, or use another one'));
-    if (this.drives.has(runId)) return Promise.reject(new BatonError('RUN_HELD', `run ${runId} is being driven by this server already`, { details: { run: runId } }));
+  async act(runId: string, mode: ContinueMode): Promise<void> {
+    if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new work: start it again, or use another one');
+    const current = this.drives.get(runId);
+    if (current) {
+      // A drive here that is letting go of a run that ended (or now waits) is waited for; one still driving it holds it.
+      const record = await this.store.runs.getRun(runId);
+      if (record && !FINISHED_RUN_STATUSES.has(record.status) && record.status !== 'waiting') {
+        throw new BatonError('RUN_HELD', `run ${runId} is being driven by this server already`, { details: { run: runId } });
+      }
+      await current;
+    }
     return new Promise((resolve, reject) => this.drive(runId, mode, { loaded: resolve, refused: reject }));
   }
 
@@ -169,15 +178,29 @@ export class Daemon {
   /** Delivers an event to the waits open for it; runs nobody drives go on here. */
   async emit(name: string, data: unknown, runId?: string): Promise<Delivered[]> {
     const reached = await emitEvent(this.store.runs, name, data, runId, Date.now(), 'api');
-    for (const one of reached) if (one.continueHere && !this.drives.has(one.runId)) this.drive(one.runId, { kind: 'resume' });
+    for (const one of reached) if (one.continueHere) this.goOn(one.runId);
     return reached;
   }
 
   /** Answers an approval; a run nobody drives goes on here. */
   async approve(runId: string, task: string | undefined, answer: { approved: boolean; comment?: string }): Promise<Delivered> {
     const delivered = await answerApproval(this.store.runs, runId, task, { ...answer, by: answeredBy(), origin: 'api' });
-    if (delivered.continueHere && !this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
+    if (delivered.continueHere) this.goOn(delivered.runId);
     return delivered;
+  }
+
+  /**
+   * Goes on with a run that nobody drives and that has something to go on with (an
+   * answer). A drive of it here that is letting it go (it recorded the wait, and released
+   * the run) is waited for first, so the answer is never left with nobody to take it up.
+   */
+  private goOn(runId: string): void {
+    const current = this.drives.get(runId);
+    if (current === undefined) return this.drive(runId, { kind: 'resume' });
+    void current.then(async () => {
+      const record = await this.store.runs.getRun(runId);
+      if (record && !this.drives.has(runId) && !FINISHED_RUN_STATUSES.has(record.status) && isOwnerGone(record)) this.drive(runId, { kind: 'resume' });
+    });
   }
 
   /**
@@ -214,7 +237,9 @@ export class Daemon {
       },
     );
     this.drives.set(runId, drive);
-    void drive.finally(() => this.drives.delete(runId));
+    void drive.finally(() => {
+      if (this.drives.get(runId) === drive) this.drives.delete(runId);
+    });
   }
 
   /**

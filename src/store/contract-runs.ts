@@ -153,6 +153,22 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
     expect(await runs.listRuns({ workflow: 'nothing' })).toEqual([]);
   });
 
+  it('pages through runs with `before` (the last run of a page), however many share a creation time', async () => {
+    for (let i = 0; i < 25; i++) await store().runs.createRun(run(`P${String(i).padStart(2, '0')}`, T0 + Math.floor(i / 4)), [ev.created()]);
+    const all = (await store().runs.listRuns({ limit: 100 })).map((r) => r.id);
+    const paged: string[] = [];
+    let before: { created_at: number; id: string } | undefined;
+    for (;;) {
+      const page = await store().runs.listRuns({ limit: 10, ...(before ? { before } : {}) });
+      paged.push(...page.map((r) => r.id));
+      if (page.length < 10) break;
+      const last = page[page.length - 1];
+      before = { created_at: last.created_at, id: last.id };
+    }
+    expect(paged).toEqual(all);
+    expect(new Set(paged).size).toBe(25);
+  });
+
   it('breaks ties in creation time by id, newest first', async () => {
     await store().runs.createRun(run('RA'), [ev.created()]);
     await store().runs.createRun(run('RB'), [ev.created()]);

@@ -48,6 +48,8 @@ export interface RunFilter {
   since?: number;
   /** How many, most recent (created_at, then id) first; default 20. */
   limit?: number;
+  /** Only runs after this one in that order (older): the last run of a page, to get the next page. */
+  before?: { created_at: number; id: string };
 }
 
 /** One task of a run as the projection keeps it (rebuilt from events at any time). */

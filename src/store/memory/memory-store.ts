@@ -73,7 +73,8 @@ export class MemoryRunStore implements RunStore {
         (run) =>
           (filter.workflow === undefined || run.workflow === filter.workflow) &&
           (filter.status === undefined || run.status === filter.status) &&
-          (filter.since === undefined || run.created_at >= filter.since),
+          (filter.since === undefined || run.created_at >= filter.since) &&
+          (filter.before === undefined || run.created_at < filter.before.created_at || (run.created_at === filter.before.created_at && run.id < filter.before.id)),
       )
       .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, Math.max(0, limit))

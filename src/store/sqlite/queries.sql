@@ -64,6 +64,10 @@ SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC L
 WHERE (@workflow IS NULL OR workflow = @workflow)
   AND (@status IS NULL OR status = @status)
   AND (@since IS NULL OR created_at >= @since)
+  -- A page after another: the first bound lets SQLite seek in runs_by_created (a row-value
+  -- comparison alone, behind IS NULL OR, would scan every newer run first).
+  AND created_at <= coalesce(@before_at, 9e18)
+  AND (@before_at IS NULL OR (created_at, id) < (@before_at, @before_id))
 ORDER BY created_at DESC, id DESC
 LIMIT @limit;
 

@@ -170,6 +170,8 @@ export class SqliteRunStore implements RunStore {
         workflow: filter.workflow ?? null,
         status: filter.status ?? null,
         since: filter.since ?? null,
+        before_at: filter.before?.created_at ?? null,
+        before_id: filter.before?.id ?? null,
         limit: Math.max(0, filter.limit ?? 20),
       }) as RunRow[];
       return rows.map(toRecord);
