@@ -13,6 +13,7 @@ import { LOOP_ITEMS, loopAgainstTasks } from './loop-100k.js';
 import { wholeProcessMs } from './whole-process.js';
 import { skillSearchFigures } from './skill-search.js';
 import { mcpFigures } from './mcp.js';
+import { serveFigures } from './serve.js';
 import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
@@ -187,6 +188,11 @@ process.stderr.write('baton mcp...\n');
 const mcp = await mcpFigures(path.join(root, 'bin', 'baton.js'), 7);
 row('baton mcp start-up to its first answer (initialize, tools/list)', `${mcp.startupMs.toFixed(0)} ms`, `${startup.node.toFixed(0)} ms node -e 0`, (mcp.startupMs / startup.node).toFixed(2) + 'x', '(reported)');
 row('MCP start_run of a 10-step workflow, request to answer', `${mcp.startRunMs.toFixed(0)} ms`, `${mcp.cliRunMs.toFixed(0)} ms baton run`, (mcp.startRunMs / mcp.cliRunMs).toFixed(2) + 'x', '(reported)');
+
+process.stderr.write('baton serve...\n');
+const served = await serveFigures(path.join(root, 'bin', 'baton.js'), 1000);
+row('start a run through the API (1,000 requests, another process), p50', `${served.p50Ms.toFixed(1)} ms`, `p99 ${served.p99Ms.toFixed(1)} ms; ${thousands(served.perSecond)} runs/s`, '', '(reported)');
+row('  request to the run ended (a noop task, its event stream)', `${served.endToEndMs.toFixed(1)} ms`, '', '', '(reported)');
 
 process.stderr.write('built-in skill find-errors over a generated 1 GB log...\n');
 const scan = findErrorsFigures(path.join(root, 'builtin-skills', 'find-errors', 'scripts', 'find-errors.mjs'), 1024 ** 3);

@@ -1,0 +1,65 @@
+/**
+ * `baton serve` (issue 10): starting a run through the HTTP API, from another process
+ * (this one) against a real server: the time from sending `POST /api/workflows/{name}/runs`
+ * to its 201 (the run recorded, its id back), p50 and p99 over many requests one after
+ * another; and, for the same requests, how long until each run had ended, through its
+ * event stream.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface ServeFigures {
+  p50Ms: number;
+  p99Ms: number;
+  /** Runs started per second, requests one after another. */
+  perSecond: number;
+  /** Median ms from the POST to the run's RunSucceeded event (a one-noop-task workflow). */
+  endToEndMs: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+export async function serveFigures(bin: string, requests: number): Promise<ServeFigures> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'baton-bench-serve-'));
+  writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
+  writeFileSync(path.join(dir, 'one.yaml'), 'name: one\ntasks:\n  - id: a\n    type: noop\n');
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grace', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let log = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        const match = /listening on (http:\/\/[^\s]+)/.exec(log);
+        if (match) resolve(match[1]);
+      });
+      child.on('exit', () => reject(new Error(`baton serve exited:\n${log}`)));
+    });
+    const start = () => fetch(`${base}/api/workflows/one/runs`, { method: 'POST' });
+    for (let i = 0; i < 20; i++) await (await start()).json(); // warm-up
+    const times: number[] = [];
+    const began = performance.now();
+    for (let i = 0; i < requests; i++) {
+      const t = performance.now();
+      const res = await start();
+      await res.json();
+      if (res.status !== 201) throw new Error(`POST answered ${res.status}`);
+      times.push(performance.now() - t);
+    }
+    const perSecond = requests / ((performance.now() - began) / 1000);
+    const ends: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = performance.now();
+      const { run_id } = (await (await start()).json()) as { run_id: string };
+      const text = await (await fetch(`${base}/api/runs/${run_id}/events`)).text();
+      if (!text.includes('event: RunSucceeded')) throw new Error(`run ${run_id} did not succeed:\n${text}`);
+      ends.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    ends.sort((a, b) => a - b);
+    return { p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), perSecond, endToEndMs: percentile(ends, 50) };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
