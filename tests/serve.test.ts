@@ -200,6 +200,29 @@ describe('baton serve', () => {
     expect((await json(await fetch(`${s.base}/api/runs/${gate}`))).body.summary).toBe('shipped, dns true');
   });
 
+  it('reloads a changed workflow file; one that stops loading keeps its last good version, and says so', async () => {
+    const dir = project({ 'hello.yaml': HELLO });
+    const s = await serve(dir);
+    const workflows = async () => (await json(await fetch(`${s.base}/api/workflows`))).body as { workflows: Array<{ name: string; inputs: Record<string, unknown> }>; problems: Array<{ message: string }> };
+    const until = async (check: (w: Awaited<ReturnType<typeof workflows>>) => boolean) => {
+      for (let i = 0; i < 100; i++) {
+        const now = await workflows();
+        if (check(now)) return now;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`not reloaded: ${JSON.stringify(await workflows())}`);
+    };
+    writeFileSync(path.join(dir, 'hello.yaml'), HELLO.replace('who: {type: string, default: world}', 'who: {type: string, default: world}\n  times: {type: number, default: 1}'));
+    const changed = await until((w) => 'times' in (w.workflows[0]?.inputs ?? {}));
+    expect(changed.problems).toEqual([]);
+    writeFileSync(path.join(dir, 'hello.yaml'), 'name: hello\ntasks: [\n');
+    const broken = await until((w) => w.problems.length > 0);
+    expect(broken.workflows.map((w) => w.name)).toEqual(['hello']);
+    expect(broken.problems[0].message).toMatch(/\(its last good version is still served\)$/);
+    // Runs still start, with the last good version.
+    expect((await fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST' })).status).toBe(201);
+  });
+
   it('listens on loopback only until baton has access control', () => {
     const r = batonSync(['serve', '--host', '0.0.0.0', '--port', '0']);
     expect(r.status).toBe(2);

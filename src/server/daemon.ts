@@ -4,6 +4,7 @@
  * the interrupted runs of the store taken over; on stop, every drive interrupted, so the
  * next start resumes what was left. The HTTP API (api.ts) is one front end over it.
  */
+import { watch } from 'node:fs';
 import path from 'node:path';
 import { createRun, type DriveOptions } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
@@ -71,10 +72,39 @@ export class Daemon {
   }
 
   /**
-   * Loads every workflow of the folder. A file that does not load is kept as a problem
-   * (shown by the API); two files with one name: the first (by path) wins, the other is a problem.
+   * Reloads the folder when a file in it changes (fs.watch, recursive; changes within
+   * `debounceMs` are taken together). A file that stops loading keeps its last good
+   * version, served as before, and the problem is shown by the API and the log.
    */
-  async loadWorkflows(): Promise<void> {
+  watchWorkflows(debounceMs = 200): void {
+    let timer: NodeJS.Timeout | undefined;
+    let watcher: ReturnType<typeof watch>;
+    try {
+      watcher = watch(this.options.workflowsDir, { recursive: true }, (_event, file) => {
+        if (file && /(^|[/\\])(\.baton|node_modules|\.git)([/\\]|$)/.test(String(file))) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void this.loadWorkflows({ keepLastGood: true }).catch((err: unknown) => this.options.log(`reloading: ${String(err)}`)), debounceMs);
+      });
+    } catch (err) {
+      this.options.log(`not watching ${this.options.workflowsDir} for changes: ${(err as Error).message}`);
+      return;
+    }
+    watcher.on('error', (err) => this.options.log(`watching ${this.options.workflowsDir}: ${err.message}`));
+    this.interrupt.signal.addEventListener('abort', () => watcher.close(), { once: true });
+    const stopTimers = this.stopTimers;
+    this.stopTimers = () => {
+      stopTimers();
+      clearTimeout(timer);
+      watcher.close();
+    };
+  }
+
+  /**
+   * Loads every workflow of the folder. A file that does not load is kept as a problem
+   * (shown by the API); two files with one name: the first (by path) wins, the other is a
+   * problem. With `keepLastGood`, a workflow whose file no longer loads stays as it was.
+   */
+  async loadWorkflows(options: { keepLastGood?: boolean } = {}): Promise<void> {
     const dir = this.options.workflowsDir;
     const scan = findWorkflowFiles(dir);
     const workflows = new Map<string, LoadedWorkflow>();
@@ -96,6 +126,15 @@ export class Daemon {
         workflows.set(loaded.name, loaded);
       } catch (err) {
         problems.push({ file, message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (options.keepLastGood) {
+      for (const [name, kept] of this.workflows) {
+        const broken = problems.find((p) => p.file === kept.file);
+        if (broken && !workflows.has(name)) {
+          workflows.set(name, kept);
+          broken.message += ` (its last good version is still served)`;
+        }
       }
     }
     this.workflows.clear();
@@ -215,7 +254,11 @@ export class Daemon {
     };
     const timer = setInterval(() => void look().catch((err: unknown) => this.options.log(`looking for due timers: ${String(err)}`)), everyMs);
     this.interrupt.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-    this.stopTimers = () => clearInterval(timer);
+    const stopOthers = this.stopTimers;
+    this.stopTimers = () => {
+      stopOthers();
+      clearInterval(timer);
+    };
     void look().catch(() => {});
   }
 

@@ -40,6 +40,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   await daemon.loadWorkflows();
   await daemon.takeOver();
   daemon.watchTimers();
+  daemon.watchWorkflows();
   const app = createApi(daemon);
   return new Promise((resolve, reject) => {
     const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
