@@ -15,7 +15,7 @@ const COMMANDS = {
   run: 'run', execute: 'run', resume: 'resume', recover: 'resume', retry: 'retry', cancel: 'cancel',
   history: 'history', runs: 'history', status: 'status', logs: 'logs', export: 'export', import: 'import',
   validate: 'validate', graph: 'graph', eval: 'eval', schema: 'schema', step: 'step', summary: 'summary',
-  approve: 'approve', emit: 'emit', skills: 'skills', skill: 'skill', mcp: 'mcp', serve: 'serve', init: 'init', create: 'create', generate: 'generate',
+  approve: 'approve', emit: 'emit', skills: 'skills', skill: 'skill', mcp: 'mcp', serve: 'serve', triggers: 'triggers', init: 'init', create: 'create', generate: 'generate',
 };
 /** The commands that run tasks (cancel may run a run's cleanup tasks itself; approve and emit go on with the runs they answer). */
 const RUNS_TASKS = new Set(['run', 'resume', 'retry', 'cancel', 'approve', 'emit', 'skill', 'serve']);

@@ -223,6 +223,51 @@ describe('baton serve', () => {
     expect((await fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST' })).status).toBe(201);
   });
 
+  it('fires a per-second schedule on time and once per firing; a schedule missed while down runs once at start (missed: run-once)', async () => {
+    const dir = project({
+      'tick.yaml': "name: tick\ntrigger:\n  type: schedule\n  config: { schedule: '* * * * * *' }\ntasks:\n  - id: a\n    type: noop\n",
+      'daily.yaml': "name: daily\ntrigger:\n  type: schedule\n  config: { schedule: '0 3 * * *', timezone: Europe/Berlin, missed: run-once }\ntasks:\n  - id: a\n    type: noop\n",
+      'broken-cron.yaml': "name: broken-cron\ntrigger:\n  type: schedule\n  config: { schedule: '61 * * * *' }\ntasks:\n  - id: a\n    type: noop\n",
+    });
+    const s = await serve(dir);
+    const runsOf = async (name: string, base = s.base) => (await json(await fetch(`${base}/api/runs?workflow=${name}&limit=1000`))).body.runs as Array<{ run_id: string; created_at: string }>;
+    // daily's last 03:00 passed with no server: one run at start, and only one.
+    expect(s.log()).toMatch(/schedule of daily last fired at .* while no server ran \(missed: run-once\): one run now/);
+    expect(await runsOf('daily')).toHaveLength(1);
+    // tick fires every second: a few seconds give as many runs, each in its own second.
+    await new Promise((r) => setTimeout(r, 3500));
+    const ticks = await runsOf('tick');
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks.length).toBeLessThanOrEqual(5);
+    const seconds = ticks.map((t) => Math.floor(Date.parse(t.created_at) / 1000));
+    expect(new Set(seconds).size).toBe(seconds.length);
+    const first = (await json(await fetch(`${s.base}/api/runs/${ticks[0].run_id}`))).body;
+    expect(first.status).toBe('succeeded');
+    // A cron croner cannot run is a problem of its file, not served.
+    const workflows = (await json(await fetch(`${s.base}/api/workflows`))).body as { workflows: Array<{ name: string }>; problems: Array<{ message: string }> };
+    expect(workflows.workflows.map((w) => w.name).sort()).toEqual(['daily', 'tick']);
+    expect(workflows.problems[0].message).toContain('Invalid value for minute: 61');
+    // Started again: daily's firing has its run, so nothing more.
+    s.child.kill('SIGTERM');
+    await s.exited;
+    const again = await serve(dir);
+    expect(again.log()).not.toContain('one run now');
+    expect(await runsOf('daily', again.base)).toHaveLength(1);
+  });
+
+  it('baton triggers test: the next firings of a schedule in its time zone, across a daylight-saving change', () => {
+    const dir = project({ 'nightly.yaml': "name: nightly\ntrigger:\n  type: schedule\n  config: { schedule: '30 2 * * *', timezone: Europe/Berlin }\ntasks:\n  - id: a\n    type: noop\n" });
+    const r = spawnSync(process.execPath, [BATON, 'triggers', 'test', 'nightly.yaml', '--from', '2026-03-27T00:00:00Z', '-n', '4'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout).toBe(
+      "nightly: schedule '30 2 * * *' in Europe/Berlin; missed firings: skip\n" +
+        '  Fri 2026-03-27 02:30:00  (2026-03-27T01:30:00.000Z)\n' +
+        '  Sat 2026-03-28 02:30:00  (2026-03-28T01:30:00.000Z)\n' +
+        // 02:30 does not happen that night (02:00 becomes 03:00): it fires as the clock passes it.
+        '  Sun 2026-03-29 03:00:00  (2026-03-29T01:00:00.000Z)\n' +
+        '  Mon 2026-03-30 02:30:00  (2026-03-30T00:30:00.000Z)\n',
+    );
+  });
+
   it('listens on loopback only until baton has access control', () => {
     const r = batonSync(['serve', '--host', '0.0.0.0', '--port', '0']);
     expect(r.status).toBe(2);

@@ -323,6 +323,18 @@ export function buildProgram(): Command {
     .addOption(storeOption())
     .action(lazy(() => import('./commands/mcp.js')));
 
+  const triggers = program.command('triggers').description("a workflow's trigger: when it would fire");
+  triggers
+    .command('test')
+    .description("print when the workflow's schedule would fire next, in its time zone and in UTC (nothing runs)")
+    .argument('<file>', 'workflow file (or TypeScript workflow)')
+    .option('-n, --count <n>', 'how many firings', '10')
+    .option('--from <time>', 'count from this time (ISO 8601) instead of now')
+    .option('--json', 'print {workflow, trigger, cron, timezone, missed, firings} instead')
+    .action(async (file: string, flags: { count?: string; from?: string; json?: boolean }) => {
+      process.exitCode = await (await import('./commands/triggers.js')).test(file, flags);
+    });
+
   program
     .command('serve')
     .description('run the daemon: the HTTP API (docs/server.md) that starts and drives runs of the workflows in a folder, and takes over interrupted runs on start; SIGTERM or Ctrl-C lets runs end within --grace, then leaves the rest interrupted for the next start')

@@ -199,6 +199,11 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_SHELL_VARIABLE_IS_CONTEXT',
     // `uses:` of a skill that is not there, has nothing to run, or is given inputs it does
     // not declare (spec/normalize-skill.ts, when the loader is given the skills)
+    // a schedule trigger's cron expression or time zone (spec/normalize.ts; the values of
+    // each cron field are checked by the scheduler: TRIGGER_CRON)
+    'SPEC_INVALID_CRON',
+    'SPEC_INVALID_TIMEZONE',
+    'TRIGGER_CRON',
     'SPEC_UNKNOWN_SKILL',
     'SPEC_SKILL_NOT_RUNNABLE',
     'SPEC_SKILL_INPUT',

@@ -18,7 +18,8 @@ import { fileKind } from '../spec/file-kind.js';
 import { loadWorkflowFile } from '../spec/load.js';
 import type { Workflow } from '../spec/model.js';
 import { didYouMean } from '../spec/suggest.js';
-import type { CodeSnapshot } from '../store/events.js';
+import type { CodeSnapshot, RequestOrigin } from '../store/events.js';
+import { checkSchedule, lastFiring, scheduleOf, startSchedule } from '../triggers/schedule.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import type { RunOwner, Store } from '../store/store.js';
@@ -118,6 +119,8 @@ export class Daemon {
           problems.push(loaded.problem);
           continue;
         }
+        const schedule = scheduleOf(loaded.workflow);
+        if (schedule) checkSchedule(schedule);
         const earlier = workflows.get(loaded.name);
         if (earlier) {
           problems.push({ file, message: `workflow ${loaded.name} is also defined in ${earlier.file}, which is the one started by that name: rename one of them` });
@@ -139,6 +142,7 @@ export class Daemon {
     }
     this.workflows.clear();
     for (const [name, loaded] of workflows) this.workflows.set(name, loaded);
+    this.scheduleAll();
     this.problems = problems;
     this.options.log(`loaded ${workflows.size} workflow${workflows.size === 1 ? '' : 's'} from ${dir}${problems.length > 0 ? `; ${problems.length} file${problems.length === 1 ? '' : 's'} with problems` : ''}`);
     for (const problem of problems) this.options.log(`${problem.file}: ${problem.message}`);
@@ -157,7 +161,7 @@ export class Daemon {
    * Records a new run of the workflow `name` and starts driving it; returns its id at once.
    * Inputs are checked first: a run that cannot start is never recorded.
    */
-  async start(name: string, inputs: Record<string, unknown>): Promise<string> {
+  async start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api'): Promise<string> {
     if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new runs: start it again, or use another one');
     const loaded = this.workflow(name);
     const { runId } = await createRun({
@@ -167,7 +171,7 @@ export class Daemon {
       source: { file: loaded.file, sha256: loaded.sha256 },
       baseDir: path.dirname(loaded.file),
       inputs,
-      origin: 'api',
+      origin,
     });
     this.drive(runId, { kind: 'start' });
     return runId;
@@ -263,6 +267,54 @@ export class Daemon {
   }
 
   private stopTimers = () => {};
+  private readonly schedules = new Map<string, { stop: () => void }>();
+
+  /** (Re)starts the schedules of the workflows loaded: each fires a run of its workflow, with origin `schedule`. */
+  private scheduleAll(): void {
+    for (const job of this.schedules.values()) job.stop();
+    this.schedules.clear();
+    if (this.stopping) return;
+    for (const [name, loaded] of this.workflows) {
+      const schedule = scheduleOf(loaded.workflow);
+      if (schedule) this.schedules.set(name, startSchedule(schedule, () => void this.fire(name)));
+    }
+  }
+
+  /** A schedule fired: a run of `name`, with its inputs' defaults. */
+  private async fire(name: string): Promise<void> {
+    try {
+      const runId = await this.start(name, {}, 'schedule');
+      this.options.log(`schedule of ${name} fired: run ${runId}`);
+    } catch (err) {
+      this.options.log(`schedule of ${name} fired, and no run could start: ${err instanceof BatonError ? `${err.message} [${err.code}]` : String(err)}`);
+    }
+  }
+
+  /**
+   * At start, for each schedule with `missed: run-once`: when its last firing came while
+   * no server ran (the workflow's newest scheduled run is older, or there is none), one run
+   * now. Found from the runs' own events (RunCreated's origin), not a second record.
+   */
+  async catchUpSchedules(now = new Date()): Promise<void> {
+    for (const [name, loaded] of this.workflows) {
+      const schedule = scheduleOf(loaded.workflow);
+      if (schedule?.missed !== 'run-once') continue;
+      const last = lastFiring(schedule, now);
+      if (last === undefined) continue;
+      let newest: number | undefined;
+      for (const run of await this.store.runs.listRuns({ workflow: name, limit: 50 })) {
+        const [created] = await this.store.runs.readEvents(run.id, 0);
+        if (created?.type === 'RunCreated' && created.origin === 'schedule') {
+          newest = run.created_at;
+          break;
+        }
+      }
+      if (newest === undefined || newest < last.getTime()) {
+        this.options.log(`schedule of ${name} last fired at ${last.toISOString()} while no server ran (missed: run-once): one run now`);
+        await this.fire(name);
+      }
+    }
+  }
 
   /** Drives a stored run in the background; its end (or why it stopped) goes to the log. */
   private drive(runId: string, mode: ContinueMode, told?: { loaded: () => void; refused: (err: unknown) => void }): void {
@@ -292,6 +344,8 @@ export class Daemon {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.stopTimers();
+    for (const job of this.schedules.values()) job.stop();
+    this.schedules.clear();
     const all = () => Promise.all([...this.drives.values()]);
     if (this.drives.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -148,7 +148,15 @@ export interface InputSpec {
 
 export interface Trigger {
   type: 'manual' | 'schedule' | 'webhook' | 'file_change';
-  config: { schedule?: string; files?: string[]; webhook?: string };
+  config: {
+    schedule?: string;
+    /** IANA time zone of `schedule`; default UTC. */
+    timezone?: string;
+    /** Firings missed while no server ran: `skip` (default) or `run-once` at start. */
+    missed?: 'skip' | 'run-once';
+    files?: string[];
+    webhook?: string;
+  };
 }
 
 export interface Notifications {

@@ -147,7 +147,21 @@ function triggerOf(raw: RawMap, rep: Reporter): Trigger | undefined {
   const config = map(trigger, 'config') ?? {};
   const out: Trigger = { type, config: {} };
   const schedule = str(config, 'schedule');
-  if (schedule !== undefined) out.config.schedule = schedule;
+  if (schedule !== undefined) {
+    out.config.schedule = schedule;
+    // The shape only: each field's values are checked by the scheduler (triggers/schedule.ts), as baton serve loads the file.
+    const fields = schedule.trim().split(/\s+/);
+    if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?#-]+$/.test(f))) {
+      rep.error('SPEC_INVALID_CRON', `'${schedule}' is not a cron expression: five fields (minute hour day month weekday), or six with seconds first`, rep.value(config, 'schedule'), "e.g. '0 2 * * *' (02:00 every day), '*/15 * * * *' (every 15 minutes)");
+    }
+  }
+  const timezone = str(config, 'timezone');
+  if (timezone !== undefined) {
+    out.config.timezone = timezone;
+    if (!isTimeZone(timezone)) rep.error('SPEC_INVALID_TIMEZONE', `'${timezone}' is not an IANA time zone`, rep.value(config, 'timezone'), 'e.g. UTC, Europe/Berlin, America/New_York');
+  }
+  const missed = str(config, 'missed');
+  if (missed === 'skip' || missed === 'run-once') out.config.missed = missed;
   if (config.files !== undefined) out.config.files = strings(config, 'files');
   const webhook = str(config, 'webhook');
   if (webhook !== undefined) out.config.webhook = webhook;
@@ -158,6 +172,15 @@ function triggerOf(raw: RawMap, rep: Reporter): Trigger | undefined {
     rep.error('SPEC_MISSING_FIELD', 'a file_change trigger needs `config.files` (globs to watch)', rep.value(trigger), 'e.g. config: { files: ["src/**/*"] }');
   }
   return out;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function notificationsOf(raw: RawMap): Notifications | undefined {

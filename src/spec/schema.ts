@@ -109,7 +109,9 @@ export const WorkflowFile = strict({
   trigger: strict({
     type: z.enum(['manual', 'schedule', 'webhook', 'file_change']).describe('What starts the workflow.'),
     config: strict({
-      schedule: str('Cron expression, for type schedule.'),
+      schedule: str('Cron expression, for type schedule: five fields (minute hour day month weekday), or six with seconds first.'),
+      timezone: str('IANA time zone the schedule is read in (Europe/Berlin), for type schedule. Default UTC.'),
+      missed: z.enum(['skip', 'run-once']).describe('For type schedule: what `baton serve` does at start about firings missed while it was down: skip them (default), or run once.'),
       files: z.union([z.string(), z.array(z.string())], expected('expected a glob or a list of globs')).describe('Globs to watch, for type file_change.'),
       webhook: str('URL path, for type webhook.'),
     })

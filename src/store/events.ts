@@ -124,7 +124,7 @@ export interface RunWait {
  * Who asked for what an event records, when not a person at the command line: `mcp`, an
  * agent over `baton mcp`. Absent on events the CLI's own commands record.
  */
-export type RequestOrigin = 'mcp' | 'api';
+export type RequestOrigin = 'mcp' | 'api' | 'schedule';
 
 /** What answered a wait: an approval (approved or not), or an event's data. */
 export interface WaitAnswer {

@@ -39,6 +39,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log });
   await daemon.loadWorkflows();
   await daemon.takeOver();
+  await daemon.catchUpSchedules();
   daemon.watchTimers();
   daemon.watchWorkflows();
   const app = createApi(daemon);
