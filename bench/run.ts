@@ -193,6 +193,15 @@ process.stderr.write('baton serve...\n');
 const served = await serveFigures(path.join(root, 'bin', 'baton.js'), 1000);
 row('start a run through the API (1,000 requests, another process), p50', `${served.p50Ms.toFixed(1)} ms`, `p99 ${served.p99Ms.toFixed(1)} ms; ${thousands(served.perSecond)} runs/s`, '', '(reported)');
 row('  request to the run ended (a noop task, its event stream)', `${served.endToEndMs.toFixed(1)} ms`, '', '', '(reported)');
+const sustained = served.sustained;
+row(
+  '100 runs/s through the API for a minute, runs/s',
+  `${sustained.perSecond.toFixed(1)}/s (p99 ${sustained.p99Ms.toFixed(0)} ms, ${sustained.failed} failed)`,
+  `${sustained.rssStartMb.toFixed(0)} MB RSS after 6 s`,
+  `${sustained.rssEndMb.toFixed(0)} MB at the end`,
+  '>= 95/s, memory flat (<= +50 MB)',
+  sustained.perSecond >= 95 && sustained.failed === 0 && sustained.rssEndMb - sustained.rssStartMb <= 50,
+);
 
 process.stderr.write('built-in skill find-errors over a generated 1 GB log...\n');
 const scan = findErrorsFigures(path.join(root, 'builtin-skills', 'find-errors', 'scripts', 'find-errors.mjs'), 1024 ** 3);

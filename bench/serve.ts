@@ -6,7 +6,7 @@
  * event stream.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -17,6 +17,49 @@ export interface ServeFigures {
   perSecond: number;
   /** Median ms from the POST to the run's RunSucceeded event (a one-noop-task workflow). */
   endToEndMs: number;
+  /** Sustained load: runs started per second, at a steady pace, for `seconds`. */
+  sustained: { seconds: number; perSecond: number; p99Ms: number; failed: number; rssStartMb: number; rssEndMb: number };
+}
+
+/** The server's resident memory (MB), from /proc. */
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/**
+ * `rate` runs a second for `seconds`, each request sent on its own schedule (not waiting for
+ * the one before), the server's memory read after a warm-up tenth and at the end.
+ */
+async function steadyLoad(start: () => Promise<Response>, pid: number, rate: number, seconds: number): Promise<ServeFigures['sustained']> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const began = performance.now();
+  let rssStartMb = 0;
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = began + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (i === (rate * seconds) / 10) rssStartMb = rssMb(pid);
+    const t = performance.now();
+    pending.push(
+      start().then(
+        async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 201) latencies.push(performance.now() - t);
+          else failed++;
+        },
+        () => void failed++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const took = (performance.now() - began) / 1000;
+  // Let the last runs end before the memory is read.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  latencies.sort((a, b) => a - b);
+  return { seconds: took, perSecond: latencies.length / took, p99Ms: percentile(latencies, 99), failed, rssStartMb, rssEndMb: rssMb(pid) };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -58,7 +101,8 @@ export async function serveFigures(bin: string, requests: number): Promise<Serve
     }
     times.sort((a, b) => a - b);
     ends.sort((a, b) => a - b);
-    return { p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), perSecond, endToEndMs: percentile(ends, 50) };
+    const sustained = await steadyLoad(start, child.pid!, 100, 60);
+    return { p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), perSecond, endToEndMs: percentile(ends, 50), sustained };
   } finally {
     child.kill('SIGKILL');
   }

@@ -84,6 +84,8 @@ export class SqliteRunStore implements RunStore {
   private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean) => ClaimResult;
   private readonly rebuildTx: (runId: string) => void;
   private readonly waiters = new EventWaiters();
+  /** PRAGMA quick_check ran (see checkBeforeContinuing). */
+  private checkedFile = false;
 
   constructor(
     private readonly db: Database,
@@ -280,6 +282,11 @@ export class SqliteRunStore implements RunStore {
    * QUICK_CHECK_MAX_BYTES skip it (reading the run itself still finds damage there).
    */
   private checkBeforeContinuing(runId: string): void {
+    // Once per store opened: a command goes on with one run, a server with thousands (a
+    // check per run there cost 4 ms per MB of the file each, and stalled it at 100 runs/s);
+    // damage found later, by any read or write, is remembered as well (see write()).
+    if (this.checkedFile) return;
+    this.checkedFile = true;
     if (this.db.memory || fileSize(this.file) > QUICK_CHECK_MAX_BYTES) return;
     const rows = this.db.pragma('quick_check(5)') as { quick_check: string }[];
     const problems = rows
