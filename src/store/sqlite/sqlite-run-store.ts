@@ -116,10 +116,13 @@ export class SqliteRunStore implements RunStore {
     return this.write(run.id, () => this.numbered(run.id, events, this.createTx(run, events)));
   }
 
-  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
-    const stored = await this.write(runId, () => this.numbered(runId, events, this.appendTx(runId, events)));
-    if (stored.length > 0) this.waiters.notify(runId);
-    return stored;
+  append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
+    return this.write(runId, () => {
+      const stored = this.numbered(runId, events, this.appendTx(runId, events));
+      // Committed: whoever waits for this run's events looks again.
+      if (stored.length > 0) this.waiters.notify(runId);
+      return stored;
+    });
   }
 
   /**
