@@ -142,10 +142,10 @@ describe('the config file is checked like a workflow file', () => {
   });
 
   test('skills, scripts, limits, sandbox and mcp settings are read; relative folders resolve against the file', () => {
-    const text = 'skills: [../shared-skills]\nscripts:\n  timeout: 2m\n  allowed_extensions: [.sh, .PY]\nlimits:\n  summary_bytes: 8192\n  step_result_bytes: 65536\nsandbox:\n  network: true\n  writable: [out]\nmcp:\n  approvals: true\n';
+    const text = 'skills: [../team-skills]\nscripts:\n  timeout: 2m\n  allowed_extensions: [.sh, .PY]\nlimits:\n  summary_bytes: 8192\n  step_result_bytes: 65536\nsandbox:\n  network: true\n  writable: [out]\nmcp:\n  approvals: true\n';
     expect(parseConfig(text, 'c.yaml')).toEqual({
       config: {
-        skills: ['../shared-skills'],
+        skills: ['../team-skills'],
         scripts: { timeout: 120_000, allowed_extensions: ['.sh', '.py'] },
         limits: { summary_bytes: 8192, step_result_bytes: 65536 },
         sandbox: { mode: 'workspace-write', network: true, writable: ['out'] },
@@ -163,7 +163,7 @@ describe('the config file is checked like a workflow file', () => {
   test('each wrong setting is reported where it is, with what to write', () => {
     const lines = check('skills: shared\nscripts:\n  timeout: soon\n  allowed: [.sh]\nlimits:\n  summary_bytes: -1\nsandbox: workspace-wrte\nmcp:\n  approvals: yes please\n');
     expect(lines.map((l) => l.split('\n')[0])).toEqual([
-      'baton.config.yaml:1:9: error CONFIG_TYPE: `skills` must be a list of folders, e.g. [../shared-skills]',
+      'baton.config.yaml:1:9: error CONFIG_TYPE: `skills` must be a list of folders, e.g. [../team-skills]',
       'baton.config.yaml:3:12: error CONFIG_TYPE: `scripts.timeout` must be a duration such as 300s, 5m or 1h (a bare number is seconds)',
       "baton.config.yaml:4:3: error CONFIG_UNKNOWN_FIELD: unknown setting 'scripts.allowed'",
       'baton.config.yaml:6:18: error CONFIG_TYPE: `limits.summary_bytes` must be a whole number of bytes, at least 64',

@@ -74,7 +74,7 @@ export function applyLimits(limits: LimitSettings | undefined, env: NodeJS.Proce
 /** Reads the settings of `map` (the config file's top level) into `into`, reporting problems. */
 export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
   if (Object.hasOwn(map, 'skills')) {
-    const folders = stringList(map, 'skills', rep, 'a list of folders, e.g. [../shared-skills]');
+    const folders = stringList(map, 'skills', rep, 'a list of folders, e.g. [../team-skills]');
     if (folders) into.skills = folders;
   }
   const scripts = section(map, 'scripts', rep, ['timeout', 'allowed_extensions']);

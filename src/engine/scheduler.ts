@@ -1,10 +1,11 @@
-import { evaluateCondition, renderTemplate, usesStatusFunction } from '../expr/index.js';
+import { evaluateCondition, usesStatusFunction } from '../expr/index.js';
 import type { TaskSpec } from '../spec/model.js';
 import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import { Composites } from './composites.js';
-import { listKeys, quoted } from './reasons.js';
+import { quoted } from './reasons.js';
+import { runEndEvent } from './run-end.js';
 import { notRetried, retryDelay } from './retry.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
@@ -367,47 +368,11 @@ export class Scheduler {
     this.fail(key, 1, { code: 'EXEC_TIMEOUT', message: `${key} timed out after ${timeout} ms` }, false);
   }
 
-  /** Ends the run once nothing is open. Returns true when it did. */
+  /** Ends the run once nothing is open (run-end.ts says how). Returns true when it did. */
   finishIfDone(): boolean {
     if (this.open > 0 || this.state.status !== 'running') return false;
-    if (this.runTimedOut) {
-      this.emit({ type: 'RunFailed', error: { code: 'RUN_TIMEOUT', message: 'the run exceeded its time limit' } });
-    } else if (this.state.cancelRequested !== undefined) {
-      this.emit({ type: 'RunCancelled', reason: this.state.cancelRequested });
-    } else {
-      const failed = [...this.state.tasks].filter(([key, t]) => t.status === 'failed' && !this.upstream.failedButContinues(key));
-      if (failed.length === 0) this.runSucceeded();
-      else {
-        const names = failed.map(([key]) => key);
-        const shown = listKeys(names, 5);
-        this.emit({
-          type: 'RunFailed',
-          error: { code: 'RUN_TASKS_FAILED', message: `${names.length} task${names.length === 1 ? '' : 's'} failed: ${shown}` },
-        });
-      }
-    }
+    this.emit(runEndEvent(this.state, this.scopes, this.upstream, this.runTimedOut));
     return true;
-  }
-
-  /**
-   * Ends the run succeeded, with the workflow's `outputs:` as its result. An output that
-   * cannot be evaluated (fromJSON of text that is not JSON) fails the run instead: a
-   * caller must never read a result that is quietly missing a value.
-   */
-  private runSucceeded(): void {
-    const templates = this.state.plan.workflow.outputs;
-    if (templates === undefined) return this.emit({ type: 'RunSucceeded' });
-    const scope = this.scopes.forTask('');
-    const result: Record<string, unknown> = {};
-    for (const [name, template] of Object.entries(templates)) {
-      try {
-        result[name] = renderTemplate(template, scope);
-      } catch (error) {
-        const message = `the workflow's output '${name}' could not be evaluated: ${error instanceof Error ? error.message : String(error)}`;
-        return this.emit({ type: 'RunFailed', error: { code: 'RUN_OUTPUTS', message } });
-      }
-    }
-    this.emit({ type: 'RunSucceeded', result });
   }
 
   /** Has the scheduler anything it could start now? */

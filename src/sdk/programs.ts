@@ -1,6 +1,6 @@
 import { ProgramFailure, type StepHost, type StepProgram } from '../engine/steps/program.js';
 import { recordable } from '../engine/steps/results.js';
-import { stepResultLimit } from '../engine/steps/driver.js';
+import { stepResultLimit } from '../engine/steps/results.js';
 import type { RunState } from '../engine/state.js';
 import type { CodeSnapshot } from '../store/events.js';
 import { makeContext, summaryOf } from './context.js';

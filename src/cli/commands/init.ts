@@ -28,7 +28,7 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # store: .baton/baton.db
 
 # More folders of skills, searched after skills/ and .agents/skills/.
-# skills: [../shared-skills]
+# skills: [../team-skills]
 
 # \`baton run -\` (a workflow or script read from standard input): its time limit when it
 # sets none, and the kinds of file it accepts (default: every kind).

@@ -12,7 +12,7 @@ import type { RunState } from '../state.js';
 import { Answers } from './answers.js';
 import { Determinism } from './determinism.js';
 import { MAIN_KEY, type ChildTarget, type MapHandle, type ProgramEnd, type StepAttempt, type StepHost, type StepOptions, type StepProgram, type WaitSpec } from './program.js';
-import { StepFailed } from './results.js';
+import { StepFailed, stepResultLimit } from './results.js';
 import { cancelled, checkKey, type Outcome } from './outcomes.js';
 import { OpenWaits } from './open-waits.js';
 import { StepAttempts } from './step-attempts.js';
@@ -435,19 +435,6 @@ function outputsOfWait(state: RunState, key: string, outputs: Record<string, unk
   return kind !== undefined && isWait(kind) ? (outputs ?? {}) : undefined;
 }
 
-/** Default largest step result (JSON), configurable per workflow. */
-export const DEFAULT_RESULT_LIMIT = 1024 * 1024;
-
-/**
- * The largest step result of a workflow that sets none: BATON_STEP_RESULT_LIMIT (the CLI
- * sets it from baton.config.yaml's limits.step_result_bytes), else DEFAULT_RESULT_LIMIT.
- */
-export function stepResultLimit(workflow: object, env: NodeJS.ProcessEnv = process.env): number {
-  const own = (workflow as { step_result_limit?: number }).step_result_limit;
-  if (own !== undefined) return own;
-  const value = Number(env.BATON_STEP_RESULT_LIMIT);
-  return Number.isInteger(value) && value > 0 ? value : DEFAULT_RESULT_LIMIT;
-}
 /** A run whose only open waits are sleeps records that it waits only when the nearest is this far off. */
 const WAITING_AFTER_MS = 1000;
 /** How long code that goes on after a cancel (with no step running) has before the run ends anyway. */

@@ -69,3 +69,16 @@ export class StepError extends Error {
   }
 }
 
+/** Default largest step result (JSON), configurable per workflow. */
+export const DEFAULT_RESULT_LIMIT = 1024 * 1024;
+
+/**
+ * The largest step result of a workflow that sets none: BATON_STEP_RESULT_LIMIT (the CLI
+ * sets it from baton.config.yaml's limits.step_result_bytes), else DEFAULT_RESULT_LIMIT.
+ */
+export function stepResultLimit(workflow: object, env: NodeJS.ProcessEnv = process.env): number {
+  const own = (workflow as { step_result_limit?: number }).step_result_limit;
+  if (own !== undefined) return own;
+  const value = Number(env.BATON_STEP_RESULT_LIMIT);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_RESULT_LIMIT;
+}

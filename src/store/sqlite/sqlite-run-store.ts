@@ -10,7 +10,6 @@
  * the table when another process has appended since.
  */
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
-import { statSync } from 'node:fs';
 import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { RunStatus, StoredEvent, TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
@@ -18,11 +17,11 @@ import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
-import { checkFailed, corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
+import { quickCheck } from './quick-check.js';
+import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
-const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 64;
@@ -278,25 +277,15 @@ export class SqliteRunStore implements RunStore {
     return damaged(this.file, err.cause, how);
   }
 
-  /**
-   * Before a stored run goes on (resume, retry, cancel of an unowned run): PRAGMA
-   * quick_check, so a file that was damaged (say the run stopped on SQLITE_CORRUPT) is not
-   * written to again. It reads every page: ~4 ms per MB here, so files over
-   * QUICK_CHECK_MAX_BYTES skip it (reading the run itself still finds damage there).
-   */
+  /** quick_check.ts, once per store opened: see there. */
   private checkBeforeContinuing(runId: string): void {
-    // Once per store opened: a command goes on with one run, a server with thousands (a
-    // check per run there cost 4 ms per MB of the file each, and stalled it at 100 runs/s);
-    // damage found later, by any read or write, is remembered as well (see write()).
+    // A command goes on with one run, a server with thousands: a check per run there cost
+    // 4 ms per MB of the file each, and stalled it at 100 runs/s. Damage found later, by
+    // any read or write, is remembered as well (see write()).
     if (this.checkedFile) return;
     this.checkedFile = true;
-    if (this.db.memory || fileSize(this.file) > QUICK_CHECK_MAX_BYTES) return;
-    const rows = this.db.pragma('quick_check(5)') as { quick_check: string }[];
-    const problems = rows
-      .map((row) => row.quick_check.replace(/\*\*\* in database \w+ \*\*\*/, '').replace(/\s+/g, ' ').trim())
-      .filter((text) => text !== 'ok');
-    if (problems.length === 0) return;
-    const err = checkFailed(this.file, runId, problems);
+    const err = quickCheck(this.db, this.file, runId);
+    if (err === undefined) return;
     this.damage ??= err;
     throw err;
   }
@@ -438,14 +427,6 @@ function toTask(row: TaskRow): TaskRecord {
   if (row.reason !== null) task.reason = row.reason;
   if (row.retry_at !== null) task.retry_at = row.retry_at;
   return task;
-}
-
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
 }
 
 /** A stored JSON column; text that does not parse means damaged pages (SQLite does not check inside overflow pages). */
