@@ -240,7 +240,7 @@ export function createApi(daemon: Daemon): OpenAPIHono {
   );
   app.openapi(routes.startRun, async (c) => {
     const { name } = c.req.valid('param');
-    const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : c.req.valid('json');
+    const body = bodyOf(c, () => c.req.valid('json'));
     const runId = await daemon.start(name, body?.inputs ?? {});
     c.header('Location', `/api/runs/${runId}`);
     return c.json({ run_id: runId, status: 'pending', links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } }, 201);
@@ -259,8 +259,6 @@ export function createApi(daemon: Daemon): OpenAPIHono {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
     return c.json((await statusView(daemon.store, id)) as unknown as Record<string, unknown>, 200);
   });
-  const bodyOf = <T>(c: { req: { header: (name: string) => string | undefined } }, read: () => T): T | undefined =>
-    c.req.header('content-length') === '0' || !c.req.header('content-type') ? undefined : read();
   app.openapi(routes.cancel, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
     const body = bodyOf(c, () => c.req.valid('json'));
@@ -330,6 +328,11 @@ export function createApi(daemon: Daemon): OpenAPIHono {
   });
   app.onError((err, c) => c.json(errorDocument(err), httpStatusOf(err) as 400));
   return app;
+}
+
+/** A request's JSON body, or undefined when it sends none (a body is optional on these routes). */
+function bodyOf<T>(c: { req: { header: (name: string) => string | undefined } }, read: () => T): T | undefined {
+  return c.req.header('content-length') === '0' || !c.req.header('content-type') ? undefined : read();
 }
 
 /** The approvals open in the store's waiting runs. */

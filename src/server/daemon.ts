@@ -10,36 +10,15 @@ import { createRun, type DriveOptions } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
 import { answerApproval, answeredBy, dueWaitingRuns, emitEvent, type Delivered } from '../engine/steps/answer.js';
 import { BatonError } from '../observability/errors.js';
+import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../runs/definition.js';
 import { driveExtras } from '../runs/drive-options.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
-import { loadCode } from '../sdk/load-code.js';
-import type { Diagnostic } from '../spec/diagnostics.js';
-import { fileKind } from '../spec/file-kind.js';
-import { loadWorkflowFile } from '../spec/load.js';
-import type { Workflow } from '../spec/model.js';
 import { didYouMean } from '../spec/suggest.js';
-import type { CodeSnapshot, RequestOrigin } from '../store/events.js';
+import type { RequestOrigin } from '../store/events.js';
 import { checkSchedule, lastFiring, scheduleOf, startSchedule } from '../triggers/schedule.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import type { RunOwner, Store } from '../store/store.js';
-
-/** A workflow the daemon can start: its definition as loaded from its file. */
-export interface LoadedWorkflow {
-  name: string;
-  /** Absolute. */
-  file: string;
-  workflow: Workflow;
-  code?: CodeSnapshot;
-  sha256: string;
-}
-
-/** A file of the folder that does not load, and why. */
-export interface WorkflowProblem {
-  file: string;
-  message: string;
-  diagnostics?: Diagnostic[];
-}
 
 export interface DaemonOptions {
   store: Store;
@@ -114,7 +93,7 @@ export class Daemon {
     for (const found of scan.files) {
       const file = path.join(dir, found.file);
       try {
-        const loaded = await loadOne(file, skills);
+        const loaded = await loadDefinition(file, skills);
         if ('problem' in loaded) {
           problems.push(loaded.problem);
           continue;
@@ -358,20 +337,4 @@ export class Daemon {
       await all();
     }
   }
-}
-
-async function loadOne(file: string, skills: ReturnType<NonNullable<DriveOptions['skills']>['lookup']> | undefined): Promise<LoadedWorkflow | { problem: WorkflowProblem }> {
-  const kind = fileKind(file);
-  if (kind !== 'workflow') {
-    const { workflow, code } = await loadCode(file, kind);
-    return { name: workflow.name, file, workflow, code, sha256: code.sha256 };
-  }
-  const loaded = await loadWorkflowFile(file, skills ? { skills } : {});
-  if (!loaded.workflow) {
-    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-    const first = errors[0];
-    const message = `${errors.length} problem${errors.length === 1 ? '' : 's'}${first ? `, first at line ${first.line}:${first.col}: ${first.message} [${first.code}]` : ''}`;
-    return { problem: { file, message, diagnostics: loaded.diagnostics } };
-  }
-  return { name: loaded.workflow.name, file, workflow: loaded.workflow, sha256: loaded.sha256! };
 }

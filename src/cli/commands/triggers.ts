@@ -3,9 +3,9 @@
  * runs it: for a schedule, its next firings in its time zone (and in UTC).
  */
 import { BatonError } from '../../observability/errors.js';
-import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
+import { loadDefinition } from '../../runs/definition.js';
+import { formatDiagnostic } from '../../spec/index.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
-import { codeKind } from '../../spec/file-kind.js';
 import type { Workflow } from '../../spec/model.js';
 import { checkSchedule, nextFirings, scheduleOf } from '../../triggers/schedule.js';
 import { parsePositiveInt } from '../args.js';
@@ -53,15 +53,11 @@ function localTime(at: Date, timeZone: string): string {
 }
 
 async function load(file: string): Promise<Workflow> {
-  const kind = codeKind(file);
-  if (kind !== undefined) {
-    const { loadCode } = await import('../../sdk/load-code.js');
-    return (await loadCode(file, kind)).workflow;
-  }
-  const loaded = await loadWorkflowFile(file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
-    throw new WorkflowInvalidError(file, loaded.diagnostics);
+  const loaded = await loadDefinition(file);
+  if ('problem' in loaded) {
+    const diagnostics = loaded.problem.diagnostics ?? [];
+    for (const d of diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
+    throw new WorkflowInvalidError(file, diagnostics);
   }
   return loaded.workflow;
 }
