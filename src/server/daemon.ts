@@ -8,7 +8,7 @@ import { watch } from 'node:fs';
 import path from 'node:path';
 import { createRun, type DriveOptions } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
-import { answerApproval, answeredBy, dueWaitingRuns, emitEvent, type Delivered } from '../engine/steps/answer.js';
+import { answerApproval, answeredBy, dueWaitingRuns, emitEvent, type Delivered, type DueCache } from '../engine/steps/answer.js';
 import { BatonError } from '../observability/errors.js';
 import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../runs/definition.js';
 import { driveExtras } from '../runs/drive-options.js';
@@ -231,9 +231,11 @@ export class Daemon {
    * while no process was there fire here.
    */
   watchTimers(everyMs = 1000): void {
+    const seen: DueCache = new Map();
     const look = async () => {
       if (this.stopping) return;
-      for (const runId of await dueWaitingRuns(this.store.runs)) if (!this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
+      for (const runId of await dueWaitingRuns(this.store.runs, Date.now(), seen)) if (!this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
+      if (seen.size > 10_000) seen.clear();
     };
     const timer = setInterval(() => void look().catch((err: unknown) => this.options.log(`looking for due timers: ${String(err)}`)), everyMs);
     this.interrupt.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
