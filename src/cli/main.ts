@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { loadProject } from '../config/project.js';
 import { applyLimits } from '../config/settings.js';
 import { storeOption } from './store.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../config/version.js';
 import { visible } from './render/visible.js';
 import { originOption } from './origin.js';
 

@@ -7,7 +7,7 @@
  */
 import { loadProject, resolveStoreLocation } from '../config/project.js';
 import { BatonError } from '../observability/errors.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../config/version.js';
 import type { McpContext } from './context.js';
 import { docResources, readDoc } from './resources.js';
 import { actTools } from './tools-act.js';

@@ -16,7 +16,7 @@ import { openWaits } from '../engine/steps/answer.js';
 import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../config/version.js';
 import type { Daemon } from './daemon.js';
 
 /** The largest request body read: runs are started with inputs, not data. */
