@@ -28,7 +28,7 @@ export async function openProjectStore(options: OpenOptions = {}): Promise<Store
   const { location, inHome } = resolveStoreLocation(project, { ...context, flag: options.flag });
   if (isFilePath(location) && !existsSync(location) && options.create !== true) {
     const empty = openStore('memory');
-    return { location, runs: empty.runs, logs: empty.logs, close: () => empty.close() };
+    return { ...empty, location };
   }
   if (inHome && options.create === true) ensureHome(project.home);
   return openStore(location);

@@ -7,6 +7,7 @@ import { describe } from 'vitest';
 import type { MakeStore } from './contract-fixtures.js';
 import { logContract } from './contract-logs.js';
 import { ownershipContract, runContract } from './contract-runs.js';
+import { poolContract } from './contract-pools.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -25,5 +26,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('runs and events', () => runContract(makeStore, options));
     describe('ownership', () => ownershipContract(makeStore));
     describe('logs', () => logContract(makeStore));
+    describe('resource pools', () => poolContract(makeStore));
   });
 }

@@ -1,4 +1,5 @@
 import type { WaitOptions } from './event-waits.js';
+import type { PoolStore } from './pools.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
 
 /**
@@ -212,5 +213,7 @@ export interface Store {
   readonly location: string;
   runs: RunStore;
   logs: LogStore;
+  /** Resource pools: what tasks hold of them (store/pools.ts). */
+  pools: PoolStore;
   close(): Promise<void>;
 }

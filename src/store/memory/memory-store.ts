@@ -6,6 +6,7 @@ import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, Store, TaskRecord } from '../store.js';
 import { MemoryLogStore } from './memory-log-store.js';
+import { MemoryPoolStore } from './memory-pool-store.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
 
@@ -184,6 +185,7 @@ export function createMemoryStore(): Store {
     location: 'memory',
     runs,
     logs,
+    pools: new MemoryPoolStore(runs),
     async close() {
       await logs.close();
       await runs.close();

@@ -8,6 +8,7 @@
 import type { Database } from './driver.js';
 import init from './migrations/001_init.sql';
 import activeTime from './migrations/002_active_time.sql';
+import resources from './migrations/003_resources.sql';
 
 export interface Migration {
   version: number;
@@ -18,6 +19,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_init', sql: init },
   { version: 2, name: '002_active_time', sql: activeTime },
+  { version: 3, name: '003_resources', sql: resources },
 ];
 
 /** The schema version this baton writes. */

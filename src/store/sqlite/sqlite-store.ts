@@ -15,6 +15,7 @@ import { loadDriver, type Database } from './driver.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrate.js';
 import { schemaTooNew, sqliteError } from './sqlite-errors.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
+import { SqlitePoolStore } from './sqlite-pool-store.js';
 
 export interface SqliteStoreOptions {
   /** Where task output is kept; default `<folder of the file>/logs`. */
@@ -45,6 +46,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     location,
     runs,
     logs,
+    pools: new SqlitePoolStore(db, location),
     async close() {
       try {
         await logs.close();

@@ -1,0 +1,137 @@
+/**
+ * Resource pools on SQLite (store/pools.ts), on the connection of the run store, so every
+ * process sharing the file shares the pools. An acquire that can be granted runs in one
+ * BEGIN IMMEDIATE transaction: it holds the file's write lock from its first read of the
+ * holds to its last insert, so of two processes asking for the last unit of a pool at once
+ * exactly one gets it. An acquire that cannot be granted finds that out by reading alone,
+ * without the write lock: a task waiting for a busy pool asks again and again, and must
+ * not slow the appends of the runs that hold it.
+ */
+import type { WaitOptions } from '../event-waits.js';
+import { holdIsStale, holdsOf, planAcquire, ReleaseWaiters, type AcquireResult, type HoldRequest, type PoolHold, type PoolShortage, type PoolStore } from '../pools.js';
+import type { RunRecord } from '../store.js';
+import type { Database } from './driver.js';
+import queries from './pools.sql';
+import { sqliteError } from './sqlite-errors.js';
+import { parseNamedQueries, type Statement } from './statements.js';
+
+const sql = parseNamedQueries(queries);
+
+interface HoldRow {
+  pool: string;
+  run_id: string;
+  task: string;
+  attempt: number;
+  amount: number;
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_started_at: number | null;
+  at: number;
+}
+
+interface RunRow {
+  id: string;
+  workflow: string;
+  status: RunRecord['status'];
+  created_at: number;
+  updated_at: number;
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_started_at: number | null;
+  heartbeat_at: number | null;
+}
+
+type Decided = { short: PoolShortage[]; stale: PoolHold[] };
+
+export class SqlitePoolStore implements PoolStore {
+  private statements: Record<string, Statement> | undefined;
+  private readonly waiters = new ReleaseWaiters();
+  private takeTx?: (request: HoldRequest, isGone: (run: RunRecord) => boolean) => PoolShortage[];
+
+  constructor(
+    private readonly db: Database,
+    private readonly file: string,
+  ) {}
+
+  /** Prepared at first use: most commands that open a store never touch a pool. */
+  private get q(): Record<string, Statement> {
+    if (this.statements === undefined) {
+      const prepared: Record<string, Statement> = {};
+      for (const [name, text] of sql) prepared[name] = this.db.prepare(text) as Statement;
+      this.statements = prepared;
+    }
+    return this.statements;
+  }
+
+  async acquire(request: HoldRequest, isGone: (run: RunRecord) => boolean): Promise<AcquireResult> {
+    const short = this.guard(() => {
+      // Reading alone first: while the pool is busy, no write lock is taken.
+      const seen = this.decide(request, isGone);
+      if (seen.short.length > 0) return seen.short;
+      this.takeTx ??= this.db.transaction((req: HoldRequest, gone: (run: RunRecord) => boolean) => this.take(req, gone)).immediate;
+      return this.takeTx(request, isGone);
+    });
+    return short.length === 0 ? { acquired: true } : { acquired: false, short };
+  }
+
+  async release(runId: string, task?: string): Promise<void> {
+    const { changes } = this.guard(() => (task === undefined ? this.q.releaseRun.run(runId) : this.q.releaseTask.run(runId, task)));
+    if (changes > 0) this.waiters.notify();
+  }
+
+  async holds(pools?: readonly string[]): Promise<PoolHold[]> {
+    return this.guard(() => {
+      if (pools === undefined) return (this.q.allHolds.all() as HoldRow[]).map(toHold);
+      return [...new Set(pools)].sort().flatMap((pool) => (this.q.holdsOfPool.all(pool) as HoldRow[]).map(toHold));
+    });
+  }
+
+  waitForRelease(options: WaitOptions): Promise<void> {
+    return this.waiters.wait(options);
+  }
+
+  /** Inside the write transaction: decides again on what is there now, then records. */
+  private take(request: HoldRequest, isGone: (run: RunRecord) => boolean): PoolShortage[] {
+    const { short, stale } = this.decide(request, isGone);
+    if (short.length > 0) return short;
+    for (const hold of stale) this.q.deleteHold.run(hold.pool, hold.run_id, hold.task);
+    this.q.releaseTask.run(request.run_id, request.task);
+    for (const hold of holdsOf(request)) {
+      this.q.insertHold.run(hold.pool, hold.run_id, hold.task, hold.attempt, hold.amount, hold.owner?.host ?? null, hold.owner?.pid ?? null, hold.owner?.started_at ?? null, hold.at);
+    }
+    if (stale.length > 0) queueMicrotask(() => this.waiters.notify());
+    return [];
+  }
+
+  private decide(request: HoldRequest, isGone: (run: RunRecord) => boolean): Decided {
+    const holds = Object.keys(request.wants).flatMap((pool) => (this.q.holdsOfPool.all(pool) as HoldRow[]).map(toHold));
+    const runs = new Map<string, RunRecord | undefined>();
+    const runOf = (id: string) => {
+      if (!runs.has(id)) runs.set(id, toRun(this.q.holdRun.get(id) as RunRow | undefined));
+      return runs.get(id);
+    };
+    return planAcquire(request, holds, (hold) => holdIsStale(hold, runOf(hold.run_id), isGone));
+  }
+
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      throw sqliteError(err, this.file);
+    }
+  }
+}
+
+function toHold(row: HoldRow): PoolHold {
+  const hold: PoolHold = { pool: row.pool, amount: row.amount, run_id: row.run_id, task: row.task, attempt: row.attempt, at: row.at };
+  if (row.owner_host !== null) hold.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
+  return hold;
+}
+
+function toRun(row: RunRow | undefined): RunRecord | undefined {
+  if (row === undefined) return undefined;
+  const run: RunRecord = { id: row.id, workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
+  if (row.owner_host !== null) run.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
+  if (row.heartbeat_at !== null) run.heartbeat_at = row.heartbeat_at;
+  return run;
+}
