@@ -175,7 +175,7 @@ describe('baton serve', () => {
     const s = await serve(dir);
     const runsOf = async (name: string, base = s.base) => (await json(await fetch(`${base}/api/runs?workflow=${name}&limit=1000`))).body.runs as Array<{ run_id: string; created_at: string }>;
     // daily's last 03:00 passed with no server: one run at start, and only one.
-    expect(s.log()).toMatch(/schedule of daily last fired at .* while no server ran \(missed: run-once\): one run now/);
+    expect(s.log()).toMatch(/schedule file:daily:0 of daily last fired at .* while no server ran \(missed: run-once\): one run now/);
     expect(await runsOf('daily')).toHaveLength(1);
     // tick fires every second: a few seconds give as many runs, each in its own second.
     await new Promise((r) => setTimeout(r, 3500));

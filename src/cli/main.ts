@@ -9,6 +9,7 @@ import { storeOption } from './store.js';
 import { VERSION } from '../config/version.js';
 import { visible } from './render/visible.js';
 import { originOption } from './origin.js';
+import { serverOption } from './remote/connect.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
 
@@ -77,6 +78,8 @@ export function buildProgram(): Command {
     .addOption(viewOption())
     .addOption(storeOption())
     .addOption(originOption())
+    .addOption(serverOption())
+    .option('--detach', 'with --server: print the new run\'s id and leave the run to the server, instead of following it')
     .addOption(new Option('--run-id <id>', 'the new run\'s id (chosen by baton mcp)').hideHelp())
     .action(lazy(() => import('./commands/run.js')));
 
@@ -90,6 +93,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(serverOption())
     .addOption(originOption())
     .action(lazy(() => import('./commands/resume.js')));
 
@@ -104,6 +108,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(serverOption())
     .addOption(originOption())
     .action(lazy(() => import('./commands/retry.js')));
 
@@ -118,6 +123,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(serverOption())
     .addOption(originOption())
     .action(lazy(() => import('./commands/approve.js')));
 
@@ -131,6 +137,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(serverOption())
     .addOption(originOption())
     .action(lazy(() => import('./commands/emit.js')));
 
@@ -236,6 +243,7 @@ export function buildProgram(): Command {
     .option('--json', "print the run's JSON summary once it has ended (with --no-wait: the request made)")
     .addOption(viewOption())
     .addOption(storeOption())
+    .addOption(serverOption())
     .addOption(originOption())
     .action(lazy(() => import('./commands/cancel.js')));
 
@@ -251,6 +259,7 @@ export function buildProgram(): Command {
     .option('-n, --limit <n>', 'show at most this many runs (default 20)')
     .option('--json', 'print a JSON array of runs (see docs/cli.md)')
     .addOption(storeOption())
+    .addOption(serverOption())
     .action(lazy(() => import('./commands/history.js')));
 
   program
@@ -261,6 +270,7 @@ export function buildProgram(): Command {
     .option('--all', 'list every task (by default finished tasks inside big composites are folded)')
     .option('--json', 'print the run and its tasks as JSON (see docs/cli.md)')
     .addOption(storeOption())
+    .addOption(serverOption())
     .action(lazy(() => import('./commands/status.js')));
 
   program
@@ -273,6 +283,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'keep printing new lines until the run ends (Ctrl-C stops)')
     .option('--json', 'print JSON Lines: {"task","attempt","stream","at","text"}')
     .addOption(storeOption())
+    .addOption(serverOption())
     .action(lazy(() => import('./commands/logs.js')));
 
   program
@@ -330,10 +341,49 @@ export function buildProgram(): Command {
     .argument('<file>', 'workflow file (or TypeScript workflow)')
     .option('-n, --count <n>', 'how many firings', '10')
     .option('--from <time>', 'count from this time (ISO 8601) instead of now')
-    .option('--json', 'print {workflow, trigger, cron, timezone, missed, firings} instead')
+    .option('--json', 'print {workflow, triggers: [{type, ...config, firings}]} instead')
     .action(async (file: string, flags: { count?: string; from?: string; json?: boolean }) => {
       process.exitCode = await (await import('./commands/triggers.js')).test(file, flags);
     });
+
+  const schedule = program.command('schedule').description('list, add, remove, pause and resume schedules (docs/server.md#schedules); baton serve fires them');
+  schedule
+    .command('list')
+    .description("every schedule: declared in the project's workflow files, or added with `baton schedule add`; with its next firing")
+    .option('-w, --workflows <folder>', "the folder of workflow files (default: the project's root)")
+    .option('--json', 'print {schedules: [{id, workflow, cron, timezone, missed, origin, paused, next, file, problem}]}')
+    .addOption(storeOption())
+    .action(async (flags: { json?: boolean; workflows?: string; store?: string }) => {
+      process.exitCode = await (await import('./commands/schedule.js')).list(flags);
+    });
+  schedule
+    .command('add')
+    .description("add a schedule to a workflow without editing its file (the workflow must be in the folder baton serve serves)")
+    .argument('<file>', 'the workflow file')
+    .requiredOption('--cron <expression>', "five fields (minute hour day month weekday), or six with seconds first: '0 2 * * *'")
+    .option('--tz <zone>', 'IANA time zone the expression is read in', 'UTC')
+    .addOption(new Option('--missed <policy>', 'firings missed while no server ran: skip them, or run once at start').choices(['skip', 'run-once']).default('skip'))
+    .option('--json', 'print {id, workflow, cron, timezone, missed, next}')
+    .addOption(storeOption())
+    .action(async (file: string, flags: { cron: string; tz?: string; missed?: 'skip' | 'run-once'; json?: boolean; store?: string }) => {
+      process.exitCode = await (await import('./commands/schedule.js')).add(file, flags);
+    });
+  for (const [verb, what] of [
+    ['rm', 'remove an added schedule (one declared in a file: pause it, or edit the file)'],
+    ['pause', 'pause a schedule: baton serve fires it no more until resumed'],
+    ['resume', 'resume a paused schedule'],
+  ] as const) {
+    schedule
+      .command(verb)
+      .description(what)
+      .argument('<id>', 'the schedule id, as `baton schedule list` shows it (added:1, file:nightly:0)')
+      .option('-w, --workflows <folder>', "the folder of workflow files (default: the project's root)")
+      .addOption(storeOption())
+      .action(async (id: string, flags: { workflows?: string; store?: string }) => {
+        const commands = await import('./commands/schedule.js');
+        process.exitCode = verb === 'rm' ? await commands.remove(id, flags) : await commands.pause(id, flags, verb === 'pause');
+      });
+  }
 
   program
     .command('serve')
@@ -342,6 +392,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'the address to listen on: loopback only until baton has access control (127.0.0.1, ::1, localhost)', '127.0.0.1')
     .option('-w, --workflows <folder>', "the folder of workflow files (default: the project's root)")
     .option('--grace <seconds>', 'on SIGTERM, how long running runs have to end before they are left interrupted', '10')
+    .option('--webhook-rate <n>', 'webhook deliveries taken per second (and in a burst); past it they are answered 429', '1000')
     .addOption(storeOption())
     .action(lazy(() => import('./commands/serve.js')));
 

@@ -2,9 +2,10 @@ import type { Executor } from '../executors/types.js';
 import type { SkillResolver } from '../skills/resolver.js';
 import type { CodeLoader } from './child-run.js';
 import type { LeafTask, Workflow } from '../spec/model.js';
-import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, StoredEvent } from '../store/events.js';
+import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, RunTrigger, StoredEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
 import type { RunOwner, Store } from '../store/store.js';
+import { admissionAsk, type Admission } from './admission.js';
 import { EngineError } from './errors.js';
 import { GraphDriver } from './graph-driver.js';
 import { resolveInputs } from './inputs.js';
@@ -26,6 +27,11 @@ export interface DriveOptions {
   owner?: RunOwner;
   /** Leaf tasks running at once; default the workflow's `concurrency`, else 16. */
   concurrency?: number;
+  /**
+   * The resource pools tasks may hold (baton.config.yaml `resources:`): pool -> capacity.
+   * Default none: a task asking for a pool fails with RESOURCE_UNKNOWN.
+   */
+  resources?: Readonly<Record<string, number>>;
   /** Cancels the run (Ctrl-C): running tasks are stopped, the run ends `cancelled`. */
   signal?: AbortSignal;
   /**
@@ -82,9 +88,17 @@ export interface RunOptions extends DriveOptions {
   code?: CodeSnapshot;
   /** Inputs as given (strings from the CLI are converted by the declared types); default {}. */
   inputs?: Record<string, unknown>;
+  /** What fired the run, when a trigger started it: recorded, and read by tasks as `trigger`. */
+  trigger?: RunTrigger;
   /** Environment overrides for this run (`--env`), on top of the workflow's; default {}. */
   env?: Record<string, string>;
   runId?: string;
+  /**
+   * The run queue (engine/admission.ts): the run asks for admission, waits its turn when
+   * its concurrency key or the global limit is full (or is skipped). Default: none, the run
+   * starts at once (a child run).
+   */
+  admission?: Admission;
 }
 
 export interface RunResult {
@@ -92,11 +106,24 @@ export interface RunResult {
   state: RunState;
 }
 
-/** Sets up a new run and drives it to its end. */
+/**
+ * Sets up a new run and drives it to its end; with an admission, after its turn in the
+ * queue came (a run skipped, or cancelled while queued, ends there, never started).
+ */
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   const { state, session, env, created } = prepareRun(options);
   const driver = await driverFor(session, env, options, (start) => start());
-  await session.create(created);
+  try {
+    await session.create(created, options.admission);
+    if (state.status === 'queued' && options.admission) await session.awaitTurn(options.admission);
+  } catch (err) {
+    await driver.cleanUp();
+    throw err;
+  }
+  if (state.status !== 'pending') {
+    await driver.cleanUp();
+    return { runId: state.runId, state };
+  }
   await session.drive(driver);
   return { runId: state.runId, state };
 }
@@ -109,7 +136,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
  */
 export async function createRun(options: Omit<RunOptions, 'owner'>): Promise<RunResult> {
   const { state, session, created } = prepareRun(options);
-  await session.create(created);
+  await session.create(created, options.admission);
   return { runId: state.runId, state };
 }
 
@@ -123,6 +150,7 @@ function prepareRun(options: RunOptions) {
   state.baseDir = options.baseDir;
   state.source = options.source;
   state.code = options.code;
+  state.trigger = options.trigger;
   const env = runEnvironment(state, options.processEnv ?? process.env);
   const session = new RunSession(state, options, env.masker);
   const masker = env.masker;
@@ -131,12 +159,14 @@ function prepareRun(options: RunOptions) {
     workflow: options.workflow,
     ...(options.code ? { kind: 'code' as const, code: options.code } : {}),
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
+    ...(options.trigger !== undefined ? { trigger: options.trigger } : {}),
     inputs: masker ? masker.deep(state.inputs) : state.inputs,
     // Secrets given with --env are not recorded at all: a resume takes them from its environment.
     env: masker ? masker.deep(withoutSecrets(state.env, options.workflow.secrets)) : state.env,
     ...(state.source ? { source: state.source } : {}),
     ...(state.baseDir !== undefined ? { base_dir: state.baseDir } : {}),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.admission ? { admission: admissionAsk(options.workflow, state.inputs, options.admission.priority) } : {}),
   });
   state.apply(created);
   return { state, session, env, created };

@@ -1,10 +1,11 @@
 import type { Scope } from '../expr/index.js';
+import type { RunTrigger } from '../store/events.js';
 import type { TaskState, RunState } from './state.js';
 import { taskDurationMs } from './summary.js';
 
 /**
- * The expression contexts a task sees: env, inputs, tasks, run, workflow, and item/index
- * inside a loop. `tasks` is kept up to date as tasks end (one small object per task), so
+ * The expression contexts a task sees: env, inputs, tasks, run, workflow, trigger, and
+ * item/index inside a loop. `tasks` is kept up to date as tasks end (one small object per task), so
  * building a scope costs the same however big the run is.
  */
 export interface TaskContext {
@@ -18,11 +19,14 @@ export interface TaskContext {
   duration_ms?: number;
 }
 
+/** `trigger` of a run no trigger started (`baton run`, the API, MCP). */
+const MANUAL = Object.freeze({ type: 'manual' as const });
+
 export class ScopeBuilder {
   private readonly tasks: Record<string, TaskContext> = Object.create(null);
   /** Tasks ended since the last scope was built: added to `tasks` only when a scope is needed. */
   private readonly endedSince: string[] = [];
-  private readonly run: { id: string };
+  private run?: { id: string; trigger: RunTrigger | { type: 'manual' } };
   private readonly workflow: { name: string; version?: string };
 
   constructor(
@@ -32,7 +36,6 @@ export class ScopeBuilder {
     /** secrets context: the values of the workflow's `secrets:` (engine/mask.ts). */
     private readonly secrets: Record<string, string> = {},
   ) {
-    this.run = { id: state.runId };
     this.workflow = { name: state.plan.workflow.name, version: state.plan.workflow.version };
   }
 
@@ -74,7 +77,7 @@ export class ScopeBuilder {
       env: taskEnv && Object.keys(taskEnv).length > 0 ? { ...this.env, ...taskEnv } : this.env,
       inputs: this.state.inputs,
       tasks: this.tasks,
-      run: this.run,
+      run: (this.run ??= { id: this.state.runId, trigger: this.state.trigger ?? MANUAL }),
       workflow: this.workflow,
       secrets: this.secrets,
     };
@@ -86,8 +89,9 @@ export class ScopeBuilder {
         break;
       }
     }
-    const trigger = this.state.tasks.get(key)?.trigger;
-    if (trigger) contexts.trigger = { id: trigger, ...this.tasks[trigger] };
+    // In a callback, `trigger` is the task that called it; elsewhere, what fired the run.
+    const caller = this.state.tasks.get(key)?.trigger;
+    contexts.trigger = caller ? { id: caller, ...this.tasks[caller] } : this.run.trigger;
     if (extra) Object.assign(contexts, extra);
     return { contexts, status };
   }

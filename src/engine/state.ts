@@ -1,5 +1,5 @@
 import type { TaskSpec } from '../spec/model.js';
-import type { CodeSnapshot, RunSandbox, RunStatus, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import type { CodeSnapshot, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
 import { answerOutcome, isWait } from '../store/projection.js';
 import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
@@ -73,6 +73,8 @@ export class RunState {
   /** The end of the previous owner's stretch, from the latest RunResumed: where its interrupted attempts ended. */
   private ranUntil?: number;
   runError?: TaskError;
+  /** Why a cancelled run was cancelled (RunCancelled): by whom, or skipped for its concurrency key. */
+  cancelReason?: string;
   /** The file the workflow came from, and the folder relative paths resolve against. */
   source?: { file: string; sha256: string };
   /** A code run's code (RunCreated, or the RunReopened of `baton retry --new-code`); none for a graph run. */
@@ -85,6 +87,8 @@ export class RunState {
   baseDir?: string;
   /** The sandbox the run runs in (RunCreated); none when it runs unsandboxed. */
   sandbox?: RunSandbox;
+  /** What fired the run (RunCreated), when a trigger started it. */
+  trigger?: RunTrigger;
   lastSeq = 0;
 
   constructor(
@@ -149,6 +153,13 @@ export class RunState {
         this.source = event.source;
         this.baseDir = event.base_dir;
         this.sandbox = event.sandbox;
+        this.trigger = event.trigger;
+        return;
+      case 'RunQueued':
+        this.status = 'queued';
+        return;
+      case 'RunAdmitted':
+        this.status = 'pending';
         return;
       case 'RunStarted':
         this.status = 'running';
@@ -283,6 +294,7 @@ export class RunState {
       case 'RunCancelled':
         this.status = event.type === 'RunSucceeded' ? 'succeeded' : event.type === 'RunFailed' ? 'failed' : 'cancelled';
         if (event.type === 'RunFailed') this.runError = event.error;
+        if (event.type === 'RunCancelled') this.cancelReason = event.reason;
         if (event.type !== 'RunCancelled') this.summary = event.summary;
         if (event.type === 'RunSucceeded') this.result = event.result;
         this.waits = [];

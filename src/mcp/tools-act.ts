@@ -9,7 +9,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { requestCancel } from '../engine/resume.js';
-import { answerApproval, answeredBy, emitEvent, type Delivered } from '../engine/steps/answer.js';
+import { answerApproval, answeredBy, type Delivered } from '../engine/steps/answer.js';
+import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { launchBaton, type Launched } from '../runs/launch.js';
 import { newRunId } from '../store/ids.js';
@@ -136,7 +137,7 @@ export function actTools(ctx: McpContext): ToolDefinition[] {
       handler: async (args: { event: string; data?: unknown; run_id?: string; wait_seconds?: number }, call: CallContext) => {
         const { only, reached } = await withStore(ctx, async (store) => {
           const id = args.run_id === undefined ? undefined : await store.runs.resolveRunId(args.run_id);
-          return { only: id, reached: await emitEvent(store.runs, args.event, args.data ?? null, id, Date.now(), 'mcp') };
+          return { only: id, reached: await emitAndRecord(store, args.event, args.data ?? null, id, 'mcp') };
         });
         if (reached.length === 0) {
           if (only !== undefined) {

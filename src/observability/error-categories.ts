@@ -8,8 +8,11 @@
  * - invalid_workflow: the workflow file has problems (`baton validate` lists them).
  * - run_failed: a task or the run failed; what TaskFailed and RunFailed events record.
  * - not_found: a run, a task of a run, a file or a store that does not exist.
+ * - unauthenticated: the request does not prove who sent it (a webhook delivery without
+ *   a valid signature, or signed too long ago).
  * - conflict: the thing exists but is in the wrong state for the request (held by a
- *   live process, already finished, already there).
+ *   live process, already finished, already there, delivered before).
+ * - rate_limited: more requests than the server takes in a while; try again later.
  * - unavailable: baton could not do its job because the store or the environment
  *   cannot be used now (locked, disk full, read-only, corrupt, driver missing).
  * - internal: a bug in baton; any code this table does not know lands here too.
@@ -19,7 +22,7 @@
  */
 import { BatonError } from './errors.js';
 
-export type ErrorCategory = 'usage' | 'invalid_workflow' | 'run_failed' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+export type ErrorCategory = 'usage' | 'invalid_workflow' | 'run_failed' | 'not_found' | 'unauthenticated' | 'conflict' | 'rate_limited' | 'unavailable' | 'internal';
 
 /** Exit codes of every baton command; errors get theirs from their category (exitCodeOf). */
 export const EXIT = {
@@ -44,7 +47,9 @@ export const EXIT_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
   invalid_workflow: EXIT.invalid,
   run_failed: EXIT.failed,
   not_found: EXIT.invalid,
+  unauthenticated: EXIT.invalid,
   conflict: EXIT.invalid,
+  rate_limited: EXIT.unavailable,
   unavailable: EXIT.unavailable,
   internal: EXIT.unavailable,
 };
@@ -57,7 +62,9 @@ export const HTTP_STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = 
   // does with exit 1. So a run_failed code never turns a response into an HTTP error.
   run_failed: 200,
   not_found: 404,
+  unauthenticated: 401,
   conflict: 409,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -69,6 +76,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'API_BAD_REQUEST',
     'API_BODY_TOO_LARGE',
     'API_METHOD_NOT_ALLOWED',
+    // a webhook body that is not the JSON its content type says (triggers/webhook.ts)
+    'WEBHOOK_PAYLOAD',
     'SERVER_NOT_LOOPBACK',
     // `baton emit --data` that is not JSON; `baton approve` of a run with several approvals open, none named
     'USAGE_BAD_DATA',
@@ -90,6 +99,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'INPUT_SECRET_MISSING',
     'INPUT_TYPE',
     'INPUT_UNKNOWN',
+    // a workflow's concurrency key that cannot be evaluated over the run's inputs, or is empty (engine/admission.ts)
+    'RUN_CONCURRENCY_KEY',
     // an expression given to `baton eval` (in a workflow file they are SPEC_ problems)
     'EXPR_EVAL',
     'EXPR_SYNTAX',
@@ -180,6 +191,9 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_TOO_MANY_PROBLEMS',
     'SPEC_TYPE',
     'SPEC_UNKNOWN_AGENT',
+    // a task's `resources` naming a pool baton.config.yaml does not have, or more than it has
+    'SPEC_UNKNOWN_RESOURCE',
+    'SPEC_RESOURCE_OVER_CAPACITY',
     'SPEC_UNKNOWN_FIELD',
     'SPEC_UNKNOWN_STAGE',
     'SPEC_UNKNOWN_TASK',
@@ -283,10 +297,16 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'RUN_OUTPUTS',
     'RUN_TIMEOUT',
     'TASK_FAILED',
+    // a task asking, as it runs, for a pool the configuration does not have, or for more than it has (engine/resources.ts)
+    'RESOURCE_UNKNOWN',
+    'RESOURCE_OVER_CAPACITY',
   ],
   not_found: [
-    // a route the API does not have; a workflow the served folder does not have
+    // a route the API does not have; a workflow the served folder does not have; a webhook path no trigger serves
     'API_NOT_FOUND',
+    'WEBHOOK_NOT_FOUND',
+    // `baton schedule rm|pause|resume` of a schedule there is not
+    'SCHEDULE_NOT_FOUND',
     'WORKFLOW_NOT_FOUND',
     // a skill folder without SKILL.md; `baton skills show` of a skill the project has not
     'SKILL_NOT_FOUND',
@@ -303,9 +323,25 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_NOT_FOUND',
     'STORE_RUN_NOT_FOUND',
   ],
+  unauthenticated: [
+    // a webhook delivery whose signature is missing or wrong, or whose signed timestamp is
+    // outside the trigger's tolerance (triggers/webhook.ts)
+    'WEBHOOK_SIGNATURE',
+    'WEBHOOK_STALE',
+  ],
+  rate_limited: [
+    // more webhook deliveries than server.webhook_rate per second
+    'WEBHOOK_RATE',
+  ],
   conflict: [
+    // a webhook delivery (its signature, or delivery id) that was recorded before: a replay
+    'WEBHOOK_REPLAY',
+    // `baton schedule rm` of a schedule a workflow file declares (pause it, or edit the file)
+    'SCHEDULE_IN_FILE',
     // starting a run created to be started later (engine createRun) that has started already
     'RUN_ALREADY_STARTED',
+    // starting or resuming a run that waits in the queue for its turn (runs/admission.ts)
+    'RUN_QUEUED',
     // `baton skills new` of a skill that exists
     'SKILL_EXISTS',
     // `baton export -o FILE` of a file that exists, without --force
@@ -321,9 +357,15 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_EXISTS',
   ],
   unavailable: [
-    // baton serve stopping (it takes no new runs), or unable to listen on its port
+    // baton serve stopping (it takes no new runs), or unable to listen on its port; a
+    // webhook whose secret_env names a variable the server's environment does not set
     'SERVER_STOPPING',
+    'WEBHOOK_SECRET_UNSET',
     'SERVER_LISTEN',
+    // the CLI's --server: no answer from that URL (refused, no such host, timed out), or an
+    // answer that is not baton's JSON (runs/remote-client.ts)
+    'SERVER_UNREACHABLE',
+    'SERVER_BAD_ANSWER',
     // bubblewrap is missing, or cannot make a sandbox on this machine: a run that asks for
     // one refuses to start (never runs unsandboxed)
     'SANDBOX_UNAVAILABLE',
@@ -377,8 +419,29 @@ export const CATEGORY_OF_CODE: ReadonlyMap<string, ErrorCategory> = new Map(
   (Object.entries(CODES) as [ErrorCategory, readonly string[]][]).flatMap(([category, codes]) => codes.map((code) => [code, category] as const)),
 );
 
+/**
+ * An error a baton server answered with (`baton ... --server`): it comes with the category
+ * the server gave it, which wins over this table, since a newer server may use codes this
+ * baton does not know.
+ */
+export class ReportedError extends BatonError {
+  constructor(
+    code: string,
+    message: string,
+    readonly category: ErrorCategory,
+    options?: { details?: Record<string, unknown> },
+  ) {
+    super(code, message, options);
+  }
+}
+
+export function isErrorCategory(value: unknown): value is ErrorCategory {
+  return typeof value === 'string' && Object.hasOwn(EXIT_OF_CATEGORY, value);
+}
+
 /** The category of an error code, or of anything thrown: not a coded error, or a code nobody listed, is internal. */
 export function categoryOf(codeOrError: unknown): ErrorCategory {
+  if (codeOrError instanceof ReportedError) return codeOrError.category;
   const code = typeof codeOrError === 'string' ? codeOrError : codeOf(codeOrError);
   return (code !== undefined && CATEGORY_OF_CODE.get(code)) || 'internal';
 }

@@ -2,12 +2,11 @@
  * The HTTP API of `baton serve`, on Hono (docs/decisions/0012-http-server.md): JSON under
  * /api, validated by the same zod schemas the OpenAPI 3.1 document at /api/openapi.json is
  * made from; errors in one shape (`{"error": {code, category, message}}`) with the status
- * of their category (observability/error-categories.ts); a run's events live over
- * server-sent events, resumable with Last-Event-ID.
+ * of their category (observability/error-categories.ts); a run's events and log lines
+ * live over server-sent events, resumable with Last-Event-ID (event-stream.ts).
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { streamSSE } from 'hono/streaming';
 import { httpStatusOf } from '../observability/error-categories.js';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
@@ -15,14 +14,14 @@ import { loadRun } from '../engine/resume.js';
 import { openWaits } from '../engine/steps/answer.js';
 import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
-import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import { VERSION } from '../config/version.js';
+import { mountTriggerRoutes } from './api-triggers.js';
 import type { Daemon } from './daemon.js';
+import { mountHooks } from './hooks.js';
+import { eventStream } from './event-stream.js';
 
 /** The largest request body read: runs are started with inputs, not data. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** A comment line to an idle event stream this often, so proxies keep it open. */
-const KEEP_ALIVE_MS = 15_000;
 
 const ErrorBody = z
   .object({ error: z.object({ code: z.string(), category: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
@@ -47,6 +46,9 @@ const Accepted = z.object({ run_id: z.string(), status: z.string() });
 const accepted = (what: string) => ({ 202: { description: what, content: { 'application/json': { schema: Accepted } } }, ...errors(400, 404, 409, 503) });
 const RunParams = z.object({ id: RunId });
 const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, content: { 'application/json': { schema: z.object(shape).strict() } } });
+
+const Answer = z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict();
+const Answered = z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() });
 
 const routes = {
   health: createRoute({ method: 'get', path: '/healthz', summary: 'The server is up', responses: { 200: { description: 'up', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), version: z.string() }) } } } } }),
@@ -160,16 +162,23 @@ const routes = {
       },
     },
   }),
+  approveOnly: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/approvals',
+    summary: "Answer a run's only open approval (WAIT_AMBIGUOUS when several are open: name one with /approvals/{task})",
+    request: { params: RunParams, body: { required: true, content: { 'application/json': { schema: Answer } } } },
+    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Answered } } }, ...errors(400, 404, 409) },
+  }),
   approve: createRoute({
     method: 'post',
     path: '/api/runs/{id}/approvals/{task}',
     summary: 'Answer an approval of a run: approve or reject it',
     request: {
       params: z.object({ id: RunId, task: z.string().min(1).max(500).openapi({ param: { name: 'task', in: 'path' }, example: 'go-live' }) }),
-      body: { required: true, content: { 'application/json': { schema: z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict() } } },
+      body: { required: true, content: { 'application/json': { schema: Answer } } },
     },
     responses: {
-      200: { description: 'recorded', content: { 'application/json': { schema: z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() }) } } },
+      200: { description: 'recorded', content: { 'application/json': { schema: Answered } } },
       ...errors(400, 404, 409),
     },
   }),
@@ -196,9 +205,23 @@ const routes = {
   events: createRoute({
     method: 'get',
     path: '/api/runs/{id}/events',
-    summary: "A run's events as server-sent events, live until it ends; resumable with Last-Event-ID (an event's seq)",
-    request: { params: z.object({ id: RunId }), headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }) },
-    responses: { 200: { description: 'one SSE event per run event: id is its seq, event its type, data the event as JSON', content: { 'text/event-stream': { schema: z.string() } } }, ...errors(400, 404) },
+    summary: "A run's events and log lines as server-sent events, interleaved in time, live until it ends; resumable with Last-Event-ID",
+    request: {
+      params: z.object({ id: RunId }),
+      query: z.object({
+        logs: z.enum(['true', 'false']).optional().describe('false: events only, each id its seq (default true: log lines too, as `log` events)'),
+        task: z.string().min(1).max(500).optional().describe("only this task's log lines (events are all sent)"),
+      }),
+      headers: z.object({ 'last-event-id': z.string().max(16_384).optional().describe('the id of the last event received: the stream goes on after it') }),
+    },
+    responses: {
+      200: {
+        description:
+          'one SSE event per run event (event: its type, data: the event as JSON) and per log line (event: `log`, data: {task, attempt, stream, at, text}); id: the event seq, then, with logs, where each running attempt\'s output is (docs/server.md)',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+      ...errors(400, 404),
+    },
   }),
 };
 
@@ -212,7 +235,12 @@ export function openApiDocument(): unknown {
   return createApi(undefined as unknown as Daemon).getOpenAPI31Document(DOCUMENT);
 }
 
-export function createApi(daemon: Daemon): OpenAPIHono {
+export interface ApiOptions {
+  /** Webhook deliveries taken per second (hooks.ts); default 1000. */
+  webhookRate?: number;
+}
+
+export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return undefined;
@@ -284,6 +312,12 @@ export function createApi(daemon: Daemon): OpenAPIHono {
     return c.json({ event: name, delivered: reached.map((d) => ({ run_id: d.runId, tasks: d.tasks })) }, 200);
   });
   app.openapi(routes.approvals, async (c) => c.json({ approvals: await openApprovals(daemon) }, 200));
+  app.openapi(routes.approveOnly, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const { approved, comment } = c.req.valid('json');
+    const delivered = await daemon.approve(id, undefined, { approved, ...(comment === undefined ? {} : { comment }) });
+    return c.json({ run_id: id, task: delivered.tasks[0], approved, timed_out: delivered.timedOut === true }, 200);
+  });
   app.openapi(routes.approve, async (c) => {
     const { id: given, task } = c.req.valid('param');
     const id = await daemon.store.runs.resolveRunId(given);
@@ -299,23 +333,13 @@ export function createApi(daemon: Daemon): OpenAPIHono {
   });
   app.openapi(routes.events, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
-    const last = c.req.valid('header')['last-event-id'];
-    return streamSSE(c, async (stream) => {
-      const stop = new AbortController();
-      stream.onAbort(() => stop.abort());
-      let seq = last === undefined ? 0 : Number(last);
-      while (!stop.signal.aborted) {
-        const events = await daemon.store.runs.waitForEvents(id, seq, { timeoutMs: KEEP_ALIVE_MS, signal: stop.signal });
-        // Each write waits for the client to take it: a slow reader slows this loop, not the server's memory.
-        for (const event of events) await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
-        if (events.length > 0) seq = events[events.length - 1].seq;
-        else if (!stop.signal.aborted) await stream.write(': keep-alive\n\n');
-        const record = await daemon.store.runs.getRun(id);
-        if (record && FINISHED_RUN_STATUSES.has(record.status) && (await daemon.store.runs.readEvents(id, seq)).length === 0) break;
-      }
-    }) as never;
+    const query = c.req.valid('query');
+    const lastEventId = c.req.valid('header')['last-event-id'];
+    return eventStream(c, daemon.store, id, { logs: query.logs !== 'false', ...(query.task === undefined ? {} : { task: query.task }), ...(lastEventId === undefined ? {} : { lastEventId }) }) as never;
   });
 
+  mountTriggerRoutes(app, daemon);
+  mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);
 
   app.notFound((c) => {

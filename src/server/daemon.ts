@@ -8,14 +8,18 @@ import { watch } from 'node:fs';
 import path from 'node:path';
 import { createRun, type DriveOptions } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
-import { answerApproval, answeredBy, dueWaitingRuns, emitEvent, type Delivered, type DueCache } from '../engine/steps/answer.js';
+import { answerApproval, answeredBy, dueWaitingRuns, type Delivered, type DueCache } from '../engine/steps/answer.js';
+import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../runs/definition.js';
 import { driveExtras } from '../runs/drive-options.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
 import { didYouMean } from '../spec/suggest.js';
-import type { RequestOrigin } from '../store/events.js';
-import { checkSchedule, lastFiring, scheduleOf, startSchedule } from '../triggers/schedule.js';
+import type { RequestOrigin, RunTrigger } from '../store/events.js';
+import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
+import { EventFeed } from './event-feed.js';
+import { Schedules } from './schedules.js';
+import { TriggerHub } from './trigger-hub.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import type { RunOwner, Store } from '../store/store.js';
@@ -27,6 +31,8 @@ export interface DaemonOptions {
   owner: RunOwner;
   /** A line for the daemon's log (stderr). */
   log: (line: string) => void;
+  /** The server listens on loopback only (then webhooks may be unsigned); default true. */
+  loopbackOnly?: boolean;
 }
 
 /** Unfinished runs looked at on start, at most (they are few: interrupted or waiting ones). */
@@ -37,13 +43,29 @@ export class Daemon {
   problems: WorkflowProblem[] = [];
   private readonly drives = new Map<string, Promise<void>>();
   private readonly interrupt = new AbortController();
-  private readonly extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills'> = driveExtras();
+  private readonly extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> = driveExtras();
   private stopping = false;
+  readonly hub: TriggerHub;
+  readonly schedules: Schedules;
+  readonly feed: EventFeed;
 
-  constructor(private readonly options: DaemonOptions) {}
+  constructor(private readonly options: DaemonOptions) {
+    const host = { store: options.store, workflows: this.workflows, start: this.start.bind(this), log: options.log };
+    this.hub = new TriggerHub(host);
+    this.schedules = new Schedules(host, this.hub);
+    this.feed = new EventFeed(host, this.hub);
+  }
 
   get store(): Store {
     return this.options.store;
+  }
+
+  get loopbackOnly(): boolean {
+    return this.options.loopbackOnly ?? true;
+  }
+
+  log(line: string): void {
+    this.options.log(line);
   }
 
   /** Runs this process drives now. */
@@ -93,13 +115,12 @@ export class Daemon {
     for (const found of scan.files) {
       const file = path.join(dir, found.file);
       try {
-        const loaded = await loadDefinition(file, skills);
+        const loaded = await loadDefinition(file, skills, this.extras.resources);
         if ('problem' in loaded) {
           problems.push(loaded.problem);
           continue;
         }
-        const schedule = scheduleOf(loaded.workflow);
-        if (schedule) checkSchedule(schedule);
+        for (const schedule of schedulesOf(loaded.workflow)) checkSchedule(schedule);
         const earlier = workflows.get(loaded.name);
         if (earlier) {
           problems.push({ file, message: `workflow ${loaded.name} is also defined in ${earlier.file}, which is the one started by that name: rename one of them` });
@@ -121,8 +142,11 @@ export class Daemon {
     }
     this.workflows.clear();
     for (const [name, loaded] of workflows) this.workflows.set(name, loaded);
-    this.scheduleAll();
     this.problems = problems;
+    if (!this.stopping) {
+      await this.schedules.restart();
+      this.hub.watchFiles();
+    }
     this.options.log(`loaded ${workflows.size} workflow${workflows.size === 1 ? '' : 's'} from ${dir}${problems.length > 0 ? `; ${problems.length} file${problems.length === 1 ? '' : 's'} with problems` : ''}`);
     for (const problem of problems) this.options.log(`${problem.file}: ${problem.message}`);
   }
@@ -140,7 +164,7 @@ export class Daemon {
    * Records a new run of the workflow `name` and starts driving it; returns its id at once.
    * Inputs are checked first: a run that cannot start is never recorded.
    */
-  async start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api'): Promise<string> {
+  async start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api', trigger?: RunTrigger): Promise<string> {
     if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new runs: start it again, or use another one');
     const loaded = this.workflow(name);
     const { runId } = await createRun({
@@ -151,6 +175,7 @@ export class Daemon {
       baseDir: path.dirname(loaded.file),
       inputs,
       origin,
+      ...(trigger !== undefined ? { trigger } : {}),
     });
     this.drive(runId, { kind: 'start' });
     return runId;
@@ -197,10 +222,14 @@ export class Daemon {
     return 'cancelling';
   }
 
-  /** Delivers an event to the waits open for it; runs nobody drives go on here. */
+  /**
+   * Delivers an event to the waits open for it (runs nobody drives go on here), and
+   * records it for the event triggers, which fire at once.
+   */
   async emit(name: string, data: unknown, runId?: string): Promise<Delivered[]> {
-    const reached = await emitEvent(this.store.runs, name, data, runId, Date.now(), 'api');
+    const reached = await emitAndRecord(this.store, name, data, runId, 'api');
     for (const one of reached) if (one.continueHere) this.goOn(one.runId);
+    this.feed.poke();
     return reached;
   }
 
@@ -248,53 +277,15 @@ export class Daemon {
   }
 
   private stopTimers = () => {};
-  private readonly schedules = new Map<string, { stop: () => void }>();
-
-  /** (Re)starts the schedules of the workflows loaded: each fires a run of its workflow, with origin `schedule`. */
-  private scheduleAll(): void {
-    for (const job of this.schedules.values()) job.stop();
-    this.schedules.clear();
-    if (this.stopping) return;
-    for (const [name, loaded] of this.workflows) {
-      const schedule = scheduleOf(loaded.workflow);
-      if (schedule) this.schedules.set(name, startSchedule(schedule, () => void this.fire(name)));
-    }
-  }
-
-  /** A schedule fired: a run of `name`, with its inputs' defaults. */
-  private async fire(name: string): Promise<void> {
-    try {
-      const runId = await this.start(name, {}, 'schedule');
-      this.options.log(`schedule of ${name} fired: run ${runId}`);
-    } catch (err) {
-      this.options.log(`schedule of ${name} fired, and no run could start: ${err instanceof BatonError ? `${err.message} [${err.code}]` : String(err)}`);
-    }
-  }
 
   /**
-   * At start, for each schedule with `missed: run-once`: when its last firing came while
-   * no server ran (the workflow's newest scheduled run is older, or there is none), one run
-   * now. Found from the runs' own events (RunCreated's origin), not a second record.
+   * Starts the triggers: schedules (and, at start, the firings `missed: run-once` asks
+   * for), event triggers reading the store's events and run ends, file watches.
    */
-  async catchUpSchedules(now = new Date()): Promise<void> {
-    for (const [name, loaded] of this.workflows) {
-      const schedule = scheduleOf(loaded.workflow);
-      if (schedule?.missed !== 'run-once') continue;
-      const last = lastFiring(schedule, now);
-      if (last === undefined) continue;
-      let newest: number | undefined;
-      for (const run of await this.store.runs.listRuns({ workflow: name, limit: 50 })) {
-        const [created] = await this.store.runs.readEvents(run.id, 0);
-        if (created?.type === 'RunCreated' && created.origin === 'schedule') {
-          newest = run.created_at;
-          break;
-        }
-      }
-      if (newest === undefined || newest < last.getTime()) {
-        this.options.log(`schedule of ${name} last fired at ${last.toISOString()} while no server ran (missed: run-once): one run now`);
-        await this.fire(name);
-      }
-    }
+  async startTriggers(): Promise<void> {
+    await this.schedules.catchUp();
+    this.schedules.watch();
+    await this.feed.start();
   }
 
   /** Drives a stored run in the background; its end (or why it stopped) goes to the log. */
@@ -325,8 +316,9 @@ export class Daemon {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.stopTimers();
-    for (const job of this.schedules.values()) job.stop();
-    this.schedules.clear();
+    this.schedules.stop();
+    this.feed.stop();
+    this.hub.stop();
     const all = () => Promise.all([...this.drives.values()]);
     if (this.drives.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;

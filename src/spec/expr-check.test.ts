@@ -73,7 +73,7 @@ describe('names an expression reads', () => {
     ]);
   });
 
-  test('contexts a task does not have: item outside a loop, trigger outside a callback, result outside outputs', () => {
+  test('contexts a task does not have: item outside a loop, result outside outputs; a task field of `trigger` outside a callback', () => {
     expect(problems(yaml`
       name: x
       tasks:
@@ -83,7 +83,7 @@ describe('names an expression reads', () => {
     `)).toEqual([
       "4:22 SPEC_CONTEXT_UNAVAILABLE `item` is set only inside a loop, and 'a' is not in one",
       "4:38 SPEC_CONTEXT_UNAVAILABLE `index` is set only inside a loop, and 'a' is not in one",
-      "4:50 SPEC_CONTEXT_UNAVAILABLE `trigger` is set only in a callback, and 'a' is not one",
+      "4:58 SPEC_UNKNOWN_PROPERTY trigger has no 'error' (outside a callback, `trigger` is what fired the run)",
       "4:69 SPEC_CONTEXT_UNAVAILABLE `result` is set only in a task's `outputs:` templates",
     ]);
   });

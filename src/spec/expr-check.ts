@@ -19,10 +19,12 @@ import type { TaskNode } from './normalize-task.js';
 import type { Key, Loc } from './positions.js';
 import { closest, didYouMean } from './suggest.js';
 
-/** What `tasks.x` holds (scope.ts, TaskContext); `trigger` has these and `id`. */
+/** What `tasks.x` holds (scope.ts, TaskContext); in a callback `trigger` has these and `id`. */
 const TASK_FIELDS = ['status', 'exit_code', 'outputs', 'error', 'error_code', 'reason', 'attempts', 'duration_ms'];
-const FIELDS: Record<string, string[]> = { run: ['id'], workflow: ['name', 'version'], trigger: ['id', ...TASK_FIELDS] };
-const ALWAYS = ['env', 'inputs', 'tasks', 'run', 'workflow', 'secrets'];
+/** What fired the run (store/events.ts, RunTrigger): `trigger` outside a callback, and `run.trigger`. */
+const RUN_TRIGGER_FIELDS = ['type', 'at', 'firing', 'schedule', 'webhook', 'payload', 'headers', 'delivery', 'files', 'event', 'data', 'run'];
+const FIELDS: Record<string, string[]> = { run: ['id', 'trigger'], workflow: ['name', 'version'], trigger: RUN_TRIGGER_FIELDS, callerTrigger: ['id', ...TASK_FIELDS] };
+const ALWAYS = ['env', 'inputs', 'tasks', 'run', 'workflow', 'secrets', 'trigger'];
 
 export function checkExpressions(model: Normalized, rep: Reporter): void {
   const ordering = new Ordering(model.nodes);
@@ -60,21 +62,21 @@ class Checker {
     const node = site.task === undefined ? undefined : this.nodeOf.get(site.task);
     const contexts = new Set(ALWAYS);
     if (node !== undefined && inLoop(node) !== undefined) contexts.add('item').add('index');
-    if (node !== undefined && this.ordering.triggers.has(node)) contexts.add('trigger');
     if (site.kind === 'outputs') contexts.add('result');
     const seen = site.kind === 'condition' ? inspectCondition(value) : inspectTemplate(value, contexts);
     const at = (index: number): Loc => this.rep.index.charLoc(site.container, site.key, index);
     for (const p of seen.problems) this.rep.error('SPEC_EXPR_SYNTAX', p.message, at(p.col - 1), p.hint);
     // The workflow's outputs are read when every task has ended: no order to check.
     const ordered = site.kind !== 'run-outputs';
-    for (const read of seen.reads) this.read(read, node, contexts, at, ordered);
+    const callback = node !== undefined && this.ordering.triggers.has(node);
+    for (const read of seen.reads) this.read(read, node, contexts, at, ordered, callback);
     const literal = site.kind === 'command' ? literalInShell(value) : () => false;
     for (const offset of seen.shell) this.shellText(value, offset, site, literal, node, at);
     const sets = new Map<string, boolean>();
     if (site.kind === 'command') for (const bare of seen.bare) this.assigned(value, bare, sets, at);
   }
 
-  private read(read: ContextRead, node: TaskNode | undefined, contexts: Set<string>, at: (i: number) => Loc, ordered: boolean): void {
+  private read(read: ContextRead, node: TaskNode | undefined, contexts: Set<string>, at: (i: number) => Loc, ordered: boolean, callback: boolean): void {
     const name = read.name.toLowerCase();
     if (!KNOWN_CONTEXTS.includes(name)) return this.unknownContext(read, at);
     if (!contexts.has(name)) return this.unavailable(name, node, at(read.at));
@@ -93,8 +95,13 @@ class Checker {
         return this.taskRead(first, second, node, at, ordered);
       case 'run':
       case 'workflow':
-      case 'trigger':
         return this.field(`${name}`, first, FIELDS[name], at);
+      case 'trigger':
+        if (!callback && !FIELDS.trigger.includes(first.name.toLowerCase()) && FIELDS.callerTrigger.includes(first.name.toLowerCase())) {
+          this.rep.error('SPEC_UNKNOWN_PROPERTY', `trigger has no '${first.name}' (outside a callback, \`trigger\` is what fired the run)`, at(first.at), `a callback (a task named in on_success/on_failure) reads the task that called it as trigger.${first.name}; here trigger has: ${FIELDS.trigger.join(', ')}`);
+          return;
+        }
+        return this.field('trigger', first, FIELDS[callback ? 'callerTrigger' : 'trigger'], at);
     }
   }
 
@@ -141,7 +148,6 @@ class Checker {
     const rules: Record<string, [string, string]> = {
       item: [`\`item\` is set only inside a loop, and ${task} is not in one`, 'use it in the `task` of a loop; for a shell variable write $item'],
       index: [`\`index\` is set only inside a loop, and ${task} is not in one`, 'use it in the `task` of a loop; for a shell variable write $index'],
-      trigger: [`\`trigger\` is set only in a callback, and ${task} is not one`, 'a callback is a task named in on_success/on_failure of another; it reads that task as `trigger`'],
       result: ["`result` is set only in a task's `outputs:` templates", 'elsewhere read a finished task as tasks.<id>.outputs; for a shell variable write $result'],
     };
     const [message, hint] = rules[name];

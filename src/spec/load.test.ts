@@ -15,7 +15,7 @@ describe('loadWorkflowFile', () => {
     expect(wf).toMatchObject({
       name: 'deployment-workflow',
       version: '1.0.0',
-      trigger: { type: 'schedule', config: { schedule: '0 2 * * *', files: ['src/**/*', 'package.json'], webhook: '/trigger/deploy' } },
+      triggers: [{ type: 'schedule', config: { schedule: '0 2 * * *', files: ['src/**/*', 'package.json'], webhook: '/trigger/deploy' } }],
       environment: { NODE_ENV: 'production', LOG_LEVEL: 'info' },
       callbacks: ['notify-success', 'rollback', 'notify-failure'],
       notifications: { channels: ['slack', 'email'], on_completion: true, on_failure: true, on_success: false },

@@ -40,6 +40,11 @@ export interface LoadOptions {
   isOnPath?: (program: string) => boolean;
   /** The skills `uses:` may name: unknown skills and wrong inputs are reported at load time. Default: checked when the task runs. */
   skills?: SkillLookup;
+  /**
+   * The pools of baton.config.yaml (`resources:`): a task asking for another, or for more
+   * than a pool has, is an error at load time. Default: checked when the task runs.
+   */
+  pools?: Readonly<Record<string, number>>;
 }
 
 /** Parses and checks a workflow given as text; `file` is used in diagnostics and `source`. Never throws. */
@@ -104,7 +109,7 @@ function load(input: string, file: string, options: LoadOptions): LoadResult {
     const checked = WorkflowFile.safeParse(raw);
     if (!checked.success) reportIssues(checked.error.issues, raw, rep);
   }
-  const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}), ...(options.skills ? { skills: options.skills } : {}) });
+  const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}), ...(options.skills ? { skills: options.skills } : {}), ...(options.pools ? { pools: options.pools } : {}) });
   model.workflow.callbacks = checkGraph(model, rep);
   checkExpressions(model, rep);
   const diagnostics = rep.result();

@@ -53,6 +53,8 @@ export interface TaskBase {
   continue_on_error: boolean;
   environment: Record<string, string>;
   cwd?: string;
+  /** Pools (baton.config.yaml `resources:`) it holds while an attempt runs: pool -> amount. Leaf tasks only; none when absent. */
+  resources?: Record<string, number>;
 }
 
 export interface ShellTask extends TaskBase {
@@ -146,17 +148,45 @@ export interface InputSpec {
   required: boolean;
 }
 
+export type TriggerType = 'manual' | 'schedule' | 'webhook' | 'file_change' | 'event';
+
 export interface Trigger {
-  type: 'manual' | 'schedule' | 'webhook' | 'file_change';
+  type: TriggerType;
   config: {
     schedule?: string;
     /** IANA time zone of `schedule`; default UTC. */
     timezone?: string;
     /** Firings missed while no server ran: `skip` (default) or `run-once` at start. */
     missed?: 'skip' | 'run-once';
+    /** Globs of files (relative to the workflow's folder) whose changes fire it. */
     files?: string[];
+    /** Changes within this many ms of each other fire once (default 500). */
+    debounce?: number;
+    /** The path it is served at, under /hooks; always starts with '/'. */
     webhook?: string;
+    /** The environment variable holding the webhook's HMAC secret. */
+    secret_env?: string;
+    /** How far a signed timestamp may be from now, in ms (default 5 minutes). */
+    tolerance?: number;
+    /** The named event (`baton emit NAME`) that fires it. */
+    event?: string;
+    /** Another workflow's runs ending (with one of these statuses, default any) fire it. */
+    workflow_run?: { workflow: string; status?: string[] };
+    /** A condition over `trigger` (and `env`): a firing it is false for starts no run. */
+    filter?: string;
+    /** The run's inputs, templates over `trigger` (and `env`). */
+    inputs?: Record<string, unknown>;
   };
+}
+
+/** A workflow's limit on its runs (Workflow.run_concurrency). */
+export interface RunConcurrency {
+  /** A template over `inputs` and `workflow` (`deploy-${ inputs.env }`); default the workflow's name. */
+  key: string;
+  /** Runs holding the key at once; default 1. */
+  limit: number;
+  /** A run that finds the key full: waits (`queue`, default), is not run (`skip`), or cancels the runs holding it and starts when they end (`cancel-running`). */
+  on_conflict: 'queue' | 'skip' | 'cancel-running';
 }
 
 export interface Notifications {
@@ -177,7 +207,8 @@ export interface Workflow {
   name: string;
   version?: string;
   description?: string;
-  trigger?: Trigger;
+  /** What starts its runs besides `baton run` (`trigger:` or `triggers:` in the file). */
+  triggers?: Trigger[];
   environment: Record<string, string>;
   /** Names of environment variables holding secrets: `${ secrets.NAME }`, masked in logs and events. */
   secrets?: string[];
@@ -194,8 +225,17 @@ export interface Workflow {
   callbacks: string[];
   /** Whole-run time limit. */
   timeout?: Duration;
-  /** Default concurrency for `baton run` (the CLI flag wins). */
+  /**
+   * Tasks running at once by default (`concurrency: {tasks: N}`, or the older `concurrency:
+   * N`); the --concurrency flag wins.
+   */
   concurrency?: number;
+  /**
+   * How many runs of the workflow run at once (`concurrency: {key, limit, on_conflict}`,
+   * docs/workflow-format.md#concurrency): runs sharing the key's value beyond `limit` are
+   * queued, skipped, or make the running ones cancel. Absent: no limit of its own.
+   */
+  run_concurrency?: RunConcurrency;
   notifications?: Notifications;
   alerts: Alert[];
   /** Where the workflow came from; `format` tells which importer, if any, produced it. */

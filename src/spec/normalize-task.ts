@@ -10,6 +10,7 @@ import type { Reporter } from './diagnostics.js';
 
 import type { ConditionalTask, LoopTask, ParallelTask, ScriptTask, TaskBase, TaskSpec, TaskType } from './model.js';
 import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, sleepTask } from './normalize-leaf.js';
+import { resourcesOf } from './normalize-resources.js';
 import { skillTask } from './normalize-skill.js';
 import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, num, scalarText, str, strings } from './raw.js';
@@ -37,16 +38,18 @@ export interface TaskNode {
 
 export interface TaskContext extends LeafContext {
   nodes: TaskNode[];
+  /** The pools of baton.config.yaml, to check `resources` at load time (normalize-resources.ts); default: not checked. */
+  pools?: Readonly<Record<string, number>>;
 }
 
 const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'parallel'];
 const TYPE_FIELDS: Record<TaskType, string[]> = {
-  shell: ['command', 'shell'],
-  http: ['method', 'url', 'headers', 'body', 'data', 'auth', 'expect_status'],
-  script: ['language', 'script', 'code', 'args', 'inputs'],
-  noop: [],
-  sleep: ['duration'],
-  skill: ['uses', 'with'],
+  shell: ['command', 'shell', 'resources'],
+  http: ['method', 'url', 'headers', 'body', 'data', 'auth', 'expect_status', 'resources'],
+  script: ['language', 'script', 'code', 'args', 'inputs', 'resources'],
+  noop: ['resources'],
+  sleep: ['duration', 'resources'],
+  skill: ['uses', 'with', 'resources'],
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
   conditional: ['then', 'else'],
@@ -239,5 +242,8 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
     base.cwd = cwd;
     ctx.exprs.template(raw, 'cwd');
   }
+  // A composite holds nothing itself (checkFields says so): its tasks do.
+  const resources = type === 'parallel' || type === 'loop' || type === 'conditional' ? undefined : resourcesOf(raw, rep, ctx.pools);
+  if (resources !== undefined) base.resources = resources;
   return base;
 }

@@ -5,9 +5,11 @@
  */
 import type { Reporter } from './diagnostics.js';
 import { ExprSites } from './exprs.js';
-import type { Alert, InputSpec, Notifications, Trigger, Workflow } from './model.js';
+import type { Alert, InputSpec, Notifications, Workflow } from './model.js';
 import { durationOf } from './normalize-leaf.js';
 import { normalizeTask } from './normalize-task.js';
+import { concurrencyOf } from './normalize-concurrency.js';
+import { triggersOf } from './normalize-trigger.js';
 import type { TaskContext, TaskNode } from './normalize-task.js';
 import type { SkillLookup } from './normalize-skill.js';
 import { bool, isMap, map, num, scalarText, str, strings } from './raw.js';
@@ -28,6 +30,8 @@ export interface NormalizeOptions {
   format: Workflow['source']['format'];
   isOnPath?: (program: string) => boolean;
   skills?: SkillLookup;
+  /** The pools of baton.config.yaml, to check tasks' `resources`; default: not checked. */
+  pools?: Readonly<Record<string, number>>;
 }
 
 export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions): Normalized {
@@ -35,6 +39,7 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   const ctx: TaskContext = { rep, exprs, nodes: [], programs: new Map() };
   if (options.isOnPath !== undefined) ctx.isOnPath = options.isOnPath;
   if (options.skills !== undefined) ctx.skills = options.skills;
+  if (options.pools !== undefined) ctx.pools = options.pools;
   const top: TaskNode[] = [];
   if (Array.isArray(raw.tasks)) {
     raw.tasks.forEach((task, index) => {
@@ -55,8 +60,8 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   if (version !== undefined) workflow.version = version;
   const description = str(raw, 'description');
   if (description !== undefined) workflow.description = description;
-  const trigger = triggerOf(raw, rep);
-  if (trigger !== undefined) workflow.trigger = trigger;
+  const triggers = triggersOf(raw, rep);
+  if (triggers.length > 0) workflow.triggers = triggers;
   const timeout = durationOf(raw.timeout, 's');
   if (timeout === 0) rep.error('SPEC_INVALID_VALUE', 'a timeout must be more than 0', rep.value(raw, 'timeout'));
   if (timeout !== undefined && timeout > 0) workflow.timeout = timeout;
@@ -64,8 +69,7 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
     const secrets = raw.secrets.filter((name): name is string => typeof name === 'string');
     if (secrets.length > 0) workflow.secrets = [...new Set(secrets)];
   }
-  const concurrency = num(raw, 'concurrency');
-  if (concurrency !== undefined) workflow.concurrency = concurrency;
+  concurrencyOf(raw, rep, workflow, options.format === 'canonical');
   const outputs = outputsOf(raw, exprs);
   if (outputs !== undefined) workflow.outputs = outputs;
   const notifications = notificationsOf(raw);
@@ -138,49 +142,6 @@ function inputsOf(raw: RawMap, rep: Reporter): Record<string, InputSpec> {
     out[name] = spec;
   }
   return out;
-}
-
-function triggerOf(raw: RawMap, rep: Reporter): Trigger | undefined {
-  const trigger = map(raw, 'trigger');
-  const type = trigger === undefined ? undefined : (str(trigger, 'type') as Trigger['type'] | undefined);
-  if (trigger === undefined || type === undefined) return undefined;
-  const config = map(trigger, 'config') ?? {};
-  const out: Trigger = { type, config: {} };
-  const schedule = str(config, 'schedule');
-  if (schedule !== undefined) {
-    out.config.schedule = schedule;
-    // The shape only: each field's values are checked by the scheduler (triggers/schedule.ts), as baton serve loads the file.
-    const fields = schedule.trim().split(/\s+/);
-    if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?#-]+$/.test(f))) {
-      rep.error('SPEC_INVALID_CRON', `'${schedule}' is not a cron expression: five fields (minute hour day month weekday), or six with seconds first`, rep.value(config, 'schedule'), "e.g. '0 2 * * *' (02:00 every day), '*/15 * * * *' (every 15 minutes)");
-    }
-  }
-  const timezone = str(config, 'timezone');
-  if (timezone !== undefined) {
-    out.config.timezone = timezone;
-    if (!isTimeZone(timezone)) rep.error('SPEC_INVALID_TIMEZONE', `'${timezone}' is not an IANA time zone`, rep.value(config, 'timezone'), 'e.g. UTC, Europe/Berlin, America/New_York');
-  }
-  const missed = str(config, 'missed');
-  if (missed === 'skip' || missed === 'run-once') out.config.missed = missed;
-  if (config.files !== undefined) out.config.files = strings(config, 'files');
-  const webhook = str(config, 'webhook');
-  if (webhook !== undefined) out.config.webhook = webhook;
-  if (type === 'schedule' && schedule === undefined) {
-    rep.error('SPEC_MISSING_FIELD', 'a schedule trigger needs `config.schedule` (a cron expression)', rep.value(trigger), "e.g. config: { schedule: '0 2 * * *' }");
-  }
-  if (type === 'file_change' && out.config.files === undefined) {
-    rep.error('SPEC_MISSING_FIELD', 'a file_change trigger needs `config.files` (globs to watch)', rep.value(trigger), 'e.g. config: { files: ["src/**/*"] }');
-  }
-  return out;
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function notificationsOf(raw: RawMap): Notifications | undefined {

@@ -71,6 +71,9 @@ const leafFields = {
     .union([z.array(z.unknown()), z.string()], expected('expected a list or a template string'))
     .describe('Loop: a list, or a template evaluated when the loop starts (e.g. ${ fromJSON(tasks.list.outputs.items) }).'),
   stop_on_failure: bool('Loop: stop starting iterations after one fails. Default true.'),
+  resources: z
+    .union([z.string(), z.array(z.string(expected('expected a pool name'))), z.record(z.string(), z.number().int().positive({ error: 'an amount is a whole number, at least 1' }))], expected('expected a list of pool names, or a mapping of pool name: amount'))
+    .describe("Pools of baton.config.yaml's `resources:` the task holds while it runs, all taken at once: a list (one of each) or pool: amount. Leaf tasks only."),
 };
 
 const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, schema]) => [key, schema.optional()])) as {
@@ -101,25 +104,38 @@ const inputSpec = strict({
   required: bool('The run cannot start without it. Default: true when there is no default.'),
 }).partial();
 
+const Trigger = strict({
+  type: z.enum(['manual', 'schedule', 'webhook', 'file_change', 'event']).describe('What starts the workflow.'),
+  config: strict({
+    schedule: str('Cron expression, for type schedule: five fields (minute hour day month weekday), or six with seconds first.'),
+    timezone: str('IANA time zone the schedule is read in (Europe/Berlin), for type schedule. Default UTC.'),
+    missed: z.enum(['skip', 'run-once']).describe('For type schedule: what `baton serve` does at start about firings missed while it was down: skip them (default), or run once.'),
+    files: z.union([z.string(), z.array(z.string())], expected('expected a glob or a list of globs')).describe("Globs (relative to the workflow's folder) whose changes fire it, for type file_change."),
+    debounce: duration('For type file_change: changes this close together fire once (default 500ms).', 'ms'),
+    webhook: str('URL path, for type webhook: `/trigger/deploy` is served as POST /hooks/trigger/deploy.'),
+    secret_env: str('For type webhook: the environment variable holding the HMAC-SHA256 secret deliveries are signed with.'),
+    tolerance: duration("For type webhook: how far a delivery's signed timestamp may be from the server's clock (default 5m).", 's'),
+    event: str('For type event: the event name (`baton emit NAME`, POST /api/events/NAME) that fires it.'),
+    workflow_run: strict({
+      workflow: str('The workflow whose runs ending fire this trigger.'),
+      status: z.union([z.enum(['succeeded', 'failed', 'cancelled']), z.array(z.enum(['succeeded', 'failed', 'cancelled']))], expected('expected succeeded, failed or cancelled, or a list of them')).describe('Only runs that ended so (default: any end).'),
+    })
+      .partial()
+      .describe('For type event: fire when a run of another workflow ends.'),
+    filter: str("A condition over `trigger` (and `env`): a firing it is false for starts no run, and is recorded as filtered (`trigger.payload.ref == 'refs/heads/main'`)."),
+    inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of input name: value')).describe('Inputs of the run it starts: values or templates over `trigger` (`${ trigger.payload.ref }`).'),
+  })
+    .partial()
+    .describe('Settings of the trigger.'),
+}).partial({ config: true });
+
 export const WorkflowFile = strict({
   $schema: str('JSON Schema of this file, for editors.'),
   name: z.string(expected('expected a string')).min(1, { error: 'the name cannot be empty' }).describe('Name of the workflow.'),
   version: z.union([z.string(), z.number()], expected('expected a version string')).describe('Version label of the file (free text).'),
   description: str('What the workflow does.'),
-  trigger: strict({
-    type: z.enum(['manual', 'schedule', 'webhook', 'file_change']).describe('What starts the workflow.'),
-    config: strict({
-      schedule: str('Cron expression, for type schedule: five fields (minute hour day month weekday), or six with seconds first.'),
-      timezone: str('IANA time zone the schedule is read in (Europe/Berlin), for type schedule. Default UTC.'),
-      missed: z.enum(['skip', 'run-once']).describe('For type schedule: what `baton serve` does at start about firings missed while it was down: skip them (default), or run once.'),
-      files: z.union([z.string(), z.array(z.string())], expected('expected a glob or a list of globs')).describe('Globs to watch, for type file_change.'),
-      webhook: str('URL path, for type webhook.'),
-    })
-      .partial()
-      .describe('Settings of the trigger.'),
-  })
-    .partial({ config: true })
-    .describe('What starts runs besides `baton run`.'),
+  trigger: Trigger.describe('What starts runs besides `baton run` (docs/server.md#triggers).'),
+  triggers: z.array(Trigger, expected('expected a list of triggers')).describe('Several triggers (each like `trigger:`); a file has `trigger:` or `triggers:`.'),
   environment: envMap('Environment variables for every task. May use ${ } templates.'),
   secrets: z
     .array(z.string(expected('expected an environment variable name')).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, _)' }), expected('expected a list of environment variable names'))
@@ -132,7 +148,22 @@ export const WorkflowFile = strict({
     .describe('What a successful run gives back (a skill\'s outputs to its caller): name -> template, e.g. "${ tasks.check.outputs.status }". Evaluated when every task has ended.'),
   tasks: z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a workflow needs at least one task' }).describe('The tasks, in any order; depends_on sets the order.'),
   timeout: duration('Time limit of the whole run.', 's'),
-  concurrency: positiveInt('Most tasks running at once (the --concurrency flag wins).'),
+  concurrency: z
+    .union(
+      [
+        positiveInt('Most tasks of a run running at once (the older form of `concurrency: {tasks: N}`).'),
+        strict({
+          key: str('Runs whose key has the same value share its limit: a template over `inputs` and `workflow` (`deploy-${ inputs.env }`). Default: the workflow\'s name.'),
+          limit: positiveInt('Runs holding the key at once. Default 1.'),
+          on_conflict: z
+            .enum(['queue', 'skip', 'cancel-running'])
+            .describe('A run that finds the key full: waits its turn (queue, default), is not run (skip: recorded cancelled, with why), or asks the runs holding the key to cancel and starts once they have ended (cancel-running).'),
+          tasks: positiveInt('Most tasks of a run running at once (the --concurrency flag wins). Default 16.'),
+        }).partial(),
+      ],
+      expected('expected a mapping {key, limit, on_conflict, tasks}, or a whole number (tasks at once)'),
+    )
+    .describe('How much runs at once: runs of the workflow (key, limit, on_conflict; docs/workflow-format.md#concurrency) and tasks of a run (tasks).'),
   notifications: strict({
     channels: z.array(z.string(expected('expected a channel name')), expected('expected a list of channel names')).describe('Channel names (configured in baton.config.yaml).'),
     on_completion: bool('Notify when a run ends, whatever the result. Default false.'),

@@ -163,4 +163,56 @@ export function logContract(makeStore: MakeStore): void {
     await logs.forEach('R1', (line) => rest.push(line.text), { task: 't1', cursor: at });
     expect([...first, ...rest]).toEqual(['1', '4', '7', '10', '13', '16', '19', '22', '25', '28']);
   });
+  it('gives each line the position its attempt resumes at after it, and skips an attempt read to its end', async () => {
+    const logs = store().logs;
+    for (let i = 0; i < 12; i++) {
+      clock(T0 + i);
+      logs.write('R1', `t${i % 3}`, 1, 'stdout', `${i}\n`);
+    }
+    // Positions taken line by line, as a live reader keeps them: stop after the 7th line.
+    const at: Record<string, number> = {};
+    const seen: string[] = [];
+    await logs.forEach('R1', (line, next) => {
+      if (seen.length === 7) return false;
+      seen.push(line.text);
+      at[logs.cursorKey(line.task, line.attempt)] = next;
+      return undefined;
+    });
+    const rest: string[] = [];
+    await logs.forEach('R1', (line) => rest.push(line.text), { cursor: at });
+    expect([...seen, ...rest]).toEqual([...Array(12).keys()].map(String));
+    // t1 read to its end: its lines, old and new, are left out; the others come from their positions.
+    logs.write('R1', 't1', 1, 'stdout', 'late\n');
+    const skipped: string[] = [];
+    await logs.forEach('R1', (line) => skipped.push(line.text), { cursor: { ...at, [logs.cursorKey('t1', 1)]: Number.MAX_SAFE_INTEGER } });
+    expect(skipped).toEqual(['8', '9', '11']);
+  });
+
+  it('wakes a watch of a run when output is added, and only then', async () => {
+    vi.useRealTimers();
+    const logs = store().logs;
+    logs.write('R0', 'a', 1, 'stdout', 'another run\n');
+    const watch = logs.watch('R1');
+    try {
+      // Another run's output does not wake it.
+      const quiet = Date.now();
+      const asleep = watch.changed({ timeoutMs: 100 });
+      logs.write('R0', 'a', 1, 'stdout', 'more\n');
+      await asleep;
+      expect(Date.now() - quiet).toBeGreaterThanOrEqual(90);
+      const woken = watch.changed({ timeoutMs: 60_000 });
+      logs.write('R1', 'a', 1, 'stdout', 'first\n');
+      await woken;
+      // Written between two waits: the next one returns at once.
+      logs.write('R1', 'a', 1, 'stdout', 'second\n');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await watch.changed({ timeoutMs: 60_000 });
+      const stop = new AbortController();
+      const stopped = watch.changed({ timeoutMs: 60_000, signal: stop.signal });
+      stop.abort();
+      await stopped;
+    } finally {
+      watch.close();
+    }
+  });
 }

@@ -7,7 +7,9 @@ import { describe } from 'vitest';
 import type { MakeStore } from './contract-fixtures.js';
 import { logContract } from './contract-logs.js';
 import { ownershipContract, runContract } from './contract-runs.js';
+import { queueContract } from './contract-queue.js';
 import { poolContract } from './contract-pools.js';
+import { triggerContract } from './contract-triggers.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -25,7 +27,9 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
   describe(`${name} store contract`, () => {
     describe('runs and events', () => runContract(makeStore, options));
     describe('ownership', () => ownershipContract(makeStore));
+    describe('run queue', () => queueContract(makeStore));
     describe('logs', () => logContract(makeStore));
     describe('resource pools', () => poolContract(makeStore));
+    describe('triggers', () => triggerContract(makeStore));
   });
 }

@@ -11,9 +11,11 @@
 
 /**
  * `waiting`: a code run blocked on a sleep, an approval or an event, with nothing running
- * (RunWaiting); whoever fires the timer or delivers the answer continues it.
+ * (RunWaiting); whoever fires the timer or delivers the answer continues it. `queued`: a
+ * run that may not start yet (its concurrency key or the global limit is full, RunQueued);
+ * it goes back to `pending` when admitted (RunAdmitted), then starts.
  */
-export type RunStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = 'pending' | 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export type TaskStatus =
   | 'pending'
   | 'ready'
@@ -110,6 +112,16 @@ export interface StepInfo {
   child?: string;
 }
 
+/** A pool a ready task waits for (TaskAwaitingResources): what it asks, what others hold. */
+export interface PoolWait {
+  pool: string;
+  wants: number;
+  capacity: number;
+  in_use: number;
+  /** Who holds it, oldest first (at most a few). */
+  held_by: Array<{ run: string; task: string; amount: number }>;
+}
+
 /** One open wait of a waiting run, as `baton status`, `approve` and `emit` show it. */
 export interface RunWait {
   task: string;
@@ -124,7 +136,34 @@ export interface RunWait {
  * Who asked for what an event records, when not a person at the command line: `mcp`, an
  * agent over `baton mcp`. Absent on events the CLI's own commands record.
  */
-export type RequestOrigin = 'mcp' | 'api' | 'schedule';
+export type RequestOrigin = 'mcp' | 'api' | 'schedule' | 'trigger';
+
+/**
+ * What fired a run started by a trigger of `baton serve` (docs/server.md#triggers):
+ * recorded in its RunCreated, and read by its tasks as `trigger` (`run.trigger` in a
+ * callback, where `trigger` is the task that called it).
+ */
+export interface RunTrigger {
+  type: 'schedule' | 'webhook' | 'file_change' | 'event';
+  /** When it fired (ISO 8601). */
+  at: string;
+  /** The firing's id in the store's record of firings. */
+  firing?: number;
+  /** schedule: its cron expression. */
+  schedule?: string;
+  /** webhook: its path (under /hooks), the parsed body, a few of its headers, its delivery id. */
+  webhook?: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+  delivery?: string;
+  /** file_change: the changed paths, relative to the workflow's folder. */
+  files?: string[];
+  /** event: the event's name and data. */
+  event?: string;
+  data?: unknown;
+  /** event with workflow_run: the run that ended. */
+  run?: { id: string; workflow: string; status: string };
+}
 
 /** What answered a wait: an approval (approved or not), or an event's data. */
 export interface WaitAnswer {
@@ -176,6 +215,17 @@ export interface RunSandbox {
   writable: string[];
 }
 
+/** What a run asks of the queue, in its RunCreated (docs/workflow-format.md#concurrency). */
+export interface RunAdmissionAsk {
+  /** Higher starts first among queued runs; ties in arrival order. Default 0. */
+  priority: number;
+  /** The workflow's `concurrency:` with its key evaluated for this run. */
+  concurrency?: { key: string; limit: number; on_conflict: OnConflict };
+}
+
+/** What a run whose concurrency key is full does: wait, not run, or cancel the runs holding it. */
+export type OnConflict = 'queue' | 'skip' | 'cancel-running';
+
 export type RunEvent =
   | {
       type: 'RunCreated';
@@ -191,14 +241,29 @@ export type RunEvent =
       env: Record<string, string>;
       /** Who started the run (`mcp`); absent: the command line. */
       origin?: RequestOrigin;
+      /** What fired it, for a run a trigger started (origin `trigger`). */
+      trigger?: RunTrigger;
       /** The file it came from and a hash of its text, to tell a resume that it changed. */
       source?: { file: string; sha256: string };
       /** The folder relative paths resolve against. */
       base_dir?: string;
       /** The sandbox it runs in; absent: none. */
       sandbox?: RunSandbox;
+      /**
+       * What it asked of the run queue (runs/admission.ts): a run started by a front end
+       * has it; a child run, or one recorded before queues, does not, and is not queued.
+       */
+      admission?: RunAdmissionAsk;
     }
   | { type: 'RunStarted' }
+  /**
+   * The run may not start yet: `reason` says which limit is full, `behind` lists runs
+   * holding its key then (at most 10), `cancelling` those asked to cancel for it
+   * (on_conflict: cancel-running). Its place in the queue is read from the store.
+   */
+  | { type: 'RunQueued'; key?: string; priority: number; reason: 'concurrency' | 'max_running'; behind?: string[]; cancelling?: string[] }
+  /** A queued run's turn came: it is pending again, and starts. */
+  | { type: 'RunAdmitted' }
   /**
    * A new owner picked the run up after its previous one was gone (`baton resume`).
    * `ran_until`: the previous owner's last sign of life (its last heartbeat or event), where
@@ -238,6 +303,12 @@ export type RunEvent =
   /** `outputs`: what a failed composite keeps of its children (a loop's `results`). */
   | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean; outputs?: Record<string, unknown> }
   | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number }
+  /**
+   * A ready task cannot start yet: pools it asks for (`resources`) are held by other tasks.
+   * Recorded once, when attempt `attempt` starts waiting (engine/resources.ts); the task
+   * starts when it gets every pool at once.
+   */
+  | { type: 'TaskAwaitingResources'; task: string; attempt: number; pools: PoolWait[] }
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }
   /** `origin`: who asked (`mcp`), when the process that took the request records it. */
@@ -259,7 +330,8 @@ export type RunEvent =
   /** A code run's end: `summary` is what it reports back, `result` what its function returned. */
   | { type: 'RunSucceeded'; summary?: string; result?: unknown }
   | { type: 'RunFailed'; error: TaskError; summary?: string }
-  | { type: 'RunCancelled'; reason: string };
+  /** `skipped`: it never started, because its concurrency key was busy (on_conflict: skip). */
+  | { type: 'RunCancelled'; reason: string; skipped?: true };
 
 export type RunEventType = RunEvent['type'];
 

@@ -6,7 +6,10 @@ import type { TaskRecord } from './store.js';
 export function statusAfter(event: TimedEvent): RunStatus | undefined {
   switch (event.type) {
     case 'RunCreated':
+    case 'RunAdmitted':
       return 'pending';
+    case 'RunQueued':
+      return 'queued';
     case 'RunStarted':
     case 'RunReopened':
     case 'RunResumed':

@@ -1,6 +1,8 @@
 import type { WaitOptions } from './event-waits.js';
 import type { PoolStore } from './pools.js';
+import type { TriggerStore } from './triggers.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
+import type { QueueDecision, QueueRecorded } from './queue.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -40,6 +42,13 @@ export interface RunRecord {
    * Cleared when the run finishes.
    */
   cancel_requested?: string;
+  /**
+   * What it asked of the run queue (store/queue.ts): its priority, and its concurrency key
+   * with that key's limit. Unset for a run that asked nothing (a child run).
+   */
+  priority?: number;
+  concurrency_key?: string;
+  concurrency_limit?: number;
 }
 
 export interface RunFilter {
@@ -84,12 +93,22 @@ export type ClaimResult =
 export interface RunStore {
   /**
    * Creates the run with its first events, owned by `owner` when given. Fails with
-   * STORE_RUN_EXISTS if the id is taken.
+   * STORE_RUN_EXISTS if the id is taken. With `admit` (a run that asked for admission in
+   * its RunCreated), the queue as it is without the new run is given to `admit` in the
+   * same transaction, and what it decides is recorded with the run (RunQueued for it,
+   * RunCancelled for runs it supersedes...). Returns the new run's events.
    */
   createRun(
     run: { id: string; workflow: string; created_at: number; owner?: RunOwner },
     events: TimedEvent[],
+    admit?: QueueDecision,
   ): Promise<StoredEvent[]>;
+  /**
+   * Gives `decide` the queue (store/queue.ts) and records what it decides, in one
+   * transaction: the way queued runs are admitted (RunAdmitted) or cancelled. Returns what
+   * was recorded. STORE_RUN_NOT_FOUND, and nothing recorded, when it names an unknown run.
+   */
+  decideQueue(decide: QueueDecision): Promise<QueueRecorded[]>;
   /**
    * Appends events atomically: all of them are recorded, or none, together with the task
    * projection they change. The engine puts a task's result and what it makes ready in
@@ -202,10 +221,34 @@ export interface LogStore {
    * Calls `each` for every line in time order, streamed (for export and huge logs). When
    * `each` returns a promise (its reader is behind), the next line waits for it. When it
    * returns `false`, the read stops before that line, and the cursor returned resumes at
-   * it (reading a log a page at a time).
+   * it (reading a log a page at a time). `next` is where the line's attempt resumes after
+   * it: a cursor holding `{[cursorKey(line.task, line.attempt)]: next}` gives that
+   * attempt's lines after this one (a live stream's position, line by line).
    */
-  forEach(runId: string, each: (line: LogLine) => unknown, query?: Omit<LogQuery, 'tail'>): Promise<LogCursor>;
+  forEach(runId: string, each: (line: LogLine, next: number) => unknown, query?: Omit<LogQuery, 'tail'>): Promise<LogCursor>;
+  /**
+   * The key of an attempt's position in a cursor. A position at or past the attempt's end
+   * (Number.MAX_SAFE_INTEGER) leaves it out of reads from that cursor.
+   */
+  cursorKey(task: string, attempt: number): string;
+  /**
+   * Watches a run's output for a reader that follows it: `changed` says when there may be
+   * more to read. Start it before the first read, so nothing written after that read is missed.
+   */
+  watch(runId: string): LogWatch;
   close(): Promise<void>;
+}
+
+/** A run's output being watched (LogStore.watch); close it when done. */
+export interface LogWatch {
+  /**
+   * Resolves once output may have been added since the watch began or since the last call
+   * resolved (at once if it has), or when `timeoutMs` passes or the signal fires. Another
+   * process's writes are seen where the file system reports them, so readers that must not
+   * wait long (a run still going) keep `timeoutMs` modest.
+   */
+  changed(options: WaitOptions): Promise<void>;
+  close(): void;
 }
 
 export interface Store {
@@ -215,5 +258,7 @@ export interface Store {
   logs: LogStore;
   /** Resource pools: what tasks hold of them (store/pools.ts). */
   pools: PoolStore;
+  /** What `baton serve`'s triggers keep (store/triggers.ts). */
+  triggers: TriggerStore;
   close(): Promise<void>;
 }

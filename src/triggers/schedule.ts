@@ -8,7 +8,7 @@
  */
 import { Cron } from 'croner';
 import { BatonError } from '../observability/errors.js';
-import type { Workflow } from '../spec/model.js';
+import type { Trigger, Workflow } from '../spec/model.js';
 
 export interface Schedule {
   cron: string;
@@ -16,17 +16,21 @@ export interface Schedule {
   missed: 'skip' | 'run-once';
 }
 
-/** The workflow's schedule, or undefined when it has none. */
-export function scheduleOf(workflow: Workflow): Schedule | undefined {
-  const trigger = workflow.trigger;
-  if (trigger?.type !== 'schedule' || trigger.config.schedule === undefined) return undefined;
-  return { cron: trigger.config.schedule, timezone: trigger.config.timezone ?? 'UTC', missed: trigger.config.missed ?? 'skip' };
+/** The workflow's schedules (from its `schedule` triggers), in file order. */
+export function schedulesOf(workflow: Workflow): Schedule[] {
+  return (workflow.triggers ?? []).flatMap((trigger) => (trigger.type === 'schedule' && trigger.config.schedule !== undefined ? [scheduleOfTrigger(trigger)] : []));
+}
+
+export function scheduleOfTrigger(trigger: Trigger): Schedule {
+  return { cron: trigger.config.schedule ?? '', timezone: trigger.config.timezone ?? 'UTC', missed: trigger.config.missed ?? 'skip' };
 }
 
 /** A paused croner job for `schedule`; TRIGGER_CRON says which field is wrong. */
-function job(schedule: Schedule, run?: () => void): Cron {
+function job(schedule: Schedule, run?: (at: Date) => void): Cron {
   try {
-    return run ? new Cron(schedule.cron, { timezone: schedule.timezone, protect: true }, run) : new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+    return run
+      ? new Cron(schedule.cron, { timezone: schedule.timezone, protect: true }, (self: Cron) => run(self.currentRun() ?? new Date()))
+      : new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
   } catch (err) {
     throw new BatonError('TRIGGER_CRON', `schedule '${schedule.cron}': ${(err as Error).message.replace(/^CronPattern: /, '')}`, { details: { schedule: schedule.cron } });
   }
@@ -57,8 +61,8 @@ export function lastFiring(schedule: Schedule, now: Date = new Date()): Date | u
   }
 }
 
-/** Calls `fire` at every firing until stopped. */
-export function startSchedule(schedule: Schedule, fire: () => void): { stop: () => void } {
+/** Calls `fire` at every firing, with the time it was scheduled for, until stopped. */
+export function startSchedule(schedule: Schedule, fire: (at: Date) => void): { stop: () => void } {
   const cron = job(schedule, fire);
   return { stop: () => cron.stop() };
 }

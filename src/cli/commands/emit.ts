@@ -1,10 +1,11 @@
-import { emitEvent } from '../../engine/steps/answer.js';
+import { emitAndRecord } from '../../runs/emit.js';
 import { parseJson } from '../../expr/safe-json.js';
 import { BatonError } from '../../observability/errors.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore } from '../store.js';
 import { continueOne, type ContinueFlags } from './resume.js';
+import { remoteFor } from '../remote/connect.js';
 
 interface EmitFlags extends ContinueFlags {
   data?: string;
@@ -16,6 +17,8 @@ interface EmitFlags extends ContinueFlags {
  * for it (ctx.waitForEvent). Runs nobody drives go on here, one after another.
  */
 export default async function emit(name: string, flags: EmitFlags): Promise<number> {
+  const remote = await remoteFor(flags);
+  if (remote) return (await import('../remote/act.js')).remoteEmit(remote, name, flags);
   let data: unknown = null;
   if (flags.data !== undefined) {
     try {
@@ -27,10 +30,10 @@ export default async function emit(name: string, flags: EmitFlags): Promise<numb
   const store = await openCliStore(flags);
   try {
     const only = flags.run === undefined ? undefined : await store.runs.resolveRunId(flags.run);
-    const reached = await emitEvent(store.runs, name, data, only, Date.now(), flags.origin);
+    const reached = await emitAndRecord(store, name, data, only, flags.origin);
     if (reached.length === 0) {
       const where = only === undefined ? 'no run waits' : `run ${only} does not wait`;
-      process.stderr.write(`baton: ${where} for event ${visible(name)}; nothing was delivered (an event reaches only waits already open)\n`);
+      process.stderr.write(`baton: ${where} for event ${visible(name)}; nothing was delivered to a run (an event reaches only waits already open), and it is recorded for the event triggers of baton serve\n`);
       return only === undefined ? EXIT.ok : EXIT.invalid;
     }
     let worst: number = EXIT.ok;

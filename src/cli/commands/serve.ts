@@ -18,7 +18,11 @@ interface ServeFlags extends StoreFlags {
   host: string;
   workflows?: string;
   grace?: string;
+  webhookRate?: string;
 }
+
+/** Webhook deliveries taken per second (and in a burst) before answering 429. */
+const DEFAULT_WEBHOOK_RATE = 1000;
 
 /** Until tokens exist (the access issue), the API is for this machine only. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -39,10 +43,10 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log });
   await daemon.loadWorkflows();
   await daemon.takeOver();
-  await daemon.catchUpSchedules();
+  await daemon.startTriggers();
   daemon.watchTimers();
   daemon.watchWorkflows();
-  const app = createApi(daemon);
+  const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE });
   return new Promise((resolve, reject) => {
     const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;

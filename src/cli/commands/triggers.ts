@@ -1,13 +1,15 @@
 /**
- * `baton triggers test FILE`: when the workflow's trigger would fire next, before a server
- * runs it: for a schedule, its next firings in its time zone (and in UTC).
+ * `baton triggers test FILE`: when the workflow's triggers would fire next, before a server
+ * runs them: for a schedule, its next firings in its time zone (and in UTC); for the others,
+ * what fires them.
  */
 import { BatonError } from '../../observability/errors.js';
 import { loadDefinition } from '../../runs/definition.js';
 import { formatDiagnostic } from '../../spec/index.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
 import type { Workflow } from '../../spec/model.js';
-import { checkSchedule, nextFirings, scheduleOf } from '../../triggers/schedule.js';
+import { describeTrigger } from '../../triggers/describe.js';
+import { checkSchedule, nextFirings, scheduleOfTrigger } from '../../triggers/schedule.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
@@ -23,22 +25,30 @@ export async function test(file: string, flags: TestFlags): Promise<number> {
   const from = flags.from === undefined ? new Date() : new Date(flags.from);
   if (Number.isNaN(from.getTime())) throw new BatonError('CLI_USAGE', `--from ${flags.from} is not a date and time: write it as 2026-03-29T00:00:00Z`);
   const workflow = await load(file);
-  const schedule = scheduleOf(workflow);
-  const type = workflow.trigger?.type ?? 'manual';
-  if (schedule === undefined) {
-    const what = type === 'manual' ? 'no trigger: it runs when started (baton run, the API)' : `a ${type} trigger, which fires on what happens, not at times`;
-    if (flags.json) process.stdout.write(JSON.stringify({ workflow: workflow.name, trigger: type, firings: [] }, null, 2) + '\n');
-    else process.stdout.write(`${visible(workflow.name)} has ${what}\n`);
-    return EXIT.ok;
-  }
-  checkSchedule(schedule);
-  const firings = nextFirings(schedule, count, from);
+  const triggers = (workflow.triggers ?? []).filter((t) => t.type !== 'manual');
+  const shown = triggers.map((trigger) => {
+    if (trigger.type !== 'schedule') return { trigger, firings: [] as Date[] };
+    const schedule = scheduleOfTrigger(trigger);
+    checkSchedule(schedule);
+    return { trigger, schedule, firings: nextFirings(schedule, count, from) };
+  });
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ workflow: workflow.name, trigger: 'schedule', ...schedule, firings: firings.map((d) => d.toISOString()) }, null, 2) + '\n');
+    const out = shown.map(({ trigger, schedule, firings }) => ({ type: trigger.type, ...trigger.config, ...(schedule ?? {}), ...(schedule ? { firings: firings.map((d) => d.toISOString()) } : {}) }));
+    process.stdout.write(JSON.stringify({ workflow: workflow.name, triggers: out }, null, 2) + '\n');
     return EXIT.ok;
   }
-  process.stdout.write(`${visible(workflow.name)}: schedule '${visible(schedule.cron)}' in ${schedule.timezone}; missed firings: ${schedule.missed}\n`);
-  for (const at of firings) process.stdout.write(`  ${localTime(at, schedule.timezone)}  (${at.toISOString()})\n`);
+  if (shown.length === 0) {
+    process.stdout.write(`${visible(workflow.name)} has no trigger: it runs when started (baton run, the API)\n`);
+    return EXIT.ok;
+  }
+  for (const { trigger, schedule, firings } of shown) {
+    if (schedule) {
+      process.stdout.write(`${visible(workflow.name)}: schedule '${visible(schedule.cron)}' in ${schedule.timezone}; missed firings: ${schedule.missed}\n`);
+      for (const at of firings) process.stdout.write(`  ${localTime(at, schedule.timezone)}  (${at.toISOString()})\n`);
+    } else {
+      process.stdout.write(`${visible(workflow.name)}: ${visible(describeTrigger(trigger))}, which fires on what happens, not at times\n`);
+    }
+  }
   return EXIT.ok;
 }
 

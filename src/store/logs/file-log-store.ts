@@ -7,10 +7,11 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileError, readOnly } from '../errors.js';
-import type { LogCursor, LogLine, LogPage, LogQuery, LogStore, LogStream } from '../store.js';
+import type { LogCursor, LogLine, LogPage, LogQuery, LogStore, LogStream, LogWatch } from '../store.js';
 import { LineJoiner } from './line-joiner.js';
 import { attemptFileName, headerLine, linePrefix, runLogDir } from './log-files.js';
 import { forEachLine, tailLines } from './log-reader.js';
+import { FolderWatch } from './log-watch.js';
 
 /** Files kept open at once; more concurrent attempts reopen theirs (append) when they write. */
 const MAX_OPEN_FILES = 128;
@@ -77,8 +78,17 @@ export class FileLogStore implements LogStore {
     return { lines, cursor };
   }
 
-  forEach(runId: string, each: (line: LogLine) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
+  forEach(runId: string, each: (line: LogLine, next: number) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
     return forEachLine(this.logsDir, runId, query, each);
+  }
+
+  /** A cursor holds each file's byte offset by file name. */
+  cursorKey(task: string, attempt: number): string {
+    return attemptFileName(task, attempt);
+  }
+
+  watch(runId: string): LogWatch {
+    return new FolderWatch(runLogDir(this.logsDir, runId));
   }
 
   /** Ends every attempt still being written: their partial last lines are kept. */

@@ -126,7 +126,7 @@ export async function forEachLine(
   logsDir: string,
   runId: string,
   query: Omit<LogQuery, 'tail'>,
-  each: (line: LogLine) => unknown,
+  each: (line: LogLine, next: number) => unknown,
 ): Promise<LogCursor> {
   const cursor: Record<string, number> = { ...query.cursor };
   const files = runLogFiles(logsDir, runId, query.task);
@@ -141,9 +141,10 @@ export async function forEachLine(
   }
   let count = 0;
   let stopped = false;
-  for (const line of merge(sources)) {
+  for (const { line, index } of merge(sources)) {
     if (query.since === undefined || line.at >= query.since) {
-      const behind = each(line);
+      // The merge has not read past this line in its file yet: the file's offset is right after it.
+      const behind = each(line, sources[index].offset);
       if (behind === false) {
         stopped = true;
         break;
@@ -165,7 +166,9 @@ export async function tailLines(logsDir: string, runId: string, query: LogQuery 
     // Too many files to take each one's last lines: scan forward, keeping the last ones.
     const ring = new Array<LogLine>(tail);
     let n = 0;
-    const cursor = await forEachLine(logsDir, runId, query, (line) => (ring[n++ % tail] = line));
+    const cursor = await forEachLine(logsDir, runId, query, (line) => {
+      ring[n++ % tail] = line;
+    });
     const lines = n <= tail ? ring.slice(0, n) : [...ring.slice(n % tail), ...ring.slice(0, n % tail)];
     return { lines, cursor };
   }
@@ -231,8 +234,8 @@ function lastLinesOf(file: string, from: number, n: number, since?: number): { t
   return { task: parsed.task, lines: lines.length > n ? lines.slice(lines.length - n) : lines, end };
 }
 
-/** Lines of several files merged by time; ties keep file order. */
-function* merge(sources: FileLines[]): Generator<LogLine> {
+/** Lines of several files merged by time, each with the index of its file; ties keep file order. */
+function* merge(sources: FileLines[]): Generator<{ line: LogLine; index: number }> {
   const heap: { line: LogLine; index: number }[] = [];
   const less = (a: { line: LogLine; index: number }, b: { line: LogLine; index: number }) =>
     a.line.at < b.line.at || (a.line.at === b.line.at && a.index < b.index);
@@ -252,7 +255,7 @@ function* merge(sources: FileLines[]): Generator<LogLine> {
   });
   while (heap.length > 0) {
     const top = heap[0];
-    yield top.line;
+    yield top;
     const next = sources[top.index].next();
     if (next) {
       heap[0] = { line: next, index: top.index };

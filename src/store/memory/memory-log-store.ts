@@ -1,5 +1,6 @@
 import { LineJoiner } from '../logs/line-joiner.js';
-import type { LogCursor, LogLine, LogPage, LogQuery, LogStore, LogStream } from '../store.js';
+import { ChangeFlag } from '../logs/log-watch.js';
+import type { LogCursor, LogLine, LogPage, LogQuery, LogStore, LogStream, LogWatch } from '../store.js';
 
 interface MemoryAttempt {
   task: string;
@@ -20,6 +21,8 @@ interface MemoryAttempt {
  */
 export class MemoryLogStore implements LogStore {
   private readonly runs = new Map<string, Map<string, MemoryAttempt>>();
+  /** Watches of each run's output: every line added wakes them (writers are in this process). */
+  private readonly watches = new Map<string, Set<ChangeFlag>>();
 
   /** @param maxCharsPerAttempt output kept per attempt; default 1 MiB of text. */
   constructor(private readonly maxCharsPerAttempt = 1 << 20) {}
@@ -27,17 +30,17 @@ export class MemoryLogStore implements LogStore {
   write(runId: string, task: string, attempt: number, stream: LogStream, chunk: string): void {
     let run = this.runs.get(runId);
     if (!run) this.runs.set(runId, (run = new Map()));
-    const id = `${task}\u0000${attempt}`;
+    const id = this.cursorKey(task, attempt);
     let entry = run.get(id);
     if (!entry) run.set(id, (entry = { task, attempt, lines: [], head: 0, written: 0, chars: 0, joiner: new LineJoiner() }));
-    this.add(entry, stream, entry.joiner.push(stream, chunk));
+    this.add(runId, entry, stream, entry.joiner.push(stream, chunk));
   }
 
   end(runId: string, task: string, attempt: number): void {
-    const entry = this.runs.get(runId)?.get(`${task}\u0000${attempt}`);
+    const entry = this.runs.get(runId)?.get(this.cursorKey(task, attempt));
     if (!entry) return;
-    this.add(entry, 'stdout', entry.joiner.flush('stdout'));
-    this.add(entry, 'stderr', entry.joiner.flush('stderr'));
+    this.add(runId, entry, 'stdout', entry.joiner.flush('stdout'));
+    this.add(runId, entry, 'stderr', entry.joiner.flush('stderr'));
   }
 
   async read(runId: string, query: LogQuery = {}): Promise<LogPage> {
@@ -46,15 +49,32 @@ export class MemoryLogStore implements LogStore {
     return { lines: tail === undefined || lines.length <= tail ? lines : lines.slice(lines.length - tail), cursor };
   }
 
-  async forEach(runId: string, each: (line: LogLine) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
+  async forEach(runId: string, each: (line: LogLine, next: number) => unknown, query: Omit<LogQuery, 'tail'> = {}): Promise<LogCursor> {
     const { lines, cursor, marks } = this.select(runId, query);
     for (const [i, line] of lines.entries()) {
-      const behind = each(line);
+      const behind = each(line, marks[i].seq + 1);
       // Stopped before this line: it, and every attempt's first line not yet given, come next.
       if (behind === false) return { ...cursor, ...this.resumeAt(marks.slice(i)) };
       if (behind instanceof Promise) await behind;
     }
     return cursor;
+  }
+
+  /** A cursor counts each attempt's lines written. */
+  cursorKey(task: string, attempt: number): string {
+    return `${task}\u0000${attempt}`;
+  }
+
+  watch(runId: string): LogWatch {
+    let set = this.watches.get(runId);
+    if (!set) this.watches.set(runId, (set = new Set()));
+    const watches = set;
+    const watch = new ChangeFlag(() => {
+      watches.delete(watch);
+      if (watches.size === 0) this.watches.delete(runId);
+    });
+    watches.add(watch);
+    return watch;
   }
 
   /** For each attempt, the count of its lines written before the first of `rest` that is its. */
@@ -70,8 +90,9 @@ export class MemoryLogStore implements LogStore {
     }
   }
 
-  private add(entry: MemoryAttempt, stream: LogStream, block: string | undefined): void {
+  private add(runId: string, entry: MemoryAttempt, stream: LogStream, block: string | undefined): void {
     if (block === undefined) return;
+    for (const watch of this.watches.get(runId) ?? []) watch.signal();
     const at = Date.now();
     for (const text of block.split('\n')) {
       entry.lines.push({ task: entry.task, attempt: entry.attempt, stream, at, text });
@@ -110,3 +131,4 @@ export class MemoryLogStore implements LogStore {
     return { lines: out.map((o) => o.line), cursor, marks: out.map((o) => o.mark) };
   }
 }
+

@@ -6,7 +6,10 @@ import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, Store, TaskRecord } from '../store.js';
 import { MemoryLogStore } from './memory-log-store.js';
+import { memoryQueue } from './memory-queue.js';
+import { admissionOf, queueFields, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { MemoryPoolStore } from './memory-pool-store.js';
+import { MemoryTriggerStore } from './memory-trigger-store.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
 
@@ -30,7 +33,7 @@ export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, MemoryRun>();
   private readonly waiters = new EventWaiters();
 
-  async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]): Promise<StoredEvent[]> {
+  async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
     const record: RunRecord = {
       id: run.id,
@@ -38,15 +41,33 @@ export class MemoryRunStore implements RunStore {
       status: 'pending',
       created_at: run.created_at,
       updated_at: run.created_at,
+      ...queueFields(admissionOf(events[0])),
     };
     if (run.owner) {
       record.owner = { ...run.owner };
       record.heartbeat_at = run.created_at;
     }
     const entry: MemoryRun = { record, events: [], tasks: new Map(), projected: 0 };
-    const stored = this.commit(entry, events);
+    const changes = admit ? this.checked(admit(this.queue()), run.id) : [];
+    const own = changes.filter((c) => c.runId === run.id).flatMap((c) => c.events);
+    const stored = this.commit(entry, own.length > 0 ? [...events, ...own] : events);
     this.runs.set(run.id, entry);
+    for (const change of changes) if (change.runId !== run.id) this.commit(this.entry(change.runId), change.events);
     return stored;
+  }
+
+  async decideQueue(decide: QueueDecision): Promise<QueueRecorded[]> {
+    return this.checked(decide(this.queue())).map((change) => ({ runId: change.runId, events: this.commit(this.entry(change.runId), change.events) }));
+  }
+
+  private queue() {
+    return memoryQueue([...this.runs.values()].map((entry) => entry.record));
+  }
+
+  /** Every run a decision names exists (or is the one being created), before anything is recorded. */
+  private checked(changes: QueueChange[], creating?: string): QueueChange[] {
+    for (const change of changes) if (change.runId !== creating) this.entry(change.runId);
+    return changes;
   }
 
   async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
@@ -186,6 +207,7 @@ export function createMemoryStore(): Store {
     runs,
     logs,
     pools: new MemoryPoolStore(runs),
+    triggers: new MemoryTriggerStore(runs),
     async close() {
       await logs.close();
       await runs.close();

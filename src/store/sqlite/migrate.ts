@@ -9,6 +9,8 @@ import type { Database } from './driver.js';
 import init from './migrations/001_init.sql';
 import activeTime from './migrations/002_active_time.sql';
 import resources from './migrations/003_resources.sql';
+import queues from './migrations/004_queues.sql';
+import triggers from './migrations/005_triggers.sql';
 
 export interface Migration {
   version: number;
@@ -20,6 +22,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_init', sql: init },
   { version: 2, name: '002_active_time', sql: activeTime },
   { version: 3, name: '003_resources', sql: resources },
+  { version: 4, name: '004_queues', sql: queues },
+  { version: 5, name: '005_triggers', sql: triggers },
 ];
 
 /** The schema version this baton writes. */

@@ -11,14 +11,17 @@
  */
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import { StoreError, runExists, runNotFound } from '../errors.js';
-import type { RunStatus, StoredEvent, TimedEvent } from '../events.js';
+import type { StoredEvent, TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
+import { admissionOf, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { quickCheck } from './quick-check.js';
 import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
+import { SqliteQueue } from './sqlite-queue.js';
+import { parseRow, toRecord, toTask, type RunRow, type TaskRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
@@ -26,43 +29,17 @@ import { prepareStatements, RowInserter, type Statements } from './statements.js
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 64;
 
-interface RunRow {
-  id: string;
-  workflow: string;
-  status: RunStatus;
-  created_at: number;
-  updated_at: number;
-  last_at: number | null;
-  ended_at: number | null;
-  active_ms: number | null;
-  active_since: number | null;
-  owner_host: string | null;
-  owner_pid: number | null;
-  owner_started_at: number | null;
-  heartbeat_at: number | null;
-  cancel_requested: string | null;
-}
-
-interface TaskRow {
-  key: string;
-  status: TaskRecord['status'];
-  attempt: number;
-  first_started_at: number | null;
-  started_at: number | null;
-  ended_at: number | null;
-  exit_code: number | null;
-  outputs: string | null;
-  error: string | null;
-  reason: string | null;
-  retry_at: number | null;
-}
-
 interface TaskCache {
   /** The run's last event number these rows include. */
   seq: number;
   /** In position order: a task's position is its index. */
   tasks: Map<string, TaskRecord>;
 }
+
+type NewRun = { id: string; workflow: string; created_at: number; owner?: RunOwner };
+
+/** What a decision over the queue recorded, not yet numbered: each run's events and append. */
+type Decided = Array<{ change: QueueChange; done: Appended }>;
 
 interface Appended {
   seq: number;
@@ -79,7 +56,9 @@ export class SqliteRunStore implements RunStore {
   /** Set once SQLite reports the file damaged: every later write is refused. */
   private damage?: StoreError;
   private readonly appendTx: (runId: string, events: TimedEvent[]) => Appended;
-  private readonly createTx: (run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => Appended;
+  private readonly createTx: (run: NewRun, events: TimedEvent[], admit?: QueueDecision) => { own: Appended; events: TimedEvent[]; others: Decided };
+  private readonly queueTx: (decide: QueueDecision) => Decided;
+  private readonly queue: SqliteQueue;
   private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean) => ClaimResult;
   private readonly rebuildTx: (runId: string) => void;
   private readonly waiters = new EventWaiters();
@@ -95,13 +74,22 @@ export class SqliteRunStore implements RunStore {
     this.taskRows = new RowInserter(db, 'upsertTasks', 13);
     const append = db.transaction((runId: string, events: TimedEvent[]) => this.appendNow(runId, events));
     this.appendTx = append.immediate;
-    const create = db.transaction((run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]) => {
+    this.queue = new SqliteQueue(db);
+    const create = db.transaction((run: NewRun, events: TimedEvent[], admit?: QueueDecision) => {
       if (this.q.getRun.get(run.id)) throw runExists(run.id);
+      // The queue as it is without the new run, which is then recorded with what was decided.
+      const changes = mergeByRun(admit ? admit(this.queue.snapshot()) : []);
       const owner = run.owner;
       this.q.insertRun.run(run.id, run.workflow, run.created_at, run.created_at, owner?.host ?? null, owner?.pid ?? null, owner?.started_at ?? null, owner ? run.created_at : null);
-      return this.appendNow(run.id, events);
+      const ask = admissionOf(events[0]);
+      if (ask) this.queue.setFields(run.id, ask);
+      const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
+      const all = mine.length > 0 ? [...events, ...mine] : events;
+      const own = this.appendNow(run.id, all);
+      return { own, events: all, others: this.appendChanges(changes.filter((c) => c.runId !== run.id)) };
     });
     this.createTx = create.immediate;
+    this.queueTx = db.transaction((decide: QueueDecision) => this.appendChanges(mergeByRun(decide(this.queue.snapshot())))).immediate;
     this.claimTx = db.transaction((runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): ClaimResult => {
       const record = this.record(runId);
       if (record.owner && !sameOwner(record.owner, owner) && !isGone(record)) return { claimed: false, record };
@@ -111,8 +99,31 @@ export class SqliteRunStore implements RunStore {
     this.rebuildTx = db.transaction((runId: string) => this.rebuildNow(runId)).immediate;
   }
 
-  createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[]): Promise<StoredEvent[]> {
-    return this.write(run.id, () => this.numbered(run.id, events, this.createTx(run, events)));
+  createRun(run: NewRun, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
+    return this.write(run.id, () => {
+      const done = this.createTx(run, events, admit);
+      const stored = this.numbered(run.id, done.events, done.own);
+      this.decided(done.others);
+      return stored;
+    });
+  }
+
+  decideQueue(decide: QueueDecision): Promise<QueueRecorded[]> {
+    return this.write(undefined, () => this.decided(this.queueTx(decide)));
+  }
+
+  /** Inside a transaction: each change's events appended to its run. */
+  private appendChanges(changes: QueueChange[]): Decided {
+    return changes.map((change) => ({ change, done: this.appendNow(change.runId, change.events) }));
+  }
+
+  /** After commit: a decision's events numbered, and their runs' waiters woken. */
+  private decided(done: Decided): QueueRecorded[] {
+    return done.map(({ change, done: appended }) => {
+      const events = this.numbered(change.runId, change.events, appended);
+      if (events.length > 0) this.waiters.notify(change.runId);
+      return { runId: change.runId, events };
+    });
   }
 
   append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
@@ -357,12 +368,15 @@ export class SqliteRunStore implements RunStore {
     let updated = record.created_at;
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
+    let ask: ReturnType<typeof admissionOf>;
     for (const row of this.q.readEvents.iterate(runId, 0) as IterableIterator<{ data: string }>) {
       const event = parseRow(row.data, this.file) as TimedEvent;
+      if (event.type === 'RunCreated') ask = admissionOf(event);
       foldStatus(run, event);
       for (const task of projectTasks(event, get)) tasks.set(task.key, task);
       updated = event.at;
     }
+    if (ask) this.queue.setFields(runId, ask);
     this.q.deleteTasks.run(runId);
     let position = 0;
     this.taskRows.begin();
@@ -398,42 +412,9 @@ function addTask(rows: RowInserter, runId: string, row: TaskRecord, position: nu
   );
 }
 
-function toRecord(row: RunRow): RunRecord {
-  const record: RunRecord = {
-    id: row.id,
-    workflow: row.workflow,
-    status: row.status,
-    created_at: row.created_at,
-    // The run's last event (the column is kept up to date only when the status moves).
-    updated_at: row.last_at ?? row.updated_at,
-  };
-  if (row.ended_at !== null) record.ended_at = row.ended_at;
-  if (row.active_ms !== null) record.active_ms = row.active_ms;
-  if (row.active_since !== null) record.active_since = row.active_since;
-  if (row.owner_host !== null) record.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
-  if (row.heartbeat_at !== null) record.heartbeat_at = row.heartbeat_at;
-  if (row.cancel_requested !== null) record.cancel_requested = row.cancel_requested;
-  return record;
-}
-
-function toTask(row: TaskRow): TaskRecord {
-  const task: TaskRecord = { key: row.key, status: row.status, attempt: row.attempt };
-  if (row.first_started_at !== null) task.first_started_at = row.first_started_at;
-  if (row.started_at !== null) task.started_at = row.started_at;
-  if (row.ended_at !== null) task.ended_at = row.ended_at;
-  if (row.exit_code !== null) task.exit_code = row.exit_code;
-  if (row.outputs !== null) task.outputs = JSON.parse(row.outputs) as Record<string, unknown>;
-  if (row.error !== null) task.error = JSON.parse(row.error) as TaskRecord['error'];
-  if (row.reason !== null) task.reason = row.reason;
-  if (row.retry_at !== null) task.retry_at = row.retry_at;
-  return task;
-}
-
-/** A stored JSON column; text that does not parse means damaged pages (SQLite does not check inside overflow pages). */
-function parseRow(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw corrupt(file, err);
-  }
+/** One change per run, events in the order decided: a run is appended to once per transaction. */
+function mergeByRun(changes: QueueChange[]): QueueChange[] {
+  const byRun = new Map<string, TimedEvent[]>();
+  for (const change of changes) byRun.set(change.runId, [...(byRun.get(change.runId) ?? []), ...change.events]);
+  return [...byRun].map(([runId, events]) => ({ runId, events }));
 }

@@ -16,6 +16,7 @@ import { migrate, SCHEMA_VERSION, schemaVersion } from './migrate.js';
 import { schemaTooNew, sqliteError } from './sqlite-errors.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 import { SqlitePoolStore } from './sqlite-pool-store.js';
+import { SqliteTriggerStore } from './sqlite-trigger-store.js';
 
 export interface SqliteStoreOptions {
   /** Where task output is kept; default `<folder of the file>/logs`. */
@@ -47,6 +48,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     runs,
     logs,
     pools: new SqlitePoolStore(db, location),
+    triggers: new SqliteTriggerStore(db, location),
     async close() {
       try {
         await logs.close();

@@ -1,0 +1,119 @@
+/**
+ * The triggers of the workflows `baton serve` serves: every firing goes through `fire`,
+ * which records it (started, filtered, refused, duplicate or failed, with why) in the
+ * store's record of firings, and starts a run of the workflow with what fired it as
+ * `trigger`. Schedules (schedules.ts), events and run ends (event-feed.ts), file changes
+ * (triggers/file-watch.ts) and webhooks (hooks.ts) each find their firings; this file is
+ * where they all land, so each is recorded the same way.
+ */
+import path from 'node:path';
+import { BatonError } from '../observability/errors.js';
+import type { LoadedWorkflow } from '../runs/definition.js';
+import type { Trigger } from '../spec/model.js';
+import type { RequestOrigin, RunTrigger } from '../store/events.js';
+import type { Store } from '../store/store.js';
+import type { Firing } from '../store/triggers.js';
+import { DEFAULT_DEBOUNCE_MS, watchFiles, type FileWatch } from '../triggers/file-watch.js';
+import { decideFiring } from '../triggers/firing.js';
+
+export interface TriggerHost {
+  readonly store: Store;
+  readonly workflows: ReadonlyMap<string, LoadedWorkflow>;
+  /** Records a run and starts driving it; throws why it cannot (SERVER_STOPPING, INPUT_TYPE...). */
+  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger): Promise<string>;
+  log(line: string): void;
+}
+
+/** What came of a firing: the run it started, or the firing as recorded when it started none. */
+export type Fired = { started: true; runId: string; firing: Firing } | { started: false; firing: Firing; error?: BatonError };
+
+export interface Firable {
+  workflow: string;
+  trigger: Trigger;
+  /** What fired it, as the run sees it (its `firing` id is added here). */
+  data: RunTrigger;
+  /** What fired it in a word, for the record: the webhook path, the event name, the schedule's id. */
+  source: string;
+  /** The delivery's identity: a second firing with it is refused as a duplicate. */
+  delivery?: string;
+}
+
+export class TriggerHub {
+  private fileWatches: FileWatch[] = [];
+
+  constructor(private readonly host: TriggerHost) {}
+
+  /**
+   * Decides, records and (unless filtered or a duplicate) starts a run. Never throws for
+   * what the firing's data or the run's inputs do: that is recorded as a failed firing.
+   */
+  async fire(what: Firable): Promise<Fired> {
+    const decision = decideFiring(what.trigger, what.data, process.env);
+    const base = { workflow: what.workflow, trigger: what.trigger.type, source: what.source, at: Date.now(), ...(what.delivery !== undefined ? { delivery: what.delivery } : {}) };
+    const recorded = decision.start
+      ? await this.host.store.triggers.recordFiring({ ...base, outcome: 'started' })
+      : await this.host.store.triggers.recordFiring({ ...base, outcome: decision.outcome, reason: decision.reason, ...(decision.code !== undefined ? { code: decision.code } : {}) });
+    if ('duplicate' in recorded) {
+      // The replay is recorded too, as its own firing (without the delivery, which is the first's).
+      const earlier = recorded.duplicate;
+      const reason = `this delivery was received before (firing ${earlier.id}${earlier.run_id ? `, which started run ${earlier.run_id}` : ''}); a delivery fires once`;
+      const { delivery: _first, ...rest } = base;
+      const again = await this.host.store.triggers.recordFiring({ ...rest, outcome: 'duplicate', reason, code: 'WEBHOOK_REPLAY' });
+      this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}): ${reason}`);
+      const error = new BatonError('WEBHOOK_REPLAY', reason, { details: { firing: earlier.id, ...(earlier.run_id ? { run: earlier.run_id } : {}) } });
+      return { started: false, firing: 'firing' in again ? again.firing : earlier, error };
+    }
+    const firing = recorded.firing;
+    if (!decision.start) {
+      this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) ${decision.outcome}: ${decision.reason}`);
+      return { started: false, firing };
+    }
+    try {
+      const runId = await this.host.start(what.workflow, decision.inputs, 'trigger', { ...what.data, firing: firing.id });
+      await this.host.store.triggers.updateFiring(firing.id, { outcome: 'started', run_id: runId });
+      this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired: run ${runId}`);
+      return { started: true, runId, firing: { ...firing, run_id: runId } };
+    } catch (err) {
+      const error = err instanceof BatonError ? err : new BatonError('RUN_NOT_STARTED', String(err));
+      await this.host.store.triggers.updateFiring(firing.id, { outcome: 'failed', reason: error.message, code: error.code });
+      this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired, and no run could start: ${error.message} [${error.code}]`);
+      return { started: false, firing: { ...firing, outcome: 'failed', reason: error.message, code: error.code }, error };
+    }
+  }
+
+  /** The trigger of type `type` matching `match` in each served workflow. */
+  *triggers(type: Trigger['type']): Generator<{ workflow: LoadedWorkflow; trigger: Trigger; index: number }> {
+    for (const workflow of this.host.workflows.values()) {
+      for (const [index, trigger] of (workflow.workflow.triggers ?? []).entries()) if (trigger.type === type) yield { workflow, trigger, index };
+    }
+  }
+
+  /** (Re)starts the file watches of the workflows served now. */
+  watchFiles(): void {
+    for (const w of this.fileWatches) w.stop();
+    this.fileWatches = [];
+    for (const { workflow, trigger } of this.triggers('file_change')) {
+      const dir = path.dirname(workflow.file);
+      const globs = trigger.config.files ?? [];
+      const watch = watchFiles(
+        dir,
+        globs,
+        trigger.config.debounce ?? DEFAULT_DEBOUNCE_MS,
+        (changes) =>
+          void this.fire({
+            workflow: workflow.name,
+            trigger,
+            source: changes.files.length === 1 ? changes.files[0] : `${changes.files.length + changes.more} files`,
+            data: { type: 'file_change', at: new Date().toISOString(), files: changes.files },
+          }).catch((err: unknown) => this.host.log(`file_change trigger of ${workflow.name}: ${String(err)}`)),
+        (message) => this.host.log(`file_change trigger of ${workflow.name}: ${message}`),
+      );
+      this.fileWatches.push(watch);
+    }
+  }
+
+  stop(): void {
+    for (const w of this.fileWatches) w.stop();
+    this.fileWatches = [];
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The trigger store on SQLite (store/triggers.ts), on the connection of the run store.
+ * Recording a delivery twice is refused by a unique index, so two servers sharing the
+ * file cannot both fire it.
+ */
+import type { Database } from './driver.js';
+import { sqliteError } from './sqlite-errors.js';
+import { parseNamedQueries, type Statement } from './statements.js';
+import queries from './triggers.sql';
+import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
+
+const sql = parseNamedQueries(queries);
+
+interface FiringRow {
+  id: number;
+  workflow: string;
+  trigger: string;
+  source: string;
+  at: number;
+  outcome: Firing['outcome'];
+  reason: string | null;
+  code: string | null;
+  run_id: string | null;
+  delivery: string | null;
+}
+
+interface ScheduleDbRow {
+  id: string;
+  workflow: string;
+  file: string | null;
+  cron: string | null;
+  timezone: string | null;
+  missed: string | null;
+  paused: number;
+  created_at: number;
+}
+
+export class SqliteTriggerStore implements TriggerStore {
+  private statements: Record<string, Statement> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly file: string,
+  ) {}
+
+  /** Prepared at first use: most commands that open a store never fire a trigger. */
+  private get q(): Record<string, Statement> {
+    if (this.statements === undefined) {
+      const prepared: Record<string, Statement> = {};
+      for (const [name, text] of sql) prepared[name] = this.db.prepare(text) as Statement;
+      this.statements = prepared;
+    }
+    return this.statements;
+  }
+
+  async recordFiring(firing: NewFiring): Promise<{ firing: Firing } | { duplicate: Firing }> {
+    return this.guard(() =>
+      this.db
+        .transaction(() => {
+          const info = this.q.insertFiring.run({ reason: null, code: null, run_id: null, delivery: null, ...firing });
+          if (info.changes === 0) return { duplicate: toFiring(this.q.firingByDelivery.get(firing.workflow, firing.delivery) as FiringRow) };
+          return { firing: toFiring(this.q.firingById.get(info.lastInsertRowid) as FiringRow) };
+        })
+        .immediate(),
+    );
+  }
+
+  async updateFiring(id: number, change: Pick<Firing, 'outcome'> & Partial<Pick<Firing, 'run_id' | 'reason' | 'code'>>): Promise<void> {
+    this.guard(() => this.q.updateFiring.run({ id, run_id: null, reason: null, code: null, ...change }));
+  }
+
+  async listFirings(filter: FiringFilter = {}): Promise<Firing[]> {
+    const rows = this.guard(() => this.q.listFirings.all({ workflow: filter.workflow ?? null, outcome: filter.outcome ?? null, before: filter.before ?? null, limit: filter.limit ?? 50 })) as FiringRow[];
+    return rows.map(toFiring);
+  }
+
+  async recordEmitted(event: Omit<EmittedEvent, 'seq'>): Promise<number> {
+    const info = this.guard(() => this.q.insertEmitted.run(event.name, JSON.stringify(event.data ?? null), event.at, event.run_id ?? null));
+    return Number(info.lastInsertRowid);
+  }
+
+  async emittedAfter(seq: number, limit: number): Promise<EmittedEvent[]> {
+    const rows = this.guard(() => this.q.emittedAfter.all(seq, limit)) as Array<{ seq: number; name: string; data: string | null; at: number; run_id: string | null }>;
+    return rows.map((r) => ({ seq: r.seq, name: r.name, data: r.data === null ? null : (JSON.parse(r.data) as unknown), at: r.at, ...(r.run_id !== null ? { run_id: r.run_id } : {}) }));
+  }
+
+  async lastEmitted(): Promise<number> {
+    return (this.guard(() => this.q.lastEmitted.get()) as { seq: number }).seq;
+  }
+
+  async runsEndedAfter(cursor: EndCursor, limit: number): Promise<EndedRun[]> {
+    return this.guard(() => this.q.runsEndedAfter.all({ ...cursor, limit })) as EndedRun[];
+  }
+
+  async getCursor(name: string): Promise<string | undefined> {
+    return (this.guard(() => this.q.getCursor.get(name)) as { value: string } | undefined)?.value;
+  }
+
+  async setCursor(name: string, value: string): Promise<void> {
+    this.guard(() => this.q.setCursor.run(name, value));
+  }
+
+  async putSchedule(row: Omit<ScheduleRow, 'id'> & { id?: string }): Promise<ScheduleRow> {
+    return this.guard(() =>
+      this.db
+        .transaction(() => {
+          const id = row.id ?? `added:${(this.q.nextAddedSchedule.get() as { n: number }).n}`;
+          const out: ScheduleRow = { ...row, id };
+          this.q.putSchedule.run({ id, workflow: row.workflow, file: row.file ?? null, cron: row.cron ?? null, timezone: row.timezone ?? null, missed: row.missed ?? null, paused: row.paused ? 1 : 0, created_at: row.created_at });
+          return out;
+        })
+        .immediate(),
+    );
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return this.guard(() => this.q.removeSchedule.run(id)).changes > 0;
+  }
+
+  async listSchedules(): Promise<ScheduleRow[]> {
+    return (this.guard(() => this.q.listSchedules.all()) as ScheduleDbRow[]).map((r) => ({
+      id: r.id,
+      workflow: r.workflow,
+      ...(r.file !== null ? { file: r.file } : {}),
+      ...(r.cron !== null ? { cron: r.cron } : {}),
+      ...(r.timezone !== null ? { timezone: r.timezone } : {}),
+      ...(r.missed === 'skip' || r.missed === 'run-once' ? { missed: r.missed } : {}),
+      paused: r.paused === 1,
+      created_at: r.created_at,
+    }));
+  }
+
+  /** SQLite's errors as the store's (STORE_BUSY, STORE_DISK_FULL...). */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      throw sqliteError(err, this.file);
+    }
+  }
+}
+
+function toFiring(row: FiringRow): Firing {
+  const out: Firing = { id: row.id, workflow: row.workflow, trigger: row.trigger, source: row.source, at: row.at, outcome: row.outcome };
+  if (row.reason !== null) out.reason = row.reason;
+  if (row.code !== null) out.code = row.code;
+  if (row.run_id !== null) out.run_id = row.run_id;
+  if (row.delivery !== null) out.delivery = row.delivery;
+  return out;
+}
