@@ -28,12 +28,13 @@ describe('baton serve', () => {
     const runId = body.run_id as string;
     expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
 
-    const events = await sse(`${s.base}/api/runs/${runId}/events`);
+    // Events only (?logs=false; log lines and their positions: serve-sse.test.ts).
+    const events = await sse(`${s.base}/api/runs/${runId}/events?logs=false`);
     expect(events.map((e) => e.event)).toEqual(['RunCreated', 'RunStarted', 'TaskReady', 'TaskStarted', 'TaskSucceeded', 'RunSucceeded']);
     expect(events.map((e) => Number(e.id))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(events[0].data).toMatchObject({ origin: 'api', inputs: { who: 'api' } });
     // Resumed after the 4th: only what came after it.
-    expect((await sse(`${s.base}/api/runs/${runId}/events`, { 'Last-Event-ID': '4' })).map((e) => e.id)).toEqual(['5', '6']);
+    expect((await sse(`${s.base}/api/runs/${runId}/events?logs=false`, { 'Last-Event-ID': '4' })).map((e) => e.id)).toEqual(['5', '6']);
 
     const run = await json(await fetch(`${s.base}/api/runs/${runId.slice(0, 12)}`));
     expect(run.body).toMatchObject({ run_id: runId, status: 'succeeded', result: { said: 'hello api' } });
