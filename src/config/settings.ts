@@ -7,6 +7,7 @@
 import type { Reporter } from '../spec/diagnostics.js';
 import { parseDuration } from '../spec/duration.js';
 import { didYouMean } from '../spec/suggest.js';
+import { parseResources, type PoolCapacities } from './resources.js';
 
 export type SandboxMode = 'off' | 'workspace-write';
 export const SANDBOX_MODES: readonly SandboxMode[] = ['off', 'workspace-write'];
@@ -46,6 +47,8 @@ export interface Settings {
   limits?: LimitSettings;
   sandbox?: SandboxSettings;
   mcp?: McpSettings;
+  /** Resource pools tasks hold while they run: pool -> capacity (config/resources.ts). */
+  resources?: PoolCapacities;
 }
 
 /** Every setting, with what it is for (the hint of an unknown setting lists them). */
@@ -56,6 +59,7 @@ export const SETTING_HELP = {
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
   sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
+  resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
 } as const;
 
 type Map = Record<string, unknown>;
@@ -109,6 +113,10 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
   if (Object.hasOwn(map, 'sandbox')) {
     const sandbox = parseSandbox(map, rep);
     if (sandbox) into.sandbox = sandbox;
+  }
+  if (Object.hasOwn(map, 'resources')) {
+    const pools = parseResources(map, rep);
+    if (pools) into.resources = pools;
   }
   const mcp = section(map, 'mcp', rep, ['approvals']);
   if (mcp) {

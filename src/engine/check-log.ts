@@ -152,6 +152,9 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         else if (event.attempt !== task.attempt + 1) order(`the retry is attempt ${task.attempt + 1}`);
         task.status = 'retrying';
         break;
+      case 'TaskAwaitingResources':
+        if (was !== 'ready') order('a task waits for its pools once ready');
+        break;
       case 'TaskInterrupted':
         if (was !== 'running' && was !== 'waiting') order('only a running task is interrupted');
         task.status = 'ready';

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Attempts } from './attempts.js';
+import { ResourceGate } from './resources.js';
 import type { Masker } from './mask.js';
 import { runEnvironment } from './run-env.js';
 import { Scheduler } from './scheduler.js';
@@ -20,6 +21,8 @@ import { derivedRunId } from '../store/ids.js';
 export class GraphDriver implements RunDriver {
   private readonly scheduler: Scheduler;
   private readonly attempts: Attempts;
+  /** Ready tasks waiting for their pools; none when no task asks for any (engine/resources.ts). */
+  private readonly gate?: ResourceGate;
 
   constructor(
     private readonly session: RunSession,
@@ -38,6 +41,10 @@ export class GraphDriver implements RunDriver {
       { emit: (event) => session.emit(event), now: session.now, random: options.random ?? Math.random },
       Math.max(1, concurrency),
     );
+    if (ResourceGate.needed(state.plan.workflow)) {
+      const capacities = options.resources ?? {};
+      this.gate = this.scheduler.gate = new ResourceGate({ scheduler: this.scheduler, session, pools: options.store.pools, capacities, concurrency: Math.max(1, concurrency), owner: options.owner });
+    }
     this.attempts = new Attempts({
       runId: state.runId,
       state,
@@ -78,8 +85,10 @@ export class GraphDriver implements RunDriver {
     this.attempts.abortAll(reason);
   }
 
-  cleanUp(): Promise<void> {
-    return this.attempts.cleanUp();
+  async cleanUp(): Promise<void> {
+    // A release that fails (the store is failing) leaves holds the next acquirer frees: the run has no owner by now.
+    await this.gate?.close().catch(() => {});
+    await this.attempts.cleanUp();
   }
 
   async loop(): Promise<void> {
@@ -93,6 +102,7 @@ export class GraphDriver implements RunDriver {
         continue;
       }
       session.checkLogs();
+      if (this.gate) await this.gate.step();
       this.scheduler.dispatch();
       const { launch, abort, timers } = this.scheduler.effects;
       const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
@@ -110,7 +120,7 @@ export class GraphDriver implements RunDriver {
         session.setTimer(timer.at - session.now(), onDue);
       }
       if (this.scheduler.finishIfDone()) return session.flush();
-      if (this.attempts.running === 0 && session.pendingTimers === 0 && !this.scheduler.hasReady() && !session.woken) {
+      if (this.attempts.running === 0 && session.pendingTimers === 0 && !this.scheduler.hasReady() && !session.woken && !this.gate?.waiting) {
         this.stuck();
         return session.flush();
       }

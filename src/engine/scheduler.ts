@@ -7,6 +7,7 @@ import { Composites } from './composites.js';
 import { quoted } from './reasons.js';
 import { runEndEvent } from './run-end.js';
 import { notRetried, retryDelay } from './retry.js';
+import type { ResourceGate } from './resources.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
 import { Upstream } from './upstream.js';
@@ -54,6 +55,8 @@ export class Scheduler {
   private readyHead = 0;
   private readonly composites: Composites;
   readonly upstream: Upstream;
+  /** Where ready tasks that ask for pools wait for them (engine/resources.ts); none when no task asks. */
+  gate?: ResourceGate;
 
   constructor(
     readonly state: RunState,
@@ -233,6 +236,7 @@ export class Scheduler {
       this.readyHead++;
       if (this.state.task(key).status !== 'ready') continue;
       if (!this.composites.admit(key)) continue;
+      if (isLeaf && this.gate?.parks(key)) continue;
       const attempt = this.state.task(key).attempt + 1;
       this.emit({ type: 'TaskStarted', task: key, attempt });
       if (isLeaf) {

@@ -63,6 +63,7 @@ const EVENT_FIELDS = {
   TaskSucceeded: { task: 'string', attempt: 'number', outputs: 'object' },
   TaskFailed: { task: 'string', attempt: 'number', error: 'object', retryable: 'boolean' },
   TaskRetryScheduled: { task: 'string', attempt: 'number', at_due: 'number' },
+  TaskAwaitingResources: { task: 'string', attempt: 'number', pools: 'array' },
   TaskSkipped: { task: 'string', reason: 'string' },
   TaskCancelled: { task: 'string', reason: 'string' },
   RunCancelRequested: { reason: 'string' },

@@ -1,6 +1,6 @@
 /**
  * A file's workflow as a run needs it, whatever the file is: a workflow file (checked,
- * `uses:` against the project's skills when given), or code (a TypeScript workflow, a
+ * `uses:` against the project's skills and `resources` against its pools when given), or code (a TypeScript workflow, a
  * script) loaded with its snapshot. For every front end that loads workflows by file:
  * `baton serve`'s folder, `baton triggers test`.
  */
@@ -30,13 +30,13 @@ export interface WorkflowProblem {
 }
 
 /** Loads `file`; a workflow file with errors is a problem, code that does not load throws (CodeLoadError). */
-export async function loadDefinition(file: string, skills?: SkillLookup): Promise<LoadedWorkflow | { problem: WorkflowProblem }> {
+export async function loadDefinition(file: string, skills?: SkillLookup, pools?: Readonly<Record<string, number>>): Promise<LoadedWorkflow | { problem: WorkflowProblem }> {
   const kind = fileKind(file);
   if (kind !== 'workflow') {
     const { workflow, code } = await loadCode(file, kind);
     return { name: workflow.name, file, workflow, code, sha256: code.sha256 };
   }
-  const loaded = await loadWorkflowFile(file, skills ? { skills } : {});
+  const loaded = await loadWorkflowFile(file, { ...(skills ? { skills } : {}), ...(pools ? { pools } : {}) });
   if (!loaded.workflow) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0];

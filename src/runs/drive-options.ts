@@ -1,12 +1,13 @@
 /**
  * What every front end that drives runs (the CLI, the server) gives the engine besides
  * the store: how to run code (`programs`, and `loadCode` for a child run whose file is
- * code) and the project's skills (`uses:`, `ctx.skill`, `baton skill run` inside a run),
- * read only when a run needs them.
+ * code), the project's skills (`uses:`, `ctx.skill`, `baton skill run` inside a run),
+ * read only when a run needs them, and its resource pools (baton.config.yaml `resources:`).
  */
 import type { DriveOptions } from '../engine/runner.js';
 import { loadCode } from '../sdk/load-code.js';
 import { projectSkillResolver } from '../skills/resolver.js';
+import { projectPools } from '../config/pools.js';
 
 /** The program of a code run's snapshot (DriveOptions.programs). */
 export const programs: NonNullable<DriveOptions['programs']> = async (code, state) => {
@@ -14,6 +15,6 @@ export const programs: NonNullable<DriveOptions['programs']> = async (code, stat
   return programFor(code, state);
 };
 
-export function driveExtras(): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills'> {
-  return { programs, loadCode, skills: projectSkillResolver() };
+export function driveExtras(): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> {
+  return { programs, loadCode, skills: projectSkillResolver(), resources: projectPools() ?? {} };
 }

@@ -5,6 +5,7 @@ import { MASK } from '../../engine/mask.js';
 import { previewRun } from '../../engine/preview.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
 import { projectSkillResolver } from '../../skills/resolver.js';
+import { projectPools } from '../../config/pools.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
 import { BatonError } from '../../observability/errors.js';
 import { parsePairs } from '../args.js';
@@ -59,8 +60,9 @@ export async function runFile(file: string | undefined, flags: RunFlags, placeme
     const { runCode } = await import('../code-run.js');
     return runCode(file, kind, flags, placement);
   }
-  // `uses:` is checked before anything runs: the skill is there, and takes these inputs.
-  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup() });
+  // `uses:` and `resources` are checked before anything runs: the skill is there and takes
+  // these inputs, the pools are in baton.config.yaml.
+  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup(), pools: projectPools() });
   for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
   if (!loaded.workflow) {
     process.stderr.write(visible(`baton: ${file} is not a valid workflow; nothing ran (check it with: baton validate ${file})`) + '\n');

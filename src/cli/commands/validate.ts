@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/index.js';
 import { projectSkillResolver } from '../../skills/resolver.js';
+import { projectPools } from '../../config/pools.js';
 import { EXIT } from '../exit.js';
 import { codeKind } from '../../spec/file-kind.js';
 import type { CodeCheck } from './validate-code.js';
@@ -20,6 +21,7 @@ export default function validate(files: string[], flags: { json?: boolean }): Pr
 export async function validateFiles(files: string[], flags: { json?: boolean }, checkCode?: (file: string, kind: 'js' | 'script') => Promise<CodeCheck>): Promise<number> {
   const isOnPath = programFinder(process.env.PATH ?? '');
   const skills = projectSkillResolver().lookup();
+  const pools = projectPools();
   const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] } & Partial<CodeCheck>> = [];
   for (const file of files) {
     const kind = codeKind(file);
@@ -27,7 +29,7 @@ export async function validateFiles(files: string[], flags: { json?: boolean }, 
       results.push(await checkCode(file, kind));
       continue;
     }
-    const loaded = await loadWorkflowFile(file, { isOnPath, skills });
+    const loaded = await loadWorkflowFile(file, { isOnPath, skills, pools });
     results.push({ file, valid: loaded.workflow !== undefined, diagnostics: loaded.diagnostics });
   }
   const valid = results.every((r) => r.valid);
