@@ -4,6 +4,7 @@ import { visible } from '../render/visible.js';
 import { openCliStore } from '../store.js';
 import { originOf } from '../origin.js';
 import { continueOne, type ContinueFlags } from './resume.js';
+import { remoteFor } from '../remote/connect.js';
 
 interface ApproveFlags extends ContinueFlags {
   reject?: boolean;
@@ -16,6 +17,8 @@ interface ApproveFlags extends ContinueFlags {
  * process is left to it.
  */
 export default async function approve(runId: string, step: string | undefined, flags: ApproveFlags): Promise<number> {
+  const remote = await remoteFor(flags);
+  if (remote) return (await import('../remote/act.js')).remoteApprove(remote, runId, step, flags);
   const store = await openCliStore(flags);
   try {
     const id = await store.runs.resolveRunId(runId);

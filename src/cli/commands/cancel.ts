@@ -6,6 +6,7 @@ import { EXIT } from '../exit.js';
 import { openCliStore } from '../store.js';
 import { visible } from '../render/visible.js';
 import { continueOne, type ContinueFlags } from './resume.js';
+import { remoteFor } from '../remote/connect.js';
 
 interface CancelFlags extends ContinueFlags {
   reason?: string;
@@ -20,6 +21,8 @@ interface CancelFlags extends ContinueFlags {
  * cancelled here, cleanup included.
  */
 export default async function cancel(runId: string, flags: CancelFlags): Promise<number> {
+  const remote = await remoteFor(flags);
+  if (remote) return (await import('../remote/act.js')).remoteCancel(remote, runId, flags);
   const store = await openCliStore(flags);
   try {
     const timeout = parsePositiveInt(flags.timeout, '--timeout') ?? 60;

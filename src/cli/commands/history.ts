@@ -6,8 +6,9 @@ import { runViews } from '../../runs/views.js';
 import { renderHistory } from '../render/status.js';
 import { parseSince } from '../render/time.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { remoteFor, type ServerFlags } from '../remote/connect.js';
 
-interface HistoryFlags extends StoreFlags {
+interface HistoryFlags extends StoreFlags, ServerFlags {
   workflow?: string;
   status?: DisplayStatus;
   since?: string;
@@ -16,6 +17,8 @@ interface HistoryFlags extends StoreFlags {
 }
 
 export default async function history(flags: HistoryFlags): Promise<number> {
+  const remote = await remoteFor(flags);
+  if (remote) return (await import('../remote/read.js')).remoteHistory(remote, flags);
   const now = Date.now();
   const limit = parsePositiveInt(flags.limit, '--limit') ?? 20;
   const since = flags.since === undefined ? undefined : parseSince(flags.since, now);

@@ -12,8 +12,9 @@ import { RunDigest } from '../../runs/run-view.js';
 import { parseSince } from '../render/time.js';
 import { stopQuietlyOnClosedStdout, writeOrWait } from '../pipe.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { remoteFor, type ServerFlags } from '../remote/connect.js';
 
-interface LogsFlags extends StoreFlags {
+interface LogsFlags extends StoreFlags, ServerFlags {
   tail?: string;
   since?: string;
   follow?: boolean;
@@ -24,6 +25,13 @@ interface LogsFlags extends StoreFlags {
 const FOLLOW_MS = 250;
 
 export default async function logs(runArg: string, task: string | undefined, flags: LogsFlags): Promise<number> {
+  const remote = await remoteFor(flags, {
+    unsupported: [
+      ['--since', flags.since !== undefined, "the server's log pages have no times: use --tail"],
+      ['--json', flags.json === true, "the server's log pages are text, as `baton logs` prints it"],
+    ],
+  });
+  if (remote) return (await import('../remote/read.js')).remoteLogs(remote, runArg, task, flags);
   const tail = parsePositiveInt(flags.tail, '--tail');
   const since = flags.since === undefined ? undefined : parseSince(flags.since, Date.now());
   stopQuietlyOnClosedStdout();

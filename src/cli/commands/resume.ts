@@ -14,13 +14,21 @@ import { driveExtras } from '../code-run.js';
 import { originOf, type OriginFlags } from '../origin.js';
 import { runInSandbox, sandboxHere } from '../sandbox.js';
 import type { RunSandbox } from '../../store/events.js';
+import { remoteFor, type ServerFlags } from '../remote/connect.js';
 
-export interface ContinueFlags extends ViewFlags, StoreFlags, OriginFlags {
+export interface ContinueFlags extends ViewFlags, StoreFlags, OriginFlags, ServerFlags {
   concurrency?: string;
+}
+
+/** `--concurrency`, which a server does not take: it drives runs with the workflow's own. */
+export function concurrencyRule(flags: ContinueFlags): [string, boolean, string] {
+  return ['--concurrency', flags.concurrency !== undefined, "the server drives the run with the workflow's own `concurrency`"];
 }
 
 /** `baton resume <run-id>` (alias `recover`): go on with an interrupted run. */
 export default async function resume(runId: string, flags: ContinueFlags): Promise<number> {
+  const remote = await remoteFor(flags, { unsupported: [concurrencyRule(flags)] });
+  if (remote) return (await import('../remote/act.js')).remoteResume(remote, runId, flags);
   const store = await openCliStore(flags);
   try {
     return await continueOne(store, await store.runs.resolveRunId(runId), flags, { kind: 'resume' });

@@ -1,7 +1,8 @@
 import type { CodeSnapshot } from '../../store/events.js';
 import { loadCode } from '../../sdk/load-code.js';
 import { openCliStore } from '../store.js';
-import { continueOne, type ContinueFlags } from './resume.js';
+import { concurrencyRule, continueOne, type ContinueFlags } from './resume.js';
+import { remoteFor } from '../remote/connect.js';
 
 interface RetryFlags extends ContinueFlags {
   from?: string;
@@ -14,6 +15,10 @@ interface RetryFlags extends ContinueFlags {
  * and everything after it.
  */
 export default async function retry(runId: string, flags: RetryFlags): Promise<number> {
+  const remote = await remoteFor(flags, {
+    unsupported: [concurrencyRule(flags), ['--new-code', flags.newCode === true, "the server's copy of the code is what a run there can take up"]],
+  });
+  if (remote) return (await import('../remote/act.js')).remoteRetry(remote, runId, flags);
   const store = await openCliStore(flags);
   try {
     const id = await store.runs.resolveRunId(runId);

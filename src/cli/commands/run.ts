@@ -14,8 +14,9 @@ import { EXIT, exitCodeOf } from '../exit.js';
 import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
 import { codeKind } from '../../spec/file-kind.js';
+import { remoteFor, type ServerFlags } from '../remote/connect.js';
 
-export interface RunFlags extends NewRunFlags {
+export interface RunFlags extends NewRunFlags, ServerFlags {
   dryRun?: boolean;
   keepScratch?: boolean;
   resumeInterrupted?: boolean;
@@ -23,7 +24,19 @@ export interface RunFlags extends NewRunFlags {
   sandbox?: string | boolean;
 }
 
-export default async function run(given: string | undefined, flags: RunFlags): Promise<number> {
+export default async function run(given: string | undefined, flags: RunFlags & { detach?: boolean }): Promise<number> {
+  const remote = await remoteFor(flags, {
+    local: [['--dry-run', flags.dryRun === true], ['--resume-interrupted', flags.resumeInterrupted === true], ['--run-id', flags.runId !== undefined], ['- (standard input)', given === '-']],
+    unsupported: [
+      ['--env', flags.env !== undefined, 'the server runs tasks with its own environment'],
+      ['--concurrency', flags.concurrency !== undefined, "the server runs the workflow with its own `concurrency`"],
+      ['--timeout', flags.timeout !== undefined, "the server runs the workflow with its own `timeout`"],
+      ['--sandbox', flags.sandbox !== undefined, 'the server decides how it runs tasks'],
+      ['--keep-scratch', flags.keepScratch === true, 'it is for `baton run -`, a local run'],
+    ],
+  });
+  if (remote) return (await import('../remote/run.js')).remoteRun(remote, given, flags);
+  if (flags.detach) throw new BatonError('CLI_USAGE', '--detach is for a run on a server (--server URL or BATON_SERVER): a local run is driven by this process, to its end');
   const { enterSandbox, sandboxFlag } = await import('../sandbox.js');
   const { mode, argument: file } = sandboxFlag(flags.sandbox, given);
   if (flags.resumeInterrupted && flags.sandbox !== undefined) {

@@ -7,8 +7,9 @@ import { nextSteps, renderStatus } from '../render/status.js';
 import { colorStatus } from '../render/summary.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { remoteFor, withServer, type ServerFlags } from '../remote/connect.js';
 
-interface StatusFlags extends StoreFlags {
+interface StatusFlags extends StoreFlags, ServerFlags {
   json?: boolean;
   watch?: boolean;
   all?: boolean;
@@ -18,22 +19,30 @@ interface StatusFlags extends StoreFlags {
 const WATCH_MS = 500;
 
 export default async function status(runArg: string, flags: StatusFlags): Promise<number> {
+  const remote = await remoteFor(flags);
+  if (remote) return show(await (await import('../remote/read.js')).remoteLook(remote, runArg), flags, (text) => withServer(text, remote));
   const store = await openCliStore(flags);
   try {
     const runId = await store.runs.resolveRunId(runArg);
-    const look = snapshotter(store, runId);
-    const out = process.stdout;
-    const colors = paint(useColor(out) && !flags.json);
-    if (!flags.watch) {
-      const view = await look();
-      out.write(flags.json ? JSON.stringify(view, null, 2) + '\n' : renderStatus(view, colors, Date.now(), { all: flags.all }));
-      return EXIT.ok;
-    }
-    return await watch(look, flags, colors);
+    return await show(snapshotter(store, runId), flags);
   } finally {
     await store.close();
   }
 }
+
+/** The run once, or `--watch`ed. `hints`: the commands suggested, made to work as printed (`--server`). */
+async function show(look: () => Promise<StatusJson>, flags: StatusFlags, hints: Hints = (text) => text): Promise<number> {
+  const out = process.stdout;
+  const colors = paint(useColor(out) && !flags.json);
+  if (!flags.watch) {
+    const view = await look();
+    out.write(flags.json ? JSON.stringify(view, null, 2) + '\n' : hints(renderStatus(view, colors, Date.now(), { all: flags.all })));
+    return EXIT.ok;
+  }
+  return await watch(look, flags, colors, hints);
+}
+
+type Hints = (text: string) => string;
 
 /** Finished, or nobody is driving it any more. */
 function isOver(view: StatusJson): boolean {
@@ -45,7 +54,7 @@ function isOver(view: StatusJson): boolean {
  * status then one line per change. Exits like the run: 0 succeeded, 1 failed or
  * interrupted, 130 cancelled (or when watching is stopped with Ctrl-C).
  */
-async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors: Paint): Promise<number> {
+async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors: Paint, hints: Hints): Promise<number> {
   const out = process.stdout;
   const live = out.isTTY === true && !flags.json;
   const stop = new AbortController();
@@ -72,7 +81,7 @@ async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors
         for (const line of changes(previous, view, colors, now)) out.write(line + '\n');
       }
       previous = view;
-      if (isOver(view)) return finish(view, flags, colors, live);
+      if (isOver(view)) return finish(view, flags, colors, live, hints);
       try {
         await sleep(WATCH_MS, undefined, { signal: stop.signal });
       } catch {
@@ -86,13 +95,13 @@ async function watch(look: () => Promise<StatusJson>, flags: StatusFlags, colors
   }
 }
 
-function finish(view: StatusJson, flags: StatusFlags, colors: Paint, live: boolean): number {
+function finish(view: StatusJson, flags: StatusFlags, colors: Paint, live: boolean, hints: Hints): number {
   if (flags.json) process.stdout.write(JSON.stringify(view, null, 2) + '\n');
   else {
     const took = view.duration_ms === undefined ? '' : ` in ${duration(view.duration_ms)}`;
     // On a terminal the last drawing already says how it ended.
     if (!live) process.stdout.write(`Run ${view.run_id} ${visible(view.workflow.name)}: ${colorStatus(view.status, colors)}${took}\n`);
-    for (const line of nextSteps(view)) process.stdout.write(colors.dim(line) + '\n');
+    for (const line of nextSteps(view)) process.stdout.write(colors.dim(hints(line)) + '\n');
   }
   switch (view.status) {
     case 'succeeded':
