@@ -8,6 +8,8 @@
  * The rules follow what the scheduler emits:
  * - run: RunCreated once, first; RunStarted while pending; task events while running;
  *   RunSucceeded/Failed/Cancelled end a running run; RunReopened (retry) reopens an ended one.
+ *   Before it starts, a run may be queued (RunQueued), admitted (RunAdmitted, pending again),
+ *   or cancelled (skipped, or cancelled while queued).
  * - task keys: the snapshot's tasks, plus the iterations a TaskExpanded adds, which must be
  *   exactly what the snapshot's loop makes of the items the event names.
  * - each task: TaskReady from pending (or retrying); TaskStarted from ready, with a higher
@@ -41,7 +43,7 @@ interface TaskTrack {
   expanded: boolean;
 }
 
-type RunPhase = 'new' | 'pending' | 'running' | 'ended';
+type RunPhase = 'new' | 'pending' | 'queued' | 'running' | 'ended';
 
 const ENDED: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
@@ -91,6 +93,14 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         if (phase !== 'pending') problem('IMPORT_ORDER', `RunStarted, but the run is already ${phase === 'ended' ? 'over' : 'running'}`);
         phase = 'running';
         continue;
+      case 'RunQueued':
+        if (phase !== 'pending') problem('IMPORT_ORDER', `RunQueued, but the run is ${phase === 'queued' ? 'queued already' : phase === 'ended' ? 'over' : 'running'}`);
+        phase = 'queued';
+        continue;
+      case 'RunAdmitted':
+        if (phase !== 'queued') problem('IMPORT_ORDER', 'RunAdmitted, but the run is not queued');
+        phase = 'pending';
+        continue;
       case 'RunResumed':
       case 'RunCancelRequested':
         if (phase === 'ended') problem('IMPORT_ORDER', `${event.type} after the run ended`);
@@ -103,6 +113,11 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
       case 'RunSucceeded':
       case 'RunFailed':
       case 'RunCancelled':
+        // A run may be cancelled before it starts: skipped, or taken out of the queue.
+        if (event.type === 'RunCancelled' && (phase === 'pending' || phase === 'queued')) {
+          phase = 'ended';
+          continue;
+        }
         if (phase !== 'running') problem('IMPORT_ORDER', `${event.type}, but the run is ${phase === 'ended' ? 'already over' : 'not started'}`);
         phase = 'ended';
         continue;

@@ -91,6 +91,10 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
         reopen.code = await mode.newCode(state.code);
       }
     }
+    if (mode.kind === 'cancel' && state.status === 'queued') {
+      options.onLoaded?.(state);
+      return await cancelQueued(options, state, mode.reason);
+    }
     options.onLoaded?.(state);
     // A run recorded and never started (created to start later, or its process died right
     // after recording it) starts when it is resumed: there is nothing to go on with yet.
@@ -132,7 +136,26 @@ export async function requestCancel(runs: RunStore, runId: string, reason: strin
   return record.owner;
 }
 
+/**
+ * Takes a queued run out of the queue: cancelled, having never started (nothing of it ran,
+ * so no cleanup runs either). Recorded only while it is still queued, in one transaction
+ * with the look, so it cannot be admitted and cancelled at once.
+ */
+async function cancelQueued(options: ContinueOptions, state: RunState, reason: string): Promise<RunResult> {
+  const { store, runId } = options;
+  const at = (options.now ?? Date.now)();
+  await store.runs.decideQueue((queue) => (queue.queued.some((run) => run.id === runId) ? [{ runId, events: [{ type: 'RunCancelled', reason, at }] }] : []));
+  await store.runs.releaseRun(runId, options.owner);
+  for (const event of await store.runs.readEvents(runId, state.lastSeq)) state.apply(event);
+  return { runId, state };
+}
+
 function checkStatus(record: RunRecord, mode: ContinueMode): void {
+  if (record.status === 'queued' && mode.kind !== 'cancel') {
+    throw new EngineError('RUN_QUEUED', `run ${record.id} is queued: it starts in its turn (\`baton status ${record.id}\` shows its place); cancel it with \`baton cancel ${record.id}\``, {
+      details: { run: record.id },
+    });
+  }
   const finished = FINISHED_RUN_STATUSES.has(record.status);
   if (mode.kind === 'retry' && !finished) {
     throw new EngineError('RUN_NOT_FINISHED', `run ${record.id} has not finished (${record.status}); resume it with \`baton resume ${record.id}\`, or cancel it first`, {

@@ -1,5 +1,7 @@
 import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { expansionSize } from '../store/expansion.js';
+import { queueFields } from '../store/queue.js';
+import type { Admission } from './admission.js';
 import type { RunRecord } from '../store/store.js';
 import { formatMs } from './attempts.js';
 import { EngineError } from './errors.js';
@@ -63,11 +65,31 @@ export class RunSession {
     this.seenSeq = state.lastSeq;
   }
 
-  /** Records a new run with its RunCreated (already applied to the state). */
-  async create(created: TimedEvent): Promise<void> {
+  /**
+   * Records a new run with its RunCreated (already applied to the state), and with what
+   * `admission` decides in the same transaction (RunQueued, or RunCancelled: skipped).
+   */
+  async create(created: TimedEvent, admission?: Admission): Promise<void> {
     const owner = this.options.owner;
     const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
-    this.notifyEvents(await this.options.store.runs.createRun(run, [created]));
+    const ask = created.type === 'RunCreated' ? created.admission : undefined;
+    const decide = admission && ask ? admission.decide({ ...run, status: 'pending', updated_at: created.at, ...queueFields(ask) }, ask) : undefined;
+    const stored = await this.options.store.runs.createRun(run, [created], decide);
+    for (const event of stored.slice(1)) this.state.apply(event);
+    this.notifyEvents(stored);
+  }
+
+  /** A run recorded queued: waits for its turn (Admission.wait), and folds in what came of it. */
+  async awaitTurn(admission: Admission): Promise<void> {
+    if (admission.wait === undefined) return;
+    const events = await this.options.store.runs.readEvents(this.runId);
+    const queued = events.findLast((event) => event.type === 'RunQueued');
+    if (queued?.type !== 'RunQueued') return;
+    const { signal, interrupt, owner } = this.options;
+    const turn = { store: this.options.store, runId: this.runId, afterSeq: events[events.length - 1].seq, queued, ...(owner ? { owner } : {}), ...(signal ? { signal } : {}), ...(interrupt ? { interrupt } : {}) };
+    const came = await admission.wait(turn);
+    for (const event of came) this.state.apply(event);
+    this.notifyEvents(came);
   }
 
   /** The drive stops here: interrupted, taken over, or its output cannot be stored. */

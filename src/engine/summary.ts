@@ -26,6 +26,8 @@ export interface RunSummary {
   result?: unknown;
   /** A waiting run: what it waits for. */
   waits?: RunWait[];
+  /** A cancelled run: why (cancelled by someone, or skipped: its concurrency key was busy). */
+  reason?: string;
 }
 
 /** Bytes of a code run's summary (and result) shown at most: BATON_SUMMARY_LIMIT, default 4 KiB. */
@@ -141,6 +143,7 @@ export function summarize(state: RunState): RunSummary {
     // A waiting run's active time so far (its waits are not in it).
     duration_ms: state.endedAt !== undefined ? activeMs(state.activity, state.endedAt) : state.status === 'waiting' ? activeMs(state.activity, state.lastAt) : undefined,
     error: state.runError,
+    ...(state.status === 'cancelled' && state.cancelReason !== undefined ? { reason: state.cancelReason } : {}),
     counts: countTasks(tasks),
     tasks,
     ...reportedParts(state),

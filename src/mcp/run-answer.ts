@@ -129,6 +129,8 @@ function nextSteps(view: StatusJson, ctx: McpContext): string[] {
       return [`still running: get_run ${arg()} later; get_logs ${arg()} shows its output so far`, `cancel_run ${arg()} stops it`];
     case 'interrupted':
       return [`the process driving it is gone: resume_run ${arg()} goes on with it (finished tasks are kept)`];
+    case 'queued':
+      return [`it waits in the queue (position ${view.queue?.position ?? '?'}) and starts in its turn: get_run ${arg()} later`, `cancel_run ${arg()} takes it out of the queue`];
     case 'waiting':
       return (view.waits ?? []).map((wait) => {
         if (wait.kind === 'event') return `${wait.task} waits for event ${JSON.stringify(wait.event)}: emit_event {"event": ${JSON.stringify(wait.event)}, "run_id": "${id}"} delivers it`;

@@ -73,6 +73,8 @@ const EVENT_FIELDS = {
   RunSucceeded: {},
   RunFailed: { error: 'object' },
   RunCancelled: { reason: 'string' },
+  RunQueued: { priority: 'number', reason: 'string' },
+  RunAdmitted: {},
 } satisfies Record<RunEventType, Record<string, Kind>>;
 
 export interface ArchiveProblem {

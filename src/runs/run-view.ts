@@ -38,6 +38,17 @@ export interface RunJson {
   elapsed_ms?: number;
   /** Why the run failed. */
   error?: TaskError;
+  /** Why a cancelled run was cancelled (by whom, or `skipped: ...` when its concurrency key was full). */
+  reason?: string;
+  /** A run started by a front end: its priority in the queue (higher first). */
+  priority?: number;
+  /** Its concurrency key (the workflow's `concurrency.key`, evaluated). */
+  concurrency_key?: string;
+  /**
+   * A queued run: its place (1: next, among the queued runs of its key, or of all runs
+   * when it has none), why it waits, and the runs that held its key when it was queued.
+   */
+  queue?: { position?: number; reason?: 'concurrency' | 'max_running'; behind?: string[] };
   /** A cancel asked for by `baton cancel`, not yet carried out. */
   cancel_requested?: string;
   /** A waiting code run: what it waits for. */
@@ -100,6 +111,10 @@ export class RunDigest {
   summary?: string;
   /** What a succeeded run gave back (RunSucceeded's result). */
   result?: unknown;
+  /** A queued run's RunQueued, until it is admitted. */
+  queued?: Extract<StoredEvent, { type: 'RunQueued' }>;
+  /** Why it was cancelled (RunCancelled). */
+  cancelReason?: string;
   /** A code run: true. */
   code = false;
   /** Every task the run knows of, static ones in file order with children after their parent. */
@@ -126,6 +141,16 @@ export class RunDigest {
         }
         case 'RunStarted':
           this.startedAt ??= event.at;
+          break;
+        case 'RunQueued':
+          this.queued = event;
+          break;
+        case 'RunAdmitted':
+          this.queued = undefined;
+          break;
+        case 'RunCancelled':
+          this.queued = undefined;
+          this.cancelReason = event.reason;
           break;
         case 'TaskStarted':
           // A code run's steps join as they start.
@@ -214,8 +239,11 @@ export class RunDigest {
   }
 }
 
-/** The run's head as JSON (history needs no events: pass no digest). */
-export function runJson(record: RunRecord, counts: TaskCounts, now: number, digest?: RunDigest): RunJson {
+/**
+ * The run's head as JSON (history needs no events: pass no digest). `position`: a queued
+ * run's place in the queue (runs/admission.ts queuePositions).
+ */
+export function runJson(record: RunRecord, counts: TaskCounts, now: number, digest?: RunDigest, position?: number): RunJson {
   const status = displayStatus(record, now);
   // Built field by field so the JSON keys come out in this order, absent ones left out.
   const out = { run_id: record.id, workflow: { name: record.workflow }, status } as RunJson;
@@ -231,6 +259,13 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
     out.elapsed_ms = activeMs(record, now);
   }
   if (digest?.error !== undefined && record.status === 'failed') out.error = digest.error;
+  if (digest?.cancelReason !== undefined && record.status === 'cancelled') out.reason = digest.cancelReason;
+  if (record.priority !== undefined) out.priority = record.priority;
+  if (record.concurrency_key !== undefined) out.concurrency_key = record.concurrency_key;
+  if (record.status === 'queued') {
+    const queued = digest?.queued;
+    out.queue = { ...(position === undefined ? {} : { position }), ...(queued ? { reason: queued.reason } : {}), ...(queued?.behind ? { behind: queued.behind } : {}) };
+  }
   if (record.cancel_requested !== undefined && record.ended_at === undefined) out.cancel_requested = record.cancel_requested;
   if (digest && status === 'waiting' && digest.waits.length > 0) out.waits = digest.waits;
   if (digest?.summary !== undefined) out.summary = boundedText(digest.summary, summaryLimit());

@@ -7,6 +7,7 @@ import { displayStatus, type DisplayStatus } from '../store/ownership.js';
 import { runNotFound } from '../store/errors.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { countTasks, RunDigest, runJson, taskJson, type RunJson, type StatusJson } from './run-view.js';
+import { queuePlaces } from './queue-wait.js';
 
 /**
  * Reads the run as it is now, each call; events are read once each, across calls (for
@@ -20,7 +21,8 @@ export function snapshotter(store: Store, runId: string): () => Promise<StatusJs
     digest.apply(await store.runs.readEvents(runId, digest.seq));
     const now = Date.now();
     const tasks = taskJson(await store.runs.listTasks(runId), digest, now);
-    return { ...runJson(record, countTasks(tasks), now, digest), tasks };
+    const position = record.status === 'queued' ? (await queuePlaces(store)).get(runId) : undefined;
+    return { ...runJson(record, countTasks(tasks), now, digest, position), tasks };
   };
 }
 
@@ -45,13 +47,15 @@ const UNFINISHED_SCAN = 1000;
 /** The most recent runs matching `filter`, first the newest, as `baton history --json` prints them. */
 export async function runViews(store: Store, filter: RunQuery, now = Date.now()): Promise<RunJson[]> {
   const runs: RunJson[] = [];
-  for (const record of await findRuns(store, filter, now)) runs.push(runJson(record, countTasks(await store.runs.listTasks(record.id)), now));
+  const found = await findRuns(store, filter, now);
+  const places = found.some((record) => record.status === 'queued') ? await queuePlaces(store) : undefined;
+  for (const record of found) runs.push(runJson(record, countTasks(await store.runs.listTasks(record.id)), now, undefined, places?.get(record.id)));
   return runs;
 }
 
 export async function findRuns(store: Store, filter: RunQuery, now: number): Promise<RunRecord[]> {
   const { status, ...rest } = filter;
-  if (status === undefined || status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'waiting') {
+  if (status === undefined || status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'waiting' || status === 'queued') {
     return store.runs.listRuns({ ...rest, status });
   }
   // running, pending and interrupted are display statuses: a stored running or pending run is

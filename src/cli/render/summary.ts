@@ -22,6 +22,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
   } else if (summary.result !== undefined) {
     out.push(`  ${truncate(visible(JSON.stringify(summary.result)), 200)}`);
   }
+  if (summary.status === 'cancelled' && summary.reason !== undefined) out.push(`  ${visible(summary.reason)}`);
   if (summary.tasks.length === 0 && summary.code) out.push(paint.dim('  (no steps)'));
   let shown = summary.tasks;
   if (shown.length > MAX_TABLE_ROWS) {
@@ -124,6 +125,7 @@ export function colorStatus(status: string, paint: Paint): string {
     case 'cancelled':
     case 'retrying':
     case 'waiting':
+    case 'queued':
       return paint.yellow(status);
     case 'skipped':
     case 'pending':

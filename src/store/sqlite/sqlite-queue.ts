@@ -1,0 +1,43 @@
+/**
+ * The run queue on SQLite (store/queue.ts): a consistent view of it for a decision, read
+ * inside the write transaction that records the decision (statements in queue.sql).
+ */
+import type { RunAdmissionAsk } from '../events.js';
+import { QUEUE_SCAN, type QueueSnapshot } from '../queue.js';
+import type { Database } from './driver.js';
+import { toRecord, type RunRow } from './sqlite-rows.js';
+import { parseNamedQueries, type Statement } from './statements.js';
+import queries from './queue.sql';
+
+const sql = parseNamedQueries(queries);
+
+export class SqliteQueue {
+  private statements?: Record<string, Statement>;
+
+  constructor(private readonly db: Database) {}
+
+  /** Prepared at first use: a store opened by a command that queues nothing never needs them. */
+  private get q(): Record<string, Statement> {
+    if (this.statements === undefined) {
+      const prepared: Record<string, Statement> = {};
+      for (const [name, text] of sql) prepared[name] = this.db.prepare(text) as Statement;
+      this.statements = prepared;
+    }
+    return this.statements;
+  }
+
+  /** The queue now; call inside a transaction (the holders of a key are read when asked). */
+  snapshot(): QueueSnapshot {
+    const q = this.q;
+    return {
+      queued: (q.queued.all(QUEUE_SCAN) as RunRow[]).map(toRecord),
+      holding: (key) => (q.holding.all(key) as RunRow[]).map(toRecord),
+      running: (q.running.get() as { n: number }).n,
+    };
+  }
+
+  /** Records what a new run asked of the queue on its row. */
+  setFields(runId: string, ask: RunAdmissionAsk): void {
+    this.q.setQueueFields.run(ask.priority, ask.concurrency?.key ?? null, ask.concurrency?.limit ?? null, runId);
+  }
+}
