@@ -13,6 +13,7 @@ import { HELLO, killServers, project, serve, until } from './serve-helpers.js';
 afterEach(killServers);
 
 const FAIL = 'name: fail\ntasks:\n  - id: boom\n    command: echo oops >&2; exit 3\n';
+const CHATTY = 'name: chatty\ntasks:\n  - id: loud\n    command: echo shown\n    live_output: true\n  - id: quiet\n    command: echo hidden\n';
 const FLAKY = 'name: flaky\ntasks:\n  - id: check\n    command: test -f marker\n';
 const NAP = 'name: nap\ntasks:\n  - id: nap\n    command: sleep 30\n  - id: cleanup\n    depends_on: [nap]\n    condition: always()\n    command: echo cleaned\n';
 const GATE =
@@ -33,7 +34,7 @@ function runIdIn(text: string): string {
 
 describe('baton --server', () => {
   it('runs a workflow by name or by file on the server, with the summary, --json and exit codes of a local run', async () => {
-    const dir = project({ 'hello.yaml': HELLO, 'fail.yaml': FAIL });
+    const dir = project({ 'hello.yaml': HELLO, 'fail.yaml': FAIL, 'chatty.yaml': CHATTY });
     const s = await serve(dir);
     const remote = (...args: string[]) => baton([...args, '--server', s.base], { cwd: dir });
 
@@ -42,6 +43,12 @@ describe('baton --server', () => {
     expect(ok.stdout).toMatch(/run \w{26} started: hello \(1 task\)/);
     expect(ok.stdout).toMatch(/Run \w{26} hello: succeeded in/);
     expect(ok.stdout).toContain('{"said":"hello remote"}');
+
+    // Output as it is written: every task's with --follow, a live_output task's always.
+    expect(remote('run', 'hello', '--follow', '--view', 'plain').stdout).toMatch(/say started\nsay \| hello world\n.*say succeeded/);
+    const chatty = remote('run', 'chatty', '--view', 'plain');
+    expect(chatty.stdout).toContain('loud | shown');
+    expect(chatty.stdout).not.toContain('hidden');
 
     // A file is taken for its workflow's name; the run's failure is the run's exit code, with hints that work as printed.
     const failed = remote('run', 'fail.yaml');

@@ -54,17 +54,17 @@ describe('the client of baton serve', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       if (last === undefined) {
         // Two events, then the connection breaks.
-        res.write(event(1, 'RunCreated') + event(2, 'RunStarted'));
+        res.write(event(1, 'RunCreated') + event(2, 'RunStarted') + `id: 2.a:1:5\nevent: log\ndata: ${JSON.stringify({ task: 'a', attempt: 1, stream: 'stdout', at: 3, text: 'hi' })}\n\n`);
         setTimeout(() => res.destroy(), 50);
       } else res.end(': keep-alive\n\n' + event(3, 'RunSucceeded'));
     });
     const stop = new AbortController();
     const items: StreamItem[] = [];
-    for await (const item of new RemoteServer(url).runEvents('R1', stop.signal)) {
+    for await (const item of new RemoteServer(url).runEvents('R1', stop.signal, { logs: true })) {
       items.push(item);
       if (item.kind === 'end') break;
     }
-    expect(asked).toEqual([undefined, '2']);
-    expect(items.map((i) => (i.kind === 'event' ? i.event.type : i.kind))).toEqual(['RunCreated', 'RunStarted', 'idle', 'RunSucceeded', 'end']);
+    expect(asked).toEqual([undefined, '2.a:1:5']);
+    expect(items.map((i) => (i.kind === 'event' ? i.event.type : i.kind === 'line' ? `${i.line.task}: ${i.line.text}` : i.kind))).toEqual(['RunCreated', 'RunStarted', 'a: hi', 'idle', 'RunSucceeded', 'end']);
   });
 });

@@ -21,8 +21,24 @@ const STREAM_SILENCE_MS = 45_000;
 /** Reconnecting an event stream: the waits between tries, then SERVER_UNREACHABLE once they are spent (about 30 s). */
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 2000, 4000, 4000, 8000, 8000];
 
-/** What a run's event stream gives: an event, a keep-alive (nothing happened for a while), or its end (the run ended). */
-export type StreamItem = { kind: 'event'; event: StoredEvent } | { kind: 'idle' } | { kind: 'end' };
+/** A line of a task's output, as the event stream gives it. */
+export interface StreamLine {
+  task: string;
+  attempt: number;
+  stream: 'stdout' | 'stderr';
+  at: number;
+  text: string;
+}
+
+/** What a run's event stream gives: an event, a line of output, a keep-alive (nothing happened for a while), or its end (the run ended). */
+export type StreamItem = { kind: 'event'; event: StoredEvent } | { kind: 'line'; line: StreamLine } | { kind: 'idle' } | { kind: 'end' };
+
+export interface StreamOptions {
+  /** Lines of output too, in time order with the events; default false. */
+  logs?: boolean;
+  /** The id of the last item received before: the stream goes on after it; default from the start. */
+  after?: string;
+}
 
 export class RemoteServer {
   /** The URL as given, without a trailing slash: what messages name. */
@@ -43,15 +59,15 @@ export class RemoteServer {
   }
 
   /**
-   * The run's events after `afterSeq`, live until the run ends: one item per event, `idle`
+   * The run's events (and lines of output), live until the run ends: one item each, `idle`
    * on each keep-alive, `end` each time the server closes the stream (it does once the run
    * has ended). A closed or dropped connection is opened again from the last event seen
    * (Last-Event-ID), until the caller stops asking; SERVER_UNREACHABLE once the server
    * stays away. Stops when `signal` aborts.
    */
-  async *runEvents(runId: string, signal: AbortSignal): AsyncGenerator<StreamItem> {
-    // The id of the last event received, handed back as it was given.
-    const last = { id: '' };
+  async *runEvents(runId: string, signal: AbortSignal, options: StreamOptions = {}): AsyncGenerator<StreamItem> {
+    // The id of the last item received, handed back as it was given.
+    const last = { id: options.after ?? '', logs: options.logs === true };
     let failures = 0;
     for (;;) {
       let failed: unknown;
@@ -84,19 +100,15 @@ export class RemoteServer {
     }
   }
 
-  /**
-   * One connection to the event stream, from after `last.id` (kept up to date); ends when
-   * the server closes it, throws when it breaks. Events only: the log lines the stream can
-   * carry are read as pages (cli/remote/live-logs.ts).
-   */
-  private async *oneStream(runId: string, last: { id: string }, signal: AbortSignal): AsyncGenerator<StreamItem> {
+  /** One connection to the event stream, from after `last.id` (kept up to date); ends when the server closes it, throws when it breaks. */
+  private async *oneStream(runId: string, last: { id: string; logs: boolean }, signal: AbortSignal): AsyncGenerator<StreamItem> {
     const silence = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const watch = () => {
       clearTimeout(timer);
       timer = setTimeout(() => silence.abort(), STREAM_SILENCE_MS);
     };
-    const path = `/api/runs/${encodeURIComponent(runId)}/events?logs=false`;
+    const path = `/api/runs/${encodeURIComponent(runId)}/events${last.logs ? '' : '?logs=false'}`;
     watch();
     try {
       const res = await this.fetch('GET', path, { signal: AbortSignal.any([signal, silence.signal]), headers: last.id === '' ? {} : { 'last-event-id': last.id } });
@@ -174,21 +186,24 @@ export function serverUrl(given: string, source: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-/** One SSE block: an event (id, event, data lines), or a comment (a keep-alive). */
+/** One SSE block: a run event or a line of output (id, event, data lines), or a comment (a keep-alive). */
 function parseBlock(block: string): { id?: string; item?: StreamItem } {
   const data: string[] = [];
   let id: string | undefined;
+  let name = 'message';
   let comment = false;
   for (const line of block.split(/\r?\n/)) {
     if (line.startsWith(':')) comment = true;
     else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     else if (line.startsWith('id:')) id = line.slice(3).replace(/^ /, '');
+    else if (line.startsWith('event:')) name = line.slice(6).trim();
   }
   if (data.length === 0) return comment ? { id, item: { kind: 'idle' } } : { id };
-  const event = JSON.parse(data.join('\n')) as StoredEvent;
-  // Only the run's own events: anything else the stream may carry is not for the fold.
-  const isEvent = typeof event === 'object' && event !== null && typeof event.seq === 'number' && typeof event.type === 'string';
-  return isEvent ? { id, item: { kind: 'event', event } } : { id };
+  const value = JSON.parse(data.join('\n')) as Record<string, unknown> | null;
+  if (typeof value !== 'object' || value === null) return { id };
+  if (name === 'log') return typeof value.task === 'string' && typeof value.text === 'string' ? { id, item: { kind: 'line', line: value as unknown as StreamLine } } : { id };
+  // A run event; anything else the stream may carry one day is not for the fold.
+  return typeof value.seq === 'number' && typeof value.type === 'string' ? { id, item: { kind: 'event', event: value as unknown as StoredEvent } } : { id };
 }
 
 async function readJson(res: Response): Promise<unknown> {

@@ -14,30 +14,22 @@ import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { withServer, type Remote } from './connect.js';
 import { followRun, followToSummary, printSummary } from './follow.js';
-import { LogPoller } from './live-logs.js';
 
 /** The run as the server has it now; any unique prefix of its id. */
 export function runView(remote: Remote, runArg: string): Promise<StatusJson> {
   return remote.server.get<StatusJson>(`/api/runs/${encodeURIComponent(runArg)}`);
 }
 
-/** Where `--follow` output of what the action causes starts. */
-async function logsFrom(remote: Remote, runId: string, flags: ViewFlags): Promise<string | undefined> {
-  return flags.follow && !flags.json ? LogPoller.endOf(remote.server, runId) : undefined;
-}
-
 export async function remoteResume(remote: Remote, runArg: string, flags: ViewFlags): Promise<number> {
   const before = await runView(remote, runArg);
-  const from = await logsFrom(remote, before.run_id, flags);
   await remote.server.post(`/api/runs/${before.run_id}/resume`);
-  return followToSummary({ remote, runId: before.run_id, flags, before, logsFrom: from, ctrlC: 'cancel' });
+  return followToSummary({ remote, runId: before.run_id, flags, before, ctrlC: 'cancel' });
 }
 
 export async function remoteRetry(remote: Remote, runArg: string, flags: ViewFlags & { from?: string }): Promise<number> {
   const before = await runView(remote, runArg);
-  const from = await logsFrom(remote, before.run_id, flags);
   await remote.server.post(`/api/runs/${before.run_id}/retry`, flags.from === undefined ? {} : { from: flags.from });
-  return followToSummary({ remote, runId: before.run_id, flags, before, logsFrom: from, ctrlC: 'cancel' });
+  return followToSummary({ remote, runId: before.run_id, flags, before, ctrlC: 'cancel' });
 }
 
 interface CancelFlags extends ViewFlags {
@@ -96,7 +88,6 @@ interface ApproveFlags extends ViewFlags {
 export async function remoteApprove(remote: Remote, runArg: string, step: string | undefined, flags: ApproveFlags): Promise<number> {
   const before = await runView(remote, runArg);
   const id = before.run_id;
-  const from = await logsFrom(remote, id, flags);
   const body = { approved: flags.reject !== true, ...(flags.comment === undefined ? {} : { comment: flags.comment }) };
   const route = step === undefined ? `/api/runs/${id}/approvals` : `/api/runs/${id}/approvals/${encodeURIComponent(step)}`;
   const answer = await remote.server.post<{ task: string; approved: boolean; timed_out: boolean }>(route, body);
@@ -107,7 +98,7 @@ export async function remoteApprove(remote: Remote, runArg: string, step: string
   }
   // A late answer records nothing: the run's own timeout goes on from where it stood.
   const since = answer.timed_out ? { before } : { answered: [answer.task] };
-  return followToSummary({ remote, runId: id, flags, ...since, logsFrom: from, ctrlC: 'cancel' });
+  return followToSummary({ remote, runId: id, flags, ...since, ctrlC: 'cancel' });
 }
 
 interface EmitFlags extends ViewFlags {
@@ -136,8 +127,7 @@ export async function remoteEmit(remote: Remote, name: string, flags: EmitFlags)
   for (const reached of answer.delivered) {
     const steps = reached.tasks.map((task) => visible(task)).join(', ');
     process.stderr.write(`baton: event ${visible(name)} delivered to ${steps} of run ${reached.run_id}; the server goes on with the run\n`);
-    const from = await logsFrom(remote, reached.run_id, flags);
-    const code = await followToSummary({ remote, runId: reached.run_id, flags, answered: reached.tasks, logsFrom: from, ctrlC: 'cancel' });
+    const code = await followToSummary({ remote, runId: reached.run_id, flags, answered: reached.tasks, ctrlC: 'cancel' });
     if (worst === EXIT.ok || (code !== EXIT.ok && code !== EXIT.cancelled)) worst = code;
   }
   return worst;

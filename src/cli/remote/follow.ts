@@ -10,9 +10,9 @@
  * middle of the run's past is checked against the run as the server has it now, so an old
  * wait, answered since, is not taken for the end.
  *
- * Events from before this command acted (a resume, an answer) are folded without being
- * shown, up to where the run stood before it (`before`), as a local resume shows only
- * what it does. Signals: Ctrl-C asks the server to cancel a run this command took on (a
+ * Events (and output) from before this command acted (a resume, an answer) are folded
+ * without being shown, up to where the run stood then, as a local resume shows only what
+ * it does. Output comes in the same stream, in time order with the events. Signals: Ctrl-C asks the server to cancel a run this command took on (a
  * second one stops following); SIGTERM and SIGHUP stop following. The run goes on in the
  * server either way.
  */
@@ -32,7 +32,6 @@ import { LiveView, NoView, PlainView, type ProgressView } from '../render/progre
 import { renderSummary } from '../render/summary.js';
 import { visible } from '../render/visible.js';
 import { withServer, type Remote } from './connect.js';
-import { LogPoller } from './live-logs.js';
 
 export interface FollowOptions {
   remote: Remote;
@@ -42,8 +41,6 @@ export interface FollowOptions {
   before?: StatusJson;
   /** Or: the waits this command answered; what follows their answers is new. */
   answered?: string[];
-  /** Where `--follow` output starts: `0` for a new run, else the log's end before the action (LogPoller.endOf). */
-  logsFrom?: string;
   /** Ctrl-C asks the server to cancel the run (this command started or took it on), or only stops following. */
   ctrlC: 'cancel' | 'stop';
   /** Give up waiting after this long (ms); default never. */
@@ -80,27 +77,41 @@ export async function followRun(options: FollowOptions): Promise<Followed> {
   process.on('SIGHUP', onSignal);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((stoppedBy ??= 'timeout'), stop.abort()), options.timeoutMs);
   const anchor = options.answered !== undefined ? new Anchor({ answered: options.answered }) : options.before !== undefined ? new Anchor({ before: options.before }) : undefined;
-  let logs: LogPoller | undefined;
+  // Output is shown for --follow, else for tasks with live_output: the stream carries it
+  // then, asked for again with it once the run's tasks are known.
+  const showOutput = options.quiet !== true && flags.json !== true;
+  let logs = showOutput && flags.follow === true;
+  let after: string | undefined;
   let state: RunState | undefined;
   try {
-    for await (const item of remote.server.runEvents(runId, stop.signal)) {
-      if (item.kind === 'event') {
-        if (state !== undefined && item.event.seq <= state.lastSeq) continue;
-        state = fold(state, runId, item.event);
-        if (anchor?.passed(state, item.event) === false) continue;
-        logs ??= startLogs(options, state, view);
-        view.event(item.event, state);
-        if (waitsForAnswers(state) && (await stillWaiting(remote, runId, state))) return { ended: true, state };
-      } else if (item.kind === 'idle') {
-        // Nothing new for a while: the server has sent all there is.
-        if (state === undefined) continue;
-        if (anchor) anchor.reached = true;
-        logs ??= startLogs(options, state, view);
-        if (FINISHED_RUN_STATUSES.has(state.status) || waitsForAnswers(state)) return { ended: true, state };
-        await checkDriven(remote, runId);
-      } else if (state !== undefined && FINISHED_RUN_STATUSES.has(state.status)) {
-        return { ended: true, state };
+    streams: for (;;) {
+      for await (const item of remote.server.runEvents(runId, stop.signal, { logs, ...(after === undefined ? {} : { after }) })) {
+        if (item.kind === 'event') {
+          if (state !== undefined && item.event.seq <= state.lastSeq) continue;
+          state = fold(state, runId, item.event);
+          const shown = anchor?.passed(state, item.event) !== false;
+          if (shown) view.event(item.event, state);
+          if (!logs && showOutput && hasLiveOutput(state)) {
+            logs = true;
+            after = String(state.lastSeq);
+            continue streams;
+          }
+          if (shown && waitsForAnswers(state) && (await stillWaiting(remote, runId, state))) return { ended: true, state };
+        } else if (item.kind === 'line') {
+          const task = item.line.task;
+          if (state === undefined || anchor?.reached === false) continue;
+          if (flags.follow || state.nodes.get(task)?.spec.live_output) view.output(task, item.line.stream, `${item.line.text}\n`);
+        } else if (item.kind === 'idle') {
+          // Nothing new for a while: the server has sent all there is.
+          if (state === undefined) continue;
+          if (anchor) anchor.reached = true;
+          if (FINISHED_RUN_STATUSES.has(state.status) || waitsForAnswers(state)) return { ended: true, state };
+          await checkDriven(remote, runId);
+        } else if (state !== undefined && FINISHED_RUN_STATUSES.has(state.status)) {
+          return { ended: true, state };
+        }
       }
+      break;
     }
     const exitCode = stoppedBy === undefined || stoppedBy === 'timeout' ? EXIT.failed : stoppedBy === 'SIGINT' ? EXIT.cancelled : 128 + (constants.signals[stoppedBy] ?? 0);
     if (stoppedBy !== 'timeout') say(withServer(`\nbaton: stopped following run ${runId}${stoppedBy ? ` (${stoppedBy})` : ''}; it goes on in the server: baton status ${runId}\n`, remote));
@@ -111,11 +122,6 @@ export async function followRun(options: FollowOptions): Promise<Followed> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
-    try {
-      await logs?.finish();
-    } catch {
-      // The output is in the server's log store regardless: `baton logs` reads it.
-    }
     view.close();
     live.close();
   }
@@ -145,16 +151,9 @@ function fold(state: RunState | undefined, runId: string, event: StoredEvent): R
   return state;
 }
 
-/** `--follow` output, and that of tasks with `live_output`, once the run's tasks are known. */
-function startLogs(options: FollowOptions, state: RunState, view: ProgressView): LogPoller | undefined {
-  if (options.quiet || options.flags.json) return undefined;
-  const all = options.flags.follow === true;
-  if (!all && ![...state.nodes.values()].some((node) => node.spec.live_output)) return undefined;
-  const poller = new LogPoller(options.remote.server, options.runId, options.logsFrom ?? '0', (task, stream, text) => {
-    if (all || state.nodes.get(task)?.spec.live_output) view.output(task, stream, text);
-  });
-  poller.start();
-  return poller;
+function hasLiveOutput(state: RunState): boolean {
+  for (const node of state.nodes.values()) if (node.spec.live_output) return true;
+  return false;
 }
 
 /** A local run would let go of it here: it waits, for approvals and events only, none of them answered yet. */

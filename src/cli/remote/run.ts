@@ -54,7 +54,7 @@ export async function remoteRun(remote: Remote, given: string | undefined, flags
     process.stderr.write(withServer(`baton: run ${runId} of ${visible(named.name)} started; the server drives it (see it with: baton status ${runId} --watch)\n`, remote));
     return EXIT.ok;
   }
-  return followToSummary({ remote, runId, flags, logsFrom: '0', ctrlC: 'cancel' });
+  return followToSummary({ remote, runId, flags, ctrlC: 'cancel' });
 }
 
 /**
