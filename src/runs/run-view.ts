@@ -12,6 +12,7 @@ import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from
 import { expandedTasks } from '../engine/expand.js';
 import { expansionKeys } from '../store/expansion.js';
 import type { TaskSpec } from '../spec/model.js';
+import type { WaitReason } from './why-waiting.js';
 
 // The counts are the engine's, so every view counts the same tasks.
 export { countTasks, type TaskCounts } from '../engine/summary.js';
@@ -82,6 +83,8 @@ export interface TaskJson {
   reason?: string;
   /** When a scheduled retry comes due. */
   retry_at?: string;
+  /** A task of a live run that has not started, or waits: what holds it (runs/why-waiting.ts). */
+  waiting_for?: WaitReason;
 }
 
 export interface StatusJson extends RunJson {

@@ -7,6 +7,7 @@ import { displayStatus, type DisplayStatus } from '../store/ownership.js';
 import { runNotFound } from '../store/errors.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { countTasks, RunDigest, runJson, taskJson, type RunJson, type StatusJson } from './run-view.js';
+import { WaitExplainer } from './why-waiting.js';
 import { queuePlaces } from './queue-wait.js';
 
 /**
@@ -15,12 +16,14 @@ import { queuePlaces } from './queue-wait.js';
  */
 export function snapshotter(store: Store, runId: string): () => Promise<StatusJson> {
   const digest = new RunDigest();
+  const waits = new WaitExplainer(runId);
   return async () => {
     const record = await store.runs.getRun(runId);
     if (record === undefined) throw runNotFound(runId);
     digest.apply(await store.runs.readEvents(runId, digest.seq));
     const now = Date.now();
     const tasks = taskJson(await store.runs.listTasks(runId), digest, now);
+    await waits.explain(store, record, tasks, now);
     const position = record.status === 'queued' ? (await queuePlaces(store)).get(runId) : undefined;
     return { ...runJson(record, countTasks(tasks), now, digest, position), tasks };
   };

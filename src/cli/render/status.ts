@@ -141,6 +141,7 @@ function note(task: TaskJson, now: number): string {
   if (task.error !== undefined) return `${visible(task.error.message.split('\n')[0])} [${task.error.code}]`;
   if (task.reason !== undefined) return visible(task.reason);
   if (task.retry_at !== undefined) return `retry ${relativeIn(Date.parse(task.retry_at), now)}`;
+  if (task.waiting_for !== undefined) return visible(task.waiting_for.message);
   if (task.outputs !== undefined) return outputsLine(task.outputs);
   return '';
 }
