@@ -116,4 +116,119 @@ describe('baton serve triggers', () => {
     const triggers = (await json(await fetch(`${s.base}/api/triggers`))).body.triggers as Array<Record<string, unknown>>;
     expect(triggers.map((t) => t.url)).toEqual(['/hooks/trigger/deploy', '/hooks/open']);
   });
+
+  it('an event with a filter, from the API and from `baton emit` in another process; a run of another workflow ending', async () => {
+    const dir = project({
+      'release.yaml': `name: release
+inputs:
+  env: { type: string, default: none }
+outputs:
+  env: "\${ tasks.go.outputs.stdout }"
+trigger:
+  type: event
+  config: { event: release-requested, filter: "trigger.data.env == 'prod' || trigger.data.env == 'qa'", inputs: { env: "\${ trigger.data.env }" } }
+tasks:
+  - id: go
+    command: echo "\${ inputs.env }"
+`,
+      'build.yaml': 'name: build\ninputs:\n  fail: { type: boolean, default: false }\ntasks:\n  - id: b\n    command: test "${ inputs.fail }" = false\n',
+      'after-build.yaml': `name: after-build
+outputs:
+  saw: "\${ tasks.a.outputs.stdout }"
+trigger:
+  type: event
+  config: { workflow_run: { workflow: build, status: succeeded } }
+tasks:
+  - id: a
+    command: echo "\${ trigger.run.workflow } \${ trigger.run.status }"
+`,
+    });
+    const s = await serve(dir);
+    const emit = (data: unknown) => post(`${s.base}/api/events/release-requested`, JSON.stringify({ data }), { 'content-type': 'application/json' });
+    expect((await emit({ env: 'prod' })).status).toBe(200);
+    expect((await emit({ env: 'dev' })).status).toBe(200);
+    // From another process sharing the store: the server reads the store's record of events.
+    const cli = baton(['emit', 'release-requested', '--data', '{"env":"qa"}'], { cwd: dir });
+    expect(cli.stderr).toContain('recorded for the event triggers');
+    const runs = await runsOf(s.base, 'release', 2);
+    const envs = await Promise.all(runs.map(async (r) => (await ended(s.base, r.run_id)).result));
+    expect(envs.map((r) => (r as { env: string }).env).sort()).toEqual(['prod', 'qa']);
+    const record = await firings(s.base, '?workflow=release');
+    expect(record.map((f) => f.outcome).sort()).toEqual(['filtered', 'started', 'started']);
+    expect(record.find((f) => f.outcome === 'filtered')?.reason).toContain("trigger.data.env == 'prod'");
+
+    // build succeeding fires after-build; build failing does not.
+    const start = await post(`${s.base}/api/workflows/build/runs`, JSON.stringify({ inputs: { fail: true } }), { 'content-type': 'application/json' });
+    expect(start.status, JSON.stringify(start.body)).toBe(201);
+    const failed = start.body.run_id as string;
+    expect((await ended(s.base, failed)).status).toBe('failed');
+    const good = (await post(`${s.base}/api/workflows/build/runs`, '{}', { 'content-type': 'application/json' })).body.run_id as string;
+    expect((await ended(s.base, good)).status).toBe('succeeded');
+    const [after] = await runsOf(s.base, 'after-build', 1);
+    expect(await ended(s.base, after.run_id)).toMatchObject({ status: 'succeeded', result: { saw: 'build succeeded' } });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await runsOf(s.base, 'after-build', 1)).toHaveLength(1);
+    expect((await firings(s.base, '?workflow=after-build'))[0]).toMatchObject({ trigger: 'event', outcome: 'started', source: `build run ${good} succeeded` });
+  });
+
+  it('a file change: changes within the debounce fire one run with the changed paths; the store and other files do not fire', async () => {
+    const dir = project({
+      'docs.yaml': `name: docs
+outputs:
+  files: "\${ tasks.list.outputs.stdout }"
+trigger:
+  type: file_change
+  config: { files: ["content/**/*.md"], debounce: 300ms }
+tasks:
+  - id: list
+    command: echo "\${ join(trigger.files, ',') }"
+`,
+    });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(dir, 'content', 'guide'), { recursive: true });
+    const s = await serve(dir);
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(path.join(dir, 'content', 'a.md'), '# a\n');
+    writeFileSync(path.join(dir, 'content', 'guide', 'b.md'), '# b\n');
+    writeFileSync(path.join(dir, 'content', 'ignored.txt'), 'no\n');
+    const [run] = await runsOf(s.base, 'docs', 1);
+    expect(await ended(s.base, run.run_id)).toMatchObject({ status: 'succeeded', result: { files: 'content/a.md,content/guide/b.md' } });
+    // The runs wrote to the store (.baton) all along: nothing else fired.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await runsOf(s.base, 'docs', 1)).toHaveLength(1);
+  });
+
+  it('baton schedule add, list, pause, resume and rm, seen by a running server', async () => {
+    const dir = project({ 'tick.yaml': 'name: tick\ntasks:\n  - id: a\n    type: noop\n', 'nightly.yaml': "name: nightly\ntrigger:\n  type: schedule\n  config: { schedule: '0 2 * * *' }\ntasks:\n  - id: a\n    type: noop\n" });
+    const s = await serve(dir);
+    const added = baton(['schedule', 'add', 'tick.yaml', '--cron', '* * * * * *', '--json'], { cwd: dir });
+    expect(added.status).toBe(0);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    expect(id).toBe('added:1');
+    const listed = JSON.parse(baton(['schedule', 'list', '--json'], { cwd: dir }).stdout) as { schedules: Array<Record<string, unknown>> };
+    expect(listed.schedules.map((v) => [v.id, v.workflow, v.origin, v.paused])).toEqual([
+      ['file:nightly:0', 'nightly', 'file', false],
+      ['added:1', 'tick', 'added', false],
+    ]);
+    // The server picks the new schedule up within seconds, and fires it every second.
+    await runsOf(s.base, 'tick', 2);
+    expect(baton(['schedule', 'pause', id], { cwd: dir }).status).toBe(0);
+    await new Promise((r) => setTimeout(r, 2500));
+    const paused = (await runsOf(s.base, 'tick', 1)).length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await runsOf(s.base, 'tick', 1)).length).toBe(paused);
+    // A file's schedule cannot be removed, only paused; an unknown id says what there is.
+    expect(baton(['schedule', 'rm', 'file:nightly:0'], { cwd: dir })).toMatchObject({ status: 2, stderr: expect.stringContaining('SCHEDULE_IN_FILE') });
+    expect(baton(['schedule', 'rm', 'added:9'], { cwd: dir })).toMatchObject({ status: 2, stderr: expect.stringContaining('SCHEDULE_NOT_FOUND') });
+    expect(baton(['schedule', 'rm', id], { cwd: dir }).status).toBe(0);
+    const api = (await json(await fetch(`${s.base}/api/schedules`))).body.schedules as Array<{ id: string; next?: string }>;
+    expect(api.map((v) => v.id)).toEqual(['file:nightly:0']);
+    expect(api[0].next).toMatch(/T02:00:00\.000Z$/);
+    // The same over the API.
+    const viaApi = await post(`${s.base}/api/schedules`, JSON.stringify({ workflow: 'tick', cron: '0 * * * *', timezone: 'Europe/Berlin' }), { 'content-type': 'application/json' });
+    expect(viaApi).toMatchObject({ status: 201, body: { workflow: 'tick', origin: 'added', paused: false } });
+    expect((await post(`${s.base}/api/schedules/file:nightly:0/pause`, '', {})).body).toMatchObject({ paused: true });
+    expect((await json(await fetch(`${s.base}/api/schedules/${viaApi.body.id as string}`, { method: 'DELETE' }))).status).toBe(200);
+    expect((await post(`${s.base}/api/schedules`, JSON.stringify({ workflow: 'tick', cron: '61 * * * *' }), { 'content-type': 'application/json' })).body).toMatchObject({ error: { code: 'TRIGGER_CRON' } });
+  });
 });

@@ -15,11 +15,12 @@ import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../ru
 import { driveExtras } from '../runs/drive-options.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
 import { didYouMean } from '../spec/suggest.js';
-import type { RequestOrigin, RunTrigger } from '../store/events.js';
+import type { RequestOrigin, RunStatus, RunTrigger } from '../store/events.js';
 import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
 import { EventFeed } from './event-feed.js';
 import { Schedules } from './schedules.js';
 import { TriggerHub } from './trigger-hub.js';
+import { QueuePump, serverAdmission } from './queue.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import type { RunOwner, Store } from '../store/store.js';
@@ -33,7 +34,12 @@ export interface DaemonOptions {
   log: (line: string) => void;
   /** The server listens on loopback only (then webhooks may be unsigned); default true. */
   loopbackOnly?: boolean;
+  /** Most runs running at once over the store (--max-running, server.max_running); default no limit. */
+  maxRunning?: number;
 }
+
+/** Files whose change may change a served workflow (code workflows import their neighbours). */
+const WORKFLOW_FILE = /\.(ya?ml|json|[cm]?[jt]s)$/i;
 
 /** Unfinished runs looked at on start, at most (they are few: interrupted or waiting ones). */
 const TAKE_OVER_SCAN = 10_000;
@@ -48,12 +54,27 @@ export class Daemon {
   readonly hub: TriggerHub;
   readonly schedules: Schedules;
   readonly feed: EventFeed;
+  /** Starts queued runs in their turn (server/queue.ts). */
+  readonly queue: QueuePump;
 
   constructor(private readonly options: DaemonOptions) {
     const host = { store: options.store, workflows: this.workflows, start: this.start.bind(this), log: options.log };
     this.hub = new TriggerHub(host);
     this.schedules = new Schedules(host, this.hub);
     this.feed = new EventFeed(host, this.hub);
+    this.queue = new QueuePump({
+      store: options.store,
+      limits: this.limits,
+      log: options.log,
+      drive: (runId) => this.drive(runId, { kind: 'start' }),
+      isDriving: (runId) => this.drives.has(runId),
+      stopping: () => this.stopping,
+    });
+  }
+
+  /** The global limit this server admits runs under. */
+  get limits(): { maxRunning?: number } {
+    return this.options.maxRunning === undefined ? {} : { maxRunning: this.options.maxRunning };
   }
 
   get store(): Store {
@@ -83,7 +104,8 @@ export class Daemon {
     let watcher: ReturnType<typeof watch>;
     try {
       watcher = watch(this.options.workflowsDir, { recursive: true }, (_event, file) => {
-        if (file && /(^|[/\\])(\.baton|node_modules|\.git)([/\\]|$)/.test(String(file))) return;
+        // Only what can be a workflow: a run's own output, logs or data files change nothing here.
+        if (file && (/(^|[/\\])(\.baton|node_modules|\.git)([/\\]|$)/.test(String(file)) || !WORKFLOW_FILE.test(String(file)))) return;
         clearTimeout(timer);
         timer = setTimeout(() => void this.loadWorkflows({ keepLastGood: true }).catch((err: unknown) => this.options.log(`reloading: ${String(err)}`)), debounceMs);
       });
@@ -140,10 +162,12 @@ export class Daemon {
         }
       }
     }
+    const before = versions(this.workflows);
     this.workflows.clear();
     for (const [name, loaded] of workflows) this.workflows.set(name, loaded);
     this.problems = problems;
-    if (!this.stopping) {
+    // Triggers restart only when a workflow changed: a file watch restarted would drop the changes it was gathering.
+    if (!this.stopping && versions(this.workflows) !== before) {
       await this.schedules.restart();
       this.hub.watchFiles();
     }
@@ -161,13 +185,20 @@ export class Daemon {
   }
 
   /**
-   * Records a new run of the workflow `name` and starts driving it; returns its id at once.
-   * Inputs are checked first: a run that cannot start is never recorded.
+   * Records a new run of the workflow `name` and starts driving it, or queues it (its
+   * concurrency key or the global limit is full); returns its id at once. Inputs are
+   * checked first: a run that cannot start is never recorded. `priority`: its place among
+   * queued runs (higher first; default 0).
    */
-  async start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api', trigger?: RunTrigger): Promise<string> {
+  async start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api', trigger?: RunTrigger, priority?: number): Promise<string> {
+    return (await this.launch(name, inputs, origin, trigger, priority)).runId;
+  }
+
+  /** start(), with the new run's status: `pending` (it starts now), `queued`, or `cancelled` (skipped). */
+  async launch(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api', trigger?: RunTrigger, priority?: number): Promise<{ runId: string; status: RunStatus }> {
     if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new runs: start it again, or use another one');
     const loaded = this.workflow(name);
-    const { runId } = await createRun({
+    const { runId, state } = await createRun({
       store: this.store,
       workflow: loaded.workflow,
       ...(loaded.code ? { code: loaded.code } : {}),
@@ -176,9 +207,27 @@ export class Daemon {
       inputs,
       origin,
       ...(trigger !== undefined ? { trigger } : {}),
+      admission: serverAdmission(this.limits, priority),
     });
-    this.drive(runId, { kind: 'start' });
-    return runId;
+    if (state.status === 'pending') this.drive(runId, { kind: 'start' });
+    else if (state.status === 'queued') await this.queued(runId);
+    else this.options.log(`run ${runId} ${name}: ${state.status}${state.cancelReason ? ` (${state.cancelReason})` : ''}`);
+    return { runId, status: state.status };
+  }
+
+  /** A run this server recorded queued: said in the log; on_conflict: cancel-running asks the runs holding its key to cancel. */
+  private async queued(runId: string): Promise<void> {
+    const events = await this.store.runs.readEvents(runId);
+    const queued = events.findLast((event) => event.type === 'RunQueued');
+    if (queued?.type !== 'RunQueued') return;
+    this.options.log(`run ${runId}: queued (${queued.reason === 'max_running' ? 'the most runs allowed are running' : `concurrency key ${queued.key} is full`})`);
+    for (const holder of queued.cancelling ?? []) {
+      await this.cancel(holder, `cancelled for run ${runId} (concurrency key ${queued.key}, on_conflict: cancel-running)`).catch((err: unknown) =>
+        this.options.log(`run ${holder}: could not cancel it for run ${runId}: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+    // A holder nobody drove may have ended already.
+    this.queue.poke();
   }
 
   /** Takes over the store's interrupted runs (their process is gone), each driven here. */
@@ -306,6 +355,8 @@ export class Daemon {
     this.drives.set(runId, drive);
     void drive.finally(() => {
       if (this.drives.get(runId) === drive) this.drives.delete(runId);
+      // A run that ended (or now waits) may have freed a slot.
+      this.queue.poke();
     });
   }
 
@@ -316,6 +367,7 @@ export class Daemon {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.stopTimers();
+    this.queue.stop();
     this.schedules.stop();
     this.feed.stop();
     this.hub.stop();
@@ -331,4 +383,9 @@ export class Daemon {
       await all();
     }
   }
+}
+
+/** What identifies the workflows served: each one's name, file and text. */
+function versions(workflows: ReadonlyMap<string, LoadedWorkflow>): string {
+  return [...workflows.values()].map((w) => `${w.name}\0${w.file}\0${w.sha256}`).join('\n');
 }
