@@ -7,18 +7,12 @@
  */
 import { parseJson } from '../../expr/safe-json.js';
 import { BatonError } from '../../observability/errors.js';
-import type { StatusJson } from '../../runs/run-view.js';
 import { parsePositiveInt } from '../args.js';
 import type { ViewFlags } from '../drive.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
-import { withServer, type Remote } from './connect.js';
+import { runView, withServer, type Remote } from './connect.js';
 import { followRun, followToSummary, printSummary } from './follow.js';
-
-/** The run as the server has it now; any unique prefix of its id. */
-export function runView(remote: Remote, runArg: string): Promise<StatusJson> {
-  return remote.server.get<StatusJson>(`/api/runs/${encodeURIComponent(runArg)}`);
-}
 
 export async function remoteResume(remote: Remote, runArg: string, flags: ViewFlags): Promise<number> {
   const before = await runView(remote, runArg);

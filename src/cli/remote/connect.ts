@@ -11,6 +11,7 @@
 import { Option } from 'commander';
 import { BatonError } from '../../observability/errors.js';
 import type { RemoteServer } from '../../runs/remote-client.js';
+import type { StatusJson } from '../../runs/run-view.js';
 
 export interface ServerFlags {
   /** `--server <url>`; default BATON_SERVER; neither: the command is local. */
@@ -57,6 +58,11 @@ export async function remoteFor(flags: ServerFlags & { store?: string; origin?: 
   }
   const { RemoteServer, serverUrl } = await import('../../runs/remote-client.js');
   return { server: new RemoteServer(serverUrl(given, source)), explicit };
+}
+
+/** The run as the server has it now (`baton status --json`'s document); any unique prefix of its id. */
+export function runView(remote: Remote, runArg: string): Promise<StatusJson> {
+  return remote.server.get<StatusJson>(`/api/runs/${encodeURIComponent(runArg)}`);
 }
 
 /**

@@ -12,9 +12,10 @@
  *
  * Events (and output) from before this command acted (a resume, an answer) are folded
  * without being shown, up to where the run stood then, as a local resume shows only what
- * it does. Output comes in the same stream, in time order with the events. Signals: Ctrl-C asks the server to cancel a run this command took on (a
- * second one stops following); SIGTERM and SIGHUP stop following. The run goes on in the
- * server either way.
+ * it does. Output comes in the same stream, in time order with the events.
+ *
+ * Signals: Ctrl-C asks the server to cancel a run this command took on (a second one stops
+ * following); SIGTERM and SIGHUP stop following. The run goes on in the server either way.
  */
 import { constants } from 'node:os';
 import { replayRun } from '../../engine/resume.js';
@@ -75,6 +76,7 @@ export async function followRun(options: FollowOptions): Promise<Followed> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  guardPipe(out);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((stoppedBy ??= 'timeout'), stop.abort()), options.timeoutMs);
   const anchor = options.answered !== undefined ? new Anchor({ answered: options.answered }) : options.before !== undefined ? new Anchor({ before: options.before }) : undefined;
   // Output is shown for --follow, else for tasks with live_output: the stream carries it
@@ -221,6 +223,17 @@ class Anchor {
     if (same) this.differ.delete(key);
     else this.differ.add(key);
   }
+}
+
+let pipeGuarded = false;
+
+/** `baton run --server ... | head` closes the pipe early: the reader has seen enough; the run goes on. */
+function guardPipe(out: NodeJS.WriteStream): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
 }
 
 function say(text: string): void {

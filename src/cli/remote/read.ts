@@ -15,8 +15,7 @@ import { paint, useColor } from '../render/format.js';
 import { renderHistory } from '../render/status.js';
 import { parseSince } from '../render/time.js';
 import { visible } from '../render/visible.js';
-import { withServer, type Remote } from './connect.js';
-import { runView } from './act.js';
+import { runView, withServer, type Remote } from './connect.js';
 
 /** The API's largest page of runs. */
 const RUNS_PAGE = 1000;
