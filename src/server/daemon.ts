@@ -13,6 +13,8 @@ import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../runs/definition.js';
 import { driveExtras } from '../runs/drive-options.js';
+import { sourceChangeNote } from '../runs/source-change.js';
+import type { RunState } from '../engine/state.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
 import { didYouMean } from '../spec/suggest.js';
 import type { RequestOrigin, RunStatus, RunTrigger } from '../store/events.js';
@@ -340,8 +342,12 @@ export class Daemon {
   /** Drives a stored run in the background; its end (or why it stopped) goes to the log. */
   private drive(runId: string, mode: ContinueMode, told?: { loaded: () => void; refused: (err: unknown) => void }): void {
     let loaded = false;
-    const onLoaded = () => {
+    const onLoaded = (state: RunState) => {
       loaded = true;
+      if (mode.kind !== 'start') {
+        const note = sourceChangeNote(state);
+        if (note !== undefined) this.options.log(`run ${runId}: ${note}`);
+      }
       told?.loaded();
     };
     const options = { store: this.store, runId, owner: this.options.owner, interrupt: this.interrupt.signal, ...this.extras, origin: 'api' as const, onLoaded };

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { continueStoredRun, type ContinueMode } from '../../engine/resume.js';
 import type { RunState } from '../../engine/state.js';
 import { BatonError } from '../../observability/errors.js';
-import { workflowTextHash } from '../../spec/text-hash.js';
+import { sourceChangeNote } from '../../runs/source-change.js';
 import { currentOwner, displayStatus } from '../../store/ownership.js';
 import type { Store } from '../../store/store.js';
 import { parsePositiveInt } from '../args.js';
@@ -144,15 +143,6 @@ function continueInSandbox(sandbox: RunSandbox, store: Store, runId: string, fla
 
 /** Resume runs the workflow as it was when the run started; say so when the file has changed since. */
 function noteChangedFile(state: RunState): void {
-  const source = state.code ?? state.source;
-  if (!source) return;
-  const what = state.code ? 'code' : 'workflow';
-  if (!existsSync(source.file)) {
-    process.stderr.write(`baton: note: ${source.file} no longer exists; going on with the ${what} as it was when run ${state.runId} started\n`);
-    return;
-  }
-  if (workflowTextHash(readFileSync(source.file, 'utf8')) !== source.sha256) {
-    const newer = state.code ? '`baton retry --new-code` to take the new version' : 'start a new run to use the new version';
-    process.stderr.write(`baton: note: ${source.file} changed since run ${state.runId} started; going on with the ${what} as it was then (${newer})\n`);
-  }
+  const note = sourceChangeNote(state);
+  if (note !== undefined) process.stderr.write(`baton: note: ${visible(note)}\n`);
 }
