@@ -51,6 +51,13 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # What agents may do over \`baton mcp\`: answer approvals (a person does by default).
 # mcp:
 #   approvals: false
+
+# Named resource pools and how many tasks may hold each at once: a task with
+# \`resources: [db-migrations]\` starts only once it holds all it asks for, whichever run
+# of the project (sharing its store) holds them now. Default: none.
+# resources:
+#   db-migrations: 1
+#   gpu: 2
 `;
 
 const SKILLS_README = `# Skills
