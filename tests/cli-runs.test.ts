@@ -104,7 +104,7 @@ describe('baton history', () => {
   it('bad filters are errors', () => {
     const r = cli('history', '--status', 'broken');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/argument 'broken' is invalid. Allowed choices are running, pending, waiting, interrupted/);
+    expect(r.stderr).toMatch(/argument 'broken' is invalid. Allowed choices are running, pending, queued, waiting, interrupted/);
     expect(cli('history', '--since', 'lately').stderr).toMatch(/^baton: --since "lately" is neither a duration .* \[CLI_BAD_SINCE\]\n$/);
     expect(cli('history', '--limit', '0').status).toBe(2);
   });

@@ -13,6 +13,16 @@ export function parsePairs(values: string[] | undefined, option: string): Record
   return out;
 }
 
+/** A whole number, negative ones too (`--priority -5`); CLI_BAD_NUMBER otherwise. */
+export function parseInteger(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n)) {
+    throw new BatonError('CLI_BAD_NUMBER', `${option} must be a whole number, got "${value}"`, { details: { option } });
+  }
+  return n;
+}
+
 export function parsePositiveInt(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);

@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .option('-c, --concurrency <n>', 'tasks running at once (default: the workflow\'s `concurrency`, else 16; a code run\'s steps: no limit)')
     .option('--dry-run', 'print what would run, in order, with resolved commands; run nothing')
     .option('--timeout <duration>', "the run's time limit, over the workflow's own: 30m, 2h (a bare number is seconds); `baton run -` has 300s unless set")
+    .option('--priority <n>', "its place among queued runs when its concurrency key or server.max_running is full: higher starts first, ties in arrival order (default 0)")
     .option('--keep-scratch', '`baton run -`: keep the scratch file the text from standard input was written to (.baton/scratch/)')
     .option('--sandbox [mode]', 'run sandboxed (docs/sandbox.md): `workspace-write`, what --sandbox alone means, makes the project folder writable, the rest of the file system read-only, and cuts the network unless baton.config.yaml allows it; `off` runs without (default: `sandbox:` in baton.config.yaml, else off)')
     .option('--json', 'print one JSON summary document (see docs/cli.md) instead of the human view')
@@ -253,7 +254,7 @@ export function buildProgram(): Command {
     .description('list recent runs, most recent first (interrupted: the process running it is gone)')
     .option('-w, --workflow <name>', 'only runs of this workflow')
     .addOption(
-      new Option('-s, --status <status>', 'only runs with this status').choices(['running', 'pending', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']),
+      new Option('-s, --status <status>', 'only runs with this status').choices(['running', 'pending', 'queued', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']),
     )
     .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 1d) or a date (2026-11-22, 2026-11-22T15:40)')
     .option('-n, --limit <n>', 'show at most this many runs (default 20)')
@@ -393,6 +394,7 @@ export function buildProgram(): Command {
     .option('-w, --workflows <folder>', "the folder of workflow files (default: the project's root)")
     .option('--grace <seconds>', 'on SIGTERM, how long running runs have to end before they are left interrupted', '10')
     .option('--webhook-rate <n>', 'webhook deliveries taken per second (and in a burst); past it they are answered 429', '1000')
+    .option('--max-running <n>', 'most runs running at once over the store; more wait in the queue, by priority (default: server.max_running in baton.config.yaml, else no limit)')
     .addOption(storeOption())
     .action(lazy(() => import('./commands/serve.js')));
 

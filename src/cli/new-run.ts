@@ -9,6 +9,7 @@ import { sandboxHere } from './sandbox.js';
 import { openCliStore, type StoreFlags } from './store.js';
 import { originOf, type OriginFlags } from './origin.js';
 import { driveExtras } from './code-run.js';
+import { cliAdmission } from './queue.js';
 
 export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   input?: string[];
@@ -16,6 +17,8 @@ export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   concurrency?: string;
   /** The run's time limit, over the workflow's own (`30m`; a bare number is seconds). */
   timeout?: string;
+  /** `--priority N`: its place among queued runs (higher first); default 0. */
+  priority?: string;
   /** Hidden `--run-id`: the new run's id, chosen by whoever started this process (`baton mcp`); default a new one. */
   runId?: string;
 }
@@ -51,8 +54,10 @@ export async function driveNewRun(
   const store = await openCliStore(flags, { create: true });
   const durable = store.location !== 'memory';
   try {
+    // Its turn in the run queue: the key's and the store's limits, as baton serve honours them.
+    const admission = cliAdmission(store, flags.priority);
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({ store, owner: currentOwner(), ...driveExtras(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, sandbox, ...hooks, ...runId, ...originOf(flags) }),
+      runWorkflow({ store, owner: currentOwner(), ...driveExtras(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, sandbox, admission, ...hooks, ...runId, ...originOf(flags) }),
     );
     return exitCode;
   } finally {

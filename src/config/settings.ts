@@ -35,6 +35,15 @@ export interface LimitSettings {
   step_result_bytes?: number;
 }
 
+export interface ServerSettings {
+  /**
+   * Most runs running at once over the store (admitted runs pending or running; one waiting
+   * for an approval or an event does not count); more wait in the queue. `baton serve` and
+   * `baton run` both honour it (runs/admission.ts). Default: no limit.
+   */
+  max_running?: number;
+}
+
 export interface McpSettings {
   /** Let agents answer approvals over MCP (default false: a person answers them). */
   approvals?: boolean;
@@ -47,6 +56,7 @@ export interface Settings {
   limits?: LimitSettings;
   sandbox?: SandboxSettings;
   mcp?: McpSettings;
+  server?: ServerSettings;
   /** Resource pools tasks hold while they run: pool -> capacity (config/resources.ts). */
   resources?: PoolCapacities;
 }
@@ -59,6 +69,7 @@ export const SETTING_HELP = {
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
   sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
+  server: 'runs started on this store: max_running (most running at once; default no limit)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
 } as const;
 
@@ -117,6 +128,16 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
   if (Object.hasOwn(map, 'resources')) {
     const pools = parseResources(map, rep);
     if (pools) into.resources = pools;
+  }
+  const server = section(map, 'server', rep, ['max_running']);
+  if (server) {
+    const out: ServerSettings = {};
+    if (Object.hasOwn(server, 'max_running')) {
+      const value = server.max_running;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) rep.error('CONFIG_TYPE', '`server.max_running` must be a whole number, at least 1', rep.value(server, 'max_running'), 'e.g. max_running: 4');
+      else out.max_running = value;
+    }
+    into.server = out;
   }
   const mcp = section(map, 'mcp', rep, ['approvals']);
   if (mcp) {

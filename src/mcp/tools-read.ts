@@ -26,7 +26,7 @@ import { withStore, type McpContext } from './context.js';
 import { runAnswer } from './run-answer.js';
 import type { ToolDefinition } from './tools.js';
 
-const DISPLAY_STATUSES = ['running', 'pending', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled'] as const;
+const DISPLAY_STATUSES = ['running', 'pending', 'queued', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled'] as const;
 
 /** Bytes of log text a get_logs answer holds by default, and at most (the rest of ANSWER_LIMIT is its header). */
 export const LOG_PAGE_DEFAULT = 16 * 1024;

@@ -211,6 +211,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_UNKNOWN_PROPERTY',
     'SPEC_MISSING_DEPENDENCY',
     'SPEC_SHELL_VARIABLE_IS_CONTEXT',
+    // a warning: `concurrency: N`, the older form of `concurrency: {tasks: N}`
+    'SPEC_CONCURRENCY_NUMBER',
     // `uses:` of a skill that is not there, has nothing to run, or is given inputs it does
     // not declare (spec/normalize-skill.ts, when the loader is given the skills)
     // a schedule trigger's cron expression or time zone (spec/normalize.ts; the values of

@@ -79,13 +79,28 @@ const routes = {
   startRun: createRoute({
     method: 'post',
     path: '/api/workflows/{name}/runs',
-    summary: 'Start a run of a workflow; answers with its id at once, the run goes on in the server',
+    summary: 'Start a run of a workflow; answers with its id at once, the run goes on in the server (or waits in the queue)',
     request: {
       params: z.object({ name: WorkflowName }),
-      body: { required: false, content: { 'application/json': { schema: z.object({ inputs: Json.optional().describe("the workflow's inputs by name, checked against their declared types") }).strict() } } },
+      body: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: z
+              .object({
+                inputs: Json.optional().describe("the workflow's inputs by name, checked against their declared types"),
+                priority: z.number().int().min(-1_000_000).max(1_000_000).optional().describe('its place among queued runs: higher starts first, ties in arrival order (default 0)'),
+              })
+              .strict(),
+          },
+        },
+      },
     },
     responses: {
-      201: { description: 'recorded; the server drives it', content: { 'application/json': { schema: z.object({ run_id: z.string(), status: z.string(), links: z.object({ run: z.string(), events: z.string() }) }) } } },
+      201: {
+        description: 'recorded; the server drives it (`pending`), it waits in the queue for its concurrency key or the global limit (`queued`), or it was skipped (`cancelled`: on_conflict skip)',
+        content: { 'application/json': { schema: z.object({ run_id: z.string(), status: z.enum(['pending', 'queued', 'cancelled']), links: z.object({ run: z.string(), events: z.string() }) }) } },
+      },
       ...errors(400, 404, 503),
     },
   }),
@@ -96,7 +111,7 @@ const routes = {
     request: {
       query: z.object({
         workflow: z.string().min(1).optional(),
-        status: z.enum(['pending', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']).optional(),
+        status: z.enum(['pending', 'queued', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']).optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
         cursor: z
           .string()
@@ -269,9 +284,9 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   app.openapi(routes.startRun, async (c) => {
     const { name } = c.req.valid('param');
     const body = bodyOf(c, () => c.req.valid('json'));
-    const runId = await daemon.start(name, body?.inputs ?? {});
+    const { runId, status } = await daemon.launch(name, body?.inputs ?? {}, 'api', undefined, body?.priority);
     c.header('Location', `/api/runs/${runId}`);
-    return c.json({ run_id: runId, status: 'pending', links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } }, 201);
+    return c.json({ run_id: runId, status: status === 'queued' || status === 'cancelled' ? status : ('pending' as const), links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } }, 201);
   });
   app.openapi(routes.runs, async (c) => {
     const query = c.req.valid('query');

@@ -12,7 +12,7 @@ import { concurrencyOf } from './normalize-concurrency.js';
 import { triggersOf } from './normalize-trigger.js';
 import type { TaskContext, TaskNode } from './normalize-task.js';
 import type { SkillLookup } from './normalize-skill.js';
-import { bool, isMap, map, num, scalarText, str, strings } from './raw.js';
+import { bool, isMap, map, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
 
 export interface Normalized {

@@ -60,7 +60,7 @@ export function queueContract(makeStore: MakeStore): void {
     await runs.append('A', [ev.started(T0 + 1)]);
     await create(store(), 'B', key('k', 5));
     await runs.append('B', [ev.started(T0 + 1), { type: 'RunWaiting', waits: [], at: T0 + 2 }]);
-    await create(store(), 'C', key('k', 5), (q) => [{ runId: 'C', events: [queuedEvent()] }]);
+    await create(store(), 'C', key('k', 5), () => [{ runId: 'C', events: [queuedEvent()] }]);
     await create(store(), 'D', key('k', 5));
     await runs.append('D', [ev.started(T0 + 1), ev.succeeded(T0 + 2)]);
     await create(store(), 'E', undefined);

@@ -19,6 +19,7 @@ interface ServeFlags extends StoreFlags {
   workflows?: string;
   grace?: string;
   webhookRate?: string;
+  maxRunning?: string;
 }
 
 /** Webhook deliveries taken per second (and in a burst) before answering 429. */
@@ -40,9 +41,13 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   const [{ serve: listen }, { createApi }, { Daemon }] = await Promise.all([import('@hono/node-server'), import('../../server/api.js'), import('../../server/daemon.js')]);
   const store = await openCliStore(flags, { create: true });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log });
+  // The global limit: the flag, else the project's (which `baton run` honours too).
+  const maxRunning = parsePositiveInt(flags.maxRunning, '--max-running') ?? loadProject().config.server?.max_running;
+  const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log, ...(maxRunning === undefined ? {} : { maxRunning }) });
   await daemon.loadWorkflows();
   await daemon.takeOver();
+  // Queued runs (kept across restarts) start in their turn.
+  daemon.queue.watch();
   await daemon.startTriggers();
   daemon.watchTimers();
   daemon.watchWorkflows();

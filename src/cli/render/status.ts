@@ -17,7 +17,7 @@ export function renderHistory(runs: readonly RunJson[], paint: Paint, now: numbe
     rows.push([
       run.run_id,
       truncate(visible(run.workflow.name), 32),
-      colorStatus(run.status, paint),
+      colorStatus(run.status, paint) + (run.queue?.position === undefined ? '' : paint.dim(` #${run.queue.position}`)),
       relativeTime(Date.parse(run.created_at), now),
       runDuration(run, now),
       shortCounts(run.counts),
@@ -45,6 +45,10 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
   if (view.ended_at !== undefined) head.push(['ended', localTime(Date.parse(view.ended_at))]);
   head.push(['duration', runDuration(view, now)]);
   if (view.cancel_requested !== undefined) head.push(['cancel', `requested: ${visible(view.cancel_requested)}`]);
+  if (view.reason !== undefined) head.push(['reason', visible(view.reason)]);
+  if (view.queue !== undefined) head.push(['queue', queueLine(view)]);
+  if (view.concurrency_key !== undefined) head.push(['key', visible(view.concurrency_key)]);
+  if (view.priority !== undefined && view.priority !== 0) head.push(['priority', String(view.priority)]);
   if (view.error !== undefined) head.push(['error', `${paint.red(visible(view.error.message))} [${view.error.code}]`]);
   out.push(table(head));
   out.push('');
@@ -92,6 +96,8 @@ export function nextSteps(view: StatusJson): string[] {
   switch (view.status) {
     case 'interrupted':
       return [`The process running it is gone: baton resume ${id}`];
+    case 'queued':
+      return [`It starts in its turn (baton serve, or the baton run that queued it, starts it): baton status ${id} --watch`, `Take it out of the queue: baton cancel ${id}`];
     case 'waiting':
       return (view.waits ?? []).map((wait) => `${visible(wait.task)} ${waitLine(wait, id)}`).concat(
         (view.waits ?? []).some((wait) => wait.kind === 'sleep') ? [`Nobody may be driving it: baton resume ${id} (it sleeps until the time set)`] : [],
@@ -105,6 +111,15 @@ export function nextSteps(view: StatusJson): string[] {
     default:
       return [];
   }
+}
+
+/** `position 2: concurrency key deploy-prod is full (run 01K... holds it)`. */
+function queueLine(view: StatusJson): string {
+  const queue = view.queue!;
+  const place = queue.position === undefined ? '' : `position ${queue.position}`;
+  const holders = queue.behind && queue.behind.length > 0 ? ` (run ${queue.behind[0]}${queue.behind.length > 1 ? ` and ${queue.behind.length - 1} more` : ''} held it)` : '';
+  const why = queue.reason === 'max_running' ? 'the most runs allowed are running (server.max_running)' : queue.reason === 'concurrency' ? `concurrency key ${visible(view.concurrency_key ?? '')} is full${holders}` : '';
+  return [place, why].filter((part) => part !== '').join(': ');
 }
 
 type Row = { task: TaskJson } | { folded: number; depth: number; what: string; parent?: string; overflow?: boolean };

@@ -15,7 +15,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
   const out: string[] = [];
   const status = colorStatus(summary.status, paint);
   out.push(
-    `${paint.bold(`Run ${summary.run_id}`)} ${visible(summary.workflow.name)}: ${status}${summary.status === 'waiting' ? ` after ${duration(summary.duration_ms)}` : ` in ${duration(summary.duration_ms)}`}`,
+    `${paint.bold(`Run ${summary.run_id}`)} ${visible(summary.workflow.name)}: ${status}${summary.status === 'waiting' ? ` after ${duration(summary.duration_ms)}` : summary.started_at === undefined && summary.status === 'cancelled' ? ' before it started' : ` in ${duration(summary.duration_ms)}`}`,
   );
   if (summary.summary !== undefined && summary.summary.trim() !== '') {
     for (const line of visible(summary.summary.trimEnd(), { lines: true }).split('\n')) out.push(`  ${line}`);

@@ -14,7 +14,8 @@ import { useSmallTmpfs } from '../test-tmpfs.js';
 import { openSqliteStore } from './index.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-const disk = useSmallTmpfs('baton-disk-full-', '1m');
+// Room for a fresh store (its schema, after every migration) and a run of 50 tasks; then filled.
+const disk = useSmallTmpfs('baton-disk-full-', '2m');
 const mountPoint = disk.dir;
 
 /** Writes a file until the disk is full. */
