@@ -231,4 +231,25 @@ tasks:
     expect((await json(await fetch(`${s.base}/api/schedules/${viaApi.body.id as string}`, { method: 'DELETE' }))).status).toBe(200);
     expect((await post(`${s.base}/api/schedules`, JSON.stringify({ workflow: 'tick', cron: '61 * * * *' }), { 'content-type': 'application/json' })).body).toMatchObject({ error: { code: 'TRIGGER_CRON' } });
   });
+
+  it('a TypeScript workflow declares triggers in workflow() and reads what fired it as ctx.trigger', async () => {
+    const dir = project({
+      'greet.ts': `import { workflow } from 'baton';
+export default workflow({ name: 'greet', triggers: [{ type: 'event', config: { event: 'hello', filter: "trigger.data.who != 'nobody'" } }] }, async (ctx) => {
+  return ctx.step('say', () => \`hello \${(ctx.trigger as { data: { who: string } }).data.who} (\${ctx.trigger.type})\`);
+});
+`,
+      'bad.ts': `import { workflow } from 'baton';
+export default workflow({ name: 'bad', triggers: [{ type: 'webhook', config: {} }] }, async () => 1);
+`,
+    });
+    const s = await serve(dir);
+    const problems = (await json(await fetch(`${s.base}/api/workflows`))).body.problems as Array<{ message: string }>;
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/workflow bad: triggers: a webhook trigger needs `config.webhook`/);
+    await post(`${s.base}/api/events/hello`, JSON.stringify({ data: { who: 'nobody' } }), { 'content-type': 'application/json' });
+    await post(`${s.base}/api/events/hello`, JSON.stringify({ data: { who: 'ada' } }), { 'content-type': 'application/json' });
+    const [run] = await runsOf(s.base, 'greet', 1);
+    expect(await ended(s.base, run.run_id)).toMatchObject({ status: 'succeeded', result: 'hello ada (event)' });
+    expect((await firings(s.base, '?workflow=greet')).map((f) => f.outcome)).toEqual(['started', 'filtered']);
+  });
 });

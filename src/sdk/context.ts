@@ -5,6 +5,7 @@ import type { ChildRunResult } from '../engine/child-run.js';
 import { iterationLabels } from '../engine/expand.js';
 import type { StepAttempt, StepHost } from '../engine/steps/program.js';
 import { StepFailed } from '../engine/steps/results.js';
+import type { RunTrigger } from '../store/events.js';
 import { BatonError } from '../observability/errors.js';
 import { makeHttp, type Http } from './http.js';
 import { makeSh, type Sh } from './sh.js';
@@ -48,6 +49,11 @@ export interface ApprovalAnswer {
 /** The `ctx` a workflow function gets. */
 export interface Context {
   readonly runId: string;
+  /**
+   * What fired the run: `{type: 'webhook', payload, ...}` and the like when a trigger of
+   * `baton serve` started it (docs/server.md#triggers), `{type: 'manual'}` otherwise.
+   */
+  readonly trigger: RunTrigger | { type: 'manual' };
   /** Runs `fn` once as the step `id` and records its (JSON) result; a resume returns the record. */
   step<T>(id: string, fn: (step: StepContext) => T): Promise<Awaited<T>>;
   step<T>(id: string, options: StepOptions, fn: (step: StepContext) => T): Promise<Awaited<T>>;
@@ -134,6 +140,7 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
 
   const ctx: Context = {
     runId: host.runId,
+    trigger: host.trigger ?? { type: 'manual' },
     step(id: string, a: unknown, b?: unknown) {
       const [options, fn] = typeof a === 'function' ? [{}, a] : [(a ?? {}) as StepOptions, b];
       if (typeof fn !== 'function') return Promise.reject(usage(`ctx.step('${id}', ...) needs a function to run: ctx.step('${id}', async () => ...)`));

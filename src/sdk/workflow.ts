@@ -37,6 +37,12 @@ export interface WorkflowMeta<I extends Record<string, InputDecl> = Record<strin
   timeout?: string | number;
   /** Largest step result kept, in bytes of JSON; default 1 MiB. */
   step_result_limit?: number;
+  /**
+   * What starts its runs under `baton serve`, as `triggers:` in a workflow file:
+   * `[{ type: 'webhook', config: { webhook: '/deploy', secret_env: 'HOOK_SECRET' } }]`
+   * (docs/server.md#triggers). The code reads what fired a run as `ctx.trigger`.
+   */
+  triggers?: Array<{ type: 'manual' | 'schedule' | 'webhook' | 'file_change' | 'event'; config?: Record<string, unknown> }>;
 }
 
 export type WorkflowFunction<I extends Record<string, InputDecl>> = (ctx: Context, inputs: InputsOf<I>) => unknown;

@@ -36,6 +36,9 @@ import { newRunId } from '../../store/ids.js';
 export class StepDriver implements RunDriver, StepHost {
   readonly runId: string;
   readonly inputs: Record<string, unknown>;
+  get trigger() {
+    return this.state.trigger;
+  }
   /** Results recorded but not yet durable: handed to the code after the next flush. */
   private acks: Array<() => void> = [];
   private readonly attempts: StepAttempts;

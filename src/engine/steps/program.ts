@@ -1,5 +1,5 @@
 import type { RetryPolicy } from '../../spec/model.js';
-import type { TaskError } from '../../store/events.js';
+import type { RunTrigger, TaskError } from '../../store/events.js';
 
 /**
  * The code a code run runs, as the step driver sees it: something that runs from the top
@@ -69,6 +69,8 @@ export interface StepHost {
   readonly runId: string;
   /** The run's inputs, as recorded. */
   readonly inputs: Record<string, unknown>;
+  /** What fired the run, when a trigger of `baton serve` started it. */
+  readonly trigger?: RunTrigger;
   /** The environment commands of steps start from: baton's, then the workflow's `environment`. */
   readonly taskEnv: Record<string, string>;
   /** The folder commands start in: the workflow file's. */
