@@ -2,10 +2,10 @@
  * `baton serve` end to end: a real daemon process on an ephemeral loopback port, real HTTP.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BATON, ROOT } from './helpers.js';
+import { alive, BATON, ROOT } from './helpers.js';
 
 import { batonSync, HELLO, json, killServers, project, serve, SLOW, sse, tooLarge, until } from './serve-helpers.js';
 
@@ -98,6 +98,24 @@ describe('baton serve', () => {
     const events = await sse(`${second.base}/api/runs/${runId}/events`);
     expect(events.at(-1)?.event).toBe('RunSucceeded');
     expect(events.map((e) => e.event)).toContain('RunResumed');
+  });
+
+  it('a second SIGTERM forces: the server exits at once and no task process outlives it', async () => {
+    const dir = project({ 'long.yaml': 'name: long\ntasks:\n  - id: nap\n    command: echo $$ > nap.pid && exec sleep 60\n' });
+    const s = await serve(dir, '--grace', '60');
+    const { body } = await json(await fetch(`${s.base}/api/workflows/long/runs`, { method: 'POST' }));
+    await until(`${s.base}/api/runs/${body.run_id as string}/events`, 'TaskStarted');
+    const pidFile = path.join(dir, 'nap.pid');
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(pid)).toBe(true);
+    s.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(3);
+    expect(s.log()).toContain('SIGTERM again: forced stop');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
   });
 
   it('cancels, retries, answers approvals and delivers events over the API; runs nobody drives go on in the server', async () => {

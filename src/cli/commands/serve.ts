@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { loadProject } from '../../config/project.js';
 import { BatonError } from '../../observability/errors.js';
+import { killAllProcessGroups } from '../../executors/process-group.js';
 import { currentOwner } from '../../store/ownership.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
@@ -63,7 +64,12 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     });
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal forces, as for `baton run`: no task process outlives the server.
+        killAllProcessGroups('SIGKILL');
+        log(`${signal} again: forced stop; runs are left interrupted for the next start`);
+        process.exit(EXIT.unavailable);
+      }
       stopping = true;
       log(`${signal}: taking no more requests; runs have ${graceMs / 1000}s to end`);
       server.close();
@@ -79,7 +85,10 @@ export default async function serve(flags: ServeFlags): Promise<number> {
           (err: unknown) => reject(err),
         );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => stop('SIGHUP'));
+    // Whatever ends the process, the tasks' process groups end with it.
+    process.on('exit', () => killAllProcessGroups('SIGKILL'));
   });
 }
