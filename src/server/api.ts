@@ -16,6 +16,7 @@ import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
+import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
 import { eventStream } from './event-stream.js';
@@ -353,6 +354,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     return eventStream(c, daemon.store, id, { logs: query.logs !== 'false', ...(query.task === undefined ? {} : { task: query.task }), ...(lastEventId === undefined ? {} : { lastEventId }) }) as never;
   });
 
+  mountWorkflowRoutes(app, daemon);
   mountTriggerRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);

@@ -83,6 +83,11 @@ export class Daemon {
     return this.options.store;
   }
 
+  /** The folder of workflow files served. */
+  get workflowsDir(): string {
+    return this.options.workflowsDir;
+  }
+
   get loopbackOnly(): boolean {
     return this.options.loopbackOnly ?? true;
   }

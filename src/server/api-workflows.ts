@@ -1,0 +1,97 @@
+/**
+ * The API's routes for workflows and skills beyond the list (server/api.ts has the rest):
+ * one workflow with its triggers, next schedules and last runs; a workflow's text checked
+ * without saving it; the skills catalog, listed or searched.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { loadProject } from '../config/project.js';
+import { runViews } from '../runs/views.js';
+import { loadCatalog, skillRoots } from '../skills/catalog.js';
+import { parseWorkflow } from '../spec/load.js';
+import { describeTrigger } from '../triggers/describe.js';
+import type { Daemon } from './daemon.js';
+
+const ErrorRef = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), category: z.string(), message: z.string() }) }) } } };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'error', ...ErrorRef }]));
+const Json = z.record(z.string(), z.unknown());
+/** The largest workflow text checked: a workflow file, not data. */
+const MAX_TEXT = 1024 * 1024 - 1024;
+
+const Diagnostic = z.object({ severity: z.enum(['error', 'warning']), code: z.string(), message: z.string(), hint: z.string().optional(), line: z.number(), col: z.number(), path: z.string().optional() }).openapi('Diagnostic');
+
+const routes = {
+  workflow: createRoute({
+    method: 'get',
+    path: '/api/workflows/{name}',
+    summary: 'A workflow: its inputs, triggers, schedules with their next firing, and its last runs',
+    request: { params: z.object({ name: z.string().min(1).max(200).regex(/^[^/\\\0]+$/, 'a workflow name').openapi({ param: { name: 'name', in: 'path' }, example: 'deploy' }) }) },
+    responses: { 200: { description: 'the workflow', content: { 'application/json': { schema: Json } } }, ...errors(400, 404) },
+  }),
+  validate: createRoute({
+    method: 'post',
+    path: '/api/validate',
+    summary: "Check a workflow's text as `baton validate` does, without saving or running it",
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .object({
+                text: z.string().max(MAX_TEXT).describe('the workflow file as text'),
+                format: z.enum(['yaml', 'json']).optional().describe('how the text is written (default yaml)'),
+              })
+              .strict(),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'valid or not, with every problem at line:col', content: { 'application/json': { schema: z.object({ valid: z.boolean(), diagnostics: z.array(Diagnostic), workflow: z.object({ name: z.string(), inputs: Json }).optional() }) } } },
+      ...errors(400),
+    },
+  }),
+  skills: createRoute({
+    method: 'get',
+    path: '/api/skills',
+    summary: "The project's skills (and baton's built-in ones), or those that fit a query, best first",
+    request: { query: z.object({ q: z.string().min(1).max(500).optional().describe('what the task is, in a few words'), limit: z.coerce.number().int().min(1).max(200).optional() }) },
+    responses: { 200: { description: 'skills', content: { 'application/json': { schema: z.object({ skills: z.array(Json) }) } } }, ...errors(400) },
+  }),
+};
+
+export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
+  app.openapi(routes.workflow, async (c) => {
+    const loaded = daemon.workflow(c.req.valid('param').name);
+    const w = loaded.workflow;
+    const schedules = (await daemon.schedules.list()).filter((s) => s.workflow === loaded.name);
+    const lastRuns = await runViews(daemon.store, { workflow: loaded.name, limit: 5 });
+    return c.json(
+      {
+        name: loaded.name,
+        file: loaded.file,
+        ...(w.description ? { description: w.description } : {}),
+        kind: loaded.code ? 'code' : 'file',
+        inputs: w.inputs as Record<string, unknown>,
+        triggers: (w.triggers ?? []).map((t) => ({ type: t.type, fires_on: describeTrigger(t), ...(t.config.webhook ? { url: `/hooks${t.config.webhook}` } : {}) })),
+        schedules,
+        last_runs: lastRuns,
+      } as Record<string, unknown>,
+      200,
+    );
+  });
+  app.openapi(routes.validate, (c) => {
+    const { text, format } = c.req.valid('json');
+    const result = parseWorkflow(text, format === 'json' ? 'request.json' : 'request.yaml');
+    const diagnostics = result.diagnostics.map(({ file: _file, ...d }) => d);
+    return c.json({ valid: result.workflow !== undefined, diagnostics, ...(result.workflow ? { workflow: { name: result.workflow.name, inputs: result.workflow.inputs as Record<string, unknown> } } : {}) }, 200);
+  });
+  app.openapi(routes.skills, async (c) => {
+    const { q, limit } = c.req.valid('query');
+    const catalog = loadCatalog(skillRoots(loadProject({ cwd: daemon.workflowsDir })));
+    const head = (s: (typeof catalog.skills)[number]) => ({ name: s.name, description: s.description, ...(s.tags.length > 0 ? { tags: s.tags } : {}), runnable: s.entry !== undefined, ...(s.origin ? { from: s.origin } : {}), folder: s.dir });
+    if (q === undefined) return c.json({ skills: catalog.skills.slice(0, limit ?? 200).map(head) }, 200);
+    const { searchSkills } = await import('../skills/search.js');
+    return c.json({ skills: searchSkills(catalog.skills, q, limit ?? 10).map((hit) => ({ ...head(hit.skill), score: Math.round(hit.score * 100) / 100 })) }, 200);
+  });
+}
