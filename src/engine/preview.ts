@@ -2,6 +2,8 @@ import { referencesContext, renderShell, renderTemplate, type Scope } from '../e
 import { KNOWN_CONTEXTS, scanTemplate } from '../expr/template.js';
 import type { LoopTask, TaskSpec, Workflow } from '../spec/model.js';
 import { iterationLabels } from './expand.js';
+import { resolveInputs } from './inputs.js';
+import { MASK } from './mask.js';
 import { buildPlan } from './plan.js';
 import { RunState } from './state.js';
 import { plannedTasks } from './summary.js';
@@ -46,6 +48,23 @@ interface KnownLoop {
   key: string;
   items: readonly unknown[];
   labels: string[];
+}
+
+/**
+ * The contexts a dry run knows before the run, for any front end that previews one: the
+ * environment (the process's, the workflow's, the caller's overrides), the inputs checked
+ * and converted as a run would, run and workflow, and secrets masked.
+ */
+export function previewScope(workflow: Workflow, given: Record<string, unknown>, env: Record<string, string>, processEnv: NodeJS.ProcessEnv = process.env): Scope {
+  return {
+    contexts: {
+      env: { ...(processEnv as Record<string, string>), ...workflow.environment, ...env },
+      inputs: resolveInputs(workflow.inputs, given),
+      run: { id: '(dry run)' },
+      workflow: { name: workflow.name, version: workflow.version },
+      secrets: Object.fromEntries((workflow.secrets ?? []).map((name) => [name, MASK])),
+    },
+  };
 }
 
 export function previewRun(workflow: Workflow, scope: Scope): Preview {

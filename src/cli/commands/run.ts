@@ -1,8 +1,6 @@
 import { loadProject } from '../../config/project.js';
 import path from 'node:path';
-import { resolveInputs } from '../../engine/inputs.js';
-import { MASK } from '../../engine/mask.js';
-import { previewRun } from '../../engine/preview.js';
+import { previewRun, previewScope } from '../../engine/preview.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
 import { projectSkillResolver } from '../../skills/resolver.js';
 import { projectPools } from '../../config/pools.js';
@@ -126,17 +124,7 @@ function dryRun(
   env: Record<string, string>,
   json: boolean,
 ): number {
-  const inputs = resolveInputs(workflow.inputs, given);
-  const envContext = { ...(process.env as Record<string, string>), ...workflow.environment, ...env };
-  const { steps, tasks, open_loops } = previewRun(workflow, {
-    contexts: {
-      env: envContext,
-      inputs,
-      run: { id: '(dry run)' },
-      workflow: { name: workflow.name, version: workflow.version },
-      secrets: Object.fromEntries((workflow.secrets ?? []).map((name) => [name, MASK])),
-    },
-  });
+  const { steps, tasks, open_loops } = previewRun(workflow, previewScope(workflow, given, env));
   if (json) {
     process.stdout.write(JSON.stringify({ workflow: workflow.name, tasks, open_loops, steps }, null, 2) + '\n');
     return EXIT.ok;
