@@ -10,6 +10,7 @@ import { ownershipContract, runContract } from './contract-runs.js';
 import { queueContract } from './contract-queue.js';
 import { poolContract } from './contract-pools.js';
 import { triggerContract } from './contract-triggers.js';
+import { timerContract } from './contract-timers.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -31,5 +32,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('logs', () => logContract(makeStore));
     describe('resource pools', () => poolContract(makeStore));
     describe('triggers', () => triggerContract(makeStore));
+    describe('timers', () => timerContract(makeStore));
   });
 }

@@ -1,6 +1,7 @@
 import type { WaitOptions } from './event-waits.js';
 import type { PoolStore } from './pools.js';
 import type { TriggerStore } from './triggers.js';
+import type { TimerStore } from './timers.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
 import type { QueueDecision, QueueRecorded } from './queue.js';
 
@@ -158,8 +159,8 @@ export interface RunStore {
    */
   requestCancel(runId: string, reason: string): Promise<void>;
   /**
-   * Rebuilds the task projection of a run (or of every run), and its status, from its
-   * events; the rows come out exactly as appending kept them.
+   * Rebuilds the task projection of a run (or of every run), its status and its timers
+   * (store/timers.ts), from its events; the rows come out exactly as appending kept them.
    */
   rebuildProjection(runId?: string): Promise<void>;
   close(): Promise<void>;
@@ -260,5 +261,7 @@ export interface Store {
   pools: PoolStore;
   /** What `baton serve`'s triggers keep (store/triggers.ts). */
   triggers: TriggerStore;
+  /** The due times runs' events set, kept with them (store/timers.ts). */
+  timers: TimerStore;
   close(): Promise<void>;
 }

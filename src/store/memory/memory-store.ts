@@ -10,6 +10,8 @@ import { memoryQueue } from './memory-queue.js';
 import { admissionOf, queueFields, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { MemoryPoolStore } from './memory-pool-store.js';
 import { MemoryTriggerStore } from './memory-trigger-store.js';
+import { MemoryTimers } from './memory-timers.js';
+import { timeoutOf, TimerUpkeep } from '../timers.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
 
@@ -32,6 +34,8 @@ interface MemoryRun {
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, MemoryRun>();
   private readonly waiters = new EventWaiters();
+  /** The runs' timers, kept as events are committed (store/timers.ts). */
+  readonly timers = new MemoryTimers();
 
   async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
@@ -155,10 +159,13 @@ export class MemoryRunStore implements RunStore {
       record.updated_at = record.created_at;
       entry.tasks = new Map();
       entry.projected = 0;
+      const timers = new TimerUpkeep({ hasRetry: () => false, timeoutMs: () => undefined }, true);
       for (const event of entry.events) {
         foldStatus(record, event);
+        timers.add(event);
         record.updated_at = event.at;
       }
+      this.timers.apply(record.id, timers);
     }
   }
 
@@ -177,9 +184,12 @@ export class MemoryRunStore implements RunStore {
   private commit(entry: MemoryRun, events: TimedEvent[]): StoredEvent[] {
     const record = entry.record;
     let moved = false;
+    const timers = new TimerUpkeep({ hasRetry: (task) => this.timers.hasRetry(record.id, task), timeoutMs: () => runTimeout(entry) });
     for (const event of events) {
       if (foldStatus(record, event)) moved = true;
+      timers.add(event);
     }
+    this.timers.apply(record.id, timers);
     if (moved && FINISHED_RUN_STATUSES.has(record.status)) {
       // A finished run has no owner, and nothing left to cancel.
       delete record.owner;
@@ -199,6 +209,12 @@ export class MemoryRunStore implements RunStore {
   }
 }
 
+/** The run's time limit from its RunCreated. */
+function runTimeout(entry: MemoryRun): number | undefined {
+  const created = entry.events[0];
+  return created?.type === 'RunCreated' ? timeoutOf(created.workflow) : undefined;
+}
+
 export function createMemoryStore(): Store {
   const runs = new MemoryRunStore();
   const logs = new MemoryLogStore();
@@ -208,6 +224,7 @@ export function createMemoryStore(): Store {
     logs,
     pools: new MemoryPoolStore(runs),
     triggers: new MemoryTriggerStore(runs),
+    timers: runs.timers,
     async close() {
       await logs.close();
       await runs.close();

@@ -11,6 +11,7 @@ import activeTime from './migrations/002_active_time.sql';
 import resources from './migrations/003_resources.sql';
 import queues from './migrations/004_queues.sql';
 import triggers from './migrations/005_triggers.sql';
+import timers from './migrations/006_timers.sql';
 
 export interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '003_resources', sql: resources },
   { version: 4, name: '004_queues', sql: queues },
   { version: 5, name: '005_triggers', sql: triggers },
+  { version: 6, name: '006_timers', sql: timers },
 ];
 
 /** The schema version this baton writes. */

@@ -23,6 +23,8 @@ import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js
 import { SqliteQueue } from './sqlite-queue.js';
 import { parseRow, toRecord, toTask, type RunRow, type TaskRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
+import { SqliteTimers } from './sqlite-timers.js';
+import { TimerUpkeep } from '../timers.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
 
@@ -64,12 +66,15 @@ export class SqliteRunStore implements RunStore {
   private readonly waiters = new EventWaiters();
   /** PRAGMA quick_check ran (see checkBeforeContinuing). */
   private checkedFile = false;
+  /** The runs' timers, kept in the append transactions (store/timers.ts). */
+  readonly timers: SqliteTimers;
 
   constructor(
     private readonly db: Database,
     private readonly file: string,
   ) {
     this.q = prepareStatements(db);
+    this.timers = new SqliteTimers(db, file);
     this.eventRows = new RowInserter(db, 'insertEvents', 5);
     this.taskRows = new RowInserter(db, 'upsertTasks', 13);
     const append = db.transaction((runId: string, events: TimedEvent[]) => this.appendNow(runId, events));
@@ -324,13 +329,17 @@ export class SqliteRunStore implements RunStore {
     let run: RunFold | undefined;
     let seq = last.seq;
     const eventRows = this.eventRows;
+    // Folded before the task rows: a retry timer is cleared by the event that ends a task's `retrying`.
+    const timers = new TimerUpkeep({ hasRetry: (key) => get(key)?.status === 'retrying', timeoutMs: () => this.timers.runTimeout(runId) });
     eventRows.begin();
     for (const event of events) {
       eventRows.add(runId, ++seq, event.type, event.at, JSON.stringify(event));
       if (movesRun(event)) foldStatus((run ??= runFold(this.record(runId))), event);
+      timers.add(event);
       for (const row of projectTasks(event, get)) changed.set(row.key, row);
     }
     eventRows.flush();
+    this.timers.apply(runId, timers);
     let position = tasks.size;
     this.taskRows.begin();
     for (const [key, row] of changed) addTask(this.taskRows, runId, row, tasks.has(key) ? 0 : position++);
@@ -369,14 +378,17 @@ export class SqliteRunStore implements RunStore {
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
     let ask: ReturnType<typeof admissionOf>;
+    const timers = new TimerUpkeep({ hasRetry: () => false, timeoutMs: () => undefined }, true);
     for (const row of this.q.readEvents.iterate(runId, 0) as IterableIterator<{ data: string }>) {
       const event = parseRow(row.data, this.file) as TimedEvent;
       if (event.type === 'RunCreated') ask = admissionOf(event);
       foldStatus(run, event);
+      timers.add(event);
       for (const task of projectTasks(event, get)) tasks.set(task.key, task);
       updated = event.at;
     }
     if (ask) this.queue.setFields(runId, ask);
+    this.timers.apply(runId, timers);
     this.q.deleteTasks.run(runId);
     let position = 0;
     this.taskRows.begin();

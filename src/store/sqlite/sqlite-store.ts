@@ -49,6 +49,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     logs,
     pools: new SqlitePoolStore(db, location),
     triggers: new SqliteTriggerStore(db, location),
+    timers: runs.timers,
     async close() {
       try {
         await logs.close();
