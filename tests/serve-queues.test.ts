@@ -8,7 +8,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batonAsync } from './helpers.js';
+import { baton, batonAsync } from './helpers.js';
 import { json, killServers, project, serve, sse, type Served } from './serve-helpers.js';
 
 afterEach(killServers);
@@ -122,6 +122,30 @@ describe('baton serve: the run queue', () => {
     // One at a time: each started after the one before it ended.
     const ended = await Promise.all([blocker, high, low1].map(async (r) => (await times(s, r.run_id)).RunSucceeded));
     ended.forEach((end, i) => expect(started[i + 1]).toBeGreaterThanOrEqual(end));
+  });
+
+  it('gives the runs a trigger starts the priority the trigger declares', async () => {
+    const dir = project({ 'a.yaml': gated('a') });
+    const gate = path.join(dir, 'gate');
+    writeFileSync(path.join(dir, 'urgent.yaml'), gated('urgent', `trigger:\n  type: event\n  config: {event: page, priority: 7, inputs: {gate: "${path.join(dir, 'a.yaml')}"}}\n`));
+    const s = await serve(dir, '--max-running', '1');
+    const blocker = await start(s, 'a', { inputs: { gate } });
+    await waitFor(s, blocker.run_id, 'running');
+    const low = await start(s, 'a', { inputs: { gate: path.join(dir, 'a.yaml') } });
+    await fetch(`${s.base}/api/events/page`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    let fired: { run_id: string } | undefined;
+    for (const deadline = Date.now() + 20_000; fired === undefined && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      fired = ((await json(await fetch(`${s.base}/api/runs?workflow=urgent`))).body.runs as Array<{ run_id: string }>)[0];
+    }
+    expect(await run(s, fired!.run_id)).toMatchObject({ status: 'queued', priority: 7, queue: { position: 1 } });
+    // And a run started with `baton run --server ... --priority`.
+    const remote = baton(['run', '--server', s.base, 'a', '-i', `gate=${path.join(dir, 'a.yaml')}`, '--priority', '3', '--detach'], { cwd: dir });
+    expect(remote.stderr).toContain('queued; the server starts it in its turn');
+    expect(await run(s, remote.stdout.trim())).toMatchObject({ status: 'queued', priority: 3, queue: { position: 2 } });
+    expect(await run(s, low.run_id)).toMatchObject({ queue: { position: 3 } });
+    open(gate);
+    await waitFor(s, low.run_id, 'succeeded');
+    expect((await times(s, fired!.run_id)).RunStarted).toBeLessThan((await times(s, low.run_id)).RunStarted);
   });
 
   it('keeps its queue across a killed server: the next one starts the queued runs in their order', async () => {

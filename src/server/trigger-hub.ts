@@ -19,8 +19,8 @@ import { decideFiring } from '../triggers/firing.js';
 export interface TriggerHost {
   readonly store: Store;
   readonly workflows: ReadonlyMap<string, LoadedWorkflow>;
-  /** Records a run and starts driving it; throws why it cannot (SERVER_STOPPING, INPUT_TYPE...). */
-  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger): Promise<string>;
+  /** Records a run and starts driving it (or queues it, with `priority`); throws why it cannot (SERVER_STOPPING, INPUT_TYPE...). */
+  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number): Promise<string>;
   log(line: string): void;
 }
 
@@ -69,7 +69,7 @@ export class TriggerHub {
       return { started: false, firing };
     }
     try {
-      const runId = await this.host.start(what.workflow, decision.inputs, 'trigger', { ...what.data, firing: firing.id });
+      const runId = await this.host.start(what.workflow, decision.inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority);
       await this.host.store.triggers.updateFiring(firing.id, { outcome: 'started', run_id: runId });
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired: run ${runId}`);
       return { started: true, runId, firing: { ...firing, run_id: runId } };

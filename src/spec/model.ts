@@ -176,6 +176,8 @@ export interface Trigger {
     filter?: string;
     /** The run's inputs, templates over `trigger` (and `env`). */
     inputs?: Record<string, unknown>;
+    /** The runs it starts: their place among queued runs (higher first); default 0. */
+    priority?: number;
   };
 }
 

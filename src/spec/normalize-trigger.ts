@@ -9,7 +9,7 @@ import { inspectCondition, inspectTemplate, type Inspection } from '../expr/inde
 import type { Reporter } from './diagnostics.js';
 import type { Trigger, TriggerType } from './model.js';
 import { durationOf } from './normalize-leaf.js';
-import { isMap, map, str, strings, type RawMap } from './raw.js';
+import { isMap, map, num, str, strings, type RawMap } from './raw.js';
 
 const TYPES: readonly TriggerType[] = ['manual', 'schedule', 'webhook', 'file_change', 'event'];
 /** A webhook path: URL-safe segments, none of them `.` or `..`. */
@@ -106,6 +106,8 @@ function triggerOf(trigger: RawMap, rep: Reporter): Trigger | undefined {
       if (typeof value === 'string') expressionReads(inspectTemplate(value, TRIGGER_CONTEXTS), inputs, name, rep);
     }
   }
+  const priority = num(config, 'priority');
+  if (priority !== undefined && Number.isInteger(priority)) out.config.priority = priority;
   required(type, out, trigger, config, rep);
   return out;
 }

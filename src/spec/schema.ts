@@ -124,6 +124,12 @@ const Trigger = strict({
       .describe('For type event: fire when a run of another workflow ends.'),
     filter: str("A condition over `trigger` (and `env`): a firing it is false for starts no run, and is recorded as filtered (`trigger.payload.ref == 'refs/heads/main'`)."),
     inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of input name: value')).describe('Inputs of the run it starts: values or templates over `trigger` (`${ trigger.payload.ref }`).'),
+    priority: z
+      .number(expected('expected a whole number'))
+      .int({ error: 'expected a whole number' })
+      .min(-1_000_000, { error: 'must be at least -1000000' })
+      .max(1_000_000, { error: 'must be at most 1000000' })
+      .describe("The runs it starts: their place among queued runs when the workflow's concurrency key or the server's max_running is full; higher starts first (default 0)."),
   })
     .partial()
     .describe('Settings of the trigger.'),

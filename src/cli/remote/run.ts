@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ReportedError } from '../../observability/error-categories.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
 import { formatDiagnostic } from '../../spec/diagnostics.js';
-import { parsePairs } from '../args.js';
+import { parseInteger, parsePairs } from '../args.js';
 import { EXIT, exitCodeOf } from '../exit.js';
 import { printJsonError } from '../fatal.js';
 import { visible } from '../render/visible.js';
@@ -36,10 +36,11 @@ export async function remoteRun(remote: Remote, given: string | undefined, flags
   const named = await workflowName(given, flags.json === true);
   if (typeof named === 'number') return named;
   const inputs = parsePairs(flags.input, '--input');
+  const priority = parseInteger(flags.priority, '--priority');
   if (named.file) await noteOtherCopy(remote, named.name, named.file);
   let started: Started;
   try {
-    started = await remote.server.post<Started>(`/api/workflows/${encodeURIComponent(named.name)}/runs`, { inputs });
+    started = await remote.server.post<Started>(`/api/workflows/${encodeURIComponent(named.name)}/runs`, { inputs, ...(priority === undefined ? {} : { priority }) });
   } catch (err) {
     if (named.file && err instanceof ReportedError && err.code === 'WORKFLOW_NOT_FOUND') {
       const message = `${named.file} is workflow ${named.name}, which the server at ${remote.server.url} does not serve (${err.message}): start \`baton serve\` with -w on the folder that holds it`;
@@ -51,7 +52,8 @@ export async function remoteRun(remote: Remote, given: string | undefined, flags
   if (flags.detach) {
     if (flags.json) process.stdout.write(JSON.stringify(started, null, 2) + '\n');
     else process.stdout.write(`${runId}\n`);
-    process.stderr.write(withServer(`baton: run ${runId} of ${visible(named.name)} started; the server drives it (see it with: baton status ${runId} --watch)\n`, remote));
+    const how = started.status === 'queued' ? 'queued; the server starts it in its turn' : started.status === 'cancelled' ? 'skipped (its concurrency key is busy)' : 'started; the server drives it';
+    process.stderr.write(withServer(`baton: run ${runId} of ${visible(named.name)} ${how} (see it with: baton status ${runId} --watch)\n`, remote));
     return EXIT.ok;
   }
   return followToSummary({ remote, runId, flags, ctrlC: 'cancel' });
