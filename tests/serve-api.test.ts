@@ -17,6 +17,8 @@ describe('baton serve: workflows and skills', () => {
     const hello = await json(await fetch(`${s.base}/api/workflows/hello`));
     expect(hello.body).toMatchObject({ name: 'hello', kind: 'file', inputs: { who: { type: 'string', default: 'world' } }, triggers: [], schedules: [] });
     expect((hello.body.last_runs as Array<{ run_id: string }>).map((r) => r.run_id)).toEqual([started.body.run_id]);
+    const tasks = await json(await fetch(`${s.base}/api/runs/${started.body.run_id as string}/tasks`));
+    expect(tasks.body).toMatchObject({ run_id: started.body.run_id, tasks: [{ id: 'say' }] });
     const nightly = await json(await fetch(`${s.base}/api/workflows/nightly`));
     expect(nightly.body).toMatchObject({ triggers: [{ type: 'schedule', fires_on: "schedule '0 2 * * *' in UTC" }], schedules: [{ id: 'file:nightly:0', next: expect.stringMatching(/T02:00:00\.000Z$/) }] });
     expect(await json(await fetch(`${s.base}/api/workflows/helo`))).toMatchObject({ status: 404, body: { error: { code: 'WORKFLOW_NOT_FOUND', message: expect.stringContaining("did you mean 'hello'") } } });

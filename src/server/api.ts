@@ -133,6 +133,13 @@ const routes = {
     request: { params: z.object({ id: RunId }) },
     responses: { 200: { description: 'the run', content: { 'application/json': { schema: Json } } }, ...errors(400, 404) },
   }),
+  tasks: createRoute({
+    method: 'get',
+    path: '/api/runs/{id}/tasks',
+    summary: "A run's tasks as GET /api/runs/{id} has them (status, attempts, outputs, error, what a waiting one waits for), without the rest",
+    request: { params: z.object({ id: RunId }) },
+    responses: { 200: { description: 'its tasks', content: { 'application/json': { schema: z.object({ run_id: z.string(), status: z.string(), tasks: z.array(Json) }) } } }, ...errors(400, 404) },
+  }),
   cancel: createRoute({
     method: 'post',
     path: '/api/runs/{id}/cancel',
@@ -302,6 +309,11 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   app.openapi(routes.run, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
     return c.json((await statusView(daemon.store, id)) as unknown as Record<string, unknown>, 200);
+  });
+  app.openapi(routes.tasks, async (c) => {
+    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const view = await statusView(daemon.store, id);
+    return c.json({ run_id: id, status: view.status, tasks: view.tasks as unknown as Record<string, unknown>[] }, 200);
   });
   app.openapi(routes.cancel, async (c) => {
     const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
