@@ -8,7 +8,7 @@ import { watch } from 'node:fs';
 import path from 'node:path';
 import { createRun, type DriveOptions } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
-import { answerApproval, answeredBy, dueWaitingRuns, type Delivered, type DueCache } from '../engine/steps/answer.js';
+import { answerApproval, answeredBy, type Delivered } from '../engine/steps/answer.js';
 import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../runs/definition.js';
@@ -22,6 +22,7 @@ import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
 import { EventFeed } from './event-feed.js';
 import { Schedules } from './schedules.js';
 import { TriggerHub } from './trigger-hub.js';
+import { TimerWatch } from './timer-watch.js';
 import { QueuePump, serverAdmission } from './queue.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
@@ -311,25 +312,27 @@ export class Daemon {
   }
 
   /**
-   * Looks every `everyMs` for waiting runs nobody drives whose sleep or timeout is due (or
-   * that sleep: this server waits for them) and goes on with them: timers that came due
-   * while no process was there fire here.
+   * Fires the store's due timers of runs nobody drives (server/timer-watch.ts): a waiting
+   * run whose sleep or timeout came due goes on here, and a run whose retry or time limit
+   * came due after its process died is taken over; each timer by one server of the store.
    */
-  watchTimers(everyMs = 1000): void {
-    const seen: DueCache = new Map();
-    const look = async () => {
-      if (this.stopping) return;
-      for (const runId of await dueWaitingRuns(this.store.runs, Date.now(), seen)) if (!this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
-      if (seen.size > 10_000) seen.clear();
-    };
-    const timer = setInterval(() => void look().catch((err: unknown) => this.options.log(`looking for due timers: ${String(err)}`)), everyMs);
-    this.interrupt.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  watchTimers(): void {
+    const watch = new TimerWatch({
+      store: this.store,
+      owner: this.options.owner,
+      log: this.options.log,
+      isDriving: (runId) => this.drives.has(runId),
+      goOn: (runId) => {
+        if (!this.stopping && !this.drives.has(runId)) this.drive(runId, { kind: 'resume' });
+      },
+    });
+    watch.start();
+    this.interrupt.signal.addEventListener('abort', () => watch.stop(), { once: true });
     const stopOthers = this.stopTimers;
     this.stopTimers = () => {
       stopOthers();
-      clearInterval(timer);
+      watch.stop();
     };
-    void look().catch(() => {});
   }
 
   private stopTimers = () => {};

@@ -39,31 +39,18 @@ function pick(step: NonNullable<ReturnType<RunState['nodes']['get']>>['step']): 
 /**
  * Waiting runs nobody drives that a process should pick up now, for `baton run
  * --resume-interrupted`: one with a sleep (the process sleeps until it is due), or with a
- * wait whose timeout has passed.
+ * wait whose timeout has passed. (`baton serve` fires the store's timers instead:
+ * server/timer-watch.ts.)
  */
-export async function dueWaitingRuns(runs: RunStore, now = Date.now(), seen?: DueCache): Promise<string[]> {
+export async function dueWaitingRuns(runs: RunStore, now = Date.now()): Promise<string[]> {
   const out: string[] = [];
   for (const run of await runs.listRuns({ status: 'waiting', limit: 10_000 })) {
     if (!isOwnerGone(run, now)) continue;
-    // Looked at before and unchanged since: only its next timeout can make it due.
-    const known = seen?.get(run.id);
-    if (known !== undefined && known.updatedAt === run.updated_at && (known.dueAt === undefined || known.dueAt > now)) continue;
     const waits = openWaits(await loadRun(runs, run.id));
     if (waits.some((w) => w.kind === 'sleep' || (w.timeout_at !== undefined && w.timeout_at <= now))) out.push(run.id);
-    else {
-      const timeouts = waits.map((w) => w.timeout_at).filter((at): at is number => at !== undefined);
-      seen?.set(run.id, { updatedAt: run.updated_at, ...(timeouts.length > 0 ? { dueAt: Math.min(...timeouts) } : {}) });
-    }
   }
   return out;
 }
-
-/**
- * What a caller that looks every second (baton serve) remembers of the waiting runs it
- * found not due, so that an unchanged run is not read and replayed again until its
- * nearest timeout: run id -> its updated_at then, and that timeout.
- */
-export type DueCache = Map<string, { updatedAt: number; dueAt?: number }>;
 
 /** Who answers, for the record: user@host. */
 export function answeredBy(): string {
