@@ -126,4 +126,28 @@ describe('baton serve fires the timers kept in the store', () => {
     expect(events.filter((e) => e.type === 'TaskStarted').map((e) => e.attempt)).toEqual([1, 2]);
     expect(s.log()).toContain(`run ${runId}: the retry of check came due`);
   }, 60_000);
+
+  it('takes over a run whose process died before its time limit when the limit comes due, and ends it there', async () => {
+    const dir = project({ 'bounded.yaml': 'name: bounded\ntimeout: 3s\ntasks:\n  - id: long\n    command: sleep 30\n' });
+    const s = await serve(dir);
+    const cli = batonAsync(['run', 'bounded.yaml', '--view', 'plain'], { cwd: dir });
+    let runId = '';
+    for (let i = 0; i < 400 && runId === ''; i++) {
+      const runs = (await json(await fetch(`${s.base}/api/runs?workflow=bounded`))).body.runs as Array<{ run_id: string; status: string }>;
+      if (runs[0]?.status === 'running') runId = runs[0].run_id;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(runId).not.toBe('');
+    cli.child.kill('SIGKILL');
+    await cli.done;
+
+    await settle(s.base, runId, 'failed');
+    const events = await eventsOf(s.base, runId);
+    const limit = ofType(events, 'RunStarted')[0].at + 3000;
+    const resumed = ofType(events, 'RunResumed');
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0].at).toBeGreaterThanOrEqual(limit);
+    expect(ofType(events, 'RunFailed')).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: 'RUN_TIMEOUT' }) })]);
+    expect(s.log()).toContain(`run ${runId}: its time limit came due`);
+  }, 60_000);
 });
