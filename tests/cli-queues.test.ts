@@ -75,6 +75,32 @@ describe('baton run: the run queue', () => {
     expect((await held.done).status).toBe(0);
   });
 
+  it('leaves a run stopped by SIGTERM in the queue; baton resume waits for its turn again, in its place', async () => {
+    const dir = project({ 'deploy.yaml': flow('deploy', '{key: deploy}') });
+    const gate = path.join(dir, 'gate');
+    const held = await holder(dir, 'deploy.yaml', gate);
+    const stopped = batonAsync(['run', 'deploy.yaml', '-i', `gate=${gate}`, '--view', 'plain'], { cwd: dir });
+    await until(() => /queued \(position 1\)/.test(stopped.output()), 'it to queue', stopped.output);
+    const id = /run (\w{26}) queued/.exec(stopped.output())![1];
+    stopped.child.kill('SIGTERM');
+    expect((await stopped.done).status).toBe(143);
+    expect(JSON.parse(baton(['status', id, '--json'], { cwd: dir }).stdout)).toMatchObject({ status: 'queued' });
+
+    // A later run queues behind it.
+    const later = batonAsync(['run', 'deploy.yaml', '-i', `gate=${gate}`, '--view', 'plain'], { cwd: dir });
+    await until(() => /queued \(position 2\)/.test(later.output()), 'the later run to queue', later.output);
+    const resumed = batonAsync(['resume', id, '--view', 'plain'], { cwd: dir });
+    await until(() => new RegExp(`run ${id} queued`).test(resumed.output()), 'the resume to wait', resumed.output);
+    writeFileSync(gate, '');
+    expect((await held.done).status).toBe(0);
+    const [r, l] = [await resumed.done, await later.done];
+    expect(r.status, r.stderr).toBe(0);
+    expect(l.status, l.stderr).toBe(0);
+    const started = (run: string) => Date.parse((JSON.parse(baton(['status', run, '--json'], { cwd: dir }).stdout) as { started_at: string }).started_at);
+    const laterId = /run (\w{26}) queued/.exec(l.stderr)![1];
+    expect(started(id)).toBeLessThan(started(laterId));
+  });
+
   it('baton validate warns about `concurrency: N`, at its line and column, with how to write it', () => {
     const dir = project({ 'old.yaml': 'name: old\nconcurrency: 4\ntasks:\n  - id: a\n    command: echo\n' });
     const validated = baton(['validate', 'old.yaml'], { cwd: dir });

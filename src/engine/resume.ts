@@ -5,6 +5,7 @@ import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import { isOwnerGone } from '../store/ownership.js';
 import type { RunOwner, RunRecord, RunStore } from '../store/store.js';
 import { runNotFound } from '../store/errors.js';
+import type { Admission } from './admission.js';
 import { EngineError } from './errors.js';
 import { buildPlan } from './plan.js';
 import { tasksToReopen } from './reopen.js';
@@ -58,6 +59,11 @@ export interface ContinueOptions extends DriveOptions {
    * executors/leftovers.ts (processes carrying the run's id).
    */
   stopLeftovers?: (runId: string) => Promise<unknown>;
+  /**
+   * With a `wait`: resuming a queued run whose process is gone waits for its turn here,
+   * then starts it (`baton resume`). Without: that is RUN_QUEUED.
+   */
+  admission?: Admission;
 }
 
 /** Claims a stored run, rebuilds it from its events and drives it to its end. */
@@ -66,13 +72,14 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
   const now = options.now ?? Date.now;
   const record = await store.runs.getRun(runId);
   if (!record) throw runNotFound(runId);
-  checkStatus(record, mode);
+  const canWait = options.admission?.wait !== undefined;
+  checkStatus(record, mode, canWait);
   const claim = await store.runs.claimRun(runId, owner, now(), (current) => isOwnerGone(current, now()));
   if (!claim.claimed) throw held(claim.record, now());
   try {
     // Read after claiming: nobody else appends from here on.
     const state = await loadRun(store.runs, runId);
-    checkStatus({ ...record, status: state.status }, mode);
+    checkStatus({ ...record, status: state.status }, mode, canWait);
     let reopen: Extract<RunEvent, { type: 'RunReopened' }> | undefined;
     if (mode.kind === 'retry') {
       const tasks = tasksToReopen(state, mode.from);
@@ -96,6 +103,10 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       return await cancelQueued(options, state, mode.reason);
     }
     options.onLoaded?.(state);
+    if (mode.kind === 'resume' && state.status === 'queued') {
+      // Cancelled while it waited: nothing ran, nothing more to do.
+      if ((await waitInQueue(options, state)) !== 'pending') return { runId, state };
+    }
     // A run recorded and never started (created to start later, or its process died right
     // after recording it) starts when it is resumed: there is nothing to go on with yet.
     const neverStarted = state.startedAt === undefined && state.status === 'pending';
@@ -150,8 +161,24 @@ async function cancelQueued(options: ContinueOptions, state: RunState, reason: s
   return { runId, state };
 }
 
-function checkStatus(record: RunRecord, mode: ContinueMode): void {
-  if (record.status === 'queued' && mode.kind !== 'cancel') {
+/** A queued run taken over by a process that waits for its turn (Admission.wait); its status after. */
+async function waitInQueue(options: ContinueOptions, state: RunState): Promise<RunState['status']> {
+  const { store, runId, owner, signal, interrupt } = options;
+  const events = await store.runs.readEvents(runId);
+  const queued = events.findLast((event) => event.type === 'RunQueued');
+  if (queued?.type !== 'RunQueued') return state.status;
+  // The runs it asked to cancel when it was queued (cancel-running) are not asked again.
+  const { cancelling: _asked, ...again } = queued;
+  const turn = { store, runId, owner, afterSeq: events[events.length - 1].seq, queued: again, ...(signal ? { signal } : {}), ...(interrupt ? { interrupt } : {}) };
+  for (const event of await options.admission!.wait!(turn)) {
+    state.apply(event);
+    options.onEvent?.(event, state);
+  }
+  return state.status;
+}
+
+function checkStatus(record: RunRecord, mode: ContinueMode, canWait = false): void {
+  if (record.status === 'queued' && mode.kind !== 'cancel' && !(mode.kind === 'resume' && canWait)) {
     throw new EngineError('RUN_QUEUED', `run ${record.id} is queued: it starts in its turn (\`baton status ${record.id}\` shows its place); cancel it with \`baton cancel ${record.id}\``, {
       details: { run: record.id },
     });

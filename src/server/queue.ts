@@ -68,6 +68,8 @@ export class QueuePump {
 
   private async look(): Promise<void> {
     const { store } = this.host;
+    // Most looks find nothing queued: a read, not a write transaction, says so.
+    if ((await store.runs.listRuns({ status: 'queued', limit: 1 })).length === 0) return;
     const admitted = await store.runs.decideQueue(admitQueued(this.host.limits, Date.now()));
     for (const { runId } of admitted) {
       const record = await store.runs.getRun(runId);
@@ -78,6 +80,12 @@ export class QueuePump {
       }
       this.host.log(`run ${runId} ${record.workflow}: its turn came`);
       this.host.drive(runId);
+    }
+    // A run admitted whose process died before it started it holds its slot: start it here.
+    for (const record of await store.runs.listRuns({ status: 'pending', limit: 1000 })) {
+      if (record.priority === undefined || record.owner === undefined || this.host.isDriving(record.id) || !isOwnerGone(record)) continue;
+      this.host.log(`run ${record.id} ${record.workflow}: admitted, and the process that was to start it is gone; starting it here`);
+      this.host.drive(record.id);
     }
   }
 }

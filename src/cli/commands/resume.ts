@@ -14,6 +14,7 @@ import { originOf, type OriginFlags } from '../origin.js';
 import { runInSandbox, sandboxHere } from '../sandbox.js';
 import type { RunSandbox } from '../../store/events.js';
 import { remoteFor, type ServerFlags } from '../remote/connect.js';
+import { cliAdmission } from '../queue.js';
 
 export interface ContinueFlags extends ViewFlags, StoreFlags, OriginFlags, ServerFlags {
   concurrency?: string;
@@ -90,6 +91,8 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
           runId,
           owner: currentOwner(),
           ...(concurrency !== undefined ? { concurrency } : {}),
+          // A queued run whose process is gone waits for its turn here.
+          ...(mode.kind === 'resume' ? { admission: cliAdmission(store, undefined) } : {}),
           ...hooks,
           ...driveExtras(),
           ...originOf(flags),
