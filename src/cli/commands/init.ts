@@ -58,6 +58,11 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # resources:
 #   db-migrations: 1
 #   gpu: 2
+
+# Runs started on this store (by baton run and baton serve): at most this many running at
+# once; the rest wait as \`queued\`, highest priority first. Default: no limit.
+# server:
+#   max_running: 8
 `;
 
 const SKILLS_README = `# Skills
