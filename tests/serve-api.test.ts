@@ -47,4 +47,21 @@ describe('baton serve: workflows and skills', () => {
     const found = (await json(await fetch(`${s.base}/api/skills?q=${encodeURIComponent('free up disk space')}&limit=3`))).body.skills as Array<{ name: string; score: number }>;
     expect(found[0]).toMatchObject({ name: 'disk-cleanup', score: expect.any(Number) });
   });
+
+  it('an idempotency key: the first request starts the run, the next ones get it back; a key whose run could not start says so', async () => {
+    const s = await serve(project({ 'hello.yaml': HELLO }));
+    const start = (body: Record<string, unknown>) => fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(json);
+    const first = await start({ inputs: { who: 'a' }, idempotency_key: 'deploy-42' });
+    expect(first.status).toBe(201);
+    const answers = await Promise.all([1, 2, 3].map(() => start({ inputs: { who: 'a' }, idempotency_key: 'deploy-42' })));
+    expect(answers.map((a) => [a.status, a.body.run_id])).toEqual([1, 2, 3].map(() => [200, first.body.run_id]));
+    const other = await start({ idempotency_key: 'deploy-43' });
+    expect(other.status).toBe(201);
+    expect(other.body.run_id).not.toBe(first.body.run_id);
+    const runs = (await json(await fetch(`${s.base}/api/runs?workflow=hello`))).body.runs as unknown[];
+    expect(runs).toHaveLength(2);
+    // Inputs that do not fit: refused, and so is the key afterwards (send another).
+    expect((await start({ inputs: { nope: 1 }, idempotency_key: 'bad' })).status).toBe(400);
+    expect(await start({ idempotency_key: 'bad' })).toMatchObject({ status: 409, body: { error: { code: 'RUN_IDEMPOTENCY_KEY' } } });
+  });
 });

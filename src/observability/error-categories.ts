@@ -338,6 +338,8 @@ const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   conflict: [
     // a webhook delivery (its signature, or delivery id) that was recorded before: a replay
     'WEBHOOK_REPLAY',
+    // an API start whose idempotency key came before with a run that could not start, or is starting now
+    'RUN_IDEMPOTENCY_KEY',
     // `baton schedule rm` of a schedule a workflow file declares (pause it, or edit the file)
     'SCHEDULE_IN_FILE',
     // starting a run created to be started later (engine createRun) that has started already

@@ -19,6 +19,7 @@ import { mountTriggerRoutes } from './api-triggers.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
+import { startOnce } from './idempotent-start.js';
 import { eventStream } from './event-stream.js';
 
 /** The largest request body read: runs are started with inputs, not data. */
@@ -50,6 +51,8 @@ const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, 
 
 const Answer = z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict();
 const Answered = z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() });
+
+const StartedRun = z.object({ run_id: z.string(), status: z.enum(['pending', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']), links: z.object({ run: z.string(), events: z.string() }) });
 
 const routes = {
   health: createRoute({ method: 'get', path: '/healthz', summary: 'The server is up', responses: { 200: { description: 'up', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), version: z.string() }) } } } } }),
@@ -91,6 +94,12 @@ const routes = {
               .object({
                 inputs: Json.optional().describe("the workflow's inputs by name, checked against their declared types"),
                 priority: z.number().int().min(-1_000_000).max(1_000_000).optional().describe('its place among queued runs: higher starts first, ties in arrival order (default 0)'),
+                idempotency_key: z
+                  .string()
+                  .min(1)
+                  .max(200)
+                  .optional()
+                  .describe('the first request with this key starts a run; later ones get that run back (200 instead of 201), on any server sharing the store'),
               })
               .strict(),
           },
@@ -100,9 +109,10 @@ const routes = {
     responses: {
       201: {
         description: 'recorded; the server drives it (`pending`), it waits in the queue for its concurrency key or the global limit (`queued`), or it was skipped (`cancelled`: on_conflict skip)',
-        content: { 'application/json': { schema: z.object({ run_id: z.string(), status: z.enum(['pending', 'queued', 'cancelled']), links: z.object({ run: z.string(), events: z.string() }) }) } },
+        content: { 'application/json': { schema: StartedRun } },
       },
-      ...errors(400, 404, 503),
+      200: { description: 'a request with this idempotency_key came before: its run, as it is now', content: { 'application/json': { schema: StartedRun } } },
+      ...errors(400, 404, 409, 503),
     },
   }),
   runs: createRoute({
@@ -292,9 +302,13 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   app.openapi(routes.startRun, async (c) => {
     const { name } = c.req.valid('param');
     const body = bodyOf(c, () => c.req.valid('json'));
-    const { runId, status } = await daemon.launch(name, body?.inputs ?? {}, 'api', undefined, body?.priority);
+    const launch = () => daemon.launch(name, body?.inputs ?? {}, 'api', undefined, body?.priority);
+    const key = body?.idempotency_key;
+    const { runId, status, again } = key === undefined ? { ...(await launch()), again: false } : await startOnce(daemon, name, key, launch);
     c.header('Location', `/api/runs/${runId}`);
-    return c.json({ run_id: runId, status: status === 'queued' || status === 'cancelled' ? status : ('pending' as const), links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } }, 201);
+    const shown = status === 'queued' || status === 'cancelled' ? status : again ? status : ('pending' as const);
+    const answer = { run_id: runId, status: shown, links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } };
+    return again ? c.json(answer, 200) : c.json(answer, 201);
   });
   app.openapi(routes.runs, async (c) => {
     const query = c.req.valid('query');
