@@ -14,6 +14,7 @@ import { wholeProcessMs } from './whole-process.js';
 import { skillSearchFigures } from './skill-search.js';
 import { mcpFigures } from './mcp.js';
 import { serveFigures } from './serve.js';
+import { webhookFigures } from './webhook.js';
 import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
@@ -201,6 +202,17 @@ row(
   `${sustained.rssEndMb.toFixed(0)} MB at the end`,
   '>= 95/s, memory flat (<= +50 MB)',
   sustained.perSecond >= 95 && sustained.failed === 0 && sustained.rssEndMb - sustained.rssStartMb <= 50,
+);
+
+process.stderr.write('baton serve webhooks...\n');
+const hooks = await webhookFigures(path.join(root, 'bin', 'baton.js'), 500, 25);
+row(
+  `webhook to first task start (${hooks.deliveries} signed deliveries at ${hooks.perSecond}/s, another process), p50`,
+  `${hooks.startP50Ms.toFixed(1)} ms`,
+  `p99 ${hooks.startP99Ms.toFixed(1)} ms; 202 answered p50 ${hooks.answerP50Ms.toFixed(1)} ms, p99 ${hooks.answerP99Ms.toFixed(1)} ms`,
+  '',
+  '< 20 ms',
+  hooks.startP50Ms < 20,
 );
 
 process.stderr.write('built-in skill find-errors over a generated 1 GB log...\n');
