@@ -29,6 +29,11 @@ const HEAD_BYTES = 16 * 1024;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'vendor', 'target', 'coverage']);
 const CONFIG_FILES = new Set(['baton.config.yaml', 'baton.config.yml', 'package.json', 'package-lock.json', 'tsconfig.json']);
 
+/** Whether the walk goes into the folder `name` found in a folder `depth` levels below the root (0: the root's own). */
+export function walksInto(name: string, depth: number): boolean {
+  return depth < MAX_DEPTH && !name.startsWith('.') && !SKIP_DIRS.has(name);
+}
+
 export function findWorkflowFiles(root: string): WorkflowScan {
   const files: WorkflowFile[] = [];
   let seen = 0;
@@ -47,7 +52,7 @@ export function findWorkflowFiles(root: string): WorkflowScan {
       }
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (depth < MAX_DEPTH && !entry.name.startsWith('.') && !SKIP_DIRS.has(entry.name)) walk(full, depth + 1);
+        if (walksInto(entry.name, depth)) walk(full, depth + 1);
         continue;
       }
       if (!entry.isFile() || CONFIG_FILES.has(entry.name)) continue;

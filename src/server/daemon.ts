@@ -4,7 +4,6 @@
  * the interrupted runs of the store taken over; on stop, every drive interrupted, so the
  * next start resumes what was left. The HTTP API (api.ts) is one front end over it.
  */
-import { watch } from 'node:fs';
 import path from 'node:path';
 import { createRun, type DriveOptions } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
@@ -16,6 +15,7 @@ import { driveExtras } from '../runs/drive-options.js';
 import { sourceChangeNote } from '../runs/source-change.js';
 import type { RunState } from '../engine/state.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
+import { watchFolders, type FolderWatch } from '../runs/folder-watch.js';
 import { didYouMean } from '../spec/suggest.js';
 import type { RequestOrigin, RunStatus, RunTrigger } from '../store/events.js';
 import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
@@ -103,25 +103,29 @@ export class Daemon {
   }
 
   /**
-   * Reloads the folder when a file in it changes (fs.watch, recursive; changes within
-   * `debounceMs` are taken together). A file that stops loading keeps its last good
-   * version, served as before, and the problem is shown by the API and the log.
+   * Reloads the folder when a file in it changes (the folders the scan walks, each watched:
+   * runs/folder-watch.ts, not .baton or node_modules; changes within `debounceMs` are taken
+   * together). A file that stops loading keeps its last good version, served as before, and
+   * the problem is shown by the API and the log.
    */
   watchWorkflows(debounceMs = 200): void {
     let timer: NodeJS.Timeout | undefined;
-    let watcher: ReturnType<typeof watch>;
+    let watcher: FolderWatch;
     try {
-      watcher = watch(this.options.workflowsDir, { recursive: true }, (_event, file) => {
-        // Only what can be a workflow: a run's own output, logs or data files change nothing here.
-        if (file && (/(^|[/\\])(\.baton|node_modules|\.git)([/\\]|$)/.test(String(file)) || !WORKFLOW_FILE.test(String(file)))) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => void this.loadWorkflows({ keepLastGood: true }).catch((err: unknown) => this.options.log(`reloading: ${String(err)}`)), debounceMs);
-      });
+      watcher = watchFolders(
+        this.options.workflowsDir,
+        (file) => {
+          // Only what can be a workflow: a run's own output or data files change nothing here.
+          if (!WORKFLOW_FILE.test(file)) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => void this.loadWorkflows({ keepLastGood: true }).catch((err: unknown) => this.options.log(`reloading: ${String(err)}`)), debounceMs);
+        },
+        (message) => this.options.log(message),
+      );
     } catch (err) {
       this.options.log(`not watching ${this.options.workflowsDir} for changes: ${(err as Error).message}`);
       return;
     }
-    watcher.on('error', (err) => this.options.log(`watching ${this.options.workflowsDir}: ${err.message}`));
     this.interrupt.signal.addEventListener('abort', () => watcher.close(), { once: true });
     const stopTimers = this.stopTimers;
     this.stopTimers = () => {
