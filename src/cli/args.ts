@@ -1,3 +1,4 @@
+import { parseJson } from '../expr/safe-json.js';
 import { BatonError } from '../observability/errors.js';
 
 /** Parses repeated `key=value` options (`--input`, `--env`) into a map. */
@@ -32,4 +33,14 @@ export function parsePositiveInt(value: string | undefined, option: string): num
     });
   }
   return n;
+}
+
+/** `--data` of `baton emit`: JSON (null when not given); not JSON is USAGE_BAD_DATA. */
+export function parseEventData(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return parseJson(text, '--data');
+  } catch (err) {
+    throw new BatonError('USAGE_BAD_DATA', `--data is not JSON: ${(err as Error).message} (quote it for the shell: --data '{"ok": true}')`, { cause: err });
+  }
 }

@@ -1,6 +1,5 @@
 import { emitAndRecord } from '../../runs/emit.js';
-import { parseJson } from '../../expr/safe-json.js';
-import { BatonError } from '../../observability/errors.js';
+import { parseEventData } from '../args.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore } from '../store.js';
@@ -19,14 +18,7 @@ interface EmitFlags extends ContinueFlags {
 export default async function emit(name: string, flags: EmitFlags): Promise<number> {
   const remote = await remoteFor(flags);
   if (remote) return (await import('../remote/act.js')).remoteEmit(remote, name, flags);
-  let data: unknown = null;
-  if (flags.data !== undefined) {
-    try {
-      data = parseJson(flags.data, '--data');
-    } catch (err) {
-      throw new BatonError('USAGE_BAD_DATA', `--data is not JSON: ${(err as Error).message} (quote it for the shell: --data '{"ok": true}')`, { cause: err });
-    }
-  }
+  const data = parseEventData(flags.data);
   const store = await openCliStore(flags);
   try {
     const only = flags.run === undefined ? undefined : await store.runs.resolveRunId(flags.run);

@@ -5,9 +5,8 @@
  * `--json` and exit codes. What the server refuses comes back with its code (RUN_HELD,
  * RUN_FINISHED, WAIT_NOT_FOUND...) and the exit code of its category.
  */
-import { parseJson } from '../../expr/safe-json.js';
 import { BatonError } from '../../observability/errors.js';
-import { parsePositiveInt } from '../args.js';
+import { parseEventData, parsePositiveInt } from '../args.js';
 import type { ViewFlags } from '../drive.js';
 import { EXIT } from '../exit.js';
 import { visible } from '../render/visible.js';
@@ -102,14 +101,7 @@ interface EmitFlags extends ViewFlags {
 
 /** Delivers the event; each run it reached is followed in turn, to its end or its next wait. */
 export async function remoteEmit(remote: Remote, name: string, flags: EmitFlags): Promise<number> {
-  let data: unknown = null;
-  if (flags.data !== undefined) {
-    try {
-      data = parseJson(flags.data, '--data');
-    } catch (err) {
-      throw new BatonError('USAGE_BAD_DATA', `--data is not JSON: ${(err as Error).message} (quote it for the shell: --data '{"ok": true}')`, { cause: err });
-    }
-  }
+  const data = parseEventData(flags.data);
   const only = flags.run === undefined ? undefined : (await runView(remote, flags.run)).run_id;
   const answer = await remote.server.post<{ delivered: Array<{ run_id: string; tasks: string[] }> }>(`/api/events/${encodeURIComponent(name)}`, { data, ...(only === undefined ? {} : { run_id: only }) });
   if (answer.delivered.length === 0) {

@@ -13,7 +13,7 @@ import type { RunRecord } from '../store.js';
 import type { Database } from './driver.js';
 import queries from './pools.sql';
 import { sqliteError } from './sqlite-errors.js';
-import { parseNamedQueries, type Statement } from './statements.js';
+import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
 
 const sql = parseNamedQueries(queries);
 
@@ -44,23 +44,21 @@ interface RunRow {
 type Decided = { short: PoolShortage[]; stale: PoolHold[] };
 
 export class SqlitePoolStore implements PoolStore {
-  private statements: Record<string, Statement> | undefined;
   private readonly waiters = new ReleaseWaiters();
   private takeTx?: (request: HoldRequest, isGone: (run: RunRecord) => boolean) => PoolShortage[];
+
+  /** Prepared at first use: most commands that open a store never touch a pool. */
+  private readonly prepared: () => Record<string, Statement>;
 
   constructor(
     private readonly db: Database,
     private readonly file: string,
-  ) {}
+  ) {
+    this.prepared = preparedOnUse(db, sql);
+  }
 
-  /** Prepared at first use: most commands that open a store never touch a pool. */
   private get q(): Record<string, Statement> {
-    if (this.statements === undefined) {
-      const prepared: Record<string, Statement> = {};
-      for (const [name, text] of sql) prepared[name] = this.db.prepare(text) as Statement;
-      this.statements = prepared;
-    }
-    return this.statements;
+    return this.prepared();
   }
 
   async acquire(request: HoldRequest, isGone: (run: RunRecord) => boolean): Promise<AcquireResult> {

@@ -6,24 +6,21 @@ import type { RunAdmissionAsk } from '../events.js';
 import { QUEUE_SCAN, type QueueSnapshot } from '../queue.js';
 import type { Database } from './driver.js';
 import { toRecord, type RunRow } from './sqlite-rows.js';
-import { parseNamedQueries, type Statement } from './statements.js';
+import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
 import queries from './queue.sql';
 
 const sql = parseNamedQueries(queries);
 
 export class SqliteQueue {
-  private statements?: Record<string, Statement>;
-
-  constructor(private readonly db: Database) {}
-
   /** Prepared at first use: a store opened by a command that queues nothing never needs them. */
+  private readonly prepared: () => Record<string, Statement>;
+
+  constructor(db: Database) {
+    this.prepared = preparedOnUse(db, sql);
+  }
+
   private get q(): Record<string, Statement> {
-    if (this.statements === undefined) {
-      const prepared: Record<string, Statement> = {};
-      for (const [name, text] of sql) prepared[name] = this.db.prepare(text) as Statement;
-      this.statements = prepared;
-    }
-    return this.statements;
+    return this.prepared();
   }
 
   /** The queue now; call inside a transaction (the holders of a key are read when asked). */

@@ -5,7 +5,7 @@
  */
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
-import { parseNamedQueries, type Statement } from './statements.js';
+import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
 import queries from './triggers.sql';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
 
@@ -36,21 +36,19 @@ interface ScheduleDbRow {
 }
 
 export class SqliteTriggerStore implements TriggerStore {
-  private statements: Record<string, Statement> | undefined;
+
+  /** Prepared at first use: most commands that open a store never fire a trigger. */
+  private readonly prepared: () => Record<string, Statement>;
 
   constructor(
     private readonly db: Database,
     private readonly file: string,
-  ) {}
+  ) {
+    this.prepared = preparedOnUse(db, sql);
+  }
 
-  /** Prepared at first use: most commands that open a store never fire a trigger. */
   private get q(): Record<string, Statement> {
-    if (this.statements === undefined) {
-      const prepared: Record<string, Statement> = {};
-      for (const [name, text] of sql) prepared[name] = this.db.prepare(text) as Statement;
-      this.statements = prepared;
-    }
-    return this.statements;
+    return this.prepared();
   }
 
   async recordFiring(firing: NewFiring): Promise<{ firing: Firing } | { duplicate: Firing }> {

@@ -53,6 +53,22 @@ function named(name: string): string {
   return text;
 }
 
+/**
+ * The statements of a store's own .sql file (parsed by parseNamedQueries), prepared on the
+ * connection at first use: most commands that open a store never touch a given part of it.
+ */
+export function preparedOnUse(db: BetterSqlite3.Database, sql: ReadonlyMap<string, string>): () => Record<string, Statement> {
+  let statements: Record<string, Statement> | undefined;
+  return () => {
+    if (statements === undefined) {
+      const prepared: Record<string, Statement> = {};
+      for (const [name, text] of sql) prepared[name] = db.prepare(text) as Statement;
+      statements = prepared;
+    }
+    return statements;
+  };
+}
+
 /** Prepares every single statement of queries.sql once per connection. */
 export function prepareStatements(db: BetterSqlite3.Database): Statements {
   const out = {} as Statements;
