@@ -70,7 +70,7 @@ describe('the error category table', () => {
     const missing = [...usedCodes({ constructors: true, literals: true })]
       .filter(([code]) => !CATEGORY_OF_CODE.has(code))
       .map(([code, file]) => `${code} (${file})`);
-    expect(missing, 'add these codes to src/observability/error-categories.ts').toEqual([]);
+    expect(missing, 'add these codes to src/observability/error-codes.ts').toEqual([]);
   });
 
   it('maps categories to exit codes and HTTP statuses', () => {

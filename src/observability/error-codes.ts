@@ -1,0 +1,355 @@
+/**
+ * Every error code baton uses, by category (error-categories.ts says what each category
+ * means to a shell and to HTTP). Adding a code: put it here under its category;
+ * error-categories.test.ts scans src/ and fails for a code that is used but not listed.
+ */
+import type { ErrorCategory } from './error-categories.js';
+
+export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
+  usage: [
+    // the HTTP API (server/api.ts): a request that does not match its schema, a body too big,
+    // a method a route does not take; baton serve on an address other than loopback (no access control yet)
+    'API_BAD_REQUEST',
+    'API_BODY_TOO_LARGE',
+    'API_METHOD_NOT_ALLOWED',
+    // a webhook body that is not the JSON its content type says (triggers/webhook.ts)
+    'WEBHOOK_PAYLOAD',
+    'SERVER_NOT_LOOPBACK',
+    // `baton emit --data` that is not JSON; `baton approve` of a run with several approvals open, none named
+    'USAGE_BAD_DATA',
+    // `baton run -` with nothing (or too much) on standard input; a --timeout that is not a duration
+    'USAGE_STDIN',
+    'USAGE_BAD_DURATION',
+    // `baton run -` of a kind of file baton.config.yaml's scripts.allowed_extensions does not list
+    'SCRIPT_NOT_ALLOWED',
+    'WAIT_AMBIGUOUS',
+    // command-line arguments
+    'CLI_BAD_NUMBER',
+    'CLI_BAD_RUN_ID',
+    'CLI_BAD_PAIR',
+    'CLI_BAD_SINCE',
+    'CLI_USAGE',
+    'EXPORT_WRITE',
+    // inputs and secrets given to a run
+    'INPUT_MISSING',
+    'INPUT_SECRET_MISSING',
+    'INPUT_TYPE',
+    'INPUT_UNKNOWN',
+    // a workflow's concurrency key that cannot be evaluated over the run's inputs, or is empty (engine/admission.ts)
+    'RUN_CONCURRENCY_KEY',
+    // an expression given to `baton eval` (in a workflow file they are SPEC_ problems)
+    'EXPR_EVAL',
+    'EXPR_SYNTAX',
+    // baton.config.yaml and BATON_HOME
+    'CONFIG_AMBIGUOUS',
+    // the file's syntax problems: the SPEC_ codes of source.ts renamed by parseConfig
+    'CONFIG_DUPLICATE_KEY',
+    'CONFIG_FILE_TOO_LARGE',
+    'CONFIG_JSON_SYNTAX',
+    'CONFIG_TOO_DEEP',
+    'CONFIG_YAML_SYNTAX',
+    'CONFIG_YAML_WARNING',
+    'CONFIG_YAML_ALIAS',
+    'CONFIG_HOME_NOT_FOLDER',
+    'CONFIG_INVALID',
+    'CONFIG_READ',
+    'CONFIG_TOO_LARGE',
+    'CONFIG_TYPE',
+    'CONFIG_UNKNOWN_FIELD',
+    // a file given to `baton import`
+    'IMPORT_EMPTY',
+    'IMPORT_EVENT',
+    'IMPORT_EVENT_TYPE',
+    'IMPORT_EXPANSION',
+    'IMPORT_HEADER',
+    'IMPORT_JSON',
+    'IMPORT_NO_EVENTS',
+    'IMPORT_NO_HEADER',
+    'IMPORT_ORDER',
+    'IMPORT_READ',
+    // a recorded sandbox that resume could not enter as written
+    'IMPORT_SANDBOX',
+    'IMPORT_SEQ',
+    'IMPORT_SNAPSHOT',
+    'IMPORT_UNKNOWN_TASK',
+    'IMPORT_VERSION',
+    'IMPORT_VERSION_TOO_NEW',
+    // a run id prefix that fits several runs: give more characters
+    'STORE_RUN_AMBIGUOUS',
+    // the sandbox (cli/sandbox.ts): a --sandbox value that is no mode, a writable folder that
+    // is missing (or /), a store over the network with none, a BATON_SANDBOX that lies
+    'SANDBOX_MODE',
+    'SANDBOX_WRITABLE',
+    'SANDBOX_STORE_NETWORK',
+    'SANDBOX_NOT_INSIDE',
+    // `baton step` / `baton summary` called outside a script that `baton run` runs
+    'STEP_NO_RUN',
+    // `baton mcp`: a tool's arguments that do not go together (file and text); a get_logs
+    // offset that no page gave
+    'MCP_BAD_ARGUMENTS',
+    'LOG_BAD_OFFSET',
+    // `baton mcp` with a memory store, which the runs it starts could not share
+    'MCP_MEMORY_STORE',
+    // `baton create`/`generate`/`init`: a name that cannot name a workflow file, a file that cannot be written
+    'TEMPLATE_NAME',
+    'TEMPLATE_WRITE',
+  ],
+  invalid_workflow: [
+    'SPEC_CALLBACK_DEPENDS',
+    'SPEC_CALLBACK_IN_LOOP',
+    'SPEC_CALLBACK_NOT_TOP_LEVEL',
+    'SPEC_CALLBACK_SELF',
+    'SPEC_CALLBACK_UNREACHABLE',
+    'SPEC_CONFLICT',
+    'SPEC_CYCLE',
+    'SPEC_DEPENDS_IN_TEMPLATE',
+    'SPEC_DEPENDS_ON_TEMPLATE',
+    'SPEC_DUPLICATE_ID',
+    'SPEC_DUPLICATE_KEY',
+    'SPEC_DURATION',
+    'SPEC_EMPTY',
+    'SPEC_EXPR_SYNTAX',
+    'SPEC_FIELD_NOT_ALLOWED',
+    'SPEC_FILE_TOO_LARGE',
+    'SPEC_INVALID',
+    'SPEC_INVALID_ID',
+    'SPEC_INVALID_VALUE',
+    'SPEC_JSON_SYNTAX',
+    'SPEC_MISSING_FIELD',
+    'SPEC_MISSING_ID',
+    'SPEC_NESTED_DEPENDENCY',
+    'SPEC_PROGRAM_NOT_FOUND',
+    'SPEC_RETRY_NO_ATTEMPTS',
+    'SPEC_RETRY_ON_COMPOSITE',
+    'SPEC_SELF_DEPENDENCY',
+    'SPEC_STAGE_CONDITION',
+    'SPEC_TOO_DEEP',
+    'SPEC_TOO_MANY_PROBLEMS',
+    'SPEC_TYPE',
+    'SPEC_UNKNOWN_AGENT',
+    // a task's `resources` naming a pool baton.config.yaml does not have, or more than it has
+    'SPEC_UNKNOWN_RESOURCE',
+    'SPEC_RESOURCE_OVER_CAPACITY',
+    'SPEC_UNKNOWN_FIELD',
+    'SPEC_UNKNOWN_STAGE',
+    'SPEC_UNKNOWN_TASK',
+    'SPEC_UNUSED_AGENT',
+    'SPEC_URL_HOST',
+    'SPEC_YAML_SYNTAX',
+    'SPEC_YAML_WARNING',
+    'SPEC_YAML_ALIAS',
+    'SPEC_ENCODING',
+    // what expressions read (spec/expr-check.ts)
+    'SPEC_UNKNOWN_CONTEXT',
+    'SPEC_CONTEXT_UNAVAILABLE',
+    'SPEC_UNKNOWN_INPUT',
+    'SPEC_UNKNOWN_SECRET',
+    'SPEC_UNKNOWN_PROPERTY',
+    'SPEC_MISSING_DEPENDENCY',
+    'SPEC_SHELL_VARIABLE_IS_CONTEXT',
+    // a warning: `concurrency: N`, the older form of `concurrency: {tasks: N}`
+    'SPEC_CONCURRENCY_NUMBER',
+    // `uses:` of a skill that is not there, has nothing to run, or is given inputs it does
+    // not declare (spec/normalize-skill.ts, when the loader is given the skills)
+    // a schedule trigger's cron expression or time zone (spec/normalize.ts; the values of
+    // each cron field are checked by the scheduler: TRIGGER_CRON)
+    'SPEC_INVALID_CRON',
+    'SPEC_INVALID_TIMEZONE',
+    'TRIGGER_CRON',
+    'SPEC_UNKNOWN_SKILL',
+    'SPEC_SKILL_NOT_RUNNABLE',
+    'SPEC_SKILL_INPUT',
+    // a TypeScript/JavaScript workflow's code (sdk/load.ts): it does not bundle, an import
+    // does not resolve, its top level threw, or it exports no workflow()
+    'CODE_EVAL',
+    'CODE_IMPORT',
+    'CODE_NO_WORKFLOW',
+    'CODE_SYNTAX',
+    // a skill's SKILL.md (skills/skill-file.ts): the Agent Skills standard's rules
+    'SKILL_NO_FRONT_MATTER',
+    'SKILL_YAML',
+    'SKILL_NAME',
+    'SKILL_NAME_FOLDER',
+    'SKILL_DESCRIPTION',
+    'SKILL_FIELD_TYPE',
+    'SKILL_UNKNOWN_FIELD',
+    'SKILL_NOT_PORTABLE',
+    'SKILL_ENTRY',
+    // `baton skill run` of a skill with no runnable entry
+    'SKILL_NOT_RUNNABLE',
+    // a script baton cannot tell how to run; a workflow() call with bad settings
+    'CODE_NO_INTERPRETER',
+    'CODE_BAD_WORKFLOW',
+  ],
+  run_failed: [
+    // a code run (engine/steps/): a step failed or was given bad options, its result cannot
+    // be recorded, the code threw, took another path on a resume, or a wait ended unanswered
+    'STEP_ERROR',
+    'STEP_FAILED',
+    'STEP_CANCELLED',
+    'STEP_KEY_INVALID',
+    'STEP_BAD_OPTIONS',
+    'STEP_REQUIRED',
+    'STEP_RESULT_TOO_LARGE',
+    'STEP_RESULT_NOT_JSON',
+    // the `baton step` process of a script's step died before saying how its command ended
+    'STEP_CLIENT_LOST',
+    'CODE_FAILED',
+    'CODE_STALLED',
+    'RUN_CHILD_FAILED',
+    'RUN_NONDETERMINISTIC',
+    'APPROVAL_REJECTED',
+    'APPROVAL_TIMEOUT',
+    'EVENT_TIMEOUT',
+    // a task's attempt (executors)
+    'EXEC_ABORTED',
+    'EXEC_EXIT_CODE',
+    'EXEC_NUL_BYTE',
+    'EXEC_SIGNAL',
+    'EXEC_SPAWN',
+    'EXEC_TIMEOUT',
+    'HTTP_NETWORK',
+    'HTTP_REQUEST',
+    'HTTP_STATUS',
+    'SCRIPT_OUTPUT',
+    // a value that would change a URL's scheme or host, found as the task runs
+    'EXPR_URL',
+    // ctx.sh and ctx.http in a TypeScript workflow's step (sdk/): a command that failed,
+    // output that is not JSON; and SH_BAD_VALUE, a value the script put in a command
+    // (null, an object...): the script author's mistake, but found only as the step runs,
+    // so it fails that step like any other run-time error rather than being usage
+    'HTTP_JSON',
+    'SH_BAD_VALUE',
+    'SH_EXIT',
+    'SH_JSON',
+    // JSON from a task, a response or fromJSON() nested too deeply or too big to keep
+    'DATA_TOO_DEEP',
+    'DATA_TOO_LARGE',
+    // composites and the run as a whole (engine)
+    'LOOP_FAILED',
+    'LOOP_ITEMS',
+    'PARALLEL_FAILED',
+    'RUN_TASKS_FAILED',
+    'RUN_TASK_FAILED',
+    // the workflow's `outputs:` could not be evaluated once its tasks ended
+    'RUN_OUTPUTS',
+    'RUN_TIMEOUT',
+    'TASK_FAILED',
+    // a task asking, as it runs, for a pool the configuration does not have, or for more than it has (engine/resources.ts)
+    'RESOURCE_UNKNOWN',
+    'RESOURCE_OVER_CAPACITY',
+  ],
+  not_found: [
+    // a route the API does not have; a workflow the served folder does not have; a webhook path no trigger serves
+    'API_NOT_FOUND',
+    'WEBHOOK_NOT_FOUND',
+    // `baton schedule rm|pause|resume` of a schedule there is not
+    'SCHEDULE_NOT_FOUND',
+    'WORKFLOW_NOT_FOUND',
+    // a skill folder without SKILL.md; `baton skills show` of a skill the project has not
+    'SKILL_NOT_FOUND',
+    // `baton approve` of a run with no such approval open
+    'WAIT_NOT_FOUND',
+    // `baton create --template` / `generate --type` of a template baton does not have
+    'TEMPLATE_NOT_FOUND',
+    'CLI_TASK_NOT_FOUND',
+    // a workflow's code file (sdk/load.ts) that is missing, or cannot be read (as SPEC_READ)
+    'CODE_NOT_FOUND',
+    'CODE_READ',
+    'RUN_UNKNOWN_TASK',
+    'SPEC_READ',
+    'STORE_NOT_FOUND',
+    'STORE_RUN_NOT_FOUND',
+  ],
+  unauthenticated: [
+    // a webhook delivery whose signature is missing or wrong, or whose signed timestamp is
+    // outside the trigger's tolerance (triggers/webhook.ts)
+    'WEBHOOK_SIGNATURE',
+    'WEBHOOK_STALE',
+  ],
+  rate_limited: [
+    // more webhook deliveries than server.webhook_rate per second
+    'WEBHOOK_RATE',
+  ],
+  conflict: [
+    // a webhook delivery (its signature, or delivery id) that was recorded before: a replay
+    'WEBHOOK_REPLAY',
+    // an API start whose idempotency key came before with a run that could not start, or is starting now
+    'RUN_IDEMPOTENCY_KEY',
+    // `baton schedule rm` of a schedule a workflow file declares (pause it, or edit the file)
+    'SCHEDULE_IN_FILE',
+    // starting a run created to be started later (engine createRun) that has started already
+    'RUN_ALREADY_STARTED',
+    // starting or resuming a run that waits in the queue for its turn (runs/admission.ts)
+    'RUN_QUEUED',
+    // `baton skills new` of a skill that exists
+    'SKILL_EXISTS',
+    // `baton export -o FILE` of a file that exists, without --force
+    'EXPORT_EXISTS',
+    // `baton create`/`generate` of a file that exists, without --force
+    'TEMPLATE_EXISTS',
+    'RUN_FINISHED',
+    'RUN_HELD',
+    'RUN_NOTHING_TO_RETRY',
+    'RUN_NOT_FINISHED',
+    'RUN_NOT_CODE',
+    'RUN_TAKEN_OVER',
+    'STORE_RUN_EXISTS',
+  ],
+  unavailable: [
+    // baton serve stopping (it takes no new runs), or unable to listen on its port; a
+    // webhook whose secret_env names a variable the server's environment does not set
+    'SERVER_STOPPING',
+    'WEBHOOK_SECRET_UNSET',
+    'SERVER_LISTEN',
+    // the CLI's --server: no answer from that URL (refused, no such host, timed out), or an
+    // answer that is not baton's JSON (runs/remote-client.ts)
+    'SERVER_UNREACHABLE',
+    'SERVER_BAD_ANSWER',
+    // bubblewrap is missing, or cannot make a sandbox on this machine: a run that asks for
+    // one refuses to start (never runs unsandboxed)
+    'SANDBOX_UNAVAILABLE',
+    // SIGTERM or SIGHUP stopped the process driving a run (the CLI exits 128 + the signal)
+    'RUN_INTERRUPTED',
+    // `baton step` in a script whose baton process is gone (killed): resume the run
+    'STEP_SERVER_GONE',
+    // no folder gives the step socket a path short enough (TMPDIR too long)
+    'STEP_SOCKET_PATH',
+    // `baton mcp` could not start a baton process for a run, or it exited before recording the run
+    'RUN_LAUNCH',
+    'RUN_NOT_STARTED',
+    'STORE_BUSY',
+    'STORE_CANT_OPEN',
+    'STORE_CORRUPT',
+    'STORE_DISK_FULL',
+    'STORE_DRIVER',
+    'STORE_IO',
+    'STORE_READONLY',
+    'STORE_SCHEMA_TOO_NEW',
+    'STORE_SQLITE',
+    'STORE_UNSUPPORTED',
+  ],
+  internal: [
+    // a code run reached a front end that was not given a way to load code
+    'RUN_CODE_UNSUPPORTED',
+    // `baton step` and the baton running the script disagree on their protocol (two
+    // installs), or this copy of baton has no bin/baton.js for scripts to call
+    'STEP_PROTOCOL',
+    'STEP_NO_LAUNCHER',
+    // this copy of baton has no templates/ folder, or a template baton cannot rename
+    'TEMPLATE_MISSING',
+    'TEMPLATE_BROKEN',
+    // the engine found no task it could start: a bug in planning
+    'ENGINE_STUCK',
+    // validation lets no unknown task type through, so reaching the executor is a bug
+    'EXEC_UNKNOWN_TYPE',
+    // a skill task, or a child run of code, driven by something that cannot run them (a
+    // front end that passed no skill catalog or code loader): a bug
+    'EXEC_NO_SKILLS',
+    'RUN_CHILD_CODE',
+    // a run's log has no RunCreated event: its history was damaged outside baton
+    'RUN_NO_SNAPSHOT',
+    'SPEC_INTERNAL',
+    'UNKNOWN',
+  ],
+};
