@@ -10,6 +10,8 @@
  * - not_found: a run, a task of a run, a file or a store that does not exist.
  * - unauthenticated: the request does not prove who sent it (a webhook delivery without
  *   a valid signature, or signed too long ago).
+ * - forbidden: the request proves who sent it, but their roles do not allow it (or the
+ *   route is not in the permission table).
  * - conflict: the thing exists but is in the wrong state for the request (held by a
  *   live process, already finished, already there, delivered before).
  * - rate_limited: more requests than the server takes in a while; try again later.
@@ -23,7 +25,7 @@
 import { CODES } from './error-codes.js';
 import { BatonError } from './errors.js';
 
-export type ErrorCategory = 'usage' | 'invalid_workflow' | 'run_failed' | 'not_found' | 'unauthenticated' | 'conflict' | 'rate_limited' | 'unavailable' | 'internal';
+export type ErrorCategory = 'usage' | 'invalid_workflow' | 'run_failed' | 'not_found' | 'unauthenticated' | 'forbidden' | 'conflict' | 'rate_limited' | 'unavailable' | 'internal';
 
 /** Exit codes of every baton command; errors get theirs from their category (exitCodeOf). */
 export const EXIT = {
@@ -49,6 +51,7 @@ export const EXIT_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
   run_failed: EXIT.failed,
   not_found: EXIT.invalid,
   unauthenticated: EXIT.invalid,
+  forbidden: EXIT.invalid,
   conflict: EXIT.invalid,
   rate_limited: EXIT.unavailable,
   unavailable: EXIT.unavailable,
@@ -64,6 +67,7 @@ export const HTTP_STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = 
   run_failed: 200,
   not_found: 404,
   unauthenticated: 401,
+  forbidden: 403,
   conflict: 409,
   rate_limited: 429,
   unavailable: 503,

@@ -15,6 +15,10 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // a webhook body that is not the JSON its content type says (triggers/webhook.ts)
     'WEBHOOK_PAYLOAD',
     'SERVER_NOT_LOOPBACK',
+    // access (src/access): a role or namespace name that is not one; a token sent in the query string
+    'ACCESS_BAD_ROLE',
+    'ACCESS_BAD_NAMESPACE',
+    'AUTH_TOKEN_IN_QUERY',
     // `baton emit --data` that is not JSON; `baton approve` of a run with several approvals open, none named
     'USAGE_BAD_DATA',
     // `baton run -` with nothing (or too much) on standard input; a --timeout that is not a duration
@@ -260,14 +264,32 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_READ',
     'STORE_NOT_FOUND',
     'STORE_RUN_NOT_FOUND',
+    // a token id that baton token revoke (or the API) does not know; a namespace a request cannot see
+    'TOKEN_NOT_FOUND',
+    'NAMESPACE_NOT_FOUND',
   ],
   unauthenticated: [
+    // a request to baton serve without a token, with one that is not baton's, unknown, revoked or expired
+    'AUTH_MISSING',
+    'AUTH_BAD_TOKEN',
+    'AUTH_REVOKED',
+    'AUTH_EXPIRED',
     // a webhook delivery whose signature is missing or wrong, or whose signed timestamp is
     // outside the trigger's tolerance (triggers/webhook.ts)
     'WEBHOOK_SIGNATURE',
     'WEBHOOK_STALE',
   ],
+  forbidden: [
+    // a token whose roles do not grant what the request needs (src/access/permissions.ts); a
+    // request to a route the permission table does not list; approving a run one started
+    // (server.access.separate_approvers)
+    'ACCESS_DENIED',
+    'ACCESS_UNLISTED',
+    'APPROVAL_BY_STARTER',
+  ],
   rate_limited: [
+    // too many failed authentications from one address in a while
+    'AUTH_RATE_LIMITED',
     // more webhook deliveries than server.webhook_rate per second
     'WEBHOOK_RATE',
   ],
@@ -295,6 +317,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'RUN_NOT_CODE',
     'RUN_TAKEN_OVER',
     'STORE_RUN_EXISTS',
+    // a token id made twice (60 random bits clashed: make another)
+    'STORE_TOKEN_EXISTS',
   ],
   unavailable: [
     // baton serve stopping (it takes no new runs), or unable to listen on its port; a
