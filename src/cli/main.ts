@@ -394,6 +394,7 @@ export function buildProgram(): Command {
     .option('-w, --workflows <folder>', "the folder of workflow files (default: the project's root)")
     .option('--grace <seconds>', 'on SIGTERM, how long running runs have to end before they are left interrupted', '10')
     .option('--webhook-rate <n>', 'webhook deliveries taken per second (and in a burst); past it they are answered 429', '1000')
+    .option('--auth-rate <n>', 'failed authentications one address may make in a minute; past it the address is answered 429 until the minute is over', '20')
     .option('--max-running <n>', 'most runs running at once over the store; more wait in the queue, by priority (default: server.max_running in baton.config.yaml, else no limit)')
     .addOption(storeOption())
     .action(lazy(() => import('./commands/serve.js')));

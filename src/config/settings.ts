@@ -4,6 +4,7 @@
  * reports, the sandbox, and what an agent may do over MCP. Each setting is checked with
  * file:line:col and a hint, like a workflow file's fields; pure.
  */
+import { isNamespaceName } from '../access/names.js';
 import type { Reporter } from '../spec/diagnostics.js';
 import { parseDuration } from '../spec/duration.js';
 import { didYouMean } from '../spec/suggest.js';
@@ -42,6 +43,13 @@ export interface ServerSettings {
    * `baton run` both honour it (runs/admission.ts). Default: no limit.
    */
   max_running?: number;
+  /**
+   * Namespaces besides `default` (docs/access.md), each with its folder of workflows
+   * (relative to this file; absolute after loading). `baton serve` serves each.
+   */
+  namespaces?: Record<string, { workflows: string }>;
+  /** Whoever started a run may not answer its approvals through the server (segregation of duties). Default false. */
+  separate_approvers?: boolean;
 }
 
 export interface McpSettings {
@@ -69,7 +77,7 @@ export const SETTING_HELP = {
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
   sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
-  server: 'runs started on this store: max_running (most running at once; default no limit)',
+  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
 } as const;
 
@@ -129,13 +137,21 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     const pools = parseResources(map, rep);
     if (pools) into.resources = pools;
   }
-  const server = section(map, 'server', rep, ['max_running']);
+  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers']);
   if (server) {
     const out: ServerSettings = {};
     if (Object.hasOwn(server, 'max_running')) {
       const value = server.max_running;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) rep.error('CONFIG_TYPE', '`server.max_running` must be a whole number, at least 1', rep.value(server, 'max_running'), 'e.g. max_running: 4');
       else out.max_running = value;
+    }
+    if (Object.hasOwn(server, 'separate_approvers')) {
+      if (typeof server.separate_approvers !== 'boolean') rep.error('CONFIG_TYPE', '`server.separate_approvers` must be true or false', rep.value(server, 'separate_approvers'));
+      else out.separate_approvers = server.separate_approvers;
+    }
+    if (Object.hasOwn(server, 'namespaces')) {
+      const namespaces = parseNamespaces(server, rep);
+      if (namespaces) out.namespaces = namespaces;
     }
     into.server = out;
   }
@@ -213,4 +229,27 @@ function duration(map: Map, key: string, rep: Reporter): number | undefined {
   }
   rep.error('CONFIG_TYPE', `\`scripts.${key}\` must be a duration such as 300s, 5m or 1h (a bare number is seconds)`, rep.value(map, key));
   return undefined;
+}
+
+/** `server.namespaces`: {name: {workflows: folder}}, each name a namespace name (access/names.ts). */
+function parseNamespaces(server: Map, rep: Reporter): Record<string, { workflows: string }> | undefined {
+  const value = server.namespaces;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    rep.error('CONFIG_TYPE', '`server.namespaces` must be a map of namespace names to {workflows: folder}', rep.value(server, 'namespaces'), 'e.g. namespaces: {acme: {workflows: tenants/acme}}');
+    return undefined;
+  }
+  const out: Record<string, { workflows: string }> = {};
+  for (const [name, entry] of Object.entries(value as Map)) {
+    if (!isNamespaceName(name) || name === 'default') {
+      rep.error('CONFIG_TYPE', `\`server.namespaces\`: ${JSON.stringify(name)} is not a namespace name (lower-case letters, digits and dashes; \`default\` is the served folder itself)`, rep.value(value as Map, name));
+      continue;
+    }
+    const workflows = (entry as Map | null)?.workflows;
+    if (typeof workflows !== 'string' || workflows.trim() === '') {
+      rep.error('CONFIG_TYPE', `\`server.namespaces.${name}\` needs workflows: the folder of its workflow files`, rep.value(value as Map, name), `e.g. ${name}: {workflows: tenants/${name}}`);
+      continue;
+    }
+    out[name] = { workflows };
+  }
+  return out;
 }

@@ -47,11 +47,14 @@ export interface QueueTurn {
  * key evaluated over its inputs. RUN_CONCURRENCY_KEY when the key cannot be evaluated or
  * comes out empty: the run is then not recorded.
  */
-export function admissionAsk(workflow: Workflow, inputs: Record<string, unknown>, priority = 0): RunAdmissionAsk {
+export function admissionAsk(workflow: Workflow, inputs: Record<string, unknown>, priority = 0, namespace?: string): RunAdmissionAsk {
   const ask: RunAdmissionAsk = { priority };
   const limit = workflow.run_concurrency;
   if (limit === undefined) return ask;
-  ask.concurrency = { key: concurrencyKey(workflow, inputs), limit: limit.limit, on_conflict: limit.on_conflict };
+  // Keys are per namespace: two tenants' `deploy-prod` are two keys. The default namespace's
+  // keep their plain form (as recorded before namespaces).
+  const key = concurrencyKey(workflow, inputs);
+  ask.concurrency = { key: namespace === undefined || namespace === 'default' ? key : `${namespace}/${key}`, limit: limit.limit, on_conflict: limit.on_conflict };
   return ask;
 }
 

@@ -134,7 +134,10 @@ export class ResourceGate {
       return false;
     }
     const owner = this.run.owner;
-    const result = await pools.acquire({ run_id: state.runId, task: key, attempt, ...(owner ? { owner } : {}), wants, capacities, at: session.now() }, isOwnerGone);
+    // Pools are per namespace: another namespace's `db` is another pool with the same capacity.
+    const scope = poolScope(state.namespace);
+    const acquired = await pools.acquire({ run_id: state.runId, task: key, attempt, ...(owner ? { owner } : {}), wants: scope.in(wants), capacities: scope.in(capacities), at: session.now() }, isOwnerGone);
+    const result = acquired.acquired ? acquired : { ...acquired, short: acquired.short.map((short) => ({ ...short, pool: scope.out(short.pool) })) };
     if (state.task(key).status !== 'ready' || session.stopping) {
       if (result.acquired) await pools.release(state.runId, key);
       return false;
@@ -180,6 +183,16 @@ export class ResourceGate {
       this.run.session.wake();
     });
   }
+}
+
+/** A namespace's pool names as the store keeps them (`<namespace>/<pool>`; the default namespace's as they are). */
+function poolScope(namespace: string): { in: (byPool: Readonly<Record<string, number>>) => Record<string, number>; out: (pool: string) => string } {
+  if (namespace === 'default') return { in: (byPool) => ({ ...byPool }), out: (pool) => pool };
+  const prefix = `${namespace}/`;
+  return {
+    in: (byPool) => Object.fromEntries(Object.entries(byPool).map(([pool, n]) => [prefix + pool, n])),
+    out: (pool) => (pool.startsWith(prefix) ? pool.slice(prefix.length) : pool),
+  };
 }
 
 /** Why a task can never get what it asks for, if it cannot. */

@@ -68,6 +68,10 @@ export interface DriveOptions {
    * person at the command line.
    */
   origin?: RequestOrigin;
+  /** The namespace the run belongs to (docs/access.md); default `default`. */
+  namespace?: string;
+  /** Who starts it, as the audit trail names them: recorded in its RunCreated. */
+  actor?: string;
   /**
    * The sandbox the process driving runs is in (cli/sandbox.ts), recorded in the RunCreated
    * of each run it creates (a new run, a child run), so resume and retry re-enter it.
@@ -160,13 +164,15 @@ function prepareRun(options: RunOptions) {
     ...(options.code ? { kind: 'code' as const, code: options.code } : {}),
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
     ...(options.trigger !== undefined ? { trigger: options.trigger } : {}),
+    ...(options.namespace !== undefined && options.namespace !== 'default' ? { namespace: options.namespace } : {}),
+    ...(options.actor !== undefined ? { actor: options.actor } : {}),
     inputs: masker ? masker.deep(state.inputs) : state.inputs,
     // Secrets given with --env are not recorded at all: a resume takes them from its environment.
     env: masker ? masker.deep(withoutSecrets(state.env, options.workflow.secrets)) : state.env,
     ...(state.source ? { source: state.source } : {}),
     ...(state.baseDir !== undefined ? { base_dir: state.baseDir } : {}),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-    ...(options.admission ? { admission: admissionAsk(options.workflow, state.inputs, options.admission.priority) } : {}),
+    ...(options.admission ? { admission: admissionAsk(options.workflow, state.inputs, options.admission.priority, options.namespace) } : {}),
   });
   state.apply(created);
   return { state, session, env, created };

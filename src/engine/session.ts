@@ -73,7 +73,7 @@ export class RunSession {
     const owner = this.options.owner;
     const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
     const ask = created.type === 'RunCreated' ? created.admission : undefined;
-    const decide = admission && ask ? admission.decide({ ...run, status: 'pending', updated_at: created.at, ...queueFields(ask) }, ask) : undefined;
+    const decide = admission && ask ? admission.decide({ ...run, namespace: (created.type === 'RunCreated' ? created.namespace : undefined) ?? 'default', status: 'pending', updated_at: created.at, ...queueFields(ask) }, ask) : undefined;
     const stored = await this.options.store.runs.createRun(run, [created], decide);
     for (const event of stored.slice(1)) this.state.apply(event);
     this.notifyEvents(stored);

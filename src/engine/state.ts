@@ -89,6 +89,8 @@ export class RunState {
   sandbox?: RunSandbox;
   /** What fired the run (RunCreated), when a trigger started it. */
   trigger?: RunTrigger;
+  /** The namespace it belongs to (RunCreated): its pool slots and concurrency keys are that namespace's. */
+  namespace = 'default';
   lastSeq = 0;
 
   constructor(
@@ -154,6 +156,7 @@ export class RunState {
         this.baseDir = event.base_dir;
         this.sandbox = event.sandbox;
         this.trigger = event.trigger;
+        this.namespace = event.namespace ?? 'default';
         return;
       case 'RunQueued':
         this.status = 'queued';

@@ -7,7 +7,7 @@ import { admissible, admitQueued, decideNewRun, queuePositions } from './admissi
 /** A tiny DSL: runs by id, with key@limit, priority and arrival order. */
 let clock = 0;
 function run(id: string, status: RunStatus, options: { key?: string; limit?: number; priority?: number } = {}): RunRecord {
-  const record: RunRecord = { id, workflow: 'w', status, created_at: ++clock, updated_at: clock, priority: options.priority ?? 0 };
+  const record: RunRecord = { id, namespace: 'default', workflow: 'w', status, created_at: ++clock, updated_at: clock, priority: options.priority ?? 0 };
   if (options.key !== undefined) {
     record.concurrency_key = options.key;
     record.concurrency_limit = options.limit ?? 1;

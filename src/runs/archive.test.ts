@@ -5,6 +5,7 @@ import { ArchiveReader, eventLine, headerLine } from './archive.js';
 
 const record: RunRecord = {
   id: '01KAQ3T6Y1A8N4W0V9C2M5XJ7B',
+  namespace: 'default',
   workflow: 'hello',
   status: 'succeeded',
   created_at: 1000,
@@ -83,7 +84,7 @@ describe('reading an export checks every line', () => {
 
   test('a version newer than this baton reads', () => {
     const lines = exported();
-    lines[0] = JSON.stringify({ format: 'baton-run', version: 2, run: { id: 'X', workflow: 'w', created_at: 1 } });
+    lines[0] = JSON.stringify({ format: 'baton-run', version: 2, run: { id: 'X', namespace: 'default', workflow: 'w', created_at: 1 } });
     expect(problems(lines)).toEqual(['1: IMPORT_VERSION_TOO_NEW: the export is version 2, newer than this baton reads (1): import it with a newer baton']);
   });
 

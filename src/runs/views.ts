@@ -35,6 +35,8 @@ export function statusView(store: Store, runId: string): Promise<StatusJson> {
 }
 
 export interface RunQuery {
+  /** Only this namespace's runs. */
+  namespace?: string;
   workflow?: string;
   status?: DisplayStatus;
   /** Only runs created at or after this time (ms since epoch). */

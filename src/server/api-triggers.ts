@@ -8,6 +8,9 @@ import { BatonError } from '../observability/errors.js';
 import { describeTrigger } from '../triggers/describe.js';
 import { addSchedule, pauseSchedule, removeSchedule } from '../triggers/schedule-admin.js';
 import type { Daemon } from './daemon.js';
+import { auditNote, principalOf } from './auth.js';
+import { hookUrl } from './hooks.js';
+import type { Context } from 'hono';
 
 const ErrorRef = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), category: z.string(), message: z.string() }) }) } } };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'error', ...ErrorRef }]));
@@ -89,28 +92,32 @@ const routes = {
 
 export function mountTriggerRoutes(app: OpenAPIHono, daemon: Daemon): void {
   app.openapi(routes.triggers, (c) => {
-    const triggers = [...daemon.workflows.values()].flatMap((w) =>
-      (w.workflow.triggers ?? []).map((t) => ({ workflow: w.name, type: t.type, fires_on: describeTrigger(t), config: t.config as Record<string, unknown>, ...(t.config.webhook ? { url: `/hooks${t.config.webhook}` } : {}) })),
+    const catalog = catalogOf(c, daemon);
+    const triggers = [...catalog.workflows.values()].flatMap((w) =>
+      (w.workflow.triggers ?? []).map((t) => ({ workflow: w.name, type: t.type, fires_on: describeTrigger(t), config: t.config as Record<string, unknown>, ...(t.config.webhook ? { url: hookUrl(catalog.namespace, t.config.webhook) } : {}) })),
     );
     return c.json({ triggers }, 200);
   });
   app.openapi(routes.firings, async (c) => {
     const q = c.req.valid('query');
-    const firings = await daemon.store.triggers.listFirings({ ...(q.workflow ? { workflow: q.workflow } : {}), ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.before ? { before: q.before } : {}), limit: q.limit ?? 50 });
+    const firings = await daemon.store.triggers.listFirings({ namespace: principalOf(c).namespace, ...(q.workflow ? { workflow: q.workflow } : {}), ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.before ? { before: q.before } : {}), limit: q.limit ?? 50 });
     return c.json({ firings }, 200);
   });
-  app.openapi(routes.schedules, async (c) => c.json({ schedules: await daemon.schedules.list() }, 200));
+  app.openapi(routes.schedules, async (c) => c.json({ schedules: await catalogOf(c, daemon).schedules.list() }, 200));
   app.openapi(routes.addSchedule, async (c) => {
     const body = c.req.valid('json');
-    const loaded = daemon.workflow(body.workflow);
-    const id = await addSchedule(daemon.store.triggers, { workflow: loaded.name, file: loaded.file, cron: body.cron, timezone: body.timezone ?? 'UTC', missed: body.missed ?? 'skip' });
-    await daemon.schedules.restart();
-    return c.json(await scheduleView(daemon, id), 201);
+    const catalog = catalogOf(c, daemon);
+    const loaded = catalog.workflow(body.workflow);
+    const id = await addSchedule(daemon.store.triggers, { namespace: catalog.namespace, workflow: loaded.name, file: loaded.file, cron: body.cron, timezone: body.timezone ?? 'UTC', missed: body.missed ?? 'skip' });
+    auditNote(c, { target: id, detail: { workflow: loaded.name, cron: body.cron } });
+    await catalog.schedules.restart();
+    return c.json(await scheduleView(catalog, id), 201);
   });
   app.openapi(routes.removeSchedule, async (c) => {
     const { id } = c.req.valid('param');
-    await removeSchedule(daemon.store.triggers, await daemon.schedules.list(), id);
-    await daemon.schedules.restart();
+    const catalog = catalogOf(c, daemon);
+    await removeSchedule(daemon.store.triggers, await catalog.schedules.list(), id, catalog.namespace);
+    await catalog.schedules.restart();
     return c.json({ id, removed: true as const }, 200);
   });
   for (const [route, paused] of [
@@ -119,15 +126,21 @@ export function mountTriggerRoutes(app: OpenAPIHono, daemon: Daemon): void {
   ] as const) {
     app.openapi(route, async (c) => {
       const { id } = c.req.valid('param');
-      await pauseSchedule(daemon.store.triggers, await daemon.schedules.list(), id, paused);
-      await daemon.schedules.restart();
-      return c.json(await scheduleView(daemon, id), 200);
+      const catalog = catalogOf(c, daemon);
+      await pauseSchedule(daemon.store.triggers, await catalog.schedules.list(), id, paused, Date.now(), catalog.namespace);
+      await catalog.schedules.restart();
+      return c.json(await scheduleView(catalog, id), 200);
     });
   }
 }
 
-async function scheduleView(daemon: Daemon, id: string) {
-  const view = (await daemon.schedules.list()).find((v) => v.id === id);
+/** The caller's namespace as served here. */
+function catalogOf(c: Context, daemon: Daemon) {
+  return daemon.catalog(principalOf(c).namespace);
+}
+
+async function scheduleView(catalog: ReturnType<Daemon['catalog']>, id: string) {
+  const view = (await catalog.schedules.list()).find((v) => v.id === id);
   if (!view) throw new BatonError('SCHEDULE_NOT_FOUND', `schedule ${id} is gone`);
   return view;
 }

@@ -10,6 +10,8 @@ import { loadCatalog, skillRoots } from '../skills/catalog.js';
 import { parseWorkflow } from '../spec/load.js';
 import { describeTrigger } from '../triggers/describe.js';
 import type { Daemon } from './daemon.js';
+import { principalOf } from './auth.js';
+import { hookUrl } from './hooks.js';
 
 const ErrorRef = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), category: z.string(), message: z.string() }) }) } } };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'error', ...ErrorRef }]));
@@ -62,10 +64,11 @@ const routes = {
 
 export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
   app.openapi(routes.workflow, async (c) => {
-    const loaded = daemon.workflow(c.req.valid('param').name);
+    const catalog = daemon.catalog(principalOf(c).namespace);
+    const loaded = catalog.workflow(c.req.valid('param').name);
     const w = loaded.workflow;
-    const schedules = (await daemon.schedules.list()).filter((s) => s.workflow === loaded.name);
-    const lastRuns = await runViews(daemon.store, { workflow: loaded.name, limit: 5 });
+    const schedules = (await catalog.schedules.list()).filter((s) => s.workflow === loaded.name);
+    const lastRuns = await runViews(daemon.store, { namespace: catalog.namespace, workflow: loaded.name, limit: 5 });
     return c.json(
       {
         name: loaded.name,
@@ -73,7 +76,7 @@ export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
         ...(w.description ? { description: w.description } : {}),
         kind: loaded.code ? 'code' : 'file',
         inputs: w.inputs as Record<string, unknown>,
-        triggers: (w.triggers ?? []).map((t) => ({ type: t.type, fires_on: describeTrigger(t), ...(t.config.webhook ? { url: `/hooks${t.config.webhook}` } : {}) })),
+        triggers: (w.triggers ?? []).map((t) => ({ type: t.type, fires_on: describeTrigger(t), ...(t.config.webhook ? { url: hookUrl(catalog.namespace, t.config.webhook) } : {}) })),
         schedules,
         last_runs: lastRuns,
       } as Record<string, unknown>,
@@ -88,7 +91,7 @@ export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
   });
   app.openapi(routes.skills, async (c) => {
     const { q, limit } = c.req.valid('query');
-    const catalog = loadCatalog(skillRoots(loadProject({ cwd: daemon.workflowsDir })));
+    const catalog = loadCatalog(skillRoots(loadProject({ cwd: daemon.catalog(principalOf(c).namespace).dir })));
     const head = (s: (typeof catalog.skills)[number]) => ({ name: s.name, description: s.description, ...(s.tags.length > 0 ? { tags: s.tags } : {}), runnable: s.entry !== undefined, ...(s.origin ? { from: s.origin } : {}), folder: s.dir });
     if (q === undefined) return c.json({ skills: catalog.skills.slice(0, limit ?? 200).map(head) }, 200);
     const { searchSkills } = await import('../skills/search.js');

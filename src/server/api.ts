@@ -20,6 +20,9 @@ import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
 import { startOnce } from './idempotent-start.js';
+import { auditNote, authorize, principalOf, refuseUnlisted } from './auth.js';
+import { ruleFor } from '../access/permissions.js';
+import type { Context } from 'hono';
 import { eventStream } from './event-stream.js';
 
 /** The largest request body read: runs are started with inputs, not data. */
@@ -271,6 +274,8 @@ export function openApiDocument(): unknown {
 export interface ApiOptions {
   /** Webhook deliveries taken per second (hooks.ts); default 1000. */
   webhookRate?: number;
+  /** Failed authentications one address may make in a minute (server/auth.ts); default 20. */
+  authFailuresPerMinute?: number;
 }
 
 export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono {
@@ -283,6 +288,13 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     },
   });
 
+  // Before anything else: who asks, and whether the permission table lets them (server/auth.ts).
+  const authorized = authorize({ store: daemon.store, log: (line) => daemon.log(line), hasNamespace: (name) => daemon.catalogs.has(name), ...(options.authFailuresPerMinute ? { failuresPerMinute: options.authFailuresPerMinute } : {}) });
+  app.use('*', async (c, next) => {
+    // A route the app serves that the table does not list is refused, never served.
+    if (ruleFor(c.req.method, c.req.path) === undefined && routed(app, c.req.method, c.req.path)) return refuseUnlisted(c);
+    return authorized(c as never, next);
+  });
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorDocument(new BatonError('API_BODY_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`)), 413) }));
 
   app.openapi(routes.health, (c) => c.json({ status: 'ok' as const, version: VERSION }, 200));
@@ -290,21 +302,25 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     await daemon.store.runs.listRuns({ limit: 1 });
     return c.json({ status: 'ready' as const }, 200);
   });
-  app.openapi(routes.workflows, (c) =>
-    c.json(
+  app.openapi(routes.workflows, (c) => {
+    const catalog = daemon.catalog(principalOf(c).namespace);
+    return c.json(
       {
-        workflows: [...daemon.workflows.values()].map((w) => ({ name: w.name, file: w.file, ...(w.workflow.description ? { description: w.workflow.description } : {}), inputs: w.workflow.inputs as Record<string, unknown> })),
-        problems: daemon.problems.map((p) => ({ file: p.file, message: p.message })),
+        workflows: [...catalog.workflows.values()].map((w) => ({ name: w.name, file: w.file, ...(w.workflow.description ? { description: w.workflow.description } : {}), inputs: w.workflow.inputs as Record<string, unknown> })),
+        problems: catalog.problems.map((p) => ({ file: p.file, message: p.message })),
       },
       200,
-    ),
-  );
+    );
+  });
   app.openapi(routes.startRun, async (c) => {
     const { name } = c.req.valid('param');
     const body = bodyOf(c, () => c.req.valid('json'));
-    const launch = () => daemon.launch(name, body?.inputs ?? {}, 'api', undefined, body?.priority);
+    const who = principalOf(c);
+    const launch = () =>
+      daemon.launch({ namespace: who.namespace, workflow: name, inputs: body?.inputs ?? {}, origin: 'api', actor: who.actor, ...(body?.priority === undefined ? {} : { priority: body.priority }) });
     const key = body?.idempotency_key;
-    const { runId, status, again } = key === undefined ? { ...(await launch()), again: false } : await startOnce(daemon, name, key, launch);
+    const { runId, status, again } = key === undefined ? { ...(await launch()), again: false } : await startOnce(daemon, who.namespace, name, key, launch);
+    auditNote(c, { target: runId, detail: { workflow: name, ...(again ? { idempotent_repeat: true } : {}) } });
     c.header('Location', `/api/runs/${runId}`);
     const shown = status === 'queued' || status === 'cancelled' ? status : again ? status : ('pending' as const);
     const answer = { run_id: runId, status: shown, links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } };
@@ -314,67 +330,69 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     const query = c.req.valid('query');
     const limit = query.limit ?? 20;
     const before = query.cursor === undefined ? undefined : { created_at: Number(query.cursor.slice(0, query.cursor.indexOf('.'))), id: query.cursor.slice(query.cursor.indexOf('.') + 1) };
-    const runs = await runViews(daemon.store, { workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}) });
+    const runs = await runViews(daemon.store, { namespace: principalOf(c).namespace, workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}) });
     const last = runs.at(-1);
     // The page is full: there may be more, from after its last run.
     const next = runs.length === limit && last ? { next_cursor: `${Date.parse(last.created_at)}.${last.run_id}` } : {};
     return c.json({ runs: runs as unknown as Record<string, unknown>[], ...next }, 200);
   });
   app.openapi(routes.run, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     return c.json((await statusView(daemon.store, id)) as unknown as Record<string, unknown>, 200);
   });
   app.openapi(routes.tasks, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const view = await statusView(daemon.store, id);
     return c.json({ run_id: id, status: view.status, tasks: view.tasks as unknown as Record<string, unknown>[] }, 200);
   });
   app.openapi(routes.cancel, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const body = bodyOf(c, () => c.req.valid('json'));
     const how = await daemon.cancel(id, body?.reason ?? 'cancelled over the API');
     return c.json({ run_id: id, status: how === 'requested' ? 'cancel_requested' : 'cancelling' }, 202);
   });
   app.openapi(routes.retry, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const from = bodyOf(c, () => c.req.valid('json'))?.from;
     await daemon.act(id, { kind: 'retry', ...(from === undefined ? {} : { from }) });
     return c.json({ run_id: id, status: 'running' }, 202);
   });
   app.openapi(routes.resume, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     await daemon.act(id, { kind: 'resume' });
     return c.json({ run_id: id, status: 'running' }, 202);
   });
   app.openapi(routes.emit, async (c) => {
     const { name } = c.req.valid('param');
     const body = bodyOf(c, () => c.req.valid('json'));
-    const only = body?.run_id === undefined ? undefined : await daemon.store.runs.resolveRunId(body.run_id);
-    const reached = await daemon.emit(name, body?.data ?? null, only);
+    const only = body?.run_id === undefined ? undefined : await runIdOf(c, daemon, body.run_id);
+    const reached = await daemon.emit(principalOf(c).namespace, name, body?.data ?? null, only);
     return c.json({ event: name, delivered: reached.map((d) => ({ run_id: d.runId, tasks: d.tasks })) }, 200);
   });
-  app.openapi(routes.approvals, async (c) => c.json({ approvals: await openApprovals(daemon) }, 200));
+  app.openapi(routes.approvals, async (c) => c.json({ approvals: await openApprovals(daemon, principalOf(c).namespace) }, 200));
   app.openapi(routes.approveOnly, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const { approved, comment } = c.req.valid('json');
-    const delivered = await daemon.approve(id, undefined, { approved, ...(comment === undefined ? {} : { comment }) });
+    auditNote(c, { detail: { approved, ...(comment === undefined ? {} : { comment }) } });
+    const delivered = await daemon.approve(id, undefined, { approved, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
     return c.json({ run_id: id, task: delivered.tasks[0], approved, timed_out: delivered.timedOut === true }, 200);
   });
   app.openapi(routes.approve, async (c) => {
     const { id: given, task } = c.req.valid('param');
-    const id = await daemon.store.runs.resolveRunId(given);
+    const id = await runIdOf(c, daemon, given);
     const { approved, comment } = c.req.valid('json');
-    const delivered = await daemon.approve(id, task, { approved, ...(comment === undefined ? {} : { comment }) });
+    auditNote(c, { detail: { task, approved, ...(comment === undefined ? {} : { comment }) } });
+    const delivered = await daemon.approve(id, task, { approved, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
     return c.json({ run_id: id, task, approved, timed_out: delivered.timedOut === true }, 200);
   });
   app.openapi(routes.logs, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const query = c.req.valid('query');
     const page = await readLogPage(daemon.store.logs, id, { ...(query.task ? { task: query.task } : {}), ...(query.offset !== undefined ? { offset: query.offset } : {}), limitBytes: query.limit_bytes ?? 64 * 1024 });
     return c.json(page, 200);
   });
   app.openapi(routes.events, async (c) => {
-    const id = await daemon.store.runs.resolveRunId(c.req.valid('param').id);
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const query = c.req.valid('query');
     const lastEventId = c.req.valid('header')['last-event-id'];
     return eventStream(c, daemon.store, id, { logs: query.logs !== 'false', ...(query.task === undefined ? {} : { task: query.task }), ...(lastEventId === undefined ? {} : { lastEventId }) }) as never;
@@ -402,16 +420,26 @@ function bodyOf<T>(c: { req: { header: (name: string) => string | undefined } },
   return c.req.header('content-length') === '0' || !c.req.header('content-type') ? undefined : read();
 }
 
-/** The approvals open in the store's waiting runs. */
-async function openApprovals(daemon: Daemon) {
+/** The run a request names (a full id or a unique prefix), among its caller's namespace's: another's is not found. */
+function runIdOf(c: Context, daemon: Daemon, given: string): Promise<string> {
+  return daemon.store.runs.resolveRunId(given, principalOf(c).namespace);
+}
+
+/** The approvals open in the namespace's waiting runs. */
+async function openApprovals(daemon: Daemon, namespace: string) {
   const out: Array<{ run_id: string; workflow: string; task: string; prompt?: string; timeout_at?: number }> = [];
-  for (const run of await daemon.store.runs.listRuns({ status: 'waiting', limit: 1000 })) {
+  for (const run of await daemon.store.runs.listRuns({ namespace, status: 'waiting', limit: 1000 })) {
     for (const wait of openWaits(await loadRun(daemon.store.runs, run.id))) {
       if (wait.kind !== 'approval') continue;
       out.push({ run_id: run.id, workflow: run.workflow, task: wait.task, ...(wait.prompt ? { prompt: wait.prompt } : {}), ...(wait.timeout_at ? { timeout_at: wait.timeout_at } : {}) });
     }
   }
   return out;
+}
+
+/** Whether the app has a route for `method` on `path`. */
+function routed(app: OpenAPIHono, method: string, path: string): boolean {
+  return methodsFor(app, path).includes(method === 'HEAD' ? 'GET' : method);
 }
 
 /** The methods the app serves on `path` (for a 405's Allow header). */

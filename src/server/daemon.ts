@@ -1,6 +1,7 @@
 /**
- * The long-running side of baton (`baton serve`): the workflows of a folder, loaded and
- * kept by name; runs started by name (recorded at once, driven in this process); on start,
+ * The long-running side of baton (`baton serve`): the workflows of a folder per namespace
+ * (catalog.ts), loaded and kept by name; runs started by name (recorded at once, driven in
+ * this process); on start,
  * the interrupted runs of the store taken over; on stop, every drive interrupted, so the
  * next start resumes what was left. The HTTP API (api.ts) is one front end over it.
  */
@@ -10,18 +11,12 @@ import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/r
 import { answerApproval, answeredBy, type Delivered } from '../engine/steps/answer.js';
 import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
-import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../runs/definition.js';
 import { driveExtras } from '../runs/drive-options.js';
 import { sourceChangeNote } from '../runs/source-change.js';
 import type { RunState } from '../engine/state.js';
-import { findWorkflowFiles } from '../runs/workflow-files.js';
-import { watchFolders, type FolderWatch } from '../runs/folder-watch.js';
-import { didYouMean } from '../spec/suggest.js';
 import type { RequestOrigin, RunStatus, RunTrigger } from '../store/events.js';
-import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
-import { EventFeed } from './event-feed.js';
-import { Schedules } from './schedules.js';
-import { TriggerHub } from './trigger-hub.js';
+import { Catalog } from './catalog.js';
+import type { Principal } from '../access/principal.js';
 import { TimerWatch } from './timer-watch.js';
 import { QueuePump, serverAdmission } from './queue.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
@@ -30,8 +25,10 @@ import type { RunOwner, Store } from '../store/store.js';
 
 export interface DaemonOptions {
   store: Store;
-  /** The folder of workflow files. */
+  /** The folder of workflow files of the default namespace. */
   workflowsDir: string;
+  /** The other namespaces served, each with its folder (server.namespaces in baton.config.yaml). */
+  namespaces?: Readonly<Record<string, string>>;
   owner: RunOwner;
   /** A line for the daemon's log (stderr). */
   log: (line: string) => void;
@@ -39,32 +36,51 @@ export interface DaemonOptions {
   loopbackOnly?: boolean;
   /** Most runs running at once over the store (--max-running, server.max_running); default no limit. */
   maxRunning?: number;
+  /** Whoever started a run may not answer its approvals (server.separate_approvers): segregation of duties. */
+  separateApprovers?: boolean;
 }
 
-/** Files whose change may change a served workflow (code workflows import their neighbours). */
-const WORKFLOW_FILE = /\.(ya?ml|json|[cm]?[jt]s)$/i;
+/** A run asked for by name: in which namespace, by whom, how. */
+export interface LaunchRequest {
+  namespace: string;
+  workflow: string;
+  inputs: Record<string, unknown>;
+  origin: RequestOrigin;
+  /** As the audit trail names them; recorded in the run's RunCreated. */
+  actor?: string;
+  trigger?: RunTrigger;
+  /** Its place among queued runs (higher first; default 0). */
+  priority?: number;
+}
 
 /** Unfinished runs looked at on start, at most (they are few: interrupted or waiting ones). */
 const TAKE_OVER_SCAN = 10_000;
 
 export class Daemon {
-  readonly workflows = new Map<string, LoadedWorkflow>();
-  problems: WorkflowProblem[] = [];
+  /** The namespaces served, by name; `default` always. */
+  readonly catalogs = new Map<string, Catalog>();
   private readonly drives = new Map<string, Promise<void>>();
   private readonly interrupt = new AbortController();
   private readonly extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> = driveExtras();
   private stopping = false;
-  readonly hub: TriggerHub;
-  readonly schedules: Schedules;
-  readonly feed: EventFeed;
   /** Starts queued runs in their turn (server/queue.ts). */
   readonly queue: QueuePump;
 
   constructor(private readonly options: DaemonOptions) {
-    const host = { store: options.store, workflows: this.workflows, start: this.start.bind(this), log: options.log };
-    this.hub = new TriggerHub(host);
-    this.schedules = new Schedules(host, this.hub);
-    this.feed = new EventFeed(host, this.hub);
+    const folders: Array<[string, string]> = [['default', options.workflowsDir], ...Object.entries(options.namespaces ?? {}).filter(([name]) => name !== 'default')];
+    for (const [namespace, dir] of folders) {
+      const catalog: Catalog = new Catalog({
+        namespace,
+        dir,
+        store: options.store,
+        extras: this.extras,
+        log: options.log,
+        stopping: () => this.stopping,
+        start: (name, inputs, origin, trigger, priority, actor) =>
+          this.start({ namespace, workflow: name, inputs, origin, ...(trigger ? { trigger } : {}), ...(actor ? { actor } : {}), ...(priority === undefined ? {} : { priority }) }),
+      });
+      this.catalogs.set(namespace, catalog);
+    }
     this.queue = new QueuePump({
       store: options.store,
       limits: this.limits,
@@ -84,11 +100,6 @@ export class Daemon {
     return this.options.store;
   }
 
-  /** The folder of workflow files served. */
-  get workflowsDir(): string {
-    return this.options.workflowsDir;
-  }
-
   get loopbackOnly(): boolean {
     return this.options.loopbackOnly ?? true;
   }
@@ -102,98 +113,21 @@ export class Daemon {
     return [...this.drives.keys()];
   }
 
-  /**
-   * Reloads the folder when a file in it changes (the folders the scan walks, each watched:
-   * runs/folder-watch.ts, not .baton or node_modules; changes within `debounceMs` are taken
-   * together). A file that stops loading keeps its last good version, served as before, and
-   * the problem is shown by the API and the log.
-   */
+  /** The namespace `name` served here; NAMESPACE_NOT_FOUND when there is none. */
+  catalog(name: string): Catalog {
+    const found = this.catalogs.get(name);
+    if (found) return found;
+    throw new BatonError('NAMESPACE_NOT_FOUND', `no namespace ${JSON.stringify(name.slice(0, 80))} on this server`, { details: { namespace: name.slice(0, 80) } });
+  }
+
+  /** Loads every namespace's workflows. */
+  async loadWorkflows(): Promise<void> {
+    for (const catalog of this.catalogs.values()) await catalog.load();
+  }
+
+  /** Reloads each namespace's folder when a file in it changes (catalog.ts). */
   watchWorkflows(debounceMs = 200): void {
-    let timer: NodeJS.Timeout | undefined;
-    let watcher: FolderWatch;
-    try {
-      watcher = watchFolders(
-        this.options.workflowsDir,
-        (file) => {
-          // Only what can be a workflow: a run's own output or data files change nothing here.
-          if (!WORKFLOW_FILE.test(file)) return;
-          clearTimeout(timer);
-          timer = setTimeout(() => void this.loadWorkflows({ keepLastGood: true }).catch((err: unknown) => this.options.log(`reloading: ${String(err)}`)), debounceMs);
-        },
-        (message) => this.options.log(message),
-      );
-    } catch (err) {
-      this.options.log(`not watching ${this.options.workflowsDir} for changes: ${(err as Error).message}`);
-      return;
-    }
-    this.interrupt.signal.addEventListener('abort', () => watcher.close(), { once: true });
-    const stopTimers = this.stopTimers;
-    this.stopTimers = () => {
-      stopTimers();
-      clearTimeout(timer);
-      watcher.close();
-    };
-  }
-
-  /**
-   * Loads every workflow of the folder. A file that does not load is kept as a problem
-   * (shown by the API); two files with one name: the first (by path) wins, the other is a
-   * problem. With `keepLastGood`, a workflow whose file no longer loads stays as it was.
-   */
-  async loadWorkflows(options: { keepLastGood?: boolean } = {}): Promise<void> {
-    const dir = this.options.workflowsDir;
-    const scan = findWorkflowFiles(dir);
-    const workflows = new Map<string, LoadedWorkflow>();
-    const problems: WorkflowProblem[] = [];
-    const skills = this.extras.skills?.lookup();
-    for (const found of scan.files) {
-      const file = path.join(dir, found.file);
-      try {
-        const loaded = await loadDefinition(file, skills, this.extras.resources);
-        if ('problem' in loaded) {
-          problems.push(loaded.problem);
-          continue;
-        }
-        for (const schedule of schedulesOf(loaded.workflow)) checkSchedule(schedule);
-        const earlier = workflows.get(loaded.name);
-        if (earlier) {
-          problems.push({ file, message: `workflow ${loaded.name} is also defined in ${earlier.file}, which is the one started by that name: rename one of them` });
-          continue;
-        }
-        workflows.set(loaded.name, loaded);
-      } catch (err) {
-        problems.push({ file, message: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    if (options.keepLastGood) {
-      for (const [name, kept] of this.workflows) {
-        const broken = problems.find((p) => p.file === kept.file);
-        if (broken && !workflows.has(name)) {
-          workflows.set(name, kept);
-          broken.message += ` (its last good version is still served)`;
-        }
-      }
-    }
-    const before = versions(this.workflows);
-    this.workflows.clear();
-    for (const [name, loaded] of workflows) this.workflows.set(name, loaded);
-    this.problems = problems;
-    // Triggers restart only when a workflow changed: a file watch restarted would drop the changes it was gathering.
-    if (!this.stopping && versions(this.workflows) !== before) {
-      await this.schedules.restart();
-      this.hub.watchFiles();
-    }
-    this.options.log(`loaded ${workflows.size} workflow${workflows.size === 1 ? '' : 's'} from ${dir}${problems.length > 0 ? `; ${problems.length} file${problems.length === 1 ? '' : 's'} with problems` : ''}`);
-    for (const problem of problems) this.options.log(`${problem.file}: ${problem.message}`);
-  }
-
-  /** The workflow named `name`; WORKFLOW_NOT_FOUND (with a near name) when the folder has none. */
-  workflow(name: string): LoadedWorkflow {
-    const loaded = this.workflows.get(name);
-    if (loaded) return loaded;
-    const broken = this.problems.find((p) => path.basename(p.file).replace(/\.[^.]+$/, '') === name);
-    const why = broken ? `: ${broken.file} has problems (${broken.message})` : didYouMean(name, [...this.workflows.keys()]);
-    throw new BatonError('WORKFLOW_NOT_FOUND', `no workflow ${name} in ${this.options.workflowsDir}${why}`, { details: { workflow: name } });
+    for (const catalog of this.catalogs.values()) catalog.watch(debounceMs);
   }
 
   /**
@@ -202,14 +136,19 @@ export class Daemon {
    * checked first: a run that cannot start is never recorded. `priority`: its place among
    * queued runs (higher first; default 0).
    */
-  async start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api', trigger?: RunTrigger, priority?: number): Promise<string> {
-    return (await this.launch(name, inputs, origin, trigger, priority)).runId;
+  async start(request: LaunchRequest): Promise<string> {
+    return (await this.launch(request)).runId;
   }
 
-  /** start(), with the new run's status: `pending` (it starts now), `queued`, or `cancelled` (skipped). */
-  async launch(name: string, inputs: Record<string, unknown>, origin: RequestOrigin = 'api', trigger?: RunTrigger, priority?: number): Promise<{ runId: string; status: RunStatus }> {
+  /**
+   * start(), with the new run's status: `pending` (it starts now), `queued`, or `cancelled`
+   * (skipped). Recorded in the audit trail as `run.start` by the trigger that fired it; a
+   * request's start is recorded by its front end (server/auth.ts, mcp-http.ts).
+   */
+  async launch(request: LaunchRequest): Promise<{ runId: string; status: RunStatus }> {
     if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new runs: start it again, or use another one');
-    const loaded = this.workflow(name);
+    const { namespace, workflow: name, inputs, origin, trigger, priority, actor } = request;
+    const loaded = this.catalog(namespace).workflow(name);
     const { runId, state } = await createRun({
       store: this.store,
       workflow: loaded.workflow,
@@ -218,6 +157,8 @@ export class Daemon {
       baseDir: path.dirname(loaded.file),
       inputs,
       origin,
+      namespace,
+      ...(actor !== undefined ? { actor } : {}),
       ...(trigger !== undefined ? { trigger } : {}),
       admission: serverAdmission(this.limits, priority),
     });
@@ -287,16 +228,22 @@ export class Daemon {
    * Delivers an event to the waits open for it (runs nobody drives go on here), and
    * records it for the event triggers, which fire at once.
    */
-  async emit(name: string, data: unknown, runId?: string): Promise<Delivered[]> {
-    const reached = await emitAndRecord(this.store, name, data, runId, 'api');
+  async emit(namespace: string, name: string, data: unknown, runId?: string): Promise<Delivered[]> {
+    const reached = await emitAndRecord(this.store, name, data, runId, 'api', namespace);
     for (const one of reached) if (one.continueHere) this.goOn(one.runId);
-    this.feed.poke();
+    this.catalog(namespace).feed.poke();
     return reached;
   }
 
   /** Answers an approval; a run nobody drives goes on here. */
-  async approve(runId: string, task: string | undefined, answer: { approved: boolean; comment?: string }): Promise<Delivered> {
-    const delivered = await answerApproval(this.store.runs, runId, task, { ...answer, by: answeredBy(), origin: 'api' });
+  async approve(runId: string, task: string | undefined, answer: { approved: boolean; comment?: string }, who?: Principal): Promise<Delivered> {
+    if (who !== undefined && this.options.separateApprovers) {
+      const created = (await this.store.runs.readEvents(runId))[0];
+      if (created?.type === 'RunCreated' && created.actor === who.actor) {
+        throw new BatonError('APPROVAL_BY_STARTER', `run ${runId} was started by ${who.actor}, who may not answer its approvals here (server.separate_approvers): someone else approves it`, { details: { run: runId } });
+      }
+    }
+    const delivered = await answerApproval(this.store.runs, runId, task, { ...answer, by: who?.actor ?? answeredBy(), origin: who?.origin === 'mcp' ? 'mcp' : 'api' });
     if (delivered.continueHere) this.goOn(delivered.runId);
     return delivered;
   }
@@ -341,14 +288,9 @@ export class Daemon {
 
   private stopTimers = () => {};
 
-  /**
-   * Starts the triggers: schedules (and, at start, the firings `missed: run-once` asks
-   * for), event triggers reading the store's events and run ends, file watches.
-   */
+  /** Starts every namespace's triggers (catalog.ts). */
   async startTriggers(): Promise<void> {
-    await this.schedules.catchUp();
-    this.schedules.watch();
-    await this.feed.start();
+    for (const catalog of this.catalogs.values()) await catalog.startTriggers();
   }
 
   /** Drives a stored run in the background; its end (or why it stopped) goes to the log. */
@@ -386,9 +328,7 @@ export class Daemon {
     this.stopping = true;
     this.stopTimers();
     this.queue.stop();
-    this.schedules.stop();
-    this.feed.stop();
-    this.hub.stop();
+    for (const catalog of this.catalogs.values()) catalog.stop();
     const all = () => Promise.all([...this.drives.values()]);
     if (this.drives.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -401,9 +341,4 @@ export class Daemon {
       await all();
     }
   }
-}
-
-/** What identifies the workflows served: each one's name, file and text. */
-function versions(workflows: ReadonlyMap<string, LoadedWorkflow>): string {
-  return [...workflows.values()].map((w) => `${w.name}\0${w.file}\0${w.sha256}`).join('\n');
 }

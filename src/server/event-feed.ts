@@ -16,8 +16,8 @@ const BATCH = 500;
  * another process, may be committed after it, and must not be skipped.
  */
 const END_OVERLAP_MS = 5000;
-const EVENTS_CURSOR = 'event-feed:emitted';
-const RUNS_CURSOR = 'event-feed:run-ends';
+/** Where each namespace's reading got to (the default namespace's under the names kept before namespaces). */
+const cursorName = (what: 'emitted' | 'run-ends', namespace: string) => (namespace === 'default' ? `event-feed:${what}` : `event-feed:${what}:${namespace}`);
 
 export class EventFeed {
   private timer?: NodeJS.Timeout;
@@ -33,18 +33,26 @@ export class EventFeed {
     private readonly hub: TriggerHub,
   ) {}
 
+  private get eventsCursor(): string {
+    return cursorName('emitted', this.host.namespace);
+  }
+
+  private get runsCursor(): string {
+    return cursorName('run-ends', this.host.namespace);
+  }
+
   /**
    * Starts reading. On the very first start on a store, from now: what was emitted and
    * what ended before any server read them is history, not news.
    */
   async start(everyMs = 500): Promise<void> {
     const t = this.host.store.triggers;
-    const kept = await t.getCursor(EVENTS_CURSOR);
+    const kept = await t.getCursor(this.eventsCursor);
     this.emitted = kept === undefined ? await t.lastEmitted() : Number(kept);
-    const keptEnds = await t.getCursor(RUNS_CURSOR);
+    const keptEnds = await t.getCursor(this.runsCursor);
     this.ends = keptEnds === undefined ? { ended_at: Date.now(), id: '' } : (JSON.parse(keptEnds) as EndCursor);
-    if (kept === undefined) await t.setCursor(EVENTS_CURSOR, String(this.emitted));
-    if (keptEnds === undefined) await t.setCursor(RUNS_CURSOR, JSON.stringify(this.ends));
+    if (kept === undefined) await t.setCursor(this.eventsCursor, String(this.emitted));
+    if (keptEnds === undefined) await t.setCursor(this.runsCursor, JSON.stringify(this.ends));
     this.timer = setInterval(() => this.poke(), everyMs);
     this.timer.unref();
   }
@@ -78,7 +86,7 @@ export class EventFeed {
       for (const event of events) await this.event(event);
       if (events.length > 0) {
         this.emitted = events[events.length - 1].seq;
-        await t.setCursor(EVENTS_CURSOR, String(this.emitted));
+        await t.setCursor(this.eventsCursor, String(this.emitted));
       }
       if (events.length < BATCH) break;
     }
@@ -96,7 +104,7 @@ export class EventFeed {
         from = { ended_at: last.ended_at, id: last.id };
         if (last.ended_at > this.ends.ended_at || (last.ended_at === this.ends.ended_at && last.id > this.ends.id)) {
           this.ends = from;
-          await t.setCursor(RUNS_CURSOR, JSON.stringify(this.ends));
+          await t.setCursor(this.runsCursor, JSON.stringify(this.ends));
         }
       }
       if (ended.length < BATCH) break;
@@ -105,8 +113,9 @@ export class EventFeed {
   }
 
   private async event(event: EmittedEvent): Promise<void> {
-    // An event sent to one run (`baton emit --run`) is for that run's wait, not for triggers.
-    if (event.run_id !== undefined) return;
+    // An event sent to one run (`baton emit --run`) is for that run's wait, not for triggers;
+    // another namespace's events are not this one's to see.
+    if (event.run_id !== undefined || (event.namespace ?? 'default') !== this.host.namespace) return;
     for (const { workflow, trigger } of this.hub.triggers('event')) {
       if (trigger.config.event !== event.name) continue;
       await this.hub.fire({ workflow: workflow.name, trigger, source: event.name, delivery: `event:${event.seq}`, data: { type: 'event', at: new Date(event.at).toISOString(), event: event.name, data: event.data } });
@@ -114,6 +123,7 @@ export class EventFeed {
   }
 
   private async runEnded(run: EndedRun, delivery: string): Promise<void> {
+    if (run.namespace !== this.host.namespace) return;
     for (const { workflow, trigger } of this.hub.triggers('event')) {
       const want = trigger.config.workflow_run;
       if (want === undefined || want.workflow !== run.workflow) continue;

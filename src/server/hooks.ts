@@ -1,6 +1,7 @@
 /**
  * Webhooks: POST /hooks/<path> fires the webhook trigger serving <path> (a trigger's
- * `config.webhook`). The delivery is checked (triggers/webhook.ts) and every outcome is
+ * `config.webhook`) in the default namespace, POST /ns/<namespace>/hooks/<path> in another
+ * (docs/access.md): a namespace's webhooks are its own, proven by their signatures. The delivery is checked (triggers/webhook.ts) and every outcome is
  * recorded as a firing, refusals included; answers are 202 with the run started, 200 when
  * the trigger's filter said no, and the error document otherwise (401 unsigned or forged,
  * 409 a replay, 429 past the rate). Past the rate, deliveries are not recorded one by one
@@ -9,6 +10,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { recordAudit } from '../access/audit.js';
 import { httpStatusOf } from '../observability/error-categories.js';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
@@ -30,10 +32,21 @@ export function mountHooks(app: OpenAPIHono, daemon: Daemon, options: HookOption
   }, 1000);
   report.unref();
 
-  app.use('/hooks/*', bodyLimit({ maxSize: MAX_HOOK_BODY_BYTES, onError: (c) => c.json(errorDocument(new BatonError('API_BODY_TOO_LARGE', `the delivery's body is over ${MAX_HOOK_BODY_BYTES} bytes`)), 413) }));
-  app.post('/hooks/*', async (c) => {
-    const hookPath = c.req.path.slice('/hooks'.length);
-    const found = [...daemon.hub.triggers('webhook')].find((t) => t.trigger.config.webhook === hookPath);
+  const limit = bodyLimit({ maxSize: MAX_HOOK_BODY_BYTES, onError: (c) => c.json(errorDocument(new BatonError('API_BODY_TOO_LARGE', `the delivery's body is over ${MAX_HOOK_BODY_BYTES} bytes`)), 413) });
+  app.use('/hooks/*', limit);
+  app.use('/ns/:namespace/hooks/*', limit);
+  app.post('/hooks/*', (c) => deliver(c, 'default', c.req.path.slice('/hooks'.length)));
+  app.post('/ns/:namespace/hooks/*', (c) => {
+    const namespace = c.req.param('namespace');
+    const catalog = daemon.catalogs.get(namespace);
+    const hookPath = c.req.path.slice(`/ns/${namespace}/hooks`.length);
+    if (catalog === undefined) return answer(c, new BatonError('WEBHOOK_NOT_FOUND', `no webhook trigger serves ${hookPath} in namespace ${namespace.slice(0, 80)}`, { details: { path: hookPath } }));
+    return deliver(c, namespace, hookPath);
+  });
+
+  async function deliver(c: Context, namespace: string, hookPath: string): Promise<Response> {
+    const catalog = daemon.catalog(namespace);
+    const found = [...catalog.hub.triggers('webhook')].find((t) => t.trigger.config.webhook === hookPath);
     if (found === undefined) return answer(c, new BatonError('WEBHOOK_NOT_FOUND', `no webhook trigger serves ${hookPath}: see GET /api/triggers for the webhooks served`, { details: { path: hookPath } }));
     if (!bucket.take()) {
       refused++;
@@ -42,7 +55,8 @@ export function mountHooks(app: OpenAPIHono, daemon: Daemon, options: HookOption
     }
     const { workflow, trigger } = found;
     const record = (err: BatonError) =>
-      daemon.store.triggers.recordFiring({ workflow: workflow.name, trigger: 'webhook', source: hookPath, at: Date.now(), outcome: 'refused', reason: err.message, code: err.code }).then(() => answer(c, err));
+      recordAudit(daemon.store, { actor: `webhook:${hookPath}`, roles: [], namespace, origin: 'trigger' }, { action: 'webhook', target: workflow.name, outcome: 'refused', error: err }).then(() =>
+      daemon.store.triggers.recordFiring({ namespace, workflow: workflow.name, trigger: 'webhook', source: hookPath, at: Date.now(), outcome: 'refused', reason: err.message, code: err.code })).then(() => answer(c, err));
     const secretName = trigger.config.secret_env;
     const secret = secretName === undefined ? undefined : process.env[secretName];
     if (secretName !== undefined && !secret) {
@@ -60,7 +74,7 @@ export function mountHooks(app: OpenAPIHono, daemon: Daemon, options: HookOption
       if (!(err instanceof BatonError)) throw err;
       return record(err);
     }
-    const fired = await daemon.hub.fire({
+    const fired = await catalog.hub.fire({
       workflow: workflow.name,
       trigger,
       source: hookPath,
@@ -73,7 +87,12 @@ export function mountHooks(app: OpenAPIHono, daemon: Daemon, options: HookOption
     }
     if (fired.error) return answer(c, fired.error);
     return c.json({ firing: fired.firing.id, outcome: fired.firing.outcome, reason: fired.firing.reason }, 200);
-  });
+  }
+}
+
+/** Where a namespace's webhook is served. */
+export function hookUrl(namespace: string, hookPath: string): string {
+  return namespace === 'default' ? `/hooks${hookPath}` : `/ns/${namespace}/hooks${hookPath}`;
 }
 
 function answer(c: Context, err: BatonError): Response {

@@ -1,7 +1,7 @@
 /**
  * Starting a run with an idempotency key (POST /api/workflows/{name}/runs with
  * `idempotency_key`): the first request with a key starts the run, every later one with
- * that key (to that workflow, on any server of the store) gets the same run back. The key
+ * that key (to that workflow of that namespace, on any server of the store) gets the same run back. The key
  * is kept as a firing of the workflow (trigger `api`, delivery `idempotency:<key>`), so the
  * store's uniqueness of deliveries is what makes it hold across servers, and the record
  * of firings shows which request started which run.
@@ -12,9 +12,9 @@ import type { Daemon } from './daemon.js';
 
 export type Started = { runId: string; status: RunStatus; again: boolean };
 
-export async function startOnce(daemon: Daemon, name: string, key: string, start: () => Promise<{ runId: string; status: RunStatus }>): Promise<Started> {
-  const workflow = daemon.workflow(name).name;
-  const recorded = await daemon.store.triggers.recordFiring({ workflow, trigger: 'api', source: `POST /api/workflows/${workflow}/runs`, at: Date.now(), outcome: 'started', delivery: `idempotency:${key}` });
+export async function startOnce(daemon: Daemon, namespace: string, name: string, key: string, start: () => Promise<{ runId: string; status: RunStatus }>): Promise<Started> {
+  const workflow = daemon.catalog(namespace).workflow(name).name;
+  const recorded = await daemon.store.triggers.recordFiring({ namespace, workflow, trigger: 'api', source: `POST /api/workflows/${workflow}/runs`, at: Date.now(), outcome: 'started', delivery: `idempotency:${key}` });
   if ('duplicate' in recorded) {
     const earlier = recorded.duplicate;
     if (earlier.run_id !== undefined) {

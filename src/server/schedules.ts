@@ -22,7 +22,7 @@ export class Schedules {
 
   /** Every schedule, with its next firing. */
   async list(now = new Date()): Promise<ScheduleView[]> {
-    return scheduleViews(this.host.workflows.values(), await this.host.store.triggers.listSchedules(), now, new Set(this.host.workflows.keys()));
+    return scheduleViews(this.host.workflows.values(), await this.host.store.triggers.listSchedules(this.host.namespace), now, new Set(this.host.workflows.keys()));
   }
 
   /**
@@ -32,7 +32,7 @@ export class Schedules {
   watch(everyMs = 2000): void {
     this.timer = setInterval(() => {
       void this.host.store.triggers
-        .listSchedules()
+        .listSchedules(this.host.namespace)
         .then((rows) => (JSON.stringify(rows) === this.rows ? undefined : this.restart()))
         .catch((err: unknown) => this.host.log(`reading schedules: ${String(err)}`));
     }, everyMs);
@@ -41,7 +41,7 @@ export class Schedules {
 
   /** (Re)starts a job for each schedule that is not paused. */
   async restart(): Promise<void> {
-    this.rows = JSON.stringify(await this.host.store.triggers.listSchedules());
+    this.rows = JSON.stringify(await this.host.store.triggers.listSchedules(this.host.namespace));
     const views = await this.list();
     for (const job of this.jobs) job.stop();
     this.jobs = [];
@@ -71,7 +71,7 @@ export class Schedules {
       if (view.missed !== 'run-once' || view.paused || view.problem !== undefined) continue;
       const last = lastFiring(view, now);
       if (last === undefined) continue;
-      const recent = await this.host.store.triggers.listFirings({ workflow: view.workflow, limit: 200 });
+      const recent = await this.host.store.triggers.listFirings({ namespace: this.host.namespace, workflow: view.workflow, limit: 200 });
       const newest = recent.find((f) => f.trigger === 'schedule' && f.source === view.id);
       if (newest !== undefined && newest.at >= last.getTime()) continue;
       this.host.log(`schedule ${view.id} of ${view.workflow} last fired at ${last.toISOString()} while no server ran (missed: run-once): one run now`);

@@ -7,6 +7,8 @@
  * where they all land, so each is recorded the same way.
  */
 import path from 'node:path';
+import { recordAudit } from '../access/audit.js';
+import { triggerActor } from '../access/principal.js';
 import { BatonError } from '../observability/errors.js';
 import type { LoadedWorkflow } from '../runs/definition.js';
 import type { Trigger } from '../spec/model.js';
@@ -18,9 +20,11 @@ import { decideFiring } from '../triggers/firing.js';
 
 export interface TriggerHost {
   readonly store: Store;
+  /** The namespace whose workflows these are: firings are recorded in it, runs started in it. */
+  readonly namespace: string;
   readonly workflows: ReadonlyMap<string, LoadedWorkflow>;
   /** Records a run and starts driving it (or queues it, with `priority`); throws why it cannot (SERVER_STOPPING, INPUT_TYPE...). */
-  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number): Promise<string>;
+  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number, actor?: string): Promise<string>;
   log(line: string): void;
 }
 
@@ -49,7 +53,7 @@ export class TriggerHub {
    */
   async fire(what: Firable): Promise<Fired> {
     const decision = decideFiring(what.trigger, what.data, process.env);
-    const base = { workflow: what.workflow, trigger: what.trigger.type, source: what.source, at: Date.now(), ...(what.delivery !== undefined ? { delivery: what.delivery } : {}) };
+    const base = { namespace: this.host.namespace, workflow: what.workflow, trigger: what.trigger.type, source: what.source, at: Date.now(), ...(what.delivery !== undefined ? { delivery: what.delivery } : {}) };
     const recorded = decision.start
       ? await this.host.store.triggers.recordFiring({ ...base, outcome: 'started' })
       : await this.host.store.triggers.recordFiring({ ...base, outcome: decision.outcome, reason: decision.reason, ...(decision.code !== undefined ? { code: decision.code } : {}) });
@@ -68,14 +72,17 @@ export class TriggerHub {
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) ${decision.outcome}: ${decision.reason}`);
       return { started: false, firing };
     }
+    const actor = triggerActor(what.trigger.type, what.source, this.host.namespace);
     try {
-      const runId = await this.host.start(what.workflow, decision.inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority);
+      const runId = await this.host.start(what.workflow, decision.inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority, actor.actor);
       await this.host.store.triggers.updateFiring(firing.id, { outcome: 'started', run_id: runId });
+      await recordAudit(this.host.store, actor, { action: 'run.start', target: runId, outcome: 'ok', detail: { workflow: what.workflow, firing: firing.id } });
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired: run ${runId}`);
       return { started: true, runId, firing: { ...firing, run_id: runId } };
     } catch (err) {
       const error = err instanceof BatonError ? err : new BatonError('RUN_NOT_STARTED', String(err));
       await this.host.store.triggers.updateFiring(firing.id, { outcome: 'failed', reason: error.message, code: error.code });
+      await recordAudit(this.host.store, actor, { action: 'run.start', target: what.workflow, outcome: 'failed', error, detail: { firing: firing.id } });
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired, and no run could start: ${error.message} [${error.code}]`);
       return { started: false, firing: { ...firing, outcome: 'failed', reason: error.message, code: error.code }, error };
     }

@@ -241,6 +241,10 @@ export type RunEvent =
       env: Record<string, string>;
       /** Who started the run (`mcp`); absent: the command line. */
       origin?: RequestOrigin;
+      /** The namespace it belongs to (docs/access.md); absent: `default`. */
+      namespace?: string;
+      /** Who started it, as the audit trail names them (`token:<id>`, `user:<name>`, `trigger:...`). */
+      actor?: string;
       /** What fired it, for a run a trigger started (origin `trigger`). */
       trigger?: RunTrigger;
       /** The file it came from and a hash of its text, to tell a resume that it changed. */

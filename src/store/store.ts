@@ -21,6 +21,8 @@ export interface RunOwner {
 
 export interface RunRecord {
   id: string;
+  /** The namespace it belongs to (its RunCreated's; `default` when that names none). */
+  namespace: string;
   workflow: string;
   status: RunStatus;
   created_at: number;
@@ -53,6 +55,8 @@ export interface RunRecord {
 }
 
 export interface RunFilter {
+  /** Only this namespace's runs. */
+  namespace?: string;
   workflow?: string;
   status?: RunStatus;
   /** Only runs created at or after this time (ms since epoch). */
@@ -135,9 +139,10 @@ export interface RunStore {
   /**
    * The full id of the one run whose id starts with `prefix` (case-insensitive), like git;
    * an id given in full wins over longer ids it starts. STORE_RUN_NOT_FOUND when none does
-   * (or the prefix is empty), STORE_RUN_AMBIGUOUS (listing some) when several do.
+   * (or the prefix is empty), STORE_RUN_AMBIGUOUS (listing some) when several do. With
+   * `namespace`, only that namespace's runs count: another's is not found, as if it did not exist.
    */
-  resolveRunId(prefix: string): Promise<string>;
+  resolveRunId(prefix: string, namespace?: string): Promise<string>;
   /**
    * Takes ownership of a run, atomically: it succeeds when the run has no owner, when
    * `owner` already holds it, or when `isGone(record)` says the holder is gone. Of two

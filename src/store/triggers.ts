@@ -12,6 +12,8 @@ export type FiringOutcome = 'started' | 'filtered' | 'refused' | 'duplicate' | '
 export interface Firing {
   /** Increasing: later firings have larger ids. */
   id: number;
+  /** The namespace of the workflow it fired (`default` when unset). */
+  namespace?: string;
   workflow: string;
   /** The trigger's type: schedule, webhook, file_change, event. */
   trigger: string;
@@ -35,6 +37,8 @@ export interface Firing {
 export type NewFiring = Omit<Firing, 'id'>;
 
 export interface FiringFilter {
+  /** Only this namespace's firings. */
+  namespace?: string;
   workflow?: string;
   outcome?: FiringOutcome;
   /** Only firings older than this id (the last id of a page, for the next page). */
@@ -47,6 +51,8 @@ export interface FiringFilter {
 export interface EmittedEvent {
   /** Increasing over the store. */
   seq: number;
+  /** Only waits and event triggers of this namespace take it (`default` when unset). */
+  namespace?: string;
   name: string;
   data: unknown;
   at: number;
@@ -56,8 +62,10 @@ export interface EmittedEvent {
 
 /** A schedule added with `baton schedule add`, or the pause of one declared in a file. */
 export interface ScheduleRow {
-  /** `added:<n>` for an added one; `file:<workflow>:<n>` for a file's n-th schedule. */
+  /** `added:<n>` for an added one (unique over the store); `file:<workflow>:<n>` for a file's n-th schedule (unique in its namespace). */
   id: string;
+  /** The namespace of its workflow (`default` when unset). */
+  namespace?: string;
   workflow: string;
   /** The workflow file, for an added schedule. */
   file?: string;
@@ -77,6 +85,7 @@ export interface EndCursor {
 /** A run that ended, for workflow_run triggers. */
 export interface EndedRun {
   id: string;
+  namespace: string;
   workflow: string;
   status: RunStatus;
   ended_at: number;
@@ -89,6 +98,7 @@ export interface TriggerStore {
    * recording one delivery, one gets it).
    */
   recordFiring(firing: NewFiring): Promise<{ firing: Firing } | { duplicate: Firing }>;
+  /* A delivery is the same delivery within one workflow of one namespace. */
   /** Sets the run a firing started, and its outcome when starting failed. */
   updateFiring(id: number, change: Pick<Firing, 'outcome'> & Partial<Pick<Firing, 'run_id' | 'reason' | 'code'>>): Promise<void>;
   listFirings(filter?: FiringFilter): Promise<Firing[]>;
@@ -105,6 +115,8 @@ export interface TriggerStore {
   setCursor(name: string, value: string): Promise<void>;
   /** Adds a schedule (its id is chosen here) or records a pause; replaces the row of that id. */
   putSchedule(row: Omit<ScheduleRow, 'id'> & { id?: string }): Promise<ScheduleRow>;
-  removeSchedule(id: string): Promise<boolean>;
-  listSchedules(): Promise<ScheduleRow[]>;
+  /** Removes the schedule `id` of `namespace` (default `default`). */
+  removeSchedule(id: string, namespace?: string): Promise<boolean>;
+  /** Schedules, oldest first; only one namespace's when given. */
+  listSchedules(namespace?: string): Promise<ScheduleRow[]>;
 }

@@ -95,7 +95,7 @@ async function allSchedules(store: Store, folder: string | undefined): Promise<S
     const loaded = await loadDefinition(path.join(dir, found.file)).catch(() => undefined);
     if (loaded && !('problem' in loaded)) workflows.push(loaded);
   }
-  return scheduleViews(workflows, await store.triggers.listSchedules());
+  return scheduleViews(workflows, await store.triggers.listSchedules('default'));
 }
 
 async function loadWorkflow(file: string): Promise<LoadedWorkflow> {

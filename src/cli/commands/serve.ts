@@ -20,31 +20,47 @@ interface ServeFlags extends StoreFlags {
   workflows?: string;
   grace?: string;
   webhookRate?: string;
+  authRate?: string;
   maxRunning?: string;
 }
 
 /** Webhook deliveries taken per second (and in a burst) before answering 429. */
 const DEFAULT_WEBHOOK_RATE = 1000;
 
-/** Until tokens exist (the access issue), the API is for this machine only. */
+/** Addresses only this machine can reach: the only ones a server without tokens listens on. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export default async function serve(flags: ServeFlags): Promise<number> {
-  if (!LOOPBACK.has(flags.host)) {
-    throw new BatonError(
-      'SERVER_NOT_LOOPBACK',
-      `--host ${flags.host} would let anyone who can reach it start runs, and baton has no access control yet: listen on 127.0.0.1 (the default), ::1 or localhost, and reach it from elsewhere through an SSH tunnel or a proxy that checks who asks`,
-    );
-  }
   const port = flags.port === '0' ? 0 : (parsePositiveInt(flags.port, '--port') ?? 8377);
   const graceMs = (flags.grace === undefined ? 10 : flags.grace === '0' ? 0 : parsePositiveInt(flags.grace, '--grace')!) * 1000;
   const workflowsDir = path.resolve(flags.workflows ?? loadProject().root);
   const [{ serve: listen }, { createApi }, { Daemon }] = await Promise.all([import('@hono/node-server'), import('../../server/api.js'), import('../../server/daemon.js')]);
   const store = await openCliStore(flags, { create: true });
+  const loopback = LOOPBACK.has(flags.host);
+  // Deny by default: without tokens the API is this machine's only (docs/access.md).
+  const tokens = await store.access.hasTokens();
+  if (!loopback && !tokens) {
+    await store.close();
+    throw new BatonError(
+      'SERVER_NOT_LOOPBACK',
+      `--host ${flags.host} would let anyone who can reach it use the API, and this store has no tokens: make one first (baton token create --role admin), then every request must carry one; or listen on 127.0.0.1 (the default), ::1 or localhost`,
+    );
+  }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const server = loadProject().config.server;
   // The global limit: the flag, else the project's (which `baton run` honours too).
-  const maxRunning = parsePositiveInt(flags.maxRunning, '--max-running') ?? loadProject().config.server?.max_running;
-  const daemon = new Daemon({ store, workflowsDir, owner: currentOwner(), log, ...(maxRunning === undefined ? {} : { maxRunning }) });
+  const maxRunning = parsePositiveInt(flags.maxRunning, '--max-running') ?? server?.max_running;
+  const namespaces = Object.fromEntries(Object.entries(server?.namespaces ?? {}).map(([name, entry]) => [name, entry.workflows]));
+  const daemon = new Daemon({
+    store,
+    workflowsDir,
+    namespaces,
+    owner: currentOwner(),
+    log,
+    loopbackOnly: loopback,
+    ...(server?.separate_approvers ? { separateApprovers: true } : {}),
+    ...(maxRunning === undefined ? {} : { maxRunning }),
+  });
   await daemon.loadWorkflows();
   await daemon.takeOver();
   // Queued runs (kept across restarts) start in their turn.
@@ -52,11 +68,17 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   await daemon.startTriggers();
   daemon.watchTimers();
   daemon.watchWorkflows();
-  const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE });
+  const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE, authFailuresPerMinute: parsePositiveInt(flags.authRate, '--auth-rate') ?? 20 });
   return new Promise((resolve, reject) => {
     const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       log(`listening on http://${host}:${info.port} (store ${store.location})`);
+      log(
+        tokens
+          ? 'every request needs a token (Authorization: Bearer); baton token create makes one'
+          : 'no tokens in this store: listening on loopback only, and any process on this machine may use the API; baton token create to require tokens',
+      );
+      if (Object.keys(namespaces).length > 0) log(`namespaces: default (${workflowsDir}), ${Object.entries(namespaces).map(([name, dir]) => `${name} (${dir})`).join(', ')}`);
     });
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? `port ${port} is in use: pick another with --port` : err.message;

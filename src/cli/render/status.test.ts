@@ -66,7 +66,7 @@ const rows: TaskRecord[] = [
   { key: 'report', status: 'skipped', attempt: 0, reason: 'dependency envs failed', ended_at: T0 + 2000 },
 ];
 
-const record: RunRecord = { id: ID, workflow: 'deploy', status: 'failed', created_at: T0, updated_at: T0 + 2100, ended_at: T0 + 2100 };
+const record: RunRecord = { id: ID, namespace: 'default', workflow: 'deploy', status: 'failed', created_at: T0, updated_at: T0 + 2100, ended_at: T0 + 2100 };
 
 // What the rows above say, as the events that made them: durations are folded from these.
 events.push(

@@ -113,12 +113,14 @@ export async function answerApproval(runs: RunStore, runId: string, task: string
  * Delivers the event `name` to every open wait for it: in the run `onlyRun`, or in every
  * run that waits for it (waiting runs, and running ones with such a wait). Returns the
  * runs it reached; none is not an error (nobody was waiting), the caller says so.
- * `origin` (`mcp`) is recorded with each answer.
+ * `origin` (`mcp`) is recorded with each answer. With `namespace`, only that namespace's
+ * runs are reached (`onlyRun` too: one of another namespace gets nothing).
  */
-export async function emitEvent(runs: RunStore, name: string, data: unknown, onlyRun?: string, now = Date.now(), origin?: RequestOrigin): Promise<Delivered[]> {
-  const candidates = onlyRun !== undefined ? [onlyRun] : await waitingRunIds(runs);
+export async function emitEvent(runs: RunStore, name: string, data: unknown, onlyRun?: string, now = Date.now(), origin?: RequestOrigin, namespace?: string): Promise<Delivered[]> {
+  const candidates = onlyRun !== undefined ? [onlyRun] : await waitingRunIds(runs, namespace);
   const out: Delivered[] = [];
   for (const runId of candidates) {
+    if (namespace !== undefined && onlyRun !== undefined && (await runs.getRun(runId))?.namespace !== namespace) continue;
     const state = await loadRun(runs, runId);
     // A wait whose timeout has passed gets nothing: the run, when it goes on, times it out.
     const tasks = openWaits(state).filter((w) => w.kind === 'event' && w.event === name && !(w.timeout_at !== undefined && w.timeout_at <= now)).map((w) => w.task);
@@ -131,9 +133,9 @@ export async function emitEvent(runs: RunStore, name: string, data: unknown, onl
 }
 
 /** Runs that may wait for an event: waiting ones, and running ones that have a task waiting. */
-async function waitingRunIds(runs: RunStore): Promise<string[]> {
-  const waiting = await runs.listRuns({ status: 'waiting', limit: 10_000 });
-  const running = await runs.listRuns({ status: 'running', limit: 10_000 });
+async function waitingRunIds(runs: RunStore, namespace?: string): Promise<string[]> {
+  const waiting = await runs.listRuns({ status: 'waiting', limit: 10_000, ...(namespace === undefined ? {} : { namespace }) });
+  const running = await runs.listRuns({ status: 'running', limit: 10_000, ...(namespace === undefined ? {} : { namespace }) });
   const withWaits: string[] = [];
   for (const run of running) {
     if ((await runs.listTasks(run.id)).some((task) => task.status === 'waiting')) withWaits.push(run.id);

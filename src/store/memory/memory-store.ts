@@ -1,3 +1,4 @@
+import { DEFAULT_NAMESPACE } from '../../access/names.js';
 import { runExists, runNotFound } from '../errors.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
@@ -39,8 +40,10 @@ export class MemoryRunStore implements RunStore {
 
   async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
+    const first = events[0];
     const record: RunRecord = {
       id: run.id,
+      namespace: (first?.type === 'RunCreated' ? first.namespace : undefined) ?? DEFAULT_NAMESPACE,
       workflow: run.workflow,
       status: 'pending',
       created_at: run.created_at,
@@ -97,6 +100,7 @@ export class MemoryRunStore implements RunStore {
       .map((entry) => entry.record)
       .filter(
         (run) =>
+          (filter.namespace === undefined || run.namespace === filter.namespace) &&
           (filter.workflow === undefined || run.workflow === filter.workflow) &&
           (filter.status === undefined || run.status === filter.status) &&
           (filter.since === undefined || run.created_at >= filter.since) &&
@@ -115,10 +119,11 @@ export class MemoryRunStore implements RunStore {
     return [...entry.tasks.values()].map(compactTask);
   }
 
-  async resolveRunId(prefix: string): Promise<string> {
-    if (this.runs.has(prefix)) return prefix;
+  async resolveRunId(prefix: string, namespace?: string): Promise<string> {
+    const inNamespace = (id: string) => namespace === undefined || this.runs.get(id)?.record.namespace === namespace;
+    if (this.runs.has(prefix) && inNamespace(prefix)) return prefix;
     const wanted = asciiUpper(prefix);
-    const matches = [...this.runs.keys()].filter((id) => asciiUpper(id).startsWith(wanted)).sort();
+    const matches = [...this.runs.keys()].filter((id) => asciiUpper(id).startsWith(wanted) && inNamespace(id)).sort();
     return pickRunId(prefix, matches);
   }
 

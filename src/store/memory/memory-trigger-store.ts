@@ -1,3 +1,4 @@
+import { DEFAULT_NAMESPACE } from '../../access/names.js';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
 import type { RunStore } from '../store.js';
 
@@ -6,6 +7,7 @@ export class MemoryTriggerStore implements TriggerStore {
   private readonly firings: Firing[] = [];
   private readonly emitted: EmittedEvent[] = [];
   private readonly cursors = new Map<string, string>();
+  /** By namespace and id. */
   private readonly schedules = new Map<string, ScheduleRow>();
   private added = 0;
 
@@ -13,10 +15,10 @@ export class MemoryTriggerStore implements TriggerStore {
 
   async recordFiring(firing: NewFiring): Promise<{ firing: Firing } | { duplicate: Firing }> {
     if (firing.delivery !== undefined) {
-      const earlier = this.firings.find((f) => f.workflow === firing.workflow && f.delivery === firing.delivery);
+      const earlier = this.firings.find((f) => f.namespace === (firing.namespace ?? DEFAULT_NAMESPACE) && f.workflow === firing.workflow && f.delivery === firing.delivery);
       if (earlier) return { duplicate: { ...earlier } };
     }
-    const stored: Firing = { ...firing, id: this.firings.length + 1 };
+    const stored: Firing = { ...firing, namespace: firing.namespace ?? DEFAULT_NAMESPACE, id: this.firings.length + 1 };
     this.firings.push(stored);
     return { firing: { ...stored } };
   }
@@ -31,6 +33,7 @@ export class MemoryTriggerStore implements TriggerStore {
     for (let i = this.firings.length - 1; i >= 0 && out.length < (filter.limit ?? 50); i--) {
       const f = this.firings[i];
       if (filter.before !== undefined && f.id >= filter.before) continue;
+      if (filter.namespace !== undefined && f.namespace !== filter.namespace) continue;
       if (filter.workflow !== undefined && f.workflow !== filter.workflow) continue;
       if (filter.outcome !== undefined && f.outcome !== filter.outcome) continue;
       out.push({ ...f });
@@ -40,7 +43,7 @@ export class MemoryTriggerStore implements TriggerStore {
 
   async recordEmitted(event: Omit<EmittedEvent, 'seq'>): Promise<number> {
     const seq = this.emitted.length + 1;
-    this.emitted.push({ ...event, seq });
+    this.emitted.push({ ...event, namespace: event.namespace ?? DEFAULT_NAMESPACE, seq });
     return seq;
   }
 
@@ -58,7 +61,7 @@ export class MemoryTriggerStore implements TriggerStore {
     for (const run of await this.runs.listRuns({ limit: Number.MAX_SAFE_INTEGER })) {
       if (run.ended_at === undefined) continue;
       if (run.ended_at < cursor.ended_at || (run.ended_at === cursor.ended_at && run.id <= cursor.id)) continue;
-      ended.push({ id: run.id, workflow: run.workflow, status: run.status, ended_at: run.ended_at });
+      ended.push({ id: run.id, namespace: run.namespace ?? DEFAULT_NAMESPACE, workflow: run.workflow, status: run.status, ended_at: run.ended_at });
     }
     ended.sort((a, b) => a.ended_at - b.ended_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return ended.slice(0, limit);
@@ -73,16 +76,16 @@ export class MemoryTriggerStore implements TriggerStore {
   }
 
   async putSchedule(row: Omit<ScheduleRow, 'id'> & { id?: string }): Promise<ScheduleRow> {
-    const stored: ScheduleRow = { ...row, id: row.id ?? `added:${++this.added}` };
-    this.schedules.set(stored.id, stored);
+    const stored: ScheduleRow = { ...row, namespace: row.namespace ?? DEFAULT_NAMESPACE, id: row.id ?? `added:${++this.added}` };
+    this.schedules.set(`${stored.namespace}\0${stored.id}`, stored);
     return { ...stored };
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
-    return this.schedules.delete(id);
+  async removeSchedule(id: string, namespace = DEFAULT_NAMESPACE): Promise<boolean> {
+    return this.schedules.delete(`${namespace}\0${id}`);
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return [...this.schedules.values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((r) => ({ ...r }));
+  async listSchedules(namespace?: string): Promise<ScheduleRow[]> {
+    return [...this.schedules.values()].filter((r) => namespace === undefined || r.namespace === namespace).sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((r) => ({ ...r }));
   }
 }

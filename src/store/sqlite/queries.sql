@@ -8,8 +8,8 @@ SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC L
 
 -- name: insertRun
 -- id, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at
-INSERT INTO runs (id, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at)
-VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?);
+INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at)
+VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?);
 
 -- name: lastSeq
 -- The run's last event number (0 before the first), or no row if the run does not exist.
@@ -61,7 +61,8 @@ WHERE id = ?;
 
 -- name: listRuns
 SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs
-WHERE (@workflow IS NULL OR workflow = @workflow)
+WHERE (@namespace IS NULL OR namespace = @namespace)
+  AND (@workflow IS NULL OR workflow = @workflow)
   AND (@status IS NULL OR status = @status)
   AND (@since IS NULL OR created_at >= @since)
   -- A page after another: the first bound lets SQLite seek in runs_by_created (a row-value
@@ -76,7 +77,10 @@ SELECT id FROM runs ORDER BY id;
 
 -- name: runsWithPrefix
 -- from (the upper-cased prefix), to (just past every id that starts with it), limit
-SELECT id FROM runs WHERE upper(id) >= ? AND upper(id) < ? ORDER BY id LIMIT ?;
+SELECT id FROM runs WHERE upper(id) >= ? AND upper(id) < ? AND (? IS NULL OR namespace = ?) ORDER BY id LIMIT ?;
+
+-- name: runNamespace
+SELECT namespace FROM runs WHERE id = ?;
 
 -- name: setOwner
 -- owner_host, owner_pid, owner_started_at, heartbeat_at, id

@@ -31,6 +31,7 @@ interface HoldRow {
 
 interface RunRow {
   id: string;
+  namespace: string | null;
   workflow: string;
   status: RunRecord['status'];
   created_at: number;
@@ -128,7 +129,7 @@ function toHold(row: HoldRow): PoolHold {
 
 function toRun(row: RunRow | undefined): RunRecord | undefined {
   if (row === undefined) return undefined;
-  const run: RunRecord = { id: row.id, workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
+  const run: RunRecord = { id: row.id, namespace: row.namespace ?? 'default', workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
   if (row.owner_host !== null) run.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
   if (row.heartbeat_at !== null) run.heartbeat_at = row.heartbeat_at;
   return run;

@@ -5,6 +5,7 @@ import { corrupt } from './sqlite-errors.js';
 
 export interface RunRow {
   id: string;
+  namespace: string;
   workflow: string;
   status: RunStatus;
   created_at: number;
@@ -40,6 +41,7 @@ export interface TaskRow {
 export function toRecord(row: RunRow): RunRecord {
   const record: RunRecord = {
     id: row.id,
+    namespace: row.namespace,
     workflow: row.workflow,
     status: row.status,
     created_at: row.created_at,

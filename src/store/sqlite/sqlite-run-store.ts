@@ -9,6 +9,7 @@
  * the run's last event number, checked inside every append transaction, and reloaded from
  * the table when another process has appended since.
  */
+import { DEFAULT_NAMESPACE } from '../../access/names.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
@@ -85,7 +86,9 @@ export class SqliteRunStore implements RunStore {
       // The queue as it is without the new run, which is then recorded with what was decided.
       const changes = mergeByRun(admit ? admit(this.queue.snapshot()) : []);
       const owner = run.owner;
-      this.q.insertRun.run(run.id, run.workflow, run.created_at, run.created_at, owner?.host ?? null, owner?.pid ?? null, owner?.started_at ?? null, owner ? run.created_at : null);
+      const first = events[0];
+      const namespace = (first?.type === 'RunCreated' ? first.namespace : undefined) ?? DEFAULT_NAMESPACE;
+      this.q.insertRun.run(run.id, namespace, run.workflow, run.created_at, run.created_at, owner?.host ?? null, owner?.pid ?? null, owner?.started_at ?? null, owner ? run.created_at : null);
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);
       const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
@@ -187,6 +190,7 @@ export class SqliteRunStore implements RunStore {
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.guard(() => {
       const rows = this.q.listRuns.all({
+        namespace: filter.namespace ?? null,
         workflow: filter.workflow ?? null,
         status: filter.status ?? null,
         since: filter.since ?? null,
@@ -206,11 +210,12 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  resolveRunId(prefix: string): Promise<string> {
+  resolveRunId(prefix: string, namespace?: string): Promise<string> {
     return this.guard(() => {
-      if (prefix !== '' && this.q.getRun.get(prefix)) return prefix;
+      if (prefix !== '' && (namespace === undefined ? this.q.getRun.get(prefix) : this.q.runNamespace.pluck().get(prefix) === namespace)) return prefix;
       const from = asciiUpper(prefix);
-      const ids = prefix === '' ? [] : (this.q.runsWithPrefix.pluck().all(from, `${from}\u{10FFFF}`, 6) as string[]);
+      const ns = namespace ?? null;
+      const ids = prefix === '' ? [] : (this.q.runsWithPrefix.pluck().all(from, `${from}\u{10FFFF}`, ns, ns, 6) as string[]);
       return pickRunId(prefix, ids);
     });
   }

@@ -3,6 +3,7 @@
  * Recording a delivery twice is refused by a unique index, so two servers sharing the
  * file cannot both fire it.
  */
+import { DEFAULT_NAMESPACE } from '../../access/names.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
@@ -13,6 +14,7 @@ const sql = parseNamedQueries(queries);
 
 interface FiringRow {
   id: number;
+  namespace: string;
   workflow: string;
   trigger: string;
   source: string;
@@ -26,6 +28,7 @@ interface FiringRow {
 
 interface ScheduleDbRow {
   id: string;
+  namespace: string;
   workflow: string;
   file: string | null;
   cron: string | null;
@@ -55,8 +58,8 @@ export class SqliteTriggerStore implements TriggerStore {
     return this.guard(() =>
       this.db
         .transaction(() => {
-          const info = this.q.insertFiring.run({ reason: null, code: null, run_id: null, delivery: null, ...firing });
-          if (info.changes === 0) return { duplicate: toFiring(this.q.firingByDelivery.get(firing.workflow, firing.delivery) as FiringRow) };
+          const info = this.q.insertFiring.run({ reason: null, code: null, run_id: null, delivery: null, ...firing, namespace: firing.namespace ?? DEFAULT_NAMESPACE });
+          if (info.changes === 0) return { duplicate: toFiring(this.q.firingByDelivery.get(firing.namespace ?? DEFAULT_NAMESPACE, firing.workflow, firing.delivery) as FiringRow) };
           return { firing: toFiring(this.q.firingById.get(info.lastInsertRowid) as FiringRow) };
         })
         .immediate(),
@@ -68,18 +71,18 @@ export class SqliteTriggerStore implements TriggerStore {
   }
 
   async listFirings(filter: FiringFilter = {}): Promise<Firing[]> {
-    const rows = this.guard(() => this.q.listFirings.all({ workflow: filter.workflow ?? null, outcome: filter.outcome ?? null, before: filter.before ?? null, limit: filter.limit ?? 50 })) as FiringRow[];
+    const rows = this.guard(() => this.q.listFirings.all({ namespace: filter.namespace ?? null, workflow: filter.workflow ?? null, outcome: filter.outcome ?? null, before: filter.before ?? null, limit: filter.limit ?? 50 })) as FiringRow[];
     return rows.map(toFiring);
   }
 
   async recordEmitted(event: Omit<EmittedEvent, 'seq'>): Promise<number> {
-    const info = this.guard(() => this.q.insertEmitted.run(event.name, JSON.stringify(event.data ?? null), event.at, event.run_id ?? null));
+    const info = this.guard(() => this.q.insertEmitted.run(event.namespace ?? DEFAULT_NAMESPACE, event.name, JSON.stringify(event.data ?? null), event.at, event.run_id ?? null));
     return Number(info.lastInsertRowid);
   }
 
   async emittedAfter(seq: number, limit: number): Promise<EmittedEvent[]> {
-    const rows = this.guard(() => this.q.emittedAfter.all(seq, limit)) as Array<{ seq: number; name: string; data: string | null; at: number; run_id: string | null }>;
-    return rows.map((r) => ({ seq: r.seq, name: r.name, data: r.data === null ? null : (JSON.parse(r.data) as unknown), at: r.at, ...(r.run_id !== null ? { run_id: r.run_id } : {}) }));
+    const rows = this.guard(() => this.q.emittedAfter.all(seq, limit)) as Array<{ seq: number; namespace: string; name: string; data: string | null; at: number; run_id: string | null }>;
+    return rows.map((r) => ({ seq: r.seq, namespace: r.namespace, name: r.name, data: r.data === null ? null : (JSON.parse(r.data) as unknown), at: r.at, ...(r.run_id !== null ? { run_id: r.run_id } : {}) }));
   }
 
   async lastEmitted(): Promise<number> {
@@ -103,21 +106,22 @@ export class SqliteTriggerStore implements TriggerStore {
       this.db
         .transaction(() => {
           const id = row.id ?? `added:${(this.q.nextAddedSchedule.get() as { n: number }).n}`;
-          const out: ScheduleRow = { ...row, id };
-          this.q.putSchedule.run({ id, workflow: row.workflow, file: row.file ?? null, cron: row.cron ?? null, timezone: row.timezone ?? null, missed: row.missed ?? null, paused: row.paused ? 1 : 0, created_at: row.created_at });
+          const out: ScheduleRow = { ...row, namespace: row.namespace ?? DEFAULT_NAMESPACE, id };
+          this.q.putSchedule.run({ namespace: row.namespace ?? DEFAULT_NAMESPACE, id, workflow: row.workflow, file: row.file ?? null, cron: row.cron ?? null, timezone: row.timezone ?? null, missed: row.missed ?? null, paused: row.paused ? 1 : 0, created_at: row.created_at });
           return out;
         })
         .immediate(),
     );
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
-    return this.guard(() => this.q.removeSchedule.run(id)).changes > 0;
+  async removeSchedule(id: string, namespace = DEFAULT_NAMESPACE): Promise<boolean> {
+    return this.guard(() => this.q.removeSchedule.run(namespace, id)).changes > 0;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (this.guard(() => this.q.listSchedules.all()) as ScheduleDbRow[]).map((r) => ({
+  async listSchedules(namespace?: string): Promise<ScheduleRow[]> {
+    return (this.guard(() => this.q.listSchedules.all({ namespace: namespace ?? null })) as ScheduleDbRow[]).map((r) => ({
       id: r.id,
+      namespace: r.namespace,
       workflow: r.workflow,
       ...(r.file !== null ? { file: r.file } : {}),
       ...(r.cron !== null ? { cron: r.cron } : {}),
@@ -139,7 +143,7 @@ export class SqliteTriggerStore implements TriggerStore {
 }
 
 function toFiring(row: FiringRow): Firing {
-  const out: Firing = { id: row.id, workflow: row.workflow, trigger: row.trigger, source: row.source, at: row.at, outcome: row.outcome };
+  const out: Firing = { id: row.id, namespace: row.namespace, workflow: row.workflow, trigger: row.trigger, source: row.source, at: row.at, outcome: row.outcome };
   if (row.reason !== null) out.reason = row.reason;
   if (row.code !== null) out.code = row.code;
   if (row.run_id !== null) out.run_id = row.run_id;

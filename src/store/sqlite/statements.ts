@@ -15,6 +15,7 @@ const NAMES = [
   'listRuns',
   'allRunIds',
   'runsWithPrefix',
+  'runNamespace',
   'setOwner',
   'heartbeat',
   'releaseRun',
