@@ -289,7 +289,8 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   });
 
   // Before anything else: who asks, and whether the permission table lets them (server/auth.ts).
-  const authorized = authorize({ store: daemon.store, log: (line) => daemon.log(line), hasNamespace: (name) => daemon.catalogs.has(name), ...(options.authFailuresPerMinute ? { failuresPerMinute: options.authFailuresPerMinute } : {}) });
+  // (openApiDocument makes the routes with no daemon: nothing here may touch it before a request.)
+  const authorized = authorize({ store: () => daemon.store, log: (line) => daemon.log(line), hasNamespace: (name) => daemon.catalogs.has(name), ...(options.authFailuresPerMinute ? { failuresPerMinute: options.authFailuresPerMinute } : {}) });
   app.use('*', async (c, next) => {
     // A route the app serves that the table does not list is refused, never served.
     if (ruleFor(c.req.method, c.req.path) === undefined && routed(app, c.req.method, c.req.path)) return refuseUnlisted(c);

@@ -38,7 +38,7 @@ export function auditNote(c: Context, note: { target?: string; detail?: Record<s
 }
 
 export interface AuthOptions {
-  store: Store;
+  store: () => Store;
   log: (line: string) => void;
   /** Whether a namespace is served (a request for another is answered 404). */
   hasNamespace: (name: string) => boolean;
@@ -59,6 +59,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
   const touched = new Map<string, number>();
 
   return async (c, next) => {
+    const store = options.store();
     const rule = ruleFor(c.req.method, c.req.path);
     if (rule === undefined) return next(); // no route: the app answers 404 or 405 (and unlisted routes 403, see refuseUnlisted)
     if (new URL(c.req.url).searchParams.has('token') || new URL(c.req.url).searchParams.has('access_token')) {
@@ -66,7 +67,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     }
     if (rule.need === 'public' || rule.need === 'signed') return next();
 
-    if (!tokensExist) tokensExist = await options.store.access.hasTokens();
+    if (!tokensExist) tokensExist = await store.access.hasTokens();
     let principal: Principal;
     if (!tokensExist) {
       const namespace = c.req.header(NAMESPACE_HEADER) ?? DEFAULT_NAMESPACE;
@@ -79,10 +80,10 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         return refuse(c, new BatonError('AUTH_RATE_LIMITED', `too many failed authentications from ${address}: try again in ${Math.ceil(wait / 1000)} s`));
       }
-      const proven = await authenticate(options.store, c.req.header('authorization'));
+      const proven = await authenticate(store, c.req.header('authorization'));
       if (proven instanceof BatonError) {
         failures.add(address);
-        await recordAudit(options.store, { actor: 'anonymous', roles: [], namespace: DEFAULT_NAMESPACE, origin: originOf(rule) }, {
+        await recordAudit(store, { actor: 'anonymous', roles: [], namespace: DEFAULT_NAMESPACE, origin: originOf(rule) }, {
           action: 'auth.failed',
           target: `${c.req.method} ${c.req.path}`.slice(0, 300),
           outcome: 'refused',
@@ -101,7 +102,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       const now = Date.now();
       if (now - (touched.get(proven.id) ?? 0) > TOUCH_EVERY_MS) {
         touched.set(proven.id, now);
-        await options.store.access.touchToken(proven.id, now);
+        await store.access.touchToken(proven.id, now);
       }
     }
 
@@ -109,7 +110,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       const denied = new BatonError('ACCESS_DENIED', `${c.req.method} ${c.req.path} needs the role ${rolesGranting(rule.need).join(' or ')}; this token has ${principal.roles.join(', ') || 'none'}`, {
         details: { need: rule.need, roles: principal.roles },
       });
-      await recordAudit(options.store, principal, { action: rule.action ?? 'access.denied', target: targetOf(rule, c.req.path), outcome: 'refused', error: denied });
+      await recordAudit(store, principal, { action: rule.action ?? 'access.denied', target: targetOf(rule, c.req.path), outcome: 'refused', error: denied });
       return refuse(c, denied);
     }
     c.set('principal', principal);
@@ -117,7 +118,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     if (rule.action === undefined) return;
     const note = c.get('audit');
     const status = c.res.status;
-    await recordAudit(options.store, principal, {
+    await recordAudit(store, principal, {
       action: rule.action,
       ...(note?.target ?? targetOf(rule, c.req.path) ? { target: note?.target ?? targetOf(rule, c.req.path) } : {}),
       outcome: status < 400 ? 'ok' : status >= 500 ? 'failed' : 'refused',
