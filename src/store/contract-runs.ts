@@ -25,7 +25,7 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
       [2, 'RunStarted'],
     ]);
     const record = await store().runs.getRun('R1');
-    expect(record).toEqual({ id: 'R1', workflow: 'deploy', status: 'running', created_at: T0, updated_at: T0 + 5, active_ms: 0, active_since: T0 + 5 });
+    expect(record).toEqual({ id: 'R1', namespace: 'default', workflow: 'deploy', status: 'running', created_at: T0, updated_at: T0 + 5, active_ms: 0, active_since: T0 + 5 });
     expect(await store().runs.getRun('nope')).toBeUndefined();
   });
 

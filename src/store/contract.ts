@@ -11,6 +11,7 @@ import { queueContract } from './contract-queue.js';
 import { poolContract } from './contract-pools.js';
 import { triggerContract } from './contract-triggers.js';
 import { timerContract } from './contract-timers.js';
+import { accessContract } from './contract-access.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -33,5 +34,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('resource pools', () => poolContract(makeStore));
     describe('triggers', () => triggerContract(makeStore));
     describe('timers', () => timerContract(makeStore));
+    describe('access', () => accessContract(makeStore));
   });
 }

@@ -1,3 +1,4 @@
+import type { AccessStore } from './access.js';
 import type { WaitOptions } from './event-waits.js';
 import type { PoolStore } from './pools.js';
 import type { TriggerStore } from './triggers.js';
@@ -268,5 +269,7 @@ export interface Store {
   triggers: TriggerStore;
   /** The due times runs' events set, kept with them (store/timers.ts). */
   timers: TimerStore;
+  /** API tokens and the audit trail (store/access.ts). */
+  access: AccessStore;
   close(): Promise<void>;
 }

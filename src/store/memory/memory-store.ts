@@ -11,6 +11,7 @@ import { memoryQueue } from './memory-queue.js';
 import { admissionOf, queueFields, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { MemoryPoolStore } from './memory-pool-store.js';
 import { MemoryTriggerStore } from './memory-trigger-store.js';
+import { MemoryAccessStore } from './memory-access-store.js';
 import { MemoryTimers } from './memory-timers.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 
@@ -229,6 +230,7 @@ export function createMemoryStore(): Store {
     logs,
     pools: new MemoryPoolStore(runs),
     triggers: new MemoryTriggerStore(runs),
+    access: new MemoryAccessStore(),
     timers: runs.timers,
     async close() {
       await logs.close();

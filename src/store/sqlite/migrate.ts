@@ -12,6 +12,8 @@ import resources from './migrations/003_resources.sql';
 import queues from './migrations/004_queues.sql';
 import triggers from './migrations/005_triggers.sql';
 import timers from './migrations/006_timers.sql';
+import access from './migrations/007_access.sql';
+import namespaces from './migrations/008_namespaces.sql';
 
 export interface Migration {
   version: number;
@@ -26,6 +28,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '004_queues', sql: queues },
   { version: 5, name: '005_triggers', sql: triggers },
   { version: 6, name: '006_timers', sql: timers },
+  { version: 7, name: '007_access', sql: access },
+  { version: 8, name: '008_namespaces', sql: namespaces },
 ];
 
 /** The schema version this baton writes. */

@@ -17,6 +17,7 @@ import { schemaTooNew, sqliteError } from './sqlite-errors.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 import { SqlitePoolStore } from './sqlite-pool-store.js';
 import { SqliteTriggerStore } from './sqlite-trigger-store.js';
+import { SqliteAccessStore } from './sqlite-access-store.js';
 
 export interface SqliteStoreOptions {
   /** Where task output is kept; default `<folder of the file>/logs`. */
@@ -50,6 +51,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     pools: new SqlitePoolStore(db, location),
     triggers: new SqliteTriggerStore(db, location),
     timers: runs.timers,
+    access: new SqliteAccessStore(db, location),
     async close() {
       try {
         await logs.close();

@@ -13,6 +13,7 @@ import { ev, T0 } from '../contract-fixtures.js';
 import type { TimedEvent } from '../events.js';
 import { spawnStoreScript } from './child-script.js';
 import { openSqliteStore, schemaVersion, SCHEMA_VERSION } from './index.js';
+import { migrate } from './migrate.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
 const root = mkdtempSync(path.join(tmpdir(), 'baton-sqlite-timers-'));
@@ -98,10 +99,13 @@ it("gives the runs of a file from before timers were kept the timers their event
   expect(kept.map((t) => `${t.run_id}:${t.kind}:${t.key}@${t.due_at - T0}`)).toEqual(['RETRIES:retry:a@700', 'SLEEPS:wake:@5000', 'SLEEPS:deadline:@60001']);
   await store.close();
 
-  // As a baton before timers left it.
+  // As a baton before timers left it, then migration 006 as an upgrade runs it (the later
+  // migrations' tables are there already: the file is otherwise current).
   const db = new Database(file);
   db.exec('DROP TABLE timers');
   db.pragma('user_version = 5');
+  migrate(db, 6);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
   db.close();
 
   const reopened = openSqliteStore(file);

@@ -1,0 +1,156 @@
+/**
+ * The access store on SQLite (store/access.ts), on the connection of the run store. The
+ * audit table refuses UPDATE and DELETE itself (migrations/007_access.sql), so no code
+ * path, this one's or a tool's, can rewrite the trail.
+ */
+import type { Role } from '../../access/roles.js';
+import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, TokenRecord } from '../access.js';
+import { StoreError } from '../errors.js';
+import queries from './access.sql';
+import type { Database } from './driver.js';
+import { sqliteError } from './sqlite-errors.js';
+import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+
+const sql = parseNamedQueries(queries);
+
+interface TokenRow {
+  id: string;
+  name: string | null;
+  roles: string;
+  namespace: string;
+  hash: string;
+  created_at: number;
+  created_by: string;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  roles: string;
+  namespace: string;
+  origin: AuditEntry['origin'];
+  action: string;
+  target: string | null;
+  outcome: AuditEntry['outcome'];
+  code: string | null;
+  detail: string | null;
+}
+
+export class SqliteAccessStore implements AccessStore {
+  /** Prepared at first use: most commands that open a store never look at tokens. */
+  private readonly prepared: () => Record<string, Statement>;
+
+  constructor(
+    db: Database,
+    private readonly file: string,
+  ) {
+    this.prepared = preparedOnUse(db, sql);
+  }
+
+  private get q(): Record<string, Statement> {
+    return this.prepared();
+  }
+
+  async addToken(token: TokenRecord): Promise<void> {
+    this.guard(() => {
+      if (this.q.getToken.get(token.id)) throw new StoreError('STORE_TOKEN_EXISTS', `a token with id ${token.id} exists: make another`);
+      this.q.insertToken.run({
+        id: token.id,
+        name: token.name ?? null,
+        roles: token.roles.join(','),
+        namespace: token.namespace,
+        hash: token.hash,
+        created_at: token.created_at,
+        created_by: token.created_by,
+        expires_at: token.expires_at ?? null,
+        revoked_at: token.revoked_at ?? null,
+        last_used_at: token.last_used_at ?? null,
+      });
+    });
+  }
+
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    const row = this.guard(() => this.q.getToken.get(id)) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  async listTokens(filter: { namespace?: string } = {}): Promise<TokenRecord[]> {
+    return (this.guard(() => this.q.listTokens.all({ namespace: filter.namespace ?? null })) as TokenRow[]).map(toToken);
+  }
+
+  async revokeToken(id: string, at: number): Promise<TokenRecord | undefined> {
+    this.guard(() => this.q.revokeToken.run(at, id));
+    return this.getToken(id);
+  }
+
+  async hasTokens(): Promise<boolean> {
+    return (this.guard(() => this.q.anyToken.get()) as { any: number }).any === 1;
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    this.guard(() => this.q.touchToken.run(at, id));
+  }
+
+  async audit(entry: NewAuditEntry): Promise<number> {
+    const info = this.guard(() =>
+      this.q.insertAudit.run({
+        at: entry.at,
+        actor: entry.actor,
+        roles: entry.roles.join(','),
+        namespace: entry.namespace,
+        origin: entry.origin,
+        action: entry.action,
+        target: entry.target ?? null,
+        outcome: entry.outcome,
+        code: entry.code ?? null,
+        detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+      }),
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const rows = this.guard(() =>
+      this.q.listAudit.all({
+        since: filter.since ?? null,
+        actor: filter.actor ?? null,
+        namespace: filter.namespace ?? null,
+        action: filter.action ?? null,
+        before: filter.before ?? null,
+        limit: Math.max(0, filter.limit ?? 100),
+      }),
+    ) as AuditRow[];
+    return rows.map(toEntry);
+  }
+
+  /** SQLite's errors as the store's (STORE_BUSY, STORE_DISK_FULL...). */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw sqliteError(err, this.file);
+    }
+  }
+}
+
+function toToken(row: TokenRow): TokenRecord {
+  const token: TokenRecord = { id: row.id, roles: row.roles.split(',').filter(Boolean) as Role[], namespace: row.namespace, hash: row.hash, created_at: row.created_at, created_by: row.created_by };
+  if (row.name !== null) token.name = row.name;
+  if (row.expires_at !== null) token.expires_at = row.expires_at;
+  if (row.revoked_at !== null) token.revoked_at = row.revoked_at;
+  if (row.last_used_at !== null) token.last_used_at = row.last_used_at;
+  return token;
+}
+
+function toEntry(row: AuditRow): AuditEntry {
+  const entry: AuditEntry = { id: row.id, at: row.at, actor: row.actor, roles: row.roles.split(',').filter(Boolean), namespace: row.namespace, origin: row.origin, action: row.action, outcome: row.outcome };
+  if (row.target !== null) entry.target = row.target;
+  if (row.code !== null) entry.code = row.code;
+  if (row.detail !== null) entry.detail = JSON.parse(row.detail) as Record<string, unknown>;
+  return entry;
+}
