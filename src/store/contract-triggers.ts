@@ -52,8 +52,8 @@ export function triggerContract(makeStore: MakeStore): void {
 
   it('lists runs in the order they ended, after a cursor', async () => {
     const s = store();
-    await s.runs.createRun({ id: 'R1', namespace: 'default', workflow: 'build', created_at: T0 }, [ev.created(T0), ev.started(T0)]);
-    await s.runs.createRun({ id: 'R2', namespace: 'default', workflow: 'build', created_at: T0 }, [ev.created(T0), ev.started(T0)]);
+    await s.runs.createRun({ id: 'R1', workflow: 'build', created_at: T0 }, [ev.created(T0), ev.started(T0)]);
+    await s.runs.createRun({ id: 'R2', workflow: 'build', created_at: T0 }, [ev.created(T0), ev.started(T0)]);
     await s.runs.createRun({ id: 'R3', workflow: 'build', created_at: T0 }, [ev.created(T0), ev.started(T0)]);
     await s.runs.append('R2', [ev.succeeded(T0 + 10)]);
     await s.runs.append('R1', [ev.failed(T0 + 20)]);
