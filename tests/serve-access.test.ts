@@ -186,8 +186,9 @@ describe('the audit trail', () => {
       expect(seen('run.cancel', 'ok', /^token:/) || seen('run.cancel', 'refused', /^token:/)).toBe(true);
       expect(seen('approval.answer', 'refused')).toBe(true);
       expect(seen('schedule.add', 'ok', /^token:/)).toBe(true);
-      const refused = entries.find((e) => e.action === 'auth.failed' && e.code === 'AUTH_REVOKED')!;
-      expect(refused).toMatchObject({ origin: 'api', outcome: 'refused' });
+      const refused = entries.filter((e) => e.action === 'auth.failed' && e.code === 'AUTH_REVOKED');
+      expect(refused.find((e) => e.target === `GET /api/runs/${runId}`)).toMatchObject({ origin: 'api', outcome: 'refused', namespace: 'default', detail: { address: expect.stringMatching(/127\.0\.0\.1/) } });
+      expect(refused.find((e) => e.target === 'POST /mcp')).toMatchObject({ origin: 'mcp' });
       expect(JSON.stringify(entries)).not.toMatch(/baton_[0-9a-z]{12}_[A-Za-z0-9_-]{43}/);
     } finally {
       await store.close();
