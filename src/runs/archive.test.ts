@@ -50,7 +50,7 @@ describe('the export format', () => {
     expect(JSON.parse(lines[0])).toEqual({
       format: 'baton-run',
       version: 1,
-      run: { id: record.id, workflow: 'hello', status: 'succeeded', created_at: 1000, updated_at: 1010, ended_at: 1010 },
+      run: { id: record.id, namespace: 'default', workflow: 'hello', status: 'succeeded', created_at: 1000, updated_at: 1010, ended_at: 1010 },
     });
     expect(lines.slice(1).map((l) => JSON.parse(l))).toEqual(events);
   });
