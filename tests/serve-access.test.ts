@@ -59,7 +59,7 @@ function request(base: string, rule: RouteRule, token: string | undefined, value
     '/api/runs/{id}/approvals': { approved: true },
     '/api/runs/{id}/approvals/{task}': { approved: false, comment: 'no' },
     '/api/schedules': { workflow: 'hello', cron: '0 3 * * *' },
-    '/api/tokens': { roles: ['viewer'], namespace: 'default' },
+    '/api/tokens': { roles: ['viewer'] },
     '/api/validate': { text: HELLO },
     '/api/runs/{id}/retry': {},
     '/api/events/{name}': { data: { x: 1 } },
@@ -142,6 +142,19 @@ describe('the permission table, walked', () => {
     expect(probe.status).toBe(404);
     const mine = await fetch(`${server.base}/api/runs/${started.body.run_id as string}`, { headers: auth });
     expect(mine.status).toBe(200);
+    // Its admin makes tokens of acme only, and sees only acme's.
+    const post = (body: unknown) => fetch(`${server.base}/api/tokens`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await json(await post({ roles: ['admin'], namespace: 'default' }))).status).toBe(403);
+    expect((await json(await post({ roles: ['admin'], namespace: '*' }))).status).toBe(403);
+    const made = await json(await post({ roles: ['viewer'], name: 'acme reader' }));
+    expect(made.body).toMatchObject({ namespace: 'acme', roles: ['viewer'], state: 'active' });
+    const listed = await json(await fetch(`${server.base}/api/tokens`, { headers: auth }));
+    expect(new Set((listed.body.tokens as Array<{ namespace: string }>).map((t) => t.namespace))).toEqual(new Set(['acme']));
+    expect(JSON.stringify(listed.body)).not.toMatch(/hash/);
+    const defaultToken = (await json(await fetch(`${server.base}/api/tokens`, { headers: { authorization: `Bearer ${admin}` } }))).body.tokens as Array<{ id: string; namespace: string }>;
+    const foreignId = defaultToken.find((t) => t.namespace === 'default')!.id;
+    const revoke = await json(await fetch(`${server.base}/api/tokens/${foreignId}/revoke`, { method: 'POST', headers: auth }));
+    expect([revoke.status, (revoke.body.error as { code: string }).code]).toEqual([404, 'TOKEN_NOT_FOUND']);
   }, 30_000);
 });
 

@@ -17,6 +17,11 @@ export interface Principal {
   origin: AuditOrigin;
   /** The token they proved themselves with, if any. */
   token?: { id: string; name?: string };
+  /**
+   * The namespaces they may act in: their token's, or `*` (an admin token of every
+   * namespace, the CLI on a local store, a local caller of a server without tokens).
+   */
+  scope: string;
 }
 
 /** The CLI acting on a local store: whoever can open the store file may do anything in it. */
@@ -27,15 +32,15 @@ export function localUser(namespace = DEFAULT_NAMESPACE): Principal {
   } catch {
     name = process.env.USER ?? process.env.USERNAME ?? `uid ${process.getuid?.() ?? '?'}`;
   }
-  return { actor: `user:${name}`, roles: [...ROLES], namespace, origin: 'cli' };
+  return { actor: `user:${name}`, roles: [...ROLES], namespace, origin: 'cli', scope: '*' };
 }
 
 /** A server without tokens (it listens on loopback only): a local process may do anything. */
 export function localServerCaller(namespace: string, origin: AuditOrigin): Principal {
-  return { actor: 'local', roles: [...ROLES], namespace, origin };
+  return { actor: 'local', roles: [...ROLES], namespace, origin, scope: '*' };
 }
 
 /** A trigger of `baton serve` starting a run. */
 export function triggerActor(type: string, source: string, namespace: string): Principal {
-  return { actor: `trigger:${type}:${source}`, roles: ['operator'], namespace, origin: type === 'schedule' ? 'schedule' : 'trigger' };
+  return { actor: `trigger:${type}:${source}`, roles: ['operator'], namespace, origin: type === 'schedule' ? 'schedule' : 'trigger', scope: namespace };
 }

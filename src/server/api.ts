@@ -16,6 +16,7 @@ import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
+import { mountAccessRoutes } from './api-access.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
@@ -400,6 +401,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   });
 
   mountWorkflowRoutes(app, daemon);
+  mountAccessRoutes(app, daemon);
   mountTriggerRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);

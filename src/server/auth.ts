@@ -83,7 +83,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       const proven = await authenticate(store, c.req.header('authorization'));
       if (proven instanceof BatonError) {
         failures.add(address);
-        await recordAudit(store, { actor: 'anonymous', roles: [], namespace: DEFAULT_NAMESPACE, origin: originOf(rule) }, {
+        await recordAudit(store, { actor: 'anonymous', roles: [], namespace: DEFAULT_NAMESPACE, origin: originOf(rule), scope: DEFAULT_NAMESPACE }, {
           action: 'auth.failed',
           target: `${c.req.method} ${c.req.path}`.slice(0, 300),
           outcome: 'refused',
@@ -98,7 +98,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       if (namespace === EVERY_NAMESPACE) namespace = asked ?? DEFAULT_NAMESPACE;
       else if (asked !== undefined && asked !== namespace) return refuse(c, noNamespace(asked));
       if (!isNamespaceName(namespace) || !options.hasNamespace(namespace)) return refuse(c, noNamespace(namespace));
-      principal = { actor: `token:${proven.id}`, roles: proven.roles, namespace, origin: originOf(rule), token: { id: proven.id, ...(proven.name ? { name: proven.name } : {}) } };
+      principal = { actor: `token:${proven.id}`, roles: proven.roles, namespace, origin: originOf(rule), scope: proven.namespace, token: { id: proven.id, ...(proven.name ? { name: proven.name } : {}) } };
       const now = Date.now();
       if (now - (touched.get(proven.id) ?? 0) > TOUCH_EVERY_MS) {
         touched.set(proven.id, now);

@@ -55,7 +55,7 @@ export function mountHooks(app: OpenAPIHono, daemon: Daemon, options: HookOption
     }
     const { workflow, trigger } = found;
     const record = (err: BatonError) =>
-      recordAudit(daemon.store, { actor: `webhook:${hookPath}`, roles: [], namespace, origin: 'trigger' }, { action: 'webhook', target: workflow.name, outcome: 'refused', error: err }).then(() =>
+      recordAudit(daemon.store, { actor: `webhook:${hookPath}`, roles: [], namespace, origin: 'trigger', scope: namespace }, { action: 'webhook', target: workflow.name, outcome: 'refused', error: err }).then(() =>
       daemon.store.triggers.recordFiring({ namespace, workflow: workflow.name, trigger: 'webhook', source: hookPath, at: Date.now(), outcome: 'refused', reason: err.message, code: err.code })).then(() => answer(c, err));
     const secretName = trigger.config.secret_env;
     const secret = secretName === undefined ? undefined : process.env[secretName];
