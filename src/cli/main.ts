@@ -386,6 +386,70 @@ export function buildProgram(): Command {
       });
   }
 
+  const token = program.command('token').description('make, list and revoke API tokens of baton serve (docs/access.md#tokens)');
+  token
+    .command('create')
+    .description('make a token and print it once (only its hash is kept); give it to baton login, BATON_TOKEN or an Authorization: Bearer header')
+    .requiredOption('--role <roles...>', 'viewer, operator, approver or admin; several as operator,approver or repeated --role')
+    .option('--namespace <name>', "the namespace it acts in ('*': every namespace, admin only)", 'default')
+    .option('--expires <duration>', 'it stops working after this long: 12h, 30d, 90d (default: never)')
+    .option('--name <label>', 'what it is for, shown in lists and the audit trail')
+    .option('--json', 'print {token, id, name, roles, namespace, created_at, expires_at, state}')
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .action(async (flags: { role: string[]; namespace?: string; expires?: string; name?: string; json?: boolean; store?: string; server?: string }) => {
+      process.exitCode = await (await import('./commands/token.js')).create(flags);
+    });
+  token
+    .command('list')
+    .description('the tokens (never their secrets or hashes): id, name, roles, namespace, state, created, expires, last used')
+    .option('--namespace <name>', "only this namespace's")
+    .option('--json', 'print {tokens: [...]}')
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .action(async (flags: { namespace?: string; json?: boolean; store?: string; server?: string }) => {
+      process.exitCode = await (await import('./commands/token.js')).list(flags);
+    });
+  token
+    .command('revoke')
+    .description('revoke a token: every server of the store refuses it at once')
+    .argument('<id>', 'the token id, as baton token list shows it')
+    .option('--json', 'print the token as revoked')
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .action(async (id: string, flags: { json?: boolean; store?: string; server?: string }) => {
+      process.exitCode = await (await import('./commands/token.js')).revoke(id, flags);
+    });
+
+  program
+    .command('audit')
+    .description('the audit trail, newest first: who did or tried what (runs started, cancelled, retried, resumed, approvals, events, schedules, tokens, refused requests), from where, and how it ended')
+    .option('--since <when>', 'only entries since: a duration back (30m, 2h, 7d) or a date (2026-11-22)')
+    .option('--actor <actor>', 'only this actor: token:<id>, user:<name>, trigger:<type>:<source>, anonymous, local')
+    .option('--namespace <name>', "only this namespace's")
+    .option('--action <action>', 'only this action: run.start, run.cancel, approval.answer, token.create, auth.failed...')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'print {entries: [{id, at, actor, roles, namespace, origin, action, target, outcome, code, detail}]}')
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .action(lazy(() => import('./commands/audit.js')));
+
+  program
+    .command('login')
+    .description('keep a baton server\'s token for --server and BATON_SERVER (checked with the server first; kept in ~/.config/baton/credentials.json, mode 0600)')
+    .argument('<url>', 'the server, e.g. https://baton.example.com')
+    .option('--token <token>', 'the token (default: read from standard input, or asked for without echo)')
+    .action(async (url: string, flags: { token?: string }) => {
+      process.exitCode = await (await import('./commands/login.js')).login(url, flags);
+    });
+  program
+    .command('logout')
+    .description("forget a server's token kept by baton login (it still works until revoked)")
+    .argument('<url>', 'the server')
+    .action(async (url: string) => {
+      process.exitCode = await (await import('./commands/login.js')).logout(url);
+    });
+
   program
     .command('serve')
     .description('run the daemon: the HTTP API (docs/server.md) that starts and drives runs of the workflows in a folder, and takes over interrupted runs on start; SIGTERM or Ctrl-C lets runs end within --grace, then leaves the rest interrupted for the next start')

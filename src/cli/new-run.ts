@@ -8,6 +8,7 @@ import { driveRun, type ViewFlags } from './drive.js';
 import { sandboxHere } from './sandbox.js';
 import { openCliStore, type StoreFlags } from './store.js';
 import { originOf, type OriginFlags } from './origin.js';
+import { auditingStart, cliPrincipal } from './audit.js';
 import { driveExtras } from './code-run.js';
 import { cliAdmission } from './queue.js';
 
@@ -56,8 +57,25 @@ export async function driveNewRun(
   try {
     // Its turn in the run queue: the key's and the store's limits, as baton serve honours them.
     const admission = cliAdmission(store, flags.priority);
+    const who = cliPrincipal(flags);
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({ store, owner: currentOwner(), ...driveExtras(), ...what, workflow, baseDir: placement.baseDir ?? path.dirname(what.source.file), inputs, env, concurrency, sandbox, admission, ...hooks, ...runId, ...originOf(flags) }),
+      runWorkflow({
+        store,
+        owner: currentOwner(),
+        ...driveExtras(),
+        ...what,
+        workflow,
+        baseDir: placement.baseDir ?? path.dirname(what.source.file),
+        inputs,
+        env,
+        concurrency,
+        sandbox,
+        admission,
+        ...auditingStart(store, who, hooks),
+        ...runId,
+        ...originOf(flags),
+        actor: who.actor,
+      }),
     );
     return exitCode;
   } finally {

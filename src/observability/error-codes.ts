@@ -33,6 +33,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CLI_BAD_PAIR',
     'CLI_BAD_SINCE',
     'CLI_USAGE',
+    // a credentials file of baton login that cannot be read or is not baton's
+    'CLI_CREDENTIALS',
     'EXPORT_WRITE',
     // inputs and secrets given to a run
     'INPUT_MISSING',

@@ -44,8 +44,12 @@ export class RemoteServer {
   /** The URL as given, without a trailing slash: what messages name. */
   readonly url: string;
 
-  constructor(url: string) {
+  /** The token sent as `Authorization: Bearer` (BATON_TOKEN or `baton login`); never printed. */
+  private readonly token?: string;
+
+  constructor(url: string, token?: string) {
     this.url = url.replace(/\/+$/, '');
+    if (token) this.token = token;
   }
 
   get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
@@ -147,7 +151,8 @@ export class RemoteServer {
   /** fetch, with what stops a request from reaching the server turned into SERVER_UNREACHABLE. */
   private async fetch(method: string, path: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(`${this.url}${path}`, { ...init, method });
+      const headers = this.token === undefined ? init.headers : { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.token}` };
+      return await fetch(`${this.url}${path}`, { ...init, method, ...(headers === undefined ? {} : { headers }) });
     } catch (err) {
       // Stopped by the caller (or by a silent stream, which says so itself).
       if ((err as Error).name === 'AbortError') throw err;
@@ -159,13 +164,24 @@ export class RemoteServer {
     }
   }
 
+  /** What to do about a refusal, for the person at the command line. */
+  private hintFor(category: string): string {
+    if (category === 'unauthenticated') {
+      return this.token === undefined
+        ? ` (baton sent no token: run \`baton login ${this.url}\`, or set BATON_TOKEN)`
+        : ` (the token from ${process.env.BATON_TOKEN?.trim() ? 'BATON_TOKEN' : 'baton login'} was refused: run \`baton login ${this.url}\` with a valid one)`;
+    }
+    if (category === 'forbidden') return ' (ask an admin for a token with that role: baton token create --role ...)';
+    return '';
+  }
+
   /** The error an answer that is not 2xx stands for: the server's own, or SERVER_BAD_ANSWER. */
   private async failure(res: Response, method: string, path: string): Promise<BatonError> {
     const parsed = (await readJson(res)) as { error?: { code?: unknown; category?: unknown; message?: unknown; details?: unknown } } | undefined;
     const error = parsed?.error;
     if (error && typeof error.code === 'string' && typeof error.message === 'string' && isErrorCategory(error.category)) {
       const details = typeof error.details === 'object' && error.details !== null ? { details: error.details as Record<string, unknown> } : {};
-      return new ReportedError(error.code, error.message, error.category, details);
+      return new ReportedError(error.code, error.message + this.hintFor(error.category), error.category, details);
     }
     return badAnswer(this.url, method, path, res);
   }

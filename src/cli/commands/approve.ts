@@ -5,6 +5,8 @@ import { openCliStore } from '../store.js';
 import { originOf } from '../origin.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 import { remoteFor } from '../remote/connect.js';
+import { audited } from '../../access/audit.js';
+import { cliPrincipal } from '../audit.js';
 
 interface ApproveFlags extends ContinueFlags {
   reject?: boolean;
@@ -23,7 +25,8 @@ export default async function approve(runId: string, step: string | undefined, f
   try {
     const id = await store.runs.resolveRunId(runId);
     const answer = { approved: flags.reject !== true, by: answeredBy(), ...(flags.comment === undefined ? {} : { comment: flags.comment }), ...originOf(flags) };
-    const done = await answerApproval(store.runs, id, step, answer);
+    const detail = { approved: answer.approved, ...(step === undefined ? {} : { task: step }), ...(flags.comment === undefined ? {} : { comment: flags.comment }) };
+    const done = await audited(store, cliPrincipal(flags), { action: 'approval.answer', target: id, detail }, () => answerApproval(store.runs, id, step, answer));
     const verb = answer.approved ? 'approved' : 'rejected';
     if (done.timedOut) {
       process.stderr.write(`baton: ${visible(done.tasks[0])} of run ${id} timed out before this answer; nothing was recorded, and the run goes on with the timeout (APPROVAL_TIMEOUT)\n`);

@@ -7,6 +7,8 @@ import { openCliStore } from '../store.js';
 import { visible } from '../render/visible.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 import { remoteFor } from '../remote/connect.js';
+import { audited } from '../../access/audit.js';
+import { cliPrincipal } from '../audit.js';
 
 interface CancelFlags extends ContinueFlags {
   reason?: string;
@@ -28,7 +30,7 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
     const timeout = parsePositiveInt(flags.timeout, '--timeout') ?? 60;
     const id = await store.runs.resolveRunId(runId);
     const reason = flags.reason ?? 'cancelled with baton cancel';
-    const owner = await requestCancel(store.runs, id, reason);
+    const owner = await audited(store, cliPrincipal(flags), { action: 'run.cancel', target: id, detail: { reason } }, () => requestCancel(store.runs, id, reason));
     if (owner === undefined) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
     process.stderr.write(`baton: asked pid ${owner.pid} on ${visible(owner.host)} to cancel run ${id}\n`);
     if (!flags.wait) {

@@ -5,6 +5,8 @@ import { visible } from '../render/visible.js';
 import { openCliStore } from '../store.js';
 import { continueOne, type ContinueFlags } from './resume.js';
 import { remoteFor } from '../remote/connect.js';
+import { audited } from '../../access/audit.js';
+import { cliPrincipal } from '../audit.js';
 
 interface EmitFlags extends ContinueFlags {
   data?: string;
@@ -22,7 +24,7 @@ export default async function emit(name: string, flags: EmitFlags): Promise<numb
   const store = await openCliStore(flags);
   try {
     const only = flags.run === undefined ? undefined : await store.runs.resolveRunId(flags.run);
-    const reached = await emitAndRecord(store, name, data, only, flags.origin);
+    const reached = await audited(store, cliPrincipal(flags), { action: 'event.emit', target: name.slice(0, 300), ...(only ? { detail: { run: only } } : {}) }, () => emitAndRecord(store, name, data, only, flags.origin));
     if (reached.length === 0) {
       const where = only === undefined ? 'no run waits' : `run ${only} does not wait`;
       process.stderr.write(`baton: ${where} for event ${visible(name)}; nothing was delivered to a run (an event reaches only waits already open), and it is recorded for the event triggers of baton serve\n`);

@@ -15,6 +15,8 @@ import { runInSandbox, sandboxHere } from '../sandbox.js';
 import type { RunSandbox } from '../../store/events.js';
 import { remoteFor, type ServerFlags } from '../remote/connect.js';
 import { cliAdmission } from '../queue.js';
+import { recordAudit } from '../../access/audit.js';
+import { cliPrincipal } from '../audit.js';
 
 export interface ContinueFlags extends ViewFlags, StoreFlags, OriginFlags, ServerFlags {
   concurrency?: string;
@@ -31,7 +33,7 @@ export default async function resume(runId: string, flags: ContinueFlags): Promi
   if (remote) return (await import('../remote/act.js')).remoteResume(remote, runId, flags);
   const store = await openCliStore(flags);
   try {
-    return await continueOne(store, await store.runs.resolveRunId(runId), flags, { kind: 'resume' });
+    return await continueOne(store, await store.runs.resolveRunId(runId), flags, { kind: 'resume' }, { action: 'run.resume' });
   } finally {
     await store.close();
   }
@@ -76,7 +78,17 @@ export async function resumeAll(flags: ContinueFlags): Promise<number> {
  * the sandbox goes on in it (cli/sandbox.ts): seen once its events are read, before anything
  * of it runs, this process lets it go and a baton in that sandbox takes it up.
  */
-export async function continueOne(store: Store, runId: string, flags: ContinueFlags, mode: CliMode): Promise<number> {
+/**
+ * Goes on with a stored run here. With `audit`, the request is recorded in the audit trail
+ * once the run is claimed and checked (or refused, with why).
+ */
+export async function continueOne(store: Store, runId: string, flags: ContinueFlags, mode: CliMode, audit?: { action: string }): Promise<number> {
+  let recorded = false;
+  const record = (outcome: 'ok' | 'refused', error?: unknown) => {
+    if (audit === undefined || recorded) return Promise.resolve();
+    recorded = true;
+    return recordAudit(store, cliPrincipal(flags), { action: audit.action, target: runId, outcome, ...(error === undefined ? {} : { error }), ...(mode.kind === 'retry' && mode.from ? { detail: { from: mode.from } } : {}) });
+  };
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
   const outside = sandboxHere() === undefined;
   let enter: RunSandbox | undefined;
@@ -104,6 +116,7 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
               throw new GoInside();
             }
             noteChangedFile(state);
+            void record('ok');
           },
         },
         mode,
@@ -112,6 +125,7 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
     return exitCode;
   } catch (err) {
     if (err instanceof GoInside) return continueInSandbox(enter!, store, runId, flags, mode);
+    await record('refused', err);
     if (err instanceof BatonError && err.code.startsWith('INPUT_')) {
       process.stderr.write(`baton: run ${runId}: ${visible(err.message, { lines: true })}\n`);
       return exitCodeOf(err);

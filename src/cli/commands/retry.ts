@@ -23,7 +23,7 @@ export default async function retry(runId: string, flags: RetryFlags): Promise<n
   try {
     const id = await store.runs.resolveRunId(runId);
     const newCode = flags.newCode ? { newCode: reloadCode } : {};
-    return await continueOne(store, id, flags, { kind: 'retry', ...(flags.from === undefined ? {} : { from: flags.from }), ...newCode });
+    return await continueOne(store, id, flags, { kind: 'retry', ...(flags.from === undefined ? {} : { from: flags.from }), ...newCode }, { action: 'run.retry' });
   } finally {
     await store.close();
   }

@@ -13,6 +13,8 @@ import { nextFirings } from '../../triggers/schedule.js';
 import { addSchedule, pauseSchedule, removeSchedule } from '../../triggers/schedule-admin.js';
 import { scheduleViews, type ScheduleView } from '../../triggers/schedule-list.js';
 import { EXIT } from '../exit.js';
+import { audited } from '../../access/audit.js';
+import { localUser } from '../../access/principal.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
@@ -54,7 +56,7 @@ export async function add(file: string, flags: AddFlags): Promise<number> {
   const store = await openCliStore(flags, { create: true });
   try {
     const schedule = { cron: flags.cron, timezone: flags.tz ?? 'UTC', missed: flags.missed ?? 'skip' };
-    const id = await addSchedule(store.triggers, { ...schedule, workflow: loaded.name, file: path.resolve(file) });
+    const id = await audited(store, localUser(), { action: 'schedule.add', detail: { workflow: loaded.name, cron: flags.cron } }, () => addSchedule(store.triggers, { ...schedule, workflow: loaded.name, file: path.resolve(file) }), (added) => added);
     const next = nextFirings(schedule, 3).map((d) => d.toISOString());
     if (flags.json) process.stdout.write(JSON.stringify({ id, workflow: loaded.name, ...schedule, next }, null, 2) + '\n');
     else process.stdout.write(`added schedule ${id}: ${visible(loaded.name)} at '${visible(flags.cron)}' in ${schedule.timezone}; next ${next.join(', ')}\nbaton serve fires it (a running one within seconds)\n`);
@@ -67,7 +69,8 @@ export async function add(file: string, flags: AddFlags): Promise<number> {
 export async function remove(id: string, flags: StoreFlags & { workflows?: string }): Promise<number> {
   const store = await openCliStore(flags);
   try {
-    await removeSchedule(store.triggers, await allSchedules(store, flags.workflows), id);
+    const views = await allSchedules(store, flags.workflows);
+    await audited(store, localUser(), { action: 'schedule.remove', target: id.slice(0, 300) }, () => removeSchedule(store.triggers, views, id));
     process.stdout.write(`removed schedule ${visible(id)}\n`);
     return EXIT.ok;
   } finally {
@@ -78,7 +81,8 @@ export async function remove(id: string, flags: StoreFlags & { workflows?: strin
 export async function pause(id: string, flags: StoreFlags & { workflows?: string }, paused: boolean): Promise<number> {
   const store = await openCliStore(flags, { create: true });
   try {
-    const view = await pauseSchedule(store.triggers, await allSchedules(store, flags.workflows), id, paused);
+    const views = await allSchedules(store, flags.workflows);
+    const view = await audited(store, localUser(), { action: paused ? 'schedule.pause' : 'schedule.resume', target: id.slice(0, 300) }, () => pauseSchedule(store.triggers, views, id, paused));
     process.stdout.write(`${paused ? 'paused' : 'resumed'} schedule ${visible(id)} of ${visible(view.workflow)}\n`);
     return EXIT.ok;
   } finally {

@@ -56,8 +56,9 @@ export async function remoteFor(flags: ServerFlags & { store?: string; origin?: 
   if (refused) {
     throw new BatonError('CLI_USAGE', `${refused[0]} does not go with ${source} (${given}): ${refused[2]}`, { details: { flag: refused[0] } });
   }
-  const { RemoteServer, serverUrl } = await import('../../runs/remote-client.js');
-  return { server: new RemoteServer(serverUrl(given, source)), explicit };
+  const [{ RemoteServer, serverUrl }, { tokenFor }] = await Promise.all([import('../../runs/remote-client.js'), import('./credentials.js')]);
+  const url = serverUrl(given, source);
+  return { server: new RemoteServer(url, tokenFor(url)), explicit };
 }
 
 /** The run as the server has it now (`baton status --json`'s document); any unique prefix of its id. */
