@@ -50,6 +50,8 @@ export interface ServerSettings {
   namespaces?: Record<string, { workflows: string }>;
   /** Whoever started a run may not answer its approvals through the server (segregation of duties). Default false. */
   separate_approvers?: boolean;
+  /** Host names the server is reached by (besides loopback's and --host): MCP over HTTP refuses requests for others (DNS rebinding). */
+  allowed_hosts?: string[];
 }
 
 export interface McpSettings {
@@ -77,7 +79,7 @@ export const SETTING_HELP = {
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
   sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
-  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false)',
+  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
 } as const;
 
@@ -137,7 +139,7 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     const pools = parseResources(map, rep);
     if (pools) into.resources = pools;
   }
-  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers']);
+  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers', 'allowed_hosts']);
   if (server) {
     const out: ServerSettings = {};
     if (Object.hasOwn(server, 'max_running')) {
@@ -148,6 +150,12 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     if (Object.hasOwn(server, 'separate_approvers')) {
       if (typeof server.separate_approvers !== 'boolean') rep.error('CONFIG_TYPE', '`server.separate_approvers` must be true or false', rep.value(server, 'separate_approvers'));
       else out.separate_approvers = server.separate_approvers;
+    }
+    if (Object.hasOwn(server, 'allowed_hosts')) {
+      const hosts = server.allowed_hosts;
+      if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== 'string' || !/^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/.test(h))) {
+        rep.error('CONFIG_TYPE', '`server.allowed_hosts` must be a list of host names (no scheme, no port)', rep.value(server, 'allowed_hosts'), 'e.g. allowed_hosts: [baton.example.com]');
+      } else out.allowed_hosts = hosts as string[];
     }
     if (Object.hasOwn(server, 'namespaces')) {
       const namespaces = parseNamespaces(server, rep);

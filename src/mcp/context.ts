@@ -16,10 +16,17 @@ export interface McpContext {
   approvals: boolean;
   /** Commands started by this server, by the run they start or continue (the latest one). */
   launched: Map<string, Launched>;
+  /**
+   * The store of the `baton serve` this context serves MCP over HTTP for, seen from the
+   * caller's namespace (runs/scoped-store.ts); closing it leaves it open. Absent: `baton mcp`
+   * over stdio, which opens the project's store for each call.
+   */
+  shared?: Store;
 }
 
 /** Opens the project's store for one call (another process may have created it since the last). */
 export function openStore(ctx: McpContext, create = false): Promise<Store> {
+  if (ctx.shared) return Promise.resolve(ctx.shared);
   return openProjectStore({ cwd: ctx.cwd, ...(ctx.store === undefined ? {} : { flag: ctx.store }), create });
 }
 

@@ -46,23 +46,24 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     process.stdin.once('close', resolve);
   });
   const handle = serveStdio(
-    () => {
-      const server = new McpServer({ name: 'baton', version: VERSION }, { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS });
-      for (const tool of tools) {
-        server.registerTool(tool.name, { description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations }, (args: unknown, context: unknown) =>
-          call(tool, args, context as CallContext),
-        );
-      }
-      for (const doc of docs) {
-        server.registerResource(doc.name, doc.uri, { title: doc.title, description: doc.description, mimeType: 'text/markdown' }, async (uri: URL) => ({
-          contents: [{ uri: uri.href, mimeType: 'text/markdown', text: readDoc(doc) }],
-        }));
-      }
-      return server;
-    },
+    () => buildServer(McpServer, tools, docs),
     { onerror: (error: Error) => process.stderr.write(`baton mcp: ${error.message}\n`) },
   );
   await closed;
   await handle.close().catch(() => {});
   return 0;
+}
+
+/** An McpServer with baton's tools and docs registered (one per connection, or per HTTP request). */
+export function buildServer(Server: typeof import('@modelcontextprotocol/server').McpServer, tools: readonly ToolDefinition[], docs: ReturnType<typeof docResources> = docResources()) {
+  const server = new Server({ name: 'baton', version: VERSION }, { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS });
+  for (const tool of tools) {
+    server.registerTool(tool.name, { description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations }, (args: unknown, context: unknown) => call(tool, args, context as CallContext));
+  }
+  for (const doc of docs) {
+    server.registerResource(doc.name, doc.uri, { title: doc.title, description: doc.description, mimeType: 'text/markdown' }, async (uri: URL) => ({
+      contents: [{ uri: uri.href, mimeType: 'text/markdown', text: readDoc(doc) }],
+    }));
+  }
+  return server;
 }

@@ -288,6 +288,9 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'ACCESS_DENIED',
     'ACCESS_UNLISTED',
     'APPROVAL_BY_STARTER',
+    // a request to /mcp whose Host or Origin is not one of this server's names (DNS rebinding)
+    'MCP_BAD_HOST',
+    'MCP_BAD_ORIGIN',
   ],
   rate_limited: [
     // too many failed authentications from one address in a while

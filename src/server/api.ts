@@ -17,6 +17,7 @@ import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
 import { mountAccessRoutes } from './api-access.js';
+import { mountMcp } from './mcp-http.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
@@ -277,6 +278,8 @@ export interface ApiOptions {
   webhookRate?: number;
   /** Failed authentications one address may make in a minute (server/auth.ts); default 20. */
   authFailuresPerMinute?: number;
+  /** Host names this server is reached by, besides loopback's: MCP refuses others (DNS rebinding). */
+  allowedHosts?: readonly string[];
 }
 
 export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono {
@@ -402,6 +405,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
 
   mountWorkflowRoutes(app, daemon);
   mountAccessRoutes(app, daemon);
+  mountMcp(app, daemon, { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   mountTriggerRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);

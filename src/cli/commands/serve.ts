@@ -68,7 +68,10 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   await daemon.startTriggers();
   daemon.watchTimers();
   daemon.watchWorkflows();
-  const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE, authFailuresPerMinute: parsePositiveInt(flags.authRate, '--auth-rate') ?? 20 });
+  const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE, authFailuresPerMinute: parsePositiveInt(flags.authRate, '--auth-rate') ?? 20,
+    // The names a request may carry as Host: --host itself (unless it is every address), and the configured ones.
+    allowedHosts: [...(['0.0.0.0', '::'].includes(flags.host) ? [] : [flags.host]), ...(server?.allowed_hosts ?? [])],
+  });
   return new Promise((resolve, reject) => {
     const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;

@@ -1,0 +1,38 @@
+/**
+ * A store seen from one namespace (docs/access.md#namespaces): run ids resolve only among
+ * its runs, lists hold only its runs, and another namespace's run is not there at all. For
+ * code written against a whole store (the MCP tools) serving one namespace's caller, so
+ * that no path through it can reach another namespace. Closing it leaves the store open:
+ * it is borrowed.
+ */
+import type { RunRecord, RunStore, Store } from '../store/store.js';
+import { runNotFound } from '../store/errors.js';
+
+export function scopedStore(store: Store, namespace: string): Store {
+  const runs = store.runs;
+  const mine = async (runId: string): Promise<RunRecord | undefined> => {
+    const record = await runs.getRun(runId);
+    return record?.namespace === namespace ? record : undefined;
+  };
+  const checked = async (runId: string): Promise<void> => {
+    if ((await mine(runId)) === undefined) throw runNotFound(runId);
+  };
+  const scoped: RunStore = {
+    createRun: (run, events, admit) => runs.createRun(run, events, admit),
+    decideQueue: (decide) => runs.decideQueue(decide),
+    append: async (runId, events) => (await checked(runId), runs.append(runId, events)),
+    readEvents: async (runId, afterSeq) => (await checked(runId), runs.readEvents(runId, afterSeq)),
+    waitForEvents: async (runId, afterSeq, options) => (await checked(runId), runs.waitForEvents(runId, afterSeq, options)),
+    getRun: mine,
+    listRuns: (filter = {}) => runs.listRuns({ ...filter, namespace }),
+    listTasks: async (runId) => (await checked(runId), runs.listTasks(runId)),
+    resolveRunId: (prefix) => runs.resolveRunId(prefix, namespace),
+    claimRun: async (runId, owner, at, isGone) => (await checked(runId), runs.claimRun(runId, owner, at, isGone)),
+    heartbeat: (runId, owner, at) => runs.heartbeat(runId, owner, at),
+    releaseRun: (runId, owner) => runs.releaseRun(runId, owner),
+    requestCancel: async (runId, reason) => (await checked(runId), runs.requestCancel(runId, reason)),
+    rebuildProjection: (runId) => runs.rebuildProjection(runId),
+    close: async () => {},
+  };
+  return { ...store, location: store.location, runs: scoped, close: async () => {} };
+}
