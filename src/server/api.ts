@@ -7,6 +7,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { httpStatusOf } from '../observability/error-categories.js';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
@@ -418,7 +419,13 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     }
     return c.json(errorDocument(new BatonError('API_NOT_FOUND', `no route ${c.req.method} ${c.req.path}: see /api/openapi.json`)), 404);
   });
-  app.onError((err, c) => c.json(errorDocument(err), httpStatusOf(err) as 400));
+  app.onError((err, c) => {
+    // Hono's own refusals (a body that is not the JSON its content type says): the caller's mistake, not ours.
+    if (err instanceof HTTPException && err.status < 500) {
+      return c.json(errorDocument(new BatonError('API_BAD_REQUEST', `the request: ${err.message}`)), 400);
+    }
+    return c.json(errorDocument(err), httpStatusOf(err) as 400);
+  });
   return app;
 }
 

@@ -29,6 +29,8 @@ export interface CatalogOptions {
   start: TriggerHost['start'];
   log: (line: string) => void;
   stopping: () => boolean;
+  /** Folders inside `dir` that are other namespaces': not this one's workflows. */
+  exclude?: readonly string[];
 }
 
 export class Catalog {
@@ -68,6 +70,7 @@ export class Catalog {
   async load(options: { keepLastGood?: boolean } = {}): Promise<void> {
     const dir = this.options.dir;
     const scan = findWorkflowFiles(dir);
+    scan.files = scan.files.filter((found) => !this.excluded(found.file));
     const workflows = new Map<string, LoadedWorkflow>();
     const problems: WorkflowProblem[] = [];
     const skills = this.options.extras.skills?.lookup();
@@ -124,7 +127,7 @@ export class Catalog {
         this.options.dir,
         (file) => {
           // Only what can be a workflow: a run's own output or data files change nothing here.
-          if (!WORKFLOW_FILE.test(file)) return;
+          if (!WORKFLOW_FILE.test(file) || this.excluded(file)) return;
           clearTimeout(this.timer);
           this.timer = setTimeout(() => void this.load({ keepLastGood: true }).catch((err: unknown) => this.log(`reloading: ${String(err)}`)), debounceMs);
         },
@@ -133,6 +136,12 @@ export class Catalog {
     } catch (err) {
       this.log(`not watching ${this.options.dir} for changes: ${(err as Error).message}`);
     }
+  }
+
+  /** Whether `file` (relative to the folder) is in another namespace's folder. */
+  private excluded(file: string): boolean {
+    const at = path.resolve(this.options.dir, file);
+    return (this.options.exclude ?? []).some((dir) => at === dir || at.startsWith(dir + path.sep));
   }
 
   /** The workflow named `name`; WORKFLOW_NOT_FOUND (with a near name) when the folder has none. */

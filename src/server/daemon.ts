@@ -69,9 +69,12 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     const folders: Array<[string, string]> = [['default', options.workflowsDir], ...Object.entries(options.namespaces ?? {}).filter(([name]) => name !== 'default')];
     for (const [namespace, dir] of folders) {
+      // A namespace's folder inside another's belongs to it alone.
+      const exclude = folders.map(([, other]) => path.resolve(other)).filter((other) => other !== path.resolve(dir) && other.startsWith(path.resolve(dir) + path.sep));
       const catalog: Catalog = new Catalog({
         namespace,
         dir,
+        exclude,
         store: options.store,
         extras: this.extras,
         log: options.log,
