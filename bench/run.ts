@@ -15,6 +15,7 @@ import { skillSearchFigures } from './skill-search.js';
 import { mcpFigures } from './mcp.js';
 import { serveFigures } from './serve.js';
 import { webhookFigures } from './webhook.js';
+import { authFigures } from './auth.js';
 import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
@@ -213,6 +214,26 @@ row(
   '',
   '< 20 ms',
   hooks.startP50Ms < 20,
+);
+
+process.stderr.write('authentication per request (issue 11)...\n');
+const authed = await authFigures(path.join(root, 'bin', 'baton.js'), 3000);
+const addedMs = authed.token.p50 - authed.open.p50;
+row(
+  'auth per request over HTTP (GET /api/runs/{id}, 3,000 each, alternating), added p50',
+  `${addedMs.toFixed(3)} ms`,
+  `p50 ${authed.open.p50.toFixed(3)} ms without tokens, ${authed.token.p50.toFixed(3)} ms with`,
+  `mean +${(authed.token.mean - authed.open.mean).toFixed(3)} ms`,
+  '< 0.2 ms',
+  addedMs < 0.2,
+);
+row(
+  '  the middleware alone (in process), per request',
+  `${(authed.inProcess.tokenUs - authed.inProcess.bareUs).toFixed(1)} µs with a token`,
+  `${authed.inProcess.bareUs.toFixed(1)} µs bare route; ${(authed.inProcess.openUs - authed.inProcess.bareUs).toFixed(1)} µs on a store without tokens`,
+  '',
+  '< 200 µs',
+  authed.inProcess.tokenUs - authed.inProcess.bareUs < 200,
 );
 
 process.stderr.write('built-in skill find-errors over a generated 1 GB log...\n');
