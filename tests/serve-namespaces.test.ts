@@ -23,6 +23,11 @@ beforeAll(async () => {
   });
   mkdirSync(path.join(dir, 'tenants', 'acme'), { recursive: true });
   writeFileSync(path.join(dir, 'tenants', 'acme', 'deploy.yaml'), deploy('acme'));
+  // A skill of acme's own, and one of the project's (the default namespace's).
+  for (const [folder, name] of [[path.join(dir, 'tenants', 'acme', 'skills', 'acme-only'), 'acme-only'], [path.join(dir, 'skills', 'house-only'), 'house-only']]) {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'SKILL.md'), `---\nname: ${name}\ndescription: A skill that belongs to one namespace, for the test of what each sees.\n---\n# ${name}\n\nNothing to run.\n`);
+  }
   const store = openStore(path.join(dir, '.baton', 'baton.db'));
   for (const namespace of ['default', 'acme']) {
     const made = newToken();
@@ -78,6 +83,13 @@ it('keeps runs, events, webhooks and pools of two namespaces apart', async () =>
   expect((await runs('default')).map((r) => r.run_id)).not.toContain(hooked.body.run_id);
   const nowhere = await fetch(`${server.base}/ns/globex/hooks/push`, { method: 'POST', body: '{}' });
   expect(nowhere.status).toBe(404);
+  // Skills: each namespace its own (and baton's built-ins), not the other's.
+  const skills = async (namespace: string) => ((await json(await fetch(`${server.base}/api/skills`, { headers: auth[namespace] }))).body.skills as Array<{ name: string }>).map((k) => k.name);
+  expect(await skills('acme')).toContain('acme-only');
+  expect(await skills('acme')).not.toContain('house-only');
+  expect(await skills('default')).toContain('house-only');
+  expect(await skills('default')).not.toContain('acme-only');
+  expect(await skills('acme')).toContain('find-errors');
   expect(server.log()).toMatch(/namespaces: default \(.*\), acme \(.*tenants\/acme\)/);
   const firings = await json(await fetch(`${server.base}/api/firings`, { headers: auth.acme }));
   expect((firings.body.firings as Array<{ trigger: string }>).map((f) => f.trigger)).toEqual(['webhook']);

@@ -79,7 +79,10 @@ export function loadProject(options: ProjectOptions = {}): Project {
   // A relative path in the file means relative to the file, wherever baton runs from.
   if (config.store !== undefined && isFilePath(config.store)) config.store = path.resolve(root, config.store);
   if (config.skills) config.skills = config.skills.map((dir) => path.resolve(root, dir));
-  for (const entry of Object.values(config.server?.namespaces ?? {})) entry.workflows = path.resolve(root, entry.workflows);
+  for (const entry of Object.values(config.server?.namespaces ?? {})) {
+    entry.workflows = path.resolve(root, entry.workflows);
+    if (entry.skills) entry.skills = entry.skills.map((dir) => path.resolve(root, dir));
+  }
   if (config.sandbox) config.sandbox.writable = config.sandbox.writable.map((dir) => path.resolve(root, dir));
   return { root, home, configFile, config };
 }

@@ -47,7 +47,7 @@ export interface ServerSettings {
    * Namespaces besides `default` (docs/access.md), each with its folder of workflows
    * (relative to this file; absolute after loading). `baton serve` serves each.
    */
-  namespaces?: Record<string, { workflows: string }>;
+  namespaces?: Record<string, { workflows: string; skills?: string[] }>;
   /** Whoever started a run may not answer its approvals through the server (segregation of duties). Default false. */
   separate_approvers?: boolean;
   /** Host names the server is reached by (besides loopback's and --host): MCP over HTTP refuses requests for others (DNS rebinding). */
@@ -240,13 +240,13 @@ function duration(map: Map, key: string, rep: Reporter): number | undefined {
 }
 
 /** `server.namespaces`: {name: {workflows: folder}}, each name a namespace name (access/names.ts). */
-function parseNamespaces(server: Map, rep: Reporter): Record<string, { workflows: string }> | undefined {
+function parseNamespaces(server: Map, rep: Reporter): Record<string, { workflows: string; skills?: string[] }> | undefined {
   const value = server.namespaces;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     rep.error('CONFIG_TYPE', '`server.namespaces` must be a map of namespace names to {workflows: folder}', rep.value(server, 'namespaces'), 'e.g. namespaces: {acme: {workflows: tenants/acme}}');
     return undefined;
   }
-  const out: Record<string, { workflows: string }> = {};
+  const out: Record<string, { workflows: string; skills?: string[] }> = {};
   for (const [name, entry] of Object.entries(value as Map)) {
     if (!isNamespaceName(name) || name === 'default') {
       rep.error('CONFIG_TYPE', `\`server.namespaces\`: ${JSON.stringify(name)} is not a namespace name (lower-case letters, digits and dashes; \`default\` is the served folder itself)`, rep.value(value as Map, name));
@@ -257,7 +257,12 @@ function parseNamespaces(server: Map, rep: Reporter): Record<string, { workflows
       rep.error('CONFIG_TYPE', `\`server.namespaces.${name}\` needs workflows: the folder of its workflow files`, rep.value(value as Map, name), `e.g. ${name}: {workflows: tenants/${name}}`);
       continue;
     }
-    out[name] = { workflows };
+    const skills = (entry as Map).skills;
+    if (skills !== undefined && (!Array.isArray(skills) || skills.some((d) => typeof d !== 'string' || d.trim() === ''))) {
+      rep.error('CONFIG_TYPE', `\`server.namespaces.${name}.skills\` must be a list of folders of skills`, rep.value(value as Map, name), `e.g. skills: [tenants/${name}/skills]`);
+      continue;
+    }
+    out[name] = { workflows, ...(skills ? { skills: skills as string[] } : {}) };
   }
   return out;
 }

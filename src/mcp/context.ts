@@ -6,6 +6,7 @@
 import type { Launched } from '../runs/launch.js';
 import { openProjectStore } from '../runs/project-store.js';
 import type { Store } from '../store/store.js';
+import type { SkillRoot } from '../skills/catalog.js';
 
 export interface McpContext {
   /** The project's folder: every command runs here. */
@@ -22,6 +23,8 @@ export interface McpContext {
    * over stdio, which opens the project's store for each call.
    */
   shared?: Store;
+  /** Where its skills are, when not the project's of `cwd` (a namespace of `baton serve`). */
+  skillRoots?: () => SkillRoot[];
 }
 
 /** Opens the project's store for one call (another process may have created it since the last). */

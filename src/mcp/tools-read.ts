@@ -150,7 +150,7 @@ export function readTools(ctx: McpContext): ToolDefinition[] {
 }
 
 function projectCatalog(ctx: McpContext) {
-  return loadCatalog(skillRoots(loadProject({ cwd: ctx.cwd })));
+  return loadCatalog(ctx.skillRoots ? ctx.skillRoots() : skillRoots(loadProject({ cwd: ctx.cwd })));
 }
 
 function skillHead(skill: Skill): Record<string, unknown> {

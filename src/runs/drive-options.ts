@@ -7,6 +7,7 @@
 import type { DriveOptions } from '../engine/runner.js';
 import { loadCode } from '../sdk/load-code.js';
 import { projectSkillResolver } from '../skills/resolver.js';
+import type { SkillRoot } from '../skills/catalog.js';
 import { projectPools } from '../config/pools.js';
 
 /** The program of a code run's snapshot (DriveOptions.programs). */
@@ -15,6 +16,7 @@ export const programs: NonNullable<DriveOptions['programs']> = async (code, stat
   return programFor(code, state);
 };
 
-export function driveExtras(): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> {
-  return { programs, loadCode, skills: projectSkillResolver(), resources: projectPools() ?? {} };
+/** `skillRoots`: where the runs' skills are (a namespace's); default the project's. */
+export function driveExtras(skillRoots?: () => SkillRoot[]): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> {
+  return { programs, loadCode, skills: projectSkillResolver(skillRoots), resources: projectPools() ?? {} };
 }

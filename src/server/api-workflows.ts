@@ -4,9 +4,8 @@
  * without saving it; the skills catalog, listed or searched.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { loadProject } from '../config/project.js';
 import { runViews } from '../runs/views.js';
-import { loadCatalog, skillRoots } from '../skills/catalog.js';
+import { loadCatalog } from '../skills/catalog.js';
 import { parseWorkflow } from '../spec/load.js';
 import { describeTrigger } from '../triggers/describe.js';
 import type { Daemon } from './daemon.js';
@@ -91,7 +90,7 @@ export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
   });
   app.openapi(routes.skills, async (c) => {
     const { q, limit } = c.req.valid('query');
-    const catalog = loadCatalog(skillRoots(loadProject({ cwd: daemon.catalog(principalOf(c).namespace).dir })));
+    const catalog = loadCatalog(daemon.catalog(principalOf(c).namespace).skillRoots());
     const head = (s: (typeof catalog.skills)[number]) => ({ name: s.name, description: s.description, ...(s.tags.length > 0 ? { tags: s.tags } : {}), runnable: s.entry !== undefined, ...(s.origin ? { from: s.origin } : {}), folder: s.dir });
     if (q === undefined) return c.json({ skills: catalog.skills.slice(0, limit ?? 200).map(head) }, 200);
     const { searchSkills } = await import('../skills/search.js');

@@ -10,6 +10,7 @@ import { loadDefinition, type LoadedWorkflow, type WorkflowProblem } from '../ru
 import { findWorkflowFiles } from '../runs/workflow-files.js';
 import { watchFolders, type FolderWatch } from '../runs/folder-watch.js';
 import type { DriveOptions } from '../engine/runner.js';
+import type { SkillRoot } from '../skills/catalog.js';
 import { didYouMean } from '../spec/suggest.js';
 import type { Store } from '../store/store.js';
 import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
@@ -25,7 +26,10 @@ export interface CatalogOptions {
   /** The folder of workflow files. */
   dir: string;
   store: Store;
-  extras: Pick<DriveOptions, 'skills' | 'resources'>;
+  /** How its runs are driven: its skills, the pools. */
+  extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'>;
+  /** Where its skills are (the project's for `default`; a tenant's own and baton's built-ins for another). */
+  skillRoots: () => SkillRoot[];
   start: TriggerHost['start'];
   log: (line: string) => void;
   stopping: () => boolean;
@@ -55,6 +59,16 @@ export class Catalog {
 
   get dir(): string {
     return this.options.dir;
+  }
+
+  /** How this namespace's runs are driven (its skills). */
+  get extras(): CatalogOptions['extras'] {
+    return this.options.extras;
+  }
+
+  /** The folders of this namespace's skills. */
+  skillRoots(): SkillRoot[] {
+    return this.options.skillRoots();
   }
 
   /** A line for the log, naming the namespace unless it is the default one. */

@@ -6,12 +6,14 @@
  * next start resumes what was left. The HTTP API (api.ts) is one front end over it.
  */
 import path from 'node:path';
-import { createRun, type DriveOptions } from '../engine/runner.js';
+import { createRun } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
 import { answerApproval, answeredBy, type Delivered } from '../engine/steps/answer.js';
 import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { driveExtras } from '../runs/drive-options.js';
+import { loadProject } from '../config/project.js';
+import { namespaceSkillRoots, skillRoots as skillRootsOf } from '../skills/catalog.js';
 import { sourceChangeNote } from '../runs/source-change.js';
 import type { RunState } from '../engine/state.js';
 import type { RequestOrigin, RunStatus, RunTrigger } from '../store/events.js';
@@ -27,8 +29,8 @@ export interface DaemonOptions {
   store: Store;
   /** The folder of workflow files of the default namespace. */
   workflowsDir: string;
-  /** The other namespaces served, each with its folder (server.namespaces in baton.config.yaml). */
-  namespaces?: Readonly<Record<string, string>>;
+  /** The other namespaces served, each with its folder of workflows and of skills (server.namespaces in baton.config.yaml). */
+  namespaces?: Readonly<Record<string, { workflows: string; skills?: readonly string[] }>>;
   owner: RunOwner;
   /** A line for the daemon's log (stderr). */
   log: (line: string) => void;
@@ -61,14 +63,15 @@ export class Daemon {
   readonly catalogs = new Map<string, Catalog>();
   private readonly drives = new Map<string, Promise<void>>();
   private readonly interrupt = new AbortController();
-  private readonly extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> = driveExtras();
   private stopping = false;
   /** Starts queued runs in their turn (server/queue.ts). */
   readonly queue: QueuePump;
 
   constructor(private readonly options: DaemonOptions) {
-    const folders: Array<[string, string]> = [['default', options.workflowsDir], ...Object.entries(options.namespaces ?? {}).filter(([name]) => name !== 'default')];
+    const folders: Array<[string, string]> = [['default', options.workflowsDir], ...Object.entries(options.namespaces ?? {}).filter(([name]) => name !== 'default').map(([name, entry]): [string, string] => [name, entry.workflows])];
     for (const [namespace, dir] of folders) {
+      // The default namespace's skills are the project's; another's its own (skills/catalog.ts).
+      const skillRoots = namespace === 'default' ? () => skillRootsOf(loadProject()) : () => namespaceSkillRoots(namespace, dir, options.namespaces?.[namespace]?.skills);
       // A namespace's folder inside another's belongs to it alone.
       const exclude = folders.map(([, other]) => path.resolve(other)).filter((other) => other !== path.resolve(dir) && other.startsWith(path.resolve(dir) + path.sep));
       const catalog: Catalog = new Catalog({
@@ -76,7 +79,8 @@ export class Daemon {
         dir,
         exclude,
         store: options.store,
-        extras: this.extras,
+        extras: driveExtras(skillRoots),
+        skillRoots,
         log: options.log,
         stopping: () => this.stopping,
         start: (name, inputs, origin, trigger, priority, actor) =>
@@ -307,8 +311,11 @@ export class Daemon {
       }
       told?.loaded();
     };
-    const options = { store: this.store, runId, owner: this.options.owner, interrupt: this.interrupt.signal, ...this.extras, origin: 'api' as const, onLoaded };
-    const drive = continueStoredRun(options, mode).then(
+    const options = { store: this.store, runId, owner: this.options.owner, interrupt: this.interrupt.signal, origin: 'api' as const, onLoaded };
+    // Driven with its namespace's skills.
+    const drive = this.extrasOf(runId)
+      .then((extras) => continueStoredRun({ ...options, ...extras }, mode))
+      .then(
       ({ state }) => this.options.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`),
       (err: unknown) => {
         if (!loaded && told) return told.refused(err);
@@ -321,6 +328,12 @@ export class Daemon {
       // A run that ended (or now waits) may have freed a slot.
       this.queue.poke();
     });
+  }
+
+  /** How a run is driven: with its namespace's skills (the default namespace's for one no longer served). */
+  private async extrasOf(runId: string): Promise<Catalog['extras']> {
+    const namespace = (await this.store.runs.getRun(runId))?.namespace ?? 'default';
+    return (this.catalogs.get(namespace) ?? this.catalog('default')).extras;
   }
 
   /**

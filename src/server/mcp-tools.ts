@@ -36,7 +36,7 @@ const runIdArg = () => z.string().min(1).max(40).describe('the run id (a unique 
 export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
   const catalog = daemon.catalog(who.namespace);
   const store = scopedStore(daemon.store, who.namespace);
-  const ctx: McpContext = { cwd: catalog.dir, approvals: allows(who.roles, 'approve'), launched: new Map(), shared: store };
+  const ctx: McpContext = { cwd: catalog.dir, approvals: allows(who.roles, 'approve'), launched: new Map(), shared: store, skillRoots: () => catalog.skillRoots() };
   const read = readTools(ctx).filter((tool) => ['search_skills', 'show_skill', 'list_runs', 'get_run', 'get_logs'].includes(tool.name));
 
   const wait = (runId: string, seconds: number | undefined, call: CallContext): Promise<WaitEnd> => {

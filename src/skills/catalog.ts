@@ -53,6 +53,15 @@ export function skillRoots(project: Pick<Project, 'root' | 'config' | 'configFil
   return roots;
 }
 
+/**
+ * The skills of a namespace of `baton serve` other than `default` (docs/access.md): its
+ * folder's `skills/` and `.agents/skills/`, the folders its entry in `server.namespaces`
+ * names, and baton's built-ins; not the project's, which are the default namespace's.
+ */
+export function namespaceSkillRoots(namespace: string, dir: string, folders: readonly string[] = []): SkillRoot[] {
+  return [...projectSkillRoots(dir), ...folders.map((folder) => ({ dir: folder, origin: `namespace ${namespace} skills: ${folder}` })), ...builtinSkillRoots()];
+}
+
 /** One skill folder: its SKILL.md read and checked. */
 export function loadSkillDir(dir: string): { skill?: Skill; diagnostics: Diagnostic[] } {
   const file = path.join(dir, SKILL_FILE);

@@ -8,7 +8,7 @@ import { parseWorkflow } from '../spec/load.js';
 import type { SkillInfo, SkillLookup } from '../spec/normalize-skill.js';
 import type { InputSpec, Workflow } from '../spec/model.js';
 import { loadProject } from '../config/project.js';
-import { loadCatalog, skillRoots, type Catalog } from './catalog.js';
+import { loadCatalog, skillRoots, type Catalog, type SkillRoot } from './catalog.js';
 import { runnableSkill, type RunnableSkill } from './resolve.js';
 
 export interface SkillResolver {
@@ -87,7 +87,7 @@ export async function skillInterface(runnable: RunnableSkill, loadCode?: (file: 
   return { ...out, inputs: workflow.inputs, outputs: Object.keys(workflow.outputs ?? {}) };
 }
 
-/** The skills of the project baton runs in (skillRoots), read when first needed. */
-export function projectSkillResolver(): SkillResolver {
-  return createSkillResolver(() => loadCatalog(skillRoots(loadProject())));
+/** The skills of the project baton runs in (skillRoots), or of these roots, read when first needed. */
+export function projectSkillResolver(roots?: () => SkillRoot[]): SkillResolver {
+  return createSkillResolver(() => loadCatalog(roots ? roots() : skillRoots(loadProject())));
 }

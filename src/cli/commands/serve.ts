@@ -50,7 +50,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   const server = loadProject().config.server;
   // The global limit: the flag, else the project's (which `baton run` honours too).
   const maxRunning = parsePositiveInt(flags.maxRunning, '--max-running') ?? server?.max_running;
-  const namespaces = Object.fromEntries(Object.entries(server?.namespaces ?? {}).map(([name, entry]) => [name, entry.workflows]));
+  const namespaces = server?.namespaces ?? {};
   const daemon = new Daemon({
     store,
     workflowsDir,
@@ -81,7 +81,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
           ? 'every request needs a token (Authorization: Bearer); baton token create makes one'
           : 'no tokens in this store: listening on loopback only, and any process on this machine may use the API; baton token create to require tokens',
       );
-      if (Object.keys(namespaces).length > 0) log(`namespaces: default (${workflowsDir}), ${Object.entries(namespaces).map(([name, dir]) => `${name} (${dir})`).join(', ')}`);
+      if (Object.keys(namespaces).length > 0) log(`namespaces: default (${workflowsDir}), ${Object.entries(namespaces).map(([name, entry]) => `${name} (${entry.workflows})`).join(', ')}`);
     });
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? `port ${port} is in use: pick another with --port` : err.message;
