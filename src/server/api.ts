@@ -7,8 +7,6 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { httpStatusOf } from '../observability/error-categories.js';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
 import { loadRun } from '../engine/resume.js';
@@ -23,6 +21,7 @@ import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
 import { startOnce } from './idempotent-start.js';
+import { answerUnrouted, routed } from './api-routing.js';
 import { auditNote, authorize, principalOf, refuseUnlisted } from './auth.js';
 import { ruleFor } from '../access/permissions.js';
 import type { Context } from 'hono';
@@ -411,21 +410,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);
 
-  app.notFound((c) => {
-    const allowed = methodsFor(app, c.req.path);
-    if (allowed.length > 0) {
-      c.header('Allow', allowed.join(', '));
-      return c.json(errorDocument(new BatonError('API_METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(' or ')}`)), 405);
-    }
-    return c.json(errorDocument(new BatonError('API_NOT_FOUND', `no route ${c.req.method} ${c.req.path}: see /api/openapi.json`)), 404);
-  });
-  app.onError((err, c) => {
-    // Hono's own refusals (a body that is not the JSON its content type says): the caller's mistake, not ours.
-    if (err instanceof HTTPException && err.status < 500) {
-      return c.json(errorDocument(new BatonError('API_BAD_REQUEST', `the request: ${err.message}`)), 400);
-    }
-    return c.json(errorDocument(err), httpStatusOf(err) as 400);
-  });
+  answerUnrouted(app);
   return app;
 }
 
@@ -449,20 +434,4 @@ async function openApprovals(daemon: Daemon, namespace: string) {
     }
   }
   return out;
-}
-
-/** Whether the app has a route for `method` on `path`. */
-function routed(app: OpenAPIHono, method: string, path: string): boolean {
-  return methodsFor(app, path).includes(method === 'HEAD' ? 'GET' : method);
-}
-
-/** The methods the app serves on `path` (for a 405's Allow header). */
-function methodsFor(app: OpenAPIHono, path: string): string[] {
-  const out = new Set<string>();
-  for (const route of app.routes) {
-    if (route.method === 'ALL') continue;
-    const pattern = new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\{[^/]+?\\\}|:[^/]+/g, '[^/]+')}$`);
-    if (pattern.test(path)) out.add(route.method);
-  }
-  return [...out].sort();
 }
