@@ -9,7 +9,7 @@ import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { remoteFor, type ServerFlags } from '../remote/connect.js';
 import { localTime, parseSince } from '../render/time.js';
-import { visible } from '../render/visible.js';
+import { renderTable } from '../render/table.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface AuditFlags extends StoreFlags, ServerFlags {
@@ -62,7 +62,6 @@ export default async function audit(flags: AuditFlags): Promise<number> {
     e.target ?? '-',
     e.outcome === 'ok' ? 'ok' : `${e.outcome}${e.code ? ` ${e.code}` : ''}`,
   ]);
-  const widths = head.map((_, i) => Math.max(...[head, ...rows].map((r) => Math.min(r[i].length, 48))));
-  for (const r of [head, ...rows]) process.stdout.write(visible(r.map((c, i) => (c.length > 48 ? `${c.slice(0, 47)}…` : c).padEnd(widths[i])).join('  ').trimEnd()) + '\n');
+  process.stdout.write(renderTable(head, rows, 48));
   return EXIT.ok;
 }

@@ -16,6 +16,7 @@ import { EXIT } from '../exit.js';
 import { audited } from '../../access/audit.js';
 import { localUser } from '../../access/principal.js';
 import { visible } from '../render/visible.js';
+import { renderTable } from '../render/table.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface ListFlags extends StoreFlags {
@@ -43,8 +44,7 @@ export async function list(flags: ListFlags): Promise<number> {
       return EXIT.ok;
     }
     const rows = views.map((v) => [v.id, v.workflow, `'${v.cron}'`, v.timezone, v.paused ? 'paused' : (v.next ?? '-'), v.problem ?? '']);
-    const widths = rows[0].map((_, i) => Math.max(...[['ID', 'WORKFLOW', 'CRON', 'TZ', 'NEXT', ''], ...rows].map((r) => r[i].length)));
-    for (const r of [['ID', 'WORKFLOW', 'CRON', 'TZ', 'NEXT', ''], ...rows]) process.stdout.write(visible(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()) + '\n');
+    process.stdout.write(renderTable(['ID', 'WORKFLOW', 'CRON', 'TZ', 'NEXT', ''], rows));
     return EXIT.ok;
   } finally {
     await store.close();

@@ -14,6 +14,7 @@ import { parseDuration } from '../../spec/duration.js';
 import { EXIT } from '../exit.js';
 import { remoteFor, type ServerFlags } from '../remote/connect.js';
 import { visible } from '../render/visible.js';
+import { renderTable } from '../render/table.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
 interface CreateFlags extends StoreFlags, ServerFlags {
@@ -88,8 +89,7 @@ export async function list(flags: ListFlags): Promise<number> {
   const head = ['ID', 'NAME', 'ROLES', 'NAMESPACE', 'STATE', 'CREATED', 'EXPIRES', 'LAST USED'];
   const day = (iso: string | undefined) => (iso === undefined ? '-' : iso.slice(0, 16).replace('T', ' '));
   const rows = tokens.map((t) => [t.id, t.name ?? '-', t.roles.join(','), t.namespace, t.state, day(t.created_at), day(t.expires_at), day(t.last_used_at)]);
-  const widths = head.map((_, i) => Math.max(...[head, ...rows].map((r) => r[i].length)));
-  for (const r of [head, ...rows]) process.stdout.write(visible(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()) + '\n');
+  process.stdout.write(renderTable(head, rows));
   return EXIT.ok;
 }
 
