@@ -9,7 +9,8 @@ import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newToken } from '../src/access/tokens.js';
-import type { Role } from '../src/access/roles.js';
+import { allows, ROLES, type Role } from '../src/access/roles.js';
+import { TOOL_RULES } from '../src/access/permissions.js';
 import { openStore } from '../src/store/open.js';
 import { HELLO, killServers, project, serve, type Served } from './serve-helpers.js';
 
@@ -90,6 +91,39 @@ describe('MCP over HTTP', () => {
       await client.close();
     }
   }, 30_000);
+
+  it('answers every tool of the permission table for every role as the table says', async () => {
+    const args: Record<string, Record<string, unknown>> = {
+      search_skills: { query: 'logs' },
+      show_skill: { name: 'find-errors' },
+      list_workflows: {},
+      validate_workflow: { text: 'name: x\ntasks: []\n' },
+      list_runs: {},
+      get_run: { run_id: 'ZZZZZZZZ' },
+      get_logs: { run_id: 'ZZZZZZZZ' },
+      start_run: { workflow: 'nope', wait_seconds: 0 },
+      resume_run: { run_id: 'ZZZZZZZZ', wait_seconds: 0 },
+      retry_run: { run_id: 'ZZZZZZZZ', wait_seconds: 0 },
+      cancel_run: { run_id: 'ZZZZZZZZ', wait_seconds: 0 },
+      emit_event: { event: 'nobody-waits', wait_seconds: 0 },
+      answer_approval: { run_id: 'ZZZZZZZZ', approve: true, wait_seconds: 0 },
+    };
+    expect(Object.keys(args).sort()).toEqual(TOOL_RULES.map((r) => r.tool).sort());
+    const wrong: string[] = [];
+    for (const role of ROLES) {
+      const client = await connect(tokens[role] ?? (tokens[role] = await makeToken([role])));
+      try {
+        for (const rule of TOOL_RULES) {
+          const { isError, doc } = await call(client, rule.tool, args[rule.tool]);
+          const denied = isError && doc.error?.code === 'ACCESS_DENIED';
+          if (denied === allows([role], rule.need)) wrong.push(`${role} ${rule.tool}: ${JSON.stringify(doc).slice(0, 200)}`);
+        }
+      } finally {
+        await client.close();
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
 
   it('refuses a missing or wrong token before the protocol', async () => {
     await expect(connect()).rejects.toThrow(/401|AUTH_MISSING|Unauthorized/i);

@@ -90,6 +90,15 @@ it('keeps runs, events, webhooks and pools of two namespaces apart', async () =>
   expect(await skills('default')).toContain('house-only');
   expect(await skills('default')).not.toContain('acme-only');
   expect(await skills('acme')).toContain('find-errors');
+  // Runs a trigger started are in the audit trail with the trigger as their actor, in their namespace.
+  const trail = openStore(path.join(dir, '.baton', 'baton.db'));
+  try {
+    const starts = await trail.access.listAudit({ action: 'run.start', limit: 50 });
+    expect(starts.find((e) => e.actor === 'trigger:event:go')).toMatchObject({ namespace: 'default', origin: 'trigger', outcome: 'ok' });
+    expect(starts.find((e) => e.actor === 'trigger:webhook:/push')).toMatchObject({ namespace: 'acme', origin: 'trigger', outcome: 'ok', target: hooked.body.run_id });
+  } finally {
+    await trail.close();
+  }
   expect(server.log()).toMatch(/namespaces: default \(.*\), acme \(.*tenants\/acme\)/);
   const firings = await json(await fetch(`${server.base}/api/firings`, { headers: auth.acme }));
   expect((firings.body.firings as Array<{ trigger: string }>).map((f) => f.trigger)).toEqual(['webhook']);
