@@ -235,8 +235,8 @@ export class Daemon {
    * Delivers an event to the waits open for it (runs nobody drives go on here), and
    * records it for the event triggers, which fire at once.
    */
-  async emit(namespace: string, name: string, data: unknown, runId?: string): Promise<Delivered[]> {
-    const reached = await emitAndRecord(this.store, name, data, runId, 'api', namespace);
+  async emit(namespace: string, name: string, data: unknown, runId?: string, origin: RequestOrigin = 'api'): Promise<Delivered[]> {
+    const reached = await emitAndRecord(this.store, name, data, runId, origin, namespace);
     for (const one of reached) if (one.continueHere) this.goOn(one.runId);
     this.catalog(namespace).feed.poke();
     return reached;
