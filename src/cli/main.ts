@@ -397,7 +397,7 @@ export function buildProgram(): Command {
     .option('--json', 'print {token, id, name, roles, namespace, created_at, expires_at, state}')
     .addOption(storeOption())
     .addOption(serverOption())
-    .action(async (flags: { role: string[]; namespace?: string; expires?: string; name?: string; json?: boolean; store?: string; server?: string }) => {
+    .action(async (flags: { role: string[]; namespace?: string; expires?: string; name?: string; json?: boolean; store?: string; server?: string | true }) => {
       process.exitCode = await (await import('./commands/token.js')).create(flags);
     });
   token
@@ -407,7 +407,7 @@ export function buildProgram(): Command {
     .option('--json', 'print {tokens: [...]}')
     .addOption(storeOption())
     .addOption(serverOption())
-    .action(async (flags: { namespace?: string; json?: boolean; store?: string; server?: string }) => {
+    .action(async (flags: { namespace?: string; json?: boolean; store?: string; server?: string | true }) => {
       process.exitCode = await (await import('./commands/token.js')).list(flags);
     });
   token
@@ -417,7 +417,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the token as revoked')
     .addOption(storeOption())
     .addOption(serverOption())
-    .action(async (id: string, flags: { json?: boolean; store?: string; server?: string }) => {
+    .action(async (id: string, flags: { json?: boolean; store?: string; server?: string | true }) => {
       process.exitCode = await (await import('./commands/token.js')).revoke(id, flags);
     });
 
@@ -436,17 +436,17 @@ export function buildProgram(): Command {
 
   program
     .command('login')
-    .description('keep a baton server\'s token for --server and BATON_SERVER (checked with the server first; kept in ~/.config/baton/credentials.json, mode 0600)')
-    .argument('<url>', 'the server, e.g. https://baton.example.com')
+    .description("keep a baton server's token for --server and BATON_SERVER (checked with the server first; kept in ~/.config/baton/credentials.json, mode 0600); the server becomes the default of a bare --server")
+    .argument('[url]', 'the server, e.g. https://baton.example.com (default: $BATON_SERVER)')
     .option('--token <token>', 'the token (default: read from standard input, or asked for without echo)')
-    .action(async (url: string, flags: { token?: string }) => {
+    .action(async (url: string | undefined, flags: { token?: string }) => {
       process.exitCode = await (await import('./commands/login.js')).login(url, flags);
     });
   program
     .command('logout')
     .description("forget a server's token kept by baton login (it still works until revoked)")
-    .argument('<url>', 'the server')
-    .action(async (url: string) => {
+    .argument('[url]', 'the server (default: $BATON_SERVER, else the last one logged in to)')
+    .action(async (url: string | undefined) => {
       process.exitCode = await (await import('./commands/login.js')).logout(url);
     });
 

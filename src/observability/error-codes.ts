@@ -35,6 +35,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CLI_USAGE',
     // a credentials file of baton login that cannot be read or is not baton's
     'CLI_CREDENTIALS',
+    // a bare --server with no BATON_SERVER and no server logged in to
+    'CLI_NO_SERVER',
     'EXPORT_WRITE',
     // inputs and secrets given to a run
     'INPUT_MISSING',
