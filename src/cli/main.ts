@@ -391,7 +391,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('make a token and print it once (only its hash is kept); give it to baton login, BATON_TOKEN or an Authorization: Bearer header')
     .requiredOption('--role <roles...>', 'viewer, operator, approver or admin; several as operator,approver or repeated --role')
-    .option('--namespace <name>', "the namespace it acts in ('*': every namespace, admin only)", 'default')
+    .option('--namespace <name>', "the namespace it acts in ('*': every namespace, admin only) (default: default; with --server, the namespace of the token that asks)")
     .option('--expires <duration>', 'it stops working after this long: 12h, 30d, 90d (default: never)')
     .option('--name <label>', 'what it is for, shown in lists and the audit trail')
     .option('--json', 'print {token, id, name, roles, namespace, created_at, expires_at, state}')
