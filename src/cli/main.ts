@@ -424,7 +424,7 @@ export function buildProgram(): Command {
   program
     .command('audit')
     .description('the audit trail, newest first: who did or tried what (runs started, cancelled, retried, resumed, approvals, events, schedules, tokens, refused requests), from where, and how it ended')
-    .option('--since <when>', 'only entries since: a duration back (30m, 2h, 7d) or a date (2026-11-22)')
+    .option('--since <when>', 'only entries since: a duration back (30m, 2h, 7d) or a date or time (2026-11-22, 2026-11-22T15:40Z)')
     .option('--actor <actor>', 'only this actor: token:<id>, user:<name>, trigger:<type>:<source>, anonymous, local')
     .option('--namespace <name>', "only this namespace's")
     .option('--action <action>', 'only this action: run.start, run.cancel, approval.answer, token.create, auth.failed...')

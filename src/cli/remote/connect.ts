@@ -28,7 +28,7 @@ export interface Remote {
 
 /** `--server <url>`, the same on every command that can work against a server. */
 export function serverOption(): Option {
-  return new Option('--server [url]', 'talk to the baton server at this URL (`baton serve`) instead of opening a store (default: $BATON_SERVER; a bare --server: $BATON_SERVER, else the server of the last baton login)');
+  return new Option('--server [url]', 'talk to the baton server at this URL (`baton serve`) instead of opening a store (default: $BATON_SERVER; without a URL: $BATON_SERVER, else the server of the last baton login)');
 }
 
 /**
