@@ -39,24 +39,37 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
   const ctx: McpContext = { cwd: catalog.dir, approvals: allows(who.roles, 'approve'), launched: new Map(), shared: store, skillRoots: () => catalog.skillRoots() };
   const read = readTools(ctx).filter((tool) => ['search_skills', 'show_skill', 'list_runs', 'get_run', 'get_logs'].includes(tool.name));
 
-  const wait = (runId: string, seconds: number | undefined, call: CallContext): Promise<WaitEnd> => {
+  // `answered`: tasks an answer or an event was just delivered to. The daemon goes on with
+  // the run a moment later, so until it has taken them up the run still looks settled
+  // (waiting): the wait is for those tasks to stop waiting too.
+  const wait = (runId: string, seconds: number | undefined, call: CallContext, answered: readonly string[] = []): Promise<WaitEnd> => {
     const total = seconds ?? WAIT_DEFAULT;
     const onTick = progress(call, total);
-    return waitFor(settled(() => Promise.resolve(store), runId), { timeoutMs: total * 1000, signal: call.mcpReq.signal, ...(onTick ? { onTick } : {}) });
+    const ended = settled(() => Promise.resolve(store), runId);
+    const tookUp = async () => (await ended.met()) && !(await store.runs.listTasks(runId)).some((task) => task.status === 'waiting' && answered.includes(task.key));
+    return waitFor({ met: tookUp }, { timeoutMs: total * 1000, signal: call.mcpReq.signal, ...(onTick ? { onTick } : {}) });
   };
-  const after = async (runId: string, seconds: number | undefined, call: CallContext, note?: string): Promise<ToolAnswer> =>
-    answer(await runAnswer(ctx, runId, { waited: await wait(runId, seconds, call), ...(note ? { note } : {}) }));
+  const after = async (runId: string, seconds: number | undefined, call: CallContext, answered?: readonly string[]): Promise<ToolAnswer> =>
+    answer(await runAnswer(ctx, runId, { waited: await wait(runId, seconds, call, answered) }));
   const reachedAnswers = async (reached: Delivered[], seconds: number | undefined, call: CallContext) => {
     const deadline = Date.now() + (seconds ?? WAIT_DEFAULT) * 1000;
     const out: Record<string, unknown>[] = [];
     for (const done of reached.slice(0, 10)) {
       const left = Math.max(0, deadline - Date.now()) / 1000;
-      out.push(await runAnswer(ctx, done.runId, { waited: await wait(done.runId, left, call) }));
+      out.push(await runAnswer(ctx, done.runId, { waited: await wait(done.runId, left, call, done.tasks) }));
     }
     return out;
   };
   const act = <T>(action: string, target: string | undefined, detail: Record<string, unknown> | undefined, fn: () => Promise<T>, targetOf?: (result: T) => string | undefined) =>
     audited(daemon.store, who, { action, ...(target === undefined ? {} : { target }), ...(detail ? { detail } : {}) }, fn, targetOf);
+  // The run id is resolved inside the audited act, so a call naming no run of the caller's
+  // namespace is in the audit trail too (target: the id as given).
+  const onRun = async (action: string, prefix: string, detail: Record<string, unknown> | undefined, fn: (runId: string) => Promise<unknown>): Promise<string> =>
+    act(action, prefix, detail, async () => {
+      const runId = await store.runs.resolveRunId(prefix);
+      await fn(runId);
+      return runId;
+    }, (runId) => runId);
 
   const tools: ToolDefinition[] = [
     ...read,
@@ -108,8 +121,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ run_id: runIdArg(), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       handler: async (args: { run_id: string; wait_seconds?: number }, call: CallContext) => {
-        const runId = await store.runs.resolveRunId(args.run_id);
-        await act('run.resume', runId, undefined, () => daemon.act(runId, { kind: 'resume' }));
+        const runId = await onRun('run.resume', args.run_id, undefined, (id) => daemon.act(id, { kind: 'resume' }));
         return after(runId, args.wait_seconds, call);
       },
     },
@@ -119,8 +131,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ run_id: runIdArg(), from: z.string().min(1).max(500).optional().describe('re-run this task and everything after it'), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       handler: async (args: { run_id: string; from?: string; wait_seconds?: number }, call: CallContext) => {
-        const runId = await store.runs.resolveRunId(args.run_id);
-        await act('run.retry', runId, args.from ? { from: args.from } : undefined, () => daemon.act(runId, { kind: 'retry', ...(args.from === undefined ? {} : { from: args.from }) }));
+        const runId = await onRun('run.retry', args.run_id, args.from ? { from: args.from } : undefined, (id) => daemon.act(id, { kind: 'retry', ...(args.from === undefined ? {} : { from: args.from }) }));
         return after(runId, args.wait_seconds, call);
       },
     },
@@ -130,9 +141,8 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ run_id: runIdArg(), reason: z.string().min(1).max(1000).optional(), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
       handler: async (args: { run_id: string; reason?: string; wait_seconds?: number }, call: CallContext) => {
-        const runId = await store.runs.resolveRunId(args.run_id);
         const reason = args.reason ?? `cancelled over MCP by ${who.actor}`;
-        await act('run.cancel', runId, { reason }, () => daemon.cancel(runId, reason));
+        const runId = await onRun('run.cancel', args.run_id, { reason }, (id) => daemon.cancel(id, reason));
         return after(runId, args.wait_seconds, call);
       },
     },
@@ -142,9 +152,15 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ event: z.string().min(1).max(200), data: z.unknown().optional(), run_id: runIdArg().optional(), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       handler: async (args: { event: string; data?: unknown; run_id?: string; wait_seconds?: number }, call: CallContext) => {
-        const only = args.run_id === undefined ? undefined : await store.runs.resolveRunId(args.run_id);
-        const reached = await act('event.emit', args.event, only ? { run: only } : undefined, () => daemon.emit(who.namespace, args.event, args.data ?? null, only));
-        if (reached.length === 0) return answer({ event: args.event, delivered: [], note: `no run waits for event ${args.event}; event triggers have it` });
+        const { only, reached } = await act('event.emit', args.event, args.run_id ? { run: args.run_id } : undefined, async () => {
+          const id = args.run_id === undefined ? undefined : await store.runs.resolveRunId(args.run_id);
+          return { only: id, reached: await daemon.emit(who.namespace, args.event, args.data ?? null, id, 'mcp') };
+        });
+        if (reached.length === 0) {
+          // As baton mcp answers: naming a run that does not wait is a mistake to hear about.
+          if (only !== undefined) throw new BatonError('WAIT_NOT_FOUND', `run ${only} does not wait for event ${args.event}; it was delivered to no run (event triggers have it)`, { details: { run: only, event: args.event } });
+          return answer({ event: args.event, delivered: [], note: `no run waits for event ${args.event}; event triggers have it` });
+        }
         return answer({ event: args.event, delivered: await reachedAnswers(reached, args.wait_seconds, call) });
       },
     },
@@ -154,10 +170,12 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ run_id: runIdArg(), step: z.string().min(1).max(500).optional(), approve: z.boolean(), comment: z.string().max(4000).optional(), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       handler: async (args: { run_id: string; step?: string; approve: boolean; comment?: string; wait_seconds?: number }, call: CallContext) => {
-        const runId = await store.runs.resolveRunId(args.run_id);
         const detail = { approved: args.approve, ...(args.step ? { task: args.step } : {}), ...(args.comment ? { comment: args.comment } : {}) };
-        await act('approval.answer', runId, detail, () => daemon.approve(runId, args.step, { approved: args.approve, ...(args.comment === undefined ? {} : { comment: args.comment }) }, who));
-        return after(runId, args.wait_seconds, call);
+        let answered: string[] = [];
+        const runId = await onRun('approval.answer', args.run_id, detail, async (id) => {
+          answered = (await daemon.approve(id, args.step, { approved: args.approve, ...(args.comment === undefined ? {} : { comment: args.comment }) }, who)).tasks;
+        });
+        return after(runId, args.wait_seconds, call, answered);
       },
     },
   ];
