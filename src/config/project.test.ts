@@ -172,6 +172,15 @@ describe('the config file is checked like a workflow file', () => {
     ]);
   });
 
+  test('server.allowed_hosts: host names, without scheme or port', () => {
+    expect(parseConfig('server:\n  allowed_hosts: [baton.example.com, 10.0.0.5, "[::1]"]\n', 'c.yaml')).toEqual({ config: { server: { allowed_hosts: ['baton.example.com', '10.0.0.5', '[::1]'] } }, diagnostics: [] });
+    for (const wrong of ['baton.example.com', '[https://baton.example.com]', '[baton.example.com:8377]', '[3]']) {
+      expect(check(`server:\n  allowed_hosts: ${wrong}\n`).map((l) => l.split('\n')[0]), wrong).toEqual([
+        `baton.config.yaml:2:18: error CONFIG_TYPE: \`server.allowed_hosts\` must be a list of host names (no scheme, no port)`,
+      ]);
+    }
+  });
+
   test('a folder named baton.config.yaml is not a config file', () => {
     const root = tree({ 'baton.config.yaml/': '' });
     expect(findConfigFile(root)).toBeUndefined();
