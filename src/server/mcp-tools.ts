@@ -9,8 +9,11 @@
  * licence to run arbitrary commands on the server's machine.
  *
  * Every tool is listed; a call the caller's roles do not allow (access/permissions.ts
- * TOOL_RULES) is refused as a tool error with ACCESS_DENIED, and recorded. Act calls are
- * recorded in the audit trail with origin `mcp`.
+ * TOOL_RULES) is refused as a tool error with ACCESS_DENIED, and recorded. Listed rather
+ * than hidden because the list is one server's for every caller (the same as `baton mcp`'s
+ * and as the docs say), and a refusal that names the role needed tells the agent, and the
+ * person behind it, what to ask for; a hidden tool would look like a missing feature. Act
+ * calls are recorded in the audit trail with origin `mcp`.
  */
 import { z } from 'zod';
 import { audited, recordAudit } from '../access/audit.js';
