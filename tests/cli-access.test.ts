@@ -62,6 +62,8 @@ describe('the CLI against a server with tokens', () => {
     const admin = createToken(dir, env, '--role', 'admin', '--name', 'ops');
     const viewer = createToken(dir, env, '--role', 'viewer');
     const s = await serve(dir);
+    // The line after "listening on" may come in a later chunk than the one serve() waited for.
+    for (let i = 0; i < 500 && !/every request needs a token/.test(s.log()); i++) await new Promise((r) => setTimeout(r, 20));
     expect(s.log()).toMatch(/every request needs a token/);
 
     const anonymous = baton(['history', '--server', s.base], { cwd: dir, env });
