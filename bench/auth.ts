@@ -4,9 +4,10 @@
  *
  * - over HTTP: two real `baton serve` processes on SQLite stores, one that never had a
  *   token (no authentication) and one whose requests carry a viewer token (token parsed,
- *   its row read, its hash compared, the permission table consulted); the same read
- *   (GET /api/runs/{id}) sent to each in alternating batches, so the machine's noise falls
- *   on both alike;
+ *   its row read, its hash compared, the permission table consulted); the same reads
+ *   (GET /api/runs/{id} of one recorded run, GET /api/runs?limit=1) sent to each, one
+ *   request at a time on kept-alive connections, in alternating batches (which server goes
+ *   first alternates too) so the machine's noise falls on both alike;
  * - in process: the middleware alone (server/auth.ts) in front of a trivial route, with and
  *   without a token, without HTTP's noise around it.
  */
@@ -19,13 +20,32 @@ import { newToken } from '../src/access/tokens.js';
 import { authorize } from '../src/server/auth.js';
 import { openStore } from '../src/store/open.js';
 
+/** Per request over HTTP, ms. */
+export interface Latency {
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export interface ReadFigures {
+  /** The request, as sent (the run's id shown as {id}). */
+  read: string;
+  /** The server whose store never had a token. */
+  open: Latency;
+  /** The server whose store has tokens, the request carrying a viewer's. */
+  token: Latency;
+}
+
 export interface AuthFigures {
-  /** Per request over HTTP, ms: p50 and mean, without and with a token. */
-  open: { p50: number; mean: number };
-  token: { p50: number; mean: number };
-  /** The middleware alone, µs per request: with a token, and for a store without tokens. */
+  /** How many requests each server answered per read (warm-up not counted). */
+  requests: number;
+  reads: ReadFigures[];
+  /** The middleware alone, µs per request: with a token, on a store without tokens, and no middleware. */
   inProcess: { tokenUs: number; openUs: number; bareUs: number };
 }
+
+const BATCH = 100;
+const WARM_UP = 200;
 
 async function start(bin: string, dir: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grace', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -48,43 +68,70 @@ function project(): string {
   return dir;
 }
 
-const stats = (times: number[]) => {
+/** A token made the way a user makes one: `baton token create` on the project's store. */
+function createToken(bin: string, dir: string, role: string): string {
+  const made = spawnSync(process.execPath, [bin, 'token', 'create', '--role', role, '--json'], { cwd: dir, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`baton token create --role ${role} failed: ${made.stderr}`);
+  return (JSON.parse(made.stdout) as { token: string }).token;
+}
+
+async function startRun(base: string, headers: Record<string, string>): Promise<string> {
+  const res = await fetch(`${base}/api/workflows/one/runs`, { method: 'POST', headers });
+  if (res.status !== 201) throw new Error(`starting a run at ${base} answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { run_id: string }).run_id;
+}
+
+const latency = (times: number[]): Latency => {
   const sorted = [...times].sort((a, b) => a - b);
-  return { p50: sorted[Math.floor(sorted.length / 2)], mean: times.reduce((a, b) => a + b, 0) / times.length };
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
 };
+
+async function timedRead(url: string, headers: Record<string, string>, times: number[]): Promise<void> {
+  const t = performance.now();
+  const res = await fetch(url, { headers });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  times.push(performance.now() - t);
+}
 
 export async function authFigures(bin: string, requests: number): Promise<AuthFigures> {
   const openDir = project();
   const tokenDir = project();
-  const made = spawnSync(process.execPath, [bin, 'token', 'create', '--role', 'viewer', '--json'], { cwd: tokenDir, encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`baton token create failed: ${made.stderr}`);
-  const token = (JSON.parse(made.stdout) as { token: string }).token;
+  const viewer = createToken(bin, tokenDir, 'viewer');
+  // The viewer may only read: the run it reads is started with an operator's token.
+  const operator = createToken(bin, tokenDir, 'operator');
   const open = await start(bin, openDir);
   const secured = await start(bin, tokenDir);
   try {
-    const auth = { authorization: `Bearer ${token}` };
-    // One run in each, read again and again. (Starting it needs an operator: the open server starts both ids' worth.)
-    const runOpen = ((await (await fetch(`${open.base}/api/workflows/one/runs`, { method: 'POST' })).json()) as { run_id: string }).run_id;
-    const operator = JSON.parse(spawnSync(process.execPath, [bin, 'token', 'create', '--role', 'operator', '--json'], { cwd: tokenDir, encoding: 'utf8' }).stdout) as { token: string };
-    const runSecured = ((await (await fetch(`${secured.base}/api/workflows/one/runs`, { method: 'POST', headers: { authorization: `Bearer ${operator.token}` } })).json()) as { run_id: string }).run_id;
-    const read = async (url: string, headers: Record<string, string>, times: number[]) => {
-      const t = performance.now();
-      const res = await fetch(url, { headers });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-      times.push(performance.now() - t);
-    };
-    const openTimes: number[] = [];
-    const tokenTimes: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      await read(`${open.base}/api/runs/${runOpen}`, {}, []);
-      await read(`${secured.base}/api/runs/${runSecured}`, auth, []);
+    const auth = { authorization: `Bearer ${viewer}` };
+    const runOpen = await startRun(open.base, {});
+    const runSecured = await startRun(secured.base, { authorization: `Bearer ${operator}` });
+    const reads = [
+      { read: 'GET /api/runs/{id}', open: `${open.base}/api/runs/${runOpen}`, token: `${secured.base}/api/runs/${runSecured}` },
+      { read: 'GET /api/runs?limit=1', open: `${open.base}/api/runs?limit=1`, token: `${secured.base}/api/runs?limit=1` },
+    ];
+    const figures: ReadFigures[] = [];
+    for (const read of reads) {
+      const openTimes: number[] = [];
+      const tokenTimes: number[] = [];
+      const batch = async (server: 'open' | 'token', times: number[], count: number) => {
+        for (let i = 0; i < count; i++) await timedRead(read[server], server === 'token' ? auth : {}, times);
+      };
+      for (let i = 0; i < WARM_UP / BATCH; i++) {
+        await batch('open', [], BATCH);
+        await batch('token', [], BATCH);
+      }
+      for (let b = 0; b < Math.ceil(requests / BATCH); b++) {
+        const count = Math.min(BATCH, requests - b * BATCH);
+        const first = b % 2 === 0 ? 'open' : 'token';
+        const second = first === 'open' ? 'token' : 'open';
+        await batch(first, first === 'open' ? openTimes : tokenTimes, count);
+        await batch(second, second === 'open' ? openTimes : tokenTimes, count);
+      }
+      figures.push({ read: read.read, open: latency(openTimes), token: latency(tokenTimes) });
     }
-    for (let batch = 0; batch < requests / 100; batch++) {
-      for (let i = 0; i < 100; i++) await read(`${open.base}/api/runs/${runOpen}`, {}, openTimes);
-      for (let i = 0; i < 100; i++) await read(`${secured.base}/api/runs/${runSecured}`, auth, tokenTimes);
-    }
-    return { open: stats(openTimes), token: stats(tokenTimes), inProcess: await inProcess() };
+    return { requests, reads: figures, inProcess: await inProcess() };
   } finally {
     open.child.kill('SIGKILL');
     secured.child.kill('SIGKILL');
