@@ -52,6 +52,28 @@ export function accessContract(makeStore: MakeStore): void {
     expect((await a.listAudit({ before: third, limit: 1 })).map((e) => e.id)).toEqual([second]);
   });
 
+  it('applies every filter given together, whichever one leads', async () => {
+    const a = store().access;
+    const ids: number[] = [];
+    for (const [i, [actor, namespace, action]] of [
+      ['token:a', 'default', 'run.start'],
+      ['token:a', 'acme', 'run.start'],
+      ['token:b', 'acme', 'run.cancel'],
+      ['token:a', 'acme', 'run.cancel'],
+      ['token:a', 'acme', 'run.start'],
+    ].entries()) {
+      ids.push(await a.audit(entry({ at: T0 + i * 10, actor, namespace, action })));
+    }
+    const found = async (filter: Parameters<typeof a.listAudit>[0]) => (await a.listAudit(filter)).map((e) => ids.indexOf(e.id));
+    expect(await found({ actor: 'token:a', namespace: 'acme', action: 'run.start' })).toEqual([4, 1]);
+    expect(await found({ actor: 'token:a', since: T0 + 10, before: ids[4] })).toEqual([3, 1]);
+    expect(await found({ namespace: 'acme', action: 'run.cancel', since: T0 + 25 })).toEqual([3]);
+    expect(await found({ since: T0 + 10, action: 'run.start', limit: 1 })).toEqual([4]);
+    expect(await found({ since: T0 + 10, before: ids[3] })).toEqual([2, 1]);
+    expect(await found({ action: 'run.cancel', before: ids[3] })).toEqual([2]);
+    expect(await found({ limit: 0 })).toEqual([]);
+  });
+
   it('reads at most 100 entries unless asked for more', async () => {
     const a = store().access;
     for (let i = 0; i < 120; i++) await a.audit(entry({ at: T0 + i }));

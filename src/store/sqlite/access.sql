@@ -23,6 +23,42 @@ UPDATE tokens SET last_used_at = ? WHERE id = ?;
 INSERT INTO audit (at, actor, roles, namespace, origin, action, target, outcome, code, detail)
 VALUES (@at, @actor, @roles, @namespace, @origin, @action, @target, @outcome, @code, @detail);
 
+-- The trail newest first, one statement per filter that an index serves, so a page of a
+-- 100,000-row trail reads about a page of rows: by actor (audit_by_actor), by namespace
+-- (audit_by_namespace), since a time (audit_by_at; `+id` keeps SQLite from walking every
+-- row backwards by id instead), else backwards by id from @before. The other filters apply
+-- to the rows the index yields. sqlite-access-store.ts picks one in that order.
+
+-- name: listAuditByActor
+SELECT * FROM audit
+WHERE actor = @actor
+  AND (@since IS NULL OR at >= @since)
+  AND (@namespace IS NULL OR namespace = @namespace)
+  AND (@action IS NULL OR action = @action)
+  AND id < coalesce(@before, 9e18)
+ORDER BY id DESC
+LIMIT @limit;
+
+-- name: listAuditByNamespace
+SELECT * FROM audit
+WHERE namespace = @namespace
+  AND (@since IS NULL OR at >= @since)
+  AND (@actor IS NULL OR actor = @actor)
+  AND (@action IS NULL OR action = @action)
+  AND id < coalesce(@before, 9e18)
+ORDER BY id DESC
+LIMIT @limit;
+
+-- name: listAuditSince
+SELECT * FROM audit
+WHERE at >= @since
+  AND (@actor IS NULL OR actor = @actor)
+  AND (@namespace IS NULL OR namespace = @namespace)
+  AND (@action IS NULL OR action = @action)
+  AND +id < coalesce(@before, 9e18)
+ORDER BY +id DESC
+LIMIT @limit;
+
 -- name: listAudit
 SELECT * FROM audit
 WHERE (@since IS NULL OR at >= @since)

@@ -57,19 +57,26 @@ export class SqliteAccessStore implements AccessStore {
 
   async addToken(token: TokenRecord): Promise<void> {
     this.guard(() => {
-      if (this.q.getToken.get(token.id)) throw new StoreError('STORE_TOKEN_EXISTS', `a token with id ${token.id} exists: make another`);
-      this.q.insertToken.run({
-        id: token.id,
-        name: token.name ?? null,
-        roles: token.roles.join(','),
-        namespace: token.namespace,
-        hash: token.hash,
-        created_at: token.created_at,
-        created_by: token.created_by,
-        expires_at: token.expires_at ?? null,
-        revoked_at: token.revoked_at ?? null,
-        last_used_at: token.last_used_at ?? null,
-      });
+      // The primary key decides, not a look first: another process may add the same id between the two.
+      try {
+        this.q.insertToken.run({
+          id: token.id,
+          name: token.name ?? null,
+          roles: token.roles.join(','),
+          namespace: token.namespace,
+          hash: token.hash,
+          created_at: token.created_at,
+          created_by: token.created_by,
+          expires_at: token.expires_at ?? null,
+          revoked_at: token.revoked_at ?? null,
+          last_used_at: token.last_used_at ?? null,
+        });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new StoreError('STORE_TOKEN_EXISTS', `a token with id ${token.id} exists in ${this.file}: make another`, { cause: err, details: { token: token.id } });
+        }
+        throw err;
+      }
     });
   }
 
@@ -114,8 +121,13 @@ export class SqliteAccessStore implements AccessStore {
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const statement =
+      filter.actor !== undefined ? this.q.listAuditByActor
+      : filter.namespace !== undefined ? this.q.listAuditByNamespace
+      : filter.since !== undefined ? this.q.listAuditSince
+      : this.q.listAudit;
     const rows = this.guard(() =>
-      this.q.listAudit.all({
+      statement.all({
         since: filter.since ?? null,
         actor: filter.actor ?? null,
         namespace: filter.namespace ?? null,
