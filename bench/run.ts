@@ -269,7 +269,10 @@ if (wanted('webhook')) {
 if (wanted('auth')) {
   process.stderr.write('authentication per request (issue 11)...\n');
   const authed = await authFigures(baton, 3000);
-  const signed = (ms: number) => `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(3)} ms`;
+  const signed = (ms: number) => {
+    const shown = Number(ms.toFixed(3)); // so a difference that rounds to nothing reads +0.000, not -0.000
+    return `${shown < 0 ? '-' : '+'}${Math.abs(shown).toFixed(3)} ms`;
+  };
   for (const read of authed.reads) {
     const addedMs = read.token.p50 - read.open.p50;
     row(
