@@ -25,8 +25,9 @@ VALUES (@at, @actor, @roles, @namespace, @origin, @action, @target, @outcome, @c
 
 -- The trail newest first, one statement per filter that an index serves, so a page of a
 -- 100,000-row trail reads about a page of rows: by actor (audit_by_actor), by namespace
--- (audit_by_namespace), since a time (audit_by_at; `+id` keeps SQLite from walking every
--- row backwards by id instead), else backwards by id from @before. The other filters apply
+-- (audit_by_namespace), by action (audit_by_action, migration 009), since a time
+-- (audit_by_at; `+id` keeps SQLite from walking every row backwards by id instead), else
+-- backwards by id from @before. The other filters apply
 -- to the rows the index yields. sqlite-access-store.ts picks one in that order.
 
 -- name: listAuditByActor
@@ -45,6 +46,16 @@ WHERE namespace = @namespace
   AND (@since IS NULL OR at >= @since)
   AND (@actor IS NULL OR actor = @actor)
   AND (@action IS NULL OR action = @action)
+  AND id < coalesce(@before, 9e18)
+ORDER BY id DESC
+LIMIT @limit;
+
+-- name: listAuditByAction
+SELECT * FROM audit
+WHERE action = @action
+  AND (@since IS NULL OR at >= @since)
+  AND (@actor IS NULL OR actor = @actor)
+  AND (@namespace IS NULL OR namespace = @namespace)
   AND id < coalesce(@before, 9e18)
 ORDER BY id DESC
 LIMIT @limit;

@@ -14,6 +14,7 @@ import triggers from './migrations/005_triggers.sql';
 import timers from './migrations/006_timers.sql';
 import access from './migrations/007_access.sql';
 import namespaces from './migrations/008_namespaces.sql';
+import auditByAction from './migrations/009_audit_by_action.sql';
 
 export interface Migration {
   version: number;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '006_timers', sql: timers },
   { version: 7, name: '007_access', sql: access },
   { version: 8, name: '008_namespaces', sql: namespaces },
+  { version: 9, name: '009_audit_by_action', sql: auditByAction },
 ];
 
 /** The schema version this baton writes. */

@@ -124,6 +124,7 @@ export class SqliteAccessStore implements AccessStore {
     const statement =
       filter.actor !== undefined ? this.q.listAuditByActor
       : filter.namespace !== undefined ? this.q.listAuditByNamespace
+      : filter.action !== undefined ? this.q.listAuditByAction
       : filter.since !== undefined ? this.q.listAuditSince
       : this.q.listAudit;
     const rows = this.guard(() =>

@@ -42,6 +42,7 @@ it('reads a page of the trail through an index, whichever filter leads', async (
   const expected: Record<string, RegExp> = {
     listAuditByActor: /USING INDEX audit_by_actor \(actor=\? AND id<\?\)/,
     listAuditByNamespace: /USING INDEX audit_by_namespace \(namespace=\? AND id<\?\)/,
+    listAuditByAction: /USING INDEX audit_by_action \(action=\? AND id<\?\)/,
     listAuditSince: /USING INDEX audit_by_at \(at>\?\)/,
     listAudit: /USING INTEGER PRIMARY KEY \(rowid<\?\)/,
   };
