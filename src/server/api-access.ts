@@ -4,14 +4,13 @@
  * may make and see is decided below the front ends (access/token-admin.ts).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { errors } from './api-schemas.js';
 import { EVERY_NAMESPACE } from '../access/names.js';
 import { ROLES } from '../access/roles.js';
 import { createToken, listTokens, revokeToken } from '../access/token-admin.js';
 import type { Daemon } from './daemon.js';
 import { auditNote, principalOf } from './auth.js';
 
-const ErrorRef = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), category: z.string(), message: z.string() }) }) } } };
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'error', ...ErrorRef }]));
 const Role = z.enum(ROLES);
 const Token = z
   .object({

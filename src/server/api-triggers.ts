@@ -4,6 +4,7 @@
  * style: zod schemas that validate requests and make the OpenAPI document.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { errors, Json } from './api-schemas.js';
 import { BatonError } from '../observability/errors.js';
 import { describeTrigger } from '../triggers/describe.js';
 import { addSchedule, pauseSchedule, removeSchedule } from '../triggers/schedule-admin.js';
@@ -12,9 +13,6 @@ import { auditNote, principalOf } from './auth.js';
 import { hookUrl } from './hooks.js';
 import type { Context } from 'hono';
 
-const ErrorRef = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), category: z.string(), message: z.string() }) }) } } };
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'error', ...ErrorRef }]));
-const Json = z.record(z.string(), z.unknown());
 const ScheduleId = z
   .string()
   .regex(/^(added:\d{1,9}|file:[^/\\\0]{1,200}:\d{1,4})$/, 'a schedule id as baton schedule list shows it (added:3, file:nightly:0)')

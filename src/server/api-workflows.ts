@@ -4,6 +4,7 @@
  * without saving it; the skills catalog, listed or searched.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { errors, Json } from './api-schemas.js';
 import { runViews } from '../runs/views.js';
 import { loadCatalog } from '../skills/catalog.js';
 import { parseWorkflow } from '../spec/load.js';
@@ -12,9 +13,6 @@ import type { Daemon } from './daemon.js';
 import { principalOf } from './auth.js';
 import { hookUrl } from './hooks.js';
 
-const ErrorRef = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), category: z.string(), message: z.string() }) }) } } };
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'error', ...ErrorRef }]));
-const Json = z.record(z.string(), z.unknown());
 /** The largest workflow text checked: a workflow file, not data. */
 const MAX_TEXT = 1024 * 1024 - 1024;
 

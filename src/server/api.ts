@@ -6,6 +6,7 @@
  * live over server-sent events, resumable with Last-Event-ID (event-stream.ts).
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { errors, Json } from './api-schemas.js';
 import { bodyLimit } from 'hono/body-limit';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
@@ -30,12 +31,6 @@ import { eventStream } from './event-stream.js';
 /** The largest request body read: runs are started with inputs, not data. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const ErrorBody = z
-  .object({ error: z.object({ code: z.string(), category: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
-  .openapi('Error');
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: ErrorBody } } }]));
-const STATUS_TEXT: Record<number, string> = { 400: 'bad request: the field and the reason', 404: 'no such workflow or run', 409: 'conflict', 503: 'unavailable' };
 
 const RunId = z
   .string()
@@ -47,7 +42,6 @@ const WorkflowName = z
   .max(200)
   .regex(/^[^/\\\0]+$/, 'a workflow name')
   .openapi({ param: { name: 'name', in: 'path' }, example: 'deploy' });
-const Json = z.record(z.string(), z.unknown());
 
 const Accepted = z.object({ run_id: z.string(), status: z.string() });
 const accepted = (what: string) => ({ 202: { description: what, content: { 'application/json': { schema: Accepted } } }, ...errors(400, 404, 409, 503) });
