@@ -11,10 +11,11 @@
  * - in process: the middleware alone (server/auth.ts) in front of a trivial route, with and
  *   without a token, without HTTP's noise around it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startServer } from './serve-process.js';
 import { Hono } from 'hono';
 import { newToken } from '../src/access/tokens.js';
 import { authorize } from '../src/server/auth.js';
@@ -46,20 +47,6 @@ export interface AuthFigures {
 
 const BATCH = 100;
 const WARM_UP = 200;
-
-async function start(bin: string, dir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grace', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const base = await new Promise<string>((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(log);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', () => reject(new Error(`baton serve exited:\n${log}`)));
-  });
-  return { child, base };
-}
 
 function project(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'baton-bench-auth-'));
@@ -101,8 +88,8 @@ export async function authFigures(bin: string, requests: number): Promise<AuthFi
   const viewer = createToken(bin, tokenDir, 'viewer');
   // The viewer may only read: the run it reads is started with an operator's token.
   const operator = createToken(bin, tokenDir, 'operator');
-  const open = await start(bin, openDir);
-  const secured = await start(bin, tokenDir);
+  const open = await startServer(bin, openDir);
+  const secured = await startServer(bin, tokenDir);
   try {
     const auth = { authorization: `Bearer ${viewer}` };
     const runOpen = await startRun(open.base, {});

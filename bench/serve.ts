@@ -5,10 +5,10 @@
  * another; and, for the same requests, how long until each run had ended, through its
  * event stream.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startServer } from './serve-process.js';
 
 export interface ServeFigures {
   p50Ms: number;
@@ -68,17 +68,8 @@ export async function serveFigures(bin: string, requests: number): Promise<Serve
   const dir = mkdtempSync(path.join(tmpdir(), 'baton-bench-serve-'));
   writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
   writeFileSync(path.join(dir, 'one.yaml'), 'name: one\ntasks:\n  - id: a\n    type: noop\n');
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grace', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child, base } = await startServer(bin, dir);
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        const match = /listening on (http:\/\/[^\s]+)/.exec(log);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', () => reject(new Error(`baton serve exited:\n${log}`)));
-    });
     const start = () => fetch(`${base}/api/workflows/one/runs`, { method: 'POST' });
     for (let i = 0; i < 20; i++) await (await start()).json(); // warm-up
     const times: number[] = [];

@@ -11,11 +11,11 @@
  * executor (a command's process) is launched, so a command task would add only its
  * spawns' load to the figure; spawning is measured by the shell rows.
  */
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startServer } from './serve-process.js';
 
 export interface WebhookFigures {
   /** Deliveries measured (after a warm-up). */
@@ -64,17 +64,8 @@ export async function webhookFigures(bin: string, deliveries: number, perSecond:
   writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
   writeFileSync(path.join(dir, 'hooked.yaml'), WORKFLOW);
   const env = { ...process.env, BATON_BENCH_HOOK_SECRET: SECRET };
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grace', '0'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child, base } = await startServer(bin, dir, env);
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        const match = /listening on (http:\/\/[^\s]+)/.exec(log);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', () => reject(new Error(`baton serve exited:\n${log}`)));
-    });
     let n = 0;
     const deliver = async (): Promise<{ runId: string; sentAt: number; answerMs: number }> => {
       const body = JSON.stringify({ delivery: n++, ref: 'refs/heads/main' });
