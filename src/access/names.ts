@@ -6,8 +6,8 @@
  */
 import { BatonError } from '../observability/errors.js';
 
-/** Where everything is when nothing says otherwise. */
-export const DEFAULT_NAMESPACE = 'default';
+/** Where everything is when nothing says otherwise (kept with the run's events, store/events.ts). */
+export { DEFAULT_NAMESPACE } from '../store/events.js';
 
 /** A token of this namespace (admin only) acts in any namespace, chosen per request. */
 export const EVERY_NAMESPACE = '*';

@@ -11,8 +11,9 @@
  */
 import { BatonError } from '../observability/errors.js';
 
-export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../store/access.js';
+
+export { ROLES, type Role };
 
 /** What a request needs: `public` needs nothing (health, the API's own description). */
 export type Permission = 'read' | 'operate' | 'approve' | 'admin';

@@ -13,6 +13,7 @@ import type { RunAdmissionAsk, StoredEvent } from '../store/events.js';
 import type { QueueDecision } from '../store/queue.js';
 import type { RunOwner, RunRecord, Store } from '../store/store.js';
 import { EngineError } from './errors.js';
+import { DEFAULT_NAMESPACE } from '../store/events.js';
 
 export interface Admission {
   /** Higher starts first among queued runs, ties in arrival order; default 0. */
@@ -54,7 +55,7 @@ export function admissionAsk(workflow: Workflow, inputs: Record<string, unknown>
   // Keys are per namespace: two tenants' `deploy-prod` are two keys. The default namespace's
   // keep their plain form (as recorded before namespaces).
   const key = concurrencyKey(workflow, inputs);
-  ask.concurrency = { key: namespace === undefined || namespace === 'default' ? key : `${namespace}/${key}`, limit: limit.limit, on_conflict: limit.on_conflict };
+  ask.concurrency = { key: namespace === undefined || namespace === DEFAULT_NAMESPACE ? key : `${namespace}/${key}`, limit: limit.limit, on_conflict: limit.on_conflict };
   return ask;
 }
 

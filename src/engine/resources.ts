@@ -24,6 +24,7 @@ import type { TaskSpec, Workflow } from '../spec/model.js';
 import { didYouMean } from '../spec/suggest.js';
 import type { Scheduler } from './scheduler.js';
 import type { RunSession } from './session.js';
+import { DEFAULT_NAMESPACE } from '../store/events.js';
 
 /** How often a parked task asks again, for holds another process frees (it is woken at once for this one's). */
 export const POOL_POLL_MS = 250;
@@ -187,7 +188,7 @@ export class ResourceGate {
 
 /** A namespace's pool names as the store keeps them (`<namespace>/<pool>`; the default namespace's as they are). */
 function poolScope(namespace: string): { in: (byPool: Readonly<Record<string, number>>) => Record<string, number>; out: (pool: string) => string } {
-  if (namespace === 'default') return { in: (byPool) => ({ ...byPool }), out: (pool) => pool };
+  if (namespace === DEFAULT_NAMESPACE) return { in: (byPool) => ({ ...byPool }), out: (pool) => pool };
   const prefix = `${namespace}/`;
   return {
     in: (byPool) => Object.fromEntries(Object.entries(byPool).map(([pool, n]) => [prefix + pool, n])),

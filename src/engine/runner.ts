@@ -15,6 +15,7 @@ import { RunSession, type RunDriver } from './session.js';
 import { RunState } from './state.js';
 import type { StepProgram } from './steps/program.js';
 import { StepDriver } from './steps/driver.js';
+import { DEFAULT_NAMESPACE } from '../store/events.js';
 
 /** How a run is driven, whether it is new or resumed. */
 export interface DriveOptions {
@@ -164,7 +165,7 @@ function prepareRun(options: RunOptions) {
     ...(options.code ? { kind: 'code' as const, code: options.code } : {}),
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
     ...(options.trigger !== undefined ? { trigger: options.trigger } : {}),
-    ...(options.namespace !== undefined && options.namespace !== 'default' ? { namespace: options.namespace } : {}),
+    ...(options.namespace !== undefined && options.namespace !== DEFAULT_NAMESPACE ? { namespace: options.namespace } : {}),
     ...(options.actor !== undefined ? { actor: options.actor } : {}),
     inputs: masker ? masker.deep(state.inputs) : state.inputs,
     // Secrets given with --env are not recorded at all: a resume takes them from its environment.

@@ -9,6 +9,7 @@ import { startHeartbeat } from './heartbeat.js';
 import type { Masker } from './mask.js';
 import type { DriveOptions } from './runner.js';
 import type { RunState } from './state.js';
+import { namespaceOf } from '../store/events.js';
 
 /**
  * What decides what a run does next: the graph driver for a workflow file
@@ -73,7 +74,7 @@ export class RunSession {
     const owner = this.options.owner;
     const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
     const ask = created.type === 'RunCreated' ? created.admission : undefined;
-    const decide = admission && ask ? admission.decide({ ...run, namespace: (created.type === 'RunCreated' ? created.namespace : undefined) ?? 'default', status: 'pending', updated_at: created.at, ...queueFields(ask) }, ask) : undefined;
+    const decide = admission && ask ? admission.decide({ ...run, namespace: namespaceOf(created), status: 'pending', updated_at: created.at, ...queueFields(ask) }, ask) : undefined;
     const stored = await this.options.store.runs.createRun(run, [created], decide);
     for (const event of stored.slice(1)) this.state.apply(event);
     this.notifyEvents(stored);

@@ -5,6 +5,7 @@ import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
 import { expandedTasks } from './expand.js';
 import type { Plan, PlanNode } from './plan.js';
+import { DEFAULT_NAMESPACE, namespaceOf } from '../store/events.js';
 
 /**
  * A run's state as a fold over its events: apply() is the only way it changes, so the
@@ -90,7 +91,7 @@ export class RunState {
   /** What fired the run (RunCreated), when a trigger started it. */
   trigger?: RunTrigger;
   /** The namespace it belongs to (RunCreated): its pool slots and concurrency keys are that namespace's. */
-  namespace = 'default';
+  namespace = DEFAULT_NAMESPACE;
   lastSeq = 0;
 
   constructor(
@@ -156,7 +157,7 @@ export class RunState {
         this.baseDir = event.base_dir;
         this.sandbox = event.sandbox;
         this.trigger = event.trigger;
-        this.namespace = event.namespace ?? 'default';
+        this.namespace = namespaceOf(event);
         return;
       case 'RunQueued':
         this.status = 'queued';

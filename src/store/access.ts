@@ -5,7 +5,9 @@
  * SQLite implement it and pass one contract (contract-access.ts). The SQLite store refuses
  * to change or delete an audit row (the table's triggers), not only this interface.
  */
-import type { Role } from '../access/roles.js';
+/** The roles a token may hold; what each allows is access/roles.ts's. */
+export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface TokenRecord {
   /** The public part of the token (`baton_<id>_...`): names it in lists and the audit trail. */

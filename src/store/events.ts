@@ -138,6 +138,9 @@ export interface RunWait {
  */
 export type RequestOrigin = 'mcp' | 'api' | 'schedule' | 'trigger';
 
+/** Where a run is when its RunCreated names no namespace (docs/access.md#namespaces). */
+export const DEFAULT_NAMESPACE = 'default';
+
 /**
  * What fired a run started by a trigger of `baton serve` (docs/server.md#triggers):
  * recorded in its RunCreated, and read by its tasks as `trigger` (`run.trigger` in a
@@ -344,3 +347,8 @@ export type TimedEvent = RunEvent & { at: number };
 
 /** An event as stored: numbered (from 1) within its run. */
 export type StoredEvent = TimedEvent & { seq: number };
+
+/** The namespace of the run a first event creates: its RunCreated's, else the default one. */
+export function namespaceOf(first: RunEvent | undefined): string {
+  return (first?.type === 'RunCreated' ? first.namespace : undefined) ?? DEFAULT_NAMESPACE;
+}

@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACE } from '../../access/names.js';
+import { namespaceOf } from '../events.js';
 import { runExists, runNotFound } from '../errors.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
@@ -41,10 +41,9 @@ export class MemoryRunStore implements RunStore {
 
   async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
-    const first = events[0];
     const record: RunRecord = {
       id: run.id,
-      namespace: (first?.type === 'RunCreated' ? first.namespace : undefined) ?? DEFAULT_NAMESPACE,
+      namespace: namespaceOf(events[0]),
       workflow: run.workflow,
       status: 'pending',
       created_at: run.created_at,

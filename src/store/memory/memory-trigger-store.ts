@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACE } from '../../access/names.js';
+import { DEFAULT_NAMESPACE } from '../events.js';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
 import type { RunStore } from '../store.js';
 

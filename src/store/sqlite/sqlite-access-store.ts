@@ -3,8 +3,7 @@
  * audit table refuses UPDATE and DELETE itself (migrations/007_access.sql), so no code
  * path, this one's or a tool's, can rewrite the trail.
  */
-import type { Role } from '../../access/roles.js';
-import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, TokenRecord } from '../access.js';
+import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, Role, TokenRecord } from '../access.js';
 import { StoreError } from '../errors.js';
 import queries from './access.sql';
 import type { Database } from './driver.js';

@@ -14,6 +14,7 @@ import type { Database } from './driver.js';
 import queries from './pools.sql';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+import { DEFAULT_NAMESPACE } from '../events.js';
 
 const sql = parseNamedQueries(queries);
 
@@ -129,7 +130,7 @@ function toHold(row: HoldRow): PoolHold {
 
 function toRun(row: RunRow | undefined): RunRecord | undefined {
   if (row === undefined) return undefined;
-  const run: RunRecord = { id: row.id, namespace: row.namespace ?? 'default', workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
+  const run: RunRecord = { id: row.id, namespace: row.namespace ?? DEFAULT_NAMESPACE, workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
   if (row.owner_host !== null) run.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
   if (row.heartbeat_at !== null) run.heartbeat_at = row.heartbeat_at;
   return run;

@@ -9,7 +9,7 @@
  * the run's last event number, checked inside every append transaction, and reloaded from
  * the table when another process has appended since.
  */
-import { DEFAULT_NAMESPACE } from '../../access/names.js';
+import { namespaceOf } from '../events.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
@@ -86,8 +86,7 @@ export class SqliteRunStore implements RunStore {
       // The queue as it is without the new run, which is then recorded with what was decided.
       const changes = mergeByRun(admit ? admit(this.queue.snapshot()) : []);
       const owner = run.owner;
-      const first = events[0];
-      const namespace = (first?.type === 'RunCreated' ? first.namespace : undefined) ?? DEFAULT_NAMESPACE;
+      const namespace = namespaceOf(events[0]);
       this.q.insertRun.run(run.id, namespace, run.workflow, run.created_at, run.created_at, owner?.host ?? null, owner?.pid ?? null, owner?.started_at ?? null, owner ? run.created_at : null);
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);

@@ -3,7 +3,7 @@
  * Recording a delivery twice is refused by a unique index, so two servers sharing the
  * file cannot both fire it.
  */
-import { DEFAULT_NAMESPACE } from '../../access/names.js';
+import { DEFAULT_NAMESPACE } from '../events.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
