@@ -23,8 +23,7 @@ import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
 import { startOnce } from './idempotent-start.js';
 import { answerUnrouted, routed } from './api-routing.js';
-import { auditNote, authorize, principalOf, refuseUnlisted } from './auth.js';
-import { ruleFor } from '../access/permissions.js';
+import { auditNote, authorize, principalOf } from './auth.js';
 import type { Context } from 'hono';
 import { eventStream } from './event-stream.js';
 
@@ -288,12 +287,16 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
 
   // Before anything else: who asks, and whether the permission table lets them (server/auth.ts).
   // (openApiDocument makes the routes with no daemon: nothing here may touch it before a request.)
-  const authorized = authorize({ store: () => daemon.store, log: (line) => daemon.log(line), hasNamespace: (name) => daemon.catalogs.has(name), ...(options.authFailuresPerMinute ? { failuresPerMinute: options.authFailuresPerMinute } : {}) });
-  app.use('*', async (c, next) => {
-    // A route the app serves that the table does not list is refused, never served.
-    if (ruleFor(c.req.method, c.req.path) === undefined && routed(app, c.req.method, c.req.path)) return refuseUnlisted(c);
-    return authorized(c as never, next);
-  });
+  app.use(
+    '*',
+    authorize({
+      store: () => daemon.store,
+      log: (line) => daemon.log(line),
+      hasNamespace: (name) => daemon.catalogs.has(name),
+      isRouted: (method, path) => routed(app, method, path),
+      ...(options.authFailuresPerMinute ? { failuresPerMinute: options.authFailuresPerMinute } : {}),
+    }) as never,
+  );
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorDocument(new BatonError('API_BODY_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`)), 413) }));
 
   app.openapi(routes.health, (c) => c.json({ status: 'ok' as const, version: VERSION }, 200));

@@ -44,6 +44,8 @@ export interface AuthOptions {
   hasNamespace: (name: string) => boolean;
   /** Failed authentications one address may make in a minute before it gets 429; default 20. */
   failuresPerMinute?: number;
+  /** Whether the app serves `method` on `path`: such a route missing from the permission table is refused, never served. */
+  isRouted?: (method: string, path: string) => boolean;
 }
 
 /** The header a caller allowed more than one namespace (no tokens, or a `*` token) picks one with. */
@@ -61,8 +63,11 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const store = options.store();
     const rule = ruleFor(c.req.method, c.req.path);
-    if (rule === undefined) return next(); // no route: the app answers 404 or 405 (and unlisted routes 403, see refuseUnlisted)
-    if (new URL(c.req.url).searchParams.has('token') || new URL(c.req.url).searchParams.has('access_token')) {
+    if (rule === undefined) {
+      // A route the table does not list is refused; no route at all, the app answers 404 or 405.
+      return options.isRouted?.(c.req.method, c.req.path) ? refuseUnlisted(c) : next();
+    }
+    if (c.req.query('token') !== undefined || c.req.query('access_token') !== undefined) {
       return refuse(c, new BatonError('AUTH_TOKEN_IN_QUERY', 'a token goes in the Authorization header (Authorization: Bearer <token>), never in the URL, where logs and histories keep it'));
     }
     if (rule.need === 'public' || rule.need === 'signed') return next();
@@ -147,7 +152,7 @@ export async function authenticate(store: Store, header: string | undefined, now
 }
 
 /** A route whose path the app serves but the permission table does not list: refused, never served. */
-export function refuseUnlisted(c: Context): Response {
+function refuseUnlisted(c: Context): Response {
   return refuse(c, new BatonError('ACCESS_UNLISTED', `${c.req.method} ${c.req.path} is not in the permission table (src/access/permissions.ts), so nobody may use it`));
 }
 

@@ -34,3 +34,20 @@ describe('the permission table', () => {
     expect(TOOL_RULES.filter((r) => r.need !== 'read' && r.action === undefined)).toEqual([]);
   });
 });
+
+describe('a route the app serves that the table does not list', () => {
+  it('is refused with 403 ACCESS_UNLISTED before its handler runs', async () => {
+    const { createApi } = await import('./api.js');
+    const { Daemon } = await import('./daemon.js');
+    const { createMemoryStore } = await import('../store/memory/memory-store.js');
+    const daemon = new Daemon({ store: createMemoryStore(), workflowsDir: process.cwd(), owner: { host: 'test', pid: process.pid, started_at: 1 }, log: () => {} });
+    const app = createApi(daemon);
+    let ran = false;
+    app.get('/api/secrets', (c) => ((ran = true), c.json({ secret: 1 })));
+    const res = await app.request('/api/secrets');
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ACCESS_UNLISTED');
+    expect(ran).toBe(false);
+    expect((await app.request('/api/nowhere')).status).toBe(404);
+  });
+});
