@@ -63,12 +63,13 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
     }
     return out;
   };
-  const act = <T>(action: string, target: string | undefined, detail: Record<string, unknown> | undefined, fn: () => Promise<T>, targetOf?: (result: T) => string | undefined) =>
-    audited(daemon.store, who, { action, ...(target === undefined ? {} : { target }), ...(detail ? { detail } : {}) }, fn, targetOf);
+  // Recorded under the action the permission table names for the tool, so the two cannot drift apart.
+  const act = <T>(tool: string, target: string | undefined, detail: Record<string, unknown> | undefined, fn: () => Promise<T>, targetOf?: (result: T) => string | undefined) =>
+    audited(daemon.store, who, { action: toolRule(tool)?.action ?? tool, ...(target === undefined ? {} : { target }), ...(detail ? { detail } : {}) }, fn, targetOf);
   // The run id is resolved inside the audited act, so a call naming no run of the caller's
   // namespace is in the audit trail too (target: the id as given).
-  const onRun = async (action: string, prefix: string, detail: Record<string, unknown> | undefined, fn: (runId: string) => Promise<unknown>): Promise<string> =>
-    act(action, prefix, detail, async () => {
+  const onRun = async (tool: string, prefix: string, detail: Record<string, unknown> | undefined, fn: (runId: string) => Promise<unknown>): Promise<string> =>
+    act(tool, prefix, detail, async () => {
       const runId = await store.runs.resolveRunId(prefix);
       await fn(runId);
       return runId;
@@ -109,7 +110,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       handler: async (args: { workflow: string; inputs?: Record<string, unknown>; wait_seconds?: number }, call: CallContext) => {
         const { runId } = await act(
-          'run.start',
+          'start_run',
           args.workflow,
           { workflow: args.workflow },
           () => daemon.launch({ namespace: who.namespace, workflow: args.workflow, inputs: args.inputs ?? {}, origin: 'mcp', actor: who.actor }),
@@ -124,7 +125,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ run_id: runIdArg(), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       handler: async (args: { run_id: string; wait_seconds?: number }, call: CallContext) => {
-        const runId = await onRun('run.resume', args.run_id, undefined, (id) => daemon.act(id, { kind: 'resume' }));
+        const runId = await onRun('resume_run', args.run_id, undefined, (id) => daemon.act(id, { kind: 'resume' }));
         return after(runId, args.wait_seconds, call);
       },
     },
@@ -134,7 +135,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ run_id: runIdArg(), from: z.string().min(1).max(500).optional().describe('re-run this task and everything after it'), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       handler: async (args: { run_id: string; from?: string; wait_seconds?: number }, call: CallContext) => {
-        const runId = await onRun('run.retry', args.run_id, args.from ? { from: args.from } : undefined, (id) => daemon.act(id, { kind: 'retry', ...(args.from === undefined ? {} : { from: args.from }) }));
+        const runId = await onRun('retry_run', args.run_id, args.from ? { from: args.from } : undefined, (id) => daemon.act(id, { kind: 'retry', ...(args.from === undefined ? {} : { from: args.from }) }));
         return after(runId, args.wait_seconds, call);
       },
     },
@@ -145,7 +146,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
       handler: async (args: { run_id: string; reason?: string; wait_seconds?: number }, call: CallContext) => {
         const reason = args.reason ?? `cancelled over MCP by ${who.actor}`;
-        const runId = await onRun('run.cancel', args.run_id, { reason }, (id) => daemon.cancel(id, reason));
+        const runId = await onRun('cancel_run', args.run_id, { reason }, (id) => daemon.cancel(id, reason));
         return after(runId, args.wait_seconds, call);
       },
     },
@@ -155,7 +156,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({ event: z.string().min(1).max(200), data: z.unknown().optional(), run_id: runIdArg().optional(), wait_seconds: waitSeconds() }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       handler: async (args: { event: string; data?: unknown; run_id?: string; wait_seconds?: number }, call: CallContext) => {
-        const { only, reached } = await act('event.emit', args.event, args.run_id ? { run: args.run_id } : undefined, async () => {
+        const { only, reached } = await act('emit_event', args.event, args.run_id ? { run: args.run_id } : undefined, async () => {
           const id = args.run_id === undefined ? undefined : await store.runs.resolveRunId(args.run_id);
           return { only: id, reached: await daemon.emit(who.namespace, args.event, args.data ?? null, id, 'mcp') };
         });
@@ -175,7 +176,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       handler: async (args: { run_id: string; step?: string; approve: boolean; comment?: string; wait_seconds?: number }, call: CallContext) => {
         const detail = { approved: args.approve, ...(args.step ? { task: args.step } : {}), ...(args.comment ? { comment: args.comment } : {}) };
         let answered: string[] = [];
-        const runId = await onRun('approval.answer', args.run_id, detail, async (id) => {
+        const runId = await onRun('answer_approval', args.run_id, detail, async (id) => {
           answered = (await daemon.approve(id, args.step, { approved: args.approve, ...(args.comment === undefined ? {} : { comment: args.comment }) }, who)).tasks;
         });
         return after(runId, args.wait_seconds, call, answered);
