@@ -359,6 +359,10 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_SCHEMA_TOO_NEW',
     'STORE_SQLITE',
     'STORE_UNSUPPORTED',
+    // a PostgreSQL store: the server cannot be reached (down, restarting, wrong host), or
+    // answered with an error baton has no better code for
+    'STORE_UNAVAILABLE',
+    'STORE_POSTGRES',
   ],
   internal: [
     // a code run reached a front end that was not given a way to load code

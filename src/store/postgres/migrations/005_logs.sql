@@ -1,0 +1,1 @@
+-- (filled in by the store of this part)
