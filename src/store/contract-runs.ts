@@ -90,13 +90,14 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
   });
 
   it('says which run it cannot find', async () => {
+    // One at a time: a store over the network rejects each later, and a rejection nobody awaits yet is reported as unhandled.
     for (const attempt of [
-      store().runs.append('R9', [ev.started()]),
-      store().runs.readEvents('R9'),
-      store().runs.listTasks('R9'),
-      store().runs.rebuildProjection('R9'),
+      () => store().runs.append('R9', [ev.started()]),
+      () => store().runs.readEvents('R9'),
+      () => store().runs.listTasks('R9'),
+      () => store().runs.rebuildProjection('R9'),
     ]) {
-      const error = await rejection(attempt);
+      const error = await rejection(attempt());
       expect(error.code).toBe('STORE_RUN_NOT_FOUND');
       expect(error.message).toContain('R9');
     }

@@ -29,6 +29,11 @@ export class EventWaiters {
     for (const wake of set) wake();
   }
 
+  /** Anything may have been appended (a store lost sight of other processes for a while): every waiter looks again. */
+  notifyAll(): void {
+    for (const runId of [...this.waiting.keys()]) this.notify(runId);
+  }
+
   /**
    * The events of `runId` after `afterSeq` as soon as there are any, or none when the time
    * is up or the signal fires. `read` reads them; `changedElsewhere`, when given, says

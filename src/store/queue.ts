@@ -67,3 +67,10 @@ export function queueFields(ask: RunAdmissionAsk | undefined): Pick<RunRecord, '
 export function queueOrder(a: RunRecord, b: RunRecord): number {
   return (b.priority ?? 0) - (a.priority ?? 0) || a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
+
+/** One change per run, events in the order decided: a store appends to a run once per decision. */
+export function mergeByRun(changes: QueueChange[]): QueueChange[] {
+  const byRun = new Map<string, TimedEvent[]>();
+  for (const change of changes) byRun.set(change.runId, [...(byRun.get(change.runId) ?? []), ...change.events]);
+  return [...byRun].map(([runId, events]) => ({ runId, events }));
+}

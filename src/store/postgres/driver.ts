@@ -29,7 +29,7 @@ export type Row = Record<string, unknown>;
 
 /** A connection inside a transaction (or the pool outside one): what queries run on. */
 export interface Queryable {
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
 export interface PgOptions {
@@ -83,7 +83,7 @@ export class PgDatabase implements Queryable {
     this.ready = ready;
   }
 
-  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     await this.ready;
     try {
       const result = await this.pool.query(sql, params as unknown[]);
@@ -113,7 +113,7 @@ export class PgDatabase implements Queryable {
         throw pgError(err, this.location);
       }
       const on: Queryable = {
-        query: async <R extends Row>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as R[],
+        query: async <R>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as R[],
       };
       let broken = false;
       try {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
 import type { Store } from '../store.js';
 import { loadPg } from './driver.js';
-import { openPostgresStore, type PgStoreOptions } from './index.js';
+import type { PgStoreOptions } from './index.js';
 
 export const PG_TEST_URL = process.env.BATON_TEST_POSTGRES ?? 'postgres://root@127.0.0.1:5432/test';
 
@@ -77,9 +77,11 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 /** A store in a schema of its own, which closing it drops. */
-export function openTestPgStore(options: Omit<PgStoreOptions, 'url'> = {}): Store & { url: string } {
+export async function openTestPgStore(options: Omit<PgStoreOptions, 'url'> = {}): Promise<Store & { url: string }> {
   const schema = freshSchema();
   const url = schemaUrl(schema);
+  // Imported when used: the fixture's other helpers serve tests of single parts of the store.
+  const { openPostgresStore } = await import('./index.js');
   const store = openPostgresStore(url, options);
   return {
     ...store,

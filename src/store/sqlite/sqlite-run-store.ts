@@ -15,14 +15,15 @@ import { StoreError, runExists, runNotFound } from '../errors.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
-import { admissionOf, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
+import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
 import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { quickCheck } from './quick-check.js';
 import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
 import { SqliteQueue } from './sqlite-queue.js';
-import { parseRow, toRecord, toTask, type RunRow, type TaskRow } from './sqlite-rows.js';
+import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
+import { parseRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 import { SqliteTimers } from './sqlite-timers.js';
 import { TimerUpkeep } from '../timers.js';
@@ -426,11 +427,4 @@ function addTask(rows: RowInserter, runId: string, row: TaskRecord, position: nu
     row.reason ?? null,
     row.retry_at ?? null,
   );
-}
-
-/** One change per run, events in the order decided: a run is appended to once per transaction. */
-function mergeByRun(changes: QueueChange[]): QueueChange[] {
-  const byRun = new Map<string, TimedEvent[]>();
-  for (const change of changes) byRun.set(change.runId, [...(byRun.get(change.runId) ?? []), ...change.events]);
-  return [...byRun].map(([runId, events]) => ({ runId, events }));
 }

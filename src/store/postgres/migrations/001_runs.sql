@@ -6,13 +6,14 @@
 -- number of the run's last event: an append names the number it expects to follow, and
 -- is refused when another writer got there first. runs.owner_* and heartbeat_at say which
 -- process drives the run (they describe processes, not the run: they are not in the log).
--- Times are milliseconds since the epoch, as everywhere in baton. No foreign keys: every
+-- Names and ids compare byte by byte (COLLATE "C"), as SQLite compares them, so every
+-- store lists in the same order. Times are milliseconds since the epoch. No foreign keys: every
 -- row of a run is written by the statement that moves the run's last_seq, which finds the run first.
 
 CREATE TABLE runs (
-  id                TEXT PRIMARY KEY,
-  namespace         TEXT NOT NULL DEFAULT 'default',
-  workflow          TEXT NOT NULL,
+  id                TEXT COLLATE "C" PRIMARY KEY,
+  namespace         TEXT COLLATE "C" NOT NULL DEFAULT 'default',
+  workflow          TEXT COLLATE "C" NOT NULL,
   status            TEXT NOT NULL,
   created_at        BIGINT NOT NULL,
   updated_at        BIGINT NOT NULL,
@@ -37,7 +38,7 @@ CREATE INDEX runs_by_namespace ON runs (namespace, created_at, id);
 CREATE INDEX runs_by_workflow ON runs (workflow, created_at);
 CREATE INDEX runs_by_status ON runs (status, created_at);
 -- resolveRunId: case-insensitive prefix search as a range over upper(id).
-CREATE INDEX runs_by_upper_id ON runs (upper(id) text_pattern_ops);
+CREATE INDEX runs_by_upper_id ON runs (upper(id));
 -- The queue in the order runs start, and the runs of a key holding it.
 CREATE INDEX runs_queued ON runs (priority DESC, created_at, id) WHERE status = 'queued';
 CREATE INDEX runs_by_concurrency_key ON runs (concurrency_key, status) WHERE concurrency_key IS NOT NULL;
@@ -45,7 +46,7 @@ CREATE INDEX runs_by_concurrency_key ON runs (concurrency_key, status) WHERE con
 CREATE INDEX runs_by_ended ON runs (ended_at, id) WHERE ended_at IS NOT NULL;
 
 CREATE TABLE events (
-  run_id TEXT NOT NULL,
+  run_id TEXT COLLATE "C" NOT NULL,
   seq    INTEGER NOT NULL,
   type   TEXT NOT NULL,
   at     BIGINT NOT NULL,
@@ -56,8 +57,8 @@ CREATE TABLE events (
 );
 
 CREATE TABLE tasks (
-  run_id           TEXT NOT NULL,
-  key              TEXT NOT NULL,
+  run_id           TEXT COLLATE "C" NOT NULL,
+  key              TEXT COLLATE "C" NOT NULL,
   -- Order of first appearance in the run's events.
   position         INTEGER NOT NULL,
   status           TEXT NOT NULL,
@@ -76,10 +77,10 @@ CREATE TABLE tasks (
 -- Timers (store/timers.ts): the due times a run's events set. claimed_* say who took a due
 -- timer to fire it; a new due time clears them.
 CREATE TABLE timers (
-  run_id             TEXT NOT NULL,
-  kind               TEXT NOT NULL,
+  run_id             TEXT COLLATE "C" NOT NULL,
+  kind               TEXT COLLATE "C" NOT NULL,
   -- The task of a `retry`; '' for the run's own timers.
-  key                TEXT NOT NULL,
+  key                TEXT COLLATE "C" NOT NULL,
   due_at             BIGINT NOT NULL,
   claimed_host       TEXT,
   claimed_pid        INTEGER,

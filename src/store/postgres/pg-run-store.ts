@@ -1,0 +1,426 @@
+/**
+ * Runs, events and the task projection in PostgreSQL (schema in migrations/001_runs.sql,
+ * statements in runs.sql), shared by every process and machine that opens the store.
+ *
+ * An append is one statement, one round trip (runs.sql `append`): it moves the run's
+ * last_seq from the number this process expects to past the new events, and writes the
+ * events, the task rows, the timers and the run's status with it. The expectation is the
+ * concurrency control: when another process appended first, the statement writes nothing,
+ * and this process reloads what it caches of the run and folds the events again. So
+ * appends need no lock held across round trips, and two writers can never interleave
+ * their events or fold against a stale projection.
+ *
+ * To fold without a SELECT, this process caches the task rows (and the status) of the
+ * runs it appends to, tagged with the last_seq they include.
+ */
+import { EventWaiters, type WaitOptions } from '../event-waits.js';
+import { StoreError, runExists, runNotFound } from '../errors.js';
+import { namespaceOf, type StoredEvent, type TimedEvent } from '../events.js';
+import { sameOwner } from '../ownership.js';
+import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
+import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
+import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
+import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
+import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
+import { timeoutOf, TimerUpkeep } from '../timers.js';
+import { parseNamedQueries } from '../sqlite/statements.js';
+import type { PgDatabase, Queryable } from './driver.js';
+import { FALLBACK_MS, type PgNotifier } from './pg-notifier.js';
+import { PgTimers } from './pg-timers.js';
+import queries from './runs.sql';
+
+const sql = parseNamedQueries(queries);
+function q(name: string): string {
+  const text = sql.get(name);
+  if (text === undefined) throw new Error(`runs.sql has no statement named ${name}`);
+  return text;
+}
+
+/** Runs whose task rows are cached; the oldest is dropped beyond this. */
+const MAX_CACHED_RUNS = 256;
+/** Appends tried again after another writer got there first, before giving up with STORE_BUSY. */
+const MAX_CONFLICTS = 50;
+
+/** What foldStatus changes of a run's row. */
+type RunFold = Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_since'>;
+
+interface RunCache {
+  /** The run's last event number these rows include. */
+  seq: number;
+  run: RunFold;
+  /** In position order: a task's position is its index. */
+  tasks: Map<string, TaskRecord>;
+  /** The run's time limit, once read from its RunCreated. */
+  timeout?: { ms: number | undefined };
+}
+
+/** An append folded, ready to be written as one `append` statement. */
+interface Folded {
+  params: unknown[];
+  seq: number;
+  cache: RunCache;
+  changed: Map<string, TaskRecord>;
+  run: RunFold;
+  finished: boolean;
+}
+
+type NewRun = { id: string; workflow: string; created_at: number; owner?: RunOwner };
+
+export class PgRunStore implements RunStore {
+  private readonly cache = new Map<string, RunCache>();
+  private readonly waiters = new EventWaiters();
+  private listening?: Promise<unknown>;
+  readonly timers: PgTimers;
+
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly notifier: PgNotifier,
+  ) {
+    this.timers = new PgTimers(db);
+  }
+
+  async createRun(run: NewRun, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
+    const ask = admissionOf(events[0]);
+    const timeout = { ms: events[0]?.type === 'RunCreated' ? timeoutOf(events[0].workflow) : undefined };
+    const done = await this.db.tx(async (tx) => {
+      const changes = admit ? mergeByRun(admit(await this.snapshot(tx))) : [];
+      const owner = run.owner;
+      const inserted = await tx.query(q('insertRun'), [
+        run.id,
+        namespaceOf(events[0]),
+        run.workflow,
+        run.created_at,
+        owner?.host ?? null,
+        owner?.pid ?? null,
+        owner?.started_at ?? null,
+        owner ? run.created_at : null,
+        ask?.priority ?? null,
+        ask?.concurrency?.key ?? null,
+        ask?.concurrency?.limit ?? null,
+      ]);
+      if (inserted.length === 0) throw runExists(run.id);
+      const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
+      const all = mine.length > 0 ? [...events, ...mine] : events;
+      const fresh: RunCache = { seq: 0, run: { status: 'pending' }, tasks: new Map(), timeout };
+      const own = await this.appendIn(tx, run.id, all, fresh);
+      const others = await this.appendChanges(tx, changes.filter((c) => c.runId !== run.id));
+      return { own, all, others };
+    });
+    const stored = this.numbered(run.id, done.all, done.own);
+    this.decided(done.others);
+    return stored;
+  }
+
+  async decideQueue(decide: QueueDecision): Promise<QueueRecorded[]> {
+    const done = await this.db.tx(async (tx) => this.appendChanges(tx, mergeByRun(decide(await this.snapshot(tx)))));
+    return this.decided(done);
+  }
+
+  /**
+   * The queue for a decision, inside its transaction, with decisions serialized across
+   * processes by an advisory lock. The decision is synchronous, so the holders of every key
+   * are read up front (the unfinished runs that have a key: a bounded set).
+   */
+  private async snapshot(tx: Queryable): Promise<QueueSnapshot> {
+    await tx.query(q('lockQueue'));
+    const queued = (await tx.query<RunRow>(q('queued'), [QUEUE_SCAN])).map(toRecord);
+    const holders = new Map<string, RunRecord[]>();
+    for (const row of await tx.query<RunRow>(q('holdingAll'))) {
+      const list = holders.get(row.concurrency_key!) ?? [];
+      list.push(toRecord(row));
+      holders.set(row.concurrency_key!, list);
+    }
+    const running = (await tx.query<{ n: number }>(q('running')))[0].n;
+    return { queued, holding: (key) => [...(holders.get(key) ?? [])], running };
+  }
+
+  private async appendChanges(tx: Queryable, changes: QueueChange[]): Promise<Array<{ change: QueueChange; done: Folded }>> {
+    const out: Array<{ change: QueueChange; done: Folded }> = [];
+    for (const change of changes) out.push({ change, done: await this.appendIn(tx, change.runId, change.events) });
+    return out;
+  }
+
+  private decided(done: Array<{ change: QueueChange; done: Folded }>): QueueRecorded[] {
+    return done.map(({ change, done: folded }) => {
+      const events = this.numbered(change.runId, change.events, folded);
+      if (events.length > 0) this.waiters.notify(change.runId);
+      return { runId: change.runId, events };
+    });
+  }
+
+  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
+    const folded = await this.appendIn(this.db, runId, events);
+    const stored = this.numbered(runId, events, folded);
+    if (stored.length > 0) this.waiters.notify(runId);
+    return stored;
+  }
+
+  /**
+   * Folds `events` against what this process knows of the run and writes them with the
+   * `append` statement on `on` (the pool, or a transaction's connection). When the run
+   * moved on elsewhere, reloads it and tries again.
+   */
+  private async appendIn(on: Queryable, runId: string, events: TimedEvent[], known?: RunCache): Promise<Folded> {
+    let cache = known ?? this.cache.get(runId) ?? (await this.load(on, runId));
+    for (let conflicts = 0; ; conflicts++) {
+      const folded = await this.fold(on, runId, events, cache);
+      if (events.length === 0) {
+        // Nothing to write; the run must still exist.
+        if ((await on.query(q('runExists'), [runId])).length === 0) throw runNotFound(runId);
+        return folded;
+      }
+      const [result] = await on.query<{ appended: number }>(q('append'), folded.params);
+      if (result.appended === 1) return folded;
+      if (conflicts >= MAX_CONFLICTS) {
+        throw new StoreError('STORE_BUSY', `run ${runId}: other processes kept appending to it, ${MAX_CONFLICTS} tries in a row; try again`, { details: { run: runId } });
+      }
+      this.cache.delete(runId);
+      cache = await this.load(on, runId);
+    }
+  }
+
+  /** The run's row and task rows as they are now. STORE_RUN_NOT_FOUND for an unknown run. */
+  private async load(on: Queryable, runId: string): Promise<RunCache> {
+    const [row] = await on.query<RunRow & { last_seq: number }>(q('getRun'), [runId]);
+    if (row === undefined) throw runNotFound(runId);
+    const tasks = new Map<string, TaskRecord>();
+    for (const task of await on.query<TaskRow>(q('listTasks'), [runId])) tasks.set(task.key, toTask(task));
+    // The rows read may include appends after last_seq was read: a stale tag only makes the
+    // next append conflict and reload, never fold against the wrong rows.
+    const record = toRecord(row);
+    return { seq: row.last_seq, run: runFold(record), tasks };
+  }
+
+  private async fold(on: Queryable, runId: string, events: TimedEvent[], cache: RunCache): Promise<Folded> {
+    const changed = new Map<string, TaskRecord>();
+    const get = (key: string) => changed.get(key) ?? cache.tasks.get(key);
+    const run: RunFold = { ...cache.run };
+    let moved = false;
+    const needsTimeout = events.some((e) => e.type === 'RunStarted' || e.type === 'RunReopened');
+    if (needsTimeout && cache.timeout === undefined) cache.timeout = { ms: await this.runTimeout(on, runId) };
+    const timers = new TimerUpkeep({ hasRetry: (key) => get(key)?.status === 'retrying', timeoutMs: () => cache.timeout?.ms });
+    const types: string[] = [];
+    const ats: number[] = [];
+    const data: string[] = [];
+    for (const event of events) {
+      types.push(event.type);
+      ats.push(event.at);
+      data.push(JSON.stringify(event));
+      if (movesRun(event)) moved = foldStatus(run, event) || moved;
+      timers.add(event);
+      for (const row of projectTasks(event, get)) changed.set(row.key, row);
+    }
+    let position = cache.tasks.size;
+    const columns = taskColumns([...changed.values()].map((row) => ({ row, position: cache.tasks.has(row.key) ? 0 : position++ })));
+    const kinds: string[] = [];
+    const keys: string[] = [];
+    const dues: Array<number | null> = [];
+    for (const change of timers.changes) {
+      kinds.push(change.kind);
+      keys.push(change.key);
+      dues.push(change.due_at);
+    }
+    const finished = moved && FINISHED_RUN_STATUSES.has(run.status);
+    const params = [
+      runId,
+      cache.seq,
+      events.length > 0 ? events[events.length - 1].at : 0,
+      types,
+      ats,
+      data,
+      ...columns,
+      moved,
+      run.status,
+      run.ended_at ?? null,
+      run.active_ms ?? null,
+      run.active_since ?? null,
+      finished,
+      timers.clearAll,
+      kinds,
+      keys,
+      dues,
+    ];
+    return { params, seq: cache.seq + events.length, cache, changed, run, finished };
+  }
+
+  private async runTimeout(on: Queryable, runId: string): Promise<number | undefined> {
+    const [row] = await on.query<{ data: string }>(q('firstEvent'), [runId]);
+    if (row === undefined) return undefined;
+    const first = JSON.parse(row.data) as TimedEvent;
+    return first.type === 'RunCreated' ? timeoutOf(first.workflow) : undefined;
+  }
+
+  /** After commit: numbers the caller's events and brings the cache up to date. */
+  private numbered(runId: string, events: TimedEvent[], done: Folded): StoredEvent[] {
+    let seq = done.seq - events.length;
+    for (const event of events) (event as StoredEvent).seq = ++seq;
+    this.cache.delete(runId);
+    if (!done.finished) {
+      const tasks = done.cache.tasks;
+      for (const [key, row] of done.changed) tasks.set(key, row);
+      this.cache.set(runId, { seq: done.seq, run: done.run, tasks, timeout: done.cache.timeout });
+      if (this.cache.size > MAX_CACHED_RUNS) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return events as StoredEvent[];
+  }
+
+  /**
+   * Appends of this process wake a waiter at once; another process's reach it as a
+   * NOTIFY from its append. A waiter also looks again every FALLBACK_MS, in case a
+   * notification was lost while the listening connection was down.
+   */
+  async waitForEvents(runId: string, afterSeq: number, options: WaitOptions): Promise<StoredEvent[]> {
+    await this.listen();
+    let lastLook = Date.now();
+    const fallback = () => {
+      if (Date.now() - lastLook < FALLBACK_MS) return false;
+      lastLook = Date.now();
+      return true;
+    };
+    return this.waiters.wait(runId, afterSeq, () => this.readEvents(runId, afterSeq), options, fallback);
+  }
+
+  private listen(): Promise<unknown> {
+    this.listening ??= this.notifier.subscribe('baton_events', (runId) => (runId === '' ? this.waiters.notifyAll() : this.waiters.notify(runId)));
+    return this.listening;
+  }
+
+  async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
+    const rows = await this.db.query<{ seq: number; data: string }>(q('readEvents'), [runId, afterSeq]);
+    if (rows.length === 0) await this.record(this.db, runId);
+    return rows.map((row) => {
+      const event = JSON.parse(row.data) as StoredEvent;
+      event.seq = row.seq;
+      return event;
+    });
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const [row] = await this.db.query<RunRow>(q('getRun'), [runId]);
+    return row && toRecord(row);
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const rows = await this.db.query<RunRow>(q('listRuns'), [
+      filter.namespace ?? null,
+      filter.workflow ?? null,
+      filter.status ?? null,
+      filter.since ?? null,
+      filter.before?.created_at ?? null,
+      filter.before?.id ?? null,
+      Math.max(0, filter.limit ?? 20),
+    ]);
+    return rows.map(toRecord);
+  }
+
+  async listTasks(runId: string): Promise<TaskRecord[]> {
+    const rows = await this.db.query<TaskRow>(q('listTasks'), [runId]);
+    if (rows.length === 0) await this.record(this.db, runId);
+    return rows.map(toTask);
+  }
+
+  async resolveRunId(prefix: string, namespace?: string): Promise<string> {
+    if (prefix !== '') {
+      const exact = await this.getRun(prefix);
+      if (exact && (namespace === undefined || exact.namespace === namespace)) return prefix;
+    }
+    const like = asciiUpper(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const ids = prefix === '' ? [] : (await this.db.query<{ id: string }>(q('runsWithPrefix'), [like, namespace ?? null, 6])).map((r) => r.id);
+    return pickRunId(prefix, ids);
+  }
+
+  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
+    return this.db.tx(async (tx): Promise<ClaimResult> => {
+      const [row] = await tx.query<RunRow>(q('lockRun'), [runId]);
+      if (row === undefined) throw runNotFound(runId);
+      const record = toRecord(row);
+      if (record.owner && !sameOwner(record.owner, owner) && !isGone(record)) return { claimed: false, record };
+      await tx.query(q('setOwner'), [owner.host, owner.pid, owner.started_at, at, runId]);
+      return { claimed: true, record: { ...record, owner: { ...owner }, heartbeat_at: at } };
+    });
+  }
+
+  async heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
+    const [row] = await this.db.query<RunRow>(q('heartbeat'), [at, runId, owner.host, owner.pid, owner.started_at]);
+    if (row === undefined) throw runNotFound(runId);
+    return toRecord(row);
+  }
+
+  async releaseRun(runId: string, owner: RunOwner): Promise<void> {
+    const rows = await this.db.query(q('releaseRun'), [runId, owner.host, owner.pid, owner.started_at]);
+    if (rows.length === 0) await this.record(this.db, runId);
+  }
+
+  async requestCancel(runId: string, reason: string): Promise<void> {
+    await this.record(this.db, runId);
+    await this.db.query(q('requestCancel'), [reason, runId]);
+  }
+
+  async rebuildProjection(runId?: string): Promise<void> {
+    const ids = runId === undefined ? (await this.db.query<{ id: string }>(q('allRunIds'))).map((r) => r.id) : [runId];
+    for (const id of ids) {
+      this.cache.delete(id);
+      await this.db.tx((tx) => this.rebuild(tx, id));
+    }
+  }
+
+  /** Inside a transaction: the run's task rows, status and timers folded again from its events. */
+  private async rebuild(tx: Queryable, runId: string): Promise<void> {
+    const [row] = await tx.query<RunRow & { last_seq: number }>(q('lockRun'), [runId]);
+    if (row === undefined) throw runNotFound(runId);
+    await tx.query(q('deleteTasks'), [runId]);
+    const events = (await tx.query<{ seq: number; data: string }>(q('readEvents'), [runId, 0])).map((r) => JSON.parse(r.data) as TimedEvent);
+    const ask = admissionOf(events[0]);
+    await tx.query(q('setQueueFields'), [ask?.priority ?? null, ask?.concurrency?.key ?? null, ask?.concurrency?.limit ?? null, runId]);
+    const run: RunFold = { status: 'pending' };
+    const tasks = new Map<string, TaskRecord>();
+    const get = (key: string) => tasks.get(key);
+    const timers = new TimerUpkeep({ hasRetry: () => false, timeoutMs: () => undefined }, true);
+    for (const event of events) {
+      foldStatus(run, event);
+      timers.add(event);
+      for (const task of projectTasks(event, get)) tasks.set(task.key, task);
+    }
+    await this.timers.apply(tx, runId, timers);
+    await tx.query(q('insertTasks'), [runId, ...taskColumns([...tasks.values()].map((task, position) => ({ row: task, position })))]);
+    const updated = events.length > 0 ? events[events.length - 1].at : row.created_at;
+    await tx.query(q('moveRun'), [run.status, run.ended_at ?? null, run.active_ms ?? null, run.active_since ?? null, updated, runId]);
+  }
+
+  private async record(on: Queryable, runId: string): Promise<RunRecord> {
+    const [row] = await on.query<RunRow>(q('getRun'), [runId]);
+    if (row === undefined) throw runNotFound(runId);
+    return toRecord(row);
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+  }
+}
+
+function runFold(record: RunRecord): RunFold {
+  return { status: record.status, ended_at: record.ended_at, active_ms: record.active_ms, active_since: record.active_since };
+}
+
+/** Task rows as the column arrays the `append` and `insertTasks` statements unnest. */
+function taskColumns(rows: ReadonlyArray<{ row: TaskRecord; position: number }>): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+  for (const { row, position } of rows) {
+    const values = [
+      row.key,
+      position,
+      row.status,
+      row.attempt,
+      row.first_started_at ?? null,
+      row.started_at ?? null,
+      row.ended_at ?? null,
+      row.exit_code ?? null,
+      row.outputs === undefined ? null : JSON.stringify(row.outputs),
+      row.error === undefined ? null : JSON.stringify(row.error),
+      row.reason ?? null,
+      row.retry_at ?? null,
+    ];
+    values.forEach((value, i) => columns[i].push(value));
+  }
+  return columns;
+}

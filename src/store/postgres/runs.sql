@@ -1,0 +1,186 @@
+-- The PostgreSQL run store's statements (pg-run-store.ts), each under a `-- name:` line.
+-- Tables in migrations/001_runs.sql. Parameters are $1..$n.
+
+-- name: append
+-- One round trip per append, committed on its own or inside a transaction: the run's
+-- last_seq moves from the number the writer expects ($2) to past its events, and in the
+-- same statement the events, the task rows and timers they change, and the run's status
+-- are written and the run's watchers notified. When another writer appended first,
+-- last_seq is no longer $2: nothing is written and `appended` is 0.
+--
+-- $1 run_id, $2 expected seq, $3 updated_at (the last event's time)
+-- $4 types, $5 ats, $6 data: the events
+-- $7..$18: the task rows changed (key, position, status, attempt, first_started_at,
+--   started_at, ended_at, exit_code, outputs, error, reason, retry_at), one array each
+-- $19 the status moves, $20 status, $21 ended_at, $22 active_ms, $23 active_since,
+-- $24 the run finished (its owner and any cancel request are cleared)
+-- $25 clear every timer first, $26 kinds, $27 keys, $28 due times (NULL: cleared)
+WITH run AS (
+  UPDATE runs SET
+    last_seq = $2 + cardinality($4::text[]),
+    updated_at = $3,
+    status = CASE WHEN $19 THEN $20 ELSE status END,
+    ended_at = CASE WHEN $19 THEN $21 ELSE ended_at END,
+    active_ms = CASE WHEN $19 THEN $22 ELSE active_ms END,
+    active_since = CASE WHEN $19 THEN $23 ELSE active_since END,
+    owner_host = CASE WHEN $24 THEN NULL ELSE owner_host END,
+    owner_pid = CASE WHEN $24 THEN NULL ELSE owner_pid END,
+    owner_started_at = CASE WHEN $24 THEN NULL ELSE owner_started_at END,
+    cancel_requested = CASE WHEN $24 THEN NULL ELSE cancel_requested END
+  WHERE id = $1 AND last_seq = $2
+  RETURNING id
+),
+new_events AS (
+  INSERT INTO events (run_id, seq, type, at, data)
+  SELECT run.id, $2 + e.n, e.type, e.at, e.data
+  FROM run, unnest($4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS e (type, at, data, n)
+),
+task_rows AS (
+  INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
+                     exit_code, outputs, error, reason, retry_at)
+  SELECT run.id, t.*
+  FROM run, unnest($7::text[], $8::int[], $9::text[], $10::int[], $11::bigint[], $12::bigint[], $13::bigint[],
+                   $14::int[], $15::text[], $16::text[], $17::text[], $18::bigint[])
+            AS t (key, position, status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason, retry_at)
+  -- A task keeps the position it was first written with.
+  ON CONFLICT (run_id, key) DO UPDATE SET
+    status = excluded.status,
+    attempt = excluded.attempt,
+    first_started_at = excluded.first_started_at,
+    started_at = excluded.started_at,
+    ended_at = excluded.ended_at,
+    exit_code = excluded.exit_code,
+    outputs = excluded.outputs,
+    error = excluded.error,
+    reason = excluded.reason,
+    retry_at = excluded.retry_at
+),
+timer_changes AS (
+  SELECT * FROM unnest($26::text[], $27::text[], $28::bigint[]) AS c (kind, key, due_at)
+),
+cleared_timers AS (
+  DELETE FROM timers
+  WHERE run_id IN (SELECT id FROM run)
+    AND (($25 AND (kind, key) NOT IN (SELECT kind, key FROM timer_changes WHERE due_at IS NOT NULL))
+         OR (kind, key) IN (SELECT kind, key FROM timer_changes WHERE due_at IS NULL))
+),
+set_timers AS (
+  -- A new due time is a new timer: nobody has claimed it.
+  INSERT INTO timers (run_id, kind, key, due_at)
+  SELECT run.id, c.kind, c.key, c.due_at FROM run, timer_changes c WHERE c.due_at IS NOT NULL
+  ON CONFLICT (run_id, kind, key) DO UPDATE SET
+    due_at = excluded.due_at, claimed_host = NULL, claimed_pid = NULL, claimed_started_at = NULL, claimed_at = NULL
+),
+notified AS (
+  SELECT pg_notify('baton_events', run.id) FROM run
+)
+SELECT (SELECT count(*) FROM run)::int AS appended, (SELECT count(*) FROM notified)::int AS notified;
+
+-- name: insertRun
+-- id, namespace, workflow, created_at, owner_host, owner_pid, owner_started_at, heartbeat_at,
+-- priority, concurrency_key, concurrency_limit. Nothing when the id is taken.
+INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at,
+                  heartbeat_at, priority, concurrency_key, concurrency_limit)
+VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (id) DO NOTHING
+RETURNING id;
+
+-- name: getRun
+SELECT * FROM runs WHERE id = $1;
+
+-- name: lockRun
+-- Inside a transaction: the run's row, held until commit.
+SELECT * FROM runs WHERE id = $1 FOR UPDATE;
+
+-- name: readEvents
+-- run_id, after seq
+SELECT seq, data FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq;
+
+-- name: firstEvent
+SELECT data FROM events WHERE run_id = $1 AND seq = 1;
+
+-- name: listTasks
+SELECT * FROM tasks WHERE run_id = $1 ORDER BY position;
+
+-- name: deleteTasks
+DELETE FROM tasks WHERE run_id = $1;
+
+-- name: listRuns
+-- namespace, workflow, status, since, before_at, before_id, limit
+SELECT * FROM runs
+WHERE ($1::text IS NULL OR namespace = $1)
+  AND ($2::text IS NULL OR workflow = $2)
+  AND ($3::text IS NULL OR status = $3)
+  AND ($4::bigint IS NULL OR created_at >= $4)
+  AND ($5::bigint IS NULL OR (created_at, id) < ($5, $6::text))
+ORDER BY created_at DESC, id DESC
+LIMIT $7;
+
+-- name: allRunIds
+SELECT id FROM runs ORDER BY id;
+
+-- name: runsWithPrefix
+-- from (the upper-cased prefix), namespace or NULL, limit. LIKE on upper(id) uses
+-- runs_by_upper_id; the prefix is escaped by the caller.
+SELECT id FROM runs WHERE upper(id) LIKE $1 || '%' AND ($2::text IS NULL OR namespace = $2) ORDER BY id LIMIT $3;
+
+-- name: setOwner
+-- owner_host, owner_pid, owner_started_at, heartbeat_at, id
+UPDATE runs SET owner_host = $1, owner_pid = $2, owner_started_at = $3, heartbeat_at = $4 WHERE id = $5;
+
+-- name: heartbeat
+-- heartbeat_at, id, owner_host, owner_pid, owner_started_at; the run as it is now
+WITH beat AS (
+  UPDATE runs SET heartbeat_at = $1
+  WHERE id = $2 AND owner_host = $3 AND owner_pid = $4 AND owner_started_at = $5
+  RETURNING *
+)
+SELECT * FROM beat UNION ALL SELECT * FROM runs WHERE id = $2 AND NOT EXISTS (SELECT 1 FROM beat);
+
+-- name: releaseRun
+-- id, owner_host, owner_pid, owner_started_at
+UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL
+WHERE id = $1 AND owner_host = $2 AND owner_pid = $3 AND owner_started_at = $4
+RETURNING id;
+
+-- name: requestCancel
+-- reason, id. Only an unfinished run can be cancelled.
+UPDATE runs SET cancel_requested = $1
+WHERE id = $2 AND status NOT IN ('succeeded', 'failed', 'cancelled');
+
+-- name: runExists
+SELECT 1 FROM runs WHERE id = $1;
+
+-- name: moveRun
+-- status, ended_at, active_ms, active_since, updated_at, id
+UPDATE runs SET status = $1, ended_at = $2, active_ms = $3, active_since = $4, updated_at = $5 WHERE id = $6;
+
+-- name: setQueueFields
+-- priority, concurrency_key, concurrency_limit, id
+UPDATE runs SET priority = $1, concurrency_key = $2, concurrency_limit = $3 WHERE id = $4;
+
+-- name: lockQueue
+-- Decisions over the run queue are made one at a time across every process (a run's
+-- admission reads the queue and records what it decides in one transaction).
+SELECT pg_advisory_xact_lock(hashtext('baton.queue'));
+
+-- name: queued
+-- limit. The queue in the order runs start (the runs_queued index).
+SELECT * FROM runs WHERE status = 'queued' ORDER BY priority DESC, created_at, id LIMIT $1;
+
+-- name: holdingAll
+-- The runs holding a slot of some key: admitted and unfinished, oldest first.
+SELECT * FROM runs WHERE concurrency_key IS NOT NULL AND status IN ('pending', 'running', 'waiting') ORDER BY created_at, id;
+
+-- name: running
+-- What a global limit counts: admitted runs (they asked for admission) pending or running.
+SELECT count(*)::int AS n FROM runs WHERE status IN ('pending', 'running') AND priority IS NOT NULL;
+
+-- name: insertTasks
+-- run_id, then the task columns as arrays (as in `append`): a run's rows written afresh.
+INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
+                   exit_code, outputs, error, reason, retry_at)
+SELECT $1, t.*
+FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[],
+            $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[])
+     AS t (key, position, status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason, retry_at);
