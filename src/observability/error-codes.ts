@@ -326,6 +326,10 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'STORE_RUN_EXISTS',
     // a token id made twice (60 random bits clashed: make another)
     'STORE_TOKEN_EXISTS',
+    // an append by a process whose claim on the run was taken over (its fence is old), or
+    // that expected another last event: nothing was recorded
+    'STORE_LEASE_LOST',
+    'STORE_SEQ_CONFLICT',
   ],
   unavailable: [
     // baton serve stopping (it takes no new runs), or unable to listen on its port; a

@@ -320,4 +320,61 @@ export function ownershipContract(makeStore: MakeStore): void {
     expect(record?.cancel_requested).toBeUndefined();
     expect(record?.status).toBe('cancelled');
   });
+
+  it('claims by lease: fence 1 for the creator, the same fence when it claims again, a higher one for each new owner', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created()]);
+    expect(await store().runs.getRun('R1')).toMatchObject({ owner: me, fence: 1 });
+    expect((await store().runs.getRun('R1'))?.lease_until).toBeGreaterThan(0);
+    expect((await store().runs.claimRun('R1', me, T0 + 5, () => false)).record.fence).toBe(1);
+    expect((await store().runs.claimRun('R1', other, T0 + 10, () => true)).record).toMatchObject({ owner: other, fence: 2 });
+    await store().runs.releaseRun('R1', other);
+    const released = await store().runs.getRun('R1');
+    expect(released?.owner).toBeUndefined();
+    expect(released?.lease_until).toBeUndefined();
+    expect(released?.fence).toBe(2);
+    expect((await store().runs.claimRun('R1', me, T0 + 20, () => false)).record.fence).toBe(3);
+    await store().runs.createRun(run('R2'), [ev.created()]);
+    expect((await store().runs.getRun('R2'))?.fence).toBeUndefined();
+  });
+
+  it('refuses, and records nothing of, an append by a process whose claim was taken over', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created(), ev.started()]);
+    await store().runs.append('R1', [ev.ready('a')], { fence: 1 });
+    await store().runs.claimRun('R1', other, T0 + 10, () => true);
+    const lost = await rejection(store().runs.append('R1', [ev.start('a', 1)], { fence: 1 }));
+    expect(lost.code).toBe('STORE_LEASE_LOST');
+    expect(lost.message).toContain('R1');
+    expect((await store().runs.readEvents('R1')).map((e) => e.type)).toEqual(['RunCreated', 'RunStarted', 'TaskReady']);
+    expect(await store().runs.listTasks('R1')).toEqual([{ key: 'a', status: 'ready', attempt: 0 }]);
+    expect((await rejection(store().runs.append('R1', [], { fence: 1 }))).code).toBe('STORE_LEASE_LOST');
+    expect((await store().runs.append('R1', [ev.start('a', 1)], { fence: 2 }))[0].seq).toBe(4);
+  });
+
+  it('refuses an append that expected another last event', async () => {
+    await store().runs.createRun(run('R1'), [ev.created(), ev.started()]);
+    const conflict = await rejection(store().runs.append('R1', [ev.ready('a')], { expectedSeq: 1 }));
+    expect(conflict.code).toBe('STORE_SEQ_CONFLICT');
+    expect(await store().runs.readEvents('R1')).toHaveLength(2);
+    expect((await store().runs.append('R1', [ev.ready('a')], { expectedSeq: 2 }))[0].seq).toBe(3);
+  });
+
+  it("lets anyone claim a run once its owner's lease has run out by the store's clock, and a heartbeat renews it", async () => {
+    const now = Date.now();
+    await store().runs.createRun({ id: 'R1', workflow: 'deploy', created_at: now, owner: me, lease_ms: 1 }, [ev.created(now)]);
+    await store().runs.createRun({ id: 'R2', workflow: 'deploy', created_at: now, owner: me, lease_ms: 1 }, [ev.created(now)]);
+    await store().runs.heartbeat('R2', me, now, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const expired = await store().runs.claimRun('R1', other, Date.now(), () => false);
+    expect(expired.claimed).toBe(true);
+    expect(expired.record.fence).toBe(2);
+    expect((await store().runs.claimRun('R2', other, Date.now(), () => false)).claimed).toBe(false);
+  });
+
+  it('clears the lease, keeping the fence, when the run finishes', async () => {
+    await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created(), ev.started()]);
+    await store().runs.append('R1', [ev.succeeded()], { fence: 1 });
+    const record = await store().runs.getRun('R1');
+    expect(record?.lease_until).toBeUndefined();
+    expect(record?.fence).toBe(1);
+  });
 }

@@ -43,3 +43,19 @@ export function fileError(err: unknown, file: string): Error {
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return readOnly(file, err);
   return new StoreError('STORE_IO', `cannot write ${file}: ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { file } });
 }
+
+/** An append whose writer no longer holds the run (AppendOptions.fence). */
+export function leaseLost(runId: string, fence: number, current: number | undefined): StoreError {
+  return new StoreError(
+    'STORE_LEASE_LOST',
+    `run ${runId} was claimed by another process (claim ${current ?? '?'}, this one holds ${fence}): nothing was recorded, and this process must stop driving it`,
+    { details: { run: runId, fence, current } },
+  );
+}
+
+/** An append whose writer expected another last event (AppendOptions.expectedSeq). */
+export function seqConflict(runId: string, expected: number, actual: number): StoreError {
+  return new StoreError('STORE_SEQ_CONFLICT', `run ${runId} has event ${actual} where ${expected} was expected: another writer recorded first; nothing was recorded`, {
+    details: { run: runId, expected, actual },
+  });
+}

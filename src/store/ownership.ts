@@ -34,12 +34,36 @@ export function sameOwner(a: RunOwner | undefined, b: RunOwner | undefined): boo
   return a !== undefined && b !== undefined && a.host === b.host && a.pid === b.pid && a.started_at === b.started_at;
 }
 
-/** Is the process that owns this run gone (or is nobody driving an unfinished run)? */
+/**
+ * Is the process that owns this run gone (or is nobody driving an unfinished run)? On the
+ * owner's host a process that no longer exists is gone at once; otherwise, and for a
+ * process that exists but stopped renewing (stopped, hung), its lease decides.
+ */
 export function isOwnerGone(record: RunRecord, now: number = Date.now()): boolean {
+  if (!record.owner) return true;
+  return ownerProcessGone(record) || leaseExpired(record, now);
+}
+
+/**
+ * The owner is a process of this host that no longer exists: what a claim may add to the
+ * store's own check of the lease (RunStore.claimRun's `isGone`). Never true for an owner
+ * on another host: there only the lease tells, by the store's clock.
+ */
+export function ownerProcessGone(record: RunRecord): boolean {
   const owner = record.owner;
   if (!owner) return true;
-  if (owner.host === currentOwner().host) return !processAlive(owner.pid, owner.started_at);
+  return owner.host === currentOwner().host && !processAlive(owner.pid, owner.started_at);
+}
+
+/** The owner's lease has run out at `now` (a run recorded before leases: its heartbeat is STALE_MS old). */
+export function leaseExpired(record: Pick<RunRecord, 'lease_until' | 'heartbeat_at'>, now: number): boolean {
+  if (record.lease_until !== undefined) return now > record.lease_until;
   return record.heartbeat_at === undefined || now - record.heartbeat_at > STALE_MS;
+}
+
+/** A claim by `owner` at `at` takes the run (the stores that keep time by the caller's clock: memory, SQLite). */
+export function mayClaim(record: RunRecord, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): boolean {
+  return !record.owner || sameOwner(record.owner, owner) || leaseExpired(record, at) || isGone(record);
 }
 
 export function displayStatus(record: RunRecord, now: number = Date.now()): DisplayStatus {

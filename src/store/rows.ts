@@ -21,6 +21,8 @@ export interface RunRow {
   owner_pid: number | null;
   owner_started_at: number | null;
   heartbeat_at: number | null;
+  lease_until: number | null;
+  fence: number | null;
   cancel_requested: string | null;
   priority: number | null;
   concurrency_key: string | null;
@@ -56,6 +58,8 @@ export function toRecord(row: RunRow): RunRecord {
   if (row.active_since !== null) record.active_since = row.active_since;
   if (row.owner_host !== null) record.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
   if (row.heartbeat_at !== null) record.heartbeat_at = row.heartbeat_at;
+  if (row.lease_until !== null && row.owner_host !== null) record.lease_until = row.lease_until;
+  if (row.fence !== null) record.fence = row.fence;
   if (row.cancel_requested !== null) record.cancel_requested = row.cancel_requested;
   if (row.priority !== null) record.priority = row.priority;
   if (row.concurrency_key !== null) record.concurrency_key = row.concurrency_key;

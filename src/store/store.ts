@@ -12,7 +12,11 @@ import type { QueueDecision, QueueRecorded } from './queue.js';
  * Domain verbs only: no connections or transactions leak out.
  */
 
-/** The process that drives a run. A run whose owner is gone shows as `interrupted`. */
+/**
+ * The process that drives a run. A run whose owner is gone shows as `interrupted`. The
+ * owner holds the run by a lease (RunRecord.lease_until) that its heartbeat renews, and
+ * writes with the fence its claim was given (AppendOptions.fence).
+ */
 export interface RunOwner {
   host: string;
   pid: number;
@@ -41,6 +45,19 @@ export interface RunRecord {
   owner?: RunOwner;
   /** Last sign of life from the owner (ms since epoch). */
   heartbeat_at?: number;
+  /**
+   * Until when the owner's claim holds without another heartbeat, by the store's clock
+   * (PostgreSQL's own for a shared store): past it, anyone may claim the run. Set while
+   * the run has an owner.
+   */
+  lease_until?: number;
+  /**
+   * The number of the claim the current (or last) owner holds the run by: every claim by
+   * a new owner raises it. An append that names an older one is refused (STORE_LEASE_LOST),
+   * so a process that lost the run (stopped past its lease, cut off) can record nothing
+   * more in it. Unset for a run never owned.
+   */
+  fence?: number;
   /**
    * Set by `baton cancel` from another process; the owner sees it at its next heartbeat.
    * Cleared when the run finishes.
@@ -87,6 +104,32 @@ export interface TaskRecord {
   retry_at?: number;
 }
 
+/** What an append may ask of the store besides recording the events. */
+export interface AppendOptions {
+  /**
+   * The fence of the writer's claim (RunRecord.fence): when the run was claimed since by
+   * another owner, nothing is recorded and the append fails with STORE_LEASE_LOST.
+   */
+  fence?: number;
+  /**
+   * The sequence number of the run's last event as the writer saw it: when another event
+   * was recorded since, nothing is recorded and the append fails with STORE_SEQ_CONFLICT.
+   */
+  expectedSeq?: number;
+}
+
+/** How long a claim on a run holds without a heartbeat, unless the claimer asks otherwise. */
+export const LEASE_MS = 30_000;
+
+/** A run as createRun records it. With an owner, the run is claimed by it (fence 1) for `lease_ms` (default LEASE_MS). */
+export interface NewRunRecord {
+  id: string;
+  workflow: string;
+  created_at: number;
+  owner?: RunOwner;
+  lease_ms?: number;
+}
+
 export type ClaimResult =
   | { claimed: true; record: RunRecord }
   | { claimed: false; record: RunRecord };
@@ -105,7 +148,7 @@ export interface RunStore {
    * RunCancelled for runs it supersedes...). Returns the new run's events.
    */
   createRun(
-    run: { id: string; workflow: string; created_at: number; owner?: RunOwner },
+    run: NewRunRecord,
     events: TimedEvent[],
     admit?: QueueDecision,
   ): Promise<StoredEvent[]>;
@@ -120,10 +163,11 @@ export interface RunStore {
    * projection they change. The engine puts a task's result and what it makes ready in
    * one call, so a crash cannot split them. Returns the stored events with their sequence
    * numbers (stores may number the given objects in place rather than copy them). When the
-   * events finish the run, its owner and any cancel request are cleared with them.
-   * STORE_RUN_NOT_FOUND for an unknown run.
+   * events finish the run, its owner, lease and any cancel request are cleared with them.
+   * STORE_RUN_NOT_FOUND for an unknown run; STORE_LEASE_LOST and STORE_SEQ_CONFLICT as
+   * `options` say.
    */
-  append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]>;
+  append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]>;
   /** Events of a run in order, from `afterSeq` (exclusive) on. */
   readEvents(runId: string, afterSeq?: number): Promise<StoredEvent[]>;
   /**
@@ -146,18 +190,22 @@ export interface RunStore {
   resolveRunId(prefix: string, namespace?: string): Promise<string>;
   /**
    * Takes ownership of a run, atomically: it succeeds when the run has no owner, when
-   * `owner` already holds it, or when `isGone(record)` says the holder is gone. Of two
-   * processes claiming at once, exactly one succeeds. Sets heartbeat_at to `at`. The
-   * record returned is the run as claimed, or, when refused, as its holder has it.
+   * `owner` already holds it, when the holder's lease has run out by the store's clock,
+   * or when `isGone(record)` says the holder is gone (a process on this host that no
+   * longer exists). Of two processes claiming at once, exactly one succeeds. Sets
+   * heartbeat_at to `at`, the lease to `leaseMs` (default LEASE_MS) from now by the
+   * store's clock, and, when the owner changes, raises the fence. The record returned is
+   * the run as claimed, or, when refused, as its holder has it.
    */
-  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult>;
+  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs?: number): Promise<ClaimResult>;
   /**
-   * The owner's sign of life: heartbeat_at becomes `at` if `owner` still holds the run.
-   * Returns the run as it is now: the owner sees a cancel request, or that another process
-   * took the run over (then `owner` differs).
+   * The owner's sign of life: heartbeat_at becomes `at` and the lease is renewed for
+   * `leaseMs` (default LEASE_MS) if `owner` still holds the run. Returns the run as it is
+   * now: the owner sees a cancel request, or that another process took the run over
+   * (then `owner` differs).
    */
-  heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord>;
-  /** Gives the run up (owner cleared) if `owner` holds it. */
+  heartbeat(runId: string, owner: RunOwner, at: number, leaseMs?: number): Promise<RunRecord>;
+  /** Gives the run up (owner and lease cleared, the fence kept) if `owner` holds it. */
   releaseRun(runId: string, owner: RunOwner): Promise<void>;
   /**
    * Asks the owner of a running run to cancel it (`baton cancel` from another process).

@@ -1,11 +1,11 @@
 import { namespaceOf } from '../events.js';
-import { runExists, runNotFound } from '../errors.js';
+import { leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
-import { sameOwner } from '../ownership.js';
+import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
-import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, Store, TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { memoryQueue } from './memory-queue.js';
 import { admissionOf, queueFields, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
@@ -39,7 +39,7 @@ export class MemoryRunStore implements RunStore {
   /** The runs' timers, kept as events are committed (store/timers.ts). */
   readonly timers = new MemoryTimers();
 
-  async createRun(run: { id: string; workflow: string; created_at: number; owner?: RunOwner }, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
+  async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
     const record: RunRecord = {
       id: run.id,
@@ -53,6 +53,8 @@ export class MemoryRunStore implements RunStore {
     if (run.owner) {
       record.owner = { ...run.owner };
       record.heartbeat_at = run.created_at;
+      record.lease_until = run.created_at + (run.lease_ms ?? LEASE_MS);
+      record.fence = 1;
     }
     const entry: MemoryRun = { record, events: [], tasks: new Map(), projected: 0 };
     const changes = admit ? this.checked(admit(this.queue()), run.id) : [];
@@ -77,8 +79,11 @@ export class MemoryRunStore implements RunStore {
     return changes;
   }
 
-  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
-    return this.commit(this.entry(runId), events);
+  async append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
+    const entry = this.entry(runId);
+    if (options?.fence !== undefined && entry.record.fence !== options.fence) throw leaseLost(runId, options.fence, entry.record.fence);
+    if (options?.expectedSeq !== undefined && entry.events.length !== options.expectedSeq) throw seqConflict(runId, options.expectedSeq, entry.events.length);
+    return this.commit(entry, events);
   }
 
   async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
@@ -127,25 +132,31 @@ export class MemoryRunStore implements RunStore {
     return pickRunId(prefix, matches);
   }
 
-  async claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
+  async claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs = LEASE_MS): Promise<ClaimResult> {
     const record = this.entry(runId).record;
-    if (record.owner && !sameOwner(record.owner, owner) && !isGone(copyRecord(record))) {
-      return { claimed: false, record: copyRecord(record) };
-    }
+    if (!mayClaim(copyRecord(record), owner, at, isGone)) return { claimed: false, record: copyRecord(record) };
+    if (!sameOwner(record.owner, owner)) record.fence = (record.fence ?? 0) + 1;
     record.owner = { ...owner };
     record.heartbeat_at = at;
+    record.lease_until = at + leaseMs;
     return { claimed: true, record: copyRecord(record) };
   }
 
-  async heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
+  async heartbeat(runId: string, owner: RunOwner, at: number, leaseMs = LEASE_MS): Promise<RunRecord> {
     const record = this.entry(runId).record;
-    if (sameOwner(record.owner, owner)) record.heartbeat_at = at;
+    if (sameOwner(record.owner, owner)) {
+      record.heartbeat_at = at;
+      record.lease_until = at + leaseMs;
+    }
     return copyRecord(record);
   }
 
   async releaseRun(runId: string, owner: RunOwner): Promise<void> {
     const record = this.entry(runId).record;
-    if (sameOwner(record.owner, owner)) delete record.owner;
+    if (sameOwner(record.owner, owner)) {
+      delete record.owner;
+      delete record.lease_until;
+    }
   }
 
   async requestCancel(runId: string, reason: string): Promise<void> {
@@ -198,6 +209,7 @@ export class MemoryRunStore implements RunStore {
     if (moved && FINISHED_RUN_STATUSES.has(record.status)) {
       // A finished run has no owner, and nothing left to cancel.
       delete record.owner;
+      delete record.lease_until;
       delete record.cancel_requested;
     }
     let seq = entry.events.length;

@@ -14,14 +14,14 @@
  * runs it appends to, tagged with the last_seq they include.
  */
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
-import { StoreError, runExists, runNotFound } from '../errors.js';
+import { StoreError, leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
 import { namespaceOf, type StoredEvent, type TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
 import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
-import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { PgDatabase, Queryable } from './driver.js';
@@ -47,6 +47,8 @@ type RunFold = Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_sin
 interface RunCache {
   /** The run's last event number these rows include. */
   seq: number;
+  /** The run's fence when they were read. */
+  fence?: number;
   run: RunFold;
   /** In position order: a task's position is its index. */
   tasks: Map<string, TaskRecord>;
@@ -64,7 +66,6 @@ interface Folded {
   finished: boolean;
 }
 
-type NewRun = { id: string; workflow: string; created_at: number; owner?: RunOwner };
 
 export class PgRunStore implements RunStore {
   private readonly cache = new Map<string, RunCache>();
@@ -79,7 +80,7 @@ export class PgRunStore implements RunStore {
     this.timers = new PgTimers(db);
   }
 
-  async createRun(run: NewRun, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
+  async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     const ask = admissionOf(events[0]);
     const timeout = { ms: events[0]?.type === 'RunCreated' ? timeoutOf(events[0].workflow) : undefined };
     const done = await this.db.tx(async (tx) => {
@@ -97,6 +98,7 @@ export class PgRunStore implements RunStore {
         ask?.priority ?? null,
         ask?.concurrency?.key ?? null,
         ask?.concurrency?.limit ?? null,
+        run.lease_ms ?? LEASE_MS,
       ]);
       if (inserted.length === 0) throw runExists(run.id);
       const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
@@ -148,8 +150,8 @@ export class PgRunStore implements RunStore {
     });
   }
 
-  async append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
-    const folded = await this.appendIn(this.db, runId, events);
+  async append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
+    const folded = await this.appendIn(this.db, runId, events, undefined, options);
     const stored = this.numbered(runId, events, folded);
     if (stored.length > 0) this.waiters.notify(runId);
     return stored;
@@ -160,22 +162,31 @@ export class PgRunStore implements RunStore {
    * `append` statement on `on` (the pool, or a transaction's connection). When the run
    * moved on elsewhere, reloads it and tries again.
    */
-  private async appendIn(on: Queryable, runId: string, events: TimedEvent[], known?: RunCache): Promise<Folded> {
+  private async appendIn(on: Queryable, runId: string, events: TimedEvent[], known?: RunCache, options: AppendOptions = {}): Promise<Folded> {
     let cache = known ?? this.cache.get(runId) ?? (await this.load(on, runId));
     for (let conflicts = 0; ; conflicts++) {
-      const folded = await this.fold(on, runId, events, cache);
+      if (options.expectedSeq !== undefined && cache.seq !== options.expectedSeq && known === undefined) {
+        // What this process knows may be behind: the run as it is decides.
+        cache = await this.load(on, runId);
+        if (cache.seq !== options.expectedSeq) throw seqConflict(runId, options.expectedSeq, cache.seq);
+      }
+      const folded = await this.fold(on, runId, events, cache, options.fence);
       if (events.length === 0) {
-        // Nothing to write; the run must still exist.
-        if ((await on.query(q('runExists'), [runId])).length === 0) throw runNotFound(runId);
+        // Nothing to write; the run must still exist (and be held by the writer, when it says by which claim).
+        const [row] = await on.query<{ fence: number | null }>(q('runFence'), [runId]);
+        if (row === undefined) throw runNotFound(runId);
+        if (options.fence !== undefined && row.fence !== options.fence) throw leaseLost(runId, options.fence, row.fence ?? undefined);
         return folded;
       }
       const [result] = await on.query<{ appended: number }>(q('append'), folded.params);
       if (result.appended === 1) return folded;
+      this.cache.delete(runId);
+      cache = await this.load(on, runId);
+      if (options.fence !== undefined && cache.fence !== options.fence) throw leaseLost(runId, options.fence, cache.fence);
+      if (options.expectedSeq !== undefined) throw seqConflict(runId, options.expectedSeq, cache.seq);
       if (conflicts >= MAX_CONFLICTS) {
         throw new StoreError('STORE_BUSY', `run ${runId}: other processes kept appending to it, ${MAX_CONFLICTS} tries in a row; try again`, { details: { run: runId } });
       }
-      this.cache.delete(runId);
-      cache = await this.load(on, runId);
     }
   }
 
@@ -188,10 +199,10 @@ export class PgRunStore implements RunStore {
     // The rows read may include appends after last_seq was read: a stale tag only makes the
     // next append conflict and reload, never fold against the wrong rows.
     const record = toRecord(row);
-    return { seq: row.last_seq, run: runFold(record), tasks };
+    return { seq: row.last_seq, fence: record.fence, run: runFold(record), tasks };
   }
 
-  private async fold(on: Queryable, runId: string, events: TimedEvent[], cache: RunCache): Promise<Folded> {
+  private async fold(on: Queryable, runId: string, events: TimedEvent[], cache: RunCache, fence?: number): Promise<Folded> {
     const changed = new Map<string, TaskRecord>();
     const get = (key: string) => changed.get(key) ?? cache.tasks.get(key);
     const run: RunFold = { ...cache.run };
@@ -239,6 +250,7 @@ export class PgRunStore implements RunStore {
       kinds,
       keys,
       dues,
+      fence ?? null,
     ];
     return { params, seq: cache.seq + events.length, cache, changed, run, finished };
   }
@@ -329,19 +341,22 @@ export class PgRunStore implements RunStore {
     return pickRunId(prefix, ids);
   }
 
-  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
+  /** The lease is checked by the database's clock; `isGone` adds what only this host can tell (a process gone). */
+  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs = LEASE_MS): Promise<ClaimResult> {
     return this.db.tx(async (tx): Promise<ClaimResult> => {
-      const [row] = await tx.query<RunRow>(q('lockRun'), [runId]);
+      const [row] = await tx.query<RunRow & { lease_expired: boolean }>(q('lockRun'), [runId]);
       if (row === undefined) throw runNotFound(runId);
       const record = toRecord(row);
-      if (record.owner && !sameOwner(record.owner, owner) && !isGone(record)) return { claimed: false, record };
-      await tx.query(q('setOwner'), [owner.host, owner.pid, owner.started_at, at, runId]);
-      return { claimed: true, record: { ...record, owner: { ...owner }, heartbeat_at: at } };
+      const same = sameOwner(record.owner, owner);
+      if (record.owner && !same && !row.lease_expired && !isGone(record)) return { claimed: false, record };
+      const fence = same ? (record.fence ?? 1) : (record.fence ?? 0) + 1;
+      const [claimed] = await tx.query<RunRow>(q('setOwner'), [owner.host, owner.pid, owner.started_at, at, leaseMs, fence, runId]);
+      return { claimed: true, record: toRecord(claimed) };
     });
   }
 
-  async heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
-    const [row] = await this.db.query<RunRow>(q('heartbeat'), [at, runId, owner.host, owner.pid, owner.started_at]);
+  async heartbeat(runId: string, owner: RunOwner, at: number, leaseMs = LEASE_MS): Promise<RunRecord> {
+    const [row] = await this.db.query<RunRow>(q('heartbeat'), [at, runId, owner.host, owner.pid, owner.started_at, leaseMs]);
     if (row === undefined) throw runNotFound(runId);
     return toRecord(row);
   }

@@ -15,6 +15,7 @@
 -- $19 the status moves, $20 status, $21 ended_at, $22 active_ms, $23 active_since,
 -- $24 the run finished (its owner and any cancel request are cleared)
 -- $25 clear every timer first, $26 kinds, $27 keys, $28 due times (NULL: cleared)
+-- $29 the writer's fence, or NULL: an append naming an older claim than the run's writes nothing
 WITH run AS (
   UPDATE runs SET
     last_seq = $2 + cardinality($4::text[]),
@@ -26,8 +27,9 @@ WITH run AS (
     owner_host = CASE WHEN $24 THEN NULL ELSE owner_host END,
     owner_pid = CASE WHEN $24 THEN NULL ELSE owner_pid END,
     owner_started_at = CASE WHEN $24 THEN NULL ELSE owner_started_at END,
+    lease_until = CASE WHEN $24 THEN NULL ELSE lease_until END,
     cancel_requested = CASE WHEN $24 THEN NULL ELSE cancel_requested END
-  WHERE id = $1 AND last_seq = $2
+  WHERE id = $1 AND last_seq = $2 AND ($29::int IS NULL OR fence = $29)
   RETURNING id
 ),
 new_events AS (
@@ -78,10 +80,13 @@ SELECT (SELECT count(*) FROM run)::int AS appended, (SELECT count(*) FROM notifi
 
 -- name: insertRun
 -- id, namespace, workflow, created_at, owner_host, owner_pid, owner_started_at, heartbeat_at,
--- priority, concurrency_key, concurrency_limit. Nothing when the id is taken.
+-- priority, concurrency_key, concurrency_limit, lease ms. Nothing when the id is taken. A
+-- run created with its owner is claimed by it: fence 1, the lease from the database's clock.
 INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at,
-                  heartbeat_at, priority, concurrency_key, concurrency_limit)
-VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6, $7, $8, $9, $10, $11)
+                  heartbeat_at, priority, concurrency_key, concurrency_limit, lease_until, fence)
+VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6, $7, $8, $9, $10, $11,
+        CASE WHEN $5::text IS NULL THEN NULL ELSE baton_now() + $12 END,
+        CASE WHEN $5::text IS NULL THEN NULL ELSE 1 END)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;
 
@@ -89,8 +94,9 @@ RETURNING id;
 SELECT * FROM runs WHERE id = $1;
 
 -- name: lockRun
--- Inside a transaction: the run's row, held until commit.
-SELECT * FROM runs WHERE id = $1 FOR UPDATE;
+-- Inside a transaction: the run's row, held until commit, and whether its lease has run
+-- out by the database's clock.
+SELECT *, (lease_until IS NULL OR lease_until < baton_now()) AS lease_expired FROM runs WHERE id = $1 FOR UPDATE;
 
 -- name: readEvents
 -- run_id, after seq
@@ -125,13 +131,16 @@ SELECT id FROM runs ORDER BY id;
 SELECT id FROM runs WHERE upper(id) LIKE $1 || '%' AND ($2::text IS NULL OR namespace = $2) ORDER BY id LIMIT $3;
 
 -- name: setOwner
--- owner_host, owner_pid, owner_started_at, heartbeat_at, id
-UPDATE runs SET owner_host = $1, owner_pid = $2, owner_started_at = $3, heartbeat_at = $4 WHERE id = $5;
+-- owner_host, owner_pid, owner_started_at, heartbeat_at, lease ms, fence, id
+UPDATE runs SET owner_host = $1, owner_pid = $2, owner_started_at = $3, heartbeat_at = $4,
+  lease_until = baton_now() + $5, fence = $6
+WHERE id = $7
+RETURNING *;
 
 -- name: heartbeat
--- heartbeat_at, id, owner_host, owner_pid, owner_started_at; the run as it is now
+-- heartbeat_at, id, owner_host, owner_pid, owner_started_at, lease ms; the run as it is now
 WITH beat AS (
-  UPDATE runs SET heartbeat_at = $1
+  UPDATE runs SET heartbeat_at = $1, lease_until = baton_now() + $6
   WHERE id = $2 AND owner_host = $3 AND owner_pid = $4 AND owner_started_at = $5
   RETURNING *
 )
@@ -139,7 +148,7 @@ SELECT * FROM beat UNION ALL SELECT * FROM runs WHERE id = $2 AND NOT EXISTS (SE
 
 -- name: releaseRun
 -- id, owner_host, owner_pid, owner_started_at
-UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL
+UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, lease_until = NULL
 WHERE id = $1 AND owner_host = $2 AND owner_pid = $3 AND owner_started_at = $4
 RETURNING id;
 
@@ -148,8 +157,8 @@ RETURNING id;
 UPDATE runs SET cancel_requested = $1
 WHERE id = $2 AND status NOT IN ('succeeded', 'failed', 'cancelled');
 
--- name: runExists
-SELECT 1 FROM runs WHERE id = $1;
+-- name: runFence
+SELECT fence FROM runs WHERE id = $1;
 
 -- name: moveRun
 -- status, ended_at, active_ms, active_since, updated_at, id

@@ -15,6 +15,7 @@ import timers from './migrations/006_timers.sql';
 import access from './migrations/007_access.sql';
 import namespaces from './migrations/008_namespaces.sql';
 import auditByAction from './migrations/009_audit_by_action.sql';
+import leases from './migrations/010_leases.sql';
 
 export interface Migration {
   version: number;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '007_access', sql: access },
   { version: 8, name: '008_namespaces', sql: namespaces },
   { version: 9, name: '009_audit_by_action', sql: auditByAction },
+  { version: 10, name: '010_leases', sql: leases },
 ];
 
 /** The schema version this baton writes. */

@@ -7,13 +7,14 @@
 SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs WHERE id = ?;
 
 -- name: insertRun
--- id, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at
-INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at)
-VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?);
+-- id, namespace, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at,
+-- heartbeat_at, lease_until, fence (1 for a run created with its owner, else NULL)
+INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence)
+VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: lastSeq
--- The run's last event number (0 before the first), or no row if the run does not exist.
-SELECT coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq FROM runs WHERE id = ?;
+-- The run's last event number (0 before the first) and its fence, or no row if the run does not exist.
+SELECT coalesce((SELECT max(seq) FROM events WHERE run_id = runs.id), 0) AS seq, fence FROM runs WHERE id = ?;
 
 -- name: insertEvents
 -- run_id, seq, type, at, data; the VALUES row repeats once per event (statements.ts).
@@ -56,7 +57,7 @@ UPDATE runs SET status = ?, ended_at = ?, active_ms = ?, active_since = ?, updat
 -- status, ended_at, active_ms, active_since, updated_at, id. A finished run has no owner
 -- and nothing to cancel.
 UPDATE runs SET status = ?, ended_at = ?, active_ms = ?, active_since = ?, updated_at = ?,
-  owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, cancel_requested = NULL
+  owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, lease_until = NULL, cancel_requested = NULL
 WHERE id = ?;
 
 -- name: listRuns
@@ -83,17 +84,17 @@ SELECT id FROM runs WHERE upper(id) >= ? AND upper(id) < ? AND (? IS NULL OR nam
 SELECT namespace FROM runs WHERE id = ?;
 
 -- name: setOwner
--- owner_host, owner_pid, owner_started_at, heartbeat_at, id
-UPDATE runs SET owner_host = ?, owner_pid = ?, owner_started_at = ?, heartbeat_at = ? WHERE id = ?;
+-- owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence, id
+UPDATE runs SET owner_host = ?, owner_pid = ?, owner_started_at = ?, heartbeat_at = ?, lease_until = ?, fence = ? WHERE id = ?;
 
 -- name: heartbeat
--- heartbeat_at, id, owner_host, owner_pid, owner_started_at
-UPDATE runs SET heartbeat_at = ?
+-- heartbeat_at, lease_until, id, owner_host, owner_pid, owner_started_at
+UPDATE runs SET heartbeat_at = ?, lease_until = ?
 WHERE id = ? AND owner_host = ? AND owner_pid = ? AND owner_started_at = ?;
 
 -- name: releaseRun
 -- id, owner_host, owner_pid, owner_started_at
-UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL
+UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, lease_until = NULL
 WHERE id = ? AND owner_host = ? AND owner_pid = ? AND owner_started_at = ?;
 
 -- name: requestCancel

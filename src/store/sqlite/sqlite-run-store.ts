@@ -11,13 +11,13 @@
  */
 import { namespaceOf } from '../events.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
-import { StoreError, runExists, runNotFound } from '../errors.js';
+import { StoreError, leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
-import { sameOwner } from '../ownership.js';
+import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
-import type { ClaimResult, RunFilter, RunOwner, RunRecord, RunStore, TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { quickCheck } from './quick-check.js';
 import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
@@ -40,7 +40,7 @@ interface TaskCache {
   tasks: Map<string, TaskRecord>;
 }
 
-type NewRun = { id: string; workflow: string; created_at: number; owner?: RunOwner };
+type NewRun = NewRunRecord;
 
 /** What a decision over the queue recorded, not yet numbered: each run's events and append. */
 type Decided = Array<{ change: QueueChange; done: Appended }>;
@@ -59,11 +59,11 @@ export class SqliteRunStore implements RunStore {
   private readonly cache = new Map<string, TaskCache>();
   /** Set once SQLite reports the file damaged: every later write is refused. */
   private damage?: StoreError;
-  private readonly appendTx: (runId: string, events: TimedEvent[]) => Appended;
+  private readonly appendTx: (runId: string, events: TimedEvent[], options?: AppendOptions) => Appended;
   private readonly createTx: (run: NewRun, events: TimedEvent[], admit?: QueueDecision) => { own: Appended; events: TimedEvent[]; others: Decided };
   private readonly queueTx: (decide: QueueDecision) => Decided;
   private readonly queue: SqliteQueue;
-  private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean) => ClaimResult;
+  private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs: number) => ClaimResult;
   private readonly rebuildTx: (runId: string) => void;
   private readonly waiters = new EventWaiters();
   /** PRAGMA quick_check ran (see checkBeforeContinuing). */
@@ -79,7 +79,7 @@ export class SqliteRunStore implements RunStore {
     this.timers = new SqliteTimers(db, file);
     this.eventRows = new RowInserter(db, 'insertEvents', 5);
     this.taskRows = new RowInserter(db, 'upsertTasks', 13);
-    const append = db.transaction((runId: string, events: TimedEvent[]) => this.appendNow(runId, events));
+    const append = db.transaction((runId: string, events: TimedEvent[], options?: AppendOptions) => this.appendNow(runId, events, options));
     this.appendTx = append.immediate;
     this.queue = new SqliteQueue(db);
     const create = db.transaction((run: NewRun, events: TimedEvent[], admit?: QueueDecision) => {
@@ -88,7 +88,19 @@ export class SqliteRunStore implements RunStore {
       const changes = mergeByRun(admit ? admit(this.queue.snapshot()) : []);
       const owner = run.owner;
       const namespace = namespaceOf(events[0]);
-      this.q.insertRun.run(run.id, namespace, run.workflow, run.created_at, run.created_at, owner?.host ?? null, owner?.pid ?? null, owner?.started_at ?? null, owner ? run.created_at : null);
+      this.q.insertRun.run(
+        run.id,
+        namespace,
+        run.workflow,
+        run.created_at,
+        run.created_at,
+        owner?.host ?? null,
+        owner?.pid ?? null,
+        owner?.started_at ?? null,
+        owner ? run.created_at : null,
+        owner ? run.created_at + (run.lease_ms ?? LEASE_MS) : null,
+        owner ? 1 : null,
+      );
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);
       const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
@@ -98,11 +110,12 @@ export class SqliteRunStore implements RunStore {
     });
     this.createTx = create.immediate;
     this.queueTx = db.transaction((decide: QueueDecision) => this.appendChanges(mergeByRun(decide(this.queue.snapshot())))).immediate;
-    this.claimTx = db.transaction((runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): ClaimResult => {
+    this.claimTx = db.transaction((runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs: number): ClaimResult => {
       const record = this.record(runId);
-      if (record.owner && !sameOwner(record.owner, owner) && !isGone(record)) return { claimed: false, record };
-      this.q.setOwner.run(owner.host, owner.pid, owner.started_at, at, runId);
-      return { claimed: true, record: { ...record, owner: { ...owner }, heartbeat_at: at } };
+      if (!mayClaim(record, owner, at, isGone)) return { claimed: false, record };
+      const fence = sameOwner(record.owner, owner) ? (record.fence ?? 1) : (record.fence ?? 0) + 1;
+      this.q.setOwner.run(owner.host, owner.pid, owner.started_at, at, at + leaseMs, fence, runId);
+      return { claimed: true, record: { ...record, owner: { ...owner }, heartbeat_at: at, lease_until: at + leaseMs, fence } };
     }).immediate;
     this.rebuildTx = db.transaction((runId: string) => this.rebuildNow(runId)).immediate;
   }
@@ -134,9 +147,9 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  append(runId: string, events: TimedEvent[]): Promise<StoredEvent[]> {
+  append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
     return this.write(runId, () => {
-      const stored = this.numbered(runId, events, this.appendTx(runId, events));
+      const stored = this.numbered(runId, events, this.appendTx(runId, events, options));
       // Committed: whoever waits for this run's events looks again.
       if (stored.length > 0) this.waiters.notify(runId);
       return stored;
@@ -220,16 +233,16 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean): Promise<ClaimResult> {
+  claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs = LEASE_MS): Promise<ClaimResult> {
     return this.write(runId, () => {
       this.checkBeforeContinuing(runId);
-      return this.claimTx(runId, owner, at, isGone);
+      return this.claimTx(runId, owner, at, isGone, leaseMs);
     });
   }
 
-  heartbeat(runId: string, owner: RunOwner, at: number): Promise<RunRecord> {
+  heartbeat(runId: string, owner: RunOwner, at: number, leaseMs = LEASE_MS): Promise<RunRecord> {
     return this.write(runId, () => {
-      this.q.heartbeat.run(at, runId, owner.host, owner.pid, owner.started_at);
+      this.q.heartbeat.run(at, at + leaseMs, runId, owner.host, owner.pid, owner.started_at);
       return this.record(runId);
     });
   }
@@ -318,11 +331,13 @@ export class SqliteRunStore implements RunStore {
   }
 
   /** Inside a transaction: records events and their projection. The cache changes only after commit. */
-  private appendNow(runId: string, events: TimedEvent[]): Appended {
+  private appendNow(runId: string, events: TimedEvent[], options?: AppendOptions): Appended {
     // The run exists, and its last event number. Its row is not rewritten (updated_at is read
     // from its last event): a step of a code run is one event row and one task row.
-    const last = this.q.lastSeq.get(runId) as { seq: number } | undefined;
+    const last = this.q.lastSeq.get(runId) as { seq: number; fence: number | null } | undefined;
     if (!last) throw runNotFound(runId);
+    if (options?.fence !== undefined && last.fence !== options.fence) throw leaseLost(runId, options.fence, last.fence ?? undefined);
+    if (options?.expectedSeq !== undefined && last.seq !== options.expectedSeq) throw seqConflict(runId, options.expectedSeq, last.seq);
     let cache = this.cache.get(runId);
     if (!cache || cache.seq !== last.seq) cache = this.loadCache(runId, last.seq);
     const changed = new Map<string, TaskRecord>();

@@ -10,6 +10,11 @@
 -- store lists in the same order. Times are milliseconds since the epoch. No foreign keys: every
 -- row of a run is written by the statement that moves the run's last_seq, which finds the run first.
 
+-- The database's clock in ms since the epoch: leases are checked by the one clock every
+-- process shares, never by a worker's own.
+CREATE FUNCTION baton_now() RETURNS BIGINT LANGUAGE sql VOLATILE
+  AS $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+
 CREATE TABLE runs (
   id                TEXT COLLATE "C" PRIMARY KEY,
   namespace         TEXT COLLATE "C" NOT NULL DEFAULT 'default',
@@ -25,6 +30,10 @@ CREATE TABLE runs (
   owner_pid         INTEGER,
   owner_started_at  BIGINT,
   heartbeat_at      BIGINT,
+  -- The owner's lease, by the database's clock (baton_now()), and the fence of its claim:
+  -- a claim by a new owner raises it, and an append naming an older one writes nothing.
+  lease_until       BIGINT,
+  fence             INTEGER,
   cancel_requested  TEXT,
   -- The run queue (store/queue.ts): what the run asked of it, from its RunCreated.
   priority          INTEGER,
