@@ -72,9 +72,9 @@ describePostgres('postgres store shared by processes', () => {
     const queueWhenHeld =
       (id: string): QueueDecision =>
       (queue) => (queue.holding('prod').length > 0 ? [{ runId: id, events: [{ type: 'RunQueued', priority: 0, reason: 'concurrency', at: T0 } as TimedEvent] }] : []);
-    const created = (id: string) => ({ ...ev.created(), admission: ask }) as TimedEvent;
+    const created = () => ({ ...ev.created(), admission: ask }) as TimedEvent;
     await Promise.all(
-      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).runs.createRun({ id: `R${i}`, workflow: 'w', created_at: T0 + i }, [created(`R${i}`)], queueWhenHeld(`R${i}`))),
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).runs.createRun({ id: `R${i}`, workflow: 'w', created_at: T0 + i }, [created()], queueWhenHeld(`R${i}`))),
     );
     const runs = await a.runs.listRuns();
     expect(runs.filter((r) => r.status === 'pending')).toHaveLength(1);
