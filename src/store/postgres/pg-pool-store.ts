@@ -7,12 +7,13 @@
  * finds that out by reading alone, without the lock: a task waiting for a busy pool asks
  * again and again, and must not queue behind the acquires of others.
  *
- * Whether a hold in the way is still real is the caller's `isGone`, JavaScript: the store
- * reads the holders' runs inside the transaction and asks it there.
+ * Whether a hold in the way is still real is decided as claimRun decides whether a run may
+ * be taken: its owner's lease ran out by the database's clock, or the caller's `isGone`
+ * (JavaScript) says so of the run, read inside the transaction.
  */
-import { DEFAULT_NAMESPACE } from '../events.js';
 import type { WaitOptions } from '../event-waits.js';
 import { holdIsStale, holdsOf, planAcquire, ReleaseWaiters, type AcquireResult, type HoldRequest, type PoolHold, type PoolShortage, type PoolStore } from '../pools.js';
+import { toRecord, type RunRow } from '../rows.js';
 import type { RunRecord } from '../store.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { PgDatabase, Queryable } from './driver.js';
@@ -31,19 +32,6 @@ interface HoldRow {
   owner_pid: number | null;
   owner_started_at: number | null;
   at: number;
-}
-
-interface RunRow {
-  id: string;
-  namespace: string | null;
-  workflow: string;
-  status: RunRecord['status'];
-  created_at: number;
-  updated_at: number;
-  owner_host: string | null;
-  owner_pid: number | null;
-  owner_started_at: number | null;
-  heartbeat_at: number | null;
 }
 
 type Decided = { short: PoolShortage[]; stale: PoolHold[] };
@@ -89,8 +77,15 @@ async function decide(db: Queryable, request: HoldRequest, isGone: (run: RunReco
   const holds = (await db.query<HoldRow>(q.holdsOfPools, [Object.keys(request.wants)])).map(toHold);
   const holders = [...new Set(holds.map((hold) => hold.run_id))];
   const runs = new Map<string, RunRecord>();
-  if (holders.length > 0) for (const row of await db.query<RunRow>(q.holdRuns, [holders])) runs.set(row.id, toRun(row));
-  return planAcquire(request, holds, (hold) => holdIsStale(hold, runs.get(hold.run_id), isGone));
+  const expired = new Set<string>();
+  if (holders.length > 0) {
+    for (const row of await db.query<RunRow & { lease_expired: boolean }>(q.holdRuns, [holders])) {
+      runs.set(row.id, toRecord(row));
+      if (row.lease_expired) expired.add(row.id);
+    }
+  }
+  const gone = (run: RunRecord) => expired.has(run.id) || isGone(run);
+  return planAcquire(request, holds, (hold) => holdIsStale(hold, runs.get(hold.run_id), gone));
 }
 
 /** Inside the locked transaction: frees the stale holds and the task's old ones, records the new. */
@@ -115,11 +110,4 @@ function toHold(row: HoldRow): PoolHold {
   const hold: PoolHold = { pool: row.pool, amount: row.amount, run_id: row.run_id, task: row.task, attempt: row.attempt, at: row.at };
   if (row.owner_host !== null) hold.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
   return hold;
-}
-
-function toRun(row: RunRow): RunRecord {
-  const run: RunRecord = { id: row.id, namespace: row.namespace ?? DEFAULT_NAMESPACE, workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
-  if (row.owner_host !== null) run.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
-  if (row.heartbeat_at !== null) run.heartbeat_at = row.heartbeat_at;
-  return run;
 }

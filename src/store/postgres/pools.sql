@@ -15,9 +15,9 @@ SELECT * FROM resource_holds ORDER BY pool, at, run_id, task;
 
 -- name: holdRuns
 -- $1 run ids (text[]). What tells whether a hold is still real (store/pools.ts
--- holdIsStale): each run's status, its owner and the owner's last sign of life.
-SELECT id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at
-FROM runs WHERE id = ANY($1::text[]);
+-- holdIsStale): each run's status, its owner, and whether the owner's lease has run out
+-- by the database's clock, as claimRun judges it (runs.sql lockRun).
+SELECT *, (lease_until IS NULL OR lease_until < baton_now()) AS lease_expired FROM runs WHERE id = ANY($1::text[]);
 
 -- name: insertHolds
 -- $1 pools (text[]), $2 amounts (int[]), then the task's: $3 run_id, $4 task, $5 attempt,
