@@ -2,7 +2,7 @@ import { stopLeftoverProcesses } from '../executors/leftovers.js';
 import type { Workflow } from '../spec/model.js';
 import type { CodeSnapshot, RunEvent, StoredEvent } from '../store/events.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
-import { isOwnerGone } from '../store/ownership.js';
+import { isOwnerGone, ownerProcessGone } from '../store/ownership.js';
 import type { RunOwner, RunRecord, RunStore } from '../store/store.js';
 import { runNotFound } from '../store/errors.js';
 import type { Admission } from './admission.js';
@@ -74,8 +74,10 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
   if (!record) throw runNotFound(runId);
   const canWait = options.admission?.wait !== undefined;
   checkStatus(record, mode, canWait);
-  const claim = await store.runs.claimRun(runId, owner, now(), (current) => isOwnerGone(current, now()));
+  // The store checks the holder's lease by its own clock; this host adds whether the holder is a process here that is gone.
+  const claim = await store.runs.claimRun(runId, owner, now(), ownerProcessGone);
   if (!claim.claimed) throw held(claim.record, now());
+  options = { ...options, fence: claim.record.fence };
   try {
     // Read after claiming: nobody else appends from here on.
     const state = await loadRun(store.runs, runId);

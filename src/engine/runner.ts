@@ -26,6 +26,12 @@ export interface DriveOptions {
    * Default: none (an in-memory run nobody else can see).
    */
   owner?: RunOwner;
+  /**
+   * The fence of `owner`'s claim on a stored run (RunRecord.fence, from claimRun): every
+   * append names it, so the store refuses them once another process has taken the run over.
+   * A new run created with an owner holds fence 1. Default: none.
+   */
+  fence?: number;
   /** Leaf tasks running at once; default the workflow's `concurrency`, else 16. */
   concurrency?: number;
   /**

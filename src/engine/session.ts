@@ -2,7 +2,7 @@ import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { expansionSize } from '../store/expansion.js';
 import { queueFields } from '../store/queue.js';
 import type { Admission } from './admission.js';
-import type { RunRecord } from '../store/store.js';
+import { LEASE_MS, type RunRecord } from '../store/store.js';
 import { formatMs } from './attempts.js';
 import { EngineError } from './errors.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -10,6 +10,7 @@ import type { Masker } from './mask.js';
 import type { DriveOptions } from './runner.js';
 import type { RunState } from './state.js';
 import { namespaceOf } from '../store/events.js';
+import { errorCode } from '../observability/errors.js';
 
 /**
  * What decides what a run does next: the graph driver for a workflow file
@@ -50,6 +51,10 @@ export class RunSession {
   logFailure?: unknown;
   /** Another process took the run over: stop without recording anything more. */
   lost?: RunRecord['owner'];
+  /** The fence of this process's claim on the run (DriveOptions.fence), named by every append. */
+  private fence?: number;
+  /** What the drive does when the run is taken over: stop its tasks (set by drive()). */
+  private onLost?: () => void;
   /** options.interrupt fired: stop the tasks, record nothing more (see DriveOptions.interrupt). */
   interrupted = false;
   /** When the loop last let the event loop run timers, signals and I/O (see breathe). */
@@ -64,6 +69,7 @@ export class RunSession {
     this.runId = state.runId;
     this.now = options.now ?? Date.now;
     this.seenSeq = state.lastSeq;
+    this.fence = options.fence;
   }
 
   /**
@@ -74,8 +80,13 @@ export class RunSession {
     const owner = this.options.owner;
     const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
     const ask = created.type === 'RunCreated' ? created.admission : undefined;
-    const decide = admission && ask ? admission.decide({ ...run, namespace: namespaceOf(created), status: 'pending', updated_at: created.at, ...queueFields(ask) }, ask) : undefined;
+    // The new run as the store records it: held by its owner's first claim, when it has one.
+    const claim = owner ? { heartbeat_at: created.at, lease_until: created.at + LEASE_MS, fence: 1 } : {};
+    const record: RunRecord = { ...run, ...claim, namespace: namespaceOf(created), status: 'pending', updated_at: created.at, ...queueFields(ask) };
+    const decide = admission && ask ? admission.decide(record, ask) : undefined;
     const stored = await this.options.store.runs.createRun(run, [created], decide);
+    // A run created with its owner is held by that owner's first claim.
+    if (owner) this.fence = 1;
     for (const event of stored.slice(1)) this.state.apply(event);
     this.notifyEvents(stored);
   }
@@ -157,18 +168,24 @@ export class RunSession {
   }
 
   private startHeartbeat(driver: RunDriver): void {
+    this.onLost = () => driver.stopAll('cancel');
     const owner = this.options.owner;
     if (!owner) return;
     this.stopHeartbeat = startHeartbeat(this.options.store, this.runId, owner, this.now, {
-      lost: (by) => {
-        this.lost = by;
-        driver.stopAll('cancel');
-        this.wake();
-      },
+      lost: (by) => this.takenOver(by),
       cancelRequested: (reason) => {
         if (this.state.cancelRequested === undefined) this.cancel(driver, reason);
       },
     });
+  }
+
+  /** Another process holds the run now: stop its tasks and record nothing more. */
+  private takenOver(by: NonNullable<RunRecord['owner']>): void {
+    if (this.lost) return;
+    this.lost = by;
+    this.outbox = [];
+    this.onLost?.();
+    this.wake();
   }
 
   /** Throws what went wrong writing task output, if anything did. */
@@ -232,7 +249,17 @@ export class RunSession {
         let to = from;
         for (let rows = 0; to < events.length && rows < FLUSH_ROWS; to++) rows += rowsOf(events[to]);
         const batch = from === 0 && to === events.length ? events : events.slice(from, to);
-        this.notifyEvents(await this.options.store.runs.append(this.runId, batch));
+        let stored: StoredEvent[];
+        try {
+          stored = await this.options.store.runs.append(this.runId, batch, this.fence === undefined ? undefined : { fence: this.fence });
+        } catch (err) {
+          // The store refused the append: another process claimed the run since (this one
+          // stopped past its lease, say). Nothing of it was recorded; the new owner goes on.
+          if (errorCode(err) !== 'STORE_LEASE_LOST') throw err;
+          const holder = (await this.options.store.runs.getRun(this.runId).catch(() => undefined))?.owner;
+          return this.takenOver(holder ?? { host: 'another host', pid: 0, started_at: 0 });
+        }
+        this.notifyEvents(stored);
         from = to;
         if (from < events.length) {
           await this.breathe();

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ev, T0 } from '../store/contract-fixtures.js';
+import { ev } from '../store/contract-fixtures.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
 import { currentOwner } from '../store/ownership.js';
 import { waitForCancel } from './cancel.js';
 
 async function runOwnedBy(owner: { host: string; pid: number; started_at: number }) {
   const store = createMemoryStore();
-  await store.runs.createRun({ id: 'R1', workflow: 'w', created_at: T0, owner }, [ev.created(T0), ev.started(T0 + 1)]);
+  const now = Date.now();
+  await store.runs.createRun({ id: 'R1', workflow: 'w', created_at: now, owner }, [ev.created(now), ev.started(now + 1)]);
   return store;
 }
 

@@ -21,7 +21,7 @@ export function pgError(err: unknown, location: string): unknown {
     }
     return err;
   }
-  if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') {
+  if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(code) || (code.startsWith('08') && code !== '08P01') || code === '57P01' || code === '57P02' || code === '57P03') {
     return unavailable(location, message, err);
   }
   if (code === '3D000') {

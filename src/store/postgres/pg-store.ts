@@ -48,13 +48,12 @@ export function openPostgresStore(url: string, options: Omit<PgStoreOptions, 'ur
     timers: runs.timers,
     access: new PgAccessStore(db),
     async close() {
-      try {
-        await logs.close();
-        await runs.close();
-        await notifier.close();
-      } finally {
-        await db.close();
-      }
+      // Each part is closed whatever the others do: output that could not be kept is
+      // reported (by logs.close), after the connections are gone.
+      const closed = await Promise.allSettled([logs.close(), runs.close(), notifier.close()]);
+      await db.close();
+      const failed = closed.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
 }

@@ -10,8 +10,8 @@ SELECT * FROM resource_holds ORDER BY pool, at, run_id, task;
 
 -- name: holdRun
 -- id. What tells whether a hold is still real (store/pools.ts holdIsStale): the run's
--- status, its owner and the owner's last sign of life.
-SELECT id, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at FROM runs WHERE id = ?;
+-- status, its owner and the owner's lease.
+SELECT * FROM runs WHERE id = ?;
 
 -- name: insertHold
 -- pool, run_id, task, attempt, amount, owner_host, owner_pid, owner_started_at, at

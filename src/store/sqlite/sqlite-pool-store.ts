@@ -14,7 +14,7 @@ import type { Database } from './driver.js';
 import queries from './pools.sql';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
-import { DEFAULT_NAMESPACE } from '../events.js';
+import { toRecord, type RunRow } from '../rows.js';
 
 const sql = parseNamedQueries(queries);
 
@@ -28,19 +28,6 @@ interface HoldRow {
   owner_pid: number | null;
   owner_started_at: number | null;
   at: number;
-}
-
-interface RunRow {
-  id: string;
-  namespace: string | null;
-  workflow: string;
-  status: RunRecord['status'];
-  created_at: number;
-  updated_at: number;
-  owner_host: string | null;
-  owner_pid: number | null;
-  owner_started_at: number | null;
-  heartbeat_at: number | null;
 }
 
 type Decided = { short: PoolShortage[]; stale: PoolHold[] };
@@ -107,7 +94,10 @@ export class SqlitePoolStore implements PoolStore {
     const holds = Object.keys(request.wants).flatMap((pool) => (this.q.holdsOfPool.all(pool) as HoldRow[]).map(toHold));
     const runs = new Map<string, RunRecord | undefined>();
     const runOf = (id: string) => {
-      if (!runs.has(id)) runs.set(id, toRun(this.q.holdRun.get(id) as RunRow | undefined));
+      if (!runs.has(id)) {
+        const row = this.q.holdRun.get(id) as RunRow | undefined;
+        runs.set(id, row && toRecord(row));
+      }
       return runs.get(id);
     };
     return planAcquire(request, holds, (hold) => holdIsStale(hold, runOf(hold.run_id), isGone));
@@ -128,10 +118,3 @@ function toHold(row: HoldRow): PoolHold {
   return hold;
 }
 
-function toRun(row: RunRow | undefined): RunRecord | undefined {
-  if (row === undefined) return undefined;
-  const run: RunRecord = { id: row.id, namespace: row.namespace ?? DEFAULT_NAMESPACE, workflow: row.workflow, status: row.status, created_at: row.created_at, updated_at: row.updated_at };
-  if (row.owner_host !== null) run.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
-  if (row.heartbeat_at !== null) run.heartbeat_at = row.heartbeat_at;
-  return run;
-}
