@@ -16,7 +16,7 @@ export interface StoreFlags {
 export function storeOption(): Option {
   return new Option(
     '--store <location>',
-    'where runs are kept: a SQLite file or `memory` (default: $BATON_STORE, else `store:` in baton.config.yaml, else .baton/baton.db)',
+    'where runs are kept: a SQLite file, a postgres:// URL, or `memory` (default: $BATON_STORE, else `store:` in baton.config.yaml, else .baton/baton.db)',
   );
 }
 

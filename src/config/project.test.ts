@@ -111,7 +111,7 @@ describe('the config file is checked like a workflow file', () => {
   test('an unknown setting gets file:line:col and a did-you-mean', () => {
     const [line] = check('# settings\nstor: x.db\n');
     expect(line).toMatch(/^baton\.config\.yaml:2:1: error CONFIG_UNKNOWN_FIELD: unknown setting 'stor' \(did you mean 'store'\?\)\n/);
-    expect(line).toContain('hint: the settings are: store (where runs are kept: `memory` or a SQLite file path (relative to this file)); skills (');
+    expect(line).toContain('hint: the settings are: store (where runs are kept: a SQLite file path (relative to this file), a postgres:// URL, or `memory`); skills (');
   });
 
   test('every problem at once', () => {

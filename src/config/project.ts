@@ -26,7 +26,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** What `baton.config.yaml` may say (it grows as features need settings; settings.ts has the rest). */
 export interface ProjectConfig extends Settings {
-  /** Where runs are kept: `memory`, a SQLite file path, later a database URL; default `<home>/baton.db`. */
+  /** Where runs are kept: a SQLite file path, a postgres:// URL, or `memory`; default `<home>/baton.db`. */
   store?: string;
 }
 
@@ -118,7 +118,7 @@ export function parseConfig(input: string, file: string): { config?: ProjectConf
   if (Object.hasOwn(map, 'store')) {
     const store = map.store;
     if (typeof store !== 'string' || store.trim() === '') {
-      rep.error('CONFIG_TYPE', '`store` must be a non-empty string: `memory` or a SQLite file path', rep.value(map, 'store'));
+      rep.error('CONFIG_TYPE', '`store` must be a non-empty string: a SQLite file path, a postgres:// URL, or `memory`', rep.value(map, 'store'));
     } else config.store = store;
   }
   parseSettings(map, rep, config);

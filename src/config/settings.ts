@@ -73,7 +73,7 @@ export interface Settings {
 
 /** Every setting, with what it is for (the hint of an unknown setting lists them). */
 export const SETTING_HELP = {
-  store: 'where runs are kept: `memory` or a SQLite file path (relative to this file)',
+  store: 'where runs are kept: a SQLite file path (relative to this file), a postgres:// URL, or `memory`',
   skills: 'more folders of skills (relative to this file), searched after skills/ and .agents/skills/',
   scripts: '`baton run -` limits: timeout (default 300s), allowed_extensions (default all)',
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',

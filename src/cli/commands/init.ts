@@ -23,8 +23,9 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # project's root: baton finds it from any folder below. Every setting is optional; each
 # is shown commented out with its default: uncomment a line to change it.
 
-# Where runs are kept: \`memory\`, or a SQLite file (relative to this file). Default
-# .baton/baton.db; --store and BATON_STORE win over it.
+# Where runs are kept: a SQLite file (relative to this file), a PostgreSQL URL
+# (postgres://user@host/db, the password in PGPASSWORD rather than here: see
+# docs/postgres.md), or \`memory\`. Default .baton/baton.db; --store and BATON_STORE win.
 # store: .baton/baton.db
 
 # More folders of skills, searched after skills/ and .agents/skills/.
