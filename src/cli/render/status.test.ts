@@ -214,7 +214,7 @@ describe('renderStatus', () => {
 describe('renderHistory', () => {
   test('one row per run: id, workflow, status, when, duration, task counts', () => {
     const failed = view();
-    const running = { ...view({ ...record, status: 'running', ended_at: undefined, owner: currentOwner() }) };
+    const running = { ...view({ ...record, status: 'running', ended_at: undefined, owner: currentOwner(), lease_until: T0 + 120_000 }) };
     const out = renderHistory([running, failed], plain, T0 + 90_000);
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN +WORKFLOW +STATUS +STARTED +DURATION +TASKS$/);
