@@ -12,6 +12,7 @@ import { poolContract } from './contract-pools.js';
 import { triggerContract } from './contract-triggers.js';
 import { timerContract } from './contract-timers.js';
 import { accessContract } from './contract-access.js';
+import { workContract } from './contract-work.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -35,5 +36,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('triggers', () => triggerContract(makeStore));
     describe('timers', () => timerContract(makeStore));
     describe('access', () => accessContract(makeStore));
+    describe('work queue', () => workContract(makeStore));
   });
 }

@@ -261,6 +261,12 @@ export type RunEvent =
        * has it; a child run, or one recorded before queues, does not, and is not queued.
        */
       admission?: RunAdmissionAsk;
+      /**
+       * Workers drive it (docs/postgres.md): any `baton worker` subscribed to `queue` may
+       * claim it, and its tasks wait in the work queue (store/work.ts), each in its own
+       * `queue:` or this one. Absent: the process that created it drives it and runs its tasks.
+       */
+      workers?: { queue: string };
     }
   | { type: 'RunStarted' }
   /**

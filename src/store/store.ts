@@ -5,6 +5,7 @@ import type { TriggerStore } from './triggers.js';
 import type { TimerStore } from './timers.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
 import type { QueueDecision, QueueRecorded } from './queue.js';
+import type { WorkItem, WorkQueue } from './work.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -43,6 +44,11 @@ export interface RunRecord {
   active_since?: number;
   /** Who drives the run now; none once it finished or its owner let go. */
   owner?: RunOwner;
+  /**
+   * Workers drive it: the queue whose `baton worker`s may claim it (its RunCreated's
+   * `workers`). Unset: the process that created it drives it.
+   */
+  queue?: string;
   /** Last sign of life from the owner (ms since epoch). */
   heartbeat_at?: number;
   /**
@@ -116,6 +122,10 @@ export interface AppendOptions {
    * was recorded since, nothing is recorded and the append fails with STORE_SEQ_CONFLICT.
    */
   expectedSeq?: number;
+  /** Work items for workers (store/work.ts), enqueued with the events (the TaskStarted that starts each). */
+  enqueue?: readonly WorkItem[];
+  /** Work items of this run the events take out (their results recorded, or their claims lost). */
+  consume?: readonly number[];
 }
 
 /** How long a claim on a run holds without a heartbeat, unless the claimer asks otherwise. */
@@ -205,6 +215,14 @@ export interface RunStore {
    * (then `owner` differs).
    */
   heartbeat(runId: string, owner: RunOwner, at: number, leaseMs?: number): Promise<RunRecord>;
+  /**
+   * Claims, for a worker, one unfinished run that workers drive (RunRecord.queue in
+   * `queues`, its namespace in `namespaces` when given) and that nobody holds, or whose
+   * holder's lease ran out by the store's clock: oldest first, as claimRun claims it (the
+   * fence raised, the lease `leaseMs` from now). Of several workers claiming at once, each
+   * run goes to one. Undefined when there is none.
+   */
+  claimNextRun(owner: RunOwner, at: number, options: { queues: readonly string[]; namespaces?: readonly string[]; leaseMs: number }): Promise<RunRecord | undefined>;
   /** Gives the run up (owner and lease cleared, the fence kept) if `owner` holds it. */
   releaseRun(runId: string, owner: RunOwner): Promise<void>;
   /**
@@ -319,5 +337,7 @@ export interface Store {
   timers: TimerStore;
   /** API tokens and the audit trail (store/access.ts). */
   access: AccessStore;
+  /** Tasks waiting for workers (store/work.ts). */
+  work: WorkQueue;
   close(): Promise<void>;
 }

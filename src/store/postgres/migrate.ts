@@ -13,6 +13,7 @@ import pools from './migrations/002_pools.sql';
 import triggers from './migrations/003_triggers.sql';
 import access from './migrations/004_access.sql';
 import logs from './migrations/005_logs.sql';
+import work from './migrations/006_work.sql';
 
 export interface PgMigration {
   version: number;
@@ -26,6 +27,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 3, name: '003_triggers', sql: triggers },
   { version: 4, name: '004_access', sql: access },
   { version: 5, name: '005_logs', sql: logs },
+  { version: 6, name: '006_work', sql: work },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -13,7 +13,7 @@ import type * as Pg from 'pg';
 import type { PgDatabase } from './driver.js';
 
 /** The channels baton notifies on; the payload names the run (or the queue). */
-export type Channel = 'baton_events' | 'baton_logs' | 'baton_work';
+export type Channel = 'baton_events' | 'baton_logs' | 'baton_work' | 'baton_done';
 
 /** How often a waiter looks again without a notification (a lost one, a reconnect). */
 export const FALLBACK_MS = 1_000;

@@ -23,6 +23,7 @@ import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
 import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
+import type { WorkItem } from '../work.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import { FALLBACK_MS, type PgNotifier } from './pg-notifier.js';
@@ -99,6 +100,7 @@ export class PgRunStore implements RunStore {
         ask?.concurrency?.key ?? null,
         ask?.concurrency?.limit ?? null,
         run.lease_ms ?? LEASE_MS,
+        workersQueue(events[0]) ?? null,
       ]);
       if (inserted.length === 0) throw runExists(run.id);
       const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
@@ -170,8 +172,8 @@ export class PgRunStore implements RunStore {
         cache = await this.load(on, runId);
         if (cache.seq !== options.expectedSeq) throw seqConflict(runId, options.expectedSeq, cache.seq);
       }
-      const folded = await this.fold(on, runId, events, cache, options.fence);
-      if (events.length === 0) {
+      const folded = await this.fold(on, runId, events, cache, options);
+      if (events.length === 0 && !options.enqueue?.length && !options.consume?.length) {
         // Nothing to write; the run must still exist (and be held by the writer, when it says by which claim).
         const [row] = await on.query<{ fence: number | null }>(q('runFence'), [runId]);
         if (row === undefined) throw runNotFound(runId);
@@ -202,7 +204,7 @@ export class PgRunStore implements RunStore {
     return { seq: row.last_seq, fence: record.fence, run: runFold(record), tasks };
   }
 
-  private async fold(on: Queryable, runId: string, events: TimedEvent[], cache: RunCache, fence?: number): Promise<Folded> {
+  private async fold(on: Queryable, runId: string, events: TimedEvent[], cache: RunCache, options: AppendOptions = {}): Promise<Folded> {
     const changed = new Map<string, TaskRecord>();
     const get = (key: string) => changed.get(key) ?? cache.tasks.get(key);
     const run: RunFold = { ...cache.run };
@@ -250,7 +252,9 @@ export class PgRunStore implements RunStore {
       kinds,
       keys,
       dues,
-      fence ?? null,
+      options.fence ?? null,
+      ...workColumns(options.enqueue ?? []),
+      options.consume ?? [],
     ];
     return { params, seq: cache.seq + events.length, cache, changed, run, finished };
   }
@@ -355,6 +359,11 @@ export class PgRunStore implements RunStore {
     });
   }
 
+  async claimNextRun(owner: RunOwner, at: number, options: { queues: readonly string[]; namespaces?: readonly string[]; leaseMs: number }): Promise<RunRecord | undefined> {
+    const [row] = await this.db.query<RunRow>(q('claimNextRun'), [options.queues, options.namespaces ?? null, owner.host, owner.pid, owner.started_at, at, options.leaseMs]);
+    return row && toRecord(row);
+  }
+
   async heartbeat(runId: string, owner: RunOwner, at: number, leaseMs = LEASE_MS): Promise<RunRecord> {
     const [row] = await this.db.query<RunRow>(q('heartbeat'), [at, runId, owner.host, owner.pid, owner.started_at, leaseMs]);
     if (row === undefined) throw runNotFound(runId);
@@ -386,7 +395,7 @@ export class PgRunStore implements RunStore {
     await tx.query(q('deleteTasks'), [runId]);
     const events = (await tx.query<{ seq: number; data: string }>(q('readEvents'), [runId, 0])).map((r) => JSON.parse(r.data) as TimedEvent);
     const ask = admissionOf(events[0]);
-    await tx.query(q('setQueueFields'), [ask?.priority ?? null, ask?.concurrency?.key ?? null, ask?.concurrency?.limit ?? null, runId]);
+    await tx.query(q('setQueueFields'), [ask?.priority ?? null, ask?.concurrency?.key ?? null, ask?.concurrency?.limit ?? null, runId, workersQueue(events[0]) ?? null]);
     const run: RunFold = { status: 'pending' };
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
@@ -415,6 +424,16 @@ export class PgRunStore implements RunStore {
 
 function runFold(record: RunRecord): RunFold {
   return { status: record.status, ended_at: record.ended_at, active_ms: record.active_ms, active_since: record.active_since };
+}
+
+/** The queue whose workers drive a run, from its RunCreated. */
+function workersQueue(first: TimedEvent | undefined): string | undefined {
+  return first?.type === 'RunCreated' ? first.workers?.queue : undefined;
+}
+
+/** Work items as the column arrays the `append` statement unnests (task, attempt, queue, namespace). */
+function workColumns(items: readonly WorkItem[]): unknown[][] {
+  return [items.map((w) => w.task), items.map((w) => w.attempt), items.map((w) => w.queue), items.map((w) => w.namespace)];
 }
 
 /** Task rows as the column arrays the `append` and `insertTasks` statements unnest. */

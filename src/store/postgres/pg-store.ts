@@ -17,6 +17,7 @@ import { PgPoolStore } from './pg-pool-store.js';
 import { PgTriggerStore } from './pg-trigger-store.js';
 import { PgAccessStore } from './pg-access-store.js';
 import { PgLogStore } from './pg-log-store.js';
+import { PgWorkQueue } from './pg-work.js';
 
 export interface PgStoreOptions {
   /** postgres://user:password@host:port/database, optionally `?schema=name` (default `public`). */
@@ -47,6 +48,7 @@ export function openPostgresStore(url: string, options: Omit<PgStoreOptions, 'ur
     triggers: new PgTriggerStore(db),
     timers: runs.timers,
     access: new PgAccessStore(db),
+    work: new PgWorkQueue(db, notifier),
     async close() {
       // Each part is closed whatever the others do: output that could not be kept is
       // reported (by logs.close), after the connections are gone.

@@ -16,10 +16,12 @@
 -- $24 the run finished (its owner and any cancel request are cleared)
 -- $25 clear every timer first, $26 kinds, $27 keys, $28 due times (NULL: cleared)
 -- $29 the writer's fence, or NULL: an append naming an older claim than the run's writes nothing
+-- $30 tasks, $31 attempts, $32 queues, $33 namespaces: work items enqueued (store/work.ts)
+-- $34 ids of the run's work items taken out
 WITH run AS (
   UPDATE runs SET
     last_seq = $2 + cardinality($4::text[]),
-    updated_at = $3,
+    updated_at = CASE WHEN cardinality($4::text[]) > 0 THEN $3 ELSE updated_at END,
     status = CASE WHEN $19 THEN $20 ELSE status END,
     ended_at = CASE WHEN $19 THEN $21 ELSE ended_at END,
     active_ms = CASE WHEN $19 THEN $22 ELSE active_ms END,
@@ -73,20 +75,32 @@ set_timers AS (
   ON CONFLICT (run_id, kind, key) DO UPDATE SET
     due_at = excluded.due_at, claimed_host = NULL, claimed_pid = NULL, claimed_started_at = NULL, claimed_at = NULL
 ),
+new_work AS (
+  INSERT INTO work (run_id, task, attempt, queue, namespace)
+  SELECT run.id, w.task, w.attempt, w.queue, w.namespace
+  FROM run, unnest($30::text[], $31::int[], $32::text[], $33::text[]) AS w (task, attempt, queue, namespace)
+  RETURNING queue
+),
+consumed AS (
+  DELETE FROM work WHERE run_id IN (SELECT id FROM run) AND id = ANY($34::bigint[])
+),
 notified AS (
   SELECT pg_notify('baton_events', run.id) FROM run
+  UNION ALL
+  SELECT pg_notify('baton_work', queue) FROM (SELECT DISTINCT queue FROM new_work) AS queues
 )
 SELECT (SELECT count(*) FROM run)::int AS appended, (SELECT count(*) FROM notified)::int AS notified;
 
 -- name: insertRun
 -- id, namespace, workflow, created_at, owner_host, owner_pid, owner_started_at, heartbeat_at,
--- priority, concurrency_key, concurrency_limit, lease ms. Nothing when the id is taken. A
+-- priority, concurrency_key, concurrency_limit, lease ms, queue. Nothing when the id is taken. A
 -- run created with its owner is claimed by it: fence 1, the lease from the database's clock.
 INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at,
-                  heartbeat_at, priority, concurrency_key, concurrency_limit, lease_until, fence)
+                  heartbeat_at, priority, concurrency_key, concurrency_limit, lease_until, fence, queue)
 VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6, $7, $8, $9, $10, $11,
         CASE WHEN $5::text IS NULL THEN NULL ELSE baton_now() + $12 END,
-        CASE WHEN $5::text IS NULL THEN NULL ELSE 1 END)
+        CASE WHEN $5::text IS NULL THEN NULL ELSE 1 END,
+        $13)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;
 
@@ -165,8 +179,26 @@ SELECT fence FROM runs WHERE id = $1;
 UPDATE runs SET status = $1, ended_at = $2, active_ms = $3, active_since = $4, updated_at = $5 WHERE id = $6;
 
 -- name: setQueueFields
--- priority, concurrency_key, concurrency_limit, id
-UPDATE runs SET priority = $1, concurrency_key = $2, concurrency_limit = $3 WHERE id = $4;
+-- priority, concurrency_key, concurrency_limit, id, queue (what the RunCreated asked, on a rebuild)
+UPDATE runs SET priority = $1, concurrency_key = $2, concurrency_limit = $3, queue = $5 WHERE id = $4;
+
+-- name: claimNextRun
+-- queues, namespaces (NULL: any), owner_host, owner_pid, owner_started_at, heartbeat_at,
+-- lease ms. The oldest unfinished run of those queues that nobody holds (or whose holder's
+-- lease ran out), claimed as claimRun claims: SKIP LOCKED, so each goes to one worker.
+WITH next AS (
+  SELECT id FROM runs
+  WHERE queue = ANY($1::text[]) AND ($2::text[] IS NULL OR namespace = ANY($2::text[]))
+    AND status IN ('pending', 'running')
+    AND (owner_host IS NULL OR lease_until IS NULL OR lease_until < baton_now())
+  ORDER BY created_at, id
+  LIMIT 1
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE runs SET owner_host = $3, owner_pid = $4, owner_started_at = $5, heartbeat_at = $6,
+  lease_until = baton_now() + $7, fence = coalesce(runs.fence, 0) + 1
+FROM next WHERE runs.id = next.id
+RETURNING runs.*;
 
 -- name: lockQueue
 -- Decisions over the run queue are made one at a time across every process (a run's

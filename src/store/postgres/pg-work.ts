@@ -1,0 +1,183 @@
+/**
+ * The work queue on PostgreSQL (store/work.ts), shared by every worker on every machine.
+ * Items are written and taken out by the run store's append (runs.sql `append`), in the
+ * statement that records the events starting or ending them. Claims use FOR UPDATE SKIP
+ * LOCKED, so workers claiming at once never wait on each other; leases are checked by the
+ * database's clock. Enqueues NOTIFY `baton_work` (the queue) and results `baton_done`
+ * (the run), which wake waiting workers and drivers at once; a waiter also looks again on
+ * its own timeout, in case a notification was lost.
+ */
+import type { WaitOptions } from '../event-waits.js';
+import { parseNamedQueries } from '../sqlite/statements.js';
+import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkQueue, WorkRecord, WorkResult, WorkState } from '../work.js';
+import type { PgDatabase } from './driver.js';
+import type { PgNotifier } from './pg-notifier.js';
+import queries from './work.sql';
+
+const sql = parseNamedQueries(queries);
+const q = (name: string): string => sql.get(name)!;
+
+interface WorkRow {
+  id: number;
+  run_id: string;
+  task: string;
+  attempt: number;
+  queue: string;
+  namespace: string;
+  state: WorkState;
+  worker: string | null;
+  fence: number;
+  lease_until: number | null;
+  enqueued_at: number;
+  claimed_at: number | null;
+  result: string | null;
+  lost: boolean;
+}
+
+interface WorkerRow extends Omit<WorkerRecord, 'namespaces'> {
+  namespaces: string[] | null;
+}
+
+/** Wakes waiters by key: a queue's workers, a run's driver. */
+class Wakers {
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  wake(key: string): void {
+    const set = this.waiting.get(key);
+    if (set === undefined) return;
+    this.waiting.delete(key);
+    for (const done of set) done();
+  }
+
+  wakeAll(): void {
+    for (const key of [...this.waiting.keys()]) this.wake(key);
+  }
+
+  wait(keys: readonly string[], options: WaitOptions): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
+        for (const key of keys) this.waiting.get(key)?.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, options.timeoutMs));
+      if (options.signal?.aborted) return done();
+      options.signal?.addEventListener('abort', done, { once: true });
+      for (const key of keys) {
+        let set = this.waiting.get(key);
+        if (set === undefined) this.waiting.set(key, (set = new Set()));
+        set.add(done);
+      }
+    });
+  }
+}
+
+export class PgWorkQueue implements WorkQueue {
+  private readonly work = new Wakers();
+  private readonly results = new Wakers();
+  private listening?: Promise<unknown>;
+
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly notifier: PgNotifier,
+  ) {}
+
+  async claim(options: ClaimOptions): Promise<ClaimedWork[]> {
+    const rows = await this.db.query<WorkRow>(q('claim'), [options.queues, options.namespaces ?? null, Math.max(0, options.limit), options.worker, options.leaseMs]);
+    return rows.map(toRecord).sort((a, b) => a.id - b.id) as ClaimedWork[];
+  }
+
+  async extend(worker: string, claims: readonly WorkClaim[], leaseMs: number): Promise<number[]> {
+    if (claims.length === 0) return [];
+    const rows = await this.db.query<{ id: number }>(q('extend'), [worker, claims.map((c) => c.id), claims.map((c) => c.fence), leaseMs]);
+    return rows.map((r) => r.id).sort((a, b) => a - b);
+  }
+
+  async complete(worker: string, results: ReadonlyArray<WorkClaim & { result: WorkResult }>): Promise<{ accepted: number[]; refused: number[] }> {
+    if (results.length === 0) return { accepted: [], refused: [] };
+    const rows = await this.db.query<{ id: number }>(q('complete'), [worker, results.map((r) => r.id), results.map((r) => r.fence), results.map((r) => JSON.stringify(r.result))]);
+    const accepted = new Set(rows.map((r) => r.id));
+    return {
+      accepted: results.filter((r) => accepted.has(r.id)).map((r) => r.id),
+      refused: results.filter((r) => !accepted.has(r.id)).map((r) => r.id),
+    };
+  }
+
+  async release(worker: string, claims: readonly WorkClaim[]): Promise<void> {
+    if (claims.length === 0) return;
+    await this.db.query(q('release'), [worker, claims.map((c) => c.id), claims.map((c) => c.fence)]);
+  }
+
+  async ofRun(runId: string): Promise<WorkRecord[]> {
+    return (await this.db.query<WorkRow>(q('ofRun'), [runId])).map(toRecord);
+  }
+
+  async depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
+    return this.db.query(q('depth'));
+  }
+
+  async waitForWork(queues: readonly string[], options: WaitOptions): Promise<void> {
+    await this.listen();
+    return this.work.wait(queues, options);
+  }
+
+  async waitForResults(runId: string, options: WaitOptions): Promise<void> {
+    await this.listen();
+    return this.results.wait([runId], options);
+  }
+
+  /** One subscription per channel, for every waiter of this process; '' (a reconnect) wakes them all. */
+  private listen(): Promise<unknown> {
+    this.listening ??= Promise.all([
+      this.notifier.subscribe('baton_work', (queue) => (queue === '' ? this.work.wakeAll() : this.work.wake(queue))),
+      this.notifier.subscribe('baton_done', (runId) => (runId === '' ? this.results.wakeAll() : this.results.wake(runId))),
+    ]);
+    return this.listening;
+  }
+
+  async beat(worker: WorkerInfo): Promise<void> {
+    await this.db.query(q('beat'), [
+      worker.name,
+      worker.host,
+      worker.pid,
+      worker.queues,
+      worker.namespaces ?? null,
+      worker.concurrency,
+      worker.started_at,
+      worker.running,
+      worker.driving,
+    ]);
+  }
+
+  async workers(withinMs: number): Promise<WorkerRecord[]> {
+    return (await this.db.query<WorkerRow>(q('workers'), [withinMs])).map((row) => {
+      const { namespaces, ...rest } = row;
+      return namespaces === null ? rest : { ...rest, namespaces };
+    });
+  }
+
+  async retire(name: string): Promise<void> {
+    await this.db.query(q('retire'), [name]);
+  }
+}
+
+function toRecord(row: WorkRow): WorkRecord {
+  const record: WorkRecord = {
+    id: row.id,
+    run_id: row.run_id,
+    task: row.task,
+    attempt: row.attempt,
+    queue: row.queue,
+    namespace: row.namespace,
+    state: row.state,
+    fence: row.fence,
+    lost: row.lost,
+    enqueued_at: row.enqueued_at,
+  };
+  if (row.worker !== null) record.worker = row.worker;
+  if (row.lease_until !== null) record.lease_until = row.lease_until;
+  if (row.claimed_at !== null) record.claimed_at = row.claimed_at;
+  if (row.result !== null) record.result = JSON.parse(row.result) as WorkResult;
+  return record;
+}
