@@ -11,6 +11,7 @@ import { visible } from './render/visible.js';
 import { originOption } from './origin.js';
 import { serverOption } from './remote/connect.js';
 import { accessCommands } from './access-commands.js';
+import { workerCommands } from './worker-commands.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
 
@@ -82,6 +83,8 @@ export function buildProgram(): Command {
     .addOption(originOption())
     .addOption(serverOption())
     .option('--detach', 'with --server: print the new run\'s id and leave the run to the server, instead of following it')
+    .option('--queue <name>', 'leave the run to the `baton worker`s of this queue and follow it (the default on a PostgreSQL store, with queue `default`)')
+    .option('--local', 'on a PostgreSQL store, drive the run in this process instead of leaving it to workers')
     .addOption(new Option('--run-id <id>', 'the new run\'s id (chosen by baton mcp)').hideHelp())
     .action(lazy(() => import('./commands/run.js')));
 
@@ -388,6 +391,7 @@ export function buildProgram(): Command {
   }
 
   accessCommands(program, lazy);
+  workerCommands(program, lazy);
 
   program
     .command('serve')

@@ -11,6 +11,7 @@ import { originOf, type OriginFlags } from './origin.js';
 import { auditingStart, cliPrincipal } from './audit.js';
 import { driveExtras } from './code-run.js';
 import { cliAdmission } from './queue.js';
+import { isPostgresUrl } from '../store/open.js';
 
 export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   input?: string[];
@@ -22,6 +23,10 @@ export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   priority?: string;
   /** Hidden `--run-id`: the new run's id, chosen by whoever started this process (`baton mcp`); default a new one. */
   runId?: string;
+  /** `--local`: drive the run here even on a shared store, whose runs workers drive by default. */
+  local?: boolean;
+  /** `--queue NAME`: leave the run to the workers of this queue (docs/postgres.md). */
+  queue?: string;
 }
 
 /** How `baton run` places a run it starts itself (`baton run -`). */
@@ -58,6 +63,29 @@ export async function driveNewRun(
     // Its turn in the run queue: the key's and the store's limits, as baton serve honours them.
     const admission = cliAdmission(store, flags.priority);
     const who = cliPrincipal(flags);
+    const queue = workersQueue(flags, store.location);
+    if (queue !== undefined) {
+      const { submitAndFollow } = await import('../runs/submit.js');
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
+        submitAndFollow({
+          store,
+          ...what,
+          workflow,
+          baseDir: placement.baseDir ?? path.dirname(what.source.file),
+          inputs,
+          env,
+          sandbox,
+          ...auditingStart(store, who, hooks),
+          ...runId,
+          ...originOf(flags),
+          actor: who.actor,
+          queue,
+          onNoWorker: (id) => say(`baton: no worker has taken run ${id} yet: start one with \`baton worker --store ${store.location}${queue === 'default' ? '' : ` --queues ${queue}`}\` (or run it here with --local)`),
+        }),
+      );
+      return exitCode;
+    }
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
       runWorkflow({
         store,
@@ -81,6 +109,23 @@ export async function driveNewRun(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The queue whose workers drive the new run, or undefined to drive it here: a run on a
+ * PostgreSQL store goes to the workers (of `--queue`, else `default`) unless `--local`;
+ * on another store only `--queue` sends it to them (several workers on one SQLite file).
+ */
+function workersQueue(flags: NewRunFlags, location: string): string | undefined {
+  if (flags.local && flags.queue !== undefined) {
+    throw new BatonError('CLI_USAGE', '--local drives the run here, --queue leaves it to workers: give one of them', { details: { flag: '--queue' } });
+  }
+  if (flags.local) return undefined;
+  if (flags.queue !== undefined) {
+    if (location === 'memory') throw new BatonError('CLI_USAGE', '--queue leaves the run to workers, which cannot see a memory store: use a shared store (postgres://..., or a SQLite file)', { details: { flag: '--queue' } });
+    return flags.queue;
+  }
+  return isPostgresUrl(location) ? 'default' : undefined;
 }
 
 /** A run id given with `--run-id`: a ULID (26 characters of Crockford base32), as baton makes them. */

@@ -6,6 +6,7 @@ import { executorFor } from '../executors/registry.js';
 import type { Executor, ExecutorResult } from '../executors/types.js';
 import { coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask } from '../spec/model.js';
+import type { TaskError } from '../store/events.js';
 import type { LogStore } from '../store/store.js';
 import type { Masker } from './mask.js';
 import { declaredOutputs, resolveTask } from './resolve.js';
@@ -137,18 +138,8 @@ export class Attempts {
 
   /** An attempt's executor returned: declared outputs are evaluated, then the success recorded. */
   private succeeded(key: string, attempt: number, spec: LeafTask, result: ExecutorResult): void {
-    const { scheduler, scopes } = this.run;
     this.run.wake();
-    let outputs = result.outputs;
-    if (Object.keys(spec.outputs).length > 0) {
-      try {
-        const scope = scopes.forTask(key, undefined, { result: { ...outputs, exit_code: result.exit_code } });
-        outputs = { ...outputs, ...declaredOutputs(spec, scope) };
-      } catch (err) {
-        return scheduler.failAttempt(key, attempt, { code: errorCode(err), message: coerceError(err).message }, false);
-      }
-    }
-    scheduler.succeed(key, attempt, outputs, result.exit_code);
+    recordSuccess(this.run.scheduler, this.run.scopes, key, attempt, spec, result);
   }
 
   /** An attempt's executor failed, timed out (signal reason `timeout`) or was stopped by a cancel. */
@@ -157,16 +148,10 @@ export class Attempts {
     this.run.wake();
     const reason = signal?.aborted ? signal.reason : undefined;
     if (reason === 'interrupt') return;
-    if (reason === 'timeout') {
-      const message = `${key} timed out after ${formatMs(spec.timeout!)}`;
-      return scheduler.failAttempt(key, attempt, { code: 'EXEC_TIMEOUT', message }, true);
-    }
+    if (reason === 'timeout') return scheduler.failAttempt(key, attempt, timeoutError(key, spec), true);
     if (reason !== undefined) return scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
-    // A skill task's child run fails with the engine's RUN_CHILD_FAILED (a coded error that is no BatonError).
-    const code = (err as { code?: unknown } | null)?.code;
-    const stable = typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : errorCode(err);
-    const error = err instanceof ExecutorError ? toTaskError(err) : { code: stable, message: coerceError(err).message };
-    scheduler.failAttempt(key, attempt, error, err instanceof ExecutorError ? err.retryable : false);
+    const { error, retryable } = taskErrorOf(err);
+    scheduler.failAttempt(key, attempt, error, retryable);
   }
 
   private io(key: string, attempt: number, spec: LeafTask): RunnerIO {
@@ -184,6 +169,38 @@ export class Attempts {
     }
     return io;
   }
+}
+
+/**
+ * Records an attempt's success: its declared outputs evaluated over what the executor
+ * returned, or, when one of them cannot be, the attempt failed with that error. Shared by
+ * attempts run here and those a worker ran (engine/dispatch.ts).
+ */
+export function recordSuccess(scheduler: Scheduler, scopes: ScopeBuilder, key: string, attempt: number, spec: LeafTask, result: ExecutorResult): void {
+  let outputs = result.outputs;
+  if (Object.keys(spec.outputs).length > 0) {
+    try {
+      const scope = scopes.forTask(key, undefined, { result: { ...outputs, exit_code: result.exit_code } });
+      outputs = { ...outputs, ...declaredOutputs(spec, scope) };
+    } catch (err) {
+      return scheduler.failAttempt(key, attempt, { code: errorCode(err), message: coerceError(err).message }, false);
+    }
+  }
+  scheduler.succeed(key, attempt, outputs, result.exit_code);
+}
+
+/** What an executor's error records: its code and message, and whether a retry may help. */
+export function taskErrorOf(err: unknown): { error: TaskError; retryable: boolean } {
+  // A skill task's child run fails with the engine's RUN_CHILD_FAILED (a coded error that is no BatonError).
+  const code = (err as { code?: unknown } | null)?.code;
+  const stable = typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : errorCode(err);
+  if (err instanceof ExecutorError) return { error: toTaskError(err), retryable: err.retryable };
+  return { error: { code: stable, message: coerceError(err).message }, retryable: false };
+}
+
+/** The error of an attempt stopped by its task's time limit. */
+export function timeoutError(key: string, spec: LeafTask): TaskError {
+  return { code: 'EXEC_TIMEOUT', message: `${key} timed out after ${formatMs(spec.timeout!)}` };
 }
 
 function hasEntries(record: Record<string, string> | undefined): boolean {

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Attempts } from './attempts.js';
+import { Dispatch } from './dispatch.js';
 import { ResourceGate } from './resources.js';
 import type { Masker } from './mask.js';
 import { runEnvironment } from './run-env.js';
@@ -20,7 +21,11 @@ import { derivedRunId } from '../store/ids.js';
  */
 export class GraphDriver implements RunDriver {
   private readonly scheduler: Scheduler;
-  private readonly attempts: Attempts;
+  /** Where attempts run: here, or (a run that workers drive) in the work queue. */
+  private readonly attempts: Attempts | Dispatch;
+  private readonly dispatch?: Dispatch;
+  /** Attempts a worker still runs when a resumed run is picked up (Dispatch.adopt). */
+  private inFlight?: Set<string>;
   /** Ready tasks waiting for their pools; none when no task asks for any (engine/resources.ts). */
   private readonly gate?: ResourceGate;
 
@@ -29,8 +34,8 @@ export class GraphDriver implements RunDriver {
     readonly state: RunState,
     options: DriveOptions,
     env: ReturnType<typeof runEnvironment>,
-    /** What to do first: start a new run, or pick a stored one up. */
-    private readonly first: (scheduler: Scheduler) => void,
+    /** What to do first: start a new run, or pick a stored one up (leaving `inFlight` attempts running). */
+    private readonly first: (scheduler: Scheduler, inFlight?: ReadonlySet<string>) => void,
   ) {
     const taskEnv = { ...env.processEnv, ...env.workflowEnv };
     const scopes = new ScopeBuilder(state, taskEnv, env.secrets);
@@ -44,6 +49,10 @@ export class GraphDriver implements RunDriver {
     if (ResourceGate.needed(state.plan.workflow)) {
       const capacities = options.resources ?? {};
       this.gate = this.scheduler.gate = new ResourceGate({ scheduler: this.scheduler, session, pools: options.store.pools, capacities, concurrency: Math.max(1, concurrency), owner: options.owner });
+    }
+    if (state.workersQueue !== undefined) {
+      this.attempts = this.dispatch = new Dispatch({ store: options.store, state, scheduler: this.scheduler, scopes, session });
+      return;
     }
     this.attempts = new Attempts({
       runId: state.runId,
@@ -72,8 +81,12 @@ export class GraphDriver implements RunDriver {
     });
   }
 
+  async prepare(): Promise<void> {
+    if (this.dispatch) this.inFlight = await this.dispatch.adopt();
+  }
+
   begin(): void {
-    this.first(this.scheduler);
+    this.first(this.scheduler, this.inFlight);
   }
 
   cancel(reason: string, timedOut = false): void {
@@ -82,7 +95,8 @@ export class GraphDriver implements RunDriver {
   }
 
   stopAll(reason: 'cancel' | 'interrupt'): void {
-    this.attempts.abortAll(reason);
+    if (this.dispatch) this.dispatch.abortAll();
+    else (this.attempts as Attempts).abortAll(reason);
   }
 
   async cleanUp(): Promise<void> {
@@ -102,18 +116,21 @@ export class GraphDriver implements RunDriver {
         continue;
       }
       session.checkLogs();
+      if (this.dispatch) await this.dispatch.collect();
       if (this.gate) await this.gate.step();
       this.scheduler.dispatch();
       const { launch, abort, timers } = this.scheduler.effects;
       const toLaunch = launch.length > 0 ? launch.splice(0) : NOTHING;
       const toAbort = abort.length > 0 ? abort.splice(0) : NOTHING;
       const toTime = timers.length > 0 ? timers.splice(0) : NOTHING;
+      // Attempts for workers are written with their TaskStarted, in the flush below.
+      if (this.dispatch) for (const key of toLaunch) this.dispatch.launch(key);
       // A long decision (a large loop expanding) is not followed at once by its long append.
       await session.breathe();
       // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
       if (session.unflushed > 0) await session.flush();
       if (session.interrupted) continue;
-      for (const key of toLaunch) this.attempts.launch(key);
+      if (!this.dispatch) for (const key of toLaunch) this.attempts.launch(key);
       for (const { key, reason } of toAbort) this.attempts.abort(key, reason);
       for (const timer of toTime) {
         const onDue = timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);

@@ -13,13 +13,13 @@ export interface HeartbeatListener {
  * from another process, so that one is seen within a second. A beat that fails (the store
  * busy for a moment) is skipped: the next one tries again. Returns the function that stops it.
  */
-export function startHeartbeat(store: Store, runId: string, owner: RunOwner, now: () => number, listener: HeartbeatListener): () => void {
+export function startHeartbeat(store: Store, runId: string, owner: RunOwner, now: () => number, listener: HeartbeatListener, leaseMs?: number): () => void {
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     store.runs
-      .heartbeat(runId, owner, now())
+      .heartbeat(runId, owner, now(), leaseMs)
       .then((record) => {
         if (record.owner && !sameOwner(record.owner, owner) && (record.status === 'running' || record.status === 'waiting')) listener.lost(record.owner);
         else if (record.cancel_requested !== undefined) listener.cancelRequested(record.cancel_requested);

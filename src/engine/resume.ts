@@ -75,7 +75,7 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
   const canWait = options.admission?.wait !== undefined;
   checkStatus(record, mode, canWait);
   // The store checks the holder's lease by its own clock; this host adds whether the holder is a process here that is gone.
-  const claim = await store.runs.claimRun(runId, owner, now(), ownerProcessGone);
+  const claim = await store.runs.claimRun(runId, owner, now(), ownerProcessGone, options.leaseMs);
   if (!claim.claimed) throw held(claim.record, now());
   options = { ...options, fence: claim.record.fence };
   try {

@@ -32,6 +32,8 @@ export interface DriveOptions {
    * A new run created with an owner holds fence 1. Default: none.
    */
   fence?: number;
+  /** How long `owner`'s claim holds without a heartbeat (RunStore.claimRun); default LEASE_MS. */
+  leaseMs?: number;
   /** Leaf tasks running at once; default the workflow's `concurrency`, else 16. */
   concurrency?: number;
   /**
@@ -110,6 +112,11 @@ export interface RunOptions extends DriveOptions {
    * starts at once (a child run).
    */
   admission?: Admission;
+  /**
+   * Workers drive the run (docs/postgres.md): it is recorded for any `baton worker` of this
+   * queue to claim (createRun only), and its tasks wait for workers in the work queue.
+   */
+  workers?: { queue: string };
 }
 
 export interface RunResult {
@@ -173,6 +180,7 @@ function prepareRun(options: RunOptions) {
     ...(options.trigger !== undefined ? { trigger: options.trigger } : {}),
     ...(options.namespace !== undefined && options.namespace !== DEFAULT_NAMESPACE ? { namespace: options.namespace } : {}),
     ...(options.actor !== undefined ? { actor: options.actor } : {}),
+    ...(options.workers !== undefined ? { workers: { queue: options.workers.queue } } : {}),
     inputs: masker ? masker.deep(state.inputs) : state.inputs,
     // Secrets given with --env are not recorded at all: a resume takes them from its environment.
     env: masker ? masker.deep(withoutSecrets(state.env, options.workflow.secrets)) : state.env,
@@ -238,7 +246,7 @@ async function driverFor(
 ): Promise<RunDriver> {
   const state = session.state;
   if (state.code === undefined) {
-    return new GraphDriver(session, state, options, env, (scheduler) => first(() => scheduler.start(), (cancel) => scheduler.resume(cancel)));
+    return new GraphDriver(session, state, options, env, (scheduler, inFlight) => first(() => scheduler.start(), (cancel) => scheduler.resume(cancel, inFlight)));
   }
   if (!options.programs) {
     throw new EngineError('RUN_CODE_UNSUPPORTED', `run ${state.runId} is a code run, which this front end cannot drive`, { details: { run: state.runId } });

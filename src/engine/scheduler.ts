@@ -97,7 +97,7 @@ export class Scheduler {
    * counters a fresh start would have set are recomputed from the recorded facts; ready
    * tasks queue again, retries and time limits keep their recorded due times.
    */
-  resume(cancel?: string): void {
+  resume(cancel?: string, inFlight?: ReadonlySet<string>): void {
     const state = this.state;
     // The owner died before the run got going: nothing was decided yet.
     if (state.status === 'pending') this.emit({ type: 'RunStarted' });
@@ -109,6 +109,8 @@ export class Scheduler {
     };
     for (const [key, task] of state.tasks) {
       if (task.status !== 'running' || Composites.isComposite(this.specOf(key))) continue;
+      // A worker still runs it (engine/dispatch.ts): its result is still to come.
+      if (inFlight?.has(key)) continue;
       if (stopped(key)) this.emit({ type: 'TaskCancelled', task: key, reason: state.cancelRequested! });
       else this.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
     }
@@ -120,7 +122,8 @@ export class Scheduler {
       }
     }
     this.open = 0;
-    this.running = 0;
+    // Attempts a worker still runs hold their slots.
+    this.running = inFlight === undefined ? 0 : [...inFlight].filter((key) => state.task(key).status === 'running').length;
     for (const [key, node] of state.nodes) {
       const task = state.task(key);
       if (TERMINAL_TASK_STATUSES.has(task.status)) {
@@ -282,6 +285,18 @@ export class Scheduler {
     const task = this.state.task(key);
     if (task.attempt !== attempt || task.status !== 'running') return;
     this.settle(key, 'TaskCancelled', reason);
+  }
+
+  /**
+   * A leaf attempt was lost with the worker that ran it (its claim ran out): it runs again
+   * as a new attempt, which, like a resume's, does not count against its retry policy.
+   */
+  interrupt(key: string, attempt: number): void {
+    const task = this.state.task(key);
+    if (task.attempt !== attempt || task.status !== 'running') return;
+    this.running--;
+    this.emit({ type: 'TaskInterrupted', task: key, attempt });
+    this.readyQueue.push(key);
   }
 
   /** A retry's wait is over. */

@@ -2,7 +2,8 @@ import type { RunEvent, StoredEvent, TimedEvent } from '../store/events.js';
 import { expansionSize } from '../store/expansion.js';
 import { queueFields } from '../store/queue.js';
 import type { Admission } from './admission.js';
-import { LEASE_MS, type RunRecord } from '../store/store.js';
+import { LEASE_MS, type AppendOptions, type RunRecord } from '../store/store.js';
+import type { WorkItem } from '../store/work.js';
 import { formatMs } from './attempts.js';
 import { EngineError } from './errors.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -18,6 +19,8 @@ import { errorCode } from '../observability/errors.js';
  * calls it; it records through the session.
  */
 export interface RunDriver {
+  /** What must be read before the first decisions (a run that workers drive: what they still run); optional. */
+  prepare?(): Promise<void>;
   /** The first decisions of a new run, or picking a stored one up (after RunResumed/RunReopened). */
   begin(): void;
   /** Drives the run until it ended, must stop (session.stopping), or waits with nothing to do here. */
@@ -43,6 +46,9 @@ export class RunSession {
   readonly runId: string;
   readonly now: () => number;
   private outbox: TimedEvent[] = [];
+  /** Work items to write, and the run's items to take out, with the next append (engine/dispatch.ts). */
+  private toEnqueue: WorkItem[] = [];
+  private toConsume: number[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private signalled = false;
   private waiter?: () => void;
@@ -132,6 +138,7 @@ export class RunSession {
     try {
       if (this.options.signal?.aborted) driver.cancel('cancelled by the user');
       if (this.options.interrupt?.aborted) onInterrupt();
+      await driver.prepare?.();
       driver.begin();
       await driver.loop();
     } catch (err) {
@@ -176,7 +183,7 @@ export class RunSession {
       cancelRequested: (reason) => {
         if (this.state.cancelRequested === undefined) this.cancel(driver, reason);
       },
-    });
+    }, this.options.leaseMs);
   }
 
   /** Another process holds the run now: stop its tasks and record nothing more. */
@@ -184,6 +191,8 @@ export class RunSession {
     if (this.lost) return;
     this.lost = by;
     this.outbox = [];
+    this.toEnqueue = [];
+    this.toConsume = [];
     this.onLost?.();
     this.wake();
   }
@@ -231,7 +240,17 @@ export class RunSession {
   }
 
   get unflushed(): number {
-    return this.outbox.length;
+    return this.outbox.length + this.toEnqueue.length + this.toConsume.length;
+  }
+
+  /** A work item for workers, written with the events of the next flush (with the TaskStarted it follows). */
+  enqueue(item: WorkItem): void {
+    this.toEnqueue.push(item);
+  }
+
+  /** One of the run's work items, taken out with the events of the next flush (those recording its result). */
+  consume(id: number): void {
+    this.toConsume.push(id);
   }
 
   /**
@@ -241,17 +260,20 @@ export class RunSession {
    * made ready: a crash there leaves those tasks pending, and a resume decides them again.
    */
   async flush(): Promise<void> {
-    while (this.outbox.length > 0 && !this.stopping) {
+    while (this.unflushed > 0 && !this.stopping) {
       const events = this.outbox;
       this.outbox = [];
       let from = 0;
-      while (from < events.length) {
+      do {
         let to = from;
         for (let rows = 0; to < events.length && rows < FLUSH_ROWS; to++) rows += rowsOf(events[to]);
         const batch = from === 0 && to === events.length ? events : events.slice(from, to);
+        // Work items go with the last slice: after every TaskStarted they follow, with every result they end.
+        const last = to >= events.length;
+        const options = this.appendOptions(last);
         let stored: StoredEvent[];
         try {
-          stored = await this.options.store.runs.append(this.runId, batch, this.fence === undefined ? undefined : { fence: this.fence });
+          stored = await this.options.store.runs.append(this.runId, batch, options);
         } catch (err) {
           // The store refused the append: another process claimed the run since (this one
           // stopped past its lease, say). Nothing of it was recorded; the new owner goes on.
@@ -265,8 +287,23 @@ export class RunSession {
           await this.breathe();
           if (this.stopping) return;
         }
-      }
+      } while (from < events.length);
     }
+  }
+
+  /** What an append names besides its events: the claim's fence, and (on the last slice) the work items. */
+  private appendOptions(withWork: boolean): AppendOptions | undefined {
+    const options: AppendOptions = {};
+    if (this.fence !== undefined) options.fence = this.fence;
+    if (withWork && this.toEnqueue.length > 0) {
+      options.enqueue = this.toEnqueue;
+      this.toEnqueue = [];
+    }
+    if (withWork && this.toConsume.length > 0) {
+      options.consume = this.toConsume;
+      this.toConsume = [];
+    }
+    return options.fence === undefined && options.enqueue === undefined && options.consume === undefined ? undefined : options;
   }
 
   /** Highest sequence number this session appended or read; where foreignEvents reads from. */

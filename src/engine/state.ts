@@ -92,6 +92,8 @@ export class RunState {
   trigger?: RunTrigger;
   /** The namespace it belongs to (RunCreated): its pool slots and concurrency keys are that namespace's. */
   namespace = DEFAULT_NAMESPACE;
+  /** Workers drive it, and its tasks wait for them in this queue (RunCreated's `workers`); none: driven where it was created. */
+  workersQueue?: string;
   lastSeq = 0;
 
   constructor(
@@ -158,6 +160,7 @@ export class RunState {
         this.sandbox = event.sandbox;
         this.trigger = event.trigger;
         this.namespace = namespaceOf(event);
+        this.workersQueue = event.workers?.queue;
         return;
       case 'RunQueued':
         this.status = 'queued';

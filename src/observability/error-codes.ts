@@ -7,6 +7,8 @@ import type { ErrorCategory } from './error-categories.js';
 
 export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   usage: [
+    // `baton worker` on a memory store: workers share a store with other processes
+    'WORKER_MEMORY_STORE',
     // the HTTP API (server/api.ts): a request that does not match its schema, a body too big,
     // a method a route does not take; baton serve on an address other than loopback (no access control yet)
     'API_BAD_REQUEST',
@@ -385,6 +387,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // a skill task, or a child run of code, driven by something that cannot run them (a
     // front end that passed no skill catalog or code loader): a bug
     'EXEC_NO_SKILLS',
+    // a worker was handed an attempt its run's events do not have: a bug
+    'WORK_UNKNOWN_ATTEMPT',
     'RUN_CHILD_CODE',
     // a run's log has no RunCreated event: its history was damaged outside baton
     'RUN_NO_SNAPSHOT',

@@ -1,0 +1,152 @@
+/**
+ * The driver's half of a run that workers drive (docs/decisions/0019-postgres.md). It
+ * stands where Attempts stands for a run whose tasks run here: an attempt the scheduler
+ * starts becomes a work item, written with its TaskStarted (RunSession.enqueue), for a
+ * worker to run; results come back as items a worker completed, which the driver records
+ * (declared outputs evaluated here, as for an attempt run here) and takes out of the queue
+ * in the same append (RunSession.consume).
+ *
+ * An item whose claim ran out (its worker died, stopped, or lost the database) is `lost`:
+ * the attempt is recorded as interrupted and the task runs again as a new attempt, with a
+ * new item. An item that no longer matches a running attempt (the task was cancelled or
+ * timed out meanwhile) is taken out: its worker's next renewal finds it gone and stops it.
+ */
+import type { LeafTask } from '../spec/model.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_QUEUE, type WorkRecord } from '../store/work.js';
+import { recordSuccess, timeoutError } from './attempts.js';
+import type { Scheduler } from './scheduler.js';
+import type { ScopeBuilder } from './scope.js';
+import type { RunSession } from './session.js';
+import type { RunState } from './state.js';
+
+/** How often the driver looks for lost claims when no result wakes it. */
+export const LOST_CHECK_MS = 1_000;
+
+export interface DispatchContext {
+  store: Store;
+  state: RunState;
+  scheduler: Scheduler;
+  scopes: ScopeBuilder;
+  session: RunSession;
+}
+
+export class Dispatch {
+  /** Attempts a worker runs (or will): task -> attempt. */
+  private readonly inFlight = new Map<string, number>();
+  /** A result may have been recorded since the last look (or it is time to look for lost claims). */
+  private due = true;
+  private lastLook = 0;
+  private readonly stop = new AbortController();
+  private watching = false;
+
+  constructor(private readonly run: DispatchContext) {}
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Before a resumed run goes on: the attempts its items say a worker still runs (or will)
+   * stay running, and their results are awaited; the others were lost with the previous driver.
+   */
+  async adopt(): Promise<Set<string>> {
+    const { state } = this.run;
+    for (const item of await this.run.store.work.ofRun(state.runId)) {
+      const task = state.tasks.get(item.task);
+      if (task?.status === 'running' && task.attempt === item.attempt && !item.lost) this.inFlight.set(item.task, item.attempt);
+    }
+    return new Set(this.inFlight.keys());
+  }
+
+  /** The attempt the scheduler just started goes to the work queue, with its TaskStarted. */
+  launch(key: string): void {
+    const { state, session } = this.run;
+    const attempt = state.task(key).attempt;
+    this.inFlight.set(key, attempt);
+    const spec = state.nodes.get(key)!.spec as LeafTask & { queue?: string };
+    session.enqueue({ run_id: state.runId, task: key, attempt, queue: spec.queue ?? state.workersQueue ?? DEFAULT_QUEUE, namespace: state.namespace });
+    this.watch();
+  }
+
+  /** Stops an attempt (a cancel, or its time limit as a resumed run counts it): recorded here; its item goes at the next look. */
+  abort(key: string, reason: 'cancel' | 'timeout'): void {
+    const attempt = this.inFlight.get(key);
+    if (attempt === undefined) return;
+    this.inFlight.delete(key);
+    const { scheduler, state } = this.run;
+    const spec = state.nodes.get(key)!.spec as LeafTask;
+    if (reason === 'timeout') scheduler.failAttempt(key, attempt, timeoutError(key, spec), true);
+    else scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
+    this.due = true;
+    this.run.session.wake();
+  }
+
+  /**
+   * The drive stops. `interrupt`: the items stay, for the next driver to adopt. `cancel`
+   * (the store failed, or the run was taken over): likewise, nothing more can be recorded.
+   */
+  abortAll(): void {
+    this.stop.abort();
+  }
+
+  async cleanUp(): Promise<void> {
+    this.stop.abort();
+  }
+
+  /**
+   * Records what came back since the last look: results, lost claims, and items of
+   * attempts no longer running (taken out). Cheap when nothing woke it.
+   */
+  async collect(): Promise<void> {
+    const now = Date.now();
+    if (!this.due && now - this.lastLook < LOST_CHECK_MS) return;
+    if (this.inFlight.size === 0 && !this.due) return;
+    this.due = false;
+    this.lastLook = now;
+    const { store, state, scheduler, scopes, session } = this.run;
+    for (const item of await store.work.ofRun(state.runId)) {
+      const attempt = this.inFlight.get(item.task);
+      if (attempt !== item.attempt) {
+        session.consume(item.id);
+        continue;
+      }
+      if (item.state === 'done') {
+        this.inFlight.delete(item.task);
+        session.consume(item.id);
+        this.record(item, scheduler, scopes);
+      } else if (item.lost) {
+        this.inFlight.delete(item.task);
+        session.consume(item.id);
+        scheduler.interrupt(item.task, item.attempt);
+      }
+    }
+  }
+
+  private record(item: WorkRecord, scheduler: Scheduler, scopes: ScopeBuilder): void {
+    const result = item.result!;
+    if (!result.ok) return scheduler.failAttempt(item.task, item.attempt, result.error, result.retryable);
+    const spec = this.run.state.nodes.get(item.task)!.spec as LeafTask;
+    recordSuccess(scheduler, scopes, item.task, item.attempt, spec, { outputs: result.outputs, ...(result.exit_code === undefined ? {} : { exit_code: result.exit_code }) });
+  }
+
+  /** Wakes the run loop when a worker records a result of this run (or, at the latest, every LOST_CHECK_MS). */
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    const { store, state, session } = this.run;
+    const signal = this.stop.signal;
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          await store.work.waitForResults(state.runId, { timeoutMs: LOST_CHECK_MS, signal });
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, LOST_CHECK_MS));
+        }
+        if (signal.aborted) return;
+        this.due = true;
+        if (this.inFlight.size > 0) session.wake();
+      }
+    })();
+  }
+}

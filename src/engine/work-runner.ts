@@ -1,0 +1,174 @@
+/**
+ * The worker's half of a task that workers run (docs/decisions/0019-postgres.md): given a
+ * work item it claimed, it finds the attempt in the run's events, resolves the task as
+ * the run's driver would (inputs, upstream outputs, the workflow's environment), and runs
+ * its executor here, with this machine's environment and secrets. Output goes to the
+ * store's logs; the result goes back to the caller, who completes the item (the driver
+ * then evaluates declared outputs and records it). Nothing here writes the run's log.
+ *
+ * A run's state is kept between items (most items of a big run are its siblings), and
+ * brought up to date by reading only the events after it.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { executorFor } from '../executors/registry.js';
+import type { Executor, ExecutorResult } from '../executors/types.js';
+import type { LeafTask } from '../spec/model.js';
+import type { Store } from '../store/store.js';
+import type { WorkItem, WorkResult } from '../store/work.js';
+import { taskErrorOf, timeoutError } from './attempts.js';
+import type { Masker } from './mask.js';
+import { resolveTask } from './resolve.js';
+import { replayRun } from './resume.js';
+import { runEnvironment } from './run-env.js';
+import { ScopeBuilder } from './scope.js';
+import type { RunState } from './state.js';
+import { RunnerIO } from './task-io.js';
+
+export interface WorkRunnerOptions {
+  store: Store;
+  /** Executors by type; default: the built-in registry. */
+  executors?: (type: LeafTask['type']) => Executor;
+  /** The environment tasks start from (this worker's); default process.env. */
+  processEnv?: NodeJS.ProcessEnv;
+  /** Where runs' scratch folders go; default the OS temp folder. */
+  scratchRoot?: string;
+}
+
+/** Runs whose state is kept; the least recently used is dropped beyond this. */
+const MAX_RUNS = 32;
+
+interface RunContext {
+  state: RunState;
+  scopes: ScopeBuilder;
+  workflowEnv: Record<string, string>;
+  taskEnv: Record<string, string>;
+  masker?: Masker;
+  scratchDir: string;
+  scratchMade: boolean;
+}
+
+export class WorkRunner {
+  private readonly runs = new Map<string, Promise<RunContext>>();
+
+  constructor(private readonly options: WorkRunnerOptions) {}
+
+  /**
+   * Runs the attempt `item` names. Resolves with its result, also when the task failed;
+   * rejects only when `signal` stopped it (the claim was lost, or the worker is stopping):
+   * then there is nothing to report.
+   */
+  async run(item: WorkItem, signal: AbortSignal): Promise<WorkResult> {
+    let context: RunContext;
+    let spec: LeafTask;
+    try {
+      context = await this.context(item);
+      spec = context.state.nodes.get(item.task)?.spec as LeafTask;
+      if (spec === undefined || context.state.task(item.task).attempt < item.attempt) {
+        return failure({ code: 'WORK_UNKNOWN_ATTEMPT', message: `run ${item.run_id} has no attempt ${item.attempt} of task ${item.task}` }, false);
+      }
+    } catch (err) {
+      return { ok: false, ...taskErrorOf(err) };
+    }
+    let executor: Executor;
+    try {
+      executor = (this.options.executors ?? executorFor)(spec.type);
+      if (executor.runNow) return success(executor.runNow(resolveTask(spec, () => context.scopes.forTask(item.task))));
+    } catch (err) {
+      return { ok: false, ...taskErrorOf(err) };
+    }
+    const controller = new AbortController();
+    const stop = () => controller.abort(signal.reason ?? 'interrupt');
+    signal.addEventListener('abort', stop, { once: true });
+    const timer = spec.timeout === undefined ? undefined : setTimeout(() => controller.abort('timeout'), spec.timeout);
+    let io: RunnerIO | undefined;
+    // Output that could not be stored fails the attempt (as it stops a run driven here), and may be retried.
+    let logFailure: unknown;
+    try {
+      const resolved = resolveTask(spec, () => context.scopes.forTask(item.task));
+      io = this.io(context, item, resolved, (err) => (logFailure ??= err));
+      const result = await executor.run(resolved, io, controller.signal);
+      if (logFailure !== undefined) return { ok: false, error: taskErrorOf(logFailure).error, retryable: true };
+      return success(result);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (controller.signal.reason === 'timeout') return failure(timeoutError(item.task, spec), true);
+      return { ok: false, ...taskErrorOf(err) };
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+      io?.finish();
+    }
+  }
+
+  /** Forgets every run and removes their scratch folders (the worker stops). */
+  close(): void {
+    for (const runId of [...this.runs.keys()]) this.forget(runId);
+  }
+
+  /** The run's state, with the events up to the item's attempt. */
+  private async context(item: WorkItem): Promise<RunContext> {
+    let pending = this.runs.get(item.run_id);
+    if (pending === undefined) {
+      pending = this.load(item.run_id);
+      this.runs.set(item.run_id, pending);
+      pending.catch(() => this.runs.delete(item.run_id));
+      if (this.runs.size > MAX_RUNS) this.forget(this.runs.keys().next().value!);
+    } else {
+      // Most recently used last.
+      this.runs.delete(item.run_id);
+      this.runs.set(item.run_id, pending);
+    }
+    const context = await pending;
+    if (context.state.task(item.task).attempt < item.attempt) {
+      for (const event of await this.options.store.runs.readEvents(item.run_id, context.state.lastSeq)) context.state.apply(event);
+    }
+    return context;
+  }
+
+  private async load(runId: string): Promise<RunContext> {
+    const state = replayRun(runId, await this.options.store.runs.readEvents(runId));
+    const env = runEnvironment(state, this.options.processEnv ?? process.env);
+    const taskEnv = { ...env.processEnv, ...env.workflowEnv };
+    return {
+      state,
+      scopes: new ScopeBuilder(state, taskEnv, env.secrets),
+      workflowEnv: env.workflowEnv,
+      taskEnv,
+      ...(env.masker ? { masker: env.masker } : {}),
+      scratchDir: path.join(this.options.scratchRoot ?? tmpdir(), `baton-${runId}-worker-${process.pid}`),
+      scratchMade: false,
+    };
+  }
+
+  private forget(runId: string): void {
+    const pending = this.runs.get(runId);
+    this.runs.delete(runId);
+    void pending?.then((context) => rmSync(context.scratchDir, { recursive: true, force: true })).catch(() => {});
+  }
+
+  private io(context: RunContext, item: WorkItem, spec: LeafTask, onLogFailure: (err: unknown) => void): RunnerIO {
+    const needsEnv = spec.type === 'shell' || spec.type === 'script';
+    const env = !needsEnv ? context.workflowEnv : spec.environment && Object.keys(spec.environment).length > 0 ? { ...context.taskEnv, ...spec.environment } : context.taskEnv;
+    const scratch = () => {
+      if (!context.scratchMade) {
+        mkdirSync(context.scratchDir, { recursive: true });
+        context.scratchMade = true;
+      }
+      return context.scratchDir;
+    };
+    const io = new RunnerIO(item.run_id, item.task, item.attempt, env, context.state.baseDir ?? process.cwd(), scratch, this.options.store.logs, undefined, context.masker, onLogFailure);
+    const continuesFrom = context.state.task(item.task).continuesFrom;
+    if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
+    return io;
+  }
+}
+
+function success(result: ExecutorResult): WorkResult {
+  return result.exit_code === undefined ? { ok: true, outputs: result.outputs } : { ok: true, outputs: result.outputs, exit_code: result.exit_code };
+}
+
+function failure(error: { code: string; message: string }, retryable: boolean): WorkResult {
+  return { ok: false, error, retryable };
+}
