@@ -6,10 +6,9 @@
  * (and follows it to its end); an interrupt stops following only: the run goes on.
  */
 import { createRun, type RunOptions, type RunResult } from '../engine/runner.js';
-import { continueStoredRun, replayRun, requestCancel } from '../engine/resume.js';
+import { continueStoredRun, requestCancel } from '../engine/resume.js';
 import { errorCode } from '../observability/errors.js';
 import { currentOwner } from '../store/ownership.js';
-import type { RunState } from '../engine/state.js';
 import { EngineError } from '../engine/errors.js';
 import type { StoredEvent } from '../store/events.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
@@ -43,18 +42,17 @@ const LOOK_MS = 1_000;
 
 export async function submitAndFollow(options: SubmitOptions): Promise<RunResult> {
   const { queue, onNoWorker, ...rest } = options;
-  const { runId } = await createRun({ ...rest, workers: { queue } });
+  const { runId, state } = await createRun({ ...rest, workers: { queue } });
   const store = options.store;
-  const state: RunState = replayRun(runId, []);
-  let seq = 0;
+  let seq = state.lastSeq;
   const take = (events: StoredEvent[]) => {
     for (const event of events) {
+      if (event.seq <= seq) continue;
       state.apply(event);
       seq = event.seq;
       options.onEvent?.(event, state);
     }
   };
-  take(await store.runs.readEvents(runId));
   const submitted = Date.now();
   let told = false;
   let cancelAsked = false;
