@@ -15,6 +15,7 @@ import path from 'node:path';
 import { executorFor } from '../executors/registry.js';
 import type { Executor, ExecutorResult } from '../executors/types.js';
 import type { LeafTask } from '../spec/model.js';
+import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import type { Store } from '../store/store.js';
 import type { WorkItem, WorkResult } from '../store/work.js';
 import { taskErrorOf, timeoutError } from './attempts.js';
@@ -122,7 +123,10 @@ export class WorkRunner {
     }
     const context = await pending;
     if (context.state.task(item.task).attempt < item.attempt) {
-      for (const event of await this.options.store.runs.readEvents(item.run_id, context.state.lastSeq)) context.state.apply(event);
+      for (const event of await this.options.store.runs.readEvents(item.run_id, context.state.lastSeq)) {
+        context.state.apply(event);
+        if ('task' in event && TERMINAL_TASK_STATUSES.has(context.state.task(event.task).status)) context.scopes.taskEnded(event.task);
+      }
     }
     return context;
   }
@@ -131,9 +135,12 @@ export class WorkRunner {
     const state = replayRun(runId, await this.options.store.runs.readEvents(runId));
     const env = runEnvironment(state, this.options.processEnv ?? process.env);
     const taskEnv = { ...env.processEnv, ...env.workflowEnv };
+    const scopes = new ScopeBuilder(state, taskEnv, env.secrets);
+    // What tasks read of the ones that ended (their outputs), as the driver's scopes have it.
+    for (const [key, task] of state.tasks) if (TERMINAL_TASK_STATUSES.has(task.status)) scopes.taskEnded(key);
     return {
       state,
-      scopes: new ScopeBuilder(state, taskEnv, env.secrets),
+      scopes,
       workflowEnv: env.workflowEnv,
       taskEnv,
       ...(env.masker ? { masker: env.masker } : {}),
