@@ -29,6 +29,9 @@ export function scopedStore(store: Store, namespace: string): Store {
     resolveRunId: (prefix) => runs.resolveRunId(prefix, namespace),
     claimRun: async (runId, owner, at, isGone) => (await checked(runId), runs.claimRun(runId, owner, at, isGone)),
     heartbeat: (runId, owner, at) => runs.heartbeat(runId, owner, at),
+    // Only this namespace's runs, whatever else the caller asks for.
+    claimNextRun: async (owner, at, options) =>
+      options.namespaces === undefined || options.namespaces.includes(namespace) ? runs.claimNextRun(owner, at, { ...options, namespaces: [namespace] }) : undefined,
     releaseRun: (runId, owner) => runs.releaseRun(runId, owner),
     requestCancel: async (runId, reason) => (await checked(runId), runs.requestCancel(runId, reason)),
     rebuildProjection: (runId) => runs.rebuildProjection(runId),

@@ -27,6 +27,8 @@ export interface RunRow {
   priority: number | null;
   concurrency_key: string | null;
   concurrency_limit: number | null;
+  /** The queue of workers that drive the run (optional while a store's schema lacks it). */
+  queue?: string | null;
 }
 
 export interface TaskRow {
@@ -64,6 +66,7 @@ export function toRecord(row: RunRow): RunRecord {
   if (row.priority !== null) record.priority = row.priority;
   if (row.concurrency_key !== null) record.concurrency_key = row.concurrency_key;
   if (row.concurrency_limit !== null) record.concurrency_limit = row.concurrency_limit;
+  if (row.queue !== undefined && row.queue !== null) record.queue = row.queue;
   return record;
 }
 

@@ -2,7 +2,7 @@ import { namespaceOf } from '../events.js';
 import { leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
-import { mayClaim, sameOwner } from '../ownership.js';
+import { leaseExpired, mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
@@ -13,6 +13,7 @@ import { MemoryPoolStore } from './memory-pool-store.js';
 import { MemoryTriggerStore } from './memory-trigger-store.js';
 import { MemoryAccessStore } from './memory-access-store.js';
 import { MemoryTimers } from './memory-timers.js';
+import { MemoryWorkQueue } from './memory-work.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
@@ -38,6 +39,8 @@ export class MemoryRunStore implements RunStore {
   private readonly waiters = new EventWaiters();
   /** The runs' timers, kept as events are committed (store/timers.ts). */
   readonly timers = new MemoryTimers();
+  /** The work queue, whose items come and go with the events of appends (store/work.ts). */
+  readonly work = new MemoryWorkQueue();
 
   async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
@@ -49,6 +52,7 @@ export class MemoryRunStore implements RunStore {
       created_at: run.created_at,
       updated_at: run.created_at,
       ...queueFields(admissionOf(events[0])),
+      ...workersOf(events[0]),
     };
     if (run.owner) {
       record.owner = { ...run.owner };
@@ -83,7 +87,10 @@ export class MemoryRunStore implements RunStore {
     const entry = this.entry(runId);
     if (options?.fence !== undefined && entry.record.fence !== options.fence) throw leaseLost(runId, options.fence, entry.record.fence);
     if (options?.expectedSeq !== undefined && entry.events.length !== options.expectedSeq) throw seqConflict(runId, options.expectedSeq, entry.events.length);
-    return this.commit(entry, events);
+    const stored = this.commit(entry, events);
+    if (options?.consume?.length) this.work.consume(runId, options.consume);
+    if (options?.enqueue?.length) this.work.enqueue(options.enqueue);
+    return stored;
   }
 
   async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
@@ -151,6 +158,24 @@ export class MemoryRunStore implements RunStore {
     return copyRecord(record);
   }
 
+  async claimNextRun(owner: RunOwner, at: number, options: { queues: readonly string[]; namespaces?: readonly string[]; leaseMs: number }): Promise<RunRecord | undefined> {
+    let next: RunRecord | undefined;
+    for (const { record } of this.runs.values()) {
+      if (record.queue === undefined || !options.queues.includes(record.queue)) continue;
+      if (options.namespaces !== undefined && !options.namespaces.includes(record.namespace)) continue;
+      if ((record.status !== 'pending' && record.status !== 'running') || (record.owner && !leaseExpired(record, at))) continue;
+      if (next === undefined || record.created_at < next.created_at || (record.created_at === next.created_at && record.id < next.id)) next = record;
+    }
+    if (next === undefined) return undefined;
+    // Raised even when the same process held it before: a worker drives many runs under
+    // one identity, and its session that lost the lease must not write on beside the new one.
+    next.fence = (next.fence ?? 0) + 1;
+    next.owner = { ...owner };
+    next.heartbeat_at = at;
+    next.lease_until = at + options.leaseMs;
+    return copyRecord(next);
+  }
+
   async releaseRun(runId: string, owner: RunOwner): Promise<void> {
     const record = this.entry(runId).record;
     if (sameOwner(record.owner, owner)) {
@@ -169,6 +194,8 @@ export class MemoryRunStore implements RunStore {
     for (const entry of entries) {
       const record = entry.record;
       record.status = 'pending';
+      delete record.queue;
+      Object.assign(record, workersOf(entry.events[0]));
       delete record.ended_at;
       delete record.active_ms;
       delete record.active_since;
@@ -226,6 +253,12 @@ export class MemoryRunStore implements RunStore {
   }
 }
 
+/** The queue whose workers drive the run, from its RunCreated (RunRecord.queue). */
+function workersOf(first: TimedEvent | undefined): Pick<RunRecord, 'queue'> {
+  const queue = first?.type === 'RunCreated' ? first.workers?.queue : undefined;
+  return queue === undefined ? {} : { queue };
+}
+
 /** The run's time limit from its RunCreated. */
 function runTimeout(entry: MemoryRun): number | undefined {
   const created = entry.events[0];
@@ -243,6 +276,7 @@ export function createMemoryStore(): Store {
     triggers: new MemoryTriggerStore(runs),
     access: new MemoryAccessStore(),
     timers: runs.timers,
+    work: runs.work,
     async close() {
       await logs.close();
       await runs.close();

@@ -16,6 +16,7 @@ import access from './migrations/007_access.sql';
 import namespaces from './migrations/008_namespaces.sql';
 import auditByAction from './migrations/009_audit_by_action.sql';
 import leases from './migrations/010_leases.sql';
+import work from './migrations/011_work.sql';
 
 export interface Migration {
   version: number;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: '008_namespaces', sql: namespaces },
   { version: 9, name: '009_audit_by_action', sql: auditByAction },
   { version: 10, name: '010_leases', sql: leases },
+  { version: 11, name: '011_work', sql: work },
 ];
 
 /** The schema version this baton writes. */

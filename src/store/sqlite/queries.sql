@@ -8,9 +8,10 @@ SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC L
 
 -- name: insertRun
 -- id, namespace, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at,
--- heartbeat_at, lease_until, fence (1 for a run created with its owner, else NULL)
-INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence)
-VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?);
+-- heartbeat_at, lease_until, fence (1 for a run created with its owner, else NULL), queue
+-- (of the workers that drive it, else NULL)
+INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence, queue)
+VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: lastSeq
 -- The run's last event number (0 before the first) and its fence, or no row if the run does not exist.
@@ -86,6 +87,21 @@ SELECT namespace FROM runs WHERE id = ?;
 -- name: setOwner
 -- owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence, id
 UPDATE runs SET owner_host = ?, owner_pid = ?, owner_started_at = ?, heartbeat_at = ?, lease_until = ?, fence = ? WHERE id = ?;
+
+-- name: nextRunForWorkers
+-- queues (JSON array), namespaces (JSON array, NULL: any), at. The oldest unfinished run of
+-- those queues that nobody holds, or whose holder's lease ran out at `at` (runs_for_workers).
+SELECT id FROM runs
+WHERE queue IN (SELECT value FROM json_each(@queues))
+  AND (@namespaces IS NULL OR namespace IN (SELECT value FROM json_each(@namespaces)))
+  AND status IN ('pending', 'running')
+  AND (owner_host IS NULL OR lease_until IS NULL OR lease_until < @at)
+ORDER BY created_at, id
+LIMIT 1;
+
+-- name: setQueue
+-- queue, id. The queue of the workers that drive the run (its RunCreated's), on a rebuild.
+UPDATE runs SET queue = ? WHERE id = ?;
 
 -- name: heartbeat
 -- heartbeat_at, lease_until, id, owner_host, owner_pid, owner_started_at

@@ -26,6 +26,7 @@ import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { parseRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 import { SqliteTimers } from './sqlite-timers.js';
+import { SqliteWorkQueue } from './sqlite-work.js';
 import { TimerUpkeep } from '../timers.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
@@ -64,12 +65,15 @@ export class SqliteRunStore implements RunStore {
   private readonly queueTx: (decide: QueueDecision) => Decided;
   private readonly queue: SqliteQueue;
   private readonly claimTx: (runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs: number) => ClaimResult;
+  private readonly claimNextTx: (owner: RunOwner, at: number, options: NextRunOptions) => RunRecord | undefined;
   private readonly rebuildTx: (runId: string) => void;
   private readonly waiters = new EventWaiters();
   /** PRAGMA quick_check ran (see checkBeforeContinuing). */
   private checkedFile = false;
   /** The runs' timers, kept in the append transactions (store/timers.ts). */
   readonly timers: SqliteTimers;
+  /** The work queue, whose items are written and taken out in the append transactions (store/work.ts). */
+  readonly work: SqliteWorkQueue;
 
   constructor(
     private readonly db: Database,
@@ -77,6 +81,7 @@ export class SqliteRunStore implements RunStore {
   ) {
     this.q = prepareStatements(db);
     this.timers = new SqliteTimers(db, file);
+    this.work = new SqliteWorkQueue(db, file);
     this.eventRows = new RowInserter(db, 'insertEvents', 5);
     this.taskRows = new RowInserter(db, 'upsertTasks', 13);
     const append = db.transaction((runId: string, events: TimedEvent[], options?: AppendOptions) => this.appendNow(runId, events, options));
@@ -100,6 +105,7 @@ export class SqliteRunStore implements RunStore {
         owner ? run.created_at : null,
         owner ? run.created_at + (run.lease_ms ?? LEASE_MS) : null,
         owner ? 1 : null,
+        workersQueue(events[0]) ?? null,
       );
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);
@@ -116,6 +122,20 @@ export class SqliteRunStore implements RunStore {
       const fence = sameOwner(record.owner, owner) ? (record.fence ?? 1) : (record.fence ?? 0) + 1;
       this.q.setOwner.run(owner.host, owner.pid, owner.started_at, at, at + leaseMs, fence, runId);
       return { claimed: true, record: { ...record, owner: { ...owner }, heartbeat_at: at, lease_until: at + leaseMs, fence } };
+    }).immediate;
+    this.claimNextTx = db.transaction((owner: RunOwner, at: number, options: NextRunOptions): RunRecord | undefined => {
+      const id = this.q.nextRunForWorkers.pluck().get({
+        queues: JSON.stringify(options.queues),
+        namespaces: options.namespaces === undefined ? null : JSON.stringify(options.namespaces),
+        at,
+      }) as string | undefined;
+      if (id === undefined) return undefined;
+      const record = this.record(id);
+      // Raised even when this process held it before: a worker drives many runs under one
+      // identity, and its session that lost the lease must not write on beside the new one.
+      const fence = (record.fence ?? 0) + 1;
+      this.q.setOwner.run(owner.host, owner.pid, owner.started_at, at, at + options.leaseMs, fence, id);
+      return { ...record, owner: { ...owner }, heartbeat_at: at, lease_until: at + options.leaseMs, fence };
     }).immediate;
     this.rebuildTx = db.transaction((runId: string) => this.rebuildNow(runId)).immediate;
   }
@@ -150,8 +170,9 @@ export class SqliteRunStore implements RunStore {
   append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
     return this.write(runId, () => {
       const stored = this.numbered(runId, events, this.appendTx(runId, events, options));
-      // Committed: whoever waits for this run's events looks again.
+      // Committed: whoever waits for this run's events, or for work it enqueued, looks again.
       if (stored.length > 0) this.waiters.notify(runId);
+      if (options?.enqueue?.length) this.work.enqueued(options.enqueue);
       return stored;
     });
   }
@@ -238,6 +259,10 @@ export class SqliteRunStore implements RunStore {
       this.checkBeforeContinuing(runId);
       return this.claimTx(runId, owner, at, isGone, leaseMs);
     });
+  }
+
+  claimNextRun(owner: RunOwner, at: number, options: NextRunOptions): Promise<RunRecord | undefined> {
+    return this.write(undefined, () => this.claimNextTx(owner, at, options));
   }
 
   heartbeat(runId: string, owner: RunOwner, at: number, leaseMs = LEASE_MS): Promise<RunRecord> {
@@ -338,6 +363,9 @@ export class SqliteRunStore implements RunStore {
     if (!last) throw runNotFound(runId);
     if (options?.fence !== undefined && last.fence !== options.fence) throw leaseLost(runId, options.fence, last.fence ?? undefined);
     if (options?.expectedSeq !== undefined && last.seq !== options.expectedSeq) throw seqConflict(runId, options.expectedSeq, last.seq);
+    // The work items go with the events that start or record them (store/work.ts).
+    if (options?.consume?.length) this.work.consume(runId, options.consume);
+    if (options?.enqueue?.length) this.work.enqueue(options.enqueue);
     let cache = this.cache.get(runId);
     if (!cache || cache.seq !== last.seq) cache = this.loadCache(runId, last.seq);
     const changed = new Map<string, TaskRecord>();
@@ -398,16 +426,21 @@ export class SqliteRunStore implements RunStore {
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
     let ask: ReturnType<typeof admissionOf>;
+    let queue: string | undefined;
     const timers = new TimerUpkeep({ hasRetry: () => false, timeoutMs: () => undefined }, true);
     for (const row of this.q.readEvents.iterate(runId, 0) as IterableIterator<{ data: string }>) {
       const event = parseRow(row.data, this.file) as TimedEvent;
-      if (event.type === 'RunCreated') ask = admissionOf(event);
+      if (event.type === 'RunCreated') {
+        ask = admissionOf(event);
+        queue = workersQueue(event);
+      }
       foldStatus(run, event);
       timers.add(event);
       for (const task of projectTasks(event, get)) tasks.set(task.key, task);
       updated = event.at;
     }
     if (ask) this.queue.setFields(runId, ask);
+    this.q.setQueue.run(queue ?? null, runId);
     this.timers.apply(runId, timers);
     this.q.deleteTasks.run(runId);
     let position = 0;
@@ -416,6 +449,14 @@ export class SqliteRunStore implements RunStore {
     this.taskRows.flush();
     this.q.moveRun.run(run.status, run.ended_at ?? null, run.active_ms ?? null, run.active_since ?? null, updated, runId);
   }
+}
+
+/** What claimNextRun is asked for (RunStore.claimNextRun). */
+type NextRunOptions = { queues: readonly string[]; namespaces?: readonly string[]; leaseMs: number };
+
+/** The queue whose workers drive a run, from its RunCreated (RunRecord.queue). */
+function workersQueue(first: TimedEvent | undefined): string | undefined {
+  return first?.type === 'RunCreated' ? first.workers?.queue : undefined;
 }
 
 /** What foldStatus changes of a run's row. */

@@ -51,6 +51,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     pools: new SqlitePoolStore(db, location),
     triggers: new SqliteTriggerStore(db, location),
     timers: runs.timers,
+    work: runs.work,
     access: new SqliteAccessStore(db, location),
     async close() {
       try {

@@ -17,6 +17,8 @@ const NAMES = [
   'runsWithPrefix',
   'runNamespace',
   'setOwner',
+  'nextRunForWorkers',
+  'setQueue',
   'heartbeat',
   'releaseRun',
   'requestCancel',
