@@ -56,6 +56,7 @@ export class Dispatch {
       const task = state.tasks.get(item.task);
       if (task?.status === 'running' && task.attempt === item.attempt && !item.lost) this.inFlight.set(item.task, item.attempt);
     }
+    if (this.inFlight.size > 0) this.watch();
     return new Set(this.inFlight.keys());
   }
 

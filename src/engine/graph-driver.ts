@@ -111,7 +111,8 @@ export class GraphDriver implements RunDriver {
       if (session.lost) return;
       if (session.interrupted) {
         // Wait for the stopped tasks' processes to be gone; what they say is not recorded.
-        if (this.attempts.running === 0) return;
+        // Attempts a worker runs go on: the next driver awaits their results.
+        if (this.attempts.running === 0 || this.dispatch) return;
         await session.nextWake();
         continue;
       }

@@ -20,7 +20,7 @@ export function scopedStore(store: Store, namespace: string): Store {
   const scoped: RunStore = {
     createRun: (run, events, admit) => runs.createRun(run, events, admit),
     decideQueue: (decide) => runs.decideQueue(decide),
-    append: async (runId, events) => (await checked(runId), runs.append(runId, events)),
+    append: async (runId, events, options) => (await checked(runId), runs.append(runId, events, options)),
     readEvents: async (runId, afterSeq) => (await checked(runId), runs.readEvents(runId, afterSeq)),
     waitForEvents: async (runId, afterSeq, options) => (await checked(runId), runs.waitForEvents(runId, afterSeq, options)),
     getRun: mine,

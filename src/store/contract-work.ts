@@ -113,6 +113,15 @@ export function workContract(makeStore: MakeStore): void {
     expect((await store().runs.listTasks('R1'))[0]).toMatchObject({ key: 'a', status: 'succeeded' });
   });
 
+  it('takes every item of a run out when the run finishes', async () => {
+    await runWithWork(store(), 'R1', ['a', 'b']);
+    await runWithWork(store(), 'R2', ['c']);
+    await store().work.claim({ ...claimOptions, limit: 1 });
+    await store().runs.append('R1', [ev.cancelled('enough')]);
+    expect(await store().work.ofRun('R1')).toEqual([]);
+    expect((await store().work.ofRun('R2')).map((w) => w.task)).toEqual(['c']);
+  });
+
   it('enqueues nothing when the append is refused', async () => {
     await store().runs.createRun({ id: 'R1', workflow: 'deploy', created_at: T0, owner: me }, [{ ...ev.created(), workers: { queue: 'default' } } as TimedEvent, ev.started()]);
     await store().runs.claimRun('R1', other, T0 + 1, () => true);

@@ -90,6 +90,7 @@ export class MemoryRunStore implements RunStore {
     const stored = this.commit(entry, events);
     if (options?.consume?.length) this.work.consume(runId, options.consume);
     if (options?.enqueue?.length) this.work.enqueue(options.enqueue);
+    if (FINISHED_RUN_STATUSES.has(entry.record.status)) this.work.consumeRun(runId);
     return stored;
   }
 

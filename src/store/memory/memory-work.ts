@@ -35,6 +35,11 @@ export class MemoryWorkQueue implements WorkQueue {
     for (const id of ids) if (this.items.get(id)?.run_id === runId) this.items.delete(id);
   }
 
+  /** A run that finished: every item of its own goes, none is left for a worker. */
+  consumeRun(runId: string): void {
+    for (const [id, item] of this.items) if (item.run_id === runId) this.items.delete(id);
+  }
+
   async claim(options: ClaimOptions): Promise<ClaimedWork[]> {
     const now = Date.now();
     const claimed: ClaimedWork[] = [];

@@ -103,6 +103,9 @@ export class PgRunStore implements RunStore {
         workersQueue(events[0]) ?? null,
       ]);
       if (inserted.length === 0) throw runExists(run.id);
+      // Idle workers of its queue wake at once (delivered when this commits).
+      const queue = (inserted[0] as { queue: string | null }).queue;
+      if (queue !== null) await tx.query(q('notifyWorkers'), [queue]);
       const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
       const all = mine.length > 0 ? [...events, ...mine] : events;
       const fresh: RunCache = { seq: 0, run: { status: 'pending' }, tasks: new Map(), timeout };

@@ -82,7 +82,8 @@ new_work AS (
   RETURNING queue
 ),
 consumed AS (
-  DELETE FROM work WHERE run_id IN (SELECT id FROM run) AND id = ANY($34::bigint[])
+  -- A run that finishes takes every item of its own out: none is left for a worker.
+  DELETE FROM work WHERE run_id IN (SELECT id FROM run) AND (id = ANY($34::bigint[]) OR $24)
 ),
 notified AS (
   SELECT pg_notify('baton_events', run.id) FROM run
@@ -90,6 +91,10 @@ notified AS (
   SELECT pg_notify('baton_work', queue) FROM (SELECT DISTINCT queue FROM new_work) AS queues
 )
 SELECT (SELECT count(*) FROM run)::int AS appended, (SELECT count(*) FROM notified)::int AS notified;
+
+-- name: notifyWorkers
+-- queue: a run for its workers was recorded (or let go), in this transaction.
+SELECT pg_notify('baton_work', $1);
 
 -- name: insertRun
 -- id, namespace, workflow, created_at, owner_host, owner_pid, owner_started_at, heartbeat_at,
@@ -102,7 +107,7 @@ VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6, $7, $8, $9, $10, $11,
         CASE WHEN $5::text IS NULL THEN NULL ELSE 1 END,
         $13)
 ON CONFLICT (id) DO NOTHING
-RETURNING id;
+RETURNING id, queue;
 
 -- name: getRun
 SELECT * FROM runs WHERE id = $1;
@@ -164,7 +169,7 @@ SELECT * FROM beat UNION ALL SELECT * FROM runs WHERE id = $2 AND NOT EXISTS (SE
 -- id, owner_host, owner_pid, owner_started_at
 UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, lease_until = NULL
 WHERE id = $1 AND owner_host = $2 AND owner_pid = $3 AND owner_started_at = $4
-RETURNING id;
+RETURNING id, (SELECT pg_notify('baton_work', queue) WHERE queue IS NOT NULL AND status IN ('pending', 'running')) AS notified;
 
 -- name: requestCancel
 -- reason, id. Only an unfinished run can be cancelled.

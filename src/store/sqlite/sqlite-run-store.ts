@@ -395,6 +395,7 @@ export class SqliteRunStore implements RunStore {
     const at = events[events.length - 1].at;
     const finished = run !== undefined && FINISHED_RUN_STATUSES.has(run.status);
     if (run) (finished ? this.q.finishRun : this.q.moveRun).run(run.status, run.ended_at ?? null, run.active_ms ?? null, run.active_since ?? null, at, runId);
+    if (finished) this.work.consumeRun(runId);
     return { seq, changed, cache, finished };
   }
 

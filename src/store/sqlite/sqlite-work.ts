@@ -77,6 +77,11 @@ export class SqliteWorkQueue implements WorkQueue {
     for (const id of ids) this.q.consume.run(id, runId);
   }
 
+  /** A run that finished: every item of its own goes, none is left for a worker. */
+  consumeRun(runId: string): void {
+    this.q.consumeRun.run(runId);
+  }
+
   /** After the append committed: the workers of those queues waiting in this process look. */
   enqueued(items: readonly WorkItem[]): void {
     for (const queue of new Set(items.map((item) => item.queue))) this.forWork.notify(queue);

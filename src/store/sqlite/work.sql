@@ -10,6 +10,10 @@ INSERT INTO work (run_id, task, attempt, queue, namespace, enqueued_at) VALUES (
 -- id, run_id. By the run store, in its append: only the run's own items.
 DELETE FROM work WHERE id = ? AND run_id = ?;
 
+-- name: consumeRun
+-- run_id. A run that finished: every item of its own goes.
+DELETE FROM work WHERE run_id = ?;
+
 -- name: ready
 -- queues, namespaces (NULL: any), limit. The ready items a claim would take, oldest first
 -- (work_for_claim); read first without the write lock, so idle workers do not take it.

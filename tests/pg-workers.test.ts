@@ -1,0 +1,180 @@
+/**
+ * Workers on PostgreSQL, as real processes (docs/postgres.md): four `baton worker`s on one
+ * database, runs submitted with `baton run`, workers killed (-9), stopped past their lease
+ * (SIGSTOP, then SIGCONT) and stopped gracefully (SIGTERM). What is checked comes from the
+ * run's events in the database: every task succeeded exactly once, an attempt lost with
+ * its worker is recorded as interrupted and ran again elsewhere, and a late result of a
+ * worker that lost its lease was refused.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { batonAsync, tempDir } from './helpers.js';
+import { loadPg } from '../src/store/postgres/driver.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
+import { describePostgres, dropSchema, freshSchema, PG_TEST_URL, schemaUrl } from '../src/store/postgres/test-postgres.js';
+
+/** Short leases, so that a lost worker's work moves on within seconds. */
+const LEASE_S = 2;
+
+interface WorkerProcess {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+  done: Promise<{ status: number | null }>;
+}
+
+describePostgres('baton worker on PostgreSQL: faults', () => {
+  let schema: string;
+  let url: string;
+  let dir: string;
+  let workers: WorkerProcess[];
+  let db: InstanceType<ReturnType<typeof loadPg>['Client']>;
+
+  const startWorker = (name: string, concurrency = 4): WorkerProcess => {
+    const started = batonAsync(['worker', '--store', url, '--name', name, '--lease', String(LEASE_S), '--concurrency', String(concurrency)], { cwd: dir });
+    const worker = { name, child: started.child, output: started.output, done: started.done };
+    workers.push(worker);
+    return worker;
+  };
+  const q = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => (await db.query(sql, params)).rows as R[];
+  const events = (runId: string) =>
+    q<{ type: string; data: string }>(`SELECT type, data FROM "${schema}".events WHERE run_id = $1 ORDER BY seq`, [runId]).then((rows) =>
+      rows.map((r) => JSON.parse(r.data) as { type: string; task?: string; attempt?: number }),
+    );
+  /** Waits until `check` holds, looking every 50 ms. */
+  const waitFor = async (check: () => Promise<boolean>, what: string, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** The worker holding the claim of a task, once one does. */
+  const holderOf = async (task: string): Promise<WorkerProcess> => {
+    let name: string | undefined;
+    await waitFor(async () => {
+      name = (await q<{ worker: string }>(`SELECT worker FROM "${schema}".work WHERE task = $1 AND state = 'claimed'`, [task]))[0]?.worker;
+      return name !== undefined;
+    }, `a worker to claim ${task}`);
+    return workers.find((w) => w.name === name)!;
+  };
+  const workflow = (text: string) => {
+    const file = path.join(dir, 'flow.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const submit = (file: string) => batonAsync(['run', file, '--store', url, '--json'], { cwd: dir });
+  /** Every task succeeded exactly once; an attempt is started only after the one before it ended. */
+  const checkLog = (log: Awaited<ReturnType<typeof events>>, tasks: string[]) => {
+    for (const task of tasks) {
+      const own = log.filter((e) => e.task === task && e.type.startsWith('Task') && e.type !== 'TaskReady');
+      expect(own.filter((e) => e.type === 'TaskSucceeded'), `${task} succeeded once`).toHaveLength(1);
+      let open: number | undefined;
+      for (const e of own) {
+        if (e.type === 'TaskStarted') {
+          expect(open, `${task} attempt ${e.attempt} started while ${open} ran`).toBeUndefined();
+          open = e.attempt;
+        } else if (e.type === 'TaskSucceeded' || e.type === 'TaskInterrupted' || e.type === 'TaskFailed') {
+          expect(e.attempt).toBe(open);
+          open = undefined;
+        }
+      }
+    }
+  };
+
+  beforeEach(async () => {
+    schema = freshSchema();
+    url = schemaUrl(schema);
+    dir = tempDir('baton-workers-');
+    workers = [];
+    db = new (loadPg().Client)({ connectionString: PG_TEST_URL });
+    await db.connect();
+    // The schema made before the workers start, so the test's own queries find its tables.
+    const store = openPostgresStore(url);
+    await store.runs.listRuns();
+    await store.close();
+  });
+
+  afterEach(async () => {
+    for (const w of workers) {
+      if (w.child.exitCode === null && w.child.signalCode === null) {
+        w.child.kill('SIGCONT');
+        w.child.kill('SIGKILL');
+      }
+    }
+    await Promise.all(workers.map((w) => w.done));
+    await db.end();
+    await dropSchema(schema);
+  });
+
+  it('kill -9 of the worker running a task: the task finishes on another worker as a new attempt, and the run succeeds', async () => {
+    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name);
+    const file = workflow(`name: slow\nconcurrency: 8\ntasks:\n  - id: slow\n    command: sleep 1.5; echo slow done\n  - id: after\n    depends_on: [slow]\n    command: echo after\n`);
+    const run = submit(file);
+    const victim = await holderOf('slow');
+    victim.child.kill('SIGKILL');
+    const result = await run.done;
+    expect(result.status, run.output()).toBe(0);
+    const summary = JSON.parse(result.stdout) as { run_id: string; status: string };
+    expect(summary.status).toBe('succeeded');
+    const log = await events(summary.run_id);
+    checkLog(log, ['slow', 'after']);
+    expect(log.filter((e) => e.task === 'slow').map((e) => `${e.type}${e.attempt ?? ''}`)).toEqual(['TaskReady', 'TaskStarted1', 'TaskInterrupted1', 'TaskStarted2', 'TaskSucceeded2']);
+    // The killed worker's claim ran out by the database's clock; it ran nothing more.
+    expect(await q(`SELECT * FROM "${schema}".work`)).toEqual([]);
+  });
+
+  it('SIGSTOP past the lease, then SIGCONT: the stopped worker’s late result is refused, it notices and moves on', async () => {
+    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name);
+    const file = workflow(`name: stopped\ntasks:\n  - id: slow\n    command: sleep 1; echo slow done\n`);
+    const run = submit(file);
+    const victim = await holderOf('slow');
+    victim.child.kill('SIGSTOP');
+    const result = await run.done;
+    expect(result.status, run.output()).toBe(0);
+    const runId = (JSON.parse(result.stdout) as { run_id: string }).run_id;
+    victim.child.kill('SIGCONT');
+    // Back, it finds its claim gone: its result is dropped (or its task stopped), nothing recorded.
+    await waitFor(async () => /dropped 1 result|no longer held/.test(victim.output()), 'the stopped worker to notice', 15_000);
+    const log = await events(runId);
+    checkLog(log, ['slow']);
+    expect(log.filter((e) => e.type === 'TaskInterrupted').length).toBeGreaterThanOrEqual(1);
+    // And it goes on working.
+    const next = submit(workflow(`name: again\ntasks:\n${Array.from({ length: 12 }, (_, i) => `  - id: t${i}\n    command: echo ${i}\n`).join('')}`));
+    expect((await next.done).status, next.output()).toBe(0);
+  });
+
+  it('SIGTERM gives back what the worker holds at once: another worker runs it, and the stopped one exits 0', async () => {
+    const first = startWorker('w1', 2);
+    const file = workflow(`name: handed\ntasks:\n  - id: slow\n    command: sleep 1; echo slow done\n`);
+    const run = submit(file);
+    await holderOf('slow');
+    first.child.kill('SIGTERM');
+    expect((await first.done).status, first.output()).toBe(0);
+    // No lease had to run out: the item and the run went back to the queue.
+    const began = Date.now();
+    startWorker('w2', 2);
+    const result = await run.done;
+    expect(result.status, run.output()).toBe(0);
+    expect(Date.now() - began).toBeLessThan(LEASE_S * 1000 + 5_000);
+    checkLog(await events((JSON.parse(result.stdout) as { run_id: string }).run_id), ['slow']);
+  });
+
+  it('300 tasks over four workers, two of them killed on the way and one started again: every task recorded exactly once', async () => {
+    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name, 8);
+    const tasks = Array.from({ length: 300 }, (_, i) => `t${i}`);
+    const file = workflow(`name: many\nconcurrency: 64\ntasks:\n${tasks.map((t, i) => `  - id: ${t}\n    command: sleep 0.0${i % 5}\n`).join('')}`);
+    const run = submit(file);
+    await waitFor(async () => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".events WHERE type = 'TaskSucceeded'`))[0].n) >= 50, '50 tasks done');
+    workers[0].child.kill('SIGKILL');
+    await waitFor(async () => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".events WHERE type = 'TaskSucceeded'`))[0].n) >= 150, '150 tasks done');
+    workers[1].child.kill('SIGKILL');
+    startWorker('w5', 8);
+    const result = await run.done;
+    expect(result.status, run.output()).toBe(0);
+    const runId = (JSON.parse(result.stdout) as { run_id: string }).run_id;
+    checkLog(await events(runId), tasks);
+  });
+});
