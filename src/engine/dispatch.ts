@@ -96,17 +96,20 @@ export class Dispatch {
   }
 
   /**
-   * Records what came back since the last look: results, lost claims, and items of
-   * attempts no longer running (taken out). Cheap when nothing woke it.
+   * Records what came back since the last look: the results of the run's items when a
+   * worker woke the driver, and, every LOST_CHECK_MS, lost claims and items of attempts no
+   * longer running (taken out). Cheap when nothing woke it.
    */
   async collect(): Promise<void> {
     const now = Date.now();
-    if (!this.due && now - this.lastLook < LOST_CHECK_MS) return;
+    const fullLook = now - this.lastLook >= LOST_CHECK_MS;
+    if (!this.due && !fullLook) return;
     if (this.inFlight.size === 0 && !this.due) return;
     this.due = false;
-    this.lastLook = now;
     const { store, state, scheduler, scopes, session } = this.run;
-    for (const item of await store.work.ofRun(state.runId)) {
+    if (fullLook) this.lastLook = now;
+    const items = fullLook ? await store.work.ofRun(state.runId) : await store.work.results(state.runId);
+    for (const item of items) {
       const attempt = this.inFlight.get(item.task);
       if (attempt !== item.attempt) {
         session.consume(item.id);

@@ -1,5 +1,5 @@
 /**
- * Waiting on the work queue (store/work.ts) by key, for the memory and SQLite stores: a
+ * Waiting on the work queue (store/work.ts) by key, for every store: a
  * worker waits on the queues it serves, a driver on its run. A write of this process wakes
  * the waiters of its keys at once. A store shared with other processes (SQLite) also gives
  * a cheap sign that another one wrote (its data_version), looked at every
@@ -17,6 +17,11 @@ export class WorkWaiters {
     if (set === undefined) return;
     this.waiting.delete(key);
     for (const wake of set) wake();
+  }
+
+  /** Anything may have changed (a store lost sight of other processes for a while): every waiter looks again. */
+  notifyAll(): void {
+    for (const key of [...this.waiting.keys()]) this.notify(key);
   }
 
   /** Until a notify of one of `keys`, a write elsewhere (when `changedElsewhere` is given), the timeout or the signal. */

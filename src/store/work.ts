@@ -119,8 +119,10 @@ export interface WorkQueue {
   complete(worker: string, results: ReadonlyArray<WorkClaim & { result: WorkResult }>): Promise<{ accepted: number[]; refused: number[] }>;
   /** Puts claims `worker` holds back to ready, unrun (a worker shutting down); their fence stays. */
   release(worker: string, claims: readonly WorkClaim[]): Promise<void>;
-  /** The items of a run, oldest first: what its driver looks at for results and lost claims. */
+  /** The items of a run, oldest first: what its driver looks at for lost claims and leftovers. */
   ofRun(runId: string): Promise<WorkRecord[]>;
+  /** The run's items that are done, oldest first: what its driver records when a worker wakes it (cheaper than ofRun). */
+  results(runId: string): Promise<WorkRecord[]>;
   /** Items waiting or running, by queue: `baton workers`' view of the queue. */
   depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>>;
   /**

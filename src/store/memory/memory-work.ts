@@ -98,6 +98,10 @@ export class MemoryWorkQueue implements WorkQueue {
     for (const queue of queues) this.forWork.notify(queue);
   }
 
+  async results(runId: string): Promise<WorkRecord[]> {
+    return (await this.ofRun(runId)).filter((item) => item.state === 'done');
+  }
+
   async ofRun(runId: string): Promise<WorkRecord[]> {
     const now = Date.now();
     return [...this.items.values()].filter((item) => item.run_id === runId).map((item) => read(item, now));

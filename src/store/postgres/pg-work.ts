@@ -8,6 +8,7 @@
  * its own timeout, in case a notification was lost.
  */
 import type { WaitOptions } from '../event-waits.js';
+import { WorkWaiters } from '../work-waiters.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkQueue, WorkRecord, WorkResult, WorkState } from '../work.js';
 import type { PgDatabase } from './driver.js';
@@ -38,44 +39,10 @@ interface WorkerRow extends Omit<WorkerRecord, 'namespaces'> {
   namespaces: string[] | null;
 }
 
-/** Wakes waiters by key: a queue's workers, a run's driver. */
-class Wakers {
-  private readonly waiting = new Map<string, Set<() => void>>();
-
-  wake(key: string): void {
-    const set = this.waiting.get(key);
-    if (set === undefined) return;
-    this.waiting.delete(key);
-    for (const done of set) done();
-  }
-
-  wakeAll(): void {
-    for (const key of [...this.waiting.keys()]) this.wake(key);
-  }
-
-  wait(keys: readonly string[], options: WaitOptions): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', done);
-        for (const key of keys) this.waiting.get(key)?.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, options.timeoutMs));
-      if (options.signal?.aborted) return done();
-      options.signal?.addEventListener('abort', done, { once: true });
-      for (const key of keys) {
-        let set = this.waiting.get(key);
-        if (set === undefined) this.waiting.set(key, (set = new Set()));
-        set.add(done);
-      }
-    });
-  }
-}
-
 export class PgWorkQueue implements WorkQueue {
-  private readonly work = new Wakers();
-  private readonly results = new Wakers();
+  /** This process's waiting workers by queue, and drivers by run. */
+  private readonly forWork = new WorkWaiters();
+  private readonly forResults = new WorkWaiters();
   private listening?: Promise<unknown>;
 
   constructor(
@@ -109,6 +76,10 @@ export class PgWorkQueue implements WorkQueue {
     await this.db.query(q('release'), [worker, claims.map((c) => c.id), claims.map((c) => c.fence)]);
   }
 
+  async results(runId: string): Promise<WorkRecord[]> {
+    return (await this.db.query<WorkRow>(q('results'), [runId])).map(toRecord);
+  }
+
   async ofRun(runId: string): Promise<WorkRecord[]> {
     return (await this.db.query<WorkRow>(q('ofRun'), [runId])).map(toRecord);
   }
@@ -119,19 +90,19 @@ export class PgWorkQueue implements WorkQueue {
 
   async waitForWork(queues: readonly string[], options: WaitOptions): Promise<void> {
     await this.listen();
-    return this.work.wait(queues, options);
+    return this.forWork.wait(queues, options);
   }
 
   async waitForResults(runId: string, options: WaitOptions): Promise<void> {
     await this.listen();
-    return this.results.wait([runId], options);
+    return this.forResults.wait([runId], options);
   }
 
   /** One subscription per channel, for every waiter of this process; '' (a reconnect) wakes them all. */
   private listen(): Promise<unknown> {
     this.listening ??= Promise.all([
-      this.notifier.subscribe('baton_work', (queue) => (queue === '' ? this.work.wakeAll() : this.work.wake(queue))),
-      this.notifier.subscribe('baton_done', (runId) => (runId === '' ? this.results.wakeAll() : this.results.wake(runId))),
+      this.notifier.subscribe('baton_work', (queue) => (queue === '' ? this.forWork.notifyAll() : this.forWork.notify(queue))),
+      this.notifier.subscribe('baton_done', (runId) => (runId === '' ? this.forResults.notifyAll() : this.forResults.notify(runId))),
     ]);
     return this.listening;
   }

@@ -47,6 +47,10 @@ WITH back AS (
 )
 SELECT pg_notify('baton_work', queue) FROM (SELECT DISTINCT queue FROM back) AS queues;
 
+-- name: results
+-- The run's done items, through work_done.
+SELECT *, false AS lost FROM work WHERE run_id = $1 AND state = 'done' ORDER BY id;
+
 -- name: ofRun
 SELECT *, (state = 'claimed' AND lease_until < baton_now()) AS lost FROM work WHERE run_id = $1 ORDER BY id;
 

@@ -148,6 +148,13 @@ export class SqliteWorkQueue implements WorkQueue {
     for (const queue of queues) this.forWork.notify(queue);
   }
 
+  async results(runId: string): Promise<WorkRecord[]> {
+    return this.guard(() => {
+      const now = Date.now();
+      return (this.q.results.all(runId) as WorkRow[]).map((row) => toRecord(row, now, this.file));
+    });
+  }
+
   async ofRun(runId: string): Promise<WorkRecord[]> {
     return this.guard(() => {
       const now = Date.now();

@@ -46,6 +46,10 @@ UPDATE work SET state = 'ready', lease_until = NULL, claimed_at = NULL
 WHERE id = ? AND fence = ? AND worker = ? AND state = 'claimed'
 RETURNING queue;
 
+-- name: results
+-- run_id: the run's done items (the work_done index).
+SELECT *, 0 AS lost FROM work WHERE run_id = ? AND state = 'done' ORDER BY id;
+
 -- name: ofRun
 -- now, run_id
 SELECT *, (state = 'claimed' AND lease_until < ?) AS lost FROM work WHERE run_id = ? ORDER BY id;

@@ -28,8 +28,9 @@ CREATE TABLE work (
 );
 -- Claims: the ready items of a queue, oldest first.
 CREATE INDEX work_ready ON work (queue, id) WHERE state = 'ready';
--- A driver's look at its run's items.
+-- A driver's look at its run's items, and at the results of its run.
 CREATE INDEX work_by_run ON work (run_id, id);
+CREATE INDEX work_done ON work (run_id, id) WHERE state = 'done';
 
 -- What each worker last said of itself (WorkQueue.beat), by the database's clock.
 CREATE TABLE workers (

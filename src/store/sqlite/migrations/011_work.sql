@@ -29,8 +29,9 @@ CREATE TABLE work (
 );
 -- Claims: the ready items of a queue, oldest first.
 CREATE INDEX work_for_claim ON work (state, queue, id);
--- A driver's look at its run's items.
+-- A driver's look at its run's items, and at the results of its run.
 CREATE INDEX work_by_run ON work (run_id, id);
+CREATE INDEX work_done ON work (run_id, id) WHERE state = 'done';
 
 -- What each worker last said of itself (WorkQueue.beat), by the clock of the process that
 -- wrote it. queues and namespaces are JSON arrays.
