@@ -37,6 +37,8 @@ async function cancelSubmitted(options: SubmitOptions, runId: string): Promise<v
 
 /** When a run no worker took is worth a word. */
 const NO_WORKER_MS = 3_000;
+/** Looks in a row that may find the store unreachable before following gives up (about a minute of back-off). */
+const MAX_UNREACHABLE = 15;
 /** Longest wait for events before looking again (signals are seen at once regardless). */
 const LOOK_MS = 1_000;
 
@@ -56,6 +58,7 @@ export async function submitAndFollow(options: SubmitOptions): Promise<RunResult
   const submitted = Date.now();
   let told = false;
   let cancelAsked = false;
+  let unreachable = 0;
   const stop = options.interrupt;
   while (!FINISHED_RUN_STATUSES.has(state.status)) {
     if (stop?.aborted) {
@@ -73,7 +76,14 @@ export async function submitAndFollow(options: SubmitOptions): Promise<RunResult
       }
     }
     const signals = [options.signal, stop].filter((s): s is AbortSignal => s !== undefined && !s.aborted);
-    take(await store.runs.waitForEvents(runId, seq, { timeoutMs: LOOK_MS, ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}) }));
+    try {
+      take(await store.runs.waitForEvents(runId, seq, { timeoutMs: LOOK_MS, ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}) }));
+      unreachable = 0;
+    } catch (err) {
+      // The database is away (a restart, a network cut): the run goes on, and so does following it.
+      if (errorCode(err) !== 'STORE_UNAVAILABLE' || ++unreachable > MAX_UNREACHABLE) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** unreachable, 5_000)));
+    }
   }
   return { runId, state };
 }
