@@ -180,6 +180,16 @@ export function workContract(makeStore: MakeStore): void {
     expect((await store().runs.claimNextRun(me, T0, { queues: ['gpu'], leaseMs: 60_000 }))?.id).toBe('R3');
   });
 
+  it('gives a worker a waiting run only once one of its timers is due', async () => {
+    await runWithWork(store(), 'R1', []);
+    const at = Date.now();
+    const waits = (until: number): TimedEvent => ({ type: 'RunWaiting', waits: [{ task: 'nap', kind: 'sleep', until }], at } as TimedEvent);
+    await store().runs.append('R1', [waits(at + 60_000)]);
+    expect(await store().runs.claimNextRun(me, at, { queues: ['default'], leaseMs: 60_000 })).toBeUndefined();
+    await store().runs.append('R1', [waits(at - 1)]);
+    expect((await store().runs.claimNextRun(me, at, { queues: ['default'], leaseMs: 60_000 }))?.id).toBe('R1');
+  });
+
   it("gives a worker a run whose driver's lease ran out, with a higher fence, and never a finished one", async () => {
     await runWithWork(store(), 'R1', []);
     await runWithWork(store(), 'R2', []);

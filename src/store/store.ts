@@ -216,9 +216,9 @@ export interface RunStore {
    */
   heartbeat(runId: string, owner: RunOwner, at: number, leaseMs?: number): Promise<RunRecord>;
   /**
-   * Claims, for a worker, one unfinished run that workers drive (RunRecord.queue in
-   * `queues`, its namespace in `namespaces` when given) and that nobody holds, or whose
-   * holder's lease ran out by the store's clock: oldest first, as claimRun claims it (the
+   * Claims, for a worker, one run that workers drive (RunRecord.queue in `queues`, its
+   * namespace in `namespaces` when given), pending or running, or waiting with a timer due
+   * (store/timers.ts), that nobody holds, or whose holder's lease ran out by the store's clock: oldest first, as claimRun claims it (the
    * fence raised, the lease `leaseMs` from now). Of several workers claiming at once, each
    * run goes to one. Undefined when there is none.
    */

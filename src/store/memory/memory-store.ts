@@ -164,7 +164,8 @@ export class MemoryRunStore implements RunStore {
     for (const { record } of this.runs.values()) {
       if (record.queue === undefined || !options.queues.includes(record.queue)) continue;
       if (options.namespaces !== undefined && !options.namespaces.includes(record.namespace)) continue;
-      if ((record.status !== 'pending' && record.status !== 'running') || (record.owner && !leaseExpired(record, at))) continue;
+      const due = record.status === 'waiting' && this.timers.dueFor(record.id, at);
+      if ((record.status !== 'pending' && record.status !== 'running' && !due) || (record.owner && !leaseExpired(record, at))) continue;
       if (next === undefined || record.created_at < next.created_at || (record.created_at === next.created_at && record.id < next.id)) next = record;
     }
     if (next === undefined) return undefined;

@@ -11,6 +11,12 @@ export class MemoryTimers implements TimerStore {
   private readonly byRun = new Map<string, Map<string, Timer>>();
 
   /** The run has a retry timer for this task. */
+  /** The run has a timer due at `at`. */
+  dueFor(runId: string, at: number): boolean {
+    for (const timer of this.byRun.get(runId)?.values() ?? []) if (timer.due_at <= at) return true;
+    return false;
+  }
+
   hasRetry(runId: string, task: string): boolean {
     return this.byRun.get(runId)?.has(`retry\0${task}`) ?? false;
   }

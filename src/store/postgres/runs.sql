@@ -191,10 +191,12 @@ UPDATE runs SET priority = $1, concurrency_key = $2, concurrency_limit = $3, que
 -- queues, namespaces (NULL: any), owner_host, owner_pid, owner_started_at, heartbeat_at,
 -- lease ms. The oldest unfinished run of those queues that nobody holds (or whose holder's
 -- lease ran out), claimed as claimRun claims: SKIP LOCKED, so each goes to one worker.
+-- Pending or running, or waiting with a timer due (a code run's sleep, a wait's timeout).
 WITH next AS (
   SELECT id FROM runs
   WHERE queue = ANY($1::text[]) AND ($2::text[] IS NULL OR namespace = ANY($2::text[]))
-    AND status IN ('pending', 'running')
+    AND (status IN ('pending', 'running')
+         OR (status = 'waiting' AND EXISTS (SELECT 1 FROM timers WHERE timers.run_id = runs.id AND timers.due_at <= baton_now())))
     AND (owner_host IS NULL OR lease_until IS NULL OR lease_until < baton_now())
   ORDER BY created_at, id
   LIMIT 1

@@ -90,11 +90,13 @@ UPDATE runs SET owner_host = ?, owner_pid = ?, owner_started_at = ?, heartbeat_a
 
 -- name: nextRunForWorkers
 -- queues (JSON array), namespaces (JSON array, NULL: any), at. The oldest unfinished run of
--- those queues that nobody holds, or whose holder's lease ran out at `at` (runs_for_workers).
+-- those queues that nobody holds, or whose holder's lease ran out at `at` (runs_for_workers):
+-- pending or running, or waiting with a timer due (a code run's sleep, a wait's timeout).
 SELECT id FROM runs
 WHERE queue IN (SELECT value FROM json_each(@queues))
   AND (@namespaces IS NULL OR namespace IN (SELECT value FROM json_each(@namespaces)))
-  AND status IN ('pending', 'running')
+  AND (status IN ('pending', 'running')
+       OR (status = 'waiting' AND EXISTS (SELECT 1 FROM timers WHERE timers.run_id = runs.id AND timers.due_at <= @at)))
   AND (owner_host IS NULL OR lease_until IS NULL OR lease_until < @at)
 ORDER BY created_at, id
 LIMIT 1;
