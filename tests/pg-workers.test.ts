@@ -10,7 +10,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { batonAsync, tempDir } from './helpers.js';
+import { baton, batonAsync, tempDir } from './helpers.js';
 import { loadPg } from '../src/store/postgres/driver.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import { describePostgres, dropSchema, freshSchema, PG_TEST_URL, schemaUrl } from '../src/store/postgres/test-postgres.js';
@@ -160,6 +160,27 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
     expect(result.status, run.output()).toBe(0);
     expect(Date.now() - began).toBeLessThan(LEASE_S * 1000 + 5_000);
     checkLog(await events((JSON.parse(result.stdout) as { run_id: string }).run_id), ['slow']);
+  });
+
+  it('baton workers lists the live workers and the queue; a worker refuses a memory store; --local drives a run here', async () => {
+    startWorker('w1');
+    startWorker('w2', 8);
+    await waitFor(async () => (await q(`SELECT name FROM "${schema}".workers`)).length === 2, 'two workers to report');
+    const listed = baton(['workers', '--store', url, '--json'], { cwd: dir });
+    expect(listed.status, listed.stderr).toBe(0);
+    const view = JSON.parse(listed.stdout) as { workers: Array<{ name: string; concurrency: number; queues: string[] }>; queues: unknown[] };
+    expect(view.workers.map((w) => [w.name, w.concurrency, w.queues])).toEqual([
+      ['w1', 4, ['default']],
+      ['w2', 8, ['default']],
+    ]);
+    expect(baton(['workers', '--store', url], { cwd: dir }).stdout).toMatch(/^WORKER +HOST +PID +QUEUES +TASKS +RUNS +SEEN\nw1 /);
+    const memory = baton(['worker', '--store', 'memory'], { cwd: dir });
+    expect(memory.status).toBe(2);
+    expect(memory.stderr).toContain('WORKER_MEMORY_STORE');
+    const local = baton(['run', workflow('name: here\ntasks:\n  - id: a\n    command: echo here\n'), '--store', url, '--local', '--json'], { cwd: dir });
+    expect(local.status, local.stderr).toBe(0);
+    const runId = (JSON.parse(local.stdout) as { run_id: string }).run_id;
+    expect((await q<{ queue: string | null }>(`SELECT queue FROM "${schema}".runs WHERE id = $1`, [runId]))[0].queue).toBeNull();
   });
 
   it('300 tasks over four workers, two of them killed on the way and one started again: every task recorded exactly once', async () => {
