@@ -12,6 +12,7 @@ import { auditingStart, cliPrincipal } from './audit.js';
 import { driveExtras } from './code-run.js';
 import { cliAdmission } from './queue.js';
 import { isPostgresUrl } from '../store/open.js';
+import { DEFAULT_QUEUE } from '../store/work.js';
 
 export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   input?: string[];
@@ -63,7 +64,7 @@ export async function driveNewRun(
     // Its turn in the run queue: the key's and the store's limits, as baton serve honours them.
     const admission = cliAdmission(store, flags.priority);
     const who = cliPrincipal(flags);
-    const queue = workersQueue(flags, store.location);
+    const queue = workersQueue(flags, store.location, workflow.queue);
     if (queue !== undefined) {
       const { submitAndFollow } = await import('../runs/submit.js');
       const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -113,10 +114,12 @@ export async function driveNewRun(
 
 /**
  * The queue whose workers drive the new run, or undefined to drive it here: a run on a
- * PostgreSQL store goes to the workers (of `--queue`, else `default`) unless `--local`;
- * on another store only `--queue` sends it to them (several workers on one SQLite file).
+ * PostgreSQL store goes to the workers (of `--queue`, else the workflow's `queue:`, else
+ * `default`) unless `--local`; on another store only `--queue` sends it to them (several
+ * workers on one SQLite file): a workflow's `queue:` names the queue, it does not by
+ * itself take the run away from this process.
  */
-function workersQueue(flags: NewRunFlags, location: string): string | undefined {
+function workersQueue(flags: NewRunFlags, location: string, workflowQueue: string | undefined): string | undefined {
   if (flags.local && flags.queue !== undefined) {
     throw new BatonError('CLI_USAGE', '--local drives the run here, --queue leaves it to workers: give one of them', { details: { flag: '--queue' } });
   }
@@ -125,7 +128,7 @@ function workersQueue(flags: NewRunFlags, location: string): string | undefined 
     if (location === 'memory') throw new BatonError('CLI_USAGE', '--queue leaves the run to workers, which cannot see a memory store: use a shared store (postgres://..., or a SQLite file)', { details: { flag: '--queue' } });
     return flags.queue;
   }
-  return isPostgresUrl(location) ? 'default' : undefined;
+  return isPostgresUrl(location) ? (workflowQueue ?? DEFAULT_QUEUE) : undefined;
 }
 
 /** A run id given with `--run-id`: a ULID (26 characters of Crockford base32), as baton makes them. */

@@ -65,8 +65,8 @@ export class Dispatch {
     const { state, session } = this.run;
     const attempt = state.task(key).attempt;
     this.inFlight.set(key, attempt);
-    const spec = state.nodes.get(key)!.spec as LeafTask & { queue?: string };
-    session.enqueue({ run_id: state.runId, task: key, attempt, queue: spec.queue ?? state.workersQueue ?? DEFAULT_QUEUE, namespace: state.namespace });
+    const spec = state.nodes.get(key)!.spec as LeafTask;
+    session.enqueue({ run_id: state.runId, task: key, attempt, queue: spec.queue ?? state.plan.workflow.queue ?? state.workersQueue ?? DEFAULT_QUEUE, namespace: state.namespace });
     this.watch();
   }
 

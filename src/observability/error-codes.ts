@@ -140,6 +140,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // a task's `resources` naming a pool baton.config.yaml does not have, or more than it has
     'SPEC_UNKNOWN_RESOURCE',
     'SPEC_RESOURCE_OVER_CAPACITY',
+    // a `queue:` (of a task or the workflow) that is not 1-64 letters, digits, - _ .
+    'SPEC_BAD_QUEUE',
     'SPEC_UNKNOWN_FIELD',
     'SPEC_UNKNOWN_STAGE',
     'SPEC_UNKNOWN_TASK',

@@ -55,6 +55,13 @@ export interface TaskBase {
   cwd?: string;
   /** Pools (baton.config.yaml `resources:`) it holds while an attempt runs: pool -> amount. Leaf tasks only; none when absent. */
   resources?: Record<string, number>;
+  /**
+   * The work queue its attempts wait in when workers drive the run: only workers
+   * subscribed to it (`baton worker --queues gpu`) run them. On a composite it is the
+   * default of the tasks inside, which normalization copies into those that name none.
+   * Default: the workflow's `queue`, else the run's.
+   */
+  queue?: string;
 }
 
 export interface ShellTask extends TaskBase {
@@ -227,6 +234,12 @@ export interface Workflow {
   callbacks: string[];
   /** Whole-run time limit. */
   timeout?: Duration;
+  /**
+   * The work queue of its tasks that name none (ahead of the run's own queue), and the
+   * queue `baton run` submits a run to when `--queue` names none. Default: none (tasks go
+   * to the run's queue, else `default`).
+   */
+  queue?: string;
   /**
    * Tasks running at once by default (`concurrency: {tasks: N}`, or the older `concurrency:
    * N`); the --concurrency flag wins.

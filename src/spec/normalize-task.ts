@@ -42,7 +42,7 @@ export interface TaskContext extends LeafContext {
   pools?: Readonly<Record<string, number>>;
 }
 
-const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'parallel'];
+const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel'];
 const TYPE_FIELDS: Record<TaskType, string[]> = {
   shell: ['command', 'shell', 'resources'],
   http: ['method', 'url', 'headers', 'body', 'data', 'auth', 'expect_status', 'resources'],
@@ -183,7 +183,7 @@ function checkFields(raw: RawMap, type: TaskType, rep: Reporter): void {
   }
 }
 
-function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: { slot: Slot; genId?: string; index: number }): TaskBase {
+function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: { slot: Slot; parent?: TaskNode; genId?: string; index: number }): TaskBase {
   const { rep } = ctx;
   let id = str(raw, 'id');
   const explicit = id !== undefined;
@@ -245,5 +245,16 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
   // A composite holds nothing itself (checkFields says so): its tasks do.
   const resources = type === 'parallel' || type === 'loop' || type === 'conditional' ? undefined : resourcesOf(raw, rep, ctx.pools);
   if (resources !== undefined) base.resources = resources;
+  const queue = queueOf(raw, at.parent);
+  if (queue !== undefined) base.queue = queue;
   return base;
+}
+
+/**
+ * A task's own `queue`, else that of the nearest composite around it: on a composite it is
+ * the default of the tasks inside, so a loop's iterations and a conditional's branch carry it
+ * as they are made. (The schema has checked the name.)
+ */
+function queueOf(raw: RawMap, parent: TaskNode | undefined): string | undefined {
+  return str(raw, 'queue') ?? (parent === undefined ? undefined : queueOf(parent.raw, parent.parent));
 }

@@ -65,6 +65,8 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   const timeout = durationOf(raw.timeout, 's');
   if (timeout === 0) rep.error('SPEC_INVALID_VALUE', 'a timeout must be more than 0', rep.value(raw, 'timeout'));
   if (timeout !== undefined && timeout > 0) workflow.timeout = timeout;
+  const queue = str(raw, 'queue');
+  if (queue !== undefined) workflow.queue = queue;
   if (Array.isArray(raw.secrets)) {
     const secrets = raw.secrets.filter((name): name is string => typeof name === 'string');
     if (secrets.length > 0) workflow.secrets = [...new Set(secrets)];

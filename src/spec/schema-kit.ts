@@ -55,6 +55,22 @@ export function duration(description: string, bareUnit: 'ms' | 's') {
     .describe(`${description} A number is in ${bare}; or a string such as 500ms, 30s, 5m, 1h, 1h30m.`);
 }
 
+/** What a work queue may be called in a workflow file: 1-64 letters, digits, `-`, `_`, `.` (safe in a flag, a log line, a URL). */
+export const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A `queue:` field; a name it does not allow is SPEC_BAD_QUEUE, saying which rule it breaks. */
+export const queueName = (description: string) =>
+  z
+    .string(expected('expected a queue name'))
+    .regex(QUEUE_NAME, { error: (issue) => `[SPEC_BAD_QUEUE] ${badQueue(String(issue.input))}` })
+    .describe(description);
+
+function badQueue(name: string): string {
+  if (name === '') return 'a queue name cannot be empty';
+  if (name.length > 64) return `a queue name has at most 64 characters; '${name.slice(0, 20)}...' has ${name.length}`;
+  return `'${name}' is not a queue name: use letters, digits, -, _ and . (gpu, build.linux-x64)`;
+}
+
 /** One id or a list of ids. */
 export const idList = (description: string) =>
   z

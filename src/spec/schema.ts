@@ -5,7 +5,7 @@
  * union of per-type schemas would give.
  */
 import { z } from 'zod';
-import { bool, duration, envMap, expected, idList, positiveInt, str, strict, stringMap } from './schema-kit.js';
+import { bool, duration, envMap, expected, idList, positiveInt, queueName, str, strict, stringMap } from './schema-kit.js';
 
 export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
@@ -74,6 +74,9 @@ const leafFields = {
   resources: z
     .union([z.string(), z.array(z.string(expected('expected a pool name'))), z.record(z.string(), z.number().int().positive({ error: 'an amount is a whole number, at least 1' }))], expected('expected a list of pool names, or a mapping of pool name: amount'))
     .describe("Pools of baton.config.yaml's `resources:` the task holds while it runs, all taken at once: a list (one of each) or pool: amount. Leaf tasks only."),
+  queue: queueName(
+    "The work queue its attempts wait in when workers drive the run: workers subscribed to it run them (`baton worker --queues gpu`). On a parallel, loop or conditional: the default of the tasks inside. 1-64 letters, digits, - _ . Default: the workflow's queue, else the run's.",
+  ),
 };
 
 const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, schema]) => [key, schema.optional()])) as {
@@ -154,6 +157,9 @@ export const WorkflowFile = strict({
     .describe('What a successful run gives back (a skill\'s outputs to its caller): name -> template, e.g. "${ tasks.check.outputs.status }". Evaluated when every task has ended.'),
   tasks: z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a workflow needs at least one task' }).describe('The tasks, in any order; depends_on sets the order.'),
   timeout: duration('Time limit of the whole run.', 's'),
+  queue: queueName(
+    "The work queue of the tasks that name none, and the queue `baton run` submits a run to when workers drive it and --queue names none (docs/postgres.md). 1-64 letters, digits, - _ . Default: the run's queue, else default.",
+  ),
   concurrency: z
     .union(
       [
