@@ -1,3 +1,4 @@
+import { QUEUE_NAME } from '../spec/queue-name.js';
 import { parseJson } from '../expr/safe-json.js';
 import { BatonError } from '../observability/errors.js';
 
@@ -43,4 +44,10 @@ export function parseEventData(text: string | undefined): unknown {
   } catch (err) {
     throw new BatonError('USAGE_BAD_DATA', `--data is not JSON: ${(err as Error).message} (quote it for the shell: --data '{"ok": true}')`, { cause: err });
   }
+}
+
+/** A queue name given on the command line, as workflow files write them (SPEC_BAD_QUEUE there); CLI_USAGE otherwise. */
+export function checkQueueName(queue: string, flag: string): string {
+  if (QUEUE_NAME.test(queue)) return queue;
+  throw new BatonError('CLI_USAGE', `${flag} ${JSON.stringify(queue)} is not a queue name: use 1 to 64 letters, digits, -, _ and . (gpu, build.linux-x64)`, { details: { flag } });
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runWorkflow, type RunOptions } from '../engine/runner.js';
 import { currentOwner } from '../store/ownership.js';
-import { parsePairs, parsePositiveInt } from './args.js';
+import { checkQueueName, parsePairs, parsePositiveInt } from './args.js';
 import { BatonError } from '../observability/errors.js';
 import { parseDuration } from '../spec/duration.js';
 import { driveRun, type ViewFlags } from './drive.js';
@@ -125,6 +125,7 @@ function workersQueue(flags: NewRunFlags, location: string, workflowQueue: strin
   }
   if (flags.local) return undefined;
   if (flags.queue !== undefined) {
+    checkQueueName(flags.queue, '--queue');
     if (location === 'memory') throw new BatonError('CLI_USAGE', '--queue leaves the run to workers, which cannot see a memory store: use a shared store (postgres://..., or a SQLite file)', { details: { flag: '--queue' } });
     return flags.queue;
   }

@@ -138,7 +138,8 @@ export class RunSession {
     try {
       if (this.options.signal?.aborted) driver.cancel('cancelled by the user');
       if (this.options.interrupt?.aborted) onInterrupt();
-      await driver.prepare?.();
+      // Only a driver that must read first waits here: the others begin in the same tick, as before.
+      if (driver.prepare) await driver.prepare();
       driver.begin();
       await driver.loop();
     } catch (err) {

@@ -47,6 +47,8 @@ export interface WorkerOptions {
 
 /** Longest sleep while idle: the poll behind the notifications. */
 const IDLE_POLL_MS = 1_000;
+/** While busy, how often the worker looks for runs to drive. */
+const RUN_LOOK_MS = 250;
 /** How often the worker reports itself (WorkQueue.beat). */
 const BEAT_MS = 2_000;
 /** Results waiting to be completed are sent after this long, or at COMPLETE_BATCH of them. */
@@ -138,10 +140,18 @@ export class Worker {
   private async run(): Promise<void> {
     const { store } = this.options;
     let failures = 0;
+    // Runs are looked for after every sleep (a notification may have been a new run), and
+    // while busy with work at most every RUN_LOOK_MS: not one more round trip per batch.
+    let lookForRuns = true;
+    let lastRunLook = 0;
     while (!this.stopping.signal.aborted) {
       let found = false;
       try {
-        found = (await this.claimRuns()) || found;
+        if (lookForRuns || Date.now() - lastRunLook >= RUN_LOOK_MS) {
+          lastRunLook = Date.now();
+          found = (await this.claimRuns()) || found;
+        }
+        lookForRuns = false;
         found = (await this.claimWork()) || found;
         failures = 0;
       } catch (err) {
@@ -153,8 +163,16 @@ export class Worker {
       }
       if (found) continue;
       // Idle, or every slot taken: sleep until work may be there, a slot frees, or the poll.
-      const idle = new Promise<void>((resolve) => (this.wake = resolve));
-      await Promise.race([idle, store.work.waitForWork(this.queues, { timeoutMs: IDLE_POLL_MS, signal: this.stopping.signal }).catch(() => this.sleep(IDLE_POLL_MS))]);
+      const slotFreed = new Promise<false>((resolve) => (this.wake = () => resolve(false)));
+      const done = new AbortController();
+      const notified = store.work
+        .waitForWork(this.queues, { timeoutMs: IDLE_POLL_MS, signal: AbortSignal.any([this.stopping.signal, done.signal]) })
+        .catch(() => this.sleep(IDLE_POLL_MS))
+        .then(() => !done.signal.aborted);
+      // Woken by the store (or its poll), not by a slot freeing: a run may be waiting.
+      lookForRuns = await Promise.race([slotFreed, notified]);
+      // The other wait ends here, rather than lingering until its timeout.
+      done.abort();
       this.wake = undefined;
     }
   }

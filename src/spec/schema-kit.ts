@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
+import { QUEUE_NAME } from './queue-name.js';
 
 // A workflow file is checked once per command: zod's JIT (which compiles each schema with
 // `new Function` on first use) costs more than it saves here, and baton allows no runtime
@@ -55,8 +56,7 @@ export function duration(description: string, bareUnit: 'ms' | 's') {
     .describe(`${description} A number is in ${bare}; or a string such as 500ms, 30s, 5m, 1h, 1h30m.`);
 }
 
-/** What a work queue may be called in a workflow file: 1-64 letters, digits, `-`, `_`, `.` (safe in a flag, a log line, a URL). */
-export const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+export { QUEUE_NAME } from './queue-name.js';
 
 /** A `queue:` field; a name it does not allow is SPEC_BAD_QUEUE, saying which rule it breaks. */
 export const queueName = (description: string) =>

@@ -6,7 +6,7 @@
 import { BatonError } from '../../observability/errors.js';
 import { killAllProcessGroups } from '../../executors/process-group.js';
 import { driveExtras } from '../../runs/drive-options.js';
-import { parsePositiveInt } from '../args.js';
+import { checkQueueName, parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 
@@ -40,7 +40,7 @@ export default async function worker(flags: WorkerFlags): Promise<number> {
     store,
     concurrency,
     leaseMs,
-    queues: listOption(flags.queues) ?? ['default'],
+    queues: (listOption(flags.queues) ?? ['default']).map((queue) => checkQueueName(queue, '--queues')),
     ...(namespaces ? { namespaces } : {}),
     ...(flags.name ? { name: flags.name } : {}),
     drive: driveExtras(),
