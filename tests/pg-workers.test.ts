@@ -173,7 +173,7 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
       ['w1', 4, ['default']],
       ['w2', 8, ['default']],
     ]);
-    expect(baton(['workers', '--store', url], { cwd: dir }).stdout).toMatch(/^WORKER +HOST +PID +QUEUES +TASKS +RUNS +SEEN\nw1 /);
+    expect(baton(['workers', '--store', url], { cwd: dir }).stdout).toMatch(/^WORKER +HOST +PID +QUEUES +TASKS +RUNS +SEEN +RUNNING\nw1 /);
     const memory = baton(['worker', '--store', 'memory'], { cwd: dir });
     expect(memory.status).toBe(2);
     expect(memory.stderr).toContain('WORKER_MEMORY_STORE');

@@ -60,6 +60,11 @@ export function workContract(makeStore: MakeStore): void {
       { queue: 'default', ready: 0, claimed: 1 },
       { queue: 'gpu', ready: 0, claimed: 2 },
     ]);
+    expect((await store().work.claimed()).map((w) => [w.worker, w.task])).toEqual([
+      ['w1', 'cpu'],
+      ['w1', 'gpu'],
+      ['w1', 'theirs'],
+    ]);
   });
 
   it('records the result of a live claim, and refuses one whose claim was released and taken again', async () => {

@@ -125,6 +125,8 @@ export interface WorkQueue {
   results(runId: string): Promise<WorkRecord[]>;
   /** Items waiting or running, by queue: `baton workers`' view of the queue. */
   depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>>;
+  /** The items claimed now, by worker then age: what each worker runs (`baton workers`). */
+  claimed(): Promise<WorkRecord[]>;
   /**
    * Resolves once an item may have been enqueued in one of `queues` (this process, or, on
    * PostgreSQL, any: LISTEN/NOTIFY), after `timeoutMs`, or when the signal fires.

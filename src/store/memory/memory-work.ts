@@ -130,6 +130,14 @@ export class MemoryWorkQueue implements WorkQueue {
     this.reports.set(worker.name, { ...structuredClone(worker), seen_at: Date.now() });
   }
 
+  async claimed(): Promise<WorkRecord[]> {
+    const now = Date.now();
+    return [...this.items.values()]
+      .filter((item) => item.state === 'claimed')
+      .sort((a, b) => ((a.worker ?? '') < (b.worker ?? '') ? -1 : (a.worker ?? '') > (b.worker ?? '') ? 1 : a.id - b.id))
+      .map((item) => read(item, now));
+  }
+
   async workers(withinMs: number): Promise<WorkerRecord[]> {
     const since = Date.now() - withinMs;
     return [...this.reports.values()]

@@ -88,6 +88,10 @@ export class PgWorkQueue implements WorkQueue {
     return this.db.query(q('depth'));
   }
 
+  async claimed(): Promise<WorkRecord[]> {
+    return (await this.db.query<WorkRow>(q('claimed'))).map(toRecord);
+  }
+
   async waitForWork(queues: readonly string[], options: WaitOptions): Promise<void> {
     await this.listen();
     return this.forWork.wait(queues, options);

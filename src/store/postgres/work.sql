@@ -59,6 +59,10 @@ SELECT queue, count(*) FILTER (WHERE state = 'ready')::int AS ready, count(*) FI
 FROM work WHERE state IN ('ready', 'claimed')
 GROUP BY queue ORDER BY queue;
 
+-- name: claimed
+-- What each worker runs, by worker then age.
+SELECT *, (lease_until < baton_now()) AS lost FROM work WHERE state = 'claimed' ORDER BY worker, id;
+
 -- name: beat
 -- name, host, pid, queues, namespaces, concurrency, started_at, running, driving
 INSERT INTO workers (name, host, pid, queues, namespaces, concurrency, started_at, running, driving, seen_at)

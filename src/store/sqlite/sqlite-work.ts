@@ -191,6 +191,13 @@ export class SqliteWorkQueue implements WorkQueue {
     );
   }
 
+  async claimed(): Promise<WorkRecord[]> {
+    return this.guard(() => {
+      const now = Date.now();
+      return (this.q.claimed.all(now) as WorkRow[]).map((row) => toRecord(row, now, this.file));
+    });
+  }
+
   async workers(withinMs: number): Promise<WorkerRecord[]> {
     return this.guard(() =>
       (this.q.workers.all(Date.now() - withinMs) as WorkerRow[]).map((row) => {

@@ -68,6 +68,10 @@ ON CONFLICT (name) DO UPDATE SET
   concurrency = excluded.concurrency, started_at = excluded.started_at, running = excluded.running,
   driving = excluded.driving, seen_at = excluded.seen_at;
 
+-- name: claimed
+-- now: what each worker runs, by worker then age.
+SELECT *, (lease_until < ?) AS lost FROM work WHERE state = 'claimed' ORDER BY worker, id;
+
 -- name: workers
 -- since
 SELECT * FROM workers WHERE seen_at >= ? ORDER BY name;
