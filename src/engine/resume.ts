@@ -2,7 +2,7 @@ import { stopLeftoverProcesses } from '../executors/leftovers.js';
 import type { Workflow } from '../spec/model.js';
 import type { CodeSnapshot, RunEvent, StoredEvent } from '../store/events.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
-import { isOwnerGone, ownerProcessGone } from '../store/ownership.js';
+import { isOwnerGone, ownerProcessGone, sameOwner } from '../store/ownership.js';
 import type { RunOwner, RunRecord, RunStore } from '../store/store.js';
 import { runNotFound } from '../store/errors.js';
 import type { Admission } from './admission.js';
@@ -64,20 +64,34 @@ export interface ContinueOptions extends DriveOptions {
    * then starts it (`baton resume`). Without: that is RUN_QUEUED.
    */
   admission?: Admission;
+  /**
+   * The run as `owner` already claimed it (a worker's RunStore.claimNextRun): it is not
+   * claimed again. Default: it is claimed here.
+   */
+  claimed?: RunRecord;
 }
 
 /** Claims a stored run, rebuilds it from its events and drives it to its end. */
 export async function continueStoredRun(options: ContinueOptions, mode: ContinueMode): Promise<RunResult> {
   const { store, runId, owner } = options;
   const now = options.now ?? Date.now;
-  const record = await store.runs.getRun(runId);
-  if (!record) throw runNotFound(runId);
   const canWait = options.admission?.wait !== undefined;
-  checkStatus(record, mode, canWait);
-  // The store checks the holder's lease by its own clock; this host adds whether the holder is a process here that is gone.
-  const claim = await store.runs.claimRun(runId, owner, now(), ownerProcessGone, options.leaseMs);
-  if (!claim.claimed) throw held(claim.record, now());
-  options = { ...options, fence: claim.record.fence };
+  let record = options.claimed;
+  // The previous owner's last sign of life, where its stretch of the run's time ends (unknown once claimed elsewhere).
+  let lastBeat: number | undefined;
+  if (record?.id !== runId || !sameOwner(record.owner, owner)) {
+    const before = await store.runs.getRun(runId);
+    if (!before) throw runNotFound(runId);
+    checkStatus(before, mode, canWait);
+    lastBeat = before.heartbeat_at;
+    // The store checks the holder's lease by its own clock; this host adds whether the holder is a process here that is gone.
+    const claim = await store.runs.claimRun(runId, owner, now(), ownerProcessGone, options.leaseMs);
+    if (!claim.claimed) throw held(claim.record, now());
+    record = { ...claim.record, status: before.status };
+  } else {
+    checkStatus(record, mode, canWait);
+  }
+  options = { ...options, fence: record.fence };
   try {
     // Read after claiming: nobody else appends from here on.
     const state = await loadRun(store.runs, runId);
@@ -124,7 +138,7 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       reopen,
       cancel: mode.kind === 'cancel' ? mode.reason : undefined,
       // The previous owner's last sign of life: the time after it is not the run's.
-      ranUntil: Math.max(record.heartbeat_at ?? 0, state.lastAt),
+      ranUntil: Math.max(lastBeat ?? 0, state.lastAt),
     });
   } catch (err) {
     await store.runs.releaseRun(runId, owner).catch(() => {});

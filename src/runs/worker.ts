@@ -22,7 +22,7 @@ import { continueStoredRun } from '../engine/resume.js';
 import { WorkRunner } from '../engine/work-runner.js';
 import { errorCode } from '../observability/errors.js';
 import { currentOwner } from '../store/ownership.js';
-import type { RunOwner, Store } from '../store/store.js';
+import type { RunOwner, RunRecord, Store } from '../store/store.js';
 import type { ClaimedWork, WorkClaim, WorkResult } from '../store/work.js';
 
 export interface WorkerOptions {
@@ -184,16 +184,17 @@ export class Worker {
       const record = await this.options.store.runs.claimNextRun(this.owner, Date.now(), { queues: this.queues, ...(this.options.namespaces ? { namespaces: this.options.namespaces } : {}), leaseMs: this.leaseMs });
       if (record === undefined) break;
       found = true;
-      this.driveRun(record.id);
+      this.driveRun(record);
     }
     return found;
   }
 
-  private driveRun(runId: string): void {
+  private driveRun(claimed: RunRecord): void {
+    const runId = claimed.id;
     const drive = (async () => {
       try {
         const { state } = await continueStoredRun(
-          { ...this.options.drive, store: this.options.store, runId, owner: this.owner, interrupt: this.interrupt.signal, leaseMs: this.leaseMs },
+          { ...this.options.drive, store: this.options.store, runId, owner: this.owner, claimed, interrupt: this.interrupt.signal, leaseMs: this.leaseMs },
           { kind: 'resume' },
         );
         this.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`);

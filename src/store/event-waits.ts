@@ -42,30 +42,48 @@ export class EventWaiters {
   async wait(runId: string, afterSeq: number, read: () => Promise<StoredEvent[]>, options: WaitOptions, changedElsewhere?: () => boolean): Promise<StoredEvent[]> {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
-      const events = await read();
-      if (events.length > 0) return events.filter((e) => e.seq > afterSeq);
-      const left = deadline - Date.now();
-      if (left <= 0 || options.signal?.aborted) return [];
-      await this.sleep(runId, left, options.signal, changedElsewhere);
+      // Armed before the read: an append between the read and the sleep wakes it, rather
+      // than leaving it to sleep until the next look elsewhere or its timeout.
+      const sleeper = this.arm(runId, Math.max(0, deadline - Date.now()), options.signal, changedElsewhere);
+      let events: StoredEvent[];
+      try {
+        events = await read();
+      } catch (err) {
+        sleeper.cancel();
+        throw err;
+      }
+      if (events.length > 0) {
+        sleeper.cancel();
+        return events.filter((e) => e.seq > afterSeq);
+      }
+      if (deadline - Date.now() <= 0 || options.signal?.aborted) {
+        sleeper.cancel();
+        return [];
+      }
+      await sleeper.done;
     }
   }
 
   /** Until an append here, a write elsewhere (looked for every CROSS_PROCESS_CHECK_MS), `ms`, or the signal. */
-  private sleep(runId: string, ms: number, signal: AbortSignal | undefined, changedElsewhere?: () => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
+  private arm(runId: string, ms: number, signal: AbortSignal | undefined, changedElsewhere?: () => boolean): { done: Promise<void>; cancel: () => void } {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => {
+      finish = () => {
         clearTimeout(limit);
         if (check) clearInterval(check);
-        signal?.removeEventListener('abort', done);
-        this.waiting.get(runId)?.delete(done);
+        signal?.removeEventListener('abort', finish);
+        const set = this.waiting.get(runId);
+        set?.delete(finish);
+        if (set?.size === 0) this.waiting.delete(runId);
         resolve();
       };
-      const limit = setTimeout(done, ms);
-      const check = changedElsewhere ? setInterval(() => changedElsewhere() && done(), CROSS_PROCESS_CHECK_MS) : undefined;
-      let set = this.waiting.get(runId);
-      if (set === undefined) this.waiting.set(runId, (set = new Set()));
-      set.add(done);
-      signal?.addEventListener('abort', done, { once: true });
     });
+    const limit = setTimeout(finish, ms);
+    const check = changedElsewhere ? setInterval(() => changedElsewhere() && finish(), CROSS_PROCESS_CHECK_MS) : undefined;
+    let set = this.waiting.get(runId);
+    if (set === undefined) this.waiting.set(runId, (set = new Set()));
+    set.add(finish);
+    signal?.addEventListener('abort', finish, { once: true });
+    return { done, cancel: finish };
   }
 }

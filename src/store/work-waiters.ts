@@ -8,13 +8,27 @@
  */
 import { CROSS_PROCESS_CHECK_MS, type WaitOptions } from './event-waits.js';
 
+/** Keys remembered as notified with nobody waiting, at most. */
+const MAX_MISSED = 4_096;
+
 export class WorkWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
+  /**
+   * Keys notified while nobody waited on them: the next wait on one returns at once. A
+   * waiter that looked (claimed, read results) just before a notification, and waits just
+   * after, would otherwise sleep through it until its timeout.
+   */
+  private readonly missed = new Set<string>();
 
-  /** Something of `key` changed in this process: its waiters look again. */
+  /** Something of `key` changed: its waiters look again, or the next one does at once. */
   notify(key: string): void {
     const set = this.waiting.get(key);
-    if (set === undefined) return;
+    if (set === undefined) {
+      // Bounded: past it the oldest are forgotten, and a waiter of theirs sleeps to its timeout as before.
+      if (this.missed.size >= MAX_MISSED) this.missed.delete(this.missed.values().next().value!);
+      this.missed.add(key);
+      return;
+    }
     this.waiting.delete(key);
     for (const wake of set) wake();
   }
@@ -28,6 +42,9 @@ export class WorkWaiters {
   wait(keys: readonly string[], options: WaitOptions, changedElsewhere?: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       if (options.signal?.aborted) return resolve();
+      let notifiedMeanwhile = false;
+      for (const key of keys) notifiedMeanwhile = this.missed.delete(key) || notifiedMeanwhile;
+      if (notifiedMeanwhile) return resolve();
       const done = () => {
         clearTimeout(limit);
         if (check) clearInterval(check);

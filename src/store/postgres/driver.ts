@@ -29,7 +29,12 @@ export type Row = Record<string, unknown>;
 
 /** A connection inside a transaction (or the pool outside one): what queries run on. */
 export interface Queryable {
-  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs a statement. With `name`, it is prepared once per connection and then only
+   * executed: the hot statements (an append, a claim) are planned once, not on every call.
+   * A name stands for one text: never give two statements the same name.
+   */
+  query<R = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<R[]>;
 }
 
 export interface PgOptions {
@@ -83,10 +88,10 @@ export class PgDatabase implements Queryable {
     this.ready = ready;
   }
 
-  async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  async query<R = Row>(sql: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
     await this.ready;
     try {
-      const result = await this.pool.query(sql, params as unknown[]);
+      const result = await this.pool.query(statement(sql, params, name));
       return result.rows as R[];
     } catch (err) {
       throw pgError(err, this.location);
@@ -113,7 +118,7 @@ export class PgDatabase implements Queryable {
         throw pgError(err, this.location);
       }
       const on: Queryable = {
-        query: async <R>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as R[],
+        query: async <R>(sql: string, params: readonly unknown[] = [], name?: string) => (await client.query(statement(sql, params, name))).rows as R[],
       };
       let broken = false;
       try {
@@ -145,6 +150,11 @@ export class PgDatabase implements Queryable {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** A statement for node-postgres: named (prepared per connection) when a name is given. */
+function statement(text: string, params: readonly unknown[], name: string | undefined): Pg.QueryConfig {
+  return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
 }
 
 /** `?schema=name` taken out of the URL (node-postgres would pass it to the server). */

@@ -142,7 +142,7 @@ export class PgLogWriter {
     let failure: unknown;
     for (let tries = 0; ; tries++) {
       try {
-        await this.db.query(appendLines, params);
+        await this.db.query(appendLines, params, 'baton.logs.appendLines');
         failure = undefined;
         break;
       } catch (err) {

@@ -37,6 +37,12 @@ function q(name: string): string {
   return text;
 }
 
+/** The statements run on every append or read of a run: prepared once per connection. */
+const HOT = new Set(['append', 'getRun', 'listTasks', 'readEvents', 'firstEvent', 'runFence']);
+function statement<R>(on: Queryable, name: string, params: readonly unknown[] = []): Promise<R[]> {
+  return on.query<R>(q(name), params, HOT.has(name) ? `baton.runs.${name}` : undefined);
+}
+
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 256;
 /** Appends tried again after another writer got there first, before giving up with STORE_BUSY. */
@@ -178,12 +184,12 @@ export class PgRunStore implements RunStore {
       const folded = await this.fold(on, runId, events, cache, options);
       if (events.length === 0 && !options.enqueue?.length && !options.consume?.length) {
         // Nothing to write; the run must still exist (and be held by the writer, when it says by which claim).
-        const [row] = await on.query<{ fence: number | null }>(q('runFence'), [runId]);
+        const [row] = await statement<{ fence: number | null }>(on, 'runFence', [runId]);
         if (row === undefined) throw runNotFound(runId);
         if (options.fence !== undefined && row.fence !== options.fence) throw leaseLost(runId, options.fence, row.fence ?? undefined);
         return folded;
       }
-      const [result] = await on.query<{ appended: number }>(q('append'), folded.params);
+      const [result] = await statement<{ appended: number }>(on, 'append', folded.params);
       if (result.appended === 1) return folded;
       this.cache.delete(runId);
       cache = await this.load(on, runId);
@@ -197,10 +203,10 @@ export class PgRunStore implements RunStore {
 
   /** The run's row and task rows as they are now. STORE_RUN_NOT_FOUND for an unknown run. */
   private async load(on: Queryable, runId: string): Promise<RunCache> {
-    const [row] = await on.query<RunRow & { last_seq: number }>(q('getRun'), [runId]);
+    const [row] = await statement<RunRow & { last_seq: number }>(on, 'getRun', [runId]);
     if (row === undefined) throw runNotFound(runId);
     const tasks = new Map<string, TaskRecord>();
-    for (const task of await on.query<TaskRow>(q('listTasks'), [runId])) tasks.set(task.key, toTask(task));
+    for (const task of await statement<TaskRow>(on, 'listTasks', [runId])) tasks.set(task.key, toTask(task));
     // The rows read may include appends after last_seq was read: a stale tag only makes the
     // next append conflict and reload, never fold against the wrong rows.
     const record = toRecord(row);
@@ -263,7 +269,7 @@ export class PgRunStore implements RunStore {
   }
 
   private async runTimeout(on: Queryable, runId: string): Promise<number | undefined> {
-    const [row] = await on.query<{ data: string }>(q('firstEvent'), [runId]);
+    const [row] = await statement<{ data: string }>(on, 'firstEvent', [runId]);
     if (row === undefined) return undefined;
     const first = JSON.parse(row.data) as TimedEvent;
     return first.type === 'RunCreated' ? timeoutOf(first.workflow) : undefined;
@@ -305,7 +311,7 @@ export class PgRunStore implements RunStore {
   }
 
   async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
-    const rows = await this.db.query<{ seq: number; data: string }>(q('readEvents'), [runId, afterSeq]);
+    const rows = await statement<{ seq: number; data: string }>(this.db, 'readEvents', [runId, afterSeq]);
     if (rows.length === 0) await this.record(this.db, runId);
     return rows.map((row) => {
       const event = JSON.parse(row.data) as StoredEvent;
@@ -315,7 +321,7 @@ export class PgRunStore implements RunStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const [row] = await this.db.query<RunRow>(q('getRun'), [runId]);
+    const [row] = await statement<RunRow>(this.db, 'getRun', [runId]);
     return row && toRecord(row);
   }
 
@@ -333,7 +339,7 @@ export class PgRunStore implements RunStore {
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {
-    const rows = await this.db.query<TaskRow>(q('listTasks'), [runId]);
+    const rows = await statement<TaskRow>(this.db, 'listTasks', [runId]);
     if (rows.length === 0) await this.record(this.db, runId);
     return rows.map(toTask);
   }
@@ -396,7 +402,7 @@ export class PgRunStore implements RunStore {
     const [row] = await tx.query<RunRow & { last_seq: number }>(q('lockRun'), [runId]);
     if (row === undefined) throw runNotFound(runId);
     await tx.query(q('deleteTasks'), [runId]);
-    const events = (await tx.query<{ seq: number; data: string }>(q('readEvents'), [runId, 0])).map((r) => JSON.parse(r.data) as TimedEvent);
+    const events = (await statement<{ seq: number; data: string }>(tx, 'readEvents', [runId, 0])).map((r) => JSON.parse(r.data) as TimedEvent);
     const ask = admissionOf(events[0]);
     await tx.query(q('setQueueFields'), [ask?.priority ?? null, ask?.concurrency?.key ?? null, ask?.concurrency?.limit ?? null, runId, workersQueue(events[0]) ?? null]);
     const run: RunFold = { status: 'pending' };
@@ -415,7 +421,7 @@ export class PgRunStore implements RunStore {
   }
 
   private async record(on: Queryable, runId: string): Promise<RunRecord> {
-    const [row] = await on.query<RunRow>(q('getRun'), [runId]);
+    const [row] = await statement<RunRow>(on, 'getRun', [runId]);
     if (row === undefined) throw runNotFound(runId);
     return toRecord(row);
   }

@@ -50,20 +50,25 @@ export class PgWorkQueue implements WorkQueue {
     private readonly notifier: PgNotifier,
   ) {}
 
+  /** Every statement here runs per batch of claims or results: prepared once per connection. */
+  private statement<R = unknown>(name: string, params: readonly unknown[]): Promise<R[]> {
+    return this.db.query<R>(q(name), params, `baton.work.${name}`);
+  }
+
   async claim(options: ClaimOptions): Promise<ClaimedWork[]> {
-    const rows = await this.db.query<WorkRow>(q('claim'), [options.queues, options.namespaces ?? null, Math.max(0, options.limit), options.worker, options.leaseMs]);
+    const rows = await this.statement<WorkRow>('claim', [options.queues, options.namespaces ?? null, Math.max(0, options.limit), options.worker, options.leaseMs]);
     return rows.map(toRecord).sort((a, b) => a.id - b.id) as ClaimedWork[];
   }
 
   async extend(worker: string, claims: readonly WorkClaim[], leaseMs: number): Promise<number[]> {
     if (claims.length === 0) return [];
-    const rows = await this.db.query<{ id: number }>(q('extend'), [worker, claims.map((c) => c.id), claims.map((c) => c.fence), leaseMs]);
+    const rows = await this.statement<{ id: number }>('extend', [worker, claims.map((c) => c.id), claims.map((c) => c.fence), leaseMs]);
     return rows.map((r) => r.id).sort((a, b) => a - b);
   }
 
   async complete(worker: string, results: ReadonlyArray<WorkClaim & { result: WorkResult }>): Promise<{ accepted: number[]; refused: number[] }> {
     if (results.length === 0) return { accepted: [], refused: [] };
-    const rows = await this.db.query<{ id: number }>(q('complete'), [worker, results.map((r) => r.id), results.map((r) => r.fence), results.map((r) => JSON.stringify(r.result))]);
+    const rows = await this.statement<{ id: number }>('complete', [worker, results.map((r) => r.id), results.map((r) => r.fence), results.map((r) => JSON.stringify(r.result))]);
     const accepted = new Set(rows.map((r) => r.id));
     return {
       accepted: results.filter((r) => accepted.has(r.id)).map((r) => r.id),
@@ -73,15 +78,15 @@ export class PgWorkQueue implements WorkQueue {
 
   async release(worker: string, claims: readonly WorkClaim[]): Promise<void> {
     if (claims.length === 0) return;
-    await this.db.query(q('release'), [worker, claims.map((c) => c.id), claims.map((c) => c.fence)]);
+    await this.statement('release', [worker, claims.map((c) => c.id), claims.map((c) => c.fence)]);
   }
 
   async results(runId: string): Promise<WorkRecord[]> {
-    return (await this.db.query<WorkRow>(q('results'), [runId])).map(toRecord);
+    return (await this.statement<WorkRow>('results', [runId])).map(toRecord);
   }
 
   async ofRun(runId: string): Promise<WorkRecord[]> {
-    return (await this.db.query<WorkRow>(q('ofRun'), [runId])).map(toRecord);
+    return (await this.statement<WorkRow>('ofRun', [runId])).map(toRecord);
   }
 
   async depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
