@@ -51,8 +51,12 @@ const IDLE_POLL_MS = 1_000;
 const RUN_LOOK_MS = 250;
 /** How often the worker reports itself (WorkQueue.beat). */
 const BEAT_MS = 2_000;
-/** Results waiting to be completed are sent after this long, or at COMPLETE_BATCH of them. */
-const COMPLETE_DELAY_MS = 2;
+/**
+ * Results are sent once the attempts that end in the same turn of the event loop have
+ * joined them (or at COMPLETE_BATCH of them); those that end while a completion is on its
+ * way go together in the next one, so under load the batches grow by themselves.
+ */
+const COMPLETE_DELAY_MS = 0;
 const COMPLETE_BATCH = 256;
 
 interface Running {
@@ -241,7 +245,7 @@ export class Worker {
     );
   }
 
-  /** A result to complete: sent with the others that come within COMPLETE_DELAY_MS. */
+  /** A result to complete: sent with the others of the same turn (COMPLETE_DELAY_MS). */
   private finished(result: WorkClaim & { result: WorkResult }): void {
     this.results.push(result);
     if (this.results.length >= COMPLETE_BATCH) void this.flushResults();
