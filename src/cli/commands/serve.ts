@@ -8,11 +8,11 @@
 import path from 'node:path';
 import { loadProject } from '../../config/project.js';
 import { BatonError } from '../../observability/errors.js';
-import { killAllProcessGroups } from '../../executors/process-group.js';
 import { currentOwner } from '../../store/ownership.js';
 import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { untilStopped } from '../stop-signals.js';
 
 interface ServeFlags extends StoreFlags {
   port?: string;
@@ -72,48 +72,34 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     // The names a request may carry as Host: --host itself (unless it is every address), and the configured ones.
     allowedHosts: [...(['0.0.0.0', '::'].includes(flags.host) ? [] : [flags.host]), ...(server?.allowed_hosts ?? [])],
   });
-  return new Promise((resolve, reject) => {
-    const server = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
-      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      log(`listening on http://${host}:${info.port} (store ${store.location})`);
-      log(
-        tokens
-          ? 'every request needs a token (Authorization: Bearer); baton token create makes one'
-          : 'no tokens in this store: listening on loopback only, and any process on this machine may use the API; baton token create to require tokens',
-      );
-      if (Object.keys(namespaces).length > 0) log(`namespaces: default (${workflowsDir}), ${Object.entries(namespaces).map(([name, entry]) => `${name} (${entry.workflows})`).join(', ')}`);
-    });
-    server.once('error', (err: NodeJS.ErrnoException) => {
+  const http = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
+    const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+    log(`listening on http://${host}:${info.port} (store ${store.location})`);
+    log(
+      tokens
+        ? 'every request needs a token (Authorization: Bearer); baton token create makes one'
+        : 'no tokens in this store: listening on loopback only, and any process on this machine may use the API; baton token create to require tokens',
+    );
+    if (Object.keys(namespaces).length > 0) log(`namespaces: default (${workflowsDir}), ${Object.entries(namespaces).map(([name, entry]) => `${name} (${entry.workflows})`).join(', ')}`);
+  });
+  const cannotListen = new Promise<never>((_, reject) =>
+    http.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? `port ${port} is in use: pick another with --port` : err.message;
       void store.close().finally(() => reject(new BatonError('SERVER_LISTEN', `cannot listen on ${flags.host}:${port}: ${why}`)));
-    });
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        // A second signal forces, as for `baton run`: no task process outlives the server.
-        killAllProcessGroups('SIGKILL');
-        log(`${signal} again: forced stop; runs are left interrupted for the next start`);
-        process.exit(EXIT.unavailable);
-      }
-      stopping = true;
-      log(`${signal}: taking no more requests; runs have ${graceMs / 1000}s to end`);
-      server.close();
-      void daemon
-        .stop(graceMs)
-        .then(() => {
-          // Event streams stay open until their run ends: the runs are stopped, so are they.
-          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          return store.close();
-        })
-        .then(
-          () => resolve(EXIT.ok),
-          (err: unknown) => reject(err),
-        );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => stop('SIGHUP'));
-    // Whatever ends the process, the tasks' process groups end with it.
-    process.on('exit', () => killAllProcessGroups('SIGKILL'));
+    }),
+  );
+  const stopped = untilStopped({
+    stopping: (signal) => log(`${signal}: taking no more requests; runs have ${graceMs / 1000}s to end`),
+    // A second signal forces, as for `baton run`: no task process outlives the server.
+    forced: (signal) => log(`${signal} again: forced stop; runs are left interrupted for the next start`),
+    stop: async () => {
+      http.close();
+      await daemon.stop(graceMs);
+      // Event streams stay open until their run ends: the runs are stopped, so are they.
+      (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await store.close();
+      return EXIT.ok;
+    },
   });
+  return Promise.race([cannotListen, stopped]);
 }

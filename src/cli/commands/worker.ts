@@ -4,11 +4,11 @@
  * runs it drives are let go for another worker to take at once. A second signal forces.
  */
 import { BatonError } from '../../observability/errors.js';
-import { killAllProcessGroups } from '../../executors/process-group.js';
 import { driveExtras } from '../../runs/drive-options.js';
 import { checkQueueName, parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore, type StoreFlags } from '../store.js';
+import { untilStopped } from '../stop-signals.js';
 
 interface WorkerFlags extends StoreFlags {
   concurrency?: string;
@@ -48,27 +48,13 @@ export default async function worker(flags: WorkerFlags): Promise<number> {
   });
   await running.start();
   log(`worker ${running.name}: taking runs and tasks of queue(s) ${running.queues.join(', ')} from ${store.location}, ${concurrency} at a time`);
-  return new Promise((resolve, reject) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        killAllProcessGroups('SIGKILL');
-        log(`${signal} again: forced stop; what this worker held goes to the others when its lease runs out`);
-        process.exit(EXIT.unavailable);
-      }
-      stopping = true;
-      log(`${signal}: stopping; giving back what this worker holds`);
-      void running
-        .stop()
-        .then(() => store.close())
-        .then(
-          () => resolve(EXIT.ok),
-          (err: unknown) => reject(err),
-        );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => stop('SIGHUP'));
-    process.on('exit', () => killAllProcessGroups('SIGKILL'));
+  return untilStopped({
+    stopping: (signal) => log(`${signal}: stopping; giving back what this worker holds`),
+    forced: (signal) => log(`${signal} again: forced stop; what this worker held goes to the others when its lease runs out`),
+    stop: async () => {
+      await running.stop();
+      await store.close();
+      return EXIT.ok;
+    },
   });
 }
