@@ -1,6 +1,7 @@
 /**
  * Rows of the runs and tasks tables as records: the SQL stores (SQLite, PostgreSQL) keep the
- * same columns, so they share one reading of them.
+ * same columns, so they share one reading of them. The other tables' rows are read in rows/,
+ * one file per aggregate, with what the two databases answer differently in rows/columns.ts.
  */
 import type { RunStatus } from './events.js';
 import type { RunRecord, TaskRecord } from './store.js';

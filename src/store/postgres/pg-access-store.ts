@@ -3,7 +3,8 @@
  * and TRUNCATE itself (migrations/004_access.sql), so no code path, this one's or a tool's
  * on the same database, can rewrite the trail.
  */
-import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, Role, TokenRecord } from '../access.js';
+import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, TokenRecord } from '../access.js';
+import { toAuditEntry, toToken, type AuditRow, type TokenRow } from '../rows/access.js';
 import { StoreError } from '../errors.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import queries from './access.sql';
@@ -11,33 +12,6 @@ import type { PgDatabase } from './driver.js';
 
 type Name = 'insertToken' | 'getToken' | 'listTokens' | 'revokeToken' | 'anyToken' | 'touchToken' | 'insertAudit' | 'listAudit';
 const q = Object.fromEntries(parseNamedQueries(queries)) as Record<Name, string>;
-
-interface TokenRow {
-  id: string;
-  name: string | null;
-  roles: string;
-  namespace: string;
-  hash: string;
-  created_at: number;
-  created_by: string;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  roles: string;
-  namespace: string;
-  origin: AuditEntry['origin'];
-  action: string;
-  target: string | null;
-  outcome: AuditEntry['outcome'];
-  code: string | null;
-  detail: string | null;
-}
 
 export class PgAccessStore implements AccessStore {
   constructor(private readonly db: PgDatabase) {}
@@ -108,23 +82,6 @@ export class PgAccessStore implements AccessStore {
       filter.before ?? null,
       Math.max(0, filter.limit ?? 100),
     ]);
-    return rows.map(toEntry);
+    return rows.map(toAuditEntry);
   }
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  const token: TokenRecord = { id: row.id, roles: row.roles.split(',').filter(Boolean) as Role[], namespace: row.namespace, hash: row.hash, created_at: row.created_at, created_by: row.created_by };
-  if (row.name !== null) token.name = row.name;
-  if (row.expires_at !== null) token.expires_at = row.expires_at;
-  if (row.revoked_at !== null) token.revoked_at = row.revoked_at;
-  if (row.last_used_at !== null) token.last_used_at = row.last_used_at;
-  return token;
-}
-
-function toEntry(row: AuditRow): AuditEntry {
-  const entry: AuditEntry = { id: row.id, at: row.at, actor: row.actor, roles: row.roles.split(',').filter(Boolean), namespace: row.namespace, origin: row.origin, action: row.action, outcome: row.outcome };
-  if (row.target !== null) entry.target = row.target;
-  if (row.code !== null) entry.code = row.code;
-  if (row.detail !== null) entry.detail = JSON.parse(row.detail) as Record<string, unknown>;
-  return entry;
 }

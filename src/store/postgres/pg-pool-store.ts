@@ -14,6 +14,7 @@
 import type { WaitOptions } from '../event-waits.js';
 import { holdIsStale, holdsOf, planAcquire, ReleaseWaiters, type AcquireResult, type HoldRequest, type PoolHold, type PoolShortage, type PoolStore } from '../pools.js';
 import { toRecord, type RunRow } from '../rows.js';
+import { toHold, type HoldRow } from '../rows/pools.js';
 import type { RunRecord } from '../store.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { PgDatabase, Queryable } from './driver.js';
@@ -21,18 +22,6 @@ import queries from './pools.sql';
 
 type Name = 'lockPools' | 'holdsOfPools' | 'allHolds' | 'holdRuns' | 'insertHolds' | 'deleteHold' | 'releaseTask' | 'releaseRun';
 const q = Object.fromEntries(parseNamedQueries(queries)) as Record<Name, string>;
-
-interface HoldRow {
-  pool: string;
-  run_id: string;
-  task: string;
-  attempt: number;
-  amount: number;
-  owner_host: string | null;
-  owner_pid: number | null;
-  owner_started_at: number | null;
-  at: number;
-}
 
 type Decided = { short: PoolShortage[]; stale: PoolHold[] };
 
@@ -104,10 +93,4 @@ async function take(tx: Queryable, request: HoldRequest, stale: readonly PoolHol
     request.owner?.started_at ?? null,
     request.at,
   ]);
-}
-
-function toHold(row: HoldRow): PoolHold {
-  const hold: PoolHold = { pool: row.pool, amount: row.amount, run_id: row.run_id, task: row.task, attempt: row.attempt, at: row.at };
-  if (row.owner_host !== null) hold.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
-  return hold;
 }

@@ -6,24 +6,14 @@
  */
 import { sameOwner } from '../ownership.js';
 import type { RunOwner } from '../store.js';
-import type { Timer, TimerClaim, TimerKind, TimerRef, TimerStore, TimerUpkeep } from '../timers.js';
+import { toTimer, type TimerRow } from '../rows/timers.js';
+import type { Timer, TimerClaim, TimerRef, TimerStore, TimerUpkeep } from '../timers.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import queries from './timers.sql';
 
 const sql = parseNamedQueries(queries);
 const q = (name: string) => sql.get(name)!;
-
-interface TimerRow {
-  run_id: string;
-  kind: TimerKind;
-  key: string;
-  due_at: number;
-  claimed_host: string | null;
-  claimed_pid: number | null;
-  claimed_started_at: number | null;
-  claimed_at: number | null;
-}
 
 export class PgTimers implements TimerStore {
   constructor(private readonly db: PgDatabase) {}
@@ -55,13 +45,4 @@ export class PgTimers implements TimerStore {
       return true;
     });
   }
-}
-
-function toTimer(row: TimerRow): Timer {
-  const timer: Timer = { run_id: row.run_id, kind: row.kind, key: row.key, due_at: row.due_at };
-  if (row.claimed_host !== null && row.claimed_pid !== null && row.claimed_started_at !== null) {
-    timer.claimed_by = { host: row.claimed_host, pid: row.claimed_pid, started_at: row.claimed_started_at };
-    if (row.claimed_at !== null) timer.claimed_at = row.claimed_at;
-  }
-  return timer;
 }

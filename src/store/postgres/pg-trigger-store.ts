@@ -10,6 +10,7 @@
  * never take one id.
  */
 import { DEFAULT_NAMESPACE } from '../events.js';
+import { toEmitted, toFiring, toSchedule, type EmittedRow, type FiringRow, type ScheduleDbRow } from '../rows/triggers.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
 import type { PgDatabase, Queryable } from './driver.js';
@@ -33,41 +34,6 @@ type Name =
   | 'removeSchedule'
   | 'listSchedules';
 const q = Object.fromEntries(parseNamedQueries(queries)) as Record<Name, string>;
-
-interface FiringRow {
-  id: number;
-  namespace: string;
-  workflow: string;
-  trigger: string;
-  source: string;
-  at: number;
-  outcome: Firing['outcome'];
-  reason: string | null;
-  code: string | null;
-  run_id: string | null;
-  delivery: string | null;
-}
-
-interface EmittedRow {
-  seq: number;
-  namespace: string;
-  name: string;
-  data: string | null;
-  at: number;
-  run_id: string | null;
-}
-
-interface ScheduleDbRow {
-  id: string;
-  namespace: string;
-  workflow: string;
-  file: string | null;
-  cron: string | null;
-  timezone: string | null;
-  missed: string | null;
-  paused: boolean;
-  created_at: number;
-}
 
 export class PgTriggerStore implements TriggerStore {
   constructor(private readonly db: PgDatabase) {}
@@ -111,7 +77,7 @@ export class PgTriggerStore implements TriggerStore {
 
   async emittedAfter(seq: number, limit: number): Promise<EmittedEvent[]> {
     const rows = await this.db.query<EmittedRow>(q.emittedAfter, [seq, limit]);
-    return rows.map((r) => ({ seq: r.seq, namespace: r.namespace, name: r.name, data: r.data === null ? null : (JSON.parse(r.data) as unknown), at: r.at, ...(r.run_id !== null ? { run_id: r.run_id } : {}) }));
+    return rows.map(toEmitted);
   }
 
   async lastEmitted(): Promise<number> {
@@ -152,25 +118,6 @@ export class PgTriggerStore implements TriggerStore {
 
   async listSchedules(namespace?: string): Promise<ScheduleRow[]> {
     const rows = await this.db.query<ScheduleDbRow>(q.listSchedules, [namespace ?? null]);
-    return rows.map((r) => ({
-      id: r.id,
-      namespace: r.namespace,
-      workflow: r.workflow,
-      ...(r.file !== null ? { file: r.file } : {}),
-      ...(r.cron !== null ? { cron: r.cron } : {}),
-      ...(r.timezone !== null ? { timezone: r.timezone } : {}),
-      ...(r.missed === 'skip' || r.missed === 'run-once' ? { missed: r.missed } : {}),
-      paused: r.paused,
-      created_at: r.created_at,
-    }));
+    return rows.map(toSchedule);
   }
-}
-
-function toFiring(row: FiringRow): Firing {
-  const out: Firing = { id: row.id, namespace: row.namespace, workflow: row.workflow, trigger: row.trigger, source: row.source, at: row.at, outcome: row.outcome };
-  if (row.reason !== null) out.reason = row.reason;
-  if (row.code !== null) out.code = row.code;
-  if (row.run_id !== null) out.run_id = row.run_id;
-  if (row.delivery !== null) out.delivery = row.delivery;
-  return out;
 }

@@ -10,30 +10,14 @@
 import type { WaitOptions } from '../event-waits.js';
 import { WorkWaiters } from '../work-waiters.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
-import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkQueue, WorkRecord, WorkResult, WorkState } from '../work.js';
+import { toWorkRecord, type WorkRow } from '../rows/work.js';
+import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkQueue, WorkRecord, WorkResult } from '../work.js';
 import type { PgDatabase } from './driver.js';
 import type { PgNotifier } from './pg-notifier.js';
 import queries from './work.sql';
 
 const sql = parseNamedQueries(queries);
 const q = (name: string): string => sql.get(name)!;
-
-interface WorkRow {
-  id: number;
-  run_id: string;
-  task: string;
-  attempt: number;
-  queue: string;
-  namespace: string;
-  state: WorkState;
-  worker: string | null;
-  fence: number;
-  lease_until: number | null;
-  enqueued_at: number;
-  claimed_at: number | null;
-  result: string | null;
-  lost: boolean;
-}
 
 interface WorkerRow extends Omit<WorkerRecord, 'namespaces'> {
   namespaces: string[] | null;
@@ -142,22 +126,4 @@ export class PgWorkQueue implements WorkQueue {
   }
 }
 
-function toRecord(row: WorkRow): WorkRecord {
-  const record: WorkRecord = {
-    id: row.id,
-    run_id: row.run_id,
-    task: row.task,
-    attempt: row.attempt,
-    queue: row.queue,
-    namespace: row.namespace,
-    state: row.state,
-    fence: row.fence,
-    lost: row.lost,
-    enqueued_at: row.enqueued_at,
-  };
-  if (row.worker !== null) record.worker = row.worker;
-  if (row.lease_until !== null) record.lease_until = row.lease_until;
-  if (row.claimed_at !== null) record.claimed_at = row.claimed_at;
-  if (row.result !== null) record.result = JSON.parse(row.result) as WorkResult;
-  return record;
-}
+const toRecord = (row: WorkRow): WorkRecord => toWorkRecord(row, JSON.parse);

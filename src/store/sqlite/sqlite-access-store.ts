@@ -3,7 +3,8 @@
  * audit table refuses UPDATE and DELETE itself (migrations/007_access.sql), so no code
  * path, this one's or a tool's, can rewrite the trail.
  */
-import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, Role, TokenRecord } from '../access.js';
+import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, TokenRecord } from '../access.js';
+import { toAuditEntry, toToken, type AuditRow, type TokenRow } from '../rows/access.js';
 import { StoreError } from '../errors.js';
 import queries from './access.sql';
 import type { Database } from './driver.js';
@@ -11,33 +12,6 @@ import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
 
 const sql = parseNamedQueries(queries);
-
-interface TokenRow {
-  id: string;
-  name: string | null;
-  roles: string;
-  namespace: string;
-  hash: string;
-  created_at: number;
-  created_by: string;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  roles: string;
-  namespace: string;
-  origin: AuditEntry['origin'];
-  action: string;
-  target: string | null;
-  outcome: AuditEntry['outcome'];
-  code: string | null;
-  detail: string | null;
-}
 
 export class SqliteAccessStore implements AccessStore {
   /** Prepared at first use: most commands that open a store never look at tokens. */
@@ -136,7 +110,7 @@ export class SqliteAccessStore implements AccessStore {
         limit: Math.max(0, filter.limit ?? 100),
       }),
     ) as AuditRow[];
-    return rows.map(toEntry);
+    return rows.map(toAuditEntry);
   }
 
   /** SQLite's errors as the store's (STORE_BUSY, STORE_DISK_FULL...). */
@@ -148,21 +122,4 @@ export class SqliteAccessStore implements AccessStore {
       throw sqliteError(err, this.file);
     }
   }
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  const token: TokenRecord = { id: row.id, roles: row.roles.split(',').filter(Boolean) as Role[], namespace: row.namespace, hash: row.hash, created_at: row.created_at, created_by: row.created_by };
-  if (row.name !== null) token.name = row.name;
-  if (row.expires_at !== null) token.expires_at = row.expires_at;
-  if (row.revoked_at !== null) token.revoked_at = row.revoked_at;
-  if (row.last_used_at !== null) token.last_used_at = row.last_used_at;
-  return token;
-}
-
-function toEntry(row: AuditRow): AuditEntry {
-  const entry: AuditEntry = { id: row.id, at: row.at, actor: row.actor, roles: row.roles.split(',').filter(Boolean), namespace: row.namespace, origin: row.origin, action: row.action, outcome: row.outcome };
-  if (row.target !== null) entry.target = row.target;
-  if (row.code !== null) entry.code = row.code;
-  if (row.detail !== null) entry.detail = JSON.parse(row.detail) as Record<string, unknown>;
-  return entry;
 }

@@ -15,20 +15,9 @@ import queries from './pools.sql';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
 import { toRecord, type RunRow } from '../rows.js';
+import { toHold, type HoldRow } from '../rows/pools.js';
 
 const sql = parseNamedQueries(queries);
-
-interface HoldRow {
-  pool: string;
-  run_id: string;
-  task: string;
-  attempt: number;
-  amount: number;
-  owner_host: string | null;
-  owner_pid: number | null;
-  owner_started_at: number | null;
-  at: number;
-}
 
 type Decided = { short: PoolShortage[]; stale: PoolHold[] };
 
@@ -111,10 +100,3 @@ export class SqlitePoolStore implements PoolStore {
     }
   }
 }
-
-function toHold(row: HoldRow): PoolHold {
-  const hold: PoolHold = { pool: row.pool, amount: row.amount, run_id: row.run_id, task: row.task, attempt: row.attempt, at: row.at };
-  if (row.owner_host !== null) hold.owner = { host: row.owner_host, pid: row.owner_pid ?? 0, started_at: row.owner_started_at ?? 0 };
-  return hold;
-}
-

@@ -7,24 +7,14 @@
  */
 import { sameOwner } from '../ownership.js';
 import type { RunOwner } from '../store.js';
-import { timeoutOf, type Timer, type TimerClaim, type TimerKind, type TimerRef, type TimerStore, type TimerUpkeep } from '../timers.js';
+import { toTimer, type TimerRow } from '../rows/timers.js';
+import { timeoutOf, type Timer, type TimerClaim, type TimerRef, type TimerStore, type TimerUpkeep } from '../timers.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, type Statement } from './statements.js';
 import queries from './timers.sql';
 
 const sql = parseNamedQueries(queries);
-
-interface TimerRow {
-  run_id: string;
-  kind: TimerKind;
-  key: string;
-  due_at: number;
-  claimed_host: string | null;
-  claimed_pid: number | null;
-  claimed_started_at: number | null;
-  claimed_at: number | null;
-}
 
 export class SqliteTimers implements TimerStore {
   private readonly prepared = new Map<string, Statement>();
@@ -89,13 +79,4 @@ export class SqliteTimers implements TimerStore {
       throw sqliteError(err, this.file);
     }
   }
-}
-
-function toTimer(row: TimerRow): Timer {
-  const timer: Timer = { run_id: row.run_id, kind: row.kind, key: row.key, due_at: row.due_at };
-  if (row.claimed_host !== null && row.claimed_pid !== null && row.claimed_started_at !== null) {
-    timer.claimed_by = { host: row.claimed_host, pid: row.claimed_pid, started_at: row.claimed_started_at };
-    if (row.claimed_at !== null) timer.claimed_at = row.claimed_at;
-  }
-  return timer;
 }

@@ -8,35 +8,10 @@ import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
 import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
 import queries from './triggers.sql';
+import { toEmitted, toFiring, toSchedule, type EmittedRow, type FiringRow, type ScheduleDbRow } from '../rows/triggers.js';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
 
 const sql = parseNamedQueries(queries);
-
-interface FiringRow {
-  id: number;
-  namespace: string;
-  workflow: string;
-  trigger: string;
-  source: string;
-  at: number;
-  outcome: Firing['outcome'];
-  reason: string | null;
-  code: string | null;
-  run_id: string | null;
-  delivery: string | null;
-}
-
-interface ScheduleDbRow {
-  id: string;
-  namespace: string;
-  workflow: string;
-  file: string | null;
-  cron: string | null;
-  timezone: string | null;
-  missed: string | null;
-  paused: number;
-  created_at: number;
-}
 
 export class SqliteTriggerStore implements TriggerStore {
 
@@ -81,8 +56,8 @@ export class SqliteTriggerStore implements TriggerStore {
   }
 
   async emittedAfter(seq: number, limit: number): Promise<EmittedEvent[]> {
-    const rows = this.guard(() => this.q.emittedAfter.all(seq, limit)) as Array<{ seq: number; namespace: string; name: string; data: string | null; at: number; run_id: string | null }>;
-    return rows.map((r) => ({ seq: r.seq, namespace: r.namespace, name: r.name, data: r.data === null ? null : (JSON.parse(r.data) as unknown), at: r.at, ...(r.run_id !== null ? { run_id: r.run_id } : {}) }));
+    const rows = this.guard(() => this.q.emittedAfter.all(seq, limit)) as EmittedRow[];
+    return rows.map(toEmitted);
   }
 
   async lastEmitted(): Promise<number> {
@@ -119,17 +94,7 @@ export class SqliteTriggerStore implements TriggerStore {
   }
 
   async listSchedules(namespace?: string): Promise<ScheduleRow[]> {
-    return (this.guard(() => this.q.listSchedules.all({ namespace: namespace ?? null })) as ScheduleDbRow[]).map((r) => ({
-      id: r.id,
-      namespace: r.namespace,
-      workflow: r.workflow,
-      ...(r.file !== null ? { file: r.file } : {}),
-      ...(r.cron !== null ? { cron: r.cron } : {}),
-      ...(r.timezone !== null ? { timezone: r.timezone } : {}),
-      ...(r.missed === 'skip' || r.missed === 'run-once' ? { missed: r.missed } : {}),
-      paused: r.paused === 1,
-      created_at: r.created_at,
-    }));
+    return (this.guard(() => this.q.listSchedules.all({ namespace: namespace ?? null })) as ScheduleDbRow[]).map(toSchedule);
   }
 
   /** SQLite's errors as the store's (STORE_BUSY, STORE_DISK_FULL...). */
@@ -140,13 +105,4 @@ export class SqliteTriggerStore implements TriggerStore {
       throw sqliteError(err, this.file);
     }
   }
-}
-
-function toFiring(row: FiringRow): Firing {
-  const out: Firing = { id: row.id, namespace: row.namespace, workflow: row.workflow, trigger: row.trigger, source: row.source, at: row.at, outcome: row.outcome };
-  if (row.reason !== null) out.reason = row.reason;
-  if (row.code !== null) out.code = row.code;
-  if (row.run_id !== null) out.run_id = row.run_id;
-  if (row.delivery !== null) out.delivery = row.delivery;
-  return out;
 }

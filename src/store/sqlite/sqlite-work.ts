@@ -11,7 +11,8 @@
  * through SQLite's data_version, looked at while they wait (work-waiters.ts).
  */
 import type { WaitOptions } from '../event-waits.js';
-import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkItem, WorkQueue, WorkRecord, WorkResult, WorkState } from '../work.js';
+import { toWorkRecord, type WorkRow } from '../rows/work.js';
+import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkItem, WorkQueue, WorkRecord, WorkResult } from '../work.js';
 import { WorkWaiters } from '../work-waiters.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
@@ -20,24 +21,6 @@ import { parseNamedQueries, preparedOnUse, type Statement } from './statements.j
 import queries from './work.sql';
 
 const sql = parseNamedQueries(queries);
-
-interface WorkRow {
-  id: number;
-  run_id: string;
-  task: string;
-  attempt: number;
-  queue: string;
-  namespace: string;
-  state: WorkState;
-  worker: string | null;
-  fence: number;
-  lease_until: number | null;
-  enqueued_at: number;
-  claimed_at: number | null;
-  result: string | null;
-  /** Read by ofRun only (NULL for an item never claimed). */
-  lost?: number | null;
-}
 
 interface WorkerRow extends Omit<WorkerRecord, 'queues' | 'namespaces'> {
   queues: string;
@@ -66,6 +49,9 @@ export class SqliteWorkQueue implements WorkQueue {
     return this.prepared();
   }
 
+  /** A stored result that does not parse is a damaged file (STORE_CORRUPT), as everywhere on SQLite. */
+  private readonly parse = (text: string): unknown => parseRow(text, this.file);
+
   /** Inside the run store's append transaction: the items its events start. */
   enqueue(items: readonly WorkItem[]): void {
     const now = Date.now();
@@ -93,7 +79,7 @@ export class SqliteWorkQueue implements WorkQueue {
       if (this.ready(options).length === 0) return [];
       this.claimTx ??= this.db.transaction((opts: ClaimOptions) => {
         const now = Date.now();
-        return this.ready(opts).map((id) => toRecord(this.q.claim.get(opts.worker, now, now + opts.leaseMs, id) as WorkRow, now, this.file) as ClaimedWork);
+        return this.ready(opts).map((id) => toWorkRecord(this.q.claim.get(opts.worker, now, now + opts.leaseMs, id) as WorkRow, this.parse) as ClaimedWork);
       }).immediate;
       return this.claimTx(options);
     });
@@ -150,15 +136,13 @@ export class SqliteWorkQueue implements WorkQueue {
 
   async results(runId: string): Promise<WorkRecord[]> {
     return this.guard(() => {
-      const now = Date.now();
-      return (this.q.results.all(runId) as WorkRow[]).map((row) => toRecord(row, now, this.file));
+      return (this.q.results.all(runId) as WorkRow[]).map((row) => toWorkRecord(row, this.parse));
     });
   }
 
   async ofRun(runId: string): Promise<WorkRecord[]> {
     return this.guard(() => {
-      const now = Date.now();
-      return (this.q.ofRun.all(now, runId) as WorkRow[]).map((row) => toRecord(row, now, this.file));
+      return (this.q.ofRun.all(Date.now(), runId) as WorkRow[]).map((row) => toWorkRecord(row, this.parse));
     });
   }
 
@@ -193,8 +177,7 @@ export class SqliteWorkQueue implements WorkQueue {
 
   async claimed(): Promise<WorkRecord[]> {
     return this.guard(() => {
-      const now = Date.now();
-      return (this.q.claimed.all(now) as WorkRow[]).map((row) => toRecord(row, now, this.file));
+      return (this.q.claimed.all(Date.now()) as WorkRow[]).map((row) => toWorkRecord(row, this.parse));
     });
   }
 
@@ -251,24 +234,4 @@ export class SqliteWorkQueue implements WorkQueue {
       throw sqliteError(err, this.file);
     }
   }
-}
-
-function toRecord(row: WorkRow, now: number, file: string): WorkRecord {
-  const record: WorkRecord = {
-    id: row.id,
-    run_id: row.run_id,
-    task: row.task,
-    attempt: row.attempt,
-    queue: row.queue,
-    namespace: row.namespace,
-    state: row.state,
-    fence: row.fence,
-    lost: row.lost === undefined ? row.state === 'claimed' && row.lease_until !== null && row.lease_until < now : row.lost === 1,
-    enqueued_at: row.enqueued_at,
-  };
-  if (row.worker !== null) record.worker = row.worker;
-  if (row.lease_until !== null) record.lease_until = row.lease_until;
-  if (row.claimed_at !== null) record.claimed_at = row.claimed_at;
-  if (row.result !== null) record.result = parseRow(row.result, file) as WorkResult;
-  return record;
 }

@@ -24,10 +24,11 @@ ORDER BY id
 LIMIT @limit;
 
 -- name: claim
--- worker, now, until, id. One of the ready items, in the claim's write transaction.
+-- worker, now, until, id. One of the ready items, in the claim's write transaction. Lost
+-- only if the lease ends before now (claimed_at), as the other reads judge it.
 UPDATE work SET state = 'claimed', worker = ?, fence = fence + 1, claimed_at = ?, lease_until = ?
 WHERE id = ? AND state = 'ready'
-RETURNING *;
+RETURNING *, (lease_until < claimed_at) AS lost;
 
 -- name: extend
 -- until, id, fence, worker, now: a claim still held, renewed.
