@@ -84,3 +84,25 @@ export function toTask(row: TaskRow): TaskRecord {
   return task;
 }
 
+
+/**
+ * A task row's columns in the order both SQL stores write them (key, position, status,
+ * attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason,
+ * retry_at): JSON for outputs and error, NULL for what is unset.
+ */
+export function taskValues(row: TaskRecord, position: number): unknown[] {
+  return [
+    row.key,
+    position,
+    row.status,
+    row.attempt,
+    row.first_started_at ?? null,
+    row.started_at ?? null,
+    row.ended_at ?? null,
+    row.exit_code ?? null,
+    row.outputs === undefined ? null : JSON.stringify(row.outputs),
+    row.error === undefined ? null : JSON.stringify(row.error),
+    row.reason ?? null,
+    row.retry_at ?? null,
+  ];
+}

@@ -20,7 +20,7 @@ import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
-import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
+import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import type { WorkItem } from '../work.js';
@@ -448,22 +448,6 @@ function workColumns(items: readonly WorkItem[]): unknown[][] {
 /** Task rows as the column arrays the `append` and `insertTasks` statements unnest. */
 function taskColumns(rows: ReadonlyArray<{ row: TaskRecord; position: number }>): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 12 }, () => []);
-  for (const { row, position } of rows) {
-    const values = [
-      row.key,
-      position,
-      row.status,
-      row.attempt,
-      row.first_started_at ?? null,
-      row.started_at ?? null,
-      row.ended_at ?? null,
-      row.exit_code ?? null,
-      row.outputs === undefined ? null : JSON.stringify(row.outputs),
-      row.error === undefined ? null : JSON.stringify(row.error),
-      row.reason ?? null,
-      row.retry_at ?? null,
-    ];
-    values.forEach((value, i) => columns[i].push(value));
-  }
+  for (const { row, position } of rows) taskValues(row, position).forEach((value, i) => columns[i].push(value));
   return columns;
 }

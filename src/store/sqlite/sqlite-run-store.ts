@@ -22,7 +22,7 @@ import type { Database } from './driver.js';
 import { quickCheck } from './quick-check.js';
 import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
 import { SqliteQueue } from './sqlite-queue.js';
-import { toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
+import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { parseRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 import { SqliteTimers } from './sqlite-timers.js';
@@ -469,19 +469,5 @@ function runFold(record: RunRecord): RunFold {
 
 /** Adds a task row to write; `position` counts only for a task new to the run. */
 function addTask(rows: RowInserter, runId: string, row: TaskRecord, position: number): void {
-  rows.add(
-    runId,
-    row.key,
-    position,
-    row.status,
-    row.attempt,
-    row.first_started_at ?? null,
-    row.started_at ?? null,
-    row.ended_at ?? null,
-    row.exit_code ?? null,
-    row.outputs === undefined ? null : JSON.stringify(row.outputs),
-    row.error === undefined ? null : JSON.stringify(row.error),
-    row.reason ?? null,
-    row.retry_at ?? null,
-  );
+  rows.add(runId, ...taskValues(row, position));
 }
