@@ -83,7 +83,7 @@ export function buildProgram(): Command {
     .addOption(originOption())
     .addOption(serverOption())
     .option('--detach', 'with --server: print the new run\'s id and leave the run to the server, instead of following it')
-    .option('--queue <name>', 'leave the run to the `baton worker`s of this queue and follow it (the default on a PostgreSQL store, with queue `default`)')
+    .option('--queue <name>', "leave the run to the `baton worker`s of this queue and follow it (the default on a PostgreSQL store: the workflow's `queue:`, else `default`)")
     .option('--local', 'on a PostgreSQL store, drive the run in this process instead of leaving it to workers')
     .addOption(new Option('--run-id <id>', 'the new run\'s id (chosen by baton mcp)').hideHelp())
     .action(lazy(() => import('./commands/run.js')));

@@ -31,6 +31,8 @@ export default async function run(given: string | undefined, flags: RunFlags & {
       ['--timeout', flags.timeout !== undefined, "the server runs the workflow with its own `timeout`"],
       ['--sandbox', flags.sandbox !== undefined, 'the server decides how it runs tasks'],
       ['--keep-scratch', flags.keepScratch === true, 'it is for `baton run -`, a local run'],
+      ['--queue', flags.queue !== undefined, "the server drives the runs it starts (its store's workers are for runs submitted to the store)"],
+      ['--local', flags.local === true, 'the server drives the run'],
     ],
   });
   if (remote) return (await import('../remote/run.js')).remoteRun(remote, given, flags);
