@@ -19,6 +19,13 @@ export function foldStatus(record: Pick<RunRecord, 'status' | 'ended_at' | 'acti
   return true;
 }
 
+/** What foldStatus changes of a run's record: what a store folds an append's events into. */
+export type RunFold = Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_since'>;
+
+export function runFold(record: RunRecord): RunFold {
+  return { status: record.status, ended_at: record.ended_at, active_ms: record.active_ms, active_since: record.active_since };
+}
+
 /** Events that change a run record's status or active time (foldStatus returns true for them). */
 export function movesRun(event: TimedEvent): boolean {
   return event.type === 'RunResumed' || statusAfter(event) !== undefined;

@@ -18,7 +18,12 @@
  * Memory, SQLite and PostgreSQL implement it and pass one contract (contract-work.ts).
  */
 import type { WaitOptions } from './event-waits.js';
-import type { TaskError } from './events.js';
+import type { TaskError, TimedEvent } from './events.js';
+
+/** The queue whose workers drive a run, from its first event (RunCreated.workers; RunRecord.queue). */
+export function workersQueueOf(first: TimedEvent | undefined): string | undefined {
+  return first?.type === 'RunCreated' ? first.workers?.queue : undefined;
+}
 
 /** The queue a task or run names when it names none. */
 export const DEFAULT_QUEUE = 'default';

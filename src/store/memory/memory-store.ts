@@ -15,6 +15,7 @@ import { MemoryAccessStore } from './memory-access-store.js';
 import { MemoryTimers } from './memory-timers.js';
 import { MemoryWorkQueue } from './memory-work.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
+import { workersQueueOf } from '../work.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
 
@@ -257,7 +258,7 @@ export class MemoryRunStore implements RunStore {
 
 /** The queue whose workers drive the run, from its RunCreated (RunRecord.queue). */
 function workersOf(first: TimedEvent | undefined): Pick<RunRecord, 'queue'> {
-  const queue = first?.type === 'RunCreated' ? first.workers?.queue : undefined;
+  const queue = workersQueueOf(first);
   return queue === undefined ? {} : { queue };
 }
 

@@ -19,11 +19,11 @@ import { namespaceOf, type StoredEvent, type TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
-import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
+import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
-import type { WorkItem } from '../work.js';
+import { workersQueueOf, type WorkItem } from '../work.js';
 import { parseNamedQueries } from '../sqlite/statements.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import { FALLBACK_MS, type PgNotifier } from './pg-notifier.js';
@@ -47,9 +47,6 @@ function statement<R>(on: Queryable, name: string, params: readonly unknown[] = 
 const MAX_CACHED_RUNS = 256;
 /** Appends tried again after another writer got there first, before giving up with STORE_BUSY. */
 const MAX_CONFLICTS = 50;
-
-/** What foldStatus changes of a run's row. */
-type RunFold = Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_since'>;
 
 interface RunCache {
   /** The run's last event number these rows include. */
@@ -106,7 +103,7 @@ export class PgRunStore implements RunStore {
         ask?.concurrency?.key ?? null,
         ask?.concurrency?.limit ?? null,
         run.lease_ms ?? LEASE_MS,
-        workersQueue(events[0]) ?? null,
+        workersQueueOf(events[0]) ?? null,
       ]);
       if (inserted.length === 0) throw runExists(run.id);
       // Idle workers of its queue wake at once (delivered when this commits).
@@ -404,7 +401,7 @@ export class PgRunStore implements RunStore {
     await tx.query(q('deleteTasks'), [runId]);
     const events = (await statement<{ seq: number; data: string }>(tx, 'readEvents', [runId, 0])).map((r) => JSON.parse(r.data) as TimedEvent);
     const ask = admissionOf(events[0]);
-    await tx.query(q('setQueueFields'), [ask?.priority ?? null, ask?.concurrency?.key ?? null, ask?.concurrency?.limit ?? null, runId, workersQueue(events[0]) ?? null]);
+    await tx.query(q('setQueueFields'), [ask?.priority ?? null, ask?.concurrency?.key ?? null, ask?.concurrency?.limit ?? null, runId, workersQueueOf(events[0]) ?? null]);
     const run: RunFold = { status: 'pending' };
     const tasks = new Map<string, TaskRecord>();
     const get = (key: string) => tasks.get(key);
@@ -429,15 +426,6 @@ export class PgRunStore implements RunStore {
   async close(): Promise<void> {
     this.cache.clear();
   }
-}
-
-function runFold(record: RunRecord): RunFold {
-  return { status: record.status, ended_at: record.ended_at, active_ms: record.active_ms, active_since: record.active_since };
-}
-
-/** The queue whose workers drive a run, from its RunCreated. */
-function workersQueue(first: TimedEvent | undefined): string | undefined {
-  return first?.type === 'RunCreated' ? first.workers?.queue : undefined;
 }
 
 /** Work items as the column arrays the `append` statement unnests (task, attempt, queue, namespace). */

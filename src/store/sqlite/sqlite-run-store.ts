@@ -16,7 +16,7 @@ import type { StoredEvent, TimedEvent } from '../events.js';
 import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
-import { asciiUpper, foldStatus, movesRun, pickRunId } from '../records.js';
+import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { quickCheck } from './quick-check.js';
@@ -27,6 +27,7 @@ import { parseRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 import { SqliteTimers } from './sqlite-timers.js';
 import { SqliteWorkQueue } from './sqlite-work.js';
+import { workersQueueOf } from '../work.js';
 import { TimerUpkeep } from '../timers.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
@@ -105,7 +106,7 @@ export class SqliteRunStore implements RunStore {
         owner ? run.created_at : null,
         owner ? run.created_at + (run.lease_ms ?? LEASE_MS) : null,
         owner ? 1 : null,
-        workersQueue(events[0]) ?? null,
+        workersQueueOf(events[0]) ?? null,
       );
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);
@@ -433,7 +434,7 @@ export class SqliteRunStore implements RunStore {
       const event = parseRow(row.data, this.file) as TimedEvent;
       if (event.type === 'RunCreated') {
         ask = admissionOf(event);
-        queue = workersQueue(event);
+        queue = workersQueueOf(event);
       }
       foldStatus(run, event);
       timers.add(event);
@@ -454,18 +455,6 @@ export class SqliteRunStore implements RunStore {
 
 /** What claimNextRun is asked for (RunStore.claimNextRun). */
 type NextRunOptions = { queues: readonly string[]; namespaces?: readonly string[]; leaseMs: number };
-
-/** The queue whose workers drive a run, from its RunCreated (RunRecord.queue). */
-function workersQueue(first: TimedEvent | undefined): string | undefined {
-  return first?.type === 'RunCreated' ? first.workers?.queue : undefined;
-}
-
-/** What foldStatus changes of a run's row. */
-type RunFold = Pick<RunRecord, 'status' | 'ended_at' | 'active_ms' | 'active_since'>;
-
-function runFold(record: RunRecord): RunFold {
-  return { status: record.status, ended_at: record.ended_at, active_ms: record.active_ms, active_since: record.active_since };
-}
 
 /** Adds a task row to write; `position` counts only for a task new to the run. */
 function addTask(rows: RowInserter, runId: string, row: TaskRecord, position: number): void {
