@@ -3,6 +3,7 @@ import type { TaskSpec } from '../spec/model.js';
 import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
+import { Callbacks } from './callbacks.js';
 import { Composites } from './composites.js';
 import { quoted } from './reasons.js';
 import { runEndEvent } from './run-end.js';
@@ -54,6 +55,7 @@ export class Scheduler {
   private readonly endQueue: string[] = [];
   private readyHead = 0;
   private readonly composites: Composites;
+  private readonly callbacks: Callbacks;
   readonly upstream: Upstream;
   /** Where ready tasks that ask for pools wait for them (engine/resources.ts); none when no task asks. */
   gate?: ResourceGate;
@@ -67,6 +69,7 @@ export class Scheduler {
   ) {
     this.upstream = new Upstream(state);
     this.composites = new Composites(this);
+    this.callbacks = new Callbacks(this);
   }
 
   emit(event: RunEvent): void {
@@ -114,13 +117,7 @@ export class Scheduler {
       if (stopped(key)) this.emit({ type: 'TaskCancelled', task: key, reason: state.cancelRequested! });
       else this.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
     }
-    const triggersLeft = new Map<string, number>();
-    for (const [trigger, callbacks] of state.plan.callbacksOf) {
-      if (TERMINAL_TASK_STATUSES.has(state.task(trigger).status)) continue;
-      for (const target of new Set([...callbacks.on_success, ...callbacks.on_failure])) {
-        triggersLeft.set(target, (triggersLeft.get(target) ?? 0) + 1);
-      }
-    }
+    const triggersLeft = this.callbacks.triggersLeft();
     this.open = 0;
     // Attempts a worker still runs hold their slots.
     this.running = inFlight === undefined ? 0 : [...inFlight].filter((key) => state.task(key).status === 'running').length;
@@ -150,26 +147,8 @@ export class Scheduler {
       const task = state.task(key);
       if (task.status !== 'pending' || task.waiting > 0) continue;
       if (!node.callback) this.decide(key);
-      else if (task.triggersLeft === 0) this.decideCallback(key);
+      else if (task.triggersLeft === 0) this.callbacks.decide(key);
     }
-  }
-
-  /**
-   * A pending callback whose triggers have all ended (reopened by `baton retry`, or not
-   * fired by `lastEnded`, the last to end): run it if one of them fires it, else skip it.
-   */
-  private decideCallback(target: string, lastEnded?: string): void {
-    let last = lastEnded === undefined ? undefined : `${lastEnded} ${this.state.task(lastEnded).status}`;
-    for (const [trigger, callbacks] of this.state.plan.callbacksOf) {
-      const status = this.state.task(trigger).status;
-      const fires = status === 'succeeded' ? callbacks.on_success : status === 'failed' ? callbacks.on_failure : [];
-      if (fires.includes(target)) {
-        this.state.task(target).trigger = trigger;
-        return this.decide(target);
-      }
-      if (lastEnded === undefined && (callbacks.on_success.includes(target) || callbacks.on_failure.includes(target))) last = `${trigger} ${status}`;
-    }
-    this.settle(target, 'TaskSkipped', `not triggered: ${last ?? 'no trigger ended'}`);
   }
 
   /** Counts a task created while the run goes (loop iterations and what they contain). */
@@ -433,26 +412,9 @@ export class Scheduler {
       }
     }
     const callbacks = state.plan.callbacksOf.get(key);
-    if (callbacks) this.triggerCallbacks(key, callbacks.on_success, callbacks.on_failure);
+    if (callbacks) this.callbacks.triggerEnded(key, callbacks.on_success, callbacks.on_failure);
     const parent = state.nodes.get(key)!.parent;
     if (parent) this.composites.childEnded(parent, key);
-  }
-
-  private triggerCallbacks(key: string, onSuccess: readonly string[], onFailure: readonly string[]): void {
-    const status = this.state.task(key).status;
-    const fire = status === 'succeeded' ? onSuccess : status === 'failed' ? onFailure : [];
-    for (const target of new Set([...onSuccess, ...onFailure])) {
-      const callback = this.state.task(target);
-      callback.triggersLeft--;
-      if (callback.status !== 'pending') continue;
-      if (fire.includes(target)) {
-        callback.trigger = key;
-        this.decide(target);
-      } else if (callback.triggersLeft <= 0) {
-        // After `baton retry`, another trigger may have ended (and fired it) before.
-        this.decideCallback(target, key);
-      }
-    }
   }
 
   specOf(key: string): TaskSpec {
