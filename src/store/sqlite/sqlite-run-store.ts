@@ -11,7 +11,7 @@
  */
 import { namespaceOf } from '../events.js';
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
-import { StoreError, leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
+import { leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
 import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
@@ -19,14 +19,13 @@ import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type Que
 import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
-import { quickCheck } from './quick-check.js';
-import { corrupt, damaged, sqliteError, writesRefused } from './sqlite-errors.js';
 import { SqliteQueue } from './sqlite-queue.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { parseRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 import { SqliteTimers } from './sqlite-timers.js';
 import { SqliteWorkQueue } from './sqlite-work.js';
+import { FileHealth } from './file-health.js';
 import { workersQueueOf } from '../work.js';
 import { TimerUpkeep } from '../timers.js';
 
@@ -59,8 +58,6 @@ export class SqliteRunStore implements RunStore {
   private readonly eventRows: RowInserter;
   private readonly taskRows: RowInserter;
   private readonly cache = new Map<string, TaskCache>();
-  /** Set once SQLite reports the file damaged: every later write is refused. */
-  private damage?: StoreError;
   private readonly appendTx: (runId: string, events: TimedEvent[], options?: AppendOptions) => Appended;
   private readonly createTx: (run: NewRun, events: TimedEvent[], admit?: QueueDecision) => { own: Appended; events: TimedEvent[]; others: Decided };
   private readonly queueTx: (decide: QueueDecision) => Decided;
@@ -69,8 +66,8 @@ export class SqliteRunStore implements RunStore {
   private readonly claimNextTx: (owner: RunOwner, at: number, options: NextRunOptions) => RunRecord | undefined;
   private readonly rebuildTx: (runId: string) => void;
   private readonly waiters = new EventWaiters();
-  /** PRAGMA quick_check ran (see checkBeforeContinuing). */
-  private checkedFile = false;
+  /** Driver errors as StoreErrors; no writes once the file is known damaged (file-health.ts). */
+  private readonly health: FileHealth;
   /** The runs' timers, kept in the append transactions (store/timers.ts). */
   readonly timers: SqliteTimers;
   /** The work queue, whose items are written and taken out in the append transactions (store/work.ts). */
@@ -81,6 +78,7 @@ export class SqliteRunStore implements RunStore {
     private readonly file: string,
   ) {
     this.q = prepareStatements(db);
+    this.health = new FileHealth(db, file);
     this.timers = new SqliteTimers(db, file);
     this.work = new SqliteWorkQueue(db, file);
     this.eventRows = new RowInserter(db, 'insertEvents', 5);
@@ -142,7 +140,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   createRun(run: NewRun, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
-    return this.write(run.id, () => {
+    return this.health.write(run.id, () => {
       const done = this.createTx(run, events, admit);
       const stored = this.numbered(run.id, done.events, done.own);
       this.decided(done.others);
@@ -151,7 +149,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   decideQueue(decide: QueueDecision): Promise<QueueRecorded[]> {
-    return this.write(undefined, () => this.decided(this.queueTx(decide)));
+    return this.health.write(undefined, () => this.decided(this.queueTx(decide)));
   }
 
   /** Inside a transaction: each change's events appended to its run. */
@@ -169,7 +167,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
-    return this.write(runId, () => {
+    return this.health.write(runId, () => {
       const stored = this.numbered(runId, events, this.appendTx(runId, events, options));
       // Committed: whoever waits for this run's events, or for work it enqueued, looks again.
       if (stored.length > 0) this.waiters.notify(runId);
@@ -204,7 +202,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
-    return this.guard(() => {
+    return this.health.read(() => {
       const rows = this.q.readEvents.all(runId, afterSeq) as { seq: number; data: string }[];
       if (rows.length === 0) this.record(runId);
       return rows.map((row) => {
@@ -216,14 +214,14 @@ export class SqliteRunStore implements RunStore {
   }
 
   getRun(runId: string): Promise<RunRecord | undefined> {
-    return this.guard(() => {
+    return this.health.read(() => {
       const row = this.q.getRun.get(runId) as RunRow | undefined;
       return row && toRecord(row);
     });
   }
 
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    return this.guard(() => {
+    return this.health.read(() => {
       const rows = this.q.listRuns.all({
         namespace: filter.namespace ?? null,
         workflow: filter.workflow ?? null,
@@ -238,7 +236,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   listTasks(runId: string): Promise<TaskRecord[]> {
-    return this.guard(() => {
+    return this.health.read(() => {
       const rows = this.q.listTasks.all(runId) as TaskRow[];
       if (rows.length === 0) this.record(runId);
       return rows.map(toTask);
@@ -246,7 +244,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   resolveRunId(prefix: string, namespace?: string): Promise<string> {
-    return this.guard(() => {
+    return this.health.read(() => {
       if (prefix !== '' && (namespace === undefined ? this.q.getRun.get(prefix) : this.q.runNamespace.pluck().get(prefix) === namespace)) return prefix;
       const from = asciiUpper(prefix);
       const ns = namespace ?? null;
@@ -256,39 +254,39 @@ export class SqliteRunStore implements RunStore {
   }
 
   claimRun(runId: string, owner: RunOwner, at: number, isGone: (record: RunRecord) => boolean, leaseMs = LEASE_MS): Promise<ClaimResult> {
-    return this.write(runId, () => {
-      this.checkBeforeContinuing(runId);
+    return this.health.write(runId, () => {
+      this.health.checkBeforeContinuing(runId);
       return this.claimTx(runId, owner, at, isGone, leaseMs);
     });
   }
 
   claimNextRun(owner: RunOwner, at: number, options: NextRunOptions): Promise<RunRecord | undefined> {
-    return this.write(undefined, () => this.claimNextTx(owner, at, options));
+    return this.health.write(undefined, () => this.claimNextTx(owner, at, options));
   }
 
   heartbeat(runId: string, owner: RunOwner, at: number, leaseMs = LEASE_MS): Promise<RunRecord> {
-    return this.write(runId, () => {
+    return this.health.write(runId, () => {
       this.q.heartbeat.run(at, at + leaseMs, runId, owner.host, owner.pid, owner.started_at);
       return this.record(runId);
     });
   }
 
   releaseRun(runId: string, owner: RunOwner): Promise<void> {
-    return this.write(runId, () => {
+    return this.health.write(runId, () => {
       const { changes } = this.q.releaseRun.run(runId, owner.host, owner.pid, owner.started_at);
       if (changes === 0) this.record(runId);
     });
   }
 
   requestCancel(runId: string, reason: string): Promise<void> {
-    return this.write(runId, () => {
+    return this.health.write(runId, () => {
       const { changes } = this.q.requestCancel.run(reason, runId);
       if (changes === 0) this.record(runId);
     });
   }
 
   rebuildProjection(runId?: string): Promise<void> {
-    return this.write(runId, () => {
+    return this.health.write(runId, () => {
       const ids = runId === undefined ? (this.q.allRunIds.pluck().all() as string[]) : [runId];
       for (const id of ids) {
         this.cache.delete(id);
@@ -300,54 +298,6 @@ export class SqliteRunStore implements RunStore {
   async close(): Promise<void> {
     this.cache.clear();
     if (this.db.open) this.db.close();
-  }
-
-  /** Runs a statement-level operation, with driver errors turned into StoreErrors. */
-  private async guard<T>(fn: () => T): Promise<T> {
-    try {
-      return fn();
-    } catch (err) {
-      throw this.failure(err, { write: false });
-    }
-  }
-
-  /**
-   * Runs an operation that changes the file. Once SQLite has reported the file damaged,
-   * nothing more is written to it from this process: writing on would bury the damage
-   * under new runs (and `resume` would finish a run inside it).
-   */
-  private async write<T>(runId: string | undefined, fn: () => T): Promise<T> {
-    if (this.damage !== undefined) throw writesRefused(this.file, this.damage, runId);
-    try {
-      return fn();
-    } catch (err) {
-      throw this.failure(err, { write: true, run: runId });
-    }
-  }
-
-  /**
-   * A driver error as a StoreError; a STORE_CORRUPT is remembered (see write()) and said
-   * the way it happened. A stored JSON column that does not parse (outputs, error) means
-   * damaged overflow pages.
-   */
-  private failure(thrown: unknown, how: { write: boolean; run?: string }): unknown {
-    const err = thrown instanceof SyntaxError ? corrupt(this.file, thrown) : sqliteError(thrown, this.file);
-    if (!(err instanceof StoreError) || err.code !== 'STORE_CORRUPT' || err.details?.checked === true) return err;
-    this.damage ??= err;
-    return damaged(this.file, err.cause, how);
-  }
-
-  /** quick_check.ts, once per store opened: see there. */
-  private checkBeforeContinuing(runId: string): void {
-    // A command goes on with one run, a server with thousands: a check per run there cost
-    // 4 ms per MB of the file each, and stalled it at 100 runs/s. Damage found later, by
-    // any read or write, is remembered as well (see write()).
-    if (this.checkedFile) return;
-    this.checkedFile = true;
-    const err = quickCheck(this.db, this.file, runId);
-    if (err === undefined) return;
-    this.damage ??= err;
-    throw err;
   }
 
   private record(runId: string): RunRecord {
