@@ -157,8 +157,7 @@ export class Attempts {
   private io(key: string, attempt: number, spec: LeafTask): RunnerIO {
     const { state, taskEnv } = this.run;
     const onOutput = spec.live_output || this.run.followAll ? this.run.onOutput : undefined;
-    const needsEnv = spec.type === 'shell' || spec.type === 'script';
-    const env = !needsEnv ? this.run.workflowEnv : hasEntries(spec.environment) ? { ...taskEnv, ...spec.environment } : taskEnv;
+    const env = attemptEnv(spec, this.run.workflowEnv, taskEnv);
     const io = new RunnerIO(this.run.runId, key, attempt, env, state.baseDir ?? process.cwd(), this.scratch, this.run.logs, onOutput, this.run.masker, this.run.onLogFailure);
     const continuesFrom = state.task(key).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
@@ -201,6 +200,16 @@ export function taskErrorOf(err: unknown): { error: TaskError; retryable: boolea
 /** The error of an attempt stopped by its task's time limit. */
 export function timeoutError(key: string, spec: LeafTask): TaskError {
   return { code: 'EXEC_TIMEOUT', message: `${key} timed out after ${formatMs(spec.timeout!)}` };
+}
+
+/**
+ * The environment an attempt starts with: a task that starts a process (shell, script)
+ * gets the process's and the workflow's variables with its own `environment:` on top (the
+ * shared object when it has none, rather than a copy per task); the others the workflow's.
+ */
+export function attemptEnv(spec: LeafTask, workflowEnv: Record<string, string>, taskEnv: Record<string, string>): Record<string, string> {
+  if (spec.type !== 'shell' && spec.type !== 'script') return workflowEnv;
+  return hasEntries(spec.environment) ? { ...taskEnv, ...spec.environment } : taskEnv;
 }
 
 function hasEntries(record: Record<string, string> | undefined): boolean {

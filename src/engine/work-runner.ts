@@ -18,7 +18,7 @@ import type { LeafTask } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import type { Store } from '../store/store.js';
 import type { WorkItem, WorkResult } from '../store/work.js';
-import { taskErrorOf, timeoutError } from './attempts.js';
+import { attemptEnv, taskErrorOf, timeoutError } from './attempts.js';
 import type { Masker } from './mask.js';
 import { resolveTask } from './resolve.js';
 import { replayRun } from './resume.js';
@@ -156,8 +156,7 @@ export class WorkRunner {
   }
 
   private io(context: RunContext, item: WorkItem, spec: LeafTask, onLogFailure: (err: unknown) => void): RunnerIO {
-    const needsEnv = spec.type === 'shell' || spec.type === 'script';
-    const env = !needsEnv ? context.workflowEnv : spec.environment && Object.keys(spec.environment).length > 0 ? { ...context.taskEnv, ...spec.environment } : context.taskEnv;
+    const env = attemptEnv(spec, context.workflowEnv, context.taskEnv);
     const scratch = () => {
       if (!context.scratchMade) {
         mkdirSync(context.scratchDir, { recursive: true });

@@ -6,7 +6,7 @@
 import type { AccessStore, AuditEntry, AuditFilter, NewAuditEntry, TokenRecord } from '../access.js';
 import { toAuditEntry, toToken, type AuditRow, type TokenRow } from '../rows/access.js';
 import { StoreError } from '../errors.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import queries from './access.sql';
 import type { PgDatabase } from './driver.js';
 

@@ -11,7 +11,7 @@
  * Ties of time go by task, then attempt (then line, within an attempt): the same order
  * every time, in every process.
  */
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { LogStream } from '../store.js';
 import type { PgDatabase } from './driver.js';
 import queries from './logs.sql';

@@ -18,7 +18,7 @@
  */
 import { LineJoiner } from '../logs/line-joiner.js';
 import { ChangeFlag } from '../logs/log-watch.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { LogCursor, LogLine, LogPage, LogQuery, LogStore, LogStream, LogWatch } from '../store.js';
 import type { PgDatabase } from './driver.js';
 import type { PgNotifier } from './pg-notifier.js';

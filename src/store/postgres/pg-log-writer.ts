@@ -19,7 +19,7 @@
  * it grows the buffer, which the file store's synchronous writes do not allow.
  */
 import { StoreError } from '../errors.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { LogStream } from '../store.js';
 import type { PgDatabase } from './driver.js';
 import queries from './logs.sql';

@@ -16,7 +16,7 @@ import { holdIsStale, holdsOf, planAcquire, ReleaseWaiters, type AcquireResult, 
 import { toRecord, type RunRow } from '../rows.js';
 import { toHold, type HoldRow } from '../rows/pools.js';
 import type { RunRecord } from '../store.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import queries from './pools.sql';
 

@@ -24,7 +24,7 @@ import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf, type WorkItem } from '../work.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import { FALLBACK_MS, type PgNotifier } from './pg-notifier.js';
 import { PgTimers } from './pg-timers.js';

@@ -8,7 +8,7 @@ import { sameOwner } from '../ownership.js';
 import type { RunOwner } from '../store.js';
 import { toTimer, type TimerRow } from '../rows/timers.js';
 import type { Timer, TimerClaim, TimerRef, TimerStore, TimerUpkeep } from '../timers.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import queries from './timers.sql';
 

@@ -11,7 +11,7 @@
  */
 import { DEFAULT_NAMESPACE } from '../events.js';
 import { toEmitted, toFiring, toSchedule, type EmittedRow, type FiringRow, type ScheduleDbRow } from '../rows/triggers.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import queries from './triggers.sql';

@@ -9,7 +9,7 @@
  */
 import type { WaitOptions } from '../event-waits.js';
 import { WorkWaiters } from '../work-waiters.js';
-import { parseNamedQueries } from '../sqlite/statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 import { toWorkRecord, type WorkRow } from '../rows/work.js';
 import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkQueue, WorkRecord, WorkResult } from '../work.js';
 import type { PgDatabase } from './driver.js';

@@ -9,7 +9,8 @@ import { StoreError } from '../errors.js';
 import queries from './access.sql';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
-import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
+import { preparedOnUse, type Statement } from './statements.js';
 
 const sql = parseNamedQueries(queries);
 

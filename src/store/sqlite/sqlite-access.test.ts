@@ -13,7 +13,7 @@ import { T0 } from '../contract-fixtures.js';
 import queries from './access.sql';
 import { migrate } from './migrate.js';
 import { openSqliteStore } from './index.js';
-import { parseNamedQueries } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
 const root = mkdtempSync(path.join(tmpdir(), 'baton-sqlite-access-'));

@@ -13,7 +13,8 @@ import type { RunRecord } from '../store.js';
 import type { Database } from './driver.js';
 import queries from './pools.sql';
 import { sqliteError } from './sqlite-errors.js';
-import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
+import { preparedOnUse, type Statement } from './statements.js';
 import { toRecord, type RunRow } from '../rows.js';
 import { toHold, type HoldRow } from '../rows/pools.js';
 

@@ -6,7 +6,8 @@ import type { RunAdmissionAsk } from '../events.js';
 import { QUEUE_SCAN, type QueueSnapshot } from '../queue.js';
 import type { Database } from './driver.js';
 import { toRecord, type RunRow } from '../rows.js';
-import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
+import { preparedOnUse, type Statement } from './statements.js';
 import queries from './queue.sql';
 
 const sql = parseNamedQueries(queries);

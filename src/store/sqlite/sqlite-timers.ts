@@ -11,7 +11,8 @@ import { toTimer, type TimerRow } from '../rows/timers.js';
 import { timeoutOf, type Timer, type TimerClaim, type TimerRef, type TimerStore, type TimerUpkeep } from '../timers.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
-import { parseNamedQueries, type Statement } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
+import type { Statement } from './statements.js';
 import queries from './timers.sql';
 
 const sql = parseNamedQueries(queries);

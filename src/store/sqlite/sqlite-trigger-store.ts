@@ -6,7 +6,8 @@
 import { DEFAULT_NAMESPACE } from '../events.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
-import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
+import { preparedOnUse, type Statement } from './statements.js';
 import queries from './triggers.sql';
 import { toEmitted, toFiring, toSchedule, type EmittedRow, type FiringRow, type ScheduleDbRow } from '../rows/triggers.js';
 import type { EmittedEvent, EndCursor, EndedRun, Firing, FiringFilter, NewFiring, ScheduleRow, TriggerStore } from '../triggers.js';

@@ -17,7 +17,8 @@ import { WorkWaiters } from '../work-waiters.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
 import { parseRow } from './sqlite-rows.js';
-import { parseNamedQueries, preparedOnUse, type Statement } from './statements.js';
+import { parseNamedQueries } from '../named-queries.js';
+import { preparedOnUse, type Statement } from './statements.js';
 import queries from './work.sql';
 
 const sql = parseNamedQueries(queries);

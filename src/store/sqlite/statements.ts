@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import queries from './queries.sql';
+import { parseNamedQueries } from '../named-queries.js';
 
 export type Statement = BetterSqlite3.Statement<unknown[]>;
 
@@ -26,27 +27,6 @@ const NAMES = [
 
 export type Statements = Record<(typeof NAMES)[number], Statement>;
 
-/** Splits a .sql file into its statements by their `-- name: x` lines. */
-export function parseNamedQueries(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name: string | undefined;
-  let body: string[] = [];
-  const done = () => {
-    if (name !== undefined) out.set(name, body.join('\n').trim());
-  };
-  for (const line of text.split('\n')) {
-    const marker = /^--\s*name:\s*(\w+)\s*$/.exec(line);
-    if (marker) {
-      done();
-      name = marker[1];
-      body = [];
-    } else if (name !== undefined && !line.startsWith('--')) {
-      body.push(line);
-    }
-  }
-  done();
-  return out;
-}
 
 const sql = parseNamedQueries(queries);
 
