@@ -13,7 +13,7 @@ import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, slee
 import { resourcesOf } from './normalize-resources.js';
 import { skillTask } from './normalize-skill.js';
 import type { LeafContext } from './normalize-leaf.js';
-import { bool, has, isMap, num, scalarText, str, strings } from './raw.js';
+import { bool, has, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
 import { SCRIPT_TYPE_ALIASES, TASK_TYPES } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -55,8 +55,9 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   conditional: ['then', 'else'],
 };
 
-export function normalizeTask(raw: unknown, ctx: TaskContext, at: { slot: Slot; parent?: TaskNode; genId?: string; depth: number; index: number }): TaskNode | undefined {
-  if (!isMap(raw)) return undefined;
+export function normalizeTask(given: unknown, ctx: TaskContext, at: { slot: Slot; parent?: TaskNode; genId?: string; depth: number; index: number }): TaskNode | undefined {
+  if (!isMap(given)) return undefined;
+  const raw = liftConfig(given, ctx.rep);
   const outer = ctx.exprs.task;
   ctx.exprs.task = raw;
   try {
@@ -148,6 +149,26 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
       node.spec = { ...base, type: 'noop' };
   }
   return node;
+}
+
+/**
+ * Seed 004 writes what a task does under `config:` (`type: database, config: {connection,
+ * migrations_path}`). Its fields read as if written on the task, each still pointing at
+ * where it stands in the file; one given in both places is an error.
+ */
+function liftConfig(raw: RawMap, rep: Reporter): RawMap {
+  const config = map(raw, 'config');
+  if (config === undefined) return raw;
+  const lifted = rep.index.derive<RawMap>({}, raw);
+  for (const key of Object.keys(raw)) if (key !== 'config') rep.index.put(lifted, key, raw[key], raw, key);
+  for (const key of Object.keys(config)) {
+    if (Object.hasOwn(raw, key)) {
+      rep.error('SPEC_CONFLICT', `'${key}' is given both on the task and in its \`config\``, rep.key(config, key), 'give it once');
+      continue;
+    }
+    rep.index.put(lifted, key, config[key], config, key);
+  }
+  return lifted;
 }
 
 function addChild(parent: TaskNode, child: TaskNode | undefined): void {

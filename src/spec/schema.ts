@@ -83,9 +83,14 @@ const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, 
   [K in keyof typeof leafFields]: z.ZodOptional<(typeof leafFields)[K]>;
 };
 
+/** Fields that say when and how a task runs rather than what it does: never inside `config:`. */
+const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'retry', 'on_success', 'on_failure', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources']);
+const configFields = Object.fromEntries(Object.entries(optionalFields).filter(([key]) => !SCHEDULING_FIELDS.has(key)));
+
 /** One task; recursive through tasks (parallel), task (loop), then/else (conditional). */
 export const Task: z.ZodType = strict({
   ...optionalFields,
+  config: strict(configFields).describe("Seed 004's form: the fields of the task's type (connection, migrations_path, dockerfile...) under `config:`, read as if written on the task.").optional(),
   get tasks() {
     return z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a parallel task needs at least one task in `tasks`' }).describe('Parallel: the tasks to run at once.').optional();
   },
