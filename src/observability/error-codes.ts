@@ -47,6 +47,11 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'INPUT_UNKNOWN',
     // a workflow's concurrency key that cannot be evaluated over the run's inputs, or is empty (engine/admission.ts)
     'RUN_CONCURRENCY_KEY',
+    // a run's idempotency key (engine/run-key.ts) that is empty, longer than 255 characters,
+    // or holds control characters
+    'RUN_IDEMPOTENCY_KEY_EMPTY',
+    'RUN_IDEMPOTENCY_KEY_TOO_LONG',
+    'RUN_IDEMPOTENCY_KEY_INVALID',
     // an expression given to `baton eval` (in a workflow file they are SPEC_ problems)
     'EXPR_EVAL',
     'EXPR_SYNTAX',
@@ -307,8 +312,12 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   conflict: [
     // a webhook delivery (its signature, or delivery id) that was recorded before: a replay
     'WEBHOOK_REPLAY',
-    // an API start whose idempotency key came before with a run that could not start, or is starting now
+    // (until the API's key moves to the run) an API start whose key's run could not start
     'RUN_IDEMPOTENCY_KEY',
+    // a start whose idempotency key belongs to a run of another workflow or other inputs (a
+    // key names one request); following a run of the key whose process is gone (interrupted)
+    'RUN_IDEMPOTENCY_CONFLICT',
+    'RUN_IDEMPOTENCY_INTERRUPTED',
     // `baton schedule rm` of a schedule a workflow file declares (pause it, or edit the file)
     'SCHEDULE_IN_FILE',
     // starting a run created to be started later (engine createRun) that has started already
@@ -328,6 +337,9 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'RUN_NOT_CODE',
     'RUN_TAKEN_OVER',
     'STORE_RUN_EXISTS',
+    // a new run whose idempotency key another run holds (store/idempotency.ts): the engine
+    // answers with that run, so a person sees it only from a store used directly
+    'STORE_IDEMPOTENCY_KEY_HELD',
     // a token id made twice (60 random bits clashed: make another)
     'STORE_TOKEN_EXISTS',
     // an append by a process whose claim on the run was taken over (its fence is old), or

@@ -13,6 +13,7 @@ import { triggerContract } from './contract-triggers.js';
 import { timerContract } from './contract-timers.js';
 import { accessContract } from './contract-access.js';
 import { workContract } from './contract-work.js';
+import { keyContract, type OpenSibling } from './contract-keys.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -24,6 +25,12 @@ export interface ContractOptions {
    * cost per task.
    */
   projectsOnAppend: boolean;
+  /**
+   * Opens another handle on a store's data, as another process would (a store object on
+   * the same SQLite file, a store with its own connections to the same schema). Default:
+   * the store itself (memory: one process is all there is).
+   */
+  openSibling?: OpenSibling;
 }
 
 export function describeStoreContract(name: string, makeStore: MakeStore, options: ContractOptions = { projectsOnAppend: true }): void {
@@ -37,5 +44,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('timers', () => timerContract(makeStore));
     describe('access', () => accessContract(makeStore));
     describe('work queue', () => workContract(makeStore));
+    describe('idempotency keys', () => keyContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
   });
 }

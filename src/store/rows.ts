@@ -30,6 +30,8 @@ export interface RunRow {
   concurrency_limit: number | null;
   /** The queue of workers that drive the run (optional while a store's schema lacks it). */
   queue?: string | null;
+  /** The idempotency key it holds (optional while a store's schema lacks it). */
+  idempotency_key?: string | null;
 }
 
 export interface TaskRow {
@@ -68,6 +70,7 @@ export function toRecord(row: RunRow): RunRecord {
   if (row.concurrency_key !== null) record.concurrency_key = row.concurrency_key;
   if (row.concurrency_limit !== null) record.concurrency_limit = row.concurrency_limit;
   if (row.queue !== undefined && row.queue !== null) record.queue = row.queue;
+  if (row.idempotency_key !== undefined && row.idempotency_key !== null) record.idempotency_key = row.idempotency_key;
   return record;
 }
 

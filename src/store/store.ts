@@ -6,6 +6,7 @@ import type { TimerStore } from './timers.js';
 import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from './events.js';
 import type { QueueDecision, QueueRecorded } from './queue.js';
 import type { WorkItem, WorkQueue } from './work.js';
+import type { RunKey } from './idempotency.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -76,6 +77,11 @@ export interface RunRecord {
   priority?: number;
   concurrency_key?: string;
   concurrency_limit?: number;
+  /**
+   * The idempotency key the run holds (store/idempotency.ts): unset when it was started
+   * without one, and once its retention passed and a newer run took the key over.
+   */
+  idempotency_key?: string;
 }
 
 export interface RunFilter {
@@ -85,6 +91,8 @@ export interface RunFilter {
   status?: RunStatus;
   /** Only runs created at or after this time (ms since epoch). */
   since?: number;
+  /** Only the run holding this idempotency key (with `namespace`, of that namespace). */
+  idempotency_key?: string;
   /** How many, most recent (created_at, then id) first; default 20. */
   limit?: number;
   /** Only runs after this one in that order (older): the last run of a page, to get the next page. */
@@ -138,6 +146,11 @@ export interface NewRunRecord {
   created_at: number;
   owner?: RunOwner;
   lease_ms?: number;
+  /**
+   * Its idempotency key (store/idempotency.ts), unique in its namespace among the runs that
+   * hold one within their retention. Default: none.
+   */
+  idempotency?: RunKey;
 }
 
 export type ClaimResult =
@@ -152,7 +165,10 @@ export type ClaimResult =
 export interface RunStore {
   /**
    * Creates the run with its first events, owned by `owner` when given. Fails with
-   * STORE_RUN_EXISTS if the id is taken. With `admit` (a run that asked for admission in
+   * STORE_RUN_EXISTS if the id is taken. With an idempotency key, fails with a KeyHeldError
+   * (STORE_IDEMPOTENCY_KEY_HELD, naming the run) when a run of the namespace created within
+   * the key's retention holds it; a run that held it longer ago gives it up to the new one.
+   * Of several creates with one key at once, in any processes, exactly one records its run. With `admit` (a run that asked for admission in
    * its RunCreated), the queue as it is without the new run is given to `admit` in the
    * same transaction, and what it decides is recorded with the run (RunQueued for it,
    * RunCancelled for runs it supersedes...). Returns the new run's events.

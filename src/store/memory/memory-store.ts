@@ -16,6 +16,7 @@ import { MemoryTimers } from './memory-timers.js';
 import { MemoryWorkQueue } from './memory-work.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf } from '../work.js';
+import { KeyHeldError, keyCutoff } from '../idempotency.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
 
@@ -29,6 +30,8 @@ interface MemoryRun {
    */
   tasks: Map<string, TaskRecord>;
   projected: number;
+  /** Its idempotency key's fingerprint, while it holds the key (record.idempotency_key). */
+  fingerprint?: string;
 }
 
 /**
@@ -38,6 +41,8 @@ interface MemoryRun {
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, MemoryRun>();
   private readonly waiters = new EventWaiters();
+  /** The run holding each idempotency key, by namespace and key (keyOf). */
+  private readonly keys = new Map<string, string>();
   /** The runs' timers, kept as events are committed (store/timers.ts). */
   readonly timers = new MemoryTimers();
   /** The work queue, whose items come and go with the events of appends (store/work.ts). */
@@ -45,9 +50,15 @@ export class MemoryRunStore implements RunStore {
 
   async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
+    const namespace = namespaceOf(events[0]);
+    const wanted = run.idempotency;
+    const holder = wanted && this.runs.get(this.keys.get(keyOf(namespace, wanted.key)) ?? '');
+    if (wanted && holder) {
+      if (holder.record.created_at >= keyCutoff(run.created_at, wanted.retention_ms)) throw new KeyHeldError(wanted.key, copyRecord(holder.record), holder.fingerprint ?? '');
+    }
     const record: RunRecord = {
       id: run.id,
-      namespace: namespaceOf(events[0]),
+      namespace,
       workflow: run.workflow,
       status: 'pending',
       created_at: run.created_at,
@@ -66,6 +77,16 @@ export class MemoryRunStore implements RunStore {
     const own = changes.filter((c) => c.runId === run.id).flatMap((c) => c.events);
     const stored = this.commit(entry, own.length > 0 ? [...events, ...own] : events);
     this.runs.set(run.id, entry);
+    if (wanted) {
+      // The key changes hands: a holder past its retention gives it up to the new run.
+      if (holder) {
+        delete holder.record.idempotency_key;
+        delete holder.fingerprint;
+      }
+      record.idempotency_key = wanted.key;
+      entry.fingerprint = wanted.fingerprint;
+      this.keys.set(keyOf(namespace, wanted.key), run.id);
+    }
     for (const change of changes) if (change.runId !== run.id) this.commit(this.entry(change.runId), change.events);
     return stored;
   }
@@ -118,6 +139,7 @@ export class MemoryRunStore implements RunStore {
           (filter.workflow === undefined || run.workflow === filter.workflow) &&
           (filter.status === undefined || run.status === filter.status) &&
           (filter.since === undefined || run.created_at >= filter.since) &&
+          (filter.idempotency_key === undefined || run.idempotency_key === filter.idempotency_key) &&
           (filter.before === undefined || run.created_at < filter.before.created_at || (run.created_at === filter.before.created_at && run.id < filter.before.id)),
       )
       .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
@@ -254,6 +276,11 @@ export class MemoryRunStore implements RunStore {
     }
     return events as StoredEvent[];
   }
+}
+
+/** Where the memory store finds the run holding a key: namespace and key, apart. */
+function keyOf(namespace: string, key: string): string {
+  return `${namespace}\0${key}`;
 }
 
 /** The queue whose workers drive the run, from its RunCreated (RunRecord.queue). */

@@ -14,6 +14,7 @@ import triggers from './migrations/003_triggers.sql';
 import access from './migrations/004_access.sql';
 import logs from './migrations/005_logs.sql';
 import work from './migrations/006_work.sql';
+import idempotency from './migrations/007_idempotency.sql';
 
 export interface PgMigration {
   version: number;
@@ -28,6 +29,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 4, name: '004_access', sql: access },
   { version: 5, name: '005_logs', sql: logs },
   { version: 6, name: '006_work', sql: work },
+  { version: 7, name: '007_idempotency', sql: idempotency },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

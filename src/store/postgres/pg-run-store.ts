@@ -14,7 +14,7 @@
  * runs it appends to, tagged with the last_seq they include.
  */
 import { EventWaiters, type WaitOptions } from '../event-waits.js';
-import { StoreError, leaseLost, runExists, runNotFound, seqConflict } from '../errors.js';
+import { StoreError, leaseLost, runNotFound, seqConflict } from '../errors.js';
 import { namespaceOf, type StoredEvent, type TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
@@ -24,24 +24,11 @@ import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows
 import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf, type WorkItem } from '../work.js';
-import { parseNamedQueries } from '../named-queries.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import { FALLBACK_MS, type PgNotifier } from './pg-notifier.js';
 import { PgTimers } from './pg-timers.js';
-import queries from './runs.sql';
-
-const sql = parseNamedQueries(queries);
-function q(name: string): string {
-  const text = sql.get(name);
-  if (text === undefined) throw new Error(`runs.sql has no statement named ${name}`);
-  return text;
-}
-
-/** The statements run on every append or read of a run: prepared once per connection. */
-const HOT = new Set(['append', 'getRun', 'listTasks', 'readEvents', 'firstEvent', 'runFence']);
-function statement<R>(on: Queryable, name: string, params: readonly unknown[] = []): Promise<R[]> {
-  return on.query<R>(q(name), params, HOT.has(name) ? `baton.runs.${name}` : undefined);
-}
+import { notInserted, takeKey } from './pg-run-keys.js';
+import { q, statement } from './run-statements.js';
 
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 256;
@@ -87,12 +74,15 @@ export class PgRunStore implements RunStore {
   async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     const ask = admissionOf(events[0]);
     const timeout = { ms: events[0]?.type === 'RunCreated' ? timeoutOf(events[0].workflow) : undefined };
+    const namespace = namespaceOf(events[0]);
+    const key = run.idempotency;
     const done = await this.db.tx(async (tx) => {
+      if (key) await takeKey(tx, namespace, run.created_at, key);
       const changes = admit ? mergeByRun(admit(await this.snapshot(tx))) : [];
       const owner = run.owner;
       const inserted = await tx.query(q('insertRun'), [
         run.id,
-        namespaceOf(events[0]),
+        namespace,
         run.workflow,
         run.created_at,
         owner?.host ?? null,
@@ -104,8 +94,10 @@ export class PgRunStore implements RunStore {
         ask?.concurrency?.limit ?? null,
         run.lease_ms ?? LEASE_MS,
         workersQueueOf(events[0]) ?? null,
+        key?.key ?? null,
+        key?.fingerprint ?? null,
       ]);
-      if (inserted.length === 0) throw runExists(run.id);
+      if (inserted.length === 0) await notInserted(tx, run.id, namespace, run.created_at, key);
       // Idle workers of its queue wake at once (delivered when this commits).
       const queue = (inserted[0] as { queue: string | null }).queue;
       if (queue !== null) await tx.query(q('notifyWorkers'), [queue]);
@@ -331,6 +323,7 @@ export class PgRunStore implements RunStore {
       filter.before?.created_at ?? null,
       filter.before?.id ?? null,
       Math.max(0, filter.limit ?? 20),
+      filter.idempotency_key ?? null,
     ]);
     return rows.map(toRecord);
   }

@@ -98,16 +98,30 @@ SELECT pg_notify('baton_work', $1);
 
 -- name: insertRun
 -- id, namespace, workflow, created_at, owner_host, owner_pid, owner_started_at, heartbeat_at,
--- priority, concurrency_key, concurrency_limit, lease ms, queue. Nothing when the id is taken. A
--- run created with its owner is claimed by it: fence 1, the lease from the database's clock.
+-- priority, concurrency_key, concurrency_limit, lease ms, queue, idempotency_key,
+-- idempotency_fingerprint. Nothing when the id is taken, or the key is held (runs_by_idempotency_key:
+-- an insert racing another's with the key waits for it to commit). A run created with its
+-- owner is claimed by it: fence 1, the lease from the database's clock.
 INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at,
-                  heartbeat_at, priority, concurrency_key, concurrency_limit, lease_until, fence, queue)
+                  heartbeat_at, priority, concurrency_key, concurrency_limit, lease_until, fence, queue,
+                  idempotency_key, idempotency_fingerprint)
 VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6, $7, $8, $9, $10, $11,
         CASE WHEN $5::text IS NULL THEN NULL ELSE baton_now() + $12 END,
         CASE WHEN $5::text IS NULL THEN NULL ELSE 1 END,
-        $13)
-ON CONFLICT (id) DO NOTHING
+        $13, $14, $15)
+ON CONFLICT DO NOTHING
 RETURNING id, queue;
+
+-- name: keyHolder
+-- namespace, idempotency_key: the run holding the key, with the fingerprint of its start.
+SELECT * FROM runs WHERE namespace = $1 AND idempotency_key = $2;
+
+-- name: giveUpKey
+-- namespace, idempotency_key, cutoff: the run holding the key gives it up when it was created
+-- before the cutoff (its retention passed). Two processes doing so at once: the second
+-- waits for the first's row lock, then finds the key no longer there and changes nothing.
+UPDATE runs SET idempotency_key = NULL, idempotency_fingerprint = NULL
+WHERE namespace = $1 AND idempotency_key = $2 AND created_at < $3;
 
 -- name: getRun
 SELECT * FROM runs WHERE id = $1;
@@ -131,13 +145,14 @@ SELECT * FROM tasks WHERE run_id = $1 ORDER BY position;
 DELETE FROM tasks WHERE run_id = $1;
 
 -- name: listRuns
--- namespace, workflow, status, since, before_at, before_id, limit
+-- namespace, workflow, status, since, before_at, before_id, limit, idempotency_key
 SELECT * FROM runs
 WHERE ($1::text IS NULL OR namespace = $1)
   AND ($2::text IS NULL OR workflow = $2)
   AND ($3::text IS NULL OR status = $3)
   AND ($4::bigint IS NULL OR created_at >= $4)
   AND ($5::bigint IS NULL OR (created_at, id) < ($5, $6::text))
+  AND ($8::text IS NULL OR idempotency_key = $8)
 ORDER BY created_at DESC, id DESC
 LIMIT $7;
 

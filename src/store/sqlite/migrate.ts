@@ -17,6 +17,7 @@ import namespaces from './migrations/008_namespaces.sql';
 import auditByAction from './migrations/009_audit_by_action.sql';
 import leases from './migrations/010_leases.sql';
 import work from './migrations/011_work.sql';
+import idempotency from './migrations/012_idempotency.sql';
 
 export interface Migration {
   version: number;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: '009_audit_by_action', sql: auditByAction },
   { version: 10, name: '010_leases', sql: leases },
   { version: 11, name: '011_work', sql: work },
+  { version: 12, name: '012_idempotency', sql: idempotency },
 ];
 
 /** The schema version this baton writes. */

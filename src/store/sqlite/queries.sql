@@ -9,9 +9,19 @@ SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC L
 -- name: insertRun
 -- id, namespace, workflow, created_at, updated_at, owner_host, owner_pid, owner_started_at,
 -- heartbeat_at, lease_until, fence (1 for a run created with its owner, else NULL), queue
--- (of the workers that drive it, else NULL)
-INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence, queue)
-VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?);
+-- (of the workers that drive it, else NULL), idempotency_key, idempotency_fingerprint (else NULL)
+INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner_host, owner_pid, owner_started_at, heartbeat_at, lease_until, fence, queue,
+                  idempotency_key, idempotency_fingerprint)
+VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: keyHolder
+-- namespace, idempotency_key: the run holding the key, with the fingerprint of its start.
+SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs
+WHERE namespace = ? AND idempotency_key = ?;
+
+-- name: giveUpKey
+-- id: a run whose key's retention passed gives it up to a newer run.
+UPDATE runs SET idempotency_key = NULL, idempotency_fingerprint = NULL WHERE id = ?;
 
 -- name: lastSeq
 -- The run's last event number (0 before the first) and its fence, or no row if the run does not exist.
@@ -67,6 +77,7 @@ WHERE (@namespace IS NULL OR namespace = @namespace)
   AND (@workflow IS NULL OR workflow = @workflow)
   AND (@status IS NULL OR status = @status)
   AND (@since IS NULL OR created_at >= @since)
+  AND (@idempotency_key IS NULL OR idempotency_key = @idempotency_key)
   -- A page after another: the first bound lets SQLite seek in runs_by_created (a row-value
   -- comparison alone, behind IS NULL OR, would scan every newer run first).
   AND created_at <= coalesce(@before_at, 9e18)

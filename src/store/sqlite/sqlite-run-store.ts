@@ -28,6 +28,7 @@ import { SqliteWorkQueue } from './sqlite-work.js';
 import { FileHealth } from './file-health.js';
 import { workersQueueOf } from '../work.js';
 import { TimerUpkeep } from '../timers.js';
+import { KeyHeldError, keyCutoff, type RunKey } from '../idempotency.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
 
@@ -88,10 +89,12 @@ export class SqliteRunStore implements RunStore {
     this.queue = new SqliteQueue(db);
     const create = db.transaction((run: NewRun, events: TimedEvent[], admit?: QueueDecision) => {
       if (this.q.getRun.get(run.id)) throw runExists(run.id);
+      const namespace = namespaceOf(events[0]);
+      const key = run.idempotency;
+      if (key) this.takeKey(namespace, run.created_at, key);
       // The queue as it is without the new run, which is then recorded with what was decided.
       const changes = mergeByRun(admit ? admit(this.queue.snapshot()) : []);
       const owner = run.owner;
-      const namespace = namespaceOf(events[0]);
       this.q.insertRun.run(
         run.id,
         namespace,
@@ -105,6 +108,8 @@ export class SqliteRunStore implements RunStore {
         owner ? run.created_at + (run.lease_ms ?? LEASE_MS) : null,
         owner ? 1 : null,
         workersQueueOf(events[0]) ?? null,
+        key?.key ?? null,
+        key?.fingerprint ?? null,
       );
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);
@@ -227,6 +232,7 @@ export class SqliteRunStore implements RunStore {
         workflow: filter.workflow ?? null,
         status: filter.status ?? null,
         since: filter.since ?? null,
+        idempotency_key: filter.idempotency_key ?? null,
         before_at: filter.before?.created_at ?? null,
         before_id: filter.before?.id ?? null,
         limit: Math.max(0, filter.limit ?? 20),
@@ -298,6 +304,17 @@ export class SqliteRunStore implements RunStore {
   async close(): Promise<void> {
     this.cache.clear();
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Inside the create transaction, which holds the file's write lock: the key is free, or
+   * its holder's retention passed and it gives the key up; KeyHeldError when it holds it still.
+   */
+  private takeKey(namespace: string, at: number, wanted: RunKey): void {
+    const row = this.q.keyHolder.get(namespace, wanted.key) as (RunRow & { idempotency_fingerprint: string | null }) | undefined;
+    if (row === undefined) return;
+    if (row.created_at >= keyCutoff(at, wanted.retention_ms)) throw new KeyHeldError(wanted.key, toRecord(row), row.idempotency_fingerprint ?? '');
+    this.q.giveUpKey.run(row.id);
   }
 
   private record(runId: string): RunRecord {

@@ -7,6 +7,8 @@ export type Statement = BetterSqlite3.Statement<unknown[]>;
 const NAMES = [
   'getRun',
   'insertRun',
+  'keyHolder',
+  'giveUpKey',
   'lastSeq',
   'readEvents',
   'listTasks',

@@ -1,0 +1,8 @@
+-- Idempotency keys (store/idempotency.ts, docs/decisions/0020-idempotency-keys.md): the key
+-- a run holds and the fingerprint of the start that recorded it. Unique per namespace among
+-- the runs holding one: of several processes recording runs with one key at once, the
+-- database lets one insert and makes the others wait for it, then find its row. A run that
+-- gives its key up (its retention passed, a newer run took it) has both set back to NULL.
+ALTER TABLE runs ADD COLUMN idempotency_key TEXT COLLATE "C";
+ALTER TABLE runs ADD COLUMN idempotency_fingerprint TEXT;
+CREATE UNIQUE INDEX runs_by_idempotency_key ON runs (namespace, idempotency_key) WHERE idempotency_key IS NOT NULL;
