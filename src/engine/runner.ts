@@ -9,6 +9,8 @@ import { admissionAsk, type Admission } from './admission.js';
 import { EngineError } from './errors.js';
 import { GraphDriver } from './graph-driver.js';
 import { resolveInputs } from './inputs.js';
+import { existingRun, runKeyOf, type KeyRequest } from './run-key.js';
+import { KeyHeldError } from '../store/idempotency.js';
 import { buildPlan } from './plan.js';
 import { runEnvironment, withoutSecrets } from './run-env.js';
 import { RunSession, type RunDriver } from './session.js';
@@ -117,11 +119,23 @@ export interface RunOptions extends DriveOptions {
    * queue to claim (createRun only), and its tasks wait for workers in the work queue.
    */
   workers?: { queue: string };
+  /**
+   * The run's idempotency key (engine/run-key.ts): when a run of the namespace holds it,
+   * nothing is started and the result is that run (RunResult.existing), or
+   * RUN_IDEMPOTENCY_CONFLICT when that run was started with another workflow or inputs.
+   * Default: none.
+   */
+  idempotency?: KeyRequest;
 }
 
 export interface RunResult {
   runId: string;
   state: RunState;
+  /**
+   * The run was started before, with the same idempotency key: nothing was started, and
+   * `state` is that run as it is now (driven by whoever started it).
+   */
+  existing?: boolean;
 }
 
 /**
@@ -129,13 +143,14 @@ export interface RunResult {
  * queue came (a run skipped, or cancelled while queued, ends there, never started).
  */
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
-  const { state, session, env, created } = prepareRun(options);
+  const { state, session, env, created, key } = prepareRun(options);
   const driver = await driverFor(session, env, options, (start) => start());
   try {
-    await session.create(created, options.admission);
+    await session.create(created, options.admission, key);
     if (state.status === 'queued' && options.admission) await session.awaitTurn(options.admission);
   } catch (err) {
     await driver.cleanUp();
+    if (key && err instanceof KeyHeldError) return existingRun(options.store, err, key, options.workflow.name);
     throw err;
   }
   if (state.status !== 'pending') {
@@ -153,8 +168,13 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
  * must answer with a run's id before it runs (an API request, a trigger firing).
  */
 export async function createRun(options: Omit<RunOptions, 'owner'>): Promise<RunResult> {
-  const { state, session, created } = prepareRun(options);
-  await session.create(created, options.admission);
+  const { state, session, created, key } = prepareRun(options);
+  try {
+    await session.create(created, options.admission, key);
+  } catch (err) {
+    if (key && err instanceof KeyHeldError) return existingRun(options.store, err, key, options.workflow.name);
+    throw err;
+  }
   return { runId: state.runId, state };
 }
 
@@ -169,6 +189,8 @@ function prepareRun(options: RunOptions) {
   state.source = options.source;
   state.code = options.code;
   state.trigger = options.trigger;
+  // Checked before anything is recorded; fingerprinted on the inputs as resolved, unmasked.
+  const key = options.idempotency === undefined ? undefined : runKeyOf(options.idempotency, options.workflow.name, state.inputs);
   const env = runEnvironment(state, options.processEnv ?? process.env);
   const session = new RunSession(state, options, env.masker);
   const masker = env.masker;
@@ -181,6 +203,7 @@ function prepareRun(options: RunOptions) {
     ...(options.namespace !== undefined && options.namespace !== DEFAULT_NAMESPACE ? { namespace: options.namespace } : {}),
     ...(options.actor !== undefined ? { actor: options.actor } : {}),
     ...(options.workers !== undefined ? { workers: { queue: options.workers.queue } } : {}),
+    ...(key !== undefined ? { idempotency_key: key.key } : {}),
     inputs: masker ? masker.deep(state.inputs) : state.inputs,
     // Secrets given with --env are not recorded at all: a resume takes them from its environment.
     env: masker ? masker.deep(withoutSecrets(state.env, options.workflow.secrets)) : state.env,
@@ -190,7 +213,7 @@ function prepareRun(options: RunOptions) {
     ...(options.admission ? { admission: admissionAsk(options.workflow, state.inputs, options.admission.priority, options.namespace) } : {}),
   });
   state.apply(created);
-  return { state, session, env, created };
+  return { state, session, env, created, key };
 }
 
 /** How continueRun goes on: see engine/resume.ts. */

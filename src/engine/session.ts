@@ -4,6 +4,7 @@ import { queueFields } from '../store/queue.js';
 import type { Admission } from './admission.js';
 import { LEASE_MS, type AppendOptions, type RunRecord } from '../store/store.js';
 import type { WorkItem } from '../store/work.js';
+import type { RunKey } from '../store/idempotency.js';
 import { formatMs } from './attempts.js';
 import { EngineError } from './errors.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -80,11 +81,12 @@ export class RunSession {
 
   /**
    * Records a new run with its RunCreated (already applied to the state), and with what
-   * `admission` decides in the same transaction (RunQueued, or RunCancelled: skipped).
+   * `admission` decides in the same transaction (RunQueued, or RunCancelled: skipped). With
+   * `key`, a KeyHeldError when another run holds it (nothing recorded).
    */
-  async create(created: TimedEvent, admission?: Admission): Promise<void> {
+  async create(created: TimedEvent, admission?: Admission, key?: RunKey): Promise<void> {
     const owner = this.options.owner;
-    const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}) };
+    const run = { id: this.runId, workflow: this.state.plan.workflow.name, created_at: created.at, ...(owner ? { owner } : {}), ...(key ? { idempotency: key } : {}) };
     const ask = created.type === 'RunCreated' ? created.admission : undefined;
     // The new run as the store records it: held by its owner's first claim, when it has one.
     const claim = owner ? { heartbeat_at: created.at, lease_until: created.at + LEASE_MS, fence: 1 } : {};

@@ -267,6 +267,8 @@ export type RunEvent =
        * `queue:` or this one. Absent: the process that created it drives it and runs its tasks.
        */
       workers?: { queue: string };
+      /** The idempotency key it was started with (store/idempotency.ts); absent: none. */
+      idempotency_key?: string;
     }
   | { type: 'RunStarted' }
   /**
