@@ -172,6 +172,15 @@ describe('the config file is checked like a workflow file', () => {
     ]);
   });
 
+  test('idempotency.retention: how long a run holds its key, a duration', () => {
+    expect(parseConfig('idempotency:\n  retention: 48h\n', 'c.yaml')).toEqual({ config: { idempotency: { retention: 48 * 3_600_000 } }, diagnostics: [] });
+    expect(parseConfig('idempotency: {}\n', 'c.yaml')).toEqual({ config: { idempotency: {} }, diagnostics: [] });
+    expect(check('idempotency:\n  retention: forever\n').map((l) => l.split('\n')[0])).toEqual([
+      'baton.config.yaml:2:14: error CONFIG_TYPE: `idempotency.retention` must be a duration such as 300s, 5m or 1h (a bare number is seconds)',
+    ]);
+    expect(check('idempotency:\n  retain: 1h\n').map((l) => l.split('\n')[0])).toEqual(["baton.config.yaml:2:3: error CONFIG_UNKNOWN_FIELD: unknown setting 'idempotency.retain'"]);
+  });
+
   test('server.allowed_hosts: host names, without scheme or port', () => {
     expect(parseConfig('server:\n  allowed_hosts: [baton.example.com, 10.0.0.5, "[::1]"]\n', 'c.yaml')).toEqual({ config: { server: { allowed_hosts: ['baton.example.com', '10.0.0.5', '[::1]'] } }, diagnostics: [] });
     for (const wrong of ['baton.example.com', '[https://baton.example.com]', '[baton.example.com:8377]', '[3]']) {

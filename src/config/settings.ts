@@ -54,6 +54,14 @@ export interface ServerSettings {
   allowed_hosts?: string[];
 }
 
+export interface IdempotencySettings {
+  /**
+   * How long a run holds the idempotency key it was started with, from its creation (ms):
+   * within it, a start with the key gets that run; after it, a new run. Default 24 h.
+   */
+  retention?: number;
+}
+
 export interface McpSettings {
   /** Let agents answer approvals over MCP (default false: a person answers them). */
   approvals?: boolean;
@@ -69,6 +77,8 @@ export interface Settings {
   server?: ServerSettings;
   /** Resource pools tasks hold while they run: pool -> capacity (config/resources.ts). */
   resources?: PoolCapacities;
+  /** Idempotency keys of run starts (docs/decisions/0020-idempotency-keys.md). */
+  idempotency?: IdempotencySettings;
 }
 
 /** Every setting, with what it is for (the hint of an unknown setting lists them). */
@@ -81,6 +91,7 @@ export const SETTING_HELP = {
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
   server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
+  idempotency: 'idempotency keys of run starts: retention (how long a run holds its key; default 24h)',
 } as const;
 
 type Map = Record<string, unknown>;
@@ -163,6 +174,15 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     }
     into.server = out;
   }
+  const idempotency = section(map, 'idempotency', rep, ['retention']);
+  if (idempotency) {
+    const out: IdempotencySettings = {};
+    if (Object.hasOwn(idempotency, 'retention')) {
+      const ms = duration(idempotency, 'retention', rep, 'idempotency');
+      if (ms !== undefined) out.retention = ms;
+    }
+    into.idempotency = out;
+  }
   const mcp = section(map, 'mcp', rep, ['approvals']);
   if (mcp) {
     const out: McpSettings = {};
@@ -228,14 +248,14 @@ function stringList(map: Map, key: string, rep: Reporter, example: string): stri
   return value as string[];
 }
 
-function duration(map: Map, key: string, rep: Reporter): number | undefined {
+function duration(map: Map, key: string, rep: Reporter, within = 'scripts'): number | undefined {
   try {
     const ms = parseDuration(map[key], 's');
     if (ms > 0) return ms;
   } catch {
     // reported below
   }
-  rep.error('CONFIG_TYPE', `\`scripts.${key}\` must be a duration such as 300s, 5m or 1h (a bare number is seconds)`, rep.value(map, key));
+  rep.error('CONFIG_TYPE', `\`${within}.${key}\` must be a duration such as 300s, 5m or 1h (a bare number is seconds)`, rep.value(map, key));
   return undefined;
 }
 
