@@ -48,20 +48,44 @@ describe('baton serve: workflows and skills', () => {
     expect(found[0]).toMatchObject({ name: 'disk-cleanup', score: expect.any(Number) });
   });
 
-  it('an idempotency key: the first request starts the run, the next ones get it back; a key whose run could not start says so', async () => {
+  it('an idempotency key: the first request starts the run, the next ones get it back; the key with other inputs is a conflict', async () => {
     const s = await serve(project({ 'hello.yaml': HELLO }));
-    const start = (body: Record<string, unknown>) => fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(json);
+    const start = (body: Record<string, unknown>) =>
+      fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => ({
+        ...(await json(res)),
+        replayed: res.headers.get('idempotent-replayed'),
+      }));
     const first = await start({ inputs: { who: 'a' }, idempotency_key: 'deploy-42' });
-    expect(first.status).toBe(201);
+    expect(first).toMatchObject({ status: 201, replayed: null });
+    expect(first.body.existing).toBeUndefined();
     const answers = await Promise.all([1, 2, 3].map(() => start({ inputs: { who: 'a' }, idempotency_key: 'deploy-42' })));
-    expect(answers.map((a) => [a.status, a.body.run_id])).toEqual([1, 2, 3].map(() => [200, first.body.run_id]));
+    for (const answer of answers) expect(answer).toMatchObject({ status: 200, replayed: 'true', body: { run_id: first.body.run_id, existing: true } });
     const other = await start({ idempotency_key: 'deploy-43' });
     expect(other.status).toBe(201);
     expect(other.body.run_id).not.toBe(first.body.run_id);
     const runs = (await json(await fetch(`${s.base}/api/runs?workflow=hello`))).body.runs as unknown[];
     expect(runs).toHaveLength(2);
-    // Inputs that do not fit: refused, and so is the key afterwards (send another).
+    // The key again with other inputs: refused, naming the run it belongs to.
+    const reused = await start({ inputs: { who: 'b' }, idempotency_key: 'deploy-42' });
+    expect(reused).toMatchObject({ status: 409, body: { error: { code: 'RUN_IDEMPOTENCY_CONFLICT', message: expect.stringContaining(`run ${first.body.run_id as string} of hello with other inputs`) } } });
+    // A start refused before anything was recorded leaves the key free.
     expect((await start({ inputs: { nope: 1 }, idempotency_key: 'bad' })).status).toBe(400);
-    expect(await start({ idempotency_key: 'bad' })).toMatchObject({ status: 409, body: { error: { code: 'RUN_IDEMPOTENCY_KEY' } } });
+    expect((await start({ idempotency_key: 'bad' })).status).toBe(201);
+    // Keys that cannot be one: their own codes.
+    expect(await start({ idempotency_key: '' })).toMatchObject({ status: 400, body: { error: { code: 'RUN_IDEMPOTENCY_KEY_EMPTY' } } });
+    expect(await start({ idempotency_key: 'k'.repeat(256) })).toMatchObject({ status: 400, body: { error: { code: 'RUN_IDEMPOTENCY_KEY_TOO_LONG' } } });
+  });
+
+  it('20 requests at once with one idempotency key start one run, and all get it', async () => {
+    const s = await serve(project({ 'hello.yaml': HELLO }));
+    const start = () =>
+      fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { who: 'all' }, idempotency_key: 'burst-1' }) }).then(json);
+    const answers = await Promise.all(Array.from({ length: 20 }, start));
+    const ids = new Set(answers.map((a) => a.body.run_id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200 && a.body.existing === true)).toHaveLength(19);
+    const runs = (await json(await fetch(`${s.base}/api/runs?workflow=hello`))).body.runs as Array<{ run_id: string }>;
+    expect(runs.map((r) => r.run_id)).toEqual([...ids]);
   });
 });

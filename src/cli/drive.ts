@@ -123,7 +123,8 @@ export async function driveRun(
     // Left on: the summary below may still meet the closed pipe.
   }
   const summary = summarize(result.state);
-  if (flags.json) out.write(JSON.stringify(summary, null, 2) + '\n');
+  // A run an earlier start with the same idempotency key made: said in the document too.
+  if (flags.json) out.write(JSON.stringify(result.existing ? { ...summary, existing: true } : summary, null, 2) + '\n');
   else out.write('\n' + renderSummary(summary, colors, hint));
   const exitCode =
     summary.status === 'succeeded' ? EXIT.ok : summary.status === 'cancelled' ? EXIT.cancelled : summary.status === 'waiting' ? EXIT.waiting : EXIT.failed;

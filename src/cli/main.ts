@@ -73,6 +73,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print what would run, in order, with resolved commands; run nothing')
     .option('--timeout <duration>', "the run's time limit, over the workflow's own: 30m, 2h (a bare number is seconds); `baton run -` has 300s unless set")
     .option('--priority <n>', "its place among queued runs when its concurrency key or server.max_running is full: higher starts first, ties in arrival order (default 0)")
+    .option('--idempotency-key <key>', 'a name for this one start (a deploy id, a delivery id; 1-255 characters): a start with the key of a run of the store started within idempotency.retention (baton.config.yaml, default 24h) starts nothing and follows that run; the key with another workflow or inputs is refused')
     .option('--keep-scratch', '`baton run -`: keep the scratch file the text from standard input was written to (.baton/scratch/)')
     .option('--sandbox [mode]', 'run sandboxed (docs/sandbox.md): `workspace-write`, what --sandbox alone means, makes the project folder writable, the rest of the file system read-only, and cuts the network unless baton.config.yaml allows it; `off` runs without (default: `sandbox:` in baton.config.yaml, else off)')
     .option('--json', 'print one JSON summary document (see docs/cli.md) instead of the human view')

@@ -1,10 +1,15 @@
 import path from 'node:path';
-import { runWorkflow, type RunOptions } from '../engine/runner.js';
-import { currentOwner } from '../store/ownership.js';
+import { runWorkflow, type RunOptions, type RunResult } from '../engine/runner.js';
+import { currentOwner, displayStatus } from '../store/ownership.js';
+import { checkIdempotencyKey, type KeyRequest } from '../engine/run-key.js';
+import { loadProject } from '../config/project.js';
+import { FINISHED_RUN_STATUSES } from '../store/projection.js';
+import type { Store } from '../store/store.js';
+import { visible } from './render/visible.js';
 import { checkQueueName, parsePairs, parsePositiveInt } from './args.js';
 import { BatonError } from '../observability/errors.js';
 import { parseDuration } from '../spec/duration.js';
-import { driveRun, type ViewFlags } from './drive.js';
+import { driveRun, type Hooks, type ViewFlags } from './drive.js';
 import { sandboxHere } from './sandbox.js';
 import { openCliStore, type StoreFlags } from './store.js';
 import { originOf, type OriginFlags } from './origin.js';
@@ -28,6 +33,8 @@ export interface NewRunFlags extends ViewFlags, StoreFlags, OriginFlags {
   local?: boolean;
   /** `--queue NAME`: leave the run to the workers of this queue (docs/postgres.md). */
   queue?: string;
+  /** `--idempotency-key K`: a start with the key of a run started within the retention follows that run (runs/existing-run.ts). */
+  idempotencyKey?: string;
 }
 
 /** How `baton run` places a run it starts itself (`baton run -`). */
@@ -56,6 +63,7 @@ export async function driveNewRun(
   const env = parsePairs(flags.env, '--env');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
   const runId = flags.runId === undefined ? {} : { runId: checkRunId(flags.runId) };
+  const key = idempotencyOf(flags);
   // Recorded with the run, so resume and retry go on in the same sandbox (cli/sandbox.ts).
   const sandbox = sandboxHere();
   const store = await openCliStore(flags, { create: true });
@@ -69,7 +77,7 @@ export async function driveNewRun(
       const { submitAndFollow } = await import('../runs/submit.js');
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-        submitAndFollow({
+        orExisting(store, key, hooks, submitAndFollow({
           store,
           ...what,
           workflow,
@@ -83,12 +91,13 @@ export async function driveNewRun(
           actor: who.actor,
           queue,
           onNoWorker: (id) => say(`baton: no worker has taken run ${id} yet: start one with \`baton worker --store ${store.location}${queue === 'default' ? '' : ` --queues ${queue}`}\` (or run it here with --local)`),
-        }),
+          ...(key ? { idempotency: key } : {}),
+        })),
       );
       return exitCode;
     }
     const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
-      runWorkflow({
+      orExisting(store, key, hooks, runWorkflow({
         store,
         owner: currentOwner(),
         ...driveExtras(),
@@ -104,7 +113,8 @@ export async function driveNewRun(
         ...runId,
         ...originOf(flags),
         actor: who.actor,
-      }),
+        ...(key ? { idempotency: key } : {}),
+      })),
     );
     return exitCode;
   } finally {
@@ -130,6 +140,28 @@ function workersQueue(flags: NewRunFlags, location: string, workflowQueue: strin
     return flags.queue;
   }
   return isPostgresUrl(location) ? (workflowQueue ?? DEFAULT_QUEUE) : undefined;
+}
+
+/** `--idempotency-key`, checked here so the message names the flag, with the project's retention. */
+function idempotencyOf(flags: NewRunFlags): KeyRequest | undefined {
+  if (flags.idempotencyKey === undefined) return undefined;
+  const retention = loadProject().config.idempotency?.retention;
+  return { key: checkIdempotencyKey(flags.idempotencyKey, '--idempotency-key'), ...(retention === undefined ? {} : { retentionMs: retention }) };
+}
+
+/**
+ * The run a start made, or the one its key found (RunResult.existing): said on stderr, and
+ * followed as this start would have followed its own (runs/existing-run.ts).
+ */
+async function orExisting(store: Store, key: KeyRequest | undefined, hooks: Hooks, started: Promise<RunResult>): Promise<RunResult> {
+  const result = await started;
+  if (!result.existing || key === undefined) return result;
+  const record = await store.runs.getRun(result.runId);
+  const status = record ? displayStatus(record) : result.state.status;
+  const ended = FINISHED_RUN_STATUSES.has(result.state.status);
+  process.stderr.write(visible(`baton: run ${result.runId} of ${result.state.plan.workflow.name} was started before with idempotency key ${JSON.stringify(key.key)} (${status}); nothing new was started${ended ? '' : ': following it'}`) + '\n');
+  const { followExisting } = await import('../runs/existing-run.js');
+  return followExisting(result, { store, key: key.key, onEvent: hooks.onEvent, signal: hooks.signal, interrupt: hooks.interrupt });
 }
 
 /** A run id given with `--run-id`: a ULID (26 characters of Crockford base32), as baton makes them. */

@@ -312,8 +312,6 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   conflict: [
     // a webhook delivery (its signature, or delivery id) that was recorded before: a replay
     'WEBHOOK_REPLAY',
-    // (until the API's key moves to the run) an API start whose key's run could not start
-    'RUN_IDEMPOTENCY_KEY',
     // a start whose idempotency key belongs to a run of another workflow or other inputs (a
     // key names one request); following a run of the key whose process is gone (interrupted)
     'RUN_IDEMPOTENCY_CONFLICT',

@@ -21,7 +21,8 @@ import { mountMcp } from './mcp-http.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
-import { startOnce } from './idempotent-start.js';
+import { checkIdempotencyKey } from '../engine/run-key.js';
+import { MAX_KEY_LENGTH } from '../store/idempotency.js';
 import { answerUnrouted, routed } from './api-routing.js';
 import { auditNote, authorize, principalOf } from './auth.js';
 import type { Context } from 'hono';
@@ -50,7 +51,12 @@ const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, 
 const Answer = z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict();
 const Answered = z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() });
 
-const StartedRun = z.object({ run_id: z.string(), status: z.enum(['pending', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']), links: z.object({ run: z.string(), events: z.string() }) });
+const StartedRun = z.object({
+  run_id: z.string(),
+  status: z.enum(['pending', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']),
+  existing: z.boolean().optional().describe('true: an earlier start with the same idempotency_key made this run, and nothing was started'),
+  links: z.object({ run: z.string(), events: z.string() }),
+});
 
 const routes = {
   health: createRoute({ method: 'get', path: '/healthz', summary: 'The server is up', responses: { 200: { description: 'up', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), version: z.string() }) } } } } }),
@@ -92,12 +98,13 @@ const routes = {
               .object({
                 inputs: Json.optional().describe("the workflow's inputs by name, checked against their declared types"),
                 priority: z.number().int().min(-1_000_000).max(1_000_000).optional().describe('its place among queued runs: higher starts first, ties in arrival order (default 0)'),
+                // Its length and characters are checked by the handler, for the same codes as every front end's.
                 idempotency_key: z
                   .string()
-                  .min(1)
-                  .max(200)
                   .optional()
-                  .describe('the first request with this key starts a run; later ones get that run back (200 instead of 201), on any server sharing the store'),
+                  .describe(
+                    `a name for this one start (1-${MAX_KEY_LENGTH} characters): the first request with it starts a run, and any later one in the namespace within the retention (idempotency.retention, default 24h) gets that run back (200 instead of 201, existing: true), on any server sharing the store; the key with another workflow or inputs is refused (409 RUN_IDEMPOTENCY_CONFLICT)`,
+                  ),
               })
               .strict(),
           },
@@ -109,7 +116,10 @@ const routes = {
         description: 'recorded; the server drives it (`pending`), it waits in the queue for its concurrency key or the global limit (`queued`), or it was skipped (`cancelled`: on_conflict skip)',
         content: { 'application/json': { schema: StartedRun } },
       },
-      200: { description: 'a request with this idempotency_key came before: its run, as it is now', content: { 'application/json': { schema: StartedRun } } },
+      200: {
+        description: 'a request with this idempotency_key came before: its run, as it is now (`existing: true`, header Idempotent-Replayed: true); nothing was started',
+        content: { 'application/json': { schema: StartedRun } },
+      },
       ...errors(400, 404, 409, 503),
     },
   }),
@@ -318,15 +328,26 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     const { name } = c.req.valid('param');
     const body = bodyOf(c, () => c.req.valid('json'));
     const who = principalOf(c);
-    const launch = () =>
-      daemon.launch({ namespace: who.namespace, workflow: name, inputs: body?.inputs ?? {}, origin: 'api', actor: who.actor, ...(body?.priority === undefined ? {} : { priority: body.priority }) });
-    const key = body?.idempotency_key;
-    const { runId, status, again } = key === undefined ? { ...(await launch()), again: false } : await startOnce(daemon, who.namespace, name, key, launch);
-    auditNote(c, { target: runId, detail: { workflow: name, ...(again ? { idempotent_repeat: true } : {}) } });
+    const key = body?.idempotency_key === undefined ? {} : { idempotency_key: checkIdempotencyKey(body.idempotency_key, 'idempotency_key') };
+    const { runId, status, existing } = await daemon.launch({
+      namespace: who.namespace,
+      workflow: name,
+      inputs: body?.inputs ?? {},
+      origin: 'api',
+      actor: who.actor,
+      ...(body?.priority === undefined ? {} : { priority: body.priority }),
+      ...key,
+    });
+    auditNote(c, { target: runId, detail: { workflow: name, ...(existing ? { idempotent_repeat: true } : {}) } });
     c.header('Location', `/api/runs/${runId}`);
-    const shown = status === 'queued' || status === 'cancelled' ? status : again ? status : ('pending' as const);
-    const answer = { run_id: runId, status: shown, links: { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` } };
-    return again ? c.json(answer, 200) : c.json(answer, 201);
+    const links = { run: `/api/runs/${runId}`, events: `/api/runs/${runId}/events` };
+    if (existing) {
+      // Stripe's header for an answer that is an earlier request's.
+      c.header('Idempotent-Replayed', 'true');
+      return c.json({ run_id: runId, status, existing: true, links }, 200);
+    }
+    const shown = status === 'queued' || status === 'cancelled' ? status : ('pending' as const);
+    return c.json({ run_id: runId, status: shown, links }, 201);
   });
   app.openapi(routes.runs, async (c) => {
     const query = c.req.valid('query');

@@ -40,6 +40,8 @@ export interface DaemonOptions {
   maxRunning?: number;
   /** Whoever started a run may not answer its approvals (server.separate_approvers): segregation of duties. */
   separateApprovers?: boolean;
+  /** How long a run holds its idempotency key (idempotency.retention); default 24 h. */
+  keyRetentionMs?: number;
 }
 
 /** A run asked for by name: in which namespace, by whom, how. */
@@ -53,6 +55,19 @@ export interface LaunchRequest {
   trigger?: RunTrigger;
   /** Its place among queued runs (higher first; default 0). */
   priority?: number;
+  /**
+   * Its idempotency key (engine/run-key.ts): when a run of the namespace holds it, that run
+   * is the answer (Launched.existing) and nothing starts.
+   */
+  idempotency_key?: string;
+}
+
+/** What a launch did: the run it recorded, with its status, or the run its idempotency key found. */
+export interface Launched {
+  runId: string;
+  status: RunStatus;
+  /** An earlier start with the same idempotency key made it: nothing was started. */
+  existing?: boolean;
 }
 
 /** Unfinished runs looked at on start, at most (they are few: interrupted or waiting ones). */
@@ -152,11 +167,12 @@ export class Daemon {
    * (skipped). Recorded in the audit trail as `run.start` by the trigger that fired it; a
    * request's start is recorded by its front end (server/auth.ts, mcp-http.ts).
    */
-  async launch(request: LaunchRequest): Promise<{ runId: string; status: RunStatus }> {
+  async launch(request: LaunchRequest): Promise<Launched> {
     if (this.stopping) throw new BatonError('SERVER_STOPPING', 'the server is stopping and takes no new runs: start it again, or use another one');
-    const { namespace, workflow: name, inputs, origin, trigger, priority, actor } = request;
+    const { namespace, workflow: name, inputs, origin, trigger, priority, actor, idempotency_key: key } = request;
     const loaded = this.catalog(namespace).workflow(name);
-    const { runId, state } = await createRun({
+    const retention = this.options.keyRetentionMs === undefined ? {} : { retentionMs: this.options.keyRetentionMs };
+    const { runId, state, existing } = await createRun({
       store: this.store,
       workflow: loaded.workflow,
       ...(loaded.code ? { code: loaded.code } : {}),
@@ -168,7 +184,10 @@ export class Daemon {
       ...(actor !== undefined ? { actor } : {}),
       ...(trigger !== undefined ? { trigger } : {}),
       admission: serverAdmission(this.limits, priority),
+      ...(key !== undefined ? { idempotency: { key, ...retention } } : {}),
     });
+    // Driven by whoever made it (this server, another one of the store, a `baton run`).
+    if (existing) return { runId, status: state.status, existing };
     if (state.status === 'pending') this.drive(runId, { kind: 'start' });
     else if (state.status === 'queued') await this.queued(runId);
     else this.options.log(`run ${runId} ${name}: ${state.status}${state.cancelReason ? ` (${state.cancelReason})` : ''}`);

@@ -35,6 +35,9 @@ export default async function run(given: string | undefined, flags: RunFlags & {
       ['--local', flags.local === true, 'the server drives the run'],
     ],
   });
+  if (flags.idempotencyKey !== undefined && (flags.dryRun || flags.resumeInterrupted)) {
+    throw new BatonError('CLI_USAGE', `--idempotency-key names a new run's start: ${flags.dryRun ? '--dry-run starts none' : '--resume-interrupted goes on with runs already started'}`, { details: { flag: '--idempotency-key' } });
+  }
   if (remote) return (await import('../remote/run.js')).remoteRun(remote, given, flags);
   if (flags.detach) throw new BatonError('CLI_USAGE', '--detach is for a run on a server (--server URL or BATON_SERVER): a local run is driven by this process, to its end');
   const { enterSandbox, sandboxFlag } = await import('../sandbox.js');

@@ -51,6 +51,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   // The global limit: the flag, else the project's (which `baton run` honours too).
   const maxRunning = parsePositiveInt(flags.maxRunning, '--max-running') ?? server?.max_running;
   const namespaces = server?.namespaces ?? {};
+  const keyRetention = loadProject().config.idempotency?.retention;
   const daemon = new Daemon({
     store,
     workflowsDir,
@@ -60,6 +61,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     loopbackOnly: loopback,
     ...(server?.separate_approvers ? { separateApprovers: true } : {}),
     ...(maxRunning === undefined ? {} : { maxRunning }),
+    ...(keyRetention === undefined ? {} : { keyRetentionMs: keyRetention }),
   });
   await daemon.loadWorkflows();
   await daemon.takeOver();

@@ -16,6 +16,7 @@ import { visible } from '../render/visible.js';
 import type { RunFlags } from '../commands/run.js';
 import { withServer, type Remote } from './connect.js';
 import { followToSummary } from './follow.js';
+import { checkIdempotencyKey } from '../../engine/run-key.js';
 
 export interface RemoteRunFlags extends RunFlags {
   /** `--detach`: print the new run's id and leave it to the server. */
@@ -25,6 +26,8 @@ export interface RemoteRunFlags extends RunFlags {
 interface Started {
   run_id: string;
   status: string;
+  /** An earlier start with the same idempotency key made it. */
+  existing?: boolean;
   links: Record<string, string>;
 }
 
@@ -37,10 +40,12 @@ export async function remoteRun(remote: Remote, given: string | undefined, flags
   if (typeof named === 'number') return named;
   const inputs = parsePairs(flags.input, '--input');
   const priority = parseInteger(flags.priority, '--priority');
+  // Checked here too, so the message names the flag.
+  const key = flags.idempotencyKey === undefined ? {} : { idempotency_key: checkIdempotencyKey(flags.idempotencyKey, '--idempotency-key') };
   if (named.file) await noteOtherCopy(remote, named.name, named.file);
   let started: Started;
   try {
-    started = await remote.server.post<Started>(`/api/workflows/${encodeURIComponent(named.name)}/runs`, { inputs, ...(priority === undefined ? {} : { priority }) });
+    started = await remote.server.post<Started>(`/api/workflows/${encodeURIComponent(named.name)}/runs`, { inputs, ...(priority === undefined ? {} : { priority }), ...key });
   } catch (err) {
     if (named.file && err instanceof ReportedError && err.code === 'WORKFLOW_NOT_FOUND') {
       const message = `${named.file} is workflow ${named.name}, which the server at ${remote.server.url} does not serve (${err.message}): start \`baton serve\` with -w on the folder that holds it`;
@@ -49,14 +54,19 @@ export async function remoteRun(remote: Remote, given: string | undefined, flags
     throw err;
   }
   const runId = started.run_id;
+  const before = started.existing ? `was started before with idempotency key ${JSON.stringify(flags.idempotencyKey)} (${started.status}); nothing new was started` : undefined;
+  if (before !== undefined && !flags.detach) {
+    const ended = ['succeeded', 'failed', 'cancelled'].includes(started.status);
+    process.stderr.write(withServer(visible(`baton: run ${runId} of ${named.name} ${before}${ended ? '' : ': following it'}`) + '\n', remote));
+  }
   if (flags.detach) {
     if (flags.json) process.stdout.write(JSON.stringify(started, null, 2) + '\n');
     else process.stdout.write(`${runId}\n`);
-    const how = started.status === 'queued' ? 'queued; the server starts it in its turn' : started.status === 'cancelled' ? 'skipped (its concurrency key is busy)' : 'started; the server drives it';
+    const how = before ?? (started.status === 'queued' ? 'queued; the server starts it in its turn' : started.status === 'cancelled' ? 'skipped (its concurrency key is busy)' : 'started; the server drives it');
     process.stderr.write(withServer(`baton: run ${runId} of ${visible(named.name)} ${how} (see it with: baton status ${runId} --watch)\n`, remote));
     return EXIT.ok;
   }
-  return followToSummary({ remote, runId, flags, ctrlC: 'cancel' });
+  return followToSummary({ remote, runId, flags, ctrlC: started.existing ? 'stop' : 'cancel' });
 }
 
 /**
