@@ -271,6 +271,27 @@ describe('baton mcp', () => {
   }, 30_000);
 });
 
+describe('baton mcp: start_run with an idempotency_key', () => {
+  it('two calls at once with one key start one run and both answer with it; the key with other inputs, or an empty one, is a tool error', async () => {
+    const p = project({ 'deploy.yaml': 'name: deploy\ninputs:\n  version: {type: string}\ntasks:\n  - id: ship\n    command: sleep 1 && echo "shipped ${ inputs.version }"\n' });
+    const client = await p.connect();
+    const start = (version: string, key = 'deploy-7') => call(client, 'start_run', { file: 'deploy.yaml', inputs: { version }, idempotency_key: key, wait_seconds: 60 });
+    const [a, b] = await Promise.all([start('7'), start('7')]);
+    expect([a.doc.status, b.doc.status], JSON.stringify([a.doc, b.doc]).slice(0, 800)).toEqual(['succeeded', 'succeeded']);
+    expect(a.doc.run_id).toBe(b.doc.run_id);
+    expect([a.doc.note, b.doc.note].filter((n) => typeof n === 'string' && n.includes('was started before with idempotency key "deploy-7"'))).toHaveLength(1);
+    const later = await start('7');
+    expect(later.doc).toMatchObject({ run_id: a.doc.run_id, status: 'succeeded', note: expect.stringContaining('nothing new was started') });
+    const other = await start('8');
+    expect(other.result.isError).toBe(true);
+    expect(other.doc.error).toMatchObject({ code: 'RUN_IDEMPOTENCY_CONFLICT', message: expect.stringContaining(`run ${a.doc.run_id as string} of deploy with other inputs`) });
+    const empty = await start('7', '');
+    expect(empty.result.isError).toBe(true);
+    expect(empty.doc.error).toMatchObject({ code: 'RUN_IDEMPOTENCY_KEY_EMPTY' });
+    expect(JSON.parse(baton(['runs', '--json'], { cwd: p.dir, env: p.env }).stdout)).toHaveLength(1);
+  }, 30_000);
+});
+
 describe("baton run's hidden options for baton mcp", () => {
   it('--run-id must be a run id, --origin one baton knows; baton mcp refuses a memory store', () => {
     const p = project({ 'flow.yaml': 'name: x\ntasks:\n  - id: a\n    type: noop\n' });

@@ -207,6 +207,27 @@ describe('MCP over HTTP, further', () => {
     }
   }, 60_000);
 
+  it('start_run with an idempotency_key: a call again gets the run, in its namespace only; other inputs are a conflict', async () => {
+    const home = await connect(tokens.operator);
+    const acme = await connect(tokens.acme);
+    try {
+      const first = await call(home, 'start_run', { workflow: 'hello', inputs: { who: 'k' }, idempotency_key: 'mcp-1', wait_seconds: 20 });
+      expect(first.doc).toMatchObject({ status: 'succeeded' });
+      expect(first.doc.note).toBeUndefined();
+      const again = await call(home, 'start_run', { workflow: 'hello', inputs: { who: 'k' }, idempotency_key: 'mcp-1', wait_seconds: 20 });
+      expect(again.doc).toMatchObject({ run_id: first.doc.run_id, status: 'succeeded', note: expect.stringContaining('was started before with idempotency key "mcp-1"') });
+      const other = await call(home, 'start_run', { workflow: 'hello', inputs: { who: 'x' }, idempotency_key: 'mcp-1', wait_seconds: 0 });
+      expect(other).toMatchObject({ isError: true, doc: { error: { code: 'RUN_IDEMPOTENCY_CONFLICT' } } });
+      // Another namespace's key of the same name is another key.
+      const theirs = await call(acme, 'start_run', { workflow: 'hello', inputs: { who: 'k' }, idempotency_key: 'mcp-1', wait_seconds: 20 });
+      expect(theirs.doc.run_id).not.toBe(first.doc.run_id);
+      expect(theirs.doc.note).toBeUndefined();
+    } finally {
+      await home.close();
+      await acme.close();
+    }
+  }, 60_000);
+
   it('records every act call in the audit trail with origin mcp, its target the run or the event', async () => {
     const client = await connect(tokens.admin ?? (tokens.admin = await makeToken(['admin'])));
     try {

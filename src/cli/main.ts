@@ -156,6 +156,7 @@ export function buildProgram(): Command {
     .option('-w, --with <key=value>', "an input: a workflow entry's declared input, a script's INPUT_<KEY> variable (repeatable)", collect)
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every task (repeatable)', collect)
     .option('--timeout <duration>', "the run's time limit, over the entry's own: 30m, 2h (a bare number is seconds)")
+    .option('--idempotency-key <key>', 'a name for this one start, as for `baton run`: a start with the key of a run started within idempotency.retention follows that run instead')
     .option('--sandbox [mode]', 'run sandboxed (docs/sandbox.md): `workspace-write`, what --sandbox alone means, makes the project folder writable, the rest of the file system read-only, and cuts the network unless baton.config.yaml allows it; `off` runs without (default: `sandbox:` in baton.config.yaml, else off)')
     .option('--json', 'print one JSON summary document instead of the human view')
     .option('-f, --follow', "stream every task's output to the terminal as it runs")

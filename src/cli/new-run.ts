@@ -159,8 +159,8 @@ async function orExisting(store: Store, key: KeyRequest | undefined, hooks: Hook
   const record = await store.runs.getRun(result.runId);
   const status = record ? displayStatus(record) : result.state.status;
   const ended = FINISHED_RUN_STATUSES.has(result.state.status);
-  process.stderr.write(visible(`baton: run ${result.runId} of ${result.state.plan.workflow.name} was started before with idempotency key ${JSON.stringify(key.key)} (${status}); nothing new was started${ended ? '' : ': following it'}`) + '\n');
-  const { followExisting } = await import('../runs/existing-run.js');
+  const { followExisting, foundLine } = await import('../runs/existing-run.js');
+  process.stderr.write(visible(foundLine(result.runId, result.state.plan.workflow.name, key.key, status, !ended)) + '\n');
   return followExisting(result, { store, key: key.key, onEvent: hooks.onEvent, signal: hooks.signal, interrupt: hooks.interrupt });
 }
 

@@ -40,10 +40,11 @@ export function checkIdempotencyKey(key: string, where = 'the idempotency key'):
       details: { field: where, length },
     });
   }
-  const control = /[\u0000-\u001f\u007f]/.exec(key);
-  if (control !== null) {
-    const at = [...key.slice(0, control.index)].length + 1;
-    throw new BatonError('RUN_IDEMPOTENCY_KEY_INVALID', `${where} holds a control character (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}) at character ${at}: keys are printable text`, {
+  const index = [...key].findIndex((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  if (index >= 0) {
+    const at = index + 1;
+    const control = [...key][index].charCodeAt(0);
+    throw new BatonError('RUN_IDEMPOTENCY_KEY_INVALID', `${where} holds a control character (U+${control.toString(16).toUpperCase().padStart(4, '0')}) at character ${at}: keys are printable text`, {
       details: { field: where, at },
     });
   }

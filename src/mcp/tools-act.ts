@@ -18,6 +18,8 @@ import { either, exited, settled, waitFor, type Condition, type WaitEnd } from '
 import { answer, type ToolAnswer } from './answers.js';
 import { openStore, storeArgs, withStore, type McpContext } from './context.js';
 import { commandError, runAnswer, type RunFacts } from './run-answer.js';
+import { checkIdempotencyKey } from '../engine/run-key.js';
+import { FOUND_LINE } from '../runs/existing-run.js';
 import { oneOf } from './tools-read.js';
 import { progress, type CallContext, type ToolDefinition } from './tools.js';
 
@@ -54,22 +56,30 @@ export function actTools(ctx: McpContext): ToolDefinition[] {
           .optional()
           .describe("the workflow's inputs by name (a script or a skill's script gets them as INPUT_<NAME>); objects and lists for json inputs"),
         timeout: z.string().min(1).optional().describe("the run's time limit over the workflow's own: 90s, 30m, 2h"),
+        idempotency_key: z.string().optional().describe(IDEMPOTENCY_KEY),
         wait_seconds: waitSeconds(),
       }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-      handler: async (args: { file?: string; text?: string; skill?: string; inputs?: Record<string, unknown>; timeout?: string; wait_seconds?: number }, call: CallContext) => {
+      handler: async (args: { file?: string; text?: string; skill?: string; inputs?: Record<string, unknown>; timeout?: string; idempotency_key?: string; wait_seconds?: number }, call: CallContext) => {
         const what = oneOf({ file: args.file, text: args.text, skill: args.skill }, 'start_run');
         const runId = newRunId();
         const pairs = Object.entries(args.inputs ?? {}).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-        const common = ['--json', '--origin', 'mcp', '--run-id', runId, ...(args.timeout === undefined ? [] : ['--timeout', args.timeout]), ...storeArgs(ctx)];
+        const key = args.idempotency_key === undefined ? [] : ['--idempotency-key', checkIdempotencyKey(args.idempotency_key, 'idempotency_key')];
+        const common = ['--json', '--origin', 'mcp', '--run-id', runId, ...(args.timeout === undefined ? [] : ['--timeout', args.timeout]), ...key, ...storeArgs(ctx)];
         const command =
           what.skill !== undefined
             ? ['skill', 'run', what.skill, ...pairs.flatMap((p) => ['--with', p]), ...common]
             : ['run', what.text !== undefined ? '-' : path.resolve(ctx.cwd, what.file!), ...pairs.flatMap((p) => ['--input', p]), ...common];
         const launched = launch(ctx, runId, command, what.text);
+        const deadline = Date.now() + (args.wait_seconds ?? WAIT_DEFAULT) * 1000;
         // A run that sleeps keeps its process: waiting, it is as far as it goes for now.
-        const end = await wait(either(exited(launched), settled(() => openStore(ctx), runId)), args.wait_seconds, call);
-        return answerFor(ctx, runId, launched, end);
+        const end = await wait(either(either(exited(launched), settled(() => openStore(ctx), runId)), foundBefore(launched)), args.wait_seconds, call);
+        const found = foundRun(launched);
+        if (found === undefined || commandError(launched) !== undefined) return answerFor(ctx, runId, launched, end);
+        // The key's run, made by an earlier start: waited for as this start's own would have been.
+        const left = Math.max(0, deadline - Date.now()) / 1000;
+        const settledEnd = await wait(settled(() => openStore(ctx), found), left, call);
+        return answer(await runAnswer(ctx, found, { waited: settledEnd, note: `run ${found} was started before with idempotency key ${JSON.stringify(args.idempotency_key)}: nothing new was started` }));
       },
     },
     {
@@ -200,6 +210,19 @@ function launch(ctx: McpContext, runId: string, args: string[], stdin?: string):
 }
 
 const RUN_EXITS: ReadonlySet<number> = new Set([0, 1, 4, 130]);
+
+const IDEMPOTENCY_KEY =
+  'a name for this one start (1-255 characters: a ticket, a deployment id): when a run of the project was started with it within idempotency.retention (default 24h), that run is the answer and nothing new starts, so calling again after a lost answer is safe; the key with another workflow or inputs is an error (RUN_IDEMPOTENCY_CONFLICT)';
+
+/** The run a start's key found, as the `baton run` it launched says (runs/existing-run.ts foundLine). */
+function foundRun(launched: Launched): string | undefined {
+  return FOUND_LINE.exec(launched.output(64 * 1024).stderr)?.[1];
+}
+
+/** The launched start found its key's run. */
+function foundBefore(launched: Launched): Condition {
+  return { met: async () => foundRun(launched) !== undefined };
+}
 
 /** Continues a stored run with a CLI command (resume, retry, cancel), waits, answers. */
 async function continueWith(ctx: McpContext, runId: string, args: string[], seconds: number | undefined, call: CallContext): Promise<ToolAnswer> {

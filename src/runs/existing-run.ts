@@ -24,6 +24,17 @@ export interface ExistingOptions {
 }
 
 /**
+ * What a front end says of the run its start's key found, on a line of its own (`baton
+ * mcp` finds the run in what the `baton run` it started says: FOUND_LINE).
+ */
+export function foundLine(runId: string, workflow: string, key: string, status: string, following: boolean): string {
+  return `baton: run ${runId} of ${workflow} was started before with idempotency key ${JSON.stringify(key)} (${status}); nothing new was started${following ? ': following it' : ''}`;
+}
+
+/** The line foundLine says, with the run's id. */
+export const FOUND_LINE = /^baton: run (\w{26}) of .* was started before with idempotency key /m;
+
+/**
  * Looks in a row (about a second apart) that find the run's process gone before following
  * says so: a run recorded to be driven a moment later (a server's) has nobody for that moment.
  */

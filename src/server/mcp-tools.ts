@@ -30,6 +30,7 @@ import { progress, type CallContext, type ToolDefinition } from '../mcp/tools.js
 import { scopedStore } from '../runs/scoped-store.js';
 import { settled, waitFor, type WaitEnd } from '../runs/wait.js';
 import { parseWorkflow } from '../spec/load.js';
+import { checkIdempotencyKey } from '../engine/run-key.js';
 import type { Delivered } from '../engine/steps/answer.js';
 import type { Daemon } from './daemon.js';
 
@@ -105,18 +106,27 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
       inputSchema: z.object({
         workflow: z.string().min(1).max(200).describe('the workflow name, as list_workflows gives it'),
         inputs: z.record(z.string(), z.unknown()).optional().describe("the workflow's inputs by name"),
+        idempotency_key: z
+          .string()
+          .optional()
+          .describe(
+            'a name for this one start (1-255 characters: a ticket, a deployment id): when a run of your namespace was started with it within the retention (default 24h), that run is the answer and nothing new starts, so calling again after a lost answer is safe; the key with another workflow or inputs is an error (RUN_IDEMPOTENCY_CONFLICT)',
+          ),
         wait_seconds: waitSeconds(),
       }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-      handler: async (args: { workflow: string; inputs?: Record<string, unknown>; wait_seconds?: number }, call: CallContext) => {
-        const { runId } = await act(
+      handler: async (args: { workflow: string; inputs?: Record<string, unknown>; idempotency_key?: string; wait_seconds?: number }, call: CallContext) => {
+        const key = args.idempotency_key === undefined ? {} : { idempotency_key: checkIdempotencyKey(args.idempotency_key, 'idempotency_key') };
+        const { runId, existing } = await act(
           'start_run',
           args.workflow,
-          { workflow: args.workflow },
-          () => daemon.launch({ namespace: who.namespace, workflow: args.workflow, inputs: args.inputs ?? {}, origin: 'mcp', actor: who.actor }),
+          { workflow: args.workflow, ...(args.idempotency_key === undefined ? {} : { idempotency_key: args.idempotency_key }) },
+          () => daemon.launch({ namespace: who.namespace, workflow: args.workflow, inputs: args.inputs ?? {}, origin: 'mcp', actor: who.actor, ...key }),
           (started) => started.runId,
         );
-        return after(runId, args.wait_seconds, call);
+        if (!existing) return after(runId, args.wait_seconds, call);
+        const note = `run ${runId} was started before with idempotency key ${JSON.stringify(args.idempotency_key)}: nothing new was started`;
+        return answer(await runAnswer(ctx, runId, { waited: await wait(runId, args.wait_seconds, call), note }));
       },
     },
     {

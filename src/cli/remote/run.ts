@@ -17,6 +17,7 @@ import type { RunFlags } from '../commands/run.js';
 import { withServer, type Remote } from './connect.js';
 import { followToSummary } from './follow.js';
 import { checkIdempotencyKey } from '../../engine/run-key.js';
+import { foundLine } from '../../runs/existing-run.js';
 
 export interface RemoteRunFlags extends RunFlags {
   /** `--detach`: print the new run's id and leave it to the server. */
@@ -55,9 +56,9 @@ export async function remoteRun(remote: Remote, given: string | undefined, flags
   }
   const runId = started.run_id;
   const before = started.existing ? `was started before with idempotency key ${JSON.stringify(flags.idempotencyKey)} (${started.status}); nothing new was started` : undefined;
-  if (before !== undefined && !flags.detach) {
+  if (started.existing && !flags.detach) {
     const ended = ['succeeded', 'failed', 'cancelled'].includes(started.status);
-    process.stderr.write(withServer(visible(`baton: run ${runId} of ${named.name} ${before}${ended ? '' : ': following it'}`) + '\n', remote));
+    process.stderr.write(withServer(visible(foundLine(runId, named.name, flags.idempotencyKey ?? '', started.status, !ended)) + '\n', remote));
   }
   if (flags.detach) {
     if (flags.json) process.stdout.write(JSON.stringify(started, null, 2) + '\n');
