@@ -39,6 +39,19 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
       };
     case 'skill':
       return { ...spec, with: renderDeep(spec.with, scope) as Record<string, unknown>, cwd: renderString(spec.cwd, scope) };
+    case 'publish':
+      // The broker URL as an http task's: a value cannot change which broker (or with which credentials).
+      return {
+        ...spec,
+        url: has(spec.url) ? renderUrl(spec.url, scope) : spec.url,
+        subject: renderString(spec.subject, scope),
+        exchange: renderString(spec.exchange, scope),
+        routing_key: renderString(spec.routing_key, scope),
+        topic: renderString(spec.topic, scope),
+        message_id: renderString(spec.message_id, scope),
+        headers: renderStrings(spec.headers, scope),
+        body: renderDeep(spec.body, scope),
+      };
     default:
       return spec;
   }

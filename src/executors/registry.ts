@@ -7,6 +7,7 @@ import { ExecutorError } from './errors.js';
 import { http } from './http.js';
 import { noop } from './noop.js';
 import type { ProcessOptions } from './process-task.js';
+import { publishExecutor as publish } from './publish.js';
 import { createScriptExecutor, script, type ScriptOptions } from './script.js';
 import { createShellExecutor, shell } from './shell.js';
 import { skill } from './skill.js';
@@ -17,11 +18,11 @@ export type LeafType = LeafTask['type'];
 export type Executors = { [K in LeafType]: Executor<Extract<LeafTask, { type: K }>> };
 
 /** Executors with every option at its default. */
-export const executors: Executors = { shell, http, script, noop, sleep, skill };
+export const executors: Executors = { shell, http, script, noop, sleep, skill, publish };
 
 /** Executors with options, e.g. from baton.config.yaml. */
 export function createExecutors(options: ProcessOptions & ScriptOptions = {}): Executors {
-  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill };
+  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish };
 }
 
 export function executorFor<K extends LeafType>(type: K, from?: Executors): Executors[K];

@@ -16,6 +16,10 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'API_METHOD_NOT_ALLOWED',
     // a webhook body that is not the JSON its content type says (triggers/webhook.ts)
     'WEBHOOK_PAYLOAD',
+    // a message a message trigger cannot read: not JSON under format: json (or its content
+    // type), bigger than it takes (triggers/message.ts); recorded as a refused firing, acked
+    'MESSAGE_BODY',
+    'MESSAGE_TOO_LARGE',
     'SERVER_NOT_LOOPBACK',
     // access (src/access): a role or namespace name that is not one; a token sent in the query string
     'ACCESS_BAD_ROLE',
@@ -229,6 +233,14 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'HTTP_REQUEST',
     'HTTP_STATUS',
     'SCRIPT_OUTPUT',
+    // a publish task's broker (brokers/errors.ts): a URL that is none, unreachable, credentials
+    // refused, the message refused (no stream, exchange or queue takes it), not confirmed in
+    // time; also what a message trigger's subscription says in the log and GET /api/triggers
+    'BROKER_URL',
+    'BROKER_UNREACHABLE',
+    'BROKER_AUTH',
+    'BROKER_REFUSED',
+    'BROKER_UNCONFIRMED',
     // a value that would change a URL's scheme or host, found as the task runs
     'EXPR_URL',
     // ctx.sh and ctx.http in a TypeScript workflow's step (sdk/): a command that failed,
@@ -312,6 +324,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
   conflict: [
     // a webhook delivery (its signature, or delivery id) that was recorded before: a replay
     'WEBHOOK_REPLAY',
+    // a message delivered again whose firing (and run) was recorded before: acked, no second run
+    'MESSAGE_DUPLICATE',
     // a start whose idempotency key belongs to a run of another workflow or other inputs (a
     // key names one request); following a run of the key whose process is gone (interrupted)
     'RUN_IDEMPOTENCY_CONFLICT',

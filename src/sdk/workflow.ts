@@ -42,7 +42,7 @@ export interface WorkflowMeta<I extends Record<string, InputDecl> = Record<strin
    * `[{ type: 'webhook', config: { webhook: '/deploy', secret_env: 'HOOK_SECRET' } }]`
    * (docs/server.md#triggers). The code reads what fired a run as `ctx.trigger`.
    */
-  triggers?: Array<{ type: 'manual' | 'schedule' | 'webhook' | 'file_change' | 'event'; config?: Record<string, unknown> }>;
+  triggers?: Array<{ type: 'manual' | 'schedule' | 'webhook' | 'file_change' | 'event' | 'message'; config?: Record<string, unknown> }>;
 }
 
 export type WorkflowFunction<I extends Record<string, InputDecl>> = (ctx: Context, inputs: InputsOf<I>) => unknown;

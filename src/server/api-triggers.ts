@@ -6,6 +6,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { errors, Json } from './api-schemas.js';
 import { BatonError } from '../observability/errors.js';
+import { redactUrl } from '../brokers/broker-url.js';
 import { describeTrigger } from '../triggers/describe.js';
 import { addSchedule, pauseSchedule, removeSchedule } from '../triggers/schedule-admin.js';
 import type { Daemon } from './daemon.js';
@@ -27,7 +28,30 @@ const routes = {
     method: 'get',
     path: '/api/triggers',
     summary: 'The triggers of the workflows served: what fires each, and webhooks their URL',
-    responses: { 200: { description: 'triggers', content: { 'application/json': { schema: z.object({ triggers: z.array(z.object({ workflow: z.string(), type: z.string(), fires_on: z.string(), config: Json, url: z.string().optional() })) }) } } } },
+    responses: {
+      200: {
+        description: 'triggers',
+        content: {
+          'application/json': {
+            schema: z.object({
+              triggers: z.array(
+                z.object({
+                  workflow: z.string(),
+                  type: z.string(),
+                  fires_on: z.string(),
+                  config: Json,
+                  url: z.string().optional(),
+                  subscription: z
+                    .object({ broker: z.string(), consumer: z.string(), connected: z.boolean(), problem: z.string().optional(), code: z.string().optional(), retry_at: z.number().optional() })
+                    .optional()
+                    .describe("A message trigger's subscription: its broker (password hidden), consumer, and whether it is connected, or why not and when it tries again"),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+    },
   }),
   firings: createRoute({
     method: 'get',
@@ -91,8 +115,21 @@ const routes = {
 export function mountTriggerRoutes(app: OpenAPIHono, daemon: Daemon): void {
   app.openapi(routes.triggers, (c) => {
     const catalog = catalogOf(c, daemon);
+    const subscriptions = catalog.messages.list();
     const triggers = [...catalog.workflows.values()].flatMap((w) =>
-      (w.workflow.triggers ?? []).map((t) => ({ workflow: w.name, type: t.type, fires_on: describeTrigger(t), config: t.config as Record<string, unknown>, ...(t.config.webhook ? { url: hookUrl(catalog.namespace, t.config.webhook) } : {}) })),
+      (w.workflow.triggers ?? []).map((t, index) => {
+        const sub = subscriptions.find((s) => s.workflow === w.name && s.index === index);
+        // A broker URL written in the file may hold a password: never shown.
+        const config = t.config.url === undefined ? t.config : { ...t.config, url: redactUrl(t.config.url) };
+        return {
+          workflow: w.name,
+          type: t.type,
+          fires_on: describeTrigger(t),
+          config: config as Record<string, unknown>,
+          ...(t.config.webhook ? { url: hookUrl(catalog.namespace, t.config.webhook) } : {}),
+          ...(sub ? { subscription: { broker: sub.broker, consumer: sub.consumer, ...sub.state } } : {}),
+        };
+      }),
     );
     return c.json({ triggers }, 200);
   });

@@ -15,6 +15,7 @@ import { didYouMean } from '../spec/suggest.js';
 import type { Store } from '../store/store.js';
 import { checkSchedule, schedulesOf } from '../triggers/schedule.js';
 import { EventFeed } from './event-feed.js';
+import { MessageTriggers } from './messages.js';
 import { Schedules } from './schedules.js';
 import { TriggerHub, type TriggerHost } from './trigger-hub.js';
 
@@ -43,6 +44,7 @@ export class Catalog {
   readonly hub: TriggerHub;
   readonly schedules: Schedules;
   readonly feed: EventFeed;
+  readonly messages: MessageTriggers;
   private watcher?: FolderWatch;
   private timer?: NodeJS.Timeout;
 
@@ -51,6 +53,7 @@ export class Catalog {
     this.hub = new TriggerHub(host);
     this.schedules = new Schedules(host, this.hub);
     this.feed = new EventFeed(host, this.hub);
+    this.messages = new MessageTriggers(host, this.hub);
   }
 
   get namespace(): string {
@@ -124,6 +127,7 @@ export class Catalog {
     if (!this.options.stopping() && versions(this.workflows) !== before) {
       await this.schedules.restart();
       this.hub.watchFiles();
+      this.messages.restart();
     }
     this.log(`loaded ${workflows.size} workflow${workflows.size === 1 ? '' : 's'} from ${dir}${problems.length > 0 ? `; ${problems.length} file${problems.length === 1 ? '' : 's'} with problems` : ''}`);
     for (const problem of problems) this.log(`${problem.file}: ${problem.message}`);
@@ -169,12 +173,14 @@ export class Catalog {
 
   /**
    * Starts the triggers: schedules (and, at start, the firings `missed: run-once` asks
-   * for), event triggers reading the store's events and run ends, file watches.
+   * for), event triggers reading the store's events and run ends, file watches, and the
+   * subscriptions of message triggers.
    */
   async startTriggers(): Promise<void> {
     await this.schedules.catchUp();
     this.schedules.watch();
     await this.feed.start();
+    this.messages.start();
   }
 
   stop(): void {
@@ -183,6 +189,7 @@ export class Catalog {
     this.schedules.stop();
     this.feed.stop();
     this.hub.stop();
+    void this.messages.stop();
   }
 }
 

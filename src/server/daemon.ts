@@ -60,6 +60,8 @@ export interface LaunchRequest {
    * is the answer (Launched.existing) and nothing starts.
    */
   idempotency_key?: string;
+  /** The new run's id (a trigger's firing names its run: trigger-hub.ts); default a new one. */
+  runId?: string;
 }
 
 /** What a launch did: the run it recorded, with its status, or the run its idempotency key found. */
@@ -98,8 +100,8 @@ export class Daemon {
         skillRoots,
         log: options.log,
         stopping: () => this.stopping,
-        start: (name, inputs, origin, trigger, priority, actor) =>
-          this.start({ namespace, workflow: name, inputs, origin, ...(trigger ? { trigger } : {}), ...(actor ? { actor } : {}), ...(priority === undefined ? {} : { priority }) }),
+        start: (name, inputs, origin, trigger, priority, actor, runId) =>
+          this.start({ namespace, workflow: name, inputs, origin, ...(trigger ? { trigger } : {}), ...(actor ? { actor } : {}), ...(priority === undefined ? {} : { priority }), ...(runId === undefined ? {} : { runId }) }),
       });
       this.catalogs.set(namespace, catalog);
     }
@@ -173,6 +175,7 @@ export class Daemon {
     const loaded = this.catalog(namespace).workflow(name);
     const retention = this.options.keyRetentionMs === undefined ? {} : { retentionMs: this.options.keyRetentionMs };
     const { runId, state, existing } = await createRun({
+      ...(request.runId !== undefined ? { runId: request.runId } : {}),
       store: this.store,
       workflow: loaded.workflow,
       ...(loaded.code ? { code: loaded.code } : {}),

@@ -14,6 +14,7 @@ import type { LoadedWorkflow } from '../runs/definition.js';
 import type { Trigger } from '../spec/model.js';
 import type { RequestOrigin, RunTrigger } from '../store/events.js';
 import type { Store } from '../store/store.js';
+import { derivedRunId, newRunId } from '../store/ids.js';
 import type { Firing } from '../store/triggers.js';
 import { DEFAULT_DEBOUNCE_MS, watchFiles, type FileWatch } from '../triggers/file-watch.js';
 import { decideFiring } from '../triggers/firing.js';
@@ -23,8 +24,12 @@ export interface TriggerHost {
   /** The namespace whose workflows these are: firings are recorded in it, runs started in it. */
   readonly namespace: string;
   readonly workflows: ReadonlyMap<string, LoadedWorkflow>;
-  /** Records a run and starts driving it (or queues it, with `priority`); throws why it cannot (SERVER_STOPPING, INPUT_TYPE...). */
-  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number, actor?: string): Promise<string>;
+  /**
+   * Records a run and starts driving it (or queues it, with `priority`), with the id
+   * `runId` when given; throws why it cannot (SERVER_STOPPING, INPUT_TYPE, STORE_RUN_EXISTS
+   * when a run has that id...).
+   */
+  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number, actor?: string, runId?: string): Promise<string>;
   log(line: string): void;
 }
 
@@ -50,6 +55,11 @@ export class TriggerHub {
   /**
    * Decides, records and (unless filtered or a duplicate) starts a run. Never throws for
    * what the firing's data or the run's inputs do: that is recorded as a failed firing.
+   *
+   * A firing's run has an id made from the firing (firingRunId), so it can be found again:
+   * when a delivery comes again whose first firing was recorded and its run never was (the
+   * process died in between, or stopped before starting it), the run starts now, under
+   * that id, and two servers doing so at once record it once.
    */
   async fire(what: Firable): Promise<Fired> {
     const decision = decideFiring(what.trigger, what.data, process.env);
@@ -57,14 +67,19 @@ export class TriggerHub {
     const recorded = decision.start
       ? await this.host.store.triggers.recordFiring({ ...base, outcome: 'started' })
       : await this.host.store.triggers.recordFiring({ ...base, outcome: decision.outcome, reason: decision.reason, ...(decision.code !== undefined ? { code: decision.code } : {}) });
+    if ('duplicate' in recorded && decision.start && runNeverRecorded(recorded.duplicate)) {
+      this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}): this delivery came before (firing ${recorded.duplicate.id}) and its run was never recorded: starting it now`);
+      return this.startRun(what, recorded.duplicate, decision.inputs);
+    }
     if ('duplicate' in recorded) {
       // The replay is recorded too, as its own firing (without the delivery, which is the first's).
       const earlier = recorded.duplicate;
       const reason = `this delivery was received before (firing ${earlier.id}${earlier.run_id ? `, which started run ${earlier.run_id}` : ''}); a delivery fires once`;
       const { delivery: _first, ...rest } = base;
-      const again = await this.host.store.triggers.recordFiring({ ...rest, outcome: 'duplicate', reason, code: 'WEBHOOK_REPLAY' });
+      const code = what.trigger.type === 'message' ? 'MESSAGE_DUPLICATE' : 'WEBHOOK_REPLAY';
+      const again = await this.host.store.triggers.recordFiring({ ...rest, outcome: 'duplicate', reason, code });
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}): ${reason}`);
-      const error = new BatonError('WEBHOOK_REPLAY', reason, { details: { firing: earlier.id, ...(earlier.run_id ? { run: earlier.run_id } : {}) } });
+      const error = new BatonError(code, reason, { details: { firing: earlier.id, ...(earlier.run_id ? { run: earlier.run_id } : {}) } });
       return { started: false, firing: 'firing' in again ? again.firing : earlier, error };
     }
     const firing = recorded.firing;
@@ -72,9 +87,22 @@ export class TriggerHub {
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) ${decision.outcome}: ${decision.reason}`);
       return { started: false, firing };
     }
+    return this.startRun(what, firing, decision.inputs);
+  }
+
+  /** Starts the run of a recorded firing, under the firing's run id; a run already there with that id is the one. */
+  private async startRun(what: Firable, firing: Firing, inputs: Record<string, unknown>): Promise<Fired> {
     const actor = triggerActor(what.trigger.type, what.source, this.host.namespace);
+    const planned = firingRunId(this.host.namespace, firing);
     try {
-      const runId = await this.host.start(what.workflow, decision.inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority, actor.actor);
+      let runId: string;
+      try {
+        runId = await this.host.start(what.workflow, inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority, actor.actor, planned);
+      } catch (err) {
+        // Recorded already, by another server that took the same delivery again at the same moment.
+        if (!(err instanceof BatonError && err.code === 'STORE_RUN_EXISTS')) throw err;
+        runId = planned;
+      }
       await this.host.store.triggers.updateFiring(firing.id, { outcome: 'started', run_id: runId });
       await recordAudit(this.host.store, actor, { action: 'run.start', target: runId, outcome: 'ok', detail: { workflow: what.workflow, firing: firing.id } });
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired: run ${runId}`);
@@ -123,4 +151,18 @@ export class TriggerHub {
     for (const w of this.fileWatches) w.stop();
     this.fileWatches = [];
   }
+}
+
+/**
+ * The id of the run a firing starts: the firing's time, and a hash of the namespace and
+ * the firing's number (unique over the store), so whoever starts it, and however often,
+ * names the same run.
+ */
+export function firingRunId(namespace: string, firing: Pick<Firing, 'id' | 'at'>): string {
+  return derivedRunId(newRunId(firing.at).slice(0, 10), `firing:${namespace}:${firing.id}`);
+}
+
+/** A firing recorded to start a run whose run was never recorded: its process died first, or was stopping. */
+function runNeverRecorded(firing: Firing): boolean {
+  return firing.run_id === undefined && (firing.outcome === 'started' || (firing.outcome === 'failed' && firing.code === 'SERVER_STOPPING'));
 }

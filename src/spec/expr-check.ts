@@ -22,7 +22,7 @@ import { closest, didYouMean } from './suggest.js';
 /** What `tasks.x` holds (scope.ts, TaskContext); in a callback `trigger` has these and `id`. */
 const TASK_FIELDS = ['status', 'exit_code', 'outputs', 'error', 'error_code', 'reason', 'attempts', 'duration_ms'];
 /** What fired the run (store/events.ts, RunTrigger): `trigger` outside a callback, and `run.trigger`. */
-const RUN_TRIGGER_FIELDS = ['type', 'at', 'firing', 'schedule', 'webhook', 'payload', 'headers', 'delivery', 'files', 'event', 'data', 'run'];
+const RUN_TRIGGER_FIELDS = ['type', 'at', 'firing', 'schedule', 'webhook', 'payload', 'headers', 'delivery', 'files', 'event', 'data', 'run', 'message'];
 const FIELDS: Record<string, string[]> = { run: ['id', 'trigger'], workflow: ['name', 'version'], trigger: RUN_TRIGGER_FIELDS, callerTrigger: ['id', ...TASK_FIELDS] };
 const ALWAYS = ['env', 'inputs', 'tasks', 'run', 'workflow', 'secrets', 'trigger'];
 

@@ -8,7 +8,9 @@
  * - task: a node of a run's graph; static tasks come from the file, dynamic ones from
  *   loops and conditionals. Every task has a stable key within its run.
  * - attempt: one try of a task; retries make new attempts.
- * - executor: the module that runs one task type (shell, http, script, noop, sleep, skill).
+ * - executor: the module that runs one task type (shell, http, script, noop, sleep, skill,
+ *   publish).
+ * - message: what a broker carries; a publish task sends one, a message trigger fires on one.
  * - callback: a task named in another task's on_success/on_failure; runs only then.
  *
  * Units: every duration here is in milliseconds, whatever the file said.
@@ -143,7 +145,34 @@ export interface SkillTask extends TaskBase {
   with: Record<string, unknown>;
 }
 
-export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask;
+/**
+ * `type: publish`: one message to a broker (executors/publish.ts), succeeding once the
+ * broker confirmed it. Where it goes is said in the broker's words: `subject` (NATS
+ * JetStream), `exchange` and/or `routing_key` (AMQP), `topic` (MQTT).
+ */
+export interface PublishTask extends TaskBase {
+  type: 'publish';
+  /** nats://, amqp://, amqps://, mqtt:// or mqtts://; usually a template (`${ secrets.BROKER_URL }`). */
+  url: string;
+  subject?: string;
+  /** Default "" (the default exchange, where the routing key is a queue's name). */
+  exchange?: string;
+  routing_key?: string;
+  topic?: string;
+  /** A string is sent as is; anything else as JSON (content type application/json). Default: empty. */
+  body?: unknown;
+  headers: Record<string, string>;
+  /** Default: the task's idempotency key (`runId/taskKey`), the same on every attempt. */
+  message_id?: string;
+  /** MQTT: default 1. */
+  qos?: 0 | 1 | 2;
+  /** MQTT: default false. */
+  retain?: boolean;
+  /** AMQP: default true. */
+  persistent?: boolean;
+}
+
+export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask;
 export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
 export type TaskSpec = LeafTask | CompositeTask;
 export type TaskType = TaskSpec['type'];
@@ -155,7 +184,7 @@ export interface InputSpec {
   required: boolean;
 }
 
-export type TriggerType = 'manual' | 'schedule' | 'webhook' | 'file_change' | 'event';
+export type TriggerType = 'manual' | 'schedule' | 'webhook' | 'file_change' | 'event' | 'message';
 
 export interface Trigger {
   type: TriggerType;
@@ -185,6 +214,23 @@ export interface Trigger {
     inputs?: Record<string, unknown>;
     /** The runs it starts: their place among queued runs (higher first); default 0. */
     priority?: number;
+    /** message: the broker (nats://, amqp://, mqtt://...), or a template over `env`. */
+    url?: string;
+    /** message, NATS: the subject a durable JetStream consumer filters on, and its stream (made when missing; default: the stream that captures the subject). */
+    subject?: string;
+    stream?: string;
+    /** message, AMQP: the queue consumed (declared durable when missing), bound to `exchange` with `routing_key` (default `#`) when one is named. */
+    queue?: string;
+    exchange?: string;
+    routing_key?: string;
+    /** message, MQTT: the topic filter. */
+    topic?: string;
+    /** message: the NATS durable consumer, the MQTT client id; default made from the namespace, workflow and destination. */
+    consumer?: string;
+    /** message: how the body is read: auto (default; JSON when it is), json (a body that is not is refused), text. */
+    format?: 'auto' | 'json' | 'text';
+    /** message: messages the broker sends ahead of their acknowledgement; default 16. */
+    prefetch?: number;
   };
 }
 

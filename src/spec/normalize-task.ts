@@ -12,6 +12,7 @@ import type { ConditionalTask, LoopTask, ParallelTask, ScriptTask, TaskBase, Tas
 import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, sleepTask } from './normalize-leaf.js';
 import { resourcesOf } from './normalize-resources.js';
 import { skillTask } from './normalize-skill.js';
+import { PUBLISH_FIELDS, publishTask } from './normalize-publish.js';
 import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
@@ -50,6 +51,7 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   noop: ['resources'],
   sleep: ['duration', 'resources'],
   skill: ['uses', 'with', 'resources'],
+  publish: [...PUBLISH_FIELDS, 'resources'],
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
   conditional: ['then', 'else'],
@@ -100,6 +102,9 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
       break;
     case 'skill':
       node.spec = skillTask(base, raw, ctx);
+      break;
+    case 'publish':
+      node.spec = publishTask(base, raw, ctx);
       break;
     case 'parallel': {
       const spec: ParallelTask = { ...base, type: 'parallel', tasks: [], wait_for: (str(raw, 'wait_for') as ParallelTask['wait_for']) ?? 'all' };

@@ -9,9 +9,10 @@ import { inspectCondition, inspectTemplate, type Inspection } from '../expr/inde
 import type { Reporter } from './diagnostics.js';
 import type { Trigger, TriggerType } from './model.js';
 import { durationOf } from './normalize-leaf.js';
+import { messageConfigOf, requiredMessageFields } from './normalize-message.js';
 import { isMap, map, num, str, strings, type RawMap } from './raw.js';
 
-const TYPES: readonly TriggerType[] = ['manual', 'schedule', 'webhook', 'file_change', 'event'];
+const TYPES: readonly TriggerType[] = ['manual', 'schedule', 'webhook', 'file_change', 'event', 'message'];
 /** A webhook path: URL-safe segments, none of them `.` or `..`. */
 const WEBHOOK_PATH = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
 /** An event name as `baton emit` takes it. */
@@ -108,6 +109,7 @@ function triggerOf(trigger: RawMap, rep: Reporter): Trigger | undefined {
   }
   const priority = num(config, 'priority');
   if (priority !== undefined && Number.isInteger(priority)) out.config.priority = priority;
+  messageConfigOf(config, out, rep);
   required(type, out, trigger, config, rep);
   return out;
 }
@@ -121,6 +123,7 @@ function required(type: TriggerType, out: Trigger, trigger: RawMap, config: RawM
   if (type === 'event' && out.config.event === undefined && out.config.workflow_run === undefined && !('workflow_run' in config)) {
     missing('an event trigger needs `config.event` (an event name) or `config.workflow_run`', 'e.g. config: { event: deploy-requested } or config: { workflow_run: { workflow: build, status: succeeded } }');
   }
+  if (type === 'message') requiredMessageFields(out, trigger, config, rep);
   if (type === 'event' && out.config.event !== undefined && out.config.workflow_run !== undefined) {
     rep.error('SPEC_CONFLICT', 'an event trigger listens to `event` or `workflow_run`, not both', rep.key(config, 'workflow_run'), 'make them two triggers under `triggers:`');
   }

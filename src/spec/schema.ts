@@ -6,8 +6,9 @@
  */
 import { z } from 'zod';
 import { bool, duration, envMap, expected, idList, positiveInt, queueName, str, strict, stringMap } from './schema-kit.js';
+import { messageTriggerFields, publishFields } from './schema-publish.js';
 
-export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'parallel', 'loop', 'conditional'] as const;
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
 export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
 
@@ -49,9 +50,9 @@ const leafFields = {
   continue_on_error: bool('A failure does not fail the run nor skip dependants. Default false.'),
   parallel: bool('Loop: run iterations at once. Default false. Accepted and ignored on other types.'),
   method: str('HTTP: method. Default GET.'),
-  url: str('HTTP: URL. May use ${ } templates.'),
-  headers: envMap('HTTP: request headers. May use ${ } templates.'),
-  body: z.unknown().describe('HTTP: request body; a string is sent as is, anything else as JSON.'),
+  url: str('HTTP: URL. Publish: the broker, nats://, amqp://, amqps://, mqtt:// or mqtts:// (usually ${ secrets.BROKER_URL }). May use ${ } templates.'),
+  headers: envMap('HTTP: request headers. Publish: the message\'s headers (MQTT: user properties). May use ${ } templates.'),
+  body: z.unknown().describe('HTTP: request body. Publish: the message. A string is sent as is, anything else as JSON.'),
   data: z.unknown().describe('HTTP: alias of body.'),
   auth,
   expect_status: z
@@ -74,6 +75,7 @@ const leafFields = {
   resources: z
     .union([z.string(), z.array(z.string(expected('expected a pool name'))), z.record(z.string(), z.number().int().positive({ error: 'an amount is a whole number, at least 1' }))], expected('expected a list of pool names, or a mapping of pool name: amount'))
     .describe("Pools of baton.config.yaml's `resources:` the task holds while it runs, all taken at once: a list (one of each) or pool: amount. Leaf tasks only."),
+  ...publishFields,
   queue: queueName(
     "The work queue its attempts wait in when workers drive the run: workers subscribed to it run them (`baton worker --queues gpu`). On a parallel, loop or conditional: the default of the tasks inside. 1-64 letters, digits, - _ . Default: the workflow's queue, else the run's.",
   ),
@@ -113,7 +115,7 @@ const inputSpec = strict({
 }).partial();
 
 const Trigger = strict({
-  type: z.enum(['manual', 'schedule', 'webhook', 'file_change', 'event']).describe('What starts the workflow.'),
+  type: z.enum(['manual', 'schedule', 'webhook', 'file_change', 'event', 'message']).describe('What starts the workflow.'),
   config: strict({
     schedule: str('Cron expression, for type schedule: five fields (minute hour day month weekday), or six with seconds first.'),
     timezone: str('IANA time zone the schedule is read in (Europe/Berlin), for type schedule. Default UTC.'),
@@ -138,6 +140,7 @@ const Trigger = strict({
       .min(-1_000_000, { error: 'must be at least -1000000' })
       .max(1_000_000, { error: 'must be at most 1000000' })
       .describe("The runs it starts: their place among queued runs when the workflow's concurrency key or the server's max_running is full; higher starts first (default 0)."),
+    ...messageTriggerFields,
   })
     .partial()
     .describe('Settings of the trigger.'),

@@ -147,7 +147,7 @@ export const DEFAULT_NAMESPACE = 'default';
  * callback, where `trigger` is the task that called it).
  */
 export interface RunTrigger {
-  type: 'schedule' | 'webhook' | 'file_change' | 'event';
+  type: 'schedule' | 'webhook' | 'file_change' | 'event' | 'message';
   /** When it fired (ISO 8601). */
   at: string;
   /** The firing's id in the store's record of firings. */
@@ -166,6 +166,31 @@ export interface RunTrigger {
   data?: unknown;
   /** event with workflow_run: the run that ended. */
   run?: { id: string; workflow: string; status: string };
+  /** message: the message a broker delivered (its delivery id is `delivery`). */
+  message?: TriggerMessage;
+}
+
+/** A broker's message as a run sees it (`trigger.message`). */
+export interface TriggerMessage {
+  broker: 'nats' | 'amqp' | 'mqtt';
+  /** NATS: the subject it was published to, the stream that kept it and its sequence there. */
+  subject?: string;
+  stream?: string;
+  sequence?: number;
+  /** AMQP: the queue it was read from, the exchange and routing key it was published with. */
+  queue?: string;
+  exchange?: string;
+  routing_key?: string;
+  /** MQTT: the topic it was published to. */
+  topic?: string;
+  /** Parsed JSON, or text (the trigger's `format`). */
+  body: unknown;
+  /** NATS headers, AMQP headers, MQTT 5 user properties. */
+  headers: Record<string, string>;
+  /** The id its publisher gave it (Nats-Msg-Id, AMQP message_id, MQTT user property message-id). */
+  id?: string;
+  /** The broker says it may have been delivered before. */
+  redelivered: boolean;
 }
 
 /** What answered a wait: an approval (approved or not), or an event's data. */

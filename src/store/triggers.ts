@@ -15,7 +15,7 @@ export interface Firing {
   /** The namespace of the workflow it fired (`default` when unset). */
   namespace?: string;
   workflow: string;
-  /** The trigger's type: schedule, webhook, file_change, event. */
+  /** The trigger's type: schedule, webhook, file_change, event, message. */
   trigger: string;
   /** What fired it: the webhook path, the event name, the schedule, the run that ended. */
   source: string;

@@ -1,3 +1,4 @@
+import { redactUrl } from '../brokers/broker-url.js';
 import type { Trigger } from '../spec/model.js';
 
 /** One line saying what fires a trigger, for `baton triggers test`, the API and the log. */
@@ -14,6 +15,8 @@ export function describeTrigger(trigger: Trigger): string {
     case 'event':
       if (c.workflow_run) return `a run of ${c.workflow_run.workflow} ending${c.workflow_run.status ? ` ${c.workflow_run.status.join(' or ')}` : ''}${filter}`;
       return `event ${c.event}${filter}`;
+    case 'message':
+      return `messages from ${c.subject !== undefined ? `subject ${c.subject}` : c.queue !== undefined ? `queue ${c.queue}` : `topic ${c.topic ?? ''}`} on ${redactUrl(c.url ?? '')}${filter}`;
     case 'manual':
       return 'started by hand';
   }
