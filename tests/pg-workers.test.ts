@@ -5,6 +5,11 @@
  * run's events in the database: every task succeeded exactly once, an attempt lost with
  * its worker is recorded as interrupted and ran again elsewhere, and a late result of a
  * worker that lost its lease was refused.
+ *
+ * A worker runs an attempt of the runs it drives itself while it has a free slot and
+ * serves the task's queue (engine/dispatch.ts): no work item. The tests of work items
+ * therefore route tasks to queue `tasks`, served by workers that do not drive runs, with
+ * one worker (`driver`) on `default` driving them.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -32,8 +37,8 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
   let workers: WorkerProcess[];
   let db: InstanceType<ReturnType<typeof loadPg>['Client']>;
 
-  const startWorker = (name: string, concurrency = 4): WorkerProcess => {
-    const started = batonAsync(['worker', '--store', url, '--name', name, '--lease', String(LEASE_S), '--concurrency', String(concurrency)], { cwd: dir });
+  const startWorker = (name: string, concurrency = 4, queues = 'default'): WorkerProcess => {
+    const started = batonAsync(['worker', '--store', url, '--name', name, '--lease', String(LEASE_S), '--concurrency', String(concurrency), '--queues', queues], { cwd: dir });
     const worker = { name, child: started.child, output: started.output, done: started.done };
     workers.push(worker);
     return worker;
@@ -110,8 +115,9 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
   });
 
   it('kill -9 of the worker running a task: the task finishes on another worker as a new attempt, and the run succeeds', async () => {
-    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name);
-    const file = workflow(`name: slow\nconcurrency: 8\ntasks:\n  - id: slow\n    command: sleep 1.5; echo slow done\n  - id: after\n    depends_on: [slow]\n    command: echo after\n`);
+    startWorker('driver');
+    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name, 4, 'tasks');
+    const file = workflow(`name: slow\nconcurrency: 8\ntasks:\n  - id: slow\n    queue: tasks\n    command: sleep 1.5; echo slow done\n  - id: after\n    depends_on: [slow]\n    queue: tasks\n    command: echo after\n`);
     const run = submit(file);
     const victim = await holderOf('slow');
     victim.child.kill('SIGKILL');
@@ -127,8 +133,9 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
   });
 
   it('SIGSTOP past the lease, then SIGCONT: the stopped worker’s late result is refused, it notices and moves on', async () => {
-    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name);
-    const file = workflow(`name: stopped\ntasks:\n  - id: slow\n    command: sleep 1; echo slow done\n`);
+    startWorker('driver');
+    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name, 4, 'tasks');
+    const file = workflow(`name: stopped\ntasks:\n  - id: slow\n    queue: tasks\n    command: sleep 1; echo slow done\n`);
     const run = submit(file);
     const victim = await holderOf('slow');
     victim.child.kill('SIGSTOP');
@@ -142,24 +149,45 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
     checkLog(log, ['slow']);
     expect(log.filter((e) => e.type === 'TaskInterrupted').length).toBeGreaterThanOrEqual(1);
     // And it goes on working.
-    const next = submit(workflow(`name: again\ntasks:\n${Array.from({ length: 12 }, (_, i) => `  - id: t${i}\n    command: echo ${i}\n`).join('')}`));
+    const next = submit(workflow(`name: again\ntasks:\n${Array.from({ length: 12 }, (_, i) => `  - id: t${i}\n    queue: tasks\n    command: echo ${i}\n`).join('')}`));
     expect((await next.done).status, next.output()).toBe(0);
   });
 
   it('SIGTERM gives back what the worker holds at once: another worker runs it, and the stopped one exits 0', async () => {
-    const first = startWorker('w1', 2);
-    const file = workflow(`name: handed\ntasks:\n  - id: slow\n    command: sleep 1; echo slow done\n`);
+    startWorker('driver');
+    const first = startWorker('w1', 2, 'tasks');
+    const file = workflow(`name: handed\ntasks:\n  - id: slow\n    queue: tasks\n    command: sleep 1; echo slow done\n`);
     const run = submit(file);
     await holderOf('slow');
     first.child.kill('SIGTERM');
     expect((await first.done).status, first.output()).toBe(0);
     // No lease had to run out: the item and the run went back to the queue.
     const began = Date.now();
-    startWorker('w2', 2);
+    startWorker('w2', 2, 'tasks');
     const result = await run.done;
     expect(result.status, run.output()).toBe(0);
     expect(Date.now() - began).toBeLessThan(LEASE_S * 1000 + 5_000);
     checkLog(await events((JSON.parse(result.stdout) as { run_id: string }).run_id), ['slow']);
+  });
+
+  it('a task of a queue the driving worker serves runs in that worker, without a work item; kill -9 of it: the run goes on elsewhere and the task runs again', async () => {
+    for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name);
+    const file = workflow(`name: eager\ntasks:\n  - id: slow\n    command: sleep 1.5; echo slow done\n  - id: after\n    depends_on: [slow]\n    command: echo after\n`);
+    const run = submit(file);
+    let driver: WorkerProcess | undefined;
+    await waitFor(async () => {
+      const [row] = await q<{ owner_pid: number | null }>(`SELECT r.owner_pid FROM "${schema}".runs r JOIN "${schema}".tasks t ON t.run_id = r.id WHERE t.key = 'slow' AND t.status = 'running'`);
+      driver = workers.find((w) => w.child.pid === row?.owner_pid);
+      return driver !== undefined;
+    }, 'a worker to drive the run and start slow');
+    // It runs in the driving worker: nothing went through the work queue.
+    expect(await q(`SELECT * FROM "${schema}".work`)).toEqual([]);
+    driver!.child.kill('SIGKILL');
+    const result = await run.done;
+    expect(result.status, run.output()).toBe(0);
+    const log = await events((JSON.parse(result.stdout) as { run_id: string }).run_id);
+    checkLog(log, ['slow', 'after']);
+    expect(log.filter((e) => e.task === 'slow').map((e) => `${e.type}${e.attempt ?? ''}`)).toEqual(['TaskReady', 'TaskStarted1', 'TaskInterrupted1', 'TaskStarted2', 'TaskSucceeded2']);
   });
 
   it('baton workers lists the live workers and the queue; a worker refuses a memory store; --local drives a run here', async () => {

@@ -41,6 +41,8 @@ export interface AttemptsContext {
   onLogFailure: (err: unknown) => void;
   /** An attempt ended: the run loop has something to decide. */
   wake: () => void;
+  /** An attempt ended, whichever way (for the slot it held, engine/dispatch.ts). */
+  onEnded?: (key: string) => void;
   /** Runs a skill task's skill as a child run (graph-driver.ts); absent: skill tasks fail with EXEC_NO_SKILLS. */
   runSkill?: (key: string, name: string, inputs: Record<string, unknown>, baseDir: string, signal: AbortSignal) => Promise<{ runId: string; outputs: Record<string, unknown> }>;
 }
@@ -104,6 +106,7 @@ export class Attempts {
       if (timer) clearTimeout(timer);
       this.controllers.delete(key);
       io?.finish();
+      this.run.onEnded?.(key);
     };
     let run: Promise<ExecutorResult>;
     try {
@@ -131,8 +134,10 @@ export class Attempts {
     try {
       result = runNow(resolveTask(spec, () => this.run.scopes.forTask(key)));
     } catch (err) {
+      this.run.onEnded?.(key);
       return this.failed(key, attempt, spec, err);
     }
+    this.run.onEnded?.(key);
     this.succeeded(key, attempt, spec, result);
   }
 

@@ -6,15 +6,22 @@
  * (declared outputs evaluated here, as for an attempt run here) and takes out of the queue
  * in the same append (RunSession.consume).
  *
+ * The exception is an attempt of a queue the driving worker serves while that worker has a
+ * free slot (LocalSlots): it runs here, as in `baton run`, without a work item: the round
+ * trips of the queue (a notification, a claim, a completion, a read of results) are saved,
+ * which is most of a short task's time. Like Temporal's eager activities. If the driver dies
+ * meanwhile, the run's next driver finds the attempt running with no item, and runs it again.
+ *
  * An item whose claim ran out (its worker died, stopped, or lost the database) is `lost`:
  * the attempt is recorded as interrupted and the task runs again as a new attempt, with a
  * new item. An item that no longer matches a running attempt (the task was cancelled or
  * timed out meanwhile) is taken out: its worker's next renewal finds it gone and stops it.
  */
+import { executorFor } from '../executors/registry.js';
 import type { LeafTask } from '../spec/model.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_QUEUE, type WorkRecord } from '../store/work.js';
-import { recordSuccess, timeoutError } from './attempts.js';
+import { recordSuccess, timeoutError, type Attempts } from './attempts.js';
 import type { Scheduler } from './scheduler.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunSession } from './session.js';
@@ -23,19 +30,35 @@ import type { RunState } from './state.js';
 /** How often the driver looks for lost claims when no result wakes it. */
 export const LOST_CHECK_MS = 1_000;
 
+/** The free slots of the worker driving a run (runs/worker.ts), shared by every run it drives. */
+export interface LocalSlots {
+  /** The queues the worker serves. */
+  readonly queues: readonly string[];
+  /** Takes a slot if one is free; false when the worker is full (or stopping). */
+  take(): boolean;
+  /** An attempt that took a slot ended. */
+  give(): void;
+}
+
 export interface DispatchContext {
   store: Store;
   state: RunState;
   scheduler: Scheduler;
   scopes: ScopeBuilder;
   session: RunSession;
+  /** Attempts that run here (LocalSlots), with the slots they take; none: all go to the work queue. */
+  local?: { slots: LocalSlots; attempts: Attempts; executors?: (type: LeafTask['type']) => { runNow?: unknown } };
 }
 
 export class Dispatch {
   /** Attempts a worker runs (or will): task -> attempt. */
   private readonly inFlight = new Map<string, number>();
+  /** Attempts that run here (in `local`): those launched and not yet started, then started. */
+  private readonly toStart: Array<{ key: string; slot: boolean }> = [];
+  /** Attempts running here: task -> whether it holds one of the worker's slots. */
+  private readonly here = new Map<string, boolean>();
   /** A result may have been recorded since the last look (or it is time to look for lost claims). */
-  private due = true;
+  private due = false;
   private lastLook = 0;
   private readonly stop = new AbortController();
   private watching = false;
@@ -43,7 +66,12 @@ export class Dispatch {
   constructor(private readonly run: DispatchContext) {}
 
   get running(): number {
-    return this.inFlight.size;
+    return this.inFlight.size + (this.run.local?.attempts.running ?? 0);
+  }
+
+  /** Attempts running here: what an interrupted drive waits for before it returns. */
+  get runningHere(): number {
+    return this.run.local?.attempts.running ?? 0;
   }
 
   /**
@@ -52,26 +80,78 @@ export class Dispatch {
    */
   async adopt(): Promise<Set<string>> {
     const { state } = this.run;
+    this.lastLook = Date.now();
+    // A run with no running task (a new one) has no items yet: no need to look.
+    if (![...state.tasks.values()].some((task) => task.status === 'running')) return new Set();
     for (const item of await this.run.store.work.ofRun(state.runId)) {
       const task = state.tasks.get(item.task);
       if (task?.status === 'running' && task.attempt === item.attempt && !item.lost) this.inFlight.set(item.task, item.attempt);
     }
-    if (this.inFlight.size > 0) this.watch();
+    if (this.inFlight.size > 0) {
+      // Some may have ended already: their results are read at the first look.
+      this.due = true;
+      this.watch();
+    }
     return new Set(this.inFlight.keys());
   }
 
-  /** The attempt the scheduler just started goes to the work queue, with its TaskStarted. */
+  /**
+   * The attempt the scheduler just started goes to the work queue, with its TaskStarted; or,
+   * when it can run here, waits for startHere() once its TaskStarted is recorded.
+   */
   launch(key: string): void {
     const { state, session } = this.run;
+    const spec = state.nodes.get(key)!.spec as LeafTask;
+    const queue = spec.queue ?? state.plan.workflow.queue ?? state.workersQueue ?? DEFAULT_QUEUE;
+    const here = this.runsHere(spec, queue);
+    if (here !== undefined) {
+      this.toStart.push({ key, slot: here === 'slot' });
+      return;
+    }
     const attempt = state.task(key).attempt;
     this.inFlight.set(key, attempt);
-    const spec = state.nodes.get(key)!.spec as LeafTask;
-    session.enqueue({ run_id: state.runId, task: key, attempt, queue: spec.queue ?? state.plan.workflow.queue ?? state.workersQueue ?? DEFAULT_QUEUE, namespace: state.namespace });
+    session.enqueue({ run_id: state.runId, task: key, attempt, queue, namespace: state.namespace });
     this.watch();
+  }
+
+  /** Starts the attempts launch() kept here, now that they are recorded as started. */
+  startHere(): void {
+    const local = this.run.local;
+    if (local === undefined) return;
+    for (const { key, slot } of this.toStart.splice(0)) {
+      this.here.set(key, slot);
+      local.attempts.launch(key);
+    }
+  }
+
+  /** An attempt that ran here ended (Attempts' settle): its slot goes back. */
+  endedHere(key: string): void {
+    const slot = this.here.get(key);
+    this.here.delete(key);
+    if (slot) this.run.local!.slots.give();
+  }
+
+  /**
+   * An attempt runs here when the worker serves its queue and has a slot free (`slot`); one
+   * that ends at once (noop) takes no slot (`now`), and never waits for a worker. Undefined:
+   * it goes to the work queue.
+   */
+  private runsHere(spec: LeafTask, queue: string): 'slot' | 'now' | undefined {
+    const local = this.run.local;
+    if (local === undefined || !local.slots.queues.includes(queue)) return undefined;
+    let endsAtOnce = false;
+    try {
+      endsAtOnce = (local.executors ?? executorFor)(spec.type).runNow !== undefined;
+    } catch {
+      // An unknown type fails when it runs, here as anywhere.
+    }
+    if (endsAtOnce) return 'now';
+    return local.slots.take() ? 'slot' : undefined;
   }
 
   /** Stops an attempt (a cancel, or its time limit as a resumed run counts it): recorded here; its item goes at the next look. */
   abort(key: string, reason: 'cancel' | 'timeout'): void {
+    if (this.here.has(key)) return this.run.local!.attempts.abort(key, reason);
     const attempt = this.inFlight.get(key);
     if (attempt === undefined) return;
     this.inFlight.delete(key);
@@ -86,13 +166,16 @@ export class Dispatch {
   /**
    * The drive stops. `interrupt`: the items stay, for the next driver to adopt. `cancel`
    * (the store failed, or the run was taken over): likewise, nothing more can be recorded.
+   * Attempts running here are stopped either way; what they say is not recorded.
    */
-  abortAll(): void {
+  abortAll(reason: 'cancel' | 'interrupt'): void {
     this.stop.abort();
+    this.run.local?.attempts.abortAll(reason);
   }
 
   async cleanUp(): Promise<void> {
     this.stop.abort();
+    await this.run.local?.attempts.cleanUp();
   }
 
   /**

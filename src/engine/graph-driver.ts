@@ -50,11 +50,7 @@ export class GraphDriver implements RunDriver {
       const capacities = options.resources ?? {};
       this.gate = this.scheduler.gate = new ResourceGate({ scheduler: this.scheduler, session, pools: options.store.pools, capacities, concurrency: Math.max(1, concurrency), owner: options.owner });
     }
-    if (state.workersQueue !== undefined) {
-      this.attempts = this.dispatch = new Dispatch({ store: options.store, state, scheduler: this.scheduler, scopes, session });
-      return;
-    }
-    this.attempts = new Attempts({
+    const attempts = (onEnded?: (key: string) => void) => new Attempts({
       runId: state.runId,
       state,
       scheduler: this.scheduler,
@@ -78,7 +74,23 @@ export class GraphDriver implements RunDriver {
         const child = await runSkill(options, { childId, name, inputs, baseDir, signal });
         return { runId: child.run_id, outputs: skillOutputs(child) };
       },
+      onEnded,
     });
+    if (state.workersQueue === undefined) {
+      this.attempts = attempts();
+      return;
+    }
+    // A run that workers drive: its attempts go to the work queue, or run here while the worker driving it has room.
+    const slots = options.localSlots;
+    const dispatch: Dispatch = new Dispatch({
+      store: options.store,
+      state,
+      scheduler: this.scheduler,
+      scopes,
+      session,
+      ...(slots ? { local: { slots, attempts: attempts((key) => dispatch.endedHere(key)), executors: options.executors } } : {}),
+    });
+    this.attempts = this.dispatch = dispatch;
   }
 
   async prepare(): Promise<void> {
@@ -95,7 +107,7 @@ export class GraphDriver implements RunDriver {
   }
 
   stopAll(reason: 'cancel' | 'interrupt'): void {
-    if (this.dispatch) this.dispatch.abortAll();
+    if (this.dispatch) this.dispatch.abortAll(reason);
     else (this.attempts as Attempts).abortAll(reason);
   }
 
@@ -112,7 +124,7 @@ export class GraphDriver implements RunDriver {
       if (session.interrupted) {
         // Wait for the stopped tasks' processes to be gone; what they say is not recorded.
         // Attempts a worker runs go on: the next driver awaits their results.
-        if (this.attempts.running === 0 || this.dispatch) return;
+        if ((this.dispatch ? this.dispatch.runningHere : this.attempts.running) === 0) return;
         await session.nextWake();
         continue;
       }
@@ -131,7 +143,8 @@ export class GraphDriver implements RunDriver {
       // Decisions are recorded before they are acted on: a crash can lose an action, never a record.
       if (session.unflushed > 0) await session.flush();
       if (session.interrupted) continue;
-      if (!this.dispatch) for (const key of toLaunch) this.attempts.launch(key);
+      if (this.dispatch) this.dispatch.startHere();
+      else for (const key of toLaunch) this.attempts.launch(key);
       for (const { key, reason } of toAbort) this.attempts.abort(key, reason);
       for (const timer of toTime) {
         const onDue = timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);

@@ -8,6 +8,7 @@ import type { RunOwner, Store } from '../store/store.js';
 import { admissionAsk, type Admission } from './admission.js';
 import { EngineError } from './errors.js';
 import { GraphDriver } from './graph-driver.js';
+import type { LocalSlots } from './dispatch.js';
 import { resolveInputs } from './inputs.js';
 import { existingRun, runKeyOf, type KeyRequest } from './run-key.js';
 import { KeyHeldError } from '../store/idempotency.js';
@@ -36,6 +37,12 @@ export interface DriveOptions {
   fence?: number;
   /** How long `owner`'s claim holds without a heartbeat (RunStore.claimRun); default LEASE_MS. */
   leaseMs?: number;
+  /**
+   * A run that workers drive, driven by a worker: that worker's free slots. An attempt of a
+   * queue it serves runs here while it has one, rather than going round the work queue
+   * (engine/dispatch.ts). Default: every attempt goes to the work queue.
+   */
+  localSlots?: LocalSlots;
   /** Leaf tasks running at once; default the workflow's `concurrency`, else 16. */
   concurrency?: number;
   /**

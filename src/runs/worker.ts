@@ -17,6 +17,7 @@
  * leaves the list of workers.
  */
 import { hostname } from 'node:os';
+import type { LocalSlots } from '../engine/dispatch.js';
 import type { DriveOptions } from '../engine/runner.js';
 import { continueStoredRun } from '../engine/resume.js';
 import { WorkRunner } from '../engine/work-runner.js';
@@ -73,6 +74,9 @@ export class Worker {
   private readonly owner: RunOwner;
   private readonly runner: WorkRunner;
   private readonly running = new Map<number, Running>();
+  /** Attempts of the runs it drives that run here, in its slots (engine/dispatch.ts LocalSlots). */
+  private runningHere = 0;
+  private readonly slots: LocalSlots;
   private readonly driving = new Map<string, Promise<void>>();
   private readonly results: Array<WorkClaim & { result: WorkResult }> = [];
   private completing?: Promise<void>;
@@ -95,6 +99,18 @@ export class Worker {
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.log = options.log ?? (() => {});
     this.runner = new WorkRunner({ store: options.store, executors: options.drive?.executors, processEnv: options.drive?.processEnv });
+    this.slots = {
+      queues: this.queues,
+      take: () => {
+        if (this.stopping.signal.aborted || this.running.size + this.runningHere >= this.concurrency) return false;
+        this.runningHere++;
+        return true;
+      },
+      give: () => {
+        this.runningHere--;
+        this.wake?.();
+      },
+    };
   }
 
   /** Starts taking work; resolves once the worker has reported itself. */
@@ -198,7 +214,7 @@ export class Worker {
     const drive = (async () => {
       try {
         const { state } = await continueStoredRun(
-          { ...this.options.drive, store: this.options.store, runId, owner: this.owner, claimed, interrupt: this.interrupt.signal, leaseMs: this.leaseMs },
+          { ...this.options.drive, store: this.options.store, runId, owner: this.owner, claimed, interrupt: this.interrupt.signal, leaseMs: this.leaseMs, localSlots: this.slots },
           { kind: 'resume' },
         );
         this.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`);
@@ -216,7 +232,7 @@ export class Worker {
 
   /** Claims items for the free slots and starts them; true if it found any. */
   private async claimWork(): Promise<boolean> {
-    const free = this.concurrency - this.running.size;
+    const free = this.concurrency - this.running.size - this.runningHere;
     if (free <= 0) return false;
     const claims = await this.options.store.work.claim({
       worker: this.name,
