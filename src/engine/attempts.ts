@@ -208,12 +208,13 @@ export function timeoutError(key: string, spec: LeafTask): TaskError {
 }
 
 /**
- * The environment an attempt starts with: a task that starts a process (shell, script)
- * gets the process's and the workflow's variables with its own `environment:` on top (the
- * shared object when it has none, rather than a copy per task); the others the workflow's.
+ * The environment an attempt starts with: a task that starts a process (shell, script,
+ * docker, data_processor) gets the process's and the workflow's variables with its own
+ * `environment:` on top (the shared object when it has none, rather than a copy per task);
+ * the others the workflow's.
  */
 export function attemptEnv(spec: LeafTask, workflowEnv: Record<string, string>, taskEnv: Record<string, string>): Record<string, string> {
-  if (spec.type !== 'shell' && spec.type !== 'script') return workflowEnv;
+  if (spec.type !== 'shell' && spec.type !== 'script' && spec.type !== 'docker' && spec.type !== 'data_processor') return workflowEnv;
   return hasEntries(spec.environment) ? { ...taskEnv, ...spec.environment } : taskEnv;
 }
 

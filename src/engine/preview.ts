@@ -143,6 +143,12 @@ function describeAction(spec: TaskSpec, scope: Scope, inLoop: boolean): string |
       return `sleep ${spec.duration}ms`;
     case 'skill':
       return `skill ${spec.skill}${Object.keys(spec.with).length > 0 ? ` with ${Object.keys(spec.with).join(', ')}` : ''}`;
+    case 'docker':
+      return spec.action === 'build'
+        ? `docker build ${resolve(spec.context, scope, inLoop, false)}${spec.tags.length > 0 ? ` -t ${spec.tags.map((tag) => resolve(tag, scope, inLoop, false)).join(' -t ')}` : ''}`
+        : `docker run ${resolve(spec.image, scope, inLoop, false)}${spec.command !== undefined ? ` ${spec.command.map((arg) => resolve(arg, scope, inLoop, false)).join(' ')}` : ''}`;
+    case 'data_processor':
+      return `${spec.input.paths.map((path) => resolve(path, scope, inLoop, false)).join(' ')} | ${spec.processor.command ?? spec.processor.script ?? `(inline ${spec.processor.type})`} > ${resolve(spec.output.path, scope, inLoop, false)}`;
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { renderShell, renderTemplate, renderUrl, type Scope } from '../expr/index.js';
-import type { LeafTask, TaskSpec } from '../spec/model.js';
+import type { DataProcessorTask, DockerTask, LeafTask, TaskSpec } from '../spec/model.js';
 
 /**
  * Renders a task's templates just before it runs, so executors get plain values.
@@ -39,6 +39,10 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
       };
     case 'skill':
       return { ...spec, with: renderDeep(spec.with, scope) as Record<string, unknown>, cwd: renderString(spec.cwd, scope) };
+    case 'docker':
+      return resolveDocker(spec, scope);
+    case 'data_processor':
+      return resolveDataProcessor(spec, scope);
     case 'publish':
       // The broker URL as an http task's: a value cannot change which broker (or with which credentials).
       return {
@@ -55,6 +59,56 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
     default:
       return spec;
   }
+}
+
+/**
+ * A docker task's values are arguments of the docker CLI, never shell text: each renders
+ * to exactly one argument (a string `command` was split into words before any value was
+ * put in).
+ */
+function resolveDocker(spec: DockerTask, scope: Scope): DockerTask {
+  const common = { cwd: renderString(spec.cwd, scope), environment: renderStrings(spec.environment, scope), platform: renderString(spec.platform, scope) };
+  if (spec.action === 'build') {
+    return {
+      ...spec,
+      ...common,
+      context: renderString(spec.context, scope)!,
+      dockerfile: renderString(spec.dockerfile, scope),
+      tags: spec.tags.map((tag) => renderString(tag, scope)!),
+      build_args: renderStrings(spec.build_args, scope),
+      target: renderString(spec.target, scope),
+    };
+  }
+  return {
+    ...spec,
+    ...common,
+    image: renderString(spec.image, scope)!,
+    command: spec.command?.map((arg) => renderString(arg, scope)!),
+    entrypoint: renderString(spec.entrypoint, scope),
+    env: renderStrings(spec.env, scope),
+    volumes: spec.volumes.map((volume) => renderString(volume, scope)!),
+    network: renderString(spec.network, scope),
+    workdir: renderString(spec.workdir, scope),
+    user: renderString(spec.user, scope),
+  };
+}
+
+/** A processor's shell `command` is quoted like a shell task's; paths are plain text. */
+function resolveDataProcessor(spec: DataProcessorTask, scope: Scope): DataProcessorTask {
+  const { input, processor, output } = spec;
+  return {
+    ...spec,
+    input: { ...input, paths: input.paths.map((path) => renderString(path, scope)!) },
+    processor: {
+      ...processor,
+      script: renderString(processor.script, scope),
+      command: processor.command !== undefined && has(processor.command) ? renderShell(processor.command, scope) : processor.command,
+      args: processor.args.map((arg) => renderString(arg, scope)!),
+    },
+    output: { ...output, path: renderString(output.path, scope)! },
+    cwd: renderString(spec.cwd, scope),
+    environment: renderStrings(spec.environment, scope),
+  };
 }
 
 /** The values of a task's `outputs:` templates, with `result` = what its executor returned. */

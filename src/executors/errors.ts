@@ -31,7 +31,17 @@ export type ExecutorErrorCode =
   /** The HTTP request is malformed (bad URL, a body on GET, a bad header). Not retryable. */
   | 'HTTP_REQUEST'
   /** The outputs a process wrote ($BATON_OUTPUT) could not be parsed. Not retryable. */
-  | 'SCRIPT_OUTPUT';
+  | 'SCRIPT_OUTPUT'
+  /** A docker task, and no docker CLI on PATH. Not retryable. */
+  | 'DOCKER_NOT_FOUND'
+  /** A data_processor's input globs matched no file (and `allow_empty` is not set). Not retryable. */
+  | 'DATA_NO_INPUT'
+  /** An input file could not be read, or is not the JSON its format says. Not retryable. */
+  | 'DATA_INPUT'
+  /** The processor wrote a line that is not JSON to a json/jsonl output, or the output could not be written. Not retryable. */
+  | 'DATA_OUTPUT'
+  /** One record (a line, or an element of a JSON array) is longer than a record may be. Not retryable. */
+  | 'DATA_RECORD_TOO_LONG';
 
 export interface ExecutorErrorOptions {
   retryable: boolean;

@@ -17,6 +17,7 @@
  * to exit, can take every running task down with it: killAllProcessGroups().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { abortedError, ExecutorError } from './errors.js';
 import { Tail } from './tail.js';
@@ -38,6 +39,19 @@ export interface ProcessSpec {
   env: Record<string, string>;
   /** Written to the process's stdin, which is then closed; default: stdin is /dev/null. */
   stdin?: string;
+  /**
+   * Writes the process's stdin instead, as a stream (with back-pressure), and ends it. A
+   * rejection stops the process (SIGTERM, then SIGKILL after the grace) and is what
+   * runProcessGroup rejects with. EPIPE (the process stopped reading) is the feeder's to
+   * take as the end.
+   */
+  feed?: (stdin: Writable) => Promise<void>;
+  /**
+   * Where stdout goes instead of the log and the tail: data, not output (a data_processor's
+   * records). Piped with back-pressure and not ended (a sink may take several processes'
+   * output in turn); an error on it stops the process like a failed feed.
+   */
+  stdoutSink?: Writable;
   /** Wait between SIGTERM and SIGKILL; default KILL_GRACE_MS (5 s). */
   killGraceMs?: number;
 }
@@ -128,7 +142,7 @@ export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSign
         cwd: spec.cwd,
         env: spec.env,
         detached: true,
-        stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        stdio: [spec.stdin === undefined && spec.feed === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
     } catch (err) {
       reject(spawnError(spec, err));
@@ -144,6 +158,10 @@ export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSign
     let killing = false;
     let killSent = false;
     let aborted = false;
+    /** A failed feed or sink: the process is stopped, and this is the rejection. */
+    let broken: { error: unknown } | undefined;
+    /** When output last came, so the drain wait after the exit does not cut a stream that still flows. */
+    let lastOutput = 0;
     const timers: NodeJS.Timeout[] = [];
 
     const groupAlive = () => pid !== undefined && groupHasLiveMembers(pid);
@@ -176,11 +194,20 @@ export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSign
       for (const timer of timers) clearTimeout(timer); // clears intervals too
       signal.removeEventListener('abort', onAbort);
       if (pid !== undefined) liveGroups.delete(pid);
+      if (spec.stdoutSink !== undefined) child.stdout?.unpipe(spec.stdoutSink);
       child.stdout?.destroy();
       child.stderr?.destroy();
+      child.stdin?.destroy();
       if (spawnFailure !== undefined) reject(spawnError(spec, spawnFailure));
       else if (aborted) reject(abortedError(signal, spec.program));
+      else if (broken !== undefined) reject(broken.error);
       else resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stdout, stderr });
+    };
+
+    // Gives up on streams still open DRAIN_MS after the exit (something outside the group
+    // holds them), but not while output still flows (a slow sink catching up).
+    const drainLater = (): void => {
+      timers.push(setTimeout(() => (Date.now() - lastOutput < DRAIN_MS ? drainLater() : finish(true)), DRAIN_MS));
     };
 
     const onAbort = () => {
@@ -189,13 +216,26 @@ export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSign
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout?.setEncoding('utf8'); // decodes multi-byte characters split across chunks
+    const fail = (error: unknown) => {
+      if (settled) return; // the caller, which holds the feed and the sink, sees it there
+      broken ??= { error };
+      terminate();
+    };
+    if (spec.stdoutSink !== undefined) {
+      child.stdout?.pipe(spec.stdoutSink, { end: false });
+      child.stdout?.on('data', () => (lastOutput = Date.now()));
+      spec.stdoutSink.on('error', fail);
+    } else {
+      child.stdout?.setEncoding('utf8'); // decodes multi-byte characters split across chunks
+      child.stdout?.on('data', (chunk: string) => {
+        lastOutput = Date.now();
+        stdout.append(chunk);
+        io.stdout(chunk);
+      });
+    }
     child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      stdout.append(chunk);
-      io.stdout(chunk);
-    });
     child.stderr?.on('data', (chunk: string) => {
+      lastOutput = Date.now();
       stderr.append(chunk);
       io.stderr(chunk);
     });
@@ -207,7 +247,8 @@ export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSign
     child.stderr?.on('close', closed);
     if (child.stdin) {
       child.stdin.on('error', () => {}); // EPIPE when the program does not read its stdin
-      child.stdin.end(spec.stdin);
+      if (spec.feed !== undefined) spec.feed(child.stdin).catch(fail);
+      else child.stdin.end(spec.stdin);
     }
 
     child.on('error', (err) => {
@@ -218,7 +259,7 @@ export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSign
     child.on('exit', (code, sig) => {
       exit = { code, signal: sig };
       if (!killing && groupAlive()) terminate(); // leftovers of a finished task
-      if (!killing) timers.push(setTimeout(() => finish(true), DRAIN_MS));
+      if (!killing) drainLater();
       finish();
     });
   });

@@ -77,7 +77,7 @@ export async function runProcessTask(
  * task's life, was most of what a run of short tasks left for the garbage collector (and
  * a bigger baton process forks more slowly).
  */
-function processEnv(task: ProcessTask, io: TaskIO, outputFile: string): Record<string, string> {
+export function processEnv(task: ProcessTask, io: TaskIO, outputFile: string): Record<string, string> {
   const own = {
     ...task.env,
     BATON_OUTPUT: outputFile,
@@ -113,7 +113,8 @@ function checkNulBytes(task: ProcessTask, env: Record<string, string>, taskKey: 
   });
 }
 
-function checkExit(result: ProcessResult, what: string): void {
+/** Throws EXEC_SIGNAL or EXEC_EXIT_CODE (with what its code means, from `hints`) unless the process exited 0. */
+export function checkExit(result: ProcessResult, what: string, hints: Record<number, string> = EXIT_HINTS): void {
   if (result.exitCode === 0) return;
   const stderr_tail = result.stderr.lastLines(STDERR_TAIL_LINES, STDERR_TAIL_CHARS);
   if (result.exitCode === null) {
@@ -123,7 +124,7 @@ function checkExit(result: ProcessResult, what: string): void {
     });
   }
   const code = result.exitCode;
-  throw new ExecutorError('EXEC_EXIT_CODE', `${what} exited with code ${code}${EXIT_HINTS[code] ?? ''}`, {
+  throw new ExecutorError('EXEC_EXIT_CODE', `${what} exited with code ${code}${hints[code] ?? ''}`, {
     retryable: true,
     exit_code: code,
     stderr_tail,
@@ -136,7 +137,7 @@ const EXIT_HINTS: Record<number, string> = {
   127: ': a program it runs was not found (check its name and PATH; see stderr)',
 };
 
-function lastChars(tail: Tail, count: number): string {
+export function lastChars(tail: Tail, count: number): string {
   const text = tail.toString();
   return text.length > count ? text.slice(-count) : text;
 }

@@ -3,6 +3,8 @@
  * effect. Composite types (parallel, loop, conditional) are the engine's, not here.
  */
 import type { LeafTask } from '../spec/model.js';
+import { createDataProcessorExecutor, dataProcessor } from './data-processor.js';
+import { createDockerExecutor, docker } from './docker.js';
 import { ExecutorError } from './errors.js';
 import { http } from './http.js';
 import { noop } from './noop.js';
@@ -18,11 +20,11 @@ export type LeafType = LeafTask['type'];
 export type Executors = { [K in LeafType]: Executor<Extract<LeafTask, { type: K }>> };
 
 /** Executors with every option at its default. */
-export const executors: Executors = { shell, http, script, noop, sleep, skill, publish };
+export const executors: Executors = { shell, http, script, noop, sleep, skill, publish, docker, data_processor: dataProcessor };
 
 /** Executors with options, e.g. from baton.config.yaml. */
 export function createExecutors(options: ProcessOptions & ScriptOptions = {}): Executors {
-  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish };
+  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish, docker: createDockerExecutor(options), data_processor: createDataProcessorExecutor(options) };
 }
 
 export function executorFor<K extends LeafType>(type: K, from?: Executors): Executors[K];

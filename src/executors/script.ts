@@ -53,7 +53,8 @@ export function createScriptExecutor(options: ScriptOptions = {}): Executor<Scri
 
 export const script = createScriptExecutor();
 
-function interpreter(language: ScriptTask['language'], options: ScriptOptions): string[] {
+/** The program and its first arguments that run a script in `language`. */
+export function interpreter(language: ScriptTask['language'], options: ScriptOptions): string[] {
   switch (language) {
     case 'javascript':
       return [process.execPath];
@@ -81,13 +82,15 @@ function tsxLoader(): string {
   return tsxUrl;
 }
 
-async function writeInline(task: ScriptTask, io: TaskIO): Promise<string> {
+/** Inline source written to the scratch folder; its path. */
+export async function writeInline(task: Pick<ScriptTask, 'language' | 'code'>, io: TaskIO): Promise<string> {
   const file = scratchFile(io, 'script', INLINE_EXTENSION[task.language]);
   await writeFile(file, task.code ?? '');
   return file;
 }
 
-async function scriptPath(task: ScriptTask, io: TaskIO): Promise<string> {
+/** The script file, resolved against the workflow file's folder; EXEC_SPAWN when it is not there. */
+export async function scriptPath(task: Pick<ScriptTask, 'script'>, io: TaskIO): Promise<string> {
   if (task.script === undefined || task.script === '') {
     throw new ExecutorError('EXEC_SPAWN', 'script task has neither `script` (a file) nor `code` (inline source)', {
       retryable: false,

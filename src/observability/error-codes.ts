@@ -233,6 +233,15 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'HTTP_REQUEST',
     'HTTP_STATUS',
     'SCRIPT_OUTPUT',
+    // a docker task on a machine without the docker CLI (executors/docker.ts)
+    'DOCKER_NOT_FOUND',
+    // a data_processor (executors/data-processor.ts): no file matched its input globs, an
+    // input that cannot be read or is not the JSON its format says, a processor's output line
+    // that is not JSON (or an output that cannot be written), a record longer than the limit
+    'DATA_NO_INPUT',
+    'DATA_INPUT',
+    'DATA_OUTPUT',
+    'DATA_RECORD_TOO_LONG',
     // a publish task's broker (brokers/errors.ts): a URL that is none, unreachable, credentials
     // refused, the message refused (no stream, exchange or queue takes it), not confirmed in
     // time; also what a message trigger's subscription says in the log and GET /api/triggers

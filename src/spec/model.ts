@@ -9,7 +9,8 @@
  *   loops and conditionals. Every task has a stable key within its run.
  * - attempt: one try of a task; retries make new attempts.
  * - executor: the module that runs one task type (shell, http, script, noop, sleep, skill,
- *   publish).
+ *   publish, docker, data_processor).
+ * - record: one item of a data_processor's data: a line of its input or output.
  * - message: what a broker carries; a publish task sends one, a message trigger fires on one.
  * - callback: a task named in another task's on_success/on_failure; runs only then.
  *
@@ -172,7 +173,84 @@ export interface PublishTask extends TaskBase {
   persistent?: boolean;
 }
 
-export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask;
+/** `type: docker` that builds an image: `docker build`, then `docker push` of each tag when `push`. */
+export interface DockerBuildTask extends TaskBase {
+  type: 'docker';
+  action: 'build';
+  /** The build context folder, relative to the workflow file's folder; default `.`. */
+  context: string;
+  /** The Dockerfile, relative to the workflow file's folder; default docker's (`Dockerfile` in the context). */
+  dockerfile?: string;
+  tags: string[];
+  build_args: Record<string, string>;
+  /** The stage of a multi-stage Dockerfile to build; default the last. */
+  target?: string;
+  platform?: string;
+  /** Push every tag once built; default false. */
+  push: boolean;
+}
+
+/** `type: docker` that runs a container: `docker run`, in the foreground, named after the attempt. */
+export interface DockerRunTask extends TaskBase {
+  type: 'docker';
+  action: 'run';
+  image: string;
+  /** Arguments after the image; a string in the file was split into words (normalize-docker.ts). Default: the image's CMD. */
+  command?: string[];
+  /** Replaces the image's ENTRYPOINT; default the image's. */
+  entrypoint?: string;
+  /** The container's environment (the docker CLI's own is `environment`). */
+  env: Record<string, string>;
+  /** `host:container[:options]`, or a container path alone (an anonymous volume). */
+  volumes: string[];
+  network?: string;
+  workdir?: string;
+  user?: string;
+  platform?: string;
+  /** Remove the container when it ends; default true. */
+  rm: boolean;
+  /** When to pull the image; default docker's (`missing`). */
+  pull?: 'always' | 'missing' | 'never';
+}
+
+export type DockerTask = DockerBuildTask | DockerRunTask;
+
+/** How a data_processor reads records from a file, or writes them: see docs/executors.md#data_processor. */
+export type RecordFormat = 'json' | 'jsonl' | 'lines';
+
+/** `type: data_processor`: records of the input files streamed through a processor into one output file. */
+export interface DataProcessorTask extends TaskBase {
+  type: 'data_processor';
+  input: {
+    /** Globs (or plain paths), relative to the workflow file's folder. */
+    paths: string[];
+    /** Default: from each file's extension (.json json, .jsonl/.ndjson jsonl, else lines). */
+    format?: RecordFormat;
+    /** No matching file gives an empty output instead of failing (DATA_NO_INPUT); default false. */
+    allow_empty: boolean;
+  };
+  processor: {
+    /** shell: `command` run by `sh -c`; the others run `script` or inline `code`. */
+    type: 'javascript' | 'typescript' | 'python' | 'shell';
+    /** A file, relative to the workflow file's folder ... */
+    script?: string;
+    /** ... or inline source ... */
+    code?: string;
+    /** ... or, for shell, a command line. */
+    command?: string;
+    args: string[];
+    /** One process per input file rather than one for all; default false. */
+    per_file: boolean;
+  };
+  output: {
+    /** One file, relative to the workflow file's folder; written whole or not at all. */
+    path: string;
+    /** Default: from the extension, as for input. */
+    format?: RecordFormat;
+  };
+}
+
+export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask | DockerTask | DataProcessorTask;
 export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
 export type TaskSpec = LeafTask | CompositeTask;
 export type TaskType = TaskSpec['type'];

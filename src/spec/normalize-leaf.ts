@@ -32,6 +32,8 @@ export function shellTask(base: TaskBase, raw: RawMap, ctx: LeafContext): ShellT
   const command = str(raw, 'command');
   if (command === undefined && !has(raw, 'command')) missing(ctx.rep, raw, 'a shell task', 'command');
   if (command !== undefined && command.trim() === '') ctx.rep.error('SPEC_INVALID_VALUE', 'the command is empty', ctx.rep.value(raw, 'command'));
+  // The schema lets `command` be a list for docker tasks; a shell runs one line.
+  if (Array.isArray(raw.command)) ctx.rep.error('SPEC_INVALID_VALUE', 'a shell command is one string, not a list', ctx.rep.value(raw, 'command'), 'join the words into one line (quote those that need it), or use `type: docker` for a list of arguments');
   ctx.exprs.template(raw, 'command', 'command');
   checkProgram(ctx.rep, raw, ctx.isOnPath, ctx.programs);
   const task: ShellTask = { ...base, type: 'shell', command: command ?? '' };
@@ -90,7 +92,8 @@ export function httpTask(base: TaskBase, raw: RawMap, ctx: LeafContext): HttpTas
   return task;
 }
 
-const EXTENSIONS: Record<string, ScriptTask['language']> = {
+/** Script languages by file extension (script tasks, data_processor processors). */
+export const EXTENSIONS: Record<string, ScriptTask['language']> = {
   js: 'javascript',
   mjs: 'javascript',
   cjs: 'javascript',

@@ -10,6 +10,8 @@ import type { Reporter } from './diagnostics.js';
 
 import type { ConditionalTask, LoopTask, ParallelTask, ScriptTask, TaskBase, TaskSpec, TaskType } from './model.js';
 import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, sleepTask } from './normalize-leaf.js';
+import { DATA_PROCESSOR_FIELDS, dataProcessorTask } from './normalize-data.js';
+import { DOCKER_FIELDS, dockerTask } from './normalize-docker.js';
 import { resourcesOf } from './normalize-resources.js';
 import { skillTask } from './normalize-skill.js';
 import { PUBLISH_FIELDS, publishTask } from './normalize-publish.js';
@@ -51,6 +53,8 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   noop: ['resources'],
   sleep: ['duration', 'resources'],
   skill: ['uses', 'with', 'resources'],
+  docker: [...DOCKER_FIELDS, 'resources'],
+  data_processor: [...DATA_PROCESSOR_FIELDS, 'resources'],
   publish: [...PUBLISH_FIELDS, 'resources'],
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
@@ -102,6 +106,12 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
       break;
     case 'skill':
       node.spec = skillTask(base, raw, ctx);
+      break;
+    case 'docker':
+      node.spec = dockerTask(base, raw, ctx);
+      break;
+    case 'data_processor':
+      node.spec = dataProcessorTask(base, raw, ctx);
       break;
     case 'publish':
       node.spec = publishTask(base, raw, ctx);

@@ -48,6 +48,8 @@ function kind(task: TaskSpec): string {
       return `if ${task.if}`;
     case 'script':
       return `script (${task.language})`;
+    case 'docker':
+      return `docker ${task.action}`;
     default:
       return task.type;
   }

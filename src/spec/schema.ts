@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import { bool, duration, envMap, expected, idList, positiveInt, queueName, str, strict, stringMap } from './schema-kit.js';
+import { dataProcessorFields, dockerCommand, dockerFields } from './schema-docker-data.js';
 import { messageTriggerFields, publishFields } from './schema-publish.js';
 
-export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'parallel', 'loop', 'conditional'] as const;
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
 export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
 
@@ -32,7 +33,7 @@ const leafFields = {
   type: z
     .enum([...TASK_TYPES, ...SCRIPT_TYPE_ALIASES], { error: '[SPEC_UNKNOWN_TYPE] task type' })
     .describe('What the task does. May be omitted when `command` is given (shell). javascript/typescript/python mean a script in that language.'),
-  command: str('Shell: the command line, run as `sh -c command`. May use ${ } templates.'),
+  command: dockerCommand().describe('Shell: the command line, run as `sh -c command`. Docker: the arguments after the image, a list or a string split into words. May use ${ } templates.'),
   shell: str('Shell: the program that runs `command`. Default sh.'),
   cwd: str('Working directory, relative to the workflow file. May use ${ } templates.'),
   environment: envMap('Extra environment variables for this task. May use ${ } templates.'),
@@ -76,6 +77,8 @@ const leafFields = {
     .union([z.string(), z.array(z.string(expected('expected a pool name'))), z.record(z.string(), z.number().int().positive({ error: 'an amount is a whole number, at least 1' }))], expected('expected a list of pool names, or a mapping of pool name: amount'))
     .describe("Pools of baton.config.yaml's `resources:` the task holds while it runs, all taken at once: a list (one of each) or pool: amount. Leaf tasks only."),
   ...publishFields,
+  ...dockerFields,
+  ...dataProcessorFields,
   queue: queueName(
     "The work queue its attempts wait in when workers drive the run: workers subscribed to it run them (`baton worker --queues gpu`). On a parallel, loop or conditional: the default of the tasks inside. 1-64 letters, digits, - _ . Default: the workflow's queue, else the run's.",
   ),

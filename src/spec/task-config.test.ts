@@ -31,7 +31,7 @@ describe("a task's `config:` (seed 004's form)", () => {
             command: ls
     `);
     expect(where(only(result, 'SPEC_TYPE'))).toBe('7:15 expected a string, got the number 3');
-    expect(where(only(result, 'SPEC_FIELD_NOT_ALLOWED'))).toBe("8:7 field 'command' does not apply to a http task (it is for shell tasks)");
+    expect(where(only(result, 'SPEC_FIELD_NOT_ALLOWED'))).toBe("8:7 field 'command' does not apply to a http task (it is for shell/docker tasks)");
   });
 
   test('a field given on the task and in config is an error at the one in config', () => {
