@@ -93,7 +93,7 @@ describe('field validation', () => {
           command: echo
           url: https://example.com
     `), 'SPEC_FIELD_NOT_ALLOWED');
-    expect(where(d)).toBe("5:5 field 'url' does not apply to a shell task (it is for http tasks)");
+    expect(where(d)).toBe("5:5 field 'url' does not apply to a shell task (it is for http/publish tasks)");
   });
 
   test('a task without type or command', () => {
