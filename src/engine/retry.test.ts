@@ -50,6 +50,7 @@ describe('notRetried: why a failure is not tried again', () => {
     );
     expect(decide({ retryable: false, error: error('EXPR_EVAL') })).toBe('an expression error is not retryable');
     expect(decide({ retryable: false, error: error('EXEC_SPAWN') })).toBe('a program that cannot be started is not retryable');
+    expect(decide({ retryable: false, error: error('BROKER_REFUSED') })).toBe('a message the broker refused is not retryable');
     expect(decide({ cancelled: true })).toBe('the run is being cancelled');
     expect(decide({ counted: 3 })).toBe('attempts exhausted (3 of 3)');
   });

@@ -65,6 +65,12 @@ function notRetryable(error: TaskError): string {
       return 'an unknown task type is not retryable';
     case 'EXEC_ABORTED':
       return 'a stopped task is not retryable';
+    case 'BROKER_REFUSED':
+      return 'a message the broker refused is not retryable';
+    case 'BROKER_AUTH':
+      return 'credentials the broker refused are not retryable';
+    case 'BROKER_URL':
+      return 'a URL that names no broker is not retryable';
     default:
       return `${error.code.startsWith('EXPR_') ? 'an expression error' : error.code} is not retryable`;
   }
