@@ -242,7 +242,7 @@ function readSnapshot(workflow: unknown): Map<string, TaskSpec> | string {
   return out;
 }
 
-const TYPES = new Set(['shell', 'http', 'script', 'sleep', 'noop', 'skill', 'docker', 'data_processor', 'parallel', 'loop', 'conditional']);
+const TYPES = new Set(['shell', 'http', 'script', 'sleep', 'noop', 'skill', 'docker', 'data_processor', 'sql', 'parallel', 'loop', 'conditional']);
 
 function badSpec(spec: unknown, template = false): string | undefined {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return 'a task is not an object';

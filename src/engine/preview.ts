@@ -147,6 +147,10 @@ function describeAction(spec: TaskSpec, scope: Scope, inLoop: boolean): string |
       return spec.action === 'build'
         ? `docker build ${resolve(spec.context, scope, inLoop, false)}${spec.tags.length > 0 ? ` -t ${spec.tags.map((tag) => resolve(tag, scope, inLoop, false)).join(' -t ')}` : ''}`
         : `docker run ${resolve(spec.image, scope, inLoop, false)}${spec.command !== undefined ? ` ${spec.command.map((arg) => resolve(arg, scope, inLoop, false)).join(' ')}` : ''}`;
+    case 'sql': {
+      const what = spec.migrations !== undefined ? `migrations ${resolve(spec.migrations, scope, inLoop, false)}` : spec.file !== undefined ? resolve(spec.file, scope, inLoop, false) : spec.query!.replace(/\s+/g, ' ').trim();
+      return `sql ${what}${spec.params !== undefined ? ' (params bound)' : ''}`;
+    }
     case 'data_processor':
       return `${spec.input.paths.map((path) => resolve(path, scope, inLoop, false)).join(' ')} | ${spec.processor.command ?? spec.processor.script ?? `(inline ${spec.processor.type})`} > ${resolve(spec.output.path, scope, inLoop, false)}`;
     default:

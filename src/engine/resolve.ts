@@ -39,6 +39,16 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
       };
     case 'skill':
       return { ...spec, with: renderDeep(spec.with, scope) as Record<string, unknown>, cwd: renderString(spec.cwd, scope) };
+    case 'sql':
+      // The SQL itself is never rendered: values reach the database as params, bound by its driver.
+      return {
+        ...spec,
+        connection: renderString(spec.connection, scope)!,
+        file: renderString(spec.file, scope),
+        migrations: renderString(spec.migrations, scope),
+        params: renderDeep(spec.params, scope) as typeof spec.params,
+        cwd: renderString(spec.cwd, scope),
+      };
     case 'docker':
       return resolveDocker(spec, scope);
     case 'data_processor':

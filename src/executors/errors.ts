@@ -5,11 +5,14 @@
  */
 import { BatonError } from '../observability/errors.js';
 import type { BrokerErrorCode } from '../brokers/errors.js';
+import type { SqlErrorCode } from './sql/errors.js';
 import type { TaskError } from '../store/events.js';
 
 export type ExecutorErrorCode =
   /** A publish task's broker (brokers/errors.ts): its URL, reaching it, its credentials, its refusal, its confirmation. */
   | BrokerErrorCode
+  /** A sql task (executors/sql/errors.ts): its connection, reaching the database, a statement refused, a migration failed. */
+  | SqlErrorCode
   /** The process exited with a non-zero code. Retryable. */
   | 'EXEC_EXIT_CODE'
   /** The process was killed by a signal nobody in baton sent (OOM killer, kill -9). Retryable. */

@@ -13,6 +13,7 @@ import { publishExecutor as publish } from './publish.js';
 import { createScriptExecutor, script, type ScriptOptions } from './script.js';
 import { createShellExecutor, shell } from './shell.js';
 import { skill } from './skill.js';
+import { sql } from './sql.js';
 import { sleep } from './sleep.js';
 import type { Executor } from './types.js';
 
@@ -20,11 +21,11 @@ export type LeafType = LeafTask['type'];
 export type Executors = { [K in LeafType]: Executor<Extract<LeafTask, { type: K }>> };
 
 /** Executors with every option at its default. */
-export const executors: Executors = { shell, http, script, noop, sleep, skill, publish, docker, data_processor: dataProcessor };
+export const executors: Executors = { shell, http, script, noop, sleep, skill, publish, sql, docker, data_processor: dataProcessor };
 
 /** Executors with options, e.g. from baton.config.yaml. */
 export function createExecutors(options: ProcessOptions & ScriptOptions = {}): Executors {
-  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish, docker: createDockerExecutor(options), data_processor: createDataProcessorExecutor(options) };
+  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish, sql, docker: createDockerExecutor(options), data_processor: createDataProcessorExecutor(options) };
 }
 
 export function executorFor<K extends LeafType>(type: K, from?: Executors): Executors[K];

@@ -156,6 +156,11 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_UNKNOWN_TASK',
     'SPEC_UNUSED_AGENT',
     'SPEC_URL_HOST',
+    // a sql task's query holding ${ } (values go through params), a :name without a value in
+    // params (or a value no :name uses), and a warning: a password written in a connection
+    'SPEC_SQL_TEMPLATE',
+    'SPEC_SQL_PARAM',
+    'SPEC_SQL_PASSWORD',
     'SPEC_YAML_SYNTAX',
     'SPEC_YAML_WARNING',
     'SPEC_YAML_ALIAS',
@@ -233,6 +238,18 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'HTTP_REQUEST',
     'HTTP_STATUS',
     'SCRIPT_OUTPUT',
+    // a sql task (executors/sql/errors.ts): a connection that names no database, one that
+    // cannot be reached or refuses the login, a statement the database refused, params that
+    // do not fit the placeholders, a .sql file or migrations folder that cannot be read, a
+    // failed migration, an applied migration edited since, a driver that cannot be loaded
+    'SQL_CONNECTION',
+    'SQL_CONNECT',
+    'SQL_QUERY',
+    'SQL_PARAMS',
+    'SQL_FILE',
+    'SQL_MIGRATION',
+    'SQL_MIGRATION_CHANGED',
+    'SQL_DRIVER',
     // a docker task on a machine without the docker CLI (executors/docker.ts)
     'DOCKER_NOT_FOUND',
     // a data_processor (executors/data-processor.ts): no file matched its input globs, an

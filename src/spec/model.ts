@@ -9,7 +9,7 @@
  *   loops and conditionals. Every task has a stable key within its run.
  * - attempt: one try of a task; retries make new attempts.
  * - executor: the module that runs one task type (shell, http, script, noop, sleep, skill,
- *   publish, docker, data_processor).
+ *   publish, docker, data_processor, sql).
  * - record: one item of a data_processor's data: a line of its input or output.
  * - message: what a broker carries; a publish task sends one, a message trigger fires on one.
  * - callback: a task named in another task's on_success/on_failure; runs only then.
@@ -250,7 +250,30 @@ export interface DataProcessorTask extends TaskBase {
   };
 }
 
-export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask | DockerTask | DataProcessorTask;
+/**
+ * `type: sql` (seed 004's `type: database`): one query, a .sql file, or a folder of
+ * migrations, against PostgreSQL, MySQL/MariaDB or SQLite (executors/sql/). Values reach
+ * the database only through `params`, bound by its driver: `query` holds no templates.
+ */
+export interface SqlTask extends TaskBase {
+  type: 'sql';
+  /** postgres://, postgresql://, mysql://, mariadb://, sqlite:PATH, or a PATH ending .db/.sqlite/.sqlite3 (relative to the workflow's folder); usually a template. */
+  connection: string;
+  /** SQL, sent as written: one statement with `params`, or several without ... */
+  query?: string;
+  /** ... or a .sql file holding it (relative to the workflow's folder; templates allowed) ... */
+  file?: string;
+  /** ... or a folder of numbered .sql files applied in name order, each once (`migrations_path` in the seed); exactly one of the three. */
+  migrations?: string;
+  /** Values bound to the placeholders: a list ($1 / ?) or name -> value (`:name`); strings may be templates. */
+  params?: unknown[] | Record<string, unknown>;
+  /** Migrations: a failure rolls back every migration of the attempt (true), or only the failing one (false); default true. */
+  rollback_on_failure: boolean;
+  /** Rows kept in the outputs (the rest are counted); default 1000 (and at most about 1 MB of them). */
+  max_rows: number;
+}
+
+export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask | DockerTask | DataProcessorTask | SqlTask;
 export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
 export type TaskSpec = LeafTask | CompositeTask;
 export type TaskType = TaskSpec['type'];

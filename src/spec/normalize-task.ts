@@ -14,11 +14,12 @@ import { DATA_PROCESSOR_FIELDS, dataProcessorTask } from './normalize-data.js';
 import { DOCKER_FIELDS, dockerTask } from './normalize-docker.js';
 import { resourcesOf } from './normalize-resources.js';
 import { skillTask } from './normalize-skill.js';
+import { sqlTask } from './normalize-sql.js';
 import { PUBLISH_FIELDS, publishTask } from './normalize-publish.js';
 import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
-import { SCRIPT_TYPE_ALIASES, TASK_TYPES } from './schema.js';
+import { SCRIPT_TYPE_ALIASES, SQL_TYPE_ALIASES, TASK_TYPES } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /** Deepest nesting of composites (a parallel in a parallel ... ). */
@@ -55,6 +56,7 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   skill: ['uses', 'with', 'resources'],
   docker: [...DOCKER_FIELDS, 'resources'],
   data_processor: [...DATA_PROCESSOR_FIELDS, 'resources'],
+  sql: ['connection', 'query', 'file', 'migrations', 'migrations_path', 'params', 'rollback_on_failure', 'max_rows', 'resources'],
   publish: [...PUBLISH_FIELDS, 'resources'],
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
@@ -112,6 +114,9 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
       break;
     case 'data_processor':
       node.spec = dataProcessorTask(base, raw, ctx);
+      break;
+    case 'sql':
+      node.spec = sqlTask(base, raw, ctx);
       break;
     case 'publish':
       node.spec = publishTask(base, raw, ctx);
@@ -199,6 +204,7 @@ function resolveType(raw: RawMap, rep: Reporter): { type?: TaskType; alias?: Scr
   if (typeof type === 'string') {
     if ((TASK_TYPES as readonly string[]).includes(type)) return { type: type as TaskType };
     if ((SCRIPT_TYPE_ALIASES as readonly string[]).includes(type)) return { type: 'script', alias: type as ScriptTask['language'] };
+    if ((SQL_TYPE_ALIASES as readonly string[]).includes(type)) return { type: 'sql' };
     return {};
   }
   if (type !== undefined) return {};

@@ -8,10 +8,13 @@ import { z } from 'zod';
 import { bool, duration, envMap, expected, idList, positiveInt, queueName, str, strict, stringMap } from './schema-kit.js';
 import { dataProcessorFields, dockerCommand, dockerFields } from './schema-docker-data.js';
 import { messageTriggerFields, publishFields } from './schema-publish.js';
+import { sqlFields } from './schema-sql.js';
 
-export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'parallel', 'loop', 'conditional'] as const;
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'sql', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
 export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
+/** `type: database` (seed 004's name) means a sql task. */
+export const SQL_TYPE_ALIASES = ['database'] as const;
 
 const retryObject = strict({
   attempts: positiveInt('Total tries, counting the first; 1 means no retry. Default 1.'),
@@ -31,8 +34,8 @@ const leafFields = {
   id: str('Unique id (letters, digits, _ . -). Required on top-level tasks; tasks inside a composite get one generated if omitted.', 'expected a task id'),
   name: str('Human-readable label.'),
   type: z
-    .enum([...TASK_TYPES, ...SCRIPT_TYPE_ALIASES], { error: '[SPEC_UNKNOWN_TYPE] task type' })
-    .describe('What the task does. May be omitted when `command` is given (shell). javascript/typescript/python mean a script in that language.'),
+    .enum([...TASK_TYPES, ...SCRIPT_TYPE_ALIASES, ...SQL_TYPE_ALIASES], { error: '[SPEC_UNKNOWN_TYPE] task type' })
+    .describe('What the task does. May be omitted when `command` is given (shell). javascript/typescript/python mean a script in that language; database means sql.'),
   command: dockerCommand().describe('Shell: the command line, run as `sh -c command`. Docker: the arguments after the image, a list or a string split into words. May use ${ } templates.'),
   shell: str('Shell: the program that runs `command`. Default sh.'),
   cwd: str('Working directory, relative to the workflow file. May use ${ } templates.'),
@@ -79,6 +82,7 @@ const leafFields = {
   ...publishFields,
   ...dockerFields,
   ...dataProcessorFields,
+  ...sqlFields,
   queue: queueName(
     "The work queue its attempts wait in when workers drive the run: workers subscribed to it run them (`baton worker --queues gpu`). On a parallel, loop or conditional: the default of the tasks inside. 1-64 letters, digits, - _ . Default: the workflow's queue, else the run's.",
   ),
