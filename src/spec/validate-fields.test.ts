@@ -82,7 +82,7 @@ describe('field validation', () => {
     `);
     const found = result.diagnostics.filter((d) => d.code === 'SPEC_UNKNOWN_TYPE').map(where);
     expect(found).toEqual(["4:11 unknown task type 'kubernetes'", "6:11 unknown task type 'shel' (did you mean 'shell'?)"]);
-    expect(result.diagnostics.find((d) => d.code === 'SPEC_UNKNOWN_TYPE')!.hint).toMatch(/^known: shell, http, script, noop, sleep, skill, docker, data_processor, .*parallel, loop, conditional, javascript, typescript, python/);
+    expect(result.diagnostics.find((d) => d.code === 'SPEC_UNKNOWN_TYPE')!.hint).toMatch(/^known: shell, http, script, noop, sleep, skill, (.*, )?docker, data_processor, .*parallel, loop, conditional, javascript, typescript, python/);
   });
 
   test('a field of another task type', () => {
