@@ -51,6 +51,8 @@ describe('notRetried: why a failure is not tried again', () => {
     expect(decide({ retryable: false, error: error('EXPR_EVAL') })).toBe('an expression error is not retryable');
     expect(decide({ retryable: false, error: error('EXEC_SPAWN') })).toBe('a program that cannot be started is not retryable');
     expect(decide({ retryable: false, error: error('BROKER_REFUSED') })).toBe('a message the broker refused is not retryable');
+    expect(decide({ retryable: false, error: error('SQL_QUERY') })).toBe('a statement the database refused is not retryable (only deadlocks, serialization failures and lock timeouts are)');
+    expect(decide({ retryable: false, error: error('SQL_MIGRATION') })).toBe('a failed or edited migration is not retryable: fix it, then run again');
     expect(decide({ cancelled: true })).toBe('the run is being cancelled');
     expect(decide({ counted: 3 })).toBe('attempts exhausted (3 of 3)');
   });

@@ -71,6 +71,17 @@ function notRetryable(error: TaskError): string {
       return 'credentials the broker refused are not retryable';
     case 'BROKER_URL':
       return 'a URL that names no broker is not retryable';
+    case 'SQL_QUERY':
+      return 'a statement the database refused is not retryable (only deadlocks, serialization failures and lock timeouts are)';
+    case 'SQL_CONNECT':
+      return 'a refused login, a missing database or an unopenable file is not retryable';
+    case 'SQL_MIGRATION':
+    case 'SQL_MIGRATION_CHANGED':
+      return 'a failed or edited migration is not retryable: fix it, then run again';
+    case 'SQL_PARAMS':
+      return 'params that do not fit the SQL are not retryable';
+    case 'SQL_CONNECTION':
+      return 'a connection that names no database is not retryable';
     default:
       return `${error.code.startsWith('EXPR_') ? 'an expression error' : error.code} is not retryable`;
   }
