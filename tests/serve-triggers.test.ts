@@ -117,6 +117,45 @@ describe('baton serve triggers', () => {
     expect(triggers.map((t) => t.url)).toEqual(['/hooks/trigger/deploy', '/hooks/open']);
   });
 
+  it('a webhook with an idempotency_key from a header: the delivery sent again (20 times at once) starts no second run', async () => {
+    const hook = `name: ship
+inputs:
+  ref: { type: string, default: none }
+trigger:
+  type: webhook
+  config:
+    webhook: /ship
+    inputs: { ref: "\${ trigger.payload.ref }" }
+    idempotency_key: "\${ trigger.headers['x-request-id'] }"
+tasks:
+  - id: show
+    command: echo "ref=\${ inputs.ref }"
+`;
+    const s = await serve(project({ 'ship.yaml': hook }));
+    const url = `${s.base}/hooks/ship`;
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const send = (id?: string) => post(url, body, { 'content-type': 'application/json', ...(id ? { 'x-request-id': id } : {}) });
+    const first = await send('r-1');
+    expect(first.status).toBe(202);
+    const runId = first.body.run_id as string;
+    const again = await send('r-1');
+    expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate', run_id: runId, reason: expect.stringContaining(`idempotency key "r-1" belongs to run ${runId}`) } });
+    // Twenty deliveries of another request at once: one run among them.
+    const burst = await Promise.all(Array.from({ length: 20 }, () => send('r-2')));
+    const started = burst.filter((b) => b.status === 202);
+    expect(started).toHaveLength(1);
+    expect(burst.filter((b) => b.status === 200 && b.body.outcome === 'duplicate' && b.body.run_id === started[0].body.run_id)).toHaveLength(19);
+    // No header: the key comes out empty, and the firing fails with why.
+    expect(await send()).toMatchObject({ status: 400, body: { error: { code: 'RUN_IDEMPOTENCY_KEY_EMPTY' } } });
+    const runs = await runsOf(s.base, 'ship', 2);
+    expect(runs.map((r) => r.run_id).sort()).toEqual([runId, started[0].body.run_id as string].sort());
+    await ended(s.base, runId);
+    const record = await firings(s.base, '?workflow=ship&limit=100');
+    expect(record.filter((f) => f.outcome === 'started')).toHaveLength(2);
+    expect(record.filter((f) => f.outcome === 'duplicate')).toHaveLength(20);
+    expect(record.filter((f) => f.outcome === 'failed').map((f) => f.code)).toEqual(['RUN_IDEMPOTENCY_KEY_EMPTY']);
+  });
+
   it('an event with a filter, from the API and from `baton emit` in another process; a run of another workflow ending', async () => {
     const dir = project({
       'release.yaml': `name: release

@@ -77,7 +77,7 @@ export interface Settings {
   server?: ServerSettings;
   /** Resource pools tasks hold while they run: pool -> capacity (config/resources.ts). */
   resources?: PoolCapacities;
-  /** Idempotency keys of run starts (docs/decisions/0020-idempotency-keys.md). */
+  /** Idempotency keys of run starts (docs/decisions/0021-idempotency-keys.md). */
   idempotency?: IdempotencySettings;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Starting a run with an idempotency key (docs/decisions/0020-idempotency-keys.md): the
+ * Starting a run with an idempotency key (docs/decisions/0021-idempotency-keys.md): the
  * key is checked here for every front end, the start's fingerprint taken, and what the
  * store answers when another run holds the key turned into the answer: that run, when it
  * was started by the same request (the same workflow with the same inputs), or a conflict,

@@ -100,8 +100,18 @@ export class Daemon {
         skillRoots,
         log: options.log,
         stopping: () => this.stopping,
-        start: (name, inputs, origin, trigger, priority, actor, runId) =>
-          this.start({ namespace, workflow: name, inputs, origin, ...(trigger ? { trigger } : {}), ...(actor ? { actor } : {}), ...(priority === undefined ? {} : { priority }), ...(runId === undefined ? {} : { runId }) }),
+        start: (name, inputs, origin, trigger, priority, actor, runId, key) =>
+          this.start({
+            namespace,
+            workflow: name,
+            inputs,
+            origin,
+            ...(trigger ? { trigger } : {}),
+            ...(actor ? { actor } : {}),
+            ...(priority === undefined ? {} : { priority }),
+            ...(runId === undefined ? {} : { runId }),
+            ...(key === undefined ? {} : { idempotency_key: key }),
+          }),
       });
       this.catalogs.set(namespace, catalog);
     }

@@ -86,7 +86,8 @@ export function mountHooks(app: OpenAPIHono, daemon: Daemon, options: HookOption
       return c.json({ run_id: fired.runId, firing: fired.firing.id, status: 'pending' }, 202);
     }
     if (fired.error) return answer(c, fired.error);
-    return c.json({ firing: fired.firing.id, outcome: fired.firing.outcome, reason: fired.firing.reason }, 200);
+    // Filtered out, or a duplicate of the run its idempotency key belongs to (`run_id`).
+    return c.json({ firing: fired.firing.id, outcome: fired.firing.outcome, reason: fired.firing.reason, ...(fired.firing.run_id !== undefined ? { run_id: fired.firing.run_id } : {}) }, 200);
   }
 }
 

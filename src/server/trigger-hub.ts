@@ -27,9 +27,10 @@ export interface TriggerHost {
   /**
    * Records a run and starts driving it (or queues it, with `priority`), with the id
    * `runId` when given; throws why it cannot (SERVER_STOPPING, INPUT_TYPE, STORE_RUN_EXISTS
-   * when a run has that id...).
+   * when a run has that id...). With `idempotencyKey`, the run holding the key when one does:
+   * its id, not `runId`, and nothing started.
    */
-  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number, actor?: string, runId?: string): Promise<string>;
+  start(name: string, inputs: Record<string, unknown>, origin: RequestOrigin, trigger?: RunTrigger, priority?: number, actor?: string, runId?: string, idempotencyKey?: string): Promise<string>;
   log(line: string): void;
 }
 
@@ -69,7 +70,7 @@ export class TriggerHub {
       : await this.host.store.triggers.recordFiring({ ...base, outcome: decision.outcome, reason: decision.reason, ...(decision.code !== undefined ? { code: decision.code } : {}) });
     if ('duplicate' in recorded && decision.start && runNeverRecorded(recorded.duplicate)) {
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}): this delivery came before (firing ${recorded.duplicate.id}) and its run was never recorded: starting it now`);
-      return this.startRun(what, recorded.duplicate, decision.inputs);
+      return this.startRun(what, recorded.duplicate, decision.inputs, decision.idempotency_key);
     }
     if ('duplicate' in recorded) {
       // The replay is recorded too, as its own firing (without the delivery, which is the first's).
@@ -87,22 +88,27 @@ export class TriggerHub {
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) ${decision.outcome}: ${decision.reason}`);
       return { started: false, firing };
     }
-    return this.startRun(what, firing, decision.inputs);
+    return this.startRun(what, firing, decision.inputs, decision.idempotency_key);
   }
 
-  /** Starts the run of a recorded firing, under the firing's run id; a run already there with that id is the one. */
-  private async startRun(what: Firable, firing: Firing, inputs: Record<string, unknown>): Promise<Fired> {
+  /**
+   * Starts the run of a recorded firing, under the firing's run id; a run already there with
+   * that id is the one. A run holding the firing's idempotency key (an earlier firing's) is
+   * the answer instead: the firing is recorded a duplicate of it.
+   */
+  private async startRun(what: Firable, firing: Firing, inputs: Record<string, unknown>, key?: string): Promise<Fired> {
     const actor = triggerActor(what.trigger.type, what.source, this.host.namespace);
     const planned = firingRunId(this.host.namespace, firing);
     try {
       let runId: string;
       try {
-        runId = await this.host.start(what.workflow, inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority, actor.actor, planned);
+        runId = await this.host.start(what.workflow, inputs, 'trigger', { ...what.data, firing: firing.id }, what.trigger.config.priority, actor.actor, planned, key);
       } catch (err) {
         // Recorded already, by another server that took the same delivery again at the same moment.
         if (!(err instanceof BatonError && err.code === 'STORE_RUN_EXISTS')) throw err;
         runId = planned;
       }
+      if (runId !== planned) return await this.keyHeld(what, firing, runId, key ?? '');
       await this.host.store.triggers.updateFiring(firing.id, { outcome: 'started', run_id: runId });
       await recordAudit(this.host.store, actor, { action: 'run.start', target: runId, outcome: 'ok', detail: { workflow: what.workflow, firing: firing.id } });
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired: run ${runId}`);
@@ -114,6 +120,14 @@ export class TriggerHub {
       this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}) fired, and no run could start: ${error.message} [${error.code}]`);
       return { started: false, firing: { ...firing, outcome: 'failed', reason: error.message, code: error.code }, error };
     }
+  }
+
+  /** A firing whose idempotency key belongs to run `runId`: recorded a duplicate of it. */
+  private async keyHeld(what: Firable, firing: Firing, runId: string, key: string): Promise<Fired> {
+    const reason = `idempotency key ${JSON.stringify(key)} belongs to run ${runId}, started before: a key starts one run`;
+    await this.host.store.triggers.updateFiring(firing.id, { outcome: 'duplicate', run_id: runId, reason });
+    this.host.log(`${what.trigger.type} trigger of ${what.workflow} (${what.source}): ${reason}`);
+    return { started: false, firing: { ...firing, outcome: 'duplicate', run_id: runId, reason } };
   }
 
   /** The trigger of type `type` matching `match` in each served workflow. */

@@ -13,6 +13,8 @@
  * - record: one item of a data_processor's data: a line of its input or output.
  * - message: what a broker carries; a publish task sends one, a message trigger fires on one.
  * - callback: a task named in another task's on_success/on_failure; runs only then.
+ * - idempotency key: a caller's name for one start of a run (store/idempotency.ts): a start
+ *   with the key of a run gets that run. A task's attempts have their own, `<run>/<task>`.
  *
  * Units: every duration here is in milliseconds, whatever the file said.
  */
@@ -315,6 +317,11 @@ export interface Trigger {
     inputs?: Record<string, unknown>;
     /** The runs it starts: their place among queued runs (higher first); default 0. */
     priority?: number;
+    /**
+     * The idempotency key of the run it starts, a template over `trigger` (and `env`): a
+     * firing whose key belongs to a run (a delivery sent again) starts none. Default: none.
+     */
+    idempotency_key?: string;
     /** message: the broker (nats://, amqp://, mqtt://...), or a template over `env`. */
     url?: string;
     /** message, NATS: the subject a durable JetStream consumer filters on, and its stream (made when missing; default: the stream that captures the subject). */

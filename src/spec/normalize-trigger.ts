@@ -109,6 +109,12 @@ function triggerOf(trigger: RawMap, rep: Reporter): Trigger | undefined {
   }
   const priority = num(config, 'priority');
   if (priority !== undefined && Number.isInteger(priority)) out.config.priority = priority;
+  const key = str(config, 'idempotency_key');
+  if (key !== undefined) {
+    out.config.idempotency_key = key;
+    if (key.trim() === '') rep.error('SPEC_INVALID_VALUE', 'an idempotency_key cannot be empty: it names the one run a firing starts', at('idempotency_key'), "e.g. idempotency_key: \"${ trigger.headers['x-request-id'] }\"");
+    else expressionReads(inspectTemplate(key, TRIGGER_CONTEXTS), config, 'idempotency_key', rep);
+  }
   messageConfigOf(config, out, rep);
   required(type, out, trigger, config, rep);
   return out;
@@ -129,13 +135,13 @@ function required(type: TriggerType, out: Trigger, trigger: RawMap, config: RawM
   }
 }
 
-/** Syntax problems, and reads of contexts other than `trigger` and `env`, in a filter or an input template. */
+/** Syntax problems, and reads of contexts other than `trigger` and `env`, in a filter, an input template or the idempotency key. */
 function expressionReads(seen: Inspection, container: RawMap, key: string, rep: Reporter): void {
   const at = (index: number) => rep.index.charLoc(container, key, index);
   for (const p of seen.problems) rep.error('SPEC_EXPR_SYNTAX', p.message, at(p.col - 1), p.hint);
   for (const read of seen.reads) {
     if (TRIGGER_CONTEXTS.has(read.name.toLowerCase())) continue;
-    rep.error('SPEC_CONTEXT_UNAVAILABLE', `a trigger's ${key === 'filter' ? 'filter' : 'inputs'} can read only \`trigger\` and \`env\`, not \`${read.name}\`: no run exists yet`, at(read.at), 'e.g. "${ trigger.payload.ref }" or trigger.data.env == \'prod\'');
+    rep.error('SPEC_CONTEXT_UNAVAILABLE', `a trigger's ${key === 'filter' || key === 'idempotency_key' ? key : 'inputs'} can read only \`trigger\` and \`env\`, not \`${read.name}\`: no run exists yet`, at(read.at), 'e.g. "${ trigger.payload.ref }" or trigger.data.env == \'prod\'');
   }
 }
 

@@ -147,6 +147,9 @@ const Trigger = strict({
       .min(-1_000_000, { error: 'must be at least -1000000' })
       .max(1_000_000, { error: 'must be at most 1000000' })
       .describe("The runs it starts: their place among queued runs when the workflow's concurrency key or the server's max_running is full; higher starts first (default 0)."),
+    idempotency_key: str(
+      "The idempotency key of the run it starts: a template over `trigger` (and `env`), such as `${ trigger.headers['x-request-id'] }`. A firing whose key belongs to a run started within the retention (a delivery sent again) starts none and is recorded duplicate (docs/server.md#idempotency-keys).",
+    ),
     ...messageTriggerFields,
   })
     .partial()

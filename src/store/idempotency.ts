@@ -1,5 +1,5 @@
 /**
- * A run's idempotency key (docs/decisions/0020-idempotency-keys.md): the name a caller
+ * A run's idempotency key (docs/decisions/0021-idempotency-keys.md): the name a caller
  * gives one start of a run (`baton run --idempotency-key`, the API's `idempotency_key`, a
  * trigger's `idempotency_key:`), so that starting it again, by mistake or on a retry after
  * a lost answer, gets the first run back instead of a second one.

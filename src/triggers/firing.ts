@@ -1,6 +1,7 @@
 /**
  * What a firing does before any run exists: the trigger's `filter` decides whether it
- * starts one, and its `inputs` templates make the run's inputs, both reading only what
+ * starts one, its `inputs` templates make the run's inputs and its `idempotency_key` the
+ * run's key, all reading only what
  * fired it (`trigger`) and the server's environment (`env`). An expression that fails on
  * the data it got (a payload without the field) is the firing's failure, recorded, never
  * the server's.
@@ -9,7 +10,9 @@ import { evaluateCondition, renderTemplate } from '../expr/index.js';
 import type { Trigger } from '../spec/model.js';
 import type { RunTrigger } from '../store/events.js';
 
-export type Decision = { start: true; inputs: Record<string, unknown> } | { start: false; outcome: 'filtered' | 'failed'; reason: string; code?: string };
+export type Decision =
+  | { start: true; inputs: Record<string, unknown>; idempotency_key?: string }
+  | { start: false; outcome: 'filtered' | 'failed'; reason: string; code?: string };
 
 export function decideFiring(trigger: Trigger, data: RunTrigger, env: Record<string, string | undefined>): Decision {
   const scope = { contexts: { trigger: data, env } };
@@ -29,5 +32,13 @@ export function decideFiring(trigger: Trigger, data: RunTrigger, env: Record<str
       return { start: false, outcome: 'failed', reason: `input ${name} (${String(value)}) could not be made: ${(err as Error).message}`, code: (err as { code?: string }).code ?? 'EXPR_EVAL' };
     }
   }
-  return { start: true, inputs };
+  const key = trigger.config.idempotency_key;
+  if (key === undefined) return { start: true, inputs };
+  try {
+    // Checked as a key when the run is started (RUN_IDEMPOTENCY_KEY_EMPTY...): a failed firing then.
+    const made = renderTemplate(key, scope);
+    return { start: true, inputs, idempotency_key: typeof made === 'string' ? made : made === null || made === undefined ? '' : JSON.stringify(made) };
+  } catch (err) {
+    return { start: false, outcome: 'failed', reason: `the idempotency_key ${key} could not be made: ${(err as Error).message}`, code: (err as { code?: string }).code ?? 'EXPR_EVAL' };
+  }
 }

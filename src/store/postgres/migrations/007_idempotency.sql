@@ -1,4 +1,4 @@
--- Idempotency keys (store/idempotency.ts, docs/decisions/0020-idempotency-keys.md): the key
+-- Idempotency keys (store/idempotency.ts, docs/decisions/0021-idempotency-keys.md): the key
 -- a run holds and the fingerprint of the start that recorded it. Unique per namespace among
 -- the runs holding one: of several processes recording runs with one key at once, the
 -- database lets one insert and makes the others wait for it, then find its row. A run that

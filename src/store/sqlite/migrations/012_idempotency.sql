@@ -1,4 +1,4 @@
--- Idempotency keys (store/idempotency.ts, docs/decisions/0020-idempotency-keys.md): the key
+-- Idempotency keys (store/idempotency.ts, docs/decisions/0021-idempotency-keys.md): the key
 -- a run holds and the fingerprint of the start that recorded it. Unique per namespace among
 -- the runs holding one, so the database itself refuses a second run with a key; a run that
 -- gives its key up (its retention passed, a newer run took it) has both set back to NULL.
