@@ -155,6 +155,14 @@ export function sqlContract(open: () => Promise<TestDatabase>): void {
     expect(row).toEqual({ run_id: io.runId, task: io.taskKey });
   });
 
+  test('two runs migrating at once: each migration is applied once', async () => {
+    migrations({ '1_a.sql': 'CREATE TABLE a (x INT);\nINSERT INTO a VALUES (1);', '2_b.sql': 'INSERT INTO a VALUES (2);' });
+    const other = testIO({ baseDir: io.baseDir, runId: '01JOTHERRUN' });
+    const [one, two] = await Promise.all([run({ migrations: 'migrations' }), runSql(sqlTask(db.connection, { migrations: 'migrations' }), other, never)]);
+    expect([...(one.outputs.applied as string[]), ...(two.outputs.applied as string[])].sort()).toEqual(['1_a.sql', '2_b.sql']);
+    expect(Number((await db.query('SELECT count(*) AS n FROM a'))[0].n)).toBe(2);
+  });
+
   test('an applied migration edited since stops the task before anything runs', async () => {
     migrations({ '1_a.sql': "UPDATE users SET team = 'a';" });
     await run({ migrations: 'migrations' });

@@ -40,9 +40,39 @@ export function sqliteFile(connection: string, baseDir: string): string {
   return bare === ':memory:' ? bare : path.resolve(baseDir, bare);
 }
 
+/**
+ * Sessions of this process on each file, one at a time. SQLite waits for another
+ * connection's lock by sleeping inside the call, which here would stop the event loop, and
+ * with it the session holding the lock (it yields between statements): two tasks of a run
+ * on one file would wait on each other until the busy timeout. So they queue here instead;
+ * other processes still meet the busy timeout.
+ */
+const fileQueues = new Map<string, Promise<void>>();
+
+async function takeFile(file: string): Promise<() => void> {
+  const before = fileQueues.get(file) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = before.then(() => mine);
+  fileQueues.set(file, tail);
+  await before;
+  return () => {
+    release();
+    if (fileQueues.get(file) === tail) fileQueues.delete(file);
+  };
+}
+
 export async function openSqlite(options: SessionOptions): Promise<SqlSession> {
   const Database = loadSqlite();
-  const db = new Database(sqliteFile(options.connection, options.baseDir), { timeout: BUSY_TIMEOUT_MS });
+  const file = sqliteFile(options.connection, options.baseDir);
+  const release = file === ':memory:' ? () => undefined : await takeFile(file);
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    release();
+    throw err;
+  }
   let cancelled = false;
   const stopIfCancelled = () => {
     if (cancelled) throw new Error('the statement was cancelled');
@@ -135,7 +165,11 @@ export async function openSqlite(options: SessionOptions): Promise<SqlSession> {
       return Promise.resolve();
     },
     close() {
-      db.close();
+      try {
+        db.close();
+      } finally {
+        release();
+      }
       return Promise.resolve();
     },
   };
