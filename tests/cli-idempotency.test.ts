@@ -71,6 +71,9 @@ describe('baton run --idempotency-key', () => {
     expect([long.status, JSON.parse(long.stdout).error.code]).toEqual([2, 'RUN_IDEMPOTENCY_KEY_TOO_LONG']);
     expect(baton(['run', failing, '--idempotency-key', 'k', '--dry-run'], { cwd: dir }).stderr).toContain('--dry-run starts none');
     expect(JSON.parse(baton(['runs', '--store', store, '--json'], { cwd: dir }).stdout)).toHaveLength(1);
+    // The run shows the key it holds.
+    expect(JSON.parse(baton(['status', runId!, '--store', store, '--json'], { cwd: dir }).stdout)).toMatchObject({ run_id: runId, idempotency_key: 'k' });
+    expect(baton(['status', runId!, '--store', store], { cwd: dir }).stdout).toMatch(/idempotency\s+k\n/);
   });
 
   it('keeps a key for idempotency.retention of baton.config.yaml: after it, the key starts a new run', async () => {

@@ -45,6 +45,8 @@ export interface RunJson {
   priority?: number;
   /** Its concurrency key (the workflow's `concurrency.key`, evaluated). */
   concurrency_key?: string;
+  /** The idempotency key it holds (docs/cli.md#idempotency-keys): a start with it gets this run. */
+  idempotency_key?: string;
   /**
    * A queued run: its place (1: next, among the queued runs of its key, or of all runs
    * when it has none), why it waits, and the runs that held its key when it was queued.
@@ -265,6 +267,7 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
   if (digest?.cancelReason !== undefined && record.status === 'cancelled') out.reason = digest.cancelReason;
   if (record.priority !== undefined) out.priority = record.priority;
   if (record.concurrency_key !== undefined) out.concurrency_key = record.concurrency_key;
+  if (record.idempotency_key !== undefined) out.idempotency_key = record.idempotency_key;
   if (record.status === 'queued') {
     const queued = digest?.queued;
     out.queue = { ...(position === undefined ? {} : { position }), ...(queued ? { reason: queued.reason } : {}), ...(queued?.behind ? { behind: queued.behind } : {}) };

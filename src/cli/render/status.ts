@@ -48,6 +48,7 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
   if (view.reason !== undefined) head.push(['reason', visible(view.reason)]);
   if (view.queue !== undefined) head.push(['queue', queueLine(view)]);
   if (view.concurrency_key !== undefined) head.push(['key', visible(view.concurrency_key)]);
+  if (view.idempotency_key !== undefined) head.push(['idempotency', visible(view.idempotency_key)]);
   if (view.priority !== undefined && view.priority !== 0) head.push(['priority', String(view.priority)]);
   if (view.error !== undefined) head.push(['error', `${paint.red(visible(view.error.message))} [${view.error.code}]`]);
   out.push(table(head));
