@@ -22,6 +22,9 @@ import { attemptEnv, taskErrorOf, timeoutError } from './attempts.js';
 import type { Masker } from './mask.js';
 import { resolveTask } from './resolve.js';
 import { replayRun } from './resume.js';
+import type { DriveOptions } from './runner.js';
+import { runRemoteStep } from './steps/replay-host.js';
+import { stepResultLimit } from './steps/results.js';
 import { runEnvironment } from './run-env.js';
 import { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
@@ -35,6 +38,8 @@ export interface WorkRunnerOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** Where runs' scratch folders go; default the OS temp folder. */
   scratchRoot?: string;
+  /** The program of a code run, for its remote steps (DriveOptions.programs); absent: such items fail. */
+  programs?: DriveOptions['programs'];
 }
 
 /** Runs whose state is kept; the least recently used is dropped beyond this. */
@@ -65,8 +70,9 @@ export class WorkRunner {
     let spec: LeafTask;
     try {
       context = await this.context(item);
+      if (context.state.code !== undefined) return await this.runStep(context, item, signal);
       spec = context.state.nodes.get(item.task)?.spec as LeafTask;
-      if (spec === undefined || context.state.task(item.task).attempt < item.attempt) {
+      if (spec === undefined || (context.state.tasks.get(item.task)?.attempt ?? 0) < item.attempt) {
         return failure({ code: 'WORK_UNKNOWN_ATTEMPT', message: `run ${item.run_id} has no attempt ${item.attempt} of task ${item.task}` }, false);
       }
     } catch (err) {
@@ -103,6 +109,41 @@ export class WorkRunner {
     }
   }
 
+  /**
+   * A remote step of a code run (engine/steps/replay-host.ts): the run's code, loaded as its
+   * driver loads it, runs again up to the step, whose work runs here. Rejects only when
+   * `signal` stopped it.
+   */
+  private async runStep(context: RunContext, item: WorkItem, signal: AbortSignal): Promise<WorkResult> {
+    const { state } = context;
+    if (state.nodes.get(item.task)?.step?.queue === undefined || (state.tasks.get(item.task)?.attempt ?? 0) < item.attempt) {
+      return failure({ code: 'WORK_UNKNOWN_ATTEMPT', message: `run ${item.run_id} has no attempt ${item.attempt} of remote step ${item.task}` }, false);
+    }
+    if (this.options.programs === undefined) return failure({ code: 'WORK_NO_PROGRAMS', message: `this worker cannot run the code of run ${item.run_id}` }, false);
+    const program = await this.options.programs(state.code!, state);
+    const logs = this.options.store.logs;
+    let logFailure: unknown;
+    const place = {
+      taskEnv: context.taskEnv,
+      baseDir: state.baseDir ?? process.cwd(),
+      scratchDir: this.scratch(context),
+      resultLimit: stepResultLimit(state.plan.workflow),
+      output: (stream: 'stdout' | 'stderr', chunk: string) => {
+        try {
+          logs.write(item.run_id, item.task, item.attempt, stream, context.masker ? context.masker.text(chunk) : chunk);
+        } catch (err) {
+          logFailure ??= err;
+        }
+      },
+    };
+    try {
+      const result = await runRemoteStep(program, state, { key: item.task, attempt: item.attempt }, place, signal);
+      return logFailure === undefined ? result : { ok: false, error: taskErrorOf(logFailure).error, retryable: true };
+    } finally {
+      logs.end(item.run_id, item.task, item.attempt);
+    }
+  }
+
   /** Forgets every run and removes their scratch folders (the worker stops). */
   close(): void {
     for (const runId of [...this.runs.keys()]) this.forget(runId);
@@ -122,7 +163,7 @@ export class WorkRunner {
       this.runs.set(item.run_id, pending);
     }
     const context = await pending;
-    if (context.state.task(item.task).attempt < item.attempt) {
+    if ((context.state.tasks.get(item.task)?.attempt ?? 0) < item.attempt) {
       for (const event of await this.options.store.runs.readEvents(item.run_id, context.state.lastSeq)) {
         context.state.apply(event);
         if ('task' in event && TERMINAL_TASK_STATUSES.has(context.state.task(event.task).status)) context.scopes.taskEnded(event.task);
@@ -149,6 +190,15 @@ export class WorkRunner {
     };
   }
 
+  /** The run's scratch folder here, made on first use. */
+  private scratch(context: RunContext): string {
+    if (!context.scratchMade) {
+      mkdirSync(context.scratchDir, { recursive: true });
+      context.scratchMade = true;
+    }
+    return context.scratchDir;
+  }
+
   private forget(runId: string): void {
     const pending = this.runs.get(runId);
     this.runs.delete(runId);
@@ -157,13 +207,7 @@ export class WorkRunner {
 
   private io(context: RunContext, item: WorkItem, spec: LeafTask, onLogFailure: (err: unknown) => void): RunnerIO {
     const env = attemptEnv(spec, context.workflowEnv, context.taskEnv);
-    const scratch = () => {
-      if (!context.scratchMade) {
-        mkdirSync(context.scratchDir, { recursive: true });
-        context.scratchMade = true;
-      }
-      return context.scratchDir;
-    };
+    const scratch = () => this.scratch(context);
     const io = new RunnerIO(item.run_id, item.task, item.attempt, env, context.state.baseDir ?? process.cwd(), scratch, this.options.store.logs, undefined, context.masker, onLogFailure);
     const continuesFrom = context.state.task(item.task).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;

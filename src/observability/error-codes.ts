@@ -224,6 +224,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CODE_STALLED',
     'RUN_CHILD_FAILED',
     'RUN_NONDETERMINISTIC',
+    // a worker ran the code of a run again up to a remote step, and the code took another path
+    'STEP_NOT_REACHED',
     'APPROVAL_REJECTED',
     'APPROVAL_TIMEOUT',
     'EVENT_TIMEOUT',
@@ -441,6 +443,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'EXEC_NO_SKILLS',
     // a worker was handed an attempt its run's events do not have: a bug
     'WORK_UNKNOWN_ATTEMPT',
+    // a worker built without a code loader was handed a remote step of a code run: a bug
+    'WORK_NO_PROGRAMS',
     'RUN_CHILD_CODE',
     // a run's log has no RunCreated event: its history was damaged outside baton
     'RUN_NO_SNAPSHOT',

@@ -98,7 +98,7 @@ export class Worker {
     this.maxDriving = Math.max(1, options.maxDriving ?? 64);
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.log = options.log ?? (() => {});
-    this.runner = new WorkRunner({ store: options.store, executors: options.drive?.executors, processEnv: options.drive?.processEnv });
+    this.runner = new WorkRunner({ store: options.store, executors: options.drive?.executors, processEnv: options.drive?.processEnv, programs: options.drive?.programs });
     this.slots = {
       queues: this.queues,
       take: () => {

@@ -10,6 +10,7 @@ import { BatonError } from '../observability/errors.js';
 import { makeHttp, type Http } from './http.js';
 import { makeSh, type Sh } from './sh.js';
 import { durationOr, retryOf, type RetryOption } from './workflow.js';
+import { QUEUE_NAME } from '../spec/queue-name.js';
 
 /** Options of one step. */
 export interface StepOptions {
@@ -17,6 +18,13 @@ export interface StepOptions {
   retry?: RetryOption;
   /** Per attempt: '30s', or milliseconds. The step's `signal` is aborted and the attempt fails (retryable). */
   timeout?: string | number;
+  /**
+   * Runs the step remotely: when workers drive the run (`baton worker`), on a worker serving
+   * this queue (`baton worker --queues gpu`), which runs the workflow's code again up to the
+   * step, with recorded results, and runs the step's function there. Not for `ctx.run`.
+   * A run driven by `baton run` runs the step here. Default: in the process driving the run.
+   */
+  queue?: string;
 }
 
 export interface MapOptions<T> extends StepOptions {
@@ -134,7 +142,7 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
   });
 
   const runStep = (key: string, options: StepOptions, fn: (step: StepContext) => unknown, parent?: string) =>
-    host.step(key, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout), ...(parent === undefined ? {} : { parent }) }, (attempt) =>
+    host.step(key, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout), ...queueOf(key, options.queue), ...(parent === undefined ? {} : { parent }) }, (attempt) =>
       current.run(attempt, () => fn(stepContext(attempt))),
     );
 
@@ -241,6 +249,12 @@ function stepId(id: unknown): string {
 
 function timeoutOf(step: string, timeout: string | number | undefined): number | undefined {
   return timeout === undefined ? undefined : durationOr(timeout, 0, () => usage(`step ${step}: timeout is not a duration ('30s', or milliseconds)`));
+}
+
+function queueOf(step: string, queue: unknown): { queue?: string } {
+  if (queue === undefined) return {};
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) throw usage(`step ${step}: queue ${JSON.stringify(queue)} is not a queue name (1-64 letters, digits, '-', '_', '.')`);
+  return { queue };
 }
 
 function usage(message: string): BatonError {

@@ -110,6 +110,8 @@ export interface StepInfo {
   event?: string;
   /** run: the id of the child run it drives, chosen before it starts so a resume finds it. */
   child?: string;
+  /** step: the work queue its attempts run in when workers drive the run (a remote step, engine/steps/remote-steps.ts). */
+  queue?: string;
 }
 
 /** A pool a ready task waits for (TaskAwaitingResources): what it asks, what others hold. */

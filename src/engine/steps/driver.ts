@@ -4,7 +4,6 @@ import path from 'node:path';
 import { BatonError, coerceError, errorCode } from '../../observability/errors.js';
 import type { StepInfo, TaskError } from '../../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
-import { isWait } from '../../store/projection.js';
 import type { runEnvironment } from '../run-env.js';
 import type { DriveOptions } from '../runner.js';
 import type { RunDriver, RunSession } from '../session.js';
@@ -15,6 +14,8 @@ import { MAIN_KEY, type ChildTarget, type MapHandle, type ProgramEnd, type StepA
 import { StepFailed, stepResultLimit } from './results.js';
 import { cancelled, checkKey, type Outcome } from './outcomes.js';
 import { OpenWaits } from './open-waits.js';
+import { recordedResult } from './recorded.js';
+import { RemoteSteps } from './remote-steps.js';
 import { StepAttempts } from './step-attempts.js';
 import { fileKind } from '../../spec/file-kind.js';
 import { runChild } from '../child-run.js';
@@ -54,6 +55,12 @@ export class StepDriver implements RunDriver, StepHost {
   private divergence?: TaskError;
   /** The run has only approvals and events open: this process lets it go. */
   private detached = false;
+  /** Steps with a `queue`, when workers drive the run (engine/steps/remote-steps.ts). */
+  private readonly remote?: RemoteSteps;
+  /** Remote steps a worker still runs as this drive begins: not interrupted (RemoteSteps.adopt). */
+  private stillRemote: ReadonlySet<string> = new Set();
+  /** Only for a run that workers drive: its remote steps still running elsewhere are found first. */
+  prepare?: () => Promise<void>;
 
   constructor(
     private readonly session: RunSession,
@@ -68,7 +75,13 @@ export class StepDriver implements RunDriver, StepHost {
     this.answers = new Answers(session, state, (key) => this.waits.answered(key));
     const ack = (settle: () => void) => this.acks.push(settle);
     const resultLimit = stepResultLimit(state.plan.workflow);
-    this.attempts = new StepAttempts(session, state, options, resultLimit, ack);
+    if (state.workersQueue !== undefined) {
+      const remote = (this.remote = new RemoteSteps(options.store, state, session, options.localSlots?.queues));
+      this.prepare = async () => {
+        this.stillRemote = await remote.adopt();
+      };
+    }
+    this.attempts = new StepAttempts(session, state, options, resultLimit, ack, this.remote);
     this.waits = new OpenWaits(session, state, this.answers, ack);
   }
 
@@ -105,7 +118,7 @@ export class StepDriver implements RunDriver, StepHost {
     if (cancel !== undefined && state.cancelRequested === undefined) this.session.emit({ type: 'RunCancelRequested', reason: cancel });
     for (const [key, task] of state.tasks) {
       const kind = state.nodes.get(key)?.step?.kind;
-      if (task.status === 'running' && kind !== 'map') this.session.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
+      if (task.status === 'running' && kind !== 'map' && !this.stillRemote.has(key)) this.session.emit({ type: 'TaskInterrupted', task: key, attempt: task.attempt });
     }
     if (state.cancelRequested !== undefined) {
       // Cancelled with nobody driving it (`baton cancel`): the code does not run again.
@@ -166,6 +179,7 @@ export class StepDriver implements RunDriver, StepHost {
   }
 
   async cleanUp(): Promise<void> {
+    this.remote?.close();
     this.answers.stop();
     for (const key of this.waits.keys()) this.waits.remove(key);
     await this.program.cleanUp?.();
@@ -196,6 +210,7 @@ export class StepDriver implements RunDriver, StepHost {
     for (;;) {
       if (session.stopping) return;
       session.checkLogs();
+      if (this.remote) await this.remote.collect();
       if (session.unflushed > 0) {
         // A wait that leaves the run with nothing to do is recorded with the RunWaiting it
         // causes, in one append: a kill between the two would show the run interrupted.
@@ -315,8 +330,10 @@ export class StepDriver implements RunDriver, StepHost {
     const task = this.state.tasks.get(key);
     if (task !== undefined && task.status !== 'pending') {
       this.determinism.asked(key);
-      if (TERMINAL_TASK_STATUSES.has(task.status)) return this.recorded(key);
+      if (TERMINAL_TASK_STATUSES.has(task.status)) return recordedResult(this.state, key);
       if (this.state.cancelRequested !== undefined) return Promise.reject(cancelled(key, this.state.cancelRequested));
+      const adopted = this.remote?.takeAdopted(key);
+      if (adopted !== undefined) return new Promise((resolve, reject) => this.attempts.resumeRemote(key, options, work, adopted, { resolve, reject }));
       // Was running (interrupted) or waiting for a retry: it goes on, its attempts counted on.
       return new Promise((resolve, reject) => {
         const go = () => this.attempts.run(key, options, work, task.attempt + 1, undefined, { resolve, reject });
@@ -370,7 +387,7 @@ export class StepDriver implements RunDriver, StepHost {
     const task = this.state.tasks.get(key);
     if (task !== undefined && task.status !== 'pending') {
       this.determinism.asked(key);
-      if (TERMINAL_TASK_STATUSES.has(task.status)) return this.recorded(key) as Promise<Record<string, unknown>>;
+      if (TERMINAL_TASK_STATUSES.has(task.status)) return recordedResult(this.state, key) as Promise<Record<string, unknown>>;
       if (this.state.cancelRequested !== undefined) return Promise.reject(cancelled(key, this.state.cancelRequested));
       // Open when the run stopped: it keeps what was recorded (a sleep its wake time).
       const recordedSpec = { ...spec, ...this.state.nodes.get(key)!.step } as WaitSpec;
@@ -410,14 +427,6 @@ export class StepDriver implements RunDriver, StepHost {
     });
   }
 
-  /** What the history recorded for an ended step, as the code gets it. */
-  private recorded(key: string): Promise<unknown> {
-    const task = this.state.task(key);
-    if (task.status === 'succeeded') return Promise.resolve(task.outputs?.value ?? outputsOfWait(this.state, key, task.outputs));
-    if (task.status === 'failed') return Promise.reject(new StepFailed(key, task.error ?? { code: 'STEP_FAILED', message: 'failed' }));
-    return Promise.reject(cancelled(key, task.reason ?? 'cancelled'));
-  }
-
 }
 
 function stepInfo(options: StepOptions): StepInfo {
@@ -425,17 +434,12 @@ function stepInfo(options: StepOptions): StepInfo {
     kind: options.kind ?? 'step',
     ...(options.parent === undefined ? {} : { parent: options.parent }),
     ...(options.child === undefined ? {} : { child: options.child }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
   };
 }
 
 function settler(resolve: (value: Record<string, unknown>) => void, reject: (err: unknown) => void): (outcome: Outcome) => void {
   return (outcome) => (outcome.ok ? resolve(outcome.value as Record<string, unknown>) : reject(outcome.error));
-}
-
-/** A wait's recorded outputs; a sleep has none. */
-function outputsOfWait(state: RunState, key: string, outputs: Record<string, unknown> | undefined): unknown {
-  const kind = state.nodes.get(key)?.step?.kind;
-  return kind !== undefined && isWait(kind) ? (outputs ?? {}) : undefined;
 }
 
 /** A run whose only open waits are sleeps records that it waits only when the nearest is this far off. */

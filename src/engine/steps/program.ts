@@ -54,6 +54,12 @@ export interface StepOptions {
   kind?: 'step' | 'run';
   /** kind 'run': the child run's id (chosen before it starts). */
   child?: string;
+  /**
+   * A remote step: when workers drive the run, its attempts run on a worker serving this
+   * queue (engine/steps/remote-steps.ts), unless the driving worker serves it itself. A run
+   * driven here runs it here.
+   */
+  queue?: string;
 }
 
 /** What a child-run step runs: a file, or a skill by name. */

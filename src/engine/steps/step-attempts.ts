@@ -6,6 +6,7 @@ import type { RunSession } from '../session.js';
 import type { RunState } from '../state.js';
 import { cancelled, isRetryable, toTaskError, type Outcome, type Settle } from './outcomes.js';
 import type { StepAttempt, StepOptions } from './program.js';
+import type { RemoteSteps } from './remote-steps.js';
 import { recordable, StepError, StepFailed } from './results.js';
 
 /**
@@ -29,6 +30,8 @@ export class StepAttempts {
     private readonly resultLimit: number,
     /** Settles a promise after the next flush, once what it reports is recorded. */
     private readonly ack: (settle: () => void) => void,
+    /** Remote steps, when workers drive the run. */
+    private readonly remote?: RemoteSteps,
   ) {}
 
   /** Nothing running, queued or waiting for a retry. */
@@ -49,7 +52,17 @@ export class StepAttempts {
       return;
     }
     this.session.emit(step === undefined ? { type: 'TaskStarted', task: key, attempt } : { type: 'TaskStarted', task: key, attempt, step });
+    this.start(key, options, work, attempt, promise, false);
+  }
+
+  /** Awaits the attempt a worker still runs of a remote step (RemoteSteps.adopt): no new TaskStarted, no new item. */
+  resumeRemote(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown, attempt: number, promise: Settle): void {
+    this.start(key, options, work, attempt, promise, true);
+  }
+
+  private start(key: string, options: StepOptions, work: (attempt: StepAttempt) => unknown, attempt: number, promise: Settle, adopted: boolean): void {
     this.session.wake();
+    const queue = this.remote?.queueFor(options.queue);
     const controller = new AbortController();
     this.running.set(key, controller);
     let timer: NodeJS.Timeout | undefined;
@@ -60,14 +73,31 @@ export class StepAttempts {
       if (timer) clearTimeout(timer);
       this.running.delete(key);
       this.queued.shift()?.();
-      this.options.store.logs.end(this.state.runId, key, attempt);
+      // A remote step's log is the worker's to end.
+      if (queue === undefined && !adopted) this.options.store.logs.end(this.state.runId, key, attempt);
       this.ended(key, options, work, attempt, outcome, controller.signal, promise);
     };
     if (options.timeout !== undefined) {
       timer = setTimeout(() => {
-        controller.abort('timeout');
+        // Recorded first, then the work told: a remote step's wait ends with the abort.
         done({ ok: false, error: new StepError('EXEC_TIMEOUT', `${key} timed out after ${formatMs(options.timeout!)}`, true) });
+        controller.abort('timeout');
       }, options.timeout);
+    }
+    if (this.remote !== undefined && (queue !== undefined || adopted)) {
+      // Its worker died, stopped, or lost the database: the attempt was interrupted, and runs again.
+      const lost = () => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        this.running.delete(key);
+        this.queued.shift()?.();
+        this.session.emit({ type: 'TaskInterrupted', task: key, attempt });
+        this.run(key, options, work, attempt + 1, undefined, promise);
+      };
+      if (adopted) this.remote.await(key, attempt, controller.signal, done, lost);
+      else this.remote.launch(key, attempt, queue!, controller.signal, done, lost);
+      return;
     }
     const io: StepAttempt = {
       key,
