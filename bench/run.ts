@@ -20,6 +20,7 @@ import { authFigures } from './auth.js';
 import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
+import { dataProcessorFigures } from './data-processor.js';
 
 // This file runs bundled from dist/bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,7 +37,7 @@ const best = async (times: number, fn: () => Promise<number>) => {
   return min;
 };
 
-const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors'] as const;
+const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -305,6 +306,23 @@ if (wanted('find-errors')) {
     '(reported)',
   );
   row('  its peak RSS', `${scan.peakMb.toFixed(0)} MB`, `${scan.baselineMb.toFixed(0)} MB one-line log`, `+${(scan.peakMb - scan.baselineMb).toFixed(0)} MB`, '<= +50 MB', scan.peakMb - scan.baselineMb <= 50);
+}
+
+if (wanted('data-processor')) {
+  process.stderr.write('data_processor over a generated 1 GB input (JSON array, then JSON Lines)...\n');
+  const figures = await dataProcessorFigures(baton, 1024 ** 3);
+  if (figures === undefined) row('1 GB data_processor input, peak RSS', 'n/a (needs /proc)');
+  for (const f of figures ?? []) {
+    const over = f.batonPeakMb - f.batonBaselineMb;
+    row(
+      `1 GB data_processor input (${f.format === 'json' ? 'one JSON array' : 'JSON Lines'}, ${thousands(f.records)} records), baton peak RSS`,
+      `${f.batonPeakMb.toFixed(0)} MB (${f.seconds.toFixed(1)} s, ${(f.bytes / 1048576 / f.seconds).toFixed(0)} MB/s)`,
+      `${f.batonBaselineMb.toFixed(0)} MB one-record input`,
+      `+${over.toFixed(0)} MB`,
+      '(reported)',
+    );
+    row('  the processor\'s peak RSS (a Node script, line by line)', `${f.processorPeakMb.toFixed(0)} MB`, `${f.processorBaselineMb.toFixed(0)} MB one-record input`, `+${(f.processorPeakMb - f.processorBaselineMb).toFixed(0)} MB`, '(reported)');
+  }
 }
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
