@@ -47,6 +47,8 @@ export class RecordSink extends Writable {
   private carried = 0;
   private started = false;
   private line = 0;
+  /** Once closed, the descriptor's number may be another file's: never closed twice. */
+  private fdClosed = false;
 
   private constructor(
     private readonly file: WriteStream,
@@ -72,6 +74,7 @@ export class RecordSink extends Writable {
   async commit(output: string): Promise<void> {
     await new Promise<void>((resolve, reject) => this.end((err?: Error | null) => (err ? reject(err) : resolve())));
     await promisify(fsync)(this.fd);
+    this.fdClosed = true;
     await promisify(close)(this.fd);
     await rename(this.temp, output);
   }
@@ -80,7 +83,10 @@ export class RecordSink extends Writable {
   async discard(): Promise<void> {
     this.destroy();
     this.file.destroy();
-    await promisify(close)(this.fd).catch(() => {});
+    if (!this.fdClosed) {
+      this.fdClosed = true;
+      await promisify(close)(this.fd).catch(() => {});
+    }
     await rm(this.temp, { force: true });
   }
 

@@ -173,6 +173,13 @@ describe('data_processor', () => {
     expect(JSON.parse(read(io, 'processed/output.json'))).toEqual([1]);
   });
 
+  it('fails with DATA_RECORD_TOO_LONG for a line longer than 64 MiB, rather than holding it', async () => {
+    const io = project({ 'data/huge.jsonl': `{"n":1}\n"${'x'.repeat(65 * 1024 * 1024)}"\n` });
+    const err = await rejection(run(task({ input: { paths: ['data/*.jsonl'] }, processor: { type: 'shell', command: 'cat > /dev/null', script: undefined } }), io));
+    expect(err).toMatchObject({ code: 'DATA_RECORD_TOO_LONG', retryable: false });
+    expect(err.message).toMatch(/^record 2 of .*huge\.jsonl is longer than 64 MiB/);
+  });
+
   it('fails with EXEC_SPAWN when the processor script is missing', async () => {
     const io = project({ 'data/a.json': '[1]' });
     const err = await rejection(run(task(), io));
