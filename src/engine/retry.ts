@@ -1,4 +1,5 @@
-import type { RetryPolicy } from '../spec/model.js';
+import { formatMs } from './attempts.js';
+import type { RetryMatch, RetryPolicy } from '../spec/model.js';
 import type { TaskError } from '../store/events.js';
 
 /**
@@ -41,11 +42,38 @@ export interface RetryDecision {
  * place the decision is made: the scheduler retries exactly when this says nothing.
  */
 export function notRetried(d: RetryDecision): string | undefined {
-  if (d.policy === undefined) return 'no retry configured';
-  if (!d.retryable) return notRetryable(d.error);
+  const policy = d.policy;
+  if (policy === undefined) return 'no retry configured';
+  if (policy.no_retry_on !== undefined && matches(policy.no_retry_on, d.error)) return `${failureName(d.error)} is listed in no_retry_on`;
+  if (policy.retry_on !== undefined) {
+    if (!matches(policy.retry_on, d.error)) return `${failureName(d.error)} is not listed in retry_on`;
+  } else if (!d.retryable) return notRetryable(d.error);
   if (d.cancelled) return 'the run is being cancelled';
-  if (d.counted >= d.policy.attempts) return `attempts exhausted (${d.counted} of ${d.policy.attempts})`;
+  if (d.counted >= policy.attempts) return `attempts exhausted (${d.counted} of ${policy.attempts})`;
   return undefined;
+}
+
+/**
+ * A retry the policy allows, but that would start `startsAfter` ms after the task's first
+ * attempt started: past its `max_duration` it does not happen (why, in words), else undefined.
+ */
+export function budgetSpent(policy: RetryPolicy, startsAfter: number): string | undefined {
+  if (policy.max_duration === undefined || startsAfter <= policy.max_duration) return undefined;
+  return `the retry budget is spent (max_duration ${formatMs(policy.max_duration)}; the next attempt would start ${formatMs(startsAfter)} after the first)`;
+}
+
+/** A failure that matches one of the exit codes, HTTP statuses or error codes listed. */
+function matches(match: RetryMatch, error: TaskError): boolean {
+  if (error.exit_code !== undefined && match.exit_codes?.includes(error.exit_code)) return true;
+  if (error.http_status !== undefined && match.http_statuses?.includes(error.http_status)) return true;
+  return match.errors?.includes(error.code) ?? false;
+}
+
+/** `exit code 2`, `HTTP 404`, `EXEC_TIMEOUT`: the failure as retry_on names it. */
+function failureName(error: TaskError): string {
+  if (error.exit_code !== undefined) return `exit code ${error.exit_code}`;
+  if (error.http_status !== undefined) return `HTTP ${error.http_status}`;
+  return error.code;
 }
 
 /** `HTTP 404 is not retryable (...)`: the kind of failure, named as a person would. */

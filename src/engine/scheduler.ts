@@ -7,7 +7,7 @@ import { Callbacks } from './callbacks.js';
 import { Composites } from './composites.js';
 import { quoted } from './reasons.js';
 import { runEndEvent } from './run-end.js';
-import { notRetried, retryDelay } from './retry.js';
+import { budgetSpent, notRetried, retryDelay } from './retry.js';
 import type { ResourceGate } from './resources.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
@@ -296,13 +296,19 @@ export class Scheduler {
     const counted = attempt - this.state.task(key).attemptOffset;
     const cancelled = this.state.cancelRequested !== undefined;
     // Composites are never retried as a whole (their tasks are): no reason to give.
-    const why = Composites.isComposite(spec) ? undefined : notRetried({ error, retryable, policy, counted, cancelled });
+    let why = Composites.isComposite(spec) ? undefined : notRetried({ error, retryable, policy, counted, cancelled });
+    let delay = 0;
+    if (why === undefined && policy !== undefined && !Composites.isComposite(spec)) {
+      delay = retryDelay(policy, counted, this.deps.random());
+      const first = this.state.task(key).firstStartedAt;
+      if (first !== undefined) why = budgetSpent(policy, this.now() + delay - first);
+    }
     if (why !== undefined) error = { ...error, not_retried: why };
     this.emit(outputs === undefined
       ? { type: 'TaskFailed', task: key, attempt, error, retryable }
       : { type: 'TaskFailed', task: key, attempt, error, retryable, outputs });
     if (why === undefined && policy !== undefined && !Composites.isComposite(spec)) {
-      const at = this.now() + retryDelay(policy, counted, this.deps.random());
+      const at = this.now() + delay;
       this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at });
       this.effects.timers.push({ key, at, kind: 'retry' });
       this.composites.release(key);

@@ -81,6 +81,8 @@ export function toTaskError(thrown: unknown): TaskError {
     const error: TaskError = { code: thrown.code, message: thrown.message };
     if (thrown.exit_code !== undefined) error.exit_code = thrown.exit_code;
     if (thrown.stderr_tail !== undefined) error.stderr_tail = thrown.stderr_tail;
+    const status = (thrown.details as { status?: unknown } | undefined)?.status;
+    if (thrown.code === 'HTTP_STATUS' && typeof status === 'number') error.http_status = status;
     return error;
   }
   if (thrown instanceof BatonError) return { code: thrown.code, message: thrown.message };

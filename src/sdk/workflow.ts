@@ -1,6 +1,7 @@
 import type { InputSpec, RetryPolicy, Workflow } from '../spec/model.js';
 import { parseDuration } from '../spec/duration.js';
 import { RETRY_DEFAULTS } from '../spec/normalize-leaf.js';
+import { retryMatchOf } from '../spec/retry-match.js';
 import { BatonError } from '../observability/errors.js';
 import type { Context } from './context.js';
 import { WORKFLOW_BRAND } from './exports.js';
@@ -120,7 +121,26 @@ export function describeWorkflow(definition: AnyWorkflow, file: string): Workflo
 /** How a step is tried again: `3` (tries in all) or the fields of a workflow file's `retry:`. */
 export type RetryOption =
   | number
-  | { attempts: number; delay?: string | number; backoff?: 'fixed' | 'linear' | 'exponential' | number; max_delay?: string | number; jitter?: number };
+  | {
+      attempts: number;
+      delay?: string | number;
+      backoff?: 'fixed' | 'linear' | 'exponential' | number;
+      max_delay?: string | number;
+      jitter?: number;
+      /** Only these failures are retried: `{ exit_codes?, http_statuses?, errors? }` (error codes such as EXEC_TIMEOUT). */
+      retry_on?: RetryMatchOption;
+      /** These failures are never retried. */
+      no_retry_on?: RetryMatchOption;
+      /** No retry starts this long after the first attempt started ('10m', or milliseconds). */
+      max_duration?: string | number;
+    };
+
+/** Failures a retry option names; any of them matches. */
+export interface RetryMatchOption {
+  exit_codes?: number | number[];
+  http_statuses?: number | number[];
+  errors?: string | string[];
+}
 
 /** A step's retry option as the engine's policy (the same defaults as a workflow file's `retry:`). */
 export function retryOf(step: string, retry: RetryOption | undefined): RetryPolicy | undefined {
@@ -138,6 +158,12 @@ export function retryOf(step: string, retry: RetryOption | undefined): RetryPoli
     jitter: value.jitter ?? RETRY_DEFAULTS.jitter,
   };
   if (value.max_delay !== undefined) policy.max_delay = durationOr(value.max_delay, 0, () => bad('max_delay is not a duration'));
+  if (value.max_duration !== undefined) policy.max_duration = durationOr(value.max_duration, 0, () => bad('max_duration is not a duration'));
+  for (const field of ['retry_on', 'no_retry_on'] as const) {
+    const { match, problem } = retryMatchOf(value[field]);
+    if (problem !== undefined) throw bad(`${field} ${problem}`);
+    if (match !== undefined) policy[field] = match;
+  }
   return policy;
 }
 

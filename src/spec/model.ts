@@ -34,6 +34,24 @@ export interface RetryPolicy {
   max_delay?: Duration;
   /** Random spread applied to each wait, 0..1 (0.1 = ±10%); default 0.1. */
   jitter: number;
+  /**
+   * Only failures that match are retried, whatever the task type says of them (an HTTP 404
+   * may be retried when named here). Default: what the task type says (exit codes, HTTP
+   * 408/429/5xx, timeouts and network errors are retryable).
+   */
+  retry_on?: RetryMatch;
+  /** Failures that match are never retried; checked before `retry_on`. */
+  no_retry_on?: RetryMatch;
+  /** No retry starts this long after the first attempt started (a budget across attempts). */
+  max_duration?: Duration;
+}
+
+/** Failures a retry policy names: any of them matches. */
+export interface RetryMatch {
+  exit_codes?: number[];
+  http_statuses?: number[];
+  /** Error codes (EXEC_TIMEOUT, HTTP_NETWORK, SQL_QUERY...). */
+  errors?: string[];
 }
 
 /** Fields every task has, whatever its type. */

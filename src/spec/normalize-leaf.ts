@@ -10,6 +10,7 @@ import { checkUrlAt } from './exprs.js';
 import type { ExprSites } from './exprs.js';
 import type { HttpTask, RetryPolicy, ScriptTask, ShellTask, SleepTask, TaskBase } from './model.js';
 import { checkProgram } from './program-check.js';
+import { retryMatchOf } from './retry-match.js';
 import { has, isMap, map, num, scalarText, str } from './raw.js';
 import type { RawMap } from './raw.js';
 import type { SkillLookup } from './normalize-skill.js';
@@ -170,5 +171,12 @@ export function retryPolicy(rep: Reporter, raw: RawMap): RetryPolicy | undefined
   };
   const maxDelay = durationOf(value.max_delay, 'ms');
   if (maxDelay !== undefined) policy.max_delay = maxDelay;
+  const maxDuration = durationOf(value.max_duration, 'ms');
+  if (maxDuration !== undefined) policy.max_duration = maxDuration;
+  for (const field of ['retry_on', 'no_retry_on'] as const) {
+    // A shape the schema refused was reported there, at its line.
+    const { match } = retryMatchOf(value[field]);
+    if (match !== undefined) policy[field] = match;
+  }
   return policy;
 }

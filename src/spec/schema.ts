@@ -16,6 +16,18 @@ export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as con
 /** `type: database` (seed 004's name) means a sql task. */
 export const SQL_TYPE_ALIASES = ['database'] as const;
 
+/** Failures a retry policy names (retry_on, no_retry_on): any of them matches. */
+function retryMatch(description: string) {
+  const list = <T extends z.ZodType>(item: T, what: string) => z.union([item, z.array(item)], expected(`expected ${what} or a list of them`));
+  return strict({
+    exit_codes: list(z.number().int().min(0).max(255), 'an exit code (0-255)').describe('Exit codes of a command (shell, script, docker, data_processor).'),
+    http_statuses: list(z.number().int().min(100).max(599), 'an HTTP status (100-599)').describe('HTTP statuses of an http task.'),
+    errors: list(z.string().regex(/^[A-Z][A-Z0-9_]+$/, { error: 'an error code is UPPER_SNAKE_CASE, e.g. EXEC_TIMEOUT' }), 'an error code').describe('Error codes (EXEC_TIMEOUT, HTTP_NETWORK, SQL_QUERY...).'),
+  })
+    .partial()
+    .describe(description);
+}
+
 const retryObject = strict({
   attempts: positiveInt('Total tries, counting the first; 1 means no retry. Default 1.'),
   delay: duration('Wait before the first retry. Default 1s.', 'ms'),
@@ -24,6 +36,9 @@ const retryObject = strict({
     .describe('How the wait grows: fixed, linear (delay*n), exponential (delay*2^(n-1)), or a number: exponential with that factor. Default exponential.'),
   max_delay: duration('Upper bound on any single wait. Default none.', 'ms'),
   jitter: z.number(expected('expected a number from 0 to 1')).min(0, { error: 'jitter is a fraction from 0 to 1' }).max(1, { error: 'jitter is a fraction from 0 to 1' }).describe('Random spread of each wait, 0..1 (0.1 = ±10%). Default 0.1.'),
+  retry_on: retryMatch('Only failures that match are retried, whatever the task type says of them. Default: what the task type says (exit codes, HTTP 408/429/5xx, timeouts, network errors).'),
+  no_retry_on: retryMatch('Failures that match are never retried (checked before retry_on).'),
+  max_duration: duration('No retry starts this long after the first attempt started: a budget across attempts. Default none.', 'ms'),
 }).partial();
 
 const auth = z

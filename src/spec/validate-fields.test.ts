@@ -28,7 +28,7 @@ describe('field validation', () => {
           retry: { attempts: 2, zzz: 1 }
     `), 'SPEC_UNKNOWN_FIELD');
     expect(where(d)).toBe("5:27 unknown field 'zzz'");
-    expect(d.hint).toBe('allowed here: attempts, delay, backoff, max_delay, jitter');
+    expect(d.hint).toBe('allowed here: attempts, delay, backoff, max_delay, jitter, retry_on, no_retry_on, max_duration');
   });
 
   test('a wrong kind of value says what was expected and what was found', () => {

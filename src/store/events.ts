@@ -41,6 +41,8 @@ export interface TaskError {
   code: string;
   message: string;
   exit_code?: number;
+  /** An HTTP task's response status, when the status failed it (HTTP_STATUS). */
+  http_status?: number;
   /** Last lines of stderr (bounded). */
   stderr_tail?: string;
   /**

@@ -1,6 +1,6 @@
 import type { StepInfo } from '../../store/events.js';
 import { formatMs } from '../attempts.js';
-import { notRetried, retryDelay } from '../retry.js';
+import { budgetSpent, notRetried, retryDelay } from '../retry.js';
 import type { DriveOptions } from '../runner.js';
 import type { RunSession } from '../session.js';
 import type { RunState } from '../state.js';
@@ -154,10 +154,11 @@ export class StepAttempts {
     const error = toTaskError(outcome.error);
     const retryable = isRetryable(outcome.error);
     const task = this.state.task(key);
-    const why = notRetried({ error, retryable, policy: options.retry, counted: attempt - task.attemptOffset, cancelled: this.state.cancelRequested !== undefined });
+    let why = notRetried({ error, retryable, policy: options.retry, counted: attempt - task.attemptOffset, cancelled: this.state.cancelRequested !== undefined });
+    const delay = why === undefined ? retryDelay(options.retry!, attempt - task.attemptOffset, (this.options.random ?? Math.random)()) : 0;
+    if (why === undefined && task.firstStartedAt !== undefined) why = budgetSpent(options.retry!, session.now() + delay - task.firstStartedAt);
     session.emit({ type: 'TaskFailed', task: key, attempt, error: why === undefined ? error : { ...error, not_retried: why }, retryable });
     if (why === undefined) {
-      const delay = retryDelay(options.retry!, attempt - task.attemptOffset, (this.options.random ?? Math.random)());
       session.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: session.now() + delay });
       this.afterDelay(delay, () => this.run(key, options, work, attempt + 1, undefined, promise));
       return;
