@@ -86,7 +86,7 @@ export class RemoteSteps {
         if (this.inFlight.get(key)?.attempt !== attempt) return;
         this.inFlight.delete(key);
         this.due = true;
-        ended({ ok: false, error: new StepError('RUN_CANCELLED', `step ${key} was stopped`, false) });
+        ended({ ok: false, error: new StepError('STEP_CANCELLED', `step ${key} was stopped`, false) });
       },
       { once: true },
     );
