@@ -76,6 +76,8 @@ export function actTools(ctx: McpContext): ToolDefinition[] {
         const end = await wait(either(either(exited(launched), settled(() => openStore(ctx), runId)), foundBefore(launched)), args.wait_seconds, call);
         const found = foundRun(launched);
         if (found === undefined || commandError(launched) !== undefined) return answerFor(ctx, runId, launched, end);
+        // Its run was never recorded: nothing more to read of the command once it has exited.
+        void launched.exited.then(() => forget(ctx, runId, launched));
         // The key's run, made by an earlier start: waited for as this start's own would have been.
         const left = Math.max(0, deadline - Date.now()) / 1000;
         const settledEnd = await wait(settled(() => openStore(ctx), found), left, call);
@@ -204,7 +206,8 @@ function launch(ctx: McpContext, runId: string, args: string[], stdin?: string):
   ctx.launched.get(runId)?.release();
   ctx.launched.set(runId, launched);
   void launched.exited.then((code) => {
-    if (RUN_EXITS.has(code) && commandError(launched) === undefined) forget(ctx, runId, launched);
+    // A start whose key found another run is read by its tool, which lets go of it then.
+    if (RUN_EXITS.has(code) && commandError(launched) === undefined && foundRun(launched) === undefined) forget(ctx, runId, launched);
   });
   return launched;
 }

@@ -60,6 +60,11 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 #   db-migrations: 1
 #   gpu: 2
 
+# How long a run holds the idempotency key it was started with (baton run
+# --idempotency-key, the API, triggers): a start with the key within it gets that run.
+# idempotency:
+#   retention: 24h
+
 # Runs started on this store (by baton run and baton serve): at most this many running at
 # once; the rest wait as \`queued\`, highest priority first. Default: no limit.
 # server:
