@@ -14,6 +14,7 @@ import { timerContract } from './contract-timers.js';
 import { accessContract } from './contract-access.js';
 import { workContract } from './contract-work.js';
 import { keyContract, type OpenSibling } from './contract-keys.js';
+import { circuitContract } from './contract-circuits.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -45,5 +46,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('access', () => accessContract(makeStore));
     describe('work queue', () => workContract(makeStore));
     describe('idempotency keys', () => keyContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
+    describe('circuit breakers', () => circuitContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
   });
 }

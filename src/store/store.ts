@@ -7,6 +7,7 @@ import type { RunStatus, StoredEvent, TaskError, TaskStatus, TimedEvent } from '
 import type { QueueDecision, QueueRecorded } from './queue.js';
 import type { WorkItem, WorkQueue } from './work.js';
 import type { RunKey } from './idempotency.js';
+import type { CircuitStore } from './circuits.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -355,5 +356,7 @@ export interface Store {
   access: AccessStore;
   /** Tasks waiting for workers (store/work.ts). */
   work: WorkQueue;
+  /** Circuit breakers: the state of each named circuit (store/circuits.ts). */
+  circuits: CircuitStore;
   close(): Promise<void>;
 }

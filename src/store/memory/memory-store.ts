@@ -14,6 +14,7 @@ import { MemoryTriggerStore } from './memory-trigger-store.js';
 import { MemoryAccessStore } from './memory-access-store.js';
 import { MemoryTimers } from './memory-timers.js';
 import { MemoryWorkQueue } from './memory-work.js';
+import { MemoryCircuitStore } from './memory-circuit-store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf } from '../work.js';
 import { KeyHeldError, keyCutoff } from '../idempotency.js';
@@ -307,6 +308,7 @@ export function createMemoryStore(): Store {
     access: new MemoryAccessStore(),
     timers: runs.timers,
     work: runs.work,
+    circuits: new MemoryCircuitStore(),
     async close() {
       await logs.close();
       await runs.close();

@@ -15,6 +15,7 @@ import access from './migrations/004_access.sql';
 import logs from './migrations/005_logs.sql';
 import work from './migrations/006_work.sql';
 import idempotency from './migrations/007_idempotency.sql';
+import circuits from './migrations/008_circuits.sql';
 
 export interface PgMigration {
   version: number;
@@ -30,6 +31,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 5, name: '005_logs', sql: logs },
   { version: 6, name: '006_work', sql: work },
   { version: 7, name: '007_idempotency', sql: idempotency },
+  { version: 8, name: '008_circuits', sql: circuits },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

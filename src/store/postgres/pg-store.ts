@@ -14,6 +14,7 @@ import { pgError } from './pg-errors.js';
 import { PgNotifier } from './pg-notifier.js';
 import { PgRunStore } from './pg-run-store.js';
 import { PgPoolStore } from './pg-pool-store.js';
+import { PgCircuitStore } from './pg-circuit-store.js';
 import { PgTriggerStore } from './pg-trigger-store.js';
 import { PgAccessStore } from './pg-access-store.js';
 import { PgLogStore } from './pg-log-store.js';
@@ -49,6 +50,7 @@ export function openPostgresStore(url: string, options: Omit<PgStoreOptions, 'ur
     timers: runs.timers,
     access: new PgAccessStore(db),
     work: new PgWorkQueue(db, notifier),
+    circuits: new PgCircuitStore(db),
     async close() {
       // Each part is closed whatever the others do: output that could not be kept is
       // reported (by logs.close), after the connections are gone.

@@ -18,6 +18,7 @@ import auditByAction from './migrations/009_audit_by_action.sql';
 import leases from './migrations/010_leases.sql';
 import work from './migrations/011_work.sql';
 import idempotency from './migrations/012_idempotency.sql';
+import circuits from './migrations/013_circuits.sql';
 
 export interface Migration {
   version: number;
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: '010_leases', sql: leases },
   { version: 11, name: '011_work', sql: work },
   { version: 12, name: '012_idempotency', sql: idempotency },
+  { version: 13, name: '013_circuits', sql: circuits },
 ];
 
 /** The schema version this baton writes. */

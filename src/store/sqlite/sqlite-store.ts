@@ -18,6 +18,7 @@ import { SqliteRunStore } from './sqlite-run-store.js';
 import { SqlitePoolStore } from './sqlite-pool-store.js';
 import { SqliteTriggerStore } from './sqlite-trigger-store.js';
 import { SqliteAccessStore } from './sqlite-access-store.js';
+import { SqliteCircuitStore } from './sqlite-circuit-store.js';
 
 export interface SqliteStoreOptions {
   /** Where task output is kept; default `<folder of the file>/logs`. */
@@ -53,6 +54,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     timers: runs.timers,
     work: runs.work,
     access: new SqliteAccessStore(db, location),
+    circuits: new SqliteCircuitStore(db, location),
     async close() {
       try {
         await logs.close();
