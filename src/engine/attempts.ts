@@ -88,7 +88,7 @@ export class Attempts {
   /** Starts the attempt of `key` that the scheduler recorded as started. */
   launch(key: string): void {
     const { state, scopes } = this.run;
-    const spec = state.nodes.get(key)!.spec as LeafTask;
+    const spec = state.attemptSpec(key);
     const attempt = state.task(key).attempt;
     let executor: Executor;
     try {

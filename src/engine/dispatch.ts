@@ -101,7 +101,7 @@ export class Dispatch {
    */
   launch(key: string): void {
     const { state, session } = this.run;
-    const spec = state.nodes.get(key)!.spec as LeafTask;
+    const spec = state.attemptSpec(key);
     const queue = spec.queue ?? state.plan.workflow.queue ?? state.workersQueue ?? DEFAULT_QUEUE;
     const here = this.runsHere(spec, queue);
     if (here !== undefined) {
@@ -156,7 +156,7 @@ export class Dispatch {
     if (attempt === undefined) return;
     this.inFlight.delete(key);
     const { scheduler, state } = this.run;
-    const spec = state.nodes.get(key)!.spec as LeafTask;
+    const spec = state.attemptSpec(key);
     if (reason === 'timeout') scheduler.failAttempt(key, attempt, timeoutError(key, spec), true);
     else scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
     this.due = true;
@@ -213,7 +213,7 @@ export class Dispatch {
   private record(item: WorkRecord, scheduler: Scheduler, scopes: ScopeBuilder): void {
     const result = item.result!;
     if (!result.ok) return scheduler.failAttempt(item.task, item.attempt, result.error, result.retryable);
-    const spec = this.run.state.nodes.get(item.task)!.spec as LeafTask;
+    const spec = this.run.state.attemptSpec(item.task);
     recordSuccess(scheduler, scopes, item.task, item.attempt, spec, { outputs: result.outputs, ...(result.exit_code === undefined ? {} : { exit_code: result.exit_code }) });
   }
 

@@ -290,10 +290,14 @@ export class Scheduler {
    * composite's failure may keep `outputs` (what its children gave).
    */
   fail(key: string, attempt: number, error: TaskError, retryable: boolean, outputs?: Record<string, unknown>): void {
-    const spec = this.state.nodes.get(key)!.spec;
+    const task = this.state.task(key);
+    const own = this.state.nodes.get(key)!.spec;
+    // Once its fallback took over, the fallback's retry policy counts the fallback's attempts.
+    const inFallback = own.fallback !== undefined && task.fallbackFrom !== undefined;
+    const spec = inFallback ? own.fallback! : own;
     const policy = spec.retry;
     // Interrupted attempts, and those before a `baton retry`, do not count against the policy.
-    const counted = attempt - this.state.task(key).attemptOffset;
+    const counted = inFallback ? attempt - Math.max(task.fallbackFrom! - 1, task.attemptOffset) : attempt - task.attemptOffset;
     const cancelled = this.state.cancelRequested !== undefined;
     // Composites are never retried as a whole (their tasks are): no reason to give.
     let why = Composites.isComposite(spec) ? undefined : notRetried({ error, retryable, policy, counted, cancelled });
@@ -303,7 +307,17 @@ export class Scheduler {
       const first = this.state.task(key).firstStartedAt;
       if (first !== undefined) why = budgetSpent(policy, this.now() + delay - first);
     }
-    if (why !== undefined) error = { ...error, not_retried: why };
+    // Its own attempts are over: the fallback runs next, as the task's next attempt.
+    const fallback = why !== undefined && own.fallback !== undefined && !inFallback && !cancelled && !Composites.isComposite(own);
+    if (why !== undefined) error = { ...error, not_retried: fallback ? `${why}; its fallback runs` : why };
+    if (fallback) {
+      this.emit({ type: 'TaskFailed', task: key, attempt, error, retryable });
+      const at = this.now();
+      this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at, fallback: true });
+      this.effects.timers.push({ key, at, kind: 'retry' });
+      this.composites.release(key);
+      return;
+    }
     this.emit(outputs === undefined
       ? { type: 'TaskFailed', task: key, attempt, error, retryable }
       : { type: 'TaskFailed', task: key, attempt, error, retryable, outputs });

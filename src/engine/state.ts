@@ -1,4 +1,4 @@
-import type { TaskSpec } from '../spec/model.js';
+import type { LeafTask, TaskSpec } from '../spec/model.js';
 import type { CodeSnapshot, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
 import { answerOutcome, isWait } from '../store/projection.js';
 import { taskDefaults } from '../spec/task-defaults.js';
@@ -36,6 +36,8 @@ export interface TaskState {
   attemptOffset: number;
   /** How many times `baton retry` set it back to pending: a `uses:` task's child run is new each time (skill-run.ts). */
   reopens?: number;
+  /** The attempt from which its `fallback` runs instead of the task (its own attempts all failed); none while the task itself runs. */
+  fallbackFrom?: number;
   /** Start of the first of a row of interrupted attempts the current one continues (see TaskIO.continuesFrom). */
   continuesFrom?: number;
   /** For a conditional: the branch it took. */
@@ -139,6 +141,12 @@ export class RunState {
     this.addNode({ key, spec, parent: step.parent, deps: [], orderOnly: false, children: [], callback: false, step });
   }
 
+  /** The spec an attempt of leaf task `key` runs: the task's own, or its fallback's once that took over. */
+  attemptSpec(key: string): LeafTask {
+    const spec = this.nodes.get(key)!.spec as LeafTask;
+    return spec.fallback !== undefined && this.tasks.get(key)?.fallbackFrom !== undefined ? spec.fallback : spec;
+  }
+
   task(key: string): TaskState {
     const state = this.tasks.get(key);
     if (!state) throw new Error(`unknown task key ${key} in run ${this.runId}`);
@@ -192,7 +200,7 @@ export class RunState {
         this.cancelRequested = undefined;
         for (const key of event.tasks) {
           const task = this.task(key);
-          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, reopens: (task.reopens ?? 0) + 1, trigger: undefined, branch: undefined, continuesFrom: undefined });
+          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, reopens: (task.reopens ?? 0) + 1, trigger: undefined, branch: undefined, continuesFrom: undefined, fallbackFrom: undefined });
           task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = undefined;
         }
         return;
@@ -281,6 +289,7 @@ export class RunState {
         const task = this.task(event.task);
         task.status = 'retrying';
         task.retryAt = event.at_due;
+        if (event.fallback) task.fallbackFrom = event.attempt;
         return;
       }
       case 'TaskSkipped':

@@ -58,6 +58,8 @@ export interface TaskSummary {
   error?: TaskError;
   /** Why it was skipped or cancelled. */
   reason?: string;
+  /** The attempt from which its fallback ran instead of it (its own attempts all failed). */
+  fallback_from?: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export function summarize(state: RunState): RunSummary {
     if (task.outputs && Object.keys(task.outputs).length > 0) summary.outputs = task.outputs;
     if (task.error && task.status === 'failed') summary.error = task.error;
     if (task.reason) summary.reason = task.reason;
+    if (task.fallbackFrom !== undefined) summary.fallback_from = task.fallbackFrom;
     tasks.push(summary);
   }
   const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());

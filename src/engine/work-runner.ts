@@ -67,11 +67,11 @@ export class WorkRunner {
    */
   async run(item: WorkItem, signal: AbortSignal): Promise<WorkResult> {
     let context: RunContext;
-    let spec: LeafTask;
+    let spec: LeafTask | undefined;
     try {
       context = await this.context(item);
       if (context.state.code !== undefined) return await this.runStep(context, item, signal);
-      spec = context.state.nodes.get(item.task)?.spec as LeafTask;
+      spec = context.state.nodes.has(item.task) ? context.state.attemptSpec(item.task) : undefined;
       if (spec === undefined || (context.state.tasks.get(item.task)?.attempt ?? 0) < item.attempt) {
         return failure({ code: 'WORK_UNKNOWN_ATTEMPT', message: `run ${item.run_id} has no attempt ${item.attempt} of task ${item.task}` }, false);
       }

@@ -151,6 +151,12 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_RESOURCE_OVER_CAPACITY',
     // a `queue:` (of a task or the workflow) that is not 1-64 letters, digits, - _ .
     'SPEC_BAD_QUEUE',
+    // `fallback:` (spec/normalize-fallback.ts)
+    'SPEC_FALLBACK_NOT_LEAF',
+    'SPEC_FALLBACK_SELF',
+    'SPEC_FALLBACK_REFERENCED',
+    'SPEC_FALLBACK_FIELD',
+    'SPEC_FALLBACK_ON_COMPOSITE',
     'SPEC_UNKNOWN_FIELD',
     'SPEC_UNKNOWN_STAGE',
     'SPEC_UNKNOWN_TASK',

@@ -87,6 +87,8 @@ export interface TaskJson {
   retry_at?: string;
   /** A task of a live run that has not started, or waits: what holds it (runs/why-waiting.ts). */
   waiting_for?: WaitReason;
+  /** The attempt from which its fallback ran instead of it. */
+  fallback_from?: number;
 }
 
 export interface StatusJson extends RunJson {
@@ -128,6 +130,8 @@ export class RunDigest {
   private readonly loops = new Map<string, unknown>();
   /** Tasks' running time (store/active-time.ts), folded as the engine folds it. */
   readonly activity = new Map<string, Activity>();
+  /** Tasks whose fallback took over: from which attempt (TaskRetryScheduled.fallback). */
+  readonly fallbacks = new Map<string, number>();
   /** The end of the previous owner's stretch, from the latest RunResumed. */
   private ranUntil?: number;
 
@@ -157,6 +161,9 @@ export class RunDigest {
           this.queued = undefined;
           this.cancelReason = event.reason;
           break;
+        case 'TaskRetryScheduled':
+          if (event.fallback) this.fallbacks.set(event.task, event.attempt);
+          break;
         case 'TaskStarted':
           // A code run's steps join as they start.
           if (event.step && !this.nodes.has(event.task)) this.nodes.set(event.task, { parent: event.step.parent, type: event.step.kind });
@@ -183,6 +190,7 @@ export class RunDigest {
           break;
         case 'RunReopened':
           this.error = this.result = undefined;
+          for (const task of event.tasks) this.fallbacks.delete(task);
           break;
       }
     }
@@ -307,7 +315,10 @@ export function taskJson(rows: readonly TaskRecord[], digest: RunDigest, now: nu
 
   const out: TaskJson[] = [];
   const visit = (key: string) => {
-    out.push(oneTask(key, byKey.get(key), digest.nodes.get(key), digest.activity.get(key), now));
+    const task = oneTask(key, byKey.get(key), digest.nodes.get(key), digest.activity.get(key), now);
+    const fallbackFrom = digest.fallbacks.get(key);
+    if (fallbackFrom !== undefined && task.attempts >= fallbackFrom) task.fallback_from = fallbackFrom;
+    out.push(task);
     for (const child of children.get(key) ?? []) visit(child);
   };
   roots.forEach(visit);

@@ -9,10 +9,16 @@
  *   loops and conditionals. Every task has a stable key within its run.
  * - attempt: one try of a task; retries make new attempts.
  * - executor: the module that runs one task type (shell, http, script, noop, sleep, skill,
- *   publish, docker, data_processor, sql).
+ *   publish, docker, data_processor, sql, workflow, notify).
+ * - child run: a run started by a task or step of another run (a `workflow` task, `uses:`,
+ *   ctx.run), with its own events; its id is derived from its parent's, so a resume finds it.
+ * - channel: where a notification goes (a webhook now); named ones are defined in
+ *   baton.config.yaml's `notifications.channels`.
  * - record: one item of a data_processor's data: a line of its input or output.
  * - message: what a broker carries; a publish task sends one, a message trigger fires on one.
  * - callback: a task named in another task's on_success/on_failure; runs only then.
+ * - circuit: a named circuit breaker (`circuits:` of a workflow or baton.config.yaml) that the
+ *   tasks naming it go through; its state is in the store, shared by every run (store/circuits.ts).
  * - idempotency key: a caller's name for one start of a run (store/idempotency.ts): a start
  *   with the key of a run gets that run. A task's attempts have their own, `<run>/<task>`.
  *
@@ -54,6 +60,24 @@ export interface RetryMatch {
   errors?: string[];
 }
 
+/**
+ * A circuit breaker (docs/engine.md#circuit-breakers): after `failures` failed attempts
+ * within `window` it opens, and the attempts of every task naming it fail at once for
+ * `open_for`; then `probes` attempts go through, and how they end closes it or opens it again.
+ */
+export interface CircuitPolicy {
+  /** Failed attempts within `window` that open it; at least 1. */
+  failures: number;
+  /** What failures are counted over; more than 0. */
+  window: Duration;
+  /** How long it stays open before a probe may go; more than 0. */
+  open_for: Duration;
+  /** Probe attempts at once once `open_for` has passed; default 1. */
+  probes: number;
+  /** Only failures that match count; default every failure but CIRCUIT_OPEN itself. */
+  count_on?: RetryMatch;
+}
+
 /** Fields every task has, whatever its type. */
 export interface TaskBase {
   /** Unique within the workflow. Generated (`parent[0]`, `loop[qa]`, `cond[then]`) when the file gives none. */
@@ -76,6 +100,17 @@ export interface TaskBase {
   continue_on_error: boolean;
   environment: Record<string, string>;
   cwd?: string;
+  /**
+   * What runs instead when the task has failed after its retries (leaf tasks only): its
+   * success is the task's, with its outputs. Normalized from an inline task or the id of a
+   * top-level task, which then runs only as a fallback.
+   */
+  fallback?: LeafTask;
+  /**
+   * The circuit breaker its attempts go through (`circuits:` of the workflow or of
+   * baton.config.yaml): while it is open they fail at once with CIRCUIT_OPEN. Leaf tasks only; default none.
+   */
+  circuit?: string;
   /** Pools (baton.config.yaml `resources:`) it holds while an attempt runs: pool -> amount. Leaf tasks only; none when absent. */
   resources?: Record<string, number>;
   /**
@@ -293,7 +328,51 @@ export interface SqlTask extends TaskBase {
   max_rows: number;
 }
 
-export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask | DockerTask | DataProcessorTask | SqlTask;
+/**
+ * `type: workflow`: another workflow file (or a TypeScript workflow, or a script) run as a
+ * child run (engine/workflow-run.ts); its `outputs:` are this task's outputs.
+ */
+export interface WorkflowTask extends TaskBase {
+  type: 'workflow';
+  /** The child's file, relative to this workflow file's folder; no templates, so it is checked at load time. */
+  workflow: string;
+  /** The child's inputs, checked against what it declares; strings may hold templates over this run's scope. */
+  inputs: Record<string, unknown>;
+}
+
+/**
+ * `type: notify`: one message sent to a channel (executors/notify.ts): a webhook written on
+ * the task, or a channel of baton.config.yaml named by `channel`; exactly one of the two.
+ */
+export interface NotifyTask extends TaskBase {
+  type: 'notify';
+  /** A channel of baton.config.yaml's `notifications.channels` ... */
+  channel?: string;
+  /** ... or a webhook's URL (a template; usually `${ secrets.NAME }` when it holds a token). */
+  url?: string;
+  /** The environment variable holding the key the body is signed with (HMAC-SHA256); default: not signed. */
+  secret_env?: string;
+  /** The key as a template over `secrets` (`${ secrets.HOOK_KEY }`), never a literal; instead of secret_env. */
+  secret?: string;
+  /** More request headers (templates). */
+  headers: Record<string, string>;
+  /** The text sent, a template over the run's scope. */
+  message: string;
+}
+
+/** A named notification channel (baton.config.yaml `notifications.channels`): a webhook for now. */
+export interface NotifyChannel {
+  type: 'webhook';
+  /** The webhook's URL, as written in the config ... */
+  url?: string;
+  /** ... or the environment variable holding it (a URL with a token in it); exactly one of the two. */
+  url_env?: string;
+  /** The environment variable holding the key the body is signed with; default: not signed. */
+  secret_env?: string;
+  headers: Record<string, string>;
+}
+
+export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask | DockerTask | DataProcessorTask | SqlTask | WorkflowTask | NotifyTask;
 export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
 export type TaskSpec = LeafTask | CompositeTask;
 export type TaskType = TaskSpec['type'];
@@ -423,6 +502,11 @@ export interface Workflow {
    * queued, skipped, or make the running ones cancel. Absent: no limit of its own.
    */
   run_concurrency?: RunConcurrency;
+  /**
+   * Circuit breakers by name: those the file declares under `circuits:`, and those of
+   * baton.config.yaml its tasks name, as they were when the run started. Absent: none.
+   */
+  circuits?: Record<string, CircuitPolicy>;
   notifications?: Notifications;
   alerts: Alert[];
   /** Where the workflow came from; `format` tells which importer, if any, produced it. */

@@ -13,13 +13,17 @@ import { durationOf, httpTask, missing, retryPolicy, scriptTask, shellTask, slee
 import { DATA_PROCESSOR_FIELDS, dataProcessorTask } from './normalize-data.js';
 import { DOCKER_FIELDS, dockerTask } from './normalize-docker.js';
 import { resourcesOf } from './normalize-resources.js';
+import { circuitOf, type CircuitScope } from './normalize-circuits.js';
 import { skillTask } from './normalize-skill.js';
 import { sqlTask } from './normalize-sql.js';
 import { PUBLISH_FIELDS, publishTask } from './normalize-publish.js';
+import { NOTIFY_TASK_FIELDS, notifyTask } from './normalize-notify.js';
+import { WORKFLOW_TASK_FIELDS, workflowTask } from './normalize-workflow.js';
 import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
 import { SCRIPT_TYPE_ALIASES, SQL_TYPE_ALIASES, TASK_TYPES } from './schema.js';
+import { inlineFallback } from './normalize-fallback.js';
 import { didYouMean } from './suggest.js';
 
 /** Deepest nesting of composites (a parallel in a parallel ... ). */
@@ -44,9 +48,11 @@ export interface TaskContext extends LeafContext {
   nodes: TaskNode[];
   /** The pools of baton.config.yaml, to check `resources` at load time (normalize-resources.ts); default: not checked. */
   pools?: Readonly<Record<string, number>>;
+  /** The circuits tasks may name (normalize-circuits.ts); default: names not checked. */
+  circuits?: CircuitScope;
 }
 
-const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel'];
+const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'circuit'];
 const TYPE_FIELDS: Record<TaskType, string[]> = {
   shell: ['command', 'shell', 'resources'],
   http: ['method', 'url', 'headers', 'body', 'data', 'auth', 'expect_status', 'resources'],
@@ -58,6 +64,8 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   data_processor: [...DATA_PROCESSOR_FIELDS, 'resources'],
   sql: ['connection', 'query', 'file', 'migrations', 'migrations_path', 'params', 'rollback_on_failure', 'max_rows', 'resources'],
   publish: [...PUBLISH_FIELDS, 'resources'],
+  workflow: [...WORKFLOW_TASK_FIELDS, 'resources'],
+  notify: [...NOTIFY_TASK_FIELDS, 'resources'],
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
   conditional: ['then', 'else'],
@@ -121,6 +129,12 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
     case 'publish':
       node.spec = publishTask(base, raw, ctx);
       break;
+    case 'workflow':
+      node.spec = workflowTask(base, raw, ctx);
+      break;
+    case 'notify':
+      node.spec = notifyTask(base, raw, ctx);
+      break;
     case 'parallel': {
       const spec: ParallelTask = { ...base, type: 'parallel', tasks: [], wait_for: (str(raw, 'wait_for') as ParallelTask['wait_for']) ?? 'all' };
       const max = num(raw, 'max_concurrency');
@@ -168,6 +182,7 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
     default:
       node.spec = { ...base, type: 'noop' };
   }
+  inlineFallback(node, ctx, at.depth);
   return node;
 }
 
@@ -210,7 +225,9 @@ function resolveType(raw: RawMap, rep: Reporter): { type?: TaskType; alias?: Scr
   if (type !== undefined) return {};
   if (has(raw, 'command')) return { type: 'shell' };
   if (has(raw, 'uses')) return { type: 'skill' };
-  rep.error('SPEC_MISSING_FIELD', 'task has no `type` (nor a `command`, which would make it a shell task, nor `uses`, which would make it a skill)', rep.value(raw), `add \`type:\`, one of: ${TASK_TYPES.join(', ')}`);
+  if (has(raw, 'workflow')) return { type: 'workflow' };
+  if (has(raw, 'notify')) return { type: 'notify' };
+  rep.error('SPEC_MISSING_FIELD', 'task has no `type` (nor a field that implies one: `command` a shell task, `uses` a skill, `workflow` a child run, `notify` a notification)', rep.value(raw), `add \`type:\`, one of: ${TASK_TYPES.join(', ')}`);
   return {};
 }
 
@@ -287,6 +304,8 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
   // A composite holds nothing itself (checkFields says so): its tasks do.
   const resources = type === 'parallel' || type === 'loop' || type === 'conditional' ? undefined : resourcesOf(raw, rep, ctx.pools);
   if (resources !== undefined) base.resources = resources;
+  const circuit = circuitOf(raw, type, rep, ctx.circuits);
+  if (circuit !== undefined) base.circuit = circuit;
   const queue = queueOf(raw, at.parent);
   if (queue !== undefined) base.queue = queue;
   return base;

@@ -5,9 +5,11 @@
  */
 import type { Reporter } from './diagnostics.js';
 import { ExprSites } from './exprs.js';
-import type { Alert, InputSpec, Notifications, Workflow } from './model.js';
+import type { Alert, CircuitPolicy, InputSpec, Notifications, Workflow } from './model.js';
 import { durationOf } from './normalize-leaf.js';
+import { resolveNamedFallbacks } from './normalize-fallback.js';
 import { normalizeTask } from './normalize-task.js';
+import { circuitsOf, keptCircuits } from './normalize-circuits.js';
 import { concurrencyOf } from './normalize-concurrency.js';
 import { triggersOf } from './normalize-trigger.js';
 import type { TaskContext, TaskNode } from './normalize-task.js';
@@ -32,6 +34,10 @@ export interface NormalizeOptions {
   skills?: SkillLookup;
   /** The pools of baton.config.yaml, to check tasks' `resources`; default: not checked. */
   pools?: Readonly<Record<string, number>>;
+  /** The circuits of baton.config.yaml, for tasks' `circuit`; default: a name the workflow does not declare is not checked. */
+  circuits?: Readonly<Record<string, CircuitPolicy>>;
+  /** The notification channels of baton.config.yaml, to check notify tasks' `notify:`; default: not checked. */
+  channels?: readonly string[];
 }
 
 export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions): Normalized {
@@ -40,6 +46,10 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   if (options.isOnPath !== undefined) ctx.isOnPath = options.isOnPath;
   if (options.skills !== undefined) ctx.skills = options.skills;
   if (options.pools !== undefined) ctx.pools = options.pools;
+  // Declared before the tasks are read, which check the names they give against them.
+  ctx.circuits = { own: circuitsOf(raw, rep, { code: 'SPEC_INVALID_VALUE', checkKinds: false }), used: new Set() };
+  if (options.circuits !== undefined) ctx.circuits.config = options.circuits;
+  if (options.channels !== undefined) ctx.channels = options.channels;
   const top: TaskNode[] = [];
   if (Array.isArray(raw.tasks)) {
     raw.tasks.forEach((task, index) => {
@@ -47,11 +57,13 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
       if (node !== undefined) top.push(node);
     });
   }
+  // Tasks named as fallbacks run only as such: not on their own.
+  const fallbacks = resolveNamedFallbacks(ctx.nodes, top, rep);
   const workflow: Workflow = {
     name: str(raw, 'name') ?? '',
     environment: environmentOf(raw, exprs),
     inputs: inputsOf(raw, rep),
-    tasks: top.map((n) => n.spec),
+    tasks: top.filter((n) => !fallbacks.has(n.spec.id)).map((n) => n.spec),
     callbacks: [],
     alerts: alertsOf(raw),
     source: { file: options.file, format: options.format },
@@ -67,6 +79,8 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   if (timeout !== undefined && timeout > 0) workflow.timeout = timeout;
   const queue = str(raw, 'queue');
   if (queue !== undefined) workflow.queue = queue;
+  const circuits = keptCircuits(ctx.circuits);
+  if (circuits !== undefined) workflow.circuits = circuits;
   if (Array.isArray(raw.secrets)) {
     const secrets = raw.secrets.filter((name): name is string => typeof name === 'string');
     if (secrets.length > 0) workflow.secrets = [...new Set(secrets)];

@@ -9,8 +9,9 @@ import { bool, duration, envMap, expected, idList, positiveInt, queueName, str, 
 import { dataProcessorFields, dockerCommand, dockerFields } from './schema-docker-data.js';
 import { messageTriggerFields, publishFields } from './schema-publish.js';
 import { sqlFields } from './schema-sql.js';
+import { workflowNotifyFields } from './schema-workflow-notify.js';
 
-export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'sql', 'parallel', 'loop', 'conditional'] as const;
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'sql', 'workflow', 'notify', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
 export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
 /** `type: database` (seed 004's name) means a sql task. */
@@ -81,7 +82,7 @@ const leafFields = {
   script: str('Script: path of the script file, relative to the workflow file.'),
   code: str('Script: inline source (instead of `script`).'),
   args: z.array(z.union([z.string(), z.number(), z.boolean()], expected('expected a string')), expected('expected a list of arguments')).describe('Script: command-line arguments.'),
-  inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of name: value')).describe('Script: values passed to the script as JSON.'),
+  inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of name: value')).describe('Script: values passed to the script as JSON. Workflow: the child run\'s inputs, checked against what it declares; strings may use ${ } templates.'),
   duration: duration('Sleep: how long.', 's'),
   uses: str('Skill: the name of the skill to run (baton skills list); its run is a child run, and its outputs are this task\'s outputs. Implies type: skill.'),
   with: z.record(z.string(), z.unknown(), expected('expected a mapping of input name: value')).describe('Skill: its inputs, checked against the types its entry declares; strings may use ${ } templates.'),
@@ -98,6 +99,7 @@ const leafFields = {
   ...dockerFields,
   ...dataProcessorFields,
   ...sqlFields,
+  ...workflowNotifyFields,
   queue: queueName(
     "The work queue its attempts wait in when workers drive the run: workers subscribed to it run them (`baton worker --queues gpu`). On a parallel, loop or conditional: the default of the tasks inside. 1-64 letters, digits, - _ . Default: the workflow's queue, else the run's.",
   ),
@@ -108,7 +110,7 @@ const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, 
 };
 
 /** Fields that say when and how a task runs rather than what it does: never inside `config:`. */
-const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'retry', 'on_success', 'on_failure', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources']);
+const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources']);
 const configFields = Object.fromEntries(Object.entries(optionalFields).filter(([key]) => !SCHEDULING_FIELDS.has(key)));
 
 /** One task; recursive through tasks (parallel), task (loop), then/else (conditional). */
@@ -117,6 +119,12 @@ export const Task: z.ZodType = strict({
   config: strict(configFields).describe("Seed 004's form: the fields of the task's type (connection, migrations_path, dockerfile...) under `config:`, read as if written on the task.").optional(),
   get tasks() {
     return z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a parallel task needs at least one task in `tasks`' }).describe('Parallel: the tasks to run at once.').optional();
+  },
+  get fallback() {
+    return z
+      .union([z.string(), Task], expected('expected the id of a top-level task, or a task'))
+      .optional()
+      .describe("What runs when the task has failed after its retries: the id of a top-level task (which then runs only as a fallback) or a task written here. Its success is the task's, with its outputs. Leaf tasks only.");
   },
   get task() {
     return Task.optional().describe('Loop: the task run for each item (`item` and `index` are in scope).');

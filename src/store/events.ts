@@ -346,7 +346,8 @@ export type RunEvent =
   | { type: 'TaskSucceeded'; task: string; attempt: number; outputs: Record<string, unknown>; exit_code?: number }
   /** `outputs`: what a failed composite keeps of its children (a loop's `results`). */
   | { type: 'TaskFailed'; task: string; attempt: number; error: TaskError; retryable: boolean; outputs?: Record<string, unknown> }
-  | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number }
+  /** `fallback`: the next attempt runs the task's fallback, after its own attempts failed. */
+  | { type: 'TaskRetryScheduled'; task: string; attempt: number; at_due: number; fallback?: true }
   /**
    * A ready task cannot start yet: pools it asks for (`resources`) are held by other tasks.
    * Recorded once, when attempt `attempt` starts waiting (engine/resources.ts); the task

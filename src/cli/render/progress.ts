@@ -166,6 +166,7 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
     case 'TaskFailed':
       return `${task} ${paint.red('failed')}: ${visible(event.error.message.split('\n')[0])} [${event.error.code}]`;
     case 'TaskRetryScheduled':
+      if (event.fallback) return `${task} ${paint.yellow('falls back')}: its fallback runs (attempt ${event.attempt})`;
       return `${task} ${paint.yellow('retrying')} in ${duration(event.at_due - event.at)} (attempt ${event.attempt})`;
     case 'TaskAwaitingResources':
       return `${task} ${paint.yellow('waits')} for ${event.pools.map((p) => `pool ${visible(p.pool)} (${p.in_use}/${p.capacity}${p.held_by.length > 0 ? `: ${p.held_by.map((h) => `${h.run === state.runId ? '' : `run ${h.run} `}task ${visible(h.task)}`).join(', ')}` : ''})`).join(', ')}`;

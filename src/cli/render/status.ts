@@ -156,7 +156,8 @@ function depthsOf(tasks: readonly TaskJson[]): Map<string, number> {
 function note(task: TaskJson, now: number): string {
   if (task.error !== undefined) return `${visible(task.error.message.split('\n')[0])} [${task.error.code}]`;
   if (task.reason !== undefined) return visible(task.reason);
-  if (task.retry_at !== undefined) return `retry ${relativeIn(Date.parse(task.retry_at), now)}`;
+  if (task.retry_at !== undefined) return `${task.fallback_from !== undefined && task.attempts < task.fallback_from ? 'fallback' : 'retry'} ${relativeIn(Date.parse(task.retry_at), now)}`;
+  if (task.fallback_from !== undefined && task.status === 'succeeded') return `by its fallback (attempt ${task.fallback_from})${task.outputs !== undefined ? `: ${outputsLine(task.outputs)}` : ''}`;
   if (task.waiting_for !== undefined) return visible(task.waiting_for.message);
   if (task.outputs !== undefined) return outputsLine(task.outputs);
   return '';

@@ -83,6 +83,7 @@ function renderFailure(task: TaskSummary, paint: Paint): string {
 function note(task: TaskSummary): string {
   if (task.status === 'failed' && task.error) return visible(task.error.message.split('\n')[0]);
   if (task.reason) return visible(task.reason);
+  if (task.fallback_from !== undefined && task.status === 'succeeded') return `by its fallback (attempt ${task.fallback_from})`;
   return '';
 }
 
