@@ -20,6 +20,7 @@
  * A problem is reported, then the event is taken as it is, so one bad line does not make
  * every later event of the same task look wrong too.
  */
+import { TASK_TYPES } from '../spec/schema.js';
 import type { TaskSpec, Workflow } from '../spec/model.js';
 import type { DynamicTask, LoopExpansion, TaskStatus, TimedEvent } from '../store/events.js';
 import { sandboxProblem } from '../executors/sandbox.js';
@@ -242,7 +243,8 @@ function readSnapshot(workflow: unknown): Map<string, TaskSpec> | string {
   return out;
 }
 
-const TYPES = new Set(['shell', 'http', 'script', 'sleep', 'noop', 'skill', 'docker', 'data_processor', 'sql', 'parallel', 'loop', 'conditional']);
+/** Every task type a workflow file may have: the list the schema has, not a copy that falls behind it. */
+const TYPES = new Set<string>(TASK_TYPES);
 
 function badSpec(spec: unknown, template = false): string | undefined {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return 'a task is not an object';
