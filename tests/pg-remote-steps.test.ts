@@ -120,6 +120,21 @@ describePostgres('remote steps of code runs on PostgreSQL', () => {
     expect(await q(`SELECT * FROM "${schema}".work`)).toEqual([]);
   });
 
+  it('a script’s `baton step --queue gpu` runs its command on the gpu worker', async () => {
+    startWorker('driver', 'default');
+    startWorker('gpu-1', 'gpu');
+    const file = path.join(dir, 'flow.sh');
+    writeFileSync(file, `#!/bin/sh\nset -e\nhere=$(baton step here -- sh -c 'echo "$WHERE"')\nthere=$(baton step there --queue gpu -- sh -c 'echo "$WHERE"')\necho "ran $here then $there"\n`, { mode: 0o755 });
+    const run = submit(file);
+    const result = await run.done;
+    expect(result.status, `${run.output()}\n${workers.map((w) => w.output()).join('\n')}`).toBe(0);
+    const log = await events(runIdOf(result.stdout));
+    const stdoutOf = (task: string) => (log.find((e) => e.type === 'TaskSucceeded' && e.task === task)!.outputs!.value as { stdout: string }).stdout;
+    expect(stdoutOf('here')).toBe('driver\n');
+    expect(stdoutOf('there')).toBe('gpu-1\n');
+    expect(attemptsOf(log, 'there')).toEqual(['TaskStarted1', 'TaskSucceeded1']);
+  });
+
   it('a failing remote step is retried as its policy says, each attempt on the gpu worker', async () => {
     startWorker('driver', 'default');
     startWorker('gpu-1', 'gpu');

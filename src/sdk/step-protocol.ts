@@ -43,6 +43,8 @@ export interface StepRequest {
   retry?: { attempts: number; delay_ms?: number; backoff?: 'fixed' | 'linear' | 'exponential' };
   /** Per attempt: the client stops the command after this long. */
   timeout_ms?: number;
+  /** A remote step: its attempts run on a worker serving this queue when workers drive the run (engine/steps/remote-steps.ts). */
+  queue?: string;
 }
 
 /** `baton skill run <name> --with k=v` inside a script: a durable step that runs the skill. */

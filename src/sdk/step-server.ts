@@ -13,6 +13,7 @@
  * ended; a step's result is `{exit_code, stdout, outputs}`, stdout cut at
  * RECORDED_STDOUT_CHARS.
  */
+import { QUEUE_NAME } from '../spec/queue-name.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -343,8 +344,10 @@ class StepCall {
 
 /** The driver's options for a step, with a workflow file's retry defaults. */
 function stepOptions(request: StepRequest): StepOptions {
+  // A queue name the client did not check (an old client, a hand-made request) is not a queue: the step runs here.
+  const queue = typeof request.queue === 'string' && QUEUE_NAME.test(request.queue) ? { queue: request.queue } : {};
   const retry = request.retry;
-  if (retry === undefined || retry.attempts <= 1) return {};
+  if (retry === undefined || retry.attempts <= 1) return queue;
   const policy: RetryPolicy = {
     attempts: retry.attempts,
     delay: retry.delay_ms ?? RETRY_DEFAULTS.delay,
@@ -352,7 +355,7 @@ function stepOptions(request: StepRequest): StepOptions {
     factor: RETRY_DEFAULTS.factor,
     jitter: RETRY_DEFAULTS.jitter,
   };
-  return { retry: policy };
+  return { retry: policy, ...queue };
 }
 
 /** The stdout a step recorded (its result's), for a replay; a result of another shape has none. */

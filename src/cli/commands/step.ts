@@ -11,6 +11,7 @@
  * The command runs in a process group of its own, so that a timeout, a cancelled run or a
  * signal sent to this process (passed on: Ctrl-C, SIGTERM) reaches whatever it started.
  */
+import { QUEUE_NAME } from '../../spec/queue-name.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fstatSync, readFileSync, statSync } from 'node:fs';
 import type net from 'node:net';
@@ -22,7 +23,7 @@ import { encode, LineReader, PROTOCOL_VERSION, type AttemptExit, type AttemptOrd
 import { parseDuration } from '../../spec/duration.js';
 import { connectToRun, serverGone } from '../step-socket.js';
 
-export const STEP_USAGE = 'baton step <id> [--retry N] [--delay D] [--backoff fixed|linear|exponential] [--timeout D] -- <command...>';
+export const STEP_USAGE = 'baton step <id> [--retry N] [--delay D] [--backoff fixed|linear|exponential] [--timeout D] [--queue NAME] -- <command...>';
 
 /** Wait between SIGTERM and SIGKILL when the command is stopped (as for tasks: 5 s). */
 const KILL_GRACE_MS = 5_000;
@@ -50,7 +51,7 @@ export function parseStepArgs(args: string[]): StepRequest {
     if (arg.startsWith('--') && arg.length > 2) {
       const eq = arg.indexOf('=');
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      if (!['retry', 'delay', 'backoff', 'timeout'].includes(name)) throw usage(`unknown option '${arg}'`);
+      if (!['retry', 'delay', 'backoff', 'timeout', 'queue'].includes(name)) throw usage(`unknown option '${arg}'`);
       const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
       if (value === undefined) throw usage(`option '--${name}' needs a value`);
       options[name] = value;
@@ -84,6 +85,10 @@ export function parseStepArgs(args: string[]): StepRequest {
   if (options.timeout !== undefined) {
     request.timeout_ms = duration('--timeout', options.timeout, 's');
     if (request.timeout_ms === 0) throw usage('--timeout must be more than 0');
+  }
+  if (options.queue !== undefined) {
+    if (!QUEUE_NAME.test(options.queue)) throw usage(`--queue "${options.queue}" is not a queue name: 1-64 letters, digits, '-', '_', '.'`);
+    request.queue = options.queue;
   }
   return request;
 }
