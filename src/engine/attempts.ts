@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { ExecutorError, toTaskError } from '../executors/errors.js';
 import { executorFor } from '../executors/registry.js';
@@ -13,6 +12,7 @@ import { declaredOutputs, resolveTask } from './resolve.js';
 import type { Scheduler } from './scheduler.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
+import { equip, type TaskExtras } from './task-extras.js';
 import { RunnerIO } from './task-io.js';
 
 /** What the attempts of one run share: the run, where output goes, and their environment. */
@@ -43,8 +43,8 @@ export interface AttemptsContext {
   wake: () => void;
   /** An attempt ended, whichever way (for the slot it held, engine/dispatch.ts). */
   onEnded?: (key: string) => void;
-  /** Runs a skill task's skill as a child run (graph-driver.ts); absent: skill tasks fail with EXEC_NO_SKILLS. */
-  runSkill?: (key: string, name: string, inputs: Record<string, unknown>, baseDir: string, signal: AbortSignal) => Promise<{ runId: string; outputs: Record<string, unknown> }>;
+  /** The child runs of skill and workflow tasks, notify tasks' channels (task-extras.ts); none: such tasks fail saying so. */
+  extras?: TaskExtras;
 }
 
 /**
@@ -166,11 +166,7 @@ export class Attempts {
     const io = new RunnerIO(this.run.runId, key, attempt, env, state.baseDir ?? process.cwd(), this.scratch, this.run.logs, onOutput, this.run.masker, this.run.onLogFailure);
     const continuesFrom = state.task(key).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
-    const runSkill = this.run.runSkill;
-    if (spec.type === 'skill' && runSkill) {
-      const baseDir = spec.cwd ? path.resolve(io.baseDir, spec.cwd) : io.baseDir;
-      io.runSkill = (name, inputs, signal) => runSkill(key, name, inputs, baseDir, signal);
-    }
+    equip(io, key, spec, this.run.extras ?? {}, state.plan.workflow.name);
     return io;
   }
 }
@@ -209,11 +205,13 @@ export function timeoutError(key: string, spec: LeafTask): TaskError {
 
 /**
  * The environment an attempt starts with: a task that starts a process (shell, script,
- * docker, data_processor) gets the process's and the workflow's variables with its own
- * `environment:` on top (the shared object when it has none, rather than a copy per task);
- * the others the workflow's.
+ * docker, data_processor), or reads a secret from the environment (notify), gets the
+ * process's and the workflow's variables with its own `environment:` on top (the shared
+ * object when it has none, rather than a copy per task); the others the workflow's.
  */
 export function attemptEnv(spec: LeafTask, workflowEnv: Record<string, string>, taskEnv: Record<string, string>): Record<string, string> {
+  // A notify task reads its URL or signing key from this machine's environment (secret_env, url_env).
+  if (spec.type === 'notify') return hasEntries(spec.environment) ? { ...taskEnv, ...spec.environment } : taskEnv;
   if (spec.type !== 'shell' && spec.type !== 'script' && spec.type !== 'docker' && spec.type !== 'data_processor') return workflowEnv;
   return hasEntries(spec.environment) ? { ...taskEnv, ...spec.environment } : taskEnv;
 }

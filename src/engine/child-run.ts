@@ -100,13 +100,14 @@ function firstFailure(state: RunState): string {
   return last ? ` (${cut(last)})` : '';
 }
 
-/** What a child drives with from its parent: the store, the owner, how code is loaded and skills found. */
+/** What a child drives with from its parent: the store, the owner, how code is loaded, skills and channels found. */
 function inherited(options: DriveOptions): DriveOptions {
   const out: DriveOptions = { store: options.store };
   if (options.owner) out.owner = options.owner;
   if (options.programs) out.programs = options.programs;
   if (options.loadCode) out.loadCode = options.loadCode;
   if (options.skills) out.skills = options.skills;
+  if (options.channels) out.channels = options.channels;
   if (options.processEnv) out.processEnv = options.processEnv;
   if (options.sandbox) out.sandbox = options.sandbox;
   return out;

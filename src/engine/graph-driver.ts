@@ -10,8 +10,7 @@ import { ScopeBuilder } from './scope.js';
 import type { RunDriver, RunSession } from './session.js';
 import type { RunState } from './state.js';
 import type { DriveOptions } from './runner.js';
-import { runSkill, skillOutputs } from './skill-run.js';
-import { derivedRunId } from '../store/ids.js';
+import { childRunners } from './task-extras.js';
 
 /**
  * Drives a workflow file's run: it asks the Scheduler what to do, has the session record
@@ -68,12 +67,7 @@ export class GraphDriver implements RunDriver {
         session.wake();
       },
       wake: () => session.wake(),
-      runSkill: async (key, name, inputs, baseDir, signal) => {
-        // The same child on every attempt and after a resume; a new one after `baton retry` reset the task.
-        const childId = derivedRunId(state.runId, `${key}#${state.task(key).reopens ?? 0}`);
-        const child = await runSkill(options, { childId, name, inputs, baseDir, signal });
-        return { runId: child.run_id, outputs: skillOutputs(child) };
-      },
+      extras: { ...childRunners(options, state), ...(options.channels ? { channels: options.channels } : {}) },
       onEnded,
     });
     if (state.workersQueue === undefined) {

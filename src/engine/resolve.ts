@@ -49,6 +49,18 @@ export function resolveTask(spec: LeafTask, scopeOf: () => Scope): LeafTask {
         params: renderDeep(spec.params, scope) as typeof spec.params,
         cwd: renderString(spec.cwd, scope),
       };
+    case 'workflow':
+      // The file is not rendered (it holds no templates: it is checked at load time).
+      return { ...spec, inputs: renderDeep(spec.inputs, scope) as Record<string, unknown> };
+    case 'notify':
+      // A webhook's URL as an http task's: a value cannot change where the message goes.
+      return {
+        ...spec,
+        message: renderString(spec.message, scope)!,
+        url: spec.url !== undefined && has(spec.url) ? renderUrl(spec.url, scope) : spec.url,
+        secret: renderString(spec.secret, scope),
+        headers: renderStrings(spec.headers, scope),
+      };
     case 'docker':
       return resolveDocker(spec, scope);
     case 'data_processor':

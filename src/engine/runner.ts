@@ -1,7 +1,7 @@
 import type { Executor } from '../executors/types.js';
 import type { SkillResolver } from '../skills/resolver.js';
 import type { CodeLoader } from './child-run.js';
-import type { LeafTask, Workflow } from '../spec/model.js';
+import type { LeafTask, NotifyChannel, Workflow } from '../spec/model.js';
 import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, RunTrigger, StoredEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
 import type { RunOwner, Store } from '../store/store.js';
@@ -80,6 +80,8 @@ export interface DriveOptions {
   loadCode?: CodeLoader;
   /** The skills `uses:`, `ctx.skill` and `baton skill run` inside a run may name; without it, running a skill fails with SKILL_NOT_FOUND. */
   skills?: SkillResolver;
+  /** The named notification channels notify tasks may send to (baton.config.yaml `notifications.channels`); default none. */
+  channels?: Readonly<Record<string, NotifyChannel>>;
   /**
    * Who asked for this run, resume, retry or cancel (`mcp`), recorded on the event that
    * says so: RunCreated, RunResumed, RunReopened, RunCancelRequested. Default: none, a

@@ -9,6 +9,9 @@ export class RunnerIO implements TaskIO {
   readonly idempotencyKey: string;
   continuesFrom?: number;
   runSkill?: TaskIO['runSkill'];
+  runWorkflow?: TaskIO['runWorkflow'];
+  workflow?: string;
+  channels?: TaskIO['channels'];
 
   constructor(
     readonly runId: string,

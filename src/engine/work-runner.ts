@@ -16,7 +16,7 @@ import { executorFor } from '../executors/registry.js';
 import type { Executor, ExecutorResult } from '../executors/types.js';
 import type { LeafTask } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
-import type { Store } from '../store/store.js';
+import type { RunOwner, Store } from '../store/store.js';
 import type { WorkItem, WorkResult } from '../store/work.js';
 import { attemptEnv, taskErrorOf, timeoutError } from './attempts.js';
 import type { Masker } from './mask.js';
@@ -28,6 +28,7 @@ import { stepResultLimit } from './steps/results.js';
 import { runEnvironment } from './run-env.js';
 import { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
+import { childRunners, equip, type TaskExtras } from './task-extras.js';
 import { RunnerIO } from './task-io.js';
 
 export interface WorkRunnerOptions {
@@ -40,6 +41,16 @@ export interface WorkRunnerOptions {
   scratchRoot?: string;
   /** The program of a code run, for its remote steps (DriveOptions.programs); absent: such items fail. */
   programs?: DriveOptions['programs'];
+  /**
+   * The process this is, as the owner of the child runs that skill and workflow tasks start
+   * here (driven here, inside the attempt); absent: such tasks fail (EXEC_NO_SKILLS, EXEC_NO_CHILD_RUNS).
+   */
+  owner?: RunOwner;
+  /** How those child runs load code and find skills (runs/drive-options.ts). */
+  loadCode?: DriveOptions['loadCode'];
+  skills?: DriveOptions['skills'];
+  /** The named channels of notify tasks (baton.config.yaml). */
+  channels?: DriveOptions['channels'];
 }
 
 /** Runs whose state is kept; the least recently used is dropped beyond this. */
@@ -53,6 +64,7 @@ interface RunContext {
   masker?: Masker;
   scratchDir: string;
   scratchMade: boolean;
+  extras: TaskExtras;
 }
 
 export class WorkRunner {
@@ -187,7 +199,17 @@ export class WorkRunner {
       ...(env.masker ? { masker: env.masker } : {}),
       scratchDir: path.join(this.options.scratchRoot ?? tmpdir(), `baton-${runId}-worker-${process.pid}`),
       scratchMade: false,
+      extras: this.extras(state),
     };
+  }
+
+  /** Child runs (driven here, by this process) and channels, for the tasks that need them. */
+  private extras(state: RunState): TaskExtras {
+    const { store, owner, programs, loadCode, skills, channels, processEnv } = this.options;
+    const extras: TaskExtras = channels ? { channels } : {};
+    if (owner === undefined) return extras;
+    const drive: DriveOptions = { store, owner, ...(programs ? { programs } : {}), ...(loadCode ? { loadCode } : {}), ...(skills ? { skills } : {}), ...(channels ? { channels } : {}), ...(processEnv ? { processEnv } : {}) };
+    return { ...extras, ...childRunners(drive, state) };
   }
 
   /** The run's scratch folder here, made on first use. */
@@ -211,6 +233,7 @@ export class WorkRunner {
     const io = new RunnerIO(item.run_id, item.task, item.attempt, env, context.state.baseDir ?? process.cwd(), scratch, this.options.store.logs, undefined, context.masker, onLogFailure);
     const continuesFrom = context.state.task(item.task).continuesFrom;
     if (continuesFrom !== undefined) io.continuesFrom = continuesFrom;
+    equip(io, item.task, spec, context.extras, context.state.plan.workflow.name);
     return io;
   }
 }

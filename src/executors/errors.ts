@@ -27,6 +27,12 @@ export type ExecutorErrorCode =
   | 'EXEC_UNKNOWN_TYPE'
   /** A skill task outside a run that can start child runs. Not retryable. */
   | 'EXEC_NO_SKILLS'
+  /** A workflow task outside a run that can start child runs. Not retryable. */
+  | 'EXEC_NO_CHILD_RUNS'
+  /** A notify task naming a channel the configuration does not have. Not retryable. */
+  | 'NOTIFY_UNKNOWN_CHANNEL'
+  /** A notify task's URL or signing key comes from an environment variable that is not set. Not retryable. */
+  | 'NOTIFY_ENV_UNSET'
   /** An HTTP response had an unexpected status. Retryable for 408, 429 and 5xx only. */
   | 'HTTP_STATUS'
   /** The HTTP request could not be sent or its response not read (refused, reset, DNS). Retryable. */

@@ -42,6 +42,8 @@ export interface HttpReply {
 export interface SendOptions {
   /** Resolve whatever the status; default false: a status expect_status (or 200-399) does not allow rejects with HTTP_STATUS. */
   anyStatus?: boolean;
+  /** The URL as messages and the log show it (a webhook's without the token in its path); default the URL. */
+  shownUrl?: string;
 }
 
 /**
@@ -59,8 +61,9 @@ export async function sendHttp(
   options: SendOptions = {},
 ): Promise<HttpReply> {
   if (signal.aborted) throw abortedError(signal, `${call.method} ${call.url}`);
-  const request = buildRequest(call, where, signal);
-  const what = `${request.method} ${call.url}`;
+  const shown = options.shownUrl ?? call.url;
+  const request = buildRequest(call, where, signal, shown);
+  const what = `${request.method} ${shown}`;
   const started = performance.now();
   let response: Response;
   let body: { text: string; truncated: boolean };
@@ -86,7 +89,7 @@ export async function sendHttp(
   return { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers), text: body.text, truncated: body.truncated };
 }
 
-function buildRequest(task: HttpCall, where: string, signal: AbortSignal): Request {
+function buildRequest(task: HttpCall, where: string, signal: AbortSignal, shownUrl: string): Request {
   for (const [name, value] of Object.entries(task.headers)) checkHeader(`header "${name}"`, value, where);
   if (task.auth) {
     for (const [field, value] of Object.entries(task.auth)) checkHeader(`auth.${field}`, String(value), where);
@@ -117,7 +120,7 @@ function buildRequest(task: HttpCall, where: string, signal: AbortSignal): Reque
   try {
     return new Request(task.url, { method: (task.method || 'GET').toUpperCase(), headers, body, signal });
   } catch (err) {
-    throw new ExecutorError('HTTP_REQUEST', `${task.method} ${task.url}: cannot build the request: ${(err as Error).message}`, {
+    throw new ExecutorError('HTTP_REQUEST', `${task.method} ${shownUrl}: cannot build the request: ${shownUrl === task.url ? (err as Error).message : 'the URL is not one'}`, {
       retryable: false,
       cause: err,
     });

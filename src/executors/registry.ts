@@ -8,6 +8,7 @@ import { createDockerExecutor, docker } from './docker.js';
 import { ExecutorError } from './errors.js';
 import { http } from './http.js';
 import { noop } from './noop.js';
+import { notify } from './notify.js';
 import type { ProcessOptions } from './process-task.js';
 import { publishExecutor as publish } from './publish.js';
 import { createScriptExecutor, script, type ScriptOptions } from './script.js';
@@ -15,17 +16,18 @@ import { createShellExecutor, shell } from './shell.js';
 import { skill } from './skill.js';
 import { sql } from './sql.js';
 import { sleep } from './sleep.js';
+import { workflow } from './workflow.js';
 import type { Executor } from './types.js';
 
 export type LeafType = LeafTask['type'];
 export type Executors = { [K in LeafType]: Executor<Extract<LeafTask, { type: K }>> };
 
 /** Executors with every option at its default. */
-export const executors: Executors = { shell, http, script, noop, sleep, skill, publish, sql, docker, data_processor: dataProcessor };
+export const executors: Executors = { shell, http, script, noop, sleep, skill, publish, sql, docker, data_processor: dataProcessor, workflow, notify };
 
 /** Executors with options, e.g. from baton.config.yaml. */
 export function createExecutors(options: ProcessOptions & ScriptOptions = {}): Executors {
-  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish, sql, docker: createDockerExecutor(options), data_processor: createDataProcessorExecutor(options) };
+  return { shell: createShellExecutor(options), http, script: createScriptExecutor(options), noop, sleep, skill, publish, sql, docker: createDockerExecutor(options), data_processor: createDataProcessorExecutor(options), workflow, notify };
 }
 
 export function executorFor<K extends LeafType>(type: K, from?: Executors): Executors[K];

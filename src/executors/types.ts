@@ -1,4 +1,4 @@
-import type { LeafTask } from '../spec/model.js';
+import type { LeafTask, NotifyChannel } from '../spec/model.js';
 
 /**
  * An executor runs one task type. It gets a task whose templates are already
@@ -41,6 +41,16 @@ export interface TaskIO {
    * skill's outputs. Given by the engine to skill tasks; absent where no run drives the task.
    */
   runSkill?(name: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<{ runId: string; outputs: Record<string, unknown> }>;
+  /**
+   * Runs a workflow file (relative to `baseDir`) as a child run of this task, resolving with
+   * the child's id and its outputs. Given by the engine to workflow tasks; absent where
+   * nothing can start child runs.
+   */
+  runWorkflow?(file: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<{ runId: string; outputs: Record<string, unknown> }>;
+  /** The run's workflow, by name (what a notification says it came from). */
+  workflow?: string;
+  /** The named notification channels (baton.config.yaml `notifications.channels`); given to notify tasks. */
+  channels?: Readonly<Record<string, NotifyChannel>>;
   /** Output as it arrives; the engine sends it to the log store (and the terminal if live). */
   stdout(chunk: string): void;
   stderr(chunk: string): void;

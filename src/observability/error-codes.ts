@@ -157,6 +157,16 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_FALLBACK_REFERENCED',
     'SPEC_FALLBACK_FIELD',
     'SPEC_FALLBACK_ON_COMPOSITE',
+    // a workflow task's child file (spec/child-workflows.ts): missing, not a valid workflow,
+    // given inputs it does not take, or leading back to a workflow that runs it
+    'SPEC_WORKFLOW_NOT_FOUND',
+    'SPEC_WORKFLOW_INVALID',
+    'SPEC_WORKFLOW_INPUT',
+    'SPEC_WORKFLOW_RECURSION',
+    // a notify task (spec/normalize-notify.ts): a channel baton.config.yaml does not define,
+    // a signing key written in clear
+    'SPEC_UNKNOWN_CHANNEL',
+    'SPEC_SECRET_IN_CLEAR',
     'SPEC_UNKNOWN_FIELD',
     'SPEC_UNKNOWN_STAGE',
     'SPEC_UNKNOWN_TASK',
@@ -229,6 +239,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CODE_FAILED',
     'CODE_STALLED',
     'RUN_CHILD_FAILED',
+    // a workflow task's child run cancelled by someone else than its parent (engine/workflow-run.ts)
+    'RUN_CHILD_CANCELLED',
     'RUN_NONDETERMINISTIC',
     // a worker ran the code of a run again up to a remote step, and the code took another path
     'STEP_NOT_REACHED',
@@ -267,6 +279,10 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'DATA_INPUT',
     'DATA_OUTPUT',
     'DATA_RECORD_TOO_LONG',
+    // a notify task (executors/notify.ts): a channel the configuration does not define, a URL
+    // or signing key from an environment variable that is not set where the task ran
+    'NOTIFY_UNKNOWN_CHANNEL',
+    'NOTIFY_ENV_UNSET',
     // a publish task's broker (brokers/errors.ts): a URL that is none, unreachable, credentials
     // refused, the message refused (no stream, exchange or queue takes it), not confirmed in
     // time; also what a message trigger's subscription says in the log and GET /api/triggers
@@ -447,6 +463,7 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // a skill task, or a child run of code, driven by something that cannot run them (a
     // front end that passed no skill catalog or code loader): a bug
     'EXEC_NO_SKILLS',
+    'EXEC_NO_CHILD_RUNS',
     // a worker was handed an attempt its run's events do not have: a bug
     'WORK_UNKNOWN_ATTEMPT',
     // a worker built without a code loader was handed a remote step of a code run: a bug

@@ -41,7 +41,7 @@ export interface WorkerOptions {
   /** How long a claim (of a run or an item) holds without renewal; default 30 s. */
   leaseMs?: number;
   /** What the drives of code runs and skill tasks need (runs/drive-options.ts), and the environment tasks start from. */
-  drive?: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'processEnv' | 'executors'>;
+  drive?: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'processEnv' | 'executors' | 'channels'>;
   /** A line for the worker's log (stderr). */
   log?: (line: string) => void;
 }
@@ -98,7 +98,9 @@ export class Worker {
     this.maxDriving = Math.max(1, options.maxDriving ?? 64);
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.log = options.log ?? (() => {});
-    this.runner = new WorkRunner({ store: options.store, executors: options.drive?.executors, processEnv: options.drive?.processEnv, programs: options.drive?.programs });
+    const { executors, processEnv, programs, loadCode, skills, channels } = options.drive ?? {};
+    // Child runs of the tasks it runs are driven here, inside their attempts, with this worker as their owner.
+    this.runner = new WorkRunner({ store: options.store, owner: this.owner, executors, processEnv, programs, loadCode, skills, channels });
     this.slots = {
       queues: this.queues,
       take: () => {

@@ -6,6 +6,8 @@
  */
 // Synchronous reads: node:fs/promises would load ~10 more of Node's modules at start-up.
 import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { checkChildWorkflows, type ChildFiles } from './child-workflows.js';
 import { Reporter } from './diagnostics.js';
 import { decodeUtf8 } from './encoding.js';
 import { checkExpressions } from './expr-check.js';
@@ -13,7 +15,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { checkGraph } from './graph-rules.js';
 import { importPhases, isPhasesFile } from './import-phases.js';
 import { importStages, isStagesFile } from './import-stages.js';
-import type { Workflow } from './model.js';
+import type { CircuitPolicy, Workflow } from './model.js';
 import { normalize } from './normalize.js';
 import { isMap } from './raw.js';
 import { workflowTextHash } from './text-hash.js';
@@ -45,12 +47,30 @@ export interface LoadOptions {
    * than a pool has, is an error at load time. Default: checked when the task runs.
    */
   pools?: Readonly<Record<string, number>>;
+  /**
+   * The circuits of baton.config.yaml (`circuits:`): a task naming one neither the workflow
+   * nor these declare is an error at load time, and the run keeps the definitions its tasks
+   * name. Default: a name the workflow does not declare is checked when the task runs.
+   */
+  circuits?: Readonly<Record<string, CircuitPolicy>>;
+  /** The notification channels of baton.config.yaml a notify task may name; default: checked when the task runs. */
+  channels?: readonly string[];
+  /**
+   * The folder the child files of workflow tasks are relative to, for text given without a
+   * file (parseWorkflow); loadWorkflowFile uses the file's. Default: children are checked when they run.
+   */
+  baseDir?: string;
 }
 
 /** Parses and checks a workflow given as text; `file` is used in diagnostics and `source`. Never throws. */
 export function parseWorkflow(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  const children = options.baseDir === undefined ? undefined : childFiles(options.baseDir, [path.resolve(options.baseDir, file)], new Map(), options);
+  return parseChecked(text, file, options, children);
+}
+
+function parseChecked(text: string, file: string, options: LoadOptions, children: ChildFiles | undefined): LoadResult {
   try {
-    return load(text, file, options);
+    return load(text, file, options, children);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { diagnostics: [single(file, 'SPEC_INTERNAL', `could not check the file: ${message}`, 'this is a bug in baton; please report it with the file')] };
@@ -59,6 +79,12 @@ export function parseWorkflow(text: string, file: string, options: LoadOptions =
 
 /** Reads a workflow file and parses it (see parseWorkflow). Never throws. */
 export async function loadWorkflowFile(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const absolute = path.resolve(file);
+  return readWorkflowFile(file, options, [absolute], new Map());
+}
+
+/** loadWorkflowFile, for a file met while loading others (`chain`, `loaded`: child-workflows.ts). */
+function readWorkflowFile(file: string, options: LoadOptions, chain: readonly string[], loaded: Map<string, LoadResult>): LoadResult {
   let text: string;
   try {
     const info = statSync(file);
@@ -75,13 +101,17 @@ export async function loadWorkflowFile(file: string, options: LoadOptions = {}):
     const message = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
     return { diagnostics: [single(file, 'SPEC_READ', `cannot read the file: ${message}`)] };
   }
-  const result = parseWorkflow(text, file, options);
+  const result = parseChecked(text, file, options, childFiles(path.dirname(file), chain, loaded, options));
   // Hashed when read (by run): validate never shows the hash.
   let sha256: string | undefined;
   return Object.defineProperty(result, 'sha256', { get: () => (sha256 ??= workflowTextHash(text)), enumerable: true });
 }
 
-function load(input: string, file: string, options: LoadOptions): LoadResult {
+function childFiles(dir: string, chain: readonly string[], loaded: Map<string, LoadResult>, options: LoadOptions): ChildFiles {
+  return { dir, chain, loaded, load: (child, childChain) => readWorkflowFile(child, options, childChain, loaded) };
+}
+
+function load(input: string, file: string, options: LoadOptions, children: ChildFiles | undefined): LoadResult {
   const bytes = Buffer.byteLength(input, 'utf8');
   if (bytes > MAX_FILE_BYTES) return { diagnostics: [tooLarge(file, bytes)] };
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -109,10 +139,20 @@ function load(input: string, file: string, options: LoadOptions): LoadResult {
     const checked = WorkflowFile.safeParse(raw);
     if (!checked.success) reportIssues(checked.error.issues, raw, rep);
   }
-  const model = normalize(canonical, rep, { file, format, ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}), ...(options.skills ? { skills: options.skills } : {}), ...(options.pools ? { pools: options.pools } : {}) });
+  const model = normalize(canonical, rep, {
+    file,
+    format,
+    ...(options.isOnPath ? { isOnPath: options.isOnPath } : {}),
+    ...(options.skills ? { skills: options.skills } : {}),
+    ...(options.pools ? { pools: options.pools } : {}),
+    ...(options.circuits ? { circuits: options.circuits } : {}),
+    ...(options.channels ? { channels: options.channels } : {}),
+  });
   model.workflow.callbacks = checkGraph(model, rep);
   checkExpressions(model, rep);
-  const diagnostics = rep.result();
+  // Other files' problems come after this file's own, each with its path.
+  const theirs = children === undefined ? [] : checkChildWorkflows(model.nodes, rep, children);
+  const diagnostics = [...rep.result(), ...theirs];
   return rep.errorCount === 0 ? { workflow: model.workflow, diagnostics } : { diagnostics };
 }
 

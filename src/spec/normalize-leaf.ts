@@ -23,6 +23,8 @@ export interface LeafContext {
   programs: Map<string, boolean>;
   /** The skills `uses:` may name, to check them at load time (normalize-skill.ts). */
   skills?: SkillLookup;
+  /** The channels of baton.config.yaml a notify task may name (normalize-notify.ts); default: not checked. */
+  channels?: readonly string[];
 }
 
 export function missing(rep: Reporter, raw: RawMap, what: string, field: string, hint?: string): void {

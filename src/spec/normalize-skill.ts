@@ -59,21 +59,40 @@ function checkSkill(name: string, given: RawMap, raw: RawMap, skills: SkillLooku
   }
   const declared = info.inputs;
   if (declared === undefined) return;
+  checkGivenInputs({ what: `skill ${name}`, code: 'SPEC_SKILL_INPUT', declared, given, raw, field: 'with', anchor: 'uses' }, rep);
+}
+
+/** Inputs given to a child run (a skill's `with`, a workflow task's `inputs`), against what it declares. */
+export interface GivenInputs {
+  /** What takes them, in messages: `skill greet`, `workflow deploy.yaml`. */
+  what: string;
+  code: string;
+  declared: Record<string, InputSpec>;
+  given: RawMap;
+  /** The task, and its field holding them (`with`, `inputs`), or the field to point at when that is absent. */
+  raw: RawMap;
+  field: string;
+  anchor: string;
+}
+
+/** Inputs it does not declare, literals of the wrong type, required ones left out: each an error at its line:col. */
+export function checkGivenInputs(c: GivenInputs, rep: Reporter): void {
+  const { what, code, declared, given, raw } = c;
   const names = Object.keys(declared);
   for (const [key, value] of Object.entries(given)) {
     const spec = declared[key];
     if (spec === undefined) {
       const accepts = names.length > 0 ? `it accepts: ${names.join(', ')}` : 'it declares no inputs';
-      rep.error('SPEC_SKILL_INPUT', `skill ${name} has no input '${key}'${didYouMean(key, names)}`, rep.key(given, key), accepts);
+      rep.error(code, `${what} has no input '${key}'${didYouMean(key, names)}`, rep.key(given, key), accepts);
       continue;
     }
     const wrong = literalMismatch(spec, value);
-    if (wrong !== undefined) rep.error('SPEC_SKILL_INPUT', `skill ${name}'s input '${key}' is a ${spec.type}, and ${wrong}`, rep.value(given, key), spec.description);
+    if (wrong !== undefined) rep.error(code, `${what}'s input '${key}' is a ${spec.type}, and ${wrong}`, rep.value(given, key), spec.description);
   }
   const left = names.filter((key) => declared[key].required && !Object.hasOwn(given, key));
   if (left.length > 0) {
-    const at = has(raw, 'with') ? rep.key(raw, 'with') : rep.key(raw, 'uses');
-    rep.error('SPEC_SKILL_INPUT', `skill ${name} needs ${left.map((k) => `'${k}'`).join(', ')}${left.length === 1 ? '' : ' (all required)'}`, at, `add under \`with:\`: ${left.map((k) => `${k}: ...`).join(', ')}`);
+    const at = has(raw, c.field) ? rep.key(raw, c.field) : rep.key(raw, c.anchor);
+    rep.error(code, `${what} needs ${left.map((k) => `'${k}'`).join(', ')}${left.length === 1 ? '' : ' (all required)'}`, at, `add under \`${c.field}:\`: ${left.map((k) => `${k}: ...`).join(', ')}`);
   }
 }
 

@@ -98,7 +98,7 @@ describe('field validation', () => {
 
   test('a task without type or command', () => {
     const d = only(check('name: x\ntasks:\n  - id: a\n    name: nothing\n'), 'SPEC_MISSING_FIELD');
-    expect(where(d)).toBe('3:5 task has no `type` (nor a `command`, which would make it a shell task, nor `uses`, which would make it a skill)');
+    expect(where(d)).toBe('3:5 task has no `type` (nor a field that implies one: `command` a shell task, `uses` a skill, `workflow` a child run, `notify` a notification)');
   });
 
   test('type-specific required fields', () => {

@@ -31,3 +31,12 @@ export function derivedRunId(parentId: string, salt: string): string {
   for (let i = 0; i < 16; i++) tail += ALPHABET[digest[i] & 31];
   return parentId.slice(0, 10) + tail;
 }
+
+/**
+ * The child run of task `key` (a `uses:` skill, a `workflow` task): the same on every
+ * attempt and after a resume, a new one after `baton retry` set the task back (`reopens`).
+ * Views derive it the same way to show a task's child run.
+ */
+export function taskChildRunId(parentId: string, key: string, reopens: number): string {
+  return derivedRunId(parentId, `${key}#${reopens}`);
+}
