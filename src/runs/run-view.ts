@@ -12,6 +12,7 @@ import { activeMs, endStretch, runDurationMs, startStretch, type Activity } from
 import { expandedTasks } from '../engine/expand.js';
 import { expansionKeys } from '../store/expansion.js';
 import type { TaskSpec } from '../spec/model.js';
+import { taskChildRunId } from '../store/ids.js';
 import type { WaitReason } from './why-waiting.js';
 
 // The counts are the engine's, so every view counts the same tasks.
@@ -89,6 +90,8 @@ export interface TaskJson {
   waiting_for?: WaitReason;
   /** The attempt from which its fallback ran instead of it. */
   fallback_from?: number;
+  /** A task that runs a child run (a workflow task, `uses:`, ctx.run), once it started: the child's id. */
+  child_run?: string;
 }
 
 export interface StatusJson extends RunJson {
@@ -130,6 +133,10 @@ export class RunDigest {
   private readonly loops = new Map<string, unknown>();
   /** Tasks' running time (store/active-time.ts), folded as the engine folds it. */
   readonly activity = new Map<string, Activity>();
+  /** A code run's steps that run a child run (ctx.run, ctx.skill): the child's id, as recorded. */
+  private readonly stepChildren = new Map<string, string>();
+  /** How many times `baton retry` set each task back: a task's child run is new each time (store/ids.ts taskChildRunId). */
+  private readonly reopens = new Map<string, number>();
   /** Tasks whose fallback took over: from which attempt (TaskRetryScheduled.fallback). */
   readonly fallbacks = new Map<string, number>();
   /** The end of the previous owner's stretch, from the latest RunResumed. */
@@ -167,6 +174,7 @@ export class RunDigest {
         case 'TaskStarted':
           // A code run's steps join as they start.
           if (event.step && !this.nodes.has(event.task)) this.nodes.set(event.task, { parent: event.step.parent, type: event.step.kind });
+          if (event.step?.child !== undefined) this.stepChildren.set(event.task, event.step.child);
           break;
         case 'RunWaiting':
           this.waits = event.waits;
@@ -191,9 +199,21 @@ export class RunDigest {
         case 'RunReopened':
           this.error = this.result = undefined;
           for (const task of event.tasks) this.fallbacks.delete(task);
+          for (const task of event.tasks) this.reopens.set(task, (this.reopens.get(task) ?? 0) + 1);
           break;
       }
     }
+  }
+
+  /**
+   * The child run of task `key` of run `runId`: recorded with a code run's step; derived, as
+   * the engine derives it, for a workflow file's skill and workflow tasks.
+   */
+  childRunOf(runId: string, key: string): string | undefined {
+    const recorded = this.stepChildren.get(key);
+    if (recorded !== undefined) return recorded;
+    const type = this.nodes.get(key)?.type;
+    return type === 'workflow' || type === 'skill' ? taskChildRunId(runId, key, this.reopens.get(key) ?? 0) : undefined;
   }
 
   private foldActivity(event: StoredEvent): void {
@@ -296,7 +316,7 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
  * the run knows of, including static ones not reached yet (pending), with the projection's
  * state where it has one.
  */
-export function taskJson(rows: readonly TaskRecord[], digest: RunDigest, now: number): TaskJson[] {
+export function taskJson(rows: readonly TaskRecord[], digest: RunDigest, now: number, runId?: string): TaskJson[] {
   const byKey = new Map(rows.map((row) => [row.key, row]));
   const children = new Map<string, string[]>();
   const roots: string[] = [];
@@ -318,6 +338,8 @@ export function taskJson(rows: readonly TaskRecord[], digest: RunDigest, now: nu
     const task = oneTask(key, byKey.get(key), digest.nodes.get(key), digest.activity.get(key), now);
     const fallbackFrom = digest.fallbacks.get(key);
     if (fallbackFrom !== undefined && task.attempts >= fallbackFrom) task.fallback_from = fallbackFrom;
+    const child = runId === undefined || task.attempts === 0 ? undefined : digest.childRunOf(runId, key);
+    if (child !== undefined) task.child_run = child;
     out.push(task);
     for (const child of children.get(key) ?? []) visit(child);
   };

@@ -22,7 +22,7 @@ export function snapshotter(store: Store, runId: string): () => Promise<StatusJs
     if (record === undefined) throw runNotFound(runId);
     digest.apply(await store.runs.readEvents(runId, digest.seq));
     const now = Date.now();
-    const tasks = taskJson(await store.runs.listTasks(runId), digest, now);
+    const tasks = taskJson(await store.runs.listTasks(runId), digest, now, runId);
     await waits.explain(store, record, tasks, now);
     const position = record.status === 'queued' ? (await queuePlaces(store)).get(runId) : undefined;
     return { ...runJson(record, countTasks(tasks), now, digest, position), tasks };
