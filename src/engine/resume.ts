@@ -5,6 +5,7 @@ import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 import { isOwnerGone, ownerProcessGone, sameOwner } from '../store/ownership.js';
 import type { RunOwner, RunRecord, RunStore } from '../store/store.js';
 import { runNotFound } from '../store/errors.js';
+import { taskChildRunId } from '../store/ids.js';
 import type { Admission } from './admission.js';
 import { EngineError } from './errors.js';
 import { buildPlan } from './plan.js';
@@ -133,17 +134,48 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       return await continueRun(state, options, { resumed: false, start: true });
     }
     if (mode.kind !== 'retry') await (options.stopLeftovers ?? stopLeftoverProcesses)(runId);
-    return await continueRun(state, options, {
+    const result = await continueRun(state, options, {
       resumed: mode.kind !== 'retry',
       reopen,
       cancel: mode.kind === 'cancel' ? mode.reason : undefined,
       // The previous owner's last sign of life: the time after it is not the run's.
       ranUntil: Math.max(lastBeat ?? 0, state.lastAt),
     });
+    if (mode.kind === 'cancel') await cancelChildren(options, result.state);
+    return result;
   } catch (err) {
     await store.runs.releaseRun(runId, owner).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * A run nobody drove was cancelled here: the child runs its tasks had started (a workflow
+ * task's, `uses:`, ctx.run), left unfinished when its process stopped, are cancelled too,
+ * as its driver would have cancelled them. One that a live process drives is asked to.
+ */
+async function cancelChildren(options: ContinueOptions, state: RunState): Promise<void> {
+  const reason = `its parent run ${state.runId} was cancelled`;
+  for (const [key, task] of state.tasks) {
+    const node = state.nodes.get(key);
+    if (task.attempt === 0 || node === undefined) continue;
+    const type = node.spec.type;
+    const childId = node.step?.child ?? (type === 'workflow' || type === 'skill' ? taskChildRunId(state.runId, key, task.reopens ?? 0) : undefined);
+    const record = childId === undefined ? undefined : await options.store.runs.getRun(childId);
+    if (record === undefined || FINISHED_RUN_STATUSES.has(record.status)) continue;
+    try {
+      const owner = await requestCancel(options.store.runs, record.id, reason);
+      if (owner === undefined) await continueStoredRun({ store: options.store, runId: record.id, owner: options.owner, ...childOptions(options) }, { kind: 'cancel', reason });
+    } catch {
+      // Ended meanwhile, or held by another process that will see the request: nothing more to do here.
+    }
+  }
+}
+
+/** What a child's cancel drives with of its parent's options (no callbacks of the parent's own). */
+function childOptions(options: ContinueOptions): Partial<ContinueOptions> {
+  const { programs, loadCode, skills, channels, processEnv, stopLeftovers } = options;
+  return { ...(programs ? { programs } : {}), ...(loadCode ? { loadCode } : {}), ...(skills ? { skills } : {}), ...(channels ? { channels } : {}), ...(processEnv ? { processEnv } : {}), ...(stopLeftovers ? { stopLeftovers } : {}) };
 }
 
 /**

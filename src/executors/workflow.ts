@@ -6,7 +6,8 @@ import type { Executor } from './types.js';
  * A `workflow:` task: the file runs as a child run (the engine's io.runWorkflow finds it
  * relative to this run's folder, checks the inputs against what it declares, and goes on
  * with the same child after a crash); the child's `outputs:` are this task's outputs. A
- * failed child fails the task, and the task's retry policy retries the same child run.
+ * failed child fails the task with RUN_CHILD_FAILED, not retried (the child had its own
+ * retries) unless the task's `retry_on` names it; a retry goes on with the same child run.
  */
 export const workflow: Executor<WorkflowTask> = {
   async run(task, io, signal) {
