@@ -122,6 +122,15 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         if (phase !== 'running') problem('IMPORT_ORDER', `${event.type}, but the run is ${phase === 'ended' ? 'already over' : 'not started'}`);
         phase = 'ended';
         continue;
+      case 'RunCompensating':
+        if (phase !== 'running') problem('IMPORT_ORDER', `RunCompensating, but the run is ${phase === 'ended' ? 'over' : 'not started'}`);
+        for (const key of event.tasks) {
+          const task = known(key, 'RunCompensating');
+          const undo = (task?.spec as { compensate?: TaskSpec } | undefined)?.compensate;
+          if (task && (task.status !== 'succeeded' || undo === undefined)) problem('IMPORT_ORDER', `RunCompensating undoes ${key}, which ${undo === undefined ? 'has no compensate' : 'did not succeed'}`);
+          tasks.set(`compensate[${key}]`, { spec: undo ?? ({ type: 'noop' } as TaskSpec), status: 'pending', attempt: 0, expanded: false });
+        }
+        continue;
       case 'RunReopened':
         if (phase !== 'ended') problem('IMPORT_ORDER', 'RunReopened (a retry), but the run has not ended');
         phase = 'running';
@@ -170,6 +179,10 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         break;
       case 'TaskAwaitingResources':
         if (was !== 'ready') order('a task waits for its pools once ready');
+        break;
+      case 'CircuitChanged':
+        // Usually while its attempt runs; a task that ends at once may have ended by then.
+        if (event.attempt < 1 || event.attempt > task.attempt) order('it must be an attempt that started');
         break;
       case 'TaskInterrupted':
         if (was !== 'running' && was !== 'waiting') order('only a running task is interrupted');

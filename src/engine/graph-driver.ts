@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Attempts } from './attempts.js';
+import { CircuitBreakers } from './circuits.js';
 import { Dispatch } from './dispatch.js';
 import { ResourceGate } from './resources.js';
 import type { Masker } from './mask.js';
@@ -68,6 +69,7 @@ export class GraphDriver implements RunDriver {
       },
       wake: () => session.wake(),
       extras: { ...childRunners(options, state), ...(options.channels ? { channels: options.channels } : {}) },
+      circuits: { breakers: CircuitBreakers.of(options.store.circuits), ...(options.circuits ? { config: options.circuits } : {}) },
       onEnded,
     });
     if (state.workersQueue === undefined) {
@@ -144,7 +146,10 @@ export class GraphDriver implements RunDriver {
         const onDue = timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);
         session.setTimer(timer.at - session.now(), onDue);
       }
+      const compensating = this.state.compensation;
       if (this.scheduler.finishIfDone()) return session.flush();
+      // The run was to end, and its compensation began instead: its first task is ready.
+      if (this.state.compensation !== compensating) continue;
       if (this.attempts.running === 0 && session.pendingTimers === 0 && !this.scheduler.hasReady() && !session.woken && !this.gate?.waiting) {
         this.stuck();
         return session.flush();

@@ -26,6 +26,8 @@ export interface PlanNode {
   readonly branch?: 'then' | 'else';
   /** In a code run: what the task is (a step, a map, a wait), as its TaskStarted said. */
   readonly step?: StepInfo;
+  /** A compensation (`compensate[<task>]`, RunCompensating): the task it undoes. */
+  readonly compensates?: string;
 }
 
 export interface CallbackTargets {

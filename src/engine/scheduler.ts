@@ -7,6 +7,8 @@ import { Callbacks } from './callbacks.js';
 import { Composites } from './composites.js';
 import { quoted } from './reasons.js';
 import { runEndEvent } from './run-end.js';
+import { compensatedEnd, toCompensate } from './compensation.js';
+import { compensationKey } from './state.js';
 import { budgetSpent, notRetried, retryDelay } from './retry.js';
 import type { ResourceGate } from './resources.js';
 import type { ScopeBuilder } from './scope.js';
@@ -108,7 +110,7 @@ export class Scheduler {
     // Under a cancel, a task being stopped stays stopped; cleanup (always()) goes on.
     const stopped = (key: string) => {
       const condition = this.specOf(key).condition;
-      return state.cancelRequested !== undefined && !(condition && usesStatusFunction(condition));
+      return state.cancelRequested !== undefined && !(condition && usesStatusFunction(condition)) && state.nodes.get(key)?.compensates === undefined;
     };
     for (const [key, task] of state.tasks) {
       if (task.status !== 'running' || Composites.isComposite(this.specOf(key))) continue;
@@ -181,7 +183,8 @@ export class Scheduler {
         if (depState.status === 'failed' || this.upstream.failed(dep)) failure = true;
       }
     }
-    const cancelled = state.cancelRequested !== undefined;
+    // A compensation runs because the run is ending, cancelled or not.
+    const cancelled = state.cancelRequested !== undefined && node.compensates === undefined;
     const condition = node.spec.condition;
     let run: boolean;
     let reason = '';
@@ -386,11 +389,28 @@ export class Scheduler {
     this.fail(key, 1, { code: 'EXEC_TIMEOUT', message: `${key} timed out after ${timeout} ms` }, false);
   }
 
-  /** Ends the run once nothing is open (run-end.ts says how). Returns true when it did. */
+  /**
+   * Ends the run once nothing is open (run-end.ts says how), or, when it would end failed
+   * (or cancelled with `--compensate`) with tasks to undo, compensates first (compensation.ts).
+   * Returns true when the run ended.
+   */
   finishIfDone(): boolean {
     if (this.open > 0 || this.state.status !== 'running') return false;
-    this.emit(runEndEvent(this.state, this.scopes, this.upstream, this.runTimedOut));
-    return true;
+    const compensation = this.state.compensation;
+    if (compensation !== undefined) {
+      this.emit(compensatedEnd(this.state, compensation));
+      return true;
+    }
+    const end = runEndEvent(this.state, this.scopes, this.upstream, this.runTimedOut);
+    const undo = toCompensate(this.state, end);
+    if (undo.length === 0) {
+      this.emit(end);
+      return true;
+    }
+    this.emit({ type: 'RunCompensating', tasks: undo, end: end.type === 'RunFailed' ? { type: 'RunFailed', error: end.error } : { type: 'RunCancelled', reason: (end as { reason: string }).reason } });
+    for (const task of undo) this.added(compensationKey(task));
+    this.decide(compensationKey(undo[0]));
+    return false;
   }
 
   /** Has the scheduler anything it could start now? */

@@ -1,5 +1,5 @@
 import type { LeafTask, TaskSpec } from '../spec/model.js';
-import type { CodeSnapshot, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import type { CodeSnapshot, Compensation, RunEvent, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
 import { answerOutcome, isWait } from '../store/projection.js';
 import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
@@ -38,6 +38,8 @@ export interface TaskState {
   reopens?: number;
   /** The attempt from which its `fallback` runs instead of the task (its own attempts all failed); none while the task itself runs. */
   fallbackFrom?: number;
+  /** Its place among the run's successes (1 = the first to succeed): compensations run in the reverse order. */
+  succeededAs?: number;
   /** Start of the first of a row of interrupted attempts the current one continues (see TaskIO.continuesFrom). */
   continuesFrom?: number;
   /** For a conditional: the branch it took. */
@@ -64,6 +66,14 @@ export class RunState {
   inputs: Record<string, unknown> = {};
   env: Record<string, string> = {};
   cancelRequested?: string;
+  /** The cancel asked for the run's succeeded tasks to be undone (`baton cancel --compensate`). */
+  cancelCompensates = false;
+  /** The run's compensation, once it began (RunCompensating): what it undoes and how the run then ends. */
+  compensation?: Extract<RunEvent, { type: 'RunCompensating' }>;
+  /** How the compensation went, once the run ended after one (RunFailed/RunCancelled.compensation). */
+  compensated?: Compensation;
+  /** Successes so far, to order tasks by when they succeeded (TaskState.succeededAs). */
+  private successes = 0;
   createdAt = 0;
   startedAt?: number;
   /** When the run last became active (started, or reopened by `baton retry`): its time limit counts from here. */
@@ -256,6 +266,7 @@ export class RunState {
       case 'TaskSucceeded': {
         const task = this.task(event.task);
         task.status = 'succeeded';
+        task.succeededAs = ++this.successes;
         task.continuesFrom = undefined;
         task.outputs = event.outputs;
         task.exitCode = event.exit_code;
@@ -304,12 +315,25 @@ export class RunState {
       }
       case 'RunCancelRequested':
         this.cancelRequested = event.reason;
+        if (event.compensate) this.cancelCompensates = true;
+        return;
+      case 'RunCompensating':
+        this.compensation = event;
+        event.tasks.forEach((compensated, i) => {
+          const key = compensationKey(compensated);
+          if (this.nodes.has(key)) return;
+          const spec = (this.nodes.get(compensated)?.spec as LeafTask | undefined)?.compensate ?? { id: key, explicit_id: false, type: 'noop', depends_on: [], on_success: [], on_failure: [], outputs: {}, live_output: false, continue_on_error: false, environment: {} };
+          this.addNode({ key, spec, deps: i === 0 ? [] : [compensationKey(event.tasks[i - 1])], orderOnly: false, children: [], callback: false, compensates: compensated });
+          // As in a callback, `trigger` is the task it answers: `${ trigger.outputs.id }` is what to undo.
+          this.task(key).trigger = compensated;
+        });
         return;
       case 'RunSucceeded':
       case 'RunFailed':
       case 'RunCancelled':
         this.status = event.type === 'RunSucceeded' ? 'succeeded' : event.type === 'RunFailed' ? 'failed' : 'cancelled';
         if (event.type === 'RunFailed') this.runError = event.error;
+        if (event.type !== 'RunSucceeded' && event.compensation !== undefined) this.compensated = event.compensation;
         if (event.type === 'RunCancelled') this.cancelReason = event.reason;
         if (event.type !== 'RunCancelled') this.summary = event.summary;
         if (event.type === 'RunSucceeded') this.result = event.result;
@@ -325,4 +349,9 @@ const STEP_SPEC: Omit<TaskSpec & { type: 'noop' }, 'id'> = { type: 'noop', expli
 
 function newTaskState(): TaskState {
   return { status: 'pending', attempt: 0, attemptOffset: 0, waiting: 0, triggersLeft: 0 };
+}
+
+/** The key of the task that undoes `task` (RunCompensating): brackets, which no task id has, so it cannot clash. */
+export function compensationKey(task: string): string {
+  return `compensate[${task}]`;
 }

@@ -1,4 +1,4 @@
-import type { RunStatus, RunWait, TaskError, TaskStatus } from '../store/events.js';
+import type { Compensation, RunStatus, RunWait, TaskError, TaskStatus } from '../store/events.js';
 import type { TaskSpec } from '../spec/model.js';
 import { activeMs } from '../store/active-time.js';
 import type { RunState, TaskState } from './state.js';
@@ -16,6 +16,8 @@ export interface RunSummary {
   ended_at?: string;
   duration_ms?: number;
   error?: TaskError;
+  /** A failed or cancelled run whose succeeded tasks were undone: how that went (engine/compensation.ts). */
+  compensation?: Compensation;
   counts: TaskCounts;
   tasks: TaskSummary[];
   /** A code run: what it runs (a workflow's code, or a script). */
@@ -146,6 +148,7 @@ export function summarize(state: RunState): RunSummary {
     // A waiting run's active time so far (its waits are not in it).
     duration_ms: state.endedAt !== undefined ? activeMs(state.activity, state.endedAt) : state.status === 'waiting' ? activeMs(state.activity, state.lastAt) : undefined,
     error: state.runError,
+    ...(state.compensated !== undefined ? { compensation: state.compensated } : {}),
     ...(state.status === 'cancelled' && state.cancelReason !== undefined ? { reason: state.cancelReason } : {}),
     counts: countTasks(tasks),
     tasks,

@@ -148,15 +148,23 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_UNKNOWN_AGENT',
     // a task's `resources` naming a pool baton.config.yaml does not have, or more than it has
     'SPEC_UNKNOWN_RESOURCE',
+    // a task's `circuit:` naming a circuit neither the workflow nor baton.config.yaml declares (spec/normalize-circuits.ts)
+    'SPEC_UNKNOWN_CIRCUIT',
     'SPEC_RESOURCE_OVER_CAPACITY',
     // a `queue:` (of a task or the workflow) that is not 1-64 letters, digits, - _ .
     'SPEC_BAD_QUEUE',
-    // `fallback:` (spec/normalize-fallback.ts)
+    // `fallback:` (spec/normalize-roles.ts)
     'SPEC_FALLBACK_NOT_LEAF',
     'SPEC_FALLBACK_SELF',
     'SPEC_FALLBACK_REFERENCED',
     'SPEC_FALLBACK_FIELD',
     'SPEC_FALLBACK_ON_COMPOSITE',
+    // `compensate:` (spec/normalize-roles.ts)
+    'SPEC_COMPENSATE_NOT_LEAF',
+    'SPEC_COMPENSATE_SELF',
+    'SPEC_COMPENSATE_REFERENCED',
+    'SPEC_COMPENSATE_FIELD',
+    'SPEC_COMPENSATE_ON_COMPOSITE',
     // a workflow task's child file (spec/child-workflows.ts): missing, not a valid workflow,
     // given inputs it does not take, or leading back to a workflow that runs it
     'SPEC_WORKFLOW_NOT_FOUND',
@@ -317,6 +325,10 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // a task asking, as it runs, for a pool the configuration does not have, or for more than it has (engine/resources.ts)
     'RESOURCE_UNKNOWN',
     'RESOURCE_OVER_CAPACITY',
+    // a task's circuit breaker is open (or every probe slot is taken): the attempt did not run,
+    // and may be retried; a circuit a task names that its run cannot find (engine/circuits.ts)
+    'CIRCUIT_OPEN',
+    'CIRCUIT_UNKNOWN',
   ],
   not_found: [
     // a route the API does not have; a workflow the served folder does not have; a webhook path no trigger serves
@@ -324,6 +336,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'WEBHOOK_NOT_FOUND',
     // `baton schedule rm|pause|resume` of a schedule there is not
     'SCHEDULE_NOT_FOUND',
+    // `baton circuits reset` (or the API) of a circuit the store holds no state of
+    'CIRCUIT_NOT_FOUND',
     'WORKFLOW_NOT_FOUND',
     // a skill folder without SKILL.md; `baton skills show` of a skill the project has not
     'SKILL_NOT_FOUND',
@@ -394,6 +408,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'TEMPLATE_EXISTS',
     'RUN_FINISHED',
     'RUN_HELD',
+    // `baton retry` of a run whose succeeded tasks were undone (engine/compensation.ts)
+    'RUN_COMPENSATED',
     'RUN_NOTHING_TO_RETRY',
     'RUN_NOT_FINISHED',
     'RUN_NOT_CODE',

@@ -54,6 +54,7 @@ const EVENT_FIELDS = {
   RunStarted: {},
   RunResumed: { owner: 'object' },
   RunReopened: { tasks: 'array' },
+  RunCompensating: { tasks: 'array', end: 'object' },
   TaskReady: { task: 'string' },
   TaskStarted: { task: 'string', attempt: 'number' },
   // `items` (compact) or `children` (recorded before): checked against the snapshot by engine/check-log.ts.
@@ -64,6 +65,7 @@ const EVENT_FIELDS = {
   TaskFailed: { task: 'string', attempt: 'number', error: 'object', retryable: 'boolean' },
   TaskRetryScheduled: { task: 'string', attempt: 'number', at_due: 'number' },
   TaskAwaitingResources: { task: 'string', attempt: 'number', pools: 'array' },
+  CircuitChanged: { task: 'string', attempt: 'number', circuit: 'string', state: 'string' },
   TaskSkipped: { task: 'string', reason: 'string' },
   TaskCancelled: { task: 'string', reason: 'string' },
   RunCancelRequested: { reason: 'string' },

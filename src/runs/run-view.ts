@@ -4,7 +4,7 @@
  * the task projection; the run's events add what the projection does not keep (the
  * workflow's version and file, which task is inside which, the run's error).
  */
-import type { RunWait, StoredEvent, TaskError, TaskStatus } from '../store/events.js';
+import type { Compensation, RunWait, StoredEvent, TaskError, TaskStatus } from '../store/events.js';
 import { displayStatus, type DisplayStatus } from '../store/ownership.js';
 import type { RunRecord, TaskRecord } from '../store/store.js';
 import { boundedText, summaryLimit, type TaskCounts } from '../engine/summary.js';
@@ -14,6 +14,7 @@ import { expansionKeys } from '../store/expansion.js';
 import type { TaskSpec } from '../spec/model.js';
 import { taskChildRunId } from '../store/ids.js';
 import type { WaitReason } from './why-waiting.js';
+import type { CircuitView } from './circuits.js';
 
 // The counts are the engine's, so every view counts the same tasks.
 export { countTasks, type TaskCounts } from '../engine/summary.js';
@@ -42,6 +43,8 @@ export interface RunJson {
   error?: TaskError;
   /** Why a cancelled run was cancelled (by whom, or `skipped: ...` when its concurrency key was full). */
   reason?: string;
+  /** A failed or cancelled run whose succeeded tasks were undone: how that went (engine/compensation.ts). */
+  compensation?: Compensation;
   /** A run started by a front end: its priority in the queue (higher first). */
   priority?: number;
   /** Its concurrency key (the workflow's `concurrency.key`, evaluated). */
@@ -90,6 +93,8 @@ export interface TaskJson {
   waiting_for?: WaitReason;
   /** The attempt from which its fallback ran instead of it. */
   fallback_from?: number;
+  /** A task whose last attempt its circuit breaker refused (CIRCUIT_OPEN): that circuit as it is now (runs/circuits.ts). */
+  circuit?: CircuitView;
   /** A task that runs a child run (a workflow task, `uses:`, ctx.run), once it started: the child's id. */
   child_run?: string;
 }
@@ -125,6 +130,7 @@ export class RunDigest {
   queued?: Extract<StoredEvent, { type: 'RunQueued' }>;
   /** Why it was cancelled (RunCancelled). */
   cancelReason?: string;
+  compensation?: Compensation;
   /** A code run: true. */
   code = false;
   /** Every task the run knows of, static ones in file order with children after their parent. */
@@ -167,6 +173,7 @@ export class RunDigest {
         case 'RunCancelled':
           this.queued = undefined;
           this.cancelReason = event.reason;
+          this.compensation = event.compensation;
           break;
         case 'TaskRetryScheduled':
           if (event.fallback) this.fallbacks.set(event.task, event.attempt);
@@ -192,6 +199,7 @@ export class RunDigest {
           this.addExpansion(event);
           break;
         case 'RunFailed':
+          this.compensation = event.compensation;
           this.error = event.error;
           this.summary = event.summary;
           this.waits = [];
@@ -293,6 +301,7 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
   }
   if (digest?.error !== undefined && record.status === 'failed') out.error = digest.error;
   if (digest?.cancelReason !== undefined && record.status === 'cancelled') out.reason = digest.cancelReason;
+  if (digest?.compensation !== undefined && (record.status === 'failed' || record.status === 'cancelled')) out.compensation = digest.compensation;
   if (record.priority !== undefined) out.priority = record.priority;
   if (record.concurrency_key !== undefined) out.concurrency_key = record.concurrency_key;
   if (record.idempotency_key !== undefined) out.idempotency_key = record.idempotency_key;

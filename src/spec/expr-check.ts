@@ -42,11 +42,14 @@ class Checker {
   private readonly inputs: string[];
   private readonly secrets: string[];
 
+  private readonly compensations: Set<object>;
+
   constructor(
     model: Normalized,
     private readonly ordering: Ordering,
     private readonly rep: Reporter,
   ) {
+    this.compensations = model.compensations;
     for (const node of model.nodes) {
       this.nodeOf.set(node.raw, node);
       const id = node.spec.id.toLowerCase();
@@ -68,7 +71,8 @@ class Checker {
     for (const p of seen.problems) this.rep.error('SPEC_EXPR_SYNTAX', p.message, at(p.col - 1), p.hint);
     // The workflow's outputs are read when every task has ended: no order to check.
     const ordered = site.kind !== 'run-outputs';
-    const callback = node !== undefined && this.ordering.triggers.has(node);
+    // A compensation, like a callback, reads the task it answers as `trigger`.
+    const callback = (node !== undefined && this.ordering.triggers.has(node)) || (site.task !== undefined && this.compensations.has(site.task));
     for (const read of seen.reads) this.read(read, node, contexts, at, ordered, callback);
     const literal = site.kind === 'command' ? literalInShell(value) : () => false;
     for (const offset of seen.shell) this.shellText(value, offset, site, literal, node, at);

@@ -17,6 +17,10 @@
  * - record: one item of a data_processor's data: a line of its input or output.
  * - message: what a broker carries; a publish task sends one, a message trigger fires on one.
  * - callback: a task named in another task's on_success/on_failure; runs only then.
+ * - wait: a task that runs nothing and waits (an approval, a time, an event); the run, with
+ *   nothing else to do, is `waiting` and may be let go by its process (engine/waits.ts).
+ * - approval: a wait for a person's yes or no (`baton approve`); approvers: who may give it.
+ * - pause: a failed task (`on_failure: pause`) waiting for a person to retry, skip or abort it.
  * - circuit: a named circuit breaker (`circuits:` of a workflow or baton.config.yaml) that the
  *   tasks naming it go through; its state is in the store, shared by every run (store/circuits.ts).
  * - idempotency key: a caller's name for one start of a run (store/idempotency.ts): a start
@@ -107,10 +111,22 @@ export interface TaskBase {
    */
   fallback?: LeafTask;
   /**
+   * What undoes the task once it succeeded, when the run then fails (or is cancelled with
+   * `--compensate`): the saga's reverse operation (leaf tasks only). Normalized from an inline
+   * task or the id of a top-level task, which then runs only as a compensation.
+   */
+  compensate?: LeafTask;
+  /**
    * The circuit breaker its attempts go through (`circuits:` of the workflow or of
    * baton.config.yaml): while it is open they fail at once with CIRCUIT_OPEN. Leaf tasks only; default none.
    */
   circuit?: string;
+  /**
+   * `on_failure: pause`: once its attempts (and its fallback) have failed, the task waits for
+   * a person to retry, skip or abort it (`baton resolve`) instead of failing. Leaf and wait
+   * tasks only; default false (then `on_failure` lists callbacks).
+   */
+  pause_on_failure?: true;
   /** Pools (baton.config.yaml `resources:`) it holds while an attempt runs: pool -> amount. Leaf tasks only; none when absent. */
   resources?: Record<string, number>;
   /**
@@ -372,9 +388,54 @@ export interface NotifyChannel {
   headers: Record<string, string>;
 }
 
+/** Where a notification goes: a named channel of baton.config.yaml, or a webhook written on the task. */
+export interface NotifyTarget {
+  channel?: string;
+  url?: string;
+  secret_env?: string;
+  secret?: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * `type: approval`: the run waits for a person's yes or no (engine/waits.ts), as
+ * `ctx.approval` does in code: `baton approve` / `--reject`, the API or MCP answer it. A
+ * rejection fails the task with APPROVAL_REJECTED; its `timeout` is how long it waits.
+ */
+export interface ApprovalTask extends TaskBase {
+  type: 'approval';
+  /** The question, a template over the run's scope; default `approve <task>?`. */
+  prompt?: string;
+  /** Who may answer: user names (an OS user on a local store, a token's name on a server) or `role:NAME`; at least one. */
+  approvers: string[];
+  /** What its `timeout` does: `reject` (default) fails it with APPROVAL_TIMEOUT, `approve` succeeds with `timed_out: true`. */
+  on_timeout: 'approve' | 'reject';
+  /** Who is told it waits (once, when it opens), as a notify task's `notify`; default nobody. */
+  notify?: NotifyTarget;
+}
+
+/**
+ * `type: wait`: until a time (`until`, `duration`), or for an event (`baton emit NAME`) that
+ * its `filter` is true for, for at most its `timeout` (then EVENT_TIMEOUT).
+ */
+export interface WaitTask extends TaskBase {
+  type: 'wait';
+  /** A time, ISO 8601 (a template) ... */
+  until?: string;
+  /** ... or how long from when it starts ... */
+  duration?: Duration;
+  /** ... or the name of an event; exactly one of the three. */
+  event?: string;
+  /** With `event`: a condition over `event` (its `name` and `data`) and the run's inputs and tasks; default: any such event. */
+  filter?: string;
+}
+
+/** Tasks that run nothing and wait (engine/waits.ts): no executor, no attempt slot. */
+export type WaitingTask = ApprovalTask | WaitTask;
+
 export type LeafTask = ShellTask | HttpTask | ScriptTask | NoopTask | SleepTask | SkillTask | PublishTask | DockerTask | DataProcessorTask | SqlTask | WorkflowTask | NotifyTask;
 export type CompositeTask = ParallelTask | LoopTask | ConditionalTask;
-export type TaskSpec = LeafTask | CompositeTask;
+export type TaskSpec = LeafTask | CompositeTask | WaitingTask;
 export type TaskType = TaskSpec['type'];
 
 export interface InputSpec {

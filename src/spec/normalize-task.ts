@@ -23,7 +23,7 @@ import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
 import { SCRIPT_TYPE_ALIASES, SQL_TYPE_ALIASES, TASK_TYPES } from './schema.js';
-import { inlineFallback } from './normalize-fallback.js';
+import { inlineRoles } from './normalize-roles.js';
 import { didYouMean } from './suggest.js';
 
 /** Deepest nesting of composites (a parallel in a parallel ... ). */
@@ -50,9 +50,11 @@ export interface TaskContext extends LeafContext {
   pools?: Readonly<Record<string, number>>;
   /** The circuits tasks may name (normalize-circuits.ts); default: names not checked. */
   circuits?: CircuitScope;
+  /** Raw maps of the tasks that are compensations (normalize-roles.ts), which read `trigger` as a callback does. */
+  compensations?: Set<object>;
 }
 
-const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'circuit'];
+const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'compensate', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'circuit'];
 const TYPE_FIELDS: Record<TaskType, string[]> = {
   shell: ['command', 'shell', 'resources'],
   http: ['method', 'url', 'headers', 'body', 'data', 'auth', 'expect_status', 'resources'],
@@ -182,7 +184,7 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
     default:
       node.spec = { ...base, type: 'noop' };
   }
-  inlineFallback(node, ctx, at.depth);
+  inlineRoles(node, ctx, at.depth);
   return node;
 }
 

@@ -7,7 +7,7 @@ import type { Reporter } from './diagnostics.js';
 import { ExprSites } from './exprs.js';
 import type { Alert, CircuitPolicy, InputSpec, Notifications, Workflow } from './model.js';
 import { durationOf } from './normalize-leaf.js';
-import { resolveNamedFallbacks } from './normalize-fallback.js';
+import { resolveNamedRoles } from './normalize-roles.js';
 import { normalizeTask } from './normalize-task.js';
 import { circuitsOf, keptCircuits } from './normalize-circuits.js';
 import { concurrencyOf } from './normalize-concurrency.js';
@@ -25,6 +25,8 @@ export interface Normalized {
   top: TaskNode[];
   /** Every field holding expressions, to check once the graph is known. */
   exprs: ExprSites;
+  /** The tasks (their raw maps) that are compensations: like callbacks, they read the task they answer as `trigger`. */
+  compensations: Set<object>;
 }
 
 export interface NormalizeOptions {
@@ -42,7 +44,7 @@ export interface NormalizeOptions {
 
 export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions): Normalized {
   const exprs = new ExprSites();
-  const ctx: TaskContext = { rep, exprs, nodes: [], programs: new Map() };
+  const ctx: TaskContext = { rep, exprs, nodes: [], programs: new Map(), compensations: new Set() };
   if (options.isOnPath !== undefined) ctx.isOnPath = options.isOnPath;
   if (options.skills !== undefined) ctx.skills = options.skills;
   if (options.pools !== undefined) ctx.pools = options.pools;
@@ -57,13 +59,13 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
       if (node !== undefined) top.push(node);
     });
   }
-  // Tasks named as fallbacks run only as such: not on their own.
-  const fallbacks = resolveNamedFallbacks(ctx.nodes, top, rep);
+  // Tasks named as fallbacks or compensations run only in that role: not on their own.
+  const roleTasks = resolveNamedRoles(ctx.nodes, top, rep, ctx.compensations);
   const workflow: Workflow = {
     name: str(raw, 'name') ?? '',
     environment: environmentOf(raw, exprs),
     inputs: inputsOf(raw, rep),
-    tasks: top.filter((n) => !fallbacks.has(n.spec.id)).map((n) => n.spec),
+    tasks: top.filter((n) => !roleTasks.has(n.spec.id)).map((n) => n.spec),
     callbacks: [],
     alerts: alertsOf(raw),
     source: { file: options.file, format: options.format },
@@ -90,7 +92,7 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   if (outputs !== undefined) workflow.outputs = outputs;
   const notifications = notificationsOf(raw);
   if (notifications !== undefined) workflow.notifications = notifications;
-  return { workflow, nodes: ctx.nodes, top, exprs };
+  return { workflow, nodes: ctx.nodes, top, exprs, compensations: ctx.compensations ?? new Set() };
 }
 
 /** `version: 1.0` is the number 1 to YAML; the text as written is what the author meant. */

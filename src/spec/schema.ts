@@ -5,29 +5,19 @@
  * union of per-type schemas would give.
  */
 import { z } from 'zod';
-import { bool, duration, envMap, expected, idList, positiveInt, queueName, str, strict, stringMap } from './schema-kit.js';
+import { bool, duration, envMap, expected, idList, positiveInt, queueName, retryMatch, str, strict, stringMap } from './schema-kit.js';
+import { circuitField, circuitsField } from './schema-circuits.js';
 import { dataProcessorFields, dockerCommand, dockerFields } from './schema-docker-data.js';
 import { messageTriggerFields, publishFields } from './schema-publish.js';
 import { sqlFields } from './schema-sql.js';
 import { workflowNotifyFields } from './schema-workflow-notify.js';
+import { waitFields } from './schema-waits.js';
 
-export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'sql', 'workflow', 'notify', 'parallel', 'loop', 'conditional'] as const;
+export const TASK_TYPES = ['shell', 'http', 'script', 'noop', 'sleep', 'skill', 'publish', 'docker', 'data_processor', 'sql', 'workflow', 'notify', 'approval', 'wait', 'parallel', 'loop', 'conditional'] as const;
 /** `type: python` etc. (the seed's form) mean a script task in that language. */
 export const SCRIPT_TYPE_ALIASES = ['javascript', 'typescript', 'python'] as const;
 /** `type: database` (seed 004's name) means a sql task. */
 export const SQL_TYPE_ALIASES = ['database'] as const;
-
-/** Failures a retry policy names (retry_on, no_retry_on): any of them matches. */
-function retryMatch(description: string) {
-  const list = <T extends z.ZodType>(item: T, what: string) => z.union([item, z.array(item)], expected(`expected ${what} or a list of them`));
-  return strict({
-    exit_codes: list(z.number().int().min(0).max(255), 'an exit code (0-255)').describe('Exit codes of a command (shell, script, docker, data_processor).'),
-    http_statuses: list(z.number().int().min(100).max(599), 'an HTTP status (100-599)').describe('HTTP statuses of an http task.'),
-    errors: list(z.string().regex(/^[A-Z][A-Z0-9_]+$/, { error: 'an error code is UPPER_SNAKE_CASE, e.g. EXEC_TIMEOUT' }), 'an error code').describe('Error codes (EXEC_TIMEOUT, HTTP_NETWORK, SQL_QUERY...).'),
-  })
-    .partial()
-    .describe(description);
-}
 
 const retryObject = strict({
   attempts: positiveInt('Total tries, counting the first; 1 means no retry. Default 1.'),
@@ -59,12 +49,12 @@ const leafFields = {
   depends_on: idList('Ids of tasks that must succeed before this one starts.'),
   condition: str('Expression: the task runs only when it is true (otherwise it is skipped). For a conditional task: picks then/else.'),
   if: str('Alias of condition.'),
-  timeout: duration('Time limit of one attempt.', 's'),
+  timeout: duration('Time limit of one attempt. Approval, wait for an event: how long it waits.', 's'),
   retry: z
     .union([positiveInt('Total tries'), retryObject], expected('expected a number of attempts or a retry mapping'))
     .describe('Retry policy: a number (total attempts) or {attempts, delay, backoff, max_delay, jitter}.'),
   on_success: idList('Ids of top-level tasks to run when this task succeeds (callbacks).'),
-  on_failure: idList('Ids of top-level tasks to run when this task fails (callbacks).'),
+  on_failure: idList('Ids of top-level tasks to run when this task fails (callbacks); or `pause`: once its attempts have failed, the task waits for a person to retry, skip or abort it (baton resolve).'),
   outputs: stringMap('Extra outputs: name -> template evaluated after the task ends (`result` is in scope).', 'a template'),
   live_output: bool('Echo the output to the terminal as it runs. Default false.'),
   continue_on_error: bool('A failure does not fail the run nor skip dependants. Default false.'),
@@ -83,7 +73,7 @@ const leafFields = {
   code: str('Script: inline source (instead of `script`).'),
   args: z.array(z.union([z.string(), z.number(), z.boolean()], expected('expected a string')), expected('expected a list of arguments')).describe('Script: command-line arguments.'),
   inputs: z.record(z.string(), z.unknown(), expected('expected a mapping of name: value')).describe('Script: values passed to the script as JSON. Workflow: the child run\'s inputs, checked against what it declares; strings may use ${ } templates.'),
-  duration: duration('Sleep: how long.', 's'),
+  duration: duration('Sleep, wait: how long.', 's'),
   uses: str('Skill: the name of the skill to run (baton skills list); its run is a child run, and its outputs are this task\'s outputs. Implies type: skill.'),
   with: z.record(z.string(), z.unknown(), expected('expected a mapping of input name: value')).describe('Skill: its inputs, checked against the types its entry declares; strings may use ${ } templates.'),
   wait_for: z.enum(['all', 'any', 'first']).describe('Parallel: all (every child must succeed), any (done when one succeeds), first (the first to end decides). Default all.'),
@@ -100,6 +90,8 @@ const leafFields = {
   ...dataProcessorFields,
   ...sqlFields,
   ...workflowNotifyFields,
+  ...waitFields,
+  circuit: circuitField,
   queue: queueName(
     "The work queue its attempts wait in when workers drive the run: workers subscribed to it run them (`baton worker --queues gpu`). On a parallel, loop or conditional: the default of the tasks inside. 1-64 letters, digits, - _ . Default: the workflow's queue, else the run's.",
   ),
@@ -110,7 +102,7 @@ const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, 
 };
 
 /** Fields that say when and how a task runs rather than what it does: never inside `config:`. */
-const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources']);
+const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'compensate', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources', 'circuit']);
 const configFields = Object.fromEntries(Object.entries(optionalFields).filter(([key]) => !SCHEDULING_FIELDS.has(key)));
 
 /** One task; recursive through tasks (parallel), task (loop), then/else (conditional). */
@@ -125,6 +117,12 @@ export const Task: z.ZodType = strict({
       .union([z.string(), Task], expected('expected the id of a top-level task, or a task'))
       .optional()
       .describe("What runs when the task has failed after its retries: the id of a top-level task (which then runs only as a fallback) or a task written here. Its success is the task's, with its outputs. Leaf tasks only.");
+  },
+  get compensate() {
+    return z
+      .union([z.string(), Task], expected('expected the id of a top-level task, or a task'))
+      .optional()
+      .describe("What undoes the task once it succeeded, when the run then fails (or is cancelled with --compensate): the id of a top-level task (which then runs only as a compensation) or a task written here. Compensations run last-succeeded first; `trigger` is the task undone. Leaf tasks only.");
   },
   get task() {
     return Task.optional().describe('Loop: the task run for each item (`item` and `index` are in scope).');
@@ -197,6 +195,7 @@ export const WorkflowFile = strict({
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]), expected('expected a mapping of output name: template'))
     .describe('What a successful run gives back (a skill\'s outputs to its caller): name -> template, e.g. "${ tasks.check.outputs.status }". Evaluated when every task has ended.'),
   tasks: z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a workflow needs at least one task' }).describe('The tasks, in any order; depends_on sets the order.'),
+  circuits: circuitsField,
   timeout: duration('Time limit of the whole run.', 's'),
   queue: queueName(
     "The work queue of the tasks that name none, and the queue `baton run` submits a run to when workers drive it and --queue names none (docs/postgres.md). 1-64 letters, digits, - _ . Default: the run's queue, else default.",

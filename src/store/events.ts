@@ -50,6 +50,8 @@ export interface TaskError {
    * `no retry configured`, `attempts exhausted (3 of 3)`). Absent when a retry follows.
    */
   not_retried?: string;
+  /** CIRCUIT_OPEN: the circuit breaker that refused the attempt (docs/engine.md#circuit-breakers). */
+  circuit?: string;
 }
 
 /**
@@ -354,10 +356,25 @@ export type RunEvent =
    * starts when it gets every pool at once.
    */
   | { type: 'TaskAwaitingResources'; task: string; attempt: number; pools: PoolWait[] }
+  /**
+   * The attempt changed its task's circuit breaker (engine/circuits.ts): it went through as a
+   * probe (half_open), its success closed it (closed), or its failure opened it (open:
+   * `failures` within `window` did, or, without them, a failed probe), until `probe_at`. The
+   * circuit's state now is in the store (store/circuits.ts); this is who changed it, when.
+   */
+  | { type: 'CircuitChanged'; task: string; attempt: number; circuit: string; state: 'closed' | 'open' | 'half_open'; failures?: number; window?: number; probe_at?: number }
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }
   /** `origin`: who asked (`mcp`), when the process that took the request records it. */
-  | { type: 'RunCancelRequested'; reason: string; origin?: RequestOrigin }
+  /** `compensate`: the tasks that succeeded are undone before the run ends (`baton cancel --compensate`). */
+  | { type: 'RunCancelRequested'; reason: string; origin?: RequestOrigin; compensate?: true }
+  /**
+   * The run was going to end failed (or cancelled with `compensate`), and some of its tasks
+   * that succeeded have a `compensate:`. Their compensations run now, one after another, in
+   * `tasks`' order (the reverse of the order those tasks succeeded in), as tasks keyed
+   * `compensate[<task>]`; then the run ends as `end` says, with how the compensation went.
+   */
+  | { type: 'RunCompensating'; tasks: string[]; end: { type: 'RunFailed'; error: TaskError } | { type: 'RunCancelled'; reason: string } }
   /**
    * A code run has nothing running and only waits open: its active time stops. With only
    * approvals and events left, its process lets it go (`baton approve`, `baton emit` or a
@@ -374,9 +391,21 @@ export type RunEvent =
   | { type: 'RunWoke' }
   /** A code run's end: `summary` is what it reports back, `result` what its function returned. */
   | { type: 'RunSucceeded'; summary?: string; result?: unknown }
-  | { type: 'RunFailed'; error: TaskError; summary?: string }
+  | { type: 'RunFailed'; error: TaskError; summary?: string; compensation?: Compensation }
   /** `skipped`: it never started, because its concurrency key was busy (on_conflict: skip). */
-  | { type: 'RunCancelled'; reason: string; skipped?: true };
+  | { type: 'RunCancelled'; reason: string; skipped?: true; compensation?: Compensation };
+
+/**
+ * How the compensation of a failed or cancelled run went (RunCompensating): `compensated`,
+ * every compensation succeeded; `compensation_failed`, `failed` (a task key) did not, and
+ * those after it did not run.
+ */
+export interface Compensation {
+  status: 'compensated' | 'compensation_failed';
+  /** The tasks undone, in the order their compensations ran. */
+  tasks: string[];
+  failed?: string;
+}
 
 export type RunEventType = RunEvent['type'];
 

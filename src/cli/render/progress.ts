@@ -1,5 +1,6 @@
 import type { RunState } from '../../engine/state.js';
 import { plannedTasks, taskDurationMs } from '../../engine/summary.js';
+import { clockTime } from '../../engine/clock-time.js';
 import { activeMs } from '../../store/active-time.js';
 import { iterationCount } from '../../store/expansion.js';
 import { TERMINAL_TASK_STATUSES, type RunWait, type StoredEvent } from '../../store/events.js';
@@ -155,6 +156,8 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
     case 'TaskStarted':
       if (event.step && event.step.kind !== 'step' && event.step.kind !== 'map' && event.step.kind !== 'run') return `${task} ${waitLine({ task: event.task, ...event.step } as RunWait, state.runId)}`;
       return `${task} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+    case 'RunCompensating':
+      return paint.yellow(`compensating: undoing ${event.tasks.map((key) => visible(key)).join(', ')}, the last to succeed first`);
     case 'RunWaiting':
       return paint.yellow(`waiting: ${event.waits.map((wait) => `${visible(wait.task)} (${wait.kind})`).join(', ')}`);
     case 'RunWoke':
@@ -170,6 +173,8 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
       return `${task} ${paint.yellow('retrying')} in ${duration(event.at_due - event.at)} (attempt ${event.attempt})`;
     case 'TaskAwaitingResources':
       return `${task} ${paint.yellow('waits')} for ${event.pools.map((p) => `pool ${visible(p.pool)} (${p.in_use}/${p.capacity}${p.held_by.length > 0 ? `: ${p.held_by.map((h) => `${h.run === state.runId ? '' : `run ${h.run} `}task ${visible(h.task)}`).join(', ')}` : ''})`).join(', ')}`;
+    case 'CircuitChanged':
+      return `${task} ${circuitLine(event, paint)}`;
     case 'TaskSkipped':
       return `${task} ${paint.dim('skipped')}: ${visible(event.reason)}`;
     case 'TaskCancelled':
@@ -246,4 +251,13 @@ function plannedLine(state: RunState): string {
   const { count, openLoops } = plannedTasks(state);
   const tasks = `${count} task${count === 1 ? '' : 's'}`;
   return openLoops === 0 ? tasks : `${tasks} + the iterations of ${openLoops} loop${openLoops === 1 ? '' : 's'}`;
+}
+
+/** `opened circuit payments-api (3 failures in 1m; next probe at 12:00:31)`: what an attempt did to its circuit. */
+function circuitLine(event: Extract<StoredEvent, { type: 'CircuitChanged' }>, paint: Paint): string {
+  const name = visible(event.circuit);
+  if (event.state === 'half_open') return `goes through circuit ${name} as a probe`;
+  if (event.state === 'closed') return `${paint.green('closed')} circuit ${name}: its probe succeeded`;
+  const why = event.failures !== undefined && event.window !== undefined ? `${event.failures} failure${event.failures === 1 ? '' : 's'} in ${duration(event.window)}` : 'its probe failed';
+  return `${paint.red('opened')} circuit ${name} (${why}${event.probe_at === undefined ? '' : `; next probe at ${clockTime(event.probe_at)}`})`;
 }

@@ -1,5 +1,5 @@
 /** The human views of `baton history` and `baton status`: bounded however big the run. */
-import { colorStatus, countsLine, shortCounts } from './summary.js';
+import { colorStatus, compensationLine, countsLine, shortCounts } from './summary.js';
 import { shellWord } from '../../expr/shell.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import type { RunJson, StatusJson, TaskJson } from '../../runs/run-view.js';
@@ -46,6 +46,7 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
   head.push(['duration', runDuration(view, now)]);
   if (view.cancel_requested !== undefined) head.push(['cancel', `requested: ${visible(view.cancel_requested)}`]);
   if (view.reason !== undefined) head.push(['reason', visible(view.reason)]);
+  if (view.compensation !== undefined) head.push(['undo', compensationLine(view.compensation, paint)]);
   if (view.queue !== undefined) head.push(['queue', queueLine(view)]);
   if (view.concurrency_key !== undefined) head.push(['key', visible(view.concurrency_key)]);
   if (view.idempotency_key !== undefined) head.push(['idempotency', visible(view.idempotency_key)]);

@@ -1,4 +1,5 @@
 import type { RunSummary, TaskCounts, TaskSummary } from '../../engine/summary.js';
+import type { Compensation } from '../../store/events.js';
 import { duration, table, truncate, type Paint } from './format.js';
 import { visible } from './visible.js';
 import { waitLine } from './progress.js';
@@ -17,6 +18,7 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
   out.push(
     `${paint.bold(`Run ${summary.run_id}`)} ${visible(summary.workflow.name)}: ${status}${summary.status === 'waiting' ? ` after ${duration(summary.duration_ms)}` : summary.started_at === undefined && summary.status === 'cancelled' ? ' before it started' : ` in ${duration(summary.duration_ms)}`}`,
   );
+  if (summary.compensation !== undefined) out.push(`  ${compensationLine(summary.compensation, paint)}`);
   if (summary.summary !== undefined && summary.summary.trim() !== '') {
     for (const line of visible(summary.summary.trimEnd(), { lines: true }).split('\n')) out.push(`  ${line}`);
   } else if (summary.result !== undefined) {
@@ -134,4 +136,13 @@ export function colorStatus(status: string, paint: Paint): string {
     default:
       return status;
   }
+}
+
+/** `compensated: undid charge, reserve`, or where the undoing stopped. */
+export function compensationLine(compensation: Compensation, paint: Paint): string {
+  const list = (keys: string[]) => keys.map((key) => visible(key)).join(', ');
+  if (compensation.status === 'compensated') return `${paint.yellow('compensated')}: undid ${list(compensation.tasks)}`;
+  const failed = compensation.failed ?? '';
+  const before = compensation.tasks.slice(0, compensation.tasks.indexOf(failed));
+  return `${paint.red('compensation failed')}: compensate[${visible(failed)}] did not succeed${before.length > 0 ? ` (after undoing ${list(before)})` : ''}; not undone: ${list(compensation.tasks.slice(compensation.tasks.indexOf(failed)))}`;
 }
