@@ -3,6 +3,8 @@ import type { Workflow } from '../spec/model.js';
 import { formatDiagnostic, loadWorkflowFile } from '../spec/index.js';
 import { WorkflowInvalidError } from '../spec/errors.js';
 import { FINISHED_RUN_STATUSES } from '../store/projection.js';
+import { LEASE_MS } from '../store/store.js';
+import { errorCode } from '../observability/errors.js';
 import type { CodeSnapshot, TaskError } from '../store/events.js';
 import { continueStoredRun, type ContinueMode } from './resume.js';
 import { runWorkflow, type DriveOptions } from './runner.js';
@@ -72,7 +74,8 @@ export async function runChild(
     state = await loadRun(store.runs, childId);
   } else {
     const mode: ContinueMode = FINISHED_RUN_STATUSES.has(record.status) ? { kind: 'retry' } : { kind: 'resume' };
-    state = (await continueStoredRun({ ...drive, runId: childId, owner: options.owner ?? { host: 'baton', pid: process.pid, started_at: Date.now() } }, mode)).state;
+    const owner = options.owner ?? { host: 'baton', pid: process.pid, started_at: Date.now() };
+    state = (await heldUntilFree(options, signal, () => continueStoredRun({ ...drive, runId: childId, owner }, mode))).state;
   }
   const outputs: Record<string, Record<string, unknown>> = {};
   for (const [key, task] of state.tasks) if (task.outputs && Object.keys(task.outputs).length > 0) outputs[key] = task.outputs;
@@ -110,8 +113,31 @@ function inherited(options: DriveOptions): DriveOptions {
   if (options.channels) out.channels = options.channels;
   if (options.processEnv) out.processEnv = options.processEnv;
   if (options.sandbox) out.sandbox = options.sandbox;
+  // A worker's children hold their claim as long as the worker's own (baton worker --lease).
+  if (options.leaseMs !== undefined) out.leaseMs = options.leaseMs;
   return out;
 }
+
+/**
+ * Goes on with a child that another process still holds: the process that ran the attempt
+ * before died on another machine, and its claim on the child runs until its lease does (on
+ * this machine, a dead holder is seen at once). Tried again until then, and a little after;
+ * a holder still alive past that is RUN_HELD.
+ */
+async function heldUntilFree<T>(options: DriveOptions, signal: AbortSignal, go: () => Promise<T>): Promise<T> {
+  const giveUp = Date.now() + 2 * (options.leaseMs ?? LEASE_MS);
+  for (;;) {
+    try {
+      return await go();
+    } catch (err) {
+      if (errorCode(err) !== 'RUN_HELD' || Date.now() > giveUp || signal.aborted) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, HELD_RETRY_MS));
+  }
+}
+
+/** How often a child held by a process that may be gone is tried again. */
+const HELD_RETRY_MS = 500;
 
 async function loadTarget(options: DriveOptions, target: ChildTarget): Promise<{ file: string; sha256: string; workflow: Workflow; code?: CodeSnapshot }> {
   if (target.kind !== 'workflow') {
