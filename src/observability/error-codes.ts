@@ -165,6 +165,9 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SPEC_COMPENSATE_REFERENCED',
     'SPEC_COMPENSATE_FIELD',
     'SPEC_COMPENSATE_ON_COMPOSITE',
+    // `on_failure: pause` (spec/normalize-waits.ts) on a composite, or in a workflow with a task named pause
+    'SPEC_PAUSE_ON_COMPOSITE',
+    'SPEC_PAUSE_AMBIGUOUS',
     // a workflow task's child file (spec/child-workflows.ts): missing, not a valid workflow,
     // given inputs it does not take, or leading back to a workflow that runs it
     'SPEC_WORKFLOW_NOT_FOUND',

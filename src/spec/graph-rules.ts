@@ -14,6 +14,7 @@ import type { Normalized } from './normalize.js';
 import type { TaskNode } from './normalize-task.js';
 import type { Loc } from './positions.js';
 import { listEntries } from './raw.js';
+import { isPause } from './normalize-waits.js';
 import { didYouMean } from './suggest.js';
 
 /** Suggestions cost a scan of all ids; past this many unknown names, skip them. */
@@ -55,6 +56,14 @@ export function checkGraph(model: Normalized, rep: Reporter): string[] {
   const triggers = new Map<TaskNode, TaskNode[]>();
   for (const node of nodes) {
     for (const field of ['on_success', 'on_failure'] as const) {
+      if (field === 'on_failure' && isPause(node.raw)) {
+        // The word alone pauses the task (normalize-waits.ts); a task named pause is called with [pause].
+        const named = byId.get('pause');
+        if (named !== undefined && named.spec.explicit_id) {
+          rep.error('SPEC_PAUSE_AMBIGUOUS', "`on_failure: pause` pauses the task when it fails, and this workflow also has a task named 'pause'", rep.value(node.raw, field), 'to call that task instead, write it as a list: on_failure: [pause]');
+        }
+        continue;
+      }
       for (const entry of listEntries(node.raw, field)) {
         const loc = rep.value(entry.container, entry.key);
         if (inLoop(node) !== undefined) {

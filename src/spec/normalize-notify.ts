@@ -8,7 +8,7 @@
  */
 import type { Reporter } from './diagnostics.js';
 import { checkUrlAt } from './exprs.js';
-import type { NotifyTask, TaskBase } from './model.js';
+import type { NotifyTarget, NotifyTask, TaskBase } from './model.js';
 import { missing, type LeafContext } from './normalize-leaf.js';
 import { POOL_NAME } from './normalize-resources.js';
 import { has, map, scalarText, str } from './raw.js';
@@ -26,7 +26,13 @@ export function notifyTask(base: TaskBase, raw: RawMap, ctx: LeafContext): Notif
   if (!has(raw, 'notify')) missing(rep, raw, 'a notify task', 'notify', "where the message goes: a channel of baton.config.yaml (notify: ops), or a webhook (notify: {url: ...})");
   if (!has(raw, 'message')) missing(rep, raw, 'a notify task', 'message', 'the text sent, e.g. message: "deploy of ${ inputs.release } finished"');
   ctx.exprs.template(raw, 'message');
-  const task: NotifyTask = { ...base, type: 'notify', headers: {}, message: str(raw, 'message') ?? '' };
+  return { ...base, type: 'notify', ...notifyTarget(raw, ctx), message: str(raw, 'message') ?? '' };
+}
+
+/** Where `notify:` sends (a notify task's, an approval's): a channel's name, or a webhook written here. */
+export function notifyTarget(raw: RawMap, ctx: LeafContext): NotifyTarget {
+  const { rep } = ctx;
+  const task: NotifyTarget = { headers: {} };
   const channel = str(raw, 'notify');
   if (channel !== undefined) {
     checkChannel(channel, raw, ctx);

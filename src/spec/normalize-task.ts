@@ -19,6 +19,7 @@ import { sqlTask } from './normalize-sql.js';
 import { PUBLISH_FIELDS, publishTask } from './normalize-publish.js';
 import { NOTIFY_TASK_FIELDS, notifyTask } from './normalize-notify.js';
 import { WORKFLOW_TASK_FIELDS, workflowTask } from './normalize-workflow.js';
+import { APPROVAL_FIELDS, WAIT_FIELDS, approvalTask, pauseOf, waitTask } from './normalize-waits.js';
 import type { LeafContext } from './normalize-leaf.js';
 import { bool, has, isMap, map, num, scalarText, str, strings } from './raw.js';
 import type { RawMap } from './raw.js';
@@ -68,6 +69,8 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   publish: [...PUBLISH_FIELDS, 'resources'],
   workflow: [...WORKFLOW_TASK_FIELDS, 'resources'],
   notify: [...NOTIFY_TASK_FIELDS, 'resources'],
+  approval: APPROVAL_FIELDS,
+  wait: WAIT_FIELDS,
   parallel: ['tasks', 'wait_for', 'max_concurrency'],
   loop: ['items', 'task', 'max_concurrency', 'stop_on_failure'],
   conditional: ['then', 'else'],
@@ -136,6 +139,12 @@ function normalizeIn(raw: RawMap, ctx: TaskContext, at: { slot: Slot; parent?: T
       break;
     case 'notify':
       node.spec = notifyTask(base, raw, ctx);
+      break;
+    case 'approval':
+      node.spec = approvalTask(base, raw, ctx);
+      break;
+    case 'wait':
+      node.spec = waitTask(base, raw, ctx);
       break;
     case 'parallel': {
       const spec: ParallelTask = { ...base, type: 'parallel', tasks: [], wait_for: (str(raw, 'wait_for') as ParallelTask['wait_for']) ?? 'all' };
@@ -268,6 +277,7 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
     continue_on_error: bool(raw, 'continue_on_error') ?? false,
     environment: {},
   };
+  pauseOf(raw, base, type, rep);
   const name = str(raw, 'name');
   if (name !== undefined) base.name = name;
   if (has(raw, 'condition') && has(raw, 'if')) rep.error('SPEC_CONFLICT', 'give either `condition` or `if` (its alias), not both', rep.key(raw, 'if'));

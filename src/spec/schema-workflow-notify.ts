@@ -26,7 +26,7 @@ export const workflowNotifyFields = {
   ),
   notify: z
     .union([z.string(), webhook], expected('expected a channel name, or a webhook {url, secret_env, headers}'))
-    .describe("Notify: where the message goes: the name of a channel of baton.config.yaml's notifications.channels, or a webhook {url, secret_env | secret, headers}. Implies type: notify."),
+    .describe("Notify: where the message goes: the name of a channel of baton.config.yaml's notifications.channels, or a webhook {url, secret_env | secret, headers}. Implies type: notify. Approval: who is told, once, that it waits (the prompt and how to answer)."),
   message: str("Notify: the text sent (JSON field `text`), a template over the run's scope."),
 };
 
