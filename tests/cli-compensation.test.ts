@@ -81,6 +81,45 @@ describe('compensation', () => {
     expect(run.stdout).toContain('compensation failed: compensate[reserve] did not succeed (after undoing charge); not undone: reserve, book');
   });
 
+  it('baton cancel --compensate undoes what succeeded, whether a live process drives the run or nobody does', async () => {
+    const yaml = `name: long
+tasks:
+  - id: book
+    command: echo "ref=b1" >> $BATON_OUTPUT
+    compensate:
+      command: echo "undo \${{ trigger.outputs.ref }}" >> undo.log
+  - id: wait
+    depends_on: [book]
+    command: touch waiting; sleep 30
+`;
+    // Driven by a live process: it is asked, and compensates before it ends.
+    const live = project(yaml);
+    const started = batonAsync(['run', live.file, ...live.store], { cwd: live.dir });
+    await until(() => existsSync(path.join(live.dir, 'waiting')), 20_000, 'the long task to start');
+    const cancel = baton(['cancel', live.lastRun(), '--compensate', ...live.store], { cwd: live.dir });
+    expect(cancel.status, cancel.stderr).toBe(0);
+    expect((await started.done).status).toBe(130);
+    expect(live.undone()).toEqual(['undo b1']);
+    expect(live.status(live.lastRun())).toMatchObject({ status: 'cancelled', compensation: { status: 'compensated', tasks: ['book'] } });
+    // Nobody drives it (its process was killed): the cancel compensates here.
+    const orphan = project(yaml);
+    const killed = batonAsync(['run', orphan.file, ...orphan.store], { cwd: orphan.dir });
+    await until(() => existsSync(path.join(orphan.dir, 'waiting')), 20_000, 'the long task to start');
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const here = baton(['cancel', orphan.lastRun(), '--compensate', ...orphan.store], { cwd: orphan.dir });
+    expect(here.status, here.stderr).toBe(0);
+    expect(orphan.undone()).toEqual(['undo b1']);
+    expect(orphan.status(orphan.lastRun()).compensation).toEqual({ status: 'compensated', tasks: ['book'] });
+    // A plain cancel undoes nothing.
+    const plain = project(yaml);
+    const running = batonAsync(['run', plain.file, ...plain.store], { cwd: plain.dir });
+    await until(() => existsSync(path.join(plain.dir, 'waiting')), 20_000, 'the long task to start');
+    expect(baton(['cancel', plain.lastRun(), ...plain.store], { cwd: plain.dir }).status).toBe(0);
+    await running.done;
+    expect(plain.undone()).toEqual([]);
+  }, 90_000);
+
   it('a run that succeeds undoes nothing; a named compensation never runs on its own', () => {
     const p = project(`name: fine
 tasks:

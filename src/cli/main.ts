@@ -12,6 +12,7 @@ import { originOption } from './origin.js';
 import { serverOption } from './remote/connect.js';
 import { accessCommands } from './access-commands.js';
 import { workerCommands } from './worker-commands.js';
+import { circuitCommands } from './circuit-commands.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
 
@@ -245,6 +246,7 @@ export function buildProgram(): Command {
     .description('cancel a run from another terminal: its process stops the tasks and runs always() cleanup; waits until it has')
     .argument('<run-id>', 'the run (any unique prefix of its id)')
     .option('--reason <text>', 'recorded as the reason', 'cancelled with baton cancel')
+    .option('--compensate', "undo the tasks that succeeded first: their compensate: tasks run, the last to succeed first")
     .option('--no-wait', 'return once the request is recorded')
     .option('--timeout <seconds>', 'how long to wait for the run to end (default 60)')
     .option('--json', "print the run's JSON summary once it has ended (with --no-wait: the request made)")
@@ -394,6 +396,7 @@ export function buildProgram(): Command {
 
   accessCommands(program, lazy);
   workerCommands(program, lazy);
+  circuitCommands(program);
 
   program
     .command('serve')

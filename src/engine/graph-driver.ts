@@ -97,9 +97,9 @@ export class GraphDriver implements RunDriver {
     this.first(this.scheduler, this.inFlight);
   }
 
-  cancel(reason: string, timedOut = false): void {
+  cancel(reason: string, timedOut = false, compensate = false): void {
     if (timedOut) this.scheduler.runTimedOut = true;
-    this.scheduler.cancelRun(reason);
+    this.scheduler.cancelRun(reason, compensate);
   }
 
   stopAll(reason: 'cancel' | 'interrupt'): void {

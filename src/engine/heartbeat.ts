@@ -4,8 +4,8 @@ import type { RunOwner, RunRecord, Store } from '../store/store.js';
 export interface HeartbeatListener {
   /** Another live process holds the run now: stop driving it. */
   lost(by: NonNullable<RunRecord['owner']>): void;
-  /** `baton cancel` asked, from another process, for the run to be cancelled. */
-  cancelRequested(reason: string): void;
+  /** `baton cancel` asked, from another process, for the run to be cancelled (`compensate`: with `--compensate`). */
+  cancelRequested(reason: string, compensate: boolean): void;
 }
 
 /**
@@ -22,7 +22,7 @@ export function startHeartbeat(store: Store, runId: string, owner: RunOwner, now
       .heartbeat(runId, owner, now(), leaseMs)
       .then((record) => {
         if (record.owner && !sameOwner(record.owner, owner) && (record.status === 'running' || record.status === 'waiting')) listener.lost(record.owner);
-        else if (record.cancel_requested !== undefined) listener.cancelRequested(record.cancel_requested);
+        else if (record.cancel_requested !== undefined) listener.cancelRequested(record.cancel_requested, record.cancel_compensate === true);
       })
       .catch(() => {})
       .finally(() => (busy = false));

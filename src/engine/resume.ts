@@ -46,7 +46,8 @@ export type ContinueMode =
    */
   | { kind: 'retry'; from?: string; newCode?: (code: CodeSnapshot) => Promise<CodeSnapshot> }
   /** `baton cancel` of a run nobody drives: cancel it, letting cleanup (always()) tasks run. */
-  | { kind: 'cancel'; reason: string }
+  /** `compensate`: the run's succeeded tasks are undone before it ends (engine/compensation.ts). */
+  | { kind: 'cancel'; reason: string; compensate?: boolean }
   /** A run recorded by createRun, never driven: start it. */
   | { kind: 'start' };
 
@@ -138,6 +139,7 @@ export async function continueStoredRun(options: ContinueOptions, mode: Continue
       resumed: mode.kind !== 'retry',
       reopen,
       cancel: mode.kind === 'cancel' ? mode.reason : undefined,
+      compensate: mode.kind === 'cancel' && mode.compensate === true,
       // The previous owner's last sign of life: the time after it is not the run's.
       ranUntil: Math.max(lastBeat ?? 0, state.lastAt),
     });
@@ -184,14 +186,14 @@ function childOptions(options: ContinueOptions): Partial<ContinueOptions> {
  * owner asked. Returns undefined when nobody drives the run: the caller then cancels it
  * itself with continueStoredRun({ kind: 'cancel' }). A finished run is RUN_FINISHED.
  */
-export async function requestCancel(runs: RunStore, runId: string, reason: string, now: number = Date.now()): Promise<RunOwner | undefined> {
+export async function requestCancel(runs: RunStore, runId: string, reason: string, now: number = Date.now(), compensate = false): Promise<RunOwner | undefined> {
   const record = await runs.getRun(runId);
   if (!record) throw runNotFound(runId);
   if (FINISHED_RUN_STATUSES.has(record.status)) {
     throw new EngineError('RUN_FINISHED', `run ${runId} already ${record.status}; nothing to cancel`, { details: { run: runId } });
   }
   if (isOwnerGone(record, now)) return undefined;
-  await runs.requestCancel(runId, reason);
+  await runs.requestCancel(runId, reason, compensate ? { compensate } : {});
   return record.owner;
 }
 

@@ -1,7 +1,7 @@
 import type { Executor } from '../executors/types.js';
 import type { SkillResolver } from '../skills/resolver.js';
 import type { CodeLoader } from './child-run.js';
-import type { LeafTask, NotifyChannel, Workflow } from '../spec/model.js';
+import type { CircuitPolicy, LeafTask, NotifyChannel, Workflow } from '../spec/model.js';
 import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, RunTrigger, StoredEvent } from '../store/events.js';
 import { newRunId } from '../store/ids.js';
 import type { RunOwner, Store } from '../store/store.js';
@@ -50,6 +50,12 @@ export interface DriveOptions {
    * Default none: a task asking for a pool fails with RESOURCE_UNKNOWN.
    */
   resources?: Readonly<Record<string, number>>;
+  /**
+   * The circuit breakers of baton.config.yaml (`circuits:`), for a task naming one its run's
+   * snapshot does not hold (a workflow loaded without them). Default none: such a task fails
+   * with CIRCUIT_UNKNOWN. Circuits declared in the workflow, or named when it was loaded, are in the snapshot.
+   */
+  circuits?: Readonly<Record<string, CircuitPolicy>>;
   /** Cancels the run (Ctrl-C): running tasks are stopped, the run ends `cancelled`. */
   signal?: AbortSignal;
   /**
@@ -232,6 +238,8 @@ export interface ContinueHow {
   start?: boolean;
   reopen?: RunEvent;
   cancel?: string;
+  /** With `cancel`: undo the run's succeeded tasks before it ends (`baton cancel --compensate`). */
+  compensate?: boolean;
   /** For a resume: the previous owner's last sign of life, where its stretch of the run's time ends. */
   ranUntil?: number;
 }
@@ -260,8 +268,8 @@ export async function continueRun(
     }
     // A cancel asked for from elsewhere than the command line is recorded here, with who
     // asked; the driver then finds it requested (otherwise the driver records it).
-    if (how.cancel !== undefined && options.origin !== undefined && state.cancelRequested === undefined) {
-      session.emit({ type: 'RunCancelRequested', reason: how.cancel, ...origin });
+    if (how.cancel !== undefined && (options.origin !== undefined || how.compensate) && state.cancelRequested === undefined) {
+      session.emit({ type: 'RunCancelRequested', reason: how.cancel, ...(how.compensate ? { compensate: true as const } : {}), ...origin });
     }
     resume(how.cancel);
   });

@@ -365,9 +365,9 @@ export class Scheduler {
   }
 
   /** Cancels the run: nothing new starts (except always()/cancelled() tasks); running tasks stop. */
-  cancelRun(reason: string): void {
+  cancelRun(reason: string, compensate = false): void {
     if (this.state.cancelRequested !== undefined) return;
-    this.emit({ type: 'RunCancelRequested', reason });
+    this.emit(compensate ? { type: 'RunCancelRequested', reason, compensate: true } : { type: 'RunCancelRequested', reason });
     // Decide the whole set first: settling one may make a cleanup (always()) task ready,
     // which must then run, not be cancelled by this same sweep.
     const waiting: string[] = [];

@@ -26,8 +26,8 @@ export interface RunDriver {
   begin(): void;
   /** Drives the run until it ended, must stop (session.stopping), or waits with nothing to do here. */
   loop(): Promise<void>;
-  /** Cancels the run: Ctrl-C, `baton cancel`, or its time limit (`timedOut`). */
-  cancel(reason: string, timedOut?: boolean): void;
+  /** Cancels the run: Ctrl-C, `baton cancel` (`compensate`: its succeeded tasks undone first), or its time limit (`timedOut`). */
+  cancel(reason: string, timedOut?: boolean, compensate?: boolean): void;
   /**
    * Stops everything running. `interrupt`: the run is left as it is, nothing they say is
    * recorded; `cancel`: the store failed or another process took the run over.
@@ -172,8 +172,8 @@ export class RunSession {
     }
   }
 
-  private cancel(driver: RunDriver, reason: string): void {
-    driver.cancel(reason);
+  private cancel(driver: RunDriver, reason: string, compensate = false): void {
+    driver.cancel(reason, false, compensate);
     this.wake();
   }
 
@@ -183,8 +183,8 @@ export class RunSession {
     if (!owner) return;
     this.stopHeartbeat = startHeartbeat(this.options.store, this.runId, owner, this.now, {
       lost: (by) => this.takenOver(by),
-      cancelRequested: (reason) => {
-        if (this.state.cancelRequested === undefined) this.cancel(driver, reason);
+      cancelRequested: (reason, compensate) => {
+        if (this.state.cancelRequested === undefined) this.cancel(driver, reason, compensate);
       },
     }, this.options.leaseMs);
   }

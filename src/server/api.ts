@@ -16,6 +16,7 @@ import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
+import { mountCircuitRoutes } from './api-circuits.js';
 import { mountAccessRoutes } from './api-access.js';
 import { mountMcp } from './mcp-http.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
@@ -162,7 +163,7 @@ const routes = {
     method: 'post',
     path: '/api/runs/{id}/cancel',
     summary: 'Cancel a run: the process driving it is asked to (it stops its tasks and runs their always() cleanup); one nobody drives is cancelled here',
-    request: { params: RunParams, body: optionalBody({ reason: z.string().max(1000).optional() }) },
+    request: { params: RunParams, body: optionalBody({ reason: z.string().max(1000).optional(), compensate: z.boolean().optional().describe("undo the tasks that succeeded first: their compensate: tasks run, the last to succeed first") }) },
     responses: accepted('cancel_requested (its driver carries it out) or cancelling (this server does)'),
   }),
   retry: createRoute({
@@ -371,7 +372,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   app.openapi(routes.cancel, async (c) => {
     const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const body = bodyOf(c, () => c.req.valid('json'));
-    const how = await daemon.cancel(id, body?.reason ?? 'cancelled over the API');
+    const how = await daemon.cancel(id, body?.reason ?? 'cancelled over the API', body?.compensate === true);
     return c.json({ run_id: id, status: how === 'requested' ? 'cancel_requested' : 'cancelling' }, 202);
   });
   app.openapi(routes.retry, async (c) => {
@@ -425,6 +426,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountAccessRoutes(app, daemon);
   mountMcp(app, daemon, { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   mountTriggerRoutes(app, daemon);
+  mountCircuitRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);
 

@@ -256,10 +256,10 @@ export class Daemon {
   }
 
   /** Cancels a run: one this server (or another live process) drives is asked to; one nobody drives is cancelled here. */
-  async cancel(runId: string, reason: string): Promise<'requested' | 'cancelling'> {
-    const owner = await requestCancel(this.store.runs, runId, reason);
+  async cancel(runId: string, reason: string, compensate = false): Promise<'requested' | 'cancelling'> {
+    const owner = await requestCancel(this.store.runs, runId, reason, Date.now(), compensate);
     if (owner !== undefined) return 'requested';
-    await this.act(runId, { kind: 'cancel', reason });
+    await this.act(runId, { kind: 'cancel', reason, compensate });
     return 'cancelling';
   }
 

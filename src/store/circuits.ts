@@ -74,6 +74,17 @@ export interface CircuitRecord extends CircuitRef {
   updated_at: number;
 }
 
+/** What an attempt changed of its circuit, as the run's CircuitChanged event records it. */
+export interface CircuitChange {
+  circuit: string;
+  state: CircuitState;
+  /** open: the failures within the window that opened it (absent: a failed probe did). */
+  failures?: number;
+  window?: number;
+  /** open: when a probe may go. */
+  probe_at?: number;
+}
+
 /** An attempt about to run behind a circuit. */
 export interface AdmitRequest {
   run_id: string;

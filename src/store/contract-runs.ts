@@ -305,6 +305,12 @@ export function ownershipContract(makeStore: MakeStore): void {
     await store().runs.createRun({ ...run('R1'), owner: me }, [ev.created(), ev.started()]);
     await store().runs.requestCancel('R1', 'enough');
     expect((await store().runs.getRun('R1'))?.cancel_requested).toBe('enough');
+    expect((await store().runs.getRun('R1'))?.cancel_compensate).toBeUndefined();
+    // `baton cancel --compensate`: the request says so, and a later plain one takes it back.
+    await store().runs.requestCancel('R1', 'undo it', { compensate: true });
+    expect(await store().runs.heartbeat('R1', me, T0 + 1)).toMatchObject({ cancel_requested: 'undo it', cancel_compensate: true });
+    await store().runs.requestCancel('R1', 'just stop');
+    expect((await store().runs.getRun('R1'))?.cancel_compensate).toBeUndefined();
     await store().runs.createRun(run('R2'), [ev.created(), ev.started(), ev.succeeded()]);
     await store().runs.requestCancel('R2', 'too late');
     expect((await store().runs.getRun('R2'))?.cancel_requested).toBeUndefined();

@@ -10,7 +10,7 @@
  */
 
 /**
- * `waiting`: a code run blocked on a sleep, an approval or an event, with nothing running
+ * `waiting`: a run blocked on sleeps, approvals, events or paused tasks, with nothing running
  * (RunWaiting); whoever fires the timer or delivers the answer continues it. `queued`: a
  * run that may not start yet (its concurrency key or the global limit is full, RunQueued);
  * it goes back to `pending` when admitted (RunAdmitted), then starts.
@@ -20,7 +20,7 @@ export type TaskStatus =
   | 'pending'
   | 'ready'
   | 'running'
-  /** A code run's sleep, approval or event wait (StepInfo): open, with nothing to run. */
+  /** A sleep, approval or event wait (StepInfo), or a paused task (TaskPaused): open, with nothing to run. */
   | 'waiting'
   | 'retrying'
   | 'succeeded'
@@ -110,8 +110,14 @@ export interface StepInfo {
   timeout_at?: number;
   /** approval: the question asked. */
   prompt?: string;
+  /** approval of a workflow file: who may answer (user names, `role:NAME`); absent: anyone who may approve. */
+  approvers?: string[];
+  /** approval of a workflow file: its timeout approves it (absent: a timeout rejects it). */
+  on_timeout?: 'approve';
   /** event: the name of the event it waits for. */
   event?: string;
+  /** event of a workflow file: the condition an event must meet to end the wait (spec WaitTask.filter). */
+  filter?: string;
   /** run: the id of the child run it drives, chosen before it starts so a resume finds it. */
   child?: string;
   /** step: the work queue its attempts run in when workers drive the run (a remote step, engine/steps/remote-steps.ts). */
@@ -131,11 +137,16 @@ export interface PoolWait {
 /** One open wait of a waiting run, as `baton status`, `approve` and `emit` show it. */
 export interface RunWait {
   task: string;
-  kind: 'sleep' | 'approval' | 'event';
+  /** pause: a failed task of a workflow file waiting to be retried, skipped or aborted (`baton resolve`). */
+  kind: 'sleep' | 'approval' | 'event' | 'pause';
   until?: number;
   timeout_at?: number;
   prompt?: string;
+  approvers?: string[];
   event?: string;
+  filter?: string;
+  /** pause: the failure it paused on. */
+  error?: { code: string; message: string };
 }
 
 /**
@@ -210,6 +221,8 @@ export interface WaitAnswer {
   /** The event's name and data. */
   event?: string;
   data?: unknown;
+  /** A paused task's fate (`baton resolve`): run it again, skip it, or let it fail. */
+  resolution?: 'retry' | 'skip' | 'abort';
 }
 
 /**
@@ -386,7 +399,24 @@ export type RunEvent =
    * that was open. Recorded by whoever answers (the run's owner may be another process);
    * an answer to a wait that has already ended (timed out, cancelled) changes nothing.
    */
-  | { type: 'WaitAnswered'; task: string; answer: WaitAnswer }
+  | {
+      type: 'WaitAnswered';
+      task: string;
+      answer: WaitAnswer;
+      /**
+       * A workflow file's wait or paused task: the answer does not end the task by itself; the
+       * run's driver takes it up and records the end with the usual events (TaskSucceeded,
+       * TaskFailed with its retries, fallback and pause; TaskReady, TaskSkipped), so the folds
+       * only note it (engine/waits.ts). Absent: a code run's wait, ended by the answer.
+       */
+      deferred?: true;
+    }
+  /**
+   * The attempt failed and nothing more would be tried, and the task has `on_failure: pause`:
+   * instead of failing, it waits (status `waiting`) for `baton resolve` to retry, skip or
+   * abort it. `error` is the failure, as TaskFailed would have recorded it.
+   */
+  | { type: 'TaskPaused'; task: string; attempt: number; error: TaskError }
   /** A wait of a waiting run ended (a sleep came due, an answer arrived): it runs again. */
   | { type: 'RunWoke' }
   /** A code run's end: `summary` is what it reports back, `result` what its function returned. */

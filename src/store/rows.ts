@@ -25,6 +25,8 @@ export interface RunRow {
   lease_until: number | null;
   fence: number | null;
   cancel_requested: string | null;
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  cancel_compensate?: number | boolean | null;
   priority: number | null;
   concurrency_key: string | null;
   concurrency_limit: number | null;
@@ -66,6 +68,7 @@ export function toRecord(row: RunRow): RunRecord {
   if (row.lease_until !== null && row.owner_host !== null) record.lease_until = row.lease_until;
   if (row.fence !== null) record.fence = row.fence;
   if (row.cancel_requested !== null) record.cancel_requested = row.cancel_requested;
+  if (row.cancel_requested !== null && (row.cancel_compensate === 1 || row.cancel_compensate === true)) record.cancel_compensate = true;
   if (row.priority !== null) record.priority = row.priority;
   if (row.concurrency_key !== null) record.concurrency_key = row.concurrency_key;
   if (row.concurrency_limit !== null) record.concurrency_limit = row.concurrency_limit;

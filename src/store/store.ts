@@ -71,6 +71,8 @@ export interface RunRecord {
    * Cleared when the run finishes.
    */
   cancel_requested?: string;
+  /** With cancel_requested: the cancel asks for the run's succeeded tasks to be undone (`baton cancel --compensate`). */
+  cancel_compensate?: true;
   /**
    * What it asked of the run queue (store/queue.ts): its priority, and its concurrency key
    * with that key's limit. Unset for a run that asked nothing (a child run).
@@ -246,7 +248,7 @@ export interface RunStore {
    * Asks the owner of a running run to cancel it (`baton cancel` from another process).
    * Does nothing to a finished run.
    */
-  requestCancel(runId: string, reason: string): Promise<void>;
+  requestCancel(runId: string, reason: string, options?: CancelOptions): Promise<void>;
   /**
    * Rebuilds the task projection of a run (or of every run), its status and its timers
    * (store/timers.ts), from its events; the rows come out exactly as appending kept them.
@@ -359,4 +361,10 @@ export interface Store {
   /** Circuit breakers: the state of each named circuit (store/circuits.ts). */
   circuits: CircuitStore;
   close(): Promise<void>;
+}
+
+/** How a cancel is asked for (RunStore.requestCancel). */
+export interface CancelOptions {
+  /** Undo the run's succeeded tasks before it ends (engine/compensation.ts). */
+  compensate?: boolean;
 }

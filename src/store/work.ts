@@ -19,6 +19,7 @@
  */
 import type { WaitOptions } from './event-waits.js';
 import type { TaskError, TimedEvent } from './events.js';
+import type { CircuitChange } from './circuits.js';
 
 /** The queue whose workers drive a run, from its first event (RunCreated.workers; RunRecord.queue). */
 export function workersQueueOf(first: TimedEvent | undefined): string | undefined {
@@ -61,10 +62,14 @@ export interface WorkRecord extends WorkItem {
   result?: WorkResult;
 }
 
-/** What a worker reports of an attempt: the executor's result, or its error. */
-export type WorkResult =
+/**
+ * What a worker reports of an attempt: the executor's result, or its error; and what the
+ * attempt changed of its task's circuit breaker, for the driver to record (CircuitChanged).
+ */
+export type WorkResult = (
   | { ok: true; outputs: Record<string, unknown>; exit_code?: number }
-  | { ok: false; error: TaskError; retryable: boolean };
+  | { ok: false; error: TaskError; retryable: boolean }
+) & { circuit_changes?: CircuitChange[] };
 
 /** An item a worker holds: what it completes or extends it with. */
 export interface WorkClaim {

@@ -12,6 +12,7 @@ import { cliPrincipal } from '../audit.js';
 
 interface CancelFlags extends ContinueFlags {
   reason?: string;
+  compensate?: boolean;
   wait: boolean;
   timeout?: string;
 }
@@ -30,8 +31,9 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
     const timeout = parsePositiveInt(flags.timeout, '--timeout') ?? 60;
     const id = await store.runs.resolveRunId(runId);
     const reason = flags.reason ?? 'cancelled with baton cancel';
-    const owner = await audited(store, cliPrincipal(flags), { action: 'run.cancel', target: id, detail: { reason } }, () => requestCancel(store.runs, id, reason));
-    if (owner === undefined) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
+    const compensate = flags.compensate === true;
+    const owner = await audited(store, cliPrincipal(flags), { action: 'run.cancel', target: id, detail: { reason, ...(compensate ? { compensate } : {}) } }, () => requestCancel(store.runs, id, reason, Date.now(), compensate));
+    if (owner === undefined) return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason, compensate }));
     process.stderr.write(`baton: asked pid ${owner.pid} on ${visible(owner.host)} to cancel run ${id}\n`);
     if (!flags.wait) {
       if (flags.json) process.stdout.write(JSON.stringify({ run_id: id, cancel_requested: reason, owner: { host: owner.host, pid: owner.pid } }, null, 2) + '\n');
@@ -44,7 +46,7 @@ export default async function cancel(runId: string, flags: CancelFlags): Promise
       return waited.record.status === 'cancelled' ? EXIT.ok : EXIT.failed;
     }
     // The owner died before it could finish cancelling: finish here.
-    if (waited.why === 'owner-gone') return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason }));
+    if (waited.why === 'owner-gone') return cancelledHere(await continueOne(store, id, flags, { kind: 'cancel', reason, compensate }));
     process.stderr.write(`baton: run ${id} is still cancelling (its tasks are stopping); see \`baton status ${id}\`\n`);
     return EXIT.failed;
   } finally {

@@ -27,6 +27,7 @@ export async function remoteRetry(remote: Remote, runArg: string, flags: ViewFla
 
 interface CancelFlags extends ViewFlags {
   reason?: string;
+  compensate?: boolean;
   wait: boolean;
   timeout?: string;
 }
@@ -43,7 +44,7 @@ export async function remoteCancel(remote: Remote, runArg: string, flags: Cancel
   const before = await runView(remote, runArg);
   const id = before.run_id;
   const reason = flags.reason ?? 'cancelled with baton cancel';
-  const answer = await remote.server.post<{ run_id: string; status: 'cancel_requested' | 'cancelling' }>(`/api/runs/${id}/cancel`, { reason });
+  const answer = await remote.server.post<{ run_id: string; status: 'cancel_requested' | 'cancelling' }>(`/api/runs/${id}/cancel`, { reason, ...(flags.compensate ? { compensate: true } : {}) });
   const driver = before.owner ? `pid ${before.owner.pid} on ${visible(before.owner.host)}` : 'its driver';
   if (answer.status === 'cancel_requested') process.stderr.write(`baton: asked ${driver} to cancel run ${id} (through the server at ${remote.server.url})\n`);
   if (!flags.wait) {

@@ -5,7 +5,7 @@ import type { StoredEvent, TimedEvent } from '../events.js';
 import { leaseExpired, mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
-import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { memoryQueue } from './memory-queue.js';
 import { admissionOf, queueFields, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
@@ -210,9 +210,12 @@ export class MemoryRunStore implements RunStore {
     }
   }
 
-  async requestCancel(runId: string, reason: string): Promise<void> {
+  async requestCancel(runId: string, reason: string, options: CancelOptions = {}): Promise<void> {
     const record = this.entry(runId).record;
-    if (!FINISHED_RUN_STATUSES.has(record.status)) record.cancel_requested = reason;
+    if (FINISHED_RUN_STATUSES.has(record.status)) return;
+    record.cancel_requested = reason;
+    if (options.compensate) record.cancel_compensate = true;
+    else delete record.cancel_compensate;
   }
 
   async rebuildProjection(runId?: string): Promise<void> {
@@ -264,6 +267,7 @@ export class MemoryRunStore implements RunStore {
       delete record.owner;
       delete record.lease_until;
       delete record.cancel_requested;
+      delete record.cancel_compensate;
     }
     let seq = entry.events.length;
     for (const event of events) {

@@ -16,6 +16,7 @@ import logs from './migrations/005_logs.sql';
 import work from './migrations/006_work.sql';
 import idempotency from './migrations/007_idempotency.sql';
 import circuits from './migrations/008_circuits.sql';
+import cancelCompensate from './migrations/009_cancel_compensate.sql';
 
 export interface PgMigration {
   version: number;
@@ -32,6 +33,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 6, name: '006_work', sql: work },
   { version: 7, name: '007_idempotency', sql: idempotency },
   { version: 8, name: '008_circuits', sql: circuits },
+  { version: 9, name: '009_cancel_compensate', sql: cancelCompensate },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -21,7 +21,7 @@ import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
-import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf, type WorkItem } from '../work.js';
 import type { PgDatabase, Queryable } from './driver.js';
@@ -374,9 +374,9 @@ export class PgRunStore implements RunStore {
     if (rows.length === 0) await this.record(this.db, runId);
   }
 
-  async requestCancel(runId: string, reason: string): Promise<void> {
+  async requestCancel(runId: string, reason: string, options: CancelOptions = {}): Promise<void> {
     await this.record(this.db, runId);
-    await this.db.query(q('requestCancel'), [reason, runId]);
+    await this.db.query(q('requestCancel'), [reason, runId, options.compensate === true]);
   }
 
   async rebuildProjection(runId?: string): Promise<void> {

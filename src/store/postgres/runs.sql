@@ -187,8 +187,8 @@ WHERE id = $1 AND owner_host = $2 AND owner_pid = $3 AND owner_started_at = $4
 RETURNING id, (SELECT pg_notify('baton_work', queue) WHERE queue IS NOT NULL AND status IN ('pending', 'running')) AS notified;
 
 -- name: requestCancel
--- reason, id. Only an unfinished run can be cancelled.
-UPDATE runs SET cancel_requested = $1
+-- reason, id, compensate. Only an unfinished run can be cancelled.
+UPDATE runs SET cancel_requested = $1, cancel_compensate = $3
 WHERE id = $2 AND status NOT IN ('succeeded', 'failed', 'cancelled');
 
 -- name: runFence

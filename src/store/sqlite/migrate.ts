@@ -19,6 +19,7 @@ import leases from './migrations/010_leases.sql';
 import work from './migrations/011_work.sql';
 import idempotency from './migrations/012_idempotency.sql';
 import circuits from './migrations/013_circuits.sql';
+import cancelCompensate from './migrations/014_cancel_compensate.sql';
 
 export interface Migration {
   version: number;
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: '011_work', sql: work },
   { version: 12, name: '012_idempotency', sql: idempotency },
   { version: 13, name: '013_circuits', sql: circuits },
+  { version: 14, name: '014_cancel_compensate', sql: cancelCompensate },
 ];
 
 /** The schema version this baton writes. */

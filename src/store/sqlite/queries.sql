@@ -127,6 +127,6 @@ UPDATE runs SET owner_host = NULL, owner_pid = NULL, owner_started_at = NULL, le
 WHERE id = ? AND owner_host = ? AND owner_pid = ? AND owner_started_at = ?;
 
 -- name: requestCancel
--- reason, id. Only an unfinished run can be cancelled.
-UPDATE runs SET cancel_requested = ?
+-- reason, compensate, id. Only an unfinished run can be cancelled.
+UPDATE runs SET cancel_requested = ?, cancel_compensate = ?
 WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled');

@@ -17,7 +17,7 @@ import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
-import { LEASE_MS, type AppendOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { SqliteQueue } from './sqlite-queue.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
@@ -284,9 +284,9 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  requestCancel(runId: string, reason: string): Promise<void> {
+  requestCancel(runId: string, reason: string, options: CancelOptions = {}): Promise<void> {
     return this.health.write(runId, () => {
-      const { changes } = this.q.requestCancel.run(reason, runId);
+      const { changes } = this.q.requestCancel.run(reason, options.compensate ? 1 : 0, runId);
       if (changes === 0) this.record(runId);
     });
   }
