@@ -153,6 +153,11 @@ function describeAction(spec: TaskSpec, scope: Scope, inLoop: boolean): string |
     }
     case 'data_processor':
       return `${spec.input.paths.map((path) => resolve(path, scope, inLoop, false)).join(' ')} | ${spec.processor.command ?? spec.processor.script ?? `(inline ${spec.processor.type})`} > ${resolve(spec.output.path, scope, inLoop, false)}`;
+    case 'workflow':
+      return `child run of ${spec.workflow}${Object.keys(spec.inputs).length > 0 ? ` with ${Object.keys(spec.inputs).join(', ')}` : ''}`;
+    case 'notify':
+      // A webhook's URL often holds a token, and may be a secret: the channel, or that there is a webhook.
+      return `notify ${spec.channel !== undefined ? `channel ${spec.channel}` : 'a webhook'}: ${resolve(spec.message, scope, inLoop, false)}`;
     default:
       return undefined;
   }
