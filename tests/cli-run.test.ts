@@ -52,6 +52,17 @@ describe('baton run: the bundled examples', () => {
     ]);
   });
 
+  it('order-saga: the charge goes through its fallback; a failed shipping undoes the charge and the reservation, the last first', () => {
+    const ok = JSON.parse(baton(['run', example('order-saga.yaml'), '--json']).stdout);
+    expect(ok.status).toBe('succeeded');
+    expect(ok.tasks.find((t: { id: string }) => t.id === 'charge')).toMatchObject({ status: 'succeeded', attempts: 3, fallback_from: 3, outputs: { payment: 'P-77' } });
+    const failed = baton(['run', example('order-saga.yaml'), '--input', 'break_shipping=true']);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain('compensated: undid charge, reserve');
+    expect(failed.stdout).toMatch(/compensate\[charge\] +succeeded[\s\S]*compensate\[reserve\] +succeeded/);
+    expect(failed.stdout).not.toContain('baton retry');
+  });
+
   it('flaky-retry: the flaky task takes three attempts', () => {
     const summary = JSON.parse(baton(['run', example('flaky-retry.yaml'), '--json']).stdout);
     expect(summary.tasks.find((t: { id: string }) => t.id === 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });

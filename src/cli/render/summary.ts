@@ -52,7 +52,9 @@ export function renderSummary(summary: RunSummary, paint: Paint, hint: { file?: 
     if (failures.length > 10) out.push(paint.dim(`  ... and ${failures.length - 10} more failed tasks (see --json)`));
     if (hint.durable) {
       const task = visible(failures[0].id);
-      out.push('', paint.dim(`Output: baton logs ${summary.run_id} ${shellWord(task)}`), paint.dim(`Fix the cause, then retry what failed: baton retry ${summary.run_id}`));
+      // A compensated run cannot be retried: what succeeded was undone.
+      const next = summary.compensation === undefined ? `Fix the cause, then retry what failed: baton retry ${summary.run_id}` : hint.file ? `Fix the cause, then run it again: baton run ${shellWord(visible(hint.file))}` : 'Fix the cause, then start a new run';
+      out.push('', paint.dim(`Output: baton logs ${summary.run_id} ${shellWord(task)}`), paint.dim(next));
     } else if (hint.file) out.push('', paint.dim(`Fix the cause, then run again: baton run ${shellWord(visible(hint.file))}`));
   } else if (summary.error && summary.status === 'failed') {
     out.push('', `${paint.red('error')}: ${visible(summary.error.message, { lines: true })} [${summary.error.code}]`);
