@@ -61,6 +61,9 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'POST', path: '/api/schedules/{id}/pause', need: 'admin', action: 'schedule.pause' },
   { method: 'POST', path: '/api/schedules/{id}/resume', need: 'admin', action: 'schedule.resume' },
 
+  { method: 'GET', path: '/api/circuits', need: 'read' },
+  { method: 'POST', path: '/api/circuits/{name}/reset', need: 'operate', action: 'circuit.reset' },
+
   { method: 'GET', path: '/api/tokens', need: 'admin' },
   { method: 'POST', path: '/api/tokens', need: 'admin', action: 'token.create' },
   { method: 'POST', path: '/api/tokens/{id}/revoke', need: 'admin', action: 'token.revoke' },

@@ -9,6 +9,8 @@ import type { Reporter } from '../spec/diagnostics.js';
 import { parseDuration } from '../spec/duration.js';
 import { didYouMean } from '../spec/suggest.js';
 import { parseResources, type PoolCapacities } from './resources.js';
+import { circuitsOf } from '../spec/normalize-circuits.js';
+import type { CircuitPolicy } from '../spec/model.js';
 
 export type SandboxMode = 'off' | 'workspace-write';
 export const SANDBOX_MODES: readonly SandboxMode[] = ['off', 'workspace-write'];
@@ -77,6 +79,8 @@ export interface Settings {
   server?: ServerSettings;
   /** Resource pools tasks hold while they run: pool -> capacity (config/resources.ts). */
   resources?: PoolCapacities;
+  /** Circuit breakers the tasks of any workflow may name (spec/normalize-circuits.ts): name -> policy. */
+  circuits?: Record<string, CircuitPolicy>;
   /** Idempotency keys of run starts (docs/decisions/0021-idempotency-keys.md). */
   idempotency?: IdempotencySettings;
 }
@@ -91,6 +95,7 @@ export const SETTING_HELP = {
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
   server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
+  circuits: 'circuit breakers tasks name with `circuit:`: {payments-api: {failures: 3, window: 1m, open_for: 30s, probes: 1}}',
   idempotency: 'idempotency keys of run starts: retention (how long a run holds its key; default 24h)',
 } as const;
 
@@ -150,6 +155,7 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     const pools = parseResources(map, rep);
     if (pools) into.resources = pools;
   }
+  if (Object.hasOwn(map, 'circuits')) into.circuits = circuitsOf(map, rep, { code: 'CONFIG_TYPE', checkKinds: true });
   const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers', 'allowed_hosts']);
   if (server) {
     const out: ServerSettings = {};

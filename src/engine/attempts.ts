@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { ExecutorError, toTaskError } from '../executors/errors.js';
 import { executorFor } from '../executors/registry.js';
 import type { Executor, ExecutorResult } from '../executors/types.js';
-import { coerceError, errorCode } from '../observability/errors.js';
+import { BatonError, coerceError, errorCode } from '../observability/errors.js';
 import type { LeafTask } from '../spec/model.js';
 import type { TaskError } from '../store/events.js';
 import type { LogStore } from '../store/store.js';
@@ -14,6 +14,7 @@ import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
 import { equip, type TaskExtras } from './task-extras.js';
 import { RunnerIO } from './task-io.js';
+import { CircuitOpenError, guardAttempt, type CircuitsContext } from './circuits.js';
 
 /** What the attempts of one run share: the run, where output goes, and their environment. */
 export interface AttemptsContext {
@@ -45,6 +46,8 @@ export interface AttemptsContext {
   onEnded?: (key: string) => void;
   /** The child runs of skill and workflow tasks, notify tasks' channels (task-extras.ts); none: such tasks fail saying so. */
   extras?: TaskExtras;
+  /** The circuit breakers tasks' `circuit:` names (engine/circuits.ts); none: a task naming one fails with CIRCUIT_UNKNOWN. */
+  circuits?: CircuitsContext;
 }
 
 /**
@@ -93,6 +96,7 @@ export class Attempts {
     let executor: Executor;
     try {
       executor = (this.run.executors ?? executorFor)(spec.type);
+      if (spec.circuit !== undefined) executor = this.behindCircuit(key, attempt, spec, executor);
     } catch (err) {
       executor = { run: () => Promise.reject(err) };
     }
@@ -126,6 +130,16 @@ export class Attempts {
         this.failed(key, attempt, spec, err, controller.signal);
       },
     );
+  }
+
+  /** The attempt's executor behind its task's circuit; what it changes of the circuit is recorded in the run's events. */
+  private behindCircuit(key: string, attempt: number, spec: LeafTask, executor: Executor): Executor {
+    const circuits = this.run.circuits;
+    if (circuits === undefined) throw new BatonError('CIRCUIT_UNKNOWN', `task ${key} names circuit ${spec.circuit}, and this run was started without circuit breakers`);
+    return guardAttempt(executor, circuits, this.run.state, key, attempt, spec, (change) => {
+      this.run.scheduler.emit({ type: 'CircuitChanged', task: key, attempt, ...change });
+      this.run.wake();
+    });
   }
 
   /** A task type that ends at once (noop): no controller, promise or timer, same records. */
@@ -195,6 +209,7 @@ export function taskErrorOf(err: unknown): { error: TaskError; retryable: boolea
   const code = (err as { code?: unknown } | null)?.code;
   const stable = typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : errorCode(err);
   if (err instanceof ExecutorError) return { error: toTaskError(err), retryable: err.retryable };
+  if (err instanceof CircuitOpenError) return { error: err.taskError, retryable: true };
   return { error: { code: stable, message: coerceError(err).message }, retryable: false };
 }
 

@@ -212,6 +212,7 @@ export class Dispatch {
 
   private record(item: WorkRecord, scheduler: Scheduler, scopes: ScopeBuilder): void {
     const result = item.result!;
+    for (const change of result.circuit_changes ?? []) scheduler.emit({ type: 'CircuitChanged', task: item.task, attempt: item.attempt, ...change });
     if (!result.ok) return scheduler.failAttempt(item.task, item.attempt, result.error, result.retryable);
     const spec = this.run.state.attemptSpec(item.task);
     recordSuccess(scheduler, scopes, item.task, item.attempt, spec, { outputs: result.outputs, ...(result.exit_code === undefined ? {} : { exit_code: result.exit_code }) });

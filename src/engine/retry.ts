@@ -62,8 +62,8 @@ export function budgetSpent(policy: RetryPolicy, startsAfter: number): string | 
   return `the retry budget is spent (max_duration ${formatMs(policy.max_duration)}; the next attempt would start ${formatMs(startsAfter)} after the first)`;
 }
 
-/** A failure that matches one of the exit codes, HTTP statuses or error codes listed. */
-function matches(match: RetryMatch, error: TaskError): boolean {
+/** A failure that matches one of the exit codes, HTTP statuses or error codes listed (retry_on, no_retry_on; a circuit's count_on). */
+export function matches(match: RetryMatch, error: TaskError): boolean {
   if (error.exit_code !== undefined && match.exit_codes?.includes(error.exit_code)) return true;
   if (error.http_status !== undefined && match.http_statuses?.includes(error.http_status)) return true;
   return match.errors?.includes(error.code) ?? false;

@@ -19,6 +19,7 @@ import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import type { RunOwner, Store } from '../store/store.js';
 import type { WorkItem, WorkResult } from '../store/work.js';
 import { attemptEnv, taskErrorOf, timeoutError } from './attempts.js';
+import { CircuitBreakers, guardAttempt, type CircuitChange, type CircuitsContext } from './circuits.js';
 import type { Masker } from './mask.js';
 import { resolveTask } from './resolve.js';
 import { replayRun } from './resume.js';
@@ -41,6 +42,8 @@ export interface WorkRunnerOptions {
   scratchRoot?: string;
   /** The program of a code run, for its remote steps (DriveOptions.programs); absent: such items fail. */
   programs?: DriveOptions['programs'];
+  /** baton.config.yaml's circuits, for a task naming one its run's snapshot lacks (DriveOptions.circuits). */
+  circuits?: DriveOptions['circuits'];
   /**
    * The process this is, as the owner of the child runs that skill and workflow tasks start
    * here (driven here, inside the attempt); absent: such tasks fail (EXEC_NO_SKILLS, EXEC_NO_CHILD_RUNS).
@@ -51,6 +54,8 @@ export interface WorkRunnerOptions {
   skills?: DriveOptions['skills'];
   /** The named channels of notify tasks (baton.config.yaml). */
   channels?: DriveOptions['channels'];
+  /** How long those child runs' claims hold without a heartbeat; default LEASE_MS. */
+  leaseMs?: number;
 }
 
 /** Runs whose state is kept; the least recently used is dropped beyond this. */
@@ -70,7 +75,12 @@ interface RunContext {
 export class WorkRunner {
   private readonly runs = new Map<string, Promise<RunContext>>();
 
-  constructor(private readonly options: WorkRunnerOptions) {}
+  /** The store's circuit breakers, and the config's for a name a run's snapshot lacks. */
+  private readonly circuits: CircuitsContext;
+
+  constructor(private readonly options: WorkRunnerOptions) {
+    this.circuits = { breakers: CircuitBreakers.of(options.store.circuits), ...(options.circuits ? { config: options.circuits } : {}) };
+  }
 
   /**
    * Runs the attempt `item` names. Resolves with its result, also when the task failed;
@@ -78,6 +88,13 @@ export class WorkRunner {
    * then there is nothing to report.
    */
   async run(item: WorkItem, signal: AbortSignal): Promise<WorkResult> {
+    const changes: CircuitChange[] = [];
+    const result = await this.runAttempt(item, signal, changes);
+    return changes.length > 0 ? { ...result, circuit_changes: changes } : result;
+  }
+
+  /** run(), noting what the attempt changed of its task's circuit breaker in `changes`. */
+  private async runAttempt(item: WorkItem, signal: AbortSignal, changes: CircuitChange[]): Promise<WorkResult> {
     let context: RunContext;
     let spec: LeafTask | undefined;
     try {
@@ -93,6 +110,7 @@ export class WorkRunner {
     let executor: Executor;
     try {
       executor = (this.options.executors ?? executorFor)(spec.type);
+      if (spec.circuit !== undefined) executor = guardAttempt(executor, this.circuits, context.state, item.task, item.attempt, spec, (change) => changes.push(change));
       if (executor.runNow) return success(executor.runNow(resolveTask(spec, () => context.scopes.forTask(item.task))));
     } catch (err) {
       return { ok: false, ...taskErrorOf(err) };
@@ -205,10 +223,10 @@ export class WorkRunner {
 
   /** Child runs (driven here, by this process) and channels, for the tasks that need them. */
   private extras(state: RunState): TaskExtras {
-    const { store, owner, programs, loadCode, skills, channels, processEnv } = this.options;
+    const { store, owner, programs, loadCode, skills, channels, processEnv, leaseMs } = this.options;
     const extras: TaskExtras = channels ? { channels } : {};
     if (owner === undefined) return extras;
-    const drive: DriveOptions = { store, owner, ...(programs ? { programs } : {}), ...(loadCode ? { loadCode } : {}), ...(skills ? { skills } : {}), ...(channels ? { channels } : {}), ...(processEnv ? { processEnv } : {}) };
+    const drive: DriveOptions = { store, owner, ...(programs ? { programs } : {}), ...(loadCode ? { loadCode } : {}), ...(skills ? { skills } : {}), ...(channels ? { channels } : {}), ...(processEnv ? { processEnv } : {}), ...(leaseMs ? { leaseMs } : {}) };
     return { ...extras, ...childRunners(drive, state) };
   }
 

@@ -8,7 +8,7 @@ import { loadCode } from '../sdk/load-code.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { fileKind } from '../spec/file-kind.js';
 import { loadWorkflowFile } from '../spec/load.js';
-import type { Workflow } from '../spec/model.js';
+import type { CircuitPolicy, Workflow } from '../spec/model.js';
 import type { SkillLookup } from '../spec/normalize-skill.js';
 import type { CodeSnapshot } from '../store/events.js';
 
@@ -30,13 +30,13 @@ export interface WorkflowProblem {
 }
 
 /** Loads `file`; a workflow file with errors is a problem, code that does not load throws (CodeLoadError). */
-export async function loadDefinition(file: string, skills?: SkillLookup, pools?: Readonly<Record<string, number>>): Promise<LoadedWorkflow | { problem: WorkflowProblem }> {
+export async function loadDefinition(file: string, skills?: SkillLookup, pools?: Readonly<Record<string, number>>, circuits?: Readonly<Record<string, CircuitPolicy>>): Promise<LoadedWorkflow | { problem: WorkflowProblem }> {
   const kind = fileKind(file);
   if (kind !== 'workflow') {
     const { workflow, code } = await loadCode(file, kind);
     return { name: workflow.name, file, workflow, code, sha256: code.sha256 };
   }
-  const loaded = await loadWorkflowFile(file, { ...(skills ? { skills } : {}), ...(pools ? { pools } : {}) });
+  const loaded = await loadWorkflowFile(file, { ...(skills ? { skills } : {}), ...(pools ? { pools } : {}), ...(circuits ? { circuits } : {}) });
   if (!loaded.workflow) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0];

@@ -2,13 +2,15 @@
  * What every front end that drives runs (the CLI, the server) gives the engine besides
  * the store: how to run code (`programs`, and `loadCode` for a child run whose file is
  * code), the project's skills (`uses:`, `ctx.skill`, `baton skill run` inside a run),
- * read only when a run needs them, and its resource pools (baton.config.yaml `resources:`).
+ * read only when a run needs them, its resource pools (baton.config.yaml `resources:`) and
+ * its circuit breakers (`circuits:`).
  */
 import type { DriveOptions } from '../engine/runner.js';
 import { loadCode } from '../sdk/load-code.js';
 import { projectSkillResolver } from '../skills/resolver.js';
 import type { SkillRoot } from '../skills/catalog.js';
 import { projectPools } from '../config/pools.js';
+import { projectCircuits } from '../config/circuits.js';
 
 /** The program of a code run's snapshot (DriveOptions.programs). */
 export const programs: NonNullable<DriveOptions['programs']> = async (code, state) => {
@@ -17,6 +19,6 @@ export const programs: NonNullable<DriveOptions['programs']> = async (code, stat
 };
 
 /** `skillRoots`: where the runs' skills are (a namespace's); default the project's. */
-export function driveExtras(skillRoots?: () => SkillRoot[]): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'> {
-  return { programs, loadCode, skills: projectSkillResolver(skillRoots), resources: projectPools() ?? {} };
+export function driveExtras(skillRoots?: () => SkillRoot[]): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'circuits'> {
+  return { programs, loadCode, skills: projectSkillResolver(skillRoots), resources: projectPools() ?? {}, circuits: projectCircuits() };
 }

@@ -6,9 +6,10 @@ import type { RunStatus } from '../store/events.js';
 import { displayStatus, type DisplayStatus } from '../store/ownership.js';
 import { runNotFound } from '../store/errors.js';
 import type { RunRecord, Store } from '../store/store.js';
-import { countTasks, RunDigest, runJson, taskJson, type RunJson, type StatusJson } from './run-view.js';
+import { countTasks, RunDigest, runJson, taskJson, type RunJson, type StatusJson, type TaskJson } from './run-view.js';
 import { WaitExplainer } from './why-waiting.js';
 import { queuePlaces } from './queue-wait.js';
+import { circuitNow } from './circuits.js';
 
 /**
  * Reads the run as it is now, each call; events are read once each, across calls (for
@@ -24,6 +25,7 @@ export function snapshotter(store: Store, runId: string): () => Promise<StatusJs
     const now = Date.now();
     const tasks = taskJson(await store.runs.listTasks(runId), digest, now, runId);
     await waits.explain(store, record, tasks, now);
+    await circuitsOf(store, record.namespace, tasks, now);
     const position = record.status === 'queued' ? (await queuePlaces(store)).get(runId) : undefined;
     return { ...runJson(record, countTasks(tasks), now, digest, position), tasks };
   };
@@ -72,4 +74,13 @@ export async function findRuns(store: Store, filter: RunQuery, now: number): Pro
     .filter((run) => displayStatus(run, now) === status)
     .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
     .slice(0, filter.limit);
+}
+
+/** The circuit, as it is now, of each task its circuit refused last (CIRCUIT_OPEN): open still, or since closed. */
+async function circuitsOf(store: Store, namespace: string, tasks: TaskJson[], now: number): Promise<void> {
+  for (const task of tasks) {
+    const name = task.error?.code === 'CIRCUIT_OPEN' ? task.error.circuit : undefined;
+    if (name === undefined) continue;
+    task.circuit = (await circuitNow(store, { namespace, name }, undefined, now)) ?? { namespace, name, state: 'closed', failures: 0 };
+  }
 }

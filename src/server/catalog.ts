@@ -28,7 +28,7 @@ export interface CatalogOptions {
   dir: string;
   store: Store;
   /** How its runs are driven: its skills, the pools. */
-  extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources'>;
+  extras: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'circuits'>;
   /** Where its skills are (the project's for `default`; a tenant's own and baton's built-ins for another). */
   skillRoots: () => SkillRoot[];
   start: TriggerHost['start'];
@@ -94,7 +94,7 @@ export class Catalog {
     for (const found of scan.files) {
       const file = path.join(dir, found.file);
       try {
-        const loaded = await loadDefinition(file, skills, this.options.extras.resources);
+        const loaded = await loadDefinition(file, skills, this.options.extras.resources, this.options.extras.circuits);
         if ('problem' in loaded) {
           problems.push(loaded.problem);
           continue;

@@ -85,3 +85,15 @@ export const envMap = (description: string) =>
 
 export const stringMap = (description: string, what: string) =>
   z.record(z.string(), z.string(expected(`expected a string (${what})`)), expected('expected a mapping of name: value')).describe(description);
+
+/** Failures a policy names (retry_on, no_retry_on, a circuit's count_on): any of them matches. */
+export function retryMatch(description: string) {
+  const list = <T extends z.ZodType>(item: T, what: string) => z.union([item, z.array(item)], expected(`expected ${what} or a list of them`));
+  return strict({
+    exit_codes: list(z.number().int().min(0).max(255), 'an exit code (0-255)').describe('Exit codes of a command (shell, script, docker, data_processor).'),
+    http_statuses: list(z.number().int().min(100).max(599), 'an HTTP status (100-599)').describe('HTTP statuses of an http task.'),
+    errors: list(z.string().regex(/^[A-Z][A-Z0-9_]+$/, { error: 'an error code is UPPER_SNAKE_CASE, e.g. EXEC_TIMEOUT' }), 'an error code').describe('Error codes (EXEC_TIMEOUT, HTTP_NETWORK, SQL_QUERY...).'),
+  })
+    .partial()
+    .describe(description);
+}

@@ -1,5 +1,5 @@
 /**
- * Circuit breakers (docs/decisions/0023-circuit-breakers.md): named breakers that the
+ * Circuit breakers (docs/decisions/0025-circuit-breakers.md): named breakers that the
  * tasks of every run sharing the store go through (`circuit: payments-api`), so that a
  * broken dependency is left alone for a while instead of being hammered by every run.
  *

@@ -4,6 +4,7 @@ import { previewRun, previewScope } from '../../engine/preview.js';
 import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
 import { projectSkillResolver } from '../../skills/resolver.js';
 import { projectPools } from '../../config/pools.js';
+import { projectCircuits } from '../../config/circuits.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
 import { BatonError } from '../../observability/errors.js';
 import { parsePairs } from '../args.js';
@@ -78,7 +79,7 @@ export async function runFile(file: string | undefined, flags: RunFlags, placeme
   }
   // `uses:` and `resources` are checked before anything runs: the skill is there and takes
   // these inputs, the pools are in baton.config.yaml.
-  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup(), pools: projectPools() });
+  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup(), pools: projectPools(), circuits: projectCircuits() });
   for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
   if (!loaded.workflow) {
     process.stderr.write(visible(`baton: ${file} is not a valid workflow; nothing ran (check it with: baton validate ${file})`) + '\n');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/index.js';
 import { projectSkillResolver } from '../../skills/resolver.js';
 import { projectPools } from '../../config/pools.js';
+import { projectCircuits } from '../../config/circuits.js';
 import { EXIT } from '../exit.js';
 import { codeKind } from '../../spec/file-kind.js';
 import type { CodeCheck } from './validate-code.js';
@@ -22,6 +23,7 @@ export async function validateFiles(files: string[], flags: { json?: boolean }, 
   const isOnPath = programFinder(process.env.PATH ?? '');
   const skills = projectSkillResolver().lookup();
   const pools = projectPools();
+  const circuits = projectCircuits();
   const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] } & Partial<CodeCheck>> = [];
   for (const file of files) {
     const kind = codeKind(file);
@@ -29,7 +31,7 @@ export async function validateFiles(files: string[], flags: { json?: boolean }, 
       results.push(await checkCode(file, kind));
       continue;
     }
-    const loaded = await loadWorkflowFile(file, { isOnPath, skills, pools });
+    const loaded = await loadWorkflowFile(file, { isOnPath, skills, pools, circuits });
     results.push({ file, valid: loaded.workflow !== undefined, diagnostics: loaded.diagnostics });
   }
   const valid = results.every((r) => r.valid);

@@ -6,6 +6,7 @@ import type { RunJson, StatusJson, TaskJson } from '../../runs/run-view.js';
 import { localTime, relativeTime } from './time.js';
 import { visible } from './visible.js';
 import { waitLine } from './progress.js';
+import { clockTime } from '../../engine/clock-time.js';
 
 /** Task rows shown by `baton status` unless `--all`; finished tasks inside composites fold first. */
 export const MAX_STATUS_ROWS = 50;
@@ -86,6 +87,8 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
     out.push('', `${paint.red('✖')} ${visible(task.id)}: ${visible(task.error!.message, { lines: true })} [${task.error!.code}]${why}`);
     for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(visible(line), 200)}`));
   }
+  const refused = new Map(view.tasks.filter((t) => t.circuit !== undefined).map((t) => [t.circuit!.name, t]));
+  for (const task of [...refused.values()].slice(0, 3)) out.push('', circuitNote(task, paint, now));
   const next = options.hints === false ? [] : nextSteps(view);
   if (next.length > 0) out.push('', ...next.map((line) => paint.dim(line)));
   return out.join('\n') + '\n';
@@ -194,4 +197,16 @@ function taskDuration(task: TaskJson): string {
 
 function isComposite(task: TaskJson): boolean {
   return task.type === 'parallel' || task.type === 'loop' || task.type === 'conditional';
+}
+
+/** `⚡ charge: circuit payments-api is open since 12:00:01 (3 failures in 1m); next probe at 12:00:31`: a circuit that refused a task, as it is now. */
+function circuitNote(task: TaskJson, paint: Paint, now: number): string {
+  const c = task.circuit!;
+  const head = `${paint.yellow('⚡')} ${visible(task.id)}: circuit ${visible(c.name)}`;
+  if (c.state === 'closed') return `${head} is ${paint.green('closed')} now${c.failures > 0 ? ` (${c.failures} failure${c.failures === 1 ? '' : 's'} in its window)` : ''}`;
+  const since = c.opened_at === undefined ? '' : ` since ${clockTime(Date.parse(c.opened_at))}`;
+  const why = c.opened_after !== undefined && c.limits !== undefined ? ` (${c.opened_after} failures in ${duration(c.limits.window_ms)})` : c.opened_at !== undefined ? ' (a probe failed)' : '';
+  if (c.state === 'half_open') return `${head} is ${paint.yellow('half-open')}${since}${why}: a probe attempt is out; baton circuits`;
+  const probe = c.next_probe_at === undefined ? '' : Date.parse(c.next_probe_at) <= now ? '; a probe may go now' : `; next probe at ${clockTime(Date.parse(c.next_probe_at))}`;
+  return `${head} is ${paint.red('open')}${since}${why}${probe}; baton circuits`;
 }
