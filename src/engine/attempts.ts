@@ -73,7 +73,7 @@ export class Attempts {
     return this.controllers.size;
   }
 
-  abort(key: string, reason: 'cancel' | 'timeout'): void {
+  abort(key: string, reason: AbortReason): void {
     this.controllers.get(key)?.abort(reason);
   }
 
@@ -105,9 +105,12 @@ export class Attempts {
     this.controllers.set(key, controller);
     let timer: NodeJS.Timeout | undefined;
     if (spec.timeout !== undefined) timer = setTimeout(() => controller.abort('timeout'), spec.timeout);
+    // Silent for heartbeat_timeout: taken for hung. Every chunk of output puts it off.
+    const heartbeat = spec.heartbeat_timeout === undefined ? undefined : setTimeout(() => controller.abort('heartbeat'), spec.heartbeat_timeout);
     let io: RunnerIO | undefined;
     const settle = () => {
       if (timer) clearTimeout(timer);
+      if (heartbeat) clearTimeout(heartbeat);
       this.controllers.delete(key);
       io?.finish();
       this.run.onEnded?.(key);
@@ -116,6 +119,7 @@ export class Attempts {
     try {
       const resolved = resolveTask(spec, () => scopes.forTask(key));
       io = this.io(key, attempt, resolved);
+      if (heartbeat) io.onActivity = () => heartbeat.refresh();
       run = executor.run(resolved, io, controller.signal);
     } catch (err) {
       run = Promise.reject(err);
@@ -168,6 +172,8 @@ export class Attempts {
     const reason = signal?.aborted ? signal.reason : undefined;
     if (reason === 'interrupt') return;
     if (reason === 'timeout') return scheduler.failAttempt(key, attempt, timeoutError(key, spec), true);
+    if (reason === 'deadline') return scheduler.failAttempt(key, attempt, deadlineError(key, spec), false);
+    if (reason === 'heartbeat') return scheduler.failAttempt(key, attempt, heartbeatError(key, spec), true);
     if (reason !== undefined) return scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
     const { error, retryable } = taskErrorOf(err);
     scheduler.failAttempt(key, attempt, error, retryable);
@@ -216,6 +222,19 @@ export function taskErrorOf(err: unknown): { error: TaskError; retryable: boolea
 /** The error of an attempt stopped by its task's time limit. */
 export function timeoutError(key: string, spec: LeafTask): TaskError {
   return { code: 'EXEC_TIMEOUT', message: `${key} timed out after ${formatMs(spec.timeout!)}` };
+}
+
+/** Why the scheduler stops an attempt: a cancel, its `timeout`, or its task's `schedule_timeout`. */
+export type AbortReason = 'cancel' | 'timeout' | 'deadline';
+
+/** The error of a task whose schedule_timeout passed (engine/scheduler.ts deadlinePassed). */
+export function deadlineError(key: string, spec: LeafTask): TaskError {
+  return { code: 'EXEC_DEADLINE', message: `${key} did not finish within its schedule_timeout of ${formatMs(spec.schedule_timeout ?? 0)} (from when it was first ready: waits, attempts and retries included)` };
+}
+
+/** The error of an attempt that printed nothing for its heartbeat_timeout. */
+export function heartbeatError(key: string, spec: LeafTask): TaskError {
+  return { code: 'EXEC_HEARTBEAT_TIMEOUT', message: `${key} printed nothing for ${formatMs(spec.heartbeat_timeout ?? 0)} (its heartbeat_timeout): taken for hung and stopped` };
 }
 
 /**

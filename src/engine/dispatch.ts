@@ -21,7 +21,7 @@ import { executorFor } from '../executors/registry.js';
 import type { LeafTask } from '../spec/model.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_QUEUE, type WorkRecord } from '../store/work.js';
-import { recordSuccess, timeoutError, type Attempts } from './attempts.js';
+import { deadlineError, recordSuccess, timeoutError, type AbortReason, type Attempts } from './attempts.js';
 import type { Scheduler } from './scheduler.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunSession } from './session.js';
@@ -149,8 +149,8 @@ export class Dispatch {
     return local.slots.take() ? 'slot' : undefined;
   }
 
-  /** Stops an attempt (a cancel, or its time limit as a resumed run counts it): recorded here; its item goes at the next look. */
-  abort(key: string, reason: 'cancel' | 'timeout'): void {
+  /** Stops an attempt (a cancel, or its time limits as the driver counts them): recorded here; its item goes at the next look. */
+  abort(key: string, reason: AbortReason): void {
     if (this.here.has(key)) return this.run.local!.attempts.abort(key, reason);
     const attempt = this.inFlight.get(key);
     if (attempt === undefined) return;
@@ -158,6 +158,7 @@ export class Dispatch {
     const { scheduler, state } = this.run;
     const spec = state.attemptSpec(key);
     if (reason === 'timeout') scheduler.failAttempt(key, attempt, timeoutError(key, spec), true);
+    else if (reason === 'deadline') scheduler.failAttempt(key, attempt, deadlineError(key, spec), false);
     else scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
     this.due = true;
     this.run.session.wake();

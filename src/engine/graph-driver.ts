@@ -143,7 +143,8 @@ export class GraphDriver implements RunDriver {
       else for (const key of toLaunch) this.attempts.launch(key);
       for (const { key, reason } of toAbort) this.attempts.abort(key, reason);
       for (const timer of toTime) {
-        const onDue = timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);
+        const onDue =
+          timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : timer.kind === 'deadline' ? () => this.scheduler.deadlinePassed(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);
         session.setTimer(timer.at - session.now(), onDue);
       }
       const compensating = this.state.compensation;

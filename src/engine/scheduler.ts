@@ -1,5 +1,5 @@
 import { evaluateCondition, usesStatusFunction } from '../expr/index.js';
-import type { TaskSpec } from '../spec/model.js';
+import type { LeafTask, TaskSpec } from '../spec/model.js';
 import type { RunEvent, TaskError } from '../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import { coerceError, errorCode } from '../observability/errors.js';
@@ -10,7 +10,9 @@ import { runEndEvent } from './run-end.js';
 import { compensatedEnd, toCompensate } from './compensation.js';
 import { compensationKey } from './state.js';
 import { budgetSpent, notRetried, retryDelay } from './retry.js';
+import { deadlineError, type AbortReason } from './attempts.js';
 import type { ResourceGate } from './resources.js';
+import type { GraphWaits } from './waits.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
 import { Upstream } from './upstream.js';
@@ -30,9 +32,10 @@ export interface Effects {
   /** Leaf tasks whose TaskStarted was emitted: the runner starts their executors. */
   launch: string[];
   /** Running leaf tasks to stop. */
-  abort: Array<{ key: string; reason: 'cancel' | 'timeout' }>;
+  abort: Array<{ key: string; reason: AbortReason }>;
   /** Timers to set: a retry coming due, or a composite's time limit. */
-  timers: Array<{ key: string; at: number; kind: 'retry' | 'timeout' }>;
+  /** `retry`: a retry's delay is over; `timeout`: a composite's time limit; `deadline`: a leaf task's schedule_timeout. */
+  timers: Array<{ key: string; at: number; kind: 'retry' | 'timeout' | 'deadline' }>;
 }
 
 export interface SchedulerDeps {
@@ -61,6 +64,8 @@ export class Scheduler {
   readonly upstream: Upstream;
   /** Where ready tasks that ask for pools wait for them (engine/resources.ts); none when no task asks. */
   gate?: ResourceGate;
+  /** Where wait tasks start and failed tasks may pause (engine/waits.ts); set by the graph driver. */
+  waits?: GraphWaits;
 
   constructor(
     readonly state: RunState,
@@ -140,6 +145,8 @@ export class Scheduler {
       if ((task.status === 'ready' || task.status === 'retrying') && stopped(key)) this.settle(key, 'TaskCancelled', state.cancelRequested!);
       else if (task.status === 'ready') this.readyQueue.push(key);
       else if (task.status === 'retrying') this.effects.timers.push({ key, at: task.retryAt ?? this.now(), kind: 'retry' });
+      const deadline = (this.specOf(key) as LeafTask).schedule_timeout;
+      if (deadline !== undefined && task.firstReadyAt !== undefined && !TERMINAL_TASK_STATUSES.has(task.status)) this.effects.timers.push({ key, at: task.firstReadyAt + deadline, kind: 'deadline' });
       else if (task.status === 'running') {
         const timeout = this.specOf(key).timeout;
         if (timeout !== undefined) this.effects.timers.push({ key, at: (task.startedAt ?? this.now()) + timeout, kind: 'timeout' });
@@ -204,8 +211,11 @@ export class Scheduler {
       }
     }
     if (!run) return this.settle(key, cancelled && reason === 'run cancelled' ? 'TaskCancelled' : 'TaskSkipped', reason);
+    const first = task.firstReadyAt === undefined;
     this.emit(node.callback ? { type: 'TaskReady', task: key, trigger: task.trigger } : { type: 'TaskReady', task: key });
     this.readyQueue.push(key);
+    const limit = (node.spec as LeafTask).schedule_timeout;
+    if (first && limit !== undefined) this.effects.timers.push({ key, at: task.firstReadyAt! + limit, kind: 'deadline' });
   }
 
   /**
@@ -216,13 +226,19 @@ export class Scheduler {
     while (this.readyHead < this.readyQueue.length) {
       const key = this.readyQueue[this.readyHead];
       const node = this.state.nodes.get(key)!;
-      const isLeaf = !Composites.isComposite(node.spec);
+      // A wait task (approval, wait) runs nothing: no slot, no executor.
+      const isWait = this.waits?.opens(key) === true;
+      const isLeaf = !Composites.isComposite(node.spec) && !isWait;
       if (isLeaf && this.running >= this.concurrency) break;
       this.readyHead++;
       if (this.state.task(key).status !== 'ready') continue;
       if (!this.composites.admit(key)) continue;
       if (isLeaf && this.gate?.parks(key)) continue;
       const attempt = this.state.task(key).attempt + 1;
+      if (isWait) {
+        this.waits!.open(key, attempt);
+        continue;
+      }
       this.emit({ type: 'TaskStarted', task: key, attempt });
       if (isLeaf) {
         this.running++;
@@ -321,6 +337,8 @@ export class Scheduler {
       this.composites.release(key);
       return;
     }
+    // Nothing more to try, and it pauses on failure: it waits for `baton resolve` instead.
+    if (why !== undefined && !Composites.isComposite(own) && this.waits?.pauses(key, attempt, error)) return;
     this.emit(outputs === undefined
       ? { type: 'TaskFailed', task: key, attempt, error, retryable }
       : { type: 'TaskFailed', task: key, attempt, error, retryable, outputs });
@@ -340,6 +358,21 @@ export class Scheduler {
     if (TERMINAL_TASK_STATUSES.has(status)) return;
     if (status === 'running' && !Composites.isComposite(this.state.nodes.get(key)!.spec)) this.running--;
     this.emit({ type, task: key, reason });
+    this.ended(key);
+  }
+
+  /** A wait task's success (engine/waits.ts): no attempt ran, so no slot to give back. */
+  succeedWait(key: string, attempt: number, outputs: Record<string, unknown>): void {
+    if (this.state.task(key).status !== 'waiting') return;
+    this.emit({ type: 'TaskSucceeded', task: key, attempt, outputs });
+    this.ended(key);
+  }
+
+  /** A paused task given up (`baton resolve --abort`): it fails as it would have, without pausing again. */
+  failPaused(key: string, error: TaskError): void {
+    const task = this.state.task(key);
+    if (task.status !== 'waiting') return;
+    this.emit({ type: 'TaskFailed', task: key, attempt: task.attempt, error, retryable: false });
     this.ended(key);
   }
 
@@ -374,11 +407,26 @@ export class Scheduler {
     for (const [key, task] of this.state.tasks) {
       if (task.status === 'running' && !Composites.isComposite(this.state.nodes.get(key)!.spec)) {
         this.effects.abort.push({ key, reason: 'cancel' });
-      } else if (task.status === 'ready' || task.status === 'retrying') {
+      } else if (task.status === 'ready' || task.status === 'retrying' || task.status === 'waiting') {
         waiting.push(key);
       }
     }
     for (const key of waiting) this.settle(key, 'TaskCancelled', reason);
+  }
+
+  /**
+   * A leaf task's schedule_timeout passed: whatever it was doing (waiting for a slot, a
+   * retry's delay, an attempt), it fails, not retried. A running attempt is stopped first
+   * (effects.abort `deadline`); its end records the failure.
+   */
+  deadlinePassed(key: string): void {
+    const task = this.state.task(key);
+    if (TERMINAL_TASK_STATUSES.has(task.status) || task.status === 'pending') return;
+    if (task.status === 'running') {
+      this.effects.abort.push({ key, reason: 'deadline' });
+      return;
+    }
+    this.fail(key, task.attempt, deadlineError(key, this.specOf(key) as LeafTask), false);
   }
 
   /** A composite's time limit passed. */

@@ -1,5 +1,5 @@
 import type { LeafTask, TaskSpec } from '../spec/model.js';
-import type { CodeSnapshot, Compensation, RunEvent, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent } from '../store/events.js';
+import type { CodeSnapshot, Compensation, RunEvent, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent, WaitAnswer } from '../store/events.js';
 import { answerOutcome, isWait } from '../store/projection.js';
 import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
@@ -38,8 +38,17 @@ export interface TaskState {
   reopens?: number;
   /** The attempt from which its `fallback` runs instead of the task (its own attempts all failed); none while the task itself runs. */
   fallbackFrom?: number;
+  /**
+   * A workflow file's wait or paused task: the answer recorded for it (WaitAnswered, deferred)
+   * that the driver has not yet taken up (engine/waits.ts); the first one counts.
+   */
+  answer?: WaitAnswer & { at: number };
+  /** It waits for `baton resolve` after failing (TaskPaused), rather than as a wait task. */
+  paused?: true;
   /** Its place among the run's successes (1 = the first to succeed): compensations run in the reverse order. */
   succeededAs?: number;
+  /** When it was first ready: its `schedule_timeout` counts from here. */
+  firstReadyAt?: number;
   /** Start of the first of a row of interrupted attempts the current one continues (see TaskIO.continuesFrom). */
   continuesFrom?: number;
   /** For a conditional: the branch it took. */
@@ -210,13 +219,19 @@ export class RunState {
         this.cancelRequested = undefined;
         for (const key of event.tasks) {
           const task = this.task(key);
-          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, reopens: (task.reopens ?? 0) + 1, trigger: undefined, branch: undefined, continuesFrom: undefined, fallbackFrom: undefined });
+          Object.assign(task, { status: 'pending', attemptOffset: task.attempt, reopens: (task.reopens ?? 0) + 1, trigger: undefined, branch: undefined, continuesFrom: undefined, fallbackFrom: undefined, firstReadyAt: undefined });
           task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = undefined;
         }
         return;
       case 'TaskReady': {
         const task = this.task(event.task);
+        if (task.status === 'waiting') {
+          // A paused task retried (`baton resolve --retry`): the task itself runs again, with its whole retry policy.
+          task.attemptOffset = task.attempt;
+          task.fallbackFrom = task.error = task.exitCode = task.answer = task.paused = undefined;
+        }
         task.status = 'ready';
+        task.firstReadyAt ??= event.at;
         if (event.trigger) task.trigger = event.trigger;
         return;
       }
@@ -225,6 +240,7 @@ export class RunState {
         const task = this.task(event.task);
         // A wait is started once, with its StepInfo (a retried step's later attempts run).
         task.status = event.step && isWait(event.step.kind) ? 'waiting' : 'running';
+        task.answer = task.paused = undefined;
         task.attempt = event.attempt;
         task.startedAt = event.at;
         task.firstStartedAt ??= event.at;
@@ -288,11 +304,25 @@ export class RunState {
       case 'WaitAnswered': {
         const task = this.tasks.get(event.task);
         if (task?.status !== 'waiting') return;
+        if (event.deferred) {
+          task.answer ??= { ...event.answer, at: event.at };
+          return;
+        }
         const outcome = answerOutcome(event.answer);
         task.status = outcome.ok ? 'succeeded' : 'failed';
         if (outcome.ok) task.outputs = outcome.outputs;
         else task.error = outcome.error;
         task.endedAt = event.at;
+        endStretch(task, event.at);
+        return;
+      }
+      case 'TaskPaused': {
+        const task = this.task(event.task);
+        task.status = 'waiting';
+        task.paused = true;
+        task.answer = undefined;
+        task.error = event.error;
+        task.exitCode = event.error.exit_code;
         endStretch(task, event.at);
         return;
       }

@@ -45,12 +45,17 @@ export class RunnerIO implements TaskIO {
     return this.runScratch();
   }
 
+  /** Output came: the attempt is alive (its heartbeat_timeout starts over). */
+  onActivity?: () => void;
+
   stdout(chunk: string): void {
+    this.onActivity?.();
     if (this.out) this.out.write(chunk);
     else this.send('stdout', chunk);
   }
 
   stderr(chunk: string): void {
+    this.onActivity?.();
     if (this.err) this.err.write(chunk);
     else this.send('stderr', chunk);
   }

@@ -18,7 +18,7 @@ import type { LeafTask } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import type { RunOwner, Store } from '../store/store.js';
 import type { WorkItem, WorkResult } from '../store/work.js';
-import { attemptEnv, taskErrorOf, timeoutError } from './attempts.js';
+import { attemptEnv, heartbeatError, taskErrorOf, timeoutError } from './attempts.js';
 import { CircuitBreakers, guardAttempt, type CircuitChange, type CircuitsContext } from './circuits.js';
 import type { Masker } from './mask.js';
 import { resolveTask } from './resolve.js';
@@ -119,21 +119,25 @@ export class WorkRunner {
     const stop = () => controller.abort(signal.reason ?? 'interrupt');
     signal.addEventListener('abort', stop, { once: true });
     const timer = spec.timeout === undefined ? undefined : setTimeout(() => controller.abort('timeout'), spec.timeout);
+    const heartbeat = spec.heartbeat_timeout === undefined ? undefined : setTimeout(() => controller.abort('heartbeat'), spec.heartbeat_timeout);
     let io: RunnerIO | undefined;
     // Output that could not be stored fails the attempt (as it stops a run driven here), and may be retried.
     let logFailure: unknown;
     try {
       const resolved = resolveTask(spec, () => context.scopes.forTask(item.task));
       io = this.io(context, item, resolved, (err) => (logFailure ??= err));
+      if (heartbeat) io.onActivity = () => heartbeat.refresh();
       const result = await executor.run(resolved, io, controller.signal);
       if (logFailure !== undefined) return { ok: false, error: taskErrorOf(logFailure).error, retryable: true };
       return success(result);
     } catch (err) {
       if (signal.aborted) throw err;
       if (controller.signal.reason === 'timeout') return failure(timeoutError(item.task, spec), true);
+      if (controller.signal.reason === 'heartbeat') return failure(heartbeatError(item.task, spec), true);
       return { ok: false, ...taskErrorOf(err) };
     } finally {
       if (timer) clearTimeout(timer);
+      if (heartbeat) clearTimeout(heartbeat);
       signal.removeEventListener('abort', stop);
       io?.finish();
     }

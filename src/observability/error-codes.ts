@@ -264,6 +264,9 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'EXEC_NUL_BYTE',
     'EXEC_SIGNAL',
     'EXEC_SPAWN',
+    // a task's schedule_timeout (from first ready to end) passed; an attempt silent for its heartbeat_timeout
+    'EXEC_DEADLINE',
+    'EXEC_HEARTBEAT_TIMEOUT',
     'EXEC_TIMEOUT',
     'HTTP_NETWORK',
     'HTTP_REQUEST',

@@ -92,7 +92,16 @@ export interface TaskBase {
   depends_on: string[];
   /** Whole string is one expression (the `${ }` wrappers of the seed form are accepted). */
   condition?: string;
+  /** Start-to-close: the time limit of one attempt. */
   timeout?: Duration;
+  /**
+   * Schedule-to-close: from when the task is first ready to its end, waiting for a slot, a
+   * pool or a worker, every attempt and every retry's delay included. Past it the task fails
+   * (EXEC_DEADLINE), not retried. Leaf tasks only.
+   */
+  schedule_timeout?: Duration;
+  /** A running attempt that prints nothing (stdout or stderr) for this long fails (EXEC_HEARTBEAT_TIMEOUT, retryable). Leaf tasks only. */
+  heartbeat_timeout?: Duration;
   retry?: RetryPolicy;
   on_success: string[];
   on_failure: string[];

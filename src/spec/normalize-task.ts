@@ -55,7 +55,7 @@ export interface TaskContext extends LeafContext {
   compensations?: Set<object>;
 }
 
-const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'compensate', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'circuit'];
+const COMMON = ['id', 'name', 'type', 'condition', 'if', 'depends_on', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'compensate', 'schedule_timeout', 'heartbeat_timeout', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'circuit'];
 const TYPE_FIELDS: Record<TaskType, string[]> = {
   shell: ['command', 'shell', 'resources'],
   http: ['method', 'url', 'headers', 'body', 'data', 'auth', 'expect_status', 'resources'],
@@ -290,6 +290,13 @@ function baseOf(raw: RawMap, type: TaskType | undefined, ctx: TaskContext, at: {
   const timeout = durationOf(raw.timeout, 's');
   if (timeout === 0) rep.error('SPEC_INVALID_VALUE', 'a timeout must be more than 0', rep.value(raw, 'timeout'));
   if (timeout !== undefined && timeout > 0) base.timeout = timeout;
+  for (const field of ['schedule_timeout', 'heartbeat_timeout'] as const) {
+    const limit = durationOf(raw[field], 's');
+    if (limit === undefined) continue;
+    if (limit === 0) rep.error('SPEC_INVALID_VALUE', `a ${field} must be more than 0`, rep.value(raw, field));
+    else if (type === 'parallel' || type === 'loop' || type === 'conditional') rep.error('SPEC_FIELD_NOT_ALLOWED', `${field} applies to tasks that run (a ${type} task ends as its tasks do)`, rep.key(raw, field), `put it on the tasks inside, or use \`timeout\` for the ${type} as a whole`);
+    else base[field] = limit;
+  }
   const retry = retryPolicy(rep, raw);
   if (retry !== undefined && (type === 'parallel' || type === 'loop' || type === 'conditional')) {
     // A composite ends as its children end; retrying it would re-run what already succeeded.

@@ -49,7 +49,9 @@ const leafFields = {
   depends_on: idList('Ids of tasks that must succeed before this one starts.'),
   condition: str('Expression: the task runs only when it is true (otherwise it is skipped). For a conditional task: picks then/else.'),
   if: str('Alias of condition.'),
-  timeout: duration('Time limit of one attempt. Approval, wait for an event: how long it waits.', 's'),
+  timeout: duration('Time limit of one attempt (start to close). Approval, wait for an event: how long it waits.', 's'),
+  schedule_timeout: duration('Schedule to close: from when the task is first ready to its end, waiting for a slot, pool or worker, every attempt and retry delay included. Past it the task fails with EXEC_DEADLINE, not retried. Leaf tasks only.', 's'),
+  heartbeat_timeout: duration('A running attempt that prints nothing on stdout or stderr for this long fails with EXEC_HEARTBEAT_TIMEOUT (retryable). Leaf tasks only.', 's'),
   retry: z
     .union([positiveInt('Total tries'), retryObject], expected('expected a number of attempts or a retry mapping'))
     .describe('Retry policy: a number (total attempts) or {attempts, delay, backoff, max_delay, jitter}.'),
@@ -102,7 +104,7 @@ const optionalFields = Object.fromEntries(Object.entries(leafFields).map(([key, 
 };
 
 /** Fields that say when and how a task runs rather than what it does: never inside `config:`. */
-const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'compensate', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources', 'circuit']);
+const SCHEDULING_FIELDS = new Set(['id', 'name', 'type', 'depends_on', 'condition', 'if', 'timeout', 'schedule_timeout', 'heartbeat_timeout', 'retry', 'on_success', 'on_failure', 'fallback', 'compensate', 'outputs', 'live_output', 'continue_on_error', 'environment', 'cwd', 'queue', 'parallel', 'resources', 'circuit']);
 const configFields = Object.fromEntries(Object.entries(optionalFields).filter(([key]) => !SCHEDULING_FIELDS.has(key)));
 
 /** One task; recursive through tasks (parallel), task (loop), then/else (conditional). */
