@@ -16,9 +16,10 @@ import type { RunState } from './state.js';
  * and only the reset ones go again), and so does what depends on those composites.
  */
 export function tasksToReopen(state: RunState, from?: string): string[] {
-  if (state.compensation !== undefined) {
+  const undone = state.compensation?.tasks ?? state.compensated?.tasks;
+  if (undone !== undefined) {
     // What succeeded was undone: going on from there would build on work that is gone.
-    throw new EngineError('RUN_COMPENSATED', `run ${state.runId} was compensated (its succeeded tasks ${state.compensation.tasks.join(', ')} were undone), so it cannot be retried: start a new run`, { details: { run: state.runId } });
+    throw new EngineError('RUN_COMPENSATED', `run ${state.runId} was compensated (its succeeded tasks ${undone.join(', ')} were undone), so it cannot be retried: start a new run`, { details: { run: state.runId } });
   }
   if (from !== undefined) checkTask(state, from);
   if (state.code !== undefined) return stepsToReopen(state, from);

@@ -11,6 +11,7 @@ import { makeHttp, type Http } from './http.js';
 import { makeSh, type Sh } from './sh.js';
 import { durationOr, retryOf, type RetryOption } from './workflow.js';
 import { QUEUE_NAME } from '../spec/queue-name.js';
+import type { Compensations } from './compensations.js';
 
 /** Options of one step. */
 export interface StepOptions {
@@ -25,6 +26,13 @@ export interface StepOptions {
    * A run driven by `baton run` runs the step here. Default: in the process driving the run.
    */
   queue?: string;
+  /**
+   * How to undo the step once it succeeded, should the workflow function fail later: run as
+   * the durable step `compensate[<key>]` with the step's result, with the step's retry and
+   * timeout; compensations run the last to succeed first (docs/code-workflows.md#compensation).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the step's own result type; a step's options are not generic
+  compensate?: (result: any, step: StepContext) => unknown;
 }
 
 export interface MapOptions<T> extends StepOptions {
@@ -65,6 +73,8 @@ export interface Context {
   /** Runs `fn` once as the step `id` and records its (JSON) result; a resume returns the record. */
   step<T>(id: string, fn: (step: StepContext) => T): Promise<Awaited<T>>;
   step<T>(id: string, options: StepOptions, fn: (step: StepContext) => T): Promise<Awaited<T>>;
+  /** The options after the function reads well with `compensate`: `ctx.step('charge', charge, { compensate: refund })`. */
+  step<T>(id: string, fn: (step: StepContext) => T, options: StepOptions): Promise<Awaited<T>>;
   /** One step per item (`id[<item>]`), `concurrency` at a time; results in the items' order. */
   map<T, R>(id: string, items: readonly T[], fn: (item: T, step: StepContext, index: number) => R): Promise<Array<Awaited<R>>>;
   map<T, R>(id: string, items: readonly T[], options: MapOptions<T>, fn: (item: T, step: StepContext, index: number) => R): Promise<Array<Awaited<R>>>;
@@ -110,7 +120,7 @@ export interface CommandSetting {
   cwd: string;
 }
 
-export function makeContext(host: StepHost, setting: CommandSetting): Context {
+export function makeContext(host: StepHost, setting: CommandSetting, compensations?: Compensations): Context {
   const inStep = (what: string): StepAttempt => {
     const attempt = current.getStore();
     if (!attempt) {
@@ -141,16 +151,23 @@ export function makeContext(host: StepHost, setting: CommandSetting): Context {
     return { signal: attempt.signal, output: attempt.output, where: `step ${attempt.key}` };
   });
 
-  const runStep = (key: string, options: StepOptions, fn: (step: StepContext) => unknown, parent?: string) =>
-    host.step(key, { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout), ...queueOf(key, options.queue), ...(parent === undefined ? {} : { parent }) }, (attempt) =>
-      current.run(attempt, () => fn(stepContext(attempt))),
-    );
+  const runStep = async (key: string, options: StepOptions, fn: (step: StepContext) => unknown, parent?: string) => {
+    const hostOptions = { retry: retryOf(key, options.retry), timeout: timeoutOf(key, options.timeout), ...queueOf(key, options.queue), ...(parent === undefined ? {} : { parent }) };
+    const undo = options.compensate;
+    if (undo !== undefined && typeof undo !== 'function') throw usage(`step ${key}: compensate must be a function (result, step) => ...`);
+    const result = await host.step(key, hostOptions, (attempt) => current.run(attempt, () => fn(stepContext(attempt))));
+    if (undo !== undefined) {
+      compensations?.add({ key, result, options: { retry: hostOptions.retry, timeout: hostOptions.timeout }, undo: (attempt) => current.run(attempt, () => undo(result, stepContext(attempt))) });
+    }
+    return result;
+  };
 
   const ctx: Context = {
     runId: host.runId,
     trigger: host.trigger ?? { type: 'manual' },
     step(id: string, a: unknown, b?: unknown) {
-      const [options, fn] = typeof a === 'function' ? [{}, a] : [(a ?? {}) as StepOptions, b];
+      // (id, fn), (id, options, fn) or (id, fn, options).
+      const [options, fn] = typeof a === 'function' ? [(b ?? {}) as StepOptions, a] : [(a ?? {}) as StepOptions, b];
       if (typeof fn !== 'function') return Promise.reject(usage(`ctx.step('${id}', ...) needs a function to run: ctx.step('${id}', async () => ...)`));
       return runStep(host.keyFor(stepId(id)), options, fn as (step: StepContext) => unknown) as Promise<never>;
     },

@@ -4,6 +4,7 @@ import { stepResultLimit } from '../engine/steps/results.js';
 import type { RunState } from '../engine/state.js';
 import type { CodeSnapshot } from '../store/events.js';
 import { makeContext, summaryOf } from './context.js';
+import { Compensations } from './compensations.js';
 import { loadSnapshot, type CodeSnapshot as JsSnapshot } from './load.js';
 import { installSdk } from './install.js';
 import type { AnyWorkflow } from './workflow.js';
@@ -27,8 +28,16 @@ export function functionProgram(definition: AnyWorkflow, state: RunState): StepP
   const limit = stepResultLimit(state.plan.workflow);
   return {
     async run(host: StepHost) {
-      const ctx = makeContext(host, { env: host.taskEnv, cwd: host.baseDir });
-      const value = await definition.fn(ctx, host.inputs as never);
+      const compensations = new Compensations();
+      const ctx = makeContext(host, { env: host.taskEnv, cwd: host.baseDir }, compensations);
+      let value: unknown;
+      try {
+        value = await definition.fn(ctx, host.inputs as never);
+      } catch (error) {
+        // The function failed: what its steps did is undone first, then the run fails as it would have.
+        await compensations.undo(host, error);
+        throw error;
+      }
       const summary = summaryOf(value);
       if (summary !== undefined) return { summary };
       const checked = recordable('the workflow function', value, limit);

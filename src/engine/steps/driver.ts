@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BatonError, coerceError, errorCode } from '../../observability/errors.js';
-import type { StepInfo, TaskError } from '../../store/events.js';
+import type { Compensation, StepInfo, TaskError } from '../../store/events.js';
 import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
 import type { runEnvironment } from '../run-env.js';
 import type { DriveOptions } from '../runner.js';
@@ -51,6 +51,8 @@ export class StepDriver implements RunDriver, StepHost {
   private readonly answers: Answers;
   private programEnd?: { ok: true; end: ProgramEnd } | { ok: false; error: unknown };
   private summaryText?: string;
+  /** How the code's compensations went, when it ran any (sdk/compensations.ts). */
+  private compensation?: Compensation;
   /** The code cannot go on as recorded (RUN_NONDETERMINISTIC): the run fails with this. */
   private divergence?: TaskError;
   /** The run has only approvals and events open: this process lets it go. */
@@ -287,7 +289,7 @@ export class StepDriver implements RunDriver, StepHost {
     } else if (end?.ok) {
       this.session.emit({ type: 'RunSucceeded', ...withSummary, ...(end.end.result === undefined ? {} : { result: end.end.result }) });
     } else {
-      this.session.emit({ type: 'RunFailed', error: this.programError(end?.error), ...withSummary });
+      this.session.emit({ type: 'RunFailed', error: this.programError(end?.error), ...withSummary, ...(this.compensation ? { compensation: this.compensation } : {}) });
     }
     return this.session.flush();
   }
@@ -319,6 +321,10 @@ export class StepDriver implements RunDriver, StepHost {
 
   summary(text: string): void {
     this.summaryText = text;
+  }
+
+  compensated(compensation: Compensation): void {
+    this.compensation = compensation;
   }
 
   output(stream: 'stdout' | 'stderr', chunk: string): void {

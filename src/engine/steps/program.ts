@@ -1,5 +1,5 @@
 import type { RetryPolicy } from '../../spec/model.js';
-import type { RunTrigger, TaskError } from '../../store/events.js';
+import type { Compensation, RunTrigger, TaskError } from '../../store/events.js';
 
 /**
  * The code a code run runs, as the step driver sees it: something that runs from the top
@@ -107,6 +107,8 @@ export interface StepHost {
   wait(key: string, spec: WaitSpec): Promise<Record<string, unknown>>;
   /** Sets what the run reports back. */
   summary(text: string): void;
+  /** The code undid its succeeded steps after failing (sdk/compensations.ts): recorded on the run's end. */
+  compensated?(compensation: Compensation): void;
   /** Output of the code outside any step (its `main` log). */
   output(stream: 'stdout' | 'stderr', chunk: string): void;
 }
