@@ -118,6 +118,9 @@ export class Worker {
   /** Starts taking work; resolves once the worker has reported itself. */
   async start(): Promise<void> {
     await this.beat();
+    // Subscribed to the store's notifications before the first look for work: a run
+    // submitted between that look and a subscription made later would wait for the poll.
+    await this.options.store.work.waitForWork(this.queues, { timeoutMs: 0 });
     const every = (ms: number, fn: () => Promise<unknown>) => {
       let busy = false;
       const timer = setInterval(() => {
