@@ -9,6 +9,7 @@ import type { Reporter } from '../spec/diagnostics.js';
 import { parseDuration } from '../spec/duration.js';
 import { didYouMean } from '../spec/suggest.js';
 import { parseResources, type PoolCapacities } from './resources.js';
+import { parseNotifications, type NotificationSettings } from './channels.js';
 import { circuitsOf } from '../spec/normalize-circuits.js';
 import type { CircuitPolicy } from '../spec/model.js';
 
@@ -83,6 +84,8 @@ export interface Settings {
   circuits?: Record<string, CircuitPolicy>;
   /** Idempotency keys of run starts (docs/decisions/0021-idempotency-keys.md). */
   idempotency?: IdempotencySettings;
+  /** Named notification channels notify tasks send to (config/channels.ts). */
+  notifications?: NotificationSettings;
 }
 
 /** Every setting, with what it is for (the hint of an unknown setting lists them). */
@@ -97,6 +100,7 @@ export const SETTING_HELP = {
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
   circuits: 'circuit breakers tasks name with `circuit:`: {payments-api: {failures: 3, window: 1m, open_for: 30s, probes: 1}}',
   idempotency: 'idempotency keys of run starts: retention (how long a run holds its key; default 24h)',
+  notifications: 'named channels notify tasks send to: channels: {ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}}',
 } as const;
 
 type Map = Record<string, unknown>;
@@ -179,6 +183,10 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
       if (namespaces) out.namespaces = namespaces;
     }
     into.server = out;
+  }
+  if (Object.hasOwn(map, 'notifications')) {
+    const notifications = parseNotifications(map, rep);
+    if (notifications) into.notifications = notifications;
   }
   const idempotency = section(map, 'idempotency', rep, ['retention']);
   if (idempotency) {

@@ -60,6 +60,12 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 #   db-migrations: 1
 #   gpu: 2
 
+# Named channels notify tasks send to (\`notify: ops\`): webhooks, their URL and signing
+# key read from environment variables where the task runs (never written here). Default: none.
+# notifications:
+#   channels:
+#     ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}
+
 # How long a run holds the idempotency key it was started with (baton run
 # --idempotency-key, the API, triggers): a start with the key within it gets that run.
 # idempotency:

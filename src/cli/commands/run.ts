@@ -5,6 +5,7 @@ import { formatDiagnostic, loadWorkflowFile } from '../../spec/index.js';
 import { projectSkillResolver } from '../../skills/resolver.js';
 import { projectPools } from '../../config/pools.js';
 import { projectCircuits } from '../../config/circuits.js';
+import { projectChannels } from '../../config/project-channels.js';
 import { WorkflowInvalidError } from '../../spec/errors.js';
 import { BatonError } from '../../observability/errors.js';
 import { parsePairs } from '../args.js';
@@ -77,9 +78,10 @@ export async function runFile(file: string | undefined, flags: RunFlags, placeme
     const { runCode } = await import('../code-run.js');
     return runCode(file, kind, flags, placement);
   }
-  // `uses:` and `resources` are checked before anything runs: the skill is there and takes
-  // these inputs, the pools are in baton.config.yaml.
-  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup(), pools: projectPools(), circuits: projectCircuits() });
+  // `uses:`, `resources` and `notify:` are checked before anything runs: the skill is there
+  // and takes these inputs, the pools and channels are in baton.config.yaml.
+  const channels = projectChannels();
+  const loaded = await loadWorkflowFile(file, { skills: projectSkillResolver().lookup(), pools: projectPools(), circuits: projectCircuits(), ...(channels ? { channels: Object.keys(channels) } : {}) });
   for (const d of loaded.diagnostics) process.stderr.write(visible(formatDiagnostic(d), { lines: true }) + '\n');
   if (!loaded.workflow) {
     process.stderr.write(visible(`baton: ${file} is not a valid workflow; nothing ran (check it with: baton validate ${file})`) + '\n');

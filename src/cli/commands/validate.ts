@@ -4,6 +4,7 @@ import { formatDiagnostic, loadWorkflowFile, type Diagnostic } from '../../spec/
 import { projectSkillResolver } from '../../skills/resolver.js';
 import { projectPools } from '../../config/pools.js';
 import { projectCircuits } from '../../config/circuits.js';
+import { projectChannels } from '../../config/project-channels.js';
 import { EXIT } from '../exit.js';
 import { codeKind } from '../../spec/file-kind.js';
 import type { CodeCheck } from './validate-code.js';
@@ -24,6 +25,8 @@ export async function validateFiles(files: string[], flags: { json?: boolean }, 
   const skills = projectSkillResolver().lookup();
   const pools = projectPools();
   const circuits = projectCircuits();
+  const channels = projectChannels();
+  const channelNames = channels ? { channels: Object.keys(channels) } : {};
   const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] } & Partial<CodeCheck>> = [];
   for (const file of files) {
     const kind = codeKind(file);
@@ -31,7 +34,7 @@ export async function validateFiles(files: string[], flags: { json?: boolean }, 
       results.push(await checkCode(file, kind));
       continue;
     }
-    const loaded = await loadWorkflowFile(file, { isOnPath, skills, pools, circuits });
+    const loaded = await loadWorkflowFile(file, { isOnPath, skills, pools, circuits, ...channelNames });
     results.push({ file, valid: loaded.workflow !== undefined, diagnostics: loaded.diagnostics });
   }
   const valid = results.every((r) => r.valid);

@@ -1,0 +1,150 @@
+/**
+ * notify tasks end to end: `baton run` (a real process) sends to an HTTP server in this
+ * test process, which checks the exact payload and the signature with baton's own webhook
+ * verifier; a 503 is retried as the task's retry policy says, with the same delivery id;
+ * bad input is refused before anything runs.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyDelivery } from '../src/triggers/webhook.js';
+import { batonAsync, ROOT, tempDir } from './helpers.js';
+
+interface Delivery {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let server: Server;
+let base = '';
+const deliveries: Delivery[] = [];
+/** Statuses to answer with, in turn; then 200. */
+let answers: number[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      deliveries.push({ path: req.url ?? '', headers: req.headers, body });
+      res.statusCode = answers.shift() ?? 200;
+      res.end(res.statusCode === 200 ? 'ok' : 'busy');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  deliveries.length = 0;
+  answers = [];
+});
+
+function project(workflow: string, config = 'store: .baton/baton.db\n'): string {
+  const dir = tempDir('baton-notify-');
+  writeFileSync(path.join(dir, 'baton.config.yaml'), config);
+  writeFileSync(path.join(dir, 'flow.yaml'), workflow);
+  return dir;
+}
+
+/** The CLI runs as a child process while this process serves its requests. */
+const run = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) => batonAsync(args, { cwd: dir, env }).done;
+
+const signedBy = (d: Delivery, key: string) => verifyDelivery({ headers: d.headers as Record<string, string>, body: Buffer.from(d.body) }, key);
+
+describe('notify', () => {
+  it('a channel of baton.config.yaml: the exact JSON, signed with the key from its variable; a 503 retried with the same delivery id', async () => {
+    const dir = project(
+      `name: release
+tasks:
+  - id: deploy
+    command: echo "version=1.4.2" >> "$BATON_OUTPUT"
+  - id: tell
+    depends_on: [deploy]
+    notify: ops
+    message: "\${ workflow.name } \${ tasks.deploy.outputs.version }: \${ tasks.deploy.status }"
+    retry: { attempts: 2, delay: 10ms }
+`,
+      'store: .baton/baton.db\nnotifications:\n  channels:\n    ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY, headers: {X-Team: sre}}\n',
+    );
+    answers = [503];
+    const r = await run(dir, ['run', 'flow.yaml', '--json'], { OPS_HOOK_URL: `${base}/hooks/T0K3N`, OPS_HOOK_KEY: 'ops-k3y' });
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { run_id: string; tasks: Array<{ id: string; attempts: number; outputs?: Record<string, unknown> }> };
+    const tell = summary.tasks.find((t) => t.id === 'tell')!;
+    expect(tell).toMatchObject({ attempts: 2, outputs: { status: 200, delivery: `${summary.run_id}/tell`, channel: 'ops' } });
+    expect(deliveries).toHaveLength(2);
+    deliveries.forEach((d, i) => {
+      expect(d.path).toBe('/hooks/T0K3N');
+      expect(JSON.parse(d.body)).toEqual({ text: 'release 1.4.2: succeeded', run_id: summary.run_id, workflow: 'release', task: 'tell', attempt: i + 1, channel: 'ops' });
+      expect(d.headers['x-baton-delivery']).toBe(`${summary.run_id}/tell`);
+      expect(d.headers['x-team']).toBe('sre');
+      expect(signedBy(d, 'ops-k3y').payload).toEqual(JSON.parse(d.body));
+      expect(() => signedBy(d, 'another-key')).toThrow(/does not match/);
+    });
+    // The token in the URL's path is not in the task's log.
+    const logs = await run(dir, ['logs', summary.run_id, 'tell']);
+    expect(logs.stdout).toContain(`POST ${base}/… -> 503`);
+    expect(logs.stdout).not.toContain('T0K3N');
+  }, 30_000);
+
+  it('a webhook on the task, its key a secret: signed, and the key masked', async () => {
+    const dir = project(`name: hooked
+secrets: [HOOK_KEY]
+tasks:
+  - id: tell
+    notify: { url: "${base}/inline", secret: "\${ secrets.HOOK_KEY }" }
+    message: "from \${ run.id }"
+`);
+    const r = await run(dir, ['run', 'flow.yaml', '--json'], { HOOK_KEY: 'inline-secret-key' });
+    expect(r.status, r.stderr).toBe(0);
+    const runId = (JSON.parse(r.stdout) as { run_id: string }).run_id;
+    expect(deliveries).toHaveLength(1);
+    expect(JSON.parse(deliveries[0].body)).toEqual({ text: `from ${runId}`, run_id: runId, workflow: 'hooked', task: 'tell', attempt: 1 });
+    expect(() => signedBy(deliveries[0], 'inline-secret-key')).not.toThrow();
+    // Nothing recorded holds the key.
+    for (const args of [['status', runId, '--json'], ['logs', runId], ['export', runId]]) expect((await run(dir, args)).stdout).not.toContain('inline-secret-key');
+  }, 30_000);
+
+  it('examples/release.yaml: the child run\'s output reaches the message', async () => {
+    const dir = tempDir('baton-notify-example-');
+    writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
+    const example = path.join(ROOT, 'examples', 'release.yaml');
+    const r = await run(dir, ['run', example, '--json', '-i', 'release=1.4.3', '-i', `hook=${base}/hooks/release`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(deliveries.map((d) => [d.path, JSON.parse(d.body).text])).toEqual([['/hooks/release', 'release 1.4.3 is live at https://staging.example.com/v1.4.3']]);
+  }, 30_000);
+
+  it('without a channel or url, an unknown channel, a key in clear: errors with line:col, nothing sent', async () => {
+    const dir = project(
+      `name: bad
+tasks:
+  - id: a
+    type: notify
+    message: hi
+  - id: b
+    notify: opps
+    message: hi
+  - id: c
+    notify: { url: "${base}/x", secret: hunter2 }
+    message: hi
+`,
+      'store: .baton/baton.db\nnotifications:\n  channels:\n    ops: {url: "http://127.0.0.1:9/x"}\n',
+    );
+    const r = await run(dir, ['run', 'flow.yaml']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('flow.yaml:3:5: error SPEC_MISSING_FIELD: a notify task needs `notify`');
+    expect(r.stderr).toContain("flow.yaml:7:13: error SPEC_UNKNOWN_CHANNEL: no notification channel 'opps' (did you mean 'ops'?)");
+    expect(r.stderr).toMatch(/flow\.yaml:10:\d+: error SPEC_SECRET_IN_CLEAR: the webhook's signing key is written in clear/);
+    expect(r.stderr).toContain('nothing ran');
+    expect(deliveries).toHaveLength(0);
+  }, 30_000);
+});
