@@ -29,6 +29,3 @@ export const workflowNotifyFields = {
     .describe("Notify: where the message goes: the name of a channel of baton.config.yaml's notifications.channels, or a webhook {url, secret_env | secret, headers}. Implies type: notify. Approval: who is told, once, that it waits (the prompt and how to answer)."),
   message: str("Notify: the text sent (JSON field `text`), a template over the run's scope."),
 };
-
-/** The config of one named channel (baton.config.yaml `notifications.channels.<name>`), for the settings' docs. */
-export const CHANNEL_FIELDS = ['type', 'url', 'url_env', 'secret_env', 'headers'] as const;
