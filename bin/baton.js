@@ -15,10 +15,10 @@ const COMMANDS = {
   run: 'run', execute: 'run', resume: 'resume', recover: 'resume', retry: 'retry', cancel: 'cancel',
   history: 'history', runs: 'history', status: 'status', logs: 'logs', export: 'export', import: 'import',
   validate: 'validate', graph: 'graph', eval: 'eval', schema: 'schema', step: 'step', summary: 'summary',
-  approve: 'approve', emit: 'emit', skills: 'skills', skill: 'skill', mcp: 'mcp', serve: 'serve', triggers: 'triggers', init: 'init', create: 'create', generate: 'generate',
+  approve: 'approve', resolve: 'resolve', emit: 'emit', skills: 'skills', skill: 'skill', mcp: 'mcp', serve: 'serve', triggers: 'triggers', init: 'init', create: 'create', generate: 'generate',
 };
-/** The commands that run tasks (cancel may run a run's cleanup tasks itself; approve and emit go on with the runs they answer). */
-const RUNS_TASKS = new Set(['run', 'resume', 'retry', 'cancel', 'approve', 'emit', 'skill', 'serve']);
+/** The commands that run tasks (cancel may run a run's cleanup tasks itself; approve, resolve and emit go on with the runs they answer). */
+const RUNS_TASKS = new Set(['run', 'resume', 'retry', 'cancel', 'approve', 'resolve', 'emit', 'skill', 'serve']);
 
 const args = process.argv.slice(2);
 if (RUNS_TASKS.has(commandOf(args))) {

@@ -52,6 +52,8 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'GET', path: '/api/approvals', need: 'read' },
   { method: 'POST', path: '/api/runs/{id}/approvals', need: 'approve', action: 'approval.answer' },
   { method: 'POST', path: '/api/runs/{id}/approvals/{task}', need: 'approve', action: 'approval.answer' },
+  { method: 'POST', path: '/api/runs/{id}/pauses', need: 'operate', action: 'task.resolve' },
+  { method: 'POST', path: '/api/runs/{id}/pauses/{task}', need: 'operate', action: 'task.resolve' },
 
   { method: 'GET', path: '/api/triggers', need: 'read' },
   { method: 'GET', path: '/api/firings', need: 'read' },
@@ -94,6 +96,7 @@ export const TOOL_RULES: readonly ToolRule[] = [
   { tool: 'cancel_run', need: 'operate', action: 'run.cancel' },
   { tool: 'emit_event', need: 'operate', action: 'event.emit' },
   { tool: 'answer_approval', need: 'approve', action: 'approval.answer' },
+  { tool: 'resolve_task', need: 'operate', action: 'task.resolve' },
 ];
 
 const compiled = ROUTE_RULES.map((rule) => ({

@@ -40,6 +40,17 @@ export function localServerCaller(namespace: string, origin: AuditOrigin): Princ
   return { actor: 'local', roles: [...ROLES], namespace, origin, scope: '*' };
 }
 
+/**
+ * Who answers an approval, as its `approvers` are matched (engine/steps/answer.ts): the names
+ * a principal goes by (a token's name; the OS user of the CLI) and its roles.
+ */
+export function answererOf(who: Principal): { names: string[]; roles: readonly Role[] } {
+  const names: string[] = [];
+  if (who.token?.name !== undefined) names.push(who.token.name);
+  if (who.actor.startsWith('user:')) names.push(who.actor.slice(5));
+  return { names, roles: who.roles };
+}
+
 /** A trigger of `baton serve` starting a run. */
 export function triggerActor(type: string, source: string, namespace: string): Principal {
   return { actor: `trigger:${type}:${source}`, roles: ['operator'], namespace, origin: type === 'schedule' ? 'schedule' : 'trigger', scope: namespace };

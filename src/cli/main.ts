@@ -121,10 +121,10 @@ export function buildProgram(): Command {
 
   program
     .command('approve')
-    .description("answer a code run's approval (ctx.approval); a run nobody drives goes on here, to its end or its next wait")
+    .description("answer an approval (an approval task, or ctx.approval in code); a run nobody drives goes on here, to its end or its next wait")
     .argument('<run-id>', 'the run (any unique prefix of its id)')
-    .argument('[step]', 'the approval step (needed when several are open)')
-    .option('--reject', 'reject instead: the step fails with APPROVAL_REJECTED')
+    .argument('[step]', 'the approval task or step (needed when several are open)')
+    .option('--reject', 'reject instead: the task fails with APPROVAL_REJECTED')
     .option('--comment <text>', 'recorded with the answer')
     .option('--json', 'print one JSON summary document of the run instead of the human view')
     .option('-f, --follow', 'stream every step\'s output to the terminal as it runs')
@@ -135,8 +135,25 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/approve.js')));
 
   program
+    .command('resolve')
+    .description('decide what becomes of a task paused after failing (on_failure: pause): run it again, skip it, or let it fail; a run nobody drives goes on here')
+    .argument('<run-id>', 'the run (any unique prefix of its id)')
+    .argument('[task]', 'the paused task (needed when several are paused)')
+    .option('--retry', 'run it again, as a new attempt with its whole retry policy')
+    .option('--skip', 'skip it: its dependants are decided as after any skipped task')
+    .option('--abort', 'let it fail, as it would have without on_failure: pause')
+    .option('--comment <text>', 'recorded with the decision')
+    .option('--json', 'print one JSON summary document of the run instead of the human view')
+    .option('-f, --follow', 'stream every task\'s output to the terminal as it runs')
+    .addOption(viewOption())
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .addOption(originOption())
+    .action(lazy(() => import('./commands/resolve.js')));
+
+  program
     .command('emit')
-    .description('deliver an event to the code runs waiting for it (ctx.waitForEvent); runs nobody drives go on here')
+    .description('deliver an event to the runs waiting for it (wait tasks with event:, ctx.waitForEvent); runs nobody drives go on here')
     .argument('<event>', "the event's name")
     .option('--data <json>', "the event's data, JSON (default null)")
     .option('--run <run-id>', 'only to this run')

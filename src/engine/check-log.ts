@@ -108,8 +108,8 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         continue;
       case 'RunWaiting':
       case 'RunWoke':
-        if (!code) problem('IMPORT_ORDER', `${event.type} in a run that is not a code run`);
-        else if (phase !== 'running') problem('IMPORT_ORDER', `${event.type}, but the run is ${phase === 'ended' ? 'over' : 'not started'}`);
+        // Both kinds of run wait: a workflow file for its approval and wait tasks, and paused tasks.
+        if (phase !== 'running') problem('IMPORT_ORDER', `${event.type}, but the run is ${phase === 'ended' ? 'over' : 'not started'}`);
         continue;
       case 'RunSucceeded':
       case 'RunFailed':
@@ -151,7 +151,8 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
     const order = (expected: string) => problem('IMPORT_ORDER', `${event.type} of ${event.task} (attempt ${'attempt' in event ? event.attempt : '-'}) while it is ${was}${task.attempt > 0 ? ` (attempt ${task.attempt})` : ''}: ${expected}`);
     switch (event.type) {
       case 'TaskReady':
-        if (was !== 'pending' && was !== 'retrying') order('a task becomes ready once it is pending or waiting for a retry');
+        // A paused task (waiting) is made ready by `baton resolve --retry`.
+        if (was !== 'pending' && was !== 'retrying' && was !== 'waiting') order('a task becomes ready once it is pending or waiting for a retry');
         if (event.trigger !== undefined) known(event.trigger, 'TaskReady (its trigger)');
         task.status = 'ready';
         break;
@@ -194,9 +195,16 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         task.status = event.type === 'TaskSkipped' ? 'skipped' : 'cancelled';
         break;
       case 'WaitAnswered':
-        // An answer to a wait that already ended is recorded and changes nothing.
+        // An answer to a wait that already ended is recorded and changes nothing. A workflow
+        // file's (deferred) is taken up by the driver, whose own events end the task.
+        if (event.deferred) break;
         if (!code) problem('IMPORT_ORDER', `WaitAnswered in a run that is not a code run`);
         else if (was === 'waiting') task.status = 'succeeded';
+        break;
+      case 'TaskPaused':
+        if (was !== 'running' && was !== 'waiting') order('a task pauses when an attempt of it fails');
+        else if (event.attempt < 1 || event.attempt > task.attempt) order('it must be an attempt that started');
+        task.status = 'waiting';
         break;
       case 'TaskBranched':
         if (task.spec.type !== 'conditional') problem('IMPORT_ORDER', `TaskBranched of ${event.task}, which is not a conditional`);

@@ -12,6 +12,7 @@ import type { RunDriver, RunSession } from './session.js';
 import type { RunState } from './state.js';
 import type { DriveOptions } from './runner.js';
 import { childRunners } from './task-extras.js';
+import { GraphWaits } from './waits.js';
 
 /**
  * Drives a workflow file's run: it asks the Scheduler what to do, has the session record
@@ -26,6 +27,10 @@ export class GraphDriver implements RunDriver {
   private readonly dispatch?: Dispatch;
   /** Attempts a worker still runs when a resumed run is picked up (Dispatch.adopt). */
   private inFlight?: Set<string>;
+  /** Approval and wait tasks, and paused ones (engine/waits.ts). */
+  private readonly waits: GraphWaits;
+  /** Timers of the scheduler set and not yet fired (retries, time limits): the process keeps the run while any is. */
+  private timersSet = 0;
   /** Ready tasks waiting for their pools; none when no task asks for any (engine/resources.ts). */
   private readonly gate?: ResourceGate;
 
@@ -46,6 +51,7 @@ export class GraphDriver implements RunDriver {
       { emit: (event) => session.emit(event), now: session.now, random: options.random ?? Math.random },
       Math.max(1, concurrency),
     );
+    this.waits = this.scheduler.waits = new GraphWaits(this.scheduler, session, state, scopes);
     if (ResourceGate.needed(state.plan.workflow)) {
       const capacities = options.resources ?? {};
       this.gate = this.scheduler.gate = new ResourceGate({ scheduler: this.scheduler, session, pools: options.store.pools, capacities, concurrency: Math.max(1, concurrency), owner: options.owner });
@@ -95,9 +101,11 @@ export class GraphDriver implements RunDriver {
 
   begin(): void {
     this.first(this.scheduler, this.inFlight);
+    this.waits.resume();
   }
 
   cancel(reason: string, timedOut = false, compensate = false): void {
+    this.waits.wakeRun();
     if (timedOut) this.scheduler.runTimedOut = true;
     this.scheduler.cancelRun(reason, compensate);
   }
@@ -110,6 +118,7 @@ export class GraphDriver implements RunDriver {
   async cleanUp(): Promise<void> {
     // A release that fails (the store is failing) leaves holds the next acquirer frees: the run has no owner by now.
     await this.gate?.close().catch(() => {});
+    this.waits.close();
     await this.attempts.cleanUp();
   }
 
@@ -145,13 +154,19 @@ export class GraphDriver implements RunDriver {
       for (const timer of toTime) {
         const onDue =
           timer.kind === 'retry' ? () => this.scheduler.retryDue(timer.key) : timer.kind === 'deadline' ? () => this.scheduler.deadlinePassed(timer.key) : () => this.scheduler.compositeTimedOut(timer.key);
-        session.setTimer(timer.at - session.now(), onDue);
+        this.timersSet++;
+        session.setTimer(timer.at - session.now(), () => {
+          this.timersSet--;
+          this.waits.wakeRun();
+          onDue();
+        });
       }
       const compensating = this.state.compensation;
       if (this.scheduler.finishIfDone()) return session.flush();
       // The run was to end, and its compensation began instead: its first task is ready.
       if (this.state.compensation !== compensating) continue;
-      if (this.attempts.running === 0 && session.pendingTimers === 0 && !this.scheduler.hasReady() && !session.woken && !this.gate?.waiting) {
+      if (this.waits.size > 0 && (await this.waitOrLetGo())) return;
+      if (this.attempts.running === 0 && session.pendingTimers === 0 && !this.scheduler.hasReady() && !session.woken && !this.gate?.waiting && this.waits.size === 0) {
         this.stuck();
         return session.flush();
       }
@@ -160,6 +175,27 @@ export class GraphDriver implements RunDriver {
       if (!session.takeSignal()) await session.nextWake();
       await session.breathe();
     }
+  }
+
+  /**
+   * Nothing runs or is about to, and waits are open: the run is waiting (RunWaiting). With
+   * only answers to wait for and no timer of this process to come, the process lets the run
+   * go (true), as a code run's does: `baton approve`, `emit`, `resolve`, or a server firing
+   * the store's timers, continue it. With a time to wait for, it stays and sleeps.
+   */
+  private async waitOrLetGo(): Promise<boolean> {
+    const session = this.session;
+    if (this.attempts.running > 0 || this.scheduler.hasReady() || session.woken || this.gate?.waiting || session.unflushed > 0) return false;
+    if (this.state.status !== 'running' && this.state.status !== 'waiting') return false;
+    // A retry is coming: the run is not waiting, only pausing between attempts.
+    for (const task of this.state.tasks.values()) if (task.status === 'retrying') return false;
+    if (this.state.status !== 'waiting') {
+      session.emit({ type: 'RunWaiting', waits: this.waits.list() });
+      await session.flush();
+    }
+    if (!this.waits.onlyAnswers || this.timersSet > 0 || session.stopping) return false;
+    // An answer recorded just before the process lets go is taken up, not missed.
+    return !(await this.waits.poll());
   }
 
   /** Nothing runs, nothing waits, yet tasks are open: a bug, reported rather than hung on. */

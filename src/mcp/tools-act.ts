@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { requestCancel } from '../engine/resume.js';
-import { answerApproval, answeredBy, type Delivered } from '../engine/steps/answer.js';
+import { answerApproval, answeredBy, resolvePaused, type Delivered } from '../engine/steps/answer.js';
 import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { launchBaton, type Launched } from '../runs/launch.js';
@@ -159,6 +159,28 @@ export function actTools(ctx: McpContext): ToolDefinition[] {
         }
         const runs = await goOn(ctx, reached, args.wait_seconds, call, (d) => `event ${args.event} delivered to ${d.tasks.join(', ')}`);
         return answer({ event: args.event, delivered: runs });
+      },
+    },
+    {
+      name: 'resolve_task',
+      description:
+        "Decide what becomes of a task paused after failing (a workflow file's `on_failure: pause`; get_run shows it waiting, kind pause): retry runs it again, skip skips it, abort lets it fail as it would have. Do what the person you work for decided. A run nobody drives goes on in the background; waits up to wait_seconds. " +
+        RUN_ANSWER,
+      inputSchema: z.object({
+        run_id: z.string().min(1).describe('the run id (a unique prefix works)'),
+        task: z.string().min(1).optional().describe('the paused task (needed when several are paused)'),
+        resolution: z.enum(['retry', 'skip', 'abort']),
+        comment: z.string().optional().describe('recorded with the decision'),
+        wait_seconds: waitSeconds(),
+      }),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+      handler: async (args: { run_id: string; task?: string; resolution: 'retry' | 'skip' | 'abort'; comment?: string; wait_seconds?: number }, call: CallContext) => {
+        const done = await withStore(ctx, async (store) => {
+          const id = await store.runs.resolveRunId(args.run_id);
+          return resolvePaused(store.runs, id, args.task, { resolution: args.resolution, by: answeredBy(), origin: 'mcp', ...(args.comment === undefined ? {} : { comment: args.comment }) });
+        });
+        const [run] = await goOn(ctx, [done], args.wait_seconds, call, (d) => `${args.resolution} ${d.tasks[0]}`);
+        return answer(run);
       },
     },
   ];

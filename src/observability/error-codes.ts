@@ -258,6 +258,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'APPROVAL_REJECTED',
     'APPROVAL_TIMEOUT',
     'EVENT_TIMEOUT',
+    // a wait task's `until` that renders to something that is not a time (engine/waits.ts)
+    'WAIT_BAD_TIME',
     // a task's attempt (executors)
     'EXEC_ABORTED',
     'EXEC_EXIT_CODE',
@@ -381,6 +383,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'ACCESS_DENIED',
     'ACCESS_UNLISTED',
     'APPROVAL_BY_STARTER',
+    // an answer to a workflow file's approval from someone its `approvers` do not name (engine/steps/answer.ts)
+    'APPROVAL_NOT_APPROVER',
     // a request to /mcp whose Host or Origin is not one of this server's names (DNS rebinding)
     'MCP_BAD_HOST',
     'MCP_BAD_ORIGIN',

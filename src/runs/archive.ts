@@ -72,6 +72,7 @@ const EVENT_FIELDS = {
   RunWaiting: { waits: 'array' },
   RunWoke: {},
   WaitAnswered: { task: 'string', answer: 'object' },
+  TaskPaused: { task: 'string', attempt: 'number', error: 'object' },
   RunSucceeded: {},
   RunFailed: { error: 'object' },
   RunCancelled: { reason: 'string' },

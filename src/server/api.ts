@@ -51,6 +51,8 @@ const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, 
 
 const Answer = z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict();
 const Answered = z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() });
+const Resolution = z.object({ resolution: z.enum(['retry', 'skip', 'abort']), comment: z.string().max(4000).optional() }).strict();
+const Resolved = z.object({ run_id: z.string(), task: z.string(), resolution: z.enum(['retry', 'skip', 'abort']) });
 
 const StartedRun = z.object({
   run_id: z.string(),
@@ -200,7 +202,7 @@ const routes = {
     responses: {
       200: {
         description: 'open approvals',
-        content: { 'application/json': { schema: z.object({ approvals: z.array(z.object({ run_id: z.string(), workflow: z.string(), task: z.string(), prompt: z.string().optional(), timeout_at: z.number().optional() })) }) } },
+        content: { 'application/json': { schema: z.object({ approvals: z.array(z.object({ run_id: z.string(), workflow: z.string(), task: z.string(), prompt: z.string().optional(), approvers: z.array(z.string()).optional(), timeout_at: z.number().optional() })) }) } },
       },
     },
   }),
@@ -209,7 +211,7 @@ const routes = {
     path: '/api/runs/{id}/approvals',
     summary: "Answer a run's only open approval (WAIT_AMBIGUOUS when several are open: name one with /approvals/{task})",
     request: { params: RunParams, body: { required: true, content: { 'application/json': { schema: Answer } } } },
-    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Answered } } }, ...errors(400, 404, 409) },
+    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Answered } } }, ...errors(400, 403, 404, 409) },
   }),
   approve: createRoute({
     method: 'post',
@@ -221,8 +223,25 @@ const routes = {
     },
     responses: {
       200: { description: 'recorded', content: { 'application/json': { schema: Answered } } },
-      ...errors(400, 404, 409),
+      ...errors(400, 403, 404, 409),
     },
+  }),
+  resolveOnly: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/pauses',
+    summary: "Retry, skip or abort a run's only paused task (on_failure: pause; WAIT_AMBIGUOUS when several are paused: name one with /pauses/{task})",
+    request: { params: RunParams, body: { required: true, content: { 'application/json': { schema: Resolution } } } },
+    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Resolved } } }, ...errors(400, 404, 409) },
+  }),
+  resolve: createRoute({
+    method: 'post',
+    path: '/api/runs/{id}/pauses/{task}',
+    summary: 'Retry, skip or abort a task paused after failing (on_failure: pause)',
+    request: {
+      params: z.object({ id: RunId, task: z.string().min(1).max(500).openapi({ param: { name: 'task', in: 'path' }, example: 'deploy' }) }),
+      body: { required: true, content: { 'application/json': { schema: Resolution } } },
+    },
+    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Resolved } } }, ...errors(400, 404, 409) },
   }),
   logs: createRoute({
     method: 'get',
@@ -409,6 +428,21 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     const delivered = await daemon.approve(id, task, { approved, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
     return c.json({ run_id: id, task, approved, timed_out: delivered.timedOut === true }, 200);
   });
+  app.openapi(routes.resolveOnly, async (c) => {
+    const id = await runIdOf(c, daemon, c.req.valid('param').id);
+    const { resolution, comment } = c.req.valid('json');
+    auditNote(c, { detail: { resolution, ...(comment === undefined ? {} : { comment }) } });
+    const delivered = await daemon.resolve(id, undefined, { resolution, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
+    return c.json({ run_id: id, task: delivered.tasks[0], resolution }, 200);
+  });
+  app.openapi(routes.resolve, async (c) => {
+    const { id: given, task } = c.req.valid('param');
+    const id = await runIdOf(c, daemon, given);
+    const { resolution, comment } = c.req.valid('json');
+    auditNote(c, { detail: { task, resolution, ...(comment === undefined ? {} : { comment }) } });
+    await daemon.resolve(id, task, { resolution, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
+    return c.json({ run_id: id, task, resolution }, 200);
+  });
   app.openapi(routes.logs, async (c) => {
     const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const query = c.req.valid('query');
@@ -446,11 +480,11 @@ function runIdOf(c: Context, daemon: Daemon, given: string): Promise<string> {
 
 /** The approvals open in the namespace's waiting runs. */
 async function openApprovals(daemon: Daemon, namespace: string) {
-  const out: Array<{ run_id: string; workflow: string; task: string; prompt?: string; timeout_at?: number }> = [];
+  const out: Array<{ run_id: string; workflow: string; task: string; prompt?: string; approvers?: string[]; timeout_at?: number }> = [];
   for (const run of await daemon.store.runs.listRuns({ namespace, status: 'waiting', limit: 1000 })) {
     for (const wait of openWaits(await loadRun(daemon.store.runs, run.id))) {
       if (wait.kind !== 'approval') continue;
-      out.push({ run_id: run.id, workflow: run.workflow, task: wait.task, ...(wait.prompt ? { prompt: wait.prompt } : {}), ...(wait.timeout_at ? { timeout_at: wait.timeout_at } : {}) });
+      out.push({ run_id: run.id, workflow: run.workflow, task: wait.task, ...(wait.prompt ? { prompt: wait.prompt } : {}), ...(wait.approvers ? { approvers: wait.approvers } : {}), ...(wait.timeout_at ? { timeout_at: wait.timeout_at } : {}) });
     }
   }
   return out;

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { createRun } from '../engine/runner.js';
 import { continueStoredRun, requestCancel, type ContinueMode } from '../engine/resume.js';
-import { answerApproval, answeredBy, type Delivered } from '../engine/steps/answer.js';
+import { answerApproval, answeredBy, localAnswerer, resolvePaused, type Delivered } from '../engine/steps/answer.js';
 import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { driveExtras } from '../runs/drive-options.js';
@@ -18,7 +18,7 @@ import { sourceChangeNote } from '../runs/source-change.js';
 import type { RunState } from '../engine/state.js';
 import type { RequestOrigin, RunStatus, RunTrigger } from '../store/events.js';
 import { Catalog } from './catalog.js';
-import type { Principal } from '../access/principal.js';
+import { answererOf, type Principal } from '../access/principal.js';
 import { TimerWatch } from './timer-watch.js';
 import { QueuePump, serverAdmission } from './queue.js';
 import { displayStatus, isOwnerGone } from '../store/ownership.js';
@@ -282,7 +282,15 @@ export class Daemon {
         throw new BatonError('APPROVAL_BY_STARTER', `run ${runId} was started by ${who.actor}, who may not answer its approvals here (server.separate_approvers): someone else approves it`, { details: { run: runId } });
       }
     }
-    const delivered = await answerApproval(this.store.runs, runId, task, { ...answer, by: who?.actor ?? answeredBy(), origin: who?.origin === 'mcp' ? 'mcp' : 'api' });
+    const answerer = who === undefined ? localAnswerer() : answererOf(who);
+    const delivered = await answerApproval(this.store.runs, runId, task, { ...answer, by: byOf(who), origin: who?.origin === 'mcp' ? 'mcp' : 'api' }, Date.now(), answerer);
+    if (delivered.continueHere) this.goOn(delivered.runId);
+    return delivered;
+  }
+
+  /** Retries, skips or aborts a paused task (`on_failure: pause`); a run nobody drives goes on here. */
+  async resolve(runId: string, task: string | undefined, answer: { resolution: 'retry' | 'skip' | 'abort'; comment?: string }, who?: Principal): Promise<Delivered> {
+    const delivered = await resolvePaused(this.store.runs, runId, task, { ...answer, by: byOf(who), origin: who?.origin === 'mcp' ? 'mcp' : 'api' });
     if (delivered.continueHere) this.goOn(delivered.runId);
     return delivered;
   }
@@ -389,4 +397,9 @@ export class Daemon {
       await all();
     }
   }
+}
+
+/** Who an answer is recorded as given by: the principal as the audit trail names them, else this process's user. */
+function byOf(who: Principal | undefined): string {
+  return who?.actor ?? answeredBy();
 }

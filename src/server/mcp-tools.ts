@@ -192,6 +192,20 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
         return after(runId, args.wait_seconds, call, answered);
       },
     },
+    {
+      name: 'resolve_task',
+      description: "Retry, skip or abort a task paused after failing (a workflow file's on_failure: pause), for the person you act for (needs the operator role). Waits up to wait_seconds.",
+      inputSchema: z.object({ run_id: runIdArg(), task: z.string().min(1).max(500).optional(), resolution: z.enum(['retry', 'skip', 'abort']), comment: z.string().max(4000).optional(), wait_seconds: waitSeconds() }),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+      handler: async (args: { run_id: string; task?: string; resolution: 'retry' | 'skip' | 'abort'; comment?: string; wait_seconds?: number }, call: CallContext) => {
+        const detail = { resolution: args.resolution, ...(args.task ? { task: args.task } : {}), ...(args.comment ? { comment: args.comment } : {}) };
+        let answered: string[] = [];
+        const runId = await onRun('resolve_task', args.run_id, detail, async (id) => {
+          answered = (await daemon.resolve(id, args.task, { resolution: args.resolution, ...(args.comment === undefined ? {} : { comment: args.comment }) }, who)).tasks;
+        });
+        return after(runId, args.wait_seconds, call, answered);
+      },
+    },
   ];
   return tools.map((tool) => guarded(tool, daemon, who));
 }

@@ -87,10 +87,13 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
       return [{ ...row(event.task), status: 'failed', error: event.error, exit_code: event.error.exit_code, outputs: event.outputs, ended_at: event.at }];
     case 'WaitAnswered': {
       const task = row(event.task);
-      if (task.status !== 'waiting') return [];
+      // A workflow file's answer is taken up by its driver, whose events end the task.
+      if (task.status !== 'waiting' || event.deferred) return [];
       const outcome = answerOutcome(event.answer);
       return [outcome.ok ? { ...task, status: 'succeeded', outputs: outcome.outputs, ended_at: event.at } : { ...task, status: 'failed', error: outcome.error, ended_at: event.at }];
     }
+    case 'TaskPaused':
+      return [{ ...row(event.task), status: 'waiting', error: event.error, exit_code: event.error.exit_code }];
     case 'TaskRetryScheduled':
       return [{ ...row(event.task), status: 'retrying', retry_at: event.at_due }];
     case 'TaskSkipped':

@@ -1,5 +1,5 @@
 /**
- * `resume`, `retry`, `cancel`, `approve` and `emit` with --server: the request to the
+ * `resume`, `retry`, `cancel`, `approve`, `resolve` and `emit` with --server: the request to the
  * server (which drives the run from there), then the run followed as these commands follow
  * a run they go on with locally: to its end or its next wait, with the same view, summary,
  * `--json` and exit codes. What the server refuses comes back with its code (RUN_HELD,
@@ -93,6 +93,15 @@ export async function remoteApprove(remote: Remote, runArg: string, step: string
   // A late answer records nothing: the run's own timeout goes on from where it stood.
   const since = answer.timed_out ? { before } : { answered: [answer.task] };
   return followToSummary({ remote, runId: id, flags, ...since, ctrlC: 'cancel' });
+}
+
+/** Asks the server to retry, skip or abort a paused task; the run is followed to its end or its next wait. */
+export async function remoteResolve(remote: Remote, runArg: string, task: string | undefined, resolution: 'retry' | 'skip' | 'abort', flags: ViewFlags & { comment?: string }): Promise<number> {
+  const id = (await runView(remote, runArg)).run_id;
+  const route = task === undefined ? `/api/runs/${id}/pauses` : `/api/runs/${id}/pauses/${encodeURIComponent(task)}`;
+  const answer = await remote.server.post<{ task: string }>(route, { resolution, ...(flags.comment === undefined ? {} : { comment: flags.comment }) });
+  process.stderr.write(`baton: ${visible(answer.task)} of run ${id} ${resolution === 'retry' ? 'runs again' : resolution === 'skip' ? 'is skipped' : 'fails'}; the server goes on with the run\n`);
+  return followToSummary({ remote, runId: id, flags, answered: [answer.task], ctrlC: 'cancel' });
 }
 
 interface EmitFlags extends ViewFlags {

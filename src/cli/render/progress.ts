@@ -168,6 +168,8 @@ function describe(event: StoredEvent, state: RunState, paint: Paint): string | u
     }
     case 'TaskFailed':
       return `${task} ${paint.red('failed')}: ${visible(event.error.message.split('\n')[0])} [${event.error.code}]`;
+    case 'TaskPaused':
+      return `${task} ${waitLine({ task: event.task, kind: 'pause', error: event.error }, state.runId)}`;
     case 'TaskRetryScheduled':
       if (event.fallback) return `${task} ${paint.yellow('falls back')}: its fallback runs (attempt ${event.attempt})`;
       return `${task} ${paint.yellow('retrying')} in ${duration(event.at_due - event.at)} (attempt ${event.attempt})`;
@@ -200,10 +202,18 @@ export function waitLine(wait: RunWait, runId: string): string {
   switch (wait.kind) {
     case 'sleep':
       return `sleeps until ${clock(wait.until ?? 0)}`;
-    case 'approval':
-      return `waits for approval${wait.prompt ? `: ${visible(wait.prompt)}` : ''} (\`baton approve ${runId} ${visible(wait.task)}\`, or --reject${timeout})`;
-    case 'event':
-      return `waits for event ${visible(wait.event ?? '')} (\`baton emit ${visible(wait.event ?? '')}\`${timeout})`;
+    case 'approval': {
+      const who = wait.approvers === undefined ? '' : `; approvers: ${wait.approvers.map((a) => visible(a)).join(', ')}`;
+      return `waits for approval${wait.prompt ? `: ${visible(wait.prompt)}` : ''} (\`baton approve ${runId} ${visible(wait.task)}\`, or --reject${who}${timeout})`;
+    }
+    case 'event': {
+      const only = wait.filter === undefined ? '' : ` for which ${visible(wait.filter)}`;
+      return `waits for event ${visible(wait.event ?? '')}${only} (\`baton emit ${visible(wait.event ?? '')}\`${timeout})`;
+    }
+    case 'pause': {
+      const why = wait.error === undefined ? '' : `: ${visible(wait.error.message)} [${wait.error.code}]`;
+      return `paused after failing${why} (\`baton resolve ${runId} ${visible(wait.task)} --retry\`, --skip or --abort)`;
+    }
   }
 }
 

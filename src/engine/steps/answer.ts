@@ -1,4 +1,7 @@
 import { hostname, userInfo } from 'node:os';
+import { evaluateCondition } from '../../expr/index.js';
+import { ROLES } from '../../store/access.js';
+import { TERMINAL_TASK_STATUSES } from '../../store/events.js';
 import { FINISHED_RUN_STATUSES } from '../../store/projection.js';
 import { isOwnerGone } from '../../store/ownership.js';
 import type { RunRecord, RunStore } from '../../store/store.js';
@@ -7,33 +10,57 @@ import { runNotFound } from '../../store/errors.js';
 import { EngineError } from '../errors.js';
 import { loadRun } from '../resume.js';
 import type { RunState } from '../state.js';
+import { ScopeBuilder } from '../scope.js';
+import { waitOf } from '../waits.js';
+import { isWait } from '../../store/projection.js';
 
 /**
- * Answering a code run's waits: `baton approve` (an approval) and `baton emit` (an event),
- * for every front end. The answer is recorded as WaitAnswered by whoever answers; then a
- * run nobody drives is continued by the caller (continueStoredRun), and a run driven by a
- * live process is left to it: that process reads the answer at its next heartbeat
- * (engine/steps/answers.ts).
+ * Answering a run's waits: `baton approve` (an approval), `baton emit` (an event) and
+ * `baton resolve` (a paused task of a workflow file), for every front end. The answer is
+ * recorded as WaitAnswered by whoever answers; then a run nobody drives is continued by the
+ * caller (continueStoredRun), and a run driven by a live process is left to it: that process
+ * reads the answer at its next heartbeat (engine/steps/answers.ts, engine/waits.ts). A
+ * workflow file's answer is deferred: its driver turns it into the task's end.
  */
 
-/** The waits of a run that are open (the task is waiting), from its events. */
+/** The waits of a run that are open (the task is waiting, with no answer yet), from its events. */
 export function openWaits(state: RunState): RunWait[] {
   const out: RunWait[] = [];
   for (const [task, record] of state.tasks) {
+    if (record.status !== 'waiting' || record.answer !== undefined) continue;
     const step = state.nodes.get(task)?.step;
-    if (record.status !== 'waiting' || !step || (step.kind !== 'sleep' && step.kind !== 'approval' && step.kind !== 'event')) continue;
-    out.push({ task, kind: step.kind, ...pick(step) });
+    if (record.paused || (step !== undefined && isWait(step.kind))) out.push(waitOf(state, task));
   }
   return out;
 }
 
-function pick(step: NonNullable<ReturnType<RunState['nodes']['get']>>['step']): Partial<RunWait> {
-  const out: Partial<RunWait> = {};
-  if (step?.until !== undefined) out.until = step.until;
-  if (step?.timeout_at !== undefined) out.timeout_at = step.timeout_at;
-  if (step?.prompt !== undefined) out.prompt = step.prompt;
-  if (step?.event !== undefined) out.event = step.event;
-  return out;
+/** Who answers, as an approval's `approvers` are matched against them: their names and roles. */
+export interface Answerer {
+  names: readonly string[];
+  roles: readonly string[];
+}
+
+/** The CLI on a local store: the OS user, holding every role (whoever can open the store may do anything in it). */
+export function localAnswerer(): Answerer {
+  let name: string | undefined;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env.USER;
+  }
+  return { names: name ? [name] : [], roles: ROLES };
+}
+
+/** APPROVAL_NOT_APPROVER unless `who` is one of `wait`'s approvers (a name they have, or a role they hold). */
+function checkApprover(runId: string, wait: RunWait, who: Answerer): void {
+  const approvers = wait.approvers;
+  if (approvers === undefined) return;
+  const ok = approvers.some((entry) => (entry.startsWith('role:') ? who.roles.includes(entry.slice(5)) : who.names.includes(entry)));
+  if (ok) return;
+  const you = `${who.names.length > 0 ? who.names.join(', ') : 'an unnamed caller'} (roles: ${who.roles.length > 0 ? who.roles.join(', ') : 'none'})`;
+  throw new EngineError('APPROVAL_NOT_APPROVER', `approval ${wait.task} of run ${runId} may be answered only by ${approvers.join(', ')}; this answer came from ${you}`, {
+    details: { run: runId, task: wait.task, approvers },
+  });
 }
 
 /**
@@ -78,7 +105,7 @@ export interface Delivered {
  * given). WAIT_NOT_FOUND when there is no such open approval, WAIT_AMBIGUOUS when several
  * are open and none was named.
  */
-export async function answerApproval(runs: RunStore, runId: string, task: string | undefined, answer: WaitAnswer, now = Date.now()): Promise<Delivered> {
+export async function answerApproval(runs: RunStore, runId: string, task: string | undefined, answer: WaitAnswer, now = Date.now(), who: Answerer = localAnswerer()): Promise<Delivered> {
   const record = await runs.getRun(runId);
   if (!record) throw runNotFound(runId);
   if (FINISHED_RUN_STATUSES.has(record.status)) {
@@ -96,17 +123,64 @@ export async function answerApproval(runs: RunStore, runId: string, task: string
     chosen = approvals[0];
   } else chosen = approvals.find((w) => w.task === task);
   if (chosen === undefined) {
-    const open = openWaits(state);
-    const what = open.length === 0 ? 'it waits for nothing' : `it waits for: ${open.map((w) => `${w.task} (${w.kind === 'event' ? `event ${w.event}` : w.kind})`).join(', ')}`;
-    const named = task === undefined ? 'no approval' : `no approval ${task}`;
-    throw new EngineError('WAIT_NOT_FOUND', `run ${runId} has ${named} open: ${what}`, { details: { run: runId, ...(task === undefined ? {} : { task }) } });
+    throw notFound(runId, state, task, 'approval');
   }
+  checkApprover(runId, chosen, who);
   if (chosen.timeout_at !== undefined && chosen.timeout_at <= now) {
     // Too late: the run is continued (by the caller or its owner), which records the timeout.
     return { ...(await delivered(runs, runId, [chosen.task])), timedOut: true };
   }
-  await runs.append(runId, [{ type: 'WaitAnswered', task: chosen.task, answer, at: now }]);
+  await runs.append(runId, [{ type: 'WaitAnswered', task: chosen.task, answer, at: now, ...deferred(state) }]);
   return delivered(runs, runId, [chosen.task]);
+}
+
+/**
+ * `baton resolve`: a paused task of a workflow file (`on_failure: pause`) is run again,
+ * skipped or aborted. `task` may be left out when one task is paused.
+ */
+export async function resolvePaused(runs: RunStore, runId: string, task: string | undefined, answer: WaitAnswer & { resolution: NonNullable<WaitAnswer['resolution']> }, now = Date.now()): Promise<Delivered> {
+  const record = await runs.getRun(runId);
+  if (!record) throw runNotFound(runId);
+  if (FINISHED_RUN_STATUSES.has(record.status)) {
+    throw new EngineError('RUN_FINISHED', `run ${runId} already ${record.status}; none of its tasks is paused (baton retry runs failed tasks again)`, { details: { run: runId } });
+  }
+  const state = await loadRun(runs, runId);
+  const paused = openWaits(state).filter((w) => w.kind === 'pause');
+  if (task === undefined && paused.length > 1) {
+    throw new EngineError('WAIT_AMBIGUOUS', `run ${runId} has ${paused.length} paused tasks (${paused.map((w) => w.task).join(', ')}): name one, e.g. \`baton resolve ${runId} ${paused[0].task} --${answer.resolution}\``, {
+      details: { run: runId, paused: paused.map((w) => w.task) },
+    });
+  }
+  const chosen = task === undefined ? paused[0] : paused.find((w) => w.task === task);
+  if (chosen === undefined) throw notFound(runId, state, task, 'pause');
+  await runs.append(runId, [{ type: 'WaitAnswered', task: chosen.task, answer, at: now, deferred: true }]);
+  return delivered(runs, runId, [chosen.task]);
+}
+
+/** WAIT_NOT_FOUND: no such open approval (or paused task), with what the run does wait for. */
+function notFound(runId: string, state: RunState, task: string | undefined, kind: 'approval' | 'pause'): EngineError {
+  const open = openWaits(state);
+  const what = open.length === 0 ? 'it waits for nothing' : `it waits for: ${open.map((w) => `${w.task} (${w.kind === 'event' ? `event ${w.event}` : w.kind === 'pause' ? `paused: baton resolve ${runId} ${w.task}` : w.kind})`).join(', ')}`;
+  const noun = kind === 'approval' ? 'approval' : 'paused task';
+  const named = task === undefined ? `no ${noun}` : `no ${noun} ${task}`;
+  return new EngineError('WAIT_NOT_FOUND', `run ${runId} has ${named} open: ${what}`, { details: { run: runId, ...(task === undefined ? {} : { task }) } });
+}
+
+/** A workflow file's answers are taken up by its driver (WaitAnswered.deferred); a code run's end the wait. */
+function deferred(state: RunState): { deferred?: true } {
+  return state.code === undefined ? { deferred: true } : {};
+}
+
+/** Does event `name` with `data` meet the wait's filter? Evaluated over the run's recorded state; one that cannot be evaluated is not met. */
+function meets(state: RunState, wait: RunWait, name: string, data: unknown): boolean {
+  if (wait.filter === undefined) return true;
+  const scopes = new ScopeBuilder(state, {});
+  for (const [key, task] of state.tasks) if (TERMINAL_TASK_STATUSES.has(task.status)) scopes.taskEnded(key);
+  try {
+    return evaluateCondition(wait.filter, scopes.forTask(wait.task, undefined, { event: { name, data } }));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -123,10 +197,12 @@ export async function emitEvent(runs: RunStore, name: string, data: unknown, onl
     if (namespace !== undefined && onlyRun !== undefined && (await runs.getRun(runId))?.namespace !== namespace) continue;
     const state = await loadRun(runs, runId);
     // A wait whose timeout has passed gets nothing: the run, when it goes on, times it out.
-    const tasks = openWaits(state).filter((w) => w.kind === 'event' && w.event === name && !(w.timeout_at !== undefined && w.timeout_at <= now)).map((w) => w.task);
+    const tasks = openWaits(state)
+      .filter((w) => w.kind === 'event' && w.event === name && !(w.timeout_at !== undefined && w.timeout_at <= now) && meets(state, w, name, data))
+      .map((w) => w.task);
     if (tasks.length === 0) continue;
     const answer = { event: name, data, ...(origin ? { origin } : {}) };
-    await runs.append(runId, tasks.map((task) => ({ type: 'WaitAnswered' as const, task, answer, at: now })));
+    await runs.append(runId, tasks.map((task) => ({ type: 'WaitAnswered' as const, task, answer, at: now, ...deferred(state) })));
     out.push(await delivered(runs, runId, tasks));
   }
   return out;
