@@ -1,6 +1,6 @@
 /**
- * The commands of circuit breakers (docs/cli.md#baton-circuits): `baton circuits` lists
- * them, `baton circuits reset NAME` closes one. Wired like the rest of main.ts: the
+ * The commands of circuit breakers (docs/cli.md#baton-circuits): `baton circuits` (or `baton circuits list`)
+ * lists them, `baton circuits reset NAME` closes one. Wired like the rest of main.ts: the
  * command's code is imported when it runs.
  */
 import type { Command } from 'commander';
@@ -9,7 +9,10 @@ import { storeOption } from './store.js';
 export function circuitCommands(program: Command): void {
   const circuits = program
     .command('circuits')
-    .description("the circuit breakers tasks name with `circuit:`: each one's state (closed, open, half_open), failures in its window, when it opened and when it lets a probe through")
+    .description("the circuit breakers tasks name with `circuit:`: list them (the default), or reset one");
+  circuits
+    .command('list', { isDefault: true })
+    .description("each circuit's state (closed, open, half_open), failures in its window, when it opened and when it lets a probe through")
     .option('--json', 'print {circuits: [{namespace, name, state, failures, limits, opened_at, opened_after, next_probe_at, probes, updated_at}]}')
     .option('--namespace <name>', "only this namespace's circuits (default: every namespace's)")
     .addOption(storeOption())

@@ -30,8 +30,11 @@ export interface CircuitReading {
   checkKinds: boolean;
 }
 
-/** Reads `circuits:` of a file's top level: name -> policy; problems reported, bad entries left out. */
-export function circuitsOf(top: RawMap, rep: Reporter, reading: CircuitReading): Record<string, CircuitPolicy> {
+/**
+ * Reads `circuits:` of a file's top level: name -> policy; problems reported, bad entries
+ * left out (and their names added to `broken`, so tasks naming them are not told they are unknown too).
+ */
+export function circuitsOf(top: RawMap, rep: Reporter, reading: CircuitReading, broken?: Set<string>): Record<string, CircuitPolicy> {
   const out: Record<string, CircuitPolicy> = {};
   const raw = top.circuits;
   if (raw === undefined) return out;
@@ -46,6 +49,7 @@ export function circuitsOf(top: RawMap, rep: Reporter, reading: CircuitReading):
     }
     const policy = policyOf(name, value, rep.value(raw, name), rep, reading);
     if (policy !== undefined) out[name] = policy;
+    else broken?.add(name);
   }
   return out;
 }
@@ -118,6 +122,8 @@ function policyOf(name: string, value: unknown, at: Loc, rep: Reporter, reading:
 export interface CircuitScope {
   /** The workflow's own `circuits:`. */
   own: Record<string, CircuitPolicy>;
+  /** Names it declares with problems (reported there). */
+  broken?: Set<string>;
   /** baton.config.yaml's; undefined when not known (a name neither declares is then not checked). */
   config?: Readonly<Record<string, CircuitPolicy>>;
   /** The config's circuits the tasks name: the run keeps their definitions. */
@@ -137,7 +143,7 @@ export function circuitOf(raw: RawMap, type: TaskType | undefined, rep: Reporter
     rep.error('SPEC_INVALID_VALUE', `'${name}' is not a circuit name`, at, 'circuit names hold letters, digits and _ . - and start with a letter, digit or _');
     return undefined;
   }
-  if (scope === undefined || Object.hasOwn(scope.own, name)) return name;
+  if (scope === undefined || Object.hasOwn(scope.own, name) || scope.broken?.has(name)) return name;
   if (scope.config === undefined) return name;
   if (Object.hasOwn(scope.config, name)) {
     scope.used.add(name);

@@ -49,7 +49,8 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   if (options.skills !== undefined) ctx.skills = options.skills;
   if (options.pools !== undefined) ctx.pools = options.pools;
   // Declared before the tasks are read, which check the names they give against them.
-  ctx.circuits = { own: circuitsOf(raw, rep, { code: 'SPEC_INVALID_VALUE', checkKinds: false }), used: new Set() };
+  const broken = new Set<string>();
+  ctx.circuits = { own: circuitsOf(raw, rep, { code: 'SPEC_INVALID_VALUE', checkKinds: false }, broken), broken, used: new Set() };
   if (options.circuits !== undefined) ctx.circuits.config = options.circuits;
   if (options.channels !== undefined) ctx.channels = options.channels;
   const top: TaskNode[] = [];

@@ -87,8 +87,9 @@ export function renderStatus(view: StatusJson, paint: Paint, now: number, option
     out.push('', `${paint.red('✖')} ${visible(task.id)}: ${visible(task.error!.message, { lines: true })} [${task.error!.code}]${why}`);
     for (const line of task.error!.stderr_tail!.trimEnd().split('\n').slice(-STDERR_LINES)) out.push(paint.dim(`    │ ${truncate(visible(line), 200)}`));
   }
-  const refused = new Map(view.tasks.filter((t) => t.circuit !== undefined).map((t) => [t.circuit!.name, t]));
-  for (const task of [...refused.values()].slice(0, 3)) out.push('', circuitNote(task, paint, now));
+  const refused = new Map<string, TaskJson[]>();
+  for (const task of view.tasks) if (task.circuit !== undefined) refused.set(task.circuit.name, [...(refused.get(task.circuit.name) ?? []), task]);
+  for (const tasks of [...refused.values()].slice(0, 3)) out.push('', circuitNote(tasks, paint, now));
   const next = options.hints === false ? [] : nextSteps(view);
   if (next.length > 0) out.push('', ...next.map((line) => paint.dim(line)));
   return out.join('\n') + '\n';
@@ -199,10 +200,11 @@ function isComposite(task: TaskJson): boolean {
   return task.type === 'parallel' || task.type === 'loop' || task.type === 'conditional';
 }
 
-/** `⚡ charge: circuit payments-api is open since 12:00:01 (3 failures in 1m); next probe at 12:00:31`: a circuit that refused a task, as it is now. */
-function circuitNote(task: TaskJson, paint: Paint, now: number): string {
-  const c = task.circuit!;
-  const head = `${paint.yellow('⚡')} ${visible(task.id)}: circuit ${visible(c.name)}`;
+/** `⚡ charge (and 2 more): circuit payments-api is open since 12:00:01 (3 failures in 1m); next probe at 12:00:31`: a circuit that refused a task, as it is now. */
+function circuitNote(tasks: readonly TaskJson[], paint: Paint, now: number): string {
+  const c = tasks[0].circuit!;
+  const more = tasks.length > 1 ? ` (and ${tasks.length - 1} more)` : '';
+  const head = `${paint.yellow('⚡')} ${visible(tasks[0].id)}${more}: circuit ${visible(c.name)}`;
   if (c.state === 'closed') return `${head} is ${paint.green('closed')} now${c.failures > 0 ? ` (${c.failures} failure${c.failures === 1 ? '' : 's'} in its window)` : ''}`;
   const since = c.opened_at === undefined ? '' : ` since ${clockTime(Date.parse(c.opened_at))}`;
   const why = c.opened_after !== undefined && c.limits !== undefined ? ` (${c.opened_after} failures in ${duration(c.limits.window_ms)})` : c.opened_at !== undefined ? ' (a probe failed)' : '';
