@@ -21,6 +21,7 @@ import { findErrorsFigures } from './find-errors.js';
 import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code-steps.js';
 import { restateMicrosPerStep } from './restate-steps.js';
 import { dataProcessorFigures } from './data-processor.js';
+import { memoryCircuitFigures, sqliteCircuitFigures } from './circuits.js';
 
 // This file runs bundled from dist/bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,7 +38,7 @@ const best = async (times: number, fn: () => Promise<number>) => {
   return min;
 };
 
-const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor'] as const;
+const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -306,6 +307,25 @@ if (wanted('find-errors')) {
     '(reported)',
   );
   row('  its peak RSS', `${scan.peakMb.toFixed(0)} MB`, `${scan.baselineMb.toFixed(0)} MB one-line log`, `+${(scan.peakMb - scan.baselineMb).toFixed(0)} MB`, '<= +50 MB', scan.peakMb - scan.baselineMb <= 50);
+}
+
+if (wanted('circuits')) {
+  process.stderr.write('a closed circuit breaker on every task of the 10k noop chain...\n');
+  await memoryCircuitFigures(N, 1); // warm-up
+  for (const [where, figures] of [
+    ['memory', await memoryCircuitFigures(N, 6)],
+    ['SQLite', await sqliteCircuitFigures(N, 4)],
+  ] as const) {
+    const added = figures.circuitUs / figures.plainUs - 1;
+    row(
+      `10k noop chain on ${where}, each through a closed circuit, µs/task`,
+      figures.circuitUs.toFixed(2),
+      `${figures.plainUs.toFixed(2)} no circuit`,
+      `${added >= 0 ? '+' : ''}${(added * 100).toFixed(1)}%`,
+      '< +5%',
+      added < 0.05,
+    );
+  }
 }
 
 if (wanted('data-processor')) {
