@@ -126,7 +126,7 @@ export function summarize(state: RunState): RunSummary {
   for (const key of treeOrder(state)) {
     const task = state.task(key);
     const node = state.nodes.get(key)!;
-    const summary: TaskSummary = { id: key, type: node.step?.kind ?? node.spec.type, status: task.status, attempts: task.attempt };
+    const summary: TaskSummary = { id: key, type: (state.code === undefined ? undefined : node.step?.kind) ?? node.spec.type, status: task.status, attempts: task.attempt };
     if (node.spec.name) summary.name = node.spec.name;
     if (node.parent) summary.parent = node.parent;
     const took = taskDurationMs(task);
@@ -158,7 +158,7 @@ export function summarize(state: RunState): RunSummary {
 
 /**
  * What a run reports back, bounded: its result (a code run's return value, a workflow's
- * `outputs:`), and for a code run its summary and what it waits for.
+ * `outputs:`), what a waiting run waits for, and for a code run its summary.
  */
 function reportedParts(state: RunState): Partial<RunSummary> {
   const limit = summaryLimit();
@@ -167,10 +167,10 @@ function reportedParts(state: RunState): Partial<RunSummary> {
     const json = JSON.stringify(state.result);
     if (json !== undefined && Buffer.byteLength(json) <= limit) out.result = state.result;
   }
+  if (state.status === 'waiting' && state.waits.length > 0) out.waits = [...state.waits];
   if (state.code === undefined) return out;
   out.code = { language: state.code.language, file: state.code.file };
   if (state.summary !== undefined) out.summary = boundedText(state.summary, limit);
-  if (state.status === 'waiting' && state.waits.length > 0) out.waits = [...state.waits];
   return out;
 }
 

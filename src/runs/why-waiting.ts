@@ -7,7 +7,8 @@
  *   wait the engine recorded (TaskAwaitingResources) and the pools' holds as they are now;
  * - retry: the time its next attempt is due;
  * - concurrency: the run's task limit, or its group's max_concurrency, is taken;
- * - approval, event, sleep: a code run's wait, until when, for what.
+ * - approval, event, sleep: a wait (a code run's, or an approval or wait task), until when, for what;
+ * - pause: a task paused after failing (`on_failure: pause`), and why it failed.
  * Computed from the run's events (folded as the engine folds them, engine/state.ts) and the
  * store's pool holds, below the front ends, so every one of them says the same.
  */
@@ -21,7 +22,7 @@ import type { PoolHold } from '../store/pools.js';
 import type { RunRecord, Store } from '../store/store.js';
 
 export interface WaitReason {
-  kind: 'dependencies' | 'parent' | 'resource' | 'retry' | 'concurrency' | 'approval' | 'event' | 'sleep';
+  kind: 'dependencies' | 'parent' | 'resource' | 'retry' | 'concurrency' | 'approval' | 'event' | 'sleep' | 'pause';
   /** One line for people: what it waits for. */
   message: string;
   /** dependencies: the tasks not ended yet; parent: the composite not started. */
@@ -36,7 +37,11 @@ export interface WaitReason {
   /** approval, event: when the wait gives up (ISO 8601). */
   timeout_at?: string;
   prompt?: string;
+  /** approval of a workflow file: who may answer it. */
+  approvers?: string[];
   event?: string;
+  /** pause: the failure it paused on. */
+  error?: { code: string; message: string };
 }
 
 /** Tasks named in a message, at most. */
@@ -60,7 +65,8 @@ export class WaitExplainer {
   /** Sets `waiting_for` on the tasks (TaskJson-like: `id`) that wait, now. */
   async explain(store: Store, record: RunRecord, tasks: Array<{ id: string; waiting_for?: WaitReason }>, now: number): Promise<void> {
     const status = displayStatus(record, now);
-    if (status !== 'running' && status !== 'pending' && status !== 'waiting') return;
+    // An interrupted run's open waits are still open: shown, with what answers them.
+    if (status !== 'running' && status !== 'pending' && status !== 'waiting' && status !== 'interrupted') return;
     const state = await this.catchUp(store);
     if (state === undefined) return;
     const asked = new Set<string>();
@@ -110,7 +116,7 @@ function reasonsOf(state: RunState, awaiting: ReadonlyMap<string, { attempt: num
     if (task.status === 'retrying') {
       reason = task.retryAt === undefined ? undefined : { kind: 'retry', message: `attempt ${task.attempt + 1} is due at ${iso(task.retryAt)}`, until: iso(task.retryAt) };
     } else if (task.status === 'waiting') {
-      reason = codeWait(node.step, now);
+      reason = task.paused && task.error ? { kind: 'pause', message: `paused after failing: ${task.error.message} [${task.error.code}]`, error: { code: task.error.code, message: task.error.message } } : codeWait(node.step, now);
     } else if (task.status === 'pending') {
       reason = pendingReason(state, key);
     } else if (task.status === 'ready') {
@@ -170,11 +176,11 @@ function slotReason(state: RunState, key: string, running: ReadonlyMap<string | 
   return undefined;
 }
 
-function codeWait(step: { kind: string; until?: number; timeout_at?: number; prompt?: string; event?: string } | undefined, now: number): WaitReason | undefined {
+function codeWait(step: { kind: string; until?: number; timeout_at?: number; prompt?: string; approvers?: string[]; event?: string } | undefined, now: number): WaitReason | undefined {
   if (step === undefined) return undefined;
   const timeout = step.timeout_at === undefined ? {} : { timeout_at: iso(step.timeout_at) };
   const until = step.timeout_at === undefined ? '' : step.timeout_at > now ? ` (until ${iso(step.timeout_at)})` : ' (timed out)';
-  if (step.kind === 'approval') return { kind: 'approval', message: `waits for approval${step.prompt ? `: ${step.prompt}` : ''}${until}`, ...timeout, ...(step.prompt ? { prompt: step.prompt } : {}) };
+  if (step.kind === 'approval') return { kind: 'approval', message: `waits for approval${step.prompt ? `: ${step.prompt}` : ''}${until}`, ...timeout, ...(step.prompt ? { prompt: step.prompt } : {}), ...(step.approvers ? { approvers: step.approvers } : {}) };
   if (step.kind === 'event') return { kind: 'event', message: `waits for event ${step.event ?? '?'}${until}`, ...timeout, ...(step.event ? { event: step.event } : {}) };
   if (step.kind === 'sleep' && step.until !== undefined) return { kind: 'sleep', message: `sleeps until ${iso(step.until)}`, until: iso(step.until) };
   return undefined;

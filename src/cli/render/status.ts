@@ -6,6 +6,7 @@ import type { RunJson, StatusJson, TaskJson } from '../../runs/run-view.js';
 import { localTime, relativeTime } from './time.js';
 import { visible } from './visible.js';
 import { waitLine } from './progress.js';
+import type { RunWait } from '../../store/events.js';
 import { clockTime } from '../../engine/clock-time.js';
 
 /** Task rows shown by `baton status` unless `--all`; finished tasks inside composites fold first. */
@@ -101,7 +102,7 @@ export function nextSteps(view: StatusJson): string[] {
   const failed = view.tasks.find((t) => t.status === 'failed' && !isComposite(t)) ?? view.tasks.find((t) => t.status === 'failed');
   switch (view.status) {
     case 'interrupted':
-      return [`The process running it is gone: baton resume ${id}`];
+      return [...answerLines(view), `The process running it is gone: baton resume ${id}`];
     case 'queued':
       return [`It starts in its turn (baton serve, or the baton run that queued it, starts it): baton status ${id} --watch`, `Take it out of the queue: baton cancel ${id}`];
     case 'waiting':
@@ -113,10 +114,23 @@ export function nextSteps(view: StatusJson): string[] {
       return [`Run the failed and cancelled tasks again: baton retry ${id}`, `See the output: baton logs ${id}${failed ? ` ${visible(shellWord(failed.id))}` : ''}`];
     case 'running':
     case 'pending':
-      return [`Watch it: baton status ${id} --watch   (output: baton logs ${id} --follow)`];
+      return [...answerLines(view), `Watch it: baton status ${id} --watch   (output: baton logs ${id} --follow)`];
     default:
       return [];
   }
+}
+
+/** The waits of a run that is not (only) waiting that a person answers (an approval, an event, a paused task), with the command that does. */
+function answerLines(view: StatusJson): string[] {
+  const out: string[] = [];
+  for (const task of view.tasks) {
+    const why = task.waiting_for;
+    if (why === undefined || (why.kind !== 'approval' && why.kind !== 'event' && why.kind !== 'pause')) continue;
+    const wait: RunWait = { task: task.id, kind: why.kind, ...(why.prompt ? { prompt: why.prompt } : {}), ...(why.approvers ? { approvers: why.approvers } : {}), ...(why.event ? { event: why.event } : {}), ...(why.error ? { error: why.error } : {}) };
+    if (why.timeout_at !== undefined) wait.timeout_at = Date.parse(why.timeout_at);
+    out.push(`${visible(task.id)} ${waitLine(wait, view.run_id)}`);
+  }
+  return out;
 }
 
 /** `position 2: concurrency key deploy-prod is full (run 01K... holds it)`. */
