@@ -58,6 +58,8 @@ function request(base: string, rule: RouteRule, token: string | undefined, value
     '/api/workflows/{name}/runs': { inputs: { who: 'walk' } },
     '/api/runs/{id}/approvals': { approved: true },
     '/api/runs/{id}/approvals/{task}': { approved: false, comment: 'no' },
+    '/api/runs/{id}/pauses': { resolution: 'retry' },
+    '/api/runs/{id}/pauses/{task}': { resolution: 'abort', comment: 'no' },
     '/api/schedules': { workflow: 'hello', cron: '0 3 * * *' },
     '/api/tokens': { roles: ['viewer'] },
     '/api/validate': { text: HELLO },

@@ -115,6 +115,7 @@ describe('MCP over HTTP', () => {
       cancel_run: { run_id: 'ZZZZZZZZ', wait_seconds: 0 },
       emit_event: { event: 'nobody-waits', wait_seconds: 0 },
       answer_approval: { run_id: 'ZZZZZZZZ', approve: true, wait_seconds: 0 },
+      resolve_task: { run_id: 'ZZZZZZZZ', resolution: 'retry', wait_seconds: 0 },
     };
     expect(Object.keys(args).sort()).toEqual(TOOL_RULES.map((r) => r.tool).sort());
     const wrong: string[] = [];
