@@ -51,7 +51,9 @@ export async function submitAndFollow(options: SubmitOptions): Promise<RunResult
     ...(options.interrupt ? { interrupt: options.interrupt } : {}),
     onCancel: (runId) => cancelSubmitted(options, runId),
     goesOn: 'on the workers',
-    settled: (state) => FINISHED_RUN_STATUSES.has(state.status),
+    // Waiting for answers only (an approval, an event, a paused task): no worker holds it, and
+    // following it would hold the terminal until someone answers; like a run driven here, it exits 4.
+    settled: (state) => FINISHED_RUN_STATUSES.has(state.status) || (state.status === 'waiting' && state.waits.every((wait) => wait.kind !== 'sleep')),
     check: (record, state) => {
       if (told || !onNoWorker || state.startedAt !== undefined || Date.now() - submitted <= NO_WORKER_MS || record.owner !== undefined) return;
       told = true;
