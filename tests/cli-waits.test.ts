@@ -4,6 +4,8 @@
  * `baton approve`, `baton emit` and `baton resolve`. Times are read from the recorded events.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -173,6 +175,58 @@ describe('approval tasks across a kill -9', () => {
     expect(p.lines('ran.log')).toEqual(['after true']);
     // The answer was recorded by one process; the run was driven by the other throughout.
     expect(ofType(p.events(id), 'RunResumed')).toHaveLength(0);
+  }, 30_000);
+});
+
+describe('approval notify', () => {
+  it('tells the webhook once, when the approval opens: the prompt and how to answer; a webhook that fails is logged, and the approval waits all the same', async () => {
+    const got: Array<{ path: string; delivery: string; body: Record<string, unknown> }> = [];
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        got.push({ path: req.url ?? '', delivery: String(req.headers['x-baton-delivery']), body: JSON.parse(text) as Record<string, unknown> });
+        res.statusCode = req.url === '/broken' ? 500 : 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const p = project(`name: told
+tasks:
+  - id: go
+    type: approval
+    prompt: "deploy \${{ run.id }}?"
+    approvers: [alice, role:approver]
+    timeout: 1h
+    notify: {url: "http://127.0.0.1:${port}/hook"}
+  - id: other
+    type: approval
+    approvers: [alice]
+    notify: {url: "http://127.0.0.1:${port}/broken"}
+`);
+      const first = p.start(['run', 'flow.yaml', '--view', 'none']);
+      const done = await first.done;
+      expect(done.status, first.output()).toBe(4);
+      const id = p.lastRun();
+      const hook = got.filter((g) => g.path === '/hook');
+      expect(hook).toHaveLength(1);
+      expect(hook[0].delivery).toBe(`${id}/go`);
+      expect(hook[0].body).toMatchObject({ run_id: id, workflow: 'told', task: 'go', attempt: 1 });
+      expect(String(hook[0].body.text)).toMatch(new RegExp(`^deploy ${id}\\?\nAnswer: baton approve ${id} go \\(or --reject\\); approvers: alice, role:approver; times out at \\d{4}-`));
+      expect(p.run(['logs', id, 'go']).stdout).toContain('notified the webhook that go waits for approval (HTTP 204)');
+      expect(got.filter((g) => g.path === '/broken').length).toBeGreaterThanOrEqual(1);
+      expect(p.run(['logs', id, 'other']).stdout + p.run(['logs', id, 'other']).stderr).toContain('could not notify the webhook that other waits for approval');
+      expect(p.task(id, 'other').status).toBe('waiting');
+      // Picked up again, an open approval is not announced again.
+      const before = got.length;
+      const resumed = p.run(['resume', id, '--view', 'none']);
+      expect(resumed.status).toBe(4);
+      expect(got.length).toBe(before);
+    } finally {
+      server.close();
+    }
   }, 30_000);
 });
 

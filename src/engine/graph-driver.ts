@@ -13,6 +13,8 @@ import type { RunState } from './state.js';
 import type { DriveOptions } from './runner.js';
 import { childRunners } from './task-extras.js';
 import { GraphWaits } from './waits.js';
+import { NOTICE_MS, sendApprovalNotice, type NoticeContext } from './approval-notice.js';
+import { executorFor } from '../executors/registry.js';
 
 /**
  * Drives a workflow file's run: it asks the Scheduler what to do, has the session record
@@ -31,6 +33,10 @@ export class GraphDriver implements RunDriver {
   private readonly waits: GraphWaits;
   /** Timers of the scheduler set and not yet fired (retries, time limits): the process keeps the run while any is. */
   private timersSet = 0;
+  /** What an approval's `notify` needs, and the notices on their way (awaited before the run is let go). */
+  private readonly notice: NoticeContext;
+  private readonly notices = new Set<Promise<void>>();
+  private readonly stopNotices = new AbortController();
   /** Ready tasks waiting for their pools; none when no task asks for any (engine/resources.ts). */
   private readonly gate?: ResourceGate;
 
@@ -52,6 +58,16 @@ export class GraphDriver implements RunDriver {
       Math.max(1, concurrency),
     );
     this.waits = this.scheduler.waits = new GraphWaits(this.scheduler, session, state, scopes);
+    this.notice = {
+      state,
+      scopes,
+      notify: (options.executors?.('notify') ?? executorFor('notify')) as NoticeContext['notify'],
+      logs: options.store.logs,
+      taskEnv,
+      ...(options.channels ? { channels: options.channels } : {}),
+      ...(env.masker ? { masker: env.masker as Masker } : {}),
+      scratchDir: path.join(options.scratchRoot ?? tmpdir(), `baton-${state.runId}`),
+    };
     if (ResourceGate.needed(state.plan.workflow)) {
       const capacities = options.resources ?? {};
       this.gate = this.scheduler.gate = new ResourceGate({ scheduler: this.scheduler, session, pools: options.store.pools, capacities, concurrency: Math.max(1, concurrency), owner: options.owner });
@@ -111,6 +127,7 @@ export class GraphDriver implements RunDriver {
   }
 
   stopAll(reason: 'cancel' | 'interrupt'): void {
+    this.stopNotices.abort();
     if (this.dispatch) this.dispatch.abortAll(reason);
     else (this.attempts as Attempts).abortAll(reason);
   }
@@ -119,6 +136,8 @@ export class GraphDriver implements RunDriver {
     // A release that fails (the store is failing) leaves holds the next acquirer frees: the run has no owner by now.
     await this.gate?.close().catch(() => {});
     this.waits.close();
+    // A notice on its way is sent before the process lets the run go (and may exit).
+    await Promise.all(this.notices);
     await this.attempts.cleanUp();
   }
 
@@ -150,6 +169,7 @@ export class GraphDriver implements RunDriver {
       if (session.interrupted) continue;
       if (this.dispatch) this.dispatch.startHere();
       else for (const key of toLaunch) this.attempts.launch(key);
+      for (const key of this.waits.takeNotices()) this.sendNotice(key);
       for (const { key, reason } of toAbort) this.attempts.abort(key, reason);
       for (const timer of toTime) {
         const onDue =
@@ -196,6 +216,12 @@ export class GraphDriver implements RunDriver {
     if (!this.waits.onlyAnswers || this.timersSet > 0 || session.stopping) return false;
     // An answer recorded just before the process lets go is taken up, not missed.
     return !(await this.waits.poll());
+  }
+
+  /** Tells an approval's `notify` that it waits, now that its TaskStarted is recorded (approval-notice.ts). */
+  private sendNotice(key: string): void {
+    const sent: Promise<void> = sendApprovalNotice(this.notice, key, AbortSignal.any([this.stopNotices.signal, AbortSignal.timeout(NOTICE_MS)])).finally(() => this.notices.delete(sent));
+    this.notices.add(sent);
   }
 
   /** Nothing runs, nothing waits, yet tasks are open: a bug, reported rather than hung on. */
