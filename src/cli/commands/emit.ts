@@ -14,8 +14,9 @@ interface EmitFlags extends ContinueFlags {
 }
 
 /**
- * `baton emit <event> [--data json] [--run id]`: delivers an event to the code runs waiting
- * for it (ctx.waitForEvent). Runs nobody drives go on here, one after another.
+ * `baton emit <event> [--data json] [--run id]`: delivers an event to the runs waiting for it
+ * (wait tasks with `event:` whose filter takes it, ctx.waitForEvent). Runs nobody drives go
+ * on here, one after another.
  */
 export default async function emit(name: string, flags: EmitFlags): Promise<number> {
   const remote = await remoteFor(flags);
@@ -27,7 +28,7 @@ export default async function emit(name: string, flags: EmitFlags): Promise<numb
     const reached = await audited(store, cliPrincipal(flags), { action: 'event.emit', target: name.slice(0, 300), ...(only ? { detail: { run: only } } : {}) }, () => emitAndRecord(store, name, data, only, flags.origin));
     if (reached.length === 0) {
       const where = only === undefined ? 'no run waits' : `run ${only} does not wait`;
-      process.stderr.write(`baton: ${where} for event ${visible(name)}; nothing was delivered to a run (an event reaches only waits already open), and it is recorded for the event triggers of baton serve\n`);
+      process.stderr.write(`baton: ${where} for event ${visible(name)} (or its wait's filter refuses this data); nothing was delivered to a run (an event reaches only waits already open), and it is recorded for the event triggers of baton serve\n`);
       return only === undefined ? EXIT.ok : EXIT.invalid;
     }
     let worst: number = EXIT.ok;
