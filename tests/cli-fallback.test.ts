@@ -132,7 +132,7 @@ tasks:
     expect(result.status).toBe(1);
     const out = result.stdout + result.stderr;
     expect(out).toMatch(/flow\.yaml:6:\d+: error SPEC_FALLBACK_ON_COMPOSITE: a parallel task cannot have a fallback/);
-    expect(out).toMatch(/flow\.yaml:11:\d+: error SPEC_FALLBACK_REFERENCED: 'spare2' is the fallback of 'b'.*'c' names it in depends_on/);
+    expect(out).toMatch(/flow\.yaml:11:\d+: error SPEC_FALLBACK_REFERENCED: 'spare2' is a fallback of 'b'.*'c' names it in depends_on/);
     expect(out).toMatch(/flow\.yaml:19:\d+: error SPEC_UNKNOWN_TASK: fallback names 'nowhere'/);
   });
 });
