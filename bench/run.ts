@@ -310,17 +310,19 @@ if (wanted('find-errors')) {
 }
 
 if (wanted('circuits')) {
-  process.stderr.write('a closed circuit breaker on every task of the 10k noop chain...\n');
+  process.stderr.write('a closed circuit breaker, then a compensate:, on every task of the 10k noop chain...\n');
   await memoryCircuitFigures(N, 1); // warm-up
-  for (const [where, figures] of [
-    ['memory', await memoryCircuitFigures(N, 6)],
-    ['SQLite', await sqliteCircuitFigures(N, 4)],
+  for (const [where, what, figures] of [
+    ['memory', 'through a closed circuit', await memoryCircuitFigures(N, 6)],
+    ['SQLite', 'through a closed circuit', await sqliteCircuitFigures(N, 4)],
+    ['memory', 'with a compensate:', await memoryCircuitFigures(N, 6, 'compensate')],
+    ['SQLite', 'with a compensate:', await sqliteCircuitFigures(N, 4, 'compensate')],
   ] as const) {
     const added = figures.circuitUs / figures.plainUs - 1;
     row(
-      `10k noop chain on ${where}, each through a closed circuit, µs/task`,
+      `10k noop chain on ${where}, each ${what}, µs/task`,
       figures.circuitUs.toFixed(2),
-      `${figures.plainUs.toFixed(2)} no circuit`,
+      `${figures.plainUs.toFixed(2)} without`,
       `${added >= 0 ? '+' : ''}${(added * 100).toFixed(1)}%`,
       '< +5%',
       added < 0.05,
