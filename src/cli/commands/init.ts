@@ -60,6 +60,12 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 #   db-migrations: 1
 #   gpu: 2
 
+# Circuit breakers tasks name with \`circuit: payments\` (a workflow's own circuits: win):
+# after \`failures\` failed attempts within \`window\` it opens, and the tasks naming it fail
+# at once (CIRCUIT_OPEN) for \`open_for\`, then \`probes\` attempts try. Default: none.
+# circuits:
+#   payments: {failures: 3, window: 1m, open_for: 30s, probes: 1}
+
 # Named channels notify tasks send to (\`notify: ops\`): webhooks, their URL and signing
 # key read from environment variables where the task runs (never written here). Default: none.
 # notifications:
