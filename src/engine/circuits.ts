@@ -13,10 +13,12 @@
  *   for a probe.
  *
  * The check has to cost next to nothing when the circuit is closed (a 10,000-task run
- * through one): a circuit this process saw closed is taken as closed for SEEN_CLOSED_MS
- * without asking the store, and the success of an attempt that held no probe slot is not
- * recorded at all (successes change nothing while closed). So another process's opening of
- * a circuit is seen here within SEEN_CLOSED_MS; a failure recorded here is seen at once.
+ * through one): a circuit this process saw closed with no failures in its window is taken
+ * as closed for SEEN_CLOSED_MS without asking the store, and the success of an attempt that
+ * held no probe slot is not recorded at all (successes change nothing while closed). Once
+ * failures count, every attempt asks the store, so the attempts after the one that opens it
+ * are refused wherever they run; only failures that come faster than SEEN_CLOSED_MS from
+ * none at all can let another process's attempt through on what it saw a moment before.
  *
  * What an attempt changes of a circuit (it opened it, went through as a probe, closed it)
  * is given to `changed`, which the driver records in the run's events (CircuitChanged).
@@ -26,7 +28,7 @@ import { toTaskError } from '../executors/errors.js';
 import type { Executor, ExecutorResult, TaskIO } from '../executors/types.js';
 import { BatonError } from '../observability/errors.js';
 import type { CircuitPolicy, LeafTask } from '../spec/model.js';
-import type { CircuitChange, CircuitOutcome, CircuitRecord, CircuitRef, CircuitStore } from '../store/circuits.js';
+import { failuresInWindow, type CircuitChange, type CircuitOutcome, type CircuitRecord, type CircuitRef, type CircuitStore } from '../store/circuits.js';
 
 export type { CircuitChange } from '../store/circuits.js';
 import type { TaskError } from '../store/events.js';
@@ -146,7 +148,7 @@ export class CircuitBreakers {
       throw new CircuitOpenError(attempt.ref.name, admission.record, at);
     }
     if (admission.probe === undefined) {
-      this.closedUntil.set(key, at + SEEN_CLOSED_MS);
+      this.seen(key, admission.record, at);
       return undefined;
     }
     this.closedUntil.delete(key);
@@ -166,10 +168,18 @@ export class CircuitBreakers {
       return;
     }
     const record = recorded.record;
-    const key = keyOf(attempt.ref);
-    if (record?.state === 'closed') this.closedUntil.set(key, this.now() + SEEN_CLOSED_MS);
-    else this.closedUntil.delete(key);
+    this.seen(keyOf(attempt.ref), record, this.now());
     if (recorded.changed && record !== undefined) attempt.changed(changeOf(record));
+  }
+
+  /**
+   * Remembers a circuit as read at `now`: closed with no failures in its window, it is taken
+   * as closed for SEEN_CLOSED_MS; with failures counting (it may open any moment, in
+   * another process too) or not closed, every attempt asks the store.
+   */
+  private seen(key: string, record: CircuitRecord | undefined, now: number): void {
+    if (record === undefined || (record.state === 'closed' && failuresInWindow(record, now) === 0)) this.closedUntil.set(key, now + SEEN_CLOSED_MS);
+    else this.closedUntil.delete(key);
   }
 
   /** Whether a failed attempt counts against its circuit: not when cancelled or interrupted, nor when count_on leaves it out. */
