@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { baton, batonAsync, tempDir, until } from './helpers.js';
 
 const CHILD = `name: child
@@ -48,7 +48,19 @@ interface Project {
   starts: () => number;
 }
 
+/** Every project made: their waiting tasks are let go at the end, so none outlives the tests (a task whose baton was killed keeps waiting for `go`). */
+const projects: Project[] = [];
+afterAll(() => {
+  for (const p of projects) p.go();
+});
+
 function project(files: Record<string, string> = { 'child.yaml': CHILD, 'parent.yaml': PARENT }): Project {
+  const made = makeProject(files);
+  projects.push(made);
+  return made;
+}
+
+function makeProject(files: Record<string, string>): Project {
   const dir = tempDir('baton-workflow-task-');
   writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
