@@ -21,14 +21,13 @@ import { executorFor } from '../executors/registry.js';
 import type { LeafTask } from '../spec/model.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_QUEUE, type WorkRecord } from '../store/work.js';
+import { ResultsWatch } from './results-watch.js';
 import { deadlineError, recordSuccess, timeoutError, type AbortReason, type Attempts } from './attempts.js';
 import type { Scheduler } from './scheduler.js';
 import type { ScopeBuilder } from './scope.js';
 import type { RunSession } from './session.js';
 import type { RunState } from './state.js';
 
-/** How often the driver looks for lost claims when no result wakes it. */
-export const LOST_CHECK_MS = 1_000;
 
 /** The free slots of the worker driving a run (runs/worker.ts), shared by every run it drives. */
 export interface LocalSlots {
@@ -57,13 +56,12 @@ export class Dispatch {
   private readonly toStart: Array<{ key: string; slot: boolean }> = [];
   /** Attempts running here: task -> whether it holds one of the worker's slots. */
   private readonly here = new Map<string, boolean>();
-  /** A result may have been recorded since the last look (or it is time to look for lost claims). */
-  private due = false;
-  private lastLook = 0;
-  private readonly stop = new AbortController();
-  private watching = false;
+  /** Results and lost claims of the items, as workers record them. */
+  private readonly watch: ResultsWatch;
 
-  constructor(private readonly run: DispatchContext) {}
+  constructor(private readonly run: DispatchContext) {
+    this.watch = new ResultsWatch(run.store, run.state.runId, () => run.session.wake(), () => this.inFlight.size > 0);
+  }
 
   get running(): number {
     return this.inFlight.size + (this.run.local?.attempts.running ?? 0);
@@ -80,7 +78,7 @@ export class Dispatch {
    */
   async adopt(): Promise<Set<string>> {
     const { state } = this.run;
-    this.lastLook = Date.now();
+    this.watch.looked();
     // A run with no running task (a new one) has no items yet: no need to look.
     if (![...state.tasks.values()].some((task) => task.status === 'running')) return new Set();
     for (const item of await this.run.store.work.ofRun(state.runId)) {
@@ -89,8 +87,8 @@ export class Dispatch {
     }
     if (this.inFlight.size > 0) {
       // Some may have ended already: their results are read at the first look.
-      this.due = true;
-      this.watch();
+      this.watch.poke();
+      this.watch.start();
     }
     return new Set(this.inFlight.keys());
   }
@@ -111,7 +109,7 @@ export class Dispatch {
     const attempt = state.task(key).attempt;
     this.inFlight.set(key, attempt);
     session.enqueue({ run_id: state.runId, task: key, attempt, queue, namespace: state.namespace });
-    this.watch();
+    this.watch.start();
   }
 
   /** Starts the attempts launch() kept here, now that they are recorded as started. */
@@ -160,7 +158,7 @@ export class Dispatch {
     if (reason === 'timeout') scheduler.failAttempt(key, attempt, timeoutError(key, spec), true);
     else if (reason === 'deadline') scheduler.failAttempt(key, attempt, deadlineError(key, spec), false);
     else scheduler.cancelAttempt(key, attempt, state.cancelRequested ?? 'cancelled');
-    this.due = true;
+    this.watch.poke();
     this.run.session.wake();
   }
 
@@ -170,12 +168,12 @@ export class Dispatch {
    * Attempts running here are stopped either way; what they say is not recorded.
    */
   abortAll(reason: 'cancel' | 'interrupt'): void {
-    this.stop.abort();
+    this.watch.close();
     this.run.local?.attempts.abortAll(reason);
   }
 
   async cleanUp(): Promise<void> {
-    this.stop.abort();
+    this.watch.close();
     await this.run.local?.attempts.cleanUp();
   }
 
@@ -185,14 +183,9 @@ export class Dispatch {
    * longer running (taken out). Cheap when nothing woke it.
    */
   async collect(): Promise<void> {
-    const now = Date.now();
-    const fullLook = now - this.lastLook >= LOST_CHECK_MS;
-    if (!this.due && !fullLook) return;
-    if (this.inFlight.size === 0 && !this.due) return;
-    this.due = false;
-    const { store, state, scheduler, scopes, session } = this.run;
-    if (fullLook) this.lastLook = now;
-    const items = fullLook ? await store.work.ofRun(state.runId) : await store.work.results(state.runId);
+    const items = await this.watch.take();
+    if (items === undefined) return;
+    const { scheduler, scopes, session } = this.run;
     for (const item of items) {
       const attempt = this.inFlight.get(item.task);
       if (attempt !== item.attempt) {
@@ -219,23 +212,4 @@ export class Dispatch {
     recordSuccess(scheduler, scopes, item.task, item.attempt, spec, { outputs: result.outputs, ...(result.exit_code === undefined ? {} : { exit_code: result.exit_code }) });
   }
 
-  /** Wakes the run loop when a worker records a result of this run (or, at the latest, every LOST_CHECK_MS). */
-  private watch(): void {
-    if (this.watching) return;
-    this.watching = true;
-    const { store, state, session } = this.run;
-    const signal = this.stop.signal;
-    void (async () => {
-      while (!signal.aborted) {
-        try {
-          await store.work.waitForResults(state.runId, { timeoutMs: LOST_CHECK_MS, signal });
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, LOST_CHECK_MS));
-        }
-        if (signal.aborted) return;
-        this.due = true;
-        if (this.inFlight.size > 0) session.wake();
-      }
-    })();
-  }
 }

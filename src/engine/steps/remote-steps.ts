@@ -13,7 +13,7 @@
  */
 import type { Store } from '../../store/store.js';
 import type { WorkRecord } from '../../store/work.js';
-import { LOST_CHECK_MS } from '../dispatch.js';
+import { ResultsWatch } from '../results-watch.js';
 import type { RunSession } from '../session.js';
 import type { RunState } from '../state.js';
 import type { Outcome } from './outcomes.js';
@@ -29,10 +29,7 @@ export class RemoteSteps {
   private readonly inFlight = new Map<string, Awaited>();
   /** Attempts a worker still ran when this drive picked the run up (adopt), until the code asks for them. */
   private readonly adopted = new Map<string, number>();
-  private due = false;
-  private lastLook = 0;
-  private readonly stop = new AbortController();
-  private watching = false;
+  private readonly watch: ResultsWatch;
 
   constructor(
     private readonly store: Store,
@@ -40,7 +37,9 @@ export class RemoteSteps {
     private readonly session: RunSession,
     /** The queues the driving worker serves: a step of one of them runs here. */
     private readonly hereQueues: readonly string[] = [],
-  ) {}
+  ) {
+    this.watch = new ResultsWatch(store, state.runId, () => session.wake(), () => this.inFlight.size > 0);
+  }
 
   /** The queue a step's attempt goes to, or undefined when it runs here. */
   queueFor(queue: string | undefined): string | undefined {
@@ -53,7 +52,7 @@ export class RemoteSteps {
    * are not interrupted; the code gets their results when it asks for the step.
    */
   async adopt(): Promise<ReadonlySet<string>> {
-    this.lastLook = Date.now();
+    this.watch.looked();
     const running = [...this.state.tasks].filter(([key, task]) => task.status === 'running' && this.state.nodes.get(key)?.step?.queue !== undefined);
     if (running.length === 0) return new Set();
     for (const item of await this.store.work.ofRun(this.state.runId)) {
@@ -85,13 +84,13 @@ export class RemoteSteps {
       () => {
         if (this.inFlight.get(key)?.attempt !== attempt) return;
         this.inFlight.delete(key);
-        this.due = true;
+        this.watch.poke();
         ended({ ok: false, error: new StepError('STEP_CANCELLED', `step ${key} was stopped`, false) });
       },
       { once: true },
     );
-    this.due = true;
-    this.watch();
+    this.watch.poke();
+    this.watch.start();
   }
 
   get running(): number {
@@ -100,13 +99,8 @@ export class RemoteSteps {
 
   /** Records what came back since the last look (as Dispatch.collect does for a file's tasks). */
   async collect(): Promise<void> {
-    const now = Date.now();
-    const fullLook = now - this.lastLook >= LOST_CHECK_MS;
-    if (!this.due && !fullLook) return;
-    if (this.inFlight.size === 0 && !this.due) return;
-    this.due = false;
-    if (fullLook) this.lastLook = now;
-    const items = fullLook ? await this.store.work.ofRun(this.state.runId) : await this.store.work.results(this.state.runId);
+    const items = await this.watch.take();
+    if (items === undefined) return;
     for (const item of items) {
       const awaited = this.inFlight.get(item.task);
       if (this.adopted.get(item.task) === item.attempt && !item.lost && item.state !== 'done') continue;
@@ -127,26 +121,9 @@ export class RemoteSteps {
   }
 
   close(): void {
-    this.stop.abort();
+    this.watch.close();
   }
 
-  private watch(): void {
-    if (this.watching) return;
-    this.watching = true;
-    const signal = this.stop.signal;
-    void (async () => {
-      while (!signal.aborted) {
-        try {
-          await this.store.work.waitForResults(this.state.runId, { timeoutMs: LOST_CHECK_MS, signal });
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, LOST_CHECK_MS));
-        }
-        if (signal.aborted) return;
-        this.due = true;
-        if (this.inFlight.size > 0) this.session.wake();
-      }
-    })();
-  }
 }
 
 function outcomeOf(item: WorkRecord): Outcome {
