@@ -5,92 +5,25 @@
  * step (engine/steps/replay-host.ts). Workers say where they are through WHERE in their
  * environment, which the steps read. What is checked comes from the run's events.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { batonAsync, tempDir } from './helpers.js';
-import { loadPg } from '../src/store/postgres/driver.js';
-import { openPostgresStore } from '../src/store/postgres/index.js';
-import { describePostgres, dropSchema, freshSchema, PG_TEST_URL, schemaUrl } from '../src/store/postgres/test-postgres.js';
-
-const LEASE_S = 2;
-
-interface WorkerProcess {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-  done: Promise<{ status: number | null }>;
-}
-
-interface Event {
-  type: string;
-  task?: string;
-  attempt?: number;
-  outputs?: { value?: unknown };
-  error?: { code: string; message: string };
-  result?: unknown;
-}
+import { batonAsync } from './helpers.js';
+import { pgWorkers, type TableEvent } from './pg-harness.js';
+import { describePostgres } from '../src/store/postgres/test-postgres.js';
 
 describePostgres('remote steps of code runs on PostgreSQL', () => {
-  let schema: string;
-  let url: string;
-  let dir: string;
-  let workers: WorkerProcess[];
-  let db: InstanceType<ReturnType<typeof loadPg>['Client']>;
-
-  const startWorker = (name: string, queues: string): WorkerProcess => {
-    const started = batonAsync(['worker', '--store', url, '--name', name, '--lease', String(LEASE_S), '--queues', queues], { cwd: dir, env: { WHERE: name } });
-    const worker = { name, child: started.child, output: started.output, done: started.done };
-    workers.push(worker);
-    return worker;
-  };
-  const q = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => (await db.query(sql, params)).rows as R[];
-  const events = (runId: string) =>
-    q<{ data: string }>(`SELECT data FROM "${schema}".events WHERE run_id = $1 ORDER BY seq`, [runId]).then((rows) => rows.map((r) => JSON.parse(r.data) as Event));
-  const waitFor = async (check: () => Promise<boolean>, what: string, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  /** The worker holding the claim of a step's item, once one does. */
-  const holderOf = async (task: string): Promise<WorkerProcess> => {
-    let name: string | undefined;
-    await waitFor(async () => {
-      name = (await q<{ worker: string }>(`SELECT worker FROM "${schema}".work WHERE task = $1 AND state = 'claimed'`, [task]))[0]?.worker;
-      return name !== undefined;
-    }, `a worker to claim ${task}`);
-    return workers.find((w) => w.name === name)!;
-  };
+  const pg = pgWorkers('baton-remote-steps-', 2);
+  /** Workers say where they are (WHERE), which the steps read. */
+  const startWorker = (name: string, queues: string) => pg.startWorker(name, { queues, env: { WHERE: name } });
   const code = (body: string) => {
-    const file = path.join(dir, 'flow.ts');
+    const file = path.join(pg.dir, 'flow.ts');
     writeFileSync(file, `import { workflow } from 'baton';\n\nexport default workflow({ name: 'remote' }, async (ctx) => {\n${body}\n});\n`);
     return file;
   };
-  const submit = (file: string) => batonAsync(['run', file, '--store', url, '--json'], { cwd: dir });
+  const submit = (file: string) => batonAsync(['run', file, '--store', pg.url, '--json'], { cwd: pg.dir });
   const runIdOf = (stdout: string) => (JSON.parse(stdout) as { run_id: string }).run_id;
-  const attemptsOf = (log: Event[], task: string) => log.filter((e) => e.task === task && e.type !== 'TaskReady').map((e) => `${e.type}${e.attempt ?? ''}`);
-
-  beforeEach(async () => {
-    schema = freshSchema();
-    url = schemaUrl(schema);
-    dir = tempDir('baton-remote-steps-');
-    workers = [];
-    db = new (loadPg().Client)({ connectionString: PG_TEST_URL });
-    await db.connect();
-    const store = openPostgresStore(url);
-    await store.runs.listRuns();
-    await store.close();
-  });
-
-  afterEach(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.done));
-    await db.end();
-    await dropSchema(schema);
-  });
+  const attemptsOf = (log: TableEvent[], task: string) => log.filter((e) => e.task === task && e.type !== 'TaskReady').map((e) => `${e.type}${e.attempt ?? ''}`);
 
   it('a step with a queue runs on a worker serving it, a map of them too; the others run in the driving worker', async () => {
     startWorker('driver', 'default');
@@ -102,8 +35,8 @@ describePostgres('remote steps of code runs on PostgreSQL', () => {
   return { here, there, doubled, after };`);
     const run = submit(file);
     const result = await run.done;
-    expect(result.status, `${run.output()}\n${workers.map((w) => w.output()).join('\n')}`).toBe(0);
-    const log = await events(runIdOf(result.stdout));
+    expect(result.status, `${run.output()}\n${pg.workers.map((w) => w.output()).join('\n')}`).toBe(0);
+    const log = await pg.events(runIdOf(result.stdout));
     const end = log.find((e) => e.type === 'RunSucceeded')!;
     expect(end.result).toEqual({
       here: 'driver',
@@ -117,18 +50,18 @@ describePostgres('remote steps of code runs on PostgreSQL', () => {
     });
     expect(attemptsOf(log, 'there')).toEqual(['TaskStarted1', 'TaskSucceeded1']);
     // Every item was taken out of the queue with the result it brought.
-    expect(await q(`SELECT * FROM "${schema}".work`)).toEqual([]);
+    expect(await pg.q(`SELECT * FROM "${pg.schema}".work`)).toEqual([]);
   });
 
   it('a script’s `baton step --queue gpu` runs its command on the gpu worker', async () => {
     startWorker('driver', 'default');
     startWorker('gpu-1', 'gpu');
-    const file = path.join(dir, 'flow.sh');
+    const file = path.join(pg.dir, 'flow.sh');
     writeFileSync(file, `#!/bin/sh\nset -e\nhere=$(baton step here -- sh -c 'echo "$WHERE"')\nthere=$(baton step there --queue gpu -- sh -c 'echo "$WHERE"')\necho "ran $here then $there"\n`, { mode: 0o755 });
     const run = submit(file);
     const result = await run.done;
-    expect(result.status, `${run.output()}\n${workers.map((w) => w.output()).join('\n')}`).toBe(0);
-    const log = await events(runIdOf(result.stdout));
+    expect(result.status, `${run.output()}\n${pg.workers.map((w) => w.output()).join('\n')}`).toBe(0);
+    const log = await pg.events(runIdOf(result.stdout));
     const stdoutOf = (task: string) => (log.find((e) => e.type === 'TaskSucceeded' && e.task === task)!.outputs!.value as { stdout: string }).stdout;
     expect(stdoutOf('here')).toBe('driver\n');
     expect(stdoutOf('there')).toBe('gpu-1\n');
@@ -145,7 +78,7 @@ describePostgres('remote steps of code runs on PostgreSQL', () => {
     const run = submit(file);
     const result = await run.done;
     expect(result.status, run.output()).toBe(0);
-    const log = await events(runIdOf(result.stdout));
+    const log = await pg.events(runIdOf(result.stdout));
     expect(attemptsOf(log, 'flaky').filter((t) => !t.startsWith('TaskRetry'))).toEqual(['TaskStarted1', 'TaskFailed1', 'TaskStarted2', 'TaskFailed2', 'TaskStarted3', 'TaskSucceeded3']);
     expect(log.find((e) => e.type === 'TaskFailed')!.error!.message).toContain('not yet on gpu-1');
     expect(log.find((e) => e.type === 'RunSucceeded')!.result).toBe('gpu-1');
@@ -160,11 +93,11 @@ describePostgres('remote steps of code runs on PostgreSQL', () => {
     return process.env.WHERE;
   });`);
     const run = submit(file);
-    const victim = await holderOf('train');
+    const victim = await pg.holderOf('train');
     victim.child.kill('SIGKILL');
     const result = await run.done;
     expect(result.status, run.output()).toBe(0);
-    const log = await events(runIdOf(result.stdout));
+    const log = await pg.events(runIdOf(result.stdout));
     expect(attemptsOf(log, 'train')).toEqual(['TaskStarted1', 'TaskInterrupted1', 'TaskStarted2', 'TaskSucceeded2']);
     const survivor = victim.name === 'gpu-1' ? 'gpu-2' : 'gpu-1';
     expect(log.find((e) => e.type === 'RunSucceeded')!.result).toBe(survivor);
@@ -180,12 +113,12 @@ describePostgres('remote steps of code runs on PostgreSQL', () => {
   });
   return { before, trained, after: await ctx.step('after', () => process.env.WHERE) };`);
     const run = submit(file);
-    await holderOf('train');
+    await pg.holderOf('train');
     first.child.kill('SIGKILL');
     startWorker('driver-2', 'default');
     const result = await run.done;
     expect(result.status, run.output()).toBe(0);
-    const log = await events(runIdOf(result.stdout));
+    const log = await pg.events(runIdOf(result.stdout));
     expect(attemptsOf(log, 'train')).toEqual(['TaskStarted1', 'TaskSucceeded1']);
     expect(log.find((e) => e.type === 'RunSucceeded')!.result).toEqual({ before: 'driver-1', trained: 'gpu-1', after: 'driver-2' });
   });

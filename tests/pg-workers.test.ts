@@ -11,68 +11,28 @@
  * therefore route tasks to queue `tasks`, served by workers that do not drive runs, with
  * one worker (`driver`) on `default` driving them.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { baton, batonAsync, tempDir } from './helpers.js';
-import { loadPg } from '../src/store/postgres/driver.js';
-import { openPostgresStore } from '../src/store/postgres/index.js';
-import { describePostgres, dropSchema, freshSchema, PG_TEST_URL, schemaUrl } from '../src/store/postgres/test-postgres.js';
+import { baton, batonAsync } from './helpers.js';
+import { pgWorkers, type TableEvent, type WorkerProcess } from './pg-harness.js';
+import { describePostgres } from '../src/store/postgres/test-postgres.js';
 
 /** Short leases, so that a lost worker's work moves on within seconds. */
 const LEASE_S = 2;
 
-interface WorkerProcess {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-  done: Promise<{ status: number | null }>;
-}
-
 describePostgres('baton worker on PostgreSQL: faults', () => {
-  let schema: string;
-  let url: string;
-  let dir: string;
-  let workers: WorkerProcess[];
-  let db: InstanceType<ReturnType<typeof loadPg>['Client']>;
-
-  const startWorker = (name: string, concurrency = 4, queues = 'default'): WorkerProcess => {
-    const started = batonAsync(['worker', '--store', url, '--name', name, '--lease', String(LEASE_S), '--concurrency', String(concurrency), '--queues', queues], { cwd: dir });
-    const worker = { name, child: started.child, output: started.output, done: started.done };
-    workers.push(worker);
-    return worker;
-  };
-  const q = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => (await db.query(sql, params)).rows as R[];
-  const events = (runId: string) =>
-    q<{ type: string; data: string }>(`SELECT type, data FROM "${schema}".events WHERE run_id = $1 ORDER BY seq`, [runId]).then((rows) =>
-      rows.map((r) => JSON.parse(r.data) as { type: string; task?: string; attempt?: number }),
-    );
-  /** Waits until `check` holds, looking every 50 ms. */
-  const waitFor = async (check: () => Promise<boolean>, what: string, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  /** The worker holding the claim of a task, once one does. */
-  const holderOf = async (task: string): Promise<WorkerProcess> => {
-    let name: string | undefined;
-    await waitFor(async () => {
-      name = (await q<{ worker: string }>(`SELECT worker FROM "${schema}".work WHERE task = $1 AND state = 'claimed'`, [task]))[0]?.worker;
-      return name !== undefined;
-    }, `a worker to claim ${task}`);
-    return workers.find((w) => w.name === name)!;
-  };
+  const pg = pgWorkers('baton-workers-', LEASE_S);
+  const { q, events, waitFor, holderOf } = pg;
+  const startWorker = (name: string, concurrency = 4, queues = 'default') => pg.startWorker(name, { concurrency, queues });
   const workflow = (text: string) => {
-    const file = path.join(dir, 'flow.yaml');
+    const file = path.join(pg.dir, 'flow.yaml');
     writeFileSync(file, text);
     return file;
   };
-  const submit = (file: string) => batonAsync(['run', file, '--store', url, '--json'], { cwd: dir });
+  const submit = (file: string) => batonAsync(['run', file, '--store', pg.url, '--json'], { cwd: pg.dir });
   /** Every task succeeded exactly once; an attempt is started only after the one before it ended. */
-  const checkLog = (log: Awaited<ReturnType<typeof events>>, tasks: string[]) => {
+  const checkLog = (log: TableEvent[], tasks: string[]) => {
     for (const task of tasks) {
       const own = log.filter((e) => e.task === task && e.type.startsWith('Task') && e.type !== 'TaskReady');
       expect(own.filter((e) => e.type === 'TaskSucceeded'), `${task} succeeded once`).toHaveLength(1);
@@ -89,31 +49,6 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
     }
   };
 
-  beforeEach(async () => {
-    schema = freshSchema();
-    url = schemaUrl(schema);
-    dir = tempDir('baton-workers-');
-    workers = [];
-    db = new (loadPg().Client)({ connectionString: PG_TEST_URL });
-    await db.connect();
-    // The schema made before the workers start, so the test's own queries find its tables.
-    const store = openPostgresStore(url);
-    await store.runs.listRuns();
-    await store.close();
-  });
-
-  afterEach(async () => {
-    for (const w of workers) {
-      if (w.child.exitCode === null && w.child.signalCode === null) {
-        w.child.kill('SIGCONT');
-        w.child.kill('SIGKILL');
-      }
-    }
-    await Promise.all(workers.map((w) => w.done));
-    await db.end();
-    await dropSchema(schema);
-  });
-
   it('kill -9 of the worker running a task: the task finishes on another worker as a new attempt, and the run succeeds', async () => {
     startWorker('driver');
     for (const name of ['w1', 'w2', 'w3', 'w4']) startWorker(name, 4, 'tasks');
@@ -129,7 +64,7 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
     checkLog(log, ['slow', 'after']);
     expect(log.filter((e) => e.task === 'slow').map((e) => `${e.type}${e.attempt ?? ''}`)).toEqual(['TaskReady', 'TaskStarted1', 'TaskInterrupted1', 'TaskStarted2', 'TaskSucceeded2']);
     // The killed worker's claim ran out by the database's clock; it ran nothing more.
-    expect(await q(`SELECT * FROM "${schema}".work`)).toEqual([]);
+    expect(await q(`SELECT * FROM "${pg.schema}".work`)).toEqual([]);
   });
 
   it('SIGSTOP past the lease, then SIGCONT: the stopped worker’s late result is refused, it notices and moves on', async () => {
@@ -176,12 +111,12 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
     const run = submit(file);
     let driver: WorkerProcess | undefined;
     await waitFor(async () => {
-      const [row] = await q<{ owner_pid: number | null }>(`SELECT r.owner_pid FROM "${schema}".runs r JOIN "${schema}".tasks t ON t.run_id = r.id WHERE t.key = 'slow' AND t.status = 'running'`);
-      driver = workers.find((w) => w.child.pid === row?.owner_pid);
+      const [row] = await q<{ owner_pid: number | null }>(`SELECT r.owner_pid FROM "${pg.schema}".runs r JOIN "${pg.schema}".tasks t ON t.run_id = r.id WHERE t.key = 'slow' AND t.status = 'running'`);
+      driver = pg.workers.find((w) => w.child.pid === row?.owner_pid);
       return driver !== undefined;
     }, 'a worker to drive the run and start slow');
     // It runs in the driving worker: nothing went through the work queue.
-    expect(await q(`SELECT * FROM "${schema}".work`)).toEqual([]);
+    expect(await q(`SELECT * FROM "${pg.schema}".work`)).toEqual([]);
     driver!.child.kill('SIGKILL');
     const result = await run.done;
     expect(result.status, run.output()).toBe(0);
@@ -193,22 +128,22 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
   it('baton workers lists the live workers and the queue; a worker refuses a memory store; --local drives a run here', async () => {
     startWorker('w1');
     startWorker('w2', 8);
-    await waitFor(async () => (await q(`SELECT name FROM "${schema}".workers`)).length === 2, 'two workers to report');
-    const listed = baton(['workers', '--store', url, '--json'], { cwd: dir });
+    await waitFor(async () => (await q(`SELECT name FROM "${pg.schema}".workers`)).length === 2, 'two workers to report');
+    const listed = baton(['workers', '--store', pg.url, '--json'], { cwd: pg.dir });
     expect(listed.status, listed.stderr).toBe(0);
     const view = JSON.parse(listed.stdout) as { workers: Array<{ name: string; concurrency: number; queues: string[] }>; queues: unknown[] };
     expect(view.workers.map((w) => [w.name, w.concurrency, w.queues])).toEqual([
       ['w1', 4, ['default']],
       ['w2', 8, ['default']],
     ]);
-    expect(baton(['workers', '--store', url], { cwd: dir }).stdout).toMatch(/^WORKER +HOST +PID +QUEUES +TASKS +RUNS +SEEN +RUNNING\nw1 /);
-    const memory = baton(['worker', '--store', 'memory'], { cwd: dir });
+    expect(baton(['workers', '--store', pg.url], { cwd: pg.dir }).stdout).toMatch(/^WORKER +HOST +PID +QUEUES +TASKS +RUNS +SEEN +RUNNING\nw1 /);
+    const memory = baton(['worker', '--store', 'memory'], { cwd: pg.dir });
     expect(memory.status).toBe(2);
     expect(memory.stderr).toContain('WORKER_MEMORY_STORE');
-    const local = baton(['run', workflow('name: here\ntasks:\n  - id: a\n    command: echo here\n'), '--store', url, '--local', '--json'], { cwd: dir });
+    const local = baton(['run', workflow('name: here\ntasks:\n  - id: a\n    command: echo here\n'), '--store', pg.url, '--local', '--json'], { cwd: pg.dir });
     expect(local.status, local.stderr).toBe(0);
     const runId = (JSON.parse(local.stdout) as { run_id: string }).run_id;
-    expect((await q<{ queue: string | null }>(`SELECT queue FROM "${schema}".runs WHERE id = $1`, [runId]))[0].queue).toBeNull();
+    expect((await q<{ queue: string | null }>(`SELECT queue FROM "${pg.schema}".runs WHERE id = $1`, [runId]))[0].queue).toBeNull();
   });
 
   it('300 tasks over four workers, two of them killed on the way and one started again: every task recorded exactly once', async () => {
@@ -216,10 +151,10 @@ describePostgres('baton worker on PostgreSQL: faults', () => {
     const tasks = Array.from({ length: 300 }, (_, i) => `t${i}`);
     const file = workflow(`name: many\nconcurrency: 64\ntasks:\n${tasks.map((t, i) => `  - id: ${t}\n    command: sleep 0.0${i % 5}\n`).join('')}`);
     const run = submit(file);
-    await waitFor(async () => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".events WHERE type = 'TaskSucceeded'`))[0].n) >= 50, '50 tasks done');
-    workers[0].child.kill('SIGKILL');
-    await waitFor(async () => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".events WHERE type = 'TaskSucceeded'`))[0].n) >= 150, '150 tasks done');
-    workers[1].child.kill('SIGKILL');
+    await waitFor(async () => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${pg.schema}".events WHERE type = 'TaskSucceeded'`))[0].n) >= 50, '50 tasks done');
+    pg.workers[0].child.kill('SIGKILL');
+    await waitFor(async () => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${pg.schema}".events WHERE type = 'TaskSucceeded'`))[0].n) >= 150, '150 tasks done');
+    pg.workers[1].child.kill('SIGKILL');
     startWorker('w5', 8);
     const result = await run.done;
     expect(result.status, run.output()).toBe(0);
