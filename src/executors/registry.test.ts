@@ -16,8 +16,9 @@ const never = new AbortController().signal;
 
 describe('registry', () => {
   it('maps every leaf task type to its executor', () => {
-    const composites = ['parallel', 'loop', 'conditional'];
-    expect(Object.keys(executors).sort()).toEqual(TASK_TYPES.filter((type) => !composites.includes(type)).sort());
+    // Composites and waits (approval, wait: engine/waits.ts) are the engine's, with no executor.
+    const engines = ['parallel', 'loop', 'conditional', 'approval', 'wait'];
+    expect(Object.keys(executors).sort()).toEqual(TASK_TYPES.filter((type) => !engines.includes(type)).sort());
     expect(executorFor('shell')).toBe(executors.shell);
     expect(Object.keys(createExecutors({ killGraceMs: 1 }))).toEqual(Object.keys(executors));
   });
