@@ -1,5 +1,6 @@
 import { formatMs } from './attempts.js';
-import type { RetryMatch, RetryPolicy } from '../spec/model.js';
+import type { LeafTask, RetryMatch, RetryPolicy } from '../spec/model.js';
+import type { TaskState } from './state.js';
 import type { TaskError } from '../store/events.js';
 
 /**
@@ -113,4 +114,35 @@ function notRetryable(error: TaskError): string {
     default:
       return `${error.code.startsWith('EXPR_') ? 'an expression error' : error.code} is not retryable`;
   }
+}
+
+/**
+ * What follows a leaf task's failed attempt: a retry at `retryAt`, its fallback
+ * (`fallback`), or nothing (`why` says why not, for the record). Once its fallback took
+ * over, the fallback's retry policy counts the fallback's attempts.
+ */
+export function afterFailure(f: {
+  task: TaskState;
+  spec: LeafTask;
+  attempt: number;
+  error: TaskError;
+  retryable: boolean;
+  cancelled: boolean;
+  now: number;
+  random: () => number;
+}): { why?: string; retryAt?: number; fallback: boolean } {
+  const { task, spec: own, attempt, cancelled } = f;
+  const inFallback = own.fallback !== undefined && task.fallbackFrom !== undefined;
+  const spec = inFallback ? own.fallback! : own;
+  const policy = spec.retry;
+  // Interrupted attempts, and those before a `baton retry`, do not count against the policy.
+  const counted = inFallback ? attempt - Math.max(task.fallbackFrom! - 1, task.attemptOffset) : attempt - task.attemptOffset;
+  let why = notRetried({ error: f.error, retryable: f.retryable, policy, counted, cancelled });
+  if (why === undefined && policy !== undefined) {
+    const retryAt = f.now + retryDelay(policy, counted, f.random());
+    why = task.firstStartedAt === undefined ? undefined : budgetSpent(policy, retryAt - task.firstStartedAt);
+    if (why === undefined) return { retryAt, fallback: false };
+  }
+  // Its own attempts are over: the fallback runs next, as the task's next attempt.
+  return { why, fallback: own.fallback !== undefined && !inFallback && !cancelled };
 }

@@ -9,7 +9,7 @@ import { quoted } from './reasons.js';
 import { runEndEvent } from './run-end.js';
 import { compensatedEnd, toCompensate } from './compensation.js';
 import { compensationKey } from './state.js';
-import { budgetSpent, notRetried, retryDelay } from './retry.js';
+import { afterFailure } from './retry.js';
 import { deadlineError, type AbortReason } from './attempts.js';
 import type { ResourceGate } from './resources.js';
 import type { GraphWaits } from './waits.js';
@@ -309,47 +309,29 @@ export class Scheduler {
    * composite's failure may keep `outputs` (what its children gave).
    */
   fail(key: string, attempt: number, error: TaskError, retryable: boolean, outputs?: Record<string, unknown>): void {
-    const task = this.state.task(key);
-    const own = this.state.nodes.get(key)!.spec;
-    // Once its fallback took over, the fallback's retry policy counts the fallback's attempts.
-    const inFallback = own.fallback !== undefined && task.fallbackFrom !== undefined;
-    const spec = inFallback ? own.fallback! : own;
-    const policy = spec.retry;
-    // Interrupted attempts, and those before a `baton retry`, do not count against the policy.
-    const counted = inFallback ? attempt - Math.max(task.fallbackFrom! - 1, task.attemptOffset) : attempt - task.attemptOffset;
-    const cancelled = this.state.cancelRequested !== undefined;
-    // Composites are never retried as a whole (their tasks are): no reason to give.
-    let why = Composites.isComposite(spec) ? undefined : notRetried({ error, retryable, policy, counted, cancelled });
-    let delay = 0;
-    if (why === undefined && policy !== undefined && !Composites.isComposite(spec)) {
-      delay = retryDelay(policy, counted, this.deps.random());
-      const first = this.state.task(key).firstStartedAt;
-      if (first !== undefined) why = budgetSpent(policy, this.now() + delay - first);
-    }
-    // Its own attempts are over: the fallback runs next, as the task's next attempt.
-    const fallback = why !== undefined && own.fallback !== undefined && !inFallback && !cancelled && !Composites.isComposite(own);
-    if (why !== undefined) error = { ...error, not_retried: fallback ? `${why}; its fallback runs` : why };
-    if (fallback) {
+    const spec = this.state.nodes.get(key)!.spec;
+    const next = Composites.isComposite(spec)
+      ? undefined
+      : afterFailure({ task: this.state.task(key), spec: spec as LeafTask, attempt, error, retryable, cancelled: this.state.cancelRequested !== undefined, now: this.now(), random: this.deps.random });
+    if (next?.why !== undefined) error = { ...error, not_retried: next.fallback ? `${next.why}; its fallback runs` : next.why };
+    if (next?.fallback) {
       this.emit({ type: 'TaskFailed', task: key, attempt, error, retryable });
-      const at = this.now();
-      this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at, fallback: true });
-      this.effects.timers.push({ key, at, kind: 'retry' });
-      this.composites.release(key);
-      return;
+      return this.scheduleAttempt(key, attempt + 1, this.now(), true);
     }
     // Nothing more to try, and it pauses on failure: it waits for `baton resolve` instead.
-    if (why !== undefined && !Composites.isComposite(own) && this.waits?.pauses(key, attempt, error)) return;
+    if (next?.why !== undefined && this.waits?.pauses(key, attempt, error)) return;
     this.emit(outputs === undefined
       ? { type: 'TaskFailed', task: key, attempt, error, retryable }
       : { type: 'TaskFailed', task: key, attempt, error, retryable, outputs });
-    if (why === undefined && policy !== undefined && !Composites.isComposite(spec)) {
-      const at = this.now() + delay;
-      this.emit({ type: 'TaskRetryScheduled', task: key, attempt: attempt + 1, at_due: at });
-      this.effects.timers.push({ key, at, kind: 'retry' });
-      this.composites.release(key);
-      return;
-    }
+    if (next?.retryAt !== undefined) return this.scheduleAttempt(key, attempt + 1, next.retryAt, false);
     this.ended(key);
+  }
+
+  /** The next attempt of a failed task waits until `at` (a retry's delay; at once for its fallback). */
+  private scheduleAttempt(key: string, attempt: number, at: number, fallback: boolean): void {
+    this.emit(fallback ? { type: 'TaskRetryScheduled', task: key, attempt, at_due: at, fallback: true } : { type: 'TaskRetryScheduled', task: key, attempt, at_due: at });
+    this.effects.timers.push({ key, at, kind: 'retry' });
+    this.composites.release(key);
   }
 
   /** Ends a task that will not run (more): skipped or cancelled. */
