@@ -182,3 +182,17 @@ export function retryPolicy(rep: Reporter, raw: RawMap): RetryPolicy | undefined
   }
   return policy;
 }
+
+/** A task's `headers:` (notify, publish): templates, each checked to hold no line break or NUL, which no header may. */
+export function headersOf(raw: RawMap, ctx: LeafContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  const headers = map(raw, 'headers');
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const text = scalarText(value);
+    if (text === undefined) continue;
+    out[name] = text;
+    ctx.exprs.template(headers!, name);
+    if (/[\r\n\0]/.test(text)) ctx.rep.error('SPEC_INVALID_VALUE', `header "${name}" holds a line break or a NUL byte, which no header value may hold`, ctx.rep.value(headers!, name), 'write the value on one line');
+  }
+  return out;
+}

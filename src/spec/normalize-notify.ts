@@ -9,9 +9,9 @@
 import type { Reporter } from './diagnostics.js';
 import { checkUrlAt } from './exprs.js';
 import type { NotifyTarget, NotifyTask, TaskBase } from './model.js';
-import { missing, type LeafContext } from './normalize-leaf.js';
+import { headersOf, missing, type LeafContext } from './normalize-leaf.js';
 import { POOL_NAME } from './normalize-resources.js';
-import { has, map, scalarText, str } from './raw.js';
+import { has, map, str } from './raw.js';
 import type { RawMap } from './raw.js';
 import { didYouMean } from './suggest.js';
 
@@ -58,14 +58,7 @@ export function notifyTarget(raw: RawMap, ctx: LeafContext): NotifyTarget {
     task.secret = secret;
     ctx.exprs.template(hook, 'secret');
   }
-  const headers = map(hook, 'headers');
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const text = scalarText(value);
-    if (text === undefined) continue;
-    task.headers[name] = text;
-    ctx.exprs.template(headers!, name);
-    if (/[\r\n\0]/.test(text)) rep.error('SPEC_INVALID_VALUE', `header "${name}" holds a line break or a NUL byte, which no header value may hold`, rep.value(headers!, name), 'write the value on one line');
-  }
+  task.headers = headersOf(hook, ctx);
   return task;
 }
 

@@ -8,8 +8,8 @@
 import { BROKER_SCHEMES, brokerKindOf, type BrokerKind } from './broker-kind.js';
 import { checkUrlAt } from './exprs.js';
 import type { PublishTask, TaskBase } from './model.js';
-import { missing, type LeafContext } from './normalize-leaf.js';
-import { bool, has, map, num, scalarText, str } from './raw.js';
+import { headersOf, missing, type LeafContext } from './normalize-leaf.js';
+import { bool, has, num, str } from './raw.js';
 import type { RawMap } from './raw.js';
 
 /** The fields of a publish task (besides those of every task). */
@@ -56,14 +56,7 @@ export function publishTask(base: TaskBase, raw: RawMap, ctx: LeafContext): Publ
     task.body = raw.body;
     ctx.exprs.deep(raw, 'body');
   }
-  const headers = map(raw, 'headers');
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const text = scalarText(value);
-    if (text === undefined) continue;
-    task.headers[name] = text;
-    ctx.exprs.template(headers!, name);
-    if (/[\r\n\0]/.test(text)) rep.error('SPEC_INVALID_VALUE', `header "${name}" holds a line break or a NUL byte, which no header value may hold`, rep.value(headers!, name), 'write the value on one line');
-  }
+  task.headers = headersOf(raw, ctx);
   const qos = num(raw, 'qos');
   if (qos !== undefined) {
     if (qos === 0 || qos === 1 || qos === 2) task.qos = qos;
