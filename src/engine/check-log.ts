@@ -185,6 +185,9 @@ export function checkRunLog(events: readonly TimedEvent[], max = 20): LogProblem
         // Usually while its attempt runs; a task that ends at once may have ended by then.
         if (event.attempt < 1 || event.attempt > task.attempt) order('it must be an attempt that started');
         break;
+      case 'TaskProgress':
+        if (event.attempt < 1 || event.attempt > task.attempt) order('it must be an attempt that started');
+        break;
       case 'TaskInterrupted':
         if (was !== 'running' && was !== 'waiting') order('only a running task is interrupted');
         task.status = 'ready';

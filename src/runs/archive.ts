@@ -66,6 +66,7 @@ const EVENT_FIELDS = {
   TaskRetryScheduled: { task: 'string', attempt: 'number', at_due: 'number' },
   TaskAwaitingResources: { task: 'string', attempt: 'number', pools: 'array' },
   CircuitChanged: { task: 'string', attempt: 'number', circuit: 'string', state: 'string' },
+  TaskProgress: { task: 'string', attempt: 'number' },
   TaskSkipped: { task: 'string', reason: 'string' },
   TaskCancelled: { task: 'string', reason: 'string' },
   RunCancelRequested: { reason: 'string' },

@@ -15,6 +15,7 @@ import { accessContract } from './contract-access.js';
 import { workContract } from './contract-work.js';
 import { keyContract, type OpenSibling } from './contract-keys.js';
 import { circuitContract } from './contract-circuits.js';
+import { progressContract } from './contract-progress.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -46,6 +47,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('access', () => accessContract(makeStore));
     describe('work queue', () => workContract(makeStore));
     describe('idempotency keys', () => keyContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
+    describe('task progress', () => progressContract(makeStore));
     describe('circuit breakers', () => circuitContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
   });
 }

@@ -376,6 +376,15 @@ export type RunEvent =
    * circuit's state now is in the store (store/circuits.ts); this is who changed it, when.
    */
   | { type: 'CircuitChanged'; task: string; attempt: number; circuit: string; state: 'closed' | 'open' | 'half_open'; failures?: number; window?: number; probe_at?: number }
+  /**
+   * What a running attempt says of its own progress (`progress=NN` in $BATON_OUTPUT,
+   * `ctx.progress` in code): a percentage, items done of a total, or both, with an optional
+   * message. Recorded at most about once a second per task while it changes, and once more
+   * before the attempt ends if it changed since (engine/progress-recorder.ts), so a task
+   * reporting 10,000 times makes a handful of events. The task row keeps the latest
+   * (TaskRecord.progress).
+   */
+  | { type: 'TaskProgress'; task: string; attempt: number; percent?: number; done?: number; total?: number; message?: string }
   | { type: 'TaskSkipped'; task: string; reason: string }
   | { type: 'TaskCancelled'; task: string; reason: string }
   /** `origin`: who asked (`mcp`), when the process that took the request records it. */

@@ -1,6 +1,6 @@
 import type { RunStatus, StepInfo, TaskError, TimedEvent, WaitAnswer } from './events.js';
 import { expansionKeys } from './expansion.js';
-import type { TaskRecord } from './store.js';
+import type { ProgressReport, TaskRecord } from './store.js';
 
 /** The run status an event moves a run to, if it changes it. Shared by every store. */
 export function statusAfter(event: TimedEvent): RunStatus | undefined {
@@ -74,8 +74,17 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
           first_started_at: task.first_started_at ?? event.at,
           ended_at: undefined,
           retry_at: undefined,
+          // A new attempt starts over.
+          progress: undefined,
         },
       ];
+    }
+    case 'TaskProgress': {
+      // Only the attempt that runs: a report of an earlier attempt, or one after the attempt
+      // ended, changes nothing.
+      const task = get(event.task);
+      if (task === undefined || task.attempt !== event.attempt || (task.status !== 'running' && task.status !== 'waiting')) return [];
+      return [{ ...task, progress: progressOf(event) }];
     }
     case 'TaskExpanded':
       return expansionKeys(event).filter((key) => get(key) === undefined).map((key) => row(key));
@@ -109,6 +118,7 @@ export function projectTasks(event: TimedEvent, get: (key: string) => TaskRecord
         outputs: undefined,
         exit_code: undefined,
         retry_at: undefined,
+        progress: undefined,
       }));
     default:
       return [];
@@ -134,4 +144,14 @@ function staticTaskKeys(workflow: unknown): string[] {
   const tasks = (workflow as { tasks?: unknown } | null)?.tasks;
   if (Array.isArray(tasks)) tasks.forEach(visit);
   return keys;
+}
+
+/** A TaskProgress event as the task row keeps it: only the fields it has, and when. */
+function progressOf(event: Extract<TimedEvent, { type: 'TaskProgress' }>): ProgressReport {
+  const report: ProgressReport = { at: event.at };
+  if (event.percent !== undefined) report.percent = event.percent;
+  if (event.done !== undefined) report.done = event.done;
+  if (event.total !== undefined) report.total = event.total;
+  if (event.message !== undefined) report.message = event.message;
+  return report;
 }

@@ -48,6 +48,8 @@ export interface TaskRow {
   error: string | null;
   reason: string | null;
   retry_at: number | null;
+  /** TaskRecord.progress as JSON. */
+  progress: string | null;
 }
 
 export function toRecord(row: RunRow): RunRecord {
@@ -87,6 +89,7 @@ export function toTask(row: TaskRow): TaskRecord {
   if (row.error !== null) task.error = JSON.parse(row.error) as TaskRecord['error'];
   if (row.reason !== null) task.reason = row.reason;
   if (row.retry_at !== null) task.retry_at = row.retry_at;
+  if (row.progress !== null) task.progress = JSON.parse(row.progress) as TaskRecord['progress'];
   return task;
 }
 
@@ -94,7 +97,7 @@ export function toTask(row: TaskRow): TaskRecord {
 /**
  * A task row's columns in the order both SQL stores write them (key, position, status,
  * attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason,
- * retry_at): JSON for outputs and error, NULL for what is unset.
+ * retry_at, progress): JSON for outputs, error and progress, NULL for what is unset.
  */
 export function taskValues(row: TaskRecord, position: number): unknown[] {
   return [
@@ -110,5 +113,6 @@ export function taskValues(row: TaskRecord, position: number): unknown[] {
     row.error === undefined ? null : JSON.stringify(row.error),
     row.reason ?? null,
     row.retry_at ?? null,
+    row.progress === undefined ? null : JSON.stringify(row.progress),
   ];
 }

@@ -119,6 +119,24 @@ export interface TaskRecord {
   reason?: string;
   /** When a scheduled retry comes due. */
   retry_at?: number;
+  /**
+   * The latest progress its current attempt reported (TaskProgress), and when. Cleared when
+   * an attempt starts (a new attempt starts over) and when `baton retry` reopens the task;
+   * kept after the attempt ends, so a failed task shows how far it got.
+   */
+  progress?: ProgressReport;
+}
+
+/** A task's reported progress as its row keeps it: at least one of percent and done/total. */
+export interface ProgressReport {
+  /** 0..100. */
+  percent?: number;
+  /** Items done of `total`. */
+  done?: number;
+  total?: number;
+  message?: string;
+  /** When it was recorded (ms since epoch). */
+  at: number;
 }
 
 /** What an append may ask of the store besides recording the events. */

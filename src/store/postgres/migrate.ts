@@ -17,6 +17,7 @@ import work from './migrations/006_work.sql';
 import idempotency from './migrations/007_idempotency.sql';
 import circuits from './migrations/008_circuits.sql';
 import cancelCompensate from './migrations/009_cancel_compensate.sql';
+import progress from './migrations/010_progress.sql';
 
 export interface PgMigration {
   version: number;
@@ -34,6 +35,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 7, name: '007_idempotency', sql: idempotency },
   { version: 8, name: '008_circuits', sql: circuits },
   { version: 9, name: '009_cancel_compensate', sql: cancelCompensate },
+  { version: 10, name: '010_progress', sql: progress },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

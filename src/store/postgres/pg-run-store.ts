@@ -222,7 +222,7 @@ export class PgRunStore implements RunStore {
       for (const row of projectTasks(event, get)) changed.set(row.key, row);
     }
     let position = cache.tasks.size;
-    const columns = taskColumns([...changed.values()].map((row) => ({ row, position: cache.tasks.has(row.key) ? 0 : position++ })));
+    const [columns, progress] = taskColumns([...changed.values()].map((row) => ({ row, position: cache.tasks.has(row.key) ? 0 : position++ })));
     const kinds: string[] = [];
     const keys: string[] = [];
     const dues: Array<number | null> = [];
@@ -253,6 +253,7 @@ export class PgRunStore implements RunStore {
       options.fence ?? null,
       ...workColumns(options.enqueue ?? []),
       options.consume ?? [],
+      progress,
     ];
     return { params, seq: cache.seq + events.length, cache, changed, run, finished };
   }
@@ -405,7 +406,8 @@ export class PgRunStore implements RunStore {
       for (const task of projectTasks(event, get)) tasks.set(task.key, task);
     }
     await this.timers.apply(tx, runId, timers);
-    await tx.query(q('insertTasks'), [runId, ...taskColumns([...tasks.values()].map((task, position) => ({ row: task, position })))]);
+    const [columns, progress] = taskColumns([...tasks.values()].map((task, position) => ({ row: task, position })));
+    await tx.query(q('insertTasks'), [runId, ...columns, progress]);
     const updated = events.length > 0 ? events[events.length - 1].at : row.created_at;
     await tx.query(q('moveRun'), [run.status, run.ended_at ?? null, run.active_ms ?? null, run.active_since ?? null, updated, runId]);
   }
@@ -426,9 +428,13 @@ function workColumns(items: readonly WorkItem[]): unknown[][] {
   return [items.map((w) => w.task), items.map((w) => w.attempt), items.map((w) => w.queue), items.map((w) => w.namespace)];
 }
 
-/** Task rows as the column arrays the `append` and `insertTasks` statements unnest. */
-function taskColumns(rows: ReadonlyArray<{ row: TaskRecord; position: number }>): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+/**
+ * Task rows as the column arrays the `append` and `insertTasks` statements unnest: the first
+ * twelve, and progress apart (the `append` statement takes it last, after the parameters
+ * that were there before it).
+ */
+function taskColumns(rows: ReadonlyArray<{ row: TaskRecord; position: number }>): [unknown[][], unknown[]] {
+  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
   for (const { row, position } of rows) taskValues(row, position).forEach((value, i) => columns[i].push(value));
-  return columns;
+  return [columns.slice(0, 12), columns[12]];
 }

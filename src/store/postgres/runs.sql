@@ -18,6 +18,7 @@
 -- $29 the writer's fence, or NULL: an append naming an older claim than the run's writes nothing
 -- $30 tasks, $31 attempts, $32 queues, $33 namespaces: work items enqueued (store/work.ts)
 -- $34 ids of the run's work items taken out
+-- $35 the task rows' progress (TaskRecord.progress as JSON), one per row of $7..$18
 WITH run AS (
   UPDATE runs SET
     last_seq = $2 + cardinality($4::text[]),
@@ -41,11 +42,11 @@ new_events AS (
 ),
 task_rows AS (
   INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
-                     exit_code, outputs, error, reason, retry_at)
+                     exit_code, outputs, error, reason, retry_at, progress)
   SELECT run.id, t.*
   FROM run, unnest($7::text[], $8::int[], $9::text[], $10::int[], $11::bigint[], $12::bigint[], $13::bigint[],
-                   $14::int[], $15::text[], $16::text[], $17::text[], $18::bigint[])
-            AS t (key, position, status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason, retry_at)
+                   $14::int[], $15::text[], $16::text[], $17::text[], $18::bigint[], $35::text[])
+            AS t (key, position, status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason, retry_at, progress)
   -- A task keeps the position it was first written with.
   ON CONFLICT (run_id, key) DO UPDATE SET
     status = excluded.status,
@@ -57,7 +58,8 @@ task_rows AS (
     outputs = excluded.outputs,
     error = excluded.error,
     reason = excluded.reason,
-    retry_at = excluded.retry_at
+    retry_at = excluded.retry_at,
+    progress = excluded.progress
 ),
 timer_changes AS (
   SELECT * FROM unnest($26::text[], $27::text[], $28::bigint[]) AS c (kind, key, due_at)
@@ -242,8 +244,8 @@ SELECT count(*)::int AS n FROM runs WHERE status IN ('pending', 'running') AND p
 -- name: insertTasks
 -- run_id, then the task columns as arrays (as in `append`): a run's rows written afresh.
 INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
-                   exit_code, outputs, error, reason, retry_at)
+                   exit_code, outputs, error, reason, retry_at, progress)
 SELECT $1, t.*
 FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[],
-            $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[])
-     AS t (key, position, status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason, retry_at);
+            $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])
+     AS t (key, position, status, attempt, first_started_at, started_at, ended_at, exit_code, outputs, error, reason, retry_at, progress);

@@ -20,6 +20,7 @@ import work from './migrations/011_work.sql';
 import idempotency from './migrations/012_idempotency.sql';
 import circuits from './migrations/013_circuits.sql';
 import cancelCompensate from './migrations/014_cancel_compensate.sql';
+import progress from './migrations/015_progress.sql';
 
 export interface Migration {
   version: number;
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: '012_idempotency', sql: idempotency },
   { version: 13, name: '013_circuits', sql: circuits },
   { version: 14, name: '014_cancel_compensate', sql: cancelCompensate },
+  { version: 15, name: '015_progress', sql: progress },
 ];
 
 /** The schema version this baton writes. */

@@ -37,11 +37,11 @@ SELECT seq, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq;
 
 -- name: upsertTasks
 -- run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
--- exit_code, outputs, error, reason, retry_at; the VALUES row repeats once per task.
+-- exit_code, outputs, error, reason, retry_at, progress; the VALUES row repeats once per task.
 -- A task keeps the position it was first written with.
 INSERT INTO tasks (run_id, key, position, status, attempt, first_started_at, started_at, ended_at,
-                   exit_code, outputs, error, reason, retry_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   exit_code, outputs, error, reason, retry_at, progress)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (run_id, key) DO UPDATE SET
   status = excluded.status,
   attempt = excluded.attempt,
@@ -52,7 +52,8 @@ ON CONFLICT (run_id, key) DO UPDATE SET
   outputs = excluded.outputs,
   error = excluded.error,
   reason = excluded.reason,
-  retry_at = excluded.retry_at;
+  retry_at = excluded.retry_at,
+  progress = excluded.progress;
 
 -- name: listTasks
 SELECT * FROM tasks WHERE run_id = ? ORDER BY position;

@@ -83,7 +83,7 @@ export class SqliteRunStore implements RunStore {
     this.timers = new SqliteTimers(db, file);
     this.work = new SqliteWorkQueue(db, file);
     this.eventRows = new RowInserter(db, 'insertEvents', 5);
-    this.taskRows = new RowInserter(db, 'upsertTasks', 13);
+    this.taskRows = new RowInserter(db, 'upsertTasks', 14);
     const append = db.transaction((runId: string, events: TimedEvent[], options?: AppendOptions) => this.appendNow(runId, events, options));
     this.appendTx = append.immediate;
     this.queue = new SqliteQueue(db);
