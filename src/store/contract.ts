@@ -16,6 +16,7 @@ import { workContract } from './contract-work.js';
 import { keyContract, type OpenSibling } from './contract-keys.js';
 import { circuitContract } from './contract-circuits.js';
 import { progressContract } from './contract-progress.js';
+import { outboxContract } from './contract-outbox.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -49,5 +50,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('idempotency keys', () => keyContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('task progress', () => progressContract(makeStore));
     describe('circuit breakers', () => circuitContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
+    describe('notification outbox', () => outboxContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
   });
 }

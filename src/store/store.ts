@@ -8,6 +8,7 @@ import type { QueueDecision, QueueRecorded } from './queue.js';
 import type { WorkItem, WorkQueue } from './work.js';
 import type { RunKey } from './idempotency.js';
 import type { CircuitStore } from './circuits.js';
+import type { Outbox, OutboxItem } from './outbox.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -102,6 +103,25 @@ export interface RunFilter {
   before?: { created_at: number; id: string };
 }
 
+/** What RunStore.countRuns counts. */
+export interface RunCountQuery {
+  /** Only this namespace's runs. */
+  namespace?: string;
+  /** Times (ms since epoch): count the runs that ended failed at or after each. Default none. */
+  failedSince?: readonly number[];
+}
+
+/** Runs counted by RunStore.countRuns. */
+export interface RunCounts {
+  /** Unfinished runs by their stored status (a running run whose owner is gone is still `running` here). */
+  pending: number;
+  running: number;
+  waiting: number;
+  queued: number;
+  /** The runs that failed at or after each time of `failedSince`, in its order. */
+  failed: number[];
+}
+
 /** One task of a run as the projection keeps it (rebuilt from events at any time). */
 export interface TaskRecord {
   key: string;
@@ -155,6 +175,8 @@ export interface AppendOptions {
   enqueue?: readonly WorkItem[];
   /** Work items of this run the events take out (their results recorded, or their claims lost). */
   consume?: readonly number[];
+  /** Notifications the events cause (store/outbox.ts), written with them; a key already held counts a repeat. */
+  notices?: readonly OutboxItem[];
 }
 
 /** How long a claim on a run holds without a heartbeat, unless the claimer asks otherwise. */
@@ -228,6 +250,14 @@ export interface RunStore {
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** The run's tasks from the projection, in the order they first appeared in its events. */
   listTasks(runId: string): Promise<TaskRecord[]>;
+  /**
+   * How many runs there are, from the indexes alone (never reading the runs, so as cheap
+   * with 100,000 runs as with ten): the unfinished ones by stored status, and the runs that
+   * failed at or after each time of `failedSince`. For dashboards (runs/overview.ts).
+   */
+  countRuns(query?: RunCountQuery): Promise<RunCounts>;
+  /** The runs that ended last, the latest end first (then id): `limit` of them, default 20. */
+  listEnded(query?: { namespace?: string; limit?: number }): Promise<RunRecord[]>;
   /**
    * The full id of the one run whose id starts with `prefix` (case-insensitive), like git;
    * an id given in full wins over longer ids it starts. STORE_RUN_NOT_FOUND when none does
@@ -378,6 +408,8 @@ export interface Store {
   work: WorkQueue;
   /** Circuit breakers: the state of each named circuit (store/circuits.ts). */
   circuits: CircuitStore;
+  /** Notifications to send (store/outbox.ts). */
+  outbox: Outbox;
   close(): Promise<void>;
 }
 

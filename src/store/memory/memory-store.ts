@@ -5,7 +5,7 @@ import type { StoredEvent, TimedEvent } from '../events.js';
 import { leaseExpired, mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
-import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunCountQuery, type RunCounts, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { memoryQueue } from './memory-queue.js';
 import { admissionOf, queueFields, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
@@ -14,6 +14,7 @@ import { MemoryTriggerStore } from './memory-trigger-store.js';
 import { MemoryAccessStore } from './memory-access-store.js';
 import { MemoryTimers } from './memory-timers.js';
 import { MemoryWorkQueue } from './memory-work.js';
+import { MemoryOutbox } from './memory-outbox.js';
 import { MemoryCircuitStore } from './memory-circuit-store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf } from '../work.js';
@@ -48,6 +49,8 @@ export class MemoryRunStore implements RunStore {
   readonly timers = new MemoryTimers();
   /** The work queue, whose items come and go with the events of appends (store/work.ts). */
   readonly work = new MemoryWorkQueue();
+  /** The notification outbox, whose items come with the events of appends (store/outbox.ts). */
+  readonly outbox = new MemoryOutbox();
 
   async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
@@ -113,6 +116,7 @@ export class MemoryRunStore implements RunStore {
     const stored = this.commit(entry, events);
     if (options?.consume?.length) this.work.consume(runId, options.consume);
     if (options?.enqueue?.length) this.work.enqueue(options.enqueue);
+    if (options?.notices?.length && events.length > 0) this.outbox.addNow(options.notices, events[events.length - 1].at);
     if (FINISHED_RUN_STATUSES.has(entry.record.status)) this.work.consumeRun(runId);
     return stored;
   }
@@ -145,6 +149,26 @@ export class MemoryRunStore implements RunStore {
       )
       .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, Math.max(0, limit))
+      .map(copyRecord);
+  }
+
+  async countRuns(query: RunCountQuery = {}): Promise<RunCounts> {
+    const counts: RunCounts = { pending: 0, running: 0, waiting: 0, queued: 0, failed: (query.failedSince ?? []).map(() => 0) };
+    for (const { record } of this.runs.values()) {
+      if (query.namespace !== undefined && record.namespace !== query.namespace) continue;
+      const status = record.status;
+      if (status === 'pending' || status === 'running' || status === 'waiting' || status === 'queued') counts[status]++;
+      else if (status === 'failed') (query.failedSince ?? []).forEach((since, i) => record.ended_at! >= since && counts.failed[i]++);
+    }
+    return counts;
+  }
+
+  async listEnded(query: { namespace?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    return [...this.runs.values()]
+      .map((entry) => entry.record)
+      .filter((run) => run.ended_at !== undefined && (query.namespace === undefined || run.namespace === query.namespace))
+      .sort((a, b) => b.ended_at! - a.ended_at! || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, Math.max(0, query.limit ?? 20))
       .map(copyRecord);
   }
 
@@ -312,6 +336,7 @@ export function createMemoryStore(): Store {
     access: new MemoryAccessStore(),
     timers: runs.timers,
     work: runs.work,
+    outbox: runs.outbox,
     circuits: new MemoryCircuitStore(),
     async close() {
       await logs.close();

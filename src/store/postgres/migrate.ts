@@ -18,6 +18,7 @@ import idempotency from './migrations/007_idempotency.sql';
 import circuits from './migrations/008_circuits.sql';
 import cancelCompensate from './migrations/009_cancel_compensate.sql';
 import progress from './migrations/010_progress.sql';
+import outbox from './migrations/011_outbox.sql';
 
 export interface PgMigration {
   version: number;
@@ -36,6 +37,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 8, name: '008_circuits', sql: circuits },
   { version: 9, name: '009_cancel_compensate', sql: cancelCompensate },
   { version: 10, name: '010_progress', sql: progress },
+  { version: 11, name: '011_outbox', sql: outbox },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

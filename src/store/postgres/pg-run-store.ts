@@ -21,14 +21,16 @@ import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
-import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunCountQuery, type RunCounts, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf, type WorkItem } from '../work.js';
 import type { PgDatabase, Queryable } from './driver.js';
 import { FALLBACK_MS, type PgNotifier } from './pg-notifier.js';
+import { addIn } from './pg-outbox.js';
 import { PgTimers } from './pg-timers.js';
 import { notInserted, takeKey } from './pg-run-keys.js';
 import { q, statement } from './run-statements.js';
+import { countRuns, listEnded } from './pg-run-counts.js';
 
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
 const MAX_CACHED_RUNS = 256;
@@ -151,7 +153,16 @@ export class PgRunStore implements RunStore {
   }
 
   async append(runId: string, events: TimedEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
-    const folded = await this.appendIn(this.db, runId, events, undefined, options);
+    const notices = options?.notices;
+    // Notifications go with the events that cause them (store/outbox.ts): one transaction,
+    // which only a run's end (once per run) pays for; every other append is one statement.
+    const folded = notices?.length
+      ? await this.db.tx(async (tx) => {
+          const done = await this.appendIn(tx, runId, events, undefined, options);
+          await addIn(tx, notices, events.at(-1)?.at ?? Date.now());
+          return done;
+        })
+      : await this.appendIn(this.db, runId, events, undefined, options);
     const stored = this.numbered(runId, events, folded);
     if (stored.length > 0) this.waiters.notify(runId);
     return stored;
@@ -327,6 +338,14 @@ export class PgRunStore implements RunStore {
       filter.idempotency_key ?? null,
     ]);
     return rows.map(toRecord);
+  }
+
+  countRuns(query: RunCountQuery = {}): Promise<RunCounts> {
+    return countRuns(this.db, query);
+  }
+
+  listEnded(query: { namespace?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    return listEnded(this.db, query);
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {

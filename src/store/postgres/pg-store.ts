@@ -19,6 +19,7 @@ import { PgTriggerStore } from './pg-trigger-store.js';
 import { PgAccessStore } from './pg-access-store.js';
 import { PgLogStore } from './pg-log-store.js';
 import { PgWorkQueue } from './pg-work.js';
+import { PgOutbox } from './pg-outbox.js';
 
 export interface PgStoreOptions {
   /** postgres://user:password@host:port/database, optionally `?schema=name` (default `public`). */
@@ -51,6 +52,7 @@ export function openPostgresStore(url: string, options: Omit<PgStoreOptions, 'ur
     access: new PgAccessStore(db),
     work: new PgWorkQueue(db, notifier),
     circuits: new PgCircuitStore(db),
+    outbox: new PgOutbox(db),
     async close() {
       // Each part is closed whatever the others do: output that could not be kept is
       // reported (by logs.close), after the connections are gone.

@@ -21,6 +21,7 @@ import idempotency from './migrations/012_idempotency.sql';
 import circuits from './migrations/013_circuits.sql';
 import cancelCompensate from './migrations/014_cancel_compensate.sql';
 import progress from './migrations/015_progress.sql';
+import outbox from './migrations/016_outbox.sql';
 
 export interface Migration {
   version: number;
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: '013_circuits', sql: circuits },
   { version: 14, name: '014_cancel_compensate', sql: cancelCompensate },
   { version: 15, name: '015_progress', sql: progress },
+  { version: 16, name: '016_outbox', sql: outbox },
 ];
 
 /** The schema version this baton writes. */

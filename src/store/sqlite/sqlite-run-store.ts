@@ -17,7 +17,7 @@ import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
 import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
-import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
+import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunCountQuery, type RunCounts, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { SqliteQueue } from './sqlite-queue.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
@@ -25,7 +25,9 @@ import { parseRow } from './sqlite-rows.js';
 import { prepareStatements, RowInserter, type Statements } from './statements.js';
 import { SqliteTimers } from './sqlite-timers.js';
 import { SqliteWorkQueue } from './sqlite-work.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
 import { FileHealth } from './file-health.js';
+import { SqliteRunCounts } from './sqlite-run-counts.js';
 import { workersQueueOf } from '../work.js';
 import { TimerUpkeep } from '../timers.js';
 import { KeyHeldError, keyCutoff, type RunKey } from '../idempotency.js';
@@ -67,12 +69,15 @@ export class SqliteRunStore implements RunStore {
   private readonly claimNextTx: (owner: RunOwner, at: number, options: NextRunOptions) => RunRecord | undefined;
   private readonly rebuildTx: (runId: string) => void;
   private readonly waiters = new EventWaiters();
+  private readonly counts: SqliteRunCounts;
   /** Driver errors as StoreErrors; no writes once the file is known damaged (file-health.ts). */
   private readonly health: FileHealth;
   /** The runs' timers, kept in the append transactions (store/timers.ts). */
   readonly timers: SqliteTimers;
   /** The work queue, whose items are written and taken out in the append transactions (store/work.ts). */
   readonly work: SqliteWorkQueue;
+  /** The notification outbox, whose items a run's events cause are written in the append transactions (store/outbox.ts). */
+  readonly outbox: SqliteOutbox;
 
   constructor(
     private readonly db: Database,
@@ -80,8 +85,10 @@ export class SqliteRunStore implements RunStore {
   ) {
     this.q = prepareStatements(db);
     this.health = new FileHealth(db, file);
+    this.counts = new SqliteRunCounts(db);
     this.timers = new SqliteTimers(db, file);
     this.work = new SqliteWorkQueue(db, file);
+    this.outbox = new SqliteOutbox(db, file);
     this.eventRows = new RowInserter(db, 'insertEvents', 5);
     this.taskRows = new RowInserter(db, 'upsertTasks', 14);
     const append = db.transaction((runId: string, events: TimedEvent[], options?: AppendOptions) => this.appendNow(runId, events, options));
@@ -241,6 +248,14 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
+  countRuns(query: RunCountQuery = {}): Promise<RunCounts> {
+    return this.health.read(() => this.counts.count(query));
+  }
+
+  listEnded(query: { namespace?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    return this.health.read(() => this.counts.listEnded(query));
+  }
+
   listTasks(runId: string): Promise<TaskRecord[]> {
     return this.health.read(() => {
       const rows = this.q.listTasks.all(runId) as TaskRow[];
@@ -334,6 +349,8 @@ export class SqliteRunStore implements RunStore {
     // The work items go with the events that start or record them (store/work.ts).
     if (options?.consume?.length) this.work.consume(runId, options.consume);
     if (options?.enqueue?.length) this.work.enqueue(options.enqueue);
+    // Notifications go with the events that cause them (store/outbox.ts).
+    if (options?.notices?.length) this.outbox.addNow(options.notices, events.at(-1)?.at ?? Date.now());
     let cache = this.cache.get(runId);
     if (!cache || cache.seq !== last.seq) cache = this.loadCache(runId, last.seq);
     const changed = new Map<string, TaskRecord>();

@@ -53,6 +53,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     triggers: new SqliteTriggerStore(db, location),
     timers: runs.timers,
     work: runs.work,
+    outbox: runs.outbox,
     access: new SqliteAccessStore(db, location),
     circuits: new SqliteCircuitStore(db, location),
     async close() {
