@@ -17,6 +17,7 @@ import { keyContract, type OpenSibling } from './contract-keys.js';
 import { circuitContract } from './contract-circuits.js';
 import { progressContract } from './contract-progress.js';
 import { outboxContract } from './contract-outbox.js';
+import { feedContract } from './contract-feed.js';
 
 export type { MakeStore } from './contract-fixtures.js';
 
@@ -51,5 +52,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('task progress', () => progressContract(makeStore));
     describe('circuit breakers', () => circuitContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('notification outbox', () => outboxContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
+    describe('run feed', () => feedContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
   });
 }

@@ -9,6 +9,7 @@ import type { WorkItem, WorkQueue } from './work.js';
 import type { RunKey } from './idempotency.js';
 import type { CircuitStore } from './circuits.js';
 import type { Outbox, OutboxItem } from './outbox.js';
+import type { RunFeed } from './run-feed.js';
 
 /**
  * The storage seam. The engine talks only to these interfaces; memory, SQLite and
@@ -410,6 +411,8 @@ export interface Store {
   circuits: CircuitStore;
   /** Notifications to send (store/outbox.ts). */
   outbox: Outbox;
+  /** Every run's events in commit order, for readers that follow the whole store (store/run-feed.ts). */
+  feed: RunFeed;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import { MemoryTimers } from './memory-timers.js';
 import { MemoryWorkQueue } from './memory-work.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import { MemoryCircuitStore } from './memory-circuit-store.js';
+import { MemoryRunFeed } from './memory-run-feed.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf } from '../work.js';
 import { KeyHeldError, keyCutoff } from '../idempotency.js';
@@ -51,6 +52,8 @@ export class MemoryRunStore implements RunStore {
   readonly work = new MemoryWorkQueue();
   /** The notification outbox, whose items come with the events of appends (store/outbox.ts). */
   readonly outbox = new MemoryOutbox();
+  /** Every run's events in commit order (store/run-feed.ts). */
+  readonly feed = new MemoryRunFeed();
 
   async createRun(run: NewRunRecord, events: TimedEvent[], admit?: QueueDecision): Promise<StoredEvent[]> {
     if (this.runs.has(run.id)) throw runExists(run.id);
@@ -301,6 +304,7 @@ export class MemoryRunStore implements RunStore {
     }
     if (events.length > 0) {
       record.updated_at = events[events.length - 1].at;
+      this.feed.added(record, events as StoredEvent[]);
       this.waiters.notify(record.id);
     }
     return events as StoredEvent[];
@@ -337,6 +341,7 @@ export function createMemoryStore(): Store {
     timers: runs.timers,
     work: runs.work,
     outbox: runs.outbox,
+    feed: runs.feed,
     circuits: new MemoryCircuitStore(),
     async close() {
       await logs.close();

@@ -19,6 +19,7 @@ import { PgTriggerStore } from './pg-trigger-store.js';
 import { PgAccessStore } from './pg-access-store.js';
 import { PgLogStore } from './pg-log-store.js';
 import { PgWorkQueue } from './pg-work.js';
+import { PgRunFeed } from './pg-run-feed.js';
 import { PgOutbox } from './pg-outbox.js';
 
 export interface PgStoreOptions {
@@ -53,6 +54,7 @@ export function openPostgresStore(url: string, options: Omit<PgStoreOptions, 'ur
     work: new PgWorkQueue(db, notifier),
     circuits: new PgCircuitStore(db),
     outbox: new PgOutbox(db),
+    feed: new PgRunFeed(db),
     async close() {
       // Each part is closed whatever the others do: output that could not be kept is
       // reported (by logs.close), after the connections are gone.

@@ -19,6 +19,7 @@ import { SqlitePoolStore } from './sqlite-pool-store.js';
 import { SqliteTriggerStore } from './sqlite-trigger-store.js';
 import { SqliteAccessStore } from './sqlite-access-store.js';
 import { SqliteCircuitStore } from './sqlite-circuit-store.js';
+import { SqliteRunFeed } from './sqlite-run-feed.js';
 
 export interface SqliteStoreOptions {
   /** Where task output is kept; default `<folder of the file>/logs`. */
@@ -54,6 +55,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     timers: runs.timers,
     work: runs.work,
     outbox: runs.outbox,
+    feed: new SqliteRunFeed(db, location),
     access: new SqliteAccessStore(db, location),
     circuits: new SqliteCircuitStore(db, location),
     async close() {
