@@ -8,8 +8,9 @@ export const nodeBundle = {
   target: 'node20',
   // The MCP SDK and the HTTP server (Hono) are big and only `baton mcp` and `baton serve` need
   // them: they load from node_modules then.
-  // The broker clients load only when a workflow publishes or a server subscribes.
-  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', '@nats-io/transport-node', '@nats-io/jetstream', 'amqplib', 'mqtt', '@modelcontextprotocol/server', '@modelcontextprotocol/client', 'hono', '@hono/node-server', '@hono/zod-openapi'],
+  // The broker clients load only when a workflow publishes or a server subscribes; nodemailer
+  // only when an email channel sends.
+  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', 'nodemailer', '@nats-io/transport-node', '@nats-io/jetstream', 'amqplib', 'mqtt', '@modelcontextprotocol/server', '@modelcontextprotocol/client', 'hono', '@hono/node-server', '@hono/zod-openapi'],
   // SQL (migrations, queries) is kept in .sql files and bundled as text.
   loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },

@@ -26,7 +26,7 @@ export interface NoticeContext {
 export const NOTICE_MS = 15_000;
 
 /**
- * Tells an approval's `notify` channel or webhook that it waits: the prompt, who may answer
+ * Tells an approval's `notify` channel (any kind) or webhook that it waits: the prompt, who may answer
  * and how, as a notify task's message (same payload, signature and delivery id
  * `<run>/<task>`). Sent once, when the approval opens and its TaskStarted is recorded; what
  * came of it is written to the approval's log (`baton logs RUN TASK`), and a failure does
@@ -47,7 +47,9 @@ export async function sendApprovalNotice(ctx: NoticeContext, key: string, signal
     // The webhook's URL, headers and key are templates; the message is made already (a prompt's values are not templates again).
     const resolved = { ...(resolveTask(task, () => ctx.scopes.forTask(key)) as NotifyTask), message };
     const result = await ctx.notify.run(resolved, io, signal);
-    io.stdout(`notified ${where} that ${key} waits for approval (HTTP ${String(result.outputs.status)})\n`);
+    const kind = spec.notify!.channel === undefined ? 'webhook' : ctx.channels?.[spec.notify!.channel]?.type;
+    const answer = kind === 'email' ? 'SMTP' : kind === 'command' ? 'exit' : 'HTTP';
+    io.stdout(`notified ${where} that ${key} waits for approval (${answer} ${String(result.outputs.status)})\n`);
   } catch (err) {
     io.stderr(`could not notify ${where} that ${key} waits for approval: ${coerceError(err).message} [${errorCode(err)}]; it waits all the same\n`);
   } finally {

@@ -31,8 +31,20 @@ export type ExecutorErrorCode =
   | 'EXEC_NO_CHILD_RUNS'
   /** A notify task naming a channel the configuration does not have. Not retryable. */
   | 'NOTIFY_UNKNOWN_CHANNEL'
-  /** A notify task's URL or signing key comes from an environment variable that is not set. Not retryable. */
+  /** A channel's URL, signing key, user or password comes from an environment variable that is not set. Not retryable. */
   | 'NOTIFY_ENV_UNSET'
+  /** A channel's secret comes from a file that cannot be read or is empty. Not retryable. */
+  | 'NOTIFY_SECRET_FILE'
+  /** A channel's URL, read from a variable or a file, is not one it can send to. Not retryable. */
+  | 'NOTIFY_BAD_URL'
+  /** The SMTP server refused the email or the login. Retryable for a 4xx reply (try later), not for 5xx. */
+  | 'NOTIFY_SMTP'
+  /** The SMTP server could not be reached or the connection broke. Retryable. */
+  | 'NOTIFY_SMTP_NETWORK'
+  /** A command channel's program exited non-zero. Retryable, except exit 2 (the notice can never be sent). */
+  | 'NOTIFY_COMMAND_EXIT'
+  /** A command channel's program ran past its timeout and was killed. Retryable. */
+  | 'NOTIFY_COMMAND_TIMEOUT'
   /** An HTTP response had an unexpected status. Retryable for 408, 429 and 5xx only. */
   | 'HTTP_STATUS'
   /** The HTTP request could not be sent or its response not read (refused, reset, DNS). Retryable. */

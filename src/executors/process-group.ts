@@ -130,7 +130,7 @@ export function groupHasLiveMembers(pgid: number): boolean {
 }
 
 /** Resolves when the leader has exited (whatever its status); rejects with EXEC_SPAWN or EXEC_ABORTED. */
-export function runProcessGroup(spec: ProcessSpec, io: TaskIO, signal: AbortSignal): Promise<ProcessResult> {
+export function runProcessGroup(spec: ProcessSpec, io: Pick<TaskIO, 'stdout' | 'stderr'>, signal: AbortSignal): Promise<ProcessResult> {
   if (signal.aborted) return Promise.reject(abortedError(signal, spec.program));
   return new Promise((resolve, reject) => {
     const grace = spec.killGraceMs ?? KILL_GRACE_MS;

@@ -274,6 +274,9 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'HTTP_REQUEST',
     'HTTP_STATUS',
     'SCRIPT_OUTPUT',
+    // a progress report a task gave that is not one (`progress=abc` in $BATON_OUTPUT, ctx.progress(150)):
+    // not raised, the report is ignored with one warning line in the task's log (executors/progress-input.ts)
+    'PROGRESS_INVALID',
     // a sql task (executors/sql/errors.ts): a connection that names no database, one that
     // cannot be reached or refuses the login, a statement the database refused, params that
     // do not fit the placeholders, a .sql file or migrations folder that cannot be read, a
@@ -295,10 +298,19 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'DATA_INPUT',
     'DATA_OUTPUT',
     'DATA_RECORD_TOO_LONG',
-    // a notify task (executors/notify.ts): a channel the configuration does not define, a URL
-    // or signing key from an environment variable that is not set where the task ran
+    // a notification (a notify task, executors/notify.ts; a run's or an alert's notice,
+    // observability/channels/): a channel the configuration does not define, a secret from
+    // an environment variable that is not set or a file that cannot be read where it is sent,
+    // a URL that is not one the channel takes, an SMTP server that refused or could not be
+    // reached, a command channel's program that failed or ran past its timeout
     'NOTIFY_UNKNOWN_CHANNEL',
     'NOTIFY_ENV_UNSET',
+    'NOTIFY_SECRET_FILE',
+    'NOTIFY_BAD_URL',
+    'NOTIFY_SMTP',
+    'NOTIFY_SMTP_NETWORK',
+    'NOTIFY_COMMAND_EXIT',
+    'NOTIFY_COMMAND_TIMEOUT',
     // a publish task's broker (brokers/errors.ts): a URL that is none, unreachable, credentials
     // refused, the message refused (no stream, exchange or queue takes it), not confirmed in
     // time; also what a message trigger's subscription says in the log and GET /api/triggers

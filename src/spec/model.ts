@@ -385,17 +385,8 @@ export interface NotifyTask extends TaskBase {
   message: string;
 }
 
-/** A named notification channel (baton.config.yaml `notifications.channels`): a webhook for now. */
-export interface NotifyChannel {
-  type: 'webhook';
-  /** The webhook's URL, as written in the config ... */
-  url?: string;
-  /** ... or the environment variable holding it (a URL with a token in it); exactly one of the two. */
-  url_env?: string;
-  /** The environment variable holding the key the body is signed with; default: not signed. */
-  secret_env?: string;
-  headers: Record<string, string>;
-}
+/** A named notification channel (baton.config.yaml `notifications.channels`): spec/notify-channels.ts. */
+export type { NotifyChannel } from './notify-channels.js';
 
 /** Where a notification goes: a named channel of baton.config.yaml, or a webhook written on the task. */
 export interface NotifyTarget {
@@ -526,11 +517,19 @@ export interface Notifications {
   on_success: boolean;
 }
 
+/**
+ * An alert (docs/observability.md#alerts): when `condition` holds at a run's end, `template`
+ * (or a default text) goes to `channels` (default: the notifications' channels), once per
+ * `window` for the rule and workflow.
+ */
 export interface Alert {
   name: string;
+  /** An expression over execution, workflow, metrics, error (observability/notifications/condition.ts). */
   condition: string;
   channels: string[];
   template?: string;
+  /** ms: at most one alert of this rule per workflow within it; default 1 hour. */
+  window?: number;
 }
 
 export interface Workflow {
@@ -579,6 +578,8 @@ export interface Workflow {
   circuits?: Record<string, CircuitPolicy>;
   notifications?: Notifications;
   alerts: Alert[];
+  /** ms: how long a run usually takes (`expected_duration:`), for alerts on slow runs; default: the median of recent runs. */
+  expected_duration?: number;
   /** Where the workflow came from; `format` tells which importer, if any, produced it. */
   source: { file: string; format: 'canonical' | 'phases' | 'stages' };
 }
