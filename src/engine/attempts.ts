@@ -14,6 +14,7 @@ import type { ScopeBuilder } from './scope.js';
 import type { RunState } from './state.js';
 import { equip, type TaskExtras } from './task-extras.js';
 import { RunnerIO } from './task-io.js';
+import { ProgressRecorder } from './progress-recorder.js';
 import { CircuitOpenError, guardAttempt, type CircuitsContext } from './circuits.js';
 
 /** What the attempts of one run share: the run, where output goes, and their environment. */
@@ -108,11 +109,14 @@ export class Attempts {
     // Silent for heartbeat_timeout: taken for hung. Every chunk of output puts it off.
     const heartbeat = spec.heartbeat_timeout === undefined ? undefined : setTimeout(() => controller.abort('heartbeat'), spec.heartbeat_timeout);
     let io: RunnerIO | undefined;
+    let progress: ProgressRecorder | undefined;
     const settle = () => {
       if (timer) clearTimeout(timer);
       if (heartbeat) clearTimeout(heartbeat);
       this.controllers.delete(key);
       io?.finish();
+      // Its last progress is recorded before its end; an interrupted attempt records nothing.
+      progress?.finish(controller.signal.reason !== 'interrupt');
       this.run.onEnded?.(key);
     };
     let run: Promise<ExecutorResult>;
@@ -120,6 +124,7 @@ export class Attempts {
       const resolved = resolveTask(spec, () => scopes.forTask(key));
       io = this.io(key, attempt, resolved);
       if (heartbeat) io.onActivity = () => heartbeat.refresh();
+      io.progress = (input) => (progress ??= this.progressOf(key, attempt)).report(input);
       run = executor.run(resolved, io, controller.signal);
     } catch (err) {
       run = Promise.reject(err);
@@ -142,6 +147,14 @@ export class Attempts {
     if (circuits === undefined) throw new BatonError('CIRCUIT_UNKNOWN', `task ${key} names circuit ${spec.circuit}, and this run was started without circuit breakers`);
     return guardAttempt(executor, circuits, this.run.state, key, attempt, spec, (change) => {
       this.run.scheduler.emit({ type: 'CircuitChanged', task: key, attempt, ...change });
+      this.run.wake();
+    });
+  }
+
+  /** Records attempt `attempt` of `key`'s progress as TaskProgress events, throttled. */
+  private progressOf(key: string, attempt: number): ProgressRecorder {
+    return new ProgressRecorder((fields) => {
+      this.run.scheduler.emit({ type: 'TaskProgress', task: key, attempt, ...fields });
       this.run.wake();
     });
   }

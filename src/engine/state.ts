@@ -1,6 +1,7 @@
 import type { LeafTask, TaskSpec } from '../spec/model.js';
 import type { CodeSnapshot, Compensation, RunEvent, RunSandbox, RunStatus, RunTrigger, RunWait, StepInfo, StoredEvent, TaskError, TaskStatus, TimedEvent, WaitAnswer } from '../store/events.js';
-import { answerOutcome, isWait } from '../store/projection.js';
+import { answerOutcome, isWait, progressOf } from '../store/projection.js';
+import type { ProgressReport } from '../store/store.js';
 import { taskDefaults } from '../spec/task-defaults.js';
 import { endStretch, foldRunActivity, startStretch, type Activity } from '../store/active-time.js';
 import { expandedTasks } from './expand.js';
@@ -53,6 +54,8 @@ export interface TaskState {
   continuesFrom?: number;
   /** For a conditional: the branch it took. */
   branch?: 'then' | 'else';
+  /** The latest progress its current attempt reported (TaskProgress), as the task row keeps it (store/projection.ts). */
+  progress?: ProgressReport;
   /** Running time of its ended attempts, and the start of the one running (store/active-time.ts). */
   active_ms?: number;
   active_since?: number;
@@ -220,7 +223,7 @@ export class RunState {
         for (const key of event.tasks) {
           const task = this.task(key);
           Object.assign(task, { status: 'pending', attemptOffset: task.attempt, reopens: (task.reopens ?? 0) + 1, trigger: undefined, branch: undefined, continuesFrom: undefined, fallbackFrom: undefined, firstReadyAt: undefined });
-          task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = undefined;
+          task.outputs = task.exitCode = task.error = task.reason = task.retryAt = task.endedAt = task.progress = undefined;
         }
         return;
       case 'TaskReady': {
@@ -244,7 +247,14 @@ export class RunState {
         task.attempt = event.attempt;
         task.startedAt = event.at;
         task.firstStartedAt ??= event.at;
+        // A new attempt starts over.
+        if (task.progress !== undefined) task.progress = undefined;
         startStretch(task, event.at);
+        return;
+      }
+      case 'TaskProgress': {
+        const task = this.task(event.task);
+        if (task.attempt === event.attempt && (task.status === 'running' || task.status === 'waiting')) task.progress = progressOf(event);
         return;
       }
       case 'TaskInterrupted': {

@@ -45,6 +45,12 @@ export class RunnerIO implements TaskIO {
     return this.runScratch();
   }
 
+  /**
+   * Records the attempt's progress (TaskIO.progress): set by whoever drives the attempt and
+   * records its events (engine/progress-recorder.ts); unset, executors read no progress.
+   */
+  progress?: TaskIO['progress'];
+
   /** Output came: the attempt is alive (its heartbeat_timeout starts over). */
   onActivity?: () => void;
 

@@ -23,7 +23,7 @@ import { feedRecords, type InCounts } from './data-records.js';
 import { ExecutorError } from './errors.js';
 import { readOutputsFile } from './outputs-file.js';
 import { runProcessGroup } from './process-group.js';
-import { checkExit, processEnv, resolveCwd, scratchFile } from './process-task.js';
+import { checkExit, processEnv, resolveCwd, scratchFile, watchProgress } from './process-task.js';
 import { interpreter, scriptPath, writeInline, type ScriptOptions } from './script.js';
 import type { Executor, ExecutorResult, TaskIO } from './types.js';
 
@@ -55,6 +55,7 @@ export function createDataProcessorExecutor(options: ScriptOptions = {}): Execut
           const spec = { program, args, cwd: resolveCwd(task.cwd, io), env, what: 'processor' };
           const outputFile = scratchFile(io, 'output');
           let feeding: Promise<void> = Promise.resolve();
+          const watch = watchProgress(outputFile, io);
           const result = await runProcessGroup(
             {
               ...spec,
@@ -65,7 +66,7 @@ export function createDataProcessorExecutor(options: ScriptOptions = {}): Execut
             },
             io,
             signal,
-          );
+          ).finally(() => watch?.stop());
           await feeding;
           checkExit(result, 'processor');
           await sink.endLine();

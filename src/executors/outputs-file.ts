@@ -7,11 +7,15 @@
  *   ...
  *   EOF
  *   {"name": "value"}     one JSON object (the whole file, first non-blank char `{`)
+ *
+ * In the line forms, `progress=` and `progress_message=` lines are the task's progress
+ * (progress-input.ts), read while it runs (outputs-watch.ts), and are not outputs.
  */
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DataError, parseJson } from '../expr/safe-json.js';
 import { ExecutorError } from './errors.js';
+import { PROGRESS_NAMES } from './progress-input.js';
 
 /** Largest outputs file read: 1 MiB. Outputs are stored in events; big data belongs in files. */
 export const OUTPUTS_MAX_BYTES = 1024 * 1024;
@@ -50,7 +54,8 @@ function parseJsonObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-const LINE = /^([A-Za-z_][\w.-]*)(?:=(.*)|<<(.+))$/;
+/** A `name=value` or `name<<DELIMITER` line. */
+export const OUTPUT_LINE = /^([A-Za-z_][\w.-]*)(?:=(.*)|<<(.+))$/;
 
 function parseLines(text: string): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
@@ -58,7 +63,7 @@ function parseLines(text: string): Record<string, unknown> {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line.trim() === '') continue;
-    const match = LINE.exec(line);
+    const match = OUTPUT_LINE.exec(line);
     if (!match) {
       throw outputError(
         `line ${i + 1} of the outputs file ($BATON_OUTPUT) is neither name=value nor name<<DELIMITER: ${JSON.stringify(line.slice(0, 80))}`,
@@ -67,7 +72,7 @@ function parseLines(text: string): Record<string, unknown> {
     const [, name, value, delimiter] = match;
     if (name === '__proto__') throw outputError(`line ${i + 1} of $BATON_OUTPUT: "__proto__" is not allowed as an output name`);
     if (delimiter === undefined) {
-      outputs[name] = value;
+      if (!PROGRESS_NAMES.has(name)) outputs[name] = value;
       continue;
     }
     const end = lines.indexOf(delimiter, i + 1);

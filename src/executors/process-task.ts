@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { DataError, parseJson } from '../expr/safe-json.js';
 import { ExecutorError } from './errors.js';
 import { readOutputsFile } from './outputs-file.js';
+import { OutputsWatch } from './outputs-watch.js';
 import { runProcessGroup, type ProcessResult } from './process-group.js';
 import type { Tail } from './tail.js';
 import type { ExecutorResult, TaskIO } from './types.js';
@@ -59,15 +60,28 @@ export async function runProcessTask(
   options: ProcessOptions,
 ): Promise<ExecutorResult> {
   const outputFile = scratchFile(io, 'output');
-  const result = await runProcessGroup(
-    { program: task.program, args: task.args, cwd: task.cwd, env: processEnv(task, io, outputFile), stdin: task.stdin, killGraceMs: options.killGraceMs },
-    io,
-    signal,
-  );
+  const watch = watchProgress(outputFile, io);
+  let result: ProcessResult;
+  try {
+    result = await runProcessGroup(
+      { program: task.program, args: task.args, cwd: task.cwd, env: processEnv(task, io, outputFile), stdin: task.stdin, killGraceMs: options.killGraceMs },
+      io,
+      signal,
+    );
+  } finally {
+    // Its last report is read before its end is: a failed attempt shows how far it got too.
+    watch?.stop();
+  }
   checkExit(result, task.what);
   const parsed = (await readOutputsFile(outputFile)) ?? (task.stdoutJson ? lastLineJson(result.stdout) : undefined) ?? {};
   const outputs = 'stdout' in parsed ? parsed : { ...parsed, stdout: lastChars(result.stdout, STDOUT_OUTPUT_CHARS).trim() };
   return { outputs, exit_code: 0 };
+}
+
+/** Reads the task's progress lines from its $BATON_OUTPUT while it runs, when something records them. */
+export function watchProgress(outputFile: string, io: TaskIO): OutputsWatch | undefined {
+  if (io.progress === undefined) return undefined;
+  return new OutputsWatch(outputFile, (input) => io.progress!(input), (line) => io.stderr(line));
 }
 
 /**

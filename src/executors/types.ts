@@ -1,4 +1,5 @@
 import type { LeafTask, NotifyChannel } from '../spec/model.js';
+import type { ProgressInput } from './progress-input.js';
 
 /**
  * An executor runs one task type. It gets a task whose templates are already
@@ -51,6 +52,12 @@ export interface TaskIO {
   workflow?: string;
   /** The named notification channels (baton.config.yaml `notifications.channels`); given to notify tasks. */
   channels?: Readonly<Record<string, NotifyChannel>>;
+  /**
+   * The attempt's progress, as the task reported it (checked: progress-input.ts). The engine
+   * records at most about one report a second, and the last one before the attempt ends
+   * (engine/progress-recorder.ts). Absent where nothing records progress.
+   */
+  progress?(input: ProgressInput): void;
   /** Output as it arrives; the engine sends it to the log store (and the terminal if live). */
   stdout(chunk: string): void;
   stderr(chunk: string): void;

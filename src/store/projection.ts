@@ -147,7 +147,7 @@ function staticTaskKeys(workflow: unknown): string[] {
 }
 
 /** A TaskProgress event as the task row keeps it: only the fields it has, and when. */
-function progressOf(event: Extract<TimedEvent, { type: 'TaskProgress' }>): ProgressReport {
+export function progressOf(event: Extract<TimedEvent, { type: 'TaskProgress' }>): ProgressReport {
   const report: ProgressReport = { at: event.at };
   if (event.percent !== undefined) report.percent = event.percent;
   if (event.done !== undefined) report.done = event.done;
