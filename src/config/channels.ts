@@ -1,31 +1,37 @@
 /**
- * `notifications:` of baton.config.yaml: the named channels that notify tasks send to
- * (`notify: ops`). A channel is a webhook for now (docs/executors.md#notify):
+ * `notifications:` of baton.config.yaml: the named channels that notify tasks, approvals,
+ * run notices and alerts send to (`notify: ops`), by kind (docs/configuration.md):
  *
  *   notifications:
  *     channels:
- *       ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}
+ *       ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}        # a webhook (the default type)
+ *       team: {type: slack}                                            # URL from SLACK_WEBHOOK_URL
+ *       oncall: {type: email, to: [oncall@example.com], from: baton@example.com, url_env: SMTP_URL}
+ *       pager: {type: command, command: [./scripts/page.sh]}
  *
- * Its secrets are never written here: the signing key comes from an environment variable
- * (`secret_env`), and so may the URL when it holds a token (`url_env`). Read where the task
- * runs (the process driving the run, or the worker that took it). Checked with
- * file:line:col like every setting; pure.
+ * Secrets are never written here: a signing key, a password, or a URL holding a token come
+ * from an environment variable (`*_env`) or a file (`*_file`), read where the notice is
+ * sent (observability/channels/). Checked with file:line:col like every setting; pure. The
+ * kinds' fields are checked in channel-kinds.ts.
  */
+import path from 'node:path';
 import type { Reporter } from '../spec/diagnostics.js';
-import type { NotifyChannel } from '../spec/model.js';
+import type { Notifications, NotifyChannel } from '../spec/model.js';
+import { notificationsOf } from '../spec/normalize-alerts.js';
 import { CHANNEL_NAME } from '../spec/normalize-notify.js';
-import { ENV_NAME } from '../spec/schema-workflow-notify.js';
+import { CHANNEL_TYPES } from '../spec/notify-channels.js';
 import { didYouMean } from '../spec/suggest.js';
+import { ChannelFields, isMap, type Map } from './channel-fields.js';
+import { commandChannel, emailChannel, slackChannel, webhookChannel } from './channel-kinds.js';
 
 export interface NotificationSettings {
   /** Channels by name. */
   channels: Record<string, NotifyChannel>;
+  /** `defaults`: what runs of workflows with no `notifications:` of their own tell (observability/notifications/rules.ts). */
+  defaults?: Notifications;
 }
 
-type Map = Record<string, unknown>;
-
-const SECTION = ['channels'];
-const CHANNEL = ['type', 'url', 'url_env', 'secret_env', 'headers'];
+const SECTION = ['channels', 'defaults'];
 const EXAMPLE = 'e.g. ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}';
 
 /** Reads `notifications` of the config's top level; undefined (reported) when it is not what it should be. */
@@ -36,10 +42,13 @@ export function parseNotifications(map: Map, rep: Reporter): NotificationSetting
     return undefined;
   }
   for (const key of Object.keys(raw)) {
-    if (!SECTION.includes(key)) rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting 'notifications.${key}'${didYouMean(key, SECTION)}`, rep.key(raw, key), 'the settings of `notifications` are: channels');
+    if (!SECTION.includes(key)) rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting 'notifications.${key}'${didYouMean(key, SECTION)}`, rep.key(raw, key), 'the settings of `notifications` are: channels, defaults');
   }
   const channels: Record<string, NotifyChannel> = {};
-  if (raw.channels === undefined) return { channels };
+  if (raw.channels === undefined) {
+    const defaults = notificationsOf(raw, rep, [], 'defaults');
+    return { channels, ...(defaults ? { defaults } : {}) };
+  }
   if (!isMap(raw.channels)) {
     rep.error('CONFIG_TYPE', '`notifications.channels` must be a mapping of channel name: channel', rep.value(raw, 'channels'), EXAMPLE);
     return undefined;
@@ -48,7 +57,8 @@ export function parseNotifications(map: Map, rep: Reporter): NotificationSetting
     const channel = channelOf(name, value, raw.channels, rep);
     if (channel !== undefined) channels[name] = channel;
   }
-  return { channels };
+  const defaults = notificationsOf(raw, rep, Object.keys(channels), 'defaults');
+  return { channels, ...(defaults ? { defaults } : {}) };
 }
 
 function channelOf(name: string, value: unknown, within: Map, rep: Reporter): NotifyChannel | undefined {
@@ -58,51 +68,45 @@ function channelOf(name: string, value: unknown, within: Map, rep: Reporter): No
     return undefined;
   }
   if (!isMap(value)) {
-    rep.error('CONFIG_TYPE', `\`${where}\` must be a mapping: url or url_env, secret_env, headers`, rep.value(within, name), EXAMPLE);
+    rep.error('CONFIG_TYPE', `\`${where}\` must be a mapping: its type (webhook, slack, email, command) and settings`, rep.value(within, name), EXAMPLE);
     return undefined;
   }
-  let ok = true;
-  const bad = (at: ReturnType<Reporter['value']>, message: string, hint?: string) => {
-    rep.error('CONFIG_TYPE', message, at, hint);
-    ok = false;
-  };
-  for (const key of Object.keys(value)) {
-    if (CHANNEL.includes(key)) continue;
-    const hint = key === 'secret' ? 'a signing key is never written here: put it in an environment variable and name it with secret_env' : `a channel's settings are: ${CHANNEL.join(', ')}`;
-    rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting '${where}.${key}'${didYouMean(key, CHANNEL)}`, rep.key(value, key), hint);
-    ok = false;
+  const type = value.type ?? 'webhook';
+  const fields = new ChannelFields(rep, value, where);
+  const at = rep.key(within, name);
+  switch (type) {
+    case 'webhook':
+      return webhookChannel(fields, at);
+    case 'slack':
+      return slackChannel(fields);
+    case 'email':
+      return emailChannel(fields, at);
+    case 'command':
+      return commandChannel(fields, at);
+    default:
+      rep.error(
+        'CONFIG_TYPE',
+        `\`${where}.type\` must be one of ${CHANNEL_TYPES.join(', ')}${typeof type === 'string' ? didYouMean(type, [...CHANNEL_TYPES]) : ''}`,
+        rep.value(value, 'type'),
+        'webhook: a POST of JSON; slack: an incoming webhook; email: over SMTP; command: a program given the notice on stdin (docs/configuration.md#notifications)',
+      );
+      return undefined;
   }
-  if (value.type !== undefined && value.type !== 'webhook') bad(rep.value(value, 'type'), `\`${where}.type\` must be webhook, the kind of channel baton sends to`, 'a webhook gets a POST of JSON (docs/executors.md#notify)');
-  const url = value.url;
-  const urlEnv = value.url_env;
-  if (url !== undefined && urlEnv !== undefined) bad(rep.key(value, 'url_env'), `\`${where}\`: give either url or url_env, not both`);
-  else if (url === undefined && urlEnv === undefined) bad(rep.key(within, name), `\`${where}\` needs url, or url_env (the environment variable holding it)`, EXAMPLE);
-  if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\/[^/]/i.test(url))) bad(rep.value(value, 'url'), `\`${where}.url\` must be an http:// or https:// URL`, 'a URL holding a token is better kept in an environment variable: url_env: OPS_HOOK_URL');
-  for (const key of ['url_env', 'secret_env'] as const) {
-    const env = value[key];
-    if (env !== undefined && (typeof env !== 'string' || !ENV_NAME.test(env))) bad(rep.value(value, key), `\`${where}.${key}\` must name an environment variable (letters, digits, _)`);
-  }
-  const headers: Record<string, string> = {};
-  if (value.headers !== undefined) {
-    if (!isMap(value.headers)) bad(rep.value(value, 'headers'), `\`${where}.headers\` must be a mapping of header name: value`);
-    else {
-      for (const [header, text] of Object.entries(value.headers)) {
-        if (typeof text !== 'string' && typeof text !== 'number') bad(rep.value(value.headers, header), `header "${header}" of \`${where}\` must be a string`);
-        else if (/[\r\n\0]/.test(String(text))) bad(rep.value(value.headers, header), `header "${header}" of \`${where}\` holds a line break or a NUL byte`);
-        else headers[header] = String(text);
-      }
-    }
-  }
-  if (!ok) return undefined;
-  return {
-    type: 'webhook',
-    ...(typeof url === 'string' ? { url } : {}),
-    ...(typeof urlEnv === 'string' ? { url_env: urlEnv } : {}),
-    ...(typeof value.secret_env === 'string' ? { secret_env: value.secret_env } : {}),
-    headers,
-  };
 }
 
-function isMap(value: unknown): value is Map {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+/**
+ * Makes the channels' files and folders absolute, relative to the config file's folder
+ * (`root`), wherever baton runs from; a command runs in `root` unless it says otherwise.
+ */
+export function resolveChannelPaths(channels: Record<string, NotifyChannel>, root: string): void {
+  const at = (file: string | undefined) => (file === undefined ? undefined : path.resolve(root, file));
+  for (const channel of Object.values(channels)) {
+    if (channel.type === 'command') channel.cwd = path.resolve(root, channel.cwd ?? '.');
+    else if (channel.url_file !== undefined) channel.url_file = at(channel.url_file);
+    if (channel.type === 'webhook' && channel.secret_file !== undefined) channel.secret_file = at(channel.secret_file);
+    if (channel.type === 'email' && channel.smtp !== undefined) {
+      if (channel.smtp.user_file !== undefined) channel.smtp.user_file = at(channel.smtp.user_file);
+      if (channel.smtp.password_file !== undefined) channel.smtp.password_file = at(channel.smtp.password_file);
+    }
+  }
 }

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { Reporter, type Diagnostic } from '../spec/diagnostics.js';
 import { parseSource } from '../spec/source.js';
 import { didYouMean } from '../spec/suggest.js';
+import { resolveChannelPaths } from './channels.js';
 import { ConfigError, ConfigInvalidError } from './errors.js';
 import { parseSettings, SETTING_HELP, type Settings } from './settings.js';
 
@@ -84,6 +85,7 @@ export function loadProject(options: ProjectOptions = {}): Project {
     if (entry.skills) entry.skills = entry.skills.map((dir) => path.resolve(root, dir));
   }
   if (config.sandbox) config.sandbox.writable = config.sandbox.writable.map((dir) => path.resolve(root, dir));
+  if (config.notifications) resolveChannelPaths(config.notifications.channels, root);
   return { root, home, configFile, config };
 }
 

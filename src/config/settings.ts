@@ -84,7 +84,7 @@ export interface Settings {
   circuits?: Record<string, CircuitPolicy>;
   /** Idempotency keys of run starts (docs/decisions/0021-idempotency-keys.md). */
   idempotency?: IdempotencySettings;
-  /** Named notification channels notify tasks send to (config/channels.ts). */
+  /** Named notification channels (webhook, Slack, email, command) notices are sent to (config/channels.ts). */
   notifications?: NotificationSettings;
 }
 
@@ -100,7 +100,7 @@ export const SETTING_HELP = {
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
   circuits: 'circuit breakers tasks name with `circuit:`: {payments-api: {failures: 3, window: 1m, open_for: 30s, probes: 1}}',
   idempotency: 'idempotency keys of run starts: retention (how long a run holds its key; default 24h)',
-  notifications: 'named channels notify tasks send to: channels: {ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}}',
+  notifications: 'named channels notices are sent to (a webhook, slack, email or a command): channels: {ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}, team: {type: slack}}',
 } as const;
 
 type Map = Record<string, unknown>;

@@ -66,11 +66,16 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # circuits:
 #   payments: {failures: 3, window: 1m, open_for: 30s, probes: 1}
 
-# Named channels notify tasks send to (\`notify: ops\`): webhooks, their URL and signing
-# key read from environment variables where the task runs (never written here). Default: none.
+# Named channels notices are sent to (\`notify: ops\`): a webhook (the default type), slack,
+# email or a command. Secrets (a URL with a token, a signing key, a password) come from an
+# environment variable (*_env) or a file (*_file) where the notice is sent, never from here.
+# Default: none.
 # notifications:
 #   channels:
 #     ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}
+#     team: {type: slack}   # the URL from SLACK_WEBHOOK_URL
+#     oncall: {type: email, to: [oncall@example.com], from: baton@example.com, url_env: SMTP_URL}
+#     pager: {type: command, command: [./scripts/page.sh]}
 
 # How long a run holds the idempotency key it was started with (baton run
 # --idempotency-key, the API, triggers): a start with the key within it gets that run.
