@@ -60,8 +60,8 @@ export async function sendHttp(
   signal: AbortSignal,
   options: SendOptions = {},
 ): Promise<HttpReply> {
-  if (signal.aborted) throw abortedError(signal, `${call.method} ${call.url}`);
   const shown = options.shownUrl ?? call.url;
+  if (signal.aborted) throw abortedError(signal, `${call.method} ${shown}`);
   const request = buildRequest(call, where, signal, shown);
   const what = `${request.method} ${shown}`;
   const started = performance.now();
