@@ -73,7 +73,7 @@ export class RunState {
   readonly tasks = new Map<string, TaskState>();
   /** The keys the latest TaskExpanded added, for the scheduler that emitted it. */
   lastExpanded: readonly string[] = [];
-  /** loop key -> its iterations, in order. */
+  /** loop key -> its iterations, in order; a code run's map key -> its steps, in the order they started. */
   readonly loopChildren = new Map<string, string[]>();
   inputs: Record<string, unknown> = {};
   env: Record<string, string> = {};
@@ -132,9 +132,10 @@ export class RunState {
   addNode(node: PlanNode): void {
     this.nodes.set(node.key, node);
     this.tasks.set(node.key, newTaskState());
-    if (node.parent !== undefined && this.nodes.get(node.parent)?.spec.type === 'loop') {
-      let list = this.loopChildren.get(node.parent);
-      if (!list) this.loopChildren.set(node.parent, (list = []));
+    const parent = node.parent === undefined ? undefined : this.nodes.get(node.parent);
+    if (parent !== undefined && (parent.spec.type === 'loop' || parent.step?.kind === 'map')) {
+      let list = this.loopChildren.get(node.parent!);
+      if (!list) this.loopChildren.set(node.parent!, (list = []));
       list.push(node.key);
     }
     for (const dep of node.deps) {

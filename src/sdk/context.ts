@@ -7,6 +7,7 @@ import type { StepAttempt, StepHost } from '../engine/steps/program.js';
 import { StepFailed } from '../engine/steps/results.js';
 import type { RunTrigger } from '../store/events.js';
 import { BatonError } from '../observability/errors.js';
+import { checkProgress, progressWarning } from '../executors/progress-input.js';
 import { makeHttp, type Http } from './http.js';
 import { makeSh, type Sh } from './sh.js';
 import { durationOr, retryOf, type RetryOption } from './workflow.js';
@@ -49,6 +50,16 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** `<run id>/<step key>`: the same on every attempt and after a resume; pass it to APIs that dedupe. */
   readonly idempotencyKey: string;
+}
+
+/** What `ctx.progress()` takes besides a bare percentage. */
+export interface ProgressReport {
+  /** 0 to 100; derived from done and total when only they are given. */
+  percent?: number;
+  done?: number;
+  total?: number;
+  /** Shown beside the numbers until replaced; '' clears it. */
+  message?: string;
 }
 
 /** What `ctx.summary()` returns: returned from the workflow function, it is what the run reports. */
@@ -105,11 +116,22 @@ export interface Context {
   readonly http: Http;
   /** A line in the current step's log (or the run's own, outside steps). */
   log(...args: unknown[]): void;
+  /**
+   * Reports the current step's progress: a percentage (`ctx.progress(40)`), or items done of
+   * a total with an optional message (`ctx.progress({ done: 37, total: 120, message: 'b.tar' })`).
+   * `baton run`, `baton status` and `baton monitor` show it; it is recorded at most about once
+   * a second, and once more when the step ends, so calling it for every item costs little. A
+   * value that is not a report is ignored, with one warning in the step's log.
+   */
+  progress(value: number | ProgressReport): void;
   /** The current step's idempotency key (inside a step only). */
   readonly idempotencyKey: string;
 }
 
 const SUMMARY = Symbol.for('baton.summary');
+
+/** Step attempts already warned of a progress report that is not one: once per attempt is enough. */
+const warned = new WeakSet<StepAttempt>();
 
 /** The step whose function is running, for ctx.sh/http/log called from it. */
 const current = new AsyncLocalStorage<StepAttempt>();
@@ -242,6 +264,14 @@ export function makeContext(host: StepHost, setting: CommandSetting, compensatio
       const attempt = current.getStore();
       if (attempt) attempt.output('stdout', line);
       else host.output('stdout', line);
+    },
+    progress(value) {
+      const attempt = inStep('ctx.progress');
+      const input = checkProgress(value);
+      if (typeof input !== 'string') return attempt.progress?.(input);
+      if (warned.has(attempt)) return;
+      warned.add(attempt);
+      attempt.output('stderr', progressWarning(`ctx.progress: ${input}`));
     },
     get idempotencyKey() {
       return inStep('ctx.idempotencyKey').idempotencyKey;

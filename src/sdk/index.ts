@@ -6,7 +6,7 @@
  */
 export { workflow } from './workflow.js';
 export type { AnyWorkflow, InputDecl, InputsOf, RetryOption, WorkflowDefinition, WorkflowFunction, WorkflowMeta } from './workflow.js';
-export type { ApprovalAnswer, Context, MapOptions, StepContext, StepOptions, Summary } from './context.js';
+export type { ApprovalAnswer, Context, MapOptions, ProgressReport, StepContext, StepOptions, Summary } from './context.js';
 export type { ChildRunResult } from '../engine/child-run.js';
 export type { RunTrigger } from '../store/events.js';
 export type { CommandResult, Sh } from './sh.js';

@@ -23,6 +23,7 @@ import { formatMs } from '../engine/attempts.js';
 import type { StepAttempt, StepHost, StepOptions } from '../engine/steps/program.js';
 import { StepFailed } from '../engine/steps/results.js';
 import { readOutputsFile } from '../executors/outputs-file.js';
+import { OutputsWatch } from '../executors/outputs-watch.js';
 import { STDERR_TAIL_CHARS, STDERR_TAIL_LINES } from '../executors/process-task.js';
 import { Tail } from '../executors/tail.js';
 import { RETRY_DEFAULTS } from '../spec/normalize-leaf.js';
@@ -229,6 +230,8 @@ function runSkillStep(host: StepHost, request: SkillRequest, send: (message: Ser
 interface Attempt {
   io: StepAttempt;
   outputFile: string;
+  /** Reads the command's progress lines while it runs, when the driver records progress. */
+  watch?: OutputsWatch;
   pgid?: number;
   stdout: string;
   stderr: Tail;
@@ -279,6 +282,7 @@ class StepCall {
     return new Promise((resolve, reject) => {
       const outputFile = path.join(this.host.scratchDir, `step-output-${process.pid}-${++outputFiles}`);
       this.current = { io, outputFile, stdout: '', stderr: new Tail(STDERR_TAIL_CHARS), resolve, reject };
+      if (io.progress) this.current.watch = new OutputsWatch(outputFile, (input) => io.progress!(input), (line) => io.output('stderr', line));
       // Cancelled or stopped: the client stops the command and reports its exit, which settles this.
       io.signal.addEventListener('abort', () => this.send({ kill: String(io.signal.reason ?? 'stopped') }), { once: true });
       this.send({ run: { key: this.key, attempt: io.attempt, idempotency_key: io.idempotencyKey, output_file: outputFile } });
@@ -301,6 +305,8 @@ class StepCall {
     } else if (message.exit !== null && typeof message.exit === 'object') {
       this.current = undefined;
       if (attempt.pgid !== undefined) this.groups.delete(attempt.pgid);
+      // Its last report is read before its end is recorded.
+      attempt.watch?.stop();
       void this.ended(attempt, message.exit as AttemptExit);
     }
   }
@@ -310,6 +316,7 @@ class StepCall {
     this.gone = true;
     const attempt = this.current;
     this.current = undefined;
+    attempt?.watch?.stop();
     // Its command may live on, with nobody left to stop it.
     if (attempt?.pgid !== undefined) {
       this.groups.delete(attempt.pgid);

@@ -122,6 +122,8 @@ export interface StepInfo {
   child?: string;
   /** step: the work queue its attempts run in when workers drive the run (a remote step, engine/steps/remote-steps.ts). */
   queue?: string;
+  /** map: how many items it maps (its steps are its items; how many ended is its progress). */
+  items?: number;
 }
 
 /** A pool a ready task waits for (TaskAwaitingResources): what it asks, what others hold. */

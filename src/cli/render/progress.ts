@@ -8,6 +8,11 @@ import { LineJoiner } from '../../store/logs/line-joiner.js';
 import { clock, duration, truncate, type Paint } from './format.js';
 import { colorStatus } from './summary.js';
 import { visible } from './visible.js';
+import { PlainProgress, progressText } from './progress-bar.js';
+import { stateProgress } from '../../engine/progress-view.js';
+
+/** The plain view shows a loop's progress once it has this many iterations (fewer: each one's line says enough). */
+const PLAIN_LOOP_MIN = 20;
 
 /** Shows a run while it goes. Both views are bounded: one line per task change at most. */
 export interface ProgressView {
@@ -20,6 +25,7 @@ export interface ProgressView {
 /** One line per event, for logs and pipes (not a terminal). */
 export class PlainView implements ProgressView {
   private readonly lines = new LiveLines();
+  private readonly progress = new PlainProgress();
 
   constructor(
     private readonly write: (text: string) => void,
@@ -28,9 +34,32 @@ export class PlainView implements ProgressView {
 
   event(event: StoredEvent, state: RunState): void {
     // A task's last unterminated line goes out before the line saying how it ended.
-    if ('task' in event && event.type !== 'TaskStarted') this.write(this.lines.end(event.task));
+    if ('task' in event && event.type !== 'TaskStarted' && event.type !== 'TaskProgress') this.write(this.lines.end(event.task));
     const line = describe(event, state, this.paint);
     if (line) this.write(`${this.paint.dim(clock(event.at))} ${line}\n`);
+    const progress = this.progressLine(event, state);
+    if (progress) this.write(`${this.paint.dim(clock(event.at))} ${progress}\n`);
+  }
+
+  /**
+   * A task's progress (its report, or a big loop's iterations as one ends), when it crossed a
+   * tenth or changed after a quiet while (PlainProgress): a log gets a few lines per task.
+   */
+  private progressLine(event: StoredEvent, state: RunState): string | undefined {
+    if (!('task' in event)) return undefined;
+    if (event.type === 'TaskStarted') this.progress.forget(event.task);
+    let key = event.task;
+    if (event.type !== 'TaskProgress') {
+      if (!TERMINAL_TASK_STATUSES.has(state.tasks.get(key)?.status ?? 'pending')) return undefined;
+      // An iteration ended: its loop's progress, when each iteration's own line no longer tells how far it is.
+      const parent = state.nodes.get(key)?.parent;
+      if (parent === undefined || (state.loopChildren.get(parent)?.length ?? 0) < PLAIN_LOOP_MIN) return undefined;
+      key = parent;
+    }
+    const shown = stateProgress(state, key, event.at);
+    if (shown === undefined) return undefined;
+    const text = progressText(shown, false);
+    return this.progress.take(key, shown.percent, text, event.at) ? `${visible(key)} ${text}` : undefined;
   }
 
   output(task: string, stream: 'stdout' | 'stderr', chunk: string): void {
@@ -60,7 +89,7 @@ export class LiveView implements ProgressView {
 
   event(event: StoredEvent, state: RunState): void {
     this.state = state;
-    if ('task' in event && event.type !== 'TaskStarted') {
+    if ('task' in event && event.type !== 'TaskStarted' && event.type !== 'TaskProgress') {
       const rest = this.lines.end(event.task);
       if (rest !== '') {
         this.clear();
@@ -120,10 +149,11 @@ export class LiveView implements ProgressView {
     lines.push(this.paint.bold(`${visible(state.plan.workflow.name)}  ${done}/${of} done  ${elapsed}`));
     for (const key of running.slice(0, rows)) {
       const task = state.task(key);
+      const shown = task.status === 'running' ? stateProgress(state, key, now) : undefined;
       const detail =
         task.status === 'retrying'
           ? `attempt ${task.attempt} failed, next in ${duration(Math.max(0, (task.retryAt ?? now) - now))}`
-          : `${task.startedAt ? duration(now - task.startedAt) : ''}${task.attempt > 1 ? ` attempt ${task.attempt}` : ''}`;
+          : `${task.startedAt ? duration(now - task.startedAt) : ''}${task.attempt > 1 ? ` attempt ${task.attempt}` : ''}${shown ? `  ${progressText(shown, true)}` : ''}`;
       lines.push(this.row(task.status, key, detail, width));
     }
     if (running.length > rows) lines.push(this.paint.dim(`  ... ${running.length - rows} more running`));

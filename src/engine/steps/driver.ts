@@ -371,7 +371,7 @@ export class StepDriver implements RunDriver, StepHost {
     const recorded = task !== undefined && task.status !== 'pending';
     if (recorded) this.determinism.asked(key);
     else if (this.state.cancelRequested === undefined) {
-      this.session.emit({ type: 'TaskStarted', task: key, attempt: (task?.attempt ?? 0) + 1, step: { kind: 'map' } });
+      this.session.emit({ type: 'TaskStarted', task: key, attempt: (task?.attempt ?? 0) + 1, step: { kind: 'map', items } });
       this.session.wake();
     }
     return {

@@ -1,3 +1,4 @@
+import type { ProgressInput } from '../../executors/progress-input.js';
 import type { RetryPolicy } from '../../spec/model.js';
 import type { Compensation, RunTrigger, TaskError } from '../../store/events.js';
 
@@ -42,6 +43,8 @@ export interface StepAttempt {
   idempotencyKey: string;
   /** Output of the step, to its log (masked, streamed to the log store). */
   output(stream: 'stdout' | 'stderr', chunk: string): void;
+  /** The step's progress (ctx.progress, a `baton step` command's progress lines), checked; absent where nothing records it. */
+  progress?(input: ProgressInput): void;
 }
 
 export interface StepOptions {

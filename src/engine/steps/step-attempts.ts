@@ -8,6 +8,7 @@ import { cancelled, isRetryable, toTaskError, type Outcome, type Settle } from '
 import type { StepAttempt, StepOptions } from './program.js';
 import type { RemoteSteps } from './remote-steps.js';
 import { recordable, StepError, StepFailed } from './results.js';
+import { ProgressRecorder } from '../progress-recorder.js';
 
 /**
  * The attempts of a code run's steps: each one recorded as started, its work run with a
@@ -67,10 +68,13 @@ export class StepAttempts {
     this.running.set(key, controller);
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
+    let progress: ProgressRecorder | undefined;
     const done = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      // Its last progress is recorded before its end; an interrupted attempt records nothing.
+      progress?.finish(controller.signal.reason !== 'interrupt');
       this.running.delete(key);
       this.queued.shift()?.();
       // A remote step's log is the worker's to end.
@@ -105,6 +109,7 @@ export class StepAttempts {
       signal: controller.signal,
       idempotencyKey: `${this.state.runId}/${key}`,
       output: (stream, chunk) => this.log(key, attempt, stream, chunk),
+      progress: (input) => (progress ??= this.progressOf(key, attempt)).report(input),
     };
     let result: unknown;
     try {
@@ -118,6 +123,15 @@ export class StepAttempts {
         (error) => done({ ok: false, error }),
       );
     } else done({ ok: true, value: result });
+  }
+
+  /** Records attempt `attempt` of step `key`'s progress as TaskProgress events, throttled. */
+  private progressOf(key: string, attempt: number): ProgressRecorder {
+    return new ProgressRecorder((fields) => {
+      if (this.state.task(key).status !== 'running') return;
+      this.session.emit({ type: 'TaskProgress', task: key, attempt, ...fields });
+      this.session.wake();
+    });
   }
 
   /** Output of a step (or of the code outside steps, attempt 0), masked, to the log store. */
