@@ -25,6 +25,8 @@ export function scopedStore(store: Store, namespace: string): Store {
     waitForEvents: async (runId, afterSeq, options) => (await checked(runId), runs.waitForEvents(runId, afterSeq, options)),
     getRun: mine,
     listRuns: (filter = {}) => runs.listRuns({ ...filter, namespace }),
+    countRuns: (query = {}) => runs.countRuns({ ...query, namespace }),
+    listEnded: (query = {}) => runs.listEnded({ ...query, namespace }),
     listTasks: async (runId) => (await checked(runId), runs.listTasks(runId)),
     resolveRunId: (prefix) => runs.resolveRunId(prefix, namespace),
     claimRun: async (runId, owner, at, isGone) => (await checked(runId), runs.claimRun(runId, owner, at, isGone)),

@@ -16,6 +16,7 @@ import { workContract } from './contract-work.js';
 import { keyContract, type OpenSibling } from './contract-keys.js';
 import { circuitContract } from './contract-circuits.js';
 import { progressContract } from './contract-progress.js';
+import { countContract } from './contract-counts.js';
 import { outboxContract } from './contract-outbox.js';
 import { feedContract } from './contract-feed.js';
 
@@ -50,6 +51,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('work queue', () => workContract(makeStore));
     describe('idempotency keys', () => keyContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('task progress', () => progressContract(makeStore));
+    describe('run counts', () => countContract(makeStore));
     describe('circuit breakers', () => circuitContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('notification outbox', () => outboxContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('run feed', () => feedContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));

@@ -86,6 +86,21 @@ WHERE (@namespace IS NULL OR namespace = @namespace)
 ORDER BY created_at DESC, id DESC
 LIMIT @limit;
 
+-- name: listRunsOfStatus
+-- listRuns with a status: the same filter, as a range of runs_by_status. (listRuns's
+-- `@status IS NULL OR` keeps SQLite from using that index: it walks runs_by_created over
+-- every run instead, some 16 ms with 100,000 runs, to find the few running ones.)
+SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs
+WHERE status = @status
+  AND (@namespace IS NULL OR namespace = @namespace)
+  AND (@workflow IS NULL OR workflow = @workflow)
+  AND (@since IS NULL OR created_at >= @since)
+  AND (@idempotency_key IS NULL OR idempotency_key = @idempotency_key)
+  AND created_at <= coalesce(@before_at, 9e18)
+  AND (@before_at IS NULL OR (created_at, id) < (@before_at, @before_id))
+ORDER BY created_at DESC, id DESC
+LIMIT @limit;
+
 -- name: allRunIds
 SELECT id FROM runs ORDER BY id;
 

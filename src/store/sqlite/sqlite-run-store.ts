@@ -234,7 +234,7 @@ export class SqliteRunStore implements RunStore {
 
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.health.read(() => {
-      const rows = this.q.listRuns.all({
+      const rows = (filter.status === undefined ? this.q.listRuns : this.q.listRunsOfStatus).all({
         namespace: filter.namespace ?? null,
         workflow: filter.workflow ?? null,
         status: filter.status ?? null,

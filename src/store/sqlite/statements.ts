@@ -16,6 +16,7 @@ const NAMES = [
   'moveRun',
   'finishRun',
   'listRuns',
+  'listRunsOfStatus',
   'allRunIds',
   'runsWithPrefix',
   'runNamespace',
