@@ -15,6 +15,7 @@ import type { TaskSpec } from '../spec/model.js';
 import { taskChildRunId } from '../store/ids.js';
 import type { WaitReason } from './why-waiting.js';
 import type { CircuitView } from './circuits.js';
+import { progressJson, type ProgressJson } from './progress-json.js';
 
 // The counts are the engine's, so every view counts the same tasks.
 export { countTasks, type TaskCounts } from '../engine/summary.js';
@@ -97,6 +98,8 @@ export interface TaskJson {
   circuit?: CircuitView;
   /** A task that runs a child run (a workflow task, `uses:`, ctx.run), once it started: the child's id. */
   child_run?: string;
+  /** Its progress: what it reported (`progress=` lines, ctx.progress), or a loop's or map's iterations ended of all (runs/progress-json.ts). */
+  progress?: ProgressJson;
 }
 
 export interface StatusJson extends RunJson {
@@ -139,6 +142,8 @@ export class RunDigest {
   private readonly loops = new Map<string, unknown>();
   /** Tasks' running time (store/active-time.ts), folded as the engine folds it. */
   readonly activity = new Map<string, Activity>();
+  /** A code run's maps: how many items each maps (StepInfo.items). */
+  readonly mapItems = new Map<string, number>();
   /** A code run's steps that run a child run (ctx.run, ctx.skill): the child's id, as recorded. */
   private readonly stepChildren = new Map<string, string>();
   /** How many times `baton retry` set each task back: a task's child run is new each time (store/ids.ts taskChildRunId). */
@@ -182,6 +187,7 @@ export class RunDigest {
           // A code run's steps join as they start.
           if (event.step && !this.nodes.has(event.task)) this.nodes.set(event.task, { parent: event.step.parent, type: event.step.kind });
           if (event.step?.child !== undefined) this.stepChildren.set(event.task, event.step.child);
+          if (event.step?.items !== undefined) this.mapItems.set(event.task, event.step.items);
           break;
         case 'RunWaiting':
           this.waits = event.waits;
@@ -349,6 +355,11 @@ export function taskJson(rows: readonly TaskRecord[], digest: RunDigest, now: nu
     if (fallbackFrom !== undefined && task.attempts >= fallbackFrom) task.fallback_from = fallbackFrom;
     const child = runId === undefined || task.attempts === 0 ? undefined : digest.childRunOf(runId, key);
     if (child !== undefined) task.child_run = child;
+    const row = byKey.get(key);
+    if (row !== undefined) {
+      const progress = progressJson(row, now, iterationsOf(key, digest, children, byKey));
+      if (progress !== undefined) task.progress = progress;
+    }
     out.push(task);
     for (const child of children.get(key) ?? []) visit(child);
   };
@@ -375,6 +386,14 @@ function oneTask(key: string, row: TaskRecord | undefined, node: NodeInfo | unde
   if (row.reason !== undefined) task.reason = row.reason;
   if (row.retry_at !== undefined && row.status === 'retrying') task.retry_at = iso(row.retry_at);
   return task;
+}
+
+/** A loop's or map's iterations, for its progress; undefined for any other task. */
+function iterationsOf(key: string, digest: RunDigest, children: ReadonlyMap<string, string[]>, byKey: ReadonlyMap<string, TaskRecord>) {
+  const type = digest.nodes.get(key)?.type;
+  if (type !== 'loop' && type !== 'map') return undefined;
+  const keys = children.get(key) ?? [];
+  return { rows: keys.map((child) => byKey.get(child)), total: type === 'map' ? (digest.mapItems.get(key) ?? keys.length) : keys.length };
 }
 
 function asMap(value: unknown): Record<string, unknown> | undefined {

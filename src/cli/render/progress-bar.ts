@@ -16,7 +16,7 @@ export function bar(percent: number): string {
 }
 
 /** `60% 72/120 iterations ETA 8.0s copying b.tar`, with the bar in front when asked. */
-export function progressText(shown: ShownProgress, withBar: boolean): string {
+export function progressText(shown: Omit<ShownProgress, 'at'>, withBar: boolean): string {
   const parts: string[] = [];
   if (shown.percent !== undefined) {
     if (withBar) parts.push(bar(shown.percent));

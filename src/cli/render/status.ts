@@ -6,6 +6,7 @@ import type { RunJson, StatusJson, TaskJson } from '../../runs/run-view.js';
 import { localTime, relativeTime } from './time.js';
 import { visible } from './visible.js';
 import { waitLine } from './progress.js';
+import { progressText } from './progress-bar.js';
 import type { RunWait } from '../../store/events.js';
 import { clockTime } from '../../engine/clock-time.js';
 
@@ -178,6 +179,7 @@ function note(task: TaskJson, now: number): string {
   if (task.retry_at !== undefined) return `${task.fallback_from !== undefined && task.attempts < task.fallback_from ? 'fallback' : 'retry'} ${relativeIn(Date.parse(task.retry_at), now)}`;
   if (task.fallback_from !== undefined && task.status === 'succeeded') return `by its fallback (attempt ${task.fallback_from})${task.outputs !== undefined ? `: ${outputsLine(task.outputs)}` : ''}`;
   if (task.waiting_for !== undefined) return visible(task.waiting_for.message);
+  if (task.progress !== undefined && task.status === 'running') return progressText(task.progress, true);
   // Where to look next: `baton status <child>` (a failed child's id is in the error above).
   if (task.child_run !== undefined) return `child run ${task.child_run}${task.outputs !== undefined ? `: ${outputsLine(task.outputs)}` : ''}`;
   if (task.outputs !== undefined) return outputsLine(task.outputs);
