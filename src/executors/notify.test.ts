@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NotifyTask } from '../spec/model.js';
 import { taskDefaults } from '../spec/task-defaults.js';
@@ -92,5 +94,36 @@ describe('notify: a named channel', () => {
     expect(unknown).toMatchObject({ code: 'NOTIFY_UNKNOWN_CHANNEL', retryable: false, message: 'task task-a notifies channel dev, which baton.config.yaml does not define (it has: ops)' });
     const unset = await rejection(notify.run(task({ channel: 'ops' }), testIO({ channels: { ops: { type: 'webhook', url_env: 'OPS_URL', headers: {} } }, env: {} }), new AbortController().signal));
     expect(unset).toMatchObject({ code: 'NOTIFY_ENV_UNSET', message: 'channel ops takes its URL from the environment variable OPS_URL, which is not set here' });
+  });
+});
+
+describe('notify: channels of every kind', () => {
+  it("a Slack channel gets the task's message as Block Kit, its first line the header", async () => {
+    const channels = { team: { type: 'slack' as const, url_env: 'SLACK_WEBHOOK_URL' } };
+    const io = testIO({ channels, workflow: 'deploy', env: { SLACK_WEBHOOK_URL: `${server.base()}/hook/T0K3N` } });
+    const result = await notify.run(task({ channel: 'team', message: 'deploy 1.4.2 done\nall 3 regions' }), io, new AbortController().signal);
+    expect(result.outputs).toEqual({ status: 204, delivery: '01JTESTRUN/task-a', channel: 'team' });
+    const payload = JSON.parse(last().body);
+    expect(payload.text).toBe('deploy 1.4.2 done\nall 3 regions');
+    expect(payload.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'deploy 1.4.2 done', emoji: true } });
+    expect(payload.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'deploy 1.4.2 done\nall 3 regions' } });
+    expect(payload.blocks[2].fields).toEqual([
+      { type: 'mrkdwn', text: '*Workflow*\ndeploy' },
+      { type: 'mrkdwn', text: '*Run*\n`01JTESTRUN`' },
+      { type: 'mrkdwn', text: '*Task*\n`task-a`' },
+    ]);
+    expect(last().headers['x-baton-delivery']).toBe('01JTESTRUN/task-a');
+    expect(io.err.join('')).not.toContain('T0K3N');
+  });
+
+  it('a command channel runs in the folder of the workflow when it names none, the message on its stdin', async () => {
+    const channels = { log: { type: 'command' as const, command: ['sh', '-c', 'cat > notice.json'], timeout_ms: 10_000 } };
+    const io = testIO({ channels });
+    const result = await notify.run(task({ channel: 'log' }), io, new AbortController().signal);
+    expect(result.outputs).toEqual({ status: 0, delivery: '01JTESTRUN/task-a', channel: 'log' });
+    const notice = JSON.parse(readFileSync(join(io.baseDir, 'notice.json'), 'utf8'));
+    expect(notice).toMatchObject({ kind: 'task', title: 'deploy 1.4.2 done', text: 'deploy 1.4.2 done', delivery: '01JTESTRUN/task-a', run_id: '01JTESTRUN', task: 'task-a', attempt: 1, channel: 'log' });
+    const failing = { log: { type: 'command' as const, command: ['sh', '-c', 'exit 2'], timeout_ms: 10_000 } };
+    expect(await rejection(notify.run(task({ channel: 'log' }), testIO({ channels: failing }), new AbortController().signal))).toMatchObject({ code: 'NOTIFY_COMMAND_EXIT', retryable: false });
   });
 });

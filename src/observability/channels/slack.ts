@@ -53,7 +53,8 @@ export function slackPayload(notice: Notice, channel: Pick<SlackChannel, 'channe
   }
   const when = Math.floor(notice.at / 1000);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `baton · <!date^${when}^{date_short_pretty} {time_secs}|${new Date(notice.at).toISOString()}>` }] });
-  const fallback = notice.text.trim() === '' ? title : `${title}\n${notice.text}`;
+  // A notify task's title is its message's first line: not said twice.
+  const fallback = notice.text.trim() === '' ? title : notice.text.trimStart().startsWith(notice.title.trim()) ? `${emoji === '' ? '' : `${emoji} `}${notice.text}` : `${title}\n${notice.text}`;
   return {
     text: clip(fallback, SECTION_MAX),
     blocks,
