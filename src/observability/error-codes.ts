@@ -38,11 +38,15 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CLI_BAD_RUN_ID',
     'CLI_BAD_PAIR',
     'CLI_BAD_SINCE',
+    // `baton metrics --since`, GET /api/metrics?since=, the MCP metrics tool: neither a duration nor a date (runs/metrics-window.ts)
+    'METRICS_BAD_SINCE',
     'CLI_USAGE',
     // a credentials file of baton login that cannot be read or is not baton's
     'CLI_CREDENTIALS',
     // a bare --server with no BATON_SERVER and no server logged in to
     'CLI_NO_SERVER',
+    // `baton monitor` (its live screen) with standard output not a terminal, and neither --once nor --json
+    'CLI_NOT_A_TERMINAL',
     'EXPORT_WRITE',
     // inputs and secrets given to a run
     'INPUT_MISSING',

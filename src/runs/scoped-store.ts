@@ -28,6 +28,8 @@ export function scopedStore(store: Store, namespace: string): Store {
     countRuns: (query = {}) => runs.countRuns({ ...query, namespace }),
     listEnded: (query = {}) => runs.listEnded({ ...query, namespace }),
     listTasks: async (runId) => (await checked(runId), runs.listTasks(runId)),
+    // Only this namespace's runs, whatever namespace the caller names.
+    runStats: (filter) => runs.runStats({ ...filter, namespace }),
     resolveRunId: (prefix) => runs.resolveRunId(prefix, namespace),
     claimRun: async (runId, owner, at, isGone) => (await checked(runId), runs.claimRun(runId, owner, at, isGone)),
     heartbeat: (runId, owner, at) => runs.heartbeat(runId, owner, at),

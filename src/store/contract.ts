@@ -15,6 +15,7 @@ import { accessContract } from './contract-access.js';
 import { workContract } from './contract-work.js';
 import { keyContract, type OpenSibling } from './contract-keys.js';
 import { circuitContract } from './contract-circuits.js';
+import { statsContract } from './contract-stats.js';
 import { progressContract } from './contract-progress.js';
 import { countContract } from './contract-counts.js';
 import { outboxContract } from './contract-outbox.js';
@@ -52,6 +53,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore, option
     describe('idempotency keys', () => keyContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('task progress', () => progressContract(makeStore));
     describe('run counts', () => countContract(makeStore));
+    describe('run stats', () => statsContract(makeStore));
     describe('circuit breakers', () => circuitContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('notification outbox', () => outboxContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));
     describe('run feed', () => feedContract(makeStore, options.openSibling ?? ((store) => ({ ...store, close: async () => {} }))));

@@ -8,6 +8,7 @@ import type { QueueDecision, QueueRecorded } from './queue.js';
 import type { WorkItem, WorkQueue } from './work.js';
 import type { RunKey } from './idempotency.js';
 import type { CircuitStore } from './circuits.js';
+import type { StatsFilter, StatsRows } from './run-stats.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 import type { RunFeed } from './run-feed.js';
 
@@ -251,6 +252,11 @@ export interface RunStore {
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** The run's tasks from the projection, in the order they first appeared in its events. */
   listTasks(runId: string): Promise<TaskRecord[]>;
+  /**
+   * The runs created since `filter.since` (of a namespace, of a workflow) and their tasks'
+   * times, in one read: what `baton metrics` folds (store/run-stats.ts).
+   */
+  runStats(filter: StatsFilter): Promise<StatsRows>;
   /**
    * How many runs there are, from the indexes alone (never reading the runs, so as cheap
    * with 100,000 runs as with ten): the unfinished ones by stored status, and the runs that

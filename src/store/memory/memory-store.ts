@@ -20,6 +20,8 @@ import { MemoryRunFeed } from './memory-run-feed.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
 import { workersQueueOf } from '../work.js';
 import { KeyHeldError, keyCutoff } from '../idempotency.js';
+import type { StatsFilter, StatsRows } from '../run-stats.js';
+import { memoryRunStats } from './memory-run-stats.js';
 
 export { MemoryLogStore } from './memory-log-store.js';
 
@@ -181,6 +183,11 @@ export class MemoryRunStore implements RunStore {
       for (const row of projectTasks(entry.events[entry.projected], (key) => entry.tasks.get(key))) entry.tasks.set(row.key, row);
     }
     return [...entry.tasks.values()].map(compactTask);
+  }
+
+  runStats(filter: StatsFilter): Promise<StatsRows> {
+    const records = [...this.runs.values()].map((entry) => entry.record);
+    return memoryRunStats({ records, events: (runId) => this.entry(runId).events, tasks: (runId) => this.listTasks(runId) }, filter);
   }
 
   async resolveRunId(prefix: string, namespace?: string): Promise<string> {

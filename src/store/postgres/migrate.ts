@@ -19,6 +19,7 @@ import circuits from './migrations/008_circuits.sql';
 import cancelCompensate from './migrations/009_cancel_compensate.sql';
 import progress from './migrations/010_progress.sql';
 import outbox from './migrations/011_outbox.sql';
+import metrics from './migrations/012_metrics.sql';
 import eventFeed from './migrations/013_event_feed.sql';
 
 export interface PgMigration {
@@ -39,7 +40,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 9, name: '009_cancel_compensate', sql: cancelCompensate },
   { version: 10, name: '010_progress', sql: progress },
   { version: 11, name: '011_outbox', sql: outbox },
-  // 012 is the metrics helper's (reserved): it goes before this one.
+  { version: 12, name: '012_metrics', sql: metrics },
   { version: 13, name: '013_event_feed', sql: eventFeed },
 ];
 

@@ -30,6 +30,8 @@ import { addIn } from './pg-outbox.js';
 import { PgTimers } from './pg-timers.js';
 import { notInserted, takeKey } from './pg-run-keys.js';
 import { q, statement } from './run-statements.js';
+import type { StatsFilter, StatsRows } from '../run-stats.js';
+import { pgRunStats } from './pg-run-stats.js';
 import { countRuns, listEnded } from './pg-run-counts.js';
 
 /** Runs whose task rows are cached; the oldest is dropped beyond this. */
@@ -352,6 +354,10 @@ export class PgRunStore implements RunStore {
     const rows = await statement<TaskRow>(this.db, 'listTasks', [runId]);
     if (rows.length === 0) await this.record(this.db, runId);
     return rows.map(toTask);
+  }
+
+  runStats(filter: StatsFilter): Promise<StatsRows> {
+    return pgRunStats(this.db, filter);
   }
 
   async resolveRunId(prefix: string, namespace?: string): Promise<string> {

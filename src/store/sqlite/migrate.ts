@@ -22,6 +22,7 @@ import circuits from './migrations/013_circuits.sql';
 import cancelCompensate from './migrations/014_cancel_compensate.sql';
 import progress from './migrations/015_progress.sql';
 import outbox from './migrations/016_outbox.sql';
+import metrics from './migrations/017_metrics.sql';
 import eventFeed from './migrations/018_event_feed.sql';
 
 export interface Migration {
@@ -47,7 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: '014_cancel_compensate', sql: cancelCompensate },
   { version: 15, name: '015_progress', sql: progress },
   { version: 16, name: '016_outbox', sql: outbox },
-  // 017 is the metrics helper's (reserved): it goes before this one.
+  { version: 17, name: '017_metrics', sql: metrics },
   { version: 18, name: '018_event_feed', sql: eventFeed },
 ];
 

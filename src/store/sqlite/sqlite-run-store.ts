@@ -31,6 +31,8 @@ import { SqliteRunCounts } from './sqlite-run-counts.js';
 import { workersQueueOf } from '../work.js';
 import { TimerUpkeep } from '../timers.js';
 import { KeyHeldError, keyCutoff, type RunKey } from '../idempotency.js';
+import type { StatsFilter, StatsRows } from '../run-stats.js';
+import { sqliteRunStats } from './sqlite-run-stats.js';
 
 /** Files larger than this are not quick_check'ed before a stored run goes on (~1 s at this size). */
 
@@ -262,6 +264,12 @@ export class SqliteRunStore implements RunStore {
       if (rows.length === 0) this.record(runId);
       return rows.map(toTask);
     });
+  }
+
+  private statsOf?: (filter: StatsFilter) => StatsRows;
+
+  runStats(filter: StatsFilter): Promise<StatsRows> {
+    return this.health.read(() => (this.statsOf ??= sqliteRunStats(this.db))(filter));
   }
 
   resolveRunId(prefix: string, namespace?: string): Promise<string> {
