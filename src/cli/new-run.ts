@@ -15,6 +15,7 @@ import { openCliStore, type StoreFlags } from './store.js';
 import { originOf, type OriginFlags } from './origin.js';
 import { auditingStart, cliPrincipal } from './audit.js';
 import { driveExtras } from './code-run.js';
+import { sendRunNotices } from './run-notices.js';
 import { cliAdmission } from './queue.js';
 import { isPostgresUrl } from '../store/open.js';
 import { DEFAULT_QUEUE } from '../store/work.js';
@@ -96,7 +97,7 @@ export async function driveNewRun(
       );
       return exitCode;
     }
-    const { exitCode } = await driveRun(flags, { file, durable }, (hooks) =>
+    const { exitCode, state } = await driveRun(flags, { file, durable }, (hooks) =>
       orExisting(store, key, hooks, runWorkflow({
         store,
         owner: currentOwner(),
@@ -116,6 +117,7 @@ export async function driveNewRun(
         ...(key ? { idempotency: key } : {}),
       })),
     );
+    await sendRunNotices(store, state?.runId);
     return exitCode;
   } finally {
     await store.close();

@@ -6,8 +6,22 @@
  */
 import type { NotifyChannel } from '../spec/model.js';
 import { loadProject, type ProjectOptions } from './project.js';
+import type { NoticePolicy } from '../observability/notifications/rules.js';
 
 export function projectChannels(options: ProjectOptions = {}): Record<string, NotifyChannel> | undefined {
   const project = loadProject(options);
   return project.configFile === undefined ? undefined : (project.config.notifications?.channels ?? {});
+}
+
+/**
+ * What baton.config.yaml says every run tells (observability/notifications/rules.ts):
+ * `notifications.defaults`, the top-level `alerts:` and `server.public_url`.
+ */
+export function projectNoticePolicy(options: ProjectOptions = {}): NoticePolicy {
+  const config = loadProject(options).config;
+  const policy: NoticePolicy = {};
+  if (config.notifications?.defaults) policy.defaults = config.notifications.defaults;
+  if (config.alerts && config.alerts.length > 0) policy.alerts = config.alerts;
+  if (config.server?.public_url !== undefined) policy.publicUrl = config.server.public_url;
+  return policy;
 }

@@ -2,7 +2,8 @@ import type { Executor } from '../executors/types.js';
 import type { SkillResolver } from '../skills/resolver.js';
 import type { CodeLoader } from './child-run.js';
 import type { CircuitPolicy, LeafTask, NotifyChannel, Workflow } from '../spec/model.js';
-import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, RunTrigger, StoredEvent } from '../store/events.js';
+import type { CodeSnapshot, RequestOrigin, RunEvent, RunSandbox, RunTrigger, StoredEvent, TimedEvent } from '../store/events.js';
+import type { OutboxItem } from '../store/outbox.js';
 import { newRunId } from '../store/ids.js';
 import type { RunOwner, Store } from '../store/store.js';
 import { admissionAsk, type Admission } from './admission.js';
@@ -64,6 +65,11 @@ export interface DriveOptions {
    * runs those tasks again. The drive then fails with RUN_INTERRUPTED. Default: none.
    */
   interrupt?: AbortSignal;
+  /**
+   * The notifications a run's end causes (observability/notifications/rules.ts), written
+   * with its end event in one transaction. Default: none. Child runs do not inherit it.
+   */
+  notices?: (end: TimedEvent, state: RunState, store: Store) => Promise<OutboxItem[]>;
   /** Every event, as soon as it is recorded, with the run's state after it. */
   onEvent?: (event: StoredEvent, state: RunState) => void;
   /** Output of tasks with `live_output` as it arrives (for live views); default: none. */

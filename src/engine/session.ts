@@ -4,6 +4,7 @@ import { queueFields } from '../store/queue.js';
 import type { Admission } from './admission.js';
 import { LEASE_MS, type AppendOptions, type RunRecord } from '../store/store.js';
 import type { WorkItem } from '../store/work.js';
+import type { OutboxItem } from '../store/outbox.js';
 import type { RunKey } from '../store/idempotency.js';
 import { formatMs } from './attempts.js';
 import { EngineError } from './errors.js';
@@ -273,7 +274,7 @@ export class RunSession {
         const batch = from === 0 && to === events.length ? events : events.slice(from, to);
         // Work items go with the last slice: after every TaskStarted they follow, with every result they end.
         const last = to >= events.length;
-        const options = this.appendOptions(last);
+        const options = await this.withNotices(batch, this.appendOptions(last));
         let stored: StoredEvent[];
         try {
           stored = await this.options.store.runs.append(this.runId, batch, options);
@@ -307,6 +308,25 @@ export class RunSession {
       this.toConsume = [];
     }
     return options.fence === undefined && options.enqueue === undefined && options.consume === undefined ? undefined : options;
+  }
+
+  /**
+   * The notifications a run end in `batch` causes (DriveOptions.notices), written with it.
+   * Deciding them never fails the run: a rule that cannot be evaluated is reported and skipped.
+   */
+  private async withNotices(batch: TimedEvent[], options: AppendOptions | undefined): Promise<AppendOptions | undefined> {
+    const make = this.options.notices;
+    if (make === undefined) return options;
+    const end = batch.findLast((event) => event.type === 'RunSucceeded' || event.type === 'RunFailed' || event.type === 'RunCancelled');
+    if (end === undefined) return options;
+    let notices: OutboxItem[];
+    try {
+      notices = await make(end, this.state, this.options.store);
+    } catch (err) {
+      process.stderr.write(`baton: the notifications of run ${this.runId} could not be decided: ${err instanceof Error ? err.message : String(err)}\n`);
+      return options;
+    }
+    return notices.length === 0 ? options : { ...options, notices };
   }
 
   /** Highest sequence number this session appended or read; where foreignEvents reads from. */

@@ -19,13 +19,19 @@ export const DEFAULT_STATUS: RunStatus = { success: true, failure: false, cancel
 
 export const STATUS_FUNCTIONS = ['success', 'failure', 'always', 'cancelled'] as const;
 
-/** Told to the parser so `success()` and friends parse; they take no arguments. */
-export const EXTENSION_FUNCTIONS: FunctionInfo[] = STATUS_FUNCTIONS.map(name => ({ name, minArgs: 0, maxArgs: 0 }));
+/**
+ * Told to the parser so `success()` and friends parse; they take no arguments. `mul(a, b)`
+ * is the one arithmetic the language has (GitHub's has none): alert conditions compare a
+ * duration with a multiple of another (`execution.duration > workflow.expected_duration *
+ * 2`, which alerts read as `mul(...)`: observability/notifications/condition.ts).
+ */
+export const EXTENSION_FUNCTIONS: FunctionInfo[] = [...STATUS_FUNCTIONS.map(name => ({ name, minArgs: 0, maxArgs: 0 })), { name: 'mul', minArgs: 2, maxArgs: 2 }];
 
 /** Every callable name, lower-cased: the library's (contains, format, case...) and ours. */
 export const FUNCTION_NAMES: ReadonlySet<string> = new Set([
   ...Object.keys(wellKnownFunctions).map(n => n.toLowerCase()),
   ...STATUS_FUNCTIONS,
+  'mul',
 ]);
 
 export function buildFunctions(status: RunStatus, conv: Converter): Map<string, FunctionDefinition> {
@@ -41,6 +47,13 @@ export function buildFunctions(status: RunStatus, conv: Converter): Map<string, 
   fns.set('failure', flag('failure', () => status.failure));
   fns.set('cancelled', flag('cancelled', () => status.cancelled));
   fns.set('always', flag('always', () => true));
+  fns.set('mul', {
+    name: 'mul',
+    minArgs: 2,
+    maxArgs: 2,
+    // As the comparisons coerce: null is 0, a numeric string its number, anything else NaN.
+    call: (a, b) => new data.NumberData(asNumber(a) * asNumber(b)),
+  });
   fns.set('fromjson', {
     name: 'fromJSON',
     minArgs: 1,
@@ -59,4 +72,9 @@ export function buildFunctions(status: RunStatus, conv: Converter): Map<string, 
     },
   });
   return fns;
+}
+
+function asNumber(value: data.ExpressionData): number {
+  const text = value.coerceString();
+  return text.trim() === '' ? 0 : Number(text);
 }

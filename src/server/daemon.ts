@@ -12,6 +12,8 @@ import { answerApproval, answeredBy, localAnswerer, resolvePaused, type Delivere
 import { emitAndRecord } from '../runs/emit.js';
 import { BatonError } from '../observability/errors.js';
 import { driveExtras } from '../runs/drive-options.js';
+import { NoticeSender } from '../observability/notifications/sender.js';
+import { projectChannels } from '../config/project-channels.js';
 import { loadProject } from '../config/project.js';
 import { namespaceSkillRoots, skillRoots as skillRootsOf } from '../skills/catalog.js';
 import { sourceChangeNote } from '../runs/source-change.js';
@@ -335,6 +337,24 @@ export class Daemon {
 
   private stopTimers = () => {};
 
+  /**
+   * Sends the store's notifications (observability/notifications/sender.ts): those of the
+   * runs driven here, and those any other process left unsent (`baton run` gave up waiting,
+   * a worker stopped); each by one server or worker of the store.
+   */
+  sendNotices(): void {
+    const sender = new NoticeSender({ store: this.store, channels: projectChannels() ?? {}, sender: `${this.options.owner.host}:${this.options.owner.pid}`, log: this.options.log });
+    sender.start();
+    this.notices = sender;
+    const stopOthers = this.stopTimers;
+    this.stopTimers = () => {
+      stopOthers();
+      void sender.stop();
+    };
+  }
+
+  private notices?: NoticeSender;
+
   /** Starts every namespace's triggers (catalog.ts). */
   async startTriggers(): Promise<void> {
     for (const catalog of this.catalogs.values()) await catalog.startTriggers();
@@ -356,7 +376,11 @@ export class Daemon {
     const drive = this.extrasOf(runId)
       .then((extras) => continueStoredRun({ ...options, ...extras }, mode))
       .then(
-      ({ state }) => this.options.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`),
+      ({ state }) => {
+        this.options.log(`run ${runId} ${state.plan.workflow.name}: ${state.status}`);
+        // Its end may have written notifications: sent now rather than at the next look.
+        this.notices?.poke();
+      },
       (err: unknown) => {
         if (!loaded && told) return told.refused(err);
         this.options.log(`run ${runId}: ${err instanceof BatonError ? `${err.message} [${err.code}]` : String(err)}`);

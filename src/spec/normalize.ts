@@ -14,7 +14,8 @@ import { concurrencyOf } from './normalize-concurrency.js';
 import { triggersOf } from './normalize-trigger.js';
 import type { TaskContext, TaskNode } from './normalize-task.js';
 import type { SkillLookup } from './normalize-skill.js';
-import { bool, isMap, map, scalarText, str, strings } from './raw.js';
+import { bool, isMap, map, scalarText, str } from './raw.js';
+import { alertsOf, expectedDurationOf, notificationsOf } from './normalize-alerts.js';
 import type { RawMap } from './raw.js';
 
 export interface Normalized {
@@ -68,7 +69,7 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
     inputs: inputsOf(raw, rep),
     tasks: top.filter((n) => !roleTasks.has(n.spec.id)).map((n) => n.spec),
     callbacks: [],
-    alerts: alertsOf(raw),
+    alerts: alertsOf(raw, rep, options.channels),
     source: { file: options.file, format: options.format },
   };
   const version = versionOf(raw, rep);
@@ -91,8 +92,10 @@ export function normalize(raw: RawMap, rep: Reporter, options: NormalizeOptions)
   concurrencyOf(raw, rep, workflow, options.format === 'canonical');
   const outputs = outputsOf(raw, exprs);
   if (outputs !== undefined) workflow.outputs = outputs;
-  const notifications = notificationsOf(raw);
+  const notifications = notificationsOf(raw, rep, options.channels);
   if (notifications !== undefined) workflow.notifications = notifications;
+  const expected = expectedDurationOf(raw, rep);
+  if (expected !== undefined) workflow.expected_duration = expected;
   return { workflow, nodes: ctx.nodes, top, exprs, compensations: ctx.compensations ?? new Set() };
 }
 
@@ -163,23 +166,3 @@ function inputsOf(raw: RawMap, rep: Reporter): Record<string, InputSpec> {
   return out;
 }
 
-function notificationsOf(raw: RawMap): Notifications | undefined {
-  const n = map(raw, 'notifications');
-  if (n === undefined) return undefined;
-  return {
-    channels: strings(n, 'channels'),
-    on_completion: bool(n, 'on_completion') ?? false,
-    on_failure: bool(n, 'on_failure') ?? true,
-    on_success: bool(n, 'on_success') ?? false,
-  };
-}
-
-function alertsOf(raw: RawMap): Alert[] {
-  if (!Array.isArray(raw.alerts)) return [];
-  return raw.alerts.filter(isMap).map((a) => {
-    const alert: Alert = { name: str(a, 'name') ?? '', condition: str(a, 'condition') ?? '', channels: strings(a, 'channels') };
-    const template = str(a, 'template');
-    if (template !== undefined) alert.template = template;
-    return alert;
-  });
-}

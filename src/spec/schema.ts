@@ -199,6 +199,7 @@ export const WorkflowFile = strict({
   tasks: z.array(Task, expected('expected a list of tasks')).min(1, { error: 'a workflow needs at least one task' }).describe('The tasks, in any order; depends_on sets the order.'),
   circuits: circuitsField,
   timeout: duration('Time limit of the whole run.', 's'),
+  expected_duration: duration('How long a run usually takes, for alerts on slow runs (workflow.expected_duration). Default: the median of its recent succeeded runs.', 's'),
   queue: queueName(
     "The work queue of the tasks that name none, and the queue `baton run` submits a run to when workers drive it and --queue names none (docs/postgres.md). 1-64 letters, digits, - _ . Default: the run's queue, else default.",
   ),
@@ -230,10 +231,11 @@ export const WorkflowFile = strict({
     .array(
       strict({
         name: str('Name of the alert.'),
-        condition: str('When to alert (kept as text for now).'),
-        channels: z.array(z.string(expected('expected a channel name')), expected('expected a list of channel names')).describe('Where to send it.'),
-        template: str('Message text.'),
-      }).partial({ channels: true, template: true }),
+        condition: str("When to alert: an expression over execution, workflow, metrics and error, read at each run's end (execution.status == 'failed', metrics.success_rate < 90, execution.duration > workflow.expected_duration * 2). See docs/observability.md#alerts."),
+        channels: z.array(z.string(expected('expected a channel name')), expected('expected a list of channel names')).describe("Where to send it: channels of baton.config.yaml. Default: the workflow's notifications channels."),
+        template: str('Message text: a template over the same contexts (${ workflow.name }, ${ error.message }).'),
+        window: duration('At most one alert of this rule per workflow within this time; default 1h.', 's'),
+      }).partial({ channels: true, template: true, window: true }),
       expected('expected a list of alerts'),
     )
     .describe('Alerts sent when their condition holds.'),

@@ -10,6 +10,7 @@ import { EXIT, exitCodeOf } from '../exit.js';
 import { visible } from '../render/visible.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 import { driveExtras } from '../code-run.js';
+import { sendRunNotices } from '../run-notices.js';
 import { originOf, type OriginFlags } from '../origin.js';
 import { runInSandbox, sandboxHere } from '../sandbox.js';
 import type { RunSandbox } from '../../store/events.js';
@@ -96,7 +97,7 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
   if (outside && mode.kind === 'retry' && mode.newCode) enter = (await store.runs.readEvents(runId)).find((e) => e.type === 'RunCreated')?.sandbox;
   if (enter) return continueInSandbox(enter, store, runId, flags, mode);
   try {
-    const { exitCode } = await driveRun(flags, { durable: store.location !== 'memory' }, (hooks) =>
+    const { exitCode, state } = await driveRun(flags, { durable: store.location !== 'memory' }, (hooks) =>
       continueStoredRun(
         {
           store,
@@ -122,6 +123,7 @@ export async function continueOne(store: Store, runId: string, flags: ContinueFl
         mode,
       ),
     );
+    await sendRunNotices(store, state?.runId);
     return exitCode;
   } catch (err) {
     if (err instanceof GoInside) return continueInSandbox(enter!, store, runId, flags, mode);

@@ -5,6 +5,7 @@
  */
 import { BatonError } from '../../observability/errors.js';
 import { driveExtras } from '../../runs/drive-options.js';
+import { projectChannels } from '../../config/project-channels.js';
 import { checkQueueName, parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore, type StoreFlags } from '../store.js';
@@ -47,12 +48,17 @@ export default async function worker(flags: WorkerFlags): Promise<number> {
     log,
   });
   await running.start();
+  // Notifications of the runs it drives, and any others left unsent (observability/notifications/sender.ts).
+  const { NoticeSender } = await import('../../observability/notifications/sender.js');
+  const notices = new NoticeSender({ store, channels: projectChannels() ?? {}, sender: `${running.name}`, log });
+  notices.start();
   log(`worker ${running.name}: taking runs and tasks of queue(s) ${running.queues.join(', ')} from ${store.location}, ${concurrency} at a time`);
   return untilStopped({
     stopping: (signal) => log(`${signal}: stopping; giving back what this worker holds`),
     forced: (signal) => log(`${signal} again: forced stop; what this worker held goes to the others when its lease runs out`),
     stop: async () => {
       await running.stop();
+      await notices.stop();
       await store.close();
       return EXIT.ok;
     },
