@@ -44,6 +44,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'GET', path: '/api/runs/{id}/tasks', need: 'read' },
   { method: 'GET', path: '/api/runs/{id}/logs', need: 'read' },
   { method: 'GET', path: '/api/runs/{id}/events', need: 'read' },
+  { method: 'GET', path: '/api/overview', need: 'read' },
   { method: 'POST', path: '/api/runs/{id}/cancel', need: 'operate', action: 'run.cancel' },
   { method: 'POST', path: '/api/runs/{id}/retry', need: 'operate', action: 'run.retry' },
   { method: 'POST', path: '/api/runs/{id}/resume', need: 'operate', action: 'run.resume' },

@@ -313,6 +313,16 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/logs.js')));
 
   program
+    .command('monitor')
+    .description('a live dashboard of the store or a server: unfinished runs with their running tasks and progress, the runs that ended last, failure counts, workers and the queue; keys open a run, follow its logs, cancel it (q quits)')
+    .option('--refresh <ms>', 'how often the screen reads the store again, in milliseconds (at least 100)', '500')
+    .option('--once', 'print one snapshot of the dashboard as text and exit (for scripts, and where standard output is not a terminal)')
+    .option('--json', 'print one snapshot as JSON (the document of GET /api/overview) and exit')
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .action(lazy(() => import('./commands/monitor.js')));
+
+  program
     .command('export')
     .description('write a run (header and every event) as JSON Lines, to move or keep it')
     .argument('<run-id>', 'the run id, or any unique prefix of it')

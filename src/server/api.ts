@@ -17,6 +17,7 @@ import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
 import { mountCircuitRoutes } from './api-circuits.js';
+import { mountOverviewRoutes } from './api-overview.js';
 import { mountAccessRoutes } from './api-access.js';
 import { mountMcp } from './mcp-http.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
@@ -461,6 +462,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountMcp(app, daemon, { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   mountTriggerRoutes(app, daemon);
   mountCircuitRoutes(app, daemon);
+  mountOverviewRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   app.doc31('/api/openapi.json', DOCUMENT);
 
