@@ -2,11 +2,14 @@
  * notify tasks end to end: `baton run` (a real process) sends to an HTTP server in this
  * test process, which checks the exact payload and the signature with baton's own webhook
  * verifier; a 503 is retried as the task's retry policy says, with the same delivery id;
- * bad input is refused before anything runs.
+ * Slack, command and email channels (an SMTP server in this process) get theirs from the
+ * built CLI; bad input is refused before anything runs.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDelivery } from '../src/triggers/webhook.js';
@@ -94,6 +97,68 @@ tasks:
     const logs = await run(dir, ['logs', summary.run_id, 'tell']);
     expect(logs.stdout).toContain(`POST ${base}/… -> 503`);
     expect(logs.stdout).not.toContain('T0K3N');
+  }, 30_000);
+
+  it('a Slack channel (URL from SLACK_WEBHOOK_URL) and a command channel (the notice on stdin) from baton run', async () => {
+    const dir = project(
+      `name: release
+tasks:
+  - id: deploy
+    command: echo "version=1.4.2" >> "$BATON_OUTPUT"
+  - id: tell-team
+    depends_on: [deploy]
+    notify: team
+    message: "\${ workflow.name } \${ tasks.deploy.outputs.version } <is live>"
+  - id: log
+    depends_on: [deploy]
+    notify: log
+    message: "released \${ tasks.deploy.outputs.version }"
+`,
+      'store: .baton/baton.db\nnotifications:\n  channels:\n    team: {type: slack, username: baton}\n    log: {type: command, command: "cat > notice.json; printf %s \\"$BATON_NOTICE_DELIVERY\\" > delivery.txt"}\n',
+    );
+    const r = await run(dir, ['run', 'flow.yaml', '--json'], { SLACK_WEBHOOK_URL: `${base}/services/T0K3N` });
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { run_id: string; tasks: Array<{ id: string; outputs?: Record<string, unknown> }> };
+    expect(summary.tasks.find((t) => t.id === 'tell-team')!.outputs).toEqual({ status: 200, delivery: `${summary.run_id}/tell-team`, channel: 'team' });
+    expect(summary.tasks.find((t) => t.id === 'log')!.outputs).toEqual({ status: 0, delivery: `${summary.run_id}/log`, channel: 'log' });
+    expect(deliveries).toHaveLength(1);
+    const slack = JSON.parse(deliveries[0].body);
+    expect(deliveries[0].path).toBe('/services/T0K3N');
+    expect(slack).toMatchObject({ username: 'baton', text: 'release 1.4.2 &lt;is live&gt;' });
+    expect(slack.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'release 1.4.2 <is live>', emoji: true } });
+    expect(slack.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'release 1.4.2 &lt;is live&gt;' } });
+    expect(JSON.parse(readFileSync(path.join(dir, 'notice.json'), 'utf8'))).toMatchObject({ kind: 'task', text: 'released 1.4.2', run_id: summary.run_id, workflow: 'release', task: 'log', channel: 'log' });
+    expect(readFileSync(path.join(dir, 'delivery.txt'), 'utf8')).toBe(`${summary.run_id}/log`);
+  }, 30_000);
+
+  it('an email channel from baton run: nodemailer loaded by the built CLI, the message received by an SMTP server here', async () => {
+    const mails: ParsedMail[] = [];
+    const smtp = new SMTPServer({
+      logger: false,
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      onAuth: (auth, _session, callback) => (auth.password === 'smtp-pa55' ? callback(null, { user: auth.username }) : callback(new Error('Authentication failed'))),
+      onData: (stream, _session, callback) => void simpleParser(stream).then((mail) => (mails.push(mail), callback())),
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (smtp.server.address() as AddressInfo).port;
+      const dir = project(
+        'name: release\ntasks:\n  - id: mail\n    notify: oncall\n    message: "release 1.4.2 is live"\n',
+        `store: .baton/baton.db\nnotifications:\n  channels:\n    oncall: {type: email, to: [oncall@example.com], from: baton@example.com, url_env: SMTP_URL}\n`,
+      );
+      const r = await run(dir, ['run', 'flow.yaml', '--json'], { SMTP_URL: `smtp://baton:smtp-pa55@127.0.0.1:${port}` });
+      expect(r.status, r.stderr).toBe(0);
+      const runId = (JSON.parse(r.stdout) as { run_id: string }).run_id;
+      expect(mails).toHaveLength(1);
+      expect(mails[0]).toMatchObject({ subject: 'release 1.4.2 is live', messageId: `<${runId}/mail.oncall@example.com>` });
+      expect(mails[0].text).toContain('release 1.4.2 is live');
+      const logs = await run(dir, ['logs', runId, 'mail']);
+      expect(logs.stdout + logs.stderr).toContain(`SMTP 127.0.0.1:${port} -> 250`);
+      expect(logs.stdout + logs.stderr).not.toContain('smtp-pa55');
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
   }, 30_000);
 
   it('a webhook on the task, its key a secret: signed, and the key masked', async () => {

@@ -74,6 +74,7 @@ describe('a Slack channel', () => {
     const blocks = payload.blocks as Block[];
     expect(blocks[0].text!.text).toMatch(/^:x: t+…$/);
     expect(blocks[1].text!.text).toBe('see &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+    expect(payload.text).toMatch(/^:x: t+ second line\nsee &lt;!channel&gt; &amp; &lt;https:\/\/evil.example\|click&gt;$/);
     expect(blocks[3].text!.text).toBe('*Error*\n&lt;@U123&gt; broke it');
     const code = blocks[4].text!.text;
     expect(code.startsWith('```\n…x')).toBe(true);

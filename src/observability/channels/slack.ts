@@ -13,7 +13,8 @@
  *
  * `text` is the fallback shown in notifications. `channel`, `username` and `icon_emoji`
  * override the webhook's own (legacy webhooks honour them; app webhooks ignore them). Values
- * are escaped as Slack asks (& < >), so a task's output cannot make links or mentions.
+ * in mrkdwn (and `text`) are escaped as Slack asks (& < >), so a task's output cannot make
+ * links or mentions; plain text (the header) is shown as it is.
  * The URL comes from `url`, `url_env` or `url_file`, else from SLACK_WEBHOOK_URL.
  */
 import { SLACK_URL_ENV, type SlackChannel } from '../../spec/notify-channels.js';
@@ -56,7 +57,7 @@ export function slackPayload(notice: Notice, channel: Pick<SlackChannel, 'channe
   // A notify task's title is its message's first line: not said twice.
   const fallback = notice.text.trim() === '' ? title : notice.text.trimStart().startsWith(notice.title.trim()) ? `${emoji === '' ? '' : `${emoji} `}${notice.text}` : `${title}\n${notice.text}`;
   return {
-    text: clip(fallback, SECTION_MAX),
+    text: clip(escapeSlack(fallback), SECTION_MAX),
     blocks,
     ...(channel.channel === undefined ? {} : { channel: channel.channel }),
     ...(channel.username === undefined ? {} : { username: channel.username }),
