@@ -10,7 +10,8 @@ export const nodeBundle = {
   // them: they load from node_modules then.
   // The broker clients load only when a workflow publishes or a server subscribes; nodemailer
   // only when an email channel sends.
-  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', 'nodemailer', '@nats-io/transport-node', '@nats-io/jetstream', 'amqplib', 'mqtt', '@modelcontextprotocol/server', '@modelcontextprotocol/client', 'hono', '@hono/node-server', '@hono/zod-openapi'],
+  // prom-client only when `baton serve` serves /metrics; OpenTelemetry only when tracing is on.
+  external: ['tsx', 'esbuild', 'better-sqlite3', 'pg', 'nodemailer', '@nats-io/transport-node', '@nats-io/jetstream', 'amqplib', 'mqtt', '@modelcontextprotocol/server', '@modelcontextprotocol/client', 'hono', '@hono/node-server', '@hono/zod-openapi', 'prom-client', '@opentelemetry/*'],
   // SQL (migrations, queries) is kept in .sql files and bundled as text.
   loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },

@@ -27,6 +27,9 @@ export interface ToolRule {
   action?: string;
 }
 
+/** Where `baton serve` answers Prometheus (server/api-metrics.ts). */
+export const METRICS_PATH = '/metrics';
+
 export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'GET', path: '/healthz', need: 'public' },
   { method: 'GET', path: '/readyz', need: 'public' },
@@ -66,6 +69,9 @@ export const ROUTE_RULES: readonly RouteRule[] = [
 
   { method: 'GET', path: '/api/circuits', need: 'read' },
   { method: 'POST', path: '/api/circuits/{name}/reset', need: 'operate', action: 'circuit.reset' },
+
+  // Prometheus' scrapes (server/api-metrics.ts): public when baton.config.yaml says server.metrics.auth: false.
+  { method: 'GET', path: METRICS_PATH, need: 'read' },
 
   { method: 'GET', path: '/api/tokens', need: 'admin' },
   { method: 'POST', path: '/api/tokens', need: 'admin', action: 'token.create' },

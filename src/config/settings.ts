@@ -11,6 +11,7 @@ import { didYouMean } from '../spec/suggest.js';
 import { parseResources, type PoolCapacities } from './resources.js';
 import { parseNotifications, type NotificationSettings } from './channels.js';
 import { circuitsOf } from '../spec/normalize-circuits.js';
+import { parseMetrics, parseTracing, type MetricsSettings, type TracingSettings } from './observability.js';
 import type { CircuitPolicy } from '../spec/model.js';
 
 export type SandboxMode = 'off' | 'workspace-write';
@@ -55,6 +56,8 @@ export interface ServerSettings {
   separate_approvers?: boolean;
   /** Host names the server is reached by (besides loopback's and --host): MCP over HTTP refuses requests for others (DNS rebinding). */
   allowed_hosts?: string[];
+  /** Who may read /metrics, and whether it is served (config/observability.ts). Default: served, a token that reads needed. */
+  metrics?: MetricsSettings;
 }
 
 export interface IdempotencySettings {
@@ -84,6 +87,8 @@ export interface Settings {
   circuits?: Record<string, CircuitPolicy>;
   /** Idempotency keys of run starts (docs/decisions/0021-idempotency-keys.md). */
   idempotency?: IdempotencySettings;
+  /** OpenTelemetry traces of runs, exported over OTLP/HTTP (config/observability.ts). Default off. */
+  tracing?: TracingSettings;
   /** Named notification channels (webhook, Slack, email, command) notices are sent to (config/channels.ts). */
   notifications?: NotificationSettings;
 }
@@ -96,10 +101,11 @@ export const SETTING_HELP = {
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
   sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
-  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to)',
+  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to), metrics ({auth, enabled} of /metrics; default both true)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
   circuits: 'circuit breakers tasks name with `circuit:`: {payments-api: {failures: 3, window: 1m, open_for: 30s, probes: 1}}',
   idempotency: 'idempotency keys of run starts: retention (how long a run holds its key; default 24h)',
+  tracing: 'OpenTelemetry traces of runs over OTLP/HTTP: {endpoint: http://localhost:4318, headers, headers_env, service_name, enabled}; default off',
   notifications: 'named channels notices are sent to (a webhook, slack, email or a command): channels: {ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}, team: {type: slack}}',
 } as const;
 
@@ -160,7 +166,7 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     if (pools) into.resources = pools;
   }
   if (Object.hasOwn(map, 'circuits')) into.circuits = circuitsOf(map, rep, { code: 'CONFIG_TYPE', checkKinds: true });
-  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers', 'allowed_hosts']);
+  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers', 'allowed_hosts', 'metrics']);
   if (server) {
     const out: ServerSettings = {};
     if (Object.hasOwn(server, 'max_running')) {
@@ -182,11 +188,19 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
       const namespaces = parseNamespaces(server, rep);
       if (namespaces) out.namespaces = namespaces;
     }
+    if (Object.hasOwn(server, 'metrics')) {
+      const metrics = parseMetrics(server, rep);
+      if (metrics) out.metrics = metrics;
+    }
     into.server = out;
   }
   if (Object.hasOwn(map, 'notifications')) {
     const notifications = parseNotifications(map, rep);
     if (notifications) into.notifications = notifications;
+  }
+  if (Object.hasOwn(map, 'tracing')) {
+    const tracing = parseTracing(map, rep);
+    if (tracing) into.tracing = tracing;
   }
   const idempotency = section(map, 'idempotency', rep, ['retention']);
   if (idempotency) {

@@ -23,6 +23,7 @@ import { mountMcp } from './mcp-http.js';
 import { mountWorkflowRoutes } from './api-workflows.js';
 import type { Daemon } from './daemon.js';
 import { mountHooks } from './hooks.js';
+import { mountMetrics, type MetricsEndpoint } from './api-metrics.js';
 import { checkIdempotencyKey } from '../engine/run-key.js';
 import { MAX_KEY_LENGTH } from '../store/idempotency.js';
 import { answerUnrouted, routed } from './api-routing.js';
@@ -304,6 +305,10 @@ export interface ApiOptions {
   authFailuresPerMinute?: number;
   /** Host names this server is reached by, besides loopback's: MCP refuses others (DNS rebinding). */
   allowedHosts?: readonly string[];
+  /** What answers GET /metrics (server/api-metrics.ts); default none: the route is not served. */
+  metrics?: MetricsEndpoint;
+  /** /metrics needs no token (server.metrics.auth: false); default false. */
+  publicMetrics?: boolean;
 }
 
 export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono {
@@ -326,6 +331,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
       hasNamespace: (name) => daemon.catalogs.has(name),
       isRouted: (method, path) => routed(app, method, path),
       ...(options.authFailuresPerMinute ? { failuresPerMinute: options.authFailuresPerMinute } : {}),
+      ...(options.publicMetrics ? { publicMetrics: true } : {}),
     }) as never,
   );
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorDocument(new BatonError('API_BODY_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`)), 413) }));
@@ -464,6 +470,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountCircuitRoutes(app, daemon);
   mountOverviewRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
+  if (options.metrics) mountMetrics(app, options.metrics);
   app.doc31('/api/openapi.json', DOCUMENT);
 
   answerUnrouted(app);

@@ -14,7 +14,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { recordAudit } from '../access/audit.js';
 import { DEFAULT_NAMESPACE, EVERY_NAMESPACE, isNamespaceName } from '../access/names.js';
-import { ruleFor, type RouteRule } from '../access/permissions.js';
+import { METRICS_PATH, ruleFor, type RouteRule } from '../access/permissions.js';
 import { localServerCaller, type Principal } from '../access/principal.js';
 import { allows, rolesGranting } from '../access/roles.js';
 import { parseToken, secretMatches } from '../access/tokens.js';
@@ -46,6 +46,8 @@ export interface AuthOptions {
   failuresPerMinute?: number;
   /** Whether the app serves `method` on `path`: such a route missing from the permission table is refused, never served. */
   isRouted?: (method: string, path: string) => boolean;
+  /** `/metrics` needs no token (baton.config.yaml server.metrics.auth: false); default false. */
+  publicMetrics?: boolean;
 }
 
 /** The header a caller allowed more than one namespace (no tokens, or a `*` token) picks one with. */
@@ -71,6 +73,7 @@ export function authorize(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       return refuse(c, new BatonError('AUTH_TOKEN_IN_QUERY', 'a token goes in the Authorization header (Authorization: Bearer <token>), never in the URL, where logs and histories keep it'));
     }
     if (rule.need === 'public' || rule.need === 'signed') return next();
+    if (options.publicMetrics && rule.path === METRICS_PATH) return next();
 
     if (!tokensExist) tokensExist = await store.access.hasTokens();
     let principal: Principal;

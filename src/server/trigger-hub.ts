@@ -63,6 +63,15 @@ export class TriggerHub {
    * that id, and two servers doing so at once record it once.
    */
   async fire(what: Firable): Promise<Fired> {
+    const fired = await this.decide(what);
+    this.onFired?.(what, fired.started ? 'started' : fired.firing.outcome);
+    return fired;
+  }
+
+  /** Told of every firing once it is decided and recorded: what came of it (the `/metrics` counter of firings). */
+  onFired?: (what: Firable, outcome: Firing['outcome']) => void;
+
+  private async decide(what: Firable): Promise<Fired> {
     const decision = decideFiring(what.trigger, what.data, process.env);
     const base = { namespace: this.host.namespace, workflow: what.workflow, trigger: what.trigger.type, source: what.source, at: Date.now(), ...(what.delivery !== undefined ? { delivery: what.delivery } : {}) };
     const recorded = decision.start

@@ -13,6 +13,9 @@ import { parsePositiveInt } from '../args.js';
 import { EXIT } from '../exit.js';
 import { openCliStore, type StoreFlags } from '../store.js';
 import { untilStopped } from '../stop-signals.js';
+import type { MetricsSettings } from '../../config/observability.js';
+import type { MetricsCollector } from '../../observability/prometheus/collector.js';
+import type { Daemon } from '../../server/daemon.js';
 
 interface ServeFlags extends StoreFlags {
   port?: string;
@@ -64,6 +67,8 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     ...(keyRetention === undefined ? {} : { keyRetentionMs: keyRetention }),
   });
   await daemon.loadWorkflows();
+  // Counted from now, before the runs taken over go on (observability/prometheus/collector.ts).
+  const metrics = await startMetrics(daemon, server?.metrics, log);
   await daemon.takeOver();
   // Queued runs (kept across restarts) start in their turn.
   daemon.queue.watch();
@@ -73,6 +78,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE, authFailuresPerMinute: parsePositiveInt(flags.authRate, '--auth-rate') ?? 20,
     // The names a request may carry as Host: --host itself (unless it is every address), and the configured ones.
     allowedHosts: [...(['0.0.0.0', '::'].includes(flags.host) ? [] : [flags.host]), ...(server?.allowed_hosts ?? [])],
+    ...(metrics ? { metrics, publicMetrics: server?.metrics?.auth === false } : {}),
   });
   const http = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
@@ -82,6 +88,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
         ? 'every request needs a token (Authorization: Bearer); baton token create makes one'
         : 'no tokens in this store: listening on loopback only, and any process on this machine may use the API; baton token create to require tokens',
     );
+    if (metrics) log(`metrics for Prometheus at http://${host}:${info.port}/metrics (${server?.metrics?.auth === false ? 'no token needed: server.metrics.auth is false' : tokens ? 'a token that may read needed' : 'no tokens in this store'})`);
     if (Object.keys(namespaces).length > 0) log(`namespaces: default (${workflowsDir}), ${Object.entries(namespaces).map(([name, entry]) => `${name} (${entry.workflows})`).join(', ')}`);
   });
   const cannotListen = new Promise<never>((_, reject) =>
@@ -96,6 +103,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     forced: (signal) => log(`${signal} again: forced stop; runs are left interrupted for the next start`),
     stop: async () => {
       http.close();
+      metrics?.stop();
       await daemon.stop(graceMs);
       // Event streams stay open until their run ends: the runs are stopped, so are they.
       (http as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -104,4 +112,17 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     },
   });
   return Promise.race([cannotListen, stopped]);
+}
+
+/**
+ * The /metrics collector (observability/prometheus/), unless server.metrics.enabled is
+ * false: loaded here, so that prom-client is read only by a server that serves metrics.
+ * Every namespace's trigger firings are counted as they are decided.
+ */
+async function startMetrics(daemon: Daemon, settings: MetricsSettings | undefined, log: (line: string) => void): Promise<MetricsCollector | undefined> {
+  if (settings?.enabled === false) return undefined;
+  const { MetricsCollector } = await import('../../observability/prometheus/collector.js');
+  const metrics = await MetricsCollector.start({ store: daemon.store, namespaces: () => [...daemon.catalogs.keys()], log });
+  for (const catalog of daemon.catalogs.values()) catalog.hub.onFired = (what, outcome) => metrics.fired(catalog.namespace, what.workflow, what.trigger.type, outcome);
+  return metrics;
 }
