@@ -6,8 +6,9 @@
  * stable and whose `retryable` says whether sending the same notice again could help:
  * network errors, HTTP 408/429/5xx, SMTP 4xx, a command's timeout or exit other than 2 are;
  * other HTTP 4xx, SMTP 5xx, a missing variable or file, a bad URL, a command that cannot
- * start or exits 2 are not. Messages name the channel and show a URL by its origin and an
- * SMTP server by host:port: never a token, a password or a signing key.
+ * start or exits 2 are not; an abort (EXEC_ABORTED) is not, unless the signal was an
+ * AbortSignal.timeout() that ran out. Messages name the channel and show a URL by its
+ * origin and an SMTP server by host:port: never a token, a password or a signing key.
  */
 import { ExecutorError } from '../../executors/errors.js';
 import type { NotifyChannel } from '../../spec/notify-channels.js';
@@ -33,6 +34,19 @@ export async function sendNotice(
   signal: AbortSignal,
   options: SendOptions = {},
 ): Promise<Delivered> {
+  try {
+    return await sendBy(name, channel, notice, env, signal, options);
+  } catch (err) {
+    // A time limit the caller set with AbortSignal.timeout() ran out: the channel was slow,
+    // which may pass; any other abort (a cancel, a shutdown) is the caller's to judge.
+    if (err instanceof ExecutorError && err.code === 'EXEC_ABORTED' && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+      throw new ExecutorError('EXEC_ABORTED', err.message, { retryable: true, cause: err });
+    }
+    throw err;
+  }
+}
+
+function sendBy(name: string, channel: NotifyChannel, notice: Notice, env: Env, signal: AbortSignal, options: SendOptions): Promise<Delivered> {
   const who = options.who ?? `channel ${name}`;
   switch (channel.type) {
     case 'webhook':

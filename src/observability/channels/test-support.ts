@@ -42,7 +42,8 @@ export interface Received {
 
 /**
  * A local HTTP server recording what it receives: `/ok/...` answers 200 "ok", `/fail/...`
- * 500, `/bad/...` 400, `/gone/...` 404 no_service (as Slack does), `/slow/...` 429.
+ * 500, `/bad/...` 400, `/gone/...` 404 no_service (as Slack does), `/slow/...` 429,
+ * `/hang/...` nothing at all.
  */
 export function receiver(): { base: () => string; received: Received[]; last: () => Received } {
   const received: Received[] = [];
@@ -59,6 +60,8 @@ export function receiver(): { base: () => string; received: Received[]; last: ()
     '/bad/T0K3N': answer(400, 'invalid_payload'),
     '/gone/T0K3N': answer(404, 'no_service'),
     '/slow/T0K3N': answer(429, 'rate_limited'),
+    // Never answers (the server closes the connection when the file's tests end).
+    '/hang/T0K3N': (req, _res, body) => received.push({ path: req.url ?? '', headers: req.headers, body }),
   });
   return { base: server.base, received, last: () => received.at(-1)! };
 }

@@ -75,11 +75,15 @@ describe('a webhook channel', () => {
     expect(hook.received.length).toBe(count);
   });
 
-  it('an aborted send is EXEC_ABORTED', async () => {
+  it('an aborted send is EXEC_ABORTED, retryable only when the abort was a time limit running out', async () => {
     const stop = new AbortController();
     stop.abort(new Error('cancelled'));
     const err = await rejection(sendNotice('ops', channel({ url: `${hook.base()}/ok/T0K3N` }), failedRun(), {}, stop.signal));
     expect(err).toMatchObject({ code: 'EXEC_ABORTED', retryable: false });
     expect(err.message).toBe(`POST ${hook.base()}/… was stopped: cancelled`);
+    // A time limit of the caller's (AbortSignal.timeout) that runs out: the channel was slow, which may pass.
+    const slow = await rejection(sendNotice('ops', channel({ url: `${hook.base()}/hang/T0K3N` }), failedRun(), {}, AbortSignal.timeout(200)));
+    expect(slow).toMatchObject({ code: 'EXEC_ABORTED', retryable: true });
+    expect(slow.message).not.toContain('T0K3N');
   });
 });
