@@ -66,8 +66,11 @@ describe('a command channel', () => {
     const dir = folder();
     const stop = new AbortController();
     const sending = rejection(sendNotice('pager', command('touch started; sleep 30', { cwd: dir }), failedRun(), {}, stop.signal));
-    await waitFor(() => existsSync(path.join(dir, 'started')));
-    stop.abort(new Error('run cancelled'));
+    try {
+      await waitFor(() => existsSync(path.join(dir, 'started')));
+    } finally {
+      stop.abort(new Error('run cancelled')); // also when the wait failed: nothing is left running
+    }
     expect(await sending).toMatchObject({ code: 'EXEC_ABORTED', retryable: false });
     const missing = await rejection(sendNotice('pager', command(['./no-such-pager']), failedRun(), {}, never, { cwd: dir }));
     expect(missing).toMatchObject({ code: 'EXEC_SPAWN', retryable: false });
