@@ -71,6 +71,25 @@ describe('the /metrics collector', () => {
     expect(valueOf(m, 'baton_runs_created_total', { workflow: 'slow' })).toBe(0);
   });
 
+  it("reads the gauges from the store when scraped: unfinished runs by status, circuits' states", async () => {
+    const store = createMemoryStore();
+    const created = (at: number) => ({ type: 'RunCreated' as const, workflow: { name: 'w', tasks: [] }, inputs: {}, env: {}, at });
+    await store.runs.createRun({ id: 'Q1', workflow: 'w', created_at: 1 }, [created(1), { type: 'RunQueued', priority: 0, reason: 'max_running', at: 2 }]);
+    await store.runs.createRun({ id: 'Q2', workflow: 'w', created_at: 1 }, [created(1), { type: 'RunQueued', priority: 0, reason: 'max_running', at: 2 }]);
+    await store.runs.createRun({ id: 'R1', workflow: 'w', created_at: 1 }, [created(1), { type: 'RunStarted', at: 2 }]);
+    const limits = { failures: 2, window: 60_000, open_for: 30_000, probes: 1 };
+    const api = { namespace: 'default', name: 'payments-api' };
+    for (const at of [10, 11]) await store.circuits.record(api, limits, { result: 'failure', at });
+    collector = await MetricsCollector.start({ store, everyMs: 60_000, processMetrics: false });
+    const m = await scrape();
+    expect(valueOf(m, 'baton_runs', { namespace: 'default', status: 'queued' })).toBe(2);
+    expect(valueOf(m, 'baton_runs', { namespace: 'default', status: 'running' })).toBe(1);
+    expect(valueOf(m, 'baton_runs', { namespace: 'default', status: 'waiting' })).toBe(0);
+    expect(valueOf(m, 'baton_circuit_state', { circuit: 'payments-api', state: 'open' })).toBe(1);
+    expect(valueOf(m, 'baton_circuit_state', { circuit: 'payments-api', state: 'closed' })).toBe(0);
+    expect(valueOf(m, 'baton_workers')).toBe(0);
+  });
+
   it("shows a token of one namespace only that namespace's series", () => {
     const text = [
       '# HELP baton_runs_created_total x',
