@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BATON = path.join(ROOT, 'bin', 'baton.js');
+/** The CLI under test: the checkout's build, or BATON_TEST_BIN (a build of the tree made elsewhere, while dist/ is in use). */
+export const BATON = process.env.BATON_TEST_BIN ?? path.join(ROOT, 'bin', 'baton.js');
 
 /**
  * Runs started by tests are recorded in a store of their own, never in the checkout's

@@ -22,6 +22,7 @@ import type { LeafTask } from '../spec/model.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_QUEUE, type WorkRecord } from '../store/work.js';
 import { ResultsWatch } from './results-watch.js';
+import { recordWorkerProgress } from './progress-recorder.js';
 import { deadlineError, recordSuccess, timeoutError, type AbortReason, type Attempts } from './attempts.js';
 import type { Scheduler } from './scheduler.js';
 import type { ScopeBuilder } from './scope.js';
@@ -200,12 +201,14 @@ export class Dispatch {
         this.inFlight.delete(item.task);
         session.consume(item.id);
         scheduler.interrupt(item.task, item.attempt);
-      }
+      } else recordWorkerProgress(this.run.state, (event) => scheduler.emit(event), item.task, item.attempt, item.progress);
     }
   }
 
   private record(item: WorkRecord, scheduler: Scheduler, scopes: ScopeBuilder): void {
     const result = item.result!;
+    // Its last progress before its end.
+    recordWorkerProgress(this.run.state, (event) => scheduler.emit(event), item.task, item.attempt, result.progress ?? item.progress);
     for (const change of result.circuit_changes ?? []) scheduler.emit({ type: 'CircuitChanged', task: item.task, attempt: item.attempt, ...change });
     if (!result.ok) return scheduler.failAttempt(item.task, item.attempt, result.error, result.retryable);
     const spec = this.run.state.attemptSpec(item.task);

@@ -12,6 +12,8 @@
  * A message sticks: a report without one keeps the last message, '' clears it.
  */
 import type { ProgressInput } from '../executors/progress-input.js';
+import type { RunEvent } from '../store/events.js';
+import type { RunState } from './state.js';
 
 /** At most one TaskProgress per task in this much time, besides the last before its end. */
 export const PROGRESS_INTERVAL_MS = 1000;
@@ -72,12 +74,35 @@ export class ProgressRecorder {
     this.held = false;
   }
 
+  /** The latest report, recorded or not; undefined before any. */
+  latest(): ProgressFields | undefined {
+    return this.current.percent === undefined && this.current.message === undefined ? undefined : { ...this.current };
+  }
+
   private recordNow(): void {
     this.held = false;
     this.recordedAt = this.now();
     this.recorded = this.current;
     this.record({ ...this.current });
   }
+}
+
+/**
+ * A driver took `progress` of attempt `attempt` of `key` from a worker (its work item, or
+ * its result): recorded when that attempt runs and the progress changed since the last
+ * TaskProgress. The worker throttles its reports; the driver looks at most once a second.
+ */
+export function recordWorkerProgress(state: RunState, emit: (event: RunEvent) => void, key: string, attempt: number, progress: ProgressFields | undefined): void {
+  if (progress === undefined) return;
+  const task = state.tasks.get(key);
+  if (task === undefined || task.attempt !== attempt || task.status !== 'running') return;
+  if (task.progress !== undefined && sameFields(task.progress, progress)) return;
+  const fields: ProgressFields = {};
+  if (progress.percent !== undefined) fields.percent = progress.percent;
+  if (progress.done !== undefined) fields.done = progress.done;
+  if (progress.total !== undefined) fields.total = progress.total;
+  if (progress.message !== undefined) fields.message = progress.message;
+  emit({ type: 'TaskProgress', task: key, attempt, ...fields });
 }
 
 function sameFields(a: ProgressFields, b: ProgressFields): boolean {

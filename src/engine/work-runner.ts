@@ -17,7 +17,9 @@ import type { Executor, ExecutorResult } from '../executors/types.js';
 import type { LeafTask } from '../spec/model.js';
 import { TERMINAL_TASK_STATUSES } from '../store/events.js';
 import type { RunOwner, Store } from '../store/store.js';
-import type { WorkItem, WorkResult } from '../store/work.js';
+import type { WorkItem, WorkProgress, WorkResult } from '../store/work.js';
+import type { ProgressInput } from '../executors/progress-input.js';
+import { ProgressRecorder } from './progress-recorder.js';
 import { attemptEnv, heartbeatError, taskErrorOf, timeoutError } from './attempts.js';
 import { CircuitBreakers, guardAttempt, type CircuitChange, type CircuitsContext } from './circuits.js';
 import type { Masker } from './mask.js';
@@ -87,19 +89,30 @@ export class WorkRunner {
    * rejects only when `signal` stopped it (the claim was lost, or the worker is stopping):
    * then there is nothing to report.
    */
-  async run(item: WorkItem, signal: AbortSignal): Promise<WorkResult> {
+  async run(item: WorkItem, signal: AbortSignal, onProgress?: (progress: WorkProgress) => void): Promise<WorkResult> {
     const changes: CircuitChange[] = [];
-    const result = await this.runAttempt(item, signal, changes);
-    return changes.length > 0 ? { ...result, circuit_changes: changes } : result;
+    // The attempt's progress: reported at most about once a second while it runs (the
+    // worker records it on the item, where the driver reads it), and its last with the result.
+    let recorder: ProgressRecorder | undefined;
+    const progress = (input: ProgressInput) => (recorder ??= new ProgressRecorder((fields) => onProgress?.(fields))).report(input);
+    let result: WorkResult;
+    try {
+      result = await this.runAttempt(item, signal, changes, progress);
+    } finally {
+      recorder?.finish(false);
+    }
+    const last = recorder?.latest();
+    if (changes.length > 0) result = { ...result, circuit_changes: changes };
+    return last === undefined ? result : { ...result, progress: last };
   }
 
   /** run(), noting what the attempt changed of its task's circuit breaker in `changes`. */
-  private async runAttempt(item: WorkItem, signal: AbortSignal, changes: CircuitChange[]): Promise<WorkResult> {
+  private async runAttempt(item: WorkItem, signal: AbortSignal, changes: CircuitChange[], progress: (input: ProgressInput) => void): Promise<WorkResult> {
     let context: RunContext;
     let spec: LeafTask | undefined;
     try {
       context = await this.context(item);
-      if (context.state.code !== undefined) return await this.runStep(context, item, signal);
+      if (context.state.code !== undefined) return await this.runStep(context, item, signal, progress);
       spec = context.state.nodes.has(item.task) ? context.state.attemptSpec(item.task) : undefined;
       if (spec === undefined || (context.state.tasks.get(item.task)?.attempt ?? 0) < item.attempt) {
         return failure({ code: 'WORK_UNKNOWN_ATTEMPT', message: `run ${item.run_id} has no attempt ${item.attempt} of task ${item.task}` }, false);
@@ -127,6 +140,7 @@ export class WorkRunner {
       const resolved = resolveTask(spec, () => context.scopes.forTask(item.task));
       io = this.io(context, item, resolved, (err) => (logFailure ??= err));
       if (heartbeat) io.onActivity = () => heartbeat.refresh();
+      io.progress = progress;
       const result = await executor.run(resolved, io, controller.signal);
       if (logFailure !== undefined) return { ok: false, error: taskErrorOf(logFailure).error, retryable: true };
       return success(result);
@@ -148,7 +162,7 @@ export class WorkRunner {
    * driver loads it, runs again up to the step, whose work runs here. Rejects only when
    * `signal` stopped it.
    */
-  private async runStep(context: RunContext, item: WorkItem, signal: AbortSignal): Promise<WorkResult> {
+  private async runStep(context: RunContext, item: WorkItem, signal: AbortSignal, progress: (input: ProgressInput) => void): Promise<WorkResult> {
     const { state } = context;
     if (state.nodes.get(item.task)?.step?.queue === undefined || (state.tasks.get(item.task)?.attempt ?? 0) < item.attempt) {
       return failure({ code: 'WORK_UNKNOWN_ATTEMPT', message: `run ${item.run_id} has no attempt ${item.attempt} of remote step ${item.task}` }, false);
@@ -162,6 +176,7 @@ export class WorkRunner {
       baseDir: state.baseDir ?? process.cwd(),
       scratchDir: this.scratch(context),
       resultLimit: stepResultLimit(state.plan.workflow),
+      progress,
       output: (stream: 'stdout' | 'stderr', chunk: string) => {
         try {
           logs.write(item.run_id, item.task, item.attempt, stream, context.masker ? context.masker.text(chunk) : chunk);

@@ -24,7 +24,7 @@ import { WorkRunner } from '../engine/work-runner.js';
 import { errorCode } from '../observability/errors.js';
 import { currentOwner } from '../store/ownership.js';
 import type { RunOwner, RunRecord, Store } from '../store/store.js';
-import type { ClaimedWork, WorkClaim, WorkResult } from '../store/work.js';
+import type { ClaimedWork, WorkClaim, WorkProgress, WorkResult } from '../store/work.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -253,7 +253,7 @@ export class Worker {
   private startItem(claim: ClaimedWork): void {
     const controller = new AbortController();
     this.running.set(claim.id, { claim, controller });
-    void this.runner.run(claim, controller.signal).then(
+    void this.runner.run(claim, controller.signal, (progress) => this.progress(claim, progress)).then(
       (result) => {
         this.running.delete(claim.id);
         this.finished({ id: claim.id, fence: claim.fence, result });
@@ -264,6 +264,15 @@ export class Worker {
         this.wake?.();
       },
     );
+  }
+
+  /**
+   * An attempt's progress (at most about once a second each, engine/progress-recorder.ts),
+   * recorded on its item for the run's driver to read. Best effort: one that cannot be
+   * recorded is dropped, the next or the result carries a newer one.
+   */
+  private progress(claim: WorkClaim, progress: WorkProgress): void {
+    this.options.store.work.progress(this.name, [{ id: claim.id, fence: claim.fence, progress }]).catch(() => {});
   }
 
   /** A result to complete: sent with the others of the same turn (COMPLETE_DELAY_MS). */

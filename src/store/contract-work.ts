@@ -88,6 +88,25 @@ export function workContract(makeStore: MakeStore): void {
     expect((await store().work.ofRun('R1'))[0].result).toEqual(ok('A'));
   });
 
+  it("keeps the latest progress a worker reports of the items it holds, for the driver's look, and no one else's", async () => {
+    await runWithWork(store(), 'R1', ['a', 'b']);
+    const [a, b] = await store().work.claim(claimOptions);
+    expect(await store().work.progress('w1', [{ id: a.id, fence: a.fence, progress: { percent: 10 } }])).toEqual([a.id]);
+    expect(await store().work.progress('w1', [{ id: a.id, fence: a.fence, progress: { done: 3, total: 4, percent: 75, message: 'copying' } }])).toEqual([a.id]);
+    // Another worker, or an old claim, records nothing.
+    expect(await store().work.progress('w2', [{ id: b.id, fence: b.fence, progress: { percent: 50 } }])).toEqual([]);
+    expect(await store().work.progress('w1', [{ id: b.id, fence: b.fence + 1, progress: { percent: 50 } }])).toEqual([]);
+    const rows = await store().work.ofRun('R1');
+    expect(rows.map((w) => [w.task, w.progress])).toEqual([
+      ['a', { done: 3, total: 4, percent: 75, message: 'copying' }],
+      ['b', undefined],
+    ]);
+    // Once done, the item keeps its last progress beside its result; no more is recorded.
+    await store().work.complete('w1', [{ id: a.id, fence: a.fence, result: ok('A') }]);
+    expect(await store().work.progress('w1', [{ id: a.id, fence: a.fence, progress: { percent: 99 } }])).toEqual([]);
+    expect((await store().work.results('R1'))[0]).toMatchObject({ task: 'a', result: ok('A'), progress: { percent: 75 } });
+  });
+
   it("refuses a result after the claim's lease ran out by the store's clock, and shows the item lost", async () => {
     await runWithWork(store(), 'R1', ['a', 'b']);
     const [a, b] = await store().work.claim({ ...claimOptions, leaseMs: 50 });

@@ -60,6 +60,19 @@ export interface WorkRecord extends WorkItem {
   claimed_at?: number;
   /** How it ended, once done. */
   result?: WorkResult;
+  /** The latest progress its worker reported while it runs (WorkQueue.progress), for its driver to record. */
+  progress?: WorkProgress;
+}
+
+/**
+ * A running attempt's progress as its worker reports it (ProgressInput, checked): the driver
+ * records it as TaskProgress when it changed (engine/dispatch.ts).
+ */
+export interface WorkProgress {
+  percent?: number;
+  done?: number;
+  total?: number;
+  message?: string;
 }
 
 /**
@@ -69,7 +82,11 @@ export interface WorkRecord extends WorkItem {
 export type WorkResult = (
   | { ok: true; outputs: Record<string, unknown>; exit_code?: number }
   | { ok: false; error: TaskError; retryable: boolean }
-) & { circuit_changes?: CircuitChange[] };
+) & {
+  circuit_changes?: CircuitChange[];
+  /** The attempt's last progress, if it reported any: recorded before its end when it changed since. */
+  progress?: WorkProgress;
+};
 
 /** An item a worker holds: what it completes or extends it with. */
 export interface WorkClaim {
@@ -127,6 +144,12 @@ export interface WorkQueue {
    * drivers of their runs (waitForResults).
    */
   complete(worker: string, results: ReadonlyArray<WorkClaim & { result: WorkResult }>): Promise<{ accepted: number[]; refused: number[] }>;
+  /**
+   * Records the latest progress of claims `worker` holds (live and still its own; the others
+   * are left alone), for their drivers to read at their next look. Returns the ids recorded.
+   * Wakes nobody: a driver looks at its run's items every second while they run.
+   */
+  progress(worker: string, reports: ReadonlyArray<WorkClaim & { progress: WorkProgress }>): Promise<number[]>;
   /** Puts claims `worker` holds back to ready, unrun (a worker shutting down); their fence stays. */
   release(worker: string, claims: readonly WorkClaim[]): Promise<void>;
   /** The items of a run, oldest first: what its driver looks at for lost claims and leftovers. */

@@ -14,6 +14,7 @@
 import type { Store } from '../../store/store.js';
 import type { WorkRecord } from '../../store/work.js';
 import { ResultsWatch } from '../results-watch.js';
+import { recordWorkerProgress } from '../progress-recorder.js';
 import type { RunSession } from '../session.js';
 import type { RunState } from '../state.js';
 import type { Outcome } from './outcomes.js';
@@ -108,15 +109,18 @@ export class RemoteSteps {
         if (this.adopted.get(item.task) !== item.attempt) this.session.consume(item.id);
         continue;
       }
+      const progress = (p: WorkRecord['progress']) => recordWorkerProgress(this.state, (event) => this.session.emit(event), item.task, item.attempt, p);
       if (item.state === 'done') {
         this.inFlight.delete(item.task);
         this.session.consume(item.id);
+        // Its last progress before its end.
+        progress(item.result?.progress ?? item.progress);
         awaited.ended(outcomeOf(item));
       } else if (item.lost) {
         this.inFlight.delete(item.task);
         this.session.consume(item.id);
         awaited.lost();
-      }
+      } else progress(item.progress);
     }
   }
 

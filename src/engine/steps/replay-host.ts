@@ -35,6 +35,8 @@ export interface ReplayPlace {
   output: (stream: 'stdout' | 'stderr', chunk: string) => void;
   /** The largest result a step may record, in bytes (results.ts stepResultLimit). */
   resultLimit: number;
+  /** The step's progress (ctx.progress), for the worker to report; absent: none is kept. */
+  progress?: StepAttempt['progress'];
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -133,6 +135,7 @@ class ReplayHost implements StepHost {
         signal: controller.signal,
         idempotencyKey: `${this.runId}/${key}`,
         output: this.place.output,
+        ...(this.place.progress ? { progress: this.place.progress } : {}),
       });
       if (controller.signal.reason === 'timeout') return this.timedOut(key, options);
       const checked = recordable(`step ${key}`, value, this.place.resultLimit);

@@ -6,7 +6,7 @@
  * (Date.now()).
  */
 import type { WaitOptions } from '../event-waits.js';
-import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkItem, WorkQueue, WorkRecord, WorkResult } from '../work.js';
+import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkItem, WorkProgress, WorkQueue, WorkRecord, WorkResult } from '../work.js';
 import { WorkWaiters } from '../work-waiters.js';
 
 /** An item as kept: `lost` is worked out when it is read. */
@@ -83,6 +83,18 @@ export class MemoryWorkQueue implements WorkQueue {
     }
     for (const runId of runs) this.forResults.notify(runId);
     return { accepted, refused };
+  }
+
+  async progress(worker: string, reports: ReadonlyArray<WorkClaim & { progress: WorkProgress }>): Promise<number[]> {
+    const now = Date.now();
+    const recorded: number[] = [];
+    for (const { progress, ...claim } of reports) {
+      const item = this.held(worker, claim, now);
+      if (item === undefined) continue;
+      item.progress = { ...progress };
+      recorded.push(item.id);
+    }
+    return recorded.sort((a, b) => a - b);
   }
 
   async release(worker: string, claims: readonly WorkClaim[]): Promise<void> {

@@ -11,7 +11,7 @@ import type { WaitOptions } from '../event-waits.js';
 import { WorkWaiters } from '../work-waiters.js';
 import { parseNamedQueries } from '../named-queries.js';
 import { toWorkRecord, type WorkRow } from '../rows/work.js';
-import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkQueue, WorkRecord, WorkResult } from '../work.js';
+import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkProgress, WorkQueue, WorkRecord, WorkResult } from '../work.js';
 import type { PgDatabase } from './driver.js';
 import type { PgNotifier } from './pg-notifier.js';
 import queries from './work.sql';
@@ -58,6 +58,12 @@ export class PgWorkQueue implements WorkQueue {
       accepted: results.filter((r) => accepted.has(r.id)).map((r) => r.id),
       refused: results.filter((r) => !accepted.has(r.id)).map((r) => r.id),
     };
+  }
+
+  async progress(worker: string, reports: ReadonlyArray<WorkClaim & { progress: WorkProgress }>): Promise<number[]> {
+    if (reports.length === 0) return [];
+    const rows = await this.statement<{ id: number }>('progress', [worker, reports.map((r) => r.id), reports.map((r) => r.fence), reports.map((r) => JSON.stringify(r.progress))]);
+    return rows.map((r) => r.id).sort((a, b) => a - b);
   }
 
   async release(worker: string, claims: readonly WorkClaim[]): Promise<void> {

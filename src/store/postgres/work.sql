@@ -37,6 +37,13 @@ notified AS (
 )
 SELECT id FROM done, (SELECT count(*) FROM notified) AS n;
 
+-- name: progress
+-- worker, ids, fences, progress (JSON): the latest progress of claims live and the worker's own.
+UPDATE work w SET progress = c.progress
+FROM unnest($2::bigint[], $3::int[], $4::text[]) AS c (id, fence, progress)
+WHERE w.id = c.id AND w.fence = c.fence AND w.worker = $1 AND w.state = 'claimed' AND w.lease_until >= baton_now()
+RETURNING w.id;
+
 -- name: release
 -- worker, ids, fences: back to ready, unrun; workers of their queues are woken.
 WITH back AS (

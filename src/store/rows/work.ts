@@ -1,5 +1,5 @@
 /** Rows of the work table as work items, for the SQL stores (SQLite, PostgreSQL). */
-import type { WorkRecord, WorkResult, WorkState } from '../work.js';
+import type { WorkProgress, WorkRecord, WorkResult, WorkState } from '../work.js';
 import { sqlBoolean, type ParseJson } from './columns.js';
 
 export interface WorkRow {
@@ -17,6 +17,8 @@ export interface WorkRow {
   claimed_at: number | null;
   /** JSON text. */
   result: string | null;
+  /** JSON text (WorkProgress). */
+  progress: string | null;
   /**
    * Whether the claim ran out, computed by each query against its store's clock (the
    * writing process's for SQLite, the database's for PostgreSQL): a lease alone cannot say.
@@ -41,5 +43,6 @@ export function toWorkRecord(row: WorkRow, parse: ParseJson): WorkRecord {
   if (row.lease_until !== null) record.lease_until = row.lease_until;
   if (row.claimed_at !== null) record.claimed_at = row.claimed_at;
   if (row.result !== null) record.result = parse(row.result) as WorkResult;
+  if (row.progress !== null) record.progress = parse(row.progress) as WorkProgress;
   return record;
 }

@@ -12,7 +12,7 @@
  */
 import type { WaitOptions } from '../event-waits.js';
 import { toWorkRecord, type WorkRow } from '../rows/work.js';
-import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkItem, WorkQueue, WorkRecord, WorkResult } from '../work.js';
+import type { ClaimedWork, ClaimOptions, WorkClaim, WorkerInfo, WorkerRecord, WorkItem, WorkProgress, WorkQueue, WorkRecord, WorkResult } from '../work.js';
 import { WorkWaiters } from '../work-waiters.js';
 import type { Database } from './driver.js';
 import { sqliteError } from './sqlite-errors.js';
@@ -34,6 +34,7 @@ export class SqliteWorkQueue implements WorkQueue {
   private claimTx?: (options: ClaimOptions) => ClaimedWork[];
   private extendTx?: (worker: string, claims: readonly WorkClaim[], leaseMs: number) => number[];
   private completeTx?: (worker: string, results: ReadonlyArray<WorkClaim & { result: WorkResult }>) => { accepted: number[]; runs: Set<string> };
+  private progressTx?: (worker: string, reports: ReadonlyArray<WorkClaim & { progress: WorkProgress }>) => number[];
   private releaseTx?: (worker: string, claims: readonly WorkClaim[]) => Set<string>;
 
   /** Prepared at first use: most commands that open a store never touch the work queue. */
@@ -117,6 +118,17 @@ export class SqliteWorkQueue implements WorkQueue {
     for (const runId of done.runs) this.forResults.notify(runId);
     const accepted = new Set(done.accepted);
     return { accepted: done.accepted, refused: results.filter((r) => !accepted.has(r.id)).map((r) => r.id) };
+  }
+
+  async progress(worker: string, reports: ReadonlyArray<WorkClaim & { progress: WorkProgress }>): Promise<number[]> {
+    if (reports.length === 0) return [];
+    return this.guard(() => {
+      this.progressTx ??= this.db.transaction((who: string, list: ReadonlyArray<WorkClaim & { progress: WorkProgress }>) => {
+        const now = Date.now();
+        return list.filter((r) => this.q.progress.run(JSON.stringify(r.progress), r.id, r.fence, who, now).changes > 0).map((r) => r.id);
+      }).immediate;
+      return this.progressTx(worker, reports).sort((a, b) => a - b);
+    });
   }
 
   async release(worker: string, claims: readonly WorkClaim[]): Promise<void> {

@@ -41,6 +41,11 @@ UPDATE work SET state = 'done', result = ?, lease_until = NULL
 WHERE id = ? AND fence = ? AND worker = ? AND state = 'claimed' AND lease_until >= ?
 RETURNING run_id;
 
+-- name: progress
+-- progress, id, fence, worker, now: the latest progress of a claim that is live and the worker's own.
+UPDATE work SET progress = ?
+WHERE id = ? AND fence = ? AND worker = ? AND state = 'claimed' AND lease_until >= ?;
+
 -- name: release
 -- id, fence, worker: back to ready, unrun; its fence stays.
 UPDATE work SET state = 'ready', lease_until = NULL, claimed_at = NULL
