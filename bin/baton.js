@@ -13,7 +13,7 @@ Module.enableCompileCache?.();
 /** The commands of src/cli/main.ts and their aliases; each keeps its own compiled code. */
 const COMMANDS = {
   run: 'run', execute: 'run', resume: 'resume', recover: 'resume', retry: 'retry', cancel: 'cancel',
-  history: 'history', runs: 'history', status: 'status', logs: 'logs', monitor: 'monitor', export: 'export', import: 'import',
+  history: 'history', runs: 'history', status: 'status', logs: 'logs', monitor: 'monitor', metrics: 'metrics', export: 'export', import: 'import',
   validate: 'validate', graph: 'graph', eval: 'eval', schema: 'schema', step: 'step', summary: 'summary',
   approve: 'approve', resolve: 'resolve', emit: 'emit', skills: 'skills', skill: 'skill', mcp: 'mcp', serve: 'serve', triggers: 'triggers', init: 'init', create: 'create', generate: 'generate',
 };

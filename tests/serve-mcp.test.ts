@@ -109,6 +109,7 @@ describe('MCP over HTTP', () => {
       list_runs: {},
       get_run: { run_id: 'ZZZZZZZZ' },
       get_logs: { run_id: 'ZZZZZZZZ' },
+      metrics: { since: '1h' },
       start_run: { workflow: 'nope', wait_seconds: 0 },
       resume_run: { run_id: 'ZZZZZZZZ', wait_seconds: 0 },
       retry_run: { run_id: 'ZZZZZZZZ', wait_seconds: 0 },

@@ -68,6 +68,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'POST', path: '/api/schedules/{id}/resume', need: 'admin', action: 'schedule.resume' },
 
   { method: 'GET', path: '/api/circuits', need: 'read' },
+  { method: 'GET', path: '/api/metrics', need: 'read' },
   { method: 'POST', path: '/api/circuits/{name}/reset', need: 'operate', action: 'circuit.reset' },
 
   // Prometheus' scrapes (server/api-metrics.ts): public when baton.config.yaml says server.metrics.auth: false.
@@ -97,6 +98,7 @@ export const TOOL_RULES: readonly ToolRule[] = [
   { tool: 'list_runs', need: 'read' },
   { tool: 'get_run', need: 'read' },
   { tool: 'get_logs', need: 'read' },
+  { tool: 'metrics', need: 'read' },
   { tool: 'start_run', need: 'operate', action: 'run.start' },
   { tool: 'resume_run', need: 'operate', action: 'run.resume' },
   { tool: 'retry_run', need: 'operate', action: 'run.retry' },

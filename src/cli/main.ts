@@ -300,6 +300,16 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/status.js')));
 
   program
+    .command('metrics')
+    .description('runs, success rate, failures, retries, durations (p50, p95, max) and queue waits per workflow and per task, the slowest tasks, and the critical path of the slowest run')
+    .option('-w, --workflow <name>', 'only this workflow, with its tasks and the critical path of its slowest run')
+    .option('--since <when>', 'runs created since: a duration back from now (7d, 24h, 30m) or a date (2026-11-22, 2026-11-22T15:40)', '7d')
+    .option('--json', 'print the metrics as one JSON document (see docs/cli.md)')
+    .addOption(storeOption())
+    .addOption(serverOption())
+    .action(lazy(() => import('./commands/metrics.js')));
+
+  program
     .command('logs')
     .description("print a run's output, or one task's, in time order")
     .argument('<run-id>', 'the run id, or any unique prefix of it')

@@ -69,6 +69,7 @@ export function nextStep(code: string): string {
   if (code === 'RUN_NOTHING_TO_RETRY') return 'nothing failed: retry_run with `from` re-runs a task and what follows it';
   if (code === 'WAIT_NOT_FOUND' || code === 'WAIT_AMBIGUOUS') return 'get_run lists what the run waits for (its `waits`)';
   if (code === 'SKILL_NOT_FOUND') return 'search_skills finds skills by what they do';
+  if (code === 'METRICS_BAD_SINCE') return 'pass `since` as a duration back from now (7d, 24h, 30m) or a date (2026-11-22), or leave it out for the last 7 days';
   if (code === 'LOG_BAD_OFFSET') return 'pass the next_offset of an earlier get_logs answer, or "0" for the start';
   if (code === 'RUN_UNKNOWN_TASK' || code === 'CLI_TASK_NOT_FOUND') return 'get_run lists the run\'s tasks';
   if (code.startsWith('INPUT_')) return 'pass `inputs` as the workflow declares them (validate_workflow shows a code workflow\'s inputs; a YAML file lists them under inputs:)';

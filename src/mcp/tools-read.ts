@@ -18,6 +18,7 @@ import { writeScratch } from '../runs/scratch.js';
 import { runViews } from '../runs/views.js';
 import { exited, waitFor } from '../runs/wait.js';
 import { findWorkflowFiles } from '../runs/workflow-files.js';
+import { DEFAULT_SINCE, windowStart } from '../runs/metrics-window.js';
 import { MAIN_KEY } from '../engine/steps/program.js';
 import { displayStatus } from '../store/ownership.js';
 import type { Store } from '../store/store.js';
@@ -145,6 +146,23 @@ export function readTools(ctx: McpContext): ToolDefinition[] {
       }),
       annotations: { readOnlyHint: true, openWorldHint: false },
       handler: async (args: { run_id: string; task?: string; offset?: string; limit_bytes?: number }) => logs(ctx, args),
+    },
+    {
+      name: 'metrics',
+      description:
+        'How workflows have done over a window, as `baton metrics --json` prints it: per workflow runs, success rate (of finished runs, in %), failures, retries, duration p50/p95/max and queue wait, and per task the same; ' +
+        'the slowest tasks (bottlenecks), and with `workflow`, the critical path of its slowest run (the tasks whose ends decided when it ended). Next: get_run {"run_id": ...} on the slowest run, get_logs on a slow task.',
+      inputSchema: z.object({
+        workflow: z.string().min(1).max(200).optional().describe('only this workflow (its name)'),
+        since: z.string().min(1).max(100).optional().describe(`runs created since: a duration back from now (7d, 24h, 30m) or a date (2026-11-22); default ${DEFAULT_SINCE}`),
+      }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      handler: async ({ workflow, since }: { workflow?: string; since?: string }) => {
+        const now = Date.now();
+        const start = windowStart(since ?? DEFAULT_SINCE, now, 'since');
+        const { readMetrics } = await import('../runs/metrics.js');
+        return answer(await withStore(ctx, (store) => readMetrics(store, { since: start, now, ...(workflow === undefined ? {} : { workflow }) })));
+      },
     },
   ];
 }

@@ -17,6 +17,7 @@ import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
 import { mountCircuitRoutes } from './api-circuits.js';
+import { mountRunMetricsRoutes } from './api-run-metrics.js';
 import { mountOverviewRoutes } from './api-overview.js';
 import { mountAccessRoutes } from './api-access.js';
 import { mountMcp } from './mcp-http.js';
@@ -468,6 +469,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountMcp(app, daemon, { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   mountTriggerRoutes(app, daemon);
   mountCircuitRoutes(app, daemon);
+  mountRunMetricsRoutes(app, daemon);
   mountOverviewRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   if (options.metrics) mountMetrics(app, options.metrics);

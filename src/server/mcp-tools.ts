@@ -41,7 +41,7 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
   const catalog = daemon.catalog(who.namespace);
   const store = scopedStore(daemon.store, who.namespace);
   const ctx: McpContext = { cwd: catalog.dir, approvals: allows(who.roles, 'approve'), launched: new Map(), shared: store, skillRoots: () => catalog.skillRoots() };
-  const read = readTools(ctx).filter((tool) => ['search_skills', 'show_skill', 'list_runs', 'get_run', 'get_logs'].includes(tool.name));
+  const read = readTools(ctx).filter((tool) => ['search_skills', 'show_skill', 'list_runs', 'get_run', 'get_logs', 'metrics'].includes(tool.name));
 
   // `answered`: tasks an answer or an event was just delivered to. The daemon goes on with
   // the run a moment later, so until it has taken them up the run still looks settled
