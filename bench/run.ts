@@ -22,6 +22,8 @@ import { bestCodeSteps, cliCodeSteps, MAP_CONCURRENCY, stepCallMs } from './code
 import { restateMicrosPerStep } from './restate-steps.js';
 import { dataProcessorFigures } from './data-processor.js';
 import { memoryCircuitFigures, sqliteCircuitFigures } from './circuits.js';
+import { metricsFigures } from './metrics.js';
+import { monitorFigures } from './monitor.js';
 
 // This file runs bundled from dist/bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,7 +40,7 @@ const best = async (times: number, fn: () => Promise<number>) => {
   return min;
 };
 
-const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits'] as const;
+const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits', 'monitor', 'metrics'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -328,6 +330,21 @@ if (wanted('circuits')) {
       added < 0.05,
     );
   }
+}
+
+if (wanted('monitor')) {
+  process.stderr.write('baton monitor reading a 100,000-run SQLite store (20 runs live, 50 tasks each)...\n');
+  const figures = await monitorFigures(100_000, 40);
+  row('monitor refresh of a 100k-run store, ms (p50)', figures.medianMs.toFixed(2), `${figures.naiveMs.toFixed(0)} ms reading the day's runs`, (figures.medianMs / figures.naiveMs).toFixed(3) + 'x', '< 20 ms', figures.medianMs < 20);
+  row('  its first read (every live run read whole), ms', figures.firstMs.toFixed(1));
+}
+
+if (wanted('metrics')) {
+  process.stderr.write('baton metrics --json over a SQLite store of 10,000 runs (6 tasks each)...\n');
+  const figures = await metricsFigures(baton, N);
+  const against = `${figures.baselineMs.toFixed(0)} ms history --limit 1`;
+  row(`baton metrics --json, ${thousands(figures.runs)} runs (${thousands(figures.tasks)} tasks), SQLite`, `${figures.allMs.toFixed(0)} ms`, against, (figures.allMs / figures.baselineMs).toFixed(1) + 'x', '< 2,000 ms', figures.allMs < 2000);
+  row('  --workflow (two thirds of them, and a critical path)', `${figures.oneMs.toFixed(0)} ms`, against, (figures.oneMs / figures.baselineMs).toFixed(1) + 'x', '(reported)');
 }
 
 if (wanted('data-processor')) {

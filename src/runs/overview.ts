@@ -8,8 +8,8 @@
  * from the store's indexes (RunStore.countRuns), only unfinished runs and the last few
  * that ended are read, and each unfinished run's events are read once, as they come (a
  * RunDigest per run, fed from where it stopped), for what the task rows do not say (which
- * task is a loop, which is inside which). A run that ended is read once too, when it
- * first shows.
+ * task is a loop, which is inside which); its task rows are read again only when it has
+ * new events. A run that ended is read once too, when it first shows.
  */
 import type { TaskStatus } from '../store/events.js';
 import { displayStatus } from '../store/ownership.js';
@@ -97,7 +97,8 @@ const COMPOSITES: ReadonlySet<string | undefined> = new Set(['parallel', 'condit
  * for the next read. Reads are taken one at a time: two callers at once share nothing half-done.
  */
 export class OverviewReader {
-  private readonly digests = new Map<string, RunDigest>();
+  /** Each unfinished run shown: its events folded so far, and its task rows as of that event. */
+  private readonly live = new Map<string, { digest: RunDigest; rows?: { seq: number; rows: TaskRecord[] } }>();
   private readonly ended = new Map<string, { key: string; view: EndedRun }>();
   private last: Promise<unknown> = Promise.resolve();
 
@@ -123,9 +124,11 @@ export class OverviewReader {
       store.work.workers(WORKER_LIVE_MS),
       store.work.depth(),
     ]);
-    const interrupted = unfinished.filter((run) => displayStatus(run, now) === 'interrupted').length;
+    // Once per run: telling whether a run's process lives reads /proc.
+    const shownAs = new Map(unfinished.map((run) => [run.id, displayStatus(run, now)]));
+    const interrupted = unfinished.filter((run) => shownAs.get(run.id) === 'interrupted').length;
     const places = unfinished.some((run) => run.status === 'queued') ? await queuePlaces(store) : undefined;
-    const shown = order(unfinished, now, places).slice(0, active);
+    const shown = order(unfinished, shownAs, places).slice(0, active);
     const counts: OverviewCounts = {
       running: Math.max(0, counted.running + counted.pending - interrupted),
       interrupted,
@@ -138,7 +141,7 @@ export class OverviewReader {
     };
     const activeRuns: ActiveRun[] = [];
     for (const record of shown) activeRuns.push(await this.activeRun(record, now, places?.get(record.id)));
-    for (const id of this.digests.keys()) if (!shown.some((run) => run.id === id)) this.digests.delete(id);
+    for (const id of this.live.keys()) if (!shown.some((run) => run.id === id)) this.live.delete(id);
     const recent: EndedRun[] = [];
     for (const record of ended) recent.push(await this.endedRun(record, now));
     for (const id of this.ended.keys()) if (!ended.some((run) => run.id === id)) this.ended.delete(id);
@@ -158,10 +161,13 @@ export class OverviewReader {
   }
 
   private async activeRun(record: RunRecord, now: number, position: number | undefined): Promise<ActiveRun> {
-    let digest = this.digests.get(record.id);
-    if (digest === undefined) this.digests.set(record.id, (digest = new RunDigest()));
+    let known = this.live.get(record.id);
+    if (known === undefined) this.live.set(record.id, (known = { digest: new RunDigest() }));
+    const digest = known.digest;
     digest.apply(await this.store.runs.readEvents(record.id, digest.seq));
-    const rows = await this.store.runs.listTasks(record.id);
+    // The task rows are a fold of the events: no new event, the same rows.
+    if (known.rows?.seq !== digest.seq) known.rows = { seq: digest.seq, rows: await this.store.runs.listTasks(record.id) };
+    const rows = known.rows.rows;
     const tasks = taskJson(rows, digest, now, record.id);
     const live = activeTasks(tasks, rows);
     const run: ActiveRun = { ...runJson(record, countTasks(tasks), now, digest, position), tasks: live.slice(0, ACTIVE_TASKS) };
@@ -184,9 +190,9 @@ export class OverviewReader {
 }
 
 /** Live runs first (newest first), then interrupted ones, then waiting, then queued (in queue order). */
-function order(runs: RunRecord[], now: number, places: Map<string, number> | undefined): RunRecord[] {
+function order(runs: RunRecord[], shownAs: ReadonlyMap<string, string>, places: Map<string, number> | undefined): RunRecord[] {
   const rank = (run: RunRecord): number => {
-    const status = displayStatus(run, now);
+    const status = shownAs.get(run.id);
     return status === 'running' || status === 'pending' ? 0 : status === 'interrupted' ? 1 : status === 'waiting' ? 2 : 3;
   };
   const newestFirst = (a: RunRecord, b: RunRecord) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1);
@@ -201,7 +207,12 @@ function order(runs: RunRecord[], now: number, places: Map<string, number> | und
 export function activeTasks(tasks: readonly TaskJson[], rows: readonly TaskRecord[]): ActiveTask[] {
   const byKey = new Map(rows.map((row) => [row.key, row]));
   const children = new Map<string, TaskJson[]>();
-  for (const task of tasks) if (task.parent !== undefined) children.set(task.parent, [...(children.get(task.parent) ?? []), task]);
+  for (const task of tasks) {
+    if (task.parent === undefined) continue;
+    const siblings = children.get(task.parent);
+    if (siblings) siblings.push(task);
+    else children.set(task.parent, [task]);
+  }
   const out: ActiveTask[] = [];
   for (const task of tasks) {
     if (!LIVE.has(task.status)) continue;
