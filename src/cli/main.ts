@@ -13,6 +13,7 @@ import { serverOption } from './remote/connect.js';
 import { accessCommands } from './access-commands.js';
 import { workerCommands } from './worker-commands.js';
 import { circuitCommands } from './circuit-commands.js';
+import { notificationCommands } from './notification-commands.js';
 
 type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
 
@@ -434,6 +435,7 @@ export function buildProgram(): Command {
   accessCommands(program, lazy);
   workerCommands(program, lazy);
   circuitCommands(program);
+  notificationCommands(program);
 
   program
     .command('serve')

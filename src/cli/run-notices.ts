@@ -1,14 +1,14 @@
 /**
  * What `baton run` (and resume, retry) does about the notifications its run's end caused
  * (observability/notifications/sender.ts): sends them before it exits, trying a failed send
- * again while SEND_BUDGET_MS lasts. What is still unsent then stays in the store for `baton
+ * again while `notifications.wait` (default SEND_BUDGET_MS) lasts. What is still unsent then stays in the store for `baton
  * serve`, `baton worker` or `baton notifications send`, and is said on stderr.
  */
 import { hostname } from 'node:os';
-import { projectChannels } from '../config/project-channels.js';
+import { loadProject } from '../config/project.js';
 import type { Store } from '../store/store.js';
 
-/** How long `baton run` waits for its notifications at most, retries included. */
+/** How long `baton run` waits for its notifications at most, retries included, unless `notifications.wait` says. */
 const SEND_BUDGET_MS = 10_000;
 
 export async function sendRunNotices(store: Store, runId: string | undefined): Promise<void> {
@@ -17,8 +17,9 @@ export async function sendRunNotices(store: Store, runId: string | undefined): P
   const [first] = await store.outbox.list({ run_id: runId, state: 'pending', limit: 1 });
   if (first === undefined) return;
   const { NoticeSender } = await import('../observability/notifications/sender.js');
-  const sender = new NoticeSender({ store, channels: projectChannels() ?? {}, sender: `${hostname()}:${process.pid}` });
-  const pass = await sender.sendForRun(runId, SEND_BUDGET_MS);
+  const settings = loadProject().config.notifications;
+  const sender = new NoticeSender({ store, channels: settings?.channels ?? {}, sender: `${hostname()}:${process.pid}` });
+  const pass = await sender.sendForRun(runId, settings?.wait ?? SEND_BUDGET_MS);
   if (pass.pending > 0) {
     const [late] = await store.outbox.list({ run_id: runId, state: 'pending', limit: 1 });
     const why = late?.error ? ` (channel ${late.channel}: ${late.error.message})` : '';

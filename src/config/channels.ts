@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Reporter } from '../spec/diagnostics.js';
 import type { Notifications, NotifyChannel } from '../spec/model.js';
 import { notificationsOf } from '../spec/normalize-alerts.js';
+import { durationOf } from '../spec/normalize-leaf.js';
 import { CHANNEL_NAME } from '../spec/normalize-notify.js';
 import { CHANNEL_TYPES } from '../spec/notify-channels.js';
 import { didYouMean } from '../spec/suggest.js';
@@ -29,9 +30,11 @@ export interface NotificationSettings {
   channels: Record<string, NotifyChannel>;
   /** `defaults`: what runs of workflows with no `notifications:` of their own tell (observability/notifications/rules.ts). */
   defaults?: Notifications;
+  /** `wait`: how long `baton run` waits for its run's notifications before it exits, retries included (ms; default 10 s). */
+  wait?: number;
 }
 
-const SECTION = ['channels', 'defaults'];
+const SECTION = ['channels', 'defaults', 'wait'];
 const EXAMPLE = 'e.g. ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}';
 
 /** Reads `notifications` of the config's top level; undefined (reported) when it is not what it should be. */
@@ -42,12 +45,13 @@ export function parseNotifications(map: Map, rep: Reporter): NotificationSetting
     return undefined;
   }
   for (const key of Object.keys(raw)) {
-    if (!SECTION.includes(key)) rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting 'notifications.${key}'${didYouMean(key, SECTION)}`, rep.key(raw, key), 'the settings of `notifications` are: channels, defaults');
+    if (!SECTION.includes(key)) rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting 'notifications.${key}'${didYouMean(key, SECTION)}`, rep.key(raw, key), 'the settings of `notifications` are: channels, defaults, wait');
   }
   const channels: Record<string, NotifyChannel> = {};
+  const wait = waitOf(raw, rep);
   if (raw.channels === undefined) {
     const defaults = notificationsOf(raw, rep, [], 'defaults');
-    return { channels, ...(defaults ? { defaults } : {}) };
+    return { channels, ...(defaults ? { defaults } : {}), ...(wait === undefined ? {} : { wait }) };
   }
   if (!isMap(raw.channels)) {
     rep.error('CONFIG_TYPE', '`notifications.channels` must be a mapping of channel name: channel', rep.value(raw, 'channels'), EXAMPLE);
@@ -58,7 +62,14 @@ export function parseNotifications(map: Map, rep: Reporter): NotificationSetting
     if (channel !== undefined) channels[name] = channel;
   }
   const defaults = notificationsOf(raw, rep, Object.keys(channels), 'defaults');
-  return { channels, ...(defaults ? { defaults } : {}) };
+  return { channels, ...(defaults ? { defaults } : {}), ...(wait === undefined ? {} : { wait }) };
+}
+
+function waitOf(raw: Map, rep: Reporter): number | undefined {
+  if (raw.wait === undefined) return undefined;
+  const ms = durationOf(raw.wait, 's');
+  if (ms === undefined) rep.error('CONFIG_TYPE', '`notifications.wait` must be a duration (0s, 10s, 1m)', rep.value(raw, 'wait'), 'how long `baton run` waits for its notifications before it exits; 0s: send once, leave retries to baton serve or baton worker');
+  return ms;
 }
 
 function channelOf(name: string, value: unknown, within: Map, rep: Reporter): NotifyChannel | undefined {

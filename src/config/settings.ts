@@ -10,9 +10,10 @@ import { parseDuration } from '../spec/duration.js';
 import { didYouMean } from '../spec/suggest.js';
 import { parseResources, type PoolCapacities } from './resources.js';
 import { parseNotifications, type NotificationSettings } from './channels.js';
+import { alertsOf } from '../spec/normalize-alerts.js';
 import { circuitsOf } from '../spec/normalize-circuits.js';
 import { parseMetrics, parseTracing, type MetricsSettings, type TracingSettings } from './observability.js';
-import type { CircuitPolicy } from '../spec/model.js';
+import type { Alert, CircuitPolicy } from '../spec/model.js';
 
 export type SandboxMode = 'off' | 'workspace-write';
 export const SANDBOX_MODES: readonly SandboxMode[] = ['off', 'workspace-write'];
@@ -58,6 +59,8 @@ export interface ServerSettings {
   allowed_hosts?: string[];
   /** Who may read /metrics, and whether it is served (config/observability.ts). Default: served, a token that reads needed. */
   metrics?: MetricsSettings;
+  /** The address people reach `baton serve` at (https://baton.example.com): notifications link runs as <public_url>/runs/<id>. */
+  public_url?: string;
 }
 
 export interface IdempotencySettings {
@@ -91,6 +94,8 @@ export interface Settings {
   tracing?: TracingSettings;
   /** Named notification channels (webhook, Slack, email, command) notices are sent to (config/channels.ts). */
   notifications?: NotificationSettings;
+  /** Alerts evaluated at the end of every workflow's runs (observability/notifications/rules.ts). */
+  alerts?: Alert[];
 }
 
 /** Every setting, with what it is for (the hint of an unknown setting lists them). */
@@ -101,12 +106,13 @@ export const SETTING_HELP = {
   limits: 'summary_bytes (default 4096), step_result_bytes (default 1048576)',
   sandbox: '`off` or `workspace-write`, or {mode, network, writable}',
   mcp: 'what agents may do over `baton mcp`: approvals (default false)',
-  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to), metrics ({auth, enabled} of /metrics; default both true)',
+  server: 'baton serve and runs started on this store: max_running (most running at once; default no limit), namespaces ({name: {workflows: folder}}), separate_approvers (default false), allowed_hosts (names MCP over HTTP answers to), metrics ({auth, enabled} of /metrics; default both true), public_url (where people reach it: notifications link runs there)',
   resources: 'named pools tasks hold while they run, with capacities: {db-migrations: 1, gpu: 2}',
   circuits: 'circuit breakers tasks name with `circuit:`: {payments-api: {failures: 3, window: 1m, open_for: 30s, probes: 1}}',
   idempotency: 'idempotency keys of run starts: retention (how long a run holds its key; default 24h)',
   tracing: 'OpenTelemetry traces of runs over OTLP/HTTP: {endpoint: http://localhost:4318, headers, headers_env, service_name, enabled}; default off',
-  notifications: 'named channels notices are sent to (a webhook, slack, email or a command): channels: {ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}, team: {type: slack}}',
+  notifications: 'named channels notices are sent to (a webhook, slack, email or a command), and what every run tells them: channels: {ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY}, team: {type: slack}}, defaults: {channels: [team], on_failure: true}',
+  alerts: "alerts over every workflow's runs: [{name, condition: \"metrics.success_rate < 90\", channels: [team], template, window: 1h}]",
 } as const;
 
 type Map = Record<string, unknown>;
@@ -166,7 +172,7 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
     if (pools) into.resources = pools;
   }
   if (Object.hasOwn(map, 'circuits')) into.circuits = circuitsOf(map, rep, { code: 'CONFIG_TYPE', checkKinds: true });
-  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers', 'allowed_hosts', 'metrics']);
+  const server = section(map, 'server', rep, ['max_running', 'namespaces', 'separate_approvers', 'allowed_hosts', 'metrics', 'public_url']);
   if (server) {
     const out: ServerSettings = {};
     if (Object.hasOwn(server, 'max_running')) {
@@ -184,6 +190,11 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
         rep.error('CONFIG_TYPE', '`server.allowed_hosts` must be a list of host names (no scheme, no port)', rep.value(server, 'allowed_hosts'), 'e.g. allowed_hosts: [baton.example.com]');
       } else out.allowed_hosts = hosts as string[];
     }
+    if (Object.hasOwn(server, 'public_url')) {
+      const url = server.public_url;
+      if (typeof url !== 'string' || !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/i.test(url)) rep.error('CONFIG_TYPE', '`server.public_url` must be an http:// or https:// URL', rep.value(server, 'public_url'), 'e.g. public_url: https://baton.example.com');
+      else out.public_url = url;
+    }
     if (Object.hasOwn(server, 'namespaces')) {
       const namespaces = parseNamespaces(server, rep);
       if (namespaces) out.namespaces = namespaces;
@@ -197,6 +208,10 @@ export function parseSettings(map: Map, rep: Reporter, into: Settings): void {
   if (Object.hasOwn(map, 'notifications')) {
     const notifications = parseNotifications(map, rep);
     if (notifications) into.notifications = notifications;
+  }
+  if (Object.hasOwn(map, 'alerts')) {
+    if (!Array.isArray(map.alerts)) rep.error('CONFIG_TYPE', '`alerts` must be a list of alerts {name, condition, channels, template, window}', rep.value(map, 'alerts'), "e.g. alerts: [{name: failing, condition: \"metrics.success_rate < 90\", channels: [ops]}]");
+    else into.alerts = alertsOf(map, rep, [...Object.keys(into.notifications?.channels ?? {})]);
   }
   if (Object.hasOwn(map, 'tracing')) {
     const tracing = parseTracing(map, rep);

@@ -4,8 +4,7 @@
  * the loader knows them), each alert has a name (unique) and a condition that parses over
  * the alert contexts, its template parses, and its window is a duration.
  */
-import { checkTemplate } from '../expr/index.js';
-import { alertConditionProblem, ALERT_CONTEXTS } from '../observability/notifications/condition.js';
+import { alertConditionProblem, alertTemplateProblem, ALERT_CONTEXTS } from '../observability/notifications/condition.js';
 import type { Reporter } from './diagnostics.js';
 import type { Alert, Notifications } from './model.js';
 import { durationOf } from './normalize-leaf.js';
@@ -45,12 +44,14 @@ export function alertsOf(raw: RawMap, rep: Reporter, channels?: readonly string[
     const template = str(a, 'template');
     if (template !== undefined) {
       alert.template = template;
-      const problems = checkTemplate(template, { has: (name) => ALERT_NAMES.has(name) });
-      if (problems.length > 0) rep.error('SPEC_EXPR_SYNTAX', `the template of alert '${alert.name}': ${problems[0].message}`, rep.value(a, 'template'), 'see docs/observability.md#alerts');
+      const problem = alertTemplateProblem(template);
+      if (problem) rep.error('SPEC_EXPR_SYNTAX', `the template of alert '${alert.name}': ${problem.message.replace(/ Contexts are: [^;]*;/, ` An alert reads: ${[...ALERT_NAMES].join(', ')};`)}`, rep.value(a, 'template'), 'see docs/observability.md#alerts');
     }
     if (a.window !== undefined) {
       const ms = durationOf(a.window, 's');
-      if (ms === undefined || ms <= 0) rep.error('SPEC_INVALID_VALUE', `the window of alert '${alert.name}' must be a duration (30m, 1h, 1d)`, rep.value(a, 'window'), 'at most one alert of the rule per workflow within it; default 1h');
+      // Not a duration at all: the schema says so (SPEC_DURATION).
+      if (ms === undefined) return alert;
+      if (ms <= 0) rep.error('SPEC_INVALID_VALUE', `the window of alert '${alert.name}' must be a duration (30m, 1h, 1d)`, rep.value(a, 'window'), 'at most one alert of the rule per workflow within it; default 1h');
       else alert.window = ms;
     }
     checkChannels(a, rep, channels);

@@ -73,11 +73,11 @@ export function outboxContract(makeStore: MakeStore, openSibling: OpenSibling): 
     const s = store();
     await s.outbox.add([item('a'), item('b')], T0);
     const [a, b] = await s.outbox.claim(claimAt(T0));
-    expect(await s.outbox.failed(a, { code: 'NOTIFY_HTTP_STATUS', message: 'HTTP 503' }, T0 + 5_000)).toBe(true);
-    expect(await s.outbox.failed(b, { code: 'NOTIFY_HTTP_STATUS', message: 'HTTP 400' })).toBe(true);
+    expect(await s.outbox.failed(a, { code: 'HTTP_STATUS', message: 'HTTP 503' }, T0 + 5_000)).toBe(true);
+    expect(await s.outbox.failed(b, { code: 'HTTP_STATUS', message: 'HTTP 400' })).toBe(true);
     expect(await s.outbox.claim(claimAt(T0 + 4_999))).toEqual([]);
     const [retried] = await s.outbox.claim(claimAt(T0 + 5_000));
-    expect(retried).toMatchObject({ key: 'a', attempts: 2, error: { code: 'NOTIFY_HTTP_STATUS', message: 'HTTP 503' } });
+    expect(retried).toMatchObject({ key: 'a', attempts: 2, error: { code: 'HTTP_STATUS', message: 'HTTP 503' } });
     expect((await s.outbox.list({ state: 'failed' })).map((r) => [r.key, r.attempts, r.error?.message])).toEqual([['b', 1, 'HTTP 400']]);
   });
 

@@ -74,6 +74,7 @@ export default async function serve(flags: ServeFlags): Promise<number> {
   daemon.queue.watch();
   await daemon.startTriggers();
   daemon.watchTimers();
+  daemon.sendNotices();
   daemon.watchWorkflows();
   const app = createApi(daemon, { webhookRate: parsePositiveInt(flags.webhookRate, '--webhook-rate') ?? DEFAULT_WEBHOOK_RATE, authFailuresPerMinute: parsePositiveInt(flags.authRate, '--auth-rate') ?? 20,
     // The names a request may carry as Host: --host itself (unless it is every address), and the configured ones.

@@ -9,10 +9,10 @@
  *
  * Quoted text is left alone. Pure.
  */
-import { evaluateCondition, ExprError } from '../../expr/index.js';
+import { evaluateCondition, evaluateExpression, ExprError } from '../../expr/index.js';
 
 /** The contexts an alert's condition and template read (notifications/contexts.ts). */
-export const ALERT_CONTEXTS = ['execution', 'workflow', 'metrics', 'error', 'alert', 'run'] as const;
+export const ALERT_CONTEXTS = ['execution', 'workflow', 'metrics', 'error', 'alert'] as const;
 
 const OPERAND = String.raw`(?:[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*|\d+(?:\.\d+)?)`;
 /** An operand, a `*` (not a path's `.*`), another operand. */
@@ -55,4 +55,32 @@ export function alertConditionProblem(condition: string): ExprError | undefined 
 /** Whether the condition holds over `contexts`; throws an ExprError when it cannot be evaluated. */
 export function alertHolds(condition: string, contexts: Record<string, unknown>): boolean {
   return evaluateCondition(alertExpression(condition), { contexts });
+}
+
+/** A `${ ... }` of an alert's template (`$${` is a literal `${`). */
+const PART = /\$(\$)?\{\s*((?:[^}'"]|'(?:[^']|'')*')*?)\s*\}/g;
+
+/**
+ * An alert's template with each `${ expression }` replaced by its value over `contexts`
+ * (text as is, null as nothing, other values as JSON). Every `${ }` is an expression here:
+ * a message is not a shell command, so there is no shell variable to leave alone. Throws an
+ * ExprError for a part that cannot be evaluated.
+ */
+export function renderAlertTemplate(template: string, contexts: Record<string, unknown>): string {
+  return template.replace(PART, (whole, escaped: string | undefined, body: string) => {
+    if (escaped !== undefined) return whole.slice(1);
+    const value = evaluateExpression(alertExpression(body), { contexts });
+    if (value === null || value === undefined) return '';
+    return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  });
+}
+
+/** What is wrong with an alert's template, or undefined (its parts parsed as alertConditionProblem does a condition). */
+export function alertTemplateProblem(template: string): ExprError | undefined {
+  for (const match of template.matchAll(PART)) {
+    if (match[1] !== undefined) continue;
+    const problem = alertConditionProblem(match[2]);
+    if (problem) return problem;
+  }
+  return undefined;
 }

@@ -18,14 +18,13 @@
  * task fails and the parent run's end is what is told.
  */
 import { createHash } from 'node:crypto';
-import { renderTemplate } from '../../expr/index.js';
 import type { RunState } from '../../engine/state.js';
 import type { Alert, Notifications } from '../../spec/model.js';
 import type { TimedEvent } from '../../store/events.js';
 import { MAX_OUTBOX_KEY, type OutboxItem } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
 import type { Notice } from '../channels/notice.js';
-import { alertHolds } from './condition.js';
+import { alertHolds, renderAlertTemplate } from './condition.js';
 import { alertContexts, endStatusOf, runEndFacts, type RunEndFacts } from './run-end.js';
 import { recentStats, type WorkflowStats } from './stats.js';
 
@@ -110,7 +109,7 @@ function alertItem(facts: RunEndFacts, alert: Alert, channel: string, contexts: 
   let text = `${alert.name}: \`${alert.condition}\` held for run ${facts.runId} of ${facts.workflow} (${facts.status}).`;
   if (alert.template !== undefined) {
     try {
-      text = String(renderTemplate(alert.template, { contexts }));
+      text = renderAlertTemplate(alert.template, contexts);
     } catch (error) {
       warn(`the template of alert ${alert.name} could not be rendered for run ${facts.runId}: ${error instanceof Error ? error.message : String(error)}`);
       text = `${alert.template}\n(${text})`;
