@@ -69,11 +69,14 @@ export function foldMetrics(rows: StatsRows): Folded {
     acc.durations.push(duration);
     if (acc.slowest === undefined || duration > acc.slowest.duration_ms) acc.slowest = { run_id: run.id, status: run.status, duration_ms: duration };
   }
+  // Runs of a workflow repeat the same keys: each is grouped once.
+  const groups = new Map<string, string>();
+  const groupOf = (key: string) => groups.get(key) ?? (groups.set(key, taskGroup(key)), groups.get(key)!);
   for (const task of rows.tasks) {
     const owner = runOf.get(task.run_id);
     if (!owner) continue;
     if (task.first_started_at !== undefined) owner.firstStart = Math.min(owner.firstStart ?? Infinity, task.first_started_at);
-    addTask(owner.acc, task);
+    addTask(owner.acc, task, groupOf(task.key));
   }
   const waits = new Map<WorkflowAcc, { total: number; count: number }>();
   for (const { run, acc, firstStart } of runOf.values()) {
@@ -118,10 +121,9 @@ export function bottlenecks(workflows: readonly WorkflowMetrics[], isComposite: 
   return out.slice(0, limit);
 }
 
-function addTask(acc: WorkflowAcc, row: StatsTask): void {
+function addTask(acc: WorkflowAcc, row: StatsTask, name: string): void {
   const retries = Math.max(0, row.attempt - 1);
   acc.retries += retries;
-  const name = taskGroup(row.key);
   let task = acc.tasks.get(name);
   if (!task) acc.tasks.set(name, (task = { task: name, runs: 0, succeeded: 0, failed: 0, retries: 0, durations: [], waited: 0, waits: 0 }));
   task.retries += retries;
