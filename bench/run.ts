@@ -24,6 +24,7 @@ import { dataProcessorFigures } from './data-processor.js';
 import { memoryCircuitFigures, sqliteCircuitFigures } from './circuits.js';
 import { metricsFigures } from './metrics.js';
 import { monitorFigures } from './monitor.js';
+import { observedFigures } from './observability.js';
 
 // This file runs bundled from dist/bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,7 +41,7 @@ const best = async (times: number, fn: () => Promise<number>) => {
   return min;
 };
 
-const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits', 'monitor', 'metrics'] as const;
+const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits', 'monitor', 'metrics', 'observability'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -330,6 +331,20 @@ if (wanted('circuits')) {
       added < 0.05,
     );
   }
+}
+
+if (wanted('observability')) {
+  process.stderr.write('the 10k noop chain on SQLite with /metrics following the store and notifications on its end (webhook + a metrics alert)...\n');
+  const figures = await observedFigures(N, 4);
+  const added = figures.observedUs / figures.plainUs - 1;
+  row(
+    '10k noop chain on SQLite, metrics + notifications, µs/task',
+    figures.observedUs.toFixed(2),
+    `${figures.plainUs.toFixed(2)} without`,
+    `${added >= 0 ? '+' : ''}${(added * 100).toFixed(1)}%`,
+    '< +10%',
+    added < 0.1,
+  );
 }
 
 if (wanted('monitor')) {
