@@ -60,6 +60,14 @@ describe('the critical path', () => {
     ]);
   });
 
+  it('takes, of tasks that ended in the same millisecond, the one that started later', () => {
+    // report took no time at all: it ended in the millisecond slow ended, after it.
+    const code = graph(ran('fetch', 0, 10), ran('slow', 10, 50), ran('report', 50, 50));
+    expect(keys(criticalPath({ nodes: code, byTime: true, createdAt: 0 }))).toEqual(['fetch', 'slow', 'report']);
+    const file = graph(ran('a', 0, 10), ran('b', 10, 20, ['a']), ran('c', 20, 20, ['b']));
+    expect(keys(criticalPath({ nodes: file, byTime: false, createdAt: 0 }))).toEqual(['a', 'b', 'c']);
+  });
+
   it('is empty when nothing ran', () => {
     expect(criticalPath({ nodes: graph({ key: 'a', deps: [] }), byTime: false, createdAt: 0 })).toEqual([]);
   });

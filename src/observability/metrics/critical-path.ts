@@ -57,7 +57,7 @@ export function criticalPath(input: PathInput): PathLink[] {
   }
   const lastOf = (nodes: readonly PathNode[] | undefined): PathNode | undefined => {
     let best: PathNode | undefined;
-    for (const node of nodes ?? []) if (node.end !== undefined && (best === undefined || node.end > best.end!)) best = node;
+    for (const node of nodes ?? []) if (node.end !== undefined && (best === undefined || endsLater(node, best))) best = node;
     return best;
   };
   // A composite stands for the task inside it that ended last (and so on down).
@@ -91,6 +91,14 @@ export function criticalPath(input: PathInput): PathLink[] {
   return chain.map((node, i) => ({ key: node.key, start: node.start!, end: node.end!, waited: Math.max(0, node.start! - (i === 0 ? input.createdAt : chain[i - 1].end!)) }));
 }
 
+/**
+ * Whether `a` ended after `b`. Times are whole milliseconds, so a quick task that followed
+ * another often ends in the same one: then the one that started later came after.
+ */
+function endsLater(a: PathNode, b: PathNode): boolean {
+  return a.end! > b.end! || (a.end === b.end && (a.start ?? -Infinity) > (b.start ?? -Infinity));
+}
+
 /** The tasks a workflow file's task waited for: its dependencies and the task that triggered it. */
 function waitsFor(node: PathNode, nodes: ReadonlyMap<string, PathNode>): PathNode[] {
   const keys = node.trigger === undefined ? node.deps : [...node.deps, node.trigger];
@@ -106,7 +114,7 @@ function earlierSibling(node: PathNode, siblings: readonly PathNode[] | undefine
   let best: PathNode | undefined;
   for (const other of siblings ?? []) {
     if (other.key === node.key || other.end === undefined || node.start === undefined || other.end > node.start) continue;
-    if (best === undefined || other.end > best.end!) best = other;
+    if (best === undefined || endsLater(other, best)) best = other;
   }
   return best;
 }
