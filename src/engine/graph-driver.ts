@@ -90,7 +90,7 @@ export class GraphDriver implements RunDriver {
         session.wake();
       },
       wake: () => session.wake(),
-      extras: { ...childRunners(options, state), ...(options.channels ? { channels: options.channels } : {}) },
+      extras: { ...childRunners(options, state), ...(options.channels ? { channels: options.channels } : {}), ...(options.tracing ? { tracing: options.tracing } : {}) },
       circuits: { breakers: CircuitBreakers.of(options.store.circuits), ...(options.circuits ? { config: options.circuits } : {}) },
       onEnded,
     });

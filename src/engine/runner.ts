@@ -20,6 +20,7 @@ import { RunState } from './state.js';
 import type { StepProgram } from './steps/program.js';
 import { StepDriver } from './steps/driver.js';
 import { DEFAULT_NAMESPACE } from '../store/events.js';
+import type { RunTracing } from '../observability/tracing/run-tracing.js';
 
 /** How a run is driven, whether it is new or resumed. */
 export interface DriveOptions {
@@ -94,6 +95,11 @@ export interface DriveOptions {
   skills?: SkillResolver;
   /** The named notification channels notify tasks may send to (baton.config.yaml `notifications.channels`); default none. */
   channels?: Readonly<Record<string, NotifyChannel>>;
+  /**
+   * OpenTelemetry traces (observability/tracing/): each attempt is handed its traceparent,
+   * and the run's spans are sent from its log when a drive ends it. Default none: no traces.
+   */
+  tracing?: RunTracing;
   /**
    * Who asked for this run, resume, retry or cancel (`mcp`), recorded on the event that
    * says so: RunCreated, RunResumed, RunReopened, RunCancelRequested. Default: none, a

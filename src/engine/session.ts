@@ -14,6 +14,7 @@ import type { DriveOptions } from './runner.js';
 import type { RunState } from './state.js';
 import { namespaceOf } from '../store/events.js';
 import { errorCode } from '../observability/errors.js';
+import { FINISHED_RUN_STATUSES } from '../store/projection.js';
 
 /**
  * What decides what a run does next: the graph driver for a workflow file
@@ -171,6 +172,9 @@ export class RunSession {
         details: { run: this.runId },
       });
     }
+    // The run ended here: its trace is sent from its log (observability/tracing/), by this
+    // process whoever drove it before. A run let go while it waits is sent by whoever ends it.
+    if (this.options.tracing && FINISHED_RUN_STATUSES.has(this.state.status)) await this.options.tracing.ended(this.options.store, this.runId);
   }
 
   private cancel(driver: RunDriver, reason: string, compensate = false): void {

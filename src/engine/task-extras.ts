@@ -12,6 +12,7 @@ import type { DriveOptions } from './runner.js';
 import { runSkill, skillOutputs } from './skill-run.js';
 import type { RunState } from './state.js';
 import { runWorkflowTask } from './workflow-run.js';
+import type { RunTracing } from '../observability/tracing/run-tracing.js';
 
 type ChildOutcome = Promise<{ runId: string; outputs: Record<string, unknown> }>;
 
@@ -22,6 +23,8 @@ export interface TaskExtras {
   runWorkflow?: (key: string, file: string, inputs: Record<string, unknown>, baseDir: string, signal: AbortSignal) => ChildOutcome;
   /** Named notification channels (baton.config.yaml); absent: none. */
   channels?: Readonly<Record<string, NotifyChannel>>;
+  /** Tracing: every attempt is handed its traceparent; absent: none. */
+  tracing?: RunTracing;
 }
 
 /**
@@ -46,6 +49,7 @@ export function childRunners(options: DriveOptions, state: RunState): Pick<TaskE
 /** Gives `io` what task `key` of type `spec.type` needs of `extras`. */
 export function equip(io: TaskIO, key: string, spec: LeafTask, extras: TaskExtras, workflow: string): void {
   io.workflow = workflow;
+  if (extras.tracing !== undefined) io.traceparent = extras.tracing.traceparent(io.runId, key, io.attempt);
   switch (spec.type) {
     case 'skill': {
       const run = extras.runSkill;

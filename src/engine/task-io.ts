@@ -12,6 +12,7 @@ export class RunnerIO implements TaskIO {
   runWorkflow?: TaskIO['runWorkflow'];
   workflow?: string;
   channels?: TaskIO['channels'];
+  traceparent?: string;
 
   constructor(
     readonly runId: string,

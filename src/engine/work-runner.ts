@@ -56,6 +56,8 @@ export interface WorkRunnerOptions {
   skills?: DriveOptions['skills'];
   /** The named channels of notify tasks (baton.config.yaml). */
   channels?: DriveOptions['channels'];
+  /** Tracing: each attempt is handed its traceparent (DriveOptions.tracing). */
+  tracing?: DriveOptions['tracing'];
   /** How long those child runs' claims hold without a heartbeat; default LEASE_MS. */
   leaseMs?: number;
 }
@@ -242,10 +244,10 @@ export class WorkRunner {
 
   /** Child runs (driven here, by this process) and channels, for the tasks that need them. */
   private extras(state: RunState): TaskExtras {
-    const { store, owner, programs, loadCode, skills, channels, processEnv, leaseMs } = this.options;
-    const extras: TaskExtras = channels ? { channels } : {};
+    const { store, owner, programs, loadCode, skills, channels, processEnv, leaseMs, tracing } = this.options;
+    const extras: TaskExtras = { ...(channels ? { channels } : {}), ...(tracing ? { tracing } : {}) };
     if (owner === undefined) return extras;
-    const drive: DriveOptions = { store, owner, ...(programs ? { programs } : {}), ...(loadCode ? { loadCode } : {}), ...(skills ? { skills } : {}), ...(channels ? { channels } : {}), ...(processEnv ? { processEnv } : {}), ...(leaseMs ? { leaseMs } : {}) };
+    const drive: DriveOptions = { store, owner, ...(programs ? { programs } : {}), ...(loadCode ? { loadCode } : {}), ...(skills ? { skills } : {}), ...(channels ? { channels } : {}), ...(processEnv ? { processEnv } : {}), ...(leaseMs ? { leaseMs } : {}), ...(tracing ? { tracing } : {}) };
     return { ...extras, ...childRunners(drive, state) };
   }
 

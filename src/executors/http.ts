@@ -15,7 +15,9 @@ const SNIPPET_CHARS = 500;
 
 export const http: Executor<HttpTask> = {
   async run(task, io, signal) {
-    const reply = await sendHttp(task, `task ${io.taskKey}`, io, signal);
+    // The attempt's span goes with the request (unless the task sets its own), so the service it calls can join the trace.
+    const traced = io.traceparent !== undefined && !Object.keys(task.headers).some((name) => name.toLowerCase() === 'traceparent');
+    const reply = await sendHttp(traced ? { ...task, headers: { ...task.headers, traceparent: io.traceparent! } } : task, `task ${io.taskKey}`, io, signal);
     const outputs: Record<string, unknown> = {
       status: reply.status,
       headers: reply.headers,

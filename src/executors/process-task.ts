@@ -99,6 +99,8 @@ export function processEnv(task: ProcessTask, io: TaskIO, outputFile: string): R
     BATON_TASK: io.taskKey,
     BATON_ATTEMPT: String(io.attempt),
     BATON_IDEMPOTENCY_KEY: io.idempotencyKey,
+    // The attempt's span, for programs that join the run's trace (OpenTelemetry SDKs read it).
+    ...(io.traceparent !== undefined ? { TRACEPARENT: io.traceparent } : {}),
   };
   // Defined, not assigned: a read-only variable of io.env (a frozen object) is shadowed all the same.
   const env = Object.create(io.env, Object.getOwnPropertyDescriptors(own)) as Record<string, string>;

@@ -53,6 +53,11 @@ export interface TaskIO {
   /** The named notification channels (baton.config.yaml `notifications.channels`); given to notify tasks. */
   channels?: Readonly<Record<string, NotifyChannel>>;
   /**
+   * The attempt's W3C trace context when tracing is on (`00-<trace>-<span>-01`): its
+   * processes get it as TRACEPARENT, an http task sends it as `traceparent`. Absent: off.
+   */
+  traceparent?: string;
+  /**
    * The attempt's progress, as the task reported it (checked: progress-input.ts). The engine
    * records at most about one report a second, and the last one before the attempt ends
    * (engine/progress-recorder.ts). Absent where nothing records progress.

@@ -45,6 +45,12 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CLI_CREDENTIALS',
     // a bare --server with no BATON_SERVER and no server logged in to
     'CLI_NO_SERVER',
+    // tracing asked for (OTEL_EXPORTER_OTLP_*, baton.config.yaml tracing:) that cannot be
+    // done as set: an endpoint that is no http(s) URL, grpc asked for, a headers_env not set
+    // (said once on stderr; the runs go on untraced)
+    'TRACING_ENDPOINT',
+    'TRACING_PROTOCOL',
+    'TRACING_HEADERS',
     // `baton monitor` (its live screen) with standard output not a terminal, and neither --once nor --json
     'CLI_NOT_A_TERMINAL',
     // `baton monitor` (its live screen) with standard output not a terminal, and neither --once nor --json
@@ -463,6 +469,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     // answer that is not baton's JSON (runs/remote-client.ts)
     'SERVER_UNREACHABLE',
     'SERVER_BAD_ANSWER',
+    // a run's spans that the OTLP collector refused or could not be sent to (said on stderr; the run is not affected)
+    'TRACING_EXPORT',
     // bubblewrap is missing, or cannot make a sandbox on this machine: a run that asks for
     // one refuses to start (never runs unsandboxed)
     'SANDBOX_UNAVAILABLE',

@@ -4,7 +4,7 @@
  * code), the project's skills (`uses:`, `ctx.skill`, `baton skill run` inside a run),
  * read only when a run needs them, its resource pools (baton.config.yaml `resources:`), its
  * notification channels (`notifications.channels`) and what runs' ends notify (`notifications.defaults`,
- * `alerts:`), and its circuit breakers (`circuits:`).
+ * `alerts:`), its circuit breakers (`circuits:`), and tracing (`tracing:`, OTEL_* variables).
  */
 import type { DriveOptions } from '../engine/runner.js';
 import { loadCode } from '../sdk/load-code.js';
@@ -14,6 +14,7 @@ import { projectPools } from '../config/pools.js';
 import { projectCircuits } from '../config/circuits.js';
 import { projectChannels, projectNoticePolicy } from '../config/project-channels.js';
 import { noticeMaker } from '../observability/notifications/rules.js';
+import { projectTracing } from './tracing.js';
 
 /** The program of a code run's snapshot (DriveOptions.programs). */
 export const programs: NonNullable<DriveOptions['programs']> = async (code, state) => {
@@ -22,7 +23,8 @@ export const programs: NonNullable<DriveOptions['programs']> = async (code, stat
 };
 
 /** `skillRoots`: where the runs' skills are (a namespace's); default the project's. */
-export function driveExtras(skillRoots?: () => SkillRoot[]): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'channels' | 'circuits' | 'notices'> {
+export function driveExtras(skillRoots?: () => SkillRoot[]): Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'channels' | 'circuits' | 'notices' | 'tracing'> {
+  const tracing = projectTracing();
   return {
     programs,
     loadCode,
@@ -31,5 +33,6 @@ export function driveExtras(skillRoots?: () => SkillRoot[]): Pick<DriveOptions, 
     channels: projectChannels() ?? {},
     circuits: projectCircuits(),
     notices: noticeMaker(projectNoticePolicy(), (line) => process.stderr.write(`baton: ${line}\n`)),
+    ...(tracing ? { tracing } : {}),
   };
 }

@@ -41,7 +41,7 @@ export interface WorkerOptions {
   /** How long a claim (of a run or an item) holds without renewal; default 30 s. */
   leaseMs?: number;
   /** What the drives of code runs and skill tasks need (runs/drive-options.ts), and the environment tasks start from. */
-  drive?: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'processEnv' | 'executors' | 'channels' | 'circuits'>;
+  drive?: Pick<DriveOptions, 'programs' | 'loadCode' | 'skills' | 'resources' | 'processEnv' | 'executors' | 'channels' | 'circuits' | 'tracing'>;
   /** A line for the worker's log (stderr). */
   log?: (line: string) => void;
 }
@@ -98,9 +98,9 @@ export class Worker {
     this.maxDriving = Math.max(1, options.maxDriving ?? 64);
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.log = options.log ?? (() => {});
-    const { executors, processEnv, programs, loadCode, skills, channels, circuits } = options.drive ?? {};
+    const { executors, processEnv, programs, loadCode, skills, channels, circuits, tracing } = options.drive ?? {};
     // Child runs of the tasks it runs are driven here, inside their attempts, with this worker as their owner.
-    this.runner = new WorkRunner({ store: options.store, owner: this.owner, executors, processEnv, programs, loadCode, skills, channels, circuits, leaseMs: this.leaseMs });
+    this.runner = new WorkRunner({ store: options.store, owner: this.owner, executors, processEnv, programs, loadCode, skills, channels, circuits, tracing, leaseMs: this.leaseMs });
     this.slots = {
       queues: this.queues,
       take: () => {
