@@ -100,6 +100,20 @@ describe('baton monitor on a SQLite store', () => {
     const runId = (/^> (\w{10})/.exec(selectedRow(screen)) ?? [])[1];
     expect(runId).toBeDefined();
 
+    // ? shows every key, wrapped to the width; ? again hides them.
+    t.keys('?');
+    await t.waitFor((s) => s.includes('Keys: ↑/k ↓/j move') && s.includes('Ctrl-C quits'), 'the help');
+    t.keys('?');
+    await t.waitFor((s) => !s.includes('Keys:') && s.trimEnd().endsWith('? help  q quit'), 'the keys line again');
+
+    // A smaller terminal: the frame is drawn again at its size, no line wrapped.
+    t.resize(70, 20);
+    screen = await t.waitFor((s) => s.split('\n')[19]?.startsWith('↑↓/jk select') === true, 'the frame at 70x20');
+    expect(screen.split('\n').every((line) => line.length <= 70)).toBe(true);
+    expect(screen.split('\n')[1]).toMatch(/^running 1 .*…$/);
+    t.resize(120, 40);
+    await t.waitFor((s) => s.split('\n')[39]?.startsWith('↑↓/jk select') === true, 'the frame at 120x40 again');
+
     // Enter opens it: every task, with status and attempt.
     t.keys('Enter');
     screen = await t.waitFor(/RUN \w{26}\s+slow-flow\s+running/, "the run's page");
@@ -144,7 +158,7 @@ describe('baton monitor on a SQLite store', () => {
     expect(screen).toMatch(/running 0\s+interrupted 0/);
 
     await quit(t);
-  });
+  }, 180_000);
 
   it('prints one snapshot with --once and the overview with --json, and refuses a live screen where standard output is no terminal', async () => {
     const dir = project();
@@ -195,5 +209,5 @@ describe('baton monitor --server', () => {
     await until(() => baton(['status', runId, '--json', '--server', server.base], { cwd: dir, env }).stdout.includes('"status": "cancelled"'), 30_000, 'the run to be cancelled');
     await t.waitFor(new RegExp(`RUN ${runId}\\s+slow-flow\\s+cancelled`), 'the run shown cancelled');
     await quit(t);
-  });
+  }, 120_000);
 });

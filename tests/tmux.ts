@@ -32,6 +32,11 @@ export class Terminal {
     this.tmux(['send-keys', '-t', this.name, ...keys]);
   }
 
+  /** Resizes the terminal (the command gets SIGWINCH). */
+  resize(columns: number, rows: number): void {
+    this.tmux(['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
+  }
+
   /** A tmux format of the pane: `#{alternate_on}`, `#{cursor_flag}`... */
   format(format: string): string {
     return this.tmux(['display-message', '-p', '-t', this.name, format]).trim();

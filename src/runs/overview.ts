@@ -1,7 +1,7 @@
 /**
  * The store at a glance, for `baton monitor` and `GET /api/overview`: how many runs run,
  * wait, sit in the queue and failed lately; the unfinished runs with the tasks running in
- * each (their reported progress, a loop's iterations done of total); the runs that ended
+ * each (their reported progress, a loop's iterations ended of all); the runs that ended
  * last; the workers and their queue.
  *
  * It must stay light on a store of 100,000 runs, read every half second: the counts come
@@ -16,6 +16,7 @@ import { displayStatus } from '../store/ownership.js';
 import type { RunRecord, Store, TaskRecord } from '../store/store.js';
 import { countTasks, RunDigest, runJson, taskJson, type RunJson, type TaskJson } from './run-view.js';
 import { queuePlaces } from './queue-wait.js';
+import type { ProgressJson } from './progress-json.js';
 
 export interface OverviewOptions {
   /** Only this namespace's runs; default every namespace's. */
@@ -68,10 +69,12 @@ export interface ActiveTask {
   attempts: number;
   /** Running time of its attempts so far. */
   elapsed_ms?: number;
-  /** What the task last reported of its progress (`progress=NN` in $BATON_OUTPUT, ctx.progress). */
-  progress?: { percent?: number; done?: number; total?: number; message?: string; at: string };
-  /** A loop: its iterations finished, of all. */
-  iterations?: { done: number; total: number };
+  /**
+   * What the task last reported of its progress (`progress=NN` in $BATON_OUTPUT,
+   * ctx.progress), or a loop's iterations ended of all, with the time left at that rate:
+   * as `baton status --json` has it (runs/progress-json.ts).
+   */
+  progress?: ProgressJson;
 }
 
 /** A run that ended, with the task that failed it. */
@@ -88,9 +91,7 @@ const UNFINISHED_SCAN = 1000;
 const WORKER_LIVE_MS = 10_000;
 const HOUR = 3_600_000;
 
-const FINISHED: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 const LIVE: ReadonlySet<TaskStatus> = new Set(['running', 'retrying', 'waiting']);
-const COMPOSITES: ReadonlySet<string | undefined> = new Set(['parallel', 'conditional', 'loop']);
 
 /**
  * Reads overviews of one store (one namespace of it), keeping what it read of each run
@@ -169,7 +170,7 @@ export class OverviewReader {
     if (known.rows?.seq !== digest.seq) known.rows = { seq: digest.seq, rows: await this.store.runs.listTasks(record.id) };
     const rows = known.rows.rows;
     const tasks = taskJson(rows, digest, now, record.id);
-    const live = activeTasks(tasks, rows);
+    const live = activeTasks(tasks);
     const run: ActiveRun = { ...runJson(record, countTasks(tasks), now, digest, position), tasks: live.slice(0, ACTIVE_TASKS) };
     if (live.length > ACTIVE_TASKS) run.more_tasks = live.length - ACTIVE_TASKS;
     return run;
@@ -201,33 +202,17 @@ function order(runs: RunRecord[], shownAs: ReadonlyMap<string, string>, places: 
 
 /**
  * The tasks running (or retrying, or waiting) in a run: leaf tasks, and loops with their
- * iterations done of total; a parallel or conditional is only the sum of what is inside it.
+ * iterations ended of all; a parallel or conditional is only the sum of what is inside it.
  * Loops come first, then the leaves in the run's task order.
  */
-export function activeTasks(tasks: readonly TaskJson[], rows: readonly TaskRecord[]): ActiveTask[] {
-  const byKey = new Map(rows.map((row) => [row.key, row]));
-  const children = new Map<string, TaskJson[]>();
-  for (const task of tasks) {
-    if (task.parent === undefined) continue;
-    const siblings = children.get(task.parent);
-    if (siblings) siblings.push(task);
-    else children.set(task.parent, [task]);
-  }
+export function activeTasks(tasks: readonly TaskJson[]): ActiveTask[] {
   const out: ActiveTask[] = [];
   for (const task of tasks) {
     if (!LIVE.has(task.status)) continue;
-    if (COMPOSITES.has(task.type) && task.type !== 'loop') continue;
+    if (task.type === 'parallel' || task.type === 'conditional') continue;
     const one: ActiveTask = { id: task.id, ...(task.type === undefined ? {} : { type: task.type }), status: task.status, attempts: task.attempts };
     if (task.elapsed_ms !== undefined) one.elapsed_ms = task.elapsed_ms;
-    const progress = byKey.get(task.id)?.progress;
-    if (progress) {
-      const { at, ...rest } = progress;
-      one.progress = { ...rest, at: new Date(at).toISOString() };
-    }
-    if (task.type === 'loop') {
-      const iterations = children.get(task.id) ?? [];
-      one.iterations = { done: iterations.filter((child) => FINISHED.has(child.status)).length, total: iterations.length };
-    }
+    if (task.progress !== undefined) one.progress = task.progress;
     out.push(one);
   }
   // Loops first: their line sums up the iterations listed after it.

@@ -123,18 +123,21 @@ function endedRunParts(run: EndedRun, nameWidth: number, now: number): Part[] {
   return parts;
 }
 
-/** A running task: its key, how long, and its progress (a bar when it said how far), or a loop's iterations. */
+/** A running task: its key, how long, and its progress (a bar when it said how far), or a loop's iterations ended of all. */
 export function taskParts(task: ActiveTask, width: number): Part[] {
   const parts: Part[] = [safe(task.id), '  '];
   if (task.status !== 'running') parts.push([task.status, statusStyle(task.status)], '  ');
-  if (task.iterations) {
-    const { done, total } = task.iterations;
-    parts.push(['loop', 'dim'], ` ${done}/${total}  `, bar(total === 0 ? 0 : done / total, 10), '  ');
+  const progress = task.progress;
+  if (progress?.source === 'iterations' && progress.done !== undefined && progress.total !== undefined) {
+    // `loop 2/3  ███████░░░  · 5s left`
+    parts.push([task.type === 'loop' ? 'loop' : 'items', 'dim'], ` ${progress.done}/${progress.total}  `, bar(progress.total === 0 ? 0 : progress.done / progress.total, 10));
+    if (progress.eta_ms !== undefined) parts.push(`  ${duration(progress.eta_ms)} left`);
+    return parts;
   }
   if (task.elapsed_ms !== undefined) parts.push(duration(task.elapsed_ms), '  ');
   if (task.attempts > 1) parts.push([`attempt ${task.attempts}`, 'yellow'], '  ');
-  const progress = progressText(task.progress);
-  if (progress.fraction !== undefined && width > 50) parts.push(bar(progress.fraction, 10), ' ');
-  if (progress.text !== '') parts.push(progress.text);
+  const shown = progressText(progress);
+  if (shown.fraction !== undefined && width > 50) parts.push(bar(shown.fraction, 10), ' ');
+  if (shown.text !== '') parts.push(shown.text);
   return parts;
 }

@@ -20,7 +20,7 @@ import { parseKeys, type Key } from './keys.js';
 import { LogTail } from './log-page.js';
 import { runBody, runHead } from './run-page.js';
 import type { Screen } from './screen.js';
-import { fit, safe, shortId, type Colors, type Style } from './text.js';
+import { fit, safe, shortId, wrap, type Colors, type Style } from './text.js';
 
 type Page = { kind: 'dashboard' } | { kind: 'run'; runId: string } | { kind: 'logs'; tail: LogTail; back: Page };
 
@@ -30,7 +30,7 @@ const KEYS: Record<Page['kind'], string> = {
   logs: '↑↓/jk scroll  PgUp/PgDn  End/G follow  Esc back  ? help  q quit',
 };
 const HELP =
-  'Keys: ↑/k ↓/j move, PgUp/PgDn a page, Home/End the ends; Enter opens the selected run; l shows the selected run\'s (on a run\'s page: task\'s) output, following it; c cancels the selected run (y confirms); Esc/Backspace back; q or Ctrl-C quits';
+  'Keys: ↑/k ↓/j move, PgUp/PgDn a page, Home/End the ends; Enter opens the selected run; l shows the selected run\'s (on a run\'s page: task\'s) output, following it; c cancels the selected run (y confirms); Esc/Backspace back; ? hides this; q or Ctrl-C quits';
 
 export interface MonitorAppOptions {
   /** How often the page's data is read again (ms). */
@@ -42,9 +42,13 @@ export class MonitorApp {
   private page: Page = { kind: 'dashboard' };
   private overview?: Overview;
   private view?: StatusJson;
-  /** The selected run of the dashboard (kept by id across reads), and task of the run page. */
+  /**
+   * The selected run of the dashboard, and task of the run page. Once a key moved it, the
+   * dashboard's selection stays on its run as others come and go (by id); before, on the first row.
+   */
   private runSel = 0;
   private runSelId?: string;
+  private moved = false;
   private taskSel = 0;
   /** First body line shown, per page kind: moves only to keep the selection in sight. */
   private top = { dashboard: 0, run: 0 };
@@ -112,7 +116,7 @@ export class MonitorApp {
   private takeOverview(overview: Overview): void {
     this.overview = overview;
     const listed = listedRuns(overview);
-    const at = this.runSelId === undefined ? -1 : listed.findIndex((run) => run.runId === this.runSelId);
+    const at = this.runSelId === undefined || !this.moved ? -1 : listed.findIndex((run) => run.runId === this.runSelId);
     this.runSel = at >= 0 ? at : Math.max(0, Math.min(this.runSel, listed.length - 1));
     this.runSelId = listed[this.runSel]?.runId;
   }
@@ -134,6 +138,7 @@ export class MonitorApp {
       if (step !== undefined) {
         this.runSel = Math.max(0, Math.min(listed.length - 1, step(this.runSel, listed.length)));
         this.runSelId = listed[this.runSel]?.runId;
+        this.moved = true;
       }
       const run = listed[this.runSel];
       if (run === undefined) return;
@@ -229,9 +234,15 @@ export class MonitorApp {
     );
   }
 
-  /** Rows left for the page's body under `head` lines, above the two footer lines. */
+  /** Rows left for the page's body under the title and `head` lines, above the footer. */
   private bodyRows(head: number): number {
-    return Math.max(1, this.screen.rows - 1 - head - 2);
+    return Math.max(1, this.screen.rows - 1 - head - this.footer(this.screen.columns, this.options.colors).length);
+  }
+
+  /** The message line, then the keys of the page (all of them, wrapped, after `?`). */
+  private footer(width: number, c: Colors): string[] {
+    const keys = this.help ? wrap(HELP, width).map((line) => fit([[line, 'dim']], width, c)) : [fit([[KEYS[this.page.kind], 'dim']], width, c)];
+    return [this.footerMessage(width, c), ...keys];
   }
 
   private draw(): void {
@@ -258,7 +269,7 @@ export class MonitorApp {
     }
     const rows = this.bodyRows(head.length);
     const shown = page.kind === 'logs' ? body.lines : this.window(page.kind, body, rows);
-    const footer = [this.footerMessage(width, c), fit([[this.help ? HELP : KEYS[page.kind], 'dim']], width, c)];
+    const footer = this.footer(width, c);
     const filler = Array<string>(Math.max(0, rows - shown.length)).fill('');
     this.screen.draw([title, ...head, ...shown, ...filler, ...footer]);
   }

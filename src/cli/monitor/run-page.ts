@@ -9,9 +9,6 @@ import type { Body } from './dashboard.js';
 import { statusStyle } from './dashboard.js';
 import { bar, fit, progressText, safe, selected, type Colors, type Part } from './text.js';
 
-/** A task as the run page reads it: `baton status --json`'s, with the progress it reported when the view carries it. */
-type Task = TaskJson & { progress?: { percent?: number; done?: number; total?: number; message?: string } };
-
 export function runHead(view: StatusJson, width: number, c: Colors): string[] {
   const n = view.counts;
   const took = view.duration_ms ?? view.elapsed_ms;
@@ -47,7 +44,7 @@ export function runHead(view: StatusJson, width: number, c: Colors): string[] {
 
 /** The task table; `selection` indexes view.tasks. */
 export function runBody(view: StatusJson, selection: number, width: number, c: Colors): Body {
-  const tasks = view.tasks as Task[];
+  const tasks = view.tasks;
   const depth = depths(tasks);
   const keyWidth = Math.min(40, Math.max(4, ...tasks.map((t) => 2 * (depth.get(t.id) ?? 0) + safe(t.id).length)));
   const lines = [fit([['  ' + 'TASK'.padEnd(keyWidth) + '  STATUS     ATTEMPT  TIME     PROGRESS', 'dim']], width, c)];
@@ -61,7 +58,7 @@ export function runBody(view: StatusJson, selection: number, width: number, c: C
   return { lines, ...(selectedLine === undefined ? {} : { selectedLine }) };
 }
 
-function taskRow(task: Task, depth: number, keyWidth: number, width: number): Part[] {
+function taskRow(task: TaskJson, depth: number, keyWidth: number, width: number): Part[] {
   let key = '  '.repeat(depth) + safe(task.id);
   if (key.length > keyWidth) key = key.slice(0, keyWidth - 1) + '…';
   const time = task.duration_ms ?? task.elapsed_ms;

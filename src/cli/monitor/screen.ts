@@ -16,6 +16,7 @@ export class Screen {
   private shown: string[] = [];
   private active = false;
   private readonly onExit = () => this.restore();
+  private onResize?: () => void;
 
   constructor(
     private readonly out: NodeJS.WriteStream,
@@ -39,12 +40,13 @@ export class Screen {
     this.input.setEncoding('utf8');
     this.input.on('data', onKeys);
     this.input.resume();
-    this.out.on('resize', () => {
+    this.onResize = () => {
       // Everything is drawn again, at the new size.
       this.shown = [];
       this.out.write('\x1b[2J');
       onResize();
-    });
+    };
+    this.out.on('resize', this.onResize);
   }
 
   /** Draws a frame (one string per row, already cut to the width): only the rows that changed. */
@@ -67,6 +69,7 @@ export class Screen {
     if (!this.active) return;
     this.active = false;
     process.off('exit', this.onExit);
+    if (this.onResize) this.out.off('resize', this.onResize);
     try {
       if (this.input.isTTY) this.input.setRawMode(false);
     } catch {

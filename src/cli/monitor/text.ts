@@ -5,7 +5,8 @@
  * from runs (names, ids, output, errors) goes through visible() first: it cannot move the
  * cursor or retitle the window.
  */
-import type { Paint } from '../render/format.js';
+import type { ProgressJson } from '../../runs/progress-json.js';
+import { duration, type Paint } from '../render/format.js';
 import { visible } from '../render/visible.js';
 
 export type Style = keyof Paint | 'inverse' | 'plain';
@@ -60,8 +61,8 @@ export function bar(fraction: number, cells: number): string {
   return `${'█'.repeat(full)}${'░'.repeat(cells - full)}`;
 }
 
-/** A task's reported progress, in a few characters: `60%`, `37/120 (31%)`, and its message. */
-export function progressText(progress: { percent?: number; done?: number; total?: number; message?: string } | undefined): { fraction?: number; text: string } {
+/** A task's progress (runs/progress-json.ts), in a few characters: `60%`, `37/120 (30%)`, its message, the time left. */
+export function progressText(progress: ProgressJson | undefined): { fraction?: number; text: string } {
   if (progress === undefined) return { text: '' };
   const { percent, done, total, message } = progress;
   let fraction: number | undefined;
@@ -76,7 +77,22 @@ export function progressText(progress: { percent?: number; done?: number; total?
     text = text === '' ? `${Math.round(percent)}%` : `${text} ${Math.round(percent)}%`;
   }
   if (message !== undefined && message !== '') text += ` ${safe(message)}`;
+  if (progress.eta_ms !== undefined) text += ` · ${duration(progress.eta_ms)} left`;
   return fraction === undefined ? { text } : { fraction, text };
+}
+
+/** `text` in lines of at most `width` characters, broken between words. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 /** The first `n` characters of a run id: enough to tell runs apart on one screen, and to type. */
