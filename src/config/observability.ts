@@ -100,14 +100,12 @@ function mapping(map: Map, key: string, rep: Reporter, known: readonly string[],
     rep.error('CONFIG_TYPE', `\`${prefix}${key}\` must be a mapping of settings: ${known.join(', ')}`, rep.value(map, key), example);
     return undefined;
   }
+  // Unknown settings are reported, and the known ones still checked: every problem at once.
   const section = value as Map;
-  let ok = true;
   for (const name of Object.keys(section)) {
-    if (known.includes(name)) continue;
-    rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting '${prefix}${key}.${name}'${didYouMean(name, known)}`, rep.key(section, name), `the settings of \`${prefix}${key}\` are: ${known.join(', ')}`);
-    ok = false;
+    if (!known.includes(name)) rep.error('CONFIG_UNKNOWN_FIELD', `unknown setting '${prefix}${key}.${name}'${didYouMean(name, known)}`, rep.key(section, name), `the settings of \`${prefix}${key}\` are: ${known.join(', ')}`);
   }
-  return ok ? section : undefined;
+  return section;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -86,6 +86,12 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # once; the rest wait as \`queued\`, highest priority first. Default: no limit.
 # server:
 #   max_running: 8
+#   metrics: {auth: true}   # baton serve's /metrics for Prometheus needs a token that reads
+
+# OpenTelemetry traces of runs (a span per attempt), sent over OTLP/HTTP when a run ends.
+# The OTEL_EXPORTER_OTLP_* variables win over this. Default: off.
+# tracing:
+#   endpoint: http://localhost:4318
 `;
 
 const SKILLS_README = `# Skills
