@@ -69,6 +69,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
 
   { method: 'GET', path: '/api/circuits', need: 'read' },
   { method: 'GET', path: '/api/metrics', need: 'read' },
+  { method: 'GET', path: '/api/notifications', need: 'read' },
   { method: 'POST', path: '/api/circuits/{name}/reset', need: 'operate', action: 'circuit.reset' },
 
   // Prometheus' scrapes (server/api-metrics.ts): public when baton.config.yaml says server.metrics.auth: false.

@@ -17,6 +17,7 @@ import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
 import { mountTriggerRoutes } from './api-triggers.js';
 import { mountCircuitRoutes } from './api-circuits.js';
+import { mountNotificationRoutes } from './api-notifications.js';
 import { mountRunMetricsRoutes } from './api-run-metrics.js';
 import { mountOverviewRoutes } from './api-overview.js';
 import { mountAccessRoutes } from './api-access.js';
@@ -469,6 +470,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountMcp(app, daemon, { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   mountTriggerRoutes(app, daemon);
   mountCircuitRoutes(app, daemon);
+  mountNotificationRoutes(app, daemon);
   mountRunMetricsRoutes(app, daemon);
   mountOverviewRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });

@@ -76,6 +76,12 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 #     team: {type: slack}   # the URL from SLACK_WEBHOOK_URL
 #     oncall: {type: email, to: [oncall@example.com], from: baton@example.com, url_env: SMTP_URL}
 #     pager: {type: command, command: [./scripts/page.sh]}
+#   defaults: {channels: [team], on_failure: true}   # for workflows with no notifications: of their own
+#   wait: 10s                                        # how long baton run waits for its run's notices
+
+# Alerts read at the end of every workflow's runs (docs/observability.md#alerts): when the
+# condition holds, the template goes to the channels, once per window. Default: none.
+# alerts: [{name: flaky, condition: "metrics.runs >= 10 && metrics.success_rate < 90", channels: [team], window: 6h}]
 
 # How long a run holds the idempotency key it was started with (baton run
 # --idempotency-key, the API, triggers): a start with the key within it gets that run.
@@ -87,6 +93,7 @@ export const CONFIG_TEXT = `# baton's settings for this project (docs/configurat
 # server:
 #   max_running: 8
 #   metrics: {auth: true}   # baton serve's /metrics for Prometheus needs a token that reads
+#   public_url: https://baton.example.com   # notifications link runs there
 
 # OpenTelemetry traces of runs (a span per attempt), sent over OTLP/HTTP when a run ends.
 # The OTEL_EXPORTER_OTLP_* variables win over this. Default: off.
