@@ -18,7 +18,7 @@ export interface WorkflowStats {
   runs: number;
   succeeded: number;
   failed: number;
-  /** Succeeded of succeeded and failed, in percent (cancelled runs count for neither); 100 with none. */
+  /** Succeeded of the finished runs (cancelled included, as `baton metrics` counts), in percent, one decimal. */
   success_rate: number;
   /** Active time of the succeeded runs: median, 95th percentile, mean (ms); null with none. */
   p50_ms: number | null;
@@ -38,6 +38,7 @@ export async function recentStats(store: Store, facts: RunEndFacts): Promise<Wor
 export function statsOf(runs: readonly RunRecord[], ending: Pick<RunEndFacts, 'status' | 'durationMs'>): WorkflowStats {
   let succeeded = ending.status === 'succeeded' ? 1 : 0;
   let failed = ending.status === 'failed' ? 1 : 0;
+  let cancelled = ending.status === 'cancelled' ? 1 : 0;
   const durations: number[] = ending.status === 'succeeded' ? [ending.durationMs] : [];
   for (const run of runs) {
     if (run.status === 'succeeded') {
@@ -45,14 +46,15 @@ export function statsOf(runs: readonly RunRecord[], ending: Pick<RunEndFacts, 's
       const ms = runDurationMs(run);
       if (ms !== undefined) durations.push(ms);
     } else if (run.status === 'failed') failed++;
+    else if (run.status === 'cancelled') cancelled++;
   }
   durations.sort((a, b) => a - b);
-  const decided = succeeded + failed;
+  const finished = succeeded + failed + cancelled;
   return {
     runs: runs.length + 1,
     succeeded,
     failed,
-    success_rate: decided === 0 ? 100 : Math.round((succeeded / decided) * 1000) / 10,
+    success_rate: Math.round((succeeded / finished) * 1000) / 10,
     p50_ms: percentile(durations, 0.5),
     p95_ms: percentile(durations, 0.95),
     avg_ms: durations.length === 0 ? null : Math.round(durations.reduce((a, b) => a + b, 0) / durations.length),
