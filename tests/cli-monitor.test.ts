@@ -160,6 +160,32 @@ describe('baton monitor on a SQLite store', () => {
     await quit(t);
   }, 180_000);
 
+  it('shows a store created after it started, a run whose process is gone as interrupted, and cancels it in the background', async () => {
+    const dir = project();
+    writeFileSync(path.join(dir, 'hang.yaml'), 'name: hang\ntasks:\n  - id: nap\n    command: echo napping; sleep 20\n');
+    const t = monitor(dir, []);
+    await t.waitFor('UNFINISHED RUNS', 'the empty dashboard');
+    const run = batonAsync(['run', 'hang.yaml'], { cwd: dir });
+    children.push(run.child);
+    // The store does not exist yet when the monitor starts: it shows the run once the run creates it.
+    await t.waitFor(/hang\s+running[\s\S]*nap\s+\S+/, 'the run going');
+    run.child.kill('SIGKILL');
+    let screen = await t.waitFor(/interrupted 1/, 'the run interrupted');
+    expect(selectedRow(screen)).toMatch(/hang\s+interrupted .*its process is gone: baton resume/);
+    const runId = (/^> (\w{10})/.exec(selectedRow(screen)) ?? [])[1];
+    t.keys('c');
+    await t.waitFor('? y/n', 'the question');
+    t.keys('y');
+    screen = await t.waitFor('had nobody driving it: it is being cancelled', 'the cancel started');
+    const fullId = (/run (\w{26}) had nobody/.exec(screen) ?? [])[1];
+    expect(fullId.startsWith(runId)).toBe(true);
+    await until(() => baton(['status', fullId, '--json'], { cwd: dir }).stdout.includes('"status": "cancelled"'), 30_000, 'the run to be cancelled');
+    screen = await t.waitFor(/RECENTLY ENDED\n> \w{10}\s+hang\s+cancelled/, 'the run ended');
+    expect(screen).toMatch(/interrupted 0/);
+    expect(screen).not.toContain('failed:');
+    await quit(t);
+  }, 120_000);
+
   it('prints one snapshot with --once and the overview with --json, and refuses a live screen where standard output is no terminal', async () => {
     const dir = project();
     expect(baton(['run', 'failing.yaml'], { cwd: dir }).status).toBe(1);

@@ -48,24 +48,41 @@ export const LOG_PAGE_BYTES = 64 * 1024;
 export interface StoreSourceOptions extends OverviewOptions {
   /** The `--store` given, passed on to the `baton cancel` started for a run nobody drives; default none (the same default store). */
   storeFlag?: string;
+  /**
+   * The store did not exist yet and was opened empty (a reader leaves no trace): asked at
+   * each read until it gives the store, once a first run has created it, which then
+   * replaces the empty one. Default: the store given is the store.
+   */
+  appears?: () => Promise<Store | undefined>;
 }
 
 /** A store opened by this process: read directly, closed with the source. */
 export class StoreSource implements MonitorSource {
   readonly where: string;
-  private readonly reader: OverviewReader;
+  private reader: OverviewReader;
   /** The run shown now, read incrementally while it stays open. */
   private open?: { runId: string; look: () => Promise<StatusJson> };
 
   constructor(
-    private readonly store: Store,
+    private store: Store,
     private readonly options: StoreSourceOptions = {},
   ) {
     this.where = `store ${store.location}`;
     this.reader = new OverviewReader(store, options);
   }
 
-  overview(): Promise<Overview> {
+  async overview(): Promise<Overview> {
+    if (this.options.appears) {
+      const created = await this.options.appears();
+      if (created) {
+        delete this.options.appears;
+        const empty = this.store;
+        this.store = created;
+        this.reader = new OverviewReader(created, this.options);
+        this.open = undefined;
+        await empty.close();
+      }
+    }
     return this.reader.read();
   }
 

@@ -5,6 +5,7 @@
  * output must be a terminal (CLI_NOT_A_TERMINAL otherwise, naming those and the
  * commands made for scripts).
  */
+import { existsSync } from 'node:fs';
 import { BatonError } from '../../observability/errors.js';
 import type { MonitorSource } from '../../runs/monitor-source.js';
 import { parsePositiveInt } from '../args.js';
@@ -64,8 +65,11 @@ async function openSource(flags: MonitorFlags): Promise<MonitorSource> {
     const { RemoteSource } = await import('../../runs/monitor-remote.js');
     return new RemoteSource(remote.server);
   }
-  const [store, { StoreSource }] = await Promise.all([openCliStore(flags), import('../../runs/monitor-source.js')]);
-  return new StoreSource(store, { ...(flags.store === undefined ? {} : { storeFlag: flags.store }) });
+  const [store, { StoreSource }, { isPostgresUrl }] = await Promise.all([openCliStore(flags), import('../../runs/monitor-source.js'), import('../../store/open.js')]);
+  // A store file not there yet is opened empty: the first run creates it, and the screen then shows it.
+  const missing = store.location !== 'memory' && !isPostgresUrl(store.location) && !existsSync(store.location);
+  const appears = async () => (existsSync(store.location) ? openCliStore(flags) : undefined);
+  return new StoreSource(store, { ...(flags.store === undefined ? {} : { storeFlag: flags.store }), ...(missing ? { appears } : {}) });
 }
 
 /** One look, printed: the dashboard as text (cut to the terminal's width on one), or the overview as JSON. */
