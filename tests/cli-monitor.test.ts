@@ -6,7 +6,7 @@
  * terminal back. Then the same against `baton serve` with a token. Screens are polled
  * until what is awaited shows, with generous deadlines; nothing waits a fixed time.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baton, BATON, batonAsync, TEST_HOME, tempDir, until } from './helpers.js';
@@ -208,6 +208,10 @@ describe('baton monitor on a SQLite store', () => {
 describe('baton monitor --server', () => {
   it("shows the server's runs with a token, cancels one through it, and says what a missing token needs", async () => {
     const dir = project();
+    // A second namespace, to see that the overview is the caller's namespace's.
+    mkdirSync(path.join(dir, 'acme'));
+    writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\nserver:\n  namespaces:\n    acme: { workflows: acme }\n');
+    const acme = (JSON.parse(baton(['token', 'create', '--role', 'viewer', '--namespace', 'acme', '--json'], { cwd: dir }).stdout) as { token: string }).token;
     const made = baton(['token', 'create', '--role', 'operator', '--json'], { cwd: dir });
     expect(made.status).toBe(0);
     const token = (JSON.parse(made.stdout) as { token: string }).token;
@@ -224,6 +228,9 @@ describe('baton monitor --server', () => {
     let screen = await t.waitFor((s) => /shards\[c\].*\d+%/.test(s), "the server's run with its progress");
     expect(screen).toContain(`server ${server.base}`);
     expect(selectedRow(screen)).toContain(`${runId.slice(0, 10)}  slow-flow`);
+    const overview = async (token: string) => (await (await fetch(`${server.base}/api/overview`, { headers: { authorization: `Bearer ${token}` } })).json()) as { counts: { running: number }; active: Array<{ run_id: string }> };
+    expect((await overview(token)).active.map((run) => run.run_id)).toEqual([runId]);
+    expect(await overview(acme)).toMatchObject({ counts: { running: 0, failed_24h: 0 }, active: [], recent: [] });
     t.keys('Enter');
     screen = await t.waitFor(new RegExp(`RUN ${runId}\\s+slow-flow\\s+running`), "the run's page");
     expect(screen).toMatch(/shards\[c\]\s+running/);

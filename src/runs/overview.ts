@@ -118,12 +118,11 @@ export class OverviewReader {
     const { store } = this;
     const namespace = this.options.namespace;
     const active = Math.max(0, this.options.active ?? 50);
-    const [counted, unfinished, ended, workers, depth] = await Promise.all([
+    const [counted, unfinished, ended, workers] = await Promise.all([
       store.runs.countRuns({ ...(namespace === undefined ? {} : { namespace }), failedSince: [now - HOUR, now - 24 * HOUR] }),
       this.unfinished(active),
       store.runs.listEnded({ ...(namespace === undefined ? {} : { namespace }), limit: Math.max(0, this.options.recent ?? 10) }),
       store.work.workers(WORKER_LIVE_MS),
-      store.work.depth(),
     ]);
     // Once per run: telling whether a run's process lives reads /proc.
     const shownAs = new Map(unfinished.map((run) => [run.id, displayStatus(run, now)]));
@@ -138,7 +137,7 @@ export class OverviewReader {
       failed_1h: counted.failed[0],
       failed_24h: counted.failed[1],
       workers: workers.filter((w) => namespace === undefined || w.namespaces === undefined || w.namespaces.includes(namespace)).length,
-      queue: depth.reduce((sum, q) => ({ ready: sum.ready + q.ready, claimed: sum.claimed + q.claimed }), { ready: 0, claimed: 0 }),
+      queue: await this.queue(),
     };
     const activeRuns: ActiveRun[] = [];
     for (const record of shown) activeRuns.push(await this.activeRun(record, now, places?.get(record.id)));
@@ -147,6 +146,16 @@ export class OverviewReader {
     for (const record of ended) recent.push(await this.endedRun(record, now));
     for (const id of this.ended.keys()) if (!ended.some((run) => run.id === id)) this.ended.delete(id);
     return { at: new Date(now).toISOString(), counts, active: activeRuns, recent };
+  }
+
+  /** Work items waiting for a worker and running on one, of every queue (of the namespace's runs only, for one namespace). */
+  private async queue(): Promise<OverviewCounts['queue']> {
+    const out = { ready: 0, claimed: 0 };
+    for (const q of await this.store.work.depth(this.options.namespace)) {
+      out.ready += q.ready;
+      out.claimed += q.claimed;
+    }
+    return out;
   }
 
   /** The unfinished runs: every running and pending one (up to UNFINISHED_SCAN), and as many waiting and queued as can be shown. */

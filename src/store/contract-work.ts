@@ -60,6 +60,8 @@ export function workContract(makeStore: MakeStore): void {
       { queue: 'default', ready: 0, claimed: 1 },
       { queue: 'gpu', ready: 0, claimed: 2 },
     ]);
+    expect(await store().work.depth('team-b')).toEqual([{ queue: 'gpu', ready: 0, claimed: 1 }]);
+    expect(await store().work.depth('nobody')).toEqual([]);
     expect((await store().work.claimed()).map((w) => [w.worker, w.task])).toEqual([
       ['w1', 'cpu'],
       ['w1', 'gpu'],

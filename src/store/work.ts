@@ -156,8 +156,8 @@ export interface WorkQueue {
   ofRun(runId: string): Promise<WorkRecord[]>;
   /** The run's items that are done, oldest first: what its driver records when a worker wakes it (cheaper than ofRun). */
   results(runId: string): Promise<WorkRecord[]>;
-  /** Items waiting or running, by queue: `baton workers`' view of the queue. */
-  depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>>;
+  /** Items waiting or running, by queue: `baton workers`' view of the queue; with `namespace`, only its runs' items. */
+  depth(namespace?: string): Promise<Array<{ queue: string; ready: number; claimed: number }>>;
   /** The items claimed now, by worker then age: what each worker runs (`baton workers`). */
   claimed(): Promise<WorkRecord[]>;
   /**

@@ -119,10 +119,10 @@ export class MemoryWorkQueue implements WorkQueue {
     return [...this.items.values()].filter((item) => item.run_id === runId).map((item) => read(item, now));
   }
 
-  async depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
+  async depth(namespace?: string): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
     const byQueue = new Map<string, { queue: string; ready: number; claimed: number }>();
     for (const item of this.items.values()) {
-      if (item.state === 'done') continue;
+      if (item.state === 'done' || (namespace !== undefined && item.namespace !== namespace)) continue;
       let counts = byQueue.get(item.queue);
       if (counts === undefined) byQueue.set(item.queue, (counts = { queue: item.queue, ready: 0, claimed: 0 }));
       counts[item.state] += 1;

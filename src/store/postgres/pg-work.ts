@@ -79,8 +79,8 @@ export class PgWorkQueue implements WorkQueue {
     return (await this.statement<WorkRow>('ofRun', [runId])).map(toRecord);
   }
 
-  async depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
-    return this.db.query(q('depth'));
+  async depth(namespace?: string): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
+    return this.db.query(q('depth'), [namespace ?? null]);
   }
 
   async claimed(): Promise<WorkRecord[]> {

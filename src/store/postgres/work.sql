@@ -62,8 +62,9 @@ SELECT *, false AS lost FROM work WHERE run_id = $1 AND state = 'done' ORDER BY 
 SELECT *, (state = 'claimed' AND lease_until < baton_now()) AS lost FROM work WHERE run_id = $1 ORDER BY id;
 
 -- name: depth
+-- $1 namespace: only its items (NULL: every namespace's).
 SELECT queue, count(*) FILTER (WHERE state = 'ready')::int AS ready, count(*) FILTER (WHERE state = 'claimed')::int AS claimed
-FROM work WHERE state IN ('ready', 'claimed')
+FROM work WHERE state IN ('ready', 'claimed') AND ($1::text IS NULL OR namespace = $1)
 GROUP BY queue ORDER BY queue;
 
 -- name: claimed

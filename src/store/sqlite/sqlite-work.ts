@@ -159,8 +159,8 @@ export class SqliteWorkQueue implements WorkQueue {
     });
   }
 
-  async depth(): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
-    return this.guard(() => this.q.depth.all() as Array<{ queue: string; ready: number; claimed: number }>);
+  async depth(namespace?: string): Promise<Array<{ queue: string; ready: number; claimed: number }>> {
+    return this.guard(() => this.q.depth.all({ namespace: namespace ?? null }) as Array<{ queue: string; ready: number; claimed: number }>);
   }
 
   waitForWork(queues: readonly string[], options: WaitOptions): Promise<void> {

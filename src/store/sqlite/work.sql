@@ -61,8 +61,9 @@ SELECT *, 0 AS lost FROM work WHERE run_id = ? AND state = 'done' ORDER BY id;
 SELECT *, (state = 'claimed' AND lease_until < ?) AS lost FROM work WHERE run_id = ? ORDER BY id;
 
 -- name: depth
+-- @namespace: only its items (NULL: every namespace's).
 SELECT queue, sum(state = 'ready') AS ready, sum(state = 'claimed') AS claimed
-FROM work WHERE state IN ('ready', 'claimed')
+FROM work WHERE state IN ('ready', 'claimed') AND (@namespace IS NULL OR namespace = @namespace)
 GROUP BY queue ORDER BY queue;
 
 -- name: beat
