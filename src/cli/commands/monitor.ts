@@ -43,16 +43,16 @@ export default async function monitor(flags: MonitorFlags): Promise<number> {
     const [{ MonitorApp }, { Screen }] = await Promise.all([import('../monitor/monitor-app.js'), import('../monitor/screen.js')]);
     const screen = new Screen(process.stdout, process.stdin);
     const app = new MonitorApp(source, screen, { refreshMs, colors: colors(paint(useColor(process.stdout)), useColor(process.stdout)) });
-    // A terminal closed, or a `kill`: the screen is given back before the process ends.
+    // A terminal closed, a `kill`, or Ctrl-C where keys are not read raw (standard input is
+    // no terminal): the screen is given back before the process ends.
     const stop = () => app.quit(EXIT.ok);
-    process.once('SIGTERM', stop);
-    process.once('SIGHUP', stop);
+    const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
+    for (const signal of signals) process.once(signal, stop);
     try {
       return await app.run();
     } finally {
       screen.restore();
-      process.off('SIGTERM', stop);
-      process.off('SIGHUP', stop);
+      for (const signal of signals) process.off(signal, stop);
     }
   } finally {
     await source.close();
