@@ -53,8 +53,6 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'TRACING_HEADERS',
     // `baton monitor` (its live screen) with standard output not a terminal, and neither --once nor --json
     'CLI_NOT_A_TERMINAL',
-    // `baton monitor` (its live screen) with standard output not a terminal, and neither --once nor --json
-    'CLI_NOT_A_TERMINAL',
     'EXPORT_WRITE',
     // inputs and secrets given to a run
     'INPUT_MISSING',
