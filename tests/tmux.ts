@@ -6,6 +6,7 @@
  * terminal can still be read, and whether it left the alternate screen.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export class Terminal {
   private static count = 0;
@@ -54,9 +55,12 @@ export class Terminal {
     }
   }
 
-  /** Ends the session and its server (and so the command, if it still runs). */
+  /** Ends the session and its server (and so the command, if it still runs), and removes its socket. */
   close(): void {
+    const socket = spawnSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { encoding: 'utf8' });
+    // tmux leaves the socket file behind.
+    if (socket !== '') rmSync(socket, { force: true });
   }
 
   private tmux(args: string[]): string {
