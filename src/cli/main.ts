@@ -3,8 +3,6 @@
  * this file only wires commands; each command's code is imported when it runs.
  */
 import { Command, Option } from 'commander';
-import { loadProject } from '../config/project.js';
-import { applyLimits } from '../config/settings.js';
 import { storeOption } from './store.js';
 import { VERSION } from '../config/version.js';
 import { visible } from './render/visible.js';
@@ -13,30 +11,8 @@ import { serverOption } from './remote/connect.js';
 import { accessCommands } from './access-commands.js';
 import { workerCommands } from './worker-commands.js';
 import { circuitCommands } from './circuit-commands.js';
-import { notificationCommands } from './notification-commands.js';
-
-type Loader = () => Promise<{ default: (...args: never[]) => Promise<number> | number }>;
-
-function lazy(load: Loader) {
-  return async (...args: unknown[]) => {
-    projectLimits();
-    const command = await load();
-    process.exitCode = await (command.default as (...a: unknown[]) => Promise<number> | number)(...args);
-  };
-}
-
-/**
- * baton.config.yaml's `limits:` for every command (the summary's size, a step's result):
- * as environment defaults the engine reads. A config file with problems is reported by
- * the command that reads it, with file:line:col; not here.
- */
-function projectLimits(): void {
-  try {
-    applyLimits(loadProject().config.limits);
-  } catch {
-    // the command's own loadProject says what is wrong
-  }
-}
+import { observabilityCommands } from './observability-commands.js';
+import { lazy } from './lazy.js';
 
 /**
  * `step` and `summary` run from their own light bundle (bin/baton.js sends them there);
@@ -301,16 +277,6 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/status.js')));
 
   program
-    .command('metrics')
-    .description('runs, success rate, failures, retries, durations (p50, p95, max) and queue waits per workflow and per task, the slowest tasks, and the critical path of the slowest run')
-    .option('-w, --workflow <name>', 'only this workflow, with its tasks and the critical path of its slowest run')
-    .option('--since <when>', 'runs created since: a duration back from now (7d, 24h, 30m) or a date (2026-11-22, 2026-11-22T15:40)', '7d')
-    .option('--json', 'print the metrics as one JSON document (see docs/cli.md)')
-    .addOption(storeOption())
-    .addOption(serverOption())
-    .action(lazy(() => import('./commands/metrics.js')));
-
-  program
     .command('logs')
     .description("print a run's output, or one task's, in time order")
     .argument('<run-id>', 'the run id, or any unique prefix of it')
@@ -322,16 +288,6 @@ export function buildProgram(): Command {
     .addOption(storeOption())
     .addOption(serverOption())
     .action(lazy(() => import('./commands/logs.js')));
-
-  program
-    .command('monitor')
-    .description('a live dashboard of the store or a server: unfinished runs with their running tasks and progress, the runs that ended last, failure counts, workers and the queue; keys open a run, follow its logs, cancel it (q quits)')
-    .option('--refresh <ms>', 'how often the screen reads the store again, in milliseconds (at least 100)', '500')
-    .option('--once', 'print one snapshot of the dashboard as text and exit (for scripts, and where standard output is not a terminal)')
-    .option('--json', 'print one snapshot as JSON (the document of GET /api/overview) and exit')
-    .addOption(storeOption())
-    .addOption(serverOption())
-    .action(lazy(() => import('./commands/monitor.js')));
 
   program
     .command('export')
@@ -435,7 +391,7 @@ export function buildProgram(): Command {
   accessCommands(program, lazy);
   workerCommands(program, lazy);
   circuitCommands(program);
-  notificationCommands(program);
+  observabilityCommands(program, lazy);
 
   program
     .command('serve')
