@@ -516,8 +516,6 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'EXEC_NO_CHILD_RUNS',
     // a worker was handed an attempt its run's events do not have: a bug
     'WORK_UNKNOWN_ATTEMPT',
-    // a reader of the run feed (store/run-feed.ts) passed a position its store never gave: a bug
-    'STORE_FEED_POSITION',
     // a worker built without a code loader was handed a remote step of a code run: a bug
     'WORK_NO_PROGRAMS',
     'RUN_CHILD_CODE',

@@ -12,8 +12,8 @@
  */
 import type * as Prom from 'prom-client';
 import type { Store } from '../../store/store.js';
-import type { FeedPosition } from '../../store/run-feed.js';
-import { FeedFold } from './feed-fold.js';
+import type { FeedReader } from '../../store/run-feed.js';
+import { FeedFold, FOLDED_TYPES } from './feed-fold.js';
 import { LabelCaps } from './labels.js';
 import { MetricSet, type FiringOutcome } from './metric-set.js';
 import { StoreGauges } from './store-gauges.js';
@@ -32,12 +32,18 @@ export interface CollectorOptions {
   log?: (line: string) => void;
 }
 
+/** The events the fold looks at (feed-fold.ts); the others (TaskReady, TaskExpanded...) are passed over unread. */
+const FOLDED: ReadonlySet<string> = new Set(FOLDED_TYPES);
+
 export class MetricsCollector {
-  private position: FeedPosition = '';
+  private reader?: FeedReader;
   private timer?: NodeJS.Timeout;
   private reading?: Promise<void>;
   private again = false;
   private lastProblem?: string;
+  private read_ = 0;
+  /** The process's metrics (process-registry below), when asked for. */
+  private process?: Prom.Registry;
 
   private constructor(
     private readonly options: CollectorOptions,
@@ -51,13 +57,13 @@ export class MetricsCollector {
   static async start(options: CollectorOptions): Promise<MetricsCollector> {
     const prom = await import('prom-client');
     const registry = new prom.Registry();
-    if (options.processMetrics ?? true) prom.collectDefaultMetrics({ register: registry, prefix: 'baton_' });
     const metrics = new MetricSet(prom, registry);
     new StoreGauges(prom, registry, options.store, options.namespaces ?? (() => ['default']));
     const caps = new LabelCaps();
     const earlier = async (runId: string, beforeSeq: number) => (await options.store.runs.readEvents(runId)).filter((event) => event.seq < beforeSeq);
     const collector = new MetricsCollector(options, registry, metrics, new FeedFold(metrics, earlier, caps), caps);
-    collector.position = await options.store.feed.end();
+    if (options.processMetrics ?? true) collector.process = processRegistry(prom);
+    collector.reader = await options.store.feed.follow();
     collector.timer = setInterval(() => collector.poke(), options.everyMs ?? 1000);
     collector.timer.unref();
     return collector;
@@ -73,15 +79,26 @@ export class MetricsCollector {
     return this.fold.tracked;
   }
 
+  /** Events read from the store since it started. */
+  get eventsRead(): number {
+    return this.read_;
+  }
+
+  /** Reads what the store holds now that it has not read yet; resolves with the events read since it started. */
+  async catchUp(): Promise<number> {
+    this.poke();
+    await this.settle();
+    return this.read_;
+  }
+
   /**
    * The metrics in Prometheus' text format, with the feed read up to now first. `namespace`:
    * only that namespace's series of those that have a namespace label (a token of one
    * namespace sees no other's workflows); `*` or none: all.
    */
   async render(namespace?: string): Promise<string> {
-    this.poke();
-    await this.settle();
-    const text = await this.registry.metrics();
+    await this.catchUp();
+    const text = (await this.registry.metrics()) + (this.process ? `\n${await this.process.metrics()}` : '');
     return namespace === undefined || namespace === '*' ? text : onlyNamespace(text, namespace);
   }
 
@@ -127,11 +144,11 @@ export class MetricsCollector {
   private async read(): Promise<void> {
     const batch = this.options.batch ?? 1000;
     for (;;) {
-      const page = await this.options.store.feed.after(this.position, batch);
-      await this.fold.add(page.events);
-      this.metrics.eventsRead.inc(page.events.length);
-      this.position = page.position;
-      if (page.events.length < batch) return;
+      const events = await this.reader!.read(batch, FOLDED);
+      await this.fold.add(events);
+      this.metrics.eventsRead.inc(events.length);
+      this.read_ += events.length;
+      if (events.length < batch) return;
     }
   }
 }
@@ -143,4 +160,19 @@ export function onlyNamespace(text: string, namespace: string): string {
     .split('\n')
     .filter((line) => line.startsWith('#') || !/[{,]namespace="/.test(line) || line.includes(`{${mine}`) || line.includes(`,${mine}`))
     .join('\n');
+}
+
+let processMetrics: Prom.Registry | undefined;
+
+/**
+ * prom-client's process metrics (CPU, memory, event loop lag, GC), named `baton_*`: one
+ * registry per process, whatever the number of collectors, since what they watch (a GC
+ * observer, the event loop's delay) is the process's and is never let go.
+ */
+function processRegistry(prom: typeof Prom): Prom.Registry {
+  if (processMetrics === undefined) {
+    processMetrics = new prom.Registry();
+    prom.collectDefaultMetrics({ register: processMetrics, prefix: 'baton_' });
+  }
+  return processMetrics;
 }

@@ -20,7 +20,10 @@ export const OTHER = 'other';
  * starts with either is kept whole.
  */
 export function taskLabel(key: string): string {
-  const cut = key.search(/[[#]/);
+  // Called for every task of every run: two scans, no regular expression.
+  const bracket = key.indexOf('[');
+  const hash = key.indexOf('#');
+  const cut = bracket < 0 ? hash : hash < 0 ? bracket : Math.min(bracket, hash);
   return cut > 0 ? key.slice(0, cut) : key;
 }
 
@@ -33,10 +36,23 @@ export interface TaskLabels extends RunLabels {
   task: string;
 }
 
+/** A workflow's labels, and its tasks' (the same objects every time: metric-set.ts keys its series by them). */
+interface WorkflowLabels {
+  run: RunLabels;
+  tasks: Map<string, TaskLabels>;
+  other: TaskLabels;
+  /** Distinct task labels it may have (0 for the workflow `other`). */
+  max: number;
+}
+
 /** Hands out label values, folding those past the caps into `other`. Remembers what it gave. */
 export class LabelCaps {
-  /** Workflow (namespace + name) -> the tasks it has labels for. */
-  private readonly workflows = new Map<string, Set<string>>();
+  /** Workflow (namespace + name) -> its labels. */
+  private readonly workflows = new Map<string, WorkflowLabels>();
+  /** What a workflow past the cap counts as, by namespace. */
+  private readonly others = new Map<string, WorkflowLabels>();
+  /** The workflow of each RunLabels given out. */
+  private readonly of = new WeakMap<RunLabels, WorkflowLabels>();
 
   constructor(
     private readonly maxWorkflows = MAX_WORKFLOWS,
@@ -44,29 +60,42 @@ export class LabelCaps {
   ) {}
 
   run(namespace: string, workflow: string): RunLabels {
-    return { namespace, workflow: this.tasksOf(namespace, workflow) === undefined ? OTHER : workflow };
+    const key = `${namespace}\0${workflow}`;
+    let found = this.workflows.get(key);
+    if (found === undefined) {
+      if (this.workflows.size >= this.maxWorkflows) return this.other(namespace).run;
+      found = this.entry({ namespace, workflow }, this.maxTasks);
+      this.workflows.set(key, found);
+    }
+    return found.run;
   }
 
   /** The labels of task `key` of a run whose labels are `run` (from run()). */
   task(run: RunLabels, key: string): TaskLabels {
+    const entry = this.of.get(run) ?? this.entry(run, this.maxTasks);
     const task = taskLabel(key);
-    const tasks = this.tasksOf(run.namespace, run.workflow);
-    if (tasks === undefined || run.workflow === OTHER) return { ...run, task: OTHER };
-    if (!tasks.has(task)) {
-      if (tasks.size >= this.maxTasks) return { ...run, task: OTHER };
-      tasks.add(task);
+    let labels = entry.tasks.get(task);
+    if (labels === undefined) {
+      if (entry.tasks.size >= entry.max) return entry.other;
+      labels = { ...entry.run, task };
+      entry.tasks.set(task, labels);
     }
-    return { ...run, task };
+    return labels;
   }
 
-  /** The tasks a workflow has labels for, the workflow taken in when there is room; undefined: it is `other`. */
-  private tasksOf(namespace: string, workflow: string): Set<string> | undefined {
-    const key = `${namespace}\0${workflow}`;
-    let tasks = this.workflows.get(key);
-    if (tasks === undefined && this.workflows.size < this.maxWorkflows) {
-      tasks = new Set();
-      this.workflows.set(key, tasks);
+  /** The workflow `other` of a namespace: its tasks are `other` too. */
+  private other(namespace: string): WorkflowLabels {
+    let found = this.others.get(namespace);
+    if (found === undefined) {
+      found = this.entry({ namespace, workflow: OTHER }, 0);
+      this.others.set(namespace, found);
     }
-    return tasks;
+    return found;
+  }
+
+  private entry(run: RunLabels, max: number): WorkflowLabels {
+    const entry: WorkflowLabels = { run, tasks: new Map(), other: { ...run, task: OTHER }, max };
+    this.of.set(run, entry);
+    return entry;
   }
 }

@@ -1,11 +1,12 @@
 /**
  * baton's metrics as Prometheus knows them (docs/observability.md lists each): the counters
- * and histograms the feed fold fills (feed-fold.ts), the trigger firings of this server, and
- * the standard process metrics, all named `baton_*`. prom-client is handed in by the
- * collector, which loads it only when a server serves `/metrics`.
+ * and histograms the feed fold fills (feed-fold.ts, kept in families.ts), the trigger
+ * firings of this server, all named `baton_*`. prom-client is handed in by the collector,
+ * which loads it only when a server serves `/metrics`.
  */
 import type * as Prom from 'prom-client';
-import type { AttemptStatus, MetricsSink, RunEnd, TaskEnd } from './feed-fold.js';
+import type { AttemptStatus, MetricsSink, RunEnd, RunSeries, TaskEnd, TaskSeries } from './feed-fold.js';
+import { CounterFamily, HistogramFamily, type CounterCell } from './families.js';
 import type { RunLabels, TaskLabels } from './labels.js';
 
 /**
@@ -14,59 +15,26 @@ import type { RunLabels, TaskLabels } from './labels.js';
  */
 export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 
-const RUN = ['namespace', 'workflow'] as const;
-const TASK = ['namespace', 'workflow', 'task'] as const;
-
 export type FiringOutcome = 'started' | 'filtered' | 'refused' | 'duplicate' | 'failed';
 
-/** The counters and histograms, on `registry`; also the sink the fold writes to. */
+/** The metrics the fold fills, on `registry`; also the sink it writes to (feed-fold.ts). */
 export class MetricSet implements MetricsSink {
-  readonly runsCreated: Prom.Counter<(typeof RUN)[number]>;
-  readonly runsFinished: Prom.Counter<(typeof RUN)[number] | 'status'>;
-  readonly runDuration: Prom.Histogram<(typeof RUN)[number] | 'status'>;
-  readonly attempts: Prom.Counter<(typeof TASK)[number] | 'status'>;
-  readonly attemptDuration: Prom.Histogram<(typeof TASK)[number] | 'status'>;
-  readonly tasksFinished: Prom.Counter<(typeof TASK)[number] | 'status'>;
-  readonly retries: Prom.Counter<(typeof TASK)[number]>;
+  readonly runsCreated = new CounterFamily('baton_runs_created_total', 'Runs recorded (RunCreated), by any process sharing the store');
+  readonly runsFinished = new CounterFamily('baton_runs_finished_total', 'Runs that ended, by how: succeeded, failed or cancelled');
+  readonly runDuration = new HistogramFamily('baton_run_duration_seconds', "Runs' time from creation (or their latest baton retry) to their end, queue and waits included", DURATION_BUCKETS);
+  readonly attempts = new CounterFamily('baton_task_attempts_total', 'Attempts of tasks that ended, by how: succeeded, failed, interrupted (their process died) or cancelled');
+  readonly attemptDuration = new HistogramFamily('baton_task_attempt_duration_seconds', 'Attempts of tasks from their start to their end (a wait task: how long it waited)', DURATION_BUCKETS);
+  readonly tasksFinished = new CounterFamily('baton_tasks_finished_total', 'Tasks that ended, after their retries: succeeded, failed, skipped or cancelled');
+  readonly retries = new CounterFamily('baton_task_retries_total', 'Failed attempts that a retry (or the fallback) follows');
   readonly firings: Prom.Counter<'namespace' | 'workflow' | 'kind' | 'outcome'>;
   readonly eventsRead: Prom.Counter;
+  /** The series of each set of labels, made once and handed to every run that counts in it. */
+  private readonly runSeries = new WeakMap<RunLabels, RunSeries>();
+  private readonly taskSeries = new WeakMap<TaskLabels, TaskSeries>();
 
   constructor(prom: typeof Prom, registry: Prom.Registry) {
+    for (const family of [this.runsCreated, this.runsFinished, this.runDuration, this.attempts, this.attemptDuration, this.tasksFinished, this.retries]) registry.registerMetric(family as unknown as Prom.Metric);
     const registers = [registry];
-    this.runsCreated = new prom.Counter({ name: 'baton_runs_created_total', help: 'Runs recorded (RunCreated), by any process sharing the store', labelNames: RUN, registers });
-    this.runsFinished = new prom.Counter({
-      name: 'baton_runs_finished_total',
-      help: 'Runs that ended, by how: succeeded, failed or cancelled',
-      labelNames: [...RUN, 'status'],
-      registers,
-    });
-    this.runDuration = new prom.Histogram({
-      name: 'baton_run_duration_seconds',
-      help: "Runs' time from creation (or their latest baton retry) to their end, queue and waits included",
-      labelNames: [...RUN, 'status'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.attempts = new prom.Counter({
-      name: 'baton_task_attempts_total',
-      help: "Attempts of tasks that ended, by how: succeeded, failed, interrupted (their process died) or cancelled",
-      labelNames: [...TASK, 'status'],
-      registers,
-    });
-    this.attemptDuration = new prom.Histogram({
-      name: 'baton_task_attempt_duration_seconds',
-      help: 'Attempts of tasks from their start to their end (a wait task: how long it waited)',
-      labelNames: [...TASK, 'status'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.tasksFinished = new prom.Counter({
-      name: 'baton_tasks_finished_total',
-      help: 'Tasks that ended, after their retries: succeeded, failed, skipped or cancelled',
-      labelNames: [...TASK, 'status'],
-      registers,
-    });
-    this.retries = new prom.Counter({ name: 'baton_task_retries_total', help: 'Failed attempts that a retry (or the fallback) follows', labelNames: TASK, registers });
     this.firings = new prom.Counter({
       name: 'baton_trigger_firings_total',
       help: "Trigger firings this server handled, by the trigger's kind and what came of it: started, filtered, refused, duplicate or failed",
@@ -76,29 +44,60 @@ export class MetricSet implements MetricsSink {
     this.eventsRead = new prom.Counter({ name: 'baton_metrics_events_read_total', help: "Run events this server's metrics have read from the store", registers });
   }
 
-  runCreated(labels: RunLabels): void {
-    this.runsCreated.inc(labels);
+  /** The series of `labels`, kept by the labels object (LabelCaps gives one object per set of values). */
+  run(labels: RunLabels): RunSeries {
+    let series = this.runSeries.get(labels);
+    if (series === undefined) {
+      const created = this.runsCreated.cell(labels);
+      const ends = byStatus(RUN_ENDS, (status) => ({ count: this.runsFinished.cell({ ...labels, status }), time: this.runDuration.cell({ ...labels, status }) }));
+      series = {
+        created: () => created.inc(),
+        finished: (status, seconds) => {
+          const end = ends[status]();
+          end.count.inc();
+          end.time.observe(seconds);
+        },
+      };
+      this.runSeries.set(labels, series);
+    }
+    return series;
   }
 
-  runFinished(labels: RunLabels, status: RunEnd, seconds: number): void {
-    this.runsFinished.inc({ ...labels, status });
-    this.runDuration.observe({ ...labels, status }, seconds);
-  }
-
-  attemptEnded(labels: TaskLabels, status: AttemptStatus, seconds: number): void {
-    this.attempts.inc({ ...labels, status });
-    this.attemptDuration.observe({ ...labels, status }, seconds);
-  }
-
-  taskFinished(labels: TaskLabels, status: TaskEnd): void {
-    this.tasksFinished.inc({ ...labels, status });
-  }
-
-  taskRetried(labels: TaskLabels): void {
-    this.retries.inc(labels);
+  task(labels: TaskLabels): TaskSeries {
+    let series = this.taskSeries.get(labels);
+    if (series === undefined) {
+      const attempts = byStatus(ATTEMPT_ENDS, (status) => ({ count: this.attempts.cell({ ...labels, status }), time: this.attemptDuration.cell({ ...labels, status }) }));
+      const ends = byStatus(TASK_ENDS, (status) => this.tasksFinished.cell({ ...labels, status }));
+      let retries: CounterCell | undefined;
+      series = {
+        attemptEnded: (status, seconds) => {
+          const attempt = attempts[status]();
+          attempt.count.inc();
+          attempt.time.observe(seconds);
+        },
+        finished: (status) => ends[status]().inc(),
+        retried: () => (retries ??= this.retries.cell(labels)).inc(),
+      };
+      this.taskSeries.set(labels, series);
+    }
+    return series;
   }
 
   fired(labels: RunLabels, kind: string, outcome: FiringOutcome): void {
     this.firings.inc({ ...labels, kind, outcome });
   }
+}
+
+const RUN_ENDS: readonly RunEnd[] = ['succeeded', 'failed', 'cancelled'];
+const ATTEMPT_ENDS: readonly AttemptStatus[] = ['succeeded', 'failed', 'interrupted', 'cancelled'];
+const TASK_ENDS: readonly TaskEnd[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+
+/** For each status, its cells made when first asked for: a series shows only the statuses that happened. */
+function byStatus<S extends string, T>(statuses: readonly S[], make: (status: S) => T): Record<S, () => T> {
+  const out = {} as Record<S, () => T>;
+  for (const status of statuses) {
+    let made: T | undefined;
+    out[status] = () => (made ??= make(status));
+  }
+  return out;
 }

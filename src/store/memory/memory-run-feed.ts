@@ -1,10 +1,9 @@
 /**
  * The run feed of the memory store (store/run-feed.ts): the run store adds every event it
- * commits to one list, whose index is the position.
+ * commits to one list; a reader keeps its index in it.
  */
-import { numberedPosition } from '../feed-position.js';
 import type { StoredEvent } from '../events.js';
-import type { FeedEvent, FeedPage, FeedPosition, RunFeed } from '../run-feed.js';
+import type { FeedEvent, FeedReader, RunFeed } from '../run-feed.js';
 import type { RunRecord } from '../store.js';
 
 export class MemoryRunFeed implements RunFeed {
@@ -20,18 +19,19 @@ export class MemoryRunFeed implements RunFeed {
     }
   }
 
-  async end(): Promise<FeedPosition> {
-    return String(this.events.length);
-  }
-
-  async after(position: FeedPosition, limit: number): Promise<FeedPage> {
-    const from = numberedPosition(position, 'memory');
-    const to = Math.min(this.events.length, from + Math.max(0, limit));
-    const events: FeedEvent[] = [];
-    for (let i = from; i < to; i++) {
-      const run = this.runs[i];
-      events.push({ run_id: run.id, namespace: run.namespace, workflow: run.workflow, created_at: run.created_at, event: this.events[i] });
-    }
-    return { events, position: String(Math.max(from, to)) };
+  async follow(): Promise<FeedReader> {
+    let next = this.events.length;
+    return {
+      read: async (limit, types) => {
+        const out: FeedEvent[] = [];
+        for (; next < this.events.length && out.length < limit; next++) {
+          const event = this.events[next];
+          if (types !== undefined && !types.has(event.type)) continue;
+          const run = this.runs[next];
+          out.push({ run_id: run.id, namespace: run.namespace, workflow: run.workflow, created_at: run.created_at, event });
+        }
+        return out;
+      },
+    };
   }
 }

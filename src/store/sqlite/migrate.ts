@@ -23,7 +23,6 @@ import cancelCompensate from './migrations/014_cancel_compensate.sql';
 import progress from './migrations/015_progress.sql';
 import outbox from './migrations/016_outbox.sql';
 import metrics from './migrations/017_metrics.sql';
-import eventFeed from './migrations/018_event_feed.sql';
 
 export interface Migration {
   version: number;
@@ -49,7 +48,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: '015_progress', sql: progress },
   { version: 16, name: '016_outbox', sql: outbox },
   { version: 17, name: '017_metrics', sql: metrics },
-  { version: 18, name: '018_event_feed', sql: eventFeed },
 ];
 
 /** The schema version this baton writes. */
