@@ -148,6 +148,23 @@ describe('traces of baton run', () => {
     expect(spans[0].events?.map((e) => e.name)).toContain('resumed');
   }, 60_000);
 
+  it("hands a code run's ctx.sh its step attempt's span, and sends its steps as spans", async () => {
+    const dir = tempDir('baton-tracing-');
+    const file = path.join(dir, 'flow.ts');
+    writeFileSync(file, `import { workflow } from 'baton';
+export default workflow({ name: 'coded' }, async (ctx) => {
+  await ctx.step('show', () => ctx.sh\`printf '%s' "$TRACEPARENT" > traceparent.txt\`);
+  return ctx.summary('shown');
+});
+`);
+    const run = await batonRun(['run', file, '--json'], { cwd: dir, env: otel() });
+    expect(run.status, run.stderr).toBe(0);
+    const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+    const spans = spansOf();
+    expect(spans.map((s) => `${s.name}:${attr(s, 'baton.step.kind') ?? attr(s, 'baton.run.kind')}`)).toEqual(['coded:code', 'show:step']);
+    expect(readFileSync(path.join(dir, 'traceparent.txt'), 'utf8')).toBe(`00-${traceIdOf(runId)}-${spans[1].spanId}-01`);
+  }, 60_000);
+
   it('is off by default: nothing sent, no TRACEPARENT', async () => {
     const { dir, file } = flow(TRACED(base));
     const run = await batonRun(['run', file], { cwd: dir, env: { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' } });

@@ -157,6 +157,7 @@ export function makeContext(host: StepHost, setting: CommandSetting, compensatio
     BATON_TASK: attempt.key,
     BATON_ATTEMPT: String(attempt.attempt),
     BATON_IDEMPOTENCY_KEY: attempt.idempotencyKey,
+    ...(attempt.traceparent !== undefined ? { TRACEPARENT: attempt.traceparent } : {}),
   });
   const sh = makeSh(() => {
     const attempt = inStep('ctx.sh');

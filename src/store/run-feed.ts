@@ -5,7 +5,7 @@
  * on PostgreSQL. A reader starts at "now" (follow) and then reads what was committed since
  * its last read: every event once, each run's in order (runs may interleave in any order).
  *
- * How each store finds what is new (docs/decisions/0028-tracing.md says why):
+ * How each store finds what is new (docs/decisions/0030-metrics-and-tracing.md says why):
  * - memory: one list, appended as events are committed.
  * - SQLite: nothing is written for it (a table or an index more costs every append a page
  *   more, ~10% of a short task's time). The reader keeps where it got to in each run it

@@ -41,6 +41,8 @@ export interface StepAttempt {
   signal: AbortSignal;
   /** `<run id>/<step key>`: the same on every attempt and after a resume, to dedupe side effects. */
   idempotencyKey: string;
+  /** The attempt's W3C trace context when tracing is on (observability/tracing/): TRACEPARENT of its commands. */
+  traceparent?: string;
   /** Output of the step, to its log (masked, streamed to the log store). */
   output(stream: 'stdout' | 'stderr', chunk: string): void;
   /** The step's progress (ctx.progress, a `baton step` command's progress lines), checked; absent where nothing records it. */

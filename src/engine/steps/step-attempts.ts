@@ -108,6 +108,7 @@ export class StepAttempts {
       attempt,
       signal: controller.signal,
       idempotencyKey: `${this.state.runId}/${key}`,
+      ...(this.options.tracing ? { traceparent: this.options.tracing.traceparent(this.state.runId, key, attempt) } : {}),
       output: (stream, chunk) => this.log(key, attempt, stream, chunk),
       progress: (input) => (progress ??= this.progressOf(key, attempt)).report(input),
     };

@@ -3,7 +3,7 @@
  * resumed in another process, or on another machine, keeps its trace, and the id of an
  * attempt's span is known before the attempt starts, so its task can be handed a W3C
  * `traceparent` (TRACEPARENT in its environment, a `traceparent` header of an http task)
- * and join the trace (docs/decisions/0028-tracing.md).
+ * and join the trace (docs/decisions/0030-metrics-and-tracing.md).
  */
 import { createHash } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * A run's trace, made from its event log alone (docs/decisions/0028-tracing.md): the run is
+ * A run's trace, made from its event log alone (docs/decisions/0030-metrics-and-tracing.md): the run is
  * a span, each attempt of a task a span under it, with the times the log recorded. Made
  * when the run ends, by whichever process ended it, so a run that was resumed after a
  * crash, let go while it waited or driven by several workers is one trace all the same.
