@@ -7,6 +7,7 @@
  */
 import type { RunRecord, RunStore, Store } from '../store/store.js';
 import { runNotFound } from '../store/errors.js';
+import type { FeedEvent, RunFeed } from '../store/run-feed.js';
 
 export function scopedStore(store: Store, namespace: string): Store {
   const runs = store.runs;
@@ -41,5 +42,26 @@ export function scopedStore(store: Store, namespace: string): Store {
     rebuildProjection: (runId) => runs.rebuildProjection(runId),
     close: async () => {},
   };
-  return { ...store, location: store.location, runs: scoped, close: async () => {} };
+  return { ...store, location: store.location, runs: scoped, feed: scopedFeed(store.feed, namespace), close: async () => {} };
+}
+
+/** The run feed of one namespace's runs: a read fills up with theirs, passing over the others'. */
+function scopedFeed(feed: RunFeed, namespace: string): RunFeed {
+  return {
+    follow: async () => {
+      const reader = await feed.follow();
+      return {
+        read: async (limit, types) => {
+          const out: FeedEvent[] = [];
+          for (;;) {
+            const want = limit - out.length;
+            const read = await reader.read(want, types);
+            for (const event of read) if (event.namespace === namespace) out.push(event);
+            // Short: the store has no more now.
+            if (read.length < want || out.length >= limit) return out;
+          }
+        },
+      };
+    },
+  };
 }
