@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { attemptSpanId, traceIdOf } from '../src/observability/tracing/ids.js';
 import { baton, batonAsync, tempDir, until } from './helpers.js';
+import { killServers, project, serve } from './serve-helpers.js';
 
 interface OtlpValue {
   stringValue?: string;
@@ -163,6 +164,25 @@ export default workflow({ name: 'coded' }, async (ctx) => {
     const spans = spansOf();
     expect(spans.map((s) => `${s.name}:${attr(s, 'baton.step.kind') ?? attr(s, 'baton.run.kind')}`)).toEqual(['coded:code', 'show:step']);
     expect(readFileSync(path.join(dir, 'traceparent.txt'), 'utf8')).toBe(`00-${traceIdOf(runId)}-${spans[1].spanId}-01`);
+  }, 60_000);
+
+  it('sends the runs baton serve drives, started over its API', async () => {
+    const dir = project({ 'hello.yaml': 'name: hello\ntasks:\n  - id: greet\n    command: echo hi\n' });
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = base;
+    let s: Awaited<ReturnType<typeof serve>>;
+    try {
+      s = await serve(dir);
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    }
+    try {
+      const started = (await (await fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST' })).json()) as { run_id: string };
+      await until(() => spansOf().length === 2, 20_000, 'the run to be sent');
+      expect(spansOf().map((x) => x.name)).toEqual(['hello', 'greet']);
+      expect(spansOf()[0].traceId).toBe(traceIdOf(started.run_id));
+    } finally {
+      killServers();
+    }
   }, 60_000);
 
   it('is off by default: nothing sent, no TRACEPARENT', async () => {
