@@ -278,7 +278,8 @@ export class RunSession {
         const batch = from === 0 && to === events.length ? events : events.slice(from, to);
         // Work items go with the last slice: after every TaskStarted they follow, with every result they end.
         const last = to >= events.length;
-        const options = await this.withNotices(batch, this.appendOptions(last));
+        // Only a drive that notifies looks for a run end in what it appends: the others append at once.
+        const options = this.options.notices === undefined ? this.appendOptions(last) : await this.withNotices(batch, this.appendOptions(last));
         let stored: StoredEvent[];
         try {
           stored = await this.options.store.runs.append(this.runId, batch, options);

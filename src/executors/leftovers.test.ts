@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { leftoverGroups, stopLeftoverProcesses } from './leftovers.js';
 import { isAlive, waitFor } from './test-support.js';
@@ -41,8 +44,10 @@ describe.runIf(process.platform === 'linux')('leftover processes of a run', () =
 
   it('SIGKILLs a group that ignores SIGTERM once the grace is over', async () => {
     const run = `TESTRUN${Date.now()}B`;
-    const stubborn = orphan({ BATON_RUN_ID: run }, "trap '' TERM; sleep 30 & wait; sleep 30");
-    await waitFor(() => leftoverGroups(run).length === 1, 5000);
+    // It says when its trap is set: on a busy machine the group shows before the shell has run a line.
+    const ready = path.join(mkdtempSync(path.join(tmpdir(), 'baton-leftovers-')), 'trapped');
+    const stubborn = orphan({ BATON_RUN_ID: run, READY: ready }, "trap '' TERM; : > \"$READY\"; sleep 30 & wait; sleep 30");
+    await waitFor(() => existsSync(ready) && leftoverGroups(run).length === 1, 5000);
     const before = Date.now();
     await stopLeftoverProcesses(run, 300);
     expect(Date.now() - before).toBeGreaterThanOrEqual(250);

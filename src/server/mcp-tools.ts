@@ -30,6 +30,7 @@ import { progress, type CallContext, type ToolDefinition } from '../mcp/tools.js
 import { scopedStore } from '../runs/scoped-store.js';
 import { settled, waitFor, type WaitEnd } from '../runs/wait.js';
 import { parseWorkflow } from '../spec/load.js';
+import { statusAfter } from '../store/projection.js';
 import { checkIdempotencyKey } from '../engine/run-key.js';
 import type { Delivered } from '../engine/steps/answer.js';
 import type { Daemon } from './daemon.js';
@@ -50,7 +51,16 @@ export function serverTools(daemon: Daemon, who: Principal): ToolDefinition[] {
     const total = seconds ?? WAIT_DEFAULT;
     const onTick = progress(call, total);
     const ended = settled(() => Promise.resolve(store), runId);
-    const tookUp = async () => (await ended.met()) && !(await store.runs.listTasks(runId)).some((task) => task.status === 'waiting' && answered.includes(task.key));
+    // An answer to a code run's wait ends its task at once (the task row says succeeded),
+    // while the run still says waiting until its driver goes on: taken up means the run
+    // recorded a move of its own (resumed, woke, ended...) after the last answer.
+    const tookUp = async () => {
+      if (!(await ended.met())) return false;
+      if (answered.length === 0) return true;
+      const events = await store.runs.readEvents(runId);
+      const last = events.findLastIndex((event) => event.type === 'WaitAnswered' && answered.includes(event.task));
+      return last === -1 || events.slice(last + 1).some((event) => statusAfter(event) !== undefined);
+    };
     return waitFor({ met: tookUp }, { timeoutMs: total * 1000, signal: call.mcpReq.signal, ...(onTick ? { onTick } : {}) });
   };
   const after = async (runId: string, seconds: number | undefined, call: CallContext, answered?: readonly string[]): Promise<ToolAnswer> =>
