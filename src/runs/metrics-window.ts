@@ -4,26 +4,15 @@
  * a date. One reading for every front end, so `7d` means the same everywhere.
  */
 import { BatonError } from '../observability/errors.js';
-import { parseDuration } from '../spec/duration.js';
+import { momentOf } from '../spec/duration.js';
 
 /** The window when none is given. */
 export const DEFAULT_SINCE = '7d';
 
 /** `7d`, `24h`, `30m`, `1h30m` back from `now`, or an ISO date or date-time (2026-11-22, 2026-11-22T15:40). */
 export function windowStart(value: string, now: number, option = '--since'): number {
-  const text = value.trim();
-  // A bare number has no obvious unit: ask for one rather than guess.
-  if (/^\d/.test(text) && /[a-z]$/i.test(text)) {
-    try {
-      return now - parseDuration(text, 's');
-    } catch {
-      // Not a duration: maybe a date below.
-    }
-  }
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const at = Date.parse(text);
-    if (Number.isFinite(at)) return at;
-  }
+  const at = momentOf(value, now);
+  if (at !== undefined) return at;
   throw new BatonError(
     'METRICS_BAD_SINCE',
     `${option} "${value}" is neither a duration back from now (7d, 24h, 30m, 1h30m) nor a date (2026-11-22, 2026-11-22T15:40): give one of those, or leave it out for the last ${DEFAULT_SINCE}`,

@@ -7,6 +7,7 @@
  * delivery: `event:<seq>`, `run:<id>@<ended_at>`), even read twice or by two servers.
  * Emits through this server are read at once (`poke`); the rest within `everyMs`.
  */
+import { Coalesced } from '../observability/coalesced.js';
 import type { EmittedEvent, EndCursor, EndedRun } from '../store/triggers.js';
 import type { TriggerHost, TriggerHub } from './trigger-hub.js';
 
@@ -21,8 +22,6 @@ const cursorName = (what: 'emitted' | 'run-ends', namespace: string) => (namespa
 
 export class EventFeed {
   private timer?: NodeJS.Timeout;
-  private reading?: Promise<void>;
-  private again = false;
   private emitted = 0;
   private ends: EndCursor = { ended_at: 0, id: '' };
   /** Run ends read within the overlap, so each is handed on once. */
@@ -59,25 +58,18 @@ export class EventFeed {
 
   /** Reads what is new now (again once the current read ends, if one is under way). */
   poke(): void {
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = this.read()
-      .catch((err: unknown) => this.host.log(`reading events for event triggers: ${String(err)}`))
-      .finally(() => {
-        this.reading = undefined;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    this.reads.poke();
   }
 
   /** Resolves once what was recorded before the call has been read. */
-  async settle(): Promise<void> {
-    while (this.reading) await this.reading;
+  settle(): Promise<void> {
+    return this.reads.settle();
   }
+
+  private readonly reads = new Coalesced(
+    () => this.read(),
+    (err: unknown) => this.host.log(`reading events for event triggers: ${String(err)}`),
+  );
 
   private async read(): Promise<void> {
     const t = this.host.store.triggers;

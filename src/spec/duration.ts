@@ -42,3 +42,25 @@ function invalid(value: unknown): SpecError {
     `invalid duration ${JSON.stringify(value) ?? String(value)}: use a number or a string like 500ms, 30s, 5m, 1h or 1h30m`,
   );
 }
+
+/**
+ * A moment given as text (`--since`, `?since=`): a duration back from `now` (`30m`, `2h`,
+ * `7d`, `1h30m`; a bare number has no obvious unit, so it is not one) or an ISO date or
+ * date-time (2026-11-22, 2026-11-22T15:40). Undefined when it is neither: the caller says
+ * what is wrong in its own words.
+ */
+export function momentOf(value: string, now: number): number | undefined {
+  const text = value.trim();
+  if (/^\d/.test(text) && /[a-z]$/i.test(text)) {
+    try {
+      return now - parseDuration(text, 's');
+    } catch {
+      // Not a duration: maybe a date below.
+    }
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const at = Date.parse(text);
+    if (Number.isFinite(at)) return at;
+  }
+  return undefined;
+}

@@ -1,22 +1,11 @@
 /** Times in the human views, and `--since` (a duration back from now, or a date). */
 import { BatonError } from '../../observability/errors.js';
-import { parseDuration } from '../../spec/duration.js';
+import { momentOf } from '../../spec/duration.js';
 
 /** `--since 30m` / `2h` / `1d` / `1h30m` (back from `now`), or an ISO date or date-time. */
 export function parseSince(value: string, now: number): number {
-  const text = value.trim();
-  // A bare number has no obvious unit here: ask for one rather than guess.
-  if (/[a-z]$/i.test(text) && /^\d/.test(text)) {
-    try {
-      return now - parseDuration(text, 's');
-    } catch {
-      // Not a duration: maybe a date below.
-    }
-  }
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const at = Date.parse(text);
-    if (Number.isFinite(at)) return at;
-  }
+  const at = momentOf(value, now);
+  if (at !== undefined) return at;
   throw new BatonError(
     'CLI_BAD_SINCE',
     `--since "${value}" is neither a duration (30m, 2h, 1d, 1h30m) nor a date (2026-11-22, 2026-11-22T15:40)`,

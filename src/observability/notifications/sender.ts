@@ -17,6 +17,7 @@
  * - The channel's settings (URLs, addresses, secrets) are this process's: read from its
  *   baton.config.yaml and environment when it sends, never stored with the item.
  */
+import { Coalesced } from '../coalesced.js';
 import { errorCode } from '../errors.js';
 import type { NotifyChannel } from '../../spec/notify-channels.js';
 import type { OutboxRecord } from '../../store/outbox.js';
@@ -68,8 +69,6 @@ export function channelNamed(name: string, channels: Readonly<Record<string, Not
 
 export class NoticeSender {
   private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private again = false;
   private readonly stopping = new AbortController();
   private readonly now: () => number;
   private readonly log: (line: string) => void;
@@ -122,26 +121,20 @@ export class NoticeSender {
 
   /** A pass now (again once the current one ends, if one is under way). */
   poke(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.sendDue()
-      .catch((err: unknown) => this.log(`baton: notifications could not be read from the store (${errorCode(err) ?? 'error'}): ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again && !this.stopping.signal.aborted) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    this.passes.poke();
   }
+
+  private readonly passes = new Coalesced(
+    () => this.sendDue(),
+    (err: unknown) => this.log(`baton: notifications could not be read from the store (${errorCode(err)}): ${err instanceof Error ? err.message : String(err)}`),
+    () => this.stopping.signal.aborted,
+  );
 
   /** Stops the loop; a send under way is cut short and its item tried again later. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.stopping.abort();
-    await this.running;
+    await this.passes.settle();
   }
 
   private async sendOne(item: OutboxRecord, pass: SendPass): Promise<void> {

@@ -10,6 +10,7 @@
  * when scraped (store-gauges.ts). Process metrics are prom-client's defaults, named
  * `baton_process_*` and `baton_nodejs_*`.
  */
+import { Coalesced } from '../coalesced.js';
 import type * as Prom from 'prom-client';
 import type { Store } from '../../store/store.js';
 import type { FeedReader } from '../../store/run-feed.js';
@@ -38,8 +39,6 @@ const FOLDED: ReadonlySet<string> = new Set(FOLDED_TYPES);
 export class MetricsCollector {
   private reader?: FeedReader;
   private timer?: NodeJS.Timeout;
-  private reading?: Promise<void>;
-  private again = false;
   private lastProblem?: string;
   private read_ = 0;
   /** The process's metrics (process-registry below), when asked for. */
@@ -109,33 +108,26 @@ export class MetricsCollector {
 
   /** Reads what is new in the feed now (again once the current read ends, if one is under way). */
   poke(): void {
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = this.read()
-      .then(
-        () => (this.lastProblem = undefined),
-        (err: unknown) => {
-          const problem = err instanceof Error ? err.message : String(err);
-          // Said once, not every second while the store is down.
-          if (problem !== this.lastProblem) this.options.log?.(`metrics: cannot read the store's events: ${problem}; trying again`);
-          this.lastProblem = problem;
-        },
-      )
-      .finally(() => {
-        this.reading = undefined;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    this.reads.poke();
   }
 
   /** Resolves once the reads under way (and those asked for meanwhile) are done. */
-  async settle(): Promise<void> {
-    while (this.reading) await this.reading;
+  settle(): Promise<void> {
+    return this.reads.settle();
   }
+
+  private readonly reads = new Coalesced(
+    async () => {
+      await this.read();
+      this.lastProblem = undefined;
+    },
+    (err: unknown) => {
+      const problem = err instanceof Error ? err.message : String(err);
+      // Said once, not every second while the store is down.
+      if (problem !== this.lastProblem) this.options.log?.(`metrics: cannot read the store's events: ${problem}; trying again`);
+      this.lastProblem = problem;
+    },
+  );
 
   stop(): void {
     clearInterval(this.timer);
