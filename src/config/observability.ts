@@ -108,7 +108,8 @@ function mapping(map: Map, key: string, rep: Reporter, known: readonly string[],
   return section;
 }
 
-function isHttpUrl(text: string): boolean {
+/** An http:// or https:// URL (an OTLP endpoint, here and from OTEL_* variables). */
+export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return url.protocol === 'http:' || url.protocol === 'https:';

@@ -14,7 +14,7 @@
  *   ms (default 5000): the most a collector that is down adds to the end of a `baton run`.
  * - baton sends OTLP over HTTP as JSON: a protocol variable asking for grpc is a mistake.
  */
-import type { TracingSettings } from '../../config/observability.js';
+import { isHttpUrl, type TracingSettings } from '../../config/observability.js';
 import { BatonError } from '../errors.js';
 
 /** How long an export may take, retries included, unless the environment says otherwise. */
@@ -86,11 +86,3 @@ function truthy(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === 'true';
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
