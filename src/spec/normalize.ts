@@ -5,7 +5,7 @@
  */
 import type { Reporter } from './diagnostics.js';
 import { ExprSites } from './exprs.js';
-import type { Alert, CircuitPolicy, InputSpec, Notifications, Workflow } from './model.js';
+import type { CircuitPolicy, InputSpec, Workflow } from './model.js';
 import { durationOf } from './normalize-leaf.js';
 import { resolveNamedRoles } from './normalize-roles.js';
 import { normalizeTask } from './normalize-task.js';
