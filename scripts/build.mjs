@@ -7,6 +7,7 @@
 // dist/step.cjs `baton step` and `baton summary` (src/cli/step-entry.ts).
 import { build } from 'esbuild';
 import { rename, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { nodeBundle } from './esbuild-node.mjs';
 
 /**
@@ -56,6 +57,15 @@ const cjsBundle = {
   sourcemap: 'linked',
 };
 
+/**
+ * The web UI (ui/, docs/ui.md) into dist/ui, which `baton serve` serves. Vite is loaded here
+ * only: the CLI's bundles never import it.
+ */
+async function buildUi() {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: fileURLToPath(new URL('../ui/vite.config.ts', import.meta.url)), logLevel: 'warn', build: { outDir: fileURLToPath(new URL('../dist-next/ui', import.meta.url)) } });
+}
+
 // Built next to dist/ and swapped in at the end, so a baton started meanwhile (a test, a
 // run in another terminal) finds the old build or the new one, never half of one.
 const next = new URL('../dist-next', import.meta.url);
@@ -67,6 +77,7 @@ await Promise.all([
   build({ ...cjsBundle, outdir, entryPoints: { step: 'src/cli/step-entry.ts' }, plugins: [noCommander] }),
   // `import { workflow } from 'baton'` outside `baton run` (a test of a workflow's definition).
   build({ ...nodeBundle, outdir, entryPoints: { sdk: 'src/sdk/index.ts' }, minify: true, sourcemap: 'linked' }),
+  buildUi(),
 ]);
 const dist = new URL('../dist', import.meta.url);
 const old = new URL('../dist-old', import.meta.url);

@@ -463,6 +463,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'SERVER_STOPPING',
     'WEBHOOK_SECRET_UNSET',
     'SERVER_LISTEN',
+    // `baton serve` without a build of the web UI (dist/ui): npm run build makes it (server/ui-static.ts)
+    'UI_NOT_BUILT',
     // the CLI's --server: no answer from that URL (refused, no such host, timed out), or an
     // answer that is not baton's JSON (runs/remote-client.ts)
     'SERVER_UNREACHABLE',

@@ -10,9 +10,12 @@ import { HTTPException } from 'hono/http-exception';
 import { httpStatusOf } from '../observability/error-categories.js';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
+import { isUiPath, serveUi } from './ui-static.js';
 
-export function answerUnrouted(app: OpenAPIHono): void {
+/** `uiDir`: the built web UI (dist/ui), answered for any GET outside the API (server/ui-static.ts); none: not served. */
+export function answerUnrouted(app: OpenAPIHono, uiDir?: string): void {
   app.notFound((c) => {
+    if (uiDir !== undefined && isUiPath(c.req.method, c.req.path)) return serveUi(c, uiDir);
     const allowed = methodsFor(app, c.req.path);
     if (allowed.length > 0) {
       c.header('Allow', allowed.join(', '));

@@ -311,6 +311,8 @@ export interface ApiOptions {
   metrics?: MetricsEndpoint;
   /** /metrics needs no token (server.metrics.auth: false); default false. */
   publicMetrics?: boolean;
+  /** The built web UI (dist/ui) served at `/` (server/ui-static.ts); default none: not served. */
+  uiDir?: string;
 }
 
 export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono {
@@ -477,7 +479,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   if (options.metrics) mountMetrics(app, options.metrics);
   app.doc31('/api/openapi.json', DOCUMENT);
 
-  answerUnrouted(app);
+  answerUnrouted(app, options.uiDir);
   return app;
 }
 

@@ -6,6 +6,7 @@
  * interrupted for the next start to resume.
  */
 import path from 'node:path';
+import { installDir } from '../../config/install-dir.js';
 import { loadProject } from '../../config/project.js';
 import { BatonError } from '../../observability/errors.js';
 import { currentOwner } from '../../store/ownership.js';
@@ -80,6 +81,8 @@ export default async function serve(flags: ServeFlags): Promise<number> {
     // The names a request may carry as Host: --host itself (unless it is every address), and the configured ones.
     allowedHosts: [...(['0.0.0.0', '::'].includes(flags.host) ? [] : [flags.host]), ...(server?.allowed_hosts ?? [])],
     ...(metrics ? { metrics, publicMetrics: server?.metrics?.auth === false } : {}),
+    // The web UI of this installation's build (docs/ui.md); a copy without one answers 503 UI_NOT_BUILT there.
+    uiDir: path.join(installDir() ?? process.cwd(), 'dist', 'ui'),
   });
   const http = listen({ fetch: app.fetch, port, hostname: flags.host }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
