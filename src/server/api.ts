@@ -29,6 +29,8 @@ import { mountMetrics, type MetricsEndpoint } from './api-metrics.js';
 import { checkIdempotencyKey } from '../engine/run-key.js';
 import { MAX_KEY_LENGTH } from '../store/idempotency.js';
 import { answerUnrouted, routed } from './api-routing.js';
+import { pageForBrowsers } from './ui-static.js';
+import { METRICS_PATH } from '../access/permissions.js';
 import { auditNote, authorize, principalOf } from './auth.js';
 import type { Context } from 'hono';
 import { eventStream } from './event-stream.js';
@@ -325,6 +327,8 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     },
   });
 
+  // A browser opening /metrics gets the UI's Metrics view, Prometheus its text (server/ui-static.ts).
+  if (options.uiDir !== undefined) app.use(METRICS_PATH, pageForBrowsers(options.uiDir));
   // Before anything else: who asks, and whether the permission table lets them (server/auth.ts).
   // (openApiDocument makes the routes with no daemon: nothing here may touch it before a request.)
   app.use(

@@ -68,6 +68,17 @@ describe('the web UI served by baton serve', () => {
     await store.close();
   });
 
+  it('answers /metrics with the page to a browser (Accept: text/html) and with Prometheus text otherwise', async () => {
+    const { app, store } = appWith(builtUi());
+    const page = await app.request('/metrics', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>baton</title>');
+    // This app has no metrics endpoint configured: Prometheus' request gets the API's 404, not the page.
+    const scrape = await app.request('/metrics', { headers: { accept: 'text/plain;version=0.0.4' } });
+    expect(scrape.headers.get('content-type')).toMatch(/^application\/json/);
+    await store.close();
+  });
+
   it('says the UI is not built (503 UI_NOT_BUILT, npm run build) when dist/ui has no index.html', async () => {
     const { app, store } = appWith(mkdtempSync(path.join(tmpdir(), 'baton-ui-empty-')));
     const json = await app.request('/');

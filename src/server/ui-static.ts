@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
 
@@ -51,6 +51,19 @@ const RESERVED = /^\/(api|hooks)(\/|$)|^\/(mcp|metrics|healthz|readyz)\/?$/;
 /** Whether `method path` is the UI's to answer (a GET or HEAD of a path outside the API). */
 export function isUiPath(method: string, urlPath: string): boolean {
   return (method === 'GET' || method === 'HEAD') && !RESERVED.test(urlPath);
+}
+
+/**
+ * `/metrics` is both Prometheus' text (server/api-metrics.ts) and the UI's Metrics view. A
+ * browser opening it asks for HTML first (`Accept: text/html,...`); Prometheus never does
+ * (text/plain, OpenMetrics). So a GET that accepts HTML gets the page, before any token is
+ * asked for (the page itself is public; its data comes from /api/metrics with the token).
+ */
+export function pageForBrowsers(dir: string): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method === 'GET' && /^text\/html\b/.test(c.req.header('accept') ?? '')) return serveUi(c, dir);
+    await next();
+  };
 }
 
 /** Answers a GET of the UI from `dir` (dist/ui). */

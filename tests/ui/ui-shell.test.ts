@@ -1,0 +1,56 @@
+/**
+ * The web UI from dist/ui in a real Chromium against a real baton serve: the page loads
+ * under its CSP without a console error, the shell shows who the caller is, every view's
+ * route opens directly, and a server error is shown to the person.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeAll, openUi } from './harness.js';
+
+afterEach(closeAll);
+
+describe('the UI shell', () => {
+  it('loads from dist/ui under a strict CSP, with no console errors, and shows namespace and role', async () => {
+    const ui = await openUi();
+    const started = Date.now();
+    const res = await ui.page.goto(`${ui.base}/`);
+    expect(res!.status()).toBe(200);
+    expect(res!.headers()['content-security-policy']).toContain("script-src 'self'");
+    await ui.waitForText('Runs', 'h1');
+    const firstPaint = Date.now() - started;
+    // A server without tokens: the local caller, admin of the default namespace.
+    await ui.waitForText('default', '.top-bar .namespace');
+    await ui.waitForText('admin', '.top-bar .roles');
+    await ui.screenshot('runs-empty');
+    expect(ui.consoleErrors).toEqual([]);
+    expect(firstPaint).toBeLessThan(5_000);
+  });
+
+  it("opens every view's path directly (a notification's link to /runs/<id> included)", async () => {
+    const ui = await openUi();
+    const run = await ui.startRun('hello');
+    await ui.waitForRun(run);
+    for (const [pathname, heading] of [
+      [`/runs/${run}`, `Run ${run}`],
+      ['/workflows', 'Workflows'],
+      ['/workflows/hello', 'hello'],
+      ['/schedules', 'Schedules'],
+      ['/skills', 'Skills'],
+      ['/metrics', 'Metrics'],
+    ] as const) {
+      await ui.page.goto(ui.base + pathname);
+      await ui.waitForText(heading, 'h1');
+    }
+    expect(ui.consoleErrors).toEqual([]);
+  });
+
+  it("shows the server's error in the banner: code and message", async () => {
+    const ui = await openUi();
+    await ui.page.goto(`${ui.base}/runs/7ZZZZZZZZZZZZZZZZZZZZZZZZZ`);
+    const banner = ui.page.locator('.error-banner');
+    await banner.waitFor();
+    expect(await banner.getAttribute('data-code')).toBe('STORE_RUN_NOT_FOUND');
+    expect(await banner.textContent()).toContain('7ZZZZZZZZZ');
+    // The 404 the page fetched is the browser's console error; nothing else is.
+    expect(ui.consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
+  });
+});
