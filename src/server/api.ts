@@ -31,6 +31,7 @@ import { MAX_KEY_LENGTH } from '../store/idempotency.js';
 import { answerUnrouted, routed } from './api-routing.js';
 import { pageForBrowsers } from './ui-static.js';
 import { METRICS_PATH } from '../access/permissions.js';
+import { momentOf } from '../spec/duration.js';
 import { auditNote, authorize, principalOf } from './auth.js';
 import type { Context } from 'hono';
 import { eventStream } from './event-stream.js';
@@ -141,6 +142,7 @@ const routes = {
         workflow: z.string().min(1).optional(),
         status: z.enum(['pending', 'queued', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']).optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
+        since: z.string().min(1).max(40).optional().describe('only runs created since: a duration back from now (1h, 24h, 7d) or a date (2026-11-22, 2026-11-22T15:40)'),
         cursor: z
           .string()
           .regex(/^\d{1,16}\.[0-9A-Za-z]{1,26}$/, 'a next_cursor from an earlier page')
@@ -388,7 +390,8 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     const query = c.req.valid('query');
     const limit = query.limit ?? 20;
     const before = query.cursor === undefined ? undefined : { created_at: Number(query.cursor.slice(0, query.cursor.indexOf('.'))), id: query.cursor.slice(query.cursor.indexOf('.') + 1) };
-    const runs = await runViews(daemon.store, { namespace: principalOf(c).namespace, workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}) });
+    const since = query.since === undefined ? undefined : sinceOf(query.since);
+    const runs = await runViews(daemon.store, { namespace: principalOf(c).namespace, workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}), ...(since === undefined ? {} : { since }) });
     const last = runs.at(-1);
     // The page is full: there may be more, from after its last run.
     const next = runs.length === limit && last ? { next_cursor: `${Date.parse(last.created_at)}.${last.run_id}` } : {};
@@ -507,4 +510,11 @@ async function openApprovals(daemon: Daemon, namespace: string) {
     }
   }
   return out;
+}
+
+/** ?since= of GET /api/runs: a duration back from now or a date, as `baton history --since` reads it. */
+function sinceOf(value: string): number {
+  const at = momentOf(value, Date.now());
+  if (at === undefined) throw new BatonError('API_BAD_REQUEST', `since "${value}" is neither a duration back from now (1h, 24h, 7d) nor a date (2026-11-22, 2026-11-22T15:40)`, { details: { field: 'since' } });
+  return at;
 }
