@@ -60,6 +60,8 @@ export interface Ui {
   waitForRun: (runId: string, statuses?: string[], timeoutMs?: number) => Promise<string>;
   /** Waits until `text` is on the page (in `selector`, default the body). */
   waitForText: (text: string, selector?: string, timeoutMs?: number) => Promise<void>;
+  /** What the page keeps under `key`: [sessionStorage's, localStorage's]. */
+  stored: (key: string) => Promise<[string | null, string | null]>;
   /** Saves the page as ui-screenshots/<name>.png. */
   screenshot: (name: string) => Promise<string>;
   close: () => Promise<void>;
@@ -135,6 +137,7 @@ export async function openUi(options: UiOptions = {}): Promise<Ui> {
     waitForText: async (text, selector = 'body', timeoutMs = 10_000) => {
       await page.locator(selector, { hasText: text }).first().waitFor({ timeout: timeoutMs });
     },
+    stored: (key) => page.evaluate(`[sessionStorage.getItem(${JSON.stringify(key)}), localStorage.getItem(${JSON.stringify(key)})]`),
     screenshot: async (name) => {
       mkdirSync(SCREENSHOTS, { recursive: true });
       const file = path.join(SCREENSHOTS, `${name}.png`);
