@@ -90,6 +90,8 @@ export interface TaskJson {
   reason?: string;
   /** When a scheduled retry comes due. */
   retry_at?: string;
+  /** The tasks it waits for (its `depends_on`; a sequential loop's iteration, the one before): the run's graph edges, for the UI. */
+  depends_on?: string[];
   /** A task of a live run that has not started, or waits: what holds it (runs/why-waiting.ts). */
   waiting_for?: WaitReason;
   /** The attempt from which its fallback ran instead of it. */
@@ -111,6 +113,8 @@ interface NodeInfo {
   parent?: string;
   type?: string;
   name?: string;
+  /** What it waits for: its depends_on, a sequential loop's previous iteration. */
+  deps?: string[];
 }
 
 /**
@@ -267,7 +271,8 @@ export class RunDigest {
 
   private addNode(key: string, parent: string | undefined, raw: unknown): void {
     const spec = asMap(raw);
-    this.nodes.set(key, { parent, type: str(spec?.type), name: str(spec?.name) });
+    const deps = list(spec?.depends_on).filter((dep): dep is string => typeof dep === 'string');
+    this.nodes.set(key, { parent, type: str(spec?.type), name: str(spec?.name), ...(deps.length > 0 ? { deps } : {}) });
     // A loop's template is what its TaskExpanded is derived from.
     if (spec?.type === 'loop') this.loops.set(key, spec);
   }
@@ -372,6 +377,7 @@ function oneTask(key: string, row: TaskRecord | undefined, node: NodeInfo | unde
   if (node?.name !== undefined) task.name = node.name;
   if (node?.type !== undefined) task.type = node.type;
   if (node?.parent !== undefined) task.parent = node.parent;
+  if (node?.deps !== undefined) task.depends_on = node.deps;
   if (row === undefined) return task;
   if (row.first_started_at !== undefined) task.started_at = iso(row.first_started_at);
   if (row.ended_at !== undefined) task.ended_at = iso(row.ended_at);
