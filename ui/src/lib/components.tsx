@@ -45,3 +45,13 @@ export function ViewHeader(props: { title: string; children?: ComponentChildren 
     </header>
   );
 }
+
+/** A live stream's state (lib/live.ts) as the person sees it: nothing while it is fine, "reconnecting…" when not. */
+export function LiveIndicator(props: { state: 'connecting' | 'open' | 'reconnecting' | 'ended' | 'failed' }) {
+  const label = { connecting: 'connecting…', open: 'live', reconnecting: 'reconnecting…', ended: 'ended', failed: 'stream failed' }[props.state];
+  return (
+    <span class={`live ${props.state}`} role="status">
+      {label}
+    </span>
+  );
+}

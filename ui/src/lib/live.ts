@@ -11,15 +11,11 @@
  * stops it with the server's error (state `failed`).
  */
 import { ApiError, authHeaders } from './api.js';
+import { readSse, type LiveItem } from './sse.js';
+
+export type { LiveItem };
 
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'ended' | 'failed';
-
-export interface LiveItem {
-  id: string;
-  /** The event's type (`RunStarted`, `TaskSucceeded`...) or `log` for a log line. */
-  event: string;
-  data: Record<string, unknown>;
-}
 
 export interface LiveOptions {
   /** Log lines too; default true. */
@@ -69,40 +65,4 @@ async function follow(runId: string, options: LiveOptions, signal: AbortSignal):
       backoff = Math.min(backoff * 2, 15_000);
     }
   }
-}
-
-/** The SSE items of a response body, as they arrive. Comments (`: keep-alive`) are skipped. */
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<LiveItem> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const item = parseBlock(block);
-      if (item) yield item;
-    }
-  }
-}
-
-function parseBlock(block: string): LiveItem | undefined {
-  let id = '';
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') id = value;
-    else if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (data.length === 0) return undefined;
-  return { id, event, data: JSON.parse(data.join('\n')) as Record<string, unknown> };
 }
