@@ -15,7 +15,7 @@ function sqlAsText(): Plugin {
 export default defineConfig({
   plugins: [sqlAsText()],
   test: {
-    include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'tests/**/*.test.ts', 'ui/src/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -1,0 +1,76 @@
+/** The run as GET /api/runs/{id} gives it (src/runs/run-view.ts StatusJson): the fields the Run view reads. */
+
+export interface WaitingFor {
+  kind: string;
+  message: string;
+  tasks?: string[];
+  prompt?: string;
+  approvers?: string[];
+  until?: string;
+}
+
+export interface TaskError {
+  code: string;
+  message: string;
+  exit_code?: number;
+  stderr_tail?: string;
+}
+
+export interface TaskJson {
+  id: string;
+  name?: string;
+  type?: string;
+  parent?: string;
+  status: string;
+  attempts: number;
+  started_at?: string;
+  ended_at?: string;
+  duration_ms?: number;
+  elapsed_ms?: number;
+  exit_code?: number;
+  outputs?: Record<string, unknown>;
+  error?: TaskError;
+  reason?: string;
+  retry_at?: string;
+  depends_on?: string[];
+  waiting_for?: WaitingFor;
+  child_run?: string;
+  progress?: { percent?: number; done?: number; total?: number };
+}
+
+export interface RunWait {
+  task: string;
+  kind: string;
+  prompt?: string;
+  approvers?: string[];
+}
+
+export interface RunJson {
+  run_id: string;
+  workflow: { name: string; version?: string };
+  status: string;
+  file?: string;
+  created_at: string;
+  started_at?: string;
+  ended_at?: string;
+  duration_ms?: number;
+  elapsed_ms?: number;
+  origin?: string;
+  trigger?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  error?: TaskError;
+  waits?: RunWait[];
+  kind?: string;
+  counts: Record<string, number>;
+  tasks: TaskJson[];
+}
+
+/** A run event as the event stream sends it (`data` of a non-log item). */
+export interface RunEventJson {
+  type: string;
+  seq: number;
+  at: number;
+  task?: string;
+  attempt?: number;
+  [field: string]: unknown;
+}
