@@ -20,7 +20,7 @@ describe('baton serve', () => {
     expect((await fetch(`${s.base}/readyz`)).status).toBe(200);
     const workflows = await json(await fetch(`${s.base}/api/workflows`));
     expect((workflows.body.workflows as Array<{ name: string }>).map((w) => w.name)).toEqual(['hello']);
-    expect(workflows.body.problems).toEqual([{ file: path.join(dir, 'broken.yaml'), message: expect.stringMatching(/^2 problems, first at line 3:5: .*\[SPEC_MISSING_FIELD\]$/) }]);
+    expect(workflows.body.problems).toEqual([{ file: path.join(dir, 'broken.yaml'), message: expect.stringMatching(/^2 problems, first at line 3:5: .*\[SPEC_MISSING_FIELD\]$/), diagnostics: expect.arrayContaining([expect.objectContaining({ severity: 'error', code: 'SPEC_MISSING_FIELD', line: 3, col: 5 })]) }]);
 
     const started = await fetch(`${s.base}/api/workflows/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { who: 'api' } }) });
     const { status, body } = await json(started);

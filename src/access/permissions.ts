@@ -64,11 +64,13 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'GET', path: '/api/schedules', need: 'read' },
   { method: 'POST', path: '/api/schedules', need: 'admin', action: 'schedule.add' },
   { method: 'DELETE', path: '/api/schedules/{id}', need: 'admin', action: 'schedule.remove' },
-  { method: 'POST', path: '/api/schedules/{id}/pause', need: 'admin', action: 'schedule.pause' },
-  { method: 'POST', path: '/api/schedules/{id}/resume', need: 'admin', action: 'schedule.resume' },
+  // Pausing a schedule is an operator's call (an incident, a freeze); adding or removing one is an admin's.
+  { method: 'POST', path: '/api/schedules/{id}/pause', need: 'operate', action: 'schedule.pause' },
+  { method: 'POST', path: '/api/schedules/{id}/resume', need: 'operate', action: 'schedule.resume' },
 
   { method: 'GET', path: '/api/circuits', need: 'read' },
   { method: 'GET', path: '/api/metrics', need: 'read' },
+  { method: 'GET', path: '/api/metrics/series', need: 'read' },
   { method: 'GET', path: '/api/notifications', need: 'read' },
   { method: 'POST', path: '/api/circuits/{name}/reset', need: 'operate', action: 'circuit.reset' },
 

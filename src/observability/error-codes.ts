@@ -40,6 +40,8 @@ export const CODES: Readonly<Record<ErrorCategory, readonly string[]>> = {
     'CLI_BAD_SINCE',
     // `baton metrics --since`, GET /api/metrics?since=, the MCP metrics tool: neither a duration nor a date (runs/metrics-window.ts)
     'METRICS_BAD_SINCE',
+    // GET /api/metrics/series?bucket= that is no duration of a minute or more, or cuts the window into too many buckets
+    'METRICS_BAD_BUCKET',
     'CLI_USAGE',
     // a credentials file of baton login that cannot be read or is not baton's
     'CLI_CREDENTIALS',

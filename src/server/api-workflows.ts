@@ -12,6 +12,10 @@ import { describeTrigger } from '../triggers/describe.js';
 import type { Daemon } from './daemon.js';
 import { principalOf } from './auth.js';
 import { hookUrl } from './hooks.js';
+import { readFile } from 'node:fs/promises';
+
+/** The most of a workflow's file GET /api/workflows/{name} gives as its `source`. */
+export const MAX_SOURCE = 256 * 1024;
 
 /** The largest workflow text checked: a workflow file, not data. */
 const MAX_TEXT = 1024 * 1024 - 1024;
@@ -22,7 +26,7 @@ const routes = {
   workflow: createRoute({
     method: 'get',
     path: '/api/workflows/{name}',
-    summary: 'A workflow: its inputs, triggers, schedules with their next firing, and its last runs',
+    summary: "A workflow: its inputs, triggers, schedules with their next firing, its last runs, and its file's text (`source`)",
     request: { params: z.object({ name: z.string().min(1).max(200).regex(/^[^/\\\0]+$/, 'a workflow name').openapi({ param: { name: 'name', in: 'path' }, example: 'deploy' }) }) },
     responses: { 200: { description: 'the workflow', content: { 'application/json': { schema: Json } } }, ...errors(400, 404) },
   }),
@@ -76,6 +80,7 @@ export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
         triggers: (w.triggers ?? []).map((t) => ({ type: t.type, fires_on: describeTrigger(t), ...(t.config.webhook ? { url: hookUrl(catalog.namespace, t.config.webhook) } : {}) })),
         schedules,
         last_runs: lastRuns,
+        ...(await sourceOf(loaded.file)),
       } as Record<string, unknown>,
       200,
     );
@@ -94,4 +99,18 @@ export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
     const { searchSkills } = await import('../skills/search.js');
     return c.json({ skills: searchSkills(catalog.skills, q, limit ?? 10).map((hit) => ({ ...head(hit.skill), score: Math.round(hit.score * 100) / 100 })) }, 200);
   });
+}
+
+/**
+ * The workflow's file as it is now (the web UI shows it): `source`, cut at MAX_SOURCE with
+ * `source_truncated`; nothing when the file cannot be read (removed since it was loaded).
+ */
+async function sourceOf(file: string): Promise<{ source?: string; source_truncated?: true }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return {};
+  }
+  return text.length > MAX_SOURCE ? { source: text.slice(0, MAX_SOURCE), source_truncated: true } : { source: text };
 }

@@ -19,6 +19,8 @@ import { mountTriggerRoutes } from './api-triggers.js';
 import { mountCircuitRoutes } from './api-circuits.js';
 import { mountNotificationRoutes } from './api-notifications.js';
 import { mountRunMetricsRoutes } from './api-run-metrics.js';
+import { mountMetricsSeriesRoutes } from './api-metrics-series.js';
+import { MAX_HISTORY, workflowList } from './workflow-list.js';
 import { mountOverviewRoutes } from './api-overview.js';
 import { mountAccessRoutes } from './api-access.js';
 import { mountMcp } from './mcp-http.js';
@@ -79,15 +81,26 @@ const routes = {
   workflows: createRoute({
     method: 'get',
     path: '/api/workflows',
-    summary: 'The workflows of the served folder, and the files that do not load',
+    summary: 'The workflows of the served folder (trigger types, next scheduled firing, last runs with ?history=), and the files that do not load with their problems at line:col',
+    request: { query: z.object({ history: z.coerce.number().int().min(0).max(MAX_HISTORY).optional().describe(`each workflow's last runs (0-${MAX_HISTORY}, default 0: none)`) }) },
     responses: {
       200: {
         description: 'workflows',
         content: {
           'application/json': {
             schema: z.object({
-              workflows: z.array(z.object({ name: z.string(), file: z.string(), description: z.string().optional(), inputs: Json })),
-              problems: z.array(z.object({ file: z.string(), message: z.string() })),
+              workflows: z.array(
+                z.object({
+                  name: z.string(),
+                  file: z.string(),
+                  description: z.string().optional(),
+                  inputs: Json,
+                  trigger_types: z.array(z.string()).describe("its triggers' types, each once"),
+                  next_run_at: z.string().optional().describe('the soonest next firing of its schedules that are not paused'),
+                  last_runs: z.array(z.object({ run_id: z.string(), status: z.string(), created_at: z.string(), duration_ms: z.number().optional() })).optional().describe('with ?history=N: its last N runs, newest first'),
+                }),
+              ),
+              problems: z.array(z.object({ file: z.string(), message: z.string(), diagnostics: z.array(z.object({ severity: z.string(), code: z.string(), message: z.string(), hint: z.string().optional(), line: z.number(), col: z.number(), path: z.string().optional() })).optional() })),
             }),
           },
         },
@@ -351,15 +364,9 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     await daemon.store.runs.listRuns({ limit: 1 });
     return c.json({ status: 'ready' as const }, 200);
   });
-  app.openapi(routes.workflows, (c) => {
+  app.openapi(routes.workflows, async (c) => {
     const catalog = daemon.catalog(principalOf(c).namespace);
-    return c.json(
-      {
-        workflows: [...catalog.workflows.values()].map((w) => ({ name: w.name, file: w.file, ...(w.workflow.description ? { description: w.workflow.description } : {}), inputs: w.workflow.inputs as Record<string, unknown> })),
-        problems: catalog.problems.map((p) => ({ file: p.file, message: p.message })),
-      },
-      200,
-    );
+    return c.json(await workflowList(daemon.store, catalog, c.req.valid('query').history ?? 0), 200);
   });
   app.openapi(routes.startRun, async (c) => {
     const { name } = c.req.valid('param');
@@ -481,6 +488,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   mountCircuitRoutes(app, daemon);
   mountNotificationRoutes(app, daemon);
   mountRunMetricsRoutes(app, daemon);
+  mountMetricsSeriesRoutes(app, daemon);
   mountOverviewRoutes(app, daemon);
   mountHooks(app, daemon, { rate: options.webhookRate ?? 1000 });
   if (options.metrics) mountMetrics(app, options.metrics);
