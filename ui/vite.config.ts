@@ -6,6 +6,8 @@ export default defineConfig({
   root: import.meta.dirname,
   plugins: [preact()],
   base: '/',
+  // `npx vite ui`: the UI with hot reload, its API calls sent to a running baton serve (BATON_URL, default its default address).
+  server: { proxy: Object.fromEntries(['/api', '/healthz'].map((p) => [p, { target: process.env.BATON_URL ?? 'http://127.0.0.1:8377', changeOrigin: true }])) },
   build: {
     outDir: '../dist/ui',
     emptyOutDir: true,

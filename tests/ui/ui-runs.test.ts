@@ -22,6 +22,7 @@ describe('the Runs view', () => {
     await ui.screenshot('runs-live');
     await ui.waitForText('succeeded', `${rowOf(run)} .badge`, 15_000);
     expect(await ui.page.locator(`${rowOf(run)} td`).nth(1).textContent()).toBe('slow');
+    expect(await ui.page.locator(`${rowOf(run)} td`).nth(5).textContent()).toBe('2/2');
     expect(ui.consoleErrors).toEqual([]);
   });
 
@@ -37,9 +38,9 @@ describe('the Runs view', () => {
 
     await ui.page.selectOption('select[name=status]', 'failed');
     await ui.page.waitForURL(/status=failed/);
+    await ui.waitForText('failed', `${rowOf(bad)} .badge`);
     await ui.page.locator(rowOf(good)).waitFor({ state: 'detached' });
     expect(await ui.page.locator('tbody tr').count()).toBe(1);
-    await ui.waitForText('failed', `${rowOf(bad)} .badge`);
 
     await ui.page.selectOption('select[name=status]', '');
     await ui.page.fill('input[name=workflow]', 'hello');
