@@ -41,6 +41,9 @@ describe('readSse', () => {
   });
 
   it('takes CRLF line ends and a multi-line data field', async () => {
-    expect(await all(body(['id: 7\r\nevent: x\r\ndata: {"a":\r\ndata: 1}\r\n\r\n']))).toEqual([{ id: '7', event: 'x', data: { a: 1 } }]);
+    const text = 'id: 7\r\nevent: x\r\ndata: {"a":\r\ndata: 1}\r\n\r\n';
+    expect(await all(body([text]))).toEqual([{ id: '7', event: 'x', data: { a: 1 } }]);
+    // Cut between CR and LF: still one item, not an empty line ending it early.
+    for (let cut = 1; cut < text.length; cut++) expect(await all(body([text.slice(0, cut), text.slice(cut)])), `cut at ${cut}`).toEqual([{ id: '7', event: 'x', data: { a: 1 } }]);
   });
 });

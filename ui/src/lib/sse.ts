@@ -12,10 +12,15 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
+  // A chunk ending in CR may be half of a CRLF: held back until the next one says.
+  let heldCr = '';
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+    let text = heldCr + decoder.decode(value, { stream: true });
+    heldCr = text.endsWith('\r') ? '\r' : '';
+    if (heldCr) text = text.slice(0, -1);
+    buffer += text.replace(/\r\n?/g, '\n');
     let end: number;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
