@@ -34,6 +34,7 @@ export const MetricsSeriesDocument = z
     bucket_ms: z.number(),
     workflow: z.string().optional(),
     buckets: z.array(z.object({ start: z.string().describe('ISO time the bucket starts (aligned to whole multiples of the bucket since the epoch)'), ...point })).describe('runs by the bucket of their creation, oldest first'),
+    workflows: z.array(z.object({ workflow: z.string(), runs: z.number(), failed: z.number(), points: z.array(z.object(point)).describe('aligned with buckets') })).describe("each workflow's runs by bucket"),
     tasks: z
       .array(z.object({ workflow: z.string(), task: z.string(), runs: z.number(), failed: z.number(), points: z.array(z.object(point)).describe('aligned with buckets') }))
       .describe("each task's starts by the bucket of its run's creation (loop iterations as one task); the 100 that ran most"),

@@ -109,4 +109,14 @@ describe('the API the web UI reads', () => {
     }
     expect((await get<{ error: { code: string } }>('/api/metrics/series?since=yesterday')).body.error.code).toBe('METRICS_BAD_SINCE');
   });
+
+  it("gives the skills' inputs when asked: a workflow entry's declared ones, a script's note", async () => {
+    const { get } = await setUp();
+    type Skills = { skills: Array<{ name: string; interface?: { kind: string; inputs?: Record<string, { type: string }>; note?: string } }> };
+    const { body } = await get<Skills>('/api/skills?q=http%20health%20check&inputs=true');
+    const health = body.skills.find((s) => s.name === 'http-health-check')!;
+    expect(health.interface).toBeDefined();
+    expect(Object.keys(health.interface!.inputs!)).toContain('url');
+    expect((await get<Skills>('/api/skills')).body.skills.every((s) => s.interface === undefined)).toBe(true);
+  });
 });

@@ -7,6 +7,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { errors, Json } from './api-schemas.js';
 import { runViews } from '../runs/views.js';
 import { loadCatalog } from '../skills/catalog.js';
+import { runnableSkill } from '../skills/resolve.js';
+import { skillInterface } from '../skills/resolver.js';
 import { parseWorkflow } from '../spec/load.js';
 import { describeTrigger } from '../triggers/describe.js';
 import type { Daemon } from './daemon.js';
@@ -58,7 +60,7 @@ const routes = {
     method: 'get',
     path: '/api/skills',
     summary: "The project's skills (and baton's built-in ones), or those that fit a query, best first",
-    request: { query: z.object({ q: z.string().min(1).max(500).optional().describe('what the task is, in a few words'), limit: z.coerce.number().int().min(1).max(200).optional() }) },
+    request: { query: z.object({ q: z.string().min(1).max(500).optional().describe('what the task is, in a few words'), limit: z.coerce.number().int().min(1).max(200).optional(), inputs: z.enum(['true', 'false']).optional().describe("with true, each runnable skill's `interface`: its entry's `kind`, `inputs` and `outputs` (a workflow file's), or a `note` saying where they are (a script's, a TypeScript entry's)") }) },
     responses: { 200: { description: 'skills', content: { 'application/json': { schema: z.object({ skills: z.array(Json) }) } } }, ...errors(400) },
   }),
 };
@@ -92,12 +94,14 @@ export function mountWorkflowRoutes(app: OpenAPIHono, daemon: Daemon): void {
     return c.json({ valid: result.workflow !== undefined, diagnostics, ...(result.workflow ? { workflow: { name: result.workflow.name, inputs: result.workflow.inputs as Record<string, unknown> } } : {}) }, 200);
   });
   app.openapi(routes.skills, async (c) => {
-    const { q, limit } = c.req.valid('query');
+    const { q, limit, inputs } = c.req.valid('query');
     const catalog = loadCatalog(daemon.catalog(principalOf(c).namespace).skillRoots());
-    const head = (s: (typeof catalog.skills)[number]) => ({ name: s.name, description: s.description, ...(s.tags.length > 0 ? { tags: s.tags } : {}), runnable: s.entry !== undefined, ...(s.origin ? { from: s.origin } : {}), folder: s.dir });
-    if (q === undefined) return c.json({ skills: catalog.skills.slice(0, limit ?? 200).map(head) }, 200);
+    // A TypeScript entry's inputs would need its code bundled and run: its note says so instead.
+    const described = async (s: (typeof catalog.skills)[number]) => (inputs === 'true' && s.entry !== undefined ? { interface: await skillInterface(runnableSkill(catalog, s.name)) } : {});
+    const head = async (s: (typeof catalog.skills)[number]) => ({ name: s.name, description: s.description, ...(s.tags.length > 0 ? { tags: s.tags } : {}), runnable: s.entry !== undefined, ...(s.origin ? { from: s.origin } : {}), folder: s.dir, ...(await described(s)) });
+    if (q === undefined) return c.json({ skills: await Promise.all(catalog.skills.slice(0, limit ?? 200).map(head)) }, 200);
     const { searchSkills } = await import('../skills/search.js');
-    return c.json({ skills: searchSkills(catalog.skills, q, limit ?? 10).map((hit) => ({ ...head(hit.skill), score: Math.round(hit.score * 100) / 100 })) }, 200);
+    return c.json({ skills: await Promise.all(searchSkills(catalog.skills, q, limit ?? 10).map(async (hit) => ({ ...(await head(hit.skill)), score: Math.round(hit.score * 100) / 100 }))) }, 200);
   });
 }
 

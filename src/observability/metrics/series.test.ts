@@ -40,6 +40,8 @@ describe('the metrics series', () => {
     // A cancelled run counts against the rate but says nothing of durations; a running one neither.
     expect(series.buckets[3]).toEqual({ start: new Date(H0 + 2 * HOUR).toISOString(), runs: 2, succeeded: 0, failed: 0, cancelled: 1, success_rate: 0 });
     expect(series.bucket_ms).toBe(HOUR);
+    expect(series.workflows.map((w) => [w.workflow, w.runs, w.failed, w.points.length])).toEqual([['deploy', 4, 1, 4]]);
+    expect(series.workflows[0]!.points[1]).toEqual({ runs: 2, succeeded: 1, failed: 1, cancelled: 0, success_rate: 50, duration_ms: { p50: 1000, p95: 3000, max: 3000 } });
     expect(series.since).toBe(new Date(window.since).toISOString());
   });
 
@@ -52,6 +54,8 @@ describe('the metrics series', () => {
     const window = foldMetrics(rows);
     const sum = (key: 'runs' | 'succeeded' | 'failed') => series.buckets.reduce((n, b) => n + b[key], 0);
     expect({ runs: sum('runs'), succeeded: sum('succeeded'), failed: sum('failed') }).toEqual({ runs: window.totals.runs, succeeded: window.totals.succeeded, failed: window.totals.failed });
+    expect(series.workflows.map((w) => [w.workflow, w.runs, w.failed])).toEqual(window.workflows.map((w) => [w.workflow, w.runs, w.failed]));
+    expect(series.workflows.find((w) => w.workflow === 'backup')!.points[3]).toMatchObject({ runs: 2, success_rate: 50, duration_ms: { p50: 100, p95: 200, max: 200 } });
     for (const flow of window.workflows) {
       for (const t of flow.tasks) {
         const mine = series.tasks.find((s) => s.workflow === flow.workflow && s.task === t.task)!;

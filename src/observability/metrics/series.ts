@@ -54,6 +54,13 @@ export interface TaskSeries {
   points: SeriesPoint[];
 }
 
+export interface WorkflowSeries {
+  workflow: string;
+  runs: number;
+  failed: number;
+  points: SeriesPoint[];
+}
+
 export interface MetricsSeries {
   since: string;
   until: string;
@@ -61,6 +68,8 @@ export interface MetricsSeries {
   workflow?: string;
   /** Every run of the window (or of `workflow`), by bucket, oldest first. */
   buckets: RunBucket[];
+  /** Each workflow's runs by bucket, aligned with `buckets`. */
+  workflows: WorkflowSeries[];
   /** Each task (loop iterations as one, as in `baton metrics`), by bucket. */
   tasks: TaskSeries[];
   /** The tasks that failed over the window, most failures first. */
@@ -95,16 +104,19 @@ export function foldSeries(rows: StatsRows, window: SeriesWindow, workflow?: str
   const indexOf = (at: number) => Math.floor((at - first) / window.bucketMs);
   const runBuckets = Array.from({ length: count }, newPoint);
   const placed = new Map<string, { run: StatsRun; at: number }>();
+  const byWorkflow = new Map<string, PointAcc[]>();
   for (const run of rows.runs) {
     const at = indexOf(run.created_at);
     if (at < 0 || at >= count) continue;
     placed.set(run.id, { run, at });
-    const point = runBuckets[at]!;
-    point.runs++;
-    if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') point[run.status]++;
-    if (run.status !== 'succeeded' && run.status !== 'failed') continue;
-    const duration = runDurationMs(run);
-    if (duration !== undefined) point.durations.push(duration);
+    let points = byWorkflow.get(run.workflow);
+    if (!points) byWorkflow.set(run.workflow, (points = []));
+    const duration = run.status === 'succeeded' || run.status === 'failed' ? runDurationMs(run) : undefined;
+    for (const point of [runBuckets[at]!, (points[at] ??= newPoint())]) {
+      point.runs++;
+      if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') point[run.status]++;
+      if (duration !== undefined) point.durations.push(duration);
+    }
   }
   const tasks = new Map<string, TaskAcc>();
   const groups = new Map<string, string>();
@@ -131,6 +143,10 @@ export function foldSeries(rows: StatsRows, window: SeriesWindow, workflow?: str
     bucket_ms: window.bucketMs,
     ...(workflow === undefined ? {} : { workflow }),
     buckets: runBuckets.map((acc, i) => ({ start: new Date(first + i * window.bucketMs).toISOString(), ...point(acc) })),
+    workflows: [...byWorkflow.keys()].sort().map((name) => {
+      const points = Array.from({ length: count }, (_, i) => point(byWorkflow.get(name)![i] ?? newPoint()));
+      return { workflow: name, runs: points.reduce((n, p) => n + p.runs, 0), failed: points.reduce((n, p) => n + p.failed, 0), points };
+    }),
     tasks: series
       .sort((a, b) => a.workflow.localeCompare(b.workflow) || a.task.localeCompare(b.task))
       .map((acc) => ({ workflow: acc.workflow, task: acc.task, runs: acc.runs, failed: acc.failed, points: Array.from({ length: count }, (_, i) => point(acc.points[i] ?? newPoint())) })),
