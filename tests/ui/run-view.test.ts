@@ -5,6 +5,7 @@
  * shows the server's error), a viewer sees no action, and a 2,000-task run opens without
  * the page hanging.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, openUi, type Ui } from './harness.js';
 
@@ -79,10 +80,15 @@ describe('run view', () => {
     await ui.page.fill('.log-tools input', 'line 3');
     await ui.waitForText('1 of 1', '.match-count');
     expect(await ui.page.locator('.log-line.current').textContent()).toContain('line 3');
+    expect(await ui.page.locator('.log-line.current mark').allTextContents()).toEqual(['line', ' 3']);
     await ui.screenshot('run-logs');
 
     expect(await ui.waitForRun(run)).toBe('succeeded');
     await ui.page.locator('.run-view[data-status="succeeded"]').waitFor({ timeout: 10_000 });
+    // Download: the whole log from GET /api/runs/{id}/logs, without the escapes.
+    const [download] = await Promise.all([ui.page.waitForEvent('download'), ui.page.click('button[data-action="download"]')]);
+    expect(download.suggestedFilename()).toBe(`${run}-slow.log`);
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
     for (const task of ['flaky', 'slow', 'after', 'envs', 'envs[qa]', 'envs[prod]']) expect(await node(ui, task).getAttribute('data-status')).toBe('succeeded');
     expect(await ui.page.locator('.run-graph g.node.group[data-task="envs"] g.chip').count()).toBe(3);
     expect(await ui.page.locator('.run-graph path.edge').count()).toBe(4);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { matchingLines, parseAnsi, segmentClasses, splitMatches, stripAnsi } from './ansi.js';
+import { highlightSegments, matchingLines, parseAnsi, segmentClasses, stripAnsi } from './ansi.js';
 
 describe('parseAnsi', () => {
   test('colours and bold become styles; the reset ends them; the escapes themselves are gone', () => {
@@ -35,13 +35,18 @@ describe('parseAnsi', () => {
 });
 
 describe('search', () => {
-  test('splitMatches marks every case-insensitive match', () => {
-    expect(splitMatches('Error: an error', 'error')).toEqual([
-      { text: 'Error', hit: true },
-      { text: ': an ', hit: false },
-      { text: 'error', hit: true },
+  test('highlightSegments marks every case-insensitive match, across segments, keeping their styles', () => {
+    expect(highlightSegments(parseAnsi('Error: an error').segments, 'error').map((p) => [p.text, p.hit])).toEqual([
+      ['Error', true],
+      [': an ', false],
+      ['error', true],
     ]);
-    expect(splitMatches('abc', '')).toEqual([{ text: 'abc', hit: false }]);
+    expect(highlightSegments(parseAnsi('\x1b[31mline\x1b[0m 3 and line 4').segments, 'line 3')).toEqual([
+      { text: 'line', style: { fg: 1 }, hit: true },
+      { text: ' 3', style: {}, hit: true },
+      { text: ' and line 4', style: {}, hit: false },
+    ]);
+    expect(highlightSegments(parseAnsi('abc').segments, '')).toEqual([{ text: 'abc', style: {}, hit: false }]);
   });
 
   test('matchingLines looks at the text without escapes', () => {

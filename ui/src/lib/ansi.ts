@@ -123,19 +123,34 @@ export function segmentClasses(style: AnsiStyle): { classes: string; color?: str
   };
 }
 
-/** A segment split where `query` matches (case-insensitive): parts marked `hit` are highlighted. */
-export function splitMatches(text: string, query: string): { text: string; hit: boolean }[] {
-  if (query === '') return [{ text, hit: false }];
-  const out: { text: string; hit: boolean }[] = [];
+/**
+ * A line's segments cut where `query` matches its text (case-insensitive), a match may
+ * span segments (`line` red, ` 3` plain): parts marked `hit` are highlighted.
+ */
+export function highlightSegments(segments: readonly AnsiSegment[], query: string): (AnsiSegment & { hit: boolean })[] {
+  if (query === '') return segments.map((segment) => ({ ...segment, hit: false }));
+  const text = segments.map((segment) => segment.text).join('');
   const lower = text.toLowerCase();
   const q = query.toLowerCase();
-  let at = 0;
-  for (let i = lower.indexOf(q); i >= 0; i = lower.indexOf(q, i + q.length)) {
-    if (i > at) out.push({ text: text.slice(at, i), hit: false });
-    out.push({ text: text.slice(i, i + q.length), hit: true });
-    at = i + q.length;
+  const hits: [number, number][] = [];
+  for (let i = lower.indexOf(q); i >= 0; i = lower.indexOf(q, i + q.length)) hits.push([i, i + q.length]);
+  const out: (AnsiSegment & { hit: boolean })[] = [];
+  let offset = 0;
+  for (const segment of segments) {
+    const end = offset + segment.text.length;
+    // Cut points inside this segment: the starts and ends of matches.
+    const cuts = new Set([offset, end]);
+    for (const [a, b] of hits) {
+      if (a > offset && a < end) cuts.add(a);
+      if (b > offset && b < end) cuts.add(b);
+    }
+    const sorted = [...cuts].sort((x, y) => x - y);
+    for (let i = 0; i < sorted.length - 1; i++) {
+      const [from, to] = [sorted[i], sorted[i + 1]];
+      out.push({ text: text.slice(from, to), style: segment.style, hit: hits.some(([a, b]) => from >= a && to <= b) });
+    }
+    offset = end;
   }
-  if (at < text.length) out.push({ text: text.slice(at), hit: false });
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../../lib/api.js';
-import { parseAnsi, segmentClasses, splitMatches, stripAnsi, matchingLines, type AnsiSegment } from '../../lib/ansi.js';
+import { highlightSegments, matchingLines, parseAnsi, segmentClasses, stripAnsi, type AnsiSegment } from '../../lib/ansi.js';
 import { ErrorBanner } from '../../lib/components.js';
 import { visibleRows } from './timeline.js';
 import type { LogLine } from './use-run.js';
@@ -121,7 +121,9 @@ export function LogView(props: { runId: string; task: string; lines: LogLine[]; 
             return (
               <div key={index} class={`log-line ${line.stream}${index === current ? ' current' : ''}`} data-line={index} style={{ top: `${index * LINE}px` }}>
                 {line.attempt > 1 ? <span class="attempt">#{line.attempt} </span> : null}
-                {parsed[index]?.map((segment, j) => <Segment key={j} segment={segment} query={query} />)}
+                {highlightSegments(parsed[index] ?? [], query).map((part, j) => (
+                  <Segment key={j} segment={part} hit={part.hit} />
+                ))}
               </div>
             );
           })}
@@ -131,12 +133,13 @@ export function LogView(props: { runId: string; task: string; lines: LogLine[]; 
   );
 }
 
-function Segment(props: { segment: AnsiSegment; query: string }) {
+function Segment(props: { segment: AnsiSegment; hit: boolean }) {
   const look = segmentClasses(props.segment.style);
   const style = { ...(look.color ? { color: look.color } : {}), ...(look.background ? { background: look.background } : {}) };
+  const text = props.hit ? <mark>{props.segment.text}</mark> : props.segment.text;
   return (
     <span class={look.classes} style={style}>
-      {splitMatches(props.segment.text, props.query).map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : part.text))}
+      {text}
     </span>
   );
 }
