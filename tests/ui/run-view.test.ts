@@ -41,6 +41,13 @@ tasks:
     prompt: only alice may
     approvers: [alice]
 `;
+const STEPS = `import { workflow } from 'baton';
+export default workflow({ name: 'steps' }, async (ctx) => {
+  await ctx.step('fetch', () => ['a', 'b']);
+  await ctx.map('renew', ['a', 'b'], { concurrency: 2 }, async (host) => host.toUpperCase());
+  await ctx.step('report', () => 'done');
+});
+`;
 const MANY = `name: many\ntasks:\n  - id: many\n    type: loop\n    items: [${Array.from({ length: 2000 }, (_, i) => i).join(', ')}]\n    task:\n      type: noop\n`;
 
 afterEach(closeAll);
@@ -122,7 +129,54 @@ describe('run view', () => {
     await ui.page.locator('.run-view[data-status="cancelled"]').waitFor({ timeout: 15_000 });
     expect((await ui.api<{ status: string }>(`/api/runs/${run}`)).status).toBe('cancelled');
     expect(await ui.page.locator('button[data-action="cancel"]').count()).toBe(0);
-    expect(await ui.page.locator('button[data-action="rerun"]').count()).toBe(1);
+
+    // Keys: t the timeline, j the first task's panel, Escape closes it.
+    await ui.page.keyboard.press('t');
+    await ui.page.locator('.run-timeline .row[data-task="wait"]').waitFor();
+    await ui.page.keyboard.press('j');
+    await ui.page.locator('.task-panel[data-task="wait"]').waitFor();
+    await ui.page.keyboard.press('Escape');
+    await ui.page.locator('.task-panel').waitFor({ state: 'detached' });
+
+    // Re-run from a chosen task: POST /retry {from}; the run goes again.
+    await ui.page.selectOption('select[aria-label="re-run from task"]', 'wait');
+    await ui.page.click('button[data-action="rerun"]');
+    await ui.page.locator('.run-view[data-status="running"]').waitFor({ timeout: 15_000 });
+    expect((await ui.api<{ status: string }>(`/api/runs/${run}`)).status).toBe('running');
+  });
+
+  it('says when the event stream dropped and reconnects by itself', async () => {
+    const ui = await openUi();
+    const run = await ui.startRun('slow');
+    let refused = 0;
+    // The first connection to the stream fails as a dropped network would.
+    await ui.page.route('**/api/runs/*/events*', (route) => (refused++ === 0 ? route.abort('connectionreset') : route.continue()));
+    await ui.page.goto(`${ui.base}/runs/${run}`);
+    await ui.page.locator('.run-head .live.reconnecting').waitFor();
+    await ui.page.locator('.error-banner[data-code="NETWORK"]').waitFor();
+    await ui.page.locator('.run-head .live.open, .run-head .live.ended').first().waitFor({ timeout: 10_000 });
+    expect(await ui.page.locator('.error-banner[data-code="NETWORK"]').count()).toBe(0);
+    await ui.page.locator('.run-view[data-status="succeeded"]').waitFor({ timeout: 15_000 });
+    expect(refused).toBeGreaterThanOrEqual(2);
+  });
+
+  it("draws a code run's steps as they ran, in order, a map as a group", async () => {
+    const ui = await openUi({ workflows: { 'steps.ts': STEPS } });
+    const run = await ui.startRun('steps');
+    expect(await ui.waitForRun(run)).toBe('succeeded');
+    await ui.page.goto(`${ui.base}/runs/${run}`);
+    await ui.page.locator('.run-view[data-status="succeeded"]').waitFor({ timeout: 10_000 });
+    const nodes = await ui.page.locator('.run-graph g.node').evaluateAll((els) => els.map((e) => [e.getAttribute('data-task'), e.getAttribute('data-status')]));
+    expect(nodes).toEqual([
+      ['fetch', 'succeeded'],
+      ['renew', 'succeeded'],
+      ['report', 'succeeded'],
+    ]);
+    expect(await ui.page.locator('.run-graph g.node[data-task="renew"] g.chip').count()).toBe(2);
+    expect(await ui.page.locator('.run-graph path.edge').count()).toBe(2);
+    const x = async (task: string) => Number((await ui.page.locator(`.run-graph g.node[data-task="${task}"]`).getAttribute('transform'))!.match(/translate\(([\d.]+)/)![1]);
+    expect(await x('fetch')).toBeLessThan(await x('renew'));
+    expect(await x('renew')).toBeLessThan(await x('report'));
   });
 
   it("answers an approval as an approver, shows the server's refusal of one it may not answer, and shows a viewer no action", async () => {

@@ -13,6 +13,7 @@ import { RunGraph } from './run-graph.js';
 import { RunTimeline } from './run-timeline.js';
 import { TaskPanel } from './task-panel.js';
 import { runCriticalPath } from './timeline.js';
+import { useRunKeys } from './run-keys.js';
 import { useRun } from './use-run.js';
 import './run.css';
 
@@ -32,6 +33,17 @@ export function RunView(props: { id: string }) {
     return new Set(runCriticalPath(run.tasks, { code, createdAt: Date.parse(run.created_at) }));
   }, [run, finished, code]);
   const task = selected === undefined ? undefined : run?.tasks.find((t) => t.id === selected);
+  useRunKeys({
+    tab: setTab,
+    move: (by) => {
+      const tasks = run?.tasks ?? [];
+      if (tasks.length === 0) return;
+      const at = tasks.findIndex((t) => t.id === selected);
+      setSelected(tasks[at < 0 ? 0 : Math.max(0, Math.min(tasks.length - 1, at + by))].id);
+    },
+    close: () => setSelected(undefined),
+    search: () => document.querySelector<HTMLInputElement>('.log-tools input')?.focus(),
+  });
 
   return (
     <section class="run-view" data-status={run?.status}>
