@@ -137,7 +137,7 @@ export function SchedulesView() {
                   <Link href={`/workflows/${encodeURIComponent(t.workflow)}`}>{t.workflow}</Link>
                 </td>
                 <td>
-                  <span class="chip">{t.type}</span>
+                  <span class="label-chip">{t.type}</span>
                 </td>
                 <td>
                   {t.fires_on} {t.url ? <span class="mono small">{t.url}</span> : null}
@@ -167,7 +167,7 @@ export function SchedulesView() {
                 <td title={exact(new Date(f.at).toISOString())}>{relative(new Date(f.at).toISOString())}</td>
                 <td>{f.workflow}</td>
                 <td>
-                  <span class="chip">{f.trigger}</span> <span class="mono small muted">{f.source}</span>
+                  <span class="label-chip">{f.trigger}</span> <span class="mono small muted">{f.source}</span>
                 </td>
                 <td>
                   <span class={`badge outcome-${f.outcome}`}>{f.outcome}</span>

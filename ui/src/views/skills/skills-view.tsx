@@ -61,7 +61,7 @@ export function SkillsView() {
             {s.tags ? (
               <div>
                 {s.tags.map((t) => (
-                  <span key={t} class="chip">
+                  <span key={t} class="label-chip">
                     {t}
                   </span>
                 ))}

@@ -46,7 +46,7 @@ export function WorkflowView(props: { name: string }) {
               <ul class="plain">
                 {w.triggers.map((t, i) => (
                   <li key={i}>
-                    <span class="chip">{t.type}</span> {t.fires_on} {t.url ? <span class="mono small">{t.url}</span> : null}
+                    <span class="label-chip">{t.type}</span> {t.fires_on} {t.url ? <span class="mono small">{t.url}</span> : null}
                   </li>
                 ))}
                 {w.schedules.map((s) => (

@@ -51,7 +51,7 @@ export function WorkflowsView() {
                   <td class="next-run" title={exact(w.next_run_at)}>
                     {w.next_run_at ? relative(w.next_run_at) : <span class="muted">—</span>}
                   </td>
-                  <td class="triggers">{w.trigger_types.length > 0 ? w.trigger_types.map((t) => <span key={t} class="chip">{t}</span>) : <span class="muted">manual</span>}</td>
+                  <td class="triggers">{w.trigger_types.length > 0 ? w.trigger_types.map((t) => <span key={t} class="label-chip">{t}</span>) : <span class="muted">manual</span>}</td>
                   <td class="hide-narrow muted mono small">{w.file}</td>
                 </tr>
               );
