@@ -5,13 +5,28 @@
  * what is on screen. Clicking a node or chip selects that task.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { layoutGraph, visibleNodes, type GraphNode } from './graph-layout.js';
+import { ErrorBanner } from '../../lib/components.js';
+import type { GraphLayout, GraphNode } from './graph-layout.js';
 import type { TaskJson } from './types.js';
+
+// dagre is a third of the UI's code: loaded with the first graph drawn, not with every page.
+type Layout = typeof import('./graph-layout.js');
+let loading: Promise<Layout> | undefined;
+const EMPTY: GraphLayout = { nodes: [], edges: [], width: 0, height: 0 };
 
 export function RunGraph(props: { tasks: TaskJson[]; code: boolean; selected?: string; critical: ReadonlySet<string>; onSelect: (task: string) => void; version: number }) {
   // Laid out again only when the tasks' set or states change, not on every log line.
   const shape = props.tasks.map((t) => `${t.id}:${t.status}`).join('|');
-  const layout = useMemo(() => layoutGraph(props.tasks, { code: props.code }), [shape, props.code]);
+  const [mod, setMod] = useState<Layout>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    loading ??= import('./graph-layout.js');
+    loading.then(setMod, (err: unknown) => {
+      loading = undefined;
+      setError(err);
+    });
+  }, []);
+  const layout = useMemo(() => (mod ? mod.layoutGraph(props.tasks, { code: props.code }) : EMPTY), [shape, props.code, mod]);
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ x: 0, y: 0, w: 1400, h: 800 });
   useEffect(() => {
@@ -26,10 +41,11 @@ export function RunGraph(props: { tasks: TaskJson[]; code: boolean; selected?: s
       window.removeEventListener('resize', update);
     };
   }, []);
-  const shown = visibleNodes(layout.nodes, view);
+  const shown = mod ? mod.visibleNodes(layout.nodes, view) : [];
   const shownIds = new Set(shown.map((n) => n.id));
   return (
     <div class="run-graph" ref={box} data-nodes={layout.nodes.length}>
+      <ErrorBanner error={error} />
       <svg width={layout.width} height={layout.height} role="img" aria-label="run graph">
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
