@@ -28,9 +28,14 @@ const WORKFLOWS = {
   'invalid.yaml': 'name: invalid\ntasks:\n  - id: a\n    comand: echo typo\n',
 };
 
+/** The script that keeps `token` as /login does, run before the page's own (as text: the tests are type-checked without the DOM's types). */
+function tokenScript(token: string): string {
+  return `sessionStorage.setItem('baton.token', ${JSON.stringify(token)})`;
+}
+
 /** Logs the page in with `token` before any of its scripts run (as /login keeps it). */
 async function loginAs(ui: Ui, token: string): Promise<void> {
-  await ui.page.addInitScript((t) => sessionStorage.setItem('baton.token', t), token);
+  await ui.page.addInitScript(tokenScript(token));
 }
 
 describe('the Workflows views', () => {
@@ -102,7 +107,7 @@ describe('the Schedules and triggers view', () => {
 
     const viewer = await ui.browser.newContext();
     const viewerPage = await viewer.newPage();
-    await viewerPage.addInitScript((t) => sessionStorage.setItem('baton.token', t), ui.token('viewer'));
+    await viewerPage.addInitScript(tokenScript(ui.token('viewer')));
     await viewerPage.goto(`${ui.base}/schedules`);
     await viewerPage.locator('tr[data-schedule="file:nightly:0"] .next').waitFor();
     expect(await viewerPage.locator('tr[data-schedule="file:nightly:0"] .state').textContent()).toBe('active');
@@ -181,9 +186,8 @@ describe('the Metrics view', () => {
     await ui.page.getByRole('button', { name: '7d' }).click();
     await ui.page.locator('figure[data-chart="Runs per 6 hours"] canvas').waitFor();
     expect(new URL(ui.page.url()).search).toContain('window=7d');
-    await ui.page.evaluate(() => {
-      document.documentElement.dataset.theme = 'dark';
-    });
+    // As text: the page's code runs in the browser, and the tests are type-checked without the DOM's types.
+    await ui.page.evaluate("document.documentElement.dataset.theme = 'dark'");
     await ui.page.locator('figure[data-chart="Runs per 6 hours"] canvas').waitFor();
     await ui.screenshot('metrics-dark');
     expect(ui.consoleErrors).toEqual([]);
