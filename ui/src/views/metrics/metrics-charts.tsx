@@ -44,13 +44,15 @@ export function Chart(props: { chart: ChartData }) {
     const grid = cssVar('--border');
     const colorOf = (c: ChartData['lines'][number]['color']) => (typeof c === 'number' ? PALETTE[c % PALETTE.length]! : cssVar(c === 'ok' ? '--ok' : c === 'bad' ? '--bad' : '--accent'));
     const bars = uPlot.paths.bars!({ size: [0.7, 60] });
+    // Half a bucket of room at each end, so the first and last bars are drawn whole.
+    const half = chart.x.length > 1 ? (chart.x[1]! - chart.x[0]!) / 2 : 1800;
     const fmt = (v: number | null) => formatValue(chart.unit, v);
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height: 220,
       cursor: { points: { size: 6 } },
-      scales: { x: { time: true }, y: chart.unit === '%' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, Math.max(chart.unit === 'runs' ? 1 : 10, max * 1.1)] } },
+      scales: { x: { time: true, range: (_u, min, max) => [min - half, max + half] }, y: chart.unit === '%' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, Math.max(chart.unit === 'runs' ? 1 : 10, max * 1.1)] } },
       axes: [
         { ...axis },
         { ...axis, size: 60, values: (_u, splits) => splits.map((v) => fmt(v)) },
