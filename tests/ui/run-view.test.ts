@@ -103,6 +103,9 @@ describe('run view', () => {
     for (const task of ['flaky', 'slow', 'after', 'envs', 'envs[qa]', 'envs[prod]']) expect(await node(ui, task).getAttribute('data-status')).toBe('succeeded');
     expect(await ui.page.locator('.run-graph g.node.group[data-task="envs"] g.chip').count()).toBe(3);
     expect(await ui.page.locator('.run-graph path.edge').count()).toBe(4);
+    // The edges come from GET /api/runs/{id}: each task's depends_on.
+    const tasks = (await ui.api<{ tasks: { id: string; depends_on?: string[] }[] }>(`/api/runs/${run}`)).tasks;
+    expect(Object.fromEntries(tasks.map((t) => [t.id, t.depends_on]))).toEqual({ flaky: undefined, envs: ['flaky'], 'envs[qa]': undefined, 'envs[staging]': ['envs[qa]'], 'envs[prod]': ['envs[staging]'], slow: ['flaky'], after: ['slow', 'envs'] });
     // The critical path of a finished run: flaky, then slow (it ended last before after), then after.
     expect(await ui.page.locator('.run-graph g.node.critical').evaluateAll((els) => els.map((e) => e.getAttribute('data-task')))).toEqual(['flaky', 'slow', 'after']);
     await ui.page.locator('.task-panel button[aria-label="close the task panel"]').click();
