@@ -56,7 +56,8 @@ export interface RunJson {
   duration_ms?: number;
   elapsed_ms?: number;
   origin?: string;
-  trigger?: Record<string, unknown>;
+  /** What fired it (schedule, webhook...), when a trigger did. */
+  trigger?: string;
   inputs?: Record<string, unknown>;
   error?: TaskError;
   waits?: RunWait[];
