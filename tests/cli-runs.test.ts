@@ -86,6 +86,10 @@ describe('baton history', () => {
   it('--limit says when there may be more; an empty result says so', () => {
     expect(cli('history', '--limit', '2').stdout).toContain('The 2 most recent; --limit N shows more.');
     expect(cli('history', '--workflow', 'nope').stdout).toBe('No runs match.\n');
+    // These runs were started by hand: no trigger fired them.
+    expect(cli('history', '--trigger', 'schedule').stdout).toBe('No runs match.\n');
+    expect(JSON.parse(cli('history', '--trigger', 'manual', '--json').stdout).length).toBe(JSON.parse(cli('history', '--json').stdout).length);
+    expect(cli('history', '--trigger', 'cron').stderr).toMatch(/argument 'cron' is invalid/);
   });
 
   it('--json: stable field names', () => {

@@ -13,6 +13,7 @@ import { workerCommands } from './worker-commands.js';
 import { circuitCommands } from './circuit-commands.js';
 import { observabilityCommands } from './observability-commands.js';
 import { lazy } from './lazy.js';
+import { RUN_TRIGGERS } from '../store/events.js';
 
 /**
  * `step` and `summary` run from their own light bundle (bin/baton.js sends them there);
@@ -259,6 +260,7 @@ export function buildProgram(): Command {
       new Option('-s, --status <status>', 'only runs with this status').choices(['running', 'pending', 'queued', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']),
     )
     .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 1d) or a date (2026-11-22, 2026-11-22T15:40)')
+    .addOption(new Option('-t, --trigger <kind>', 'only runs fired by this kind of trigger; manual: started by hand').choices([...RUN_TRIGGERS]))
     .option('-n, --limit <n>', 'show at most this many runs (default 20)')
     .option('--json', 'print a JSON array of runs (see docs/cli.md)')
     .addOption(storeOption())

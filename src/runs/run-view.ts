@@ -52,6 +52,8 @@ export interface RunJson {
   concurrency_key?: string;
   /** The idempotency key it holds (docs/cli.md#idempotency-keys): a start with it gets this run. */
   idempotency_key?: string;
+  /** What fired it (schedule, webhook, file_change, event, message); absent: started by hand. */
+  trigger?: string;
   /**
    * A queued run: its place (1: next, among the queued runs of its key, or of all runs
    * when it has none), why it waits, and the runs that held its key when it was queued.
@@ -316,6 +318,7 @@ export function runJson(record: RunRecord, counts: TaskCounts, now: number, dige
   if (record.priority !== undefined) out.priority = record.priority;
   if (record.concurrency_key !== undefined) out.concurrency_key = record.concurrency_key;
   if (record.idempotency_key !== undefined) out.idempotency_key = record.idempotency_key;
+  if (record.trigger !== undefined) out.trigger = record.trigger;
   if (record.status === 'queued') {
     const queued = digest?.queued;
     out.queue = { ...(position === undefined ? {} : { position }), ...(queued ? { reason: queued.reason } : {}), ...(queued?.behind ? { behind: queued.behind } : {}) };

@@ -43,6 +43,8 @@ export interface RunQuery {
   status?: DisplayStatus;
   /** Only runs created at or after this time (ms since epoch). */
   since?: number;
+  /** Only runs fired by this kind of trigger; `manual`: started by hand. */
+  trigger?: string;
   limit: number;
   /** Only runs older than this one (the last of the previous page). */
   before?: { created_at: number; id: string };

@@ -30,6 +30,7 @@ import { mountHooks } from './hooks.js';
 import { mountMetrics, type MetricsEndpoint } from './api-metrics.js';
 import { checkIdempotencyKey } from '../engine/run-key.js';
 import { MAX_KEY_LENGTH } from '../store/idempotency.js';
+import { RUN_TRIGGERS } from '../store/events.js';
 import { answerUnrouted, routed } from './api-routing.js';
 import { pageForBrowsers } from './ui-static.js';
 import { METRICS_PATH } from '../access/permissions.js';
@@ -156,6 +157,7 @@ const routes = {
         status: z.enum(['pending', 'queued', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']).optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
         since: z.string().min(1).max(40).optional().describe('only runs created since: a duration back from now (1h, 24h, 7d) or a date (2026-11-22, 2026-11-22T15:40)'),
+        trigger: z.enum(RUN_TRIGGERS).optional().describe('only runs fired by this kind of trigger; manual: started by hand (CLI, API, MCP)'),
         cursor: z
           .string()
           .regex(/^\d{1,16}\.[0-9A-Za-z]{1,26}$/, 'a next_cursor from an earlier page')
@@ -398,7 +400,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     const limit = query.limit ?? 20;
     const before = query.cursor === undefined ? undefined : { created_at: Number(query.cursor.slice(0, query.cursor.indexOf('.'))), id: query.cursor.slice(query.cursor.indexOf('.') + 1) };
     const since = query.since === undefined ? undefined : sinceOf(query.since);
-    const runs = await runViews(daemon.store, { namespace: principalOf(c).namespace, workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}), ...(since === undefined ? {} : { since }) });
+    const runs = await runViews(daemon.store, { namespace: principalOf(c).namespace, workflow: query.workflow, status: query.status, limit, ...(before ? { before } : {}), ...(since === undefined ? {} : { since }), ...(query.trigger === undefined ? {} : { trigger: query.trigger }) });
     const last = runs.at(-1);
     // The page is full: there may be more, from after its last run.
     const next = runs.length === limit && last ? { next_cursor: `${Date.parse(last.created_at)}.${last.run_id}` } : {};

@@ -154,6 +154,21 @@ export function runContract(makeStore: MakeStore, options: { projectsOnAppend: b
     expect(await runs.listRuns({ workflow: 'nothing' })).toEqual([]);
   });
 
+  it('keeps what fired a run on its record, and lists by it (manual: started by hand)', async () => {
+    const runs = store().runs;
+    const fired = (type: 'schedule' | 'webhook', at: number): TimedEvent => ({ ...ev.created(at), trigger: { type, at: new Date(at).toISOString() } }) as TimedEvent;
+    await runs.createRun(run('T1', T0), [fired('schedule', T0)]);
+    await runs.createRun(run('T2', T0 + 1), [ev.created(T0 + 1)]);
+    await runs.createRun(run('T3', T0 + 2), [fired('webhook', T0 + 2)]);
+    await runs.createRun(run('T4', T0 + 3), [fired('schedule', T0 + 3)]);
+    expect((await runs.getRun('T1'))?.trigger).toBe('schedule');
+    expect((await runs.getRun('T2'))?.trigger).toBeUndefined();
+    expect((await runs.listRuns({ trigger: 'schedule' })).map((r) => r.id)).toEqual(['T4', 'T1']);
+    expect((await runs.listRuns({ trigger: 'manual' })).map((r) => r.id)).toEqual(['T2']);
+    expect((await runs.listRuns({ trigger: 'webhook', status: 'pending' })).map((r) => r.id)).toEqual(['T3']);
+    expect((await runs.listRuns({ trigger: 'schedule', before: { created_at: T0 + 3, id: 'T4' } })).map((r) => r.id)).toEqual(['T1']);
+  });
+
   it('pages through runs with `before` (the last run of a page), however many share a creation time', async () => {
     for (let i = 0; i < 25; i++) await store().runs.createRun(run(`P${String(i).padStart(2, '0')}`, T0 + Math.floor(i / 4)), [ev.created()]);
     const all = (await store().runs.listRuns({ limit: 100 })).map((r) => r.id);

@@ -165,8 +165,11 @@ export const DEFAULT_NAMESPACE = 'default';
  * recorded in its RunCreated, and read by its tasks as `trigger` (`run.trigger` in a
  * callback, where `trigger` is the task that called it).
  */
+/** What may fire a run, and `manual` for a run started by hand: the values lists of runs filter on (RunFilter.trigger). */
+export const RUN_TRIGGERS = ['manual', 'schedule', 'webhook', 'file_change', 'event', 'message'] as const;
+
 export interface RunTrigger {
-  type: 'schedule' | 'webhook' | 'file_change' | 'event' | 'message';
+  type: Exclude<(typeof RUN_TRIGGERS)[number], 'manual'>;
   /** When it fired (ISO 8601). */
   at: string;
   /** The firing's id in the store's record of firings. */

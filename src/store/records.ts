@@ -82,3 +82,8 @@ function ambiguous(prefix: string, shown: string[], more: boolean, apart: number
     { details: { run: prefix, matches: shown, characters: apart } },
   );
 }
+
+/** What fired a run, from its first event (RunRecord.trigger); undefined for a run started by hand. */
+export function triggerOf(first: TimedEvent | undefined): string | undefined {
+  return first?.type === 'RunCreated' ? first.trigger?.type : undefined;
+}

@@ -34,6 +34,8 @@ export interface RunRow {
   queue?: string | null;
   /** The idempotency key it holds (optional while a store's schema lacks it). */
   idempotency_key?: string | null;
+  /** What fired the run (optional while a store's schema lacks it). */
+  trigger?: string | null;
 }
 
 export interface TaskRow {
@@ -76,6 +78,7 @@ export function toRecord(row: RunRow): RunRecord {
   if (row.concurrency_limit !== null) record.concurrency_limit = row.concurrency_limit;
   if (row.queue !== undefined && row.queue !== null) record.queue = row.queue;
   if (row.idempotency_key !== undefined && row.idempotency_key !== null) record.idempotency_key = row.idempotency_key;
+  if (row.trigger !== undefined && row.trigger !== null) record.trigger = row.trigger;
   return record;
 }
 

@@ -88,6 +88,8 @@ export interface RunRecord {
    * without one, and once its retention passed and a newer run took the key over.
    */
   idempotency_key?: string;
+  /** What fired it (its RunCreated's trigger: schedule, webhook, file_change, event, message); unset: started by hand. */
+  trigger?: string;
 }
 
 export interface RunFilter {
@@ -99,6 +101,8 @@ export interface RunFilter {
   since?: number;
   /** Only the run holding this idempotency key (with `namespace`, of that namespace). */
   idempotency_key?: string;
+  /** Only runs fired by this kind of trigger (RunRecord.trigger); `manual`: only runs started by hand. */
+  trigger?: string;
   /** How many, most recent (created_at, then id) first; default 20. */
   limit?: number;
   /** Only runs after this one in that order (older): the last run of a page, to get the next page. */

@@ -26,7 +26,7 @@ describe('the Runs view', () => {
     expect(ui.consoleErrors).toEqual([]);
   });
 
-  it('filters by workflow, status and time range, in the URL; an invalid filter shows the server error', async () => {
+  it('filters by workflow, status, trigger and time range, in the URL; an invalid filter shows the server error', async () => {
     const ui = await openUi();
     const good = await ui.startRun('hello');
     const bad = await ui.startRun('broken');
@@ -51,6 +51,13 @@ describe('the Runs view', () => {
 
     await ui.page.selectOption('select[name=since]', '1h');
     await ui.page.waitForURL(/since=1h/);
+    await ui.page.locator(rowOf(good)).waitFor();
+    // Runs started over the API were started by hand: no schedule fired them.
+    await ui.page.selectOption('select[name=trigger]', 'schedule');
+    await ui.page.waitForURL(/trigger=schedule/);
+    await ui.page.locator(rowOf(good)).waitFor({ state: 'detached' });
+    await ui.page.selectOption('select[name=trigger]', 'manual');
+    await ui.page.waitForURL(/trigger=manual/);
     await ui.page.locator(rowOf(good)).waitFor();
     await ui.screenshot('runs-filtered');
 

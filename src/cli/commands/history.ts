@@ -12,6 +12,7 @@ interface HistoryFlags extends StoreFlags, ServerFlags {
   workflow?: string;
   status?: DisplayStatus;
   since?: string;
+  trigger?: string;
   limit?: string;
   json?: boolean;
 }
@@ -24,14 +25,14 @@ export default async function history(flags: HistoryFlags): Promise<number> {
   const since = flags.since === undefined ? undefined : parseSince(flags.since, now);
   const store = await openCliStore(flags);
   try {
-    const runs = await runViews(store, { workflow: flags.workflow, status: flags.status, since, limit }, now);
+    const runs = await runViews(store, { workflow: flags.workflow, status: flags.status, since, limit, ...(flags.trigger === undefined ? {} : { trigger: flags.trigger }) }, now);
     if (flags.json) {
       process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
       return EXIT.ok;
     }
     const colors = paint(useColor(process.stdout));
     if (runs.length === 0) {
-      const filtered = flags.workflow !== undefined || flags.status !== undefined || since !== undefined;
+      const filtered = flags.workflow !== undefined || flags.status !== undefined || since !== undefined || flags.trigger !== undefined;
       process.stdout.write(filtered ? 'No runs match.\n' : `No runs yet in ${store.location}.\n`);
       return EXIT.ok;
     }

@@ -30,6 +30,7 @@ interface HistoryFlags {
   workflow?: string;
   status?: DisplayStatus;
   since?: string;
+  trigger?: string;
   limit?: string;
   json?: boolean;
 }
@@ -45,6 +46,7 @@ export async function remoteHistory(remote: Remote, flags: HistoryFlags): Promis
     const page = await remote.server.get<{ runs: RunJson[]; next_cursor?: string }>('/api/runs', {
       workflow: flags.workflow,
       status: flags.status,
+      trigger: flags.trigger,
       limit: Math.min(RUNS_PAGE, limit - runs.length),
       cursor,
     });

@@ -4,7 +4,7 @@ import { EventWaiters, type WaitOptions } from '../event-waits.js';
 import type { StoredEvent, TimedEvent } from '../events.js';
 import { leaseExpired, mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
-import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId } from '../records.js';
+import { asciiUpper, compactTask, copyRecord, foldStatus, pickRunId, triggerOf } from '../records.js';
 import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunCountQuery, type RunCounts, type RunFilter, type RunOwner, type RunRecord, type RunStore, type Store, type TaskRecord } from '../store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { memoryQueue } from './memory-queue.js';
@@ -75,6 +75,8 @@ export class MemoryRunStore implements RunStore {
       ...queueFields(admissionOf(events[0])),
       ...workersOf(events[0]),
     };
+    const trigger = triggerOf(events[0]);
+    if (trigger !== undefined) record.trigger = trigger;
     if (run.owner) {
       record.owner = { ...run.owner };
       record.heartbeat_at = run.created_at;
@@ -150,6 +152,7 @@ export class MemoryRunStore implements RunStore {
           (filter.status === undefined || run.status === filter.status) &&
           (filter.since === undefined || run.created_at >= filter.since) &&
           (filter.idempotency_key === undefined || run.idempotency_key === filter.idempotency_key) &&
+          (filter.trigger === undefined || (run.trigger ?? 'manual') === filter.trigger) &&
           (filter.before === undefined || run.created_at < filter.before.created_at || (run.created_at === filter.before.created_at && run.id < filter.before.id)),
       )
       .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))

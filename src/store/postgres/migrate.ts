@@ -21,6 +21,7 @@ import progress from './migrations/010_progress.sql';
 import outbox from './migrations/011_outbox.sql';
 import metrics from './migrations/012_metrics.sql';
 import eventFeed from './migrations/013_event_feed.sql';
+import runTrigger from './migrations/014_run_trigger.sql';
 
 export interface PgMigration {
   version: number;
@@ -42,6 +43,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 11, name: '011_outbox', sql: outbox },
   { version: 12, name: '012_metrics', sql: metrics },
   { version: 13, name: '013_event_feed', sql: eventFeed },
+  { version: 14, name: '014_run_trigger', sql: runTrigger },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -19,7 +19,7 @@ import { namespaceOf, type StoredEvent, type TimedEvent } from '../events.js';
 import { sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, QUEUE_SCAN, type QueueChange, type QueueDecision, type QueueRecorded, type QueueSnapshot } from '../queue.js';
-import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
+import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, triggerOf, type RunFold } from '../records.js';
 import { taskValues, toRecord, toTask, type RunRow, type TaskRow } from '../rows.js';
 import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunCountQuery, type RunCounts, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import { timeoutOf, TimerUpkeep } from '../timers.js';
@@ -102,6 +102,8 @@ export class PgRunStore implements RunStore {
         key?.fingerprint ?? null,
       ]);
       if (inserted.length === 0) await notInserted(tx, run.id, namespace, run.created_at, key);
+      const trigger = triggerOf(events[0]);
+      if (trigger !== undefined) await tx.query(q('setTrigger'), [trigger, run.id]);
       // Idle workers of its queue wake at once (delivered when this commits).
       const queue = (inserted[0] as { queue: string | null }).queue;
       if (queue !== null) await tx.query(q('notifyWorkers'), [queue]);
@@ -338,6 +340,7 @@ export class PgRunStore implements RunStore {
       filter.before?.id ?? null,
       Math.max(0, filter.limit ?? 20),
       filter.idempotency_key ?? null,
+      filter.trigger ?? null,
     ]);
     return rows.map(toRecord);
   }

@@ -147,7 +147,7 @@ SELECT * FROM tasks WHERE run_id = $1 ORDER BY position;
 DELETE FROM tasks WHERE run_id = $1;
 
 -- name: listRuns
--- namespace, workflow, status, since, before_at, before_id, limit, idempotency_key
+-- namespace, workflow, status, since, before_at, before_id, limit, idempotency_key, trigger ('manual': none)
 SELECT * FROM runs
 WHERE ($1::text IS NULL OR namespace = $1)
   AND ($2::text IS NULL OR workflow = $2)
@@ -155,8 +155,13 @@ WHERE ($1::text IS NULL OR namespace = $1)
   AND ($4::bigint IS NULL OR created_at >= $4)
   AND ($5::bigint IS NULL OR (created_at, id) < ($5, $6::text))
   AND ($8::text IS NULL OR idempotency_key = $8)
+  AND ($9::text IS NULL OR coalesce(trigger, 'manual') = $9)
 ORDER BY created_at DESC, id DESC
 LIMIT $7;
+
+-- name: setTrigger
+-- trigger, id: what fired a run, written with its row (migrations/014_run_trigger.sql).
+UPDATE runs SET trigger = $1 WHERE id = $2;
 
 -- name: allRunIds
 SELECT id FROM runs ORDER BY id;

@@ -23,6 +23,7 @@ import cancelCompensate from './migrations/014_cancel_compensate.sql';
 import progress from './migrations/015_progress.sql';
 import outbox from './migrations/016_outbox.sql';
 import metrics from './migrations/017_metrics.sql';
+import runTrigger from './migrations/018_run_trigger.sql';
 
 export interface Migration {
   version: number;
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: '015_progress', sql: progress },
   { version: 16, name: '016_outbox', sql: outbox },
   { version: 17, name: '017_metrics', sql: metrics },
+  { version: 18, name: '018_run_trigger', sql: runTrigger },
 ];
 
 /** The schema version this baton writes. */

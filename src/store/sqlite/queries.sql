@@ -14,6 +14,10 @@ INSERT INTO runs (id, namespace, workflow, status, created_at, updated_at, owner
                   idempotency_key, idempotency_fingerprint)
 VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
+-- name: setTrigger
+-- trigger, id: what fired a run, written with its row (migrations/018_run_trigger.sql).
+UPDATE runs SET trigger = ? WHERE id = ?;
+
 -- name: keyHolder
 -- namespace, idempotency_key: the run holding the key, with the fingerprint of its start.
 SELECT runs.*, (SELECT at FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1) AS last_at FROM runs
@@ -79,6 +83,7 @@ WHERE (@namespace IS NULL OR namespace = @namespace)
   AND (@status IS NULL OR status = @status)
   AND (@since IS NULL OR created_at >= @since)
   AND (@idempotency_key IS NULL OR idempotency_key = @idempotency_key)
+  AND (@trigger IS NULL OR coalesce(trigger, 'manual') = @trigger)
   -- A page after another: the first bound lets SQLite seek in runs_by_created (a row-value
   -- comparison alone, behind IS NULL OR, would scan every newer run first).
   AND created_at <= coalesce(@before_at, 9e18)
@@ -96,6 +101,7 @@ WHERE status = @status
   AND (@workflow IS NULL OR workflow = @workflow)
   AND (@since IS NULL OR created_at >= @since)
   AND (@idempotency_key IS NULL OR idempotency_key = @idempotency_key)
+  AND (@trigger IS NULL OR coalesce(trigger, 'manual') = @trigger)
   AND created_at <= coalesce(@before_at, 9e18)
   AND (@before_at IS NULL OR (created_at, id) < (@before_at, @before_id))
 ORDER BY created_at DESC, id DESC

@@ -16,7 +16,7 @@ import type { StoredEvent, TimedEvent } from '../events.js';
 import { mayClaim, sameOwner } from '../ownership.js';
 import { FINISHED_RUN_STATUSES, projectTasks } from '../projection.js';
 import { admissionOf, mergeByRun, type QueueChange, type QueueDecision, type QueueRecorded } from '../queue.js';
-import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, type RunFold } from '../records.js';
+import { asciiUpper, foldStatus, movesRun, pickRunId, runFold, triggerOf, type RunFold } from '../records.js';
 import { LEASE_MS, type AppendOptions, type CancelOptions, type ClaimResult, type NewRunRecord, type RunCountQuery, type RunCounts, type RunFilter, type RunOwner, type RunRecord, type RunStore, type TaskRecord } from '../store.js';
 import type { Database } from './driver.js';
 import { SqliteQueue } from './sqlite-queue.js';
@@ -120,6 +120,8 @@ export class SqliteRunStore implements RunStore {
         key?.key ?? null,
         key?.fingerprint ?? null,
       );
+      const trigger = triggerOf(events[0]);
+      if (trigger !== undefined) this.q.setTrigger.run(trigger, run.id);
       const ask = admissionOf(events[0]);
       if (ask) this.queue.setFields(run.id, ask);
       const mine = changes.find((c) => c.runId === run.id)?.events ?? [];
@@ -242,6 +244,7 @@ export class SqliteRunStore implements RunStore {
         status: filter.status ?? null,
         since: filter.since ?? null,
         idempotency_key: filter.idempotency_key ?? null,
+        trigger: filter.trigger ?? null,
         before_at: filter.before?.created_at ?? null,
         before_id: filter.before?.id ?? null,
         limit: Math.max(0, filter.limit ?? 20),

@@ -7,6 +7,7 @@ export type Statement = BetterSqlite3.Statement<unknown[]>;
 const NAMES = [
   'getRun',
   'insertRun',
+  'setTrigger',
   'keyHolder',
   'giveUpKey',
   'lastSeq',

@@ -1,9 +1,9 @@
-/** The Runs view's filters: workflow (the served ones offered), status, time range. Each change is a new URL. */
+/** The Runs view's filters: workflow (the served ones offered), status, trigger, time range. Each change is a new URL. */
 import { useEffect, useState } from 'preact/hooks';
 import type { Ref } from 'preact';
 import { api } from '../../lib/api.js';
 import { navigate } from '../../lib/router.js';
-import { hrefOf, RANGES, STATUSES, type RunsQuery } from './runs-query.js';
+import { hrefOf, RANGES, STATUSES, TRIGGERS, type RunsQuery } from './runs-query.js';
 
 export function RunsFilters(props: { query: RunsQuery; workflowInput: Ref<HTMLInputElement>; onError: (err: unknown) => void }) {
   const [names, setNames] = useState<string[]>([]);
@@ -51,6 +51,14 @@ export function RunsFilters(props: { query: RunsQuery; workflowInput: Ref<HTMLIn
           </option>
         ))}
       </select>
+      <select name="trigger" aria-label="trigger" value={props.query.trigger ?? ''} onChange={(e) => apply({ trigger: e.currentTarget.value || undefined })}>
+        <option value="">any trigger</option>
+        {TRIGGERS.map((t) => (
+          <option key={t} value={t}>
+            {t === 'manual' ? 'started by hand' : t.replace('_', ' ')}
+          </option>
+        ))}
+      </select>
       <select name="since" aria-label="time range" value={props.query.since ?? ''} onChange={(e) => apply({ since: e.currentTarget.value || undefined })}>
         {RANGES.map((r) => (
           <option key={r.value} value={r.value}>
@@ -58,7 +66,7 @@ export function RunsFilters(props: { query: RunsQuery; workflowInput: Ref<HTMLIn
           </option>
         ))}
       </select>
-      {props.query.workflow || props.query.status || props.query.since ? (
+      {props.query.workflow || props.query.status || props.query.trigger || props.query.since ? (
         <button type="button" class="link" onClick={() => navigate('/')}>
           clear
         </button>

@@ -1,5 +1,5 @@
 /**
- * The Runs view's state that lives in the URL (`/?workflow=hello&status=failed&since=24h&cursor=...`),
+ * The Runs view's state that lives in the URL (`/?workflow=hello&status=failed&trigger=schedule&since=24h&cursor=...`),
  * so a filter or a page survives a reload, the back button, and a link sent to someone.
  */
 export interface RunsQuery {
@@ -7,11 +7,14 @@ export interface RunsQuery {
   status?: string;
   /** A duration back from now (`1h`, `24h`, `7d`), as GET /api/runs?since= reads it. */
   since?: string;
+  /** What fired the runs (schedule, webhook...; manual: started by hand), as GET /api/runs?trigger= reads it. */
+  trigger?: string;
   /** The page: the next_cursor of the page before; none for the newest. */
   cursor?: string;
 }
 
 export const STATUSES = ['pending', 'queued', 'running', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled'] as const;
+export const TRIGGERS = ['manual', 'schedule', 'webhook', 'file_change', 'event', 'message'] as const;
 export const RANGES: Array<{ value: string; label: string }> = [
   { value: '', label: 'any time' },
   { value: '1h', label: 'last hour' },
@@ -25,12 +28,12 @@ export const PAGE_SIZE = 25;
 
 export function readQuery(search: URLSearchParams): RunsQuery {
   const pick = (key: string) => search.get(key) || undefined;
-  return { workflow: pick('workflow'), status: pick('status'), since: pick('since'), cursor: pick('cursor') };
+  return { workflow: pick('workflow'), status: pick('status'), since: pick('since'), trigger: pick('trigger'), cursor: pick('cursor') };
 }
 
 export function hrefOf(query: RunsQuery): string {
   const search = new URLSearchParams();
-  for (const key of ['workflow', 'status', 'since', 'cursor'] as const) if (query[key]) search.set(key, query[key]!);
+  for (const key of ['workflow', 'status', 'trigger', 'since', 'cursor'] as const) if (query[key]) search.set(key, query[key]!);
   const text = search.toString();
   return text === '' ? '/' : `/?${text}`;
 }

@@ -100,7 +100,7 @@ export function RunsView() {
           </tbody>
         </table>
       </div>
-      {!loading && rows.length === 0 && !error ? <p class="muted empty">No runs{query.workflow || query.status || query.since ? ' match these filters' : ' yet'}.</p> : null}
+      {!loading && rows.length === 0 && !error ? <p class="muted empty">No runs{query.workflow || query.status || query.trigger || query.since ? ' match these filters' : ' yet'}.</p> : null}
       <nav class="pager" aria-label="pages">
         {query.cursor ? <Link href={hrefOf({ ...query, cursor: undefined })}>← Newest</Link> : null}
         {page?.next_cursor ? <Link href={hrefOf({ ...query, cursor: page.next_cursor })}>Older →</Link> : null}

@@ -48,7 +48,7 @@ export function useRuns(filters: RunsQuery): { page?: RunsPage; error?: unknown;
     const again = () => {
       if (!stop.signal.aborted) timer = setTimeout(() => setTick((n) => n + 1), POLL_MS);
     };
-    const path = `/api/runs${queryString({ limit: PAGE_SIZE, workflow: filters.workflow, status: filters.status, since: filters.since, cursor: filters.cursor })}`;
+    const path = `/api/runs${queryString({ limit: PAGE_SIZE, workflow: filters.workflow, status: filters.status, since: filters.since, trigger: filters.trigger, cursor: filters.cursor })}`;
     api<RunsPage>(path, { signal: stop.signal }).then(
       (next) => {
         setPage(next);
