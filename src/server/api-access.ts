@@ -50,11 +50,11 @@ const routes = {
   whoami: createRoute({
     method: 'get',
     path: '/api/whoami',
-    summary: 'The caller as this server sees them: actor, roles, namespace, token',
+    summary: "The caller as this server sees them: actor, roles, namespace, token; for a caller who may act in any namespace (scope `*`), the namespaces this server serves, to pick one with X-Baton-Namespace",
     responses: {
       200: {
         description: 'the caller',
-        content: { 'application/json': { schema: z.object({ actor: z.string(), roles: z.array(z.string()), namespace: z.string(), scope: z.string(), token: z.object({ id: z.string(), name: z.string().optional() }).optional() }) } },
+        content: { 'application/json': { schema: z.object({ actor: z.string(), roles: z.array(z.string()), namespace: z.string(), scope: z.string(), token: z.object({ id: z.string(), name: z.string().optional() }).optional(), namespaces: z.array(z.string()).optional() }) } },
       },
     },
   }),
@@ -116,7 +116,9 @@ const routes = {
 export function mountAccessRoutes(app: OpenAPIHono, daemon: Daemon): void {
   app.openapi(routes.whoami, (c) => {
     const who = principalOf(c);
-    return c.json({ actor: who.actor, roles: [...who.roles], namespace: who.namespace, scope: who.scope, ...(who.token ? { token: who.token } : {}) }, 200);
+    // Only a caller who may act in any namespace learns which there are: a tenant's token is not told of the others.
+    const namespaces = who.scope === EVERY_NAMESPACE ? { namespaces: [...daemon.catalogs.keys()].sort() } : {};
+    return c.json({ actor: who.actor, roles: [...who.roles], namespace: who.namespace, scope: who.scope, ...(who.token ? { token: who.token } : {}), ...namespaces }, 200);
   });
   app.openapi(routes.tokens, async (c) => c.json({ tokens: await listTokens(daemon.store.access, principalOf(c), c.req.valid('query').namespace) }, 200));
   app.openapi(routes.createToken, async (c) => {

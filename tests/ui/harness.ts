@@ -32,8 +32,10 @@ export const TEST_WORKFLOWS: Record<string, string> = {
 export interface UiOptions {
   /** Make tokens first, so the server needs one (docs/access.md); default false: a loopback server without tokens. */
   tokens?: boolean;
-  /** More workflow files, by file name. */
+  /** More workflow files, by file name (a name with folders makes them: `acme/deploy.yaml`). */
   workflows?: Record<string, string>;
+  /** More of baton.config.yaml, after its `store:` line. */
+  config?: string;
   /** The browser window; default 1280x800. */
   viewport?: { width: number; height: number };
 }
@@ -75,7 +77,7 @@ export async function closeAll(): Promise<void> {
 }
 
 export async function openUi(options: UiOptions = {}): Promise<Ui> {
-  const dir = project(options.workflows ?? {});
+  const dir = project(options.workflows ?? {}, options.config ?? '');
   const token = (roles: string): string => {
     const made = spawnSync(process.execPath, [BATON, 'token', 'create', '--role', roles, '--name', `ui-test-${roles.replace(/,/g, '-')}`, '--json'], { cwd: dir, env: { ...process.env, BATON_HOME: TEST_HOME, NO_COLOR: '1' }, encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`baton token create failed: ${made.stderr}`);
@@ -158,12 +160,15 @@ export async function openUi(options: UiOptions = {}): Promise<Ui> {
 }
 
 /** A temp project: a SQLite store, the examples' YAML workflows, the tests' own, and `extra`. */
-function project(extra: Record<string, string>): string {
+function project(extra: Record<string, string>, config: string): string {
   const dir = tempDir('baton-ui-');
-  writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
+  writeFileSync(path.join(dir, 'baton.config.yaml'), `store: .baton/baton.db\n${config}`);
   const examples = path.join(ROOT, 'examples');
   for (const name of readdirSync(examples)) if (/\.ya?ml$/.test(name)) copyFileSync(path.join(examples, name), path.join(dir, name));
-  for (const [name, text] of Object.entries({ ...TEST_WORKFLOWS, ...extra })) writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries({ ...TEST_WORKFLOWS, ...extra })) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
   return dir;
 }
 

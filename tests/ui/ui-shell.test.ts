@@ -75,3 +75,24 @@ describe('the UI shell', () => {
     expect(ui.consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
   });
 });
+
+describe('namespaces', () => {
+  it('a caller who may act in any namespace picks one in the top bar, and every view then shows that namespace', async () => {
+    const ui = await openUi({
+      config: 'server:\n  namespaces:\n    acme: {workflows: acme}\n',
+      workflows: { 'acme/acme-only.yaml': 'name: acme-only\ntasks:\n  - {id: a, command: "echo acme"}\n' },
+    });
+    await ui.page.goto(`${ui.base}/workflows`);
+    const picker = ui.page.locator('.top-bar select[name=namespace]');
+    await picker.waitFor();
+    expect(await picker.locator('option').allTextContents()).toEqual(['acme', 'default']);
+    expect(await ui.page.locator('text=acme-only').count()).toBe(0);
+    await picker.selectOption('acme');
+    await ui.waitForText('acme-only');
+    expect(await ui.page.locator('text=build-pipeline').count()).toBe(0);
+    // The pick holds across views (it is kept for the tab, sent as X-Baton-Namespace).
+    await ui.page.goto(`${ui.base}/`);
+    expect(await ui.page.locator('.top-bar select[name=namespace]').inputValue()).toBe('acme');
+    expect(ui.consoleErrors).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 /** The bar on every page: the views, who is logged in (namespace and roles), the theme, log out. */
 import { useState } from 'preact/hooks';
+import { pickNamespace } from './lib/api.js';
 import { Link } from './lib/components.js';
 import type { Route } from './lib/router.js';
 import { navigate } from './lib/router.js';
@@ -32,9 +33,29 @@ export function TopBar(props: { route: Route; who: Whoami | undefined }) {
       <div class="who">
         {who ? (
           <>
-            <span class="namespace" title="namespace">
-              {who.namespace}
-            </span>
+            {who.namespaces && who.namespaces.length > 1 ? (
+              <select
+                class="namespace"
+                name="namespace"
+                aria-label="namespace"
+                value={who.namespace}
+                onChange={(e) => {
+                  // Every view reads its namespace's data afresh: the simplest honest way is a reload.
+                  pickNamespace(e.currentTarget.value === 'default' ? undefined : e.currentTarget.value);
+                  location.assign(location.pathname.startsWith('/runs/') ? '/' : location.pathname);
+                }}
+              >
+                {who.namespaces.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <span class="namespace" title="namespace">
+                {who.namespace}
+              </span>
+            )}
             <span class="roles" title={who.actor}>
               {who.roles.join(', ')}
             </span>

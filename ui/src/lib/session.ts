@@ -15,6 +15,8 @@ export interface Whoami {
   /** The token's namespace, `*` for one that may pick any. */
   scope: string;
   token?: { id: string; name?: string };
+  /** For a caller of scope `*`: the namespaces the server serves, one picked per request (X-Baton-Namespace). */
+  namespaces?: string[];
 }
 
 export interface Session {
