@@ -61,3 +61,4 @@ describe('layoutGraph', () => {
     expect(visibleNodes(nodes, { x: first.x, y: first.y, w: 10, h: 10 }, 0).map((n) => n.id)).toEqual(['a']);
   });
 });
+

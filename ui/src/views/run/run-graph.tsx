@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ErrorBanner } from '../../lib/components.js';
 import type { GraphLayout, GraphNode } from './graph-layout.js';
+import { runningProgress } from './progress.js';
 import type { TaskJson } from './types.js';
 
 // dagre is a third of the UI's code: loaded with the first graph drawn, not with every page.
@@ -27,6 +28,8 @@ export function RunGraph(props: { tasks: TaskJson[]; code: boolean; selected?: s
     });
   }, []);
   const layout = useMemo(() => (mod ? mod.layoutGraph(props.tasks, { code: props.code }) : EMPTY), [shape, props.code, mod]);
+  // Progress moves without moving anything else: read at each render, not laid out again.
+  const progress = runningProgress(props.tasks);
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ x: 0, y: 0, w: 1400, h: 800 });
   useEffect(() => {
@@ -58,15 +61,15 @@ export function RunGraph(props: { tasks: TaskJson[]; code: boolean; selected?: s
             <path key={`${e.from}>${e.to}`} class={`edge${props.critical.has(e.from) && props.critical.has(e.to) ? ' critical' : ''}`} d={pathOf(e.points)} marker-end="url(#arrow)" />
           ))}
         {shown.map((node) => (
-          <Node key={node.id} node={node} selected={props.selected} critical={props.critical} onSelect={props.onSelect} />
+          <Node key={node.id} node={node} progress={progress.get(node.id)} selected={props.selected} critical={props.critical} onSelect={props.onSelect} />
         ))}
       </svg>
     </div>
   );
 }
 
-function Node(props: { node: GraphNode; selected?: string; critical: ReadonlySet<string>; onSelect: (task: string) => void }) {
-  const { node } = props;
+function Node(props: { node: GraphNode; progress: number | undefined; selected?: string; critical: ReadonlySet<string>; onSelect: (task: string) => void }) {
+  const { node, progress } = props;
   const group = node.chips !== undefined || node.counts !== undefined;
   const cls = `node state-${node.status}${group ? ' group' : ''}${props.selected === node.id ? ' selected' : ''}${props.critical.has(node.id) ? ' critical' : ''}`;
   return (
@@ -79,6 +82,11 @@ function Node(props: { node: GraphNode; selected?: string; critical: ReadonlySet
         {node.type && node.type !== 'shell' ? <tspan class="type"> {node.type}</tspan> : null}
         {node.size !== undefined ? <tspan class="type"> ({node.size})</tspan> : null}
       </text>
+      {progress !== undefined ? (
+        <rect class="progress" data-progress={Math.round(progress * 100)} x={1} y={node.h - 4} width={Math.max(2, (node.w - 2) * progress)} height={3} rx={1.5}>
+          <title>{`${node.id}: ${Math.round(progress * 100)}%`}</title>
+        </rect>
+      ) : null}
       {node.chips?.map((chip) => (
         <g key={chip.id} class={`chip state-${chip.status}${props.selected === chip.id ? ' selected' : ''}${props.critical.has(chip.id) ? ' critical' : ''}`} data-task={chip.id} data-status={chip.status} transform={`translate(${chip.x},${chip.y})`} onClick={() => props.onSelect(chip.id)}>
           <rect class="box" width={chip.w} height={chip.h} rx={4}>
@@ -109,3 +117,4 @@ function pathOf(points: { x: number; y: number }[]): string {
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+

@@ -8,7 +8,8 @@ import { duration } from '../../lib/format.js';
 import { StatusBadge } from '../../lib/components.js';
 import type { Attempt } from './attempts.js';
 import { LogView } from './log-view.js';
-import type { RunEventJson, TaskJson } from './types.js';
+import { progressFraction } from './progress.js';
+import type { RunEventJson, TaskJson, TaskProgress } from './types.js';
 import type { LogLine } from './use-run.js';
 
 export function TaskPanel(props: { runId: string; task: TaskJson; attempts: Attempt[]; lines: LogLine[]; dropped: number; created?: RunEventJson; onClose: () => void; onSelect: (task: string) => void; version: number }) {
@@ -52,6 +53,7 @@ export function TaskPanel(props: { runId: string; task: TaskJson; attempts: Atte
           ) : null}
         </div>
       ) : null}
+      {task.progress && task.status === 'running' ? <ProgressLine progress={task.progress} /> : null}
       {task.reason ? <p class="muted">{task.reason}</p> : null}
       {task.error ? (
         <div class="task-error">
@@ -119,4 +121,22 @@ function specOf(created: RunEventJson | undefined, task: TaskJson): unknown {
   if (own) return own;
   const parent = task.parent ? find(workflow?.tasks, task.parent) : undefined;
   return parent?.task;
+}
+
+/** How far a running task is: a bar, percent or done/total, its message, and the time left at its rate so far. */
+function ProgressLine(props: { progress: TaskProgress }) {
+  const p = props.progress;
+  const fraction = progressFraction(p);
+  const parts = [
+    fraction !== undefined ? `${Math.round(fraction * 100)}%` : undefined,
+    p.done !== undefined && p.total !== undefined ? `${p.done}/${p.total}${p.source === 'iterations' ? ' iterations' : ''}` : undefined,
+    p.message,
+    p.eta_ms !== undefined ? `about ${duration(p.eta_ms)} left` : undefined,
+  ].filter((part): part is string => part !== undefined && part !== '');
+  return (
+    <div class="task-progress" data-percent={fraction === undefined ? undefined : Math.round(fraction * 100)}>
+      <progress max={1} value={fraction} aria-label="progress" />
+      <span>{parts.join(' · ')}</span>
+    </div>
+  );
 }

@@ -35,7 +35,8 @@ export interface TaskJson {
   depends_on?: string[];
   waiting_for?: WaitingFor;
   child_run?: string;
-  progress?: { percent?: number; done?: number; total?: number };
+  /** Reported by the task (progress=NN in $BATON_OUTPUT, ctx.progress) or a loop's iterations ended of all (docs/executors.md#progress). */
+  progress?: TaskProgress;
 }
 
 export interface RunWait {
@@ -75,3 +76,16 @@ export interface RunEventJson {
   attempt?: number;
   [field: string]: unknown;
 }
+
+/** A running task's progress as GET /api/runs/{id} gives it. */
+export interface TaskProgress {
+  percent?: number;
+  done?: number;
+  total?: number;
+  message?: string;
+  source?: 'task' | 'iterations';
+  updated_at?: string;
+  /** While it runs: the time left at the rate so far. */
+  eta_ms?: number;
+}
+
