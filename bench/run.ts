@@ -25,6 +25,7 @@ import { memoryCircuitFigures, sqliteCircuitFigures } from './circuits.js';
 import { metricsFigures } from './metrics.js';
 import { monitorFigures } from './monitor.js';
 import { observedFigures } from './observability.js';
+import { pagingFigures } from './runs-paging.js';
 import { memoryCollectorFigures, sqliteCollectorFigures } from './prometheus.js';
 
 // This file runs bundled from dist/bench/.
@@ -42,7 +43,7 @@ const best = async (times: number, fn: () => Promise<number>) => {
   return min;
 };
 
-const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits', 'monitor', 'metrics', 'observability'] as const;
+const SECTIONS = ['engine', 'sqlite', 'memory', 'loops', 'resume', 'output', 'shell', 'whole-process', 'startup', 'code-steps', 'skill-search', 'mcp', 'serve', 'webhook', 'auth', 'find-errors', 'data-processor', 'circuits', 'monitor', 'metrics', 'observability', 'runs-paging'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -352,6 +353,13 @@ if (wanted('observability')) {
     '< +10%',
     added < 0.1,
   );
+}
+
+if (wanted('runs-paging')) {
+  process.stderr.write('GET /api/runs of a baton serve over a 100,000-run SQLite store: the newest page and one near the oldest...\n');
+  const figures = await pagingFigures(baton, 100_000, 21);
+  row('GET /api/runs, 25 runs, newest page of 100k, ms (p50)', figures.firstMs.toFixed(1));
+  row('  a page near the oldest run (by cursor), ms (p50)', figures.deepMs.toFixed(1), `${figures.firstMs.toFixed(1)} newest`, (figures.deepMs / figures.firstMs).toFixed(2) + 'x', '<= 2x', figures.deepMs <= 2 * figures.firstMs);
 }
 
 if (wanted('monitor')) {
