@@ -23,3 +23,10 @@ export const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: ErrorBody } } }]));
 
 export const Json = z.record(z.string(), z.unknown());
+
+/** A run named in a path: its id or a unique prefix of it. */
+export const RunId = z
+  .string()
+  .regex(/^[0-9A-Za-z]{1,26}$/, 'a run id (or a unique prefix of one): letters and digits')
+  .openapi({ param: { name: 'id', in: 'path' }, example: '01KAQ3T6Y1N2' });
+export const RunParams = z.object({ id: RunId });

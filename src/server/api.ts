@@ -6,12 +6,10 @@
  * live over server-sent events, resumable with Last-Event-ID (event-stream.ts).
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { errors, Json } from './api-schemas.js';
+import { errors, Json, RunId, RunParams } from './api-schemas.js';
 import { bodyLimit } from 'hono/body-limit';
 import { errorDocument } from '../observability/error-document.js';
 import { BatonError } from '../observability/errors.js';
-import { loadRun } from '../engine/resume.js';
-import { openWaits } from '../engine/steps/answer.js';
 import { readLogPage } from '../runs/log-pages.js';
 import { runViews, statusView } from '../runs/views.js';
 import { VERSION } from '../config/version.js';
@@ -35,18 +33,14 @@ import { answerUnrouted, routed } from './api-routing.js';
 import { pageForBrowsers } from './ui-static.js';
 import { METRICS_PATH } from '../access/permissions.js';
 import { momentOf } from '../spec/duration.js';
-import { auditNote, authorize, principalOf } from './auth.js';
-import type { Context } from 'hono';
+import { auditNote, authorize, principalOf, runIdOf } from './auth.js';
+import { mountAnswerRoutes } from './api-answers.js';
 import { eventStream } from './event-stream.js';
 
 /** The largest request body read: runs are started with inputs, not data. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 
-const RunId = z
-  .string()
-  .regex(/^[0-9A-Za-z]{1,26}$/, 'a run id (or a unique prefix of one): letters and digits')
-  .openapi({ param: { name: 'id', in: 'path' }, example: '01KAQ3T6Y1N2' });
 const WorkflowName = z
   .string()
   .min(1)
@@ -56,13 +50,8 @@ const WorkflowName = z
 
 const Accepted = z.object({ run_id: z.string(), status: z.string() });
 const accepted = (what: string) => ({ 202: { description: what, content: { 'application/json': { schema: Accepted } } }, ...errors(400, 404, 409, 503) });
-const RunParams = z.object({ id: RunId });
 const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, content: { 'application/json': { schema: z.object(shape).strict() } } });
 
-const Answer = z.object({ approved: z.boolean(), comment: z.string().max(4000).optional() }).strict();
-const Answered = z.object({ run_id: z.string(), task: z.string(), approved: z.boolean(), timed_out: z.boolean() });
-const Resolution = z.object({ resolution: z.enum(['retry', 'skip', 'abort']), comment: z.string().max(4000).optional() }).strict();
-const Resolved = z.object({ run_id: z.string(), task: z.string(), resolution: z.enum(['retry', 'skip', 'abort']) });
 
 const StartedRun = z.object({
   run_id: z.string(),
@@ -218,54 +207,7 @@ const routes = {
       ...errors(400, 404),
     },
   }),
-  approvals: createRoute({
-    method: 'get',
-    path: '/api/approvals',
-    summary: 'The approvals open in waiting runs',
-    responses: {
-      200: {
-        description: 'open approvals',
-        content: { 'application/json': { schema: z.object({ approvals: z.array(z.object({ run_id: z.string(), workflow: z.string(), task: z.string(), prompt: z.string().optional(), approvers: z.array(z.string()).optional(), timeout_at: z.number().optional() })) }) } },
-      },
-    },
-  }),
-  approveOnly: createRoute({
-    method: 'post',
-    path: '/api/runs/{id}/approvals',
-    summary: "Answer a run's only open approval (WAIT_AMBIGUOUS when several are open: name one with /approvals/{task})",
-    request: { params: RunParams, body: { required: true, content: { 'application/json': { schema: Answer } } } },
-    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Answered } } }, ...errors(400, 403, 404, 409) },
-  }),
-  approve: createRoute({
-    method: 'post',
-    path: '/api/runs/{id}/approvals/{task}',
-    summary: 'Answer an approval of a run: approve or reject it',
-    request: {
-      params: z.object({ id: RunId, task: z.string().min(1).max(500).openapi({ param: { name: 'task', in: 'path' }, example: 'go-live' }) }),
-      body: { required: true, content: { 'application/json': { schema: Answer } } },
-    },
-    responses: {
-      200: { description: 'recorded', content: { 'application/json': { schema: Answered } } },
-      ...errors(400, 403, 404, 409),
-    },
-  }),
-  resolveOnly: createRoute({
-    method: 'post',
-    path: '/api/runs/{id}/pauses',
-    summary: "Retry, skip or abort a run's only paused task (on_failure: pause; WAIT_AMBIGUOUS when several are paused: name one with /pauses/{task})",
-    request: { params: RunParams, body: { required: true, content: { 'application/json': { schema: Resolution } } } },
-    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Resolved } } }, ...errors(400, 404, 409) },
-  }),
-  resolve: createRoute({
-    method: 'post',
-    path: '/api/runs/{id}/pauses/{task}',
-    summary: 'Retry, skip or abort a task paused after failing (on_failure: pause)',
-    request: {
-      params: z.object({ id: RunId, task: z.string().min(1).max(500).openapi({ param: { name: 'task', in: 'path' }, example: 'deploy' }) }),
-      body: { required: true, content: { 'application/json': { schema: Resolution } } },
-    },
-    responses: { 200: { description: 'recorded', content: { 'application/json': { schema: Resolved } } }, ...errors(400, 404, 409) },
-  }),
+
   logs: createRoute({
     method: 'get',
     path: '/api/runs/{id}/logs',
@@ -439,37 +381,6 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
     const reached = await daemon.emit(principalOf(c).namespace, name, body?.data ?? null, only);
     return c.json({ event: name, delivered: reached.map((d) => ({ run_id: d.runId, tasks: d.tasks })) }, 200);
   });
-  app.openapi(routes.approvals, async (c) => c.json({ approvals: await openApprovals(daemon, principalOf(c).namespace) }, 200));
-  app.openapi(routes.approveOnly, async (c) => {
-    const id = await runIdOf(c, daemon, c.req.valid('param').id);
-    const { approved, comment } = c.req.valid('json');
-    auditNote(c, { detail: { approved, ...(comment === undefined ? {} : { comment }) } });
-    const delivered = await daemon.approve(id, undefined, { approved, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
-    return c.json({ run_id: id, task: delivered.tasks[0], approved, timed_out: delivered.timedOut === true }, 200);
-  });
-  app.openapi(routes.approve, async (c) => {
-    const { id: given, task } = c.req.valid('param');
-    const id = await runIdOf(c, daemon, given);
-    const { approved, comment } = c.req.valid('json');
-    auditNote(c, { detail: { task, approved, ...(comment === undefined ? {} : { comment }) } });
-    const delivered = await daemon.approve(id, task, { approved, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
-    return c.json({ run_id: id, task, approved, timed_out: delivered.timedOut === true }, 200);
-  });
-  app.openapi(routes.resolveOnly, async (c) => {
-    const id = await runIdOf(c, daemon, c.req.valid('param').id);
-    const { resolution, comment } = c.req.valid('json');
-    auditNote(c, { detail: { resolution, ...(comment === undefined ? {} : { comment }) } });
-    const delivered = await daemon.resolve(id, undefined, { resolution, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
-    return c.json({ run_id: id, task: delivered.tasks[0], resolution }, 200);
-  });
-  app.openapi(routes.resolve, async (c) => {
-    const { id: given, task } = c.req.valid('param');
-    const id = await runIdOf(c, daemon, given);
-    const { resolution, comment } = c.req.valid('json');
-    auditNote(c, { detail: { task, resolution, ...(comment === undefined ? {} : { comment }) } });
-    await daemon.resolve(id, task, { resolution, ...(comment === undefined ? {} : { comment }) }, principalOf(c));
-    return c.json({ run_id: id, task, resolution }, 200);
-  });
   app.openapi(routes.logs, async (c) => {
     const id = await runIdOf(c, daemon, c.req.valid('param').id);
     const query = c.req.valid('query');
@@ -497,6 +408,7 @@ export function createApi(daemon: Daemon, options: ApiOptions = {}): OpenAPIHono
   app.doc31('/api/openapi.json', DOCUMENT);
 
   answerUnrouted(app, options.uiDir);
+  mountAnswerRoutes(app, daemon);
   return app;
 }
 
@@ -505,22 +417,7 @@ function bodyOf<T>(c: { req: { header: (name: string) => string | undefined } },
   return c.req.header('content-length') === '0' || !c.req.header('content-type') ? undefined : read();
 }
 
-/** The run a request names (a full id or a unique prefix), among its caller's namespace's: another's is not found. */
-function runIdOf(c: Context, daemon: Daemon, given: string): Promise<string> {
-  return daemon.store.runs.resolveRunId(given, principalOf(c).namespace);
-}
 
-/** The approvals open in the namespace's waiting runs. */
-async function openApprovals(daemon: Daemon, namespace: string) {
-  const out: Array<{ run_id: string; workflow: string; task: string; prompt?: string; approvers?: string[]; timeout_at?: number }> = [];
-  for (const run of await daemon.store.runs.listRuns({ namespace, status: 'waiting', limit: 1000 })) {
-    for (const wait of openWaits(await loadRun(daemon.store.runs, run.id))) {
-      if (wait.kind !== 'approval') continue;
-      out.push({ run_id: run.id, workflow: run.workflow, task: wait.task, ...(wait.prompt ? { prompt: wait.prompt } : {}), ...(wait.approvers ? { approvers: wait.approvers } : {}), ...(wait.timeout_at ? { timeout_at: wait.timeout_at } : {}) });
-    }
-  }
-  return out;
-}
 
 /** ?since= of GET /api/runs: a duration back from now or a date, as `baton history --since` reads it. */
 function sinceOf(value: string): number {

@@ -218,3 +218,8 @@ class FailureCounter {
     return times;
   }
 }
+
+/** The run a request names (a full id or a unique prefix), among its caller's namespace's: another's is not found. */
+export function runIdOf(c: Context, daemon: { store: Store }, given: string): Promise<string> {
+  return daemon.store.runs.resolveRunId(given, principalOf(c).namespace);
+}
