@@ -7,49 +7,13 @@
  * reported, and a channel down during the run sent later by `baton notifications send` and
  * by `baton serve`.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baton, batonAsync, tempDir, until } from './helpers.js';
+import { httpReceiver } from './http-receiver.js';
 
-interface Delivery {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-let server: Server;
-let base = '';
-const deliveries: Delivery[] = [];
-/** Statuses to answer with, in turn, per path; then 200. */
-let answers: Record<string, number[]> = {};
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const route = req.url ?? '';
-      deliveries.push({ path: route, headers: req.headers, body: JSON.parse(body) as Record<string, unknown> });
-      res.statusCode = answers[route]?.shift() ?? 200;
-      res.end(res.statusCode === 200 ? 'ok' : 'no');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-beforeEach(() => {
-  deliveries.length = 0;
-  answers = {};
-});
+const receiver = httpReceiver();
 
 const FAILING = `name: nightly
 tasks:
@@ -69,7 +33,8 @@ function project(workflow: string, config: string): string {
 
 const run = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) => batonAsync(args, { cwd: dir, env }).done;
 const outbox = (dir: string, ...args: string[]) => JSON.parse(baton(['notifications', '--json', ...args], { cwd: dir }).stdout) as { notifications: Array<Record<string, unknown> & { notice: Record<string, unknown> }> };
-const to = (route: string) => deliveries.filter((d) => d.path === route);
+/** What came to `route`, bodies read as JSON. */
+const to = (route: string) => receiver.deliveries.filter((d) => d.path === route).map((d) => ({ ...d, body: JSON.parse(d.body) as Record<string, unknown> }));
 
 describe('notifications of runs and alerts', () => {
   it("a failed run tells the defaults' Slack channel once, with the facts in blocks and a link to the run", async () => {
@@ -79,7 +44,7 @@ notifications:
     team: {type: slack, url_env: TEAM_SLACK}
   defaults: {channels: [team], on_failure: true}
 `);
-    const result = await run(dir, ['run', 'flow.yaml'], { TEAM_SLACK: `${base}/slack` });
+    const result = await run(dir, ['run', 'flow.yaml'], { TEAM_SLACK: `${receiver.base}/slack` });
     expect(result.status).toBe(1);
     expect(to('/slack')).toHaveLength(1);
     const body = to('/slack')[0].body;
@@ -94,7 +59,7 @@ notifications:
     expect(item).toMatchObject({ channel: 'team', state: 'sent', attempts: 1, run_id: runId });
     // A success tells nothing: on_success is off.
     writeFileSync(path.join(dir, 'ok.yaml'), 'name: nightly\ntasks:\n  - {id: a, command: "true"}\n');
-    expect((await run(dir, ['run', 'ok.yaml'], { TEAM_SLACK: `${base}/slack` })).status).toBe(0);
+    expect((await run(dir, ['run', 'ok.yaml'], { TEAM_SLACK: `${receiver.base}/slack` })).status).toBe(0);
     expect(to('/slack')).toHaveLength(1);
   });
 
@@ -114,7 +79,7 @@ alerts:
 `,
       `notifications:
   channels:
-    hook: {url: "${base}/hook"}
+    hook: {url: "${receiver.base}/hook"}
 alerts:
   - {name: slow, condition: "execution.duration > workflow.expected_duration * 2", channels: [hook]}
 `,
@@ -127,7 +92,7 @@ alerts:
     expect(String(first.find((b) => b.alert === 'slow')?.text)).toContain('held for run');
     // Within the hour the status and slow alerts are not sent again; the 1 s window of low-success has passed.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    deliveries.length = 0;
+    receiver.deliveries.length = 0;
     expect((await run(dir, ['run', 'flow.yaml'])).status).toBe(1);
     expect(to('/hook').map((d) => d.body.alert)).toEqual(['low-success']);
     expect(to('/hook')[0].body.text).toBe('success rate 0% over 2 runs');
@@ -139,11 +104,12 @@ alerts:
   it('a 503 is tried again before baton run exits, with the same delivery id; a 400 is given up and reported', async () => {
     const dir = project(FAILING, `notifications:
   channels:
-    flaky: {url: "${base}/flaky"}
-    broken: {url: "${base}/broken"}
+    flaky: {url: "${receiver.base}/flaky"}
+    broken: {url: "${receiver.base}/broken"}
   defaults: {channels: [flaky, broken]}
 `);
-    answers = { '/flaky': [503], '/broken': [400] };
+    receiver.answer([503], '/flaky');
+    receiver.answer([400], '/broken');
     const result = await run(dir, ['run', 'flow.yaml']);
     expect(result.status).toBe(1);
     expect(to('/flaky')).toHaveLength(2);
@@ -174,14 +140,14 @@ alerts:
     const due = outbox(dir).notifications[0].next_at as number;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now() + 50)));
     // Started without waiting: this process answers its requests.
-    const sent = await run(dir, ['notifications', 'send', '--json'], { LATER_URL: `${base}/later` });
+    const sent = await run(dir, ['notifications', 'send', '--json'], { LATER_URL: `${receiver.base}/later` });
     expect(JSON.parse(sent.stdout)).toEqual({ sent: 1, retrying: 0, failed: 0 });
     expect(to('/later')).toHaveLength(1);
-    expect((await run(dir, ['notifications', 'send', '--json'], { LATER_URL: `${base}/later` })).stdout).toContain('"sent":0');
+    expect((await run(dir, ['notifications', 'send', '--json'], { LATER_URL: `${receiver.base}/later` })).stdout).toContain('"sent":0');
 
     // Another run's notice, left behind, is sent by a server of the store.
     expect((await run(dir, ['run', 'flow.yaml'], { LATER_URL: 'http://127.0.0.1:9/down' })).status).toBe(1);
-    const serve = batonAsync(['serve', '--port', '0'], { cwd: dir, env: { LATER_URL: `${base}/later` } });
+    const serve = batonAsync(['serve', '--port', '0'], { cwd: dir, env: { LATER_URL: `${receiver.base}/later` } });
     try {
       await until(() => to('/later').length === 2, 30_000, 'baton serve to send the notice left behind');
     } finally {

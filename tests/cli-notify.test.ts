@@ -5,51 +5,18 @@
  * Slack, command and email channels (an SMTP server in this process) get theirs from the
  * built CLI; bad input is refused before anything runs.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyDelivery } from '../src/triggers/webhook.js';
 import { batonAsync, ROOT, tempDir } from './helpers.js';
+import { httpReceiver, type Delivery } from './http-receiver.js';
 
-interface Delivery {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-let server: Server;
-let base = '';
-const deliveries: Delivery[] = [];
-/** Statuses to answer with, in turn; then 200. */
-let answers: number[] = [];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      deliveries.push({ path: req.url ?? '', headers: req.headers, body });
-      res.statusCode = answers.shift() ?? 200;
-      res.end(res.statusCode === 200 ? 'ok' : 'busy');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-beforeEach(() => {
-  deliveries.length = 0;
-  answers = [];
-});
+const receiver = httpReceiver();
+const deliveries = receiver.deliveries;
 
 function project(workflow: string, config = 'store: .baton/baton.db\n'): string {
   const dir = tempDir('baton-notify-');
@@ -78,8 +45,8 @@ tasks:
 `,
       'store: .baton/baton.db\nnotifications:\n  channels:\n    ops: {url_env: OPS_HOOK_URL, secret_env: OPS_HOOK_KEY, headers: {X-Team: sre}}\n',
     );
-    answers = [503];
-    const r = await run(dir, ['run', 'flow.yaml', '--json'], { OPS_HOOK_URL: `${base}/hooks/T0K3N`, OPS_HOOK_KEY: 'ops-k3y' });
+    receiver.answer([503]);
+    const r = await run(dir, ['run', 'flow.yaml', '--json'], { OPS_HOOK_URL: `${receiver.base}/hooks/T0K3N`, OPS_HOOK_KEY: 'ops-k3y' });
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as { run_id: string; tasks: Array<{ id: string; attempts: number; outputs?: Record<string, unknown> }> };
     const tell = summary.tasks.find((t) => t.id === 'tell')!;
@@ -95,7 +62,7 @@ tasks:
     });
     // The token in the URL's path is not in the task's log.
     const logs = await run(dir, ['logs', summary.run_id, 'tell']);
-    expect(logs.stdout).toContain(`POST ${base}/… -> 503`);
+    expect(logs.stdout).toContain(`POST ${receiver.base}/… -> 503`);
     expect(logs.stdout).not.toContain('T0K3N');
   }, 30_000);
 
@@ -116,7 +83,7 @@ tasks:
 `,
       'store: .baton/baton.db\nnotifications:\n  channels:\n    team: {type: slack, username: baton}\n    log: {type: command, command: "cat > notice.json; printf %s \\"$BATON_NOTICE_DELIVERY\\" > delivery.txt"}\n',
     );
-    const r = await run(dir, ['run', 'flow.yaml', '--json'], { SLACK_WEBHOOK_URL: `${base}/services/T0K3N` });
+    const r = await run(dir, ['run', 'flow.yaml', '--json'], { SLACK_WEBHOOK_URL: `${receiver.base}/services/T0K3N` });
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as { run_id: string; tasks: Array<{ id: string; outputs?: Record<string, unknown> }> };
     expect(summary.tasks.find((t) => t.id === 'tell-team')!.outputs).toEqual({ status: 200, delivery: `${summary.run_id}/tell-team`, channel: 'team' });
@@ -166,7 +133,7 @@ tasks:
 secrets: [HOOK_KEY]
 tasks:
   - id: tell
-    notify: { url: "${base}/inline", secret: "\${ secrets.HOOK_KEY }" }
+    notify: { url: "${receiver.base}/inline", secret: "\${ secrets.HOOK_KEY }" }
     message: "from \${ run.id }"
 `);
     const r = await run(dir, ['run', 'flow.yaml', '--json'], { HOOK_KEY: 'inline-secret-key' });
@@ -183,7 +150,7 @@ tasks:
     const dir = tempDir('baton-notify-example-');
     writeFileSync(path.join(dir, 'baton.config.yaml'), 'store: .baton/baton.db\n');
     const example = path.join(ROOT, 'examples', 'release.yaml');
-    const r = await run(dir, ['run', example, '--json', '-i', 'release=1.4.3', '-i', `hook=${base}/hooks/release`]);
+    const r = await run(dir, ['run', example, '--json', '-i', 'release=1.4.3', '-i', `hook=${receiver.base}/hooks/release`]);
     expect(r.status, r.stderr).toBe(0);
     expect(deliveries.map((d) => [d.path, JSON.parse(d.body).text])).toEqual([['/hooks/release', 'release 1.4.3 is live at https://staging.example.com/v1.4.3']]);
   }, 30_000);
@@ -199,7 +166,7 @@ tasks:
     notify: opps
     message: hi
   - id: c
-    notify: { url: "${base}/x", secret: hunter2 }
+    notify: { url: "${receiver.base}/x", secret: hunter2 }
     message: hi
 `,
       'store: .baton/baton.db\nnotifications:\n  channels:\n    ops: {url: "http://127.0.0.1:9/x"}\n',

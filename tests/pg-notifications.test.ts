@@ -4,42 +4,21 @@
  * two workers both send the store's outbox, and the receiver (an HTTP server in this test)
  * gets it exactly once.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { batonAsync } from './helpers.js';
 import { pgWorkers } from './pg-harness.js';
+import { httpReceiver } from './http-receiver.js';
 import { describePostgres } from '../src/store/postgres/test-postgres.js';
 
-let server: Server;
-let base = '';
-const received: Array<{ delivery: string; body: Record<string, unknown> }> = [];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received.push({ delivery: String(req.headers['x-baton-delivery']), body: JSON.parse(body) as Record<string, unknown> });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+const receiver = httpReceiver();
 
 describePostgres('notifications of runs driven by workers on PostgreSQL', () => {
   const pg = pgWorkers('baton-pg-notices-', 2);
 
   it('the worker that ends the run writes its notice with the end; of two workers sending, one sends it, once', async () => {
-    writeFileSync(path.join(pg.dir, 'baton.config.yaml'), `notifications:\n  channels:\n    ops: {url: "${base}/ops"}\n  defaults: {channels: [ops], on_failure: true}\n`);
+    writeFileSync(path.join(pg.dir, 'baton.config.yaml'), `notifications:\n  channels:\n    ops: {url: "${receiver.base}/ops"}\n  defaults: {channels: [ops], on_failure: true}\n`);
     writeFileSync(path.join(pg.dir, 'flow.yaml'), 'name: pg-nightly\ntasks:\n  - {id: check, command: "echo broken >&2; exit 4"}\n');
     pg.startWorker('w1');
     pg.startWorker('w2');
@@ -49,7 +28,7 @@ describePostgres('notifications of runs driven by workers on PostgreSQL', () => 
     await pg.waitFor(async () => (await pg.q<{ state: string }>(`SELECT state FROM "${pg.schema}".outbox WHERE run_id = $1`, [runId]))[0]?.state === 'sent', 'the notice to be sent');
     // Both workers keep looking: nothing is sent a second time.
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    const mine = received.filter((r) => r.body.run_id === runId);
+    const mine = receiver.deliveries.map((d) => ({ delivery: String(d.headers['x-baton-delivery']), body: JSON.parse(d.body) as Record<string, unknown> })).filter((r) => r.body.run_id === runId);
     expect(mine).toHaveLength(1);
     expect(mine[0].body).toMatchObject({ kind: 'run', workflow: 'pg-nightly', status: 'failed', failed_task: 'check', title: 'pg-nightly failed' });
     expect(mine[0].delivery).toMatch(new RegExp(`^run:${runId}:\\d+:ops$`));
